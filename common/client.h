@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The client side of the protocol: send a request, wait for the reply that
+ * carries its token, never longer than the timeout.
+ *
+ * Waiting is a blocking msgrcv on the client's own reply type, bounded by a
+ * per-thread POSIX timer whose signal interrupts it (System V calls are
+ * never restarted after a signal).  The timer re-fires every few ms after
+ * the deadline, so a signal that lands just before msgrcv blocks is
+ * followed by another.  The signal is a real-time one (MSGQ_CLIENT_SIGNAL),
+ * not SIGALRM, which programs and test frameworks use for their own ends; it
+ * gets a no-op handler if it had none, and is unblocked in the calling thread.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <signal.h>
+#include <time.h>
+
+#define MSGQ_CLIENT_SIGNAL (SIGRTMIN + 3)
+
+#include "protocol.h"
+
+struct msgq_client {
+        key_t key;
+        int msqid;
+        uint32_t pid;     /* the reply address */
+        long reply_type;
+        uint64_t first_token; /* tokens this client has used: [first, next) */
+        uint64_t next_token;
+        int signo;
+        timer_t timer;
+        int have_timer;
+        uint64_t foreign; /* replies seen that were not ours */
+};
+
+/*
+ * Open the queue for key.  -ENOENT: no queue (no daemon); -EACCES: the
+ * queue's mode does not let this user in.
+ */
+int msgq_client_open(struct msgq_client *c, key_t key);
+void msgq_client_close(struct msgq_client *c);
+
+/*
+ * Send req (prio 1..10; pid, token and deadline are filled in) and wait up
+ * to timeout_ms for its reply.  Returns 0 with *rep filled (rep->status may
+ * still report an error from the daemon), or:
+ *   -ETIMEDOUT  no reply in time (the request may still be queued)
+ *   -EIDRM      the queue was removed (daemon stopped)
+ *   -EACCES     no permission to write or read the queue
+ */
+int msgq_client_call(struct msgq_client *c, long prio, struct msgq_request *req,
+                     struct msgq_reply *rep, uint64_t timeout_ms);
+/* Send req with MSGQ_REQ_NO_REPLY; waits at most timeout_ms for room. */
+int msgq_client_post(struct msgq_client *c, long prio, struct msgq_request *req,
+                     uint64_t timeout_ms);
+
+/* CLOCK_MONOTONIC in nanoseconds, the protocol's clock. */
+uint64_t msgq_now_ns(void);

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+static const char *log_ident = "msgq";
+static int log_max = LOG_INFO;
+static bool log_journal;
+
+/* stderr goes to the journal when JOURNAL_STREAM names its device:inode. */
+static bool stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+
+        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+                return false;
+        if (fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return st.st_dev == dev && st.st_ino == ino;
+}
+
+void msgq_log_open(const char *ident, int max_level) {
+        log_ident = ident;
+        log_max = max_level;
+        log_journal = stderr_is_journal();
+}
+
+void msgq_log_set_level(int max_level) {
+        log_max = max_level;
+}
+
+int msgq_log_level(void) {
+        return log_max;
+}
+
+void msgq_logv(int level, const char *fmt, va_list ap) {
+        int saved = errno;
+
+        if (level > log_max)
+                return;
+        if (log_journal) {
+                char buf[1024];
+                vsnprintf(buf, sizeof buf, fmt, ap);
+                sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level,
+                                "SYSLOG_IDENTIFIER=%s", log_ident, NULL);
+        } else {
+                flockfile(stderr);
+                fprintf(stderr, "%s: ", log_ident);
+                vfprintf(stderr, fmt, ap);
+                fputc('\n', stderr);
+                funlockfile(stderr);
+        }
+        errno = saved;
+}
+
+void msgq_log(int level, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        msgq_logv(level, fmt, ap);
+        va_end(ap);
+}

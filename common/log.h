@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Logging: to the journal when stderr is connected to it (JOURNAL_STREAM),
+ * to stderr with the program's name otherwise.
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <syslog.h>
+
+void msgq_log_open(const char *ident, int max_level);
+void msgq_log_set_level(int max_level);
+int msgq_log_level(void);
+void msgq_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same with a va_list. */
+void msgq_logv(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+#define log_debug(...)   msgq_log(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)    msgq_log(LOG_INFO, __VA_ARGS__)
+#define log_notice(...)  msgq_log(LOG_NOTICE, __VA_ARGS__)
+#define log_warning(...) msgq_log(LOG_WARNING, __VA_ARGS__)
+#define log_error(...)   msgq_log(LOG_ERR, __VA_ARGS__)

@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "protocol.h"
+
+/* LED state (12 bytes), eight u64 figures, then one u64 per priority. */
+#define LED_PAYLOAD   12u
+#define STATS_PAYLOAD (LED_PAYLOAD + 8u * (8u + MSGQ_PRIO_MAX))
+
+static const unsigned char magic[4] = { 'M', 'Q', 0, MSGQ_PROTOCOL_VERSION };
+
+static const char *const op_names[_MSGQ_OP_MAX] = {
+        [MSGQ_OP_PING] = "ping",
+        [MSGQ_OP_LED_ON] = "led-on",
+        [MSGQ_OP_LED_OFF] = "led-off",
+        [MSGQ_OP_LED_TOGGLE] = "led-toggle",
+        [MSGQ_OP_LED_STATE] = "led-state",
+        [MSGQ_OP_LED_BLINK] = "led-blink",
+        [MSGQ_OP_SEND] = "send",
+        [MSGQ_OP_STATS] = "stats",
+        [MSGQ_OP_EXIT] = "exit",
+};
+
+static const char *const status_names[_MSGQ_ERR_MAX] = {
+        [MSGQ_OK] = "ok",
+        [MSGQ_ERR_MALFORMED] = "malformed request",
+        [MSGQ_ERR_VERSION] = "unsupported protocol version",
+        [MSGQ_ERR_UNKNOWN_OP] = "unknown operation",
+        [MSGQ_ERR_INVALID] = "invalid argument",
+        [MSGQ_ERR_TOO_LARGE] = "request too large",
+        [MSGQ_ERR_LED] = "LED error",
+        [MSGQ_ERR_SHUTDOWN] = "daemon shutting down",
+};
+
+const char *msgq_op_to_string(uint16_t op) {
+        if (op >= _MSGQ_OP_MAX || !op_names[op])
+                return "unknown";
+        return op_names[op];
+}
+
+int msgq_op_from_string(const char *s) {
+        for (int op = 1; op < _MSGQ_OP_MAX; op++)
+                if (strcmp(s, op_names[op]) == 0)
+                        return op;
+        return -EINVAL;
+}
+
+const char *msgq_status_to_string(uint32_t status) {
+        if (status >= _MSGQ_ERR_MAX)
+                return "unknown error";
+        return status_names[status];
+}
+
+/* Unaligned little helpers: the body buffer has no alignment guarantee. */
+static void put16(unsigned char *p, uint16_t v) { memcpy(p, &v, sizeof v); }
+static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, sizeof v); }
+static uint16_t get16(const unsigned char *p) { uint16_t v; memcpy(&v, p, sizeof v); return v; }
+static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, sizeof v); return v; }
+static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
+
+bool msgq_body_is_binary(const void *body, size_t len) {
+        /* The first three bytes decide: "MQ\0" cannot start a text line. */
+        return len >= 3 && memcmp(body, magic, 3) == 0;
+}
+
+static bool text_is_clean(const char *s, size_t len) {
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c < 0x20 || c == 0x7f)
+                        return false;
+        }
+        return true;
+}
+
+/* Per-operation argument rules, shared by the binary and text decoders. */
+static int request_validate(const struct msgq_request *req, uint32_t *status) {
+        *status = MSGQ_ERR_INVALID;
+        if (req->op == 0 || req->op >= _MSGQ_OP_MAX) {
+                *status = MSGQ_ERR_UNKNOWN_OP;
+                return -EOPNOTSUPP;
+        }
+        if (req->flags & ~MSGQ_REQ_FLAGS)
+                return -EINVAL;
+        if (req->op == MSGQ_OP_LED_BLINK) {
+                if (req->arg0 < MSGQ_BLINK_PERIOD_MIN_MS || req->arg0 > MSGQ_BLINK_PERIOD_MAX_MS)
+                        return -EINVAL;
+                if (req->arg1 > MSGQ_BLINK_COUNT_MAX)
+                        return -EINVAL;
+        } else if (req->arg0 != 0 || req->arg1 != 0) {
+                return -EINVAL;
+        }
+        if (req->op == MSGQ_OP_SEND) {
+                if (req->text_len == 0 || !text_is_clean(req->text, req->text_len))
+                        return -EINVAL;
+        } else if (req->text_len != 0) {
+                return -EINVAL;
+        }
+        *status = MSGQ_OK;
+        return 0;
+}
+
+int msgq_request_encode(const struct msgq_request *req, void *buf, size_t size) {
+        unsigned char *p = buf;
+        size_t len = MSGQ_REQUEST_HEADER_SIZE + req->text_len;
+
+        if (req->text_len > MSGQ_TEXT_MAX)
+                return -EINVAL;
+        if (size < len)
+                return -EMSGSIZE;
+        memcpy(p, magic, 4);
+        put32(p + 4, req->pid);
+        put64(p + 8, req->token);
+        put64(p + 16, req->deadline_ns);
+        put16(p + 24, req->op);
+        put16(p + 26, req->flags);
+        put32(p + 28, req->arg0);
+        put32(p + 32, req->arg1);
+        put16(p + 36, req->text_len);
+        put16(p + 38, 0);
+        memcpy(p + MSGQ_REQUEST_HEADER_SIZE, req->text, req->text_len);
+        return (int) len;
+}
+
+bool msgq_request_has_address(const struct msgq_request *req) {
+        return req->pid > 0 && req->pid <= MSGQ_PID_MAX;
+}
+
+int msgq_request_decode(const void *body, size_t len, struct msgq_request *req, uint32_t *status) {
+        const unsigned char *p = body;
+        long prio = req->prio;
+
+        memset(req, 0, sizeof *req);
+        req->prio = prio;
+        *status = MSGQ_ERR_MALFORMED;
+
+        if (!msgq_body_is_binary(body, len))
+                return -EBADMSG;
+        /* The address first: even a broken request can be answered. */
+        if (len >= MSGQ_REQUEST_ADDRESS_SIZE) {
+                uint32_t pid = get32(p + 4);
+                if (pid > 0 && pid <= MSGQ_PID_MAX) {
+                        req->pid = pid;
+                        req->token = get64(p + 8);
+                }
+        }
+        if (len >= 4 && p[3] != MSGQ_PROTOCOL_VERSION) {
+                *status = MSGQ_ERR_VERSION;
+                return -EPROTO;
+        }
+        if (len > MSGQ_REQUEST_MAX_SIZE) {
+                *status = MSGQ_ERR_TOO_LARGE;
+                return -EMSGSIZE;
+        }
+        if (len < MSGQ_REQUEST_HEADER_SIZE || !req->pid)
+                return -EBADMSG;
+
+        req->deadline_ns = get64(p + 16);
+        req->op = get16(p + 24);
+        req->flags = get16(p + 26);
+        req->arg0 = get32(p + 28);
+        req->arg1 = get32(p + 32);
+        req->text_len = get16(p + 36);
+        if (get16(p + 38) != 0 || req->text_len != len - MSGQ_REQUEST_HEADER_SIZE) {
+                req->text_len = 0;
+                return -EBADMSG;
+        }
+        memcpy(req->text, p + MSGQ_REQUEST_HEADER_SIZE, req->text_len);
+        req->text[req->text_len] = '\0';
+        return request_validate(req, status);
+}
+
+int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size) {
+        unsigned char *p = buf, *q;
+        size_t payload = 0;
+
+        if (rep->status != MSGQ_OK) {
+                payload = strnlen(rep->error, MSGQ_ERROR_TEXT_MAX);
+        } else if (rep->op == MSGQ_OP_STATS) {
+                payload = STATS_PAYLOAD;
+        } else if (rep->op >= MSGQ_OP_LED_ON && rep->op <= MSGQ_OP_LED_BLINK) {
+                payload = LED_PAYLOAD;
+        }
+        if (size < MSGQ_REPLY_HEADER_SIZE + payload)
+                return -EMSGSIZE;
+
+        memcpy(p, magic, 4);
+        put32(p + 4, rep->status);
+        put64(p + 8, rep->token);
+        put64(p + 16, rep->expires_ns);
+        put16(p + 24, rep->op);
+        put16(p + 26, (uint16_t) payload);
+        put32(p + 28, rep->daemon_pid);
+        put64(p + 32, 0);
+        q = p + MSGQ_REPLY_HEADER_SIZE;
+
+        if (rep->status != MSGQ_OK) {
+                memcpy(q, rep->error, payload);
+        } else if (payload >= LED_PAYLOAD) {
+                q[0] = rep->led.on;
+                q[1] = rep->led.blinking;
+                put16(q + 2, 0);
+                put32(q + 4, rep->led.period_ms);
+                put32(q + 8, rep->led.remaining);
+                if (rep->op == MSGQ_OP_STATS) {
+                        const struct msgq_stats *s = &rep->stats;
+                        const uint64_t v[] = { s->uptime_ms, s->errors, s->malformed,
+                                               s->replies_late, s->replies_deferred,
+                                               s->replies_dropped, s->replies_reclaimed,
+                                               ((uint64_t) s->queue_recreated << 32) | s->daemon_pid };
+                        q += LED_PAYLOAD;
+                        for (size_t i = 0; i < sizeof v / sizeof v[0]; i++, q += 8)
+                                put64(q, v[i]);
+                        for (size_t i = 0; i < MSGQ_PRIO_MAX; i++, q += 8)
+                                put64(q, s->served[i]);
+                }
+        }
+        return (int) (MSGQ_REPLY_HEADER_SIZE + payload);
+}
+
+int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
+        const unsigned char *p = body, *q;
+        size_t payload;
+
+        memset(rep, 0, sizeof *rep);
+        if (len < MSGQ_REPLY_HEADER_SIZE || memcmp(p, magic, 3) != 0)
+                return -EBADMSG;
+        if (p[3] != MSGQ_PROTOCOL_VERSION)
+                return -EPROTO;
+        payload = get16(p + 26);
+        if (len != MSGQ_REPLY_HEADER_SIZE + payload)
+                return -EBADMSG;
+        rep->status = get32(p + 4);
+        rep->token = get64(p + 8);
+        rep->expires_ns = get64(p + 16);
+        rep->op = get16(p + 24);
+        rep->daemon_pid = get32(p + 28);
+        q = p + MSGQ_REPLY_HEADER_SIZE;
+
+        if (rep->status != MSGQ_OK) {
+                if (payload > MSGQ_ERROR_TEXT_MAX || !text_is_clean((const char *) q, payload))
+                        return -EBADMSG;
+                memcpy(rep->error, q, payload);
+                rep->error[payload] = '\0';
+                return 0;
+        }
+        if (rep->op == MSGQ_OP_STATS) {
+                if (payload != STATS_PAYLOAD)
+                        return -EBADMSG;
+        } else if (rep->op >= MSGQ_OP_LED_ON && rep->op <= MSGQ_OP_LED_BLINK) {
+                if (payload != LED_PAYLOAD)
+                        return -EBADMSG;
+        } else if (payload != 0) {
+                return -EBADMSG;
+        }
+        if (payload >= LED_PAYLOAD) {
+                rep->led.on = q[0] != 0;
+                rep->led.blinking = q[1] != 0;
+                rep->led.period_ms = get32(q + 4);
+                rep->led.remaining = get32(q + 8);
+        }
+        if (rep->op == MSGQ_OP_STATS) {
+                struct msgq_stats *s = &rep->stats;
+                uint64_t pids;
+                q += LED_PAYLOAD;
+                s->uptime_ms = get64(q), q += 8;
+                s->errors = get64(q), q += 8;
+                s->malformed = get64(q), q += 8;
+                s->replies_late = get64(q), q += 8;
+                s->replies_deferred = get64(q), q += 8;
+                s->replies_dropped = get64(q), q += 8;
+                s->replies_reclaimed = get64(q), q += 8;
+                pids = get64(q), q += 8;
+                s->daemon_pid = (uint32_t) pids;
+                s->queue_recreated = (uint32_t) (pids >> 32);
+                for (size_t i = 0; i < MSGQ_PRIO_MAX; i++, q += 8)
+                        s->served[i] = get64(q);
+        }
+        return 0;
+}
+
+/* ---- the text form ---- */
+
+static const struct {
+        const char *word;
+        uint16_t op;
+        unsigned nargs_min, nargs_max;
+} text_commands[] = {
+        { "ON", MSGQ_OP_LED_ON, 0, 0 },
+        { "OFF", MSGQ_OP_LED_OFF, 0, 0 },
+        { "TOGGLE", MSGQ_OP_LED_TOGGLE, 0, 0 },
+        { "STATE", MSGQ_OP_LED_STATE, 0, 0 },
+        { "BLINK", MSGQ_OP_LED_BLINK, 1, 2 },
+        { "PING", MSGQ_OP_PING, 0, 0 },
+        { "STATS", MSGQ_OP_STATS, 0, 0 },
+        { "EXIT", MSGQ_OP_EXIT, 0, 0 },
+};
+
+/* A strict unsigned decimal of at most 10 digits. */
+static int text_number(const char *s, size_t len, uint32_t *ret) {
+        uint64_t v = 0;
+
+        if (len == 0 || len > 10)
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -EINVAL;
+                v = v * 10 + (uint64_t) (s[i] - '0');
+        }
+        if (v > UINT32_MAX)
+                return -EINVAL;
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_request *req,
+                     uint32_t *status) {
+        const char *s = body, *words[4];
+        size_t lens[4], nwords = 0, i = 0;
+        uint32_t args[2] = { 0, 0 }, pid = 0;
+        unsigned nargs = 0;
+
+        memset(req, 0, sizeof *req);
+        req->prio = prio;
+        req->flags = MSGQ_REQ_NO_REPLY;
+        *status = MSGQ_ERR_MALFORMED;
+
+        /* One trailing NUL (C clients send strlen + 1) and one newline. */
+        if (len > 0 && s[len - 1] == '\0')
+                len--;
+        if (len > 0 && s[len - 1] == '\n')
+                len--;
+        if (len > MSGQ_TEXT_MAX) {
+                *status = MSGQ_ERR_TOO_LARGE;
+                return -EMSGSIZE;
+        }
+        if (!text_is_clean(s, len))
+                return -EBADMSG;
+        for (size_t k = 0; k < len; k++)
+                if ((unsigned char) s[k] >= 0x80)
+                        return -EBADMSG; /* text commands are ASCII */
+
+        while (i < len) {
+                size_t start;
+                while (i < len && s[i] == ' ')
+                        i++;
+                if (i == len)
+                        break;
+                start = i;
+                while (i < len && s[i] != ' ')
+                        i++;
+                if (nwords < 4) {
+                        words[nwords] = s + start;
+                        lens[nwords] = i - start;
+                }
+                nwords++;
+        }
+        if (nwords == 0)
+                return -EBADMSG;
+
+        /* A last word pid=N names the reply address. */
+        if (nwords > 1 && nwords <= 4 && lens[nwords - 1] > 4 &&
+            strncasecmp(words[nwords - 1], "pid=", 4) == 0) {
+                if (text_number(words[nwords - 1] + 4, lens[nwords - 1] - 4, &pid) < 0 ||
+                    pid == 0 || pid > MSGQ_PID_MAX)
+                        return -EBADMSG;
+                req->pid = pid;
+                req->flags = 0;
+                nwords--;
+        }
+
+        for (size_t c = 0; c < sizeof text_commands / sizeof text_commands[0]; c++) {
+                if (strlen(text_commands[c].word) != lens[0] ||
+                    strncasecmp(text_commands[c].word, words[0], lens[0]) != 0)
+                        continue;
+                req->op = text_commands[c].op;
+                nargs = (unsigned) nwords - 1;
+                *status = MSGQ_ERR_INVALID;
+                if (nargs < text_commands[c].nargs_min || nargs > text_commands[c].nargs_max)
+                        return -EINVAL;
+                for (unsigned a = 0; a < nargs; a++)
+                        if (text_number(words[a + 1], lens[a + 1], &args[a]) < 0)
+                                return -EINVAL;
+                req->arg0 = args[0];
+                req->arg1 = args[1];
+                return request_validate(req, status);
+        }
+        *status = MSGQ_ERR_UNKNOWN_OP;
+        return -EOPNOTSUPP;
+}
+
+int msgq_text_reply_format(const struct msgq_reply *rep, char *buf, size_t size) {
+        int n;
+
+        if (rep->status != MSGQ_OK)
+                n = snprintf(buf, size, "ERR %s%s%s", msgq_status_to_string(rep->status),
+                             rep->error[0] ? ": " : "", rep->error);
+        else if (rep->op == MSGQ_OP_STATS)
+                n = snprintf(buf, size, "OK uptime_ms=%llu errors=%llu led=%s",
+                             (unsigned long long) rep->stats.uptime_ms,
+                             (unsigned long long) rep->stats.errors, rep->led.on ? "on" : "off");
+        else if (rep->op >= MSGQ_OP_LED_ON && rep->op <= MSGQ_OP_LED_BLINK)
+                n = snprintf(buf, size, "OK led=%s%s", rep->led.on ? "on" : "off",
+                             rep->led.blinking ? " blinking" : "");
+        else if (rep->op == MSGQ_OP_PING)
+                n = snprintf(buf, size, "OK pong pid=%u", rep->daemon_pid);
+        else
+                n = snprintf(buf, size, "OK");
+        if (n < 0)
+                return -EINVAL;
+        if ((size_t) n >= size)
+                return -EMSGSIZE;
+        return n;
+}

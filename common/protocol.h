@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The msgq wire protocol: what travels on the System V queue between msgqd
+ * and its clients.  doc/PROTOCOL.md describes it for other languages.
+ *
+ * Message types (the System V mtype) split the queue in two:
+ *   1 .. MSGQ_PRIO_MAX              requests; 1 is the most urgent.  msgqd
+ *                                   receives with msgtyp = -MSGQ_PRIO_MAX,
+ *                                   so it only ever takes requests.
+ *   MSGQ_REPLY_BASE + pid           the reply to the client whose PID is pid.
+ *                                   The base keeps replies clear of the request
+ *                                   range even for PID 1 or 2 in a container.
+ *
+ * A request body is either binary (starts with the 4-byte magic "MQ\0" +
+ * version, which no text request can start with) or a line of text for
+ * simple clients in any language ("ON", "toggle pid=4242", ...).
+ *
+ * Binary bodies use fixed-width fields in the host's byte order: a System V
+ * queue never leaves its machine, and fixed widths keep 32-bit and 64-bit
+ * processes on one kernel compatible.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MSGQ_PROTOCOL_VERSION 1
+
+#define MSGQ_PRIO_MIN     1
+#define MSGQ_PRIO_MAX     10
+#define MSGQ_PRIO_DEFAULT 5
+
+/* Replies go to MSGQ_REPLY_BASE + pid; PIDs are at most 2^22 on Linux. */
+#define MSGQ_REPLY_BASE 1000000000L
+#define MSGQ_PID_MAX    4194304u
+
+#define MSGQ_TEXT_MAX 256 /* longest text of a `send` request, in bytes */
+
+/* Blink limits: a half period shorter than 10 ms is not visible anyway. */
+#define MSGQ_BLINK_PERIOD_MIN_MS 20u
+#define MSGQ_BLINK_PERIOD_MAX_MS 3600000u
+#define MSGQ_BLINK_COUNT_MAX     1000000u
+
+/* How far in the future a request's deadline may lie. */
+#define MSGQ_DEADLINE_MAX_NS (3600ull * 1000000000ull)
+/* A reply stays claimable this long after its client's deadline. */
+#define MSGQ_REPLY_GRACE_NS (1000ull * 1000000ull)
+/* Replies to text requests (which carry no deadline) live this long. */
+#define MSGQ_TEXT_REPLY_TTL_NS (30ull * 1000000000ull)
+
+enum msgq_op {
+        MSGQ_OP_PING = 1,
+        MSGQ_OP_LED_ON,
+        MSGQ_OP_LED_OFF,
+        MSGQ_OP_LED_TOGGLE,
+        MSGQ_OP_LED_STATE,
+        MSGQ_OP_LED_BLINK,
+        MSGQ_OP_SEND,
+        MSGQ_OP_STATS,
+        MSGQ_OP_EXIT,
+        _MSGQ_OP_MAX,
+};
+
+/* Reply status: 0 or one of these (stable numbers, part of the protocol). */
+enum msgq_status {
+        MSGQ_OK = 0,
+        MSGQ_ERR_MALFORMED = 1,  /* could not be decoded */
+        MSGQ_ERR_VERSION = 2,    /* protocol version not supported */
+        MSGQ_ERR_UNKNOWN_OP = 3, /* well-formed but unknown operation */
+        MSGQ_ERR_INVALID = 4,    /* an argument is out of range */
+        MSGQ_ERR_TOO_LARGE = 5,  /* longer than any valid request */
+        MSGQ_ERR_LED = 6,        /* the LED line could not be driven */
+        MSGQ_ERR_SHUTDOWN = 7,   /* the daemon is stopping */
+        _MSGQ_ERR_MAX,
+};
+
+/* Request header flags. */
+#define MSGQ_REQ_NO_REPLY 0x0001u /* act, but send no reply */
+#define MSGQ_REQ_FLAGS    MSGQ_REQ_NO_REPLY
+
+/*
+ * On the wire (after the mtype), 40 bytes, then text_len bytes of text:
+ *   0  magic[4]     'M' 'Q' 0 version
+ *   4  pid          u32, the reply address
+ *   8  token        u64, echoed in the reply
+ *  16  deadline_ns  u64, CLOCK_MONOTONIC: when the client stops waiting
+ *  24  op           u16
+ *  26  flags        u16
+ *  28  arg0         u32 (blink: period in ms)
+ *  32  arg1         u32 (blink: count, 0 = until cancelled)
+ *  36  text_len     u16
+ *  38  reserved     u16, must be 0
+ */
+#define MSGQ_REQUEST_HEADER_SIZE 40u
+#define MSGQ_REQUEST_MAX_SIZE    (MSGQ_REQUEST_HEADER_SIZE + MSGQ_TEXT_MAX)
+/* The part of the header that identifies the sender: enough to answer. */
+#define MSGQ_REQUEST_ADDRESS_SIZE 16u
+
+struct msgq_request {
+        long prio; /* the mtype it travels with */
+        uint32_t pid;
+        uint64_t token;
+        uint64_t deadline_ns;
+        uint16_t op;
+        uint16_t flags;
+        uint32_t arg0;
+        uint32_t arg1;
+        uint16_t text_len;
+        char text[MSGQ_TEXT_MAX + 1]; /* always NUL-terminated */
+};
+
+/* LED figures carried in replies to led and stats requests. */
+struct msgq_led_state {
+        uint8_t on;
+        uint8_t blinking;
+        uint32_t period_ms;
+        uint32_t remaining; /* toggles left, 0 = until cancelled */
+};
+
+struct msgq_stats {
+        uint64_t uptime_ms;
+        uint64_t served[MSGQ_PRIO_MAX]; /* requests served per priority */
+        uint64_t errors;                /* requests answered with an error */
+        uint64_t malformed;             /* could not be decoded at all */
+        uint64_t replies_late;          /* not sent: the client had given up */
+        uint64_t replies_deferred;      /* queue full when answering */
+        uint64_t replies_dropped;       /* reply backlog overflowed */
+        uint64_t replies_reclaimed;     /* unclaimed replies removed */
+        uint32_t daemon_pid;
+        uint32_t queue_recreated;       /* times the queue was recreated */
+};
+
+/*
+ * Reply body on the wire, 40 bytes of header and a payload of payload_len:
+ *   0  magic[4]     'M' 'Q' 0 version
+ *   4  status       u32 (enum msgq_status)
+ *   8  token        u64, the request's
+ *  16  expires_ns   u64, CLOCK_MONOTONIC: reclaimable after this
+ *  24  op          u16, the request's
+ *  26  payload_len  u16
+ *  28  daemon_pid   u32
+ *  32  reserved     u64, 0
+ *  40  payload: led state (12 bytes), stats, or error text (no NUL)
+ */
+#define MSGQ_REPLY_HEADER_SIZE 40u
+#define MSGQ_ERROR_TEXT_MAX    200u
+
+struct msgq_reply {
+        uint32_t status;
+        uint64_t token;
+        uint64_t expires_ns;
+        uint16_t op;
+        uint32_t daemon_pid;
+        struct msgq_led_state led; /* led ops and stats */
+        struct msgq_stats stats;   /* stats */
+        char error[MSGQ_ERROR_TEXT_MAX + 1];
+};
+
+/* Largest encoded message body (without the mtype). */
+#define MSGQ_MSG_MAX 512u
+
+/* A buffer as msgsnd/msgrcv want it. */
+struct msgq_msgbuf {
+        long mtype;
+        unsigned char body[MSGQ_MSG_MAX + 1]; /* +1: oversized is detectable */
+};
+
+static inline long msgq_reply_type(uint32_t pid) {
+        return MSGQ_REPLY_BASE + (long) pid;
+}
+
+static inline bool msgq_prio_valid(long prio) {
+        return prio >= MSGQ_PRIO_MIN && prio <= MSGQ_PRIO_MAX;
+}
+
+const char *msgq_op_to_string(uint16_t op);
+int msgq_op_from_string(const char *s); /* "led-on" ...; -EINVAL */
+const char *msgq_status_to_string(uint32_t status);
+
+/* Encoders return the body length, or -EINVAL/-EMSGSIZE. */
+int msgq_request_encode(const struct msgq_request *req, void *buf, size_t size);
+int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size);
+
+/*
+ * Decoders validate every field.  They return 0, or a negative errno with
+ * *status set to the msgq_status to answer with:
+ *   -EBADMSG   malformed or truncated        -EPROTO   wrong version
+ *   -EMSGSIZE  longer than any valid message -EOPNOTSUPP unknown op
+ *   -EINVAL    an argument out of range
+ * A request decode that fails still fills req->pid/token/deadline_ns when
+ * the sender's address could be read; msgq_request_has_address() says so.
+ */
+int msgq_request_decode(const void *body, size_t len, struct msgq_request *req,
+                        uint32_t *status);
+bool msgq_request_has_address(const struct msgq_request *req);
+int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep);
+
+/* Whether a body is binary (starts with the magic) rather than text. */
+bool msgq_body_is_binary(const void *body, size_t len);
+
+/*
+ * The text form: "COMMAND [ARG ...] [pid=PID]", case-insensitive, with an
+ * optional trailing NUL or newline.  Commands: ON OFF TOGGLE STATE PING EXIT
+ * BLINK PERIOD_MS [COUNT] STATS.  Without pid= the request asks for no reply.
+ * Fills req like the binary decoder; returns 0 or a negative errno.
+ */
+int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_request *req,
+                     uint32_t *status);
+/* The reply to a text request: "OK led=on" / "ERR invalid: ...", no NUL. */
+int msgq_text_reply_format(const struct msgq_reply *rep, char *buf, size_t size);

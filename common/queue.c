@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+
+#include "protocol.h"
+#include "queue.h"
+
+_Static_assert(MSGQ_REQUEST_MAX_SIZE <= MSGQ_MSG_MAX, "request must fit the buffer");
+_Static_assert(MSGQ_REPLY_HEADER_SIZE + MSGQ_ERROR_TEXT_MAX <= MSGQ_MSG_MAX, "reply must fit");
+
+int msgq_queue_open(key_t key) {
+        int id = msgget(key, 0);
+        return id < 0 ? -errno : id;
+}
+
+int msgq_queue_create(key_t key, unsigned mode, gid_t gid, bool *adopted) {
+        struct msqid_ds ds;
+        int id;
+
+        *adopted = false;
+        id = msgget(key, IPC_CREAT | IPC_EXCL | (int) (mode & 0777));
+        if (id < 0 && errno == EEXIST) {
+                id = msgget(key, 0);
+                *adopted = true;
+        }
+        if (id < 0)
+                return -errno;
+        if (*adopted || gid != (gid_t) -1) {
+                /* Adopted queues get the configured mode too. */
+                if (msgctl(id, IPC_STAT, &ds) < 0)
+                        return -errno;
+                ds.msg_perm.mode = mode & 0777;
+                if (gid != (gid_t) -1)
+                        ds.msg_perm.gid = gid;
+                if (msgctl(id, IPC_SET, &ds) < 0)
+                        return -errno;
+        }
+        return id;
+}
+
+int msgq_queue_stat(int msqid, struct msqid_ds *ds) {
+        return msgctl(msqid, IPC_STAT, ds) < 0 ? -errno : 0;
+}
+
+int msgq_queue_remove(int msqid) {
+        return msgctl(msqid, IPC_RMID, NULL) < 0 ? -errno : 0;
+}
+
+int msgq_queue_send(int msqid, long mtype, const void *body, size_t len, int flags) {
+        struct msgq_msgbuf m;
+
+        if (len > MSGQ_MSG_MAX)
+                return -EMSGSIZE;
+        m.mtype = mtype;
+        memcpy(m.body, body, len);
+        return msgsnd(msqid, &m, len, flags) < 0 ? -errno : 0;
+}
+
+ssize_t msgq_queue_recv(int msqid, long msgtyp, long *mtype, void *body, size_t size, int flags) {
+        struct msgq_msgbuf m;
+        ssize_t n;
+
+        if (size > sizeof m.body)
+                size = sizeof m.body;
+        n = msgrcv(msqid, &m, size, msgtyp, flags);
+        if (n < 0)
+                return -errno;
+        *mtype = m.mtype;
+        memcpy(body, m.body, (size_t) n);
+        return n;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One LED on one GPIO line.  Backends: libgpiod (v1 or v2 API, chosen at
+ * configure time) and a simulated LED for machines without GPIO.
+ * Not thread-safe: ledctl serialises access.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+struct led;
+
+/*
+ * Request the line named by spec: a line name ("GPIO17", searched on every
+ * chip) or "CHIP:OFFSET" (chip by name, path or number: "gpiochip0:17",
+ * "/dev/gpiochip4:17", "0:17").  The line is driven low (LED off) at once.
+ * Errors: -ENOENT no such chip or line, -EBUSY line used by another
+ * consumer, -EACCES/-EPERM no access to the chip, -EINVAL bad spec.
+ */
+int led_open_gpio(struct led **ret, const char *spec, bool active_low, const char *consumer);
+int led_open_sim(struct led **ret);
+int led_set(struct led *l, bool on);
+bool led_get(const struct led *l);
+/* "gpiochip0 line 17 (GPIO17)" or "simulated". */
+const char *led_describe(const struct led *l);
+/* Turns the LED off and releases the line; NULL is fine. */
+void led_close(struct led *l);

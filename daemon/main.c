@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msgqd: serves an LED (and a few other requests) on a System V message
+ * queue.  main() reads top to bottom: arguments, configuration, set-up,
+ * readiness, the event loop, stopping, clean-up through one exit path.
+ *
+ * Threads: this one runs the sd-event loop (signals, blink timer, watchdog,
+ * reply sweeps); server.c's thread blocks in msgrcv and serves requests.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "client.h"
+#include "config.h"
+#include "daemon.h"
+#include "led.h"
+#include "log.h"
+#include "msgq-build.h"
+#include "parse.h"
+#include "server.h"
+
+#define EXIT_USAGE 2
+
+struct options {
+        const char *config_file;
+        const char *key;
+        const char *gpio;
+        bool active_low;
+        bool sim;
+        bool verbose;
+};
+
+struct main_loop {
+        sd_event *event;
+        sd_event_source *wake_source, *tick_source;
+        int wake_fd;
+        struct msgqd *d;
+        struct server *server;
+};
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: msgqd [OPTIONS]\n"
+                "Serve an LED on a System V message queue (see msgqd(8)).\n\n"
+                "  -k, --key KEY        queue key, decimal or 0x hex (default 0x%08x, or MSGQ_KEY)\n"
+                "  -c, --config FILE    configuration file (default %s)\n"
+                "      --gpio SPEC      LED line: a name like GPIO17, or CHIP:OFFSET\n"
+                "      --active-low     the LED lights when the line is low\n"
+                "      --sim            simulate the LED (no GPIO needed)\n"
+                "  -v, --verbose        log every request (debug level)\n"
+                "  -h, --help           show this help\n"
+                "  -V, --version        show the version\n",
+                MSGQ_DEFAULT_KEY, msgq_config_default_path());
+}
+
+static int parse_options(int argc, char **argv, struct options *o) {
+        enum { OPT_GPIO = 0x100, OPT_ACTIVE_LOW, OPT_SIM };
+        static const struct option longopts[] = {
+                { "key", required_argument, NULL, 'k' },
+                { "config", required_argument, NULL, 'c' },
+                { "gpio", required_argument, NULL, OPT_GPIO },
+                { "active-low", no_argument, NULL, OPT_ACTIVE_LOW },
+                { "sim", no_argument, NULL, OPT_SIM },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "k:c:vhV", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'k': o->key = optarg; break;
+                case 'c': o->config_file = optarg; break;
+                case OPT_GPIO: o->gpio = optarg; break;
+                case OPT_ACTIVE_LOW: o->active_low = true; break;
+                case OPT_SIM: o->sim = true; break;
+                case 'v': o->verbose = true; break;
+                case 'h': usage(stdout); exit(EXIT_SUCCESS);
+                case 'V': printf("msgqd %s\n", PACKAGE_VERSION); exit(EXIT_SUCCESS);
+                default: return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "msgqd: unexpected argument '%s'\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* Defaults < configuration file < MSGQ_KEY < command line. */
+static int load_config(const struct options *o, struct msgq_config *cfg) {
+        const char *path = o->config_file ? o->config_file : msgq_config_default_path();
+        int line = 0, r;
+
+        msgq_config_defaults(cfg);
+        r = msgq_config_load(cfg, path, &line);
+        if (r == -ENOENT && !o->config_file)
+                r = 0;
+        if (r == -EINVAL && line > 0)
+                log_error("%s:%d: invalid setting", path, line);
+        else if (r < 0)
+                log_error("cannot read %s: %s", path, strerror(-r));
+        if (r < 0)
+                return r;
+        if (msgq_config_from_env(cfg) < 0) {
+                log_error("invalid MSGQ_KEY '%s'", getenv("MSGQ_KEY"));
+                return -EINVAL;
+        }
+        if (o->key && msgq_parse_key(o->key, &cfg->key) < 0) {
+                log_error("invalid key '%s': use a non-zero decimal or 0x hex number", o->key);
+                return -EINVAL;
+        }
+        if (o->gpio)
+                snprintf(cfg->gpio, sizeof cfg->gpio, "%s", o->gpio);
+        if (o->active_low)
+                cfg->active_low = true;
+        return 0;
+}
+
+/*
+ * One daemon per key: an abstract socket named after the key is our lock.
+ * The kernel releases it when we die, however we die.
+ */
+static int lock_key(key_t key) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd, len;
+
+        len = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "msgqd/0x%08x", (unsigned) key);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *) &sa, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0) {
+                int r = errno == EADDRINUSE ? -EBUSY : -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static int resolve_group(const char *name, gid_t *gid) {
+        struct group *g;
+
+        *gid = (gid_t) -1;
+        if (!name[0])
+                return 0;
+        errno = 0;
+        g = getgrnam(name);
+        if (!g)
+                return errno ? -errno : -ENOENT;
+        *gid = g->gr_gid;
+        return 0;
+}
+
+static int open_led(const struct options *o, const struct msgq_config *cfg, struct led **led) {
+        int r;
+
+        if (o->sim)
+                return led_open_sim(led);
+        r = led_open_gpio(led, cfg->gpio, cfg->active_low, "msgqd");
+        if (r == 0)
+                return 0;
+        switch (r) {
+        case -ENOENT:
+                log_error("no GPIO line '%s' on any chip (use --gpio to choose one, or --sim)", cfg->gpio);
+                break;
+        case -EBUSY:
+                log_error("GPIO line '%s' is already used by another program", cfg->gpio);
+                break;
+        case -EACCES:
+        case -EPERM:
+                log_error("no permission to use GPIO line '%s': run as a member of the chip's group", cfg->gpio);
+                break;
+        case -EOPNOTSUPP:
+                log_error("built without libgpiod: only --sim is available");
+                break;
+        default:
+                log_error("cannot use GPIO line '%s': %s", cfg->gpio, strerror(-r));
+        }
+        return r;
+}
+
+/* ---- the main loop ---- */
+
+static void wake_main_loop(struct msgqd *d);
+static struct main_loop *the_loop; /* for wake_main_loop; set once before threads */
+
+static void wake_main_loop(struct msgqd *d) {
+        uint64_t one = 1;
+
+        if (the_loop && write(the_loop->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+                log_warning("cannot wake the main loop: %m");
+}
+
+static void ledctl_wake(void *userdata) {
+        wake_main_loop(userdata);
+}
+
+static void rearm_tick(struct main_loop *m) {
+        uint64_t t = server_next_tick(m->server);
+
+        if (t == UINT64_MAX) {
+                sd_event_source_set_enabled(m->tick_source, SD_EVENT_OFF);
+                return;
+        }
+        sd_event_source_set_time(m->tick_source, (t + 999) / 1000);
+        sd_event_source_set_enabled(m->tick_source, SD_EVENT_ONESHOT);
+}
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct main_loop *m = userdata;
+
+        server_tick(m->server);
+        rearm_tick(m);
+        return 0;
+}
+
+static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct main_loop *m = userdata;
+        uint64_t n;
+        int r;
+
+        if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+                log_warning("cannot read the wake-up counter: %m");
+        ledctl_sync(&m->d->led);
+        rearm_tick(m);
+        if (__atomic_load_n(&m->d->exit_requested, __ATOMIC_ACQUIRE))
+                return sd_event_exit(m->event, EXIT_SUCCESS);
+        r = server_failed(m->server);
+        if (r < 0)
+                return sd_event_exit(m->event, EXIT_FAILURE);
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        struct main_loop *m = userdata;
+
+        log_info("received SIG%s, stopping", sigabbrev_np((int) si->ssi_signo));
+        return sd_event_exit(m->event, EXIT_SUCCESS);
+}
+
+static int loop_setup(struct main_loop *m, struct msgqd *d, struct server *server) {
+        int r;
+
+        memset(m, 0, sizeof *m);
+        m->d = d;
+        m->server = server;
+        m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m->wake_fd < 0)
+                return -errno;
+        r = sd_event_new(&m->event);
+        if (r < 0)
+                return r;
+        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m)) < 0 ||
+            (r = sd_event_add_io(m->event, &m->wake_source, m->wake_fd, EPOLLIN, on_wake, m)) < 0 ||
+            (r = sd_event_add_time(m->event, &m->tick_source, CLOCK_MONOTONIC, UINT64_MAX, 1000,
+                                   on_tick, m)) < 0 ||
+            (r = sd_event_source_set_enabled(m->tick_source, SD_EVENT_OFF)) < 0 ||
+            (r = ledctl_attach(&d->led, m->event)) < 0)
+                return r;
+        /* Pings WATCHDOG=1 when the unit sets WatchdogSec=; a no-op otherwise. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                return r;
+        the_loop = m;
+        return 0;
+}
+
+static void loop_done(struct main_loop *m) {
+        the_loop = NULL;
+        m->tick_source = sd_event_source_unref(m->tick_source);
+        m->wake_source = sd_event_source_unref(m->wake_source);
+        m->event = sd_event_unref(m->event);
+        if (m->wake_fd >= 0)
+                close(m->wake_fd);
+}
+
+int main(int argc, char **argv) {
+        struct options opts = {};
+        struct msgq_config cfg;
+        struct msgqd d = {};
+        struct server server;
+        struct main_loop loop = { .wake_fd = -1 };
+        struct led *led = NULL;
+        bool adopted = false, server_ready = false, led_ready = false;
+        int lock_fd = -1, ret = EXIT_FAILURE, r;
+        sigset_t mask;
+        gid_t gid;
+
+        msgq_log_open("msgqd", LOG_INFO);
+        if (parse_options(argc, argv, &opts) < 0) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (opts.verbose)
+                msgq_log_set_level(LOG_DEBUG);
+        if (load_config(&opts, &cfg) < 0)
+                return EXIT_USAGE;
+        r = resolve_group(cfg.group, &gid);
+        if (r < 0) {
+                log_error("unknown group '%s' for the queue", cfg.group);
+                return EXIT_USAGE;
+        }
+
+        /* Signals are taken by the event loop; block them before any thread exists. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        lock_fd = lock_key(cfg.key);
+        if (lock_fd < 0) {
+                if (lock_fd == -EBUSY)
+                        log_error("another msgqd is already serving key 0x%08x", (unsigned) cfg.key);
+                else
+                        log_error("cannot take the lock for key 0x%08x: %s", (unsigned) cfg.key, strerror(-lock_fd));
+                goto finish;
+        }
+        if (open_led(&opts, &cfg, &led) < 0)
+                goto finish;
+        d.pid = (uint32_t) getpid();
+        d.start_ns = msgq_now_ns();
+        d.wake = wake_main_loop;
+        r = ledctl_init(&d.led, led, ledctl_wake, &d);
+        if (r < 0) {
+                led_close(led);
+                goto finish;
+        }
+        led_ready = true;
+
+        r = loop_setup(&loop, &d, &server);
+        if (r < 0) {
+                log_error("cannot set up the event loop: %s", strerror(-r));
+                goto finish;
+        }
+        r = server_init(&server, &d, cfg.key, cfg.mode, gid, &adopted);
+        server_ready = true;
+        if (r < 0) {
+                log_error("cannot create the queue for key 0x%08x: %s", (unsigned) cfg.key, strerror(-r));
+                goto finish;
+        }
+        r = server_start(&server);
+        if (r < 0) {
+                log_error("cannot start serving: %s", strerror(-r));
+                goto finish;
+        }
+
+        log_info("serving key 0x%08x (msqid %d, mode %04o%s), LED: %s", (unsigned) cfg.key,
+                 server_msqid(&server), cfg.mode, adopted ? ", adopted" : "", led_describe(led));
+        sd_notifyf(false, "READY=1\nSTATUS=Serving key 0x%08x, LED %s", (unsigned) cfg.key,
+                   led_describe(led));
+
+        r = sd_event_loop(loop.event);
+        ret = r < 0 ? EXIT_FAILURE : r;
+
+        sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        if (__atomic_load_n(&d.exit_requested, __ATOMIC_ACQUIRE))
+                server_linger(&server, 1000);
+finish:
+        if (server_ready) {
+                server_stop(&server);
+                server_done(&server);
+        }
+        if (led_ready)
+                ledctl_done(&d.led);
+        loop_done(&loop);
+        if (lock_fd >= 0)
+                close(lock_fd);
+        if (ret == EXIT_SUCCESS)
+                log_info("stopped; queue removed");
+        return ret;
+}

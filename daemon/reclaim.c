@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+
+#include "protocol.h"
+#include "queue.h"
+#include "reclaim.h"
+
+#define INITIAL_SIZE 64u
+
+int reclaim_init(struct reclaim *r) {
+        memset(r, 0, sizeof *r);
+        r->earliest_ns = UINT64_MAX;
+        r->slots = calloc(INITIAL_SIZE, sizeof *r->slots);
+        if (!r->slots)
+                return -ENOMEM;
+        r->size = INITIAL_SIZE;
+        return -pthread_mutex_init(&r->lock, NULL);
+}
+
+void reclaim_done(struct reclaim *r) {
+        free(r->slots);
+        r->slots = NULL;
+        pthread_mutex_destroy(&r->lock);
+}
+
+static size_t slot_of(long mtype, size_t size) {
+        /* Fibonacci hashing: reply types of nearby PIDs spread out. */
+        return (size_t) (((uint64_t) mtype * 0x9e3779b97f4a7c15ull) >> 32) & (size - 1);
+}
+
+static struct reclaim_entry *find_slot(struct reclaim_entry *slots, size_t size, long mtype) {
+        size_t i = slot_of(mtype, size);
+
+        while (slots[i].mtype != 0 && slots[i].mtype != mtype)
+                i = (i + 1) & (size - 1);
+        return &slots[i];
+}
+
+static int grow(struct reclaim *r) {
+        size_t size = r->size * 2;
+        struct reclaim_entry *slots = calloc(size, sizeof *slots);
+
+        if (!slots)
+                return -ENOMEM;
+        for (size_t i = 0; i < r->size; i++)
+                if (r->slots[i].mtype)
+                        *find_slot(slots, size, r->slots[i].mtype) = r->slots[i];
+        free(r->slots);
+        r->slots = slots;
+        r->size = size;
+        return 0;
+}
+
+int reclaim_note(struct reclaim *r, long mtype, uint64_t expires_ns) {
+        struct reclaim_entry *e;
+        int moved = 0;
+
+        pthread_mutex_lock(&r->lock);
+        if ((r->used + 1) * 4 > r->size * 3 && grow(r) < 0) {
+                pthread_mutex_unlock(&r->lock);
+                return -ENOMEM;
+        }
+        e = find_slot(r->slots, r->size, mtype);
+        if (e->mtype == 0) {
+                e->mtype = mtype;
+                e->expires_ns = 0;
+                r->used++;
+        }
+        if (expires_ns > e->expires_ns)
+                e->expires_ns = expires_ns;
+        if (expires_ns < r->earliest_ns) {
+                r->earliest_ns = expires_ns;
+                moved = 1;
+        }
+        pthread_mutex_unlock(&r->lock);
+        return moved;
+}
+
+uint64_t reclaim_next(struct reclaim *r) {
+        uint64_t t;
+
+        pthread_mutex_lock(&r->lock);
+        t = r->earliest_ns;
+        pthread_mutex_unlock(&r->lock);
+        return t;
+}
+
+static size_t drain_type(int msqid, long mtype) {
+        unsigned char body[MSGQ_MSG_MAX];
+        size_t n = 0;
+        long t;
+
+        while (msgq_queue_recv(msqid, mtype, &t, body, sizeof body, IPC_NOWAIT | MSG_NOERROR) >= 0)
+                n++;
+        return n;
+}
+
+size_t reclaim_sweep(struct reclaim *r, int msqid, uint64_t now_ns) {
+        struct reclaim_entry *old;
+        size_t removed = 0, size;
+        uint64_t earliest = UINT64_MAX;
+
+        pthread_mutex_lock(&r->lock);
+        if (r->earliest_ns > now_ns) {
+                pthread_mutex_unlock(&r->lock);
+                return 0;
+        }
+        /* Rebuild the table without the expired types (no tombstones). */
+        old = r->slots;
+        size = r->size;
+        r->slots = calloc(size, sizeof *r->slots);
+        if (!r->slots) {
+                r->slots = old;
+                pthread_mutex_unlock(&r->lock);
+                return 0;
+        }
+        r->used = 0;
+        for (size_t i = 0; i < size; i++) {
+                if (old[i].mtype == 0)
+                        continue;
+                if (old[i].expires_ns <= now_ns) {
+                        removed += drain_type(msqid, old[i].mtype);
+                        continue;
+                }
+                *find_slot(r->slots, size, old[i].mtype) = old[i];
+                r->used++;
+                if (old[i].expires_ns < earliest)
+                        earliest = old[i].expires_ns;
+        }
+        r->earliest_ns = earliest;
+        pthread_mutex_unlock(&r->lock);
+        free(old);
+        return removed;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unclaimed replies.  Every reply is noted here (its reply type and when it
+ * expires) before it is sent.  Once a type's last reply has expired, its
+ * client has given up or died: whatever is left on the queue with that type
+ * is removed, so dead clients cannot fill the queue.  Noting and sweeping
+ * take the same lock, so a sweep never removes a reply noted after it began.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct reclaim_entry {
+        long mtype;           /* 0 = free slot */
+        uint64_t expires_ns;
+};
+
+struct reclaim {
+        pthread_mutex_t lock;
+        struct reclaim_entry *slots;
+        size_t size, used;    /* size is a power of two */
+        uint64_t earliest_ns; /* no entry expires before this; UINT64_MAX if empty */
+};
+
+int reclaim_init(struct reclaim *r);
+void reclaim_done(struct reclaim *r);
+/*
+ * Note a reply of type mtype that expires at expires_ns.  Returns 1 if the
+ * earliest expiry moved earlier (re-arm the sweep timer), 0 if not, or
+ * -ENOMEM (the reply is then sent untracked).
+ */
+int reclaim_note(struct reclaim *r, long mtype, uint64_t expires_ns);
+/* When the next sweep is due; UINT64_MAX if nothing is tracked. */
+uint64_t reclaim_next(struct reclaim *r);
+/*
+ * Remove every message on msqid of each type whose replies expired by now.
+ * Returns how many messages were removed.
+ */
+size_t reclaim_sweep(struct reclaim *r, int msqid, uint64_t now_ns);

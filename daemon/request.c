@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "log.h"
+#include "request.h"
+
+typedef int (*handler_fn)(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep);
+
+static int led_error(struct msgqd *d, struct msgq_reply *rep, int r) {
+        rep->status = MSGQ_ERR_LED;
+        snprintf(rep->error, sizeof rep->error, "cannot drive %s: %s",
+                 led_describe(d->led.led), strerror(-r));
+        log_error("%s", rep->error);
+        return r;
+}
+
+static int handle_ping(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        return 0;
+}
+
+static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        bool on = req->op == MSGQ_OP_LED_ON;
+        int r = ledctl_set(&d->led, on, &rep->led);
+
+        if (r < 0)
+                return led_error(d, rep, r);
+        log_info("LED %s (request from pid %u, priority %ld)", on ? "on" : "off", req->pid, req->prio);
+        return 0;
+}
+
+static int handle_led_toggle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        int r = ledctl_toggle(&d->led, &rep->led);
+
+        if (r < 0)
+                return led_error(d, rep, r);
+        log_info("LED toggled %s (request from pid %u, priority %ld)", rep->led.on ? "on" : "off",
+                 req->pid, req->prio);
+        return 0;
+}
+
+static int handle_led_state(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        ledctl_state(&d->led, &rep->led);
+        return 0;
+}
+
+static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        int r = ledctl_blink(&d->led, req->arg0, req->arg1, &rep->led);
+
+        if (r < 0)
+                return led_error(d, rep, r);
+        if (req->arg1)
+                log_info("LED blinking, period %u ms, %u times (request from pid %u, priority %ld)",
+                         req->arg0, req->arg1, req->pid, req->prio);
+        else
+                log_info("LED blinking, period %u ms (request from pid %u, priority %ld)",
+                         req->arg0, req->pid, req->prio);
+        return 0;
+}
+
+static int handle_send(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        /* The text was checked for control characters when it was decoded. */
+        log_notice("message from pid %u, priority %ld: %s", req->pid, req->prio, req->text);
+        return 0;
+}
+
+static int handle_stats(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        struct msgq_stats *s = &rep->stats;
+
+        ledctl_state(&d->led, &rep->led);
+        s->uptime_ms = (msgq_now_ns() - d->start_ns) / 1000000u;
+        for (int i = 0; i < MSGQ_PRIO_MAX; i++)
+                s->served[i] = stat_get(&d->stats.served[i]);
+        s->errors = stat_get(&d->stats.errors);
+        s->malformed = stat_get(&d->stats.malformed);
+        s->replies_late = stat_get(&d->stats.replies_late);
+        s->replies_deferred = stat_get(&d->stats.replies_deferred);
+        s->replies_dropped = stat_get(&d->stats.replies_dropped);
+        s->replies_reclaimed = stat_get(&d->stats.replies_reclaimed);
+        s->daemon_pid = d->pid;
+        s->queue_recreated = __atomic_load_n(&d->stats.queue_recreated, __ATOMIC_RELAXED);
+        return 0;
+}
+
+static int handle_exit(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        log_notice("exit requested by pid %u", req->pid);
+        __atomic_store_n(&d->exit_requested, 1, __ATOMIC_RELEASE);
+        if (d->wake)
+                d->wake(d);
+        return 0;
+}
+
+static const handler_fn handlers[_MSGQ_OP_MAX] = {
+        [MSGQ_OP_PING] = handle_ping,
+        [MSGQ_OP_LED_ON] = handle_led_set,
+        [MSGQ_OP_LED_OFF] = handle_led_set,
+        [MSGQ_OP_LED_TOGGLE] = handle_led_toggle,
+        [MSGQ_OP_LED_STATE] = handle_led_state,
+        [MSGQ_OP_LED_BLINK] = handle_led_blink,
+        [MSGQ_OP_SEND] = handle_send,
+        [MSGQ_OP_STATS] = handle_stats,
+        [MSGQ_OP_EXIT] = handle_exit,
+};
+
+static void reply_init(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        memset(rep, 0, sizeof *rep);
+        rep->token = req->token;
+        rep->op = req->op;
+        rep->daemon_pid = d->pid;
+}
+
+static void count_served(struct msgqd *d, long prio) {
+        if (msgq_prio_valid(prio))
+                stat_inc(&d->stats.served[prio - 1]);
+}
+
+void request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        reply_init(d, req, rep);
+        count_served(d, req->prio);
+        if (req->op == 0 || req->op >= _MSGQ_OP_MAX || !handlers[req->op]) {
+                request_reject(d, req, MSGQ_ERR_UNKNOWN_OP, "unknown operation", rep);
+                stat_inc(&d->stats.errors);
+                return;
+        }
+        if (handlers[req->op](d, req, rep) < 0 || rep->status != MSGQ_OK)
+                stat_inc(&d->stats.errors);
+}
+
+void request_reject(struct msgqd *d, const struct msgq_request *req, uint32_t status,
+                    const char *why, struct msgq_reply *rep) {
+        reply_init(d, req, rep);
+        rep->status = status;
+        snprintf(rep->error, sizeof rep->error, "%s", why);
+}

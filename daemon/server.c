@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <time.h>
+
+#include "client.h"
+#include "log.h"
+#include "queue.h"
+#include "request.h"
+#include "server.h"
+
+/* At most this many warnings about bad requests per window. */
+#define BAD_LOG_BURST     10u
+#define BAD_LOG_WINDOW_NS (10ull * 1000000000ull)
+
+int server_msqid(struct server *s) {
+        return __atomic_load_n(&s->msqid, __ATOMIC_ACQUIRE);
+}
+
+int server_failed(struct server *s) {
+        return __atomic_load_n(&s->failed, __ATOMIC_ACQUIRE);
+}
+
+static bool stopping(struct server *s) {
+        return __atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE);
+}
+
+static void wake_main(struct server *s) {
+        if (s->d->wake)
+                s->d->wake(s->d);
+}
+
+static void log_bad(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_bad(struct server *s, const char *fmt, ...) {
+        uint64_t now = msgq_now_ns();
+        va_list ap;
+
+        if (now - s->log_window_ns > BAD_LOG_WINDOW_NS) {
+                if (s->log_suppressed)
+                        log_warning("%u more bad requests were not logged", s->log_suppressed);
+                s->log_window_ns = now;
+                s->log_count = 0;
+                s->log_suppressed = 0;
+        }
+        if (s->log_count++ >= BAD_LOG_BURST) {
+                s->log_suppressed++;
+                return;
+        }
+        va_start(ap, fmt);
+        msgq_logv(LOG_WARNING, fmt, ap);
+        va_end(ap);
+}
+
+/* ---- replies and their backlog ---- */
+
+/* With backlog_lock held: send what can be sent, oldest first. */
+static void backlog_flush_locked(struct server *s) {
+        uint64_t now = msgq_now_ns();
+
+        while (s->backlog_count > 0) {
+                struct pending_reply *p = &s->backlog[s->backlog_head];
+                if (p->expires_ns > now) {
+                        int r = msgq_queue_send(server_msqid(s), p->mtype, p->body, p->len,
+                                                IPC_NOWAIT);
+                        if (r == -EAGAIN)
+                                break;
+                        if (r < 0 && r != -EIDRM && r != -EINVAL)
+                                log_warning("cannot send a reply: %s", strerror(-r));
+                } else {
+                        stat_inc(&s->d->stats.replies_late);
+                }
+                s->backlog_head = (s->backlog_head + 1) % s->backlog_size;
+                s->backlog_count--;
+        }
+}
+
+static size_t backlog_pending(struct server *s) {
+        return __atomic_load_n(&s->backlog_count, __ATOMIC_RELAXED);
+}
+
+static void backlog_flush(struct server *s) {
+        pthread_mutex_lock(&s->backlog_lock);
+        backlog_flush_locked(s);
+        pthread_mutex_unlock(&s->backlog_lock);
+}
+
+/* With backlog_lock held: grow the ring, or make room by dropping the oldest. */
+static bool backlog_make_room(struct server *s) {
+        size_t size;
+        struct pending_reply *ring;
+
+        if (s->backlog_count < s->backlog_size)
+                return true;
+        if (s->backlog_size >= SERVER_BACKLOG_MAX) {
+                s->backlog_head = (s->backlog_head + 1) % s->backlog_size;
+                s->backlog_count--;
+                stat_inc(&s->d->stats.replies_dropped);
+                log_bad(s, "reply backlog full (%u): dropped the oldest reply", SERVER_BACKLOG_MAX);
+                return true;
+        }
+        size = s->backlog_size ? s->backlog_size * 2 : 16;
+        ring = malloc(size * sizeof *ring);
+        if (!ring)
+                return false;
+        for (size_t i = 0; i < s->backlog_count; i++)
+                ring[i] = s->backlog[(s->backlog_head + i) % s->backlog_size];
+        free(s->backlog);
+        s->backlog = ring;
+        s->backlog_head = 0;
+        s->backlog_size = size;
+        return true;
+}
+
+static void send_reply(struct server *s, long mtype, const void *body, size_t len,
+                       uint64_t expires_ns) {
+        struct pending_reply *p;
+        int r;
+
+        /* Noted before it is on the queue, so no sweep can miss or eat it. */
+        if (reclaim_note(&s->reclaim, mtype, expires_ns) > 0)
+                wake_main(s);
+
+        pthread_mutex_lock(&s->backlog_lock);
+        if (s->backlog_count > 0)
+                backlog_flush_locked(s);
+        if (s->backlog_count == 0) {
+                r = msgq_queue_send(server_msqid(s), mtype, body, len, IPC_NOWAIT);
+                if (r != -EAGAIN) {
+                        pthread_mutex_unlock(&s->backlog_lock);
+                        if (r < 0 && r != -EIDRM && r != -EINVAL)
+                                log_warning("cannot send a reply: %s", strerror(-r));
+                        return;
+                }
+        }
+        /* The queue is full: keep the reply and go on taking requests. */
+        stat_inc(&s->d->stats.replies_deferred);
+        if (!backlog_make_room(s)) {
+                pthread_mutex_unlock(&s->backlog_lock);
+                stat_inc(&s->d->stats.replies_dropped);
+                return;
+        }
+        p = &s->backlog[(s->backlog_head + s->backlog_count) % s->backlog_size];
+        p->mtype = mtype;
+        p->expires_ns = expires_ns;
+        p->len = (uint16_t) len;
+        memcpy(p->body, body, len);
+        __atomic_store_n(&s->backlog_count, s->backlog_count + 1, __ATOMIC_RELAXED);
+        pthread_mutex_unlock(&s->backlog_lock);
+        wake_main(s);
+}
+
+static void answer(struct server *s, const struct msgq_request *req, struct msgq_reply *rep,
+                   bool binary) {
+        unsigned char body[MSGQ_MSG_MAX];
+        uint64_t now = msgq_now_ns();
+        long mtype = msgq_reply_type(req->pid);
+        int len;
+
+        if (binary) {
+                if (req->deadline_ns <= now) {
+                        stat_inc(&s->d->stats.replies_late); /* nobody is waiting */
+                        return;
+                }
+                rep->expires_ns = req->deadline_ns + MSGQ_REPLY_GRACE_NS;
+                len = msgq_reply_encode(rep, body, sizeof body);
+        } else {
+                rep->expires_ns = now + MSGQ_TEXT_REPLY_TTL_NS;
+                len = msgq_text_reply_format(rep, (char *) body, sizeof body);
+        }
+        if (len < 0) {
+                log_error("cannot encode a reply: %s", strerror(-len));
+                return;
+        }
+        send_reply(s, mtype, body, (size_t) len, rep->expires_ns);
+}
+
+static const char *decode_error(int r) {
+        switch (r) {
+        case -EMSGSIZE: return "too large";
+        case -EPROTO: return "unsupported protocol version";
+        case -EOPNOTSUPP: return "unknown operation";
+        case -EINVAL: return "invalid argument";
+        case -ERANGE: return "deadline too far in the future";
+        default: return "malformed";
+        }
+}
+
+void server_serve(struct server *s, long mtype, const unsigned char *body, size_t len) {
+        struct msgq_request req = { .prio = mtype };
+        struct msgq_reply rep;
+        bool binary = msgq_body_is_binary(body, len);
+        uint32_t status;
+        int r;
+
+        if (binary)
+                r = msgq_request_decode(body, len, &req, &status);
+        else
+                r = msgq_text_decode(body, len, mtype, &req, &status);
+        if (r == 0 && binary && req.deadline_ns > msgq_now_ns() + MSGQ_DEADLINE_MAX_NS) {
+                r = -ERANGE;
+                status = MSGQ_ERR_INVALID;
+        }
+        if (r < 0) {
+                stat_inc(&s->d->stats.errors);
+                if (status == MSGQ_ERR_MALFORMED || status == MSGQ_ERR_TOO_LARGE ||
+                    status == MSGQ_ERR_VERSION)
+                        stat_inc(&s->d->stats.malformed);
+                log_bad(s, "rejected a %s request (priority %ld, %zu bytes, pid %u): %s",
+                        binary ? "binary" : "text", mtype, len, req.pid, decode_error(r));
+                if (!msgq_request_has_address(&req) || (req.flags & MSGQ_REQ_NO_REPLY))
+                        return;
+                /* A broken binary request carries no usable deadline: give it a short one. */
+                if (binary && req.deadline_ns == 0)
+                        req.deadline_ns = msgq_now_ns() + MSGQ_REPLY_GRACE_NS;
+                request_reject(s->d, &req, status, decode_error(r), &rep);
+                answer(s, &req, &rep, binary);
+                return;
+        }
+        request_handle(s->d, &req, &rep);
+        if (!(req.flags & MSGQ_REQ_NO_REPLY))
+                answer(s, &req, &rep, binary);
+}
+
+/* ---- the queue ---- */
+
+/*
+ * An adopted queue may hold replies for clients of the previous daemon.
+ * Cycle through it once: requests go back in order; expired replies are
+ * removed; live ones go back and are tracked like our own.
+ */
+static void sweep_adopted(struct server *s) {
+        struct msgq_msgbuf m;
+        struct msqid_ds ds;
+        uint64_t now = msgq_now_ns();
+        size_t removed = 0;
+
+        if (msgq_queue_stat(s->msqid, &ds) < 0)
+                return;
+        for (msgqnum_t i = 0; i < ds.msg_qnum; i++) {
+                struct msgq_reply rep;
+                ssize_t n = msgrcv(s->msqid, &m, MSGQ_MSG_MAX, 0, IPC_NOWAIT | MSG_NOERROR);
+                uint64_t expires = now + MSGQ_TEXT_REPLY_TTL_NS;
+
+                if (n < 0)
+                        break;
+                if (m.mtype > MSGQ_PRIO_MAX) {
+                        if (msgq_body_is_binary(m.body, (size_t) n)) {
+                                if (msgq_reply_decode(m.body, (size_t) n, &rep) < 0 ||
+                                    rep.expires_ns <= now) {
+                                        removed++;
+                                        continue;
+                                }
+                                expires = rep.expires_ns;
+                        }
+                        reclaim_note(&s->reclaim, m.mtype, expires);
+                }
+                if (msgsnd(s->msqid, &m, (size_t) n, IPC_NOWAIT) < 0) {
+                        if (m.mtype <= MSGQ_PRIO_MAX)
+                                server_serve(s, m.mtype, m.body, (size_t) n);
+                        else
+                                removed++;
+                }
+        }
+        stat_add(&s->d->stats.replies_reclaimed, removed);
+        log_info("adopted queue: %lu waiting messages, %zu stale replies removed",
+                 (unsigned long) ds.msg_qnum, removed);
+}
+
+int server_init(struct server *s, struct msgqd *d, key_t key, unsigned mode, gid_t gid,
+                bool *adopted) {
+        int r;
+
+        memset(s, 0, sizeof *s);
+        s->d = d;
+        s->key = key;
+        s->mode = mode;
+        s->gid = gid;
+        s->msqid = -1;
+        r = reclaim_init(&s->reclaim);
+        if (r < 0)
+                return r;
+        r = -pthread_mutex_init(&s->backlog_lock, NULL);
+        if (r < 0)
+                return r;
+        r = msgq_queue_create(key, mode, gid, adopted);
+        if (r < 0)
+                return r;
+        s->msqid = r;
+        if (*adopted)
+                sweep_adopted(s);
+        return 0;
+}
+
+/* The queue vanished under us (ipcrm): make a new one, or give up. */
+static int recreate(struct server *s) {
+        bool adopted;
+        int id = msgq_queue_create(s->key, s->mode, s->gid, &adopted);
+
+        if (id < 0)
+                return id;
+        __atomic_store_n(&s->msqid, id, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&s->d->stats.queue_recreated, 1, __ATOMIC_RELAXED);
+        log_warning("the queue was removed under msgqd; %s it (msqid %d)",
+                    adopted ? "adopted a new" : "recreated", id);
+        /* A stop that raced with us removes this queue too. */
+        if (stopping(s))
+                msgq_queue_remove(id);
+        return 0;
+}
+
+static void *serve_thread(void *userdata) {
+        struct server *s = userdata;
+        struct msgq_msgbuf m;
+
+        for (;;) {
+                ssize_t n;
+                int r;
+
+                if (backlog_pending(s) > 0)
+                        backlog_flush(s);
+                n = msgrcv(server_msqid(s), &m, sizeof m.body, -MSGQ_PRIO_MAX, MSG_NOERROR);
+                if (n >= 0) {
+                        server_serve(s, m.mtype, m.body, (size_t) n);
+                        continue;
+                }
+                r = -errno;
+                if (r == -EINTR)
+                        continue;
+                if (stopping(s))
+                        break;
+                if (r == -EIDRM || r == -EINVAL)
+                        r = recreate(s);
+                if (r < 0) {
+                        log_error("cannot receive requests: %s", strerror(-r));
+                        __atomic_store_n(&s->failed, r, __ATOMIC_RELEASE);
+                        wake_main(s);
+                        break;
+                }
+        }
+        return NULL;
+}
+
+int server_start(struct server *s) {
+        int r = -pthread_create(&s->thread, NULL, serve_thread, s);
+
+        s->running = r == 0;
+        return r;
+}
+
+void server_linger(struct server *s, unsigned ms) {
+        uint64_t end = msgq_now_ns() + (uint64_t) ms * 1000000u;
+        struct msqid_ds ds;
+
+        while (msgq_queue_stat(server_msqid(s), &ds) == 0 && ds.msg_qnum > 0 &&
+               msgq_now_ns() < end)
+                nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000000L }, NULL);
+}
+
+void server_stop(struct server *s) {
+        __atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
+        if (s->msqid >= 0)
+                msgq_queue_remove(server_msqid(s));
+        if (s->running)
+                pthread_join(s->thread, NULL);
+        s->running = false;
+}
+
+void server_done(struct server *s) {
+        reclaim_done(&s->reclaim);
+        pthread_mutex_destroy(&s->backlog_lock);
+        free(s->backlog);
+        s->backlog = NULL;
+}
+
+uint64_t server_next_tick(struct server *s) {
+        uint64_t t = reclaim_next(&s->reclaim);
+
+        if (backlog_pending(s) > 0) {
+                uint64_t retry = msgq_now_ns() + SERVER_BACKLOG_RETRY_NS;
+                if (retry < t)
+                        t = retry;
+        }
+        return t;
+}
+
+void server_tick(struct server *s) {
+        size_t n = reclaim_sweep(&s->reclaim, server_msqid(s), msgq_now_ns());
+
+        if (n > 0) {
+                stat_add(&s->d->stats.replies_reclaimed, n);
+                log_info("reclaimed %zu unclaimed replies", n);
+        }
+        if (backlog_pending(s) > 0)
+                backlog_flush(s);
+}

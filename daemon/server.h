@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The queue and the thread that serves it.  One blocking msgrcv with
+ * msgtyp = -MSGQ_PRIO_MAX takes the most urgent waiting request; the same
+ * thread handles it and answers, with no hand-off.  Replies are sent with
+ * IPC_NOWAIT: when the queue is full they wait in a backlog instead of
+ * blocking the only reader of requests (which could deadlock daemon and
+ * clients).  The main loop retries the backlog and sweeps unclaimed replies
+ * (see reclaim.h) on timers that exist only while there is work for them.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon.h"
+#include "reclaim.h"
+
+#define SERVER_BACKLOG_MAX      1024u
+#define SERVER_BACKLOG_RETRY_NS (5u * 1000000u)
+
+struct pending_reply {
+        long mtype;
+        uint64_t expires_ns;
+        uint16_t len;
+        unsigned char body[MSGQ_MSG_MAX];
+};
+
+struct server {
+        struct msgqd *d;
+        key_t key;
+        unsigned mode;
+        gid_t gid;
+        int msqid;              /* read by both threads: __atomic */
+        int stopping;           /* __atomic */
+        int failed;             /* __atomic: the thread gave up (errno) */
+        bool running;
+        pthread_t thread;
+        struct reclaim reclaim;
+
+        pthread_mutex_t backlog_lock;
+        struct pending_reply *backlog; /* ring */
+        size_t backlog_head, backlog_count, backlog_size;
+
+        uint64_t log_window_ns; /* rate limit for bad-request warnings */
+        unsigned log_count, log_suppressed;
+};
+
+/*
+ * Create the queue (or adopt the one left by an earlier daemon, keeping the
+ * requests on it and sweeping its expired replies).  *adopted says which.
+ */
+int server_init(struct server *s, struct msgqd *d, key_t key, unsigned mode, gid_t gid,
+                bool *adopted);
+int server_start(struct server *s);
+/*
+ * Before an exit that a client asked for: give the replies on the queue
+ * (that client's among them) up to ms to be collected.
+ */
+void server_linger(struct server *s, unsigned ms);
+/* Stop serving: remove the queue (waking the thread with EIDRM) and join. */
+void server_stop(struct server *s);
+void server_done(struct server *s);
+int server_msqid(struct server *s);
+/* 0, or the negative errno that made the serving thread give up. */
+int server_failed(struct server *s);
+
+/* Main loop: when server_tick() should next run (UINT64_MAX: not needed). */
+uint64_t server_next_tick(struct server *s);
+void server_tick(struct server *s);
+
+/* Serve one message as received from the queue (also used by the tests). */
+void server_serve(struct server *s, long mtype, const unsigned char *body, size_t len);

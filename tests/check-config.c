@@ -1,0 +1,726 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for common/config.c: files in a temporary directory. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define MAX_FILES 64
+
+static char tmpdir[4096];
+static char files[MAX_FILES][4096 + 32];
+static int nfiles;
+
+/*
+ * One temporary directory per test case, made and removed by the parent
+ * process (an unchecked fixture), so that it goes even when a test fails
+ * in its child before its own teardown could run.
+ */
+static void make_tmpdir(void)
+{
+        const char *base = getenv("TMPDIR");
+
+        if (!base || !*base)
+                base = "/tmp";
+        ck_assert_int_lt(snprintf(tmpdir, sizeof(tmpdir), "%s/check-config.XXXXXX", base), (int) sizeof(tmpdir));
+        ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+        DIR *d = opendir(tmpdir);
+        struct dirent *e;
+
+        if (d) {
+                while ((e = readdir(d)))
+                        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                                unlinkat(dirfd(d), e->d_name, 0);
+                closedir(d);
+        }
+        rmdir(tmpdir);
+}
+
+static void setup(void)
+{
+        nfiles = 0;
+        unsetenv("MSGQ_KEY");
+}
+
+static void teardown(void)
+{
+        for (int i = 0; i < nfiles; i++)
+                unlink(files[i]);
+        nfiles = 0;
+        unsetenv("MSGQ_KEY");
+}
+
+/* A new file in the temporary directory holding TEXT; its path. */
+static const char *write_conf(const char *text)
+{
+        char *path;
+        size_t n = strlen(text);
+        int fd;
+
+        ck_assert_int_lt(nfiles, MAX_FILES);
+        path = files[nfiles];
+        snprintf(path, sizeof(files[0]), "%s/msgq.conf.XXXXXX", tmpdir);
+        fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        nfiles++;
+        ck_assert_int_eq(write(fd, text, n), (ssize_t) n);
+        ck_assert_int_eq(close(fd), 0);
+        return path;
+}
+
+static void assert_defaults(const struct msgq_config *c)
+{
+        ck_assert_int_eq(c->key, MSGQ_DEFAULT_KEY);
+        ck_assert_uint_eq(c->mode, 0660);
+        ck_assert_str_eq(c->group, "");
+        ck_assert_str_eq(c->gpio, "GPIO17");
+        ck_assert(!c->active_low);
+}
+
+/* Load TEXT into defaults; the result, the bad line in *line. */
+static int load_text(const char *text, struct msgq_config *c, int *line)
+{
+        msgq_config_defaults(c);
+        *line = -1;
+        return msgq_config_load(c, write_conf(text), line);
+}
+
+/* TEXT must fail at line WANT_LINE and leave the configuration alone. */
+static void assert_bad_line(const char *text, int want_line)
+{
+        struct msgq_config c, before;
+        int line, r;
+
+        r = load_text(text, &c, &line);
+        msgq_config_defaults(&before);
+        ck_assert_msg(r == -EINVAL, "loading \"%s\" gave %d, expected -EINVAL", text, r);
+        ck_assert_msg(line == want_line, "loading \"%s\": line %d, expected %d", text, line, want_line);
+        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+}
+
+START_TEST(test_defaults)
+{
+        struct msgq_config c;
+
+        memset(&c, 0xaa, sizeof(c));
+        msgq_config_defaults(&c);
+        assert_defaults(&c);
+        ck_assert_int_eq(MSGQ_DEFAULT_KEY, 0x6d736771);
+}
+END_TEST
+
+START_TEST(test_default_path)
+{
+        const char *p = msgq_config_default_path();
+        const char *tail = "/msgq/msgq.conf";
+
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(p[0], '/');
+        ck_assert_uint_gt(strlen(p), strlen(tail));
+        ck_assert_str_eq(p + strlen(p) - strlen(tail), tail);
+}
+END_TEST
+
+START_TEST(test_load_section)
+{
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("[msgq]\n"
+                                   "key = 0x1234\n"
+                                   "mode = 0600\n"
+                                   "group = leds\n"
+                                   "gpio = gpiochip0:17\n"
+                                   "active_low = yes\n", &c, &line), 0);
+        ck_assert_int_eq(line, 0);
+        ck_assert_int_eq(c.key, 0x1234);
+        ck_assert_uint_eq(c.mode, 0600);
+        ck_assert_str_eq(c.group, "leds");
+        ck_assert_str_eq(c.gpio, "gpiochip0:17");
+        ck_assert(c.active_low);
+}
+END_TEST
+
+START_TEST(test_load_no_section)
+{
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("key=4660\nmode=640\nactive_low=TRUE\ngpio=LED_RED\n", &c, &line), 0);
+        ck_assert_int_eq(c.key, 4660);
+        ck_assert_uint_eq(c.mode, 0640);
+        ck_assert(c.active_low);
+        ck_assert_str_eq(c.gpio, "LED_RED");
+        ck_assert_str_eq(c.group, "");
+}
+END_TEST
+
+START_TEST(test_load_comments_and_blanks)
+{
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("# a comment\n"
+                                   "; another one\n"
+                                   "\n"
+                                   "   \t\n"
+                                   "[msgq]\n"
+                                   "  # indented comment\n"
+                                   "#key = 0x99\n"
+                                   ";mode = 0777\n"
+                                   "key = 0x42 ; inline comment after whitespace\n"
+                                   "   mode   =   0644   \n"
+                                   "; bad = line, commented out\n", &c, &line), 0);
+        ck_assert_int_eq(c.key, 0x42);
+        ck_assert_uint_eq(c.mode, 0644);
+        ck_assert_str_eq(c.gpio, "GPIO17");
+}
+END_TEST
+
+START_TEST(test_load_indented)
+{
+        /* Indented lines are settings of their own, not continuations. */
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("[msgq]\n"
+                                   "\tkey = 0x10\n"
+                                   "\tmode = 0600\n"
+                                   "    group = leds\n"
+                                   "  \t  active_low = 1\n", &c, &line), 0);
+        ck_assert_int_eq(c.key, 0x10);
+        ck_assert_uint_eq(c.mode, 0600);
+        ck_assert_str_eq(c.group, "leds");
+        ck_assert(c.active_low);
+        ck_assert_str_eq(c.gpio, "GPIO17");
+
+        /* An indented bare word is a syntax error, not a second value. */
+        assert_bad_line("[msgq]\ngroup = a\n    b\n", 3);
+}
+END_TEST
+
+START_TEST(test_load_crlf_and_bom)
+{
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("\xef\xbb\xbf[msgq]\r\nkey = 0x77\r\nactive_low = on\r\n", &c, &line), 0);
+        ck_assert_int_eq(c.key, 0x77);
+        ck_assert(c.active_low);
+}
+END_TEST
+
+START_TEST(test_load_last_line_without_newline)
+{
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("[msgq]\ngpio = GPIO4", &c, &line), 0);
+        ck_assert_str_eq(c.gpio, "GPIO4");
+}
+END_TEST
+
+START_TEST(test_load_empty_file)
+{
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("", &c, &line), 0);
+        ck_assert_int_eq(line, 0);
+        assert_defaults(&c);
+}
+END_TEST
+
+START_TEST(test_load_keeps_unset_fields)
+{
+        /* Only what the file names changes: layering over earlier values. */
+        struct msgq_config c;
+        int line = -1;
+
+        msgq_config_defaults(&c);
+        c.key = 0x1111;
+        snprintf(c.group, sizeof(c.group), "%s", "before");
+        ck_assert_int_eq(msgq_config_load(&c, write_conf("[msgq]\nmode = 0600\n"), &line), 0);
+        ck_assert_int_eq(c.key, 0x1111);
+        ck_assert_str_eq(c.group, "before");
+        ck_assert_uint_eq(c.mode, 0600);
+}
+END_TEST
+
+START_TEST(test_load_duplicate_last_wins)
+{
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("key = 0x1\nkey = 0x2\n[msgq]\nkey = 0x3\n", &c, &line), 0);
+        ck_assert_int_eq(c.key, 3);
+}
+END_TEST
+
+START_TEST(test_load_high_key)
+{
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("key = 0xdeadbeef\n", &c, &line), 0);
+        ck_assert_int_eq(c.key, (key_t) (int32_t) 0xdeadbeefu);
+}
+END_TEST
+
+START_TEST(test_unknown_key)
+{
+        assert_bad_line("[msgq]\nkey = 0x10\n\n# comment\nkye = 0x11\n", 5);
+        assert_bad_line("colour = red\n", 1);
+        /* Names are case-sensitive. */
+        assert_bad_line("[msgq]\nKey = 0x10\n", 2);
+        assert_bad_line("[msgq]\nactive-low = yes\n", 2);
+}
+END_TEST
+
+START_TEST(test_other_section)
+{
+        assert_bad_line("[msgq]\nkey = 0x10\n[other]\nkey = 0x11\n", 4);
+        assert_bad_line("[MSGQ]\nkey = 0x10\n", 2);
+        assert_bad_line("[msgq]\nmode = 0600\n[led]\n\n\ngpio = GPIO4\n", 6);
+}
+END_TEST
+
+START_TEST(test_bad_values)
+{
+        assert_bad_line("[msgq]\nkey = 0\n", 2);
+        assert_bad_line("[msgq]\nkey = -1\n", 2);
+        assert_bad_line("[msgq]\nkey = 0x100000000\n", 2);
+        assert_bad_line("[msgq]\nkey = 0x10 # not a comment after the value\n", 2);
+        assert_bad_line("[msgq]\nkey =\n", 2);
+        assert_bad_line("\n\n\nmode = 0778\n", 4);
+        assert_bad_line("mode = 01000\n", 1);
+        assert_bad_line("mode = rw\n", 1);
+        assert_bad_line("[msgq]\nactive_low = maybe\n", 2);
+        assert_bad_line("[msgq]\nactive_low =\n", 2);
+}
+END_TEST
+
+START_TEST(test_group_values)
+{
+        static const char *const good[] = { "msgq", "_a.b-c", "gpio", "G1", "a-", "1000" };
+        static const char *const bad[] = {
+                "-msgq", "a b", "a/b", "a:b", "a,b", "caf\xc3\xa9", "a\x01", "a$", "a@b",
+        };
+        char text[256];
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                struct msgq_config c;
+                int line;
+
+                snprintf(text, sizeof(text), "[msgq]\ngroup = %s\n", good[i]);
+                ck_assert_msg(load_text(text, &c, &line) == 0, "group \"%s\" refused", good[i]);
+                ck_assert_str_eq(c.group, good[i]);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(text, sizeof(text), "[msgq]\ngroup = %s\n", bad[i]);
+                assert_bad_line(text, 2);
+        }
+        assert_bad_line("[msgq]\ngroup =\n", 2);
+}
+END_TEST
+
+START_TEST(test_group_length)
+{
+        char text[256], name[80];
+        struct msgq_config c;
+        int line;
+
+        memset(name, 'g', 63);
+        name[63] = '\0';
+        snprintf(text, sizeof(text), "group = %s\n", name);
+        ck_assert_int_eq(load_text(text, &c, &line), 0);
+        ck_assert_str_eq(c.group, name);
+
+        memset(name, 'g', 64);
+        name[64] = '\0';
+        snprintf(text, sizeof(text), "group = %s\n", name);
+        assert_bad_line(text, 1);
+}
+END_TEST
+
+START_TEST(test_gpio_values)
+{
+        static const char *const good[] = { "GPIO17", "gpiochip0:17", "/dev/gpiochip1:4", "LED-1_red", "a" };
+        static const char *const bad[] = { "GPIO 17", "a\tb", "caf\xc3\xa9", "a\x7f", "a\x1b" };
+        char text[256];
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                struct msgq_config c;
+                int line;
+
+                snprintf(text, sizeof(text), "gpio = %s\n", good[i]);
+                ck_assert_msg(load_text(text, &c, &line) == 0, "gpio \"%s\" refused", good[i]);
+                ck_assert_str_eq(c.gpio, good[i]);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(text, sizeof(text), "\ngpio = %s\n", bad[i]);
+                assert_bad_line(text, 2);
+        }
+        assert_bad_line("gpio =\n", 1);
+}
+END_TEST
+
+START_TEST(test_gpio_length)
+{
+        char text[256], name[80];
+        struct msgq_config c;
+        int line;
+
+        memset(name, 'L', MSGQ_GPIO_MAX - 1);
+        name[MSGQ_GPIO_MAX - 1] = '\0';
+        snprintf(text, sizeof(text), "gpio = %s\n", name);
+        ck_assert_int_eq(load_text(text, &c, &line), 0);
+        ck_assert_str_eq(c.gpio, name);
+
+        memset(name, 'L', MSGQ_GPIO_MAX);
+        name[MSGQ_GPIO_MAX] = '\0';
+        snprintf(text, sizeof(text), "gpio = %s\n", name);
+        assert_bad_line(text, 1);
+}
+END_TEST
+
+START_TEST(test_syntax_errors)
+{
+        assert_bad_line("[msgq]\nkey 0x10\n", 2);
+        assert_bad_line("[msgq\nkey = 0x10\n", 1);
+        assert_bad_line("key = 0x10\njust words\nmode = 0600\n", 2);
+}
+END_TEST
+
+START_TEST(test_first_bad_line_reported)
+{
+        assert_bad_line("key = 0x10\nmode = 9\nbogus = 1\ngroup = -x\n", 2);
+        assert_bad_line("key = 0x10\nbogus = 1\nmode = 9\n", 2);
+}
+END_TEST
+
+START_TEST(test_long_lines)
+{
+        /* Longer than inih's line buffer: refused with its number, not split. */
+        char text[1024];
+        struct msgq_config c;
+        int line;
+        size_t n;
+
+        n = (size_t) snprintf(text, sizeof(text), "[msgq]\ngpio = ");
+        memset(text + n, 'x', 500);
+        n += 500;
+        snprintf(text + n, sizeof(text) - n, "\nmode = 0600\n");
+        assert_bad_line(text, 2);
+
+        /* A key line whose tail would look like a line of its own. */
+        n = (size_t) snprintf(text, sizeof(text), "\n\n\ngpio = GPIO4");
+        memset(text + n, ' ', 300);
+        n += 300;
+        snprintf(text + n, sizeof(text) - n, "key = 0x1\n");
+        assert_bad_line(text, 4);
+
+        /* A long comment is still just a comment. */
+        n = (size_t) snprintf(text, sizeof(text), "[msgq]\n# ");
+        memset(text + n, 'c', 600);
+        n += 600;
+        snprintf(text + n, sizeof(text) - n, " key = 0x1\nmode = 0600\n");
+        ck_assert_int_eq(load_text(text, &c, &line), 0);
+        ck_assert_int_eq(c.key, MSGQ_DEFAULT_KEY);
+        ck_assert_uint_eq(c.mode, 0600);
+}
+END_TEST
+
+START_TEST(test_failed_load_leaves_config)
+{
+        struct msgq_config c, before;
+        int line = -1;
+
+        msgq_config_defaults(&c);
+        c.key = 0x4242;
+        c.active_low = true;
+        before = c;
+        ck_assert_int_eq(msgq_config_load(&c, write_conf("[msgq]\n"
+                                                         "key = 0x10\n"
+                                                         "mode = 0600\n"
+                                                         "group = leds\n"
+                                                         "gpio = GPIO4\n"
+                                                         "active_low = no\n"
+                                                         "mode = 0800\n"), &line), -EINVAL);
+        ck_assert_int_eq(line, 7);
+        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+        struct msgq_config c, before;
+        char path[4096 + 32];
+        int line = -1;
+
+        msgq_config_defaults(&c);
+        c.key = 0x4242;
+        before = c;
+        snprintf(path, sizeof(path), "%s/does-not-exist.conf", tmpdir);
+        ck_assert_int_eq(msgq_config_load(&c, path, &line), -ENOENT);
+        ck_assert_int_eq(line, 0);
+        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+}
+END_TEST
+
+START_TEST(test_directory)
+{
+        struct msgq_config c, before;
+        int line = -1;
+        int r;
+
+        msgq_config_defaults(&c);
+        before = c;
+        r = msgq_config_load(&c, tmpdir, &line);
+        ck_assert_int_eq(r, -EISDIR);
+        ck_assert_int_eq(line, 0);
+        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+}
+END_TEST
+
+START_TEST(test_unreadable)
+{
+        struct msgq_config c, before;
+        const char *path = write_conf("key = 0x10\n");
+        int line = -1;
+
+        ck_assert_int_eq(chmod(path, 0), 0);
+        msgq_config_defaults(&c);
+        before = c;
+        if (geteuid() == 0) {
+                /* root reads it anyway (CAP_DAC_OVERRIDE): the load succeeds. */
+                ck_assert_int_eq(msgq_config_load(&c, path, &line), 0);
+                ck_assert_int_eq(c.key, 0x10);
+                return;
+        }
+        ck_assert_int_eq(msgq_config_load(&c, path, &line), -EACCES);
+        ck_assert_int_eq(line, 0);
+        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+}
+END_TEST
+
+START_TEST(test_bad_arguments)
+{
+        struct msgq_config c;
+        int line = -1;
+
+        msgq_config_defaults(&c);
+        ck_assert_int_eq(msgq_config_load(&c, NULL, &line), -EINVAL);
+        ck_assert_int_eq(line, 0);
+        ck_assert_int_eq(msgq_config_load(&c, "", &line), -EINVAL);
+        /* line may be NULL. */
+        ck_assert_int_eq(msgq_config_load(&c, write_conf("mode = 0640\n"), NULL), 0);
+        ck_assert_uint_eq(c.mode, 0640);
+        ck_assert_int_eq(msgq_config_load(&c, write_conf("mode = x\n"), NULL), -EINVAL);
+        ck_assert_uint_eq(c.mode, 0640);
+}
+END_TEST
+
+START_TEST(test_env_unset_and_empty)
+{
+        struct msgq_config c;
+
+        msgq_config_defaults(&c);
+        ck_assert_int_eq(msgq_config_from_env(&c), 0);
+        assert_defaults(&c);
+        ck_assert_int_eq(setenv("MSGQ_KEY", "", 1), 0);
+        ck_assert_int_eq(msgq_config_from_env(&c), 0);
+        assert_defaults(&c);
+}
+END_TEST
+
+START_TEST(test_env_override)
+{
+        struct msgq_config c;
+        int line;
+
+        ck_assert_int_eq(load_text("key = 0x10\nmode = 0600\n", &c, &line), 0);
+        ck_assert_int_eq(setenv("MSGQ_KEY", "0xABC", 1), 0);
+        ck_assert_int_eq(msgq_config_from_env(&c), 0);
+        ck_assert_int_eq(c.key, 0xabc);
+        ck_assert_uint_eq(c.mode, 0600);
+        ck_assert_int_eq(setenv("MSGQ_KEY", "1234", 1), 0);
+        ck_assert_int_eq(msgq_config_from_env(&c), 0);
+        ck_assert_int_eq(c.key, 1234);
+        ck_assert_int_eq(setenv("MSGQ_KEY", "0xffffffff", 1), 0);
+        ck_assert_int_eq(msgq_config_from_env(&c), 0);
+        ck_assert_int_eq(c.key, -1);
+}
+END_TEST
+
+START_TEST(test_env_bad)
+{
+        static const char *const bad[] = { "0", "0x0", "-1", " 0x10", "0x10 ", "abc", "0x100000000", "2147483648", "0x" };
+        struct msgq_config c;
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                msgq_config_defaults(&c);
+                c.key = 0x4242;
+                ck_assert_int_eq(setenv("MSGQ_KEY", bad[i], 1), 0);
+                ck_assert_msg(msgq_config_from_env(&c) == -EINVAL, "MSGQ_KEY=\"%s\" accepted", bad[i]);
+                ck_assert_int_eq(c.key, 0x4242);
+        }
+}
+END_TEST
+
+/* The example configuration in the source tree. */
+static void example_path(char *path, size_t size)
+{
+        const char *root = getenv("MSGQ_SOURCE_ROOT");
+
+#ifdef MSGQ_SOURCE_ROOT
+        if (!root || !*root)
+                root = MSGQ_SOURCE_ROOT;
+#endif
+        ck_assert_msg(root && *root, "MSGQ_SOURCE_ROOT is not set");
+        ck_assert_int_lt(snprintf(path, size, "%s/msgq.conf", root), (int) size);
+}
+
+START_TEST(test_example_loads)
+{
+        struct msgq_config c;
+        char path[4096];
+        int line = -1;
+
+        example_path(path, sizeof(path));
+        msgq_config_defaults(&c);
+        ck_assert_int_eq(msgq_config_load(&c, path, &line), 0);
+        ck_assert_int_eq(line, 0);
+        assert_defaults(&c);
+}
+END_TEST
+
+/*
+ * Uncommenting every "#name = value" line of the example must load and give
+ * the defaults the comments claim (group has no default; its example is
+ * "msgq").
+ */
+START_TEST(test_example_uncommented)
+{
+        static const char *const names[] = { "key", "mode", "group", "gpio", "active_low" };
+        char path[4096], lin[512];
+        char *text = NULL;
+        size_t size = 0;
+        int seen = 0, line = -1;
+        struct msgq_config c;
+        FILE *in, *out;
+
+        example_path(path, sizeof(path));
+        in = fopen(path, "re");
+        ck_assert_ptr_nonnull(in);
+        out = open_memstream(&text, &size);
+        ck_assert_ptr_nonnull(out);
+        while (fgets(lin, sizeof(lin), in)) {
+                const char *p = lin;
+
+                for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                        size_t n = strlen(names[i]);
+
+                        if (lin[0] == '#' && strncmp(lin + 1, names[i], n) == 0 &&
+                            strncmp(lin + 1 + n, " = ", 3) == 0) {
+                                p = lin + 1;
+                                seen |= 1 << i;
+                        }
+                }
+                fputs(p, out);
+        }
+        fclose(in);
+        ck_assert_int_eq(fclose(out), 0);
+        ck_assert_int_eq(seen, (1 << 5) - 1);
+
+        msgq_config_defaults(&c);
+        ck_assert_int_eq(msgq_config_load(&c, write_conf(text), &line), 0);
+        free(text);
+        ck_assert_int_eq(c.key, MSGQ_DEFAULT_KEY);
+        ck_assert_uint_eq(c.mode, MSGQ_DEFAULT_MODE);
+        ck_assert_str_eq(c.group, "msgq");
+        ck_assert_str_eq(c.gpio, MSGQ_DEFAULT_GPIO);
+        ck_assert(!c.active_low);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+        Suite *s = suite_create("config");
+        TCase *tc;
+
+        tc = tcase_create("load");
+        tcase_add_unchecked_fixture(tc, make_tmpdir, remove_tmpdir);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_defaults);
+        tcase_add_test(tc, test_default_path);
+        tcase_add_test(tc, test_load_section);
+        tcase_add_test(tc, test_load_no_section);
+        tcase_add_test(tc, test_load_comments_and_blanks);
+        tcase_add_test(tc, test_load_indented);
+        tcase_add_test(tc, test_load_crlf_and_bom);
+        tcase_add_test(tc, test_load_last_line_without_newline);
+        tcase_add_test(tc, test_load_empty_file);
+        tcase_add_test(tc, test_load_keeps_unset_fields);
+        tcase_add_test(tc, test_load_duplicate_last_wins);
+        tcase_add_test(tc, test_load_high_key);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("errors");
+        tcase_add_unchecked_fixture(tc, make_tmpdir, remove_tmpdir);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_unknown_key);
+        tcase_add_test(tc, test_other_section);
+        tcase_add_test(tc, test_bad_values);
+        tcase_add_test(tc, test_group_values);
+        tcase_add_test(tc, test_group_length);
+        tcase_add_test(tc, test_gpio_values);
+        tcase_add_test(tc, test_gpio_length);
+        tcase_add_test(tc, test_syntax_errors);
+        tcase_add_test(tc, test_first_bad_line_reported);
+        tcase_add_test(tc, test_long_lines);
+        tcase_add_test(tc, test_failed_load_leaves_config);
+        tcase_add_test(tc, test_missing_file);
+        tcase_add_test(tc, test_directory);
+        tcase_add_test(tc, test_unreadable);
+        tcase_add_test(tc, test_bad_arguments);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("env");
+        tcase_add_unchecked_fixture(tc, make_tmpdir, remove_tmpdir);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_env_unset_and_empty);
+        tcase_add_test(tc, test_env_override);
+        tcase_add_test(tc, test_env_bad);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("example");
+        tcase_add_unchecked_fixture(tc, make_tmpdir, remove_tmpdir);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_example_loads);
+        tcase_add_test(tc, test_example_uncommented);
+        suite_add_tcase(s, tc);
+
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr = srunner_create(config_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

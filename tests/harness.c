@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define KEYS_PER_TEST 16
+#define KEY_BLOCK     4096
+
+static key_t key_base;
+static int test_index; /* bumped in the parent before each test is forked */
+static int key_next;
+static char tmpdir[256];
+
+void harness_init(void) {
+        const char *t = getenv("TMPDIR");
+
+        /* 0x7a...: well away from msgq's default key and ftok()-made keys. */
+        key_base = (key_t) (0x7a000000u | ((unsigned) (getpid() % 0xfff) * KEY_BLOCK));
+        snprintf(tmpdir, sizeof tmpdir, "%s/msgq-test-XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(tmpdir)) {
+                perror("mkdtemp");
+                exit(EXIT_FAILURE);
+        }
+}
+
+void harness_next_test(void) {
+        test_index = (test_index + 1) % (KEY_BLOCK / KEYS_PER_TEST);
+        key_next = 0;
+}
+
+key_t test_key(void) {
+        return key_base + test_index * KEYS_PER_TEST + (key_next++ % KEYS_PER_TEST);
+}
+
+static int remove_queue(key_t key) {
+        int id = msgget(key, 0);
+        return id >= 0 && msgctl(id, IPC_RMID, NULL) == 0;
+}
+
+int harness_cleanup(void) {
+        int n = 0;
+
+        for (int i = 0; i < KEYS_PER_TEST; i++)
+                n += remove_queue(key_base + test_index * KEYS_PER_TEST + i);
+        return n;
+}
+
+bool queue_exists(key_t key) {
+        return msgget(key, 0) >= 0;
+}
+
+long queue_count(key_t key) {
+        struct msqid_ds ds;
+        int id = msgget(key, 0);
+
+        if (id < 0 || msgctl(id, IPC_STAT, &ds) < 0)
+                return -errno;
+        return (long) ds.msg_qnum;
+}
+
+void sleep_ms(int ms) {
+        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L };
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+static const char *program_path(const char *name) {
+        if (strcmp(name, "msgqd") == 0)
+                return getenv("MSGQD");
+        if (strcmp(name, "msgqctl") == 0)
+                return getenv("MSGQCTL");
+        return name;
+}
+
+const char *test_source(const char *name) {
+        static char path[512];
+        const char *dir = getenv("MSGQ_TEST_SRCDIR");
+
+        snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", name);
+        return path;
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+}
+
+/* waitpid with a deadline; -ETIMEDOUT if still running. */
+static int wait_for(pid_t pid, int ms) {
+        uint64_t end = now_ms() + (uint64_t) ms;
+        int st;
+
+        for (;;) {
+                pid_t r = waitpid(pid, &st, WNOHANG);
+                if (r == pid)
+                        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                if (r < 0)
+                        return -errno;
+                if (now_ms() >= end)
+                        return -ETIMEDOUT;
+                sleep_ms(2);
+        }
+}
+
+static void exec_child(const char *const *argv, int out_fd, int err_fd) {
+        const char *path = program_path(argv[0]);
+
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        dup2(out_fd, STDOUT_FILENO);
+        dup2(err_fd, STDERR_FILENO);
+        if (strchr(path, '/'))
+                execv(path, (char *const *) argv);
+        else
+                execvp(path, (char *const *) argv);
+        fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
+        _exit(127);
+}
+
+static void read_file(const char *path, char *buf, size_t size) {
+        FILE *f = fopen(path, "r");
+        size_t n = 0;
+
+        if (f) {
+                n = fread(buf, 1, size - 1, f);
+                fclose(f);
+        }
+        buf[n] = '\0';
+}
+
+int run_prog(struct run *r, int timeout_ms, const char *const *argv) {
+        char out_path[300], err_path[300];
+        int out_fd, err_fd, st;
+        pid_t pid;
+
+        snprintf(out_path, sizeof out_path, "%s/out.%d", tmpdir, getpid());
+        snprintf(err_path, sizeof err_path, "%s/err.%d", tmpdir, getpid());
+        out_fd = open(out_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        err_fd = open(err_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (out_fd < 0 || err_fd < 0)
+                return -errno;
+        pid = fork();
+        if (pid == 0)
+                exec_child(argv, out_fd, err_fd);
+        close(out_fd);
+        close(err_fd);
+        if (pid < 0)
+                return -errno;
+        st = wait_for(pid, timeout_ms);
+        if (st == -ETIMEDOUT) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+        }
+        read_file(out_path, r->out, sizeof r->out);
+        read_file(err_path, r->err, sizeof r->err);
+        unlink(out_path);
+        unlink(err_path);
+        r->status = st;
+        return st < 0 ? st : 0;
+}
+
+int ctl(struct run *r, key_t key, ...) {
+        const char *argv[32];
+        char keystr[32];
+        int n = 0;
+        va_list ap;
+
+        snprintf(keystr, sizeof keystr, "0x%08x", (unsigned) key);
+        argv[n++] = "msgqctl";
+        argv[n++] = "-k";
+        argv[n++] = keystr;
+        va_start(ap, key);
+        while (n < 31 && (argv[n] = va_arg(ap, const char *)))
+                n++;
+        va_end(ap);
+        argv[n] = NULL;
+        return run_prog(r, 15000, argv);
+}
+
+/* Wait for READY=1 on the notify socket while the daemon is alive. */
+static int wait_ready(int sock, pid_t pid, int ms) {
+        uint64_t end = now_ms() + (uint64_t) ms;
+        char buf[4096];
+
+        for (;;) {
+                struct pollfd p = { .fd = sock, .events = POLLIN };
+                int left = (int) (end - now_ms());
+                if (left <= 0)
+                        return -ETIMEDOUT;
+                if (poll(&p, 1, left < 50 ? left : 50) > 0) {
+                        ssize_t n = recv(sock, buf, sizeof buf - 1, 0);
+                        if (n > 0) {
+                                buf[n] = '\0';
+                                if (strstr(buf, "READY=1"))
+                                        return 0;
+                        }
+                }
+                if (waitpid(pid, NULL, WNOHANG) == pid)
+                        return -ECHILD; /* exited before it was ready */
+                if (now_ms() >= end)
+                        return -ETIMEDOUT;
+        }
+}
+
+int daemon_start(struct daemon *d, key_t key, const char *const *extra) {
+        static int serial;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char keystr[32], notify[108];
+        const char *argv[24];
+        int sock, log_fd, n = 0, r;
+        socklen_t len;
+
+        memset(d, 0, sizeof *d);
+        d->key = key;
+        snprintf(d->log_path, sizeof d->log_path, "%s/msgqd.%d.%d.log", tmpdir, getpid(), serial);
+        snprintf(notify, sizeof notify, "@msgq-test/%d/%d", getpid(), serial++);
+        memcpy(sa.sun_path + 1, notify + 1, strlen(notify) - 1);
+        len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(notify));
+        sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (sock < 0 || bind(sock, (struct sockaddr *) &sa, len) < 0)
+                return -errno;
+        log_fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (log_fd < 0)
+                return -errno;
+
+        snprintf(keystr, sizeof keystr, "0x%08x", (unsigned) key);
+        argv[n++] = "msgqd";
+        argv[n++] = "--sim";
+        argv[n++] = "-k";
+        argv[n++] = keystr;
+        for (; extra && *extra && n < 23; extra++)
+                argv[n++] = *extra;
+        argv[n] = NULL;
+
+        d->pid = fork();
+        if (d->pid == 0) {
+                setenv("NOTIFY_SOCKET", notify, 1);
+                unsetenv("MSGQ_KEY");
+                exec_child(argv, log_fd, log_fd);
+        }
+        close(log_fd);
+        if (d->pid < 0) {
+                close(sock);
+                return -errno;
+        }
+        r = wait_ready(sock, d->pid, 5000);
+        close(sock);
+        if (r < 0) {
+                if (r != -ECHILD)
+                        daemon_kill(d);
+                d->pid = 0;
+        }
+        return r;
+}
+
+int daemon_wait(struct daemon *d, int ms) {
+        int st;
+
+        if (d->pid <= 0)
+                return -ECHILD;
+        st = wait_for(d->pid, ms);
+        if (st != -ETIMEDOUT)
+                d->pid = 0;
+        return st;
+}
+
+int daemon_stop(struct daemon *d) {
+        int st;
+
+        if (d->pid <= 0)
+                return -ECHILD;
+        kill(d->pid, SIGTERM);
+        st = daemon_wait(d, 5000);
+        if (st == -ETIMEDOUT) {
+                daemon_kill(d);
+                return -ETIMEDOUT;
+        }
+        return st;
+}
+
+void daemon_kill(struct daemon *d) {
+        if (d->pid <= 0)
+                return;
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, NULL, 0);
+        d->pid = 0;
+}
+
+const char *daemon_log(const struct daemon *d) {
+        static char buf[65536];
+
+        read_file(d->log_path, buf, sizeof buf);
+        return buf;
+}
+
+void harness_finish(void) {
+        DIR *dir = opendir(tmpdir);
+        struct dirent *e;
+
+        while (dir && (e = readdir(dir)))
+                if (e->d_name[0] != '.')
+                        unlinkat(dirfd(dir), e->d_name, 0);
+        if (dir)
+                closedir(dir);
+        rmdir(tmpdir);
+}

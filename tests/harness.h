@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration-test harness: start the real msgqd (waiting for its READY=1
+ * on a private NOTIFY_SOCKET), run the real msgqctl and plain clients, and
+ * clean up every queue, also when a test fails.
+ *
+ * Keys: every runner uses its own block of 256 private keys derived from
+ * its PID, so tests never touch a real daemon's queue or each other's.
+ * harness_cleanup() (an unchecked teardown, run by the parent even when a
+ * forked test failed) removes every queue in the block; daemons die with
+ * the test process that started them (PR_SET_PDEATHSIG).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct daemon {
+        pid_t pid;
+        key_t key;
+        char log_path[320];
+};
+
+struct run {
+        int status;          /* exit code, or 128 + signal */
+        char out[16384];     /* stdout */
+        char err[8192];      /* stderr */
+};
+
+/* Set once in main(): the block of keys, paths to the programs. */
+void harness_init(void);
+/* Remove every queue in this runner's key block. Returns how many. */
+int harness_cleanup(void);
+/* In the parent, before each test: a new block of keys for it. */
+void harness_next_test(void);
+/* Remove the temporary directory (logs, captures). */
+void harness_finish(void);
+/* A fresh key in this test's block. */
+key_t test_key(void);
+
+/* Start msgqd --sim -k key [extra args...]; waits for READY=1 (5 s). */
+int daemon_start(struct daemon *d, key_t key, const char *const *extra);
+/* SIGTERM, wait (5 s, then SIGKILL); returns the exit status or 128+signal. */
+int daemon_stop(struct daemon *d);
+/* Wait for the daemon to exit by itself within ms; status or -ETIMEDOUT. */
+int daemon_wait(struct daemon *d, int ms);
+/* SIGKILL, wait. The queue is left behind (as after a crash). */
+void daemon_kill(struct daemon *d);
+/* The daemon's stderr so far (NUL-terminated, static buffer). */
+const char *daemon_log(const struct daemon *d);
+
+/*
+ * Run a program with a timeout (ms), capturing output.  argv[0] is
+ * "msgqctl" or "msgqd" (the built programs) or any program on PATH.
+ * Returns 0 (r filled) or -ETIMEDOUT (killed).
+ */
+int run_prog(struct run *r, int timeout_ms, const char *const *argv);
+/* run_prog of msgqctl -k key args... (NULL-terminated). */
+int ctl(struct run *r, key_t key, ...) __attribute__((sentinel));
+
+bool queue_exists(key_t key);
+/* msg_qnum of the queue for key, or -errno. */
+long queue_count(key_t key);
+/* Path of a file in the source tree's tests/ directory. */
+const char *test_source(const char *name);
+void sleep_ms(int ms);
