@@ -65,8 +65,8 @@ static void parse_blink(const struct command *cmd, int argc, char **argv, uint32
         if (argc < 3)
                 return;
         if (msgq_parse_uint(argv[2], 0, MSGQ_BLINK_COUNT_MAX, &v) < 0)
-                die_usage(cmd, "invalid blink count '%s': expected 0..%u flashes (0: until cancelled)",
-                          argv[2], MSGQ_BLINK_COUNT_MAX);
+                die_usage(cmd, "invalid blink count '%s': expected 0..%u flashes "
+                          "(0: until cancelled)", argv[2], MSGQ_BLINK_COUNT_MAX);
         *count = (uint32_t) v;
 }
 

@@ -4,7 +4,7 @@
  * ping(8).  Text output, one line per request, then the summary:
  *   reply from msgqd pid 1234: seq=1 time=52.1 µs
  *   no reply: seq=2 (timeout after 3 s)
- *   error from msgqd pid 1234: seq=3: shutdown: stopping
+ *   error from msgqd pid 1234: seq=3: daemon shutting down
  *   3 requests, 2 replies, 33% loss; rtt min/avg/max/mdev = 48.0/50.0/52.1/2.0 µs
  * A timed-out request is counted as lost and the next one is sent; losing
  * the queue or the permission to use it stops at once.  Ctrl-C stops and
@@ -96,8 +96,6 @@ static bool ping_once(struct ctl *ctl, struct msgq_json *j, struct ping_run *run
         t0 = msgq_now_ns();
         r = ctl_call(ctl, ctl->prio, MSGQ_OP_PING, 0, 0, NULL, &rep);
         t1 = msgq_now_ns();
-        if (r == -EINTR && interrupted)
-                return false;
         run->sent++;
         us = (double) (t1 - t0) / 1000.0;
 

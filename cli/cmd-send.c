@@ -73,7 +73,7 @@ int cmd_send(struct ctl *ctl, const struct command *cmd, int argc, char **argv) 
                 msgq_json_end_object(&j);
                 msgq_json_finish(&j);
         } else {
-                printf("sent: %zu bytes at priority %ld\n", len, prio);
+                printf("sent: %zu byte%s at priority %ld\n", len, len == 1 ? "" : "s", prio);
         }
         return EXIT_OK;
 }

@@ -116,7 +116,8 @@ static void print_id(const char *label, unsigned id, const char *name) {
 static const char *format_time(time_t t, char *buf, size_t size) {
         struct tm tm;
 
-        if (t == 0 || !localtime_r(&t, &tm) || strftime(buf, size, "%a %b %e %H:%M:%S %Y", &tm) == 0)
+        if (t == 0 || !localtime_r(&t, &tm) ||
+            strftime(buf, size, "%a %b %e %H:%M:%S %Y", &tm) == 0)
                 snprintf(buf, size, "Not set");
         return buf;
 }

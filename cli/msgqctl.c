@@ -47,9 +47,10 @@ static const struct command commands[] = {
                 .usage = "send [-p PRIORITY] [--] TEXT...\n"
                          "\n"
                          "Send TEXT (the words joined by single spaces, at most 256 bytes, no\n"
-                         "control characters) and print \"sent: N bytes at priority P\".\n"
+                         "control characters) and print \"sent: 11 bytes at priority 5\".\n"
                          "\n"
-                         "  -p, --priority=PRIORITY  1 (most urgent) .. 10; overrides the global -p\n"
+                         "  -p, --priority=PRIORITY  1 (most urgent) .. 10, instead of the\n"
+                         "                           global -p\n"
                          "\n"
                          "Use -- before TEXT that starts with a dash.",
         },
@@ -63,10 +64,11 @@ static const struct command commands[] = {
                          "scripts can check that msgqd answers) and print one line per reply,\n"
                          "then a summary:\n"
                          "  reply from msgqd pid 1234: seq=1 time=52.1 µs\n"
-                         "  1 requests, 1 replies, 0% loss; rtt min/avg/max/mdev = 52.1/52.1/52.1/0.0 µs\n"
+                         "  1 requests, 1 replies, 0% loss; "
+                         "rtt min/avg/max/mdev = 52.1/52.1/52.1/0.0 µs\n"
                          "\n"
                          "  -c, --count=COUNT        number of requests, at least 1\n"
-                         "  -i, --interval=INTERVAL  seconds between requests (default 1; 0: none)\n"
+                         "  -i, --interval=INTERVAL  seconds apart (default 1; 0: none)\n"
                          "\n"
                          "Exits 0 only if every request was answered.",
         },

@@ -70,11 +70,13 @@ void die_usage(const struct command *cmd, const char *fmt, ...) {
 }
 
 int report_status(const struct msgq_reply *rep, char *buf, size_t size) {
-        if (rep->error[0])
-                snprintf(buf, size, "msgqd: %s: %s", msgq_status_to_string(rep->status),
-                         rep->error);
+        const char *status = msgq_status_to_string(rep->status);
+
+        /* "msgqd: invalid argument: period 10 ms is below 20 ms" */
+        if (rep->error[0] && strcmp(rep->error, status) != 0)
+                snprintf(buf, size, "msgqd: %s: %s", status, rep->error);
         else
-                snprintf(buf, size, "msgqd: %s", msgq_status_to_string(rep->status));
+                snprintf(buf, size, "msgqd: %s", status);
         return EXIT_DAEMON_ERROR;
 }
 

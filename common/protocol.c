@@ -394,10 +394,12 @@ int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_reques
 
 int msgq_text_reply_format(const struct msgq_reply *rep, char *buf, size_t size) {
         int n;
+        const char *what = msgq_status_to_string(rep->status);
+        bool detail = rep->error[0] && strcmp(rep->error, what) != 0;
 
         if (rep->status != MSGQ_OK)
-                n = snprintf(buf, size, "ERR %s%s%s", msgq_status_to_string(rep->status),
-                             rep->error[0] ? ": " : "", rep->error);
+                n = snprintf(buf, size, "ERR %s%s%s", what, detail ? ": " : "",
+                             detail ? rep->error : "");
         else if (rep->op == MSGQ_OP_STATS)
                 n = snprintf(buf, size, "OK uptime_ms=%llu errors=%llu led=%s",
                              (unsigned long long) rep->stats.uptime_ms,
