@@ -41,7 +41,8 @@ int msgq_log_level(void) {
         return log_max;
 }
 
-void msgq_logv(int level, const char *fmt, va_list ap) {
+/* pid 0: not about a request. */
+static void log_write(int level, uint32_t pid, long prio, const char *fmt, va_list ap) {
         int saved = errno;
 
         if (level > log_max)
@@ -49,8 +50,13 @@ void msgq_logv(int level, const char *fmt, va_list ap) {
         if (log_journal) {
                 char buf[1024];
                 vsnprintf(buf, sizeof buf, fmt, ap);
-                sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level,
-                                "SYSLOG_IDENTIFIER=%s", log_ident, NULL);
+                if (pid)
+                        sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level,
+                                        "SYSLOG_IDENTIFIER=%s", log_ident,
+                                        "MSGQ_CLIENT_PID=%u", pid, "MSGQ_PRIORITY=%ld", prio, NULL);
+                else
+                        sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level,
+                                        "SYSLOG_IDENTIFIER=%s", log_ident, NULL);
         } else {
                 flockfile(stderr);
                 fprintf(stderr, "%s: ", log_ident);
@@ -59,6 +65,18 @@ void msgq_logv(int level, const char *fmt, va_list ap) {
                 funlockfile(stderr);
         }
         errno = saved;
+}
+
+void msgq_logv(int level, const char *fmt, va_list ap) {
+        log_write(level, 0, 0, fmt, ap);
+}
+
+void msgq_log_request(int level, uint32_t pid, long prio, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        log_write(level, pid, prio, fmt, ap);
+        va_end(ap);
 }
 
 void msgq_log(int level, const char *fmt, ...) {

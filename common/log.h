@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <syslog.h>
 
 void msgq_log_open(const char *ident, int max_level);
@@ -14,6 +15,13 @@ int msgq_log_level(void);
 void msgq_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same with a va_list. */
 void msgq_logv(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/*
+ * A line about a client's request.  In the journal it carries the fields
+ * MSGQ_CLIENT_PID= and MSGQ_PRIORITY=, so that `journalctl -u msgqd
+ * MSGQ_CLIENT_PID=4242` finds one client's requests.
+ */
+void msgq_log_request(int level, uint32_t pid, long prio, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 #define log_debug(...)   msgq_log(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)    msgq_log(LOG_INFO, __VA_ARGS__)

@@ -27,7 +27,8 @@ static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struc
 
         if (r < 0)
                 return led_error(d, rep, r);
-        log_info("LED %s (request from pid %u, priority %ld)", on ? "on" : "off", req->pid, req->prio);
+        msgq_log_request(LOG_INFO, req->pid, req->prio, "LED %s (request from pid %u, priority %ld)",
+                         on ? "on" : "off", req->pid, req->prio);
         return 0;
 }
 
@@ -36,8 +37,8 @@ static int handle_led_toggle(struct msgqd *d, const struct msgq_request *req, st
 
         if (r < 0)
                 return led_error(d, rep, r);
-        log_info("LED toggled %s (request from pid %u, priority %ld)", rep->led.on ? "on" : "off",
-                 req->pid, req->prio);
+        msgq_log_request(LOG_INFO, req->pid, req->prio, "LED toggled %s (request from pid %u, priority %ld)",
+                         rep->led.on ? "on" : "off", req->pid, req->prio);
         return 0;
 }
 
@@ -52,17 +53,20 @@ static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, str
         if (r < 0)
                 return led_error(d, rep, r);
         if (req->arg1)
-                log_info("LED blinking, period %u ms, %u times (request from pid %u, priority %ld)",
-                         req->arg0, req->arg1, req->pid, req->prio);
+                msgq_log_request(LOG_INFO, req->pid, req->prio,
+                                 "LED blinking, period %u ms, %u times (request from pid %u, priority %ld)",
+                                 req->arg0, req->arg1, req->pid, req->prio);
         else
-                log_info("LED blinking, period %u ms (request from pid %u, priority %ld)",
-                         req->arg0, req->pid, req->prio);
+                msgq_log_request(LOG_INFO, req->pid, req->prio,
+                                 "LED blinking, period %u ms (request from pid %u, priority %ld)",
+                                 req->arg0, req->pid, req->prio);
         return 0;
 }
 
 static int handle_send(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         /* The text was checked for control characters when it was decoded. */
-        log_notice("message from pid %u, priority %ld: %s", req->pid, req->prio, req->text);
+        msgq_log_request(LOG_NOTICE, req->pid, req->prio, "message from pid %u, priority %ld: %s",
+                         req->pid, req->prio, req->text);
         return 0;
 }
 
@@ -85,7 +89,7 @@ static int handle_stats(struct msgqd *d, const struct msgq_request *req, struct 
 }
 
 static int handle_exit(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        log_notice("exit requested by pid %u", req->pid);
+        msgq_log_request(LOG_NOTICE, req->pid, req->prio, "exit requested by pid %u", req->pid);
         __atomic_store_n(&d->exit_requested, 1, __ATOMIC_RELEASE);
         if (d->wake)
                 d->wake(d);
