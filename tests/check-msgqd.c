@@ -6,6 +6,7 @@
  * priorities, LED control, and (in check-msgqctl.c) the status monitor.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -640,6 +641,111 @@ START_TEST(test_concurrent_clients_on_small_queue) {
 }
 END_TEST
 
+
+/* 100 clients flooding a small queue: every one is served, nobody deadlocks. */
+START_TEST(test_hundred_clients_flood) {
+        enum { CLIENTS = 100, EACH = 10 };
+        struct msqid_ds ds;
+        pid_t pids[CLIENTS];
+        struct msgq_stats s;
+        uint64_t served = 0;
+        int id;
+
+        start();
+        id = msgget(dmn.key, 0);
+        ck_assert_int_eq(msgq_queue_stat(id, &ds), 0);
+        ds.msg_qbytes = 2048; /* fills up: the backlog must take over */
+        ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
+        for (int i = 0; i < CLIENTS; i++) {
+                pids[i] = fork();
+                if (pids[i] == 0)
+                        toggler(dmn.key, EACH);
+                ck_assert_int_gt(pids[i], 0);
+        }
+        for (int i = 0; i < CLIENTS; i++) {
+                int st;
+                ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
+                ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "client %d failed: %d", i, st);
+        }
+        s = stats(dmn.key);
+        for (int p = 0; p < MSGQ_PRIO_MAX; p++)
+                served += s.served[p];
+        ck_assert_uint_eq(served, CLIENTS * EACH + 1);
+        ck_assert_uint_eq(s.replies_dropped, 0);
+        ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_STATE, 0, 0).led.on, 0);
+        stop_clean();
+}
+END_TEST
+
+/* Context switches of every thread of pid, from the kernel's counters. */
+static long context_switches(pid_t pid) {
+        char path[64], line[128];
+        long total = 0;
+
+        struct dirent *e;
+        DIR *dir;
+
+        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+        dir = opendir(path);
+        ck_assert_ptr_nonnull(dir);
+        while ((e = readdir(dir))) {
+                FILE *f;
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof path, "/proc/%d/task/%.16s/status", (int) pid, e->d_name);
+                f = fopen(path, "r");
+                if (!f)
+                        continue;
+                while (fgets(line, sizeof line, f)) {
+                        long n;
+                        if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1 ||
+                            sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) == 1)
+                                total += n;
+                }
+                fclose(f);
+        }
+        closedir(dir);
+        return total;
+}
+
+/* An idle daemon sleeps: no thread wakes up while nothing happens. */
+START_TEST(test_idle_daemon_does_not_wake_up) {
+        struct msgq_client c;
+        struct msgq_request req = { .op = MSGQ_OP_LED_ON };
+        struct msgq_reply rep;
+        long before, after;
+
+        start();
+        /* A request whose reply expires at once (200 ms + 1 s grace) and is swept. */
+        ck_assert_int_eq(msgq_client_open(&c, dmn.key), 0);
+        ck_assert_int_eq(msgq_client_call(&c, 5, &req, &rep, 200), 0);
+        msgq_client_close(&c);
+        sleep_ms(1500);
+        before = context_switches(dmn.pid);
+        sleep_ms(2000);
+        after = context_switches(dmn.pid);
+        ck_assert_msg(after == before, "%ld wake-ups in 2 s of idleness", after - before);
+
+        /* The measurement does see wake-ups: a blinking LED is one every 20 ms. */
+        call(dmn.key, MSGQ_OP_LED_BLINK, 40, 0);
+        before = context_switches(dmn.pid);
+        sleep_ms(300);
+        after = context_switches(dmn.pid);
+        ck_assert_int_ge(after - before, 10);
+        stop_clean();
+}
+END_TEST
+
+/* Under systemd with WatchdogSec=, the main loop pings WATCHDOG=1. */
+START_TEST(test_watchdog_pings) {
+        int n;
+
+        ck_assert_int_eq(daemon_start_watchdog(&dmn, test_key(), 200000, &n), 0);
+        ck_assert_msg(n >= 3, "only %d WATCHDOG=1 in a second at WatchdogSec=0.2s", n);
+        stop_clean();
+}
+END_TEST
+
 /* ---- runner ---- */
 
 static void each_setup(void) {
@@ -699,6 +805,9 @@ int main(void) {
         add(s, "full-no-daemon", test_full_queue_without_daemon_times_out);
         add(s, "daemon-stops", test_client_sees_daemon_stop);
         add(s, "concurrent", test_concurrent_clients_on_small_queue);
+        add(s, "flood", test_hundred_clients_flood);
+        add(s, "idle", test_idle_daemon_does_not_wake_up);
+        add(s, "watchdog", test_watchdog_pings);
 
         sr = srunner_create(s);
         srunner_run_all(sr, CK_NORMAL);

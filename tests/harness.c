@@ -220,7 +220,27 @@ static int wait_ready(int sock, pid_t pid, int ms) {
         }
 }
 
-int daemon_start(struct daemon *d, key_t key, const char *const *extra) {
+/* Count the notifications containing what that arrive within ms. */
+static int count_notifications(int sock, const char *what, int ms) {
+        uint64_t end = now_ms() + (uint64_t) ms;
+        char buf[4096];
+        int n = 0;
+
+        for (;;) {
+                struct pollfd p = { .fd = sock, .events = POLLIN };
+                int left = (int) (end - now_ms());
+                if (left <= 0 || poll(&p, 1, left) <= 0)
+                        return n;
+                ssize_t len = recv(sock, buf, sizeof buf - 1, 0);
+                if (len > 0) {
+                        buf[len] = '\0';
+                        n += strstr(buf, what) != NULL;
+                }
+        }
+}
+
+static int start(struct daemon *d, key_t key, const char *const *extra,
+                 unsigned long watchdog_usec, int *pings) {
         static int serial;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char keystr[32], notify[108];
@@ -252,8 +272,15 @@ int daemon_start(struct daemon *d, key_t key, const char *const *extra) {
 
         d->pid = fork();
         if (d->pid == 0) {
+                char value[32];
                 setenv("NOTIFY_SOCKET", notify, 1);
                 unsetenv("MSGQ_KEY");
+                if (watchdog_usec) {
+                        snprintf(value, sizeof value, "%lu", watchdog_usec);
+                        setenv("WATCHDOG_USEC", value, 1);
+                        snprintf(value, sizeof value, "%d", (int) getpid());
+                        setenv("WATCHDOG_PID", value, 1);
+                }
                 exec_child(argv, log_fd, log_fd);
         }
         close(log_fd);
@@ -262,6 +289,8 @@ int daemon_start(struct daemon *d, key_t key, const char *const *extra) {
                 return -errno;
         }
         r = wait_ready(sock, d->pid, 5000);
+        if (r == 0 && pings)
+                *pings = count_notifications(sock, "WATCHDOG=1", 1000);
         close(sock);
         if (r < 0) {
                 if (r != -ECHILD)
@@ -269,6 +298,14 @@ int daemon_start(struct daemon *d, key_t key, const char *const *extra) {
                 d->pid = 0;
         }
         return r;
+}
+
+int daemon_start(struct daemon *d, key_t key, const char *const *extra) {
+        return start(d, key, extra, 0, NULL);
+}
+
+int daemon_start_watchdog(struct daemon *d, key_t key, unsigned long usec, int *pings) {
+        return start(d, key, NULL, usec, pings);
 }
 
 int daemon_wait(struct daemon *d, int ms) {

@@ -41,6 +41,11 @@ key_t test_key(void);
 
 /* Start msgqd --sim -k key [extra args...]; waits for READY=1 (5 s). */
 int daemon_start(struct daemon *d, key_t key, const char *const *extra);
+/*
+ * Start it as systemd would with WatchdogSec= (WATCHDOG_USEC, WATCHDOG_PID)
+ * and count the WATCHDOG=1 notifications in the second after READY=1.
+ */
+int daemon_start_watchdog(struct daemon *d, key_t key, unsigned long usec, int *pings);
 /* SIGTERM, wait (5 s, then SIGKILL); returns the exit status or 128+signal. */
 int daemon_stop(struct daemon *d);
 /* Wait for the daemon to exit by itself within ms; status or -ETIMEDOUT. */
