@@ -58,6 +58,14 @@ static void log_bad(struct server *s, const char *fmt, ...) {
 
 /* ---- replies and their backlog ---- */
 
+/*
+ * backlog_count changes under backlog_lock, and is also read without it
+ * (backlog_pending) so that the receiver's fast path takes no lock.
+ */
+static void backlog_set_count(struct server *s, size_t n) {
+        __atomic_store_n(&s->backlog_count, n, __ATOMIC_RELAXED);
+}
+
 /* With backlog_lock held: send what can be sent, oldest first. */
 static void backlog_flush_locked(struct server *s) {
         uint64_t now = msgq_now_ns();
@@ -75,7 +83,7 @@ static void backlog_flush_locked(struct server *s) {
                         stat_inc(&s->d->stats.replies_late);
                 }
                 s->backlog_head = (s->backlog_head + 1) % s->backlog_size;
-                s->backlog_count--;
+                backlog_set_count(s, s->backlog_count - 1);
         }
 }
 
@@ -98,7 +106,7 @@ static bool backlog_make_room(struct server *s) {
                 return true;
         if (s->backlog_size >= SERVER_BACKLOG_MAX) {
                 s->backlog_head = (s->backlog_head + 1) % s->backlog_size;
-                s->backlog_count--;
+                backlog_set_count(s, s->backlog_count - 1);
                 stat_inc(&s->d->stats.replies_dropped);
                 log_bad(s, "reply backlog full (%u): dropped the oldest reply", SERVER_BACKLOG_MAX);
                 return true;
@@ -149,7 +157,7 @@ static void send_reply(struct server *s, long mtype, const void *body, size_t le
         p->expires_ns = expires_ns;
         p->len = (uint16_t) len;
         memcpy(p->body, body, len);
-        __atomic_store_n(&s->backlog_count, s->backlog_count + 1, __ATOMIC_RELAXED);
+        backlog_set_count(s, s->backlog_count + 1);
         pthread_mutex_unlock(&s->backlog_lock);
         wake_main(s);
 }
