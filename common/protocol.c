@@ -63,7 +63,8 @@ static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, sizeof
 static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
 
 bool msgq_body_is_binary(const void *body, size_t len) {
-        /* The first three bytes decide: "MQ\0" cannot start a text line. */
+        /* The first three bytes decide: "MQ\0" is no text command (a text "MQ" with
+         * its NUL counts as binary, and is malformed either way). */
         return len >= 3 && memcmp(body, magic, 3) == 0;
 }
 
@@ -238,6 +239,8 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
         rep->expires_ns = get64(p + 16);
         rep->op = get16(p + 24);
         rep->daemon_pid = get32(p + 28);
+        if (get64(p + 32) != 0)
+                return -EBADMSG;
         q = p + MSGQ_REPLY_HEADER_SIZE;
 
         if (rep->status != MSGQ_OK) {
@@ -257,6 +260,8 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
                 return -EBADMSG;
         }
         if (payload >= LED_PAYLOAD) {
+                if (get16(q + 2) != 0)
+                        return -EBADMSG;
                 rep->led.on = q[0] != 0;
                 rep->led.blinking = q[1] != 0;
                 rep->led.period_ms = get32(q + 4);
@@ -318,8 +323,8 @@ static int text_number(const char *s, size_t len, uint32_t *ret) {
 
 int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_request *req,
                      uint32_t *status) {
-        const char *s = body, *words[4];
-        size_t lens[4], nwords = 0, i = 0;
+        const char *s = body, *words[4], *last = NULL;
+        size_t lens[4], last_len = 0, nwords = 0, i = 0;
         uint32_t args[2] = { 0, 0 }, pid = 0;
         unsigned nargs = 0;
 
@@ -356,16 +361,16 @@ int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_reques
                         words[nwords] = s + start;
                         lens[nwords] = i - start;
                 }
+                last = s + start;
+                last_len = i - start;
                 nwords++;
         }
         if (nwords == 0)
                 return -EBADMSG;
 
-        /* A last word pid=N names the reply address. */
-        if (nwords > 1 && nwords <= 4 && lens[nwords - 1] > 4 &&
-            strncasecmp(words[nwords - 1], "pid=", 4) == 0) {
-                if (text_number(words[nwords - 1] + 4, lens[nwords - 1] - 4, &pid) < 0 ||
-                    pid == 0 || pid > MSGQ_PID_MAX)
+        /* A last word pid=N names the reply address, however many words came before. */
+        if (nwords > 1 && last_len > 4 && strncasecmp(last, "pid=", 4) == 0) {
+                if (text_number(last + 4, last_len - 4, &pid) < 0 || pid == 0 || pid > MSGQ_PID_MAX)
                         return -EBADMSG;
                 req->pid = pid;
                 req->flags = 0;

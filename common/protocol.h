@@ -188,8 +188,9 @@ int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size);
  *   -EBADMSG   malformed or truncated        -EPROTO   wrong version
  *   -EMSGSIZE  longer than any valid message -EOPNOTSUPP unknown op
  *   -EINVAL    an argument out of range
- * A request decode that fails still fills req->pid/token/deadline_ns when
- * the sender's address could be read; msgq_request_has_address() says so.
+ * A request decode that fails still fills req->pid and req->token when the
+ * sender's address could be read (msgq_request_has_address() says so);
+ * deadline_ns only once the whole header was read.
  */
 int msgq_request_decode(const void *body, size_t len, struct msgq_request *req,
                         uint32_t *status);

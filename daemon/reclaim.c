@@ -72,8 +72,9 @@ int reclaim_note(struct reclaim *r, long mtype, uint64_t expires_ns) {
         }
         if (expires_ns > e->expires_ns)
                 e->expires_ns = expires_ns;
-        if (expires_ns < r->earliest_ns) {
-                r->earliest_ns = expires_ns;
+        /* The entry keeps its latest expiry: only that can move the earliest. */
+        if (e->expires_ns < r->earliest_ns) {
+                r->earliest_ns = e->expires_ns;
                 moved = 1;
         }
         pthread_mutex_unlock(&r->lock);

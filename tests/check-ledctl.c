@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shared LED: set, toggle and state under the lock, and blinking on a
+ * real sd-event loop with a real timer (no mock clock).  Transitions are
+ * counted by looking at the state after every sd_event_run(), which
+ * dispatches at most one timer callback, hence at most one toggle.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <systemd/sd-event.h>
+
+#include "led-private.h"
+#include "ledctl.h"
+#include "log.h"
+
+static struct ledctl c;
+static bool c_done;
+static sd_event *e;
+static int wakes;
+static void *wake_arg;
+static int marker;
+
+/* An LED that records what is done to it. */
+static int rec_sets, rec_closes;
+static bool rec_last;
+
+static int rec_set(struct led *l, bool on) {
+        (void) l;
+        rec_sets++;
+        rec_last = on;
+        return 0;
+}
+
+static void rec_close(struct led *l) {
+        (void) l;
+        rec_closes++;
+}
+
+static const struct led_ops rec_ops = { .set = rec_set, .close = rec_close };
+
+static void on_wake(void *userdata) {
+        wakes++;
+        wake_arg = userdata;
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+}
+
+static void init_with(struct led *l) {
+        wakes = 0;
+        wake_arg = NULL;
+        ck_assert_int_eq(ledctl_init(&c, l, on_wake, &marker), 0);
+        c_done = false;
+        ck_assert_int_eq(sd_event_new(&e), 0);
+        ck_assert_int_eq(ledctl_attach(&c, e), 0);
+}
+
+static void setup(void) {
+        struct led *l;
+
+        msgq_log_open("check-ledctl", LOG_WARNING);
+        ck_assert_int_eq(led_open_sim(&l), 0);
+        init_with(l);
+}
+
+static void done(void) {
+        if (!c_done)
+                ledctl_done(&c);
+        c_done = true;
+}
+
+static void teardown(void) {
+        done();
+        e = sd_event_unref(e);
+}
+
+static struct msgq_led_state state(void) {
+        struct msgq_led_state st;
+
+        memset(&st, 0x5a, sizeof st);
+        ledctl_state(&c, &st);
+        return st;
+}
+
+/*
+ * Run the loop for up to max_ms (until blinking stops, if until_stopped),
+ * counting the LED's transitions.
+ */
+static int run_loop(uint64_t max_ms, bool until_stopped) {
+        uint64_t end = now_ms() + max_ms;
+        bool last = state().on;
+        int transitions = 0;
+
+        while (now_ms() < end) {
+                struct msgq_led_state st;
+
+                ck_assert_int_ge(sd_event_run(e, 5000), 0);
+                st = state();
+                if (st.on != last) {
+                        transitions++;
+                        last = st.on;
+                }
+                if (until_stopped && !st.blinking)
+                        break;
+        }
+        return transitions;
+}
+
+/* Run until n more transitions happened (or a generous time passed). */
+static void run_transitions(int n) {
+        uint64_t end = now_ms() + 2000;
+        bool last = state().on;
+        int seen = 0;
+
+        while (seen < n && now_ms() < end) {
+                ck_assert_int_ge(sd_event_run(e, 5000), 0);
+                if (state().on != last) {
+                        last = !last;
+                        seen++;
+                }
+        }
+        ck_assert_int_eq(seen, n);
+}
+
+static int timer_enabled(void) {
+        int en = -1;
+
+        ck_assert_ptr_nonnull(c.timer);
+        ck_assert_int_ge(sd_event_source_get_enabled(c.timer, &en), 0);
+        return en;
+}
+
+START_TEST(set_toggle_state)
+{
+        struct msgq_led_state st;
+
+        st = state();
+        ck_assert_uint_eq(st.on, 0);
+        ck_assert_uint_eq(st.blinking, 0);
+        ck_assert_uint_eq(st.period_ms, 0);
+        ck_assert_uint_eq(st.remaining, 0);
+
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_uint_eq(st.on, 1);
+        ck_assert_uint_eq(st.blinking, 0);
+        ck_assert(led_get(c.led));
+        ck_assert_int_eq(ledctl_set(&c, true, NULL), 0); /* no state wanted */
+        ck_assert_uint_eq(state().on, 1);
+
+        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ck_assert_uint_eq(st.on, 0);
+        ck_assert(!led_get(c.led));
+        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ck_assert_uint_eq(st.on, 1);
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_uint_eq(st.on, 0);
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_uint_eq(st.on, 0);
+        ck_assert_uint_eq(state().on, 0);
+
+        /* None of them starts the timer or wakes anybody. */
+        ck_assert_int_eq(wakes, 0);
+        ledctl_sync(&c);
+        ck_assert_int_eq(timer_enabled(), SD_EVENT_OFF);
+}
+END_TEST
+
+START_TEST(blink_arguments_checked)
+{
+        struct msgq_led_state st;
+
+        ck_assert_int_eq(ledctl_blink(&c, MSGQ_BLINK_PERIOD_MIN_MS - 1, 1, &st), -EINVAL);
+        ck_assert_int_eq(ledctl_blink(&c, 0, 0, &st), -EINVAL);
+        ck_assert_int_eq(ledctl_blink(&c, MSGQ_BLINK_PERIOD_MAX_MS + 1, 1, &st), -EINVAL);
+        ck_assert_int_eq(ledctl_blink(&c, 100, MSGQ_BLINK_COUNT_MAX + 1, &st), -EINVAL);
+        st = state();
+        ck_assert_uint_eq(st.on, 0);
+        ck_assert_uint_eq(st.blinking, 0);
+        ck_assert_int_eq(wakes, 0);
+
+        ck_assert_int_eq(ledctl_blink(&c, MSGQ_BLINK_PERIOD_MAX_MS, MSGQ_BLINK_COUNT_MAX, &st), 0);
+        ck_assert_uint_eq(st.on, 1);
+        ck_assert_uint_eq(st.blinking, 1);
+        ck_assert_uint_eq(st.period_ms, MSGQ_BLINK_PERIOD_MAX_MS);
+        ck_assert_uint_eq(st.remaining, 2 * MSGQ_BLINK_COUNT_MAX - 1);
+        /* Blinking wakes the main loop, with the userdata given. */
+        ck_assert_int_eq(wakes, 1);
+        ck_assert_ptr_eq(wake_arg, &marker);
+}
+END_TEST
+
+START_TEST(blink_count_ends_off)
+{
+        static const uint32_t counts[] = { 1, 3 };
+
+        for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+                uint32_t n = counts[i];
+                struct msgq_led_state st;
+                uint64_t start = now_ms();
+                int transitions;
+
+                ck_assert_uint_eq(state().on, 0);
+                ck_assert_int_eq(ledctl_blink(&c, 20, n, &st), 0);
+                ck_assert_uint_eq(st.on, 1);
+                ck_assert_uint_eq(st.blinking, 1);
+                ck_assert_uint_eq(st.period_ms, 20);
+                ck_assert_uint_eq(st.remaining, 2 * n - 1);
+                ledctl_sync(&c);
+                ck_assert_int_eq(timer_enabled(), SD_EVENT_ONESHOT);
+
+                /* Off to on at once, then 2N - 1 more, every 10 ms. */
+                transitions = 1 + run_loop(3000, true);
+                st = state();
+                ck_assert_uint_eq(st.blinking, 0);
+                ck_assert_int_eq(transitions, (int) (2 * n));
+                ck_assert_uint_eq(st.on, 0);
+                ck_assert_uint_eq(st.remaining, 0);
+                ck_assert_uint_eq(st.period_ms, 0);
+                ck_assert_uint_ge(now_ms() - start, (2 * n - 1) * 10 - 1);
+                ck_assert_int_eq(timer_enabled(), SD_EVENT_OFF);
+
+                /* And it stays off. */
+                ck_assert_int_eq(run_loop(60, false), 0);
+                ck_assert_uint_eq(state().on, 0);
+        }
+}
+END_TEST
+
+START_TEST(blink_from_on_ends_off)
+{
+        struct msgq_led_state st;
+        int transitions;
+
+        ck_assert_int_eq(ledctl_set(&c, true, NULL), 0);
+        ck_assert_int_eq(ledctl_blink(&c, 20, 2, &st), 0);
+        ck_assert_uint_eq(st.on, 1);
+        ck_assert_uint_eq(st.remaining, 3);
+        ledctl_sync(&c);
+        transitions = run_loop(3000, true);
+        ck_assert_int_eq(transitions, 3); /* on already: off, on, off */
+        ck_assert_uint_eq(state().on, 0);
+        ck_assert_uint_eq(state().blinking, 0);
+}
+END_TEST
+
+START_TEST(blink_forever_keeps_going)
+{
+        struct msgq_led_state st;
+        uint64_t start = now_ms(), elapsed;
+        int transitions;
+
+        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
+        ck_assert_uint_eq(st.remaining, 0);
+        ledctl_sync(&c);
+        transitions = run_loop(200, false);
+        elapsed = now_ms() - start;
+        st = state();
+        ck_assert_uint_eq(st.blinking, 1);
+        ck_assert_uint_eq(st.remaining, 0);
+        ck_assert_uint_eq(st.period_ms, 20);
+        /* Ten periods: some twenty toggles, never more than one per 10 ms. */
+        ck_assert_int_ge(transitions, 8);
+        ck_assert_int_le(transitions, (int) (elapsed / 10) + 1);
+        ck_assert_int_eq(timer_enabled(), SD_EVENT_ONESHOT);
+}
+END_TEST
+
+START_TEST(set_during_blink_cancels)
+{
+        struct msgq_led_state st;
+
+        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
+        ledctl_sync(&c);
+        run_transitions(3);
+        ck_assert_uint_eq(state().blinking, 1);
+
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_uint_eq(st.on, 0);
+        ck_assert_uint_eq(st.blinking, 0);
+        ck_assert_uint_eq(st.period_ms, 0);
+        ck_assert_uint_eq(st.remaining, 0);
+
+        /* The timer may fire once more, but toggles nothing and stops. */
+        ck_assert_int_eq(run_loop(100, false), 0);
+        ck_assert_uint_eq(state().on, 0);
+        ck_assert_int_eq(timer_enabled(), SD_EVENT_OFF);
+
+        /* The same with the LED left on. */
+        ck_assert_int_eq(ledctl_blink(&c, 20, 50, &st), 0);
+        ledctl_sync(&c);
+        run_transitions(2);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_uint_eq(st.blinking, 0);
+        ck_assert_int_eq(run_loop(100, false), 0);
+        ck_assert_uint_eq(state().on, 1);
+        ck_assert_int_eq(timer_enabled(), SD_EVENT_OFF);
+}
+END_TEST
+
+START_TEST(toggle_during_blink_cancels)
+{
+        struct msgq_led_state st;
+        bool before;
+
+        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
+        ledctl_sync(&c);
+        run_transitions(2);
+        before = state().on;
+        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ck_assert_uint_eq(st.on, !before);
+        ck_assert_uint_eq(st.blinking, 0);
+        ck_assert_int_eq(run_loop(100, false), 0);
+        ck_assert_uint_eq(state().on, !before);
+}
+END_TEST
+
+START_TEST(blink_again_replaces)
+{
+        struct msgq_led_state st;
+        int transitions;
+
+        ck_assert_int_eq(ledctl_blink(&c, 2000, 100, &st), 0);
+        ledctl_sync(&c);
+        ck_assert_int_eq(ledctl_blink(&c, 20, 1, &st), 0);
+        ck_assert_uint_eq(st.period_ms, 20);
+        ck_assert_uint_eq(st.remaining, 1);
+        ck_assert_int_eq(wakes, 2);
+        ledctl_sync(&c);
+        transitions = run_loop(3000, true);
+        ck_assert_int_eq(transitions, 1); /* was on: one toggle, off */
+        ck_assert_uint_eq(state().on, 0);
+        ck_assert_uint_eq(state().blinking, 0);
+}
+END_TEST
+
+START_TEST(sync_without_timer)
+{
+        struct ledctl bare;
+        struct led *l;
+        struct msgq_led_state st;
+
+        ck_assert_int_eq(led_open_sim(&l), 0);
+        ck_assert_int_eq(ledctl_init(&bare, l, NULL, NULL), 0);
+        ck_assert_int_eq(ledctl_blink(&bare, 20, 2, &st), 0); /* no wake: fine */
+        ledctl_sync(&bare);                                     /* no timer: nothing to do */
+        ledctl_state(&bare, &st);
+        ck_assert_uint_eq(st.blinking, 1);
+        ck_assert_uint_eq(st.on, 1);
+        ledctl_done(&bare);
+        ck_assert_ptr_null(bare.led);
+}
+END_TEST
+
+START_TEST(done_turns_off_and_releases)
+{
+        struct led *l = led_new(false);
+        struct msgq_led_state st;
+        int sets;
+
+        /* Replace the fixture's LED with one that records. */
+        done();
+        e = sd_event_unref(e);
+        ck_assert_ptr_nonnull(l);
+        l->ops = &rec_ops;
+        rec_sets = rec_closes = 0;
+        init_with(l);
+
+        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
+        ck_assert(rec_last);
+        ledctl_sync(&c);
+        run_transitions(3);
+        ck_assert_uint_eq(state().on, 0); /* on, off, on, off */
+        ck_assert_int_eq(ledctl_set(&c, true, NULL), 0);
+        ck_assert(rec_last);
+
+        sets = rec_sets;
+        done();
+        ck_assert_int_gt(rec_sets, sets);
+        ck_assert(!rec_last);                 /* the line was driven off */
+        ck_assert_int_eq(rec_closes, 1);      /* and released */
+        ck_assert_ptr_null(c.led);
+        ck_assert_ptr_null(c.timer);
+        ck_assert(!c.blinking);
+
+        /* No timer is left to toggle a LED that is gone. */
+        sets = rec_sets;
+        for (int i = 0; i < 10; i++)
+                ck_assert_int_ge(sd_event_run(e, 5000), 0);
+        ck_assert_int_eq(rec_sets, sets);
+}
+END_TEST
+
+START_TEST(done_while_blinking)
+{
+        struct led *l = led_new(false);
+        struct msgq_led_state st;
+
+        done();
+        e = sd_event_unref(e);
+        ck_assert_ptr_nonnull(l);
+        l->ops = &rec_ops;
+        rec_sets = rec_closes = 0;
+        init_with(l);
+
+        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
+        ledctl_sync(&c);
+        run_transitions(1);
+        ck_assert_uint_eq(state().on, 0);
+        run_transitions(1);
+        ck_assert_uint_eq(state().on, 1);
+        done();
+        ck_assert(!rec_last);
+        ck_assert_int_eq(rec_closes, 1);
+        ck_assert_ptr_null(c.timer);
+}
+END_TEST
+
+static Suite *ledctl_suite(void) {
+        Suite *s = suite_create("ledctl");
+        TCase *direct = tcase_create("direct");
+        TCase *blink = tcase_create("blink");
+        TCase *life = tcase_create("lifetime");
+
+        tcase_add_checked_fixture(direct, setup, teardown);
+        tcase_add_test(direct, set_toggle_state);
+        tcase_add_test(direct, blink_arguments_checked);
+        tcase_add_test(direct, sync_without_timer);
+        suite_add_tcase(s, direct);
+
+        tcase_add_checked_fixture(blink, setup, teardown);
+        tcase_set_timeout(blink, 20);
+        tcase_add_test(blink, blink_count_ends_off);
+        tcase_add_test(blink, blink_from_on_ends_off);
+        tcase_add_test(blink, blink_forever_keeps_going);
+        tcase_add_test(blink, set_during_blink_cancels);
+        tcase_add_test(blink, toggle_during_blink_cancels);
+        tcase_add_test(blink, blink_again_replaces);
+        suite_add_tcase(s, blink);
+
+        tcase_add_checked_fixture(life, setup, teardown);
+        tcase_add_test(life, done_turns_off_and_releases);
+        tcase_add_test(life, done_while_blinking);
+        suite_add_tcase(s, life);
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(ledctl_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
