@@ -182,10 +182,11 @@ static char *reader(char *str, int num, void *stream)
         }
         l->lineno++;
         len = strlen(str);
-        if (len > 0 && str[len - 1] != '\n' && drop_rest_of_line(l->f) && !is_comment(str)) {
-                if (!l->bad_line)
+        if (len > 0 && str[len - 1] != '\n' && drop_rest_of_line(l->f)) {
+                /* inih sees a blank line instead (newer inih refuses a cut line itself). */
+                if (!is_comment(str) && !l->bad_line)
                         l->bad_line = l->lineno;
-                str[0] = '\0';
+                strcpy(str, "\n");
                 return str;
         }
         indent = strspn(str, " \t\v\f\r");
