@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +44,10 @@ struct options {
 
 struct main_loop {
         sd_event *event;
-        sd_event_source *wake_source, *tick_source;
+        sd_event_source *wake_source, *tick_source, *watchdog_source;
         int wake_fd;
+        uint64_t watchdog_usec;
+        char status[192];       /* the STATUS= systemd has */
         struct msgqd *d;
         struct server *server;
 };
@@ -243,6 +246,52 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
+/* STATUS= for systemctl status: what is served, and how much. */
+static void format_status(struct main_loop *m, char *buf, size_t size) {
+        uint64_t served = 0;
+
+        for (size_t i = 0; i < MSGQ_PRIO_MAX; i++)
+                served += stat_get(&m->d->stats.served[i]);
+        snprintf(buf, size, "Serving key 0x%08x, LED %s: %" PRIu64 " requests served, %" PRIu64 " errors",
+                 (unsigned) m->server->key, led_describe(m->d->led.led), served,
+                 stat_get(&m->d->stats.errors));
+}
+
+/*
+ * Under WatchdogSec=, ping at half the period; the same datagram refreshes
+ * STATUS= when the figures changed.  So STATUS= costs no wake-up of its own,
+ * and without a watchdog there is no timer at all.  (sd_event_set_watchdog()
+ * pings too, but has no way to add STATUS= to its pings.)
+ */
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct main_loop *m = userdata;
+        char status[sizeof m->status];
+
+        format_status(m, status, sizeof status);
+        if (strcmp(status, m->status) == 0) {
+                sd_notify(false, "WATCHDOG=1");
+        } else {
+                memcpy(m->status, status, sizeof status);
+                sd_notifyf(false, "WATCHDOG=1\nSTATUS=%s", status);
+        }
+        return sd_event_source_set_time(s, usec + m->watchdog_usec / 2);
+}
+
+static int watchdog_setup(struct main_loop *m) {
+        uint64_t now;
+        int r;
+
+        r = sd_watchdog_enabled(false, &m->watchdog_usec);
+        if (r <= 0)
+                return r;
+        if ((r = sd_event_now(m->event, CLOCK_MONOTONIC, &now)) < 0 ||
+            (r = sd_event_add_time(m->event, &m->watchdog_source, CLOCK_MONOTONIC,
+                                   now + m->watchdog_usec / 2, m->watchdog_usec / 4,
+                                   on_watchdog, m)) < 0)
+                return r;
+        return sd_event_source_set_enabled(m->watchdog_source, SD_EVENT_ON);
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         struct main_loop *m = userdata;
 
@@ -271,7 +320,7 @@ static int loop_setup(struct main_loop *m, struct msgqd *d, struct server *serve
             (r = ledctl_attach(&d->led, m->event)) < 0)
                 return r;
         /* Pings WATCHDOG=1 when the unit sets WatchdogSec=; a no-op otherwise. */
-        r = sd_event_set_watchdog(m->event, true);
+        r = watchdog_setup(m);
         if (r < 0)
                 return r;
         the_loop = m;
@@ -280,6 +329,7 @@ static int loop_setup(struct main_loop *m, struct msgqd *d, struct server *serve
 
 static void loop_done(struct main_loop *m) {
         the_loop = NULL;
+        m->watchdog_source = sd_event_source_unref(m->watchdog_source);
         m->tick_source = sd_event_source_unref(m->tick_source);
         m->wake_source = sd_event_source_unref(m->wake_source);
         m->event = sd_event_unref(m->event);
@@ -359,8 +409,8 @@ int main(int argc, char **argv) {
 
         log_info("serving key 0x%08x (msqid %d, mode %04o%s), LED: %s", (unsigned) cfg.key,
                  server_msqid(&server), cfg.mode, adopted ? ", adopted" : "", led_describe(led));
-        sd_notifyf(false, "READY=1\nSTATUS=Serving key 0x%08x, LED %s", (unsigned) cfg.key,
-                   led_describe(led));
+        format_status(&loop, loop.status, sizeof loop.status);
+        sd_notifyf(false, "READY=1\nSTATUS=%s", loop.status);
 
         r = sd_event_loop(loop.event);
         ret = r < 0 ? EXIT_FAILURE : r;
