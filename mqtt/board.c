@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "board.h"
+#include "log.h"
+#include "queue.h"
+
+#define MS (1000000ull) /* nanoseconds */
+
+/* ---- publishing (worker thread) ---- */
+
+static void publish(struct board *b, const char *subtopic, char *payload, bool retain) {
+        if (!payload) {
+                log_error("out of memory for a message on %s", subtopic);
+                return;
+        }
+        b->out.publish(b->out.userdata, subtopic, payload, retain);
+        free(payload);
+}
+
+static bool broker_up(struct board *b) {
+        bool up;
+
+        pthread_mutex_lock(&b->lock);
+        up = b->broker_up;
+        pthread_mutex_unlock(&b->lock);
+        return up;
+}
+
+/* Publish the LED state if it changed, or if force; held back while the broker is away. */
+static void show_state(struct board *b, const struct msgq_led_state *st, bool force) {
+        struct led_view v;
+
+        led_view_from(st, &v);
+        if (b->have_view && led_view_equal(&v, &b->view) && b->view_published && !force)
+                return;
+        b->view = v;
+        b->have_view = true;
+        b->view_published = false;
+        if (!broker_up(b))
+                return; /* published again when the broker is back */
+        publish(b, TOPIC_LED_STATE, payload_led_state(&v), true);
+        b->view_published = true;
+}
+
+static void show_availability(struct board *b, bool online, bool force) {
+        if (!broker_up(b)) {
+                b->avail_published = -1;
+                return;
+        }
+        if (!force && b->avail_published == (int) online)
+                return;
+        b->out.publish(b->out.userdata, TOPIC_AVAILABILITY, online ? "online" : "offline", true);
+        b->avail_published = online;
+}
+
+static void show_error(struct board *b, const struct command *cmd, const char *error) {
+        char topic[SETTINGS_PREFIX_MAX + 32];
+
+        snprintf(topic, sizeof topic, "%s/%s", b->s->prefix, cmd->topic);
+        log_warning("%s: %s", topic, error);
+        publish(b, TOPIC_ERROR, payload_error(topic, error), false);
+}
+
+/* ---- the FIFO (under lock) ---- */
+
+static struct command *fifo_head(struct board *b) {
+        return b->count ? &b->fifo[b->head] : NULL;
+}
+
+static void fifo_pop(struct board *b) {
+        b->head = (b->head + 1) % BOARD_FIFO_MAX;
+        b->count--;
+        b->fig.pending = b->count;
+}
+
+static void count_result(struct board *b, bool ok) {
+        pthread_mutex_lock(&b->lock);
+        if (ok)
+                b->fig.applied++;
+        else
+                b->fig.failed++;
+        pthread_mutex_unlock(&b->lock);
+}
+
+/* ---- the daemon ---- */
+
+static int client_open(struct board *b) {
+        int r;
+
+        if (b->open)
+                return 0;
+        r = msgq_client_open(&b->client, b->key);
+        if (r < 0) {
+                msgq_client_close(&b->client);
+                return r;
+        }
+        b->open = true;
+        return 0;
+}
+
+static void client_close(struct board *b) {
+        if (b->open)
+                msgq_client_close(&b->client);
+        b->open = false;
+}
+
+static int call(struct board *b, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
+                const char *text, struct msgq_reply *rep) {
+        struct msgq_request req = { .op = op, .arg0 = arg0, .arg1 = arg1 };
+        int r;
+
+        if (text) {
+                req.text_len = (uint16_t) strlen(text);
+                memcpy(req.text, text, req.text_len + 1u);
+        }
+        r = client_open(b);
+        if (r == 0)
+                r = msgq_client_call(&b->client, prio ? prio : b->s->priority, &req, rep, BOARD_CALL_MS);
+        if (r == -EIDRM || r == -ENOENT)
+                client_close(b); /* the next daemon makes a new queue */
+        return r;
+}
+
+static const char *why_down(int r) {
+        switch (r) {
+        case -ENOENT: return "no queue: msgqd is not running";
+        case -EIDRM: return "its queue was removed: msgqd stopped";
+        case -ETIMEDOUT: return "no answer in time";
+        case -EACCES: return "permission denied on its queue";
+        case -ESHUTDOWN: return "it is shutting down";
+        default: return strerror(-r);
+        }
+}
+
+/* msgqd did not answer: try again later, with a growing delay. */
+static void daemon_down(struct board *b, int r) {
+        uint64_t now = msgq_now_ns();
+
+        if (b->daemon_up) {
+                log_warning("lost msgqd on key 0x%08x (%s); commands wait for it",
+                            (unsigned) b->key, why_down(r));
+                pthread_mutex_lock(&b->lock);
+                b->fig.daemon_lost++;
+                pthread_mutex_unlock(&b->lock);
+                b->retry_ms = BOARD_RETRY_MIN_MS;
+        } else if (b->retry_ms == 0) {
+                log_warning("msgqd is not there on key 0x%08x (%s); waiting for it",
+                            (unsigned) b->key, why_down(r));
+                b->retry_ms = BOARD_RETRY_MIN_MS;
+        } else {
+                /*
+                 * Looking for a queue costs a msgget(); asking a daemon that
+                 * does not answer leaves one more request on its queue.
+                 */
+                uint64_t max = r == -ETIMEDOUT ? BOARD_RETRY_MAX_MS : BOARD_RETRY_NOQUEUE_MS;
+
+                b->retry_ms = b->retry_ms * 2 > max ? max : b->retry_ms * 2;
+        }
+        b->daemon_up = false;
+        b->retry_ns = now + b->retry_ms * MS;
+        show_availability(b, false, false);
+}
+
+static void daemon_back(struct board *b, const struct msgq_reply *rep) {
+        if (!b->daemon_up)
+                log_info("msgqd answers on key 0x%08x (pid %u)", (unsigned) b->key, rep->daemon_pid);
+        else if (rep->daemon_pid != b->daemon_pid)
+                log_info("msgqd restarted (pid %u)", rep->daemon_pid);
+        b->daemon_up = true;
+        b->daemon_pid = rep->daemon_pid;
+        b->retry_ms = 0;
+        show_availability(b, true, false);
+}
+
+/* Ask for the LED state (a probe, a poll, or after the broker came back). */
+static int poll_state(struct board *b, bool force) {
+        struct msgq_reply rep;
+        int r = call(b, 0, MSGQ_OP_LED_STATE, 0, 0, NULL, &rep);
+
+        pthread_mutex_lock(&b->lock);
+        b->fig.polls++;
+        pthread_mutex_unlock(&b->lock);
+        if (r < 0) {
+                daemon_down(b, r);
+                return r;
+        }
+        daemon_back(b, &rep);
+        if (rep.status == MSGQ_OK)
+                show_state(b, &rep.led, force);
+        b->next_poll_ns = msgq_now_ns() + b->s->poll_ms * MS;
+        return 0;
+}
+
+static void publish_stats(struct board *b, const struct msgq_reply *rep) {
+        struct bridge_figures f;
+        struct msqid_ds ds;
+
+        if (msgq_queue_stat(b->client.msqid, &ds) < 0)
+                memset(&ds, 0, sizeof ds);
+        pthread_mutex_lock(&b->lock);
+        f = b->fig;
+        pthread_mutex_unlock(&b->lock);
+        publish(b, TOPIC_STATS, payload_stats(rep, b->key, b->client.msqid, &ds, &f), false);
+}
+
+static int poll_stats(struct board *b) {
+        struct msgq_reply rep;
+        int r = call(b, 0, MSGQ_OP_STATS, 0, 0, NULL, &rep);
+
+        b->next_stats_ns = msgq_now_ns() + b->s->stats_ms * MS;
+        if (r < 0) {
+                daemon_down(b, r);
+                return r;
+        }
+        daemon_back(b, &rep);
+        if (rep.status == MSGQ_OK)
+                publish_stats(b, &rep);
+        return 0;
+}
+
+/*
+ * Carry out the command at the head of the FIFO.  It leaves the FIFO once
+ * msgqd has answered it, or when it may be on the queue already (no answer
+ * in time); it stays when it surely did not get there (no queue).
+ */
+static void execute(struct board *b, const struct command *head) {
+        struct command cmd = *head; /* the FIFO may move while we wait */
+        struct msgq_reply rep;
+        char why[MSGQ_ERROR_TEXT_MAX + 64];
+        int r;
+
+        r = call(b, cmd.prio, cmd.op, cmd.arg0, cmd.arg1, cmd.op == MSGQ_OP_SEND ? cmd.text : NULL, &rep);
+        if (r == 0 && rep.status == MSGQ_ERR_SHUTDOWN)
+                r = -ESHUTDOWN; /* not carried out: kept for the next msgqd */
+        if (r == -ENOENT || r == -EIDRM || r == -ESHUTDOWN) {
+                daemon_down(b, r); /* not delivered, or lost with the queue: kept */
+                return;
+        }
+        pthread_mutex_lock(&b->lock);
+        fifo_pop(b);
+        pthread_mutex_unlock(&b->lock);
+        if (r == -ETIMEDOUT) {
+                /* It is queued: msgqd applies it when it serves the queue. */
+                log_warning("no answer from msgqd to %s in %u ms; it stays queued for msgqd",
+                            msgq_op_to_string(cmd.op), BOARD_CALL_MS);
+                daemon_down(b, r);
+                return;
+        }
+        if (r < 0) {
+                snprintf(why, sizeof why, "cannot reach msgqd: %s", why_down(r));
+                show_error(b, &cmd, why);
+                count_result(b, false);
+                daemon_down(b, r);
+                return;
+        }
+        daemon_back(b, &rep);
+        if (rep.status != MSGQ_OK) {
+                snprintf(why, sizeof why, "msgqd: %s%s%s", msgq_status_to_string(rep.status),
+                         rep.error[0] ? ": " : "", rep.error);
+                show_error(b, &cmd, why);
+                count_result(b, false);
+                return;
+        }
+        count_result(b, true);
+        if (cmd.op == MSGQ_OP_STATS)
+                publish_stats(b, &rep);
+        else if (cmd.op != MSGQ_OP_SEND)
+                show_state(b, &rep.led, false);
+        log_debug("%s applied", msgq_op_to_string(cmd.op));
+}
+
+/* Answer the commands that waited longer than the hold time (under lock: copies them out). */
+static size_t take_expired(struct board *b, struct command *out, size_t max) {
+        uint64_t now = msgq_now_ns();
+        size_t n = 0;
+
+        while (n < max && b->count && now - fifo_head(b)->received_ns > b->s->hold_ms * MS) {
+                out[n++] = *fifo_head(b);
+                fifo_pop(b);
+                b->fig.failed++;
+        }
+        return n;
+}
+
+/* When the worker has something to do next (UINT64_MAX: only when told). */
+static uint64_t next_due(struct board *b) {
+        uint64_t due = UINT64_MAX;
+
+        if (!b->daemon_up) {
+                if (b->republish)
+                        return 0;
+                due = b->retry_ns;
+                if (b->count) {
+                        uint64_t expiry = fifo_head(b)->received_ns + b->s->hold_ms * MS + 1;
+                        due = expiry < due ? expiry : due;
+                }
+                return due;
+        }
+        if (b->count || b->republish)
+                return 0;
+        if (b->broker_up) {
+                due = b->next_poll_ns;
+                if (b->s->stats_ms && b->next_stats_ns < due)
+                        due = b->next_stats_ns;
+        }
+        return due;
+}
+
+static void wait_until(struct board *b, uint64_t due) {
+        struct timespec ts = { .tv_sec = (time_t) (due / 1000000000ull),
+                               .tv_nsec = (long) (due % 1000000000ull) };
+
+        if (due == UINT64_MAX)
+                pthread_cond_wait(&b->cond, &b->lock);
+        else
+                pthread_cond_timedwait(&b->cond, &b->lock, &ts);
+}
+
+static void *worker(void *userdata) {
+        struct board *b = userdata;
+        struct command expired[8];
+
+        for (;;) {
+                struct command cmd;
+                bool have_cmd, republish, poll, stats;
+                uint64_t now;
+                size_t n_expired;
+
+                pthread_mutex_lock(&b->lock);
+                for (;;) {
+                        n_expired = b->daemon_up ? 0 : take_expired(b, expired, 8);
+                        if (b->stop || n_expired || next_due(b) <= msgq_now_ns())
+                                break;
+                        wait_until(b, next_due(b));
+                }
+                if (b->stop) {
+                        pthread_mutex_unlock(&b->lock);
+                        break;
+                }
+                now = msgq_now_ns();
+                have_cmd = b->count > 0;
+                if (have_cmd)
+                        cmd = *fifo_head(b);
+                republish = b->republish;
+                b->republish = false;
+                poll = b->broker_up && now >= b->next_poll_ns;
+                stats = b->broker_up && b->s->stats_ms && now >= b->next_stats_ns;
+                pthread_mutex_unlock(&b->lock);
+
+                for (size_t i = 0; i < n_expired; i++)
+                        show_error(b, &expired[i], "msgqd did not come back in time; not applied");
+                if (n_expired)
+                        continue;
+                if (!b->daemon_up) {
+                        if (republish)
+                                show_availability(b, false, true);
+                        if (b->retry_ns <= now)
+                                poll_state(b, true); /* publishes online when it answers */
+                        continue;
+                }
+                if (republish) {
+                        show_availability(b, true, true);
+                        if (poll_state(b, true) < 0)
+                                continue;
+                }
+                if (have_cmd)
+                        execute(b, &cmd);
+                else if (stats)
+                        poll_stats(b);
+                else if (poll)
+                        poll_state(b, false);
+        }
+        client_close(b);
+        return NULL;
+}
+
+/* ---- the other threads' side ---- */
+
+void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out) {
+        pthread_condattr_t attr;
+
+        memset(b, 0, sizeof *b);
+        b->key = key;
+        b->s = s;
+        b->out = *out;
+        b->avail_published = -1;
+        pthread_mutex_init(&b->lock, NULL);
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&b->cond, &attr);
+        pthread_condattr_destroy(&attr);
+}
+
+int board_start(struct board *b) {
+        int r;
+
+        b->daemon_up = false;
+        b->retry_ns = 0; /* probe at once */
+        r = -pthread_create(&b->thread, NULL, worker, b);
+        if (r == 0)
+                b->running = true;
+        return r;
+}
+
+int board_submit(struct board *b, const struct command *cmd) {
+        int r = 0;
+
+        pthread_mutex_lock(&b->lock);
+        b->fig.commands++;
+        if (b->count == BOARD_FIFO_MAX) {
+                b->fig.failed++;
+                r = -ENOBUFS;
+        } else {
+                b->fifo[(b->head + b->count) % BOARD_FIFO_MAX] = *cmd;
+                b->count++;
+                b->fig.pending = b->count;
+                pthread_cond_signal(&b->cond);
+        }
+        pthread_mutex_unlock(&b->lock);
+        return r;
+}
+
+void board_refused(struct board *b) {
+        pthread_mutex_lock(&b->lock);
+        b->fig.commands++;
+        b->fig.failed++;
+        pthread_mutex_unlock(&b->lock);
+}
+
+void board_broker(struct board *b, bool up) {
+        pthread_mutex_lock(&b->lock);
+        b->broker_up = up;
+        b->republish = up;
+        pthread_cond_signal(&b->cond);
+        pthread_mutex_unlock(&b->lock);
+}
+
+void board_stop(struct board *b) {
+        size_t left;
+
+        if (!b->running)
+                return;
+        pthread_mutex_lock(&b->lock);
+        b->stop = true;
+        pthread_cond_signal(&b->cond);
+        pthread_mutex_unlock(&b->lock);
+        pthread_join(b->thread, NULL);
+        b->running = false;
+        left = b->count;
+        if (left)
+                log_warning("stopping with %zu command%s not applied", left, left == 1 ? "" : "s");
+}
+
+void board_done(struct board *b) {
+        pthread_cond_destroy(&b->cond);
+        pthread_mutex_destroy(&b->lock);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The msgqd side of the bridge: one thread that owns the msgq client
+ * (common/client.h, as msgqctl uses it) and does everything that talks to
+ * the daemon, one request at a time, in the order the commands came.
+ *
+ * - Commands wait in a FIFO until msgqd has answered them.  While msgqd is
+ *   away (no queue, or no answer) they stay there, and are applied when it
+ *   is back; one that waits longer than the hold time is answered on the
+ *   error topic instead.  A command msgqd did not answer in time is not
+ *   sent again: it is still on the queue and msgqd carries it out when it
+ *   serves the queue (a TOGGLE must not be applied twice).
+ * - msgqd tells nobody of changes, so while the broker is connected the
+ *   bridge asks for the LED state every poll interval (1 s by default) and
+ *   publishes it when it changed: changes by msgqctl or any other client,
+ *   a blink that ended, a daemon that restarted.  With no broker there is
+ *   no poll.
+ * - Requests, commands and polls alike, travel at the bridge's priority,
+ *   so a poll is served after the commands sent before it.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "client.h"
+#include "payload.h"
+#include "settings.h"
+
+#define BOARD_FIFO_MAX    256u
+#define BOARD_CALL_MS     2000u /* how long one request waits for its reply */
+#define BOARD_RETRY_MIN_MS 100u
+#define BOARD_RETRY_MAX_MS 5000u /* while msgqd does not answer */
+#define BOARD_RETRY_NOQUEUE_MS 1000u /* while there is no queue */
+
+/* How the board publishes (the MQTT link implements it). */
+struct board_out {
+        /* QoS 1 on <prefix>/<subtopic>; payload is a NUL-terminated string. */
+        void (*publish)(void *userdata, const char *subtopic, const char *payload, bool retain);
+        void *userdata;
+};
+
+struct board {
+        key_t key;
+        const struct settings *s;
+        struct board_out out;
+
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct command fifo[BOARD_FIFO_MAX];
+        size_t head, count;
+        bool stop, broker_up, republish;
+        struct bridge_figures fig;      /* under lock */
+        pthread_t thread;
+        bool running;
+
+        /* The worker thread's own. */
+        struct msgq_client client;
+        bool open;
+        bool daemon_up;
+        uint32_t daemon_pid;
+        uint64_t retry_ns, retry_ms;
+        uint64_t next_poll_ns, next_stats_ns;
+        struct led_view view;
+        bool have_view, view_published;
+        int avail_published;            /* -1: nothing yet, 0 offline, 1 online */
+};
+
+void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out);
+int board_start(struct board *b);
+/* From the MQTT thread: queue a command; -ENOBUFS when BOARD_FIFO_MAX wait already. */
+int board_submit(struct board *b, const struct command *cmd);
+/* From the MQTT thread: a message refused before it became a command (counted). */
+void board_refused(struct board *b);
+/* From the MQTT thread: the broker connection is up (publish everything again) or down. */
+void board_broker(struct board *b, bool up);
+/* Stop the thread (after its request in flight, at most BOARD_CALL_MS). */
+void board_stop(struct board *b);
+void board_done(struct board *b);

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <time.h>
+
+#include <mqtt_protocol.h>
+
+#include "link.h"
+#include "log.h"
+
+#define STOP_WAIT_MS 2000u
+#define LOG_WINDOW_S 10u
+#define LOG_MAX      10u
+#define SYSTEM_CAPATH "/etc/ssl/certs"
+
+static const char *const command_topics[] = { TOPIC_LED_SET, TOPIC_SEND, TOPIC_STATS_GET };
+
+/* mosquitto_strerror() without its final period, to fit in a sentence. */
+static const char *mosq_error(int rc, char *buf, size_t size) {
+        size_t n;
+
+        snprintf(buf, size, "%s", mosquitto_strerror(rc));
+        n = strlen(buf);
+        if (n > 0 && buf[n - 1] == '.')
+                buf[n - 1] = '\0';
+        return buf;
+}
+
+static void topic_of(const struct link *l, const char *subtopic, char *buf, size_t size) {
+        snprintf(buf, size, "%s/%s", l->s->prefix, subtopic);
+}
+
+/* Wake the link thread: something was queued for sending, or it is to stop. */
+static void wake(struct link *l) {
+        uint64_t one = 1;
+
+        if (write(l->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+                log_warning("cannot wake the MQTT thread: %m");
+}
+
+static void publish(void *userdata, const char *subtopic, const char *payload, bool retain) {
+        struct link *l = userdata;
+        char topic[SETTINGS_PREFIX_MAX + 32];
+        int rc;
+
+        topic_of(l, subtopic, topic, sizeof topic);
+        rc = mosquitto_publish_v5(l->mosq, NULL, topic, (int) strlen(payload), payload, 1, retain, NULL);
+        if (rc == MOSQ_ERR_SUCCESS)
+                wake(l);
+        else
+                log_debug("not published on %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
+}
+
+struct board_out link_board_out(struct link *l) {
+        return (struct board_out) { .publish = publish, .userdata = l };
+}
+
+/* ---- callbacks (in the link thread, inside mosquitto_loop_read/write/misc) ---- */
+
+static void on_connect(struct mosquitto *mosq, void *userdata, int rc, int flags,
+                       const mosquitto_property *props) {
+        struct link *l = userdata;
+        char topic[SETTINGS_PREFIX_MAX + 32];
+
+        if (rc != 0) {
+                if (rc != l->last_error)
+                        log_error("the broker %s:%d refused the connection: %s", l->s->host, l->s->port,
+                                  l->s->protocol == MQTT_PROTOCOL_V5 ? mosquitto_reason_string(rc)
+                                                                     : mosquitto_connack_string(rc));
+                l->last_error = rc;
+                l->refused = true;
+                return;
+        }
+        log_info("connected to %s:%d as %s%s; topics under %s/", l->s->host, l->s->port,
+                 l->s->client_id[0] ? l->s->client_id : l->node_id,
+                 flags & 1 ? " (session resumed)" : "", l->s->prefix);
+        l->last_error = 0;
+        pthread_mutex_lock(&l->lock);
+        l->connected = true;
+        l->retry_ms = 0;
+        pthread_mutex_unlock(&l->lock);
+        for (size_t i = 0; i < sizeof command_topics / sizeof command_topics[0]; i++) {
+                topic_of(l, command_topics[i], topic, sizeof topic);
+                rc = mosquitto_subscribe_v5(mosq, NULL, topic, 1, 0, NULL);
+                if (rc != MOSQ_ERR_SUCCESS)
+                        log_error("cannot subscribe to %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
+        }
+        if (l->discovery)
+                mosquitto_publish_v5(mosq, NULL, l->discovery_topic, (int) strlen(l->discovery),
+                                     l->discovery, 1, true, NULL);
+        board_broker(l->board, true);
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *userdata, int rc,
+                          const mosquitto_property *props) {
+        struct link *l = userdata;
+        bool was, stopping;
+
+        pthread_mutex_lock(&l->lock);
+        was = l->connected;
+        stopping = l->stop;
+        l->connected = false;
+        pthread_mutex_unlock(&l->lock);
+        board_broker(l->board, false);
+        if (was && !stopping)
+                log_warning("lost the broker %s:%d (%s); reconnecting", l->s->host, l->s->port,
+                            rc == MOSQ_ERR_CONN_LOST ? "connection lost" : mosq_error(rc, (char[128]) { 0 }, 128));
+}
+
+static void on_publish(struct mosquitto *mosq, void *userdata, int mid, int reason,
+                       const mosquitto_property *props) {
+        struct link *l = userdata;
+
+        pthread_mutex_lock(&l->lock);
+        if (mid == l->offline_mid) {
+                l->offline_sent = true;
+                pthread_cond_broadcast(&l->cond);
+        }
+        pthread_mutex_unlock(&l->lock);
+}
+
+/* A refused command is logged at most LOG_MAX times per LOG_WINDOW_S. */
+static bool may_log(struct link *l) {
+        unsigned window = (unsigned) (msgq_now_ns() / (LOG_WINDOW_S * 1000000000ull));
+
+        if (window != l->log_window) {
+                l->log_window = window;
+                l->log_count = 0;
+        }
+        return l->log_count++ < LOG_MAX;
+}
+
+static void refuse(struct link *l, const char *topic, const char *why) {
+        char *payload = payload_error(topic, why);
+
+        if (may_log(l))
+                log_warning("%s: %s", topic, why);
+        if (payload)
+                publish(l, TOPIC_ERROR, payload, false);
+        free(payload);
+}
+
+static void on_message(struct mosquitto *mosq, void *userdata, const struct mosquitto_message *msg,
+                       const mosquitto_property *props) {
+        struct link *l = userdata;
+        size_t n = strlen(l->s->prefix);
+        char why[PAYLOAD_WHY_MAX];
+        struct command cmd;
+
+        if (strncmp(msg->topic, l->s->prefix, n) != 0 || msg->topic[n] != '/')
+                return; /* not ours (a broker would not send it) */
+        if (msg->retain) {
+                /* Replayed at every reconnect, it would undo every later change. */
+                board_refused(l->board);
+                refuse(l, msg->topic, "retained commands are ignored: publish without retain");
+                return;
+        }
+        if (payload_parse_command(msg->topic + n + 1, msg->payload, (size_t) msg->payloadlen, &cmd,
+                                  why, sizeof why) < 0) {
+                board_refused(l->board);
+                refuse(l, msg->topic, why);
+                return;
+        }
+        cmd.received_ns = msgq_now_ns();
+        if (board_submit(l->board, &cmd) < 0)
+                refuse(l, msg->topic, "too many commands wait for msgqd; not applied");
+        else
+                log_debug("%s: command taken", msg->topic);
+}
+
+/* ---- the thread ---- */
+
+/* Sleep the retry delay (with ±25 % jitter) unless stopped; false when stopped. */
+static bool wait_retry(struct link *l) {
+        uint64_t ms, jitter = 0;
+        struct timespec ts;
+        bool stop;
+
+        pthread_mutex_lock(&l->lock);
+        l->retry_ms = l->retry_ms ? l->retry_ms * 2 : LINK_RETRY_MIN_MS;
+        if (l->retry_ms > LINK_RETRY_MAX_MS)
+                l->retry_ms = LINK_RETRY_MAX_MS;
+        if (getrandom(&jitter, sizeof jitter, GRND_NONBLOCK) != sizeof jitter)
+                jitter = msgq_now_ns();
+        ms = l->retry_ms * 3 / 4 + jitter % (l->retry_ms / 2 + 1);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += (time_t) (ms / 1000);
+        ts.tv_nsec += (long) (ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+        }
+        while (!l->stop && pthread_cond_timedwait(&l->cond, &l->lock, &ts) == 0)
+                ;
+        stop = l->stop;
+        pthread_mutex_unlock(&l->lock);
+        return !stop;
+}
+
+static bool stopping(struct link *l) {
+        bool stop;
+
+        pthread_mutex_lock(&l->lock);
+        stop = l->stop;
+        pthread_mutex_unlock(&l->lock);
+        return stop;
+}
+
+/* A connection that failed before the broker accepted it: said once per cause. */
+static void connect_failed(struct link *l, int rc) {
+        int code = rc == MOSQ_ERR_ERRNO ? -errno : rc;
+        char buf[128];
+
+        if (code != l->last_error)
+                log_warning("cannot connect to %s:%d: %s; retrying", l->s->host, l->s->port,
+                            rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosq_error(rc, buf, sizeof buf));
+        l->last_error = code;
+}
+
+static int connect_once(struct link *l) {
+        int rc;
+
+        l->refused = false;
+        rc = mosquitto_connect_bind_v5(l->mosq, l->s->host, l->s->port, (int) l->s->keepalive, NULL,
+                                       l->connect_props);
+        if (rc != MOSQ_ERR_SUCCESS)
+                connect_failed(l, rc);
+        return rc;
+}
+
+static bool connected(struct link *l) {
+        bool c;
+
+        pthread_mutex_lock(&l->lock);
+        c = l->connected;
+        pthread_mutex_unlock(&l->lock);
+        return c;
+}
+
+/*
+ * One turn of the network loop: wait for the socket or a wake-up (at most
+ * a second, for keep-alive), then read, write and keep alive.  Our own
+ * poll() with an eventfd rather than mosquitto_loop(): a message published
+ * from the board's thread goes out at once, not at the next timeout.
+ */
+static int loop_once(struct link *l) {
+        struct pollfd p[2] = { { .fd = mosquitto_socket(l->mosq), .events = POLLIN },
+                               { .fd = l->wake_fd, .events = POLLIN } };
+        uint64_t n;
+        int rc;
+
+        if (p[0].fd < 0)
+                return MOSQ_ERR_NO_CONN;
+        if (mosquitto_want_write(l->mosq))
+                p[0].events |= POLLOUT;
+        if (poll(p, 2, 1000) < 0 && errno != EINTR)
+                return MOSQ_ERR_ERRNO;
+        if ((p[1].revents & POLLIN) && read(l->wake_fd, &n, sizeof n) < 0 && errno != EAGAIN)
+                return MOSQ_ERR_ERRNO;
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+                rc = mosquitto_loop_read(l->mosq, 1);
+                if (rc != MOSQ_ERR_SUCCESS)
+                        return rc;
+        }
+        if (mosquitto_want_write(l->mosq)) {
+                rc = mosquitto_loop_write(l->mosq, 1);
+                if (rc != MOSQ_ERR_SUCCESS)
+                        return rc;
+        }
+        return mosquitto_loop_misc(l->mosq);
+}
+
+static void *link_thread(void *userdata) {
+        struct link *l = userdata;
+        bool socket_open = false, was_connected;
+        int rc;
+
+        while (!stopping(l)) {
+                if (!socket_open) {
+                        if (connect_once(l) != MOSQ_ERR_SUCCESS) {
+                                if (!wait_retry(l))
+                                        break;
+                                continue;
+                        }
+                        socket_open = true;
+                }
+                was_connected = connected(l);
+                rc = loop_once(l);
+                if (rc != MOSQ_ERR_SUCCESS) {
+                        /* A TLS handshake or a refusal fails here, after the TCP connect. */
+                        if (!was_connected && !l->refused && !stopping(l))
+                                connect_failed(l, rc);
+                        socket_open = false; /* the next connect starts afresh */
+                        if (stopping(l) || !wait_retry(l))
+                                break;
+                }
+        }
+        return NULL;
+}
+
+/* ---- set-up ---- */
+
+/* TLS with the given CA, or the system's (ca-certificates) when none is given. */
+static int setup_tls(struct link *l) {
+        const struct settings *s = l->s;
+        const char *capath = s->capath[0] ? s->capath : s->cafile[0] ? NULL : SYSTEM_CAPATH;
+        int rc;
+
+        rc = mosquitto_tls_set(l->mosq, s->cafile[0] ? s->cafile : NULL, capath,
+                               s->certfile[0] ? s->certfile : NULL, s->keyfile[0] ? s->keyfile : NULL, NULL);
+        if (rc != MOSQ_ERR_SUCCESS) {
+                log_error("cannot set up TLS: %s", mosq_error(rc, (char[128]) { 0 }, 128));
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int link_init(struct link *l, const struct settings *s, const char *password, const char *version) {
+        char topic[SETTINGS_PREFIX_MAX + 32];
+        pthread_condattr_t attr;
+        int rc;
+
+        memset(l, 0, sizeof *l);
+        l->s = s;
+        l->offline_mid = -1;
+        pthread_mutex_init(&l->lock, NULL);
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&l->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (l->wake_fd < 0)
+                return -errno;
+        settings_node_id(s, l->node_id, sizeof l->node_id);
+
+        l->mosq = mosquitto_new(s->client_id[0] ? s->client_id : l->node_id, false, l);
+        if (!l->mosq)
+                return -errno;
+        /* Small messages that wait for each other's answers: Nagle would add 40 ms each. */
+        if ((rc = mosquitto_int_option(l->mosq, MOSQ_OPT_PROTOCOL_VERSION, s->protocol)) ||
+            (rc = mosquitto_int_option(l->mosq, MOSQ_OPT_TCP_NODELAY, 1)) ||
+            (rc = mosquitto_threaded_set(l->mosq, true)))
+                goto fail;
+        mosquitto_connect_v5_callback_set(l->mosq, on_connect);
+        mosquitto_disconnect_v5_callback_set(l->mosq, on_disconnect);
+        mosquitto_publish_v5_callback_set(l->mosq, on_publish);
+        mosquitto_message_v5_callback_set(l->mosq, on_message);
+
+        if (s->protocol == MQTT_PROTOCOL_V5 &&
+            (rc = mosquitto_property_add_int32(&l->connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
+                                               LINK_SESSION_EXPIRY_S)))
+                goto fail;
+        topic_of(l, TOPIC_AVAILABILITY, topic, sizeof topic);
+        if ((rc = mosquitto_will_set_v5(l->mosq, topic, 7, "offline", 1, true, NULL)))
+                goto fail;
+        if (s->username[0] && (rc = mosquitto_username_pw_set(l->mosq, s->username, password)))
+                goto fail;
+        if (s->tls && setup_tls(l) < 0)
+                return -EINVAL;
+        if (s->discovery) {
+                snprintf(l->discovery_topic, sizeof l->discovery_topic, "%s/light/%s/config",
+                         s->discovery_prefix, l->node_id);
+                l->discovery = payload_discovery(s, l->node_id, version);
+                if (!l->discovery)
+                        return -ENOMEM;
+        }
+        return 0;
+fail:
+        log_error("cannot set up the MQTT client: %s", mosq_error(rc, (char[128]) { 0 }, 128));
+        return -EINVAL;
+}
+
+int link_start(struct link *l, struct board *board) {
+        int r;
+
+        l->board = board;
+        r = -pthread_create(&l->thread, NULL, link_thread, l);
+        if (r == 0)
+                l->running = true;
+        return r;
+}
+
+void link_stop(struct link *l) {
+        char topic[SETTINGS_PREFIX_MAX + 32];
+        struct timespec ts;
+        int mid = -1;
+
+        if (!l->running)
+                return;
+        topic_of(l, TOPIC_AVAILABILITY, topic, sizeof topic);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += STOP_WAIT_MS / 1000;
+        pthread_mutex_lock(&l->lock);
+        if (l->connected &&
+            mosquitto_publish_v5(l->mosq, &mid, topic, 7, "offline", 1, true, NULL) == MOSQ_ERR_SUCCESS) {
+                l->offline_mid = mid;
+                wake(l);
+                while (!l->offline_sent && pthread_cond_timedwait(&l->cond, &l->lock, &ts) == 0)
+                        ;
+        }
+        l->stop = true;
+        pthread_cond_broadcast(&l->cond);
+        pthread_mutex_unlock(&l->lock);
+        mosquitto_disconnect_v5(l->mosq, MQTT_RC_NORMAL_DISCONNECTION, NULL);
+        wake(l);
+        pthread_join(l->thread, NULL);
+        l->running = false;
+}
+
+void link_done(struct link *l) {
+        if (l->mosq)
+                mosquitto_destroy(l->mosq);
+        if (l->wake_fd >= 0)
+                close(l->wake_fd);
+        mosquitto_property_free_all(&l->connect_props);
+        free(l->discovery);
+        pthread_cond_destroy(&l->cond);
+        pthread_mutex_destroy(&l->lock);
+}

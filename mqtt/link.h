@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MQTT side of the bridge, on libmosquitto: one thread that connects
+ * to the broker, reconnects with a growing, jittered delay (0.5 s doubling
+ * to 30 s, so that a fleet does not reconnect in step), subscribes to the
+ * command topics at QoS 1, publishes the Home Assistant discovery config,
+ * and hands commands to the board.
+ *
+ * The session is persistent (clean session off in 3.1.1, a session expiry
+ * of an hour in 5), so commands sent while the bridge is away wait at the
+ * broker.  The last will is "offline", retained, on <prefix>/availability.
+ * The connection is re-made by this thread (not by mosquitto_loop_forever),
+ * so that MQTT 5's connect properties are sent on every reconnect, and the
+ * thread polls the socket itself, with an eventfd that the board's thread
+ * signals after each publish: libmosquitto 2.0's own loop may leave such a
+ * message unsent until its next one-second timeout.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <mosquitto.h>
+
+#include "board.h"
+#include "settings.h"
+
+#define LINK_RETRY_MIN_MS     500u
+#define LINK_RETRY_MAX_MS     30000u
+#define LINK_SESSION_EXPIRY_S 3600u
+
+struct link {
+        struct mosquitto *mosq;
+        const struct settings *s;
+        struct board *board;
+        mosquitto_property *connect_props;
+        char node_id[SETTINGS_PREFIX_MAX + 1];
+        char *discovery;                /* the discovery config, or NULL */
+        char discovery_topic[2 * SETTINGS_PREFIX_MAX + 32];
+
+        int wake_fd;                    /* eventfd: wakes the thread's poll() */
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool stop;
+        bool connected;                 /* CONNACK received, not lost since */
+        int last_error;                 /* for logging a failure once */
+        bool refused;                   /* this attempt's CONNACK said no */
+        uint64_t retry_ms;
+        int offline_mid;
+        bool offline_sent;
+        pthread_t thread;
+        bool running;
+
+        unsigned log_window, log_count; /* rate limit for refused commands */
+};
+
+/* Set up the client (TLS, credentials, will); nothing is connected yet. */
+int link_init(struct link *l, const struct settings *s, const char *password, const char *version);
+/* board_out for the board: publishes through this link. */
+struct board_out link_board_out(struct link *l);
+/* Start connecting; commands go to board. */
+int link_start(struct link *l, struct board *board);
+/* Publish "offline" (waiting up to 2 s for the broker to take it), disconnect, join. */
+void link_stop(struct link *l);
+void link_done(struct link *l);

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msgq-mqtt: an MQTT bridge for one msgqd.  It is an ordinary client of the
+ * daemon (common/client.h, like msgqctl) and of a broker (libmosquitto).
+ * main() reads top to bottom: arguments, configuration, set-up, readiness,
+ * waiting for a signal, stopping, clean-up through one exit path.
+ *
+ * Threads: board.c's talks to msgqd, link.c's to the broker; this one waits
+ * for SIGTERM or SIGINT.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
+#include <systemd/sd-daemon.h>
+
+#include "board.h"
+#include "config.h"
+#include "link.h"
+#include "log.h"
+#include "msgq-build.h"
+#include "parse.h"
+#include "settings.h"
+
+#define EXIT_USAGE 2
+#define PASSWORD_MAX 1024
+
+struct options {
+        const char *config_file;        /* msgq.conf: the key */
+        const char *mqtt_config_file;   /* mqtt.conf: the bridge */
+        const char *key;
+        const char *broker;
+        const char *prefix;
+        const char *client_id;
+        const char *username;
+        const char *password_file;
+        const char *cafile;
+        const char *protocol;
+        const char *poll;
+        const char *stats;
+        bool no_discovery;
+        bool verbose;
+};
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: msgq-mqtt [OPTIONS]\n"
+                "Bridge one msgqd to an MQTT broker (see msgq-mqtt(8)).\n\n"
+                "  -b, --broker URL         mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (default mqtt://localhost:1883)\n"
+                "  -p, --prefix PREFIX      topic prefix (default msgq/<hostname>)\n"
+                "  -k, --key KEY            queue key, decimal or 0x hex (default 0x%08x, or MSGQ_KEY)\n"
+                "  -c, --config FILE        msgq configuration file, for the key (default %s)\n"
+                "  -m, --mqtt-config FILE   bridge configuration file (default %s)\n"
+                "  -i, --client-id ID       MQTT client id (default: the prefix, '/' as '_')\n"
+                "  -u, --username NAME      user name at the broker\n"
+                "      --password-file FILE the password, readable by this user only\n"
+                "      --cafile FILE        CA certificates for mqtts://\n"
+                "      --protocol VERSION   3.1.1 (default) or 5\n"
+                "      --poll SECONDS       how often to look for changes by others (default 1)\n"
+                "      --stats SECONDS      publish the figures this often (default 0: on request)\n"
+                "      --no-discovery       no Home Assistant discovery config\n"
+                "  -v, --verbose            log every command (debug level)\n"
+                "  -h, --help               show this help\n"
+                "  -V, --version            show the version\n",
+                MSGQ_DEFAULT_KEY, msgq_config_default_path(), settings_default_path());
+}
+
+static int parse_options(int argc, char **argv, struct options *o) {
+        enum { OPT_PASSWORD_FILE = 0x100, OPT_CAFILE, OPT_PROTOCOL, OPT_POLL, OPT_STATS, OPT_NO_DISCOVERY };
+        static const struct option longopts[] = {
+                { "broker", required_argument, NULL, 'b' },
+                { "prefix", required_argument, NULL, 'p' },
+                { "key", required_argument, NULL, 'k' },
+                { "config", required_argument, NULL, 'c' },
+                { "mqtt-config", required_argument, NULL, 'm' },
+                { "client-id", required_argument, NULL, 'i' },
+                { "username", required_argument, NULL, 'u' },
+                { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+                { "cafile", required_argument, NULL, OPT_CAFILE },
+                { "protocol", required_argument, NULL, OPT_PROTOCOL },
+                { "poll", required_argument, NULL, OPT_POLL },
+                { "stats", required_argument, NULL, OPT_STATS },
+                { "no-discovery", no_argument, NULL, OPT_NO_DISCOVERY },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "b:p:k:c:m:i:u:vhV", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'b': o->broker = optarg; break;
+                case 'p': o->prefix = optarg; break;
+                case 'k': o->key = optarg; break;
+                case 'c': o->config_file = optarg; break;
+                case 'm': o->mqtt_config_file = optarg; break;
+                case 'i': o->client_id = optarg; break;
+                case 'u': o->username = optarg; break;
+                case OPT_PASSWORD_FILE: o->password_file = optarg; break;
+                case OPT_CAFILE: o->cafile = optarg; break;
+                case OPT_PROTOCOL: o->protocol = optarg; break;
+                case OPT_POLL: o->poll = optarg; break;
+                case OPT_STATS: o->stats = optarg; break;
+                case OPT_NO_DISCOVERY: o->no_discovery = true; break;
+                case 'v': o->verbose = true; break;
+                case 'h': usage(stdout); exit(EXIT_SUCCESS);
+                case 'V': printf("msgq-mqtt %s\n", PACKAGE_VERSION); exit(EXIT_SUCCESS);
+                default: return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "msgq-mqtt: unexpected argument '%s'\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* Defaults < msgq.conf < MSGQ_KEY < -k, as for msgqd and msgqctl. */
+static int load_key(const struct options *o, key_t *key) {
+        const char *path = o->config_file ? o->config_file : msgq_config_default_path();
+        struct msgq_config cfg;
+        int line = 0, r;
+
+        msgq_config_defaults(&cfg);
+        r = msgq_config_load(&cfg, path, &line);
+        if (r == -ENOENT && !o->config_file)
+                r = 0;
+        if (r == -EINVAL && line > 0)
+                log_error("%s:%d: invalid setting", path, line);
+        else if (r < 0)
+                log_error("cannot read %s: %s", path, strerror(-r));
+        if (r < 0)
+                return r;
+        if (msgq_config_from_env(&cfg) < 0) {
+                log_error("invalid MSGQ_KEY '%s'", getenv("MSGQ_KEY"));
+                return -EINVAL;
+        }
+        if (o->key && msgq_parse_key(o->key, &cfg.key) < 0) {
+                log_error("invalid key '%s': use a non-zero decimal or 0x hex number", o->key);
+                return -EINVAL;
+        }
+        *key = cfg.key;
+        return 0;
+}
+
+/* A string option into a settings field, with its own check. */
+static int set_string(char *dst, size_t size, const char *value, const char *what) {
+        if (!value)
+                return 0;
+        if (!*value || strlen(value) >= size) {
+                log_error("invalid %s '%s'", what, value);
+                return -EINVAL;
+        }
+        memcpy(dst, value, strlen(value) + 1);
+        return 0;
+}
+
+static int set_interval(uint64_t *dst, const char *value, uint64_t min_ms, bool zero_ok, const char *what) {
+        uint64_t ms;
+
+        if (!value)
+                return 0;
+        if (zero_ok && strcmp(value, "0") == 0) {
+                *dst = 0;
+                return 0;
+        }
+        if (msgq_parse_seconds(value, &ms) < 0 || ms < min_ms) {
+                log_error("invalid %s '%s': seconds, %.2f to 3600", what, value, (double) min_ms / 1000);
+                return -EINVAL;
+        }
+        *dst = ms;
+        return 0;
+}
+
+/* Defaults < mqtt.conf < the command line. */
+static int load_settings(const struct options *o, struct settings *s) {
+        const char *path = o->mqtt_config_file ? o->mqtt_config_file : settings_default_path();
+        int line = 0, r;
+
+        settings_defaults(s);
+        r = settings_load(s, path, &line);
+        if (r == -ENOENT && !o->mqtt_config_file)
+                r = 0;
+        if (r == -EINVAL && line > 0)
+                log_error("%s:%d: invalid setting", path, line);
+        else if (r < 0)
+                log_error("cannot read %s: %s", path, strerror(-r));
+        if (r < 0)
+                return r;
+        if (o->broker && settings_set_broker(s, o->broker) < 0) {
+                log_error("invalid broker '%s': use mqtt://HOST[:PORT] or mqtts://HOST[:PORT]", o->broker);
+                return -EINVAL;
+        }
+        if (o->prefix && settings_set_prefix(s->prefix, o->prefix) < 0) {
+                log_error("invalid prefix '%s': 1 to %d printable characters, no '+' or '#', "
+                          "no '/' at either end", o->prefix, SETTINGS_PREFIX_MAX);
+                return -EINVAL;
+        }
+        if (o->protocol && settings_set_protocol(s, o->protocol) < 0) {
+                log_error("invalid protocol '%s': 3.1.1 or 5", o->protocol);
+                return -EINVAL;
+        }
+        if (set_string(s->client_id, sizeof s->client_id, o->client_id, "client id") < 0 ||
+            set_string(s->username, sizeof s->username, o->username, "user name") < 0 ||
+            set_string(s->password_file, sizeof s->password_file, o->password_file, "password file") < 0 ||
+            set_string(s->cafile, sizeof s->cafile, o->cafile, "CA file") < 0 ||
+            set_interval(&s->poll_ms, o->poll, 50, false, "poll interval") < 0 ||
+            set_interval(&s->stats_ms, o->stats, 1000, true, "stats interval") < 0)
+                return -EINVAL;
+        if (o->no_discovery)
+                s->discovery = false;
+        if (s->password_file[0] && !s->username[0]) {
+                log_error("a password file needs a user name (--username or username =)");
+                return -EINVAL;
+        }
+        if (!s->tls && (s->cafile[0] || s->capath[0] || s->certfile[0])) {
+                log_error("TLS files are set but the broker is not mqtts://");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int load_password(const struct settings *s, char *buf, size_t size) {
+        struct stat st;
+        int r;
+
+        buf[0] = '\0';
+        if (!s->password_file[0])
+                return 0;
+        r = settings_read_password(s->password_file, buf, size, &st);
+        if (r == -EPERM && st.st_uid != geteuid())
+                log_error("refusing password file %s: it belongs to uid %u, not to this user (uid %u)",
+                          s->password_file, (unsigned) st.st_uid, (unsigned) geteuid());
+        else if (r == -EPERM)
+                log_error("refusing password file %s: others may read it (mode %04o); chmod 600 it",
+                          s->password_file, (unsigned) (st.st_mode & 07777));
+        else if (r == -EINVAL)
+                log_error("password file %s: expected one line with the password", s->password_file);
+        else if (r < 0)
+                log_error("cannot read password file %s: %s", s->password_file, strerror(-r));
+        return r;
+}
+
+int main(int argc, char **argv) {
+        struct options opts = {};
+        struct settings settings;
+        struct board board;
+        struct link link;
+        char password[PASSWORD_MAX + 2];
+        bool link_ready = false, board_ready = false;
+        int ret = EXIT_FAILURE, sig, r;
+        sigset_t mask;
+        key_t key;
+
+        msgq_log_open("msgq-mqtt", LOG_INFO);
+        if (parse_options(argc, argv, &opts) < 0) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (opts.verbose)
+                msgq_log_set_level(LOG_DEBUG);
+        if (load_key(&opts, &key) < 0 || load_settings(&opts, &settings) < 0 ||
+            load_password(&settings, password, sizeof password) < 0)
+                return EXIT_USAGE;
+
+        /* Signals are taken by sigwait() below; block them before any thread exists. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        mosquitto_lib_init();
+        r = link_init(&link, &settings, password, PACKAGE_VERSION);
+        explicit_bzero(password, sizeof password);
+        link_ready = true;
+        if (r < 0)
+                goto finish;
+        board_init(&board, key, &settings, &(struct board_out) { 0 });
+        board.out = link_board_out(&link);
+        board_ready = true;
+        if ((r = board_start(&board)) < 0 || (r = link_start(&link, &board)) < 0) {
+                log_error("cannot start: %s", strerror(-r));
+                goto finish;
+        }
+        log_info("bridging key 0x%08x to %s://%s:%d, topics under %s/", (unsigned) key,
+                 settings.tls ? "mqtts" : "mqtt", settings.host, settings.port, settings.prefix);
+        sd_notifyf(false, "READY=1\nSTATUS=Bridging key 0x%08x to %s:%d under %s/", (unsigned) key,
+                   settings.host, settings.port, settings.prefix);
+
+        while (sigwait(&mask, &sig) != 0)
+                ;
+        log_info("received SIG%s, stopping", sigabbrev_np(sig));
+        sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        ret = EXIT_SUCCESS;
+finish:
+        if (board_ready)
+                board_stop(&board);
+        if (link_ready) {
+                link_stop(&link);
+                link_done(&link);
+        }
+        if (board_ready)
+                board_done(&board);
+        mosquitto_lib_cleanup();
+        return ret;
+}

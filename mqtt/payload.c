@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "payload.h"
+
+static int refuse(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char *why, size_t size, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(why, size, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+/* The payload without surrounding ASCII whitespace, as a NUL-terminated copy. */
+static size_t trimmed(const void *payload, size_t len, char *buf) {
+        const char *p = payload;
+
+        while (len > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+                p++;
+                len--;
+        }
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r' ||
+                           p[len - 1] == '\n'))
+                len--;
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        return len;
+}
+
+/* One JSON object, nothing after it; NULL with why filled otherwise. */
+static json_object *parse_object(const char *text, size_t len, char *why, size_t size) {
+        json_tokener *tok = json_tokener_new();
+        json_object *o;
+
+        if (!tok) {
+                refuse(why, size, "out of memory");
+                return NULL;
+        }
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        o = json_tokener_parse_ex(tok, text, (int) len);
+        if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+                enum json_tokener_error e = json_tokener_get_error(tok);
+                refuse(why, size, "invalid JSON: %s",
+                       e == json_tokener_continue ? "unexpected end" : json_tokener_error_desc(e));
+                json_object_put(o);
+                o = NULL;
+        } else if (json_tokener_get_parse_end(tok) != len) {
+                refuse(why, size, "invalid JSON: text after the object");
+                json_object_put(o);
+                o = NULL;
+        } else if (!json_object_is_type(o, json_type_object)) {
+                refuse(why, size, "expected a JSON object");
+                json_object_put(o);
+                o = NULL;
+        }
+        json_tokener_free(tok);
+        return o;
+}
+
+static int get_uint(json_object *v, const char *key, uint32_t min, uint32_t max, uint32_t *ret,
+                    char *why, size_t size) {
+        int64_t n;
+
+        if (!json_object_is_type(v, json_type_int))
+                return refuse(why, size, "%s must be an integer", key);
+        n = json_object_get_int64(v);
+        if (n < min || n > max)
+                return refuse(why, size, "%s must be %u..%u", key, min, max);
+        *ret = (uint32_t) n;
+        return 0;
+}
+
+static int led_word(const char *s, uint16_t *op) {
+        if (strcasecmp(s, "ON") == 0)
+                *op = MSGQ_OP_LED_ON;
+        else if (strcasecmp(s, "OFF") == 0)
+                *op = MSGQ_OP_LED_OFF;
+        else if (strcasecmp(s, "TOGGLE") == 0)
+                *op = MSGQ_OP_LED_TOGGLE;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+/* {"state":..., "effect":"blink", "period_ms":N, "count":N}; transition is ignored. */
+static int led_json(json_object *o, struct command *cmd, char *why, size_t size) {
+        bool has_state = false, blink = false, has_period = false, has_count = false;
+        uint32_t period = BLINK_DEFAULT_PERIOD, count = 0;
+        uint16_t op = 0;
+
+        json_object_object_foreach(o, key, v) {
+                if (strcmp(key, "state") == 0) {
+                        if (!json_object_is_type(v, json_type_string) ||
+                            led_word(json_object_get_string(v), &op) < 0)
+                                return refuse(why, size, "state must be ON, OFF or TOGGLE");
+                        has_state = true;
+                } else if (strcmp(key, "effect") == 0) {
+                        const char *e = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+                        if (strcmp(e, "blink") == 0)
+                                blink = true;
+                        else if (strcmp(e, "none") != 0)
+                                return refuse(why, size, "effect must be blink or none");
+                } else if (strcmp(key, "period_ms") == 0) {
+                        if (get_uint(v, key, MSGQ_BLINK_PERIOD_MIN_MS, MSGQ_BLINK_PERIOD_MAX_MS, &period, why, size) < 0)
+                                return -EINVAL;
+                        has_period = true;
+                } else if (strcmp(key, "count") == 0) {
+                        if (get_uint(v, key, 0, MSGQ_BLINK_COUNT_MAX, &count, why, size) < 0)
+                                return -EINVAL;
+                        has_count = true;
+                } else if (strcmp(key, "transition") != 0) {
+                        return refuse(why, size, "unknown key '%.40s'", key);
+                }
+        }
+        if (!has_state && !blink)
+                return refuse(why, size, "missing state");
+        if (blink && has_state && op != MSGQ_OP_LED_ON)
+                return refuse(why, size, "effect blink needs state ON");
+        if (!blink && (has_period || has_count))
+                return refuse(why, size, "period_ms and count need effect blink");
+        if (blink) {
+                cmd->op = MSGQ_OP_LED_BLINK;
+                cmd->arg0 = period;
+                cmd->arg1 = count;
+        } else {
+                cmd->op = op;
+        }
+        return 0;
+}
+
+static int parse_led(char *text, size_t len, struct command *cmd, char *why, size_t size) {
+        json_object *o;
+        int r;
+
+        if (text[0] != '{') {
+                if (led_word(text, &cmd->op) < 0)
+                        return refuse(why, size, "expected ON, OFF, TOGGLE or a JSON object");
+                return 0;
+        }
+        o = parse_object(text, len, why, size);
+        if (!o)
+                return -EINVAL;
+        r = led_json(o, cmd, why, size);
+        json_object_put(o);
+        return r;
+}
+
+static int set_text(struct command *cmd, const char *s, size_t len, char *why, size_t size) {
+        if (len == 0)
+                return refuse(why, size, "empty text");
+        if (len > MSGQ_TEXT_MAX)
+                return refuse(why, size, "text too long: %zu bytes, at most %u", len, MSGQ_TEXT_MAX);
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char) s[i];
+
+                if (c < 0x20 || c == 0x7f)
+                        return refuse(why, size, "text contains a control character (0x%02x)", c);
+        }
+        memcpy(cmd->text, s, len);
+        cmd->text[len] = '\0';
+        return 0;
+}
+
+static int parse_send(char *text, size_t len, struct command *cmd, char *why, size_t size) {
+        bool has_text = false;
+        json_object *o;
+        int r = 0;
+
+        cmd->op = MSGQ_OP_SEND;
+        if (text[0] != '{')
+                return set_text(cmd, text, len, why, size);
+        o = parse_object(text, len, why, size);
+        if (!o)
+                return -EINVAL;
+        json_object_object_foreach(o, key, v) {
+                if (strcmp(key, "text") == 0) {
+                        if (!json_object_is_type(v, json_type_string)) {
+                                r = refuse(why, size, "text must be a string");
+                                break;
+                        }
+                        r = set_text(cmd, json_object_get_string(v), (size_t) json_object_get_string_len(v),
+                                     why, size);
+                        if (r < 0)
+                                break;
+                        has_text = true;
+                } else if (strcmp(key, "priority") == 0) {
+                        uint32_t prio;
+
+                        r = get_uint(v, key, MSGQ_PRIO_MIN, MSGQ_PRIO_MAX, &prio, why, size);
+                        if (r < 0)
+                                break;
+                        cmd->prio = prio;
+                } else {
+                        r = refuse(why, size, "unknown key '%.40s'", key);
+                        break;
+                }
+        }
+        json_object_put(o);
+        if (r == 0 && !has_text)
+                r = refuse(why, size, "missing text");
+        return r;
+}
+
+int payload_parse_command(const char *subtopic, const void *payload, size_t len,
+                          struct command *cmd, char *why, size_t why_size) {
+        char text[PAYLOAD_MAX + 1];
+
+        memset(cmd, 0, sizeof *cmd);
+        snprintf(cmd->topic, sizeof cmd->topic, "%s", subtopic);
+        if (len > PAYLOAD_MAX)
+                return refuse(why, why_size, "payload too long: %zu bytes, at most %u", len, PAYLOAD_MAX);
+        if (len > 0 && memchr(payload, '\0', len))
+                return refuse(why, why_size, "payload contains a NUL byte");
+        len = trimmed(payload, len, text);
+        if (strcmp(subtopic, TOPIC_LED_SET) == 0)
+                return parse_led(text, len, cmd, why, why_size);
+        if (strcmp(subtopic, TOPIC_SEND) == 0)
+                return parse_send(text, len, cmd, why, why_size);
+        if (strcmp(subtopic, TOPIC_STATS_GET) == 0) {
+                cmd->op = MSGQ_OP_STATS;
+                return 0;
+        }
+        return refuse(why, why_size, "unknown topic");
+}
+
+void led_view_from(const struct msgq_led_state *st, struct led_view *v) {
+        memset(v, 0, sizeof *v);
+        v->blinking = st->blinking;
+        v->on = st->on || st->blinking;
+        v->period_ms = st->blinking ? st->period_ms : 0;
+}
+
+bool led_view_equal(const struct led_view *a, const struct led_view *b) {
+        return a->on == b->on && a->blinking == b->blinking && a->period_ms == b->period_ms;
+}
+
+/* o's text as a malloc'd string; o is released. */
+static char *finish(json_object *o) {
+        char *s = NULL;
+
+        if (o) {
+                const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+                s = t ? strdup(t) : NULL;
+                json_object_put(o);
+        }
+        return s;
+}
+
+static void add_string(json_object *o, const char *key, const char *value) {
+        json_object_object_add(o, key, json_object_new_string(value));
+}
+
+static void add_uint(json_object *o, const char *key, uint64_t value) {
+        json_object_object_add(o, key, json_object_new_uint64(value));
+}
+
+static json_object *led_object(const struct led_view *v) {
+        json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        add_string(o, "state", v->on ? "ON" : "OFF");
+        if (v->blinking) {
+                add_string(o, "effect", "blink");
+                add_uint(o, "period_ms", v->period_ms);
+        }
+        return o;
+}
+
+char *payload_led_state(const struct led_view *v) {
+        return finish(led_object(v));
+}
+
+char *payload_error(const char *topic, const char *error) {
+        json_object *o = json_object_new_object();
+
+        if (o) {
+                add_string(o, "topic", topic);
+                add_string(o, "error", error);
+        }
+        return finish(o);
+}
+
+/*
+ * Home Assistant's MQTT discovery for a light with the JSON schema: on/off,
+ * blink as its one effect, the bridge's availability.  No YAML needed.
+ */
+char *payload_discovery(const struct settings *s, const char *node_id, const char *version) {
+        json_object *o = json_object_new_object(), *dev = json_object_new_object();
+        json_object *effects = json_object_new_array(), *modes = json_object_new_array();
+        json_object *ids = json_object_new_array();
+        char buf[SETTINGS_PREFIX_MAX + 64];
+
+        if (!o || !dev || !effects || !modes || !ids) {
+                json_object_put(o);
+                json_object_put(dev);
+                json_object_put(effects);
+                json_object_put(modes);
+                json_object_put(ids);
+                return NULL;
+        }
+        add_string(o, "name", "LED");
+        snprintf(buf, sizeof buf, "%s_led", node_id);
+        add_string(o, "unique_id", buf);
+        add_string(o, "schema", "json");
+        snprintf(buf, sizeof buf, "%s/%s", s->prefix, TOPIC_LED_SET);
+        add_string(o, "command_topic", buf);
+        snprintf(buf, sizeof buf, "%s/%s", s->prefix, TOPIC_LED_STATE);
+        add_string(o, "state_topic", buf);
+        snprintf(buf, sizeof buf, "%s/%s", s->prefix, TOPIC_AVAILABILITY);
+        add_string(o, "availability_topic", buf);
+        add_string(o, "payload_available", "online");
+        add_string(o, "payload_not_available", "offline");
+        json_object_object_add(o, "effect", json_object_new_boolean(1));
+        json_object_array_add(effects, json_object_new_string("blink"));
+        json_object_object_add(o, "effect_list", effects);
+        json_object_array_add(modes, json_object_new_string("onoff"));
+        json_object_object_add(o, "supported_color_modes", modes);
+        json_object_object_add(o, "brightness", json_object_new_boolean(0));
+        json_object_object_add(o, "flash", json_object_new_boolean(0));
+        json_object_object_add(o, "qos", json_object_new_int(1));
+        json_object_object_add(o, "retain", json_object_new_boolean(0));
+        json_object_object_add(o, "optimistic", json_object_new_boolean(0));
+
+        json_object_array_add(ids, json_object_new_string(node_id));
+        json_object_object_add(dev, "identifiers", ids);
+        snprintf(buf, sizeof buf, "msgq %s", s->prefix);
+        add_string(dev, "name", buf);
+        add_string(dev, "manufacturer", "msgq");
+        add_string(dev, "model", "msgqd LED");
+        add_string(dev, "sw_version", version);
+        json_object_object_add(o, "device", dev);
+        return finish(o);
+}
+
+char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const struct msqid_ds *ds,
+                    const struct bridge_figures *f) {
+        json_object *o = json_object_new_object(), *d = json_object_new_object();
+        json_object *q = json_object_new_object(), *b = json_object_new_object();
+        json_object *served = json_object_new_array();
+        struct led_view v;
+        uint64_t total = 0;
+        char buf[16];
+
+        if (!o || !d || !q || !b || !served) {
+                json_object_put(o);
+                json_object_put(d);
+                json_object_put(q);
+                json_object_put(b);
+                json_object_put(served);
+                return NULL;
+        }
+        led_view_from(&rep->led, &v);
+        add_uint(d, "pid", rep->stats.daemon_pid);
+        add_uint(d, "uptime_ms", rep->stats.uptime_ms);
+        for (int i = 0; i < MSGQ_PRIO_MAX; i++) {
+                json_object_array_add(served, json_object_new_uint64(rep->stats.served[i]));
+                total += rep->stats.served[i];
+        }
+        add_uint(d, "served", total);
+        json_object_object_add(d, "served_by_priority", served);
+        add_uint(d, "errors", rep->stats.errors);
+        add_uint(d, "malformed", rep->stats.malformed);
+        add_uint(d, "replies_late", rep->stats.replies_late);
+        add_uint(d, "replies_deferred", rep->stats.replies_deferred);
+        add_uint(d, "replies_dropped", rep->stats.replies_dropped);
+        add_uint(d, "replies_reclaimed", rep->stats.replies_reclaimed);
+        add_uint(d, "queue_recreated", rep->stats.queue_recreated);
+        json_object_object_add(d, "led", led_object(&v));
+        json_object_object_add(o, "daemon", d);
+
+        snprintf(buf, sizeof buf, "0x%08x", (unsigned) key);
+        add_string(q, "key", buf);
+        add_uint(q, "msqid", (uint64_t) msqid);
+        add_uint(q, "messages", ds->msg_qnum);
+        add_uint(q, "bytes", ds->__msg_cbytes);
+        add_uint(q, "max_bytes", ds->msg_qbytes);
+        json_object_object_add(o, "queue", q);
+
+        add_uint(b, "commands", f->commands);
+        add_uint(b, "applied", f->applied);
+        add_uint(b, "failed", f->failed);
+        add_uint(b, "pending", f->pending);
+        add_uint(b, "polls", f->polls);
+        add_uint(b, "daemon_lost", f->daemon_lost);
+        json_object_object_add(o, "bridge", b);
+        return finish(o);
+}

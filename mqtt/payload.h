@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What travels on MQTT: commands in (parsed and checked here, before
+ * anything reaches msgqd), state, discovery, figures and errors out (JSON
+ * written with json-c).  No I/O: the tests drive it directly.
+ *
+ * Topics, under the prefix (msgq/<hostname> by default):
+ *   led/set      in   ON, OFF, TOGGLE, or {"state":"ON","effect":"blink",
+ *                     "period_ms":500,"count":3}
+ *   send         in   a line of text, or {"text":"...","priority":1..10}
+ *   stats/get    in   anything: publish the figures on stats
+ *   led/state    out  {"state":"ON"}, {"state":"ON","effect":"blink",
+ *                     "period_ms":500} or {"state":"OFF"}, retained
+ *   availability out  online / offline, retained (offline is the last will)
+ *   stats        out  the daemon's, the queue's and the bridge's figures
+ *   error        out  {"topic":"...","error":"..."} for a refused command
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/msg.h>
+
+#include "protocol.h"
+#include "settings.h"
+
+#define TOPIC_LED_SET      "led/set"
+#define TOPIC_SEND         "send"
+#define TOPIC_STATS_GET    "stats/get"
+#define TOPIC_LED_STATE    "led/state"
+#define TOPIC_AVAILABILITY "availability"
+#define TOPIC_STATS        "stats"
+#define TOPIC_ERROR        "error"
+
+#define PAYLOAD_MAX           1024u /* longest command payload taken */
+#define BLINK_DEFAULT_PERIOD  500u
+#define PAYLOAD_WHY_MAX       160u
+
+struct command {
+        uint16_t op;                    /* MSGQ_OP_LED_*, MSGQ_OP_SEND or MSGQ_OP_STATS */
+        uint32_t arg0, arg1;            /* blink: period (ms), count (0 = until cancelled) */
+        long prio;                      /* send: its priority; 0 = the bridge's own */
+        char text[MSGQ_TEXT_MAX + 1];   /* send */
+        char topic[16];                 /* the subtopic it came on, for error reports */
+        uint64_t received_ns;
+};
+
+/* What led/state shows: while blinking the LED counts as on. */
+struct led_view {
+        bool on;
+        bool blinking;
+        uint32_t period_ms;
+};
+
+/* Figures the bridge keeps about itself. */
+struct bridge_figures {
+        uint64_t commands;      /* taken from MQTT */
+        uint64_t applied;       /* answered by msgqd with success */
+        uint64_t failed;        /* refused, answered with an error, or expired */
+        uint64_t pending;       /* waiting for msgqd now */
+        uint64_t polls;         /* led state requests of the poll */
+        uint64_t daemon_lost;   /* times msgqd went away */
+};
+
+/*
+ * A message on SUBTOPIC (led/set, send or stats/get) into *cmd.  Returns
+ * 0, or -EINVAL with why filled (a short reason for the error topic).
+ */
+int payload_parse_command(const char *subtopic, const void *payload, size_t len,
+                          struct command *cmd, char *why, size_t why_size);
+
+void led_view_from(const struct msgq_led_state *st, struct led_view *v);
+bool led_view_equal(const struct led_view *a, const struct led_view *b);
+
+/* The JSON texts; each returns a malloc'd string, or NULL without memory. */
+char *payload_led_state(const struct led_view *v);
+char *payload_error(const char *topic, const char *error);
+char *payload_discovery(const struct settings *s, const char *node_id, const char *version);
+char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const struct msqid_ds *ds,
+                    const struct bridge_figures *f);

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bridge's own settings: defaults, then mqtt.conf (inih, [mqtt]
+ * section), then the command line (the caller applies that).  The queue's
+ * key comes from msgq.conf through common/config.h, as for msgqctl.
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#define SETTINGS_PREFIX_MAX 128 /* topic prefix, without the NUL */
+#define SETTINGS_NAME_MAX   256 /* host names, client ids, user names */
+
+struct settings {
+        char host[SETTINGS_NAME_MAX];
+        int port;
+        bool tls;
+        char prefix[SETTINGS_PREFIX_MAX + 1];
+        char client_id[SETTINGS_NAME_MAX];      /* "" = derived from the prefix */
+        char username[SETTINGS_NAME_MAX];
+        char password_file[PATH_MAX];
+        char cafile[PATH_MAX];
+        char capath[PATH_MAX];
+        char certfile[PATH_MAX];
+        char keyfile[PATH_MAX];
+        int protocol;                           /* 4 (MQTT 3.1.1) or 5 */
+        unsigned keepalive;                     /* seconds */
+        bool discovery;
+        char discovery_prefix[SETTINGS_PREFIX_MAX + 1];
+        uint64_t poll_ms;                       /* LED state poll while connected */
+        uint64_t stats_ms;                      /* 0: figures on request only */
+        uint64_t hold_ms;                       /* how long a command waits for msgqd */
+        long priority;                          /* of the bridge's requests */
+};
+
+/* Defaults; the prefix is msgq/<hostname>. */
+void settings_defaults(struct settings *s);
+/*
+ * Read FILE ("name = value" before any section or in [mqtt]).  An unknown
+ * name, another section or a bad value is -EINVAL with *line set; a
+ * missing file is -ENOENT.  *s changes only when the whole file is good.
+ */
+int settings_load(struct settings *s, const char *path, int *line);
+/* The default file, from meson's sysconfdir. */
+const char *settings_default_path(void);
+
+/* mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (IPv6 as [ADDR]); -EINVAL. */
+int settings_set_broker(struct settings *s, const char *url);
+/* A topic prefix: 1..128 bytes of printable ASCII, no '+', '#', no '/' at either end. */
+int settings_set_prefix(char *dst, const char *prefix);
+/* "3.1.1"/"311"/"4" or "5". */
+int settings_set_protocol(struct settings *s, const char *value);
+
+/*
+ * The node id for Home Assistant and the default client id: the prefix
+ * with every character outside [A-Za-z0-9_-] replaced by '_'.
+ */
+void settings_node_id(const struct settings *s, char *buf, size_t size);
+
+/*
+ * Read the password (its first line) from FILE, which must be a regular
+ * file owned by the effective user with no permission bits for group and
+ * others: -EPERM if anyone else may read it (*st says why), -EINVAL if its
+ * first line is empty or too long.
+ */
+int settings_read_password(const char *path, char *buf, size_t size, struct stat *st);

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit: the MQTT bridge's settings (mqtt/settings.c): broker URLs, prefixes, mqtt.conf, password files. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
+
+#include "settings.h"
+
+static char path[256];
+
+static void temp_file(const char *text, mode_t mode) {
+        const char *dir = getenv("TMPDIR");
+        int fd;
+
+        snprintf(path, sizeof path, "%s/mqtt-settings-XXXXXX", dir && *dir ? dir : "/tmp");
+        fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        ck_assert_int_eq(fchmod(fd, mode), 0);
+        close(fd);
+}
+
+static void teardown(void) {
+        if (path[0])
+                unlink(path);
+        path[0] = '\0';
+}
+
+START_TEST(test_defaults) {
+        struct settings s;
+        char host[256] = "";
+
+        settings_defaults(&s);
+        ck_assert_str_eq(s.host, "localhost");
+        ck_assert_int_eq(s.port, 1883);
+        ck_assert(!s.tls);
+        ck_assert_int_eq(s.protocol, MQTT_PROTOCOL_V311);
+        ck_assert(s.discovery);
+        ck_assert_str_eq(s.discovery_prefix, "homeassistant");
+        ck_assert_uint_eq(s.poll_ms, 1000);
+        ck_assert_uint_eq(s.stats_ms, 0);
+        ck_assert_uint_eq(s.hold_ms, 60000);
+        gethostname(host, sizeof host - 1);
+        host[strcspn(host, ".")] = '\0';
+        ck_assert_msg(strncmp(s.prefix, "msgq/", 5) == 0 && strcmp(s.prefix + 5, host) == 0, "%s", s.prefix);
+}
+END_TEST
+
+START_TEST(test_broker_urls) {
+        static const struct {
+                const char *url, *host;
+                int port;
+                bool tls;
+        } good[] = {
+                { "mqtt://localhost", "localhost", 1883, false },
+                { "mqtt://broker.lan:1884", "broker.lan", 1884, false },
+                { "mqtts://broker.lan", "broker.lan", 8883, true },
+                { "mqtts://10.0.0.5:65535", "10.0.0.5", 65535, true },
+                { "mqtt://[::1]", "::1", 1883, false },
+                { "mqtt://[fe80::1]:2000", "fe80::1", 2000, false },
+        };
+        static const char *const bad[] = {
+                "", "localhost", "tcp://host", "mqtt://", "mqtt://host:", "mqtt://host:0", "mqtt://host:65536",
+                "mqtt://host:12a", "mqtt://host/path", "mqtt://ho st", "mqtt://::1", "mqtt://[::1", "mqtt://[::1]x",
+                "MQTT://host", "mqtt://user@host",
+        };
+        struct settings s;
+
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+                settings_defaults(&s);
+                ck_assert_msg(settings_set_broker(&s, good[i].url) == 0, "%s", good[i].url);
+                ck_assert_str_eq(s.host, good[i].host);
+                ck_assert_int_eq(s.port, good[i].port);
+                ck_assert_int_eq(s.tls, good[i].tls);
+        }
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                settings_defaults(&s);
+                ck_assert_msg(settings_set_broker(&s, bad[i]) == -EINVAL, "%s", bad[i]);
+                ck_assert_str_eq(s.host, "localhost"); /* untouched */
+        }
+}
+END_TEST
+
+START_TEST(test_prefixes_and_node_id) {
+        static const char *const bad[] = { "", "/a", "a/", "a//b", "a/+/b", "a/#", "a b", "a\tb", "\x7f" };
+        char long_prefix[SETTINGS_PREFIX_MAX + 2];
+        struct settings s;
+        char node[SETTINGS_PREFIX_MAX + 1];
+
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_set_prefix(s.prefix, "msgq/board-1.lab"), 0);
+        settings_node_id(&s, node, sizeof node);
+        ck_assert_str_eq(node, "msgq_board-1_lab");
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                ck_assert_msg(settings_set_prefix(s.prefix, bad[i]) == -EINVAL, "'%s'", bad[i]);
+        ck_assert_str_eq(s.prefix, "msgq/board-1.lab");
+        memset(long_prefix, 'a', sizeof long_prefix - 1);
+        long_prefix[sizeof long_prefix - 1] = '\0';
+        ck_assert_int_eq(settings_set_prefix(s.prefix, long_prefix), -EINVAL);
+        long_prefix[SETTINGS_PREFIX_MAX] = '\0';
+        ck_assert_int_eq(settings_set_prefix(s.prefix, long_prefix), 0);
+}
+END_TEST
+
+START_TEST(test_config_file) {
+        struct settings s;
+        int line = -1;
+
+        temp_file("# comment\n[mqtt]\nbroker = mqtts://broker.lan:8884\nprefix = site/board7\nprotocol = 5\n"
+                  "keepalive = 10\nusername = board7\npassword_file = /etc/msgq/mqtt.password\n"
+                  "cafile = /etc/ca.pem\ndiscovery = no\ndiscovery_prefix = ha\npoll_interval = 0.25\n"
+                  "stats_interval = 30\nhold = 5\npriority = 3\nclient_id = b7\n",
+                  0600);
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, path, &line), 0);
+        ck_assert_str_eq(s.host, "broker.lan");
+        ck_assert_int_eq(s.port, 8884);
+        ck_assert(s.tls);
+        ck_assert_str_eq(s.prefix, "site/board7");
+        ck_assert_int_eq(s.protocol, MQTT_PROTOCOL_V5);
+        ck_assert_uint_eq(s.keepalive, 10);
+        ck_assert_str_eq(s.username, "board7");
+        ck_assert_str_eq(s.password_file, "/etc/msgq/mqtt.password");
+        ck_assert_str_eq(s.cafile, "/etc/ca.pem");
+        ck_assert(!s.discovery);
+        ck_assert_str_eq(s.discovery_prefix, "ha");
+        ck_assert_uint_eq(s.poll_ms, 250);
+        ck_assert_uint_eq(s.stats_ms, 30000);
+        ck_assert_uint_eq(s.hold_ms, 5000);
+        ck_assert_int_eq(s.priority, 3);
+        ck_assert_str_eq(s.client_id, "b7");
+}
+END_TEST
+
+START_TEST(test_config_file_errors) {
+        static const struct {
+                const char *text;
+                int line;
+        } cases[] = {
+                { "[mqtt]\npoll = 1\n", 2 },                    /* unknown name */
+                { "[msgq]\nkey = 0x1\n", 2 },                   /* another section */
+                { "[mqtt]\nbroker = tcp://x\n", 2 },
+                { "[mqtt]\npoll_interval = 0.01\n", 2 },        /* below 50 ms */
+                { "[mqtt]\nstats_interval = 0.5\n", 2 },
+                { "[mqtt]\nkeepalive = 4\n", 2 },
+                { "[mqtt]\npriority = 11\n", 2 },
+                { "[mqtt]\nprotocol = 3\n", 2 },
+                { "[mqtt]\ndiscovery = maybe\n", 2 },
+                { "[mqtt]\nhold = 0\n", 2 },
+                { "\n\nprefix = a/#\n", 3 },
+                { "no equals sign\n", 1 },
+        };
+        struct settings s, before;
+        int line;
+
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                temp_file(cases[i].text, 0600);
+                settings_defaults(&s);
+                before = s;
+                line = 0;
+                ck_assert_msg(settings_load(&s, path, &line) == -EINVAL && line == cases[i].line,
+                              "%s: line %d", cases[i].text, line);
+                ck_assert(memcmp(&s, &before, sizeof s) == 0); /* untouched */
+                teardown();
+        }
+        ck_assert_int_eq(settings_load(&s, "/nonexistent/mqtt.conf", &line), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_password_file) {
+        char buf[64];
+        struct stat st;
+
+        temp_file("s3cret\nsecond line\n", 0600);
+        ck_assert_int_eq(settings_read_password(path, buf, sizeof buf, &st), 0);
+        ck_assert_str_eq(buf, "s3cret");
+        teardown();
+
+        temp_file("no newline", 0400);
+        ck_assert_int_eq(settings_read_password(path, buf, sizeof buf, &st), 0);
+        ck_assert_str_eq(buf, "no newline");
+        teardown();
+
+        /* Anyone else may read (or write) it: refused, and why. */
+        temp_file("s3cret\n", 0644);
+        ck_assert_int_eq(settings_read_password(path, buf, sizeof buf, &st), -EPERM);
+        ck_assert_uint_eq(st.st_mode & 0777, 0644);
+        teardown();
+        temp_file("s3cret\n", 0640);
+        ck_assert_int_eq(settings_read_password(path, buf, sizeof buf, &st), -EPERM);
+        teardown();
+        temp_file("s3cret\n", 0602);
+        ck_assert_int_eq(settings_read_password(path, buf, sizeof buf, &st), -EPERM);
+        teardown();
+
+        temp_file("\nafter an empty line\n", 0600);
+        ck_assert_int_eq(settings_read_password(path, buf, sizeof buf, &st), -EINVAL);
+        teardown();
+        temp_file("0123456789012345678901234567890123456789012345678901234567890123456789\n", 0600);
+        ck_assert_int_eq(settings_read_password(path, buf, sizeof buf, &st), -EINVAL); /* too long */
+        teardown();
+
+        ck_assert_int_eq(settings_read_password("/nonexistent", buf, sizeof buf, &st), -ENOENT);
+        ck_assert_int_eq(settings_read_password("/dev/null", buf, sizeof buf, &st), -EINVAL); /* not a file */
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("mqtt-settings");
+        TCase *tc = tcase_create("settings");
+        SRunner *sr;
+        int failed;
+
+        tcase_add_checked_fixture(tc, NULL, teardown);
+        tcase_add_test(tc, test_defaults);
+        tcase_add_test(tc, test_broker_urls);
+        tcase_add_test(tc, test_prefixes_and_node_id);
+        tcase_add_test(tc, test_config_file);
+        tcase_add_test(tc, test_config_file_errors);
+        tcase_add_test(tc, test_password_file);
+        suite_add_tcase(s, tc);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,924 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration: the real msgq-mqtt between a real mosquitto broker (on a
+ * free loopback port, its own directory) and the real msgqd --sim (on
+ * private keys), driven with mosquitto_pub and mosquitto_sub as any MQTT
+ * client would, and with msgqctl from the other side.
+ *
+ * Every process a test starts dies with it (PR_SET_PDEATHSIG); its queues
+ * are removed by the harness's teardown and its directory by ours, also
+ * when it fails.  Without mosquitto installed every test fails and says so.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define HOST "127.0.0.1"
+
+struct proc {
+        pid_t pid;
+        char log[400];
+};
+
+static struct daemon dmn;
+static struct proc broker, bridge, watcher;
+static struct run run; /* large: not on the stack */
+static int port;
+static char dir[300];    /* this test's directory: broker, logs, files */
+static char prefix[64];  /* this test's topic prefix */
+static int test_serial;  /* bumped in the parent before each test */
+
+/* ---- small helpers ---- */
+
+static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *fmt(const char *f, ...) {
+        static char bufs[32][2048];
+        static int next;
+        char *b = bufs[next++ % 32];
+        va_list ap;
+
+        va_start(ap, f);
+        vsnprintf(b, sizeof bufs[0], f, ap);
+        va_end(ap);
+        return b;
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+}
+
+static const char *topic(const char *sub) {
+        return fmt("%s/%s", prefix, sub);
+}
+
+/* The last 1200 bytes of text: Check limits the size of a failure message. */
+static const char *tail(const char *text) {
+        size_t n = strlen(text);
+
+        return n > 1200 ? text + n - 1200 : text;
+}
+
+static const char *file_text(const char *path) {
+        static char bufs[4][65536];
+        static int next;
+        char *buf = bufs[next++ % 4];
+        FILE *f = fopen(path, "r");
+        size_t n = 0;
+
+        if (f) {
+                n = fread(buf, 1, sizeof bufs[0] - 1, f);
+                fclose(f);
+        }
+        buf[n] = '\0';
+        return buf;
+}
+
+static void write_file(const char *path, const char *text, mode_t mode) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+        ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        ck_assert_int_eq(fchmod(fd, mode), 0);
+        close(fd);
+}
+
+static bool executable_in_path(const char *name, char *out, size_t size) {
+        const char *path = getenv("PATH");
+        char copy[4096];
+
+        snprintf(copy, sizeof copy, "%s:/usr/sbin:/sbin", path ? path : "/usr/bin:/bin");
+        for (char *save = NULL, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                snprintf(out, size, "%s/%s", d, name);
+                if (access(out, X_OK) == 0)
+                        return true;
+        }
+        return false;
+}
+
+static const char *need_program(const char *name) {
+        static char paths[4][512];
+        static int next;
+        char *p = paths[next++ % 4];
+
+        ck_assert_msg(executable_in_path(name, p, sizeof paths[0]),
+                      "%s not found: the MQTT tests need a broker and its clients "
+                      "(apt-get install mosquitto mosquitto-clients)", name);
+        return p;
+}
+
+/* Start argv with stdout and stderr to p->log; it dies with this test. */
+static void spawn(struct proc *p, const char *log, const char *const *argv) {
+        int fd;
+
+        snprintf(p->log, sizeof p->log, "%s/%s", dir, log);
+        fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        ck_assert_msg(fd >= 0, "%s: %s", p->log, strerror(errno));
+        p->pid = fork();
+        ck_assert_int_ge(p->pid, 0);
+        if (p->pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                dup2(fd, STDOUT_FILENO);
+                dup2(fd, STDERR_FILENO);
+                unsetenv("MSGQ_KEY");
+                execv(argv[0], (char *const *) argv);
+                fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        close(fd);
+}
+
+/* Exit status (or 128 + signal) within ms, or -ETIMEDOUT. */
+static int proc_wait(struct proc *p, int ms) {
+        uint64_t end = now_ms() + (uint64_t) ms;
+        int st;
+
+        while (p->pid > 0) {
+                pid_t r = waitpid(p->pid, &st, WNOHANG);
+                if (r == p->pid) {
+                        p->pid = 0;
+                        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                }
+                if (now_ms() >= end)
+                        return -ETIMEDOUT;
+                sleep_ms(5);
+        }
+        return -ECHILD;
+}
+
+static int proc_stop(struct proc *p, int sig) {
+        int st;
+
+        if (p->pid <= 0)
+                return -ECHILD;
+        kill(p->pid, sig);
+        st = proc_wait(p, 5000);
+        if (st == -ETIMEDOUT) {
+                kill(p->pid, SIGKILL);
+                st = proc_wait(p, 5000);
+        }
+        return st;
+}
+
+/* ---- the broker ---- */
+
+static int free_port(void) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof sa;
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        ck_assert_int_eq(getsockname(fd, (struct sockaddr *) &sa, &len), 0);
+        close(fd);
+        return ntohs(sa.sin_port);
+}
+
+static bool port_open(void) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        bool ok = fd >= 0 && connect(fd, (struct sockaddr *) &sa, sizeof sa) == 0;
+
+        if (fd >= 0)
+                close(fd);
+        return ok;
+}
+
+/* mosquitto on the test's port, persistent, with extra configuration lines. */
+static void broker_start_with(const char *extra) {
+        const char *conf = fmt("%s/mosquitto.conf", dir);
+        uint64_t end;
+
+        write_file(conf, fmt("listener %d " HOST "\n"
+                             "allow_anonymous %s\n"
+                             "persistence true\n"
+                             "persistence_location %s/\n"
+                             "user root\n"
+                             "%s",
+                             port, extra && strstr(extra, "password_file") ? "false" : "true", dir,
+                             extra ? extra : ""),
+                   0600);
+        spawn(&broker, "mosquitto.log", (const char *const[]) { need_program("mosquitto"), "-c", conf, NULL });
+        for (end = now_ms() + 5000; !port_open(); sleep_ms(10))
+                ck_assert_msg(now_ms() < end && broker.pid > 0 && waitpid(broker.pid, NULL, WNOHANG) == 0,
+                              "mosquitto did not start: %s", file_text(broker.log));
+}
+
+static void broker_start(void) {
+        broker_start_with(NULL);
+}
+
+/* ---- MQTT clients: mosquitto_pub and mosquitto_sub ---- */
+
+static void pub_with(const char *flag, const char *t, const char *payload) {
+        const char *argv[16] = { need_program("mosquitto_pub"), "-h", HOST, "-p", fmt("%d", port), "-q", "1",
+                                 "-t", t };
+        int n = 9;
+
+        if (flag)
+                argv[n++] = flag;
+        argv[n++] = "-m";
+        argv[n++] = payload;
+        argv[n] = NULL;
+        ck_assert_msg(run_prog(&run, 10000, argv) == 0 && run.status == 0, "mosquitto_pub %s %s: %s", t,
+                      payload, run.err);
+}
+
+static void pub(const char *t, const char *payload) {
+        pub_with(NULL, t, payload);
+}
+
+/* The retained message on t ("" if there is none). */
+static const char *retained(const char *t) {
+        static char buf[sizeof run.out];
+
+        ck_assert(run_prog(&run, 10000, (const char *const[]) { need_program("mosquitto_sub"), "-h", HOST,
+                                                                "-p", fmt("%d", port), "-t", t, "-C", "1",
+                                                                "-W", "3", "--retained-only", NULL }) == 0);
+        snprintf(buf, sizeof buf, "%s", run.status == 0 ? run.out : "");
+        buf[strcspn(buf, "\n")] = '\0';
+        return buf;
+}
+
+#define EXPECT_RETAINED(t, value, ms) expect_retained_at(__LINE__, (t), (value), (ms))
+static void expect_retained_at(int line, const char *topic_arg, const char *value_arg, int ms) {
+        uint64_t end = now_ms() + (uint64_t) ms;
+        char t[256], value[2048];
+        const char *got;
+
+        snprintf(t, sizeof t, "%s", topic_arg); /* fmt()'s buffers are reused while we wait */
+        snprintf(value, sizeof value, "%s", value_arg);
+        while (strcmp((got = retained(t)), value) != 0 && now_ms() < end)
+                sleep_ms(50);
+        ck_assert_msg(strcmp(got, value) == 0, "line %d: retained on %s: '%s', expected '%s'\nbridge: %s",
+                      line, t, got, value, tail(file_text(bridge.log)));
+}
+
+/*
+ * A subscriber on <prefix>/# printing "topic payload" lines to watch.log.
+ * It is subscribed once it has printed the retained availability.
+ */
+static void watch_start(void) {
+        uint64_t end = now_ms() + 10000;
+
+        spawn(&watcher, "watch.log", (const char *const[]) { need_program("mosquitto_sub"), "-h", HOST, "-p",
+                                                            fmt("%d", port), "-q", "1", "-v", "-t",
+                                                            fmt("%s/#", prefix), NULL });
+        while (!strstr(file_text(watcher.log), topic("availability"))) {
+                ck_assert_msg(now_ms() < end, "the subscriber got nothing: %s", tail(file_text(watcher.log)));
+                sleep_ms(10);
+        }
+}
+
+/* Wait until watch.log has the line "topic payload" (count times in all). */
+#define EXPECT_SEEN(t, payload, count, ms) expect_seen_at(__LINE__, (t), (payload), (count), (ms))
+static int count_lines(const char *text, const char *line) {
+        size_t n = strlen(line);
+        int count = 0;
+
+        for (const char *p = text; (p = strstr(p, line)); p += n)
+                count += (p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0');
+        return count;
+}
+
+static void expect_seen_at(int line, const char *t, const char *payload, int count, int ms) {
+        uint64_t end = now_ms() + (uint64_t) ms;
+        char want[2048];
+
+        snprintf(want, sizeof want, "%s %s", t, payload);
+        int got;
+
+        while ((got = count_lines(file_text(watcher.log), want)) < count && now_ms() < end)
+                sleep_ms(20);
+        ck_assert_msg(got >= count, "line %d: '%s' seen %d times, expected %d\nseen:\n%s\nbridge:\n%s", line,
+                      want, got, count, tail(file_text(watcher.log)), tail(file_text(bridge.log)));
+}
+
+/* ---- msgqd, msgqctl and the bridge ---- */
+
+static void start_daemon(key_t key) {
+        int r = daemon_start(&dmn, key, NULL);
+        ck_assert_msg(r == 0, "msgqd did not become ready (%s): %s", strerror(-r), daemon_log(&dmn));
+}
+
+#define EXPECT_LED(text, ms) expect_led_at(__LINE__, (text), (ms))
+static void expect_led_at(int line, const char *text, int ms) { /* text: a literal */
+        uint64_t end = now_ms() + (uint64_t) ms;
+
+        for (;;) {
+                ck_assert(ctl(&run, dmn.key, "led", "state", NULL) == 0);
+                if (strcmp(run.out, text) == 0)
+                        return;
+                ck_assert_msg(now_ms() < end, "line %d: msgqctl says '%s', expected '%s'\nbridge:\n%s", line,
+                              run.out, text, tail(file_text(bridge.log)));
+                sleep_ms(20);
+        }
+}
+
+static void msgqctl(const char *a, const char *b, const char *c) {
+        ck_assert(ctl(&run, dmn.key, a, b, c, NULL) == 0);
+        ck_assert_msg(run.status == 0, "msgqctl %s %s: %s", a, b, run.err);
+}
+
+/* msgq-mqtt -k KEY -b mqtt://HOST:PORT -p PREFIX [extra...], with no system configuration. */
+static void bridge_spawn(key_t key, const char *const *extra) {
+        const char *argv[32] = { getenv("MSGQ_MQTT"), "-c", "/dev/null", "-m", "/dev/null", "-k",
+                                 fmt("0x%08x", (unsigned) key), "-b", fmt("mqtt://" HOST ":%d", port),
+                                 "-p", prefix, "-v" };
+        int n = 12;
+
+        ck_assert_msg(argv[0], "MSGQ_MQTT is not set: run the tests with meson test");
+        for (; extra && *extra && n < 31; extra++)
+                argv[n++] = *extra;
+        argv[n] = NULL;
+        spawn(&bridge, "bridge.log", argv);
+}
+
+/* Start the bridge and wait for its retained availability. */
+static void bridge_start_with(key_t key, const char *const *extra, const char *availability) {
+        bridge_spawn(key, extra);
+        EXPECT_RETAINED(topic("availability"), availability, 10000);
+}
+
+static void bridge_start(void) {
+        bridge_start_with(dmn.key, NULL, "online");
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+}
+
+/* The usual set-up: broker, msgqd, bridge, a subscriber. */
+static void start_all(void) {
+        broker_start();
+        start_daemon(test_key());
+        bridge_start();
+        watch_start();
+}
+
+/* Stop what is running: the bridge and msgqd cleanly (msgqd removes its queue). */
+static void stop_all(void) {
+        int st;
+
+        if (bridge.pid > 0) {
+                st = proc_stop(&bridge, SIGTERM);
+                ck_assert_msg(st == 0, "msgq-mqtt exited with %d: %s", st, tail(file_text(bridge.log)));
+        }
+        if (dmn.pid > 0) {
+                st = daemon_stop(&dmn);
+                ck_assert_msg(st == 0, "msgqd exited with %d: %s", st, tail(daemon_log(&dmn)));
+                ck_assert(!queue_exists(dmn.key));
+        }
+        proc_stop(&watcher, SIGTERM);
+        proc_stop(&broker, SIGTERM);
+}
+
+/* payload must be a JSON object for which the Python expression (over d) holds. */
+#define EXPECT_JSON(payload, ...) expect_json_at(__LINE__, (payload), fmt(__VA_ARGS__))
+static void expect_json_at(int line, const char *payload, const char *expr) {
+        static const char script[] =
+                "import json, sys\n"
+                "d = json.loads(sys.argv[1])\n"
+                "if not isinstance(d, dict) or not eval(sys.argv[2], {'d': d}):\n"
+                "    sys.exit('false')\n";
+        static struct run py;
+
+        ck_assert(run_prog(&py, 15000, (const char *const[]) { "python3", "-c", script, payload, expr, NULL }) == 0);
+        ck_assert_msg(py.status == 0, "line %d: %s is not true of %s: %s", line, expr, payload, py.err);
+}
+
+/* How many messages on t watch.log has. */
+static int count_on(const char *t) {
+        const char *text = file_text(watcher.log), *want = fmt("%s ", t);
+        int n = 0;
+
+        for (const char *p = text; (p = strstr(p, want)); p++)
+                n += p == text || p[-1] == '\n';
+        return n;
+}
+
+#define WAIT_ON(t, n, ms) wait_on_at(__LINE__, (t), (n), (ms))
+static void wait_on_at(int line, const char *topic_arg, int n, int ms) {
+        uint64_t end = now_ms() + (uint64_t) ms;
+        char t[256]; /* fmt()'s buffers are reused while we wait */
+
+        snprintf(t, sizeof t, "%s", topic_arg);
+        while (count_on(t) < n) {
+                ck_assert_msg(now_ms() < end, "line %d: %d messages on %s, expected %d:\n%s\nbridge:\n%s", line,
+                              count_on(t), t, n, tail(file_text(watcher.log)), tail(file_text(bridge.log)));
+                sleep_ms(20);
+        }
+}
+
+/* The payload of the last "topic payload" line in watch.log. */
+static const char *last_seen(const char *t) {
+        static char buf[4096];
+        const char *text = file_text(watcher.log), *p, *found = NULL;
+        const char *want = fmt("%s ", t);
+
+        for (p = text; (p = strstr(p, want)); p++)
+                if (p == text || p[-1] == '\n')
+                        found = p + strlen(want);
+        ck_assert_msg(found, "nothing on %s in:\n%s", t, tail(text));
+        snprintf(buf, sizeof buf, "%.*s", (int) strcspn(found, "\n"), found);
+        return buf;
+}
+
+/* ---- tests ---- */
+
+START_TEST(test_commands_drive_the_led) {
+        start_all();
+        pub(topic("led/set"), "ON");
+        EXPECT_LED("led: on\n", 10000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\"}", 1, 10000);
+        pub(topic("led/set"), "OFF");
+        EXPECT_LED("led: off\n", 10000);
+        pub(topic("led/set"), "toggle");
+        EXPECT_LED("led: on\n", 10000);
+        pub(topic("led/set"), "{\"state\":\"OFF\"}");
+        EXPECT_LED("led: off\n", 10000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\"}", 3, 10000); /* retained, OFF, OFF */
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+
+        /* Blink as Home Assistant asks for it: an effect; then with period and count. */
+        pub(topic("led/set"), "{\"state\":\"ON\",\"effect\":\"blink\"}");
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":500}", 1, 10000);
+        ck_assert(ctl(&run, dmn.key, "led", "state", NULL) == 0);
+        ck_assert_msg(strncmp(run.out, "led: blinking (period 500 ms", 28) == 0, "%s", run.out);
+        pub(topic("led/set"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":100,\"count\":3}");
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":100}", 1, 10000);
+        /* Three blinks take 300 ms; the bridge's poll sees the end. */
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        EXPECT_LED("led: off\n", 100);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_bad_commands_are_answered_on_error) {
+        static const struct {
+                const char *sub, *payload, *error;
+        } cases[] = {
+                { "led/set", "bogus", "expected ON, OFF, TOGGLE or a JSON object" },
+                { "led/set", "{\"state\":\"ON\"", "invalid JSON: unexpected end" },
+                { "led/set", "{\"state\":\"ON\"} x", "invalid JSON: unexpected character" },
+                { "led/set", "[1]", "expected ON, OFF, TOGGLE or a JSON object" },
+                { "led/set", "{\"state\":\"DIM\"}", "state must be ON, OFF or TOGGLE" },
+                { "led/set", "{\"effect\":\"rainbow\"}", "effect must be blink or none" },
+                { "led/set", "{\"state\":\"ON\",\"period_ms\":100}", "period_ms and count need effect blink" },
+                { "led/set", "{\"effect\":\"blink\",\"period_ms\":10}", "period_ms must be 20..3600000" },
+                { "led/set", "{\"effect\":\"blink\",\"period_ms\":500.5}", "period_ms must be an integer" },
+                { "led/set", "{\"effect\":\"blink\",\"count\":-1}", "count must be 0..1000000" },
+                { "led/set", "{\"state\":\"OFF\",\"effect\":\"blink\"}", "effect blink needs state ON" },
+                { "led/set", "{\"brightness\":3}", "unknown key 'brightness'" },
+                { "send", "{\"text\":\"x\",\"priority\":11}", "priority must be 1..10" },
+                { "send", "{\"priority\":1}", "missing text" },
+                { "send", "{\"text\":\"a\\nb\"}", "text contains a control character (0x0a)" },
+        };
+
+        start_all();
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                const char *t = topic(cases[i].sub);
+
+                pub(t, cases[i].payload);
+                EXPECT_SEEN(topic("error"), fmt("{\"topic\":\"%s\",\"error\":\"%s\"}", t, cases[i].error), 1, 10000);
+        }
+        /* Everything refused was counted, nothing reached msgqd. */
+        pub(topic("stats/get"), "");
+        WAIT_ON(topic("stats"), 1, 10000);
+        EXPECT_JSON(last_seen(topic("stats")),
+                    "d['bridge']['commands'] == 16 and d['bridge']['failed'] == 15 and "
+                    "d['bridge']['applied'] == 1 and d['daemon']['errors'] == 0");
+        EXPECT_LED("led: off\n", 100);
+
+        /*
+         * A retained command is applied when it is published (the broker
+         * hands it on as a live message), but not replayed when the bridge
+         * subscribes again: it would undo every later change.
+         */
+        pub_with("-r", topic("led/set"), "ON");
+        EXPECT_LED("led: on\n", 10000);
+        msgqctl("led", "off", NULL);
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+        bridge_start_with(dmn.key, NULL, "online");
+        EXPECT_SEEN(topic("error"),
+                    fmt("{\"topic\":\"%s\",\"error\":\"retained commands are ignored: publish without retain\"}",
+                        topic("led/set")), 1, 10000);
+        EXPECT_LED("led: off\n", 100);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_changes_by_others_are_published) {
+        start_all();
+        msgqctl("led", "on", NULL);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\"}", 1, 10000);
+        msgqctl("led", "blink", "250");
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":250}", 1, 10000);
+        /* Blinking toggles the LED, not its published state: one message per change. */
+        sleep_ms(1500);
+        ck_assert_int_eq(count_on(topic("led/state")), 3);
+        msgqctl("led", "off", NULL);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\"}", 2, 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 1000);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_send_with_priority) {
+        start_all();
+        pub(topic("send"), "{\"text\":\"hello from MQTT\",\"priority\":2}");
+        pub(topic("send"), "plain text");
+        for (uint64_t end = now_ms() + 10000; !strstr(daemon_log(&dmn), "plain text"); sleep_ms(20))
+                ck_assert_msg(now_ms() < end, "msgqd did not log the messages: %s", daemon_log(&dmn));
+        ck_assert_msg(strstr(daemon_log(&dmn), ", priority 2: hello from MQTT\n"), "%s", daemon_log(&dmn));
+        ck_assert_msg(strstr(daemon_log(&dmn), ", priority 5: plain text\n"), "%s", daemon_log(&dmn));
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_figures_on_request) {
+        start_all();
+        pub(topic("led/set"), "ON");
+        EXPECT_LED("led: on\n", 10000);
+        pub(topic("stats/get"), "");
+        WAIT_ON(topic("stats"), 1, 10000);
+        EXPECT_JSON(last_seen(topic("stats")),
+                    "d['daemon']['pid'] == %d and d['daemon']['led'] == {'state': 'ON'} and "
+                    "d['daemon']['served'] >= 2 and len(d['daemon']['served_by_priority']) == 10 and "
+                    "d['queue']['key'] == '0x%08x' and d['queue']['max_bytes'] > 0 and "
+                    "d['bridge']['commands'] == 2 and d['bridge']['applied'] == 2 and "
+                    "d['bridge']['failed'] == 0 and d['bridge']['polls'] >= 1",
+                    (int) dmn.pid, (unsigned) dmn.key);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_figures_on_a_period) {
+        broker_start();
+        start_daemon(test_key());
+        bridge_start_with(dmn.key, (const char *const[]) { "--stats", "1", NULL }, "online");
+        watch_start();
+        WAIT_ON(topic("stats"), 3, 10000); /* nobody asked */
+        EXPECT_JSON(last_seen(topic("stats")), "d['daemon']['pid'] == %d", (int) dmn.pid);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_discovery_config) {
+        const char *node;
+        char conf[4096] = "";
+
+        broker_start();
+        start_daemon(test_key());
+        bridge_start();
+        node = fmt("%s", prefix);
+        for (char *p = (char *) node; *p; p++)
+                if (*p == '/' || *p == '.')
+                        *p = '_';
+        for (uint64_t end = now_ms() + 10000; !conf[0] && now_ms() < end;)
+                snprintf(conf, sizeof conf, "%s", retained(fmt("homeassistant/light/%s/config", node)));
+        ck_assert_msg(conf[0], "no discovery config for %s", node);
+        EXPECT_JSON(conf,
+                    "d['schema'] == 'json' and d['command_topic'] == '%s' and d['state_topic'] == '%s' and "
+                    "d['availability_topic'] == '%s' and d['payload_available'] == 'online' and "
+                    "d['payload_not_available'] == 'offline' and d['effect'] is True and "
+                    "d['effect_list'] == ['blink'] and d['supported_color_modes'] == ['onoff'] and "
+                    "d['unique_id'] == '%s_led' and d['device']['identifiers'] == ['%s'] and d['qos'] == 1",
+                    topic("led/set"), topic("led/state"), topic("availability"), node, node);
+
+        /* The config file sets another discovery prefix; --no-discovery, none at all. */
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+        write_file(fmt("%s/mqtt.conf", dir), "[mqtt]\ndiscovery_prefix = ha-test\n", 0600);
+        bridge_start_with(dmn.key, (const char *const[]) { "-m", fmt("%s/mqtt.conf", dir), NULL }, "online");
+        EXPECT_RETAINED(fmt("ha-test/light/%s/config", node), conf, 10000);
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+
+        snprintf(prefix, sizeof prefix, "msgq-test/%d/quiet", (int) getpid());
+        bridge_start_with(dmn.key, (const char *const[]) { "--no-discovery", NULL }, "online");
+        ck_assert_str_eq(retained(fmt("homeassistant/light/msgq-test_%d_quiet/config", (int) getpid())), "");
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_last_will_and_commands_while_away) {
+        start_all();
+        ck_assert_int_eq(proc_stop(&bridge, SIGKILL), 128 + SIGKILL);
+        EXPECT_SEEN(topic("availability"), "offline", 1, 10000);
+        EXPECT_RETAINED(topic("availability"), "offline", 1000);
+
+        /* The broker keeps the bridge's session: a command sent now is applied when it is back. */
+        pub(topic("led/set"), "TOGGLE");
+        sleep_ms(300);
+        EXPECT_LED("led: off\n", 100);
+        bridge_start_with(dmn.key, NULL, "online");
+        EXPECT_LED("led: on\n", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        ck_assert_msg(strstr(file_text(bridge.log), "(session resumed)"), "%s", tail(file_text(bridge.log)));
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_clean_stop_says_offline) {
+        start_all();
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+        EXPECT_SEEN(topic("availability"), "offline", 1, 10000);
+        EXPECT_RETAINED(topic("availability"), "offline", 1000);
+        ck_assert_msg(strstr(file_text(bridge.log), "received SIGTERM, stopping"), "%s", tail(file_text(bridge.log)));
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_broker_restart) {
+        start_all();
+        ck_assert_int_eq(proc_stop(&watcher, SIGTERM), 0);
+        ck_assert_int_eq(proc_stop(&broker, SIGTERM), 0);
+        /* A change while the broker is away is published when it is back. */
+        msgqctl("led", "on", NULL);
+        sleep_ms(1500);
+        broker_start();
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 40000);
+        EXPECT_RETAINED(topic("availability"), "online", 1000);
+        pub(topic("led/set"), "OFF");
+        EXPECT_LED("led: off\n", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        ck_assert_msg(strstr(file_text(bridge.log), "lost the broker"), "%s", tail(file_text(bridge.log)));
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_broker_later_than_bridge) {
+        port = free_port();
+        start_daemon(test_key());
+        bridge_spawn(dmn.key, NULL);
+        sleep_ms(1500);
+        ck_assert_msg(bridge.pid > 0 && waitpid(bridge.pid, NULL, WNOHANG) == 0, "the bridge gave up: %s",
+                      tail(file_text(bridge.log)));
+        broker_start();
+        EXPECT_RETAINED(topic("availability"), "online", 40000);
+        pub(topic("led/set"), "ON");
+        EXPECT_LED("led: on\n", 10000);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_msgqd_restart) {
+        key_t key;
+
+        start_all();
+        key = dmn.key;
+        ck_assert_int_eq(daemon_stop(&dmn), 0); /* its queue is gone */
+        EXPECT_SEEN(topic("availability"), "offline", 1, 10000);
+        /* A command that comes while msgqd is away waits for it, and is applied once. */
+        pub(topic("led/set"), "TOGGLE");
+        sleep_ms(500);
+        start_daemon(key);
+        EXPECT_LED("led: on\n", 10000);
+        EXPECT_SEEN(topic("availability"), "online", 2, 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        sleep_ms(1500);
+        EXPECT_LED("led: on\n", 100);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_msgqd_killed) {
+        key_t key;
+
+        start_all();
+        key = dmn.key;
+        daemon_kill(&dmn); /* its queue stays, as after a crash */
+        /* The request reaches the queue; unanswered, it is not sent again. */
+        pub(topic("led/set"), "TOGGLE");
+        EXPECT_SEEN(topic("availability"), "offline", 1, 10000);
+        start_daemon(key);
+        EXPECT_LED("led: on\n", 15000);
+        EXPECT_SEEN(topic("availability"), "online", 2, 15000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        sleep_ms(1500);
+        EXPECT_LED("led: on\n", 100);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_command_expires_when_msgqd_stays_away) {
+        key_t key = test_key();
+
+        broker_start();
+        write_file(fmt("%s/mqtt.conf", dir), "[mqtt]\nhold = 1\n", 0600);
+        bridge_start_with(key, (const char *const[]) { "-m", fmt("%s/mqtt.conf", dir), NULL }, "offline");
+        watch_start();
+        pub(topic("led/set"), "ON");
+        EXPECT_SEEN(topic("error"),
+                    fmt("{\"topic\":\"%s\",\"error\":\"msgqd did not come back in time; not applied\"}",
+                        topic("led/set")), 1, 10000);
+        start_daemon(key);
+        EXPECT_SEEN(topic("availability"), "online", 1, 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        EXPECT_LED("led: off\n", 100);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_mqtt5) {
+        broker_start();
+        start_daemon(test_key());
+        bridge_start_with(dmn.key, (const char *const[]) { "--protocol", "5", NULL }, "online");
+        watch_start();
+        pub(topic("led/set"), "ON");
+        EXPECT_LED("led: on\n", 10000);
+        ck_assert_int_eq(proc_stop(&bridge, SIGKILL), 128 + SIGKILL);
+        EXPECT_SEEN(topic("availability"), "offline", 1, 10000);
+        pub(topic("led/set"), "OFF");
+        bridge_start_with(dmn.key, (const char *const[]) { "--protocol", "5", NULL }, "online");
+        EXPECT_LED("led: off\n", 10000);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_password) {
+        const char *passwd = fmt("%s/passwd", dir), *secret = fmt("%s/secret", dir);
+        const char *const with_password[] = { "-u", "board", "--password-file", secret, NULL };
+
+        port = free_port();
+        ck_assert(run_prog(&run, 10000, (const char *const[]) { need_program("mosquitto_passwd"), "-c", "-b",
+                                                                passwd, "board", "s3cret", NULL }) == 0);
+        ck_assert_msg(run.status == 0, "mosquitto_passwd: %s", run.err);
+        broker_start_with(fmt("password_file %s\n", passwd));
+        start_daemon(test_key());
+
+        /* Readable by others: refused before anything starts. */
+        write_file(secret, "s3cret\n", 0644);
+        bridge_spawn(dmn.key, with_password);
+        ck_assert_int_eq(proc_wait(&bridge, 10000), 2);
+        ck_assert_msg(strstr(file_text(bridge.log), fmt("msgq-mqtt: refusing password file %s: others may read "
+                                                        "it (mode 0644); chmod 600 it\n", secret)),
+                      "%s", tail(file_text(bridge.log)));
+        write_file(secret, "s3cret\n", 0640);
+        bridge_spawn(dmn.key, with_password);
+        ck_assert_int_eq(proc_wait(&bridge, 10000), 2);
+
+        /* A wrong password: the broker refuses, the bridge says so and keeps trying. */
+        write_file(secret, "wrong\n", 0600);
+        bridge_spawn(dmn.key, with_password);
+        for (uint64_t end = now_ms() + 10000; !strstr(file_text(bridge.log), "refused the connection"); sleep_ms(20))
+                ck_assert_msg(now_ms() < end, "%s", tail(file_text(bridge.log)));
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+
+        write_file(secret, "s3cret\n", 0600);
+        bridge_spawn(dmn.key, with_password);
+        for (uint64_t end = now_ms() + 10000; !strstr(file_text(bridge.log), fmt("connected to " HOST ":%d as", port));
+             sleep_ms(20))
+                ck_assert_msg(now_ms() < end, "%s", tail(file_text(bridge.log)));
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_tls) {
+        const char *cert = fmt("%s/broker.pem", dir), *key = fmt("%s/broker.key", dir);
+        int tls_port = free_port();
+
+        ck_assert(run_prog(&run, 10000, (const char *const[]) { need_program("openssl"), "req", "-x509", "-newkey",
+                                                                "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                                                "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                                                                "-subj", "/CN=" HOST, "-addext",
+                                                                "subjectAltName=IP:" HOST, NULL }) == 0);
+        ck_assert_msg(run.status == 0, "openssl: %s", run.err);
+        /* Plain on port for the test's clients, TLS on tls_port for the bridge. */
+        broker_start_with(fmt("listener %d " HOST "\ncertfile %s\nkeyfile %s\n", tls_port, cert, key));
+        start_daemon(test_key());
+
+        /* Without the CA, the broker's certificate is not trusted: no connection. */
+        bridge_spawn(dmn.key, (const char *const[]) { "-b", fmt("mqtts://" HOST ":%d", tls_port), NULL });
+        for (uint64_t end = now_ms() + 10000; !strstr(file_text(bridge.log), ": A TLS error occurred; retrying\n"); sleep_ms(20))
+                ck_assert_msg(now_ms() < end, "%s", tail(file_text(bridge.log)));
+        ck_assert_msg(!strstr(file_text(bridge.log), "connected to"), "%s", tail(file_text(bridge.log)));
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+
+        bridge_start_with(dmn.key, (const char *const[]) { "-b", fmt("mqtts://" HOST ":%d", tls_port),
+                                                           "--cafile", cert, NULL }, "online");
+        pub(topic("led/set"), "ON");
+        EXPECT_LED("led: on\n", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        stop_all();
+}
+END_TEST
+
+START_TEST(test_usage_errors) {
+        static const struct {
+                const char *opt, *value, *message;
+        } cases[] = {
+                { "-b", "tcp://host", "msgq-mqtt: invalid broker 'tcp://host': use mqtt://HOST[:PORT] or mqtts://HOST[:PORT]\n" },
+                { "-b", "mqtt://host:0", "msgq-mqtt: invalid broker 'mqtt://host:0': use mqtt://HOST[:PORT] or mqtts://HOST[:PORT]\n" },
+                { "-p", "a/#", "msgq-mqtt: invalid prefix 'a/#': 1 to 128 printable characters, no '+' or '#', no '/' at either end\n" },
+                { "-p", "/a", "msgq-mqtt: invalid prefix '/a': 1 to 128 printable characters, no '+' or '#', no '/' at either end\n" },
+                { "--protocol", "4.0", "msgq-mqtt: invalid protocol '4.0': 3.1.1 or 5\n" },
+                { "--poll", "0", "msgq-mqtt: invalid poll interval '0': seconds, 0.05 to 3600\n" },
+                { "-k", "0", "msgq-mqtt: invalid key '0': use a non-zero decimal or 0x hex number\n" },
+                { "--cafile", "/dev/null", "msgq-mqtt: TLS files are set but the broker is not mqtts://\n" },
+                { "--password-file", "/dev/null", "msgq-mqtt: a password file needs a user name (--username or username =)\n" },
+        };
+
+        port = free_port();
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                ck_assert(run_prog(&run, 5000, (const char *const[]) { getenv("MSGQ_MQTT"), "-c", "/dev/null", "-m",
+                                                                       "/dev/null", cases[i].opt, cases[i].value,
+                                                                       NULL }) == 0);
+                ck_assert_msg(run.status == 2 && strcmp(run.err, cases[i].message) == 0, "%s %s: exit %d: %s",
+                              cases[i].opt, cases[i].value, run.status, run.err);
+        }
+        write_file(fmt("%s/mqtt.conf", dir), "[mqtt]\nbroker = mqtt://localhost\npoll = 1\n", 0600);
+        ck_assert(run_prog(&run, 5000, (const char *const[]) { getenv("MSGQ_MQTT"), "-c", "/dev/null", "-m",
+                                                               fmt("%s/mqtt.conf", dir), NULL }) == 0);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_str_eq(run.err, fmt("msgq-mqtt: %s/mqtt.conf:3: invalid setting\n", dir));
+        ck_assert(run_prog(&run, 5000, (const char *const[]) { getenv("MSGQ_MQTT"), "--help", NULL }) == 0);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_msg(strstr(run.out, "--broker URL") && strstr(run.out, "--prefix PREFIX"), "%s", run.out);
+}
+END_TEST
+
+/* ---- runner ---- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path);
+}
+
+static void each_setup(void) {
+        const char *t = getenv("TMPDIR");
+
+        harness_next_test();
+        test_serial++;
+        memset(&dmn, 0, sizeof dmn);
+        memset(&broker, 0, sizeof broker);
+        memset(&bridge, 0, sizeof bridge);
+        memset(&watcher, 0, sizeof watcher);
+        snprintf(dir, sizeof dir, "%s/msgq-mqtt-test.%d.%d", t && *t ? t : "/tmp", (int) getpid(), test_serial);
+        mkdir(dir, 0700);
+        snprintf(prefix, sizeof prefix, "msgq-test/%d.%d", (int) getpid(), test_serial);
+        port = free_port();
+}
+
+static void each_teardown(void) {
+        int left = harness_cleanup();
+
+        if (left)
+                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
+        nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void add(Suite *s, const char *name, const TTest *t, int timeout) {
+        TCase *tc = tcase_create(name);
+
+        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
+        tcase_set_timeout(tc, timeout);
+        tcase_add_test(tc, t);
+        suite_add_tcase(s, tc);
+}
+
+int main(void) {
+        Suite *s = suite_create("mqtt");
+        SRunner *sr;
+        int failed;
+
+        harness_init();
+        add(s, "commands", test_commands_drive_the_led, 60);
+        add(s, "bad-commands", test_bad_commands_are_answered_on_error, 60);
+        add(s, "changes-by-others", test_changes_by_others_are_published, 60);
+        add(s, "send", test_send_with_priority, 60);
+        add(s, "figures", test_figures_on_request, 60);
+        add(s, "figures-period", test_figures_on_a_period, 60);
+        add(s, "discovery", test_discovery_config, 60);
+        add(s, "last-will", test_last_will_and_commands_while_away, 60);
+        add(s, "clean-stop", test_clean_stop_says_offline, 60);
+        add(s, "broker-restart", test_broker_restart, 90);
+        add(s, "broker-later", test_broker_later_than_bridge, 90);
+        add(s, "msgqd-restart", test_msgqd_restart, 60);
+        add(s, "msgqd-killed", test_msgqd_killed, 60);
+        add(s, "command-expires", test_command_expires_when_msgqd_stays_away, 60);
+        add(s, "mqtt5", test_mqtt5, 60);
+        add(s, "password", test_password, 60);
+        add(s, "tls", test_tls, 60);
+        add(s, "usage", test_usage_errors, 60);
+
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        harness_finish();
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
