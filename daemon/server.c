@@ -333,7 +333,10 @@ static void *serve_thread(void *userdata) {
                         backlog_flush(s);
                 n = msgrcv(server_msqid(s), &m, sizeof m.body, -MSGQ_PRIO_MAX, MSG_NOERROR);
                 if (n >= 0) {
+                        /* Set before an exit request is seen, cleared once it is answered. */
+                        __atomic_store_n(&s->busy, 1, __ATOMIC_RELEASE);
                         server_serve(s, m.mtype, m.body, (size_t) n);
+                        __atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
                         continue;
                 }
                 r = -errno;
@@ -364,9 +367,15 @@ void server_linger(struct server *s, unsigned ms) {
         uint64_t end = msgq_now_ns() + (uint64_t) ms * 1000000u;
         struct msqid_ds ds;
 
-        while (msgq_queue_stat(server_msqid(s), &ds) == 0 && ds.msg_qnum > 0 &&
-               msgq_now_ns() < end)
+        /* The exit request's own reply may not be sent yet. */
+        while (__atomic_load_n(&s->busy, __ATOMIC_ACQUIRE) && msgq_now_ns() < end)
+                nanosleep(&(struct timespec) { .tv_nsec = 1000000L }, NULL);
+        while (msgq_queue_stat(server_msqid(s), &ds) == 0 &&
+               (ds.msg_qnum > 0 || backlog_pending(s) > 0) && msgq_now_ns() < end) {
+                if (backlog_pending(s) > 0)
+                        backlog_flush(s);
                 nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000000L }, NULL);
+        }
 }
 
 void server_stop(struct server *s) {

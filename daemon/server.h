@@ -37,6 +37,7 @@ struct server {
         int msqid;              /* read by both threads: __atomic */
         int stopping;           /* __atomic */
         int failed;             /* __atomic: the thread gave up (errno) */
+        int busy;               /* __atomic: the thread is serving a request */
         bool running;
         pthread_t thread;
         struct reclaim reclaim;
