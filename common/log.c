@@ -42,6 +42,8 @@ int msgq_log_level(void) {
 }
 
 /* pid 0: not about a request. */
+static void log_write(int level, uint32_t pid, long prio, const char *fmt, va_list ap)
+        __attribute__((format(printf, 4, 0)));
 static void log_write(int level, uint32_t pid, long prio, const char *fmt, va_list ap) {
         int saved = errno;
 

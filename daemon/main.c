@@ -176,7 +176,12 @@ static int open_led(const struct options *o, const struct msgq_config *cfg, stru
                 return 0;
         switch (r) {
         case -ENOENT:
-                log_error("no GPIO line '%s' on any chip (use --gpio to choose one, or --sim)", cfg->gpio);
+                if (strchr(cfg->gpio, ':'))
+                        log_error("no GPIO line '%s': no such chip, or no such line on it "
+                                  "(use --gpio to choose one, or --sim)", cfg->gpio);
+                else
+                        log_error("no GPIO line '%s' on any chip (use --gpio to choose one, or --sim)",
+                                  cfg->gpio);
                 break;
         case -EBUSY:
                 log_error("GPIO line '%s' is already used by another program", cfg->gpio);

@@ -31,7 +31,8 @@ static size_t trimmed(const void *payload, size_t len, char *buf) {
         while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r' ||
                            p[len - 1] == '\n'))
                 len--;
-        memcpy(buf, p, len);
+        if (len > 0) /* an empty MQTT payload comes as NULL: no memcpy from it */
+                memcpy(buf, p, len);
         buf[len] = '\0';
         return len;
 }
