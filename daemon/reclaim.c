@@ -68,8 +68,11 @@ int reclaim_note(struct reclaim *r, long mtype, uint64_t expires_ns) {
         if (e->mtype == 0) {
                 e->mtype = mtype;
                 e->expires_ns = 0;
+                e->noted = 0;
                 r->used++;
         }
+        if (e->noted < UINT32_MAX)
+                e->noted++;
         if (expires_ns > e->expires_ns)
                 e->expires_ns = expires_ns;
         /* The entry keeps its latest expiry: only that can move the earliest. */
@@ -135,5 +138,52 @@ size_t reclaim_sweep(struct reclaim *r, int msqid, uint64_t now_ns) {
         r->earliest_ns = earliest;
         pthread_mutex_unlock(&r->lock);
         free(old);
+        return removed;
+}
+
+struct held_reply {
+        size_t len;
+        struct msgq_msgbuf m;
+};
+
+size_t reclaim_trim(struct reclaim *r, int msqid, long mtype, unsigned max) {
+        struct held_reply *held;
+        struct reclaim_entry *e;
+        size_t keep = max / 2, n = 0, removed, first;
+
+        if (keep == 0)
+                return 0;
+        pthread_mutex_lock(&r->lock);
+        e = find_slot(r->slots, r->size, mtype);
+        if (e->mtype != mtype || e->noted < max) {
+                pthread_mutex_unlock(&r->lock);
+                return 0;
+        }
+        held = malloc(keep * sizeof *held);
+        if (!held) {
+                pthread_mutex_unlock(&r->lock);
+                return 0;
+        }
+        /* Oldest first: the ring ends up with the newest keep of them. */
+        for (;;) {
+                struct held_reply *h = &held[n % keep];
+                ssize_t len = msgrcv(msqid, &h->m, MSGQ_MSG_MAX, mtype, IPC_NOWAIT | MSG_NOERROR);
+                if (len < 0)
+                        break;
+                h->len = (size_t) len;
+                n++;
+        }
+        removed = n > keep ? n - keep : 0;
+        first = n > keep ? n % keep : 0;
+        e->noted = 0;
+        for (size_t i = 0; i < n - removed; i++) {
+                struct held_reply *h = &held[(first + i) % keep];
+                if (msgsnd(msqid, &h->m, h->len, IPC_NOWAIT) < 0)
+                        removed++; /* its room was taken meanwhile */
+                else
+                        e->noted++;
+        }
+        pthread_mutex_unlock(&r->lock);
+        free(held);
         return removed;
 }

@@ -16,6 +16,7 @@
 struct reclaim_entry {
         long mtype;           /* 0 = free slot */
         uint64_t expires_ns;
+        uint32_t noted;       /* replies noted since reclaim_trim() last looked */
 };
 
 struct reclaim {
@@ -40,3 +41,12 @@ uint64_t reclaim_next(struct reclaim *r);
  * Returns how many messages were removed.
  */
 size_t reclaim_sweep(struct reclaim *r, int msqid, uint64_t now_ns);
+/*
+ * Before another reply of type mtype is sent: once max replies of that type
+ * were noted since the last look, take its replies off msqid and put back
+ * only the newest max / 2.  A client that does not read its replies (they
+ * would otherwise stay as long as it keeps asking) cannot fill the queue;
+ * one that reads them has none there, and costs one msgrcv per max / 2
+ * replies.  Returns how many replies were removed.
+ */
+size_t reclaim_trim(struct reclaim *r, int msqid, long mtype, unsigned max);

@@ -66,6 +66,13 @@ static void backlog_set_count(struct server *s, size_t n) {
         __atomic_store_n(&s->backlog_count, n, __ATOMIC_RELAXED);
 }
 
+/* Whether len bytes can ever fit on the queue: msg_qbytes may have been lowered under us. */
+static bool fits_ever(struct server *s, size_t len) {
+        struct msqid_ds ds;
+
+        return msgq_queue_stat(server_msqid(s), &ds) < 0 || len <= ds.msg_qbytes;
+}
+
 /* With backlog_lock held: send what can be sent, oldest first. */
 static void backlog_flush_locked(struct server *s) {
         uint64_t now = msgq_now_ns();
@@ -75,9 +82,11 @@ static void backlog_flush_locked(struct server *s) {
                 if (p->expires_ns > now) {
                         int r = msgq_queue_send(server_msqid(s), p->mtype, p->body, p->len,
                                                 IPC_NOWAIT);
-                        if (r == -EAGAIN)
+                        if (r == -EAGAIN && fits_ever(s, p->len))
                                 break;
-                        if (r < 0 && r != -EIDRM && r != -EINVAL)
+                        if (r == -EAGAIN) /* never will: do not hold up the others */
+                                stat_inc(&s->d->stats.replies_dropped);
+                        else if (r < 0 && r != -EIDRM && r != -EINVAL)
                                 log_warning("cannot send a reply: %s", strerror(-r));
                 } else {
                         stat_inc(&s->d->stats.replies_late);
@@ -127,12 +136,32 @@ static bool backlog_make_room(struct server *s) {
 static void send_reply(struct server *s, long mtype, const void *body, size_t len,
                        uint64_t expires_ns) {
         struct pending_reply *p;
+        size_t trimmed;
         int r;
 
+        /* A client that does not read its replies keeps only its newest. */
+        trimmed = reclaim_trim(&s->reclaim, server_msqid(s), mtype, SERVER_REPLIES_PER_CLIENT);
+        if (trimmed > 0) {
+                stat_add(&s->d->stats.replies_reclaimed, trimmed);
+                log_bad(s, "pid %ld does not collect its replies: removed its %zu oldest",
+                        mtype - MSGQ_REPLY_BASE, trimmed);
+        }
         /* Noted before it is on the queue, so no sweep can miss or eat it. */
         if (reclaim_note(&s->reclaim, mtype, expires_ns) > 0)
                 wake_main(s);
 
+        /*
+         * Only this thread adds to the backlog: when it is empty, no older
+         * reply can be overtaken, and the send needs no lock.
+         */
+        if (backlog_pending(s) == 0) {
+                r = msgq_queue_send(server_msqid(s), mtype, body, len, IPC_NOWAIT);
+                if (r != -EAGAIN) {
+                        if (r < 0 && r != -EIDRM && r != -EINVAL)
+                                log_warning("cannot send a reply: %s", strerror(-r));
+                        return;
+                }
+        }
         pthread_mutex_lock(&s->backlog_lock);
         if (s->backlog_count > 0)
                 backlog_flush_locked(s);
@@ -144,6 +173,13 @@ static void send_reply(struct server *s, long mtype, const void *body, size_t le
                                 log_warning("cannot send a reply: %s", strerror(-r));
                         return;
                 }
+        }
+        if (!fits_ever(s, len)) {
+                pthread_mutex_unlock(&s->backlog_lock);
+                stat_inc(&s->d->stats.replies_dropped);
+                log_bad(s, "dropped a %zu-byte reply to pid %ld: the queue is smaller (msg_qbytes)",
+                        len, mtype - MSGQ_REPLY_BASE);
+                return;
         }
         /* The queue is full: keep the reply and go on taking requests. */
         stat_inc(&s->d->stats.replies_deferred);
@@ -162,10 +198,10 @@ static void send_reply(struct server *s, long mtype, const void *body, size_t le
         wake_main(s);
 }
 
+/* now: when the request was received (one clock read per request). */
 static void answer(struct server *s, const struct msgq_request *req, struct msgq_reply *rep,
-                   bool binary) {
+                   bool binary, uint64_t now) {
         unsigned char body[MSGQ_MSG_MAX];
-        uint64_t now = msgq_now_ns();
         long mtype = msgq_reply_type(req->pid);
         int len;
 
@@ -202,6 +238,7 @@ void server_serve(struct server *s, long mtype, const unsigned char *body, size_
         struct msgq_request req = { .prio = mtype };
         struct msgq_reply rep;
         bool binary = msgq_body_is_binary(body, len);
+        uint64_t now = msgq_now_ns();
         uint32_t status;
         int r;
 
@@ -209,7 +246,7 @@ void server_serve(struct server *s, long mtype, const unsigned char *body, size_
                 r = msgq_request_decode(body, len, &req, &status);
         else
                 r = msgq_text_decode(body, len, mtype, &req, &status);
-        if (r == 0 && binary && req.deadline_ns > msgq_now_ns() + MSGQ_DEADLINE_MAX_NS) {
+        if (r == 0 && binary && req.deadline_ns > now + MSGQ_DEADLINE_MAX_NS) {
                 r = -ERANGE;
                 status = MSGQ_ERR_INVALID;
         }
@@ -226,12 +263,12 @@ void server_serve(struct server *s, long mtype, const unsigned char *body, size_
                 if (binary && req.deadline_ns == 0)
                         req.deadline_ns = msgq_now_ns() + MSGQ_REPLY_GRACE_NS;
                 request_reject(s->d, &req, status, decode_error(r), &rep);
-                answer(s, &req, &rep, binary);
+                answer(s, &req, &rep, binary, now);
                 return;
         }
         request_handle(s->d, &req, &rep);
         if (!(req.flags & MSGQ_REQ_NO_REPLY))
-                answer(s, &req, &rep, binary);
+                answer(s, &req, &rep, binary, now);
 }
 
 /* ---- the queue ---- */
@@ -321,9 +358,23 @@ static int recreate(struct server *s) {
         return 0;
 }
 
+/*
+ * The queue's mode was changed so that msgqd may not read it (by its owner,
+ * or root): wait to be let in again, rather than give up and remove a queue
+ * that may hold requests.  Polled: there is nothing to wait on.
+ */
+static void wait_locked_out(bool *locked_out) {
+        if (!*locked_out)
+                log_warning("may not read the queue: its mode was changed under msgqd; "
+                            "waiting to be let in again");
+        *locked_out = true;
+        nanosleep(&(struct timespec) { .tv_nsec = 100 * 1000000L }, NULL);
+}
+
 static void *serve_thread(void *userdata) {
         struct server *s = userdata;
         struct msgq_msgbuf m;
+        bool locked_out = false;
 
         for (;;) {
                 ssize_t n;
@@ -333,6 +384,9 @@ static void *serve_thread(void *userdata) {
                         backlog_flush(s);
                 n = msgrcv(server_msqid(s), &m, sizeof m.body, -MSGQ_PRIO_MAX, MSG_NOERROR);
                 if (n >= 0) {
+                        if (locked_out)
+                                log_info("may read the queue again");
+                        locked_out = false;
                         /* Set before an exit request is seen, cleared once it is answered. */
                         __atomic_store_n(&s->busy, 1, __ATOMIC_RELEASE);
                         server_serve(s, m.mtype, m.body, (size_t) n);
@@ -346,6 +400,10 @@ static void *serve_thread(void *userdata) {
                         break;
                 if (r == -EIDRM || r == -EINVAL)
                         r = recreate(s);
+                if (r == -EACCES || r == -EPERM) {
+                        wait_locked_out(&locked_out);
+                        continue;
+                }
                 if (r < 0) {
                         log_error("cannot receive requests: %s", strerror(-r));
                         __atomic_store_n(&s->failed, r, __ATOMIC_RELEASE);

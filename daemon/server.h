@@ -21,6 +21,8 @@
 
 #define SERVER_BACKLOG_MAX      1024u
 #define SERVER_BACKLOG_RETRY_NS (5u * 1000000u)
+/* Uncollected replies one client may leave on the queue (see reclaim_trim). */
+#define SERVER_REPLIES_PER_CLIENT 32u
 
 struct pending_reply {
         long mtype;

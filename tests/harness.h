@@ -9,6 +9,9 @@
  * harness_cleanup() (an unchecked teardown, run by the parent even when a
  * forked test failed) removes every queue in the block; daemons die with
  * the test process that started them (PR_SET_PDEATHSIG).
+ *
+ * Environment: MSGQ_TEST_WRAPPER runs msgqd under a command (valgrind);
+ * MSGQ_TEST_TIMEOUT_SCALE multiplies the harness's waits for msgqd.
  */
 #pragma once
 

@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Write the fuzz targets' seed corpus, tests/fuzz/corpus/<target>/<name>.
+
+Small inputs that reach every branch of the decoders: a valid message of
+every kind, and one for each way of being wrong.  The wire format is
+doc/PROTOCOL.md's, in this machine's byte order (as msgqd's).  Run it again
+after a protocol change; inputs that once crashed are added by hand (see
+.ci/fuzz) and are not touched here.
+"""
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MAGIC = b"MQ\x00\x01"
+OPS = {"ping": 1, "led-on": 2, "led-off": 3, "led-toggle": 4, "led-state": 5,
+       "led-blink": 6, "send": 7, "stats": 8, "exit": 9}
+
+
+def request(op, pid=4242, token=0x1122334455667788, deadline=10**18, flags=0,
+            arg0=0, arg1=0, text=b"", text_len=None, reserved=0, magic=MAGIC):
+    if text_len is None:
+        text_len = len(text)
+    return magic + struct.pack("=IQQHHIIHH", pid, token, deadline, op, flags, arg0,
+                               arg1, text_len, reserved) + text
+
+
+def reply(op, status=0, token=7, expires=10**18, payload=b"", payload_len=None,
+          daemon_pid=4242, magic=MAGIC):
+    if payload_len is None:
+        payload_len = len(payload)
+    return magic + struct.pack("=IQQHHIQ", status, token, expires, op, payload_len,
+                               daemon_pid, 0) + payload
+
+
+def led(on=1, blinking=0, period=0, remaining=0):
+    return struct.pack("=BBHII", on, blinking, 0, period, remaining)
+
+
+def stats():
+    figures = [123456, 2, 1, 3, 4, 5, 6, (1 << 32) | 4242] + list(range(10))
+    return led() + struct.pack("=18Q", *figures)
+
+
+def requests():
+    c = {}
+    for name, op in OPS.items():
+        if op == OPS["led-blink"]:
+            c[name] = request(op, arg0=500, arg1=3)
+        elif op == OPS["send"]:
+            c[name] = request(op, text=b"sensor 3 over threshold")
+        else:
+            c[name] = request(op)
+    c["no-reply"] = request(OPS["led-on"], flags=1)
+    c["blink-min"] = request(OPS["led-blink"], arg0=20)
+    c["blink-max"] = request(OPS["led-blink"], arg0=3600000, arg1=1000000)
+    c["blink-too-fast"] = request(OPS["led-blink"], arg0=19)
+    c["blink-too-many"] = request(OPS["led-blink"], arg0=500, arg1=1000001)
+    c["send-longest"] = request(OPS["send"], text=b"y" * 256)
+    c["send-utf8"] = request(OPS["send"], text="h\u00e9llo".encode())
+    c["send-control"] = request(OPS["send"], text=b"tab\there")
+    c["send-empty"] = request(OPS["send"])
+    c["text-not-send"] = request(OPS["ping"], text=b"x")
+    c["text-len-short"] = request(OPS["send"], text=b"hello", text_len=4)
+    c["text-len-long"] = request(OPS["send"], text=b"hello", text_len=300)
+    c["args-not-blink"] = request(OPS["led-on"], arg0=1)
+    c["op-zero"] = request(0)
+    c["op-unknown"] = request(10)
+    c["op-max"] = request(0xffff)
+    c["flags-unknown"] = request(OPS["ping"], flags=2)
+    c["reserved"] = request(OPS["ping"], reserved=1)
+    c["pid-zero"] = request(OPS["ping"], pid=0)
+    c["pid-one"] = request(OPS["ping"], pid=1)
+    c["pid-max"] = request(OPS["ping"], pid=4194304)
+    c["pid-too-big"] = request(OPS["ping"], pid=4194305)
+    c["deadline-zero"] = request(OPS["ping"], deadline=0)
+    c["deadline-max"] = request(OPS["ping"], deadline=2**64 - 1)
+    c["version-2"] = request(OPS["ping"], magic=b"MQ\x00\x02")
+    c["magic-only"] = MAGIC[:3]
+    c["address-only"] = request(OPS["ping"])[:16]
+    c["header-short"] = request(OPS["ping"])[:39]
+    c["too-large"] = request(OPS["send"], text=b"z" * 257)
+    c["buffer-plus-one"] = request(OPS["send"], text=b"z" * 257, text_len=257) + b"z" * 216
+    c["empty"] = b""
+    return c
+
+
+def texts():
+    words = [b"ON", b"off", b"Toggle", b"STATE", b"ping", b"STATS", b"exit",
+             b"BLINK 500", b"blink 20 1000000", b"BLINK 3600000 0"]
+    c = {}
+    for i, w in enumerate(words):
+        c["cmd-%d" % i] = w
+        c["cmd-%d-pid" % i] = w + b" pid=4242"
+    c["nul"] = b"ON\x00"
+    c["newline"] = b"TOGGLE pid=1\n"
+    c["newline-nul"] = b"STATE pid=4194304\n\x00"
+    c["spaces"] = b"   blink    500   3   pid=77  "
+    c["pid-zero"] = b"ON pid=0"
+    c["pid-too-big"] = b"ON pid=4194305"
+    c["pid-only"] = b"pid=5"
+    c["pid-not-last"] = b"pid=5 ON"
+    c["pid-empty"] = b"ON pid="
+    c["pid-junk"] = b"ON pid=12x"
+    c["too-many-words"] = b"BLINK 500 3 4 5 pid=6"
+    c["blink-no-period"] = b"BLINK"
+    c["blink-too-fast"] = b"BLINK 5"
+    c["blink-overflow"] = b"BLINK 99999999999"
+    c["args-for-on"] = b"ON 1"
+    c["unknown"] = b"Hello from the client process!"
+    c["control"] = b"ON\tpid=1"
+    c["high-bit"] = b"ON \xff"
+    c["two-nuls"] = b"ON\x00\x00"
+    c["longest"] = b"ON" + b" " * 254
+    c["too-long"] = b"ON" + b" " * 255
+    c["empty"] = b""
+    c["blank"] = b" "
+    c["binary-lookalike"] = b"MQ\x00"
+    return c
+
+
+def replies():
+    c = {"ping": reply(OPS["ping"]), "stats": reply(OPS["stats"], payload=stats())}
+    for name in ("led-on", "led-off", "led-toggle", "led-state"):
+        c[name] = reply(OPS[name], payload=led(on=name != "led-off"))
+    c["led-blink"] = reply(OPS["led-blink"], payload=led(1, 1, 500, 5))
+    c["send"] = reply(OPS["send"])
+    c["exit"] = reply(OPS["exit"])
+    c["error"] = reply(OPS["led-on"], status=6, payload=b"cannot drive gpiochip0 line 17")
+    c["error-empty"] = reply(OPS["ping"], status=1)
+    c["error-longest"] = reply(OPS["ping"], status=4, payload=b"e" * 200)
+    c["error-too-long"] = reply(OPS["ping"], status=4, payload=b"e" * 201)
+    c["error-control"] = reply(OPS["ping"], status=4, payload=b"bad\nline")
+    c["status-unknown"] = reply(OPS["ping"], status=99, payload=b"what")
+    c["led-short"] = reply(OPS["led-on"], payload=led()[:11])
+    c["stats-short"] = reply(OPS["stats"], payload=stats()[:-8])
+    c["payload-mismatch"] = reply(OPS["ping"], payload=b"x", payload_len=2)
+    c["payload-on-ping"] = reply(OPS["ping"], payload=b"x")
+    c["led-on-is-2"] = reply(OPS["led-on"], payload=b"\x02" + led()[1:])
+    c["version-2"] = reply(OPS["ping"], magic=b"MQ\x00\x02")
+    c["header-short"] = reply(OPS["ping"])[:39]
+    c["text"] = b"OK led=on"
+    return c
+
+
+def serve():
+    c = {}
+    for name, body in requests().items():
+        c["bin-" + name] = bytes([4]) + body
+    for name, body in texts().items():
+        c["text-" + name] = bytes([0]) + body
+    c["urgent-exit"] = bytes([0]) + b"EXIT pid=4242"
+    c["deadline-soon"] = bytes([9]) + request(OPS["led-toggle"], deadline=1)
+    return c
+
+
+def configs():
+    with open(os.path.join(HERE, "..", "..", "msgq.conf"), "rb") as f:
+        example = f.read()
+    return {
+        "example": example,
+        "empty": b"",
+        "minimal": b"key = 0x1234\n",
+        "all": b"[msgq]\nkey = 4660\nmode = 0600\ngroup = gpio\ngpio = gpiochip0:17\nactive_low = yes\n",
+        "comments": b"# comment\n; another\n[msgq]\n  mode = 660 \n\tgroup = users\n",
+        "other-section": b"[other]\nwhatever = 1\n[msgq]\nkey = 0x6d736771\n",
+        "no-newline": b"key = 0x1",
+        "crlf": b"[msgq]\r\nkey = 0x10\r\n",
+        "bad-key": b"key = 0\n",
+        "bad-mode": b"mode = 0999\n",
+        "bad-bool": b"active_low = maybe\n",
+        "bad-group": b"group = -wheel\n",
+        "bad-gpio": b"gpio = GPIO 17\n",
+        "unknown-setting": b"colour = blue\n",
+        "no-equals": b"key\n",
+        "bad-section": b"[msgq\nkey = 1\n",
+        "long-line": b"gpio = " + b"G" * 300 + b"\nkey = 1\n",
+        "long-comment": b"# " + b"c" * 300 + b"\nkey = 1\n",
+        "nul": b"key = 0x1\x00junk\n",
+        "high-bit": b"group = gr\xc3\xbcn\n",
+        "duplicate": b"key = 1\nkey = 2\n",
+        "inline-comment": b"key = 0x10 ; the key\n",
+    }
+
+
+def parses():
+    values = [b"0x6d736771", b"0X6D736771", b"0xffffffff", b"0x100000000", b"0x", b"0x0",
+              b"1", b"0", b"2147483647", b"2147483648", b"012", b"-1", b"+1", b" 1", b"1 ",
+              b"0660", b"660", b"0777", b"01000", b"8", b"yes", b"No", b"TRUE", b"off",
+              b"on", b"2", b"0.5", b"1.25", b"3600", b"3600.000", b"3600.001", b".5",
+              b"5.", b"1e3", b"nan", b"inf", b"0.0001", b"18446744073709551615",
+              b"18446744073709551616", b""]
+    return {"value-%02d" % i: v for i, v in enumerate(values)}
+
+
+def main():
+    sets = {"request": requests(), "text": texts(), "reply": replies(), "serve": serve(),
+            "config": configs(), "parse": parses()}
+    for target, inputs in sets.items():
+        d = os.path.join(HERE, "corpus", target)
+        os.makedirs(d, exist_ok=True)
+        for name, data in inputs.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+        print("%s: %d inputs" % (target, len(inputs)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
