@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -16,6 +17,9 @@
 #define REFIRE_NS (5 * 1000000L)
 /* Pause after handing back a reply meant for another process. */
 #define FOREIGN_BACKOFF_NS (1 * 1000000L)
+/* After this many calls in a row had to wait, wait at once; look first every 16th call. */
+#define WAIT_STREAK 4u
+#define WAIT_PROBE  (WAIT_STREAK + 15u)
 
 uint64_t msgq_now_ns(void) {
         struct timespec ts;
@@ -41,9 +45,10 @@ static int setup_signal(int signo) {
                 if (sigaction(signo, &sa, NULL) < 0)
                         return -errno;
         }
+        /* Let in only while a call waits (see wait_begin). */
         sigemptyset(&set);
         sigaddset(&set, signo);
-        return -pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+        return -pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
 int msgq_client_open(struct msgq_client *c, key_t key) {
@@ -82,18 +87,48 @@ void msgq_client_close(struct msgq_client *c) {
         c->have_timer = 0;
 }
 
+/*
+ * Set the timer for deadline_ns, unless it is set for an earlier time that
+ * is still to come: then it interrupts the wait early, and the wait calls
+ * this again.  Between calls it stays set (clearing it cost a system call
+ * per call): when it fires then, its signal is blocked, so it interrupts
+ * nothing, and stays pending; an undelivered timer signal also keeps the
+ * timer from re-firing.
+ */
 static void timer_arm(struct msgq_client *c, uint64_t deadline_ns) {
         struct itimerspec its = {
                 .it_value = { .tv_sec = (time_t) (deadline_ns / 1000000000ull),
                               .tv_nsec = (long) (deadline_ns % 1000000000ull) },
                 .it_interval = { .tv_sec = 0, .tv_nsec = REFIRE_NS },
         };
+
+        if (c->armed_ns && c->armed_ns <= deadline_ns && c->armed_ns > msgq_now_ns())
+                return;
         timer_settime(c->timer, TIMER_ABSTIME, &its, NULL);
+        c->armed_ns = deadline_ns;
 }
 
-static void timer_disarm(struct msgq_client *c) {
-        static const struct itimerspec zero;
-        timer_settime(c->timer, 0, &zero, NULL);
+static void signal_mask(struct msgq_client *c, int how) {
+        sigset_t set;
+
+        sigemptyset(&set);
+        sigaddset(&set, c->signo);
+        pthread_sigmask(how, &set, NULL);
+}
+
+/* Before a call blocks: the timer set, its signal let in (a stale one is handled here). */
+static void wait_begin(struct msgq_client *c, uint64_t deadline_ns) {
+        timer_arm(c, deadline_ns);
+        if (!c->waiting)
+                signal_mask(c, SIG_UNBLOCK);
+        c->waiting = 1;
+}
+
+/* After the call: the signal blocked again, the timer left as it is. */
+static void wait_end(struct msgq_client *c) {
+        if (c->waiting)
+                signal_mask(c, SIG_BLOCK);
+        c->waiting = 0;
 }
 
 /* Map what msgsnd/msgrcv said to what the caller is told. */
@@ -105,15 +140,28 @@ static int call_error(int r, uint64_t deadline_ns) {
         return r;
 }
 
+/*
+ * Both loops try without blocking first: a call that need not wait costs
+ * no system call beyond msgsnd and msgrcv.  One that waits lets the timer's
+ * signal in, and keeps the timer set for its deadline.
+ */
 static int send_until(struct msgq_client *c, long prio, const void *body, size_t len,
                       uint64_t deadline_ns) {
+        int flags = IPC_NOWAIT;
+
         for (;;) {
-                int r = msgq_queue_send(c->msqid, prio, body, len, 0);
+                int r = msgq_queue_send(c->msqid, prio, body, len, flags);
                 if (r == 0)
                         return 0;
+                if (r == -EAGAIN && flags == IPC_NOWAIT) {
+                        wait_begin(c, deadline_ns); /* the queue is full: wait for room */
+                        flags = 0;
+                        continue;
+                }
                 r = call_error(r, deadline_ns);
                 if (r != -EINTR)
                         return r;
+                timer_arm(c, deadline_ns); /* it fired for an earlier deadline */
         }
 }
 
@@ -146,18 +194,46 @@ static void foreign_reply(struct msgq_client *c, const struct msgq_reply *rep, c
                 nanosleep(&(struct timespec) { .tv_nsec = FOREIGN_BACKOFF_NS }, NULL);
 }
 
+/*
+ * Whether to look for the reply before arming the timer: not when the last
+ * calls all had to wait (client and daemon on different CPUs, or a busy
+ * daemon), where the look is a wasted system call; then once in 16 calls,
+ * to notice when replies come at once again.
+ */
+static bool look_first(const struct msgq_client *c) {
+        return c->waited < WAIT_STREAK || c->waited == WAIT_PROBE;
+}
+
+static void count_wait(struct msgq_client *c) {
+        if (!c->waiting)
+                c->waited = 0;
+        else
+                c->waited = c->waited < WAIT_PROBE ? c->waited + 1 : WAIT_STREAK;
+}
+
 static int receive_until(struct msgq_client *c, uint64_t token, struct msgq_reply *rep,
                          uint64_t deadline_ns) {
         unsigned char body[MSGQ_MSG_MAX];
+        int flags = MSG_NOERROR | IPC_NOWAIT;
         long mtype;
 
+        if (!look_first(c)) {
+                wait_begin(c, deadline_ns);
+                flags = MSG_NOERROR;
+        }
         for (;;) {
                 ssize_t n = msgq_queue_recv(c->msqid, c->reply_type, &mtype, body, sizeof body,
-                                            MSG_NOERROR);
+                                            flags);
+                if (n == -ENOMSG && (flags & IPC_NOWAIT)) {
+                        wait_begin(c, deadline_ns); /* not there yet: wait for it */
+                        flags = MSG_NOERROR;
+                        continue;
+                }
                 if (n < 0) {
                         int r = call_error((int) n, deadline_ns);
                         if (r != -EINTR)
                                 return r;
+                        timer_arm(c, deadline_ns); /* it fired for an earlier deadline */
                         continue;
                 }
                 if (msgq_reply_decode(body, (size_t) n, rep) < 0) {
@@ -182,11 +258,11 @@ int msgq_client_call(struct msgq_client *c, long prio, struct msgq_request *req,
         len = prepare(c, prio, req, timeout_ms, body, sizeof body, &deadline);
         if (len < 0)
                 return len;
-        timer_arm(c, deadline);
         r = send_until(c, prio, body, (size_t) len, deadline);
         if (r == 0)
                 r = receive_until(c, req->token, rep, deadline);
-        timer_disarm(c);
+        count_wait(c);
+        wait_end(c);
         return r;
 }
 
@@ -200,8 +276,7 @@ int msgq_client_post(struct msgq_client *c, long prio, struct msgq_request *req,
         len = prepare(c, prio, req, timeout_ms, body, sizeof body, &deadline);
         if (len < 0)
                 return len;
-        timer_arm(c, deadline);
         r = send_until(c, prio, body, (size_t) len, deadline);
-        timer_disarm(c);
+        wait_end(c);
         return r;
 }

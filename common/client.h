@@ -7,9 +7,23 @@
  * per-thread POSIX timer whose signal interrupts it (System V calls are
  * never restarted after a signal).  The timer re-fires every few ms after
  * the deadline, so a signal that lands just before msgrcv blocks is
- * followed by another.  The signal is a real-time one (MSGQ_CLIENT_SIGNAL),
- * not SIGALRM, which programs and test frameworks use for their own ends; it
- * gets a no-op handler if it had none, and is unblocked in the calling thread.
+ * followed by another.
+ *
+ * The fast path costs nothing more than the floor's msgsnd and msgrcv: each
+ * call first tries both with IPC_NOWAIT, and a reply that is already there
+ * (the usual case when client and daemon share a CPU) needs no timer.  A
+ * call that must wait unblocks the signal for the wait; the timer is set
+ * for the call's deadline only if it is not set already for an earlier one
+ * still to come, and is not cleared afterwards: a busy client sets it about
+ * once per timeout.  After a few calls in a row that had to wait, a client
+ * waits at once and looks first only now and then.
+ *
+ * The signal is a real-time one (MSGQ_CLIENT_SIGNAL), not SIGALRM, which
+ * programs and test frameworks use for their own ends; it gets a no-op
+ * handler if it had none, and is blocked in the calling thread except while
+ * a call waits, so that it never interrupts the program's own system calls
+ * (programs started from that thread inherit the blocked signal).  Use a
+ * client from the thread that opened it.
  */
 #pragma once
 
@@ -32,6 +46,9 @@ struct msgq_client {
         int signo;
         timer_t timer;
         int have_timer;
+        uint64_t armed_ns; /* when the timer fires (CLOCK_MONOTONIC), 0: never set */
+        int waiting;      /* the call in progress waits: the signal is let in */
+        unsigned waited;  /* calls in a row whose reply was not there at once */
         uint64_t foreign; /* replies seen that were not ours */
 };
 

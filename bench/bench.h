@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msgq-bench: msgqd measured against the kernel's own floor, a bare
+ * msgsnd/msgrcv ping-pong between two processes, side by side in one run.
+ *
+ *   samples.c  latency samples, percentiles, medians
+ *   procs.c    CPUs, worker processes, msgqd, /proc figures, timed spawns
+ *   floor.c    the raw ping-pong: an echo server as bare as System V allows
+ *   target.c   one round trip, to the floor or to msgqd (common/client.c)
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "client.h"
+
+/* ---- samples.c ---- */
+
+struct samples {
+        uint32_t *ns;
+        size_t n, cap;
+        bool sorted;
+};
+
+int samples_init(struct samples *s, size_t cap);
+void samples_free(struct samples *s);
+void samples_add(struct samples *s, uint64_t ns);
+/* The pct-th percentile (0 < pct <= 100) in µs; sorts on first use. */
+double samples_pct_us(struct samples *s, double pct);
+/* Median of n values (reorders them). */
+double median(double *v, size_t n);
+
+/* ---- procs.c ---- */
+
+uint64_t now_ns(void);
+void sleep_ns(uint64_t ns);
+/* The first two CPUs this process may run on; cpu[1] = -1 on one CPU. */
+void usable_cpus(int cpu[2]);
+/* Pin the calling process to cpu, or let it run anywhere (cpu < 0). */
+int pin_self(int cpu);
+/* fork() a worker that dies with us, pinned to cpu (< 0: anywhere). 0 in the child. */
+pid_t fork_worker(int cpu);
+/* Wait for pid to exit; its wait status, or -errno. */
+int reap(pid_t pid);
+
+struct daemon {
+        pid_t pid;
+        key_t key;
+};
+
+/* Start msgqd --sim on an unused private key, pinned to cpu; wait for READY=1. */
+int daemon_start(struct daemon *d, const char *path, int cpu, const char *log_path);
+/* SIGTERM and wait: msgqd removes its queue. */
+void daemon_stop(struct daemon *d);
+/* Kill every daemon still running (from a signal handler too). */
+void daemons_kill_all(void);
+
+/* Context switches of every thread of pid so far, or -errno. */
+long task_switches(pid_t pid);
+/* CPU time of every thread of pid so far (schedstat), in ns, or -errno. */
+long long task_cpu_ns(pid_t pid);
+/* CPU time of the children reaped so far, in ns, and their context switches. */
+uint64_t children_cpu_ns(long *switches);
+/* VmRSS of pid in kB, or -errno. */
+long vm_rss_kb(pid_t pid);
+/* posix_spawn argv (stdout and stderr to /dev/null), wait; wall and CPU time. */
+int spawn_timed(char *const argv[], uint64_t *wall_ns, uint64_t *cpu_ns);
+
+/* ---- floor.c ---- */
+
+/* A private queue (IPC_PRIVATE), removed by raw_queues_remove(). */
+int raw_queue(void);
+/* Remove every queue raw_queue() made (from a signal handler too). */
+void raw_queues_remove(void);
+void raw_queue_remove(int msqid);
+/* An echo server on msqid, pinned to cpu; it exits when the queue goes. */
+pid_t raw_echo_start(int msqid, int cpu);
+
+/* ---- target.c ---- */
+
+enum target_kind { TARGET_RAW, TARGET_MSGQD };
+
+struct target {
+        enum target_kind kind;
+        int msqid;                  /* raw */
+        long reply_type;            /* raw */
+        unsigned char request[MSGQ_REQUEST_HEADER_SIZE]; /* raw */
+        struct msgq_client client;  /* msgqd */
+};
+
+/* Open a target: the raw echo server's queue, or msgqd's key. */
+int target_open_raw(struct target *t, int msqid);
+int target_open_msgqd(struct target *t, key_t key);
+void target_close(struct target *t);
+/* One request and its reply: 0 or -errno. */
+int target_call(struct target *t);
+/* msgqd only: requests it has served (its stats), or -errno. */
+long long target_served(struct target *t);

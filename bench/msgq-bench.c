@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msgq-bench: msgqd against the kernel's floor, in one run on one machine.
+ *
+ *   (a) the floor: a bare msgsnd/msgrcv ping-pong, client and echo server
+ *       on one CPU, then on two;
+ *   (b) msgqd's round trip (ping) through common/client.c, pinned the same
+ *       way, interleaved with (a) round by round so both see the same noise;
+ *   (c) throughput with 1, 4 and 16 concurrent clients against as many
+ *       floor pairs (and against one echo server for all, msgqd's shape);
+ *   (d) one-shot `msgqctl led on` against `ipcs -q`, fork/exec'd in turn;
+ *   (e) an idle msgqd's wake-ups, and its VmRSS before and after a million
+ *       requests.
+ *
+ * Prints a table with ratios; writes latency percentiles (p50 .. p99.9) to
+ * bench-latency.dat and, with gnuplot, a chart to bench-latency.png.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define MAX_CLIENTS 16
+#define NPCT        4
+
+static const double pcts[NPCT] = { 50.0, 90.0, 99.0, 99.9 };
+static const char *const pct_names[NPCT] = { "p50", "p90", "p99", "p99.9" };
+static const int client_counts[] = { 1, 4, 16 };
+#define NCOUNTS ((int) (sizeof client_counts / sizeof client_counts[0]))
+
+struct options {
+        const char *msgqd, *msgqctl, *outdir, *chart_script;
+        size_t warmup;            /* round trips before measuring */
+        size_t batch[2];          /* round trips per round: 1 CPU, 2 CPUs */
+        size_t rounds;
+        uint64_t window_ns;       /* throughput: one measurement */
+        int repeats;              /* throughput: measurements (median) */
+        size_t spawns;            /* (d): runs of each program */
+        long long requests;       /* (e): requests before the second VmRSS */
+        unsigned idle_s;          /* (e): idle window */
+        const char *only;         /* sections to run: letters of "acde" */
+};
+
+enum variant { FLOOR_PAIRS, FLOOR_ONE_SERVER, MSGQD, NVARIANTS };
+
+struct results {
+        int cpus[2];
+        double load[2];
+        struct samples lat[2][2];       /* [1 CPU, 2 CPUs][floor, msgqd] */
+        double round_p50[2][2][2];      /* min and max of the rounds' medians */
+        bool have_lat[2];
+        double tput[NCOUNTS][NVARIANTS];
+        double tput_cpu[NCOUNTS][NVARIANTS]; /* CPU µs per request, all processes */
+        double tput_csw[NCOUNTS][NVARIANTS]; /* context switches per request */
+        bool have_tput;
+        struct samples wall[3], cpu[3]; /* ipcs -q, msgqctl led on, msgqctl --version */
+        bool have_spawn;
+        bool have_idle;
+        long wakeups_fresh, wakeups_after, rss_start, rss_before, rss_mid, rss_after;
+        long long served_before, served_after;
+};
+
+struct shared {
+        volatile int stop;
+        volatile int failed;
+        struct {
+                uint64_t count;
+                char pad[56];
+        } client[MAX_CLIENTS];
+};
+
+static pid_t main_pid;
+static struct shared *shared;
+
+static void cleanup(void) {
+        if (getpid() != main_pid)
+                return;
+        daemons_kill_all();
+        raw_queues_remove();
+}
+
+static void on_signal(int sig) {
+        cleanup();
+        _exit(128 + sig);
+}
+
+static void log_path(const struct options *o, char *buf, size_t size) {
+        snprintf(buf, size, "%s/bench-msgqd.log", o->outdir);
+}
+
+static double loadavg(void) {
+        double l = -1.0;
+        FILE *f = fopen("/proc/loadavg", "re");
+
+        if (f) {
+                if (fscanf(f, "%lf", &l) != 1)
+                        l = -1.0;
+                fclose(f);
+        }
+        return l;
+}
+
+/* ---- (a) and (b): round-trip latency ---- */
+
+static double batch_median_us(const struct samples *s, size_t from) {
+        struct samples b = { .ns = s->ns + from, .n = s->n - from, .cap = s->n - from };
+        struct samples copy;
+        double v;
+
+        if (samples_init(&copy, b.n) < 0)
+                return 0.0;
+        memcpy(copy.ns, b.ns, b.n * sizeof *b.ns);
+        copy.n = b.n;
+        v = samples_pct_us(&copy, 50.0);
+        samples_free(&copy);
+        return v;
+}
+
+static int latency(const struct options *o, struct results *res, int mode) {
+        int client_cpu = res->cpus[0], server_cpu = res->cpus[mode];
+        struct target t[2] = {};
+        struct daemon d = {};
+        size_t batch = o->batch[mode];
+        char log[512];
+        pid_t echo;
+        int q, r;
+
+        log_path(o, log, sizeof log);
+        q = raw_queue();
+        if (q < 0)
+                return q;
+        echo = raw_echo_start(q, server_cpu);
+        if (echo < 0)
+                return -errno;
+        r = daemon_start(&d, o->msgqd, server_cpu, log);
+        if (r < 0)
+                goto out;
+        pin_self(client_cpu);
+        target_open_raw(&t[0], q);
+        r = target_open_msgqd(&t[1], d.key);
+        if (r < 0)
+                goto out;
+        for (int k = 0; k < 2; k++) {
+                r = samples_init(&res->lat[mode][k], batch * o->rounds);
+                if (r < 0)
+                        goto out;
+                res->round_p50[mode][k][0] = 1e9;
+                for (size_t i = 0; i < o->warmup && r == 0; i++)
+                        r = target_call(&t[k]);
+        }
+        for (size_t round = 0; round < o->rounds && r == 0; round++) {
+                for (int j = 0; j < 2 && r == 0; j++) {
+                        int k = (int) ((round + (size_t) j) % 2); /* alternate who goes first */
+                        struct samples *s = &res->lat[mode][k];
+                        size_t from = s->n;
+                        double p50;
+
+                        for (size_t i = 0; i < batch; i++) {
+                                uint64_t t0 = now_ns();
+
+                                r = target_call(&t[k]);
+                                if (r < 0)
+                                        break;
+                                samples_add(s, now_ns() - t0);
+                        }
+                        p50 = batch_median_us(s, from);
+                        if (p50 < res->round_p50[mode][k][0])
+                                res->round_p50[mode][k][0] = p50;
+                        if (p50 > res->round_p50[mode][k][1])
+                                res->round_p50[mode][k][1] = p50;
+                }
+        }
+        res->have_lat[mode] = r == 0;
+out:
+        target_close(&t[1]);
+        pin_self(-1);
+        daemon_stop(&d);
+        raw_queue_remove(q);
+        reap(echo);
+        return r;
+}
+
+/* ---- (c): throughput ---- */
+
+static _Noreturn void client_loop(int i, enum variant v, int msqid, key_t key) {
+        struct target t;
+        int r = v == MSGQD ? target_open_msgqd(&t, key) : target_open_raw(&t, msqid);
+
+        while (r == 0 && !shared->stop) {
+                r = target_call(&t);
+                if (r == 0)
+                        __atomic_fetch_add(&shared->client[i].count, 1, __ATOMIC_RELAXED);
+        }
+        if (r < 0)
+                shared->failed = -r;
+        target_close(&t);
+        _exit(r < 0);
+}
+
+static uint64_t total_count(int n) {
+        uint64_t sum = 0;
+
+        for (int i = 0; i < n; i++)
+                sum += __atomic_load_n(&shared->client[i].count, __ATOMIC_RELAXED);
+        return sum;
+}
+
+/*
+ * Requests per second of n clients of variant v (msgqd is d), and the CPU
+ * time per request of every process taking part: clients, servers, msgqd's
+ * threads.  The machine's other load slows the rate but hardly the CPU cost.
+ */
+static double throughput(const struct options *o, enum variant v, int n, const struct daemon *d,
+                         double *cpu_us, double *csw) {
+        int q[MAX_CLIENTS];
+        pid_t echo[MAX_CLIENTS], client[MAX_CLIENTS];
+        int nq = 0, nc = 0;
+        long sw0, sw1, dsw0 = v == MSGQD ? task_switches(d->pid) : 0;
+        uint64_t c0, c1, t0, t1, cpu0 = children_cpu_ns(&sw0);
+        long long dcpu0 = v == MSGQD ? task_cpu_ns(d->pid) : 0;
+        double rate = -1.0;
+
+        memset(shared, 0, sizeof *shared);
+        for (int i = 0; i < n; i++) {
+                if (v == FLOOR_PAIRS || (v == FLOOR_ONE_SERVER && i == 0)) {
+                        q[nq] = raw_queue();
+                        if (q[nq] < 0)
+                                goto out;
+                        echo[nq] = raw_echo_start(q[nq], -1);
+                        if (echo[nq] < 0)
+                                goto out;
+                        nq++;
+                }
+                client[nc] = fork_worker(-1);
+                if (client[nc] == 0)
+                        client_loop(i, v, nq ? q[nq - 1] : -1, d->key);
+                if (client[nc] < 0)
+                        goto out;
+                nc++;
+        }
+        sleep_ns(o->window_ns / 5); /* warm-up */
+        c0 = total_count(n);
+        t0 = now_ns();
+        sleep_ns(o->window_ns);
+        c1 = total_count(n);
+        t1 = now_ns();
+        if (!shared->failed)
+                rate = (double) (c1 - c0) * 1e9 / (double) (t1 - t0);
+out:
+        shared->stop = 1;
+        for (int i = 0; i < nc; i++)
+                reap(client[i]);
+        for (int i = 0; i < nq; i++) {
+                raw_queue_remove(q[i]);
+                reap(echo[i]);
+        }
+        c1 = total_count(n);
+        *cpu_us = (double) (children_cpu_ns(&sw1) - cpu0) / 1000.0;
+        *csw = (double) (sw1 - sw0);
+        if (v == MSGQD) {
+                *cpu_us += (double) (task_cpu_ns(d->pid) - dcpu0) / 1000.0;
+                *csw += (double) (task_switches(d->pid) - dsw0);
+        }
+        *cpu_us = c1 ? *cpu_us / (double) c1 : 0.0;
+        *csw = c1 ? *csw / (double) c1 : 0.0;
+        return rate;
+}
+
+static int throughputs(const struct options *o, struct results *res, const struct daemon *d) {
+        for (int c = 0; c < NCOUNTS; c++) {
+                double runs[NVARIANTS][16], cpu[NVARIANTS][16], csw[NVARIANTS][16];
+
+                for (int rep = 0; rep < o->repeats; rep++) {
+                        for (int j = 0; j < NVARIANTS; j++) {
+                                int v = (j + rep) % NVARIANTS; /* rotate the order */
+
+                                runs[v][rep] = throughput(o, (enum variant) v, client_counts[c], d,
+                                                          &cpu[v][rep], &csw[v][rep]);
+                                if (runs[v][rep] < 0) {
+                                        fprintf(stderr, "msgq-bench: throughput run failed: %s\n",
+                                                strerror(shared->failed ? shared->failed : errno));
+                                        return -EIO;
+                                }
+                        }
+                }
+                for (int v = 0; v < NVARIANTS; v++) {
+                        res->tput[c][v] = median(runs[v], (size_t) o->repeats);
+                        res->tput_cpu[c][v] = median(cpu[v], (size_t) o->repeats);
+                        res->tput_csw[c][v] = median(csw[v], (size_t) o->repeats);
+                }
+        }
+        res->have_tput = true;
+        return 0;
+}
+
+/* ---- (d): one-shot processes ---- */
+
+static int spawns(const struct options *o, struct results *res, key_t key) {
+        char keystr[16];
+        char *const argv[3][6] = {
+                { "ipcs", "-q", NULL },
+                { (char *) o->msgqctl, "-k", keystr, "led", "on", NULL },
+                { (char *) o->msgqctl, "--version", NULL },
+        };
+        size_t warmup = o->spawns / 25 + 1;
+        int r;
+
+        snprintf(keystr, sizeof keystr, "0x%08x", (unsigned) key);
+        for (int k = 0; k < 3; k++) {
+                if ((r = samples_init(&res->wall[k], o->spawns)) < 0 ||
+                    (r = samples_init(&res->cpu[k], o->spawns)) < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < warmup + o->spawns; i++) {
+                for (int j = 0; j < 3; j++) {
+                        int k = (int) ((i + (size_t) j) % 3); /* rotate the order */
+                        uint64_t wall, cpu;
+
+                        r = spawn_timed(argv[k], &wall, &cpu);
+                        if (r < 0) {
+                                fprintf(stderr, "msgq-bench: %s %s failed: %s\n", argv[k][0],
+                                        argv[k][1], strerror(-r));
+                                return r;
+                        }
+                        if (i >= warmup) {
+                                samples_add(&res->wall[k], wall);
+                                samples_add(&res->cpu[k], cpu);
+                        }
+                }
+        }
+        res->have_spawn = true;
+        return 0;
+}
+
+/* ---- (e): an idle daemon, and a million requests ---- */
+
+static long idle_wakeups(const struct options *o, pid_t pid) {
+        long before = task_switches(pid), after;
+
+        sleep_ns((uint64_t) o->idle_s * 1000000000ull);
+        after = task_switches(pid);
+        return before < 0 || after < 0 ? -1 : after - before;
+}
+
+/* n requests to msgqd from four clients at once. */
+static int load_run(const struct target *t, long long n) {
+        pid_t client[4];
+        int failed = 0;
+
+        for (int i = 0; i < 4; i++) {
+                client[i] = fork_worker(-1);
+                if (client[i] == 0) {
+                        struct target c;
+                        int r = target_open_msgqd(&c, t->client.key);
+
+                        for (long long j = 0; j < n / 4 && r == 0; j++)
+                                r = target_call(&c);
+                        _exit(r < 0);
+                }
+                failed |= client[i] < 0;
+        }
+        for (int i = 0; i < 4; i++) {
+                int st = client[i] > 0 ? reap(client[i]) : 1;
+                failed |= !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+        }
+        return failed ? -EIO : 0;
+}
+
+/*
+ * o->requests requests from four clients, after a warm-up of the same shape
+ * (a twentieth as many): VmRSS before, half-way and after.
+ */
+static int load(const struct options *o, struct results *res, struct target *t, pid_t pid) {
+        int r = load_run(t, o->requests / 20);
+
+        res->served_before = target_served(t);
+        res->rss_before = vm_rss_kb(pid);
+        if (r == 0)
+                r = load_run(t, o->requests / 2);
+        res->rss_mid = vm_rss_kb(pid);
+        if (r == 0)
+                r = load_run(t, o->requests - o->requests / 2);
+        res->served_after = target_served(t);
+        res->rss_after = vm_rss_kb(pid);
+        if (r == 0 && (res->served_before < 0 || res->served_after < 0))
+                r = -EIO;
+        return r;
+}
+
+/* ---- the report ---- */
+
+static const char *verdict(bool met) {
+        return met ? "met" : "MISSED";
+}
+
+static void print_latency(struct results *res, int mode) {
+        double f50 = samples_pct_us(&res->lat[mode][0], 50.0);
+        double d50 = samples_pct_us(&res->lat[mode][1], 50.0);
+
+        printf("  %s (client on CPU %d, servers on CPU %d)\n", mode ? "2 CPUs" : "1 CPU",
+               res->cpus[0], res->cpus[mode]);
+        for (int p = 0; p < NPCT; p++) {
+                double f = samples_pct_us(&res->lat[mode][0], pcts[p]);
+                double d = samples_pct_us(&res->lat[mode][1], pcts[p]);
+
+                printf("    %-22s %9.2f %9.2f %8.2fx", pct_names[p], f, d, d / f);
+                if (p == 0 && mode == 0)
+                        printf("   <= 1.15x  %s", verdict(d50 <= 1.15 * f50));
+                printf("\n");
+        }
+        printf("    %-22s %4.1f-%-4.1f %4.1f-%-4.1f\n", "p50 of each round",
+               res->round_p50[mode][0][0], res->round_p50[mode][0][1],
+               res->round_p50[mode][1][0], res->round_p50[mode][1][1]);
+        printf("    %-22s %9zu %9zu\n", "round trips", res->lat[mode][0].n, res->lat[mode][1].n);
+}
+
+static void print_report(const struct options *o, struct results *res) {
+        struct utsname u;
+
+        uname(&u);
+        printf("\nmsgq-bench: msgqd against a bare msgsnd/msgrcv ping-pong (the floor)\n");
+        printf("machine: %ld CPUs online, Linux %s, load average %.2f at start, %.2f at end\n\n",
+               sysconf(_SC_NPROCESSORS_ONLN), u.release, res->load[0], res->load[1]);
+
+        if (res->have_lat[0])
+                printf("(a, b) round trip, µs            floor     msgqd    ratio   target\n");
+        for (int mode = 0; mode < 2; mode++)
+                if (res->have_lat[mode])
+                        print_latency(res, mode);
+
+        if (res->have_tput) {
+                printf("\n(c) throughput, requests/s      floor     msgqd    ratio   target"
+                       "    one-server floor  ratio\n");
+                for (int c = 0; c < NCOUNTS; c++) {
+                        double f = res->tput[c][FLOOR_PAIRS], d = res->tput[c][MSGQD];
+                        double one = res->tput[c][FLOOR_ONE_SERVER];
+
+                        printf("    %2d client%s, %2d pair%s %9.0f %9.0f %8.2fx   >= 0.85x  %-6s %9.0f %8.2fx\n",
+                               client_counts[c], client_counts[c] == 1 ? " " : "s",
+                               client_counts[c], client_counts[c] == 1 ? " " : "s", f, d, d / f,
+                               verdict(d >= 0.85 * f), one, d / one);
+                }
+                printf("    CPU per request, µs\n");
+                for (int c = 0; c < NCOUNTS; c++) {
+                        double f = res->tput_cpu[c][FLOOR_PAIRS], d = res->tput_cpu[c][MSGQD];
+                        double one = res->tput_cpu[c][FLOOR_ONE_SERVER];
+
+                        printf("    %2d client%s, %2d pair%s %9.2f %9.2f %8.2fx %27.2f %8.2fx\n",
+                               client_counts[c], client_counts[c] == 1 ? " " : "s",
+                               client_counts[c], client_counts[c] == 1 ? " " : "s", f, d, d / f,
+                               one, d / one);
+                }
+                printf("    context switches per request\n");
+                for (int c = 0; c < NCOUNTS; c++) {
+                        double f = res->tput_csw[c][FLOOR_PAIRS], d = res->tput_csw[c][MSGQD];
+                        double one = res->tput_csw[c][FLOOR_ONE_SERVER];
+
+                        printf("    %2d client%s, %2d pair%s %9.2f %9.2f %8.2fx %27.2f %8.2fx\n",
+                               client_counts[c], client_counts[c] == 1 ? " " : "s",
+                               client_counts[c], client_counts[c] == 1 ? " " : "s", f, d, d / f,
+                               one, d / one);
+                }
+                printf("    (median of %d windows of %.1f s each; no pinning)\n", o->repeats,
+                       (double) o->window_ns / 1e9);
+        }
+
+        if (res->have_spawn) {
+                static const char *const what[3] = { "ipcs -q", "msgqctl led on",
+                                                     "msgqctl --version" };
+
+                printf("\n(d) one-shot process, µs        ipcs -q   msgqctl led on  ratio   target\n");
+                for (int p = 0; p < 2; p++) {
+                        double i = samples_pct_us(&res->wall[0], pcts[p]);
+                        double c = samples_pct_us(&res->wall[1], pcts[p]);
+
+                        printf("    wall time %-12s %11.0f %11.0f %8.2fx", pct_names[p], i, c, c / i);
+                        if (p == 0)
+                                printf("   <= 1.3x  %s", verdict(c <= 1.3 * i));
+                        printf("\n");
+                }
+                printf("    CPU time p50 %20.0f %11.0f %8.2fx\n", samples_pct_us(&res->cpu[0], 50.0),
+                       samples_pct_us(&res->cpu[1], 50.0),
+                       samples_pct_us(&res->cpu[1], 50.0) / samples_pct_us(&res->cpu[0], 50.0));
+                printf("    %s alone (start-up, no request): wall p50 %.0f µs\n", what[2],
+                       samples_pct_us(&res->wall[2], 50.0));
+                printf("    (%zu runs of each, fork/exec'd in turn, output to /dev/null)\n",
+                       res->wall[0].n);
+        }
+
+        if (!res->have_idle)
+                return;
+        printf("\n(e) an idle msgqd                                   value   target\n");
+        printf("    wake-ups in %2u s, fresh, no watchdog            %6ld   0          %s\n",
+               o->idle_s, res->wakeups_fresh, verdict(res->wakeups_fresh == 0));
+        printf("    wake-ups in %2u s, right after the load          %6ld   (the reply sweep)\n",
+               o->idle_s, res->wakeups_after);
+        printf("    VmRSS fresh, kB                                 %6ld\n", res->rss_start);
+        printf("    VmRSS after a warm-up like the load, kB         %6ld\n", res->rss_before);
+        printf("    VmRSS half-way, kB                              %6ld\n", res->rss_mid);
+        printf("    VmRSS after %8lld requests more, kB          %6ld   no growth in the\n",
+               res->served_after - res->served_before - 1, res->rss_after);
+        printf("    growth over the second half, kB                 %6ld   second half  %s\n",
+               res->rss_after - res->rss_mid, verdict(res->rss_after <= res->rss_mid));
+}
+
+static void write_chart(const struct options *o, struct results *res) {
+        char dat[512], png[512], cmd[2048];
+        FILE *f;
+
+        snprintf(dat, sizeof dat, "%s/bench-latency.dat", o->outdir);
+        snprintf(png, sizeof png, "%s/bench-latency.png", o->outdir);
+        f = fopen(dat, "we");
+        if (!f) {
+                fprintf(stderr, "msgq-bench: cannot write %s: %m\n", dat);
+                return;
+        }
+        fprintf(f, "# round trip in µs\n# pct floor-1cpu msgqd-1cpu floor-2cpus msgqd-2cpus\n");
+        for (int p = 0; p < NPCT; p++) {
+                fprintf(f, "%s", pct_names[p]);
+                for (int mode = 0; mode < 2; mode++)
+                        for (int k = 0; k < 2; k++)
+                                fprintf(f, " %.3f", res->have_lat[mode] ?
+                                        samples_pct_us(&res->lat[mode][k], pcts[p]) : 0.0);
+                fprintf(f, "\n");
+        }
+        fclose(f);
+        printf("\nlatency percentiles: %s\n", dat);
+        if (!o->chart_script)
+                return;
+        snprintf(cmd, sizeof cmd, "gnuplot -e \"datafile='%s'; outfile='%s'\" '%s' 2>&1",
+                 dat, png, o->chart_script);
+        if (system("command -v gnuplot >/dev/null 2>&1") != 0)
+                printf("chart: not drawn, gnuplot is not installed (apt-get install gnuplot-nox)\n");
+        else if (system(cmd) == 0)
+                printf("chart: %s\n", png);
+        else
+                printf("chart: gnuplot failed\n");
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: msgq-bench [OPTIONS]\n"
+                "msgqd against a bare System V ping-pong, side by side (about 2 minutes).\n\n"
+                "      --msgqd PATH         the daemon (default $MSGQD)\n"
+                "      --msgqctl PATH       the CLI (default $MSGQCTL)\n"
+                "      --chart-script PATH  gnuplot script for the chart (none: no chart)\n"
+                "  -o, --output DIR         where the data, chart and daemon log go (default .)\n"
+                "      --quick              a few seconds: checks the benchmark, not msgqd\n"
+                "      --only SECTIONS      run only these of a (with b), c, d, e: --only a\n"
+                "  -h, --help               show this help\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o) {
+        enum { OPT_MSGQD = 0x100, OPT_MSGQCTL, OPT_CHART, OPT_QUICK, OPT_ONLY };
+        static const struct option longopts[] = {
+                { "msgqd", required_argument, NULL, OPT_MSGQD },
+                { "msgqctl", required_argument, NULL, OPT_MSGQCTL },
+                { "chart-script", required_argument, NULL, OPT_CHART },
+                { "output", required_argument, NULL, 'o' },
+                { "quick", no_argument, NULL, OPT_QUICK },
+                { "only", required_argument, NULL, OPT_ONLY },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c;
+
+        *o = (struct options) {
+                .msgqd = getenv("MSGQD"),
+                .msgqctl = getenv("MSGQCTL"),
+                .outdir = ".",
+                .warmup = 2000,
+                .batch = { 20000, 5000 },
+                .rounds = 10,
+                .window_ns = 1000000000ull,
+                .repeats = 3,
+                .spawns = 500,
+                .requests = 1000000,
+                .idle_s = 10,
+                .only = "acde",
+        };
+        while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) >= 0) {
+                switch (c) {
+                case OPT_MSGQD: o->msgqd = optarg; break;
+                case OPT_MSGQCTL: o->msgqctl = optarg; break;
+                case OPT_CHART: o->chart_script = optarg; break;
+                case 'o': o->outdir = optarg; break;
+                case OPT_QUICK:
+                        o->warmup = 200;
+                        o->batch[0] = 2000;
+                        o->batch[1] = 500;
+                        o->rounds = 4;
+                        o->window_ns = 200000000ull;
+                        o->repeats = 1;
+                        o->spawns = 40;
+                        o->requests = 20000;
+                        o->idle_s = 1;
+                        break;
+                case OPT_ONLY: o->only = optarg; break;
+                case 'h': usage(stdout); exit(EXIT_SUCCESS);
+                default: return -EINVAL;
+                }
+        }
+        if (optind < argc || !o->msgqd || !o->msgqctl) {
+                fprintf(stderr, "msgq-bench: %s\n", optind < argc ? "unexpected argument" :
+                        "name msgqd and msgqctl (--msgqd, --msgqctl or $MSGQD, $MSGQCTL)");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static bool wanted(const struct options *o, char section) {
+        return strchr(o->only, section) != NULL;
+}
+
+/*
+ * One unpinned msgqd serves (e), (c) and (d): first its idle window while
+ * nobody has talked to it, then the rest, then a million requests more.
+ */
+static int run(const struct options *o, struct results *res) {
+        struct daemon d = {};
+        struct target t = {};
+        char log[512];
+        int r;
+
+        log_path(o, log, sizeof log);
+        r = truncate(log, 0); /* the daemons of this run append to it */
+        r = daemon_start(&d, o->msgqd, -1, log);
+        if (r < 0) {
+                fprintf(stderr, "msgq-bench: cannot start %s: %s\n", o->msgqd, strerror(-r));
+                return r;
+        }
+        if (wanted(o, 'e')) {
+                fprintf(stderr, "msgq-bench: (e) %u s of an idle msgqd\n", o->idle_s);
+                sleep_ns(500000000ull); /* let start-up settle */
+                res->rss_start = vm_rss_kb(d.pid);
+                res->wakeups_fresh = idle_wakeups(o, d.pid);
+        }
+        r = target_open_msgqd(&t, d.key);
+        if (r < 0)
+                goto out;
+
+        for (int mode = 0; mode < 2 && wanted(o, 'a'); mode++) {
+                if (res->cpus[mode] < 0)
+                        continue;
+                fprintf(stderr, "msgq-bench: (a, b) round trips, %d CPU%s\n", mode + 1,
+                        mode ? "s" : "");
+                r = latency(o, res, mode);
+                if (r < 0) {
+                        fprintf(stderr, "msgq-bench: latency run failed: %s\n", strerror(-r));
+                        goto out;
+                }
+        }
+        if (wanted(o, 'c')) {
+                fprintf(stderr, "msgq-bench: (c) throughput\n");
+                r = throughputs(o, res, &d);
+                if (r < 0)
+                        goto out;
+        }
+        if (wanted(o, 'd')) {
+                fprintf(stderr, "msgq-bench: (d) one-shot processes\n");
+                r = spawns(o, res, d.key);
+                if (r < 0)
+                        goto out;
+        }
+        if (wanted(o, 'e')) {
+                fprintf(stderr, "msgq-bench: (e) %lld requests, then %u s idle\n", o->requests,
+                        o->idle_s);
+                r = load(o, res, &t, d.pid);
+                if (r < 0) {
+                        fprintf(stderr, "msgq-bench: load failed: %s\n", strerror(-r));
+                        goto out;
+                }
+                res->wakeups_after = idle_wakeups(o, d.pid);
+                res->have_idle = true;
+        }
+out:
+        target_close(&t);
+        daemon_stop(&d);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        struct options o;
+        struct results res = { .wakeups_after = -1 };
+        struct sigaction sa = { .sa_handler = on_signal };
+        int r;
+
+        if (parse_options(argc, argv, &o) < 0) {
+                usage(stderr);
+                return 2;
+        }
+        main_pid = getpid();
+        atexit(cleanup);
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED) {
+                perror("msgq-bench: mmap");
+                return 1;
+        }
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        usable_cpus(res.cpus);
+        res.load[0] = loadavg();
+
+        r = run(&o, &res);
+        res.load[1] = loadavg();
+        if (r < 0)
+                return 1;
+        print_report(&o, &res);
+        if (res.have_lat[0])
+                write_chart(&o, &res);
+        return 0;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define CALL_TIMEOUT_MS 5000u
+
+int target_open_raw(struct target *t, int msqid) {
+        uint32_t pid = (uint32_t) getpid();
+
+        memset(t, 0, sizeof *t);
+        t->kind = TARGET_RAW;
+        t->msqid = msqid;
+        t->reply_type = msgq_reply_type(pid);
+        memcpy(t->request, "MQ\0\1", 4);
+        memcpy(t->request + 4, &pid, sizeof pid);
+        return 0;
+}
+
+int target_open_msgqd(struct target *t, key_t key) {
+        memset(t, 0, sizeof *t);
+        t->kind = TARGET_MSGQD;
+        return msgq_client_open(&t->client, key);
+}
+
+void target_close(struct target *t) {
+        if (t->kind == TARGET_MSGQD)
+                msgq_client_close(&t->client);
+}
+
+static int raw_call(struct target *t) {
+        struct msgq_msgbuf m;
+
+        m.mtype = MSGQ_PRIO_DEFAULT;
+        memcpy(m.body, t->request, sizeof t->request);
+        if (msgsnd(t->msqid, &m, sizeof t->request, 0) < 0)
+                return -errno;
+        if (msgrcv(t->msqid, &m, MSGQ_MSG_MAX, t->reply_type, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+int target_call(struct target *t) {
+        struct msgq_request req;
+        struct msgq_reply rep;
+        int r;
+
+        if (t->kind == TARGET_RAW)
+                return raw_call(t);
+        memset(&req, 0, sizeof req);
+        req.op = MSGQ_OP_PING;
+        r = msgq_client_call(&t->client, MSGQ_PRIO_DEFAULT, &req, &rep, CALL_TIMEOUT_MS);
+        if (r == 0 && rep.status != MSGQ_OK)
+                r = -EPROTO;
+        return r;
+}
+
+long long target_served(struct target *t) {
+        struct msgq_request req;
+        struct msgq_reply rep;
+        long long n = 0;
+        int r;
+
+        if (t->kind != TARGET_MSGQD)
+                return -EINVAL;
+        memset(&req, 0, sizeof req);
+        req.op = MSGQ_OP_STATS;
+        r = msgq_client_call(&t->client, MSGQ_PRIO_DEFAULT, &req, &rep, CALL_TIMEOUT_MS);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < MSGQ_PRIO_MAX; i++)
+                n += (long long) rep.stats.served[i];
+        return n;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration: common/client.c's timeouts against a scripted responder on a
+ * private queue (a forked process standing in for msgqd, answering each
+ * request after the delay in ms that its arg0 asks for).  The client keeps
+ * its timer set between calls and lets the timer's signal in only while a
+ * call waits: these tests hold it to "never longer than the timeout, never
+ * shorter, and never a signal outside a call".
+ */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "harness.h"
+#include "protocol.h"
+#include "queue.h"
+
+#define MS 1000000ull
+
+static pid_t responder;
+static int queue_id = -1;
+
+/* Answer every request after the delay it asks for, until the queue goes. */
+static _Noreturn void respond(int msqid) {
+        struct msgq_msgbuf m;
+
+        for (;;) {
+                ssize_t n = msgrcv(msqid, &m, MSGQ_MSG_MAX, -MSGQ_PRIO_MAX, 0);
+                struct msgq_reply rep = { .op = MSGQ_OP_PING };
+                uint32_t pid, delay_ms;
+                int len;
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < (ssize_t) MSGQ_REQUEST_HEADER_SIZE)
+                        _exit(0);
+                memcpy(&pid, m.body + 4, sizeof pid);
+                memcpy(&rep.token, m.body + 8, sizeof rep.token);
+                memcpy(&delay_ms, m.body + 28, sizeof delay_ms);
+                if (delay_ms)
+                        sleep_ms((int) delay_ms);
+                rep.expires_ns = msgq_now_ns() + 1000 * MS;
+                len = msgq_reply_encode(&rep, m.body, MSGQ_MSG_MAX);
+                m.mtype = msgq_reply_type(pid);
+                if (len < 0 || msgsnd(msqid, &m, (size_t) len, 0) < 0)
+                        _exit(0);
+        }
+}
+
+static int open_with_responder(struct msgq_client *c) {
+        key_t key = test_key();
+        int id = msgget(key, IPC_CREAT | 0600);
+
+        ck_assert_int_ge(id, 0);
+        queue_id = id;
+        responder = fork();
+        ck_assert_int_ge(responder, 0);
+        if (responder == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                respond(id);
+        }
+        ck_assert_int_eq(msgq_client_open(c, key), 0);
+        return id;
+}
+
+static void stop_responder(void) {
+        if (responder > 0) {
+                kill(responder, SIGKILL);
+                waitpid(responder, NULL, 0);
+        }
+        responder = 0;
+}
+
+/* After each test (in its process): no responder, no queue. */
+static void finish(void) {
+        stop_responder();
+        if (queue_id >= 0)
+                msgctl(queue_id, IPC_RMID, NULL);
+        queue_id = -1;
+}
+
+/* A ping that the responder answers after delay_ms; the call's result. */
+static int ping(struct msgq_client *c, uint32_t delay_ms, uint64_t timeout_ms) {
+        struct msgq_request req = { .op = MSGQ_OP_PING, .arg0 = delay_ms };
+        struct msgq_reply rep;
+        int r = msgq_client_call(c, 5, &req, &rep, timeout_ms);
+
+        if (r == 0)
+                ck_assert_uint_eq(rep.token, req.token);
+        return r;
+}
+
+START_TEST(test_replies_at_once_and_after_a_wait) {
+        struct msgq_client c;
+
+        open_with_responder(&c);
+        for (int i = 0; i < 200; i++)
+                ck_assert_int_eq(ping(&c, 0, 1000), 0);
+        for (int i = 0; i < 10; i++)
+                ck_assert_int_eq(ping(&c, 10, 1000), 0);
+        for (int i = 0; i < 50; i++)
+                ck_assert_int_eq(ping(&c, 0, 1000), 0);
+        msgq_client_close(&c);
+        stop_responder();
+}
+END_TEST
+
+/* The timer set for an earlier call fires during a later wait: the wait goes on. */
+START_TEST(test_waits_go_on_past_an_earlier_deadline) {
+        struct msgq_client c;
+        uint64_t end = msgq_now_ns() + 700 * MS;
+
+        open_with_responder(&c);
+        while (msgq_now_ns() < end)
+                ck_assert_int_eq(ping(&c, 40, 150), 0);
+        msgq_client_close(&c);
+        stop_responder();
+}
+END_TEST
+
+/* A timer still set for a long call's deadline does not stretch a shorter one. */
+START_TEST(test_short_timeout_after_a_long_one) {
+        struct msgq_client c;
+        uint64_t t0;
+
+        open_with_responder(&c);
+        ck_assert_int_eq(ping(&c, 20, 5000), 0);
+        stop_responder();
+        t0 = msgq_now_ns();
+        ck_assert_int_eq(ping(&c, 0, 100), -ETIMEDOUT);
+        ck_assert_uint_ge(msgq_now_ns() - t0, 100 * MS);
+        ck_assert_uint_lt(msgq_now_ns() - t0, 2000 * MS);
+        msgq_client_close(&c);
+}
+END_TEST
+
+/*
+ * After a call that waited, its timer fires while the program sleeps: the
+ * sleep is not interrupted, and the next call still waits its full timeout.
+ */
+START_TEST(test_no_signal_between_calls) {
+        struct timespec ts = { .tv_nsec = 600 * 1000000L };
+        struct msgq_client c;
+        uint64_t t0;
+
+        open_with_responder(&c);
+        ck_assert_int_eq(ping(&c, 20, 200), 0);
+        ck_assert_int_eq(nanosleep(&ts, NULL), 0);
+        stop_responder();
+        t0 = msgq_now_ns();
+        ck_assert_int_eq(ping(&c, 0, 300), -ETIMEDOUT);
+        ck_assert_uint_ge(msgq_now_ns() - t0, 300 * MS);
+        ck_assert_uint_lt(msgq_now_ns() - t0, 2000 * MS);
+        msgq_client_close(&c);
+}
+END_TEST
+
+static void each_setup(void) {
+        harness_next_test();
+}
+
+static void each_teardown(void) {
+        int left = harness_cleanup();
+
+        if (left)
+                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
+}
+
+static void add(Suite *s, const char *name, const TTest *t) {
+        TCase *tc = tcase_create(name);
+
+        tcase_add_checked_fixture(tc, NULL, finish);
+        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, t);
+        suite_add_tcase(s, tc);
+}
+
+int main(void) {
+        Suite *s = suite_create("client");
+        SRunner *sr;
+        int failed;
+
+        harness_init();
+        add(s, "at-once-and-waiting", test_replies_at_once_and_after_a_wait);
+        add(s, "earlier-deadline", test_waits_go_on_past_an_earlier_deadline);
+        add(s, "short-after-long", test_short_timeout_after_a_long_one);
+        add(s, "no-signal-between", test_no_signal_between_calls);
+
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        if (!failed)
+                harness_finish();
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
