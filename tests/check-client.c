@@ -165,43 +165,13 @@ START_TEST(test_no_signal_between_calls) {
 }
 END_TEST
 
-static void each_setup(void) {
-        harness_next_test();
-}
-
-static void each_teardown(void) {
-        int left = harness_cleanup();
-
-        if (left)
-                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
-}
-
-static void add(Suite *s, const char *name, const TTest *t) {
-        TCase *tc = tcase_create(name);
-
-        tcase_add_checked_fixture(tc, NULL, finish);
-        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
-        tcase_set_timeout(tc, 30);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
-}
-
 int main(void) {
         Suite *s = suite_create("client");
-        SRunner *sr;
-        int failed;
 
         harness_init();
-        add(s, "at-once-and-waiting", test_replies_at_once_and_after_a_wait);
-        add(s, "earlier-deadline", test_waits_go_on_past_an_earlier_deadline);
-        add(s, "short-after-long", test_short_timeout_after_a_long_one);
-        add(s, "no-signal-between", test_no_signal_between_calls);
-
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (!failed)
-                harness_finish();
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        tcase_add_checked_fixture(harness_add(s, "at-once-and-waiting", test_replies_at_once_and_after_a_wait, 30), NULL, finish);
+        tcase_add_checked_fixture(harness_add(s, "earlier-deadline", test_waits_go_on_past_an_earlier_deadline, 30), NULL, finish);
+        tcase_add_checked_fixture(harness_add(s, "short-after-long", test_short_timeout_after_a_long_one, 30), NULL, finish);
+        tcase_add_checked_fixture(harness_add(s, "no-signal-between", test_no_signal_between_calls, 30), NULL, finish);
+        return harness_run(s);
 }

@@ -864,31 +864,14 @@ END_TEST
 
 /* ---- runner ---- */
 
-static void each_setup(void) {
-        harness_next_test();
+/* Per test, in the parent: this suite's own state. */
+static void reset(void) {
         memset(&dmn, 0, sizeof dmn);
         memset(tally, 0, sizeof *tally);
 }
 
-static void each_teardown(void) {
-        int left = harness_cleanup();
-        if (left)
-                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
-}
-
-static void add(Suite *s, const char *name, const TTest *t) {
-        TCase *tc = tcase_create(name);
-
-        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
-        tcase_set_timeout(tc, 120);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
-}
-
 int main(void) {
         Suite *s = suite_create("faults");
-        SRunner *sr;
-        int failed;
 
         tally = mmap(NULL, sizeof *tally, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (tally == MAP_FAILED) {
@@ -896,25 +879,19 @@ int main(void) {
                 return EXIT_FAILURE;
         }
         harness_init();
-        add(s, "sigkill", test_sigkill_next_daemon_serves_waiting);
-        add(s, "sigstop", test_sigstop_clients_time_out_then_served);
-        add(s, "exit-answered", test_exit_request_always_answered);
-        add(s, "ipcrm-under-load", test_ipcrm_under_load);
-        add(s, "qbytes-lowered", test_qbytes_lowered_under_load);
-        add(s, "killed-clients", test_killed_clients_replies_reclaimed);
-        add(s, "killed-clients-late", test_killed_clients_late_replies_not_sent);
-        add(s, "second-daemon-hung", test_second_daemon_refused_while_first_hangs);
-        add(s, "bad-gpio", test_bad_gpio_leaves_nothing_behind);
-        add(s, "outsider", test_outsider_cannot_command_daemon);
-        add(s, "mode-zero", test_mode_zero_refuses_owner);
-        add(s, "random-command-lines", test_random_command_lines);
-        add(s, "huge-arguments", test_huge_arguments);
-
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (!failed)
-                harness_finish();
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        harness_set_hooks(reset, NULL);
+        harness_add(s, "sigkill", test_sigkill_next_daemon_serves_waiting, 120);
+        harness_add(s, "sigstop", test_sigstop_clients_time_out_then_served, 120);
+        harness_add(s, "exit-answered", test_exit_request_always_answered, 120);
+        harness_add(s, "ipcrm-under-load", test_ipcrm_under_load, 120);
+        harness_add(s, "qbytes-lowered", test_qbytes_lowered_under_load, 120);
+        harness_add(s, "killed-clients", test_killed_clients_replies_reclaimed, 120);
+        harness_add(s, "killed-clients-late", test_killed_clients_late_replies_not_sent, 120);
+        harness_add(s, "second-daemon-hung", test_second_daemon_refused_while_first_hangs, 120);
+        harness_add(s, "bad-gpio", test_bad_gpio_leaves_nothing_behind, 120);
+        harness_add(s, "outsider", test_outsider_cannot_command_daemon, 120);
+        harness_add(s, "mode-zero", test_mode_zero_refuses_owner, 120);
+        harness_add(s, "random-command-lines", test_random_command_lines, 120);
+        harness_add(s, "huge-arguments", test_huge_arguments, 120);
+        return harness_run(s);
 }

@@ -323,31 +323,14 @@ END_TEST
 
 /* ---- runner ---- */
 
-static void each_setup(void) {
-        harness_next_test();
+/* Per test, in the parent: this suite's own state. */
+static void reset(void) {
         memset(&dmn, 0, sizeof dmn);
         memset(tally, 0, sizeof *tally);
 }
 
-static void each_teardown(void) {
-        int left = harness_cleanup();
-        if (left)
-                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
-}
-
-static void add(Suite *s, const char *name, const TTest *t) {
-        TCase *tc = tcase_create(name);
-
-        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
-        tcase_set_timeout(tc, 120);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
-}
-
 int main(void) {
         Suite *s = suite_create("load");
-        SRunner *sr;
-        int failed;
 
         tally = mmap(NULL, sizeof *tally, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (tally == MAP_FAILED) {
@@ -355,15 +338,9 @@ int main(void) {
                 return EXIT_FAILURE;
         }
         harness_init();
-        add(s, "hundred-clients", test_hundred_clients_default_queue);
-        add(s, "thousand-clients", test_thousand_clients_in_bursts);
-        add(s, "slow-client", test_slow_client_does_not_starve_others);
-
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (!failed)
-                harness_finish();
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        harness_set_hooks(reset, NULL);
+        harness_add(s, "hundred-clients", test_hundred_clients_default_queue, 120);
+        harness_add(s, "thousand-clients", test_thousand_clients_in_bursts, 120);
+        harness_add(s, "slow-client", test_slow_client_does_not_starve_others, 120);
+        return harness_run(s);
 }

@@ -858,10 +858,10 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
         return remove(path);
 }
 
-static void each_setup(void) {
+/* Per test, in the parent: this suite's own state. */
+static void reset(void) {
         const char *t = getenv("TMPDIR");
 
-        harness_next_test();
         test_serial++;
         memset(&dmn, 0, sizeof dmn);
         memset(&broker, 0, sizeof broker);
@@ -873,52 +873,32 @@ static void each_setup(void) {
         port = free_port();
 }
 
-static void each_teardown(void) {
-        int left = harness_cleanup();
-
-        if (left)
-                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
+static void clean(void) {
         nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static void add(Suite *s, const char *name, const TTest *t, int timeout) {
-        TCase *tc = tcase_create(name);
-
-        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
-        tcase_set_timeout(tc, timeout);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
 }
 
 int main(void) {
         Suite *s = suite_create("mqtt");
-        SRunner *sr;
-        int failed;
 
         harness_init();
-        add(s, "commands", test_commands_drive_the_led, 60);
-        add(s, "bad-commands", test_bad_commands_are_answered_on_error, 60);
-        add(s, "changes-by-others", test_changes_by_others_are_published, 60);
-        add(s, "send", test_send_with_priority, 60);
-        add(s, "figures", test_figures_on_request, 60);
-        add(s, "figures-period", test_figures_on_a_period, 60);
-        add(s, "discovery", test_discovery_config, 60);
-        add(s, "last-will", test_last_will_and_commands_while_away, 60);
-        add(s, "clean-stop", test_clean_stop_says_offline, 60);
-        add(s, "broker-restart", test_broker_restart, 90);
-        add(s, "broker-later", test_broker_later_than_bridge, 90);
-        add(s, "msgqd-restart", test_msgqd_restart, 60);
-        add(s, "msgqd-killed", test_msgqd_killed, 60);
-        add(s, "command-expires", test_command_expires_when_msgqd_stays_away, 60);
-        add(s, "mqtt5", test_mqtt5, 60);
-        add(s, "password", test_password, 60);
-        add(s, "tls", test_tls, 60);
-        add(s, "usage", test_usage_errors, 60);
-
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        harness_finish();
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        harness_set_hooks(reset, clean);
+        harness_add(s, "commands", test_commands_drive_the_led, 60);
+        harness_add(s, "bad-commands", test_bad_commands_are_answered_on_error, 60);
+        harness_add(s, "changes-by-others", test_changes_by_others_are_published, 60);
+        harness_add(s, "send", test_send_with_priority, 60);
+        harness_add(s, "figures", test_figures_on_request, 60);
+        harness_add(s, "figures-period", test_figures_on_a_period, 60);
+        harness_add(s, "discovery", test_discovery_config, 60);
+        harness_add(s, "last-will", test_last_will_and_commands_while_away, 60);
+        harness_add(s, "clean-stop", test_clean_stop_says_offline, 60);
+        harness_add(s, "broker-restart", test_broker_restart, 90);
+        harness_add(s, "broker-later", test_broker_later_than_bridge, 90);
+        harness_add(s, "msgqd-restart", test_msgqd_restart, 60);
+        harness_add(s, "msgqd-killed", test_msgqd_killed, 60);
+        harness_add(s, "command-expires", test_command_expires_when_msgqd_stays_away, 60);
+        harness_add(s, "mqtt5", test_mqtt5, 60);
+        harness_add(s, "password", test_password, 60);
+        harness_add(s, "tls", test_tls, 60);
+        harness_add(s, "usage", test_usage_errors, 60);
+        return harness_run(s);
 }

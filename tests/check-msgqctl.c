@@ -1203,64 +1203,41 @@ END_TEST
 
 /* ---- runner ---- */
 
-static void each_setup(void) {
-        harness_next_test();
+/* Per test, in the parent: this suite's own state. */
+static void reset(void) {
         memset(&dmn, 0, sizeof dmn);
-}
-
-static void each_teardown(void) {
-        int left = harness_cleanup();
-        if (left)
-                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
-}
-
-static void add(Suite *s, const char *name, const TTest *t) {
-        TCase *tc = tcase_create(name);
-
-        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
-        tcase_set_timeout(tc, 30);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
 }
 
 int main(void) {
         Suite *s = suite_create("msgqctl");
-        SRunner *sr;
-        int failed;
 
         harness_init();
-        add(s, "led", test_led_on_off_toggle_state);
-        add(s, "blink-count", test_led_blink_count_ends_off);
-        add(s, "blink-cancel", test_led_blink_is_cancelled);
-        add(s, "led-usage", test_led_bad_arguments_are_usage_errors);
-        add(s, "send", test_send_is_logged);
-        add(s, "send-usage", test_send_bad_arguments_are_usage_errors);
-        add(s, "ping", test_ping_replies_and_summary);
-        add(s, "ping-no-daemon", test_ping_without_daemon_loses_requests);
-        add(s, "stats", test_stats_counts_per_priority);
-        add(s, "status", test_status_with_daemon);
-        add(s, "status-killed", test_status_daemon_killed);
-        add(s, "status-monitor", test_status_monitor_shows_waiting_request);
-        add(s, "no-queue", test_no_queue_every_command_exits_3);
-        add(s, "queued-while-down", test_request_queued_while_daemon_down);
-        add(s, "queue-removed", test_queue_removed_while_waiting);
-        add(s, "shutdown", test_shutdown_stops_daemon);
-        add(s, "shutdown-answered", test_shutdown_always_answered);
-        add(s, "json-led-send-shutdown", test_json_led_send_shutdown);
-        add(s, "json-ping-stats-status", test_json_ping_stats_status);
-        add(s, "json-errors", test_json_errors);
-        add(s, "usage", test_usage_errors);
-        add(s, "help", test_help_lists_commands_and_exit_codes);
-        add(s, "bad-options", test_bad_key_timeout_priority);
-        add(s, "key-env", test_key_from_environment);
-        add(s, "key-config", test_key_from_config_file);
-        add(s, "permission", test_permission_denied_exits_4);
-
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (!failed)
-                harness_finish();
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        harness_set_hooks(reset, NULL);
+        harness_add(s, "led", test_led_on_off_toggle_state, 30);
+        harness_add(s, "blink-count", test_led_blink_count_ends_off, 30);
+        harness_add(s, "blink-cancel", test_led_blink_is_cancelled, 30);
+        harness_add(s, "led-usage", test_led_bad_arguments_are_usage_errors, 30);
+        harness_add(s, "send", test_send_is_logged, 30);
+        harness_add(s, "send-usage", test_send_bad_arguments_are_usage_errors, 30);
+        harness_add(s, "ping", test_ping_replies_and_summary, 30);
+        harness_add(s, "ping-no-daemon", test_ping_without_daemon_loses_requests, 30);
+        harness_add(s, "stats", test_stats_counts_per_priority, 30);
+        harness_add(s, "status", test_status_with_daemon, 30);
+        harness_add(s, "status-killed", test_status_daemon_killed, 30);
+        harness_add(s, "status-monitor", test_status_monitor_shows_waiting_request, 30);
+        harness_add(s, "no-queue", test_no_queue_every_command_exits_3, 30);
+        harness_add(s, "queued-while-down", test_request_queued_while_daemon_down, 30);
+        harness_add(s, "queue-removed", test_queue_removed_while_waiting, 30);
+        harness_add(s, "shutdown", test_shutdown_stops_daemon, 30);
+        harness_add(s, "shutdown-answered", test_shutdown_always_answered, 30);
+        harness_add(s, "json-led-send-shutdown", test_json_led_send_shutdown, 30);
+        harness_add(s, "json-ping-stats-status", test_json_ping_stats_status, 30);
+        harness_add(s, "json-errors", test_json_errors, 30);
+        harness_add(s, "usage", test_usage_errors, 30);
+        harness_add(s, "help", test_help_lists_commands_and_exit_codes, 30);
+        harness_add(s, "bad-options", test_bad_key_timeout_priority, 30);
+        harness_add(s, "key-env", test_key_from_environment, 30);
+        harness_add(s, "key-config", test_key_from_config_file, 30);
+        harness_add(s, "permission", test_permission_denied_exits_4, 30);
+        return harness_run(s);
 }

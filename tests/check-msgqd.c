@@ -748,72 +748,49 @@ END_TEST
 
 /* ---- runner ---- */
 
-static void each_setup(void) {
-        harness_next_test();
+/* Per test, in the parent: this suite's own state. */
+static void reset(void) {
         memset(&dmn, 0, sizeof dmn);
-}
-
-static void each_teardown(void) {
-        int left = harness_cleanup();
-        if (left)
-                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
-}
-
-static void add(Suite *s, const char *name, const TTest *t) {
-        TCase *tc = tcase_create(name);
-
-        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
-        tcase_set_timeout(tc, 30);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
 }
 
 int main(void) {
         Suite *s = suite_create("msgqd");
-        SRunner *sr;
-        int failed;
 
         harness_init();
-        add(s, "start", test_start_creates_queue);
-        add(s, "sigterm", test_sigterm_while_blocked_removes_queue);
-        add(s, "sigint", test_sigint_removes_queue);
-        add(s, "exit-request", test_exit_request_stops_cleanly);
-        add(s, "text-exit", test_text_exit_stops_cleanly);
-        add(s, "second-daemon", test_second_daemon_refused);
-        add(s, "adopt", test_adopts_queue_and_serves_waiting_requests);
-        add(s, "recreate", test_queue_removed_under_daemon_is_recreated);
-        add(s, "config-mode", test_config_file_sets_mode);
-        add(s, "bad-config", test_bad_config_refused);
-        add(s, "missing-gpio", test_missing_gpio_line_is_a_clear_error);
-        add(s, "ping", test_ping_replies_to_pid);
-        add(s, "led", test_led_on_off_toggle_state);
-        add(s, "blink-count", test_blink_with_count_ends_off);
-        add(s, "blink-cancel", test_blink_is_cancelled_by_led_command);
-        add(s, "blink-range", test_blink_out_of_range_is_refused);
-        add(s, "send", test_send_is_logged_with_pid);
-        add(s, "stats", test_stats_count_per_priority);
-        add(s, "priority", test_priority_urgent_first);
-        add(s, "tiny-pid", test_tiny_pid_gets_its_reply);
-        add(s, "stale-reply", test_stale_reply_for_same_pid_is_ignored);
-        add(s, "foreign-reply", test_foreign_live_reply_is_handed_back);
-        add(s, "reclaim", test_unclaimed_reply_is_reclaimed);
-        add(s, "late", test_late_request_served_without_reply);
-        add(s, "malformed", test_malformed_requests_answered_with_errors);
-        add(s, "garbage", test_garbage_without_address_is_dropped);
-        add(s, "no-queue", test_no_queue_means_no_daemon);
-        add(s, "no-daemon", test_queue_without_daemon_times_out);
-        add(s, "full-no-daemon", test_full_queue_without_daemon_times_out);
-        add(s, "daemon-stops", test_client_sees_daemon_stop);
-        add(s, "concurrent", test_concurrent_clients_on_small_queue);
-        add(s, "flood", test_hundred_clients_flood);
-        add(s, "idle", test_idle_daemon_does_not_wake_up);
-        add(s, "watchdog", test_watchdog_pings);
-
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (!failed)
-                harness_finish();
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        harness_set_hooks(reset, NULL);
+        harness_add(s, "start", test_start_creates_queue, 30);
+        harness_add(s, "sigterm", test_sigterm_while_blocked_removes_queue, 30);
+        harness_add(s, "sigint", test_sigint_removes_queue, 30);
+        harness_add(s, "exit-request", test_exit_request_stops_cleanly, 30);
+        harness_add(s, "text-exit", test_text_exit_stops_cleanly, 30);
+        harness_add(s, "second-daemon", test_second_daemon_refused, 30);
+        harness_add(s, "adopt", test_adopts_queue_and_serves_waiting_requests, 30);
+        harness_add(s, "recreate", test_queue_removed_under_daemon_is_recreated, 30);
+        harness_add(s, "config-mode", test_config_file_sets_mode, 30);
+        harness_add(s, "bad-config", test_bad_config_refused, 30);
+        harness_add(s, "missing-gpio", test_missing_gpio_line_is_a_clear_error, 30);
+        harness_add(s, "ping", test_ping_replies_to_pid, 30);
+        harness_add(s, "led", test_led_on_off_toggle_state, 30);
+        harness_add(s, "blink-count", test_blink_with_count_ends_off, 30);
+        harness_add(s, "blink-cancel", test_blink_is_cancelled_by_led_command, 30);
+        harness_add(s, "blink-range", test_blink_out_of_range_is_refused, 30);
+        harness_add(s, "send", test_send_is_logged_with_pid, 30);
+        harness_add(s, "stats", test_stats_count_per_priority, 30);
+        harness_add(s, "priority", test_priority_urgent_first, 30);
+        harness_add(s, "tiny-pid", test_tiny_pid_gets_its_reply, 30);
+        harness_add(s, "stale-reply", test_stale_reply_for_same_pid_is_ignored, 30);
+        harness_add(s, "foreign-reply", test_foreign_live_reply_is_handed_back, 30);
+        harness_add(s, "reclaim", test_unclaimed_reply_is_reclaimed, 30);
+        harness_add(s, "late", test_late_request_served_without_reply, 30);
+        harness_add(s, "malformed", test_malformed_requests_answered_with_errors, 30);
+        harness_add(s, "garbage", test_garbage_without_address_is_dropped, 30);
+        harness_add(s, "no-queue", test_no_queue_means_no_daemon, 30);
+        harness_add(s, "no-daemon", test_queue_without_daemon_times_out, 30);
+        harness_add(s, "full-no-daemon", test_full_queue_without_daemon_times_out, 30);
+        harness_add(s, "daemon-stops", test_client_sees_daemon_stop, 30);
+        harness_add(s, "concurrent", test_concurrent_clients_on_small_queue, 30);
+        harness_add(s, "flood", test_hundred_clients_flood, 30);
+        harness_add(s, "idle", test_idle_daemon_does_not_wake_up, 30);
+        harness_add(s, "watchdog", test_watchdog_pings, 30);
+        return harness_run(s);
 }

@@ -144,41 +144,21 @@ START_TEST(test_no_daemon) {
 }
 END_TEST
 
-static void each_setup(void) {
-        harness_next_test();
+/* Per test, in the parent: this suite's own state. */
+static void reset(void) {
         memset(&dmn, 0, sizeof dmn);
-}
-
-static void each_teardown(void) {
-        harness_cleanup();
-}
-
-static void add(Suite *s, const char *name, const TTest *t) {
-        TCase *tc = tcase_create(name);
-
-        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
-        tcase_set_timeout(tc, 60);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
 }
 
 int main(void) {
         Suite *s = suite_create("plain clients");
-        SRunner *sr;
-        int failed;
 
         harness_init();
-        add(s, "c", test_c_client);
-        add(s, "python", test_python_client);
-        add(s, "perl", test_perl_client);
-        add(s, "ping", test_text_ping_names_the_daemon);
-        add(s, "blink", test_text_blink_then_off);
-        add(s, "no-daemon", test_no_daemon);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (!failed)
-                harness_finish();
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        harness_set_hooks(reset, NULL);
+        harness_add(s, "c", test_c_client, 60);
+        harness_add(s, "python", test_python_client, 60);
+        harness_add(s, "perl", test_perl_client, 60);
+        harness_add(s, "ping", test_text_ping_names_the_daemon, 60);
+        harness_add(s, "blink", test_text_blink_then_off, 60);
+        harness_add(s, "no-daemon", test_no_daemon, 60);
+        return harness_run(s);
 }

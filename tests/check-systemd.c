@@ -213,44 +213,15 @@ END_TEST
 
 /* ---- runner ---- */
 
-static void each_setup(void) {
-        harness_next_test();
-}
-
-static void each_teardown(void) {
-        int left = harness_cleanup();
-
-        if (left)
-                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
-}
-
-static void add(Suite *s, const char *name, const TTest *t) {
-        TCase *tc = tcase_create(name);
-
-        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
-        tcase_set_timeout(tc, 30);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
-}
-
 int main(void) {
         Suite *s = suite_create("systemd");
-        SRunner *sr;
-        int failed;
 
         harness_init();
-        add(s, "ready-status", test_ready_has_status);
-        add(s, "quiet", test_quiet_without_watchdog);
-        add(s, "watchdog-status", test_watchdog_ping_updates_status);
-        add(s, "status-changed", test_status_only_when_changed);
-        add(s, "watchdog-pid", test_watchdog_of_another_pid);
-        add(s, "stopping", test_sigterm_sends_stopping);
-
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (!failed)
-                harness_finish();
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        harness_add(s, "ready-status", test_ready_has_status, 30);
+        harness_add(s, "quiet", test_quiet_without_watchdog, 30);
+        harness_add(s, "watchdog-status", test_watchdog_ping_updates_status, 30);
+        harness_add(s, "status-changed", test_status_only_when_changed, 30);
+        harness_add(s, "watchdog-pid", test_watchdog_of_another_pid, 30);
+        harness_add(s, "stopping", test_sigterm_sends_stopping, 30);
+        return harness_run(s);
 }

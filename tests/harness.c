@@ -392,3 +392,48 @@ void harness_finish(void) {
                 closedir(dir);
         rmdir(tmpdir);
 }
+
+static void (*suite_setup)(void);
+static void (*suite_teardown)(void);
+
+void harness_set_hooks(void (*setup)(void), void (*teardown)(void)) {
+        suite_setup = setup;
+        suite_teardown = teardown;
+}
+
+static void each_setup(void) {
+        harness_next_test();
+        if (suite_setup)
+                suite_setup();
+}
+
+static void each_teardown(void) {
+        int left = harness_cleanup();
+
+        if (left)
+                fprintf(stderr, "cleanup removed %d queue(s) a failed test left behind\n", left);
+        if (suite_teardown)
+                suite_teardown();
+}
+
+TCase *harness_add(Suite *s, const char *name, const TTest *t, int timeout_s) {
+        TCase *tc = tcase_create(name);
+
+        tcase_add_unchecked_fixture(tc, each_setup, each_teardown);
+        tcase_set_timeout(tc, timeout_s);
+        tcase_add_test(tc, t);
+        suite_add_tcase(s, tc);
+        return tc;
+}
+
+int harness_run(Suite *s) {
+        SRunner *sr = srunner_create(s);
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        if (!failed)
+                harness_finish();
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

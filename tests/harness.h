@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -33,6 +34,20 @@ struct run {
 
 /* Set once in main(): the block of keys, paths to the programs. */
 void harness_init(void);
+/*
+ * The suite's own per-test state: setup runs in the parent before each test
+ * (after the harness gave it its keys), teardown after it, even when it
+ * failed (after the harness removed its queues).  Either may be NULL.
+ */
+void harness_set_hooks(void (*setup)(void), void (*teardown)(void));
+/*
+ * Add a test in a TCase of its own, so that it gets a block of keys of its
+ * own and its queues are removed after it.  Returns the TCase for more
+ * fixtures.
+ */
+TCase *harness_add(Suite *s, const char *name, const TTest *t, int timeout_s);
+/* Run the suite: its exit status (the temporary files go when all passed). */
+int harness_run(Suite *s);
 /* Remove every queue in this runner's key block. Returns how many. */
 int harness_cleanup(void);
 /* In the parent, before each test: a new block of keys for it. */
