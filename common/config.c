@@ -260,3 +260,31 @@ int msgq_config_from_env(struct msgq_config *c)
         c->key = key;
         return 0;
 }
+
+int msgq_config_resolve(struct msgq_config *c, const char *path, const char *key_arg,
+                        char *err, size_t size)
+{
+        const char *file = path ? path : msgq_config_default_path();
+        int line = 0, r;
+
+        msgq_config_defaults(c);
+        r = msgq_config_load(c, file, &line);
+        if (r == -ENOENT && !path)
+                r = 0;
+        if (r == -EINVAL && line > 0)
+                snprintf(err, size, "%s:%d: invalid setting", file, line);
+        else if (r < 0)
+                snprintf(err, size, "cannot read %s: %s", file, strerror(-r));
+        if (r < 0)
+                return r;
+        if (msgq_config_from_env(c) < 0) {
+                snprintf(err, size, "invalid MSGQ_KEY '%s'", getenv("MSGQ_KEY"));
+                return -EINVAL;
+        }
+        if (key_arg && msgq_parse_key(key_arg, &c->key) < 0) {
+                snprintf(err, size, "invalid key '%s': use a non-zero decimal or 0x hex number",
+                         key_arg);
+                return -EINVAL;
+        }
+        return 0;
+}

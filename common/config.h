@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #define MSGQ_DEFAULT_KEY  0x6d736771 /* "msgq" */
@@ -30,5 +31,13 @@ void msgq_config_defaults(struct msgq_config *c);
 int msgq_config_load(struct msgq_config *c, const char *path, int *line);
 /* Apply MSGQ_KEY from the environment; -EINVAL if it is set but bad. */
 int msgq_config_from_env(struct msgq_config *c);
+/*
+ * The whole order for a program: defaults, then path (NULL: the default
+ * file, which may be missing), then MSGQ_KEY, then key_arg (a -k value, or
+ * NULL).  On failure, -EINVAL/-errno with a message for the user in err,
+ * such as "/etc/msgq/msgq.conf:3: invalid setting".
+ */
+int msgq_config_resolve(struct msgq_config *c, const char *path, const char *key_arg,
+                        char *err, size_t size);
 /* The default configuration file (from meson's sysconfdir). */
 const char *msgq_config_default_path(void);

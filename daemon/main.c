@@ -104,25 +104,10 @@ static int parse_options(int argc, char **argv, struct options *o) {
 
 /* Defaults < configuration file < MSGQ_KEY < command line. */
 static int load_config(const struct options *o, struct msgq_config *cfg) {
-        const char *path = o->config_file ? o->config_file : msgq_config_default_path();
-        int line = 0, r;
+        char err[512];
 
-        msgq_config_defaults(cfg);
-        r = msgq_config_load(cfg, path, &line);
-        if (r == -ENOENT && !o->config_file)
-                r = 0;
-        if (r == -EINVAL && line > 0)
-                log_error("%s:%d: invalid setting", path, line);
-        else if (r < 0)
-                log_error("cannot read %s: %s", path, strerror(-r));
-        if (r < 0)
-                return r;
-        if (msgq_config_from_env(cfg) < 0) {
-                log_error("invalid MSGQ_KEY '%s'", getenv("MSGQ_KEY"));
-                return -EINVAL;
-        }
-        if (o->key && msgq_parse_key(o->key, &cfg->key) < 0) {
-                log_error("invalid key '%s': use a non-zero decimal or 0x hex number", o->key);
+        if (msgq_config_resolve(cfg, o->config_file, o->key, err, sizeof err) < 0) {
+                log_error("%s", err);
                 return -EINVAL;
         }
         if (o->gpio)

@@ -124,26 +124,11 @@ static int parse_options(int argc, char **argv, struct options *o) {
 
 /* Defaults < msgq.conf < MSGQ_KEY < -k, as for msgqd and msgqctl. */
 static int load_key(const struct options *o, key_t *key) {
-        const char *path = o->config_file ? o->config_file : msgq_config_default_path();
         struct msgq_config cfg;
-        int line = 0, r;
+        char err[512];
 
-        msgq_config_defaults(&cfg);
-        r = msgq_config_load(&cfg, path, &line);
-        if (r == -ENOENT && !o->config_file)
-                r = 0;
-        if (r == -EINVAL && line > 0)
-                log_error("%s:%d: invalid setting", path, line);
-        else if (r < 0)
-                log_error("cannot read %s: %s", path, strerror(-r));
-        if (r < 0)
-                return r;
-        if (msgq_config_from_env(&cfg) < 0) {
-                log_error("invalid MSGQ_KEY '%s'", getenv("MSGQ_KEY"));
-                return -EINVAL;
-        }
-        if (o->key && msgq_parse_key(o->key, &cfg.key) < 0) {
-                log_error("invalid key '%s': use a non-zero decimal or 0x hex number", o->key);
+        if (msgq_config_resolve(&cfg, o->config_file, o->key, err, sizeof err) < 0) {
+                log_error("%s", err);
                 return -EINVAL;
         }
         *key = cfg.key;

@@ -654,6 +654,52 @@ START_TEST(test_example_uncommented)
 }
 END_TEST
 
+/* msgq_config_resolve: file < MSGQ_KEY < -k, each step able to override. */
+START_TEST(test_resolve_precedence)
+{
+        const char *path = write_conf("key = 0x10\nmode = 0600\n");
+        struct msgq_config c;
+        char err[256] = "";
+
+        ck_assert_int_eq(msgq_config_resolve(&c, path, NULL, err, sizeof(err)), 0);
+        ck_assert_int_eq(c.key, 0x10);
+        ck_assert_uint_eq(c.mode, 0600);
+        ck_assert_int_eq(setenv("MSGQ_KEY", "0x20", 1), 0);
+        ck_assert_int_eq(msgq_config_resolve(&c, path, NULL, err, sizeof(err)), 0);
+        ck_assert_int_eq(c.key, 0x20);
+        ck_assert_uint_eq(c.mode, 0600); /* the file's, still */
+        ck_assert_int_eq(msgq_config_resolve(&c, path, "48", err, sizeof(err)), 0);
+        ck_assert_int_eq(c.key, 48);
+        ck_assert_str_eq(err, "");
+}
+END_TEST
+
+/* Each refusal comes with the message the programs print. */
+START_TEST(test_resolve_errors)
+{
+        char missing[512], expect[600], err[600];
+        const char *bad = write_conf("[msgq]\nmode = 0999\n");
+        struct msgq_config c;
+
+        ck_assert_int_eq(msgq_config_resolve(&c, bad, NULL, err, sizeof(err)), -EINVAL);
+        snprintf(expect, sizeof(expect), "%s:2: invalid setting", bad);
+        ck_assert_str_eq(err, expect);
+
+        snprintf(missing, sizeof(missing), "%s.missing", bad);
+        ck_assert_int_eq(msgq_config_resolve(&c, missing, NULL, err, sizeof(err)), -ENOENT);
+        snprintf(expect, sizeof(expect), "cannot read %s: %s", missing, strerror(ENOENT));
+        ck_assert_str_eq(err, expect);
+
+        ck_assert_int_eq(setenv("MSGQ_KEY", "zz", 1), 0);
+        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), NULL, err, sizeof(err)), -EINVAL);
+        ck_assert_str_eq(err, "invalid MSGQ_KEY 'zz'");
+        ck_assert_int_eq(unsetenv("MSGQ_KEY"), 0);
+
+        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "0", err, sizeof(err)), -EINVAL);
+        ck_assert_str_eq(err, "invalid key '0': use a non-zero decimal or 0x hex number");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
         Suite *s = suite_create("config");
@@ -694,6 +740,8 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_directory);
         tcase_add_test(tc, test_unreadable);
         tcase_add_test(tc, test_bad_arguments);
+        tcase_add_test(tc, test_resolve_precedence);
+        tcase_add_test(tc, test_resolve_errors);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("env");
