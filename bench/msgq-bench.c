@@ -16,6 +16,7 @@
  * bench-latency.dat and, with gnuplot, a chart to bench-latency.png.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -614,6 +615,11 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 fprintf(stderr, "msgq-bench: %s\n", optind < argc ? "unexpected argument" :
                         "name msgqd and msgqctl (--msgqd, --msgqctl or $MSGQD, $MSGQCTL)");
                 return -EINVAL;
+        }
+        /* Before any measuring: the results must have a place to go. */
+        if (mkdir(o->outdir, 0755) < 0 && errno != EEXIST) {
+                fprintf(stderr, "msgq-bench: cannot create %s: %m\n", o->outdir);
+                return -errno;
         }
         return 0;
 }
