@@ -605,27 +605,32 @@ static void toggler(key_t key, int n) {
         _exit(0);
 }
 
-/* Many clients on a small queue: replies must wait in the backlog, nobody deadlocks. */
-START_TEST(test_concurrent_clients_on_small_queue) {
-        enum { CLIENTS = 30, EACH = 20 };
+/*
+ * clients processes, each toggling the LED each times, on a queue cut to
+ * qbytes: replies must wait in the backlog, and nobody deadlocks.  Every
+ * request is served, none fails, no reply is dropped, and an even number
+ * of toggles leaves the LED off.
+ */
+static void togglers_on_small_queue(int clients, int each, msglen_t qbytes) {
         struct msqid_ds ds;
-        pid_t pids[CLIENTS];
+        pid_t pids[100];
         struct msgq_stats s;
         uint64_t served = 0;
         int id;
 
+        ck_assert_int_le(clients, (int) (sizeof pids / sizeof pids[0]));
         start();
         id = msgget(dmn.key, 0);
         ck_assert_int_eq(msgq_queue_stat(id, &ds), 0);
-        ds.msg_qbytes = 512; /* room for about six requests */
+        ds.msg_qbytes = qbytes;
         ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
-        for (int i = 0; i < CLIENTS; i++) {
+        for (int i = 0; i < clients; i++) {
                 pids[i] = fork();
                 if (pids[i] == 0)
-                        toggler(dmn.key, EACH);
+                        toggler(dmn.key, each);
                 ck_assert_int_gt(pids[i], 0);
         }
-        for (int i = 0; i < CLIENTS; i++) {
+        for (int i = 0; i < clients; i++) {
                 int st;
                 ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
                 ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "client %d failed: %d", i, st);
@@ -633,47 +638,22 @@ START_TEST(test_concurrent_clients_on_small_queue) {
         s = stats(dmn.key);
         for (int p = 0; p < MSGQ_PRIO_MAX; p++)
                 served += s.served[p];
-        ck_assert_uint_eq(served, CLIENTS * EACH + 1);
+        ck_assert_uint_eq(served, (uint64_t) clients * (uint64_t) each + 1);
         ck_assert_uint_eq(s.errors, 0);
-        /* An even number of toggles from off: off again. */
-        ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_STATE, 0, 0).led.on, 0);
-        stop_clean();
-}
-END_TEST
-
-
-/* 100 clients flooding a small queue: every one is served, nobody deadlocks. */
-START_TEST(test_hundred_clients_flood) {
-        enum { CLIENTS = 100, EACH = 10 };
-        struct msqid_ds ds;
-        pid_t pids[CLIENTS];
-        struct msgq_stats s;
-        uint64_t served = 0;
-        int id;
-
-        start();
-        id = msgget(dmn.key, 0);
-        ck_assert_int_eq(msgq_queue_stat(id, &ds), 0);
-        ds.msg_qbytes = 2048; /* fills up: the backlog must take over */
-        ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
-        for (int i = 0; i < CLIENTS; i++) {
-                pids[i] = fork();
-                if (pids[i] == 0)
-                        toggler(dmn.key, EACH);
-                ck_assert_int_gt(pids[i], 0);
-        }
-        for (int i = 0; i < CLIENTS; i++) {
-                int st;
-                ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
-                ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "client %d failed: %d", i, st);
-        }
-        s = stats(dmn.key);
-        for (int p = 0; p < MSGQ_PRIO_MAX; p++)
-                served += s.served[p];
-        ck_assert_uint_eq(served, CLIENTS * EACH + 1);
         ck_assert_uint_eq(s.replies_dropped, 0);
         ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_STATE, 0, 0).led.on, 0);
         stop_clean();
+}
+
+/* 30 clients on a 512-byte queue: room for about six requests. */
+START_TEST(test_concurrent_clients_on_small_queue) {
+        togglers_on_small_queue(30, 20, 512);
+}
+END_TEST
+
+/* 100 clients flooding a 2 KiB queue. */
+START_TEST(test_hundred_clients_flood) {
+        togglers_on_small_queue(100, 10, 2048);
 }
 END_TEST
 
@@ -681,7 +661,6 @@ END_TEST
 static long context_switches(pid_t pid) {
         char path[64], line[128];
         long total = 0;
-
         struct dirent *e;
         DIR *dir;
 
