@@ -30,8 +30,11 @@
 #include "msgq-build.h"
 #include "parse.h"
 #include "server.h"
+#include "udev.h"
 
 #define EXIT_USAGE 2
+/* How long msgqd waits at start-up for udev to set up the GPIO chips. */
+#define UDEV_WAIT_NS (15 * 1000000000ULL)
 
 struct options {
         const char *config_file;
@@ -156,6 +159,8 @@ static int open_led(const struct options *o, const struct msgq_config *cfg, stru
 
         if (o->sim)
                 return led_open_sim(led);
+        /* At boot, udev may not have given the chips to group gpio yet. */
+        (void) udev_wait_chips(UDEV_WAIT_NS);
         r = led_open_gpio(led, cfg->gpio, cfg->active_low, "msgqd");
         if (r == 0)
                 return 0;
