@@ -9,17 +9,13 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
-#include <sys/mman.h>
 #include <sys/msg.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,7 +24,7 @@
 #include "protocol.h"
 #include "queue.h"
 
-/* What forked clients tell the test, in shared memory. */
+/* What forked clients tell the test, in harness_shared() memory. */
 struct tally {
         int answered;  /* calls answered OK */
         int retried;   /* calls tried again after a timeout or a removed queue */
@@ -37,23 +33,8 @@ struct tally {
 static struct daemon dmn;
 static struct tally *tally;
 
-static void count(int *counter) {
-        __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
-}
-
-static void start_with(const char *const *extra) {
-        int r = daemon_start(&dmn, test_key(), extra);
-        ck_assert_msg(r == 0, "msgqd did not become ready (%s): %s", strerror(-r), daemon_log(&dmn));
-}
-
 static void start(void) {
-        start_with(NULL);
-}
-
-static void stop_clean(void) {
-        int st = daemon_stop(&dmn);
-        ck_assert_msg(st == 0, "msgqd exited with %d: %s", st, daemon_log(&dmn));
-        ck_assert(!queue_exists(dmn.key));
+        daemon_start_checked(&dmn, test_key(), NULL);
 }
 
 /* One call through the project's client code; 0 or a negative errno. */
@@ -148,20 +129,9 @@ static void stop_daemon_process(void) {
 
 /* Wait until the clients have had n calls answered (they fail the test otherwise). */
 static void wait_answered(int n) {
-        for (int i = 0; i < 6000 && __atomic_load_n(&tally->answered, __ATOMIC_RELAXED) < n; i++)
+        for (int i = 0; i < 6000 && shared_read(&tally->answered) < n; i++)
                 sleep_ms(5);
-        ck_assert_int_ge(__atomic_load_n(&tally->answered, __ATOMIC_RELAXED), n);
-}
-
-/* Wait for each child; all must have exited 0. */
-static void reap(const pid_t *pids, int n) {
-        for (int i = 0; i < n; i++) {
-                int st;
-                ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
-                ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-                              "client %d failed: %s %d", i, WIFEXITED(st) ? "exit" : "signal",
-                              WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-        }
+        ck_assert_int_ge(shared_read(&tally->answered), n);
 }
 
 /* A client that makes n toggle calls, each within timeout_ms. */
@@ -173,7 +143,7 @@ static _Noreturn void toggler(key_t key, int n, int timeout_ms) {
                         _exit(10);
                 if (rep.status != MSGQ_OK)
                         _exit(11);
-                count(&tally->answered);
+                shared_count(&tally->answered);
         }
         _exit(0);
 }
@@ -210,7 +180,7 @@ START_TEST(test_sigkill_next_daemon_serves_waiting) {
 
         ck_assert_int_eq(daemon_start(&dmn, dmn.key, NULL), 0);
         ck_assert_int_eq(msgget(dmn.key, 0), id); /* adopted, not recreated */
-        reap(pids, CLIENTS);
+        reap_children(pids, CLIENTS);
         ck_assert_int_eq(tally->answered, CLIENTS);
         s = stats(dmn.key);
         ck_assert_uint_eq(s.served[2] + s.served[MSGQ_PRIO_DEFAULT - 1], CLIENTS + 3 + 1);
@@ -218,7 +188,7 @@ START_TEST(test_sigkill_next_daemon_serves_waiting) {
         ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_STATE).led.on, (CLIENTS + 3) % 2);
         ck_assert_int_eq(queue_count(dmn.key), 0);
         ck_assert_ptr_nonnull(strstr(daemon_log(&dmn), "adopted queue: 13 waiting messages"));
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -248,7 +218,7 @@ START_TEST(test_sigstop_clients_time_out_then_served) {
                 pids[i] = spawn_toggler(dmn.key, 1, 30000);
         ck_assert(wait_count(dmn.key, 2 + CLIENTS, 10000));
         ck_assert_int_eq(kill(dmn.pid, SIGCONT), 0);
-        reap(pids, CLIENTS);
+        reap_children(pids, CLIENTS);
         ck_assert_int_eq(tally->answered, CLIENTS);
 
         s = stats(dmn.key);
@@ -257,7 +227,7 @@ START_TEST(test_sigstop_clients_time_out_then_served) {
         /* on (msgqctl's, served though its client gave up), then five toggles */
         ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_STATE).led.on, 0);
         ck_assert(wait_count(dmn.key, 0, 5000));
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -292,9 +262,9 @@ static _Noreturn void resilient_toggler(key_t key, int n) {
                 int r = try_call(key, MSGQ_OP_LED_TOGGLE, 1000, &rep);
                 if (r == 0 && rep.status == MSGQ_OK) {
                         done++;
-                        count(&tally->answered);
+                        shared_count(&tally->answered);
                 } else if (r == -ETIMEDOUT || r == -EIDRM || r == -ENOENT) {
-                        count(&tally->retried);
+                        shared_count(&tally->retried);
                         sleep_ms(5);
                 } else {
                         _exit(12);
@@ -329,12 +299,12 @@ START_TEST(test_ipcrm_under_load) {
                 ck_assert_int_eq(run_prog(&r, 5000, argv), 0);
                 ck_assert_msg(r.status == 0, "ipcrm: %s", r.err);
         }
-        reap(pids, CLIENTS);
+        reap_children(pids, CLIENTS);
         ck_assert_int_eq(tally->answered, CLIENTS * EACH);
         s = stats(dmn.key);
         ck_assert_uint_eq(s.queue_recreated, 2);
         ck_assert_ptr_nonnull(strstr(daemon_log(&dmn), "the queue was removed under msgqd"));
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -367,7 +337,7 @@ START_TEST(test_qbytes_lowered_under_load) {
         set_qbytes(id, 256);
         wait_answered(300);
         set_qbytes(id, 64);
-        reap(pids, CLIENTS);
+        reap_children(pids, CLIENTS);
         ck_assert_int_eq(tally->answered, CLIENTS * EACH);
 
         /* A stats reply can never fit: it must not hold up the next reply for 30 s. */
@@ -381,7 +351,7 @@ START_TEST(test_qbytes_lowered_under_load) {
         ck_assert_uint_eq(s.errors, 0);
         ck_assert_uint_ge(s.replies_dropped, 1);
         ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_STATE).led.on, 0); /* 600 toggles */
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -425,7 +395,7 @@ START_TEST(test_killed_clients_replies_reclaimed) {
         s = stats(dmn.key);
         ck_assert_uint_eq(s.replies_reclaimed, CLIENTS);
         ck_assert_uint_eq(s.replies_late, 0);
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -447,7 +417,7 @@ START_TEST(test_killed_clients_late_replies_not_sent) {
         ck_assert_uint_eq(s.served[MSGQ_PRIO_DEFAULT - 1], CLIENTS + 1);
         ck_assert_uint_eq(s.replies_late, CLIENTS);
         ck_assert_int_eq(queue_count(dmn.key), 0);
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -498,7 +468,7 @@ START_TEST(test_second_daemon_refused_while_first_hangs) {
                 ck_assert_uint_eq(rep.led.on, 1);
                 ck_assert_uint_eq(rep.daemon_pid, (uint32_t) dmn.pid);
         }
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -527,7 +497,7 @@ START_TEST(test_bad_gpio_leaves_nothing_behind) {
         }
         /* Nor a lock: a daemon on the same key starts at once. */
         ck_assert_int_eq(daemon_start(&dmn, key, NULL), 0);
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -535,79 +505,19 @@ END_TEST
 
 /*
  * Who the tests act as when they try the queue from outside: as root, the
- * user nobody (root's CAP_IPC_OWNER would let root in whatever the mode);
- * otherwise this user, with the queue's mode taken away.
+ * user nobody; otherwise (NULL) this user, with the queue's mode taken away.
  */
-struct outsider {
-        bool switch_user;
-        uid_t uid;
-        gid_t gid;
-};
+static const struct user *outsider(void) {
+        static struct user nobody;
 
-static struct outsider outsider(void) {
-        struct outsider o = { .switch_user = geteuid() == 0 };
-        struct passwd *pw = getpwnam("nobody");
-
-        if (o.switch_user) {
-                o.uid = pw ? pw->pw_uid : 65534;
-                o.gid = pw ? pw->pw_gid : 65534;
-                ck_assert_uint_ne(o.uid, 0);
-        }
-        return o;
-}
-
-static void become(const struct outsider *o, const gid_t *groups, size_t ngroups) {
-        if (!o->switch_user)
-                return;
-        if (setgroups(ngroups, groups) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0) {
-                perror("dropping privileges");
-                _exit(126);
-        }
-}
-
-/*
- * Run argv ("msgqctl" for the built one) as the outsider, in the groups
- * given, as run_prog would.  The binary is opened here and run with
- * fexecve(), so its directory need not be reachable for that user.
- */
-static void run_as(struct run *r, const struct outsider *o, const gid_t *groups, size_t ngroups,
-                   const char *const *argv) {
-        FILE *out = tmpfile(), *err = tmpfile();
-        int fd = open(getenv("MSGQCTL"), O_RDONLY | O_CLOEXEC);
-        pid_t pid;
-        size_t n;
-        int st;
-
-        ck_assert_ptr_nonnull(out);
-        ck_assert_ptr_nonnull(err);
-        ck_assert_int_ge(fd, 0);
-        pid = fork();
-        if (pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGTERM);
-                dup2(fileno(out), STDOUT_FILENO);
-                dup2(fileno(err), STDERR_FILENO);
-                become(o, groups, ngroups);
-                alarm(15); /* a hang is a failure, not a stuck test */
-                fexecve(fd, (char *const *) argv, environ);
-                perror("fexecve");
-                _exit(127);
-        }
-        close(fd);
-        ck_assert_int_gt(pid, 0);
-        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-        r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        rewind(out);
-        n = fread(r->out, 1, sizeof r->out - 1, out);
-        r->out[n] = '\0';
-        rewind(err);
-        n = fread(r->err, 1, sizeof r->err - 1, err);
-        r->err[n] = '\0';
-        fclose(out);
-        fclose(err);
+        if (geteuid() != 0)
+                return NULL;
+        nobody = user_nobody();
+        return &nobody;
 }
 
 /* As the outsider, by hand: open the queue by key and send "EXIT".  The errno, or 0. */
-static int raw_exit_as(key_t key, const struct outsider *o) {
+static int raw_exit_as(key_t key, const struct user *o) {
         int p[2], err = -1, st;
         pid_t pid;
 
@@ -615,7 +525,8 @@ static int raw_exit_as(key_t key, const struct outsider *o) {
         pid = fork();
         if (pid == 0) {
                 int id, e = 0;
-                become(o, NULL, 0);
+                if (o)
+                        become_user(o);
                 id = msgget(key, 0);
                 if (id < 0)
                         e = errno;
@@ -634,13 +545,13 @@ static int raw_exit_as(key_t key, const struct outsider *o) {
 }
 
 /* As root: the queue to nobody, mode 0 (refuses even its owner); else: mode 0. */
-static void lock_out(int id, const struct outsider *o, struct msqid_ds *saved) {
+static void lock_out(int id, const struct user *o, struct msqid_ds *saved) {
         struct msqid_ds ds;
 
         ck_assert_int_eq(msgq_queue_stat(id, &ds), 0);
         *saved = ds;
         ds.msg_perm.mode = 0;
-        if (o->switch_user) {
+        if (o) {
                 ds.msg_perm.uid = o->uid;
                 ds.msg_perm.gid = o->gid;
         }
@@ -656,7 +567,7 @@ static void lock_out(int id, const struct outsider *o, struct msqid_ds *saved) {
         } while (0)
 
 /* Neither msgqctl (shutdown, led, send) nor a hand-made "EXIT" gets through; the daemon serves on. */
-static void assert_cannot_command(const struct outsider *o) {
+static void assert_cannot_command(const struct user *o) {
         char key[16];
         const char *const argv[][6] = {
                 { "msgqctl", "-k", key, "shutdown", NULL },
@@ -667,7 +578,7 @@ static void assert_cannot_command(const struct outsider *o) {
 
         snprintf(key, sizeof key, "0x%08x", (unsigned) dmn.key);
         for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++) {
-                run_as(&r, o, NULL, 0, argv[i]);
+                ck_assert_int_eq(run_prog_as(&r, 15000, o, argv[i]), 0);
                 EXPECT_DENIED(&r);
         }
         ck_assert_int_eq(raw_exit_as(dmn.key, o), EACCES);
@@ -682,7 +593,7 @@ static void assert_cannot_command(const struct outsider *o) {
 START_TEST(test_outsider_cannot_command_daemon) {
         char path[] = "/tmp/msgq-test-conf-XXXXXX";
         const char *extra[] = { "-c", path, NULL };
-        struct outsider o = outsider();
+        const struct user *o = outsider();
         struct group *grp = getgrnam("users");
         gid_t member = grp ? grp->gr_gid : 100;
         struct msqid_ds ds, saved;
@@ -693,42 +604,45 @@ START_TEST(test_outsider_cannot_command_daemon) {
         ck_assert_int_ge(fd, 0);
         ck_assert_int_gt(dprintf(fd, "[msgq]\nmode = 0660\ngroup = %s\n", grp ? grp->gr_name : "users"), 0);
         close(fd);
-        start_with(extra);
+        daemon_start_checked(&dmn, test_key(), extra);
         unlink(path);
         snprintf(key, sizeof key, "0x%08x", (unsigned) dmn.key);
         ck_assert_int_eq(msgq_queue_stat(msqid(), &ds), 0);
         ck_assert_uint_eq(ds.msg_perm.gid, member);
         ck_assert_uint_eq(ds.msg_perm.mode & 0777, 0660);
 
-        if (!o.switch_user)
-                lock_out(msqid(), &o, &saved);
-        assert_cannot_command(&o);
-        if (!o.switch_user)
+        if (!o)
+                lock_out(msqid(), o, &saved);
+        assert_cannot_command(o);
+        if (!o)
                 ck_assert_int_eq(msgctl(msqid(), IPC_SET, &saved), 0);
         ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_STATE).led.on, 0);
         ck_assert_uint_eq(stats(dmn.key).errors, 0); /* not even a bad request arrived */
 
-        if (o.switch_user) {
+        if (o) {
                 const char *led[] = { "msgqctl", "-k", key, "led", "on", NULL };
                 const char *shutdown[] = { "msgqctl", "-k", key, "shutdown", NULL };
+                struct user in_group = *o;
 
-                ck_assert_uint_ne(member, o.gid);
-                run_as(&r, &o, &member, 1, led);
+                in_group.groups = &member;
+                in_group.ngroups = 1;
+                ck_assert_uint_ne(member, o->gid);
+                ck_assert_int_eq(run_prog_as(&r, 15000, &in_group, led), 0);
                 ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
                 ck_assert_str_eq(r.out, "led: on\n");
-                run_as(&r, &o, &member, 1, shutdown);
+                ck_assert_int_eq(run_prog_as(&r, 15000, &in_group, shutdown), 0);
                 ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
                 ck_assert_int_eq(daemon_wait(&dmn, 10000), 0);
                 ck_assert(!queue_exists(dmn.key));
         } else {
-                stop_clean();
+                daemon_stop_checked(&dmn);
         }
 }
 END_TEST
 
 /* A queue of mode 0 refuses its owner too, with a message that says so. */
 START_TEST(test_mode_zero_refuses_owner) {
-        struct outsider o = outsider();
+        const struct user *o = outsider();
         struct msqid_ds saved;
         struct run r;
         char key[16];
@@ -736,13 +650,13 @@ START_TEST(test_mode_zero_refuses_owner) {
 
         start();
         snprintf(key, sizeof key, "0x%08x", (unsigned) dmn.key);
-        lock_out(msqid(), &o, &saved);
-        run_as(&r, &o, NULL, 0, led);
+        lock_out(msqid(), o, &saved);
+        ck_assert_int_eq(run_prog_as(&r, 15000, o, led), 0);
         EXPECT_DENIED(&r);
         ck_assert_msg(strstr(r.err, "mode 0000"), "%s", r.err);
         ck_assert_int_eq(msgctl(msqid(), IPC_SET, &saved), 0);
         ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_STATE).led.on, 0);
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -821,7 +735,7 @@ START_TEST(test_random_command_lines) {
         start();
         random_command_lines(dmn.key, 300, true);
         ck_assert_int_eq(daemon_wait(&dmn, 0), -ETIMEDOUT); /* still running */
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -858,7 +772,7 @@ START_TEST(test_huge_arguments) {
         }
         free(big);
         ck_assert_uint_eq(stats(dmn.key).errors, 0); /* nothing bad reached the daemon */
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -867,18 +781,13 @@ END_TEST
 /* Per test, in the parent: this suite's own state. */
 static void reset(void) {
         memset(&dmn, 0, sizeof dmn);
-        memset(tally, 0, sizeof *tally);
 }
 
 int main(void) {
         Suite *s = suite_create("faults");
 
-        tally = mmap(NULL, sizeof *tally, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (tally == MAP_FAILED) {
-                perror("mmap");
-                return EXIT_FAILURE;
-        }
         harness_init();
+        tally = harness_shared(sizeof *tally);
         harness_set_hooks(reset, NULL);
         harness_add(s, "sigkill", test_sigkill_next_daemon_serves_waiting, 120);
         harness_add(s, "sigstop", test_sigstop_clients_time_out_then_served, 120);

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
-#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,7 +22,7 @@
 #include "protocol.h"
 #include "queue.h"
 
-/* What the clients (forked processes) tell the test, in shared memory. */
+/* What the clients (forked processes) tell the test, in harness_shared() memory. */
 struct tally {
         int answered;    /* replies with status OK */
         int toggled_on;  /* toggle replies that said "on" */
@@ -33,21 +32,6 @@ struct tally {
 
 static struct daemon dmn;
 static struct tally *tally;
-
-static void count(int *counter) {
-        __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
-}
-
-static void start(void) {
-        int r = daemon_start(&dmn, test_key(), NULL);
-        ck_assert_msg(r == 0, "msgqd did not become ready (%s): %s", strerror(-r), daemon_log(&dmn));
-}
-
-static void stop_clean(void) {
-        int st = daemon_stop(&dmn);
-        ck_assert_msg(st == 0, "msgqd exited with %d: %s", st, daemon_log(&dmn));
-        ck_assert(!queue_exists(dmn.key));
-}
 
 static struct msgq_reply call(key_t key, uint16_t op) {
         struct msgq_client c;
@@ -71,20 +55,9 @@ static uint64_t served(const struct msgq_stats *s) {
         return n;
 }
 
-/* Wait for each child; all must have exited 0. */
-static void reap(const pid_t *pids, int n) {
-        for (int i = 0; i < n; i++) {
-                int st;
-                ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
-                ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-                              "client %d failed: %s %d", i, WIFEXITED(st) ? "exit" : "signal",
-                              WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-        }
-}
-
 static void count_led(uint16_t op, bool on) {
         if (op == MSGQ_OP_LED_TOGGLE)
-                count(on ? &tally->toggled_on : &tally->toggled_off);
+                shared_count(on ? &tally->toggled_on : &tally->toggled_off);
 }
 
 /*
@@ -109,7 +82,7 @@ static _Noreturn void binary_client(key_t key, int n, int others, int timeout_ms
                         _exit(11);
                 if (rep.status != MSGQ_OK || rep.op != req.op)
                         _exit(12);
-                count(&tally->answered);
+                shared_count(&tally->answered);
                 count_led(req.op, rep.led.on);
         }
         msgq_client_close(&c);
@@ -133,12 +106,12 @@ static _Noreturn void text_client(key_t key, int timeout_s) {
                 _exit(22);
         m.body[n] = '\0';
         if (strcmp((char *) m.body, "OK led=on") == 0)
-                count(&tally->toggled_on);
+                shared_count(&tally->toggled_on);
         else if (strcmp((char *) m.body, "OK led=off") == 0)
-                count(&tally->toggled_off);
+                shared_count(&tally->toggled_off);
         else
                 _exit(23);
-        count(&tally->answered);
+        shared_count(&tally->answered);
         _exit(0);
 }
 
@@ -164,7 +137,7 @@ START_TEST(test_hundred_clients_default_queue) {
         ck_assert_ptr_nonnull(f);
         ck_assert_int_eq(fscanf(f, "%lu", &msgmnb), 1);
         fclose(f);
-        start();
+        daemon_start_checked(&dmn, test_key(), NULL);
         ck_assert_int_eq(msgq_queue_stat(msgget(dmn.key, 0), &ds), 0);
         ck_assert_uint_eq(ds.msg_qbytes, msgmnb); /* the default size: 16384 unless tuned */
         for (int i = 0; i < CLIENTS; i++) {
@@ -173,7 +146,7 @@ START_TEST(test_hundred_clients_default_queue) {
                         binary_client(dmn.key, EACH, i == 0, 20000);
                 ck_assert_int_gt(pids[i], 0);
         }
-        reap(pids, CLIENTS);
+        reap_children(pids, CLIENTS);
         ck_assert_int_eq(tally->answered, CLIENTS * EACH);
         assert_toggles(toggles);
         s = call(dmn.key, MSGQ_OP_STATS).stats;
@@ -183,7 +156,7 @@ START_TEST(test_hundred_clients_default_queue) {
         ck_assert_uint_eq(s.replies_dropped, 0);
         ck_assert_uint_eq(s.replies_late, 0);
         ck_assert_int_eq(queue_count(dmn.key), 0); /* nothing left behind */
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -197,7 +170,7 @@ START_TEST(test_thousand_clients_in_bursts) {
         static pid_t pids[CLIENTS];
         struct msgq_stats s;
 
-        start();
+        daemon_start_checked(&dmn, test_key(), NULL);
         for (int b = 0; b < BURSTS; b++) {
                 int gate[2];
 
@@ -218,7 +191,7 @@ START_TEST(test_thousand_clients_in_bursts) {
                 close(gate[0]);
                 close(gate[1]); /* go */
         }
-        reap(pids, CLIENTS);
+        reap_children(pids, CLIENTS);
         ck_assert_int_eq(tally->answered, CLIENTS);
         assert_toggles(CLIENTS);
         s = call(dmn.key, MSGQ_OP_STATS).stats;
@@ -226,7 +199,7 @@ START_TEST(test_thousand_clients_in_bursts) {
         ck_assert_uint_eq(s.errors, 0);
         ck_assert_uint_eq(s.replies_dropped, 0);
         ck_assert_int_eq(queue_count(dmn.key), 0);
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -254,7 +227,7 @@ static _Noreturn void slow_client(key_t key, bool text) {
 
                 if (msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) len, 0) < 0)
                         _exit(41);
-                count(&tally->sent);
+                shared_count(&tally->sent);
                 sleep_ms(1);
         }
 }
@@ -277,7 +250,7 @@ START_TEST(test_slow_client_does_not_starve_others) {
         long before;
         int id;
 
-        start();
+        daemon_start_checked(&dmn, test_key(), NULL);
         id = msgget(dmn.key, 0);
         for (int i = 0; i < 2; i++) {
                 slow[i] = fork();
@@ -286,7 +259,7 @@ START_TEST(test_slow_client_does_not_starve_others) {
                 ck_assert_int_gt(slow[i], 0);
         }
         /* Until their replies would have filled the queue twice over. */
-        for (int i = 0; i < 1000 && __atomic_load_n(&tally->sent, __ATOMIC_RELAXED) < 2000; i++)
+        for (int i = 0; i < 1000 && shared_read(&tally->sent) < 2000; i++)
                 sleep_ms(10);
         ck_assert_int_ge(tally->sent, 2000);
 
@@ -296,7 +269,7 @@ START_TEST(test_slow_client_does_not_starve_others) {
                         binary_client(dmn.key, EACH, 0, 10000);
                 ck_assert_int_gt(pids[i], 0);
         }
-        reap(pids, CLIENTS);
+        reap_children(pids, CLIENTS);
         ck_assert_int_eq(tally->answered, CLIENTS * EACH);
         ck_assert_int_eq(tally->toggled_on, CLIENTS * EACH / 2);
 
@@ -317,7 +290,7 @@ START_TEST(test_slow_client_does_not_starve_others) {
                 waitpid(slow[i], NULL, 0);
         }
         ck_assert_uint_ge(call(dmn.key, MSGQ_OP_STATS).stats.replies_reclaimed, 1000);
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -326,18 +299,13 @@ END_TEST
 /* Per test, in the parent: this suite's own state. */
 static void reset(void) {
         memset(&dmn, 0, sizeof dmn);
-        memset(tally, 0, sizeof *tally);
 }
 
 int main(void) {
         Suite *s = suite_create("load");
 
-        tally = mmap(NULL, sizeof *tally, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (tally == MAP_FAILED) {
-                perror("mmap");
-                return EXIT_FAILURE;
-        }
         harness_init();
+        tally = harness_shared(sizeof *tally);
         harness_set_hooks(reset, NULL);
         harness_add(s, "hundred-clients", test_hundred_clients_default_queue, 120);
         harness_add(s, "thousand-clients", test_thousand_clients_in_bursts, 120);

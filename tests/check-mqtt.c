@@ -15,7 +15,6 @@
 #include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -44,26 +42,6 @@ static char prefix[64];  /* this test's topic prefix */
 static int test_serial;  /* bumped in the parent before each test */
 
 /* ---- small helpers ---- */
-
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...) {
-        static char bufs[32][2048];
-        static int next;
-        char *b = bufs[next++ % 32];
-        va_list ap;
-
-        va_start(ap, f);
-        vsnprintf(b, sizeof bufs[0], f, ap);
-        va_end(ap);
-        return b;
-}
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
-}
 
 static const char *topic(const char *sub) {
         return fmt("%s/%s", prefix, sub);
@@ -147,7 +125,7 @@ static void spawn(struct proc *p, const char *log, const char *const *argv) {
 
 /* Exit status (or 128 + signal) within ms, or -ETIMEDOUT. */
 static int proc_wait(struct proc *p, int ms) {
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
         int st;
 
         while (p->pid > 0) {
@@ -156,7 +134,7 @@ static int proc_wait(struct proc *p, int ms) {
                         p->pid = 0;
                         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
                 }
-                if (now_ms() >= end)
+                if (monotonic_ms() >= end)
                         return -ETIMEDOUT;
                 sleep_ms(5);
         }
@@ -217,8 +195,8 @@ static void broker_start_with(const char *extra) {
                              extra ? extra : ""),
                    0600);
         spawn(&broker, "mosquitto.log", (const char *const[]) { need_program("mosquitto"), "-c", conf, NULL });
-        for (end = now_ms() + 5000; !port_open(); sleep_ms(10))
-                ck_assert_msg(now_ms() < end && broker.pid > 0 && waitpid(broker.pid, NULL, WNOHANG) == 0,
+        for (end = monotonic_ms() + 5000; !port_open(); sleep_ms(10))
+                ck_assert_msg(monotonic_ms() < end && broker.pid > 0 && waitpid(broker.pid, NULL, WNOHANG) == 0,
                               "mosquitto did not start: %s", file_text(broker.log));
 }
 
@@ -260,13 +238,13 @@ static const char *retained(const char *t) {
 
 #define EXPECT_RETAINED(t, value, ms) expect_retained_at(__LINE__, (t), (value), (ms))
 static void expect_retained_at(int line, const char *topic_arg, const char *value_arg, int ms) {
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
         char t[256], value[2048];
         const char *got;
 
         snprintf(t, sizeof t, "%s", topic_arg); /* fmt()'s buffers are reused while we wait */
         snprintf(value, sizeof value, "%s", value_arg);
-        while (strcmp((got = retained(t)), value) != 0 && now_ms() < end)
+        while (strcmp((got = retained(t)), value) != 0 && monotonic_ms() < end)
                 sleep_ms(50);
         ck_assert_msg(strcmp(got, value) == 0, "line %d: retained on %s: '%s', expected '%s'\nbridge: %s",
                       line, t, got, value, tail(file_text(bridge.log)));
@@ -277,13 +255,13 @@ static void expect_retained_at(int line, const char *topic_arg, const char *valu
  * It is subscribed once it has printed the retained availability.
  */
 static void watch_start(void) {
-        uint64_t end = now_ms() + 10000;
+        uint64_t end = monotonic_ms() + 10000;
 
         spawn(&watcher, "watch.log", (const char *const[]) { need_program("mosquitto_sub"), "-h", HOST, "-p",
                                                             fmt("%d", port), "-q", "1", "-v", "-t",
                                                             fmt("%s/#", prefix), NULL });
         while (!strstr(file_text(watcher.log), topic("availability"))) {
-                ck_assert_msg(now_ms() < end, "the subscriber got nothing: %s", tail(file_text(watcher.log)));
+                ck_assert_msg(monotonic_ms() < end, "the subscriber got nothing: %s", tail(file_text(watcher.log)));
                 sleep_ms(10);
         }
 }
@@ -300,13 +278,13 @@ static int count_lines(const char *text, const char *line) {
 }
 
 static void expect_seen_at(int line, const char *t, const char *payload, int count, int ms) {
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
         char want[2048];
 
         snprintf(want, sizeof want, "%s %s", t, payload);
         int got;
 
-        while ((got = count_lines(file_text(watcher.log), want)) < count && now_ms() < end)
+        while ((got = count_lines(file_text(watcher.log), want)) < count && monotonic_ms() < end)
                 sleep_ms(20);
         ck_assert_msg(got >= count, "line %d: '%s' seen %d times, expected %d\nseen:\n%s\nbridge:\n%s", line,
                       want, got, count, tail(file_text(watcher.log)), tail(file_text(bridge.log)));
@@ -314,20 +292,15 @@ static void expect_seen_at(int line, const char *t, const char *payload, int cou
 
 /* ---- msgqd, msgqctl and the bridge ---- */
 
-static void start_daemon(key_t key) {
-        int r = daemon_start(&dmn, key, NULL);
-        ck_assert_msg(r == 0, "msgqd did not become ready (%s): %s", strerror(-r), daemon_log(&dmn));
-}
-
 #define EXPECT_LED(text, ms) expect_led_at(__LINE__, (text), (ms))
 static void expect_led_at(int line, const char *text, int ms) { /* text: a literal */
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
 
         for (;;) {
                 ck_assert(ctl(&run, dmn.key, "led", "state", NULL) == 0);
                 if (strcmp(run.out, text) == 0)
                         return;
-                ck_assert_msg(now_ms() < end, "line %d: msgqctl says '%s', expected '%s'\nbridge:\n%s", line,
+                ck_assert_msg(monotonic_ms() < end, "line %d: msgqctl says '%s', expected '%s'\nbridge:\n%s", line,
                               run.out, text, tail(file_text(bridge.log)));
                 sleep_ms(20);
         }
@@ -366,7 +339,7 @@ static void bridge_start(void) {
 /* The usual set-up: broker, msgqd, bridge, a subscriber. */
 static void start_all(void) {
         broker_start();
-        start_daemon(test_key());
+        daemon_start_checked(&dmn, test_key(), NULL);
         bridge_start();
         watch_start();
 }
@@ -379,11 +352,8 @@ static void stop_all(void) {
                 st = proc_stop(&bridge, SIGTERM);
                 ck_assert_msg(st == 0, "msgq-mqtt exited with %d: %s", st, tail(file_text(bridge.log)));
         }
-        if (dmn.pid > 0) {
-                st = daemon_stop(&dmn);
-                ck_assert_msg(st == 0, "msgqd exited with %d: %s", st, tail(daemon_log(&dmn)));
-                ck_assert(!queue_exists(dmn.key));
-        }
+        if (dmn.pid > 0)
+                daemon_stop_checked(&dmn);
         proc_stop(&watcher, SIGTERM);
         proc_stop(&broker, SIGTERM);
 }
@@ -414,12 +384,12 @@ static int count_on(const char *t) {
 
 #define WAIT_ON(t, n, ms) wait_on_at(__LINE__, (t), (n), (ms))
 static void wait_on_at(int line, const char *topic_arg, int n, int ms) {
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
         char t[256]; /* fmt()'s buffers are reused while we wait */
 
         snprintf(t, sizeof t, "%s", topic_arg);
         while (count_on(t) < n) {
-                ck_assert_msg(now_ms() < end, "line %d: %d messages on %s, expected %d:\n%s\nbridge:\n%s", line,
+                ck_assert_msg(monotonic_ms() < end, "line %d: %d messages on %s, expected %d:\n%s\nbridge:\n%s", line,
                               count_on(t), t, n, tail(file_text(watcher.log)), tail(file_text(bridge.log)));
                 sleep_ms(20);
         }
@@ -543,8 +513,8 @@ START_TEST(test_send_with_priority) {
         start_all();
         pub(topic("send"), "{\"text\":\"hello from MQTT\",\"priority\":2}");
         pub(topic("send"), "plain text");
-        for (uint64_t end = now_ms() + 10000; !strstr(daemon_log(&dmn), "plain text"); sleep_ms(20))
-                ck_assert_msg(now_ms() < end, "msgqd did not log the messages: %s", daemon_log(&dmn));
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(daemon_log(&dmn), "plain text"); sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "msgqd did not log the messages: %s", daemon_log(&dmn));
         ck_assert_msg(strstr(daemon_log(&dmn), ", priority 2: hello from MQTT\n"), "%s", daemon_log(&dmn));
         ck_assert_msg(strstr(daemon_log(&dmn), ", priority 5: plain text\n"), "%s", daemon_log(&dmn));
         stop_all();
@@ -570,7 +540,7 @@ END_TEST
 
 START_TEST(test_figures_on_a_period) {
         broker_start();
-        start_daemon(test_key());
+        daemon_start_checked(&dmn, test_key(), NULL);
         bridge_start_with(dmn.key, (const char *const[]) { "--stats", "1", NULL }, "online");
         watch_start();
         WAIT_ON(topic("stats"), 3, 10000); /* nobody asked */
@@ -584,13 +554,13 @@ START_TEST(test_discovery_config) {
         char conf[4096] = "";
 
         broker_start();
-        start_daemon(test_key());
+        daemon_start_checked(&dmn, test_key(), NULL);
         bridge_start();
         node = fmt("%s", prefix);
         for (char *p = (char *) node; *p; p++)
                 if (*p == '/' || *p == '.')
                         *p = '_';
-        for (uint64_t end = now_ms() + 10000; !conf[0] && now_ms() < end;)
+        for (uint64_t end = monotonic_ms() + 10000; !conf[0] && monotonic_ms() < end;)
                 snprintf(conf, sizeof conf, "%s", retained(fmt("homeassistant/light/%s/config", node)));
         ck_assert_msg(conf[0], "no discovery config for %s", node);
         EXPECT_JSON(conf,
@@ -663,7 +633,7 @@ END_TEST
 
 START_TEST(test_broker_later_than_bridge) {
         port = free_port();
-        start_daemon(test_key());
+        daemon_start_checked(&dmn, test_key(), NULL);
         bridge_spawn(dmn.key, NULL);
         sleep_ms(1500);
         ck_assert_msg(bridge.pid > 0 && waitpid(bridge.pid, NULL, WNOHANG) == 0, "the bridge gave up: %s",
@@ -686,7 +656,7 @@ START_TEST(test_msgqd_restart) {
         /* A command that comes while msgqd is away waits for it, and is applied once. */
         pub(topic("led/set"), "TOGGLE");
         sleep_ms(500);
-        start_daemon(key);
+        daemon_start_checked(&dmn, key, NULL);
         EXPECT_LED("led: on\n", 10000);
         EXPECT_SEEN(topic("availability"), "online", 2, 10000);
         EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
@@ -705,7 +675,7 @@ START_TEST(test_msgqd_killed) {
         /* The request reaches the queue; unanswered, it is not sent again. */
         pub(topic("led/set"), "TOGGLE");
         EXPECT_SEEN(topic("availability"), "offline", 1, 10000);
-        start_daemon(key);
+        daemon_start_checked(&dmn, key, NULL);
         EXPECT_LED("led: on\n", 15000);
         EXPECT_SEEN(topic("availability"), "online", 2, 15000);
         EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
@@ -726,7 +696,7 @@ START_TEST(test_command_expires_when_msgqd_stays_away) {
         EXPECT_SEEN(topic("error"),
                     fmt("{\"topic\":\"%s\",\"error\":\"msgqd did not come back in time; not applied\"}",
                         topic("led/set")), 1, 10000);
-        start_daemon(key);
+        daemon_start_checked(&dmn, key, NULL);
         EXPECT_SEEN(topic("availability"), "online", 1, 10000);
         EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
         EXPECT_LED("led: off\n", 100);
@@ -736,7 +706,7 @@ END_TEST
 
 START_TEST(test_mqtt5) {
         broker_start();
-        start_daemon(test_key());
+        daemon_start_checked(&dmn, test_key(), NULL);
         bridge_start_with(dmn.key, (const char *const[]) { "--protocol", "5", NULL }, "online");
         watch_start();
         pub(topic("led/set"), "ON");
@@ -759,7 +729,7 @@ START_TEST(test_password) {
                                                                 passwd, "board", "s3cret", NULL }) == 0);
         ck_assert_msg(run.status == 0, "mosquitto_passwd: %s", run.err);
         broker_start_with(fmt("password_file %s\n", passwd));
-        start_daemon(test_key());
+        daemon_start_checked(&dmn, test_key(), NULL);
 
         /* Readable by others: refused before anything starts. */
         write_file(secret, "s3cret\n", 0644);
@@ -775,15 +745,15 @@ START_TEST(test_password) {
         /* A wrong password: the broker refuses, the bridge says so and keeps trying. */
         write_file(secret, "wrong\n", 0600);
         bridge_spawn(dmn.key, with_password);
-        for (uint64_t end = now_ms() + 10000; !strstr(file_text(bridge.log), "refused the connection"); sleep_ms(20))
-                ck_assert_msg(now_ms() < end, "%s", tail(file_text(bridge.log)));
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(file_text(bridge.log), "refused the connection"); sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "%s", tail(file_text(bridge.log)));
         ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
 
         write_file(secret, "s3cret\n", 0600);
         bridge_spawn(dmn.key, with_password);
-        for (uint64_t end = now_ms() + 10000; !strstr(file_text(bridge.log), fmt("connected to " HOST ":%d as", port));
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(file_text(bridge.log), fmt("connected to " HOST ":%d as", port));
              sleep_ms(20))
-                ck_assert_msg(now_ms() < end, "%s", tail(file_text(bridge.log)));
+                ck_assert_msg(monotonic_ms() < end, "%s", tail(file_text(bridge.log)));
         stop_all();
 }
 END_TEST
@@ -800,12 +770,12 @@ START_TEST(test_tls) {
         ck_assert_msg(run.status == 0, "openssl: %s", run.err);
         /* Plain on port for the test's clients, TLS on tls_port for the bridge. */
         broker_start_with(fmt("listener %d " HOST "\ncertfile %s\nkeyfile %s\n", tls_port, cert, key));
-        start_daemon(test_key());
+        daemon_start_checked(&dmn, test_key(), NULL);
 
         /* Without the CA, the broker's certificate is not trusted: no connection. */
         bridge_spawn(dmn.key, (const char *const[]) { "-b", fmt("mqtts://" HOST ":%d", tls_port), NULL });
-        for (uint64_t end = now_ms() + 10000; !strstr(file_text(bridge.log), ": A TLS error occurred; retrying\n"); sleep_ms(20))
-                ck_assert_msg(now_ms() < end, "%s", tail(file_text(bridge.log)));
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(file_text(bridge.log), ": A TLS error occurred; retrying\n"); sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "%s", tail(file_text(bridge.log)));
         ck_assert_msg(!strstr(file_text(bridge.log), "connected to"), "%s", tail(file_text(bridge.log)));
         ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
 

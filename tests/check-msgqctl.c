@@ -10,18 +10,14 @@
  */
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,42 +39,13 @@ static bool ends_with(const char *s, const char *suffix) {
         return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
-}
-
-/* printf into one of 32 rotating static buffers. */
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...) {
-        static char bufs[32][4096];
-        static int next;
-        char *b = bufs[next++ % 32];
-        va_list ap;
-
-        va_start(ap, f);
-        vsnprintf(b, sizeof bufs[0], f, ap);
-        va_end(ap);
-        return b;
-}
-
 /* "0x7a001230", as msgqctl prints keys. */
 static const char *hex(key_t key) {
         return fmt("0x%08x", (unsigned) key);
 }
 
 static void start(void) {
-        int r = daemon_start(&dmn, test_key(), NULL);
-        ck_assert_msg(r == 0, "msgqd did not become ready (%s): %s", strerror(-r),
-                      daemon_log(&dmn));
-}
-
-static void stop_clean(void) {
-        int st = daemon_stop(&dmn);
-        ck_assert_msg(st == 0, "msgqd exited with %d: %s", st, daemon_log(&dmn));
-        ck_assert(!queue_exists(dmn.key));
+        daemon_start_checked(&dmn, test_key(), NULL);
 }
 
 /* A queue this test left on purpose (the teardown reports leftovers as failures). */
@@ -302,57 +269,6 @@ static const char *timeout_error(const char *secs, key_t key) {
                    secs, hex(key));
 }
 
-/*
- * Run msgqctl as another user, as run_prog would.  The binary is opened
- * here and run with fexecve(), so the build directory need not be
- * reachable for that user.
- */
-static int run_as(struct run *r, uid_t uid, gid_t gid, const char *const *argv) {
-        FILE *out = tmpfile(), *err = tmpfile();
-        int fd = open(getenv("MSGQCTL"), O_RDONLY | O_CLOEXEC);
-        uint64_t end = now_ms() + 15000;
-        pid_t pid;
-        size_t n;
-        int st;
-
-        if (!out || !err || fd < 0)
-                return -errno;
-        pid = fork();
-        if (pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGTERM);
-                dup2(fileno(out), STDOUT_FILENO);
-                dup2(fileno(err), STDERR_FILENO);
-                if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
-                        perror("dropping privileges");
-                        _exit(126);
-                }
-                fexecve(fd, (char *const *) argv, environ);
-                perror("fexecve msgqctl");
-                _exit(127);
-        }
-        close(fd);
-        if (pid < 0)
-                return -errno;
-        while (waitpid(pid, &st, WNOHANG) == 0) {
-                if (now_ms() >= end) {
-                        kill(pid, SIGKILL);
-                        waitpid(pid, &st, 0);
-                        break;
-                }
-                sleep_ms(2);
-        }
-        r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        rewind(out);
-        n = fread(r->out, 1, sizeof r->out - 1, out);
-        r->out[n] = '\0';
-        rewind(err);
-        n = fread(r->err, 1, sizeof r->err - 1, err);
-        r->err[n] = '\0';
-        fclose(out);
-        fclose(err);
-        return 0;
-}
-
 /* A temporary configuration file; the caller unlinks it. */
 static void write_config(char *path, size_t size, const char *content) {
         const char *dir = getenv("TMPDIR");
@@ -386,7 +302,7 @@ START_TEST(test_led_on_off_toggle_state) {
         EXPECT_OK(&run, "led: off\n");
         CTL(dmn.key, "led", "state");
         EXPECT_OK(&run, "led: off\n");
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -413,7 +329,7 @@ START_TEST(test_led_blink_count_ends_off) {
         EXPECT_OK(&run, "led: blinking (period 1000 ms, 1 toggle left)\n");
         CTL(dmn.key, "led", "off");
         EXPECT_OK(&run, "led: off\n");
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -439,7 +355,7 @@ START_TEST(test_led_blink_is_cancelled) {
         sleep_ms(120);
         CTL(dmn.key, "led", "state");
         EXPECT_OK(&run, run2.out);
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -511,7 +427,7 @@ START_TEST(test_send_is_logged) {
         CTL(dmn.key, "send", longest);
         EXPECT_OK(&run, "sent: 256 bytes at priority 5\n");
         ck_assert_msg(log_contains(fmt(", priority 5: %s\n", longest)), "%s", daemon_log(&dmn));
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -592,7 +508,7 @@ START_TEST(test_ping_replies_and_summary) {
         ck_assert(starts_with(line_of(run.out, 0), fmt("reply from msgqd pid %d: seq=1 time=",
                                                        (int) dmn.pid)));
         ck_assert(starts_with(line_of(run.out, 1), "1 requests, 1 replies, 0% loss; rtt "));
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -601,9 +517,9 @@ START_TEST(test_ping_without_daemon_loses_requests) {
         uint64_t t0;
 
         make_queue(key);
-        t0 = now_ms();
+        t0 = monotonic_ms();
         CTL(key, "-t", "0.2", "ping", "-c", "2", "-i", "0");
-        ck_assert_uint_lt(now_ms() - t0, 3000);
+        ck_assert_uint_lt(monotonic_ms() - t0, 3000);
         EXPECT(&run, 3,
                "no reply: seq=1 (timeout after 0.2 s)\n"
                "no reply: seq=2 (timeout after 0.2 s)\n"
@@ -627,7 +543,7 @@ START_TEST(test_stats_counts_per_priority) {
         CTL(dmn.key, "-p", "7", "stats"); /* counts itself */
         EXPECT_OK(&run, stats_text(run.out, dmn.pid, 4, "1=1 2=0 3=1 4=0 5=0 6=0 7=1 8=0 9=0 10=1",
                                    0, "on"));
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -651,7 +567,7 @@ START_TEST(test_status_with_daemon) {
                             stats_text(blank + 2, dmn.pid, 2,
                                        "1=0 2=0 3=0 4=0 5=2 6=0 7=0 8=0 9=0 10=0", 0,
                                        "blinking (period 1000 ms, until cancelled)")));
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -663,9 +579,9 @@ START_TEST(test_status_daemon_killed) {
         daemon_kill(&dmn); /* leaves the queue behind */
         ck_assert(queue_exists(dmn.key));
         queue = fmt("%s", queue_text(dmn.key));
-        t0 = now_ms();
+        t0 = monotonic_ms();
         CTL(dmn.key, "-t", "0.5", "status");
-        took = now_ms() - t0;
+        took = monotonic_ms() - t0;
         EXPECT(&run, 3, fmt("%s\nmsgqd: not answering\n", queue), timeout_error("0.5 s", dmn.key));
         ck_assert_uint_ge(took, 500);
         ck_assert_uint_lt(took, 3000);
@@ -703,7 +619,7 @@ START_TEST(test_status_monitor_shows_waiting_request) {
         CTL(key, "led", "state");
         EXPECT_OK(&run, "led: on\n");
         ck_assert_int_eq(queue_count(key), 0);
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -719,11 +635,11 @@ START_TEST(test_no_queue_every_command_exits_3) {
 
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
                 const char *const *c = commands[i];
-                uint64_t t0 = now_ms();
+                uint64_t t0 = monotonic_ms();
 
                 CTL(key, c[0], c[1], c[2], c[3]);
-                ck_assert_msg(now_ms() - t0 < 2000, "%s took %llu ms", c[0],
-                              (unsigned long long) (now_ms() - t0));
+                ck_assert_msg(monotonic_ms() - t0 < 2000, "%s took %llu ms", c[0],
+                              (unsigned long long) (monotonic_ms() - t0));
                 EXPECT(&run, 3, "", no_queue_error(key));
         }
         ck_assert(!queue_exists(key)); /* msgqctl never creates the queue */
@@ -735,9 +651,9 @@ START_TEST(test_request_queued_while_daemon_down) {
         uint64_t t0, took;
 
         make_queue(key);
-        t0 = now_ms();
+        t0 = monotonic_ms();
         CTL(key, "-t", "0.3", "led", "on");
-        took = now_ms() - t0;
+        took = monotonic_ms() - t0;
         EXPECT(&run, 3, "", timeout_error("0.3 s", key));
         ck_assert_uint_ge(took, 300);
         ck_assert_uint_lt(took, 2000);
@@ -746,7 +662,7 @@ START_TEST(test_request_queued_while_daemon_down) {
         ck_assert_int_eq(daemon_start(&dmn, key, NULL), 0); /* adopts the queue */
         CTL(key, "led", "state");
         EXPECT_OK(&run, "led: on\n");
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -763,9 +679,9 @@ START_TEST(test_queue_removed_while_waiting) {
                 sleep_ms(300);
                 _exit(msgctl(id, IPC_RMID, NULL) == 0 ? 0 : 1);
         }
-        t0 = now_ms();
+        t0 = monotonic_ms();
         CTL(key, "-t", "10", "led", "on");
-        ck_assert_uint_lt(now_ms() - t0, 5000);
+        ck_assert_uint_lt(monotonic_ms() - t0, 5000);
         ck_assert_int_eq(waitpid(remover, &st, 0), remover);
         ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         EXPECT(&run, 3, "",
@@ -871,7 +787,7 @@ START_TEST(test_json_ping_stats_status) {
                     " and 'error' not in d and 'exit_code' not in d",
                     hex(dmn.key), msgget(dmn.key, 0), (unsigned) getuid(), (int) dmn.pid,
                     (int) dmn.pid);
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -1083,7 +999,7 @@ START_TEST(test_key_from_environment) {
         CTL(dmn.key, "led", "state");
         EXPECT_OK(&run, "led: on\n");
         unsetenv("MSGQ_KEY");
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -1118,7 +1034,7 @@ START_TEST(test_key_from_config_file) {
                fmt("msgqctl: cannot read %s.missing: No such file or directory\n", good));
         EXPECT(&bad, 2, "", fmt("msgqctl: %s:2: invalid configuration line\n", broken));
         EXPECT(&bad_with_k, 2, "", fmt("msgqctl: %s:2: invalid configuration line\n", broken));
-        stop_clean();
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -1133,6 +1049,7 @@ END_TEST
 START_TEST(test_permission_denied_exits_4) {
         static struct run denied[3];
         bool root = geteuid() == 0;
+        struct user nobody = { 0 };
         struct msqid_ds ds;
         const char *message, *owner, *group;
         char keystr[16];
@@ -1155,19 +1072,13 @@ START_TEST(test_permission_denied_exits_4) {
         };
         ck_assert_int_eq(msgctl(id, IPC_STAT, &ds), 0);
         if (root) {
-                struct passwd *pw = getpwnam("nobody");
-                uid_t uid = pw ? pw->pw_uid : 65534;
-                gid_t gid = pw ? pw->pw_gid : 65534;
-
-                ck_assert_uint_ne(uid, 0);
-                for (int i = 0; i < 3; i++)
-                        ck_assert_int_eq(run_as(&denied[i], uid, gid, args[i]), 0);
+                nobody = user_nobody();
         } else {
                 ds.msg_perm.mode = 0;
                 ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
-                for (int i = 0; i < 3; i++)
-                        ck_assert_int_eq(run_prog(&denied[i], 15000, args[i]), 0);
         }
+        for (int i = 0; i < 3; i++)
+                ck_assert_int_eq(run_prog_as(&denied[i], 15000, root ? &nobody : NULL, args[i]), 0);
 
         owner = user_name(ds.msg_perm.uid);
         group = group_name(ds.msg_perm.gid);
@@ -1191,7 +1102,7 @@ START_TEST(test_permission_denied_exits_4) {
                 /* The refused request never reached the daemon, which still serves. */
                 CTL(key, "led", "state");
                 EXPECT_OK(&run, "led: off\n");
-                stop_clean();
+                daemon_stop_checked(&dmn);
         } else {
                 ds.msg_perm.mode = 0660;
                 ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -98,15 +101,27 @@ const char *test_source(const char *name) {
         return path;
 }
 
-static uint64_t now_ms(void) {
+uint64_t monotonic_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
 }
 
+const char *fmt(const char *f, ...) {
+        static char bufs[32][4096];
+        static int next;
+        char *b = bufs[next++ % 32];
+        va_list ap;
+
+        va_start(ap, f);
+        vsnprintf(b, sizeof bufs[0], f, ap);
+        va_end(ap);
+        return b;
+}
+
 /* waitpid with a deadline; -ETIMEDOUT if still running. */
 static int wait_for(pid_t pid, int ms) {
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
         int st;
 
         for (;;) {
@@ -115,19 +130,43 @@ static int wait_for(pid_t pid, int ms) {
                         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
                 if (r < 0)
                         return -errno;
-                if (now_ms() >= end)
+                if (monotonic_ms() >= end)
                         return -ETIMEDOUT;
                 sleep_ms(2);
         }
 }
 
-static void exec_child(const char *const *argv, int out_fd, int err_fd) {
-        const char *path = program_path(argv[0]);
+struct user user_nobody(void) {
+        struct passwd *pw = getpwnam("nobody");
+        struct user u = { .uid = pw ? pw->pw_uid : 65534, .gid = pw ? pw->pw_gid : 65534 };
 
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        ck_assert_uint_ne(u.uid, 0);
+        return u;
+}
+
+void become_user(const struct user *u) {
+        if (setgroups(u->ngroups, u->groups) < 0 || setgid(u->gid) < 0 || setuid(u->uid) < 0) {
+                perror("harness: dropping privileges");
+                _exit(126);
+        }
+}
+
+/* In the child: run argv (as u, unless NULL) with its output to out_fd and err_fd. */
+static void exec_child(const char *const *argv, int out_fd, int err_fd, const struct user *u) {
+        const char *path = program_path(argv[0]);
+        int fd = -1;
+
         dup2(out_fd, STDOUT_FILENO);
         dup2(err_fd, STDERR_FILENO);
-        if (strchr(path, '/'))
+        if (u) {
+                if (strchr(path, '/'))
+                        fd = open(path, O_RDONLY | O_CLOEXEC); /* while it may still be reached */
+                become_user(u);
+        }
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* after the switch, which clears it */
+        if (fd >= 0)
+                fexecve(fd, (char *const *) argv, environ);
+        else if (strchr(path, '/'))
                 execv(path, (char *const *) argv);
         else
                 execvp(path, (char *const *) argv);
@@ -146,7 +185,7 @@ static void read_file(const char *path, char *buf, size_t size) {
         buf[n] = '\0';
 }
 
-int run_prog(struct run *r, int timeout_ms, const char *const *argv) {
+int run_prog_as(struct run *r, int timeout_ms, const struct user *u, const char *const *argv) {
         char out_path[300], err_path[300];
         int out_fd, err_fd, st;
         pid_t pid;
@@ -159,7 +198,7 @@ int run_prog(struct run *r, int timeout_ms, const char *const *argv) {
                 return -errno;
         pid = fork();
         if (pid == 0)
-                exec_child(argv, out_fd, err_fd);
+                exec_child(argv, out_fd, err_fd, u);
         close(out_fd);
         close(err_fd);
         if (pid < 0)
@@ -175,6 +214,10 @@ int run_prog(struct run *r, int timeout_ms, const char *const *argv) {
         unlink(err_path);
         r->status = st;
         return st < 0 ? st : 0;
+}
+
+int run_prog(struct run *r, int timeout_ms, const char *const *argv) {
+        return run_prog_as(r, timeout_ms, NULL, argv);
 }
 
 int ctl(struct run *r, key_t key, ...) {
@@ -197,12 +240,12 @@ int ctl(struct run *r, key_t key, ...) {
 
 /* Wait for READY=1 on the notify socket while the daemon is alive. */
 static int wait_ready(int sock, pid_t pid, int ms) {
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
         char buf[4096];
 
         for (;;) {
                 struct pollfd p = { .fd = sock, .events = POLLIN };
-                int left = (int) (end - now_ms());
+                int left = (int) (end - monotonic_ms());
                 if (left <= 0)
                         return -ETIMEDOUT;
                 if (poll(&p, 1, left < 50 ? left : 50) > 0) {
@@ -215,20 +258,20 @@ static int wait_ready(int sock, pid_t pid, int ms) {
                 }
                 if (waitpid(pid, NULL, WNOHANG) == pid)
                         return -ECHILD; /* exited before it was ready */
-                if (now_ms() >= end)
+                if (monotonic_ms() >= end)
                         return -ETIMEDOUT;
         }
 }
 
 /* Count the notifications containing what that arrive within ms. */
 static int count_notifications(int sock, const char *what, int ms) {
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
         char buf[4096];
         int n = 0;
 
         for (;;) {
                 struct pollfd p = { .fd = sock, .events = POLLIN };
-                int left = (int) (end - now_ms());
+                int left = (int) (end - monotonic_ms());
                 if (left <= 0 || poll(&p, 1, left) <= 0)
                         return n;
                 ssize_t len = recv(sock, buf, sizeof buf - 1, 0);
@@ -314,7 +357,7 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
                         snprintf(value, sizeof value, "%d", (int) getpid());
                         setenv("WATCHDOG_PID", value, 1);
                 }
-                exec_child(argv, log_fd, log_fd);
+                exec_child(argv, log_fd, log_fd, NULL);
         }
         close(log_fd);
         if (d->pid < 0) {
@@ -335,6 +378,27 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
 
 int daemon_start(struct daemon *d, key_t key, const char *const *extra) {
         return start(d, key, extra, 0, NULL);
+}
+
+/* The last 2000 bytes of msgqd's log: Check cuts a failure message at 4 KiB. */
+static const char *log_tail(const struct daemon *d) {
+        const char *log = daemon_log(d);
+        size_t n = strlen(log);
+
+        return n > 2000 ? log + n - 2000 : log;
+}
+
+void daemon_start_checked(struct daemon *d, key_t key, const char *const *extra) {
+        int r = daemon_start(d, key, extra);
+
+        ck_assert_msg(r == 0, "msgqd did not become ready (%s): %s", strerror(-r), log_tail(d));
+}
+
+void daemon_stop_checked(struct daemon *d) {
+        int st = daemon_stop(d);
+
+        ck_assert_msg(st == 0, "msgqd exited with %d: %s", st, log_tail(d));
+        ck_assert_msg(!queue_exists(d->key), "msgqd left its queue 0x%08x behind", (unsigned) d->key);
 }
 
 int daemon_start_watchdog(struct daemon *d, key_t key, unsigned long usec, int *pings) {
@@ -393,6 +457,48 @@ void harness_finish(void) {
         rmdir(tmpdir);
 }
 
+/* What harness_shared() mapped: zeroed before each test, unmapped by harness_run(). */
+static struct {
+        void *mem;
+        size_t size;
+} shared[8];
+static size_t nshared;
+
+void *harness_shared(size_t size) {
+        void *mem;
+
+        if (nshared == sizeof shared / sizeof shared[0]) {
+                fprintf(stderr, "harness: more than %zu shared blocks\n", nshared);
+                exit(EXIT_FAILURE);
+        }
+        mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (mem == MAP_FAILED) {
+                perror("harness: mmap");
+                exit(EXIT_FAILURE);
+        }
+        shared[nshared].mem = mem;
+        shared[nshared++].size = size;
+        return mem;
+}
+
+void shared_count(int *counter) {
+        __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+int shared_read(const int *counter) {
+        return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+void reap_children(const pid_t *pids, int n) {
+        for (int i = 0; i < n; i++) {
+                int st;
+                ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
+                ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                              "child %d failed: %s %d", i, WIFEXITED(st) ? "exit" : "signal",
+                              WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+        }
+}
+
 static void (*suite_setup)(void);
 static void (*suite_teardown)(void);
 
@@ -403,6 +509,8 @@ void harness_set_hooks(void (*setup)(void), void (*teardown)(void)) {
 
 static void each_setup(void) {
         harness_next_test();
+        for (size_t i = 0; i < nshared; i++)
+                memset(shared[i].mem, 0, shared[i].size);
         if (suite_setup)
                 suite_setup();
 }
@@ -433,6 +541,8 @@ int harness_run(Suite *s) {
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
+        for (; nshared > 0; nshared--)
+                munmap(shared[nshared - 1].mem, shared[nshared - 1].size);
         if (!failed)
                 harness_finish();
         return failed ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -18,6 +18,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct daemon {
@@ -59,6 +60,10 @@ key_t test_key(void);
 
 /* Start msgqd --sim -k key [extra args...]; waits for READY=1 (5 s). */
 int daemon_start(struct daemon *d, key_t key, const char *const *extra);
+/* In a test: daemon_start, failing the test (with msgqd's log) unless it became ready. */
+void daemon_start_checked(struct daemon *d, key_t key, const char *const *extra);
+/* In a test: daemon_stop, failing the test unless msgqd exited 0 and removed its queue. */
+void daemon_stop_checked(struct daemon *d);
 /*
  * Start it as systemd would with WatchdogSec= (WATCHDOG_USEC, WATCHDOG_PID)
  * and count the WATCHDOG=1 notifications in the second after READY=1.
@@ -82,9 +87,48 @@ int run_prog(struct run *r, int timeout_ms, const char *const *argv);
 /* run_prog of msgqctl -k key args... (NULL-terminated). */
 int ctl(struct run *r, key_t key, ...) __attribute__((sentinel));
 
+/*
+ * Another user, for tests of who may use a queue.  Root gets in whatever
+ * the queue's mode (CAP_IPC_OWNER), so such tests, run as root, act as
+ * the user nobody.
+ */
+struct user {
+        uid_t uid;
+        gid_t gid;
+        const gid_t *groups; /* supplementary groups, ngroups of them */
+        size_t ngroups;
+};
+/* The user nobody (uid and gid 65534 if unknown), in no other group; fails the test if it is root. */
+struct user user_nobody(void);
+/* In a forked child (as root): drop to u's groups, gid and uid; _exit(126) if that fails. */
+void become_user(const struct user *u);
+/*
+ * run_prog as user u (NULL: as run_prog).  A program named by path, such
+ * as the built msgqctl, is opened before the switch and run with fexecve(),
+ * so its directory need not be reachable for u (a binary, not a script).
+ */
+int run_prog_as(struct run *r, int timeout_ms, const struct user *u, const char *const *argv);
+
+/*
+ * Memory shared with the processes a test forks (its clients count what
+ * they saw there): size bytes, MAP_SHARED, zeroed before every test.  Call
+ * it in main() before harness_run(), which releases it; exits the program
+ * if it cannot be mapped.  Bump and read its counters with shared_count()
+ * and shared_read(), which are atomic.
+ */
+void *harness_shared(size_t size);
+void shared_count(int *counter);
+int shared_read(const int *counter);
+/* In a test: wait for each of n forked children, failing the test unless all exited 0. */
+void reap_children(const pid_t *pids, int n);
+
 bool queue_exists(key_t key);
 /* msg_qnum of the queue for key, or -errno. */
 long queue_count(key_t key);
 /* Path of a file in the source tree's tests/ directory. */
 const char *test_source(const char *name);
 void sleep_ms(int ms);
+/* Milliseconds on the monotonic clock. */
+uint64_t monotonic_ms(void);
+/* printf into one of 32 rotating static buffers (4 KiB each). */
+const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
