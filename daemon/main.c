@@ -50,6 +50,7 @@ struct main_loop {
         sd_event_source *wake_source, *tick_source, *watchdog_source;
         int wake_fd;
         uint64_t watchdog_usec;
+        bool stuck;             /* pings withheld: the serving thread is stuck */
         char status[192];       /* the STATUS= systemd has */
         struct msgqd *d;
         struct server *server;
@@ -157,8 +158,13 @@ static int resolve_group(const char *name, gid_t *gid) {
 static int open_led(const struct options *o, const struct msgq_config *cfg, struct led **led) {
         int r;
 
-        if (o->sim)
-                return led_open_sim(led);
+        if (o->sim) {
+                r = led_open_sim(led);
+                if (r < 0)
+                        log_error("cannot simulate the LED: %s%s", strerror(-r),
+                                  r == -ERANGE || r == -EINVAL ? " (MSGQD_SIM_DELAY_MS: 0 .. 3600000)" : "");
+                return r;
+        }
         /* At boot, udev may not have given the chips to group gpio yet. */
         (void) udev_wait_chips(UDEV_WAIT_NS);
         r = led_open_gpio(led, cfg->gpio, cfg->active_low, "msgqd");
@@ -261,7 +267,23 @@ static void format_status(struct main_loop *m, char *buf, size_t size) {
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
         struct main_loop *m = userdata;
         char status[sizeof m->status];
+        uint64_t busy_ns = server_busy_for(m->server, msgq_now_ns());
 
+        /*
+         * This loop being alive says nothing of the thread that serves the
+         * queue: one stuck in a request for half the period gets no ping,
+         * and systemd restarts msgqd (the requests waiting stay queued).
+         */
+        if (busy_ns > m->watchdog_usec * 1000 / 2) {
+                if (!m->stuck)
+                        log_error("stuck for %.1f s in one request: no more watchdog pings",
+                                  (double) busy_ns / 1e9);
+                m->stuck = true;
+                return sd_event_source_set_time(s, usec + m->watchdog_usec / 2);
+        }
+        if (m->stuck)
+                log_info("no longer stuck: watchdog pings again");
+        m->stuck = false;
         format_status(m, status, sizeof status);
         if (strcmp(status, m->status) == 0) {
                 sd_notify(false, "WATCHDOG=1");

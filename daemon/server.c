@@ -26,6 +26,12 @@ int server_failed(struct server *s) {
         return __atomic_load_n(&s->failed, __ATOMIC_ACQUIRE);
 }
 
+uint64_t server_busy_for(struct server *s, uint64_t now_ns) {
+        uint64_t since = __atomic_load_n(&s->busy_since_ns, __ATOMIC_ACQUIRE);
+
+        return since && now_ns > since ? now_ns - since : 0;
+}
+
 static bool stopping(struct server *s) {
         return __atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE);
 }
@@ -387,10 +393,13 @@ static void *serve_thread(void *userdata) {
                         if (locked_out)
                                 log_info("may read the queue again");
                         locked_out = false;
-                        /* Set before an exit request is seen, cleared once it is answered. */
-                        __atomic_store_n(&s->busy, 1, __ATOMIC_RELEASE);
+                        /*
+                         * Set before an exit request is seen, cleared once it
+                         * is answered; the watchdog reads how long it is set.
+                         */
+                        __atomic_store_n(&s->busy_since_ns, msgq_now_ns(), __ATOMIC_RELEASE);
                         server_serve(s, m.mtype, m.body, (size_t) n);
-                        __atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
+                        __atomic_store_n(&s->busy_since_ns, 0, __ATOMIC_RELEASE);
                         continue;
                 }
                 r = -errno;
@@ -426,7 +435,7 @@ void server_linger(struct server *s, unsigned ms) {
         struct msqid_ds ds;
 
         /* The exit request's own reply may not be sent yet. */
-        while (__atomic_load_n(&s->busy, __ATOMIC_ACQUIRE) && msgq_now_ns() < end)
+        while (__atomic_load_n(&s->busy_since_ns, __ATOMIC_ACQUIRE) && msgq_now_ns() < end)
                 nanosleep(&(struct timespec) { .tv_nsec = 1000000L }, NULL);
         while (msgq_queue_stat(server_msqid(s), &ds) == 0 &&
                (ds.msg_qnum > 0 || backlog_pending(s) > 0) && msgq_now_ns() < end) {

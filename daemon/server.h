@@ -39,7 +39,8 @@ struct server {
         int msqid;              /* read by both threads: __atomic */
         int stopping;           /* __atomic */
         int failed;             /* __atomic: the thread gave up (errno) */
-        int busy;               /* __atomic: the thread is serving a request */
+        uint64_t busy_since_ns; /* __atomic: when the thread took the request it is
+                                   serving (CLOCK_MONOTONIC); 0 between requests */
         bool running;
         pthread_t thread;
         struct reclaim reclaim;
@@ -70,6 +71,12 @@ void server_done(struct server *s);
 int server_msqid(struct server *s);
 /* 0, or the negative errno that made the serving thread give up. */
 int server_failed(struct server *s);
+/*
+ * How long the serving thread has been on the request it is serving now, in
+ * ns (0 when it waits for one).  The watchdog pings only while this is short:
+ * a thread stuck in a request (a hung GPIO driver) gets msgqd restarted.
+ */
+uint64_t server_busy_for(struct server *s, uint64_t now_ns);
 
 /* Main loop: when server_tick() should next run (UINT64_MAX: not needed). */
 uint64_t server_next_tick(struct server *s);

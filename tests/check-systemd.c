@@ -3,8 +3,9 @@
  * msgqd as systemd sees it: the notifications on NOTIFY_SOCKET.  READY=1
  * carries a STATUS= with the key, the LED and the figures; under
  * WatchdogSec= (WATCHDOG_USEC, WATCHDOG_PID) every ping is WATCHDOG=1 and
- * STATUS= comes along only when the figures changed; without a watchdog an
- * idle msgqd sends nothing at all; SIGTERM brings STOPPING=1.
+ * STATUS= comes along only when the figures changed, and none comes while the
+ * serving thread is stuck in a request; without a watchdog an idle msgqd
+ * sends nothing at all; SIGTERM brings STOPPING=1.
  *
  * The real msgqd --sim on private keys (harness.h); this file keeps its own
  * notify socket open for the daemon's whole life.
@@ -70,11 +71,20 @@ static int count_notifications(const char *what, int ms) {
         return count;
 }
 
+/* Drop the datagrams already waiting. */
+static void drain_notifications(void) {
+        char buf[1024];
+
+        while (recv(n.sock, buf, sizeof buf, MSG_DONTWAIT) >= 0)
+                ;
+}
+
 /*
  * Start msgqd --sim on a fresh key as systemd would: watchdog_usec 0 is no
- * watchdog; watchdog_pid 0 is msgqd's own PID.
+ * watchdog; watchdog_pid 0 is msgqd's own PID; each change of the simulated
+ * LED takes sim_delay_ms.
  */
-static void start_as(unsigned long watchdog_usec, pid_t watchdog_pid) {
+static void start_as(unsigned long watchdog_usec, pid_t watchdog_pid, unsigned sim_delay_ms) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char keystr[32], notify[64];
         socklen_t len;
@@ -100,6 +110,8 @@ static void start_as(unsigned long watchdog_usec, pid_t watchdog_pid) {
                 unsetenv("MSGQ_KEY");
                 unsetenv("WATCHDOG_USEC");
                 unsetenv("WATCHDOG_PID");
+                snprintf(value, sizeof value, "%u", sim_delay_ms);
+                setenv("MSGQD_SIM_DELAY_MS", value, 1);
                 if (watchdog_usec) {
                         snprintf(value, sizeof value, "%lu", watchdog_usec);
                         setenv("WATCHDOG_USEC", value, 1);
@@ -116,7 +128,7 @@ static void start_as(unsigned long watchdog_usec, pid_t watchdog_pid) {
 }
 
 static void start(unsigned long watchdog_usec) {
-        start_as(watchdog_usec, 0);
+        start_as(watchdog_usec, 0, 0);
 }
 
 static void stop(void) {
@@ -192,9 +204,37 @@ END_TEST
 START_TEST(test_watchdog_of_another_pid) {
         int pings;
 
-        start_as(200000, getpid());
+        start_as(200000, getpid(), 0);
         pings = count_notifications("WATCHDOG=1", 1000);
         ck_assert_msg(pings == 0, "%d WATCHDOG=1 for a watchdog of PID %d", pings, (int) getpid());
+        stop();
+}
+END_TEST
+
+/*
+ * The serving thread stuck in a request (here a simulated GPIO write that
+ * takes 1.5 s) for over half the period: no pings until it is done, so that
+ * systemd would restart msgqd.  The main loop itself is alive all along.
+ */
+START_TEST(test_no_ping_while_stuck) {
+        struct run r;
+        int pings;
+        char buf[1024];
+
+        start_as(200000, 0, 1500);
+        ck_assert_msg(next_notification("WATCHDOG=1", 1000, buf, sizeof buf), "no WATCHDOG=1 before the request");
+        /* Unanswered within 0.2 s, the request stays with msgqd, which serves it for 1.5 s. */
+        ck_assert_int_eq(ctl(&r, n.d.key, "-t", "0.2", "led", "on", NULL), 0);
+        ck_assert_msg(r.status == 3, "msgqctl -t 0.2 led on: exit %d: %s", r.status, r.err);
+        /* Pings sent in the first 0.1 s of the request may be waiting. */
+        drain_notifications();
+        pings = count_notifications("WATCHDOG=1", 900);
+        ck_assert_msg(pings == 0, "%d WATCHDOG=1 while msgqd was stuck in a request", pings);
+        ck_assert_msg(next_notification("WATCHDOG=1", 3000, buf, sizeof buf),
+                      "no WATCHDOG=1 once the request was done");
+        ck_assert_int_eq(ctl(&r, n.d.key, "-t", "5", "led", "state", NULL), 0);
+        ck_assert_msg(r.status == 0 && strcmp(r.out, "led: on\n") == 0, "led state: exit %d: '%s' %s",
+                      r.status, r.out, r.err);
         stop();
 }
 END_TEST
@@ -222,6 +262,7 @@ int main(void) {
         harness_add(s, "watchdog-status", test_watchdog_ping_updates_status, 30);
         harness_add(s, "status-changed", test_status_only_when_changed, 30);
         harness_add(s, "watchdog-pid", test_watchdog_of_another_pid, 30);
+        harness_add(s, "watchdog-stuck", test_no_ping_while_stuck, 30);
         harness_add(s, "stopping", test_sigterm_sends_stopping, 30);
         return harness_run(s);
 }
