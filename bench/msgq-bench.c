@@ -7,7 +7,8 @@
  *   (b) msgqd's round trip (ping) through common/client.c, pinned the same
  *       way, interleaved with (a) round by round so both see the same noise;
  *   (c) throughput with 1, 4 and 16 concurrent clients against as many
- *       floor pairs (and against one echo server for all, msgqd's shape);
+ *       floor pairs (and against the floors of msgqd's shape, one queue for
+ *       all clients: one echo server, and one echo server per CPU);
  *   (d) one-shot `msgqctl led on` against `ipcs -q`, fork/exec'd in turn;
  *   (e) an idle msgqd's wake-ups, and its VmRSS before and after a million
  *       requests.
@@ -50,7 +51,7 @@ struct options {
         const char *only;         /* sections to run: letters of "acde" */
 };
 
-enum variant { FLOOR_PAIRS, FLOOR_ONE_SERVER, MSGQD, NVARIANTS };
+enum variant { FLOOR_PAIRS, FLOOR_ONE_SERVER, FLOOR_CPU_SERVERS, MSGQD, NVARIANTS };
 
 struct results {
         int cpus[2];
@@ -222,8 +223,8 @@ static uint64_t total_count(int n) {
 static double throughput(const struct options *o, enum variant v, int n, const struct daemon *d,
                          double *cpu_us, double *csw) {
         int q[MAX_CLIENTS];
-        pid_t echo[MAX_CLIENTS], client[MAX_CLIENTS];
-        int nq = 0, nc = 0;
+        pid_t echo[MAX_CLIENTS], extra[MAX_CLIENTS], client[MAX_CLIENTS];
+        int nq = 0, nc = 0, nec = 0, ncpus = (int) sysconf(_SC_NPROCESSORS_ONLN);
         long sw0, sw1, dsw0 = v == MSGQD ? task_switches(d->pid) : 0;
         uint64_t c0, c1, t0, t1, cpu0 = children_cpu_ns(&sw0);
         long long dcpu0 = v == MSGQD ? task_cpu_ns(d->pid) : 0;
@@ -231,14 +232,21 @@ static double throughput(const struct options *o, enum variant v, int n, const s
 
         memset(shared, 0, sizeof *shared);
         for (int i = 0; i < n; i++) {
-                if (v == FLOOR_PAIRS || (v == FLOOR_ONE_SERVER && i == 0)) {
+                if (v == FLOOR_PAIRS || (v != MSGQD && i == 0)) {
                         q[nq] = raw_queue();
                         if (q[nq] < 0)
                                 goto out;
-                        echo[nq] = raw_echo_start(q[nq], -1);
+                        echo[nq] = raw_echo_start(q[nq], v == FLOOR_CPU_SERVERS ? 0 : -1);
                         if (echo[nq] < 0)
                                 goto out;
                         nq++;
+                }
+                /* More echo servers on the same queue, one pinned to each further CPU. */
+                for (int cpu = 1; v == FLOOR_CPU_SERVERS && i == 0 && cpu < ncpus && nec < MAX_CLIENTS; cpu++) {
+                        extra[nec] = raw_echo_start(q[0], cpu);
+                        if (extra[nec] < 0)
+                                goto out;
+                        nec++;
                 }
                 client[nc] = fork_worker(-1);
                 if (client[nc] == 0)
@@ -263,6 +271,8 @@ out:
                 raw_queue_remove(q[i]);
                 reap(echo[i]);
         }
+        for (int i = 0; i < nec; i++)
+                reap(extra[i]);
         c1 = total_count(n);
         *cpu_us = (double) (children_cpu_ns(&sw1) - cpu0) / 1000.0;
         *csw = (double) (sw1 - sw0);
@@ -398,6 +408,10 @@ static int load(const struct options *o, struct results *res, struct target *t, 
 
 /* ---- the report ---- */
 
+static const char *plural(int n) {
+        return n == 1 ? " " : "s";
+}
+
 static const char *verdict(bool met) {
         return met ? "met" : "MISSED";
 }
@@ -438,36 +452,40 @@ static void print_report(const struct options *o, struct results *res) {
                         print_latency(res, mode);
 
         if (res->have_tput) {
-                printf("\n(c) throughput, requests/s      floor     msgqd    ratio   target"
-                       "    one-server floor  ratio\n");
+                printf("\n(c) throughput, requests/s      floor     msgqd    ratio   target\n");
                 for (int c = 0; c < NCOUNTS; c++) {
                         double f = res->tput[c][FLOOR_PAIRS], d = res->tput[c][MSGQD];
-                        double one = res->tput[c][FLOOR_ONE_SERVER];
 
-                        printf("    %2d client%s, %2d pair%s %9.0f %9.0f %8.2fx   >= 0.85x  %-6s %9.0f %8.2fx\n",
-                               client_counts[c], client_counts[c] == 1 ? " " : "s",
-                               client_counts[c], client_counts[c] == 1 ? " " : "s", f, d, d / f,
-                               verdict(d >= 0.85 * f), one, d / one);
+                        printf("    %2d client%s vs %2d pair%s %9.0f %9.0f %8.2fx   >= 0.85x  %s\n",
+                               client_counts[c], plural(client_counts[c]), client_counts[c],
+                               plural(client_counts[c]), f, d, d / f, verdict(d >= 0.85 * f));
                 }
-                printf("    CPU per request, µs\n");
+                printf("    msgqd's shape, one queue for all clients:\n");
+                for (int c = 0; c < NCOUNTS; c++) {
+                        double d = res->tput[c][MSGQD];
+
+                        printf("    %2d client%s vs one server %9.0f %9.0f %8.2fx\n",
+                               client_counts[c], plural(client_counts[c]),
+                               res->tput[c][FLOOR_ONE_SERVER], d, d / res->tput[c][FLOOR_ONE_SERVER]);
+                        printf("    %2d client%s vs %ld servers  %9.0f %9.0f %8.2fx\n",
+                               client_counts[c], plural(client_counts[c]), sysconf(_SC_NPROCESSORS_ONLN),
+                               res->tput[c][FLOOR_CPU_SERVERS], d, d / res->tput[c][FLOOR_CPU_SERVERS]);
+                }
+                printf("    CPU per request, µs            pairs    msgqd    ratio  one server    ratio\n");
                 for (int c = 0; c < NCOUNTS; c++) {
                         double f = res->tput_cpu[c][FLOOR_PAIRS], d = res->tput_cpu[c][MSGQD];
                         double one = res->tput_cpu[c][FLOOR_ONE_SERVER];
 
-                        printf("    %2d client%s, %2d pair%s %9.2f %9.2f %8.2fx %27.2f %8.2fx\n",
-                               client_counts[c], client_counts[c] == 1 ? " " : "s",
-                               client_counts[c], client_counts[c] == 1 ? " " : "s", f, d, d / f,
-                               one, d / one);
+                        printf("    %2d client%s %19.2f %9.2f %8.2fx %11.2f %8.2fx\n",
+                               client_counts[c], plural(client_counts[c]), f, d, d / f, one, d / one);
                 }
                 printf("    context switches per request\n");
                 for (int c = 0; c < NCOUNTS; c++) {
                         double f = res->tput_csw[c][FLOOR_PAIRS], d = res->tput_csw[c][MSGQD];
                         double one = res->tput_csw[c][FLOOR_ONE_SERVER];
 
-                        printf("    %2d client%s, %2d pair%s %9.2f %9.2f %8.2fx %27.2f %8.2fx\n",
-                               client_counts[c], client_counts[c] == 1 ? " " : "s",
-                               client_counts[c], client_counts[c] == 1 ? " " : "s", f, d, d / f,
-                               one, d / one);
+                        printf("    %2d client%s %19.2f %9.2f %8.2fx %11.2f %8.2fx\n",
+                               client_counts[c], plural(client_counts[c]), f, d, d / f, one, d / one);
                 }
                 printf("    (median of %d windows of %.1f s each; no pinning)\n", o->repeats,
                        (double) o->window_ns / 1e9);
