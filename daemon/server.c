@@ -240,11 +240,11 @@ static const char *decode_error(int r) {
         }
 }
 
-void server_serve(struct server *s, long mtype, const unsigned char *body, size_t len) {
+/* now: when the request was taken off the queue. */
+static void serve_at(struct server *s, long mtype, const unsigned char *body, size_t len, uint64_t now) {
         struct msgq_request req = { .prio = mtype };
         struct msgq_reply rep;
         bool binary = msgq_body_is_binary(body, len);
-        uint64_t now = msgq_now_ns();
         uint32_t status;
         int r;
 
@@ -275,6 +275,10 @@ void server_serve(struct server *s, long mtype, const unsigned char *body, size_
         request_handle(s->d, &req, &rep);
         if (!(req.flags & MSGQ_REQ_NO_REPLY))
                 answer(s, &req, &rep, binary, now);
+}
+
+void server_serve(struct server *s, long mtype, const unsigned char *body, size_t len) {
+        serve_at(s, mtype, body, len, msgq_now_ns());
 }
 
 /* ---- the queue ---- */
@@ -383,6 +387,7 @@ static void *serve_thread(void *userdata) {
         bool locked_out = false;
 
         for (;;) {
+                uint64_t now;
                 ssize_t n;
                 int r;
 
@@ -397,8 +402,9 @@ static void *serve_thread(void *userdata) {
                          * Set before an exit request is seen, cleared once it
                          * is answered; the watchdog reads how long it is set.
                          */
-                        __atomic_store_n(&s->busy_since_ns, msgq_now_ns(), __ATOMIC_RELEASE);
-                        server_serve(s, m.mtype, m.body, (size_t) n);
+                        now = msgq_now_ns();
+                        __atomic_store_n(&s->busy_since_ns, now, __ATOMIC_RELEASE);
+                        serve_at(s, m.mtype, m.body, (size_t) n, now);
                         __atomic_store_n(&s->busy_since_ns, 0, __ATOMIC_RELEASE);
                         continue;
                 }
