@@ -103,9 +103,30 @@ static size_t drain_type(int msqid, long mtype) {
         return n;
 }
 
+/*
+ * Empty slot i, then close the gap (backward-shift deletion): each later
+ * entry of the cluster whose home is not cyclically in (i, j] moves back,
+ * so that every entry stays reachable from its home without tombstones.
+ */
+static void remove_at(struct reclaim *r, size_t i) {
+        size_t mask = r->size - 1;
+
+        r->slots[i].mtype = 0;
+        r->used--;
+        for (size_t j = (i + 1) & mask; r->slots[j].mtype != 0; j = (j + 1) & mask) {
+                size_t home = slot_of(r->slots[j].mtype, r->size);
+                bool stays = i <= j ? i < home && home <= j : i < home || home <= j;
+
+                if (stays)
+                        continue;
+                r->slots[i] = r->slots[j];
+                r->slots[j].mtype = 0;
+                i = j;
+        }
+}
+
 size_t reclaim_sweep(struct reclaim *r, int msqid, uint64_t now_ns) {
-        struct reclaim_entry *old;
-        size_t removed = 0, size;
+        size_t removed = 0;
         uint64_t earliest = UINT64_MAX;
 
         pthread_mutex_lock(&r->lock);
@@ -113,31 +134,24 @@ size_t reclaim_sweep(struct reclaim *r, int msqid, uint64_t now_ns) {
                 pthread_mutex_unlock(&r->lock);
                 return 0;
         }
-        /* Rebuild the table without the expired types (no tombstones). */
-        old = r->slots;
-        size = r->size;
-        r->slots = calloc(size, sizeof *r->slots);
-        if (!r->slots) {
-                r->slots = old;
-                pthread_mutex_unlock(&r->lock);
-                return 0;
-        }
-        r->used = 0;
-        for (size_t i = 0; i < size; i++) {
-                if (old[i].mtype == 0)
-                        continue;
-                if (old[i].expires_ns <= now_ns) {
-                        removed += drain_type(msqid, old[i].mtype);
+        /*
+         * In place, so that a sweep allocates nothing: after a removal, slot
+         * i holds what moved back into it (or nothing) and is looked at again.
+         */
+        for (size_t i = 0; i < r->size;) {
+                struct reclaim_entry *e = &r->slots[i];
+
+                if (e->mtype != 0 && e->expires_ns <= now_ns) {
+                        removed += drain_type(msqid, e->mtype);
+                        remove_at(r, i);
                         continue;
                 }
-                *find_slot(r->slots, size, old[i].mtype) = old[i];
-                r->used++;
-                if (old[i].expires_ns < earliest)
-                        earliest = old[i].expires_ns;
+                if (e->mtype != 0 && e->expires_ns < earliest)
+                        earliest = e->expires_ns;
+                i++;
         }
         r->earliest_ns = earliest;
         pthread_mutex_unlock(&r->lock);
-        free(old);
         return removed;
 }
 

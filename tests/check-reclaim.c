@@ -423,6 +423,43 @@ START_TEST(sweep_many_types)
 }
 END_TEST
 
+/*
+ * A sweep that removes every third type, scattered through clusters, works
+ * in place (the same slots, nothing allocated) and leaves every survivor
+ * where a lookup from its home finds it: noting it again adds no entry.
+ */
+START_TEST(sweep_in_place_keeps_survivors_reachable)
+{
+        enum { N = 700 };
+        struct reclaim r;
+        const struct reclaim_entry *slots;
+        size_t used;
+
+        ck_assert_int_eq(reclaim_init(&r), 0);
+        for (unsigned i = 0; i < N; i++)
+                ck_assert_int_ge(reclaim_note(&r, msgq_reply_type(1 + i), i % 3 == 0 ? 100u : 5000u), 0);
+        slots = r.slots;
+        ck_assert_uint_eq(reclaim_sweep(&r, msqid, 100), 0);
+        ck_assert_ptr_eq(r.slots, slots);
+        ck_assert_uint_eq(r.used, N - (N + 2) / 3);
+        ck_assert_uint_eq(reclaim_next(&r), 5000);
+        used = r.used;
+        for (unsigned i = 0; i < N; i++) {
+                long type = msgq_reply_type(1 + i);
+
+                if (i % 3 == 0) {
+                        ck_assert_ptr_null(entry(&r, type));
+                        continue;
+                }
+                ck_assert_ptr_nonnull(entry(&r, type));
+                ck_assert_int_ge(reclaim_note(&r, type, 5000u), 0);
+                ck_assert_msg(r.used == used, "type %ld not found from its home after the sweep", type);
+                ck_assert_ptr_nonnull(entry(&r, type)); /* and only once */
+        }
+        reclaim_done(&r);
+}
+END_TEST
+
 static Suite *reclaim_suite(void) {
         Suite *s = suite_create("reclaim");
         TCase *table = tcase_create("table");
@@ -444,6 +481,7 @@ static Suite *reclaim_suite(void) {
         tcase_add_test(queue, sweep_expired_type_without_messages);
         tcase_add_test(queue, sweep_after_later_note_keeps_type);
         tcase_add_test(queue, sweep_many_types);
+        tcase_add_test(queue, sweep_in_place_keeps_survivors_reachable);
         suite_add_tcase(s, queue);
         return s;
 }
