@@ -83,9 +83,13 @@ pid_t raw_echo_start(int msqid, int cpu);
 
 enum target_kind { TARGET_RAW, TARGET_MSGQD };
 
+#define TARGET_MAX_QUEUES 16
+
 struct target {
         enum target_kind kind;
         int msqid;                  /* raw */
+        int cpu_msqid[TARGET_MAX_QUEUES]; /* raw, one queue per CPU: the one */
+        int ncpu_msqid;                   /* of the CPU the call starts on */
         long reply_type;            /* raw */
         unsigned char request[MSGQ_REQUEST_HEADER_SIZE]; /* raw */
         struct msgq_client client;  /* msgqd */
@@ -93,6 +97,8 @@ struct target {
 
 /* Open a target: the raw echo server's queue, or msgqd's key. */
 int target_open_raw(struct target *t, int msqid);
+/* A raw target with one queue per CPU: each call goes to its CPU's queue. */
+int target_open_raw_per_cpu(struct target *t, const int *msqids, int n);
 int target_open_msgqd(struct target *t, key_t key);
 void target_close(struct target *t);
 /* One request and its reply: 0 or -errno. */

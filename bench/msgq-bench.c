@@ -8,7 +8,8 @@
  *       way, interleaved with (a) round by round so both see the same noise;
  *   (c) throughput with 1, 4 and 16 concurrent clients against as many
  *       floor pairs (and against the floors of msgqd's shape, one queue for
- *       all clients: one echo server, and one echo server per CPU);
+ *       all clients: one echo server, and one echo server per CPU; and
+ *       against one queue per CPU, the shape it would take to match pairs);
  *   (d) one-shot `msgqctl led on` against `ipcs -q`, fork/exec'd in turn;
  *   (e) an idle msgqd's wake-ups, and its VmRSS before and after a million
  *       requests.
@@ -51,7 +52,7 @@ struct options {
         const char *only;         /* sections to run: letters of "acde" */
 };
 
-enum variant { FLOOR_PAIRS, FLOOR_ONE_SERVER, FLOOR_CPU_SERVERS, MSGQD, NVARIANTS };
+enum variant { FLOOR_PAIRS, FLOOR_ONE_SERVER, FLOOR_CPU_SERVERS, FLOOR_CPU_QUEUES, MSGQD, NVARIANTS };
 
 struct results {
         int cpus[2];
@@ -192,9 +193,11 @@ out:
 
 /* ---- (c): throughput ---- */
 
-static _Noreturn void client_loop(int i, enum variant v, int msqid, key_t key) {
+static _Noreturn void client_loop(int i, enum variant v, const int *msqids, int nq, key_t key) {
         struct target t;
-        int r = v == MSGQD ? target_open_msgqd(&t, key) : target_open_raw(&t, msqid);
+        int r = v == MSGQD            ? target_open_msgqd(&t, key)
+                : v == FLOOR_CPU_QUEUES ? target_open_raw_per_cpu(&t, msqids, nq)
+                                        : target_open_raw(&t, msqids[nq - 1]);
 
         while (r == 0 && !shared->stop) {
                 r = target_call(&t);
@@ -236,7 +239,17 @@ static double throughput(const struct options *o, enum variant v, int n, const s
                         q[nq] = raw_queue();
                         if (q[nq] < 0)
                                 goto out;
-                        echo[nq] = raw_echo_start(q[nq], v == FLOOR_CPU_SERVERS ? 0 : -1);
+                        echo[nq] = raw_echo_start(q[nq], v == FLOOR_CPU_SERVERS || v == FLOOR_CPU_QUEUES ? 0 : -1);
+                        if (echo[nq] < 0)
+                                goto out;
+                        nq++;
+                }
+                /* A queue and an echo server for each further CPU, pinned to it. */
+                for (int cpu = 1; v == FLOOR_CPU_QUEUES && i == 0 && cpu < ncpus && nq < MAX_CLIENTS; cpu++) {
+                        q[nq] = raw_queue();
+                        if (q[nq] < 0)
+                                goto out;
+                        echo[nq] = raw_echo_start(q[nq], cpu);
                         if (echo[nq] < 0)
                                 goto out;
                         nq++;
@@ -250,7 +263,7 @@ static double throughput(const struct options *o, enum variant v, int n, const s
                 }
                 client[nc] = fork_worker(-1);
                 if (client[nc] == 0)
-                        client_loop(i, v, nq ? q[nq - 1] : -1, d->key);
+                        client_loop(i, v, q, nq, d->key);
                 if (client[nc] < 0)
                         goto out;
                 nc++;
@@ -470,6 +483,14 @@ static void print_report(const struct options *o, struct results *res) {
                         printf("    %2d client%s vs %ld servers  %9.0f %9.0f %8.2fx\n",
                                client_counts[c], plural(client_counts[c]), sysconf(_SC_NPROCESSORS_ONLN),
                                res->tput[c][FLOOR_CPU_SERVERS], d, d / res->tput[c][FLOOR_CPU_SERVERS]);
+                }
+                printf("    another shape, one queue and server per CPU (clients use their CPU's):\n");
+                for (int c = 0; c < NCOUNTS; c++) {
+                        double d = res->tput[c][MSGQD];
+
+                        printf("    %2d client%s vs %ld queues   %9.0f %9.0f %8.2fx\n",
+                               client_counts[c], plural(client_counts[c]), sysconf(_SC_NPROCESSORS_ONLN),
+                               res->tput[c][FLOOR_CPU_QUEUES], d, d / res->tput[c][FLOOR_CPU_QUEUES]);
                 }
                 printf("    CPU per request, µs            pairs    msgqd    ratio  one server    ratio\n");
                 for (int c = 0; c < NCOUNTS; c++) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
@@ -21,6 +22,15 @@ int target_open_raw(struct target *t, int msqid) {
         return 0;
 }
 
+int target_open_raw_per_cpu(struct target *t, const int *msqids, int n) {
+        if (n < 1 || n > TARGET_MAX_QUEUES)
+                return -EINVAL;
+        target_open_raw(t, msqids[0]);
+        memcpy(t->cpu_msqid, msqids, (size_t) n * sizeof *msqids);
+        t->ncpu_msqid = n;
+        return 0;
+}
+
 int target_open_msgqd(struct target *t, key_t key) {
         memset(t, 0, sizeof *t);
         t->kind = TARGET_MSGQD;
@@ -34,12 +44,17 @@ void target_close(struct target *t) {
 
 static int raw_call(struct target *t) {
         struct msgq_msgbuf m;
+        int msqid = t->msqid;
 
+        if (t->ncpu_msqid > 0) {
+                int cpu = sched_getcpu();
+                msqid = t->cpu_msqid[(cpu < 0 ? 0 : cpu) % t->ncpu_msqid];
+        }
         m.mtype = MSGQ_PRIO_DEFAULT;
         memcpy(m.body, t->request, sizeof t->request);
-        if (msgsnd(t->msqid, &m, sizeof t->request, 0) < 0)
+        if (msgsnd(msqid, &m, sizeof t->request, 0) < 0)
                 return -errno;
-        if (msgrcv(t->msqid, &m, MSGQ_MSG_MAX, t->reply_type, 0) < 0)
+        if (msgrcv(msqid, &m, MSGQ_MSG_MAX, t->reply_type, 0) < 0)
                 return -errno;
         return 0;
 }
