@@ -631,6 +631,31 @@ START_TEST(test_broker_restart) {
 }
 END_TEST
 
+/*
+ * The broker away for a minute, past the bridge's 30 s back-off cap: a
+ * command it acknowledged for the bridge before it went away survives its
+ * restart (persistence), and is applied once the bridge gets back in.
+ */
+START_TEST(test_broker_away_a_minute) {
+        start_all();
+        ck_assert_int_eq(proc_stop(&bridge, SIGKILL), 128 + SIGKILL);
+        pub(topic("led/set"), "ON"); /* QoS 1: acknowledged, held for the bridge's session */
+        ck_assert_int_eq(proc_stop(&watcher, SIGTERM), 0);
+        ck_assert_int_eq(proc_stop(&broker, SIGTERM), 0);
+        bridge_spawn(dmn.key, NULL);
+        sleep_ms(60000);
+        ck_assert_msg(bridge.pid > 0 && waitpid(bridge.pid, NULL, WNOHANG) == 0, "the bridge gave up: %s",
+                      tail(file_text(bridge.log)));
+        EXPECT_LED("led: off\n", 100);
+        broker_start();
+        EXPECT_LED("led: on\n", 45000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        EXPECT_RETAINED(topic("availability"), "online", 1000);
+        ck_assert_msg(strstr(file_text(bridge.log), "(session resumed)"), "%s", tail(file_text(bridge.log)));
+        stop_all();
+}
+END_TEST
+
 START_TEST(test_broker_later_than_bridge) {
         port = free_port();
         daemon_start_checked(&dmn, test_key(), NULL);
@@ -863,6 +888,7 @@ int main(void) {
         harness_add(s, "clean-stop", test_clean_stop_says_offline, 60);
         harness_add(s, "broker-restart", test_broker_restart, 90);
         harness_add(s, "broker-later", test_broker_later_than_bridge, 90);
+        harness_add(s, "broker-away-a-minute", test_broker_away_a_minute, 180);
         harness_add(s, "msgqd-restart", test_msgqd_restart, 60);
         harness_add(s, "msgqd-killed", test_msgqd_killed, 60);
         harness_add(s, "command-expires", test_command_expires_when_msgqd_stays_away, 60);
