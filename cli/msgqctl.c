@@ -25,9 +25,10 @@ static const struct command commands[] = {
         {
                 .name = "led",
                 .handler = cmd_led,
-                .summary = "switch, blink or query the LED",
+                .summary = "switch, blink, query or watch the LED",
                 .usage = "led on|off|toggle|state\n"
                          "led blink PERIOD_MS [COUNT]\n"
+                         "led watch [COUNT]\n"
                          "\n"
                          "Print the LED's state as msgqd reports it after the request:\n"
                          "  led: on\n"
@@ -38,7 +39,11 @@ static const struct command commands[] = {
                          "blink switches the LED on at once, then toggles it every PERIOD_MS/2\n"
                          "ms (PERIOD_MS 20..3600000): COUNT flashes (1..1000000) that end with\n"
                          "the LED off, or, without COUNT or with 0, until led on, off, toggle\n"
-                         "or blink.",
+                         "or blink.\n"
+                         "\n"
+                         "watch prints the state, then every change of it as msgqd makes it\n"
+                         "(on, off, a blink and its end; no polling), COUNT lines in all\n"
+                         "(default: until interrupted).",
         },
         {
                 .name = "send",

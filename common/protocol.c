@@ -22,6 +22,7 @@ static const char *const op_names[_MSGQ_OP_MAX] = {
         [MSGQ_OP_SEND] = "send",
         [MSGQ_OP_STATS] = "stats",
         [MSGQ_OP_EXIT] = "exit",
+        [MSGQ_OP_LED_WATCH] = "led-watch",
 };
 
 static const char *const status_names[_MSGQ_ERR_MAX] = {
@@ -91,7 +92,7 @@ static int request_validate(const struct msgq_request *req, uint32_t *status) {
                         return -EINVAL;
                 if (req->arg1 > MSGQ_BLINK_COUNT_MAX)
                         return -EINVAL;
-        } else if (req->arg0 != 0 || req->arg1 != 0) {
+        } else if (req->op != MSGQ_OP_LED_WATCH && (req->arg0 != 0 || req->arg1 != 0)) {
                 return -EINVAL;
         }
         if (req->op == MSGQ_OP_SEND) {
@@ -182,7 +183,7 @@ int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size) {
                 payload = strnlen(rep->error, MSGQ_ERROR_TEXT_MAX);
         } else if (rep->op == MSGQ_OP_STATS) {
                 payload = STATS_PAYLOAD;
-        } else if (rep->op >= MSGQ_OP_LED_ON && rep->op <= MSGQ_OP_LED_BLINK) {
+        } else if (msgq_op_has_led(rep->op)) {
                 payload = LED_PAYLOAD;
         }
         if (size < MSGQ_REPLY_HEADER_SIZE + payload)
@@ -195,7 +196,7 @@ int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size) {
         put16(p + 24, rep->op);
         put16(p + 26, (uint16_t) payload);
         put32(p + 28, rep->daemon_pid);
-        put64(p + 32, 0);
+        put64(p + 32, payload >= LED_PAYLOAD && rep->status == MSGQ_OK ? rep->led.changes : 0);
         q = p + MSGQ_REPLY_HEADER_SIZE;
 
         if (rep->status != MSGQ_OK) {
@@ -239,10 +240,10 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
         rep->expires_ns = get64(p + 16);
         rep->op = get16(p + 24);
         rep->daemon_pid = get32(p + 28);
-        if (get64(p + 32) != 0)
-                return -EBADMSG;
         q = p + MSGQ_REPLY_HEADER_SIZE;
 
+        if ((rep->status != MSGQ_OK || !msgq_op_has_led(rep->op)) && get64(p + 32) != 0)
+                return -EBADMSG;
         if (rep->status != MSGQ_OK) {
                 if (payload > MSGQ_ERROR_TEXT_MAX || !text_is_clean((const char *) q, payload))
                         return -EBADMSG;
@@ -253,7 +254,7 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
         if (rep->op == MSGQ_OP_STATS) {
                 if (payload != STATS_PAYLOAD)
                         return -EBADMSG;
-        } else if (rep->op >= MSGQ_OP_LED_ON && rep->op <= MSGQ_OP_LED_BLINK) {
+        } else if (msgq_op_has_led(rep->op)) {
                 if (payload != LED_PAYLOAD)
                         return -EBADMSG;
         } else if (payload != 0) {
@@ -266,6 +267,7 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
                 rep->led.blinking = q[1] != 0;
                 rep->led.period_ms = get32(q + 4);
                 rep->led.remaining = get32(q + 8);
+                rep->led.changes = get64(p + 32);
         }
         if (rep->op == MSGQ_OP_STATS) {
                 struct msgq_stats *s = &rep->stats;

@@ -59,6 +59,7 @@ enum msgq_op {
         MSGQ_OP_SEND,
         MSGQ_OP_STATS,
         MSGQ_OP_EXIT,
+        MSGQ_OP_LED_WATCH, /* the LED state once it differs from change number arg0 | arg1 << 32 */
         _MSGQ_OP_MAX,
 };
 
@@ -116,6 +117,7 @@ struct msgq_led_state {
         uint8_t blinking;
         uint32_t period_ms;
         uint32_t remaining; /* toggles left, 0 = until cancelled */
+        uint64_t changes;   /* changes of state since msgqd started (blink toggles are not) */
 };
 
 struct msgq_stats {
@@ -140,7 +142,7 @@ struct msgq_stats {
  *  24  op          u16, the request's
  *  26  payload_len  u16
  *  28  daemon_pid   u32
- *  32  reserved     u64, 0
+ *  32  changes      u64, the LED's change number with a led state; else 0
  *  40  payload: led state (12 bytes), stats, or error text (no NUL)
  */
 #define MSGQ_REPLY_HEADER_SIZE 40u
@@ -172,6 +174,12 @@ static inline long msgq_reply_type(uint32_t pid) {
 
 static inline bool msgq_prio_valid(long prio) {
         return prio >= MSGQ_PRIO_MIN && prio <= MSGQ_PRIO_MAX;
+}
+
+/* Whether a successful reply to op carries the LED state. */
+static inline bool msgq_op_has_led(uint16_t op) {
+        return (op >= MSGQ_OP_LED_ON && op <= MSGQ_OP_LED_BLINK) || op == MSGQ_OP_STATS ||
+               op == MSGQ_OP_LED_WATCH;
 }
 
 const char *msgq_op_to_string(uint16_t op);

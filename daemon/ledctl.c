@@ -20,6 +20,27 @@ static void fill_state(const struct ledctl *c, struct msgq_led_state *st) {
         st->blinking = c->blinking;
         st->period_ms = c->blinking ? c->period_ms : 0;
         st->remaining = c->blinking ? c->remaining : 0;
+        st->changes = c->changes;
+}
+
+/*
+ * With the lock held, after a change: count it and take the watchers (and
+ * the new state) out, for notify_unlocked() once the lock is released.
+ */
+static size_t changed_locked(struct ledctl *c, struct ledctl_watcher *out, struct msgq_led_state *st) {
+        size_t n = c->nwatchers;
+
+        c->changes++;
+        fill_state(c, st);
+        memcpy(out, c->watchers, n * sizeof *out);
+        c->nwatchers = 0;
+        return n;
+}
+
+static void notify_unlocked(struct ledctl *c, const struct ledctl_watcher *w, size_t n,
+                            const struct msgq_led_state *st) {
+        if (n > 0 && c->notify)
+                c->notify(c->notify_userdata, w, n, st);
 }
 
 int ledctl_init(struct ledctl *c, struct led *led, void (*wake)(void *), void *userdata) {
@@ -32,16 +53,22 @@ int ledctl_init(struct ledctl *c, struct led *led, void (*wake)(void *), void *u
 
 static int on_blink_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         struct ledctl *c = userdata;
+        struct ledctl_watcher w[LEDCTL_WATCHERS_MAX];
+        struct msgq_led_state st;
+        size_t n = 0;
 
         pthread_mutex_lock(&c->lock);
         if (c->blinking && usec >= c->next_usec) {
                 if (led_set(c->led, !led_get(c->led)) < 0)
                         log_warning("blink: cannot drive the LED: %m");
-                if (c->remaining > 0 && --c->remaining == 0)
+                if (c->remaining > 0 && --c->remaining == 0) {
                         c->blinking = false; /* an even number of toggles: ends off */
+                        n = changed_locked(c, w, &st);
+                }
                 c->next_usec += (uint64_t) c->period_ms * 500u;
         }
         pthread_mutex_unlock(&c->lock);
+        notify_unlocked(c, w, n, &st);
         ledctl_sync(c);
         return 0;
 }
@@ -84,33 +111,42 @@ void ledctl_done(struct ledctl *c) {
         pthread_mutex_destroy(&c->lock);
 }
 
-/* Called with the lock held. A direct command ends any blinking. */
-static int set_locked(struct ledctl *c, bool on) {
+/*
+ * A direct command, which ends any blinking.  Watchers hear of it when the
+ * state is not what it was.
+ */
+static int set_to(struct ledctl *c, bool toggle, bool on, struct msgq_led_state *st) {
+        struct ledctl_watcher w[LEDCTL_WATCHERS_MAX];
+        struct msgq_led_state now;
+        size_t n = 0;
+        bool was_on, was_blinking;
+        int r;
+
+        pthread_mutex_lock(&c->lock);
+        was_on = led_get(c->led);
+        was_blinking = c->blinking;
         c->blinking = false;
-        return led_set(c->led, on);
+        r = led_set(c->led, toggle ? !was_on : on);
+        if (was_blinking || led_get(c->led) != was_on)
+                n = changed_locked(c, w, &now);
+        fill_state(c, st);
+        pthread_mutex_unlock(&c->lock);
+        notify_unlocked(c, w, n, &now);
+        return r;
 }
 
 int ledctl_set(struct ledctl *c, bool on, struct msgq_led_state *st) {
-        int r;
-
-        pthread_mutex_lock(&c->lock);
-        r = set_locked(c, on);
-        fill_state(c, st);
-        pthread_mutex_unlock(&c->lock);
-        return r;
+        return set_to(c, false, on, st);
 }
 
 int ledctl_toggle(struct ledctl *c, struct msgq_led_state *st) {
-        int r;
-
-        pthread_mutex_lock(&c->lock);
-        r = set_locked(c, !led_get(c->led));
-        fill_state(c, st);
-        pthread_mutex_unlock(&c->lock);
-        return r;
+        return set_to(c, true, false, st);
 }
 
 int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct msgq_led_state *st) {
+        struct ledctl_watcher w[LEDCTL_WATCHERS_MAX];
+        struct msgq_led_state now;
+        size_t n = 0;
         int r;
 
         if (period_ms < MSGQ_BLINK_PERIOD_MIN_MS || period_ms > MSGQ_BLINK_PERIOD_MAX_MS ||
@@ -123,11 +159,13 @@ int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct ms
                 c->period_ms = period_ms;
                 c->remaining = count ? 2 * count - 1 : 0;
                 c->next_usec = now_usec() + (uint64_t) period_ms * 500u;
+                n = changed_locked(c, w, &now);
         } else {
                 c->blinking = false;
         }
         fill_state(c, st);
         pthread_mutex_unlock(&c->lock);
+        notify_unlocked(c, w, n, &now);
         if (r >= 0 && c->wake)
                 c->wake(c->wake_userdata);
         return r;
@@ -137,4 +175,35 @@ void ledctl_state(struct ledctl *c, struct msgq_led_state *st) {
         pthread_mutex_lock(&c->lock);
         fill_state(c, st);
         pthread_mutex_unlock(&c->lock);
+}
+
+void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata) {
+        pthread_mutex_lock(&c->lock);
+        c->notify = notify;
+        c->notify_userdata = userdata;
+        pthread_mutex_unlock(&c->lock);
+}
+
+int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,
+                 struct msgq_led_state *st) {
+        size_t i, kept = 0;
+        int r = 1;
+
+        pthread_mutex_lock(&c->lock);
+        if (since != c->changes) {
+                fill_state(c, st);
+                pthread_mutex_unlock(&c->lock);
+                return 0;
+        }
+        /* Drop those past their deadline, and this client's earlier watch. */
+        for (i = 0; i < c->nwatchers; i++)
+                if (c->watchers[i].deadline_ns > now_ns && c->watchers[i].pid != w->pid)
+                        c->watchers[kept++] = c->watchers[i];
+        c->nwatchers = kept;
+        if (c->nwatchers < LEDCTL_WATCHERS_MAX)
+                c->watchers[c->nwatchers++] = *w;
+        else
+                r = -ENOSPC;
+        pthread_mutex_unlock(&c->lock);
+        return r;
 }

@@ -3,6 +3,11 @@
  * The LED as the daemon's threads share it: state under a lock, blinking
  * driven by an sd-event timer in the main loop.  Requests (receiver thread)
  * change the state and, for blink, wake the main loop to re-arm the timer.
+ *
+ * Every change of state (on, off, blinking, the end of a blink; not each
+ * blink toggle) counts one in changes.  A watcher (a led-watch request)
+ * whose change number is current waits here, and is handed to the notify
+ * callback, in whichever thread made the next change, with the new state.
  */
 #pragma once
 
@@ -14,6 +19,19 @@
 #include "led.h"
 #include "protocol.h"
 
+#define LEDCTL_WATCHERS_MAX 64
+
+/* A led-watch request waiting for the next change: where its answer goes. */
+struct ledctl_watcher {
+        uint32_t pid;
+        uint64_t token;
+        uint64_t deadline_ns;
+        long prio;
+};
+
+typedef void (*ledctl_notify_fn)(void *userdata, const struct ledctl_watcher *w, size_t n,
+                                 const struct msgq_led_state *st);
+
 struct ledctl {
         pthread_mutex_t lock;
         struct led *led;
@@ -24,6 +42,11 @@ struct ledctl {
         sd_event_source *timer; /* main loop only */
         void (*wake)(void *userdata);
         void *wake_userdata;
+        uint64_t changes;
+        struct ledctl_watcher watchers[LEDCTL_WATCHERS_MAX];
+        size_t nwatchers;
+        ledctl_notify_fn notify;
+        void *notify_userdata;
 };
 
 /* Takes ownership of led. wake (may be NULL) is called when blinking starts. */
@@ -40,3 +63,13 @@ int ledctl_toggle(struct ledctl *c, struct msgq_led_state *st);
 /* count = blinks (on/off cycles), 0 = until another LED command. */
 int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct msgq_led_state *st);
 void ledctl_state(struct ledctl *c, struct msgq_led_state *st);
+/* Who answers the watchers (set before any request is served). */
+void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata);
+/*
+ * A led-watch: when the state has changed since change number since, fill
+ * st and return 0; otherwise keep w (in place of an earlier watch of the
+ * same pid) for the next change and return 1; -ENOSPC when
+ * LEDCTL_WATCHERS_MAX others wait.  now_ns: watchers past their deadline go.
+ */
+int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,
+                 struct msgq_led_state *st);

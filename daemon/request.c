@@ -47,6 +47,28 @@ static int handle_led_state(struct msgqd *d, const struct msgq_request *req, str
         return 0;
 }
 
+/* 1: parked until the next change (ledctl answers it then); 0: answered now. */
+static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        struct ledctl_watcher w = { .pid = req->pid, .token = req->token,
+                                    .deadline_ns = req->deadline_ns, .prio = req->prio };
+        uint64_t since = (uint64_t) req->arg0 | (uint64_t) req->arg1 << 32;
+        int r;
+
+        if (req->flags & MSGQ_REQ_NO_REPLY) { /* nobody to tell: nothing to wait for */
+                ledctl_state(&d->led, &rep->led);
+                return 0;
+        }
+        r = ledctl_watch(&d->led, since, &w, msgq_now_ns(), &rep->led);
+
+        if (r == -ENOSPC) {
+                rep->status = MSGQ_ERR_INVALID;
+                snprintf(rep->error, sizeof rep->error, "%u others watch the LED already; try again later",
+                         LEDCTL_WATCHERS_MAX);
+                return 0;
+        }
+        return r;
+}
+
 static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         int r = ledctl_blink(&d->led, req->arg0, req->arg1, &rep->led);
 
@@ -106,6 +128,7 @@ static const handler_fn handlers[_MSGQ_OP_MAX] = {
         [MSGQ_OP_SEND] = handle_send,
         [MSGQ_OP_STATS] = handle_stats,
         [MSGQ_OP_EXIT] = handle_exit,
+        [MSGQ_OP_LED_WATCH] = handle_led_watch,
 };
 
 static void reply_init(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
@@ -120,16 +143,20 @@ static void count_served(struct msgqd *d, long prio) {
                 stat_inc(&d->stats.served[prio - 1]);
 }
 
-void request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+bool request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        int r;
+
         reply_init(d, req, rep);
         count_served(d, req->prio);
         if (req->op == 0 || req->op >= _MSGQ_OP_MAX || !handlers[req->op]) {
                 request_reject(d, req, MSGQ_ERR_UNKNOWN_OP, "unknown operation", rep);
                 stat_inc(&d->stats.errors);
-                return;
+                return true;
         }
-        if (handlers[req->op](d, req, rep) < 0 || rep->status != MSGQ_OK)
+        r = handlers[req->op](d, req, rep);
+        if (r < 0 || rep->status != MSGQ_OK)
                 stat_inc(&d->stats.errors);
+        return r <= 0;
 }
 
 void request_reject(struct msgqd *d, const struct msgq_request *req, uint32_t status,

@@ -46,6 +46,7 @@ static void log_bad(struct server *s, const char *fmt, ...) {
         uint64_t now = msgq_now_ns();
         va_list ap;
 
+        pthread_mutex_lock(&s->log_lock);
         if (now - s->log_window_ns > BAD_LOG_WINDOW_NS) {
                 if (s->log_suppressed)
                         log_warning("%u more bad requests were not logged", s->log_suppressed);
@@ -55,11 +56,13 @@ static void log_bad(struct server *s, const char *fmt, ...) {
         }
         if (s->log_count++ >= BAD_LOG_BURST) {
                 s->log_suppressed++;
+                pthread_mutex_unlock(&s->log_lock);
                 return;
         }
         va_start(ap, fmt);
         msgq_logv(LOG_WARNING, fmt, ap);
         va_end(ap);
+        pthread_mutex_unlock(&s->log_lock);
 }
 
 /* ---- replies and their backlog ---- */
@@ -157,8 +160,11 @@ static void send_reply(struct server *s, long mtype, const void *body, size_t le
                 wake_main(s);
 
         /*
-         * Only this thread adds to the backlog: when it is empty, no older
-         * reply can be overtaken, and the send needs no lock.
+         * When the backlog is empty, no older reply can be overtaken, and
+         * the send needs no lock.  (The main loop sends too, the replies to
+         * led-watch requests when a blink ends; each goes to a client that
+         * has nothing else outstanding, so order between the two does not
+         * matter.)
          */
         if (backlog_pending(s) == 0) {
                 r = msgq_queue_send(server_msqid(s), mtype, body, len, IPC_NOWAIT);
@@ -272,9 +278,29 @@ static void serve_at(struct server *s, long mtype, const unsigned char *body, si
                 answer(s, &req, &rep, binary, now);
                 return;
         }
-        request_handle(s->d, &req, &rep);
-        if (!(req.flags & MSGQ_REQ_NO_REPLY))
+        if (request_handle(s->d, &req, &rep) && !(req.flags & MSGQ_REQ_NO_REPLY))
                 answer(s, &req, &rep, binary, now);
+}
+
+/*
+ * The LED changed: answer the led-watch requests that waited for it.  In
+ * whichever thread made the change (the receiver, or the main loop when a
+ * blink ends): send_reply() may run in both.
+ */
+static void answer_watchers(void *userdata, const struct ledctl_watcher *w, size_t n,
+                            const struct msgq_led_state *st) {
+        struct server *s = userdata;
+        uint64_t now = msgq_now_ns();
+
+        for (size_t i = 0; i < n; i++) {
+                struct msgq_request req = { .prio = w[i].prio, .pid = w[i].pid, .token = w[i].token,
+                                            .deadline_ns = w[i].deadline_ns, .op = MSGQ_OP_LED_WATCH };
+                struct msgq_reply rep = { .status = MSGQ_OK, .token = w[i].token, .op = MSGQ_OP_LED_WATCH,
+                                          .daemon_pid = s->d->pid, .led = *st };
+
+                if (w[i].deadline_ns > now) /* else its client gave up waiting: not a late reply */
+                        answer(s, &req, &rep, true, now);
+        }
 }
 
 void server_serve(struct server *s, long mtype, const unsigned char *body, size_t len) {
@@ -342,10 +368,14 @@ int server_init(struct server *s, struct msgqd *d, key_t key, unsigned mode, gid
         r = -pthread_mutex_init(&s->backlog_lock, NULL);
         if (r < 0)
                 return r;
+        r = -pthread_mutex_init(&s->log_lock, NULL);
+        if (r < 0)
+                return r;
         r = msgq_queue_create(key, mode, gid, adopted);
         if (r < 0)
                 return r;
         s->msqid = r;
+        ledctl_set_notify(&d->led, answer_watchers, s);
         if (*adopted)
                 sweep_adopted(s);
         return 0;
@@ -461,8 +491,10 @@ void server_stop(struct server *s) {
 }
 
 void server_done(struct server *s) {
+        ledctl_set_notify(&s->d->led, NULL, NULL);
         reclaim_done(&s->reclaim);
         pthread_mutex_destroy(&s->backlog_lock);
+        pthread_mutex_destroy(&s->log_lock);
         free(s->backlog);
         s->backlog = NULL;
 }

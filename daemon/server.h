@@ -49,6 +49,7 @@ struct server {
         struct pending_reply *backlog; /* ring */
         size_t backlog_head, backlog_count, backlog_size;
 
+        pthread_mutex_t log_lock; /* both threads may send replies, and warn */
         uint64_t log_window_ns; /* rate limit for bad-request warnings */
         unsigned log_count, log_suppressed;
 };

@@ -61,6 +61,7 @@ static void setup(void) {
         s.msqid = qid;
         ck_assert_int_eq(reclaim_init(&s.reclaim), 0);
         ck_assert_int_eq(pthread_mutex_init(&s.backlog_lock, NULL), 0);
+        ck_assert_int_eq(pthread_mutex_init(&s.log_lock, NULL), 0);
 }
 
 static void teardown(void) {

@@ -233,6 +233,94 @@ START_TEST(blink_count_ends_off)
 }
 END_TEST
 
+/* What the notify callback was handed. */
+static size_t notified_calls, notified_n;
+static struct ledctl_watcher notified_w[LEDCTL_WATCHERS_MAX];
+static struct msgq_led_state notified_st;
+
+static void on_notify(void *userdata, const struct ledctl_watcher *w, size_t n, const struct msgq_led_state *st) {
+        ck_assert_ptr_eq(userdata, &marker);
+        notified_calls++;
+        notified_n = n;
+        memcpy(notified_w, w, n * sizeof *w);
+        notified_st = *st;
+}
+
+static struct ledctl_watcher watcher(uint32_t pid) {
+        return (struct ledctl_watcher) { .pid = pid, .token = 1000u + pid, .deadline_ns = UINT64_MAX, .prio = 5 };
+}
+
+/*
+ * Changes are counted (a set to the same state is none); a watch of the
+ * current number waits and is handed over, with the new state, by the next
+ * change; one of an older number is answered at once; one per pid waits.
+ */
+START_TEST(watch_and_changes)
+{
+        struct msgq_led_state st;
+        struct ledctl_watcher w1 = watcher(11), w2 = watcher(22);
+
+        notified_calls = 0;
+        ledctl_set_notify(&c, on_notify, &marker);
+        ck_assert_uint_eq(state().changes, 0);
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_uint_eq(st.changes, 0);
+
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w1, 0, &st), 1);
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w1, 0, &st), 1); /* replaces its first */
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w2, 0, &st), 1);
+        ck_assert_uint_eq(notified_calls, 0);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_uint_eq(st.changes, 1);
+        ck_assert_uint_eq(notified_calls, 1);
+        ck_assert_uint_eq(notified_n, 2);
+        ck_assert_uint_eq(notified_w[0].token, w1.token);
+        ck_assert_uint_eq(notified_w[1].token, w2.token);
+        ck_assert_uint_eq(notified_st.on, 1);
+        ck_assert_uint_eq(notified_st.changes, 1);
+
+        /* Nobody waits now; an old number is answered at once. */
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_uint_eq(notified_calls, 1);
+        memset(&st, 0, sizeof st);
+        ck_assert_int_eq(ledctl_watch(&c, 1, &w1, 0, &st), 0);
+        ck_assert_uint_eq(st.changes, 2);
+        ck_assert_uint_eq(st.on, 0);
+
+        /* A blink is a change, and so is its end, made by the timer. */
+        ck_assert_int_eq(ledctl_watch(&c, 2, &w1, 0, &st), 1);
+        ck_assert_int_eq(ledctl_blink(&c, 20, 1, &st), 0);
+        ck_assert_uint_eq(notified_calls, 2);
+        ck_assert_uint_eq(notified_st.blinking, 1);
+        ck_assert_uint_eq(notified_st.changes, 3);
+        ck_assert_int_eq(ledctl_watch(&c, 3, &w1, 0, &st), 1);
+        ledctl_sync(&c);
+        run_loop(3000, true);
+        ck_assert_uint_eq(notified_calls, 3);
+        ck_assert_uint_eq(notified_st.blinking, 0);
+        ck_assert_uint_eq(notified_st.on, 0);
+        ck_assert_uint_eq(notified_st.changes, 4);
+}
+END_TEST
+
+/* At most LEDCTL_WATCHERS_MAX wait; those past their deadline make room. */
+START_TEST(watchers_bounded)
+{
+        struct msgq_led_state st;
+        struct ledctl_watcher w;
+
+        for (uint32_t pid = 1; pid <= LEDCTL_WATCHERS_MAX; pid++) {
+                w = watcher(pid);
+                w.deadline_ns = 1000;
+                ck_assert_int_eq(ledctl_watch(&c, 0, &w, 0, &st), 1);
+        }
+        w = watcher(LEDCTL_WATCHERS_MAX + 1);
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w, 999, &st), -ENOSPC);
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w, 1000, &st), 1); /* the others' deadline passed */
+        ck_assert_uint_eq(c.nwatchers, 1);
+}
+END_TEST
+
 START_TEST(blink_from_on_ends_off)
 {
         struct msgq_led_state st;
@@ -442,6 +530,8 @@ static Suite *ledctl_suite(void) {
         tcase_add_test(blink, set_during_blink_cancels);
         tcase_add_test(blink, toggle_during_blink_cancels);
         tcase_add_test(blink, blink_again_replaces);
+        tcase_add_test(blink, watch_and_changes);
+        tcase_add_test(blink, watchers_bounded);
         suite_add_tcase(s, blink);
 
         tcase_add_checked_fixture(life, setup, teardown);

@@ -382,9 +382,9 @@ START_TEST(test_led_bad_arguments_are_usage_errors) {
         CTL(key, "led", "blink", "500", "1", "2");
         EXPECT_USAGE(&run, "too many arguments for blink");
         CTL(key, "led");
-        EXPECT_USAGE(&run, "missing action: on, off, toggle, state or blink");
+        EXPECT_USAGE(&run, "missing action: on, off, toggle, state, blink or watch");
         CTL(key, "led", "dim");
-        EXPECT_USAGE(&run, "unknown action 'dim': expected on, off, toggle, state or blink");
+        EXPECT_USAGE(&run, "unknown action 'dim': expected on, off, toggle, state, blink or watch");
         CTL(key, "led", "on", "now");
         EXPECT_USAGE(&run, "too many arguments for on");
         ck_assert(!queue_exists(key));
@@ -586,6 +586,58 @@ START_TEST(test_status_daemon_killed) {
         ck_assert_uint_ge(took, 500);
         ck_assert_uint_lt(took, 3000);
         remove_queue(dmn.key);
+}
+END_TEST
+
+/*
+ * led watch: the state, then each change as another client makes it (a
+ * repeated "on" is none; a blink is one, its end another, made by msgqd's
+ * main loop), until COUNT lines.  The watcher's output comes back through
+ * a pipe from the child that runs it.
+ */
+START_TEST(test_led_watch_prints_every_change) {
+        static const char *const changes[][4] = {
+                { "led", "on" }, { "led", "on" }, { "led", "off" }, { "led", "blink", "100", "2" },
+        };
+        int fd[2];
+        pid_t pid;
+        char out[sizeof run.out] = "";
+        ssize_t n, got = 0;
+        int st;
+
+        start();
+        ck_assert_int_eq(pipe(fd), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                struct run w;
+
+                close(fd[0]);
+                if (ctl(&w, dmn.key, "led", "watch", "6", NULL) < 0)
+                        _exit(2);
+                if (write(fd[1], w.out, strlen(w.out)) < 0)
+                        _exit(3);
+                _exit(w.status);
+        }
+        close(fd[1]);
+        sleep_ms(300);
+        for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+                ck_assert_int_eq(ctl(&run, dmn.key, changes[i][0], changes[i][1], changes[i][2], changes[i][3],
+                                     NULL), 0);
+                ck_assert_msg(run.status == 0, "%s %s: %s", changes[i][0], changes[i][1], run.err);
+                sleep_ms(100);
+        }
+        sleep_ms(600); /* the blink ends */
+        CTL(dmn.key, "led", "toggle");
+        EXPECT_OK(&run, "led: on\n");
+        while ((n = read(fd[0], out + got, sizeof out - 1 - (size_t) got)) > 0)
+                got += n;
+        close(fd[0]);
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "msgqctl led watch: status %d, output '%s'", st, out);
+        ck_assert_str_eq(out, "led: off\nled: on\nled: off\nled: blinking (period 100 ms, 3 toggles left)\n"
+                              "led: off\nled: on\n");
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -865,6 +917,10 @@ START_TEST(test_usage_errors) {
         EXPECT_USAGE(&run, "invalid interval 'x': expected seconds, 0 .. 3600");
         CTL(key, "ping", "extra");
         EXPECT_USAGE(&run, "unexpected argument 'extra'");
+        CTL(key, "led", "watch", "0");
+        EXPECT_USAGE(&run, "invalid count '0': expected a number of lines, 1 or more");
+        CTL(key, "led", "watch", "1", "2");
+        EXPECT_USAGE(&run, "too many arguments for watch");
         CTL(key, "stats", "extra");
         EXPECT_USAGE(&run, "unexpected argument 'extra'");
         CTL(key, "status", "extra");
@@ -910,7 +966,8 @@ START_TEST(test_help_lists_commands_and_exit_codes) {
         EXPECT_EXIT(&run, 0, "");
         ck_assert(starts_with(run.out, "Usage: msgqctl [OPTIONS] led on|off|toggle|state\n"
                                        "       msgqctl [OPTIONS] led blink PERIOD_MS [COUNT]\n"
-                                       "\nSwitch, blink or query the LED.\n"));
+                                       "       msgqctl [OPTIONS] led watch [COUNT]\n"
+                                       "\nSwitch, blink, query or watch the LED.\n"));
         ck_assert(ends_with(run.out, "\nGlobal options and exit codes: msgqctl --help\n"));
         strcpy(run2.out, run.out);
         CTL(key, "help", "led");
@@ -1136,6 +1193,7 @@ int main(void) {
         harness_add(s, "status", test_status_with_daemon, 30);
         harness_add(s, "status-killed", test_status_daemon_killed, 30);
         harness_add(s, "status-monitor", test_status_monitor_shows_waiting_request, 30);
+        harness_add(s, "led-watch", test_led_watch_prints_every_change, 30);
         harness_add(s, "no-queue", test_no_queue_every_command_exits_3, 30);
         harness_add(s, "queued-while-down", test_request_queued_while_daemon_down, 30);
         harness_add(s, "queue-removed", test_queue_removed_while_waiting, 30);

@@ -16,7 +16,7 @@
 
 static const uint16_t all_ops[] = {
         MSGQ_OP_PING, MSGQ_OP_LED_ON, MSGQ_OP_LED_OFF, MSGQ_OP_LED_TOGGLE, MSGQ_OP_LED_STATE,
-        MSGQ_OP_LED_BLINK, MSGQ_OP_SEND, MSGQ_OP_STATS, MSGQ_OP_EXIT,
+        MSGQ_OP_LED_BLINK, MSGQ_OP_SEND, MSGQ_OP_STATS, MSGQ_OP_EXIT, MSGQ_OP_LED_WATCH,
 };
 #define N_OPS (sizeof all_ops / sizeof all_ops[0])
 
@@ -33,6 +33,9 @@ static struct msgq_request make_req(uint16_t op) {
         if (op == MSGQ_OP_LED_BLINK) {
                 req.arg0 = 500;
                 req.arg1 = 3;
+        } else if (op == MSGQ_OP_LED_WATCH) {
+                req.arg0 = 0xfffffffeu; /* the change number seen, either half any value */
+                req.arg1 = 7;
         } else if (op == MSGQ_OP_SEND) {
                 strcpy(req.text, "hello, world");
                 req.text_len = (uint16_t) strlen(req.text);
@@ -423,7 +426,7 @@ START_TEST(request_args_on_ops_without_args)
         for (size_t i = 0; i < N_OPS; i++) {
                 struct msgq_request req;
 
-                if (all_ops[i] == MSGQ_OP_LED_BLINK)
+                if (all_ops[i] == MSGQ_OP_LED_BLINK || all_ops[i] == MSGQ_OP_LED_WATCH)
                         continue;
                 req = make_req(all_ops[i]);
                 req.arg0 = 1;
@@ -578,7 +581,7 @@ static void check_rep_header(const struct msgq_reply *out, const struct msgq_rep
 START_TEST(reply_led_ops_round_trip)
 {
         static const uint16_t ops[] = { MSGQ_OP_LED_ON, MSGQ_OP_LED_OFF, MSGQ_OP_LED_TOGGLE,
-                                        MSGQ_OP_LED_STATE, MSGQ_OP_LED_BLINK };
+                                        MSGQ_OP_LED_STATE, MSGQ_OP_LED_BLINK, MSGQ_OP_LED_WATCH };
 
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
                 struct msgq_reply rep = make_rep(ops[i]), out;
@@ -589,6 +592,7 @@ START_TEST(reply_led_ops_round_trip)
                 rep.led.blinking = 1;
                 rep.led.period_ms = 3600000 - (uint32_t) i;
                 rep.led.remaining = 1999999 + (uint32_t) i;
+                rep.led.changes = 0x0123456789abcdefull + i;
                 n = encode_rep(&rep, buf);
                 ck_assert_int_eq(n, (int) MSGQ_REPLY_HEADER_SIZE + 12);
                 ck_assert(msgq_body_is_binary(buf, (size_t) n));
@@ -599,6 +603,7 @@ START_TEST(reply_led_ops_round_trip)
                 ck_assert_uint_eq(out.led.blinking, 1);
                 ck_assert_uint_eq(out.led.period_ms, rep.led.period_ms);
                 ck_assert_uint_eq(out.led.remaining, rep.led.remaining);
+                ck_assert_uint_eq(out.led.changes, rep.led.changes);
                 ck_assert_str_eq(out.error, "");
         }
 }
@@ -614,6 +619,7 @@ START_TEST(reply_wire_layout)
         rep.led.blinking = 1;
         rep.led.period_ms = 500;
         rep.led.remaining = 5;
+        rep.led.changes = 0x1122334455667788ull;
         memset(buf, 0xee, sizeof buf);
         n = encode_rep(&rep, buf);
         ck_assert_int_eq(n, 52);
@@ -624,13 +630,40 @@ START_TEST(reply_wire_layout)
         ck_assert_uint_eq(get16(buf + 24), MSGQ_OP_LED_BLINK);
         ck_assert_uint_eq(get16(buf + 26), 12);
         ck_assert_uint_eq(get32(buf + 28), 31337);
-        ck_assert_uint_eq(get64(buf + 32), 0);
+        ck_assert_uint_eq(get64(buf + 32), 0x1122334455667788ull);
         ck_assert_int_eq(buf[40], 1);
         ck_assert_int_eq(buf[41], 1);
         ck_assert_uint_eq(get16(buf + 42), 0);
         ck_assert_uint_eq(get32(buf + 44), 500);
         ck_assert_uint_eq(get32(buf + 48), 5);
         ck_assert_int_eq(buf[52], 0xee);
+}
+END_TEST
+
+/* The change number rides at offset 32 only with an LED state: elsewhere it must be 0. */
+START_TEST(reply_changes_only_with_led_state)
+{
+        static const uint16_t ops[] = { MSGQ_OP_PING, MSGQ_OP_SEND, MSGQ_OP_EXIT };
+        struct msgq_reply rep, out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        int n;
+
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+                rep = make_rep(ops[i]);
+                rep.led.changes = 5; /* not encoded: no LED state in these */
+                n = encode_rep(&rep, buf);
+                ck_assert_uint_eq(get64(buf + 32), 0);
+                buf[32] = 1;
+                ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        }
+        rep = make_rep(MSGQ_OP_LED_WATCH);
+        rep.status = MSGQ_ERR_INVALID;
+        strcpy(rep.error, "64 others watch the LED already");
+        rep.led.changes = 5;
+        n = encode_rep(&rep, buf);
+        ck_assert_uint_eq(get64(buf + 32), 0);
+        buf[32] = 1;
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
 }
 END_TEST
 
@@ -1342,7 +1375,7 @@ START_TEST(op_names_round_trip)
                 [MSGQ_OP_PING] = "ping", [MSGQ_OP_LED_ON] = "led-on", [MSGQ_OP_LED_OFF] = "led-off",
                 [MSGQ_OP_LED_TOGGLE] = "led-toggle", [MSGQ_OP_LED_STATE] = "led-state",
                 [MSGQ_OP_LED_BLINK] = "led-blink", [MSGQ_OP_SEND] = "send",
-                [MSGQ_OP_STATS] = "stats", [MSGQ_OP_EXIT] = "exit",
+                [MSGQ_OP_STATS] = "stats", [MSGQ_OP_EXIT] = "exit", [MSGQ_OP_LED_WATCH] = "led-watch",
         };
 
         for (size_t i = 0; i < N_OPS; i++) {
@@ -1437,6 +1470,7 @@ static Suite *protocol_suite(void) {
 
         tcase_add_test(reply, reply_led_ops_round_trip);
         tcase_add_test(reply, reply_wire_layout);
+        tcase_add_test(reply, reply_changes_only_with_led_state);
         tcase_add_test(reply, reply_stats_round_trip);
         tcase_add_test(reply, reply_no_payload_ops);
         tcase_add_test(reply, reply_error_round_trip);

@@ -30,6 +30,7 @@ static void setup(void) {
         s.msqid = -1;
         FUZZ_CHECK(reclaim_init(&s.reclaim) == 0);
         FUZZ_CHECK(pthread_mutex_init(&s.backlog_lock, NULL) == 0);
+        FUZZ_CHECK(pthread_mutex_init(&s.log_lock, NULL) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
