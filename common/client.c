@@ -81,6 +81,11 @@ int msgq_client_open(struct msgq_client *c, key_t key) {
         return 0;
 }
 
+void msgq_client_use_thread_address(struct msgq_client *c) {
+        c->pid = (uint32_t) gettid();
+        c->reply_type = msgq_reply_type(c->pid);
+}
+
 void msgq_client_close(struct msgq_client *c) {
         if (c->have_timer)
                 timer_delete(c->timer);

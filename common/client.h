@@ -57,6 +57,13 @@ struct msgq_client {
  * queue's mode does not let this user in.
  */
 int msgq_client_open(struct msgq_client *c, key_t key);
+/*
+ * Take replies at the calling thread's ID instead of the process ID (a
+ * thread ID is a PID too, unique while the thread lives): for a second
+ * thread that waits for msgqd while another calls it.  After open, in the
+ * thread that will make the calls.
+ */
+void msgq_client_use_thread_address(struct msgq_client *c);
 void msgq_client_close(struct msgq_client *c);
 
 /*

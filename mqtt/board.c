@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,18 @@ static bool broker_up(struct board *b) {
         return up;
 }
 
-/* Publish the LED state if it changed, or if force; held back while the broker is away. */
-static void show_state(struct board *b, const struct msgq_led_state *st, bool force) {
+/*
+ * Publish the LED state of msgqd pid if it changed, or if force; held back
+ * while the broker is away.  A state older than the one shown (a watch
+ * answer that crossed a command's) is not shown again.
+ */
+static void show_state(struct board *b, const struct msgq_led_state *st, uint32_t pid, bool force) {
         struct led_view v;
 
+        if (b->have_view && pid == b->view_pid && st->changes < b->view_changes)
+                return;
+        b->view_changes = st->changes;
+        b->view_pid = pid;
         led_view_from(st, &v);
         if (b->have_view && led_view_equal(&v, &b->view) && b->view_published && !force)
                 return;
@@ -133,6 +142,7 @@ static const char *why_down(int r) {
         case -ETIMEDOUT: return "no answer in time";
         case -EACCES: return "permission denied on its queue";
         case -ESHUTDOWN: return "it is shutting down";
+        case -ESRCH: return "its process is gone";
         default: return strerror(-r);
         }
 }
@@ -166,18 +176,23 @@ static void daemon_down(struct board *b, int r) {
         show_availability(b, false, false);
 }
 
+static void watch_restart(struct board *b);
+
 static void daemon_back(struct board *b, const struct msgq_reply *rep) {
         if (!b->daemon_up)
                 log_info("msgqd answers on key 0x%08x (pid %u)", (unsigned) b->key, rep->daemon_pid);
         else if (rep->daemon_pid != b->daemon_pid)
                 log_info("msgqd restarted (pid %u)", rep->daemon_pid);
+        /* A watch the old msgqd held died with it: watch the new one at once. */
+        if (b->daemon_pid && rep->daemon_pid != b->daemon_pid)
+                watch_restart(b);
         b->daemon_up = true;
         b->daemon_pid = rep->daemon_pid;
         b->retry_ms = 0;
         show_availability(b, true, false);
 }
 
-/* Ask for the LED state (a probe, a poll, or after the broker came back). */
+/* Ask for the LED state (while msgqd is away, or after the broker came back). */
 static int poll_state(struct board *b, bool force) {
         struct msgq_reply rep;
         int r = call(b, 0, MSGQ_OP_LED_STATE, 0, 0, NULL, &rep);
@@ -191,9 +206,27 @@ static int poll_state(struct board *b, bool force) {
         }
         daemon_back(b, &rep);
         if (rep.status == MSGQ_OK)
-                show_state(b, &rep.led, force);
+                show_state(b, &rep.led, rep.daemon_pid, force);
         b->next_poll_ns = msgq_now_ns() + b->s->poll_ms * MS;
         return 0;
+}
+
+/*
+ * Is msgqd still there?  Asked of the kernel, not of msgqd, which sleeps
+ * on: its process (ESRCH once it is gone; EPERM is another user's, alive)
+ * and its queue.  The LED's changes come from the watcher thread.
+ */
+static void probe(struct board *b) {
+        struct msqid_ds ds;
+        int r = 0;
+
+        b->next_poll_ns = msgq_now_ns() + b->s->poll_ms * MS;
+        if (kill((pid_t) b->daemon_pid, 0) < 0 && errno == ESRCH)
+                r = -ESRCH;
+        else if (b->open && (r = msgq_queue_stat(b->client.msqid, &ds)) < 0)
+                client_close(b); /* removed: the next daemon makes a new one */
+        if (r < 0)
+                daemon_down(b, r);
 }
 
 static void publish_stats(struct board *b, const struct msgq_reply *rep) {
@@ -270,7 +303,7 @@ static void execute(struct board *b, const struct command *head) {
         if (cmd.op == MSGQ_OP_STATS)
                 publish_stats(b, &rep);
         else if (cmd.op != MSGQ_OP_SEND)
-                show_state(b, &rep.led, false);
+                show_state(b, &rep.led, rep.daemon_pid, false);
         log_debug("%s applied", msgq_op_to_string(cmd.op));
 }
 
@@ -301,7 +334,7 @@ static uint64_t next_due(struct board *b) {
                 }
                 return due;
         }
-        if (b->count || b->republish)
+        if (b->count || b->republish || b->watched_new)
                 return 0;
         if (b->broker_up) {
                 due = b->next_poll_ns;
@@ -327,7 +360,9 @@ static void *worker(void *userdata) {
 
         for (;;) {
                 struct command cmd;
-                bool have_cmd, republish, poll, stats;
+                struct msgq_led_state watched;
+                uint32_t watched_pid;
+                bool have_cmd, republish, poll, stats, have_watched;
                 uint64_t now;
                 size_t n_expired;
 
@@ -348,10 +383,16 @@ static void *worker(void *userdata) {
                         cmd = *fifo_head(b);
                 republish = b->republish;
                 b->republish = false;
+                have_watched = b->watched_new;
+                watched = b->watched;
+                watched_pid = b->watched_pid;
+                b->watched_new = false;
                 poll = b->broker_up && now >= b->next_poll_ns;
                 stats = b->broker_up && b->s->stats_ms && now >= b->next_stats_ns;
                 pthread_mutex_unlock(&b->lock);
 
+                if (have_watched)
+                        show_state(b, &watched, watched_pid, false);
                 for (size_t i = 0; i < n_expired; i++)
                         show_error(b, &expired[i], "msgqd did not come back in time; not applied");
                 if (n_expired)
@@ -373,10 +414,122 @@ static void *worker(void *userdata) {
                 else if (stats)
                         poll_stats(b);
                 else if (poll)
-                        poll_state(b, false);
+                        probe(b);
         }
         client_close(b);
         return NULL;
+}
+
+/* ---- the watcher thread ---- */
+
+/*
+ * Every change of the LED, made by anyone, with nothing polled: a led-watch
+ * for the change number last seen waits in msgqd until the next change.
+ * Its replies go to this thread's own ID, apart from the worker's.  The
+ * worker says whether msgqd is there; this thread only waits, and is
+ * cancelled (in msgq_client_call or its pause only) to stop or restart.
+ */
+static void watch_cleanup(void *userdata) {
+        struct board *b = userdata;
+
+        if (b->watch_open)
+                msgq_client_close(&b->watch_client);
+        b->watch_open = false;
+}
+
+/* A cancellation point: sleep ms. */
+static void watch_pause(unsigned ms) {
+        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L };
+
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        nanosleep(&ts, NULL);
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+}
+
+static int watch_call(struct board *b, bool have, uint64_t seen, struct msgq_reply *rep) {
+        struct msgq_request req = { .op = have ? MSGQ_OP_LED_WATCH : MSGQ_OP_LED_STATE,
+                                    .arg0 = have ? (uint32_t) seen : 0,
+                                    .arg1 = have ? (uint32_t) (seen >> 32) : 0 };
+        int r;
+
+        if (!b->watch_open) {
+                r = msgq_client_open(&b->watch_client, b->key);
+                if (r < 0) {
+                        msgq_client_close(&b->watch_client);
+                        return r;
+                }
+                msgq_client_use_thread_address(&b->watch_client);
+                b->watch_open = true;
+        }
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        r = msgq_client_call(&b->watch_client, b->s->priority, &req, rep,
+                             have ? BOARD_WATCH_MS : BOARD_CALL_MS);
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        if (r == -EIDRM || r == -ENOENT)
+                watch_cleanup(b); /* the next msgqd makes a new queue */
+        return r;
+}
+
+/* Until cancelled. */
+static void watch_loop(struct board *b) {
+        struct msgq_reply rep;
+        uint64_t seen = 0;
+        bool have = false;
+
+        for (;;) {
+                int r = watch_call(b, have, seen, &rep);
+
+                if (r == 0 && rep.status == MSGQ_OK) {
+                        seen = rep.led.changes;
+                        have = true;
+                        pthread_mutex_lock(&b->lock);
+                        b->watched = rep.led;
+                        b->watched_pid = rep.daemon_pid;
+                        b->watched_new = true;
+                        pthread_cond_signal(&b->cond);
+                        pthread_mutex_unlock(&b->lock);
+                        continue;
+                }
+                if (r == -ETIMEDOUT && have)
+                        continue; /* no change in that time: watch again */
+                have = false;
+                watch_pause(BOARD_RETRY_NOQUEUE_MS);
+        }
+}
+
+static void *watcher(void *userdata) {
+        struct board *b = userdata;
+
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        pthread_cleanup_push(watch_cleanup, b);
+        watch_loop(b);
+        pthread_cleanup_pop(1);
+        return NULL;
+}
+
+static int watch_start(struct board *b) {
+        int r = -pthread_create(&b->watch_thread, NULL, watcher, b);
+
+        b->watching = r == 0;
+        return r;
+}
+
+static void watch_stop(struct board *b) {
+        if (!b->watching)
+                return;
+        pthread_cancel(b->watch_thread);
+        pthread_join(b->watch_thread, NULL);
+        b->watching = false;
+}
+
+/* From the worker: a new msgqd holds no watch of ours. */
+static void watch_restart(struct board *b) {
+        int r;
+
+        watch_stop(b);
+        r = watch_start(b);
+        if (r < 0)
+                log_error("cannot watch the LED: %s", strerror(-r));
 }
 
 /* ---- the other threads' side ---- */
@@ -401,9 +554,14 @@ int board_start(struct board *b) {
 
         b->daemon_up = false;
         b->retry_ns = 0; /* probe at once */
+        r = watch_start(b);
+        if (r < 0)
+                return r;
         r = -pthread_create(&b->thread, NULL, worker, b);
         if (r == 0)
                 b->running = true;
+        else
+                watch_stop(b);
         return r;
 }
 
@@ -451,6 +609,7 @@ void board_stop(struct board *b) {
         pthread_mutex_unlock(&b->lock);
         pthread_join(b->thread, NULL);
         b->running = false;
+        watch_stop(b);
         left = b->count;
         if (left)
                 log_warning("stopping with %zu command%s not applied", left, left == 1 ? "" : "s");

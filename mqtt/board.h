@@ -34,6 +34,7 @@
 #define BOARD_RETRY_MIN_MS 100u
 #define BOARD_RETRY_MAX_MS 5000u /* while msgqd does not answer */
 #define BOARD_RETRY_NOQUEUE_MS 1000u /* while there is no queue */
+#define BOARD_WATCH_MS    30000u /* how long one led-watch waits before it is made again */
 
 /* How the board publishes (the MQTT link implements it). */
 struct board_out {
@@ -55,6 +56,16 @@ struct board {
         struct bridge_figures fig;      /* under lock */
         pthread_t thread;
         bool running;
+        /* What the watcher thread saw, for the worker (under lock). */
+        struct msgq_led_state watched;
+        uint32_t watched_pid;
+        bool watched_new;
+
+        /* The watcher thread's own. */
+        pthread_t watch_thread;
+        bool watching;
+        struct msgq_client watch_client;
+        bool watch_open;
 
         /* The worker thread's own. */
         struct msgq_client client;
@@ -65,6 +76,8 @@ struct board {
         uint64_t next_poll_ns, next_stats_ns;
         struct led_view view;
         bool have_view, view_published;
+        uint64_t view_changes;          /* msgqd's change number of the view */
+        uint32_t view_pid;              /* and the msgqd it came from */
         int avail_published;            /* -1: nothing yet, 0 offline, 1 online */
 };
 

@@ -62,7 +62,7 @@ static void usage(FILE *f) {
                 "      --password-file FILE the password, readable by this user only\n"
                 "      --cafile FILE        CA certificates for mqtts://\n"
                 "      --protocol VERSION   3.1.1 (default) or 5\n"
-                "      --poll SECONDS       how often to look for changes by others (default 1)\n"
+                "      --poll SECONDS       how often to check msgqd is still there (default 1)\n"
                 "      --stats SECONDS      publish the figures this often (default 0: on request)\n"
                 "      --no-discovery       no Home Assistant discovery config\n"
                 "  -v, --verbose            log every command (debug level)\n"

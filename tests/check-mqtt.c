@@ -509,6 +509,40 @@ START_TEST(test_changes_by_others_are_published) {
 }
 END_TEST
 
+/* msgqd's served count, as msgqctl stats prints it (the stats request included). */
+static long long served(void) {
+        const char *line;
+        long long n = -1;
+
+        msgqctl("stats", NULL, NULL);
+        line = strstr(run.out, "served:");
+        ck_assert_msg(line && sscanf(line, "served: %lld", &n) == 1, "msgqctl stats: %s", run.out);
+        return n;
+}
+
+/*
+ * Every change by another client is published, also one undone at once:
+ * the bridge watches msgqd (led-watch), it does not sample it.  And an idle
+ * bridge costs msgqd nothing: no request of its own in 3 s.
+ */
+START_TEST(test_every_change_and_idle_costs_nothing) {
+        long long before, after;
+
+        start_all();
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        msgqctl("led", "on", NULL);
+        msgqctl("led", "off", NULL);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\"}", 1, 10000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\"}", 2, 10000);
+        before = served();
+        sleep_ms(3000);
+        after = served();
+        ck_assert_msg(after - before == 1, "msgqd served %lld requests in 3 s of an idle bridge, "
+                      "its own stats request included", after - before);
+        stop_all();
+}
+END_TEST
+
 START_TEST(test_send_with_priority) {
         start_all();
         pub(topic("send"), "{\"text\":\"hello from MQTT\",\"priority\":2}");
@@ -880,6 +914,7 @@ int main(void) {
         harness_add(s, "commands", test_commands_drive_the_led, 60);
         harness_add(s, "bad-commands", test_bad_commands_are_answered_on_error, 60);
         harness_add(s, "changes-by-others", test_changes_by_others_are_published, 60);
+        harness_add(s, "every-change", test_every_change_and_idle_costs_nothing, 60);
         harness_add(s, "send", test_send_with_priority, 60);
         harness_add(s, "figures", test_figures_on_request, 60);
         harness_add(s, "figures-period", test_figures_on_a_period, 60);
