@@ -137,7 +137,9 @@ static void wait_end(struct msgq_client *c) {
 }
 
 /* Map what msgsnd/msgrcv said to what the caller is told. */
-static int call_error(int r, uint64_t deadline_ns) {
+static int call_error(const struct msgq_client *c, int r, uint64_t deadline_ns) {
+        if (r == -EINTR && c->cancel && __atomic_load_n(c->cancel, __ATOMIC_ACQUIRE))
+                return -ECANCELED;
         if (r == -EINTR && msgq_now_ns() >= deadline_ns)
                 return -ETIMEDOUT;
         if (r == -EINVAL || r == -EIDRM)
@@ -163,7 +165,7 @@ static int send_until(struct msgq_client *c, long prio, const void *body, size_t
                         flags = 0;
                         continue;
                 }
-                r = call_error(r, deadline_ns);
+                r = call_error(c, r, deadline_ns);
                 if (r != -EINTR)
                         return r;
                 timer_arm(c, deadline_ns); /* it fired for an earlier deadline */
@@ -235,7 +237,7 @@ static int receive_until(struct msgq_client *c, uint64_t token, struct msgq_repl
                         continue;
                 }
                 if (n < 0) {
-                        int r = call_error((int) n, deadline_ns);
+                        int r = call_error(c, (int) n, deadline_ns);
                         if (r != -EINTR)
                                 return r;
                         timer_arm(c, deadline_ns); /* it fired for an earlier deadline */

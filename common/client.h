@@ -50,6 +50,9 @@ struct msgq_client {
         int waiting;      /* the call in progress waits: the signal is let in */
         unsigned waited;  /* calls in a row whose reply was not there at once */
         uint64_t foreign; /* replies seen that were not ours */
+        const int *cancel; /* when set and nonzero (__atomic), a call that a signal
+                              interrupts returns -ECANCELED: another thread sets it, then
+                              sends this thread MSGQ_CLIENT_SIGNAL (pthread_kill) */
 };
 
 /*

@@ -426,24 +426,17 @@ static void *worker(void *userdata) {
  * Every change of the LED, made by anyone, with nothing polled: a led-watch
  * for the change number last seen waits in msgqd until the next change.
  * Its replies go to this thread's own ID, apart from the worker's.  The
- * worker says whether msgqd is there; this thread only waits, and is
- * cancelled (in msgq_client_call or its pause only) to stop or restart.
+ * worker says whether msgqd is there; this thread only waits, and stops
+ * when watch_stop is set (its wait is interrupted by the client's signal).
  */
-static void watch_cleanup(void *userdata) {
-        struct board *b = userdata;
+static bool watch_stopping(struct board *b) {
+        return __atomic_load_n(&b->watch_stop, __ATOMIC_ACQUIRE);
+}
 
+static void watch_close(struct board *b) {
         if (b->watch_open)
                 msgq_client_close(&b->watch_client);
         b->watch_open = false;
-}
-
-/* A cancellation point: sleep ms. */
-static void watch_pause(unsigned ms) {
-        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L };
-
-        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-        nanosleep(&ts, NULL);
-        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 }
 
 static int watch_call(struct board *b, bool have, uint64_t seen, struct msgq_reply *rep) {
@@ -459,24 +452,23 @@ static int watch_call(struct board *b, bool have, uint64_t seen, struct msgq_rep
                         return r;
                 }
                 msgq_client_use_thread_address(&b->watch_client);
+                b->watch_client.cancel = &b->watch_stop;
                 b->watch_open = true;
         }
-        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         r = msgq_client_call(&b->watch_client, b->s->priority, &req, rep,
                              have ? BOARD_WATCH_MS : BOARD_CALL_MS);
-        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         if (r == -EIDRM || r == -ENOENT)
-                watch_cleanup(b); /* the next msgqd makes a new queue */
+                watch_close(b); /* the next msgqd makes a new queue */
         return r;
 }
 
-/* Until cancelled. */
-static void watch_loop(struct board *b) {
+static void *watcher(void *userdata) {
+        struct board *b = userdata;
         struct msgq_reply rep;
         uint64_t seen = 0;
         bool have = false;
 
-        for (;;) {
+        while (!watch_stopping(b)) {
                 int r = watch_call(b, have, seen, &rep);
 
                 if (r == 0 && rep.status == MSGQ_OK) {
@@ -493,32 +485,48 @@ static void watch_loop(struct board *b) {
                 if (r == -ETIMEDOUT && have)
                         continue; /* no change in that time: watch again */
                 have = false;
-                watch_pause(BOARD_RETRY_NOQUEUE_MS);
+                for (unsigned ms = 0; ms < BOARD_RETRY_NOQUEUE_MS && !watch_stopping(b); ms += 50)
+                        nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000000L }, NULL);
         }
-}
-
-static void *watcher(void *userdata) {
-        struct board *b = userdata;
-
-        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-        pthread_cleanup_push(watch_cleanup, b);
-        watch_loop(b);
-        pthread_cleanup_pop(1);
+        watch_close(b);
         return NULL;
 }
 
 static int watch_start(struct board *b) {
-        int r = -pthread_create(&b->watch_thread, NULL, watcher, b);
+        int r;
 
+        __atomic_store_n(&b->watch_stop, 0, __ATOMIC_RELEASE);
+        r = -pthread_create(&b->watch_thread, NULL, watcher, b);
         b->watching = r == 0;
         return r;
 }
 
+/*
+ * Set watch_stop, then interrupt the thread's wait with the client's signal
+ * until it is gone (a signal that comes just before it starts to wait is
+ * taken before the wait, so it is sent again).
+ */
 static void watch_stop(struct board *b) {
         if (!b->watching)
                 return;
-        pthread_cancel(b->watch_thread);
-        pthread_join(b->watch_thread, NULL);
+        __atomic_store_n(&b->watch_stop, 1, __ATOMIC_RELEASE);
+        for (;;) {
+                struct sigaction sa;
+                struct timespec ts;
+
+                /* Its handler comes with the first client opened: before, nobody waits. */
+                if (sigaction(MSGQ_CLIENT_SIGNAL, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+                    sa.sa_handler != SIG_IGN)
+                        pthread_kill(b->watch_thread, MSGQ_CLIENT_SIGNAL);
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 100 * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                        ts.tv_sec++;
+                        ts.tv_nsec -= 1000000000L;
+                }
+                if (pthread_timedjoin_np(b->watch_thread, NULL, &ts) == 0)
+                        break;
+        }
         b->watching = false;
 }
 

@@ -61,9 +61,10 @@ struct board {
         uint32_t watched_pid;
         bool watched_new;
 
-        /* The watcher thread's own. */
+        /* The watcher thread's own (watch_stop: __atomic, set by the worker). */
         pthread_t watch_thread;
         bool watching;
+        int watch_stop;
         struct msgq_client watch_client;
         bool watch_open;
 
