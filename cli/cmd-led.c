@@ -119,12 +119,8 @@ static int led_watch(struct ctl *ctl, unsigned long count) {
                         if (r == -ETIMEDOUT) {
                                 ctl_call_or_die(ctl, ctl->prio, MSGQ_OP_LED_STATE, 0, 0, NULL, &rep);
                                 r = rep.led.changes == seen ? -EAGAIN : 0;
-                        } else if (r < 0) {
-                                char message[512];
-
-                                die(report_errno(ctl, r, message, sizeof(message)), "%s", message);
-                        } else if (rep.status != MSGQ_OK) {
-                                die_reply(&rep);
+                        } else {
+                                ctl_check_or_die(ctl, r, &rep);
                         }
                 } while (r == -EAGAIN);
         }

@@ -105,6 +105,8 @@ int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t ar
 /* ctl_call that dies on a transport error or an error reply. */
 void ctl_call_or_die(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
                      const char *text, struct msgq_reply *rep);
+/* Die as ctl_call_or_die does when ctl_call returned r < 0 or rep is an error reply. */
+void ctl_check_or_die(const struct ctl *ctl, int r, const struct msgq_reply *rep);
 
 /* cmd-led.c: the LED state as the led and stats commands print it. */
 const char *led_describe(const struct msgq_led_state *led, char *buf, size_t size);

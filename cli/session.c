@@ -95,10 +95,12 @@ int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t ar
 
 void ctl_call_or_die(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
                      const char *text, struct msgq_reply *rep) {
-        char message[512];
-        int r;
+        ctl_check_or_die(ctl, ctl_call(ctl, prio, op, arg0, arg1, text, rep), rep);
+}
 
-        r = ctl_call(ctl, prio, op, arg0, arg1, text, rep);
+void ctl_check_or_die(const struct ctl *ctl, int r, const struct msgq_reply *rep) {
+        char message[512];
+
         if (r < 0) {
                 int code = report_errno(ctl, r, message, sizeof(message));
 
