@@ -24,14 +24,16 @@ static void fill_state(const struct ledctl *c, struct msgq_led_state *st) {
 }
 
 /*
- * With the lock held, after a change: count it and take the watchers (and
- * the new state) out, for notify_unlocked() once the lock is released.
+ * With the lock held, after a change: count it, keep it in the history, and
+ * take the watchers (and the new state) out, for notify_unlocked() once the
+ * lock is released.
  */
 static size_t changed_locked(struct ledctl *c, struct ledctl_watcher *out, struct msgq_led_state *st) {
         size_t n = c->nwatchers;
 
         c->changes++;
         fill_state(c, st);
+        c->history[c->changes % LEDCTL_HISTORY] = *st;
         memcpy(out, c->watchers, n * sizeof *out);
         c->nwatchers = 0;
         return n;
@@ -191,7 +193,11 @@ int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *
 
         pthread_mutex_lock(&c->lock);
         if (since != c->changes) {
-                fill_state(c, st);
+                /* The change after since, while it is kept; else the current state. */
+                if (since < c->changes && c->changes - since <= LEDCTL_HISTORY)
+                        *st = c->history[(since + 1) % LEDCTL_HISTORY];
+                else
+                        fill_state(c, st);
                 pthread_mutex_unlock(&c->lock);
                 return 0;
         }

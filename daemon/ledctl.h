@@ -5,9 +5,11 @@
  * change the state and, for blink, wake the main loop to re-arm the timer.
  *
  * Every change of state (on, off, blinking, the end of a blink; not each
- * blink toggle) counts one in changes.  A watcher (a led-watch request)
- * whose change number is current waits here, and is handed to the notify
- * callback, in whichever thread made the next change, with the new state.
+ * blink toggle) counts one in changes, and the last LEDCTL_HISTORY states
+ * are kept, so that a watcher a few changes behind is told of each in turn.
+ * A watcher (a led-watch request) whose change number is current waits
+ * here, and is handed to the notify callback, in whichever thread made the
+ * next change, with the new state.
  */
 #pragma once
 
@@ -20,6 +22,7 @@
 #include "protocol.h"
 
 #define LEDCTL_WATCHERS_MAX 64
+#define LEDCTL_HISTORY 16
 
 /* A led-watch request waiting for the next change: where its answer goes. */
 struct ledctl_watcher {
@@ -43,6 +46,7 @@ struct ledctl {
         void (*wake)(void *userdata);
         void *wake_userdata;
         uint64_t changes;
+        struct msgq_led_state history[LEDCTL_HISTORY]; /* change n at n % LEDCTL_HISTORY */
         struct ledctl_watcher watchers[LEDCTL_WATCHERS_MAX];
         size_t nwatchers;
         ledctl_notify_fn notify;
@@ -67,7 +71,8 @@ void ledctl_state(struct ledctl *c, struct msgq_led_state *st);
 void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata);
 /*
  * A led-watch: when the state has changed since change number since, fill
- * st and return 0; otherwise keep w (in place of an earlier watch of the
+ * st with the state of change since + 1 (the current state when that one is
+ * no longer kept, or since is not an earlier number) and return 0; otherwise keep w (in place of an earlier watch of the
  * same pid) for the next change and return 1; -ENOSPC when
  * LEDCTL_WATCHERS_MAX others wait.  now_ns: watchers past their deadline go.
  */

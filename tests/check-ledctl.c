@@ -303,6 +303,47 @@ START_TEST(watch_and_changes)
 }
 END_TEST
 
+/*
+ * A watcher behind by a few changes is told of each in turn, from the
+ * history; one too far behind (or with a number from another msgqd) gets
+ * the current state.
+ */
+START_TEST(watch_history)
+{
+        struct msgq_led_state st;
+        struct ledctl_watcher w = watcher(33);
+
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);  /* change 1: on */
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 0); /* 2: off */
+        ck_assert_int_eq(ledctl_blink(&c, 40, 0, &st), 0); /* 3: blinking */
+        ck_assert_uint_eq(st.changes, 3);
+        for (uint64_t seen = 0; seen < 3; seen++) {
+                memset(&st, 0xff, sizeof st);
+                ck_assert_int_eq(ledctl_watch(&c, seen, &w, 0, &st), 0);
+                ck_assert_uint_eq(st.changes, seen + 1);
+                ck_assert_uint_eq(st.on, seen != 1);
+                ck_assert_uint_eq(st.blinking, seen == 2);
+                ck_assert_uint_eq(st.period_ms, seen == 2 ? 40 : 0);
+        }
+        ck_assert_int_eq(ledctl_watch(&c, 3, &w, 0, &st), 1);
+
+        /* Twenty more: 23 in all, of which 8 to 23 are kept. */
+        for (int i = 0; i < 20; i++)
+                ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ck_assert_uint_eq(st.changes, 23);
+        ck_assert_uint_eq(LEDCTL_HISTORY, 16);
+        ck_assert_int_eq(ledctl_watch(&c, 7, &w, 0, &st), 0);
+        ck_assert_uint_eq(st.changes, 8);
+        ck_assert_int_eq(ledctl_watch(&c, 6, &w, 0, &st), 0);
+        ck_assert_uint_eq(st.changes, 23); /* 7 is gone: the current state */
+        ck_assert_int_eq(ledctl_watch(&c, 22, &w, 0, &st), 0);
+        ck_assert_uint_eq(st.changes, 23);
+        ck_assert_int_eq(ledctl_watch(&c, 100, &w, 0, &st), 0);
+        ck_assert_uint_eq(st.changes, 23);
+        ck_assert_uint_eq(st.on, 1); /* on from the blink, then 20 toggles */
+}
+END_TEST
+
 /* At most LEDCTL_WATCHERS_MAX wait; those past their deadline make room. */
 START_TEST(watchers_bounded)
 {
@@ -531,6 +572,7 @@ static Suite *ledctl_suite(void) {
         tcase_add_test(blink, toggle_during_blink_cancels);
         tcase_add_test(blink, blink_again_replaces);
         tcase_add_test(blink, watch_and_changes);
+        tcase_add_test(blink, watch_history);
         tcase_add_test(blink, watchers_bounded);
         suite_add_tcase(s, blink);
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "harness.h"
 #include "protocol.h"
 
@@ -589,38 +591,59 @@ START_TEST(test_status_daemon_killed) {
 }
 END_TEST
 
-/*
- * led watch: the state, then each change as another client makes it (a
- * repeated "on" is none; a blink is one, its end another, made by msgqd's
- * main loop), until COUNT lines.  The watcher's output comes back through
- * a pipe from the child that runs it.
- */
-START_TEST(test_led_watch_prints_every_change) {
-        static const char *const changes[][4] = {
-                { "led", "on" }, { "led", "on" }, { "led", "off" }, { "led", "blink", "100", "2" },
-        };
-        int fd[2];
+/* msgqctl led watch COUNT in a child, its output coming back through *fd. */
+static pid_t led_watch_spawn(const char *count, int *fd) {
+        int p[2];
         pid_t pid;
-        char out[sizeof run.out] = "";
-        ssize_t n, got = 0;
-        int st;
 
-        start();
-        ck_assert_int_eq(pipe(fd), 0);
+        ck_assert_int_eq(pipe(p), 0);
         pid = fork();
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
                 struct run w;
 
-                close(fd[0]);
-                if (ctl(&w, dmn.key, "led", "watch", "6", NULL) < 0)
+                close(p[0]);
+                if (ctl(&w, dmn.key, "led", "watch", count, NULL) < 0)
                         _exit(2);
-                if (write(fd[1], w.out, strlen(w.out)) < 0)
+                if (write(p[1], w.out, strlen(w.out)) < 0)
                         _exit(3);
                 _exit(w.status);
         }
-        close(fd[1]);
-        sleep_ms(300);
+        close(p[1]);
+        *fd = p[0];
+        sleep_ms(300); /* it has asked for the state and is watching */
+        return pid;
+}
+
+/* Its output, once it has exited with status 0. */
+static void led_watch_collect(pid_t pid, int fd, char *out, size_t size) {
+        ssize_t n;
+        size_t got = 0;
+        int st;
+
+        while (got < size - 1 && (n = read(fd, out + got, size - 1 - got)) > 0)
+                got += (size_t) n;
+        out[got] = '\0';
+        close(fd);
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "msgqctl led watch: status %d, output '%s'", st, out);
+}
+
+/*
+ * led watch: the state, then each change as another client makes it (a
+ * repeated "on" is none; a blink is one, its end another, made by msgqd's
+ * main loop), until COUNT lines.
+ */
+START_TEST(test_led_watch_prints_every_change) {
+        static const char *const changes[][4] = {
+                { "led", "on" }, { "led", "on" }, { "led", "off" }, { "led", "blink", "100", "2" },
+        };
+        char out[sizeof run.out];
+        int fd;
+        pid_t pid;
+
+        start();
+        pid = led_watch_spawn("6", &fd);
         for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
                 ck_assert_int_eq(ctl(&run, dmn.key, changes[i][0], changes[i][1], changes[i][2], changes[i][3],
                                      NULL), 0);
@@ -630,13 +653,36 @@ START_TEST(test_led_watch_prints_every_change) {
         sleep_ms(600); /* the blink ends */
         CTL(dmn.key, "led", "toggle");
         EXPECT_OK(&run, "led: on\n");
-        while ((n = read(fd[0], out + got, sizeof out - 1 - (size_t) got)) > 0)
-                got += n;
-        close(fd[0]);
-        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "msgqctl led watch: status %d, output '%s'", st, out);
+        led_watch_collect(pid, fd, out, sizeof out);
         ck_assert_str_eq(out, "led: off\nled: on\nled: off\nled: blinking (period 100 ms, 3 toggles left)\n"
                               "led: off\nled: on\n");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/*
+ * Changes msgqd makes back to back (four requests queued while it is
+ * stopped), faster than msgqctl can watch again: each is printed, in order.
+ */
+START_TEST(test_led_watch_prints_changes_back_to_back) {
+        struct msgq_client c;
+        char out[sizeof run.out];
+        int fd;
+        pid_t pid;
+
+        start();
+        pid = led_watch_spawn("5", &fd);
+        ck_assert_int_eq(msgq_client_open(&c, dmn.key), 0);
+        ck_assert_int_eq(kill(dmn.pid, SIGSTOP), 0);
+        for (int i = 0; i < 4; i++) {
+                struct msgq_request req = { .op = i % 2 ? MSGQ_OP_LED_OFF : MSGQ_OP_LED_ON };
+
+                ck_assert_int_eq(msgq_client_post(&c, 5, &req, 1000), 0);
+        }
+        ck_assert_int_eq(kill(dmn.pid, SIGCONT), 0);
+        msgq_client_close(&c);
+        led_watch_collect(pid, fd, out, sizeof out);
+        ck_assert_str_eq(out, "led: off\nled: on\nled: off\nled: on\nled: off\n");
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -1194,6 +1240,7 @@ int main(void) {
         harness_add(s, "status-killed", test_status_daemon_killed, 30);
         harness_add(s, "status-monitor", test_status_monitor_shows_waiting_request, 30);
         harness_add(s, "led-watch", test_led_watch_prints_every_change, 30);
+        harness_add(s, "led-watch-back-to-back", test_led_watch_prints_changes_back_to_back, 30);
         harness_add(s, "no-queue", test_no_queue_every_command_exits_3, 30);
         harness_add(s, "queued-while-down", test_request_queued_while_daemon_down, 30);
         harness_add(s, "queue-removed", test_queue_removed_while_waiting, 30);
