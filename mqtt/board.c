@@ -176,16 +176,21 @@ static void daemon_down(struct board *b, int r) {
         show_availability(b, false, false);
 }
 
-static void watch_restart(struct board *b);
+static void watch_restart(struct board *b, uint64_t since);
 
-static void daemon_back(struct board *b, const struct msgq_reply *rep) {
+/* msgqd answered op with rep. */
+static void daemon_back(struct board *b, uint16_t op, const struct msgq_reply *rep) {
         if (!b->daemon_up)
                 log_info("msgqd answers on key 0x%08x (pid %u)", (unsigned) b->key, rep->daemon_pid);
         else if (rep->daemon_pid != b->daemon_pid)
                 log_info("msgqd restarted (pid %u)", rep->daemon_pid);
-        /* A watch the old msgqd held died with it: watch the new one at once. */
-        if (b->daemon_pid && rep->daemon_pid != b->daemon_pid)
-                watch_restart(b);
+        /*
+         * Watch from the change this reply shows, so that none after it is
+         * missed (without one, from msgqd's start).  A watch an old msgqd
+         * held died with it: watch the new one at once.
+         */
+        if (!b->watching || rep->daemon_pid != b->daemon_pid)
+                watch_restart(b, rep->status == MSGQ_OK && msgq_op_has_led(op) ? rep->led.changes : 0);
         b->daemon_up = true;
         b->daemon_pid = rep->daemon_pid;
         b->retry_ms = 0;
@@ -204,7 +209,7 @@ static int poll_state(struct board *b, bool force) {
                 daemon_down(b, r);
                 return r;
         }
-        daemon_back(b, &rep);
+        daemon_back(b, MSGQ_OP_LED_STATE, &rep);
         if (rep.status == MSGQ_OK)
                 show_state(b, &rep.led, rep.daemon_pid, force);
         b->next_poll_ns = msgq_now_ns() + b->s->poll_ms * MS;
@@ -250,7 +255,7 @@ static int poll_stats(struct board *b) {
                 daemon_down(b, r);
                 return r;
         }
-        daemon_back(b, &rep);
+        daemon_back(b, MSGQ_OP_STATS, &rep);
         if (rep.status == MSGQ_OK)
                 publish_stats(b, &rep);
         return 0;
@@ -291,7 +296,7 @@ static void execute(struct board *b, const struct command *head) {
                 daemon_down(b, r);
                 return;
         }
-        daemon_back(b, &rep);
+        daemon_back(b, cmd.op, &rep);
         if (rep.status != MSGQ_OK) {
                 snprintf(why, sizeof why, "msgqd: %s%s%s", msgq_status_to_string(rep.status),
                          rep.error[0] ? ": " : "", rep.error);
@@ -334,7 +339,7 @@ static uint64_t next_due(struct board *b) {
                 }
                 return due;
         }
-        if (b->count || b->republish || b->watched_new)
+        if (b->count || b->republish || b->nwatched)
                 return 0;
         if (b->broker_up) {
                 due = b->next_poll_ns;
@@ -360,9 +365,9 @@ static void *worker(void *userdata) {
 
         for (;;) {
                 struct command cmd;
-                struct msgq_led_state watched;
-                uint32_t watched_pid;
-                bool have_cmd, republish, poll, stats, have_watched;
+                struct board_watched watched[BOARD_WATCHED_MAX];
+                size_t n_watched;
+                bool have_cmd, republish, poll, stats;
                 uint64_t now;
                 size_t n_expired;
 
@@ -383,16 +388,15 @@ static void *worker(void *userdata) {
                         cmd = *fifo_head(b);
                 republish = b->republish;
                 b->republish = false;
-                have_watched = b->watched_new;
-                watched = b->watched;
-                watched_pid = b->watched_pid;
-                b->watched_new = false;
+                n_watched = b->nwatched;
+                memcpy(watched, b->watched, n_watched * sizeof *watched);
+                b->nwatched = 0;
                 poll = b->broker_up && now >= b->next_poll_ns;
                 stats = b->broker_up && b->s->stats_ms && now >= b->next_stats_ns;
                 pthread_mutex_unlock(&b->lock);
 
-                if (have_watched)
-                        show_state(b, &watched, watched_pid, false);
+                for (size_t i = 0; i < n_watched; i++)
+                        show_state(b, &watched[i].led, watched[i].pid, false);
                 for (size_t i = 0; i < n_expired; i++)
                         show_error(b, &expired[i], "msgqd did not come back in time; not applied");
                 if (n_expired)
@@ -424,7 +428,8 @@ static void *worker(void *userdata) {
 
 /*
  * Every change of the LED, made by anyone, with nothing polled: a led-watch
- * for the change number last seen waits in msgqd until the next change.
+ * for the change number last seen is answered with the change after it
+ * (msgqd keeps the last 16), or waits in msgqd until the next change.
  * Its replies go to this thread's own ID, apart from the worker's.  The
  * worker says whether msgqd is there; this thread only waits, and stops
  * when watch_stop is set (its wait is interrupted by the client's signal).
@@ -465,8 +470,8 @@ static int watch_call(struct board *b, bool have, uint64_t seen, struct msgq_rep
 static void *watcher(void *userdata) {
         struct board *b = userdata;
         struct msgq_reply rep;
-        uint64_t seen = 0;
-        bool have = false;
+        uint64_t seen = b->watch_since;
+        bool have = true;
 
         while (!watch_stopping(b)) {
                 int r = watch_call(b, have, seen, &rep);
@@ -475,9 +480,10 @@ static void *watcher(void *userdata) {
                         seen = rep.led.changes;
                         have = true;
                         pthread_mutex_lock(&b->lock);
-                        b->watched = rep.led;
-                        b->watched_pid = rep.daemon_pid;
-                        b->watched_new = true;
+                        if (b->nwatched < BOARD_WATCHED_MAX)
+                                b->nwatched++;
+                        b->watched[b->nwatched - 1] =
+                                (struct board_watched) { rep.led, rep.daemon_pid };
                         pthread_cond_signal(&b->cond);
                         pthread_mutex_unlock(&b->lock);
                         continue;
@@ -492,9 +498,11 @@ static void *watcher(void *userdata) {
         return NULL;
 }
 
-static int watch_start(struct board *b) {
+/* Watch for the changes after number since. */
+static int watch_start(struct board *b, uint64_t since) {
         int r;
 
+        b->watch_since = since;
         __atomic_store_n(&b->watch_stop, 0, __ATOMIC_RELEASE);
         r = -pthread_create(&b->watch_thread, NULL, watcher, b);
         b->watching = r == 0;
@@ -530,12 +538,12 @@ static void watch_stop(struct board *b) {
         b->watching = false;
 }
 
-/* From the worker: a new msgqd holds no watch of ours. */
-static void watch_restart(struct board *b) {
+/* From the worker: watch anew, from change number since. */
+static void watch_restart(struct board *b, uint64_t since) {
         int r;
 
         watch_stop(b);
-        r = watch_start(b);
+        r = watch_start(b, since);
         if (r < 0)
                 log_error("cannot watch the LED: %s", strerror(-r));
 }
@@ -561,15 +569,10 @@ int board_start(struct board *b) {
         int r;
 
         b->daemon_up = false;
-        b->retry_ns = 0; /* probe at once */
-        r = watch_start(b);
-        if (r < 0)
-                return r;
+        b->retry_ns = 0; /* probe at once; the worker starts the watcher */
         r = -pthread_create(&b->thread, NULL, worker, b);
         if (r == 0)
                 b->running = true;
-        else
-                watch_stop(b);
         return r;
 }
 

@@ -30,6 +30,7 @@
 #include "settings.h"
 
 #define BOARD_FIFO_MAX    256u
+#define BOARD_WATCHED_MAX 16u /* LED states from the watcher not yet shown */
 #define BOARD_CALL_MS     2000u /* how long one request waits for its reply */
 #define BOARD_RETRY_MIN_MS 100u
 #define BOARD_RETRY_MAX_MS 5000u /* while msgqd does not answer */
@@ -56,10 +57,15 @@ struct board {
         struct bridge_figures fig;      /* under lock */
         pthread_t thread;
         bool running;
-        /* What the watcher thread saw, for the worker (under lock). */
-        struct msgq_led_state watched;
-        uint32_t watched_pid;
-        bool watched_new;
+        /*
+         * What the watcher thread saw and the worker has yet to show (under
+         * lock), oldest first; when full, the newest replaces the last.
+         */
+        struct board_watched {
+                struct msgq_led_state led;
+                uint32_t pid;
+        } watched[BOARD_WATCHED_MAX];
+        size_t nwatched;
 
         /* The watcher thread's own (watch_stop: __atomic, set by the worker). */
         pthread_t watch_thread;
@@ -67,6 +73,7 @@ struct board {
         int watch_stop;
         struct msgq_client watch_client;
         bool watch_open;
+        uint64_t watch_since;           /* set before the thread starts */
 
         /* The worker thread's own. */
         struct msgq_client client;

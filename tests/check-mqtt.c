@@ -24,7 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "harness.h"
+#include "protocol.h"
 
 #define HOST "127.0.0.1"
 
@@ -409,6 +411,21 @@ static const char *last_seen(const char *t) {
         return buf;
 }
 
+/* The payloads of all "topic payload" lines in watch.log, in order, one a line. */
+static const char *all_seen(const char *t) {
+        static char buf[8192];
+        const char *text = file_text(watcher.log), *p;
+        const char *want = fmt("%s ", t);
+        size_t len = 0;
+
+        buf[0] = '\0';
+        for (p = text; (p = strstr(p, want)); p++)
+                if (p == text || p[-1] == '\n')
+                        len += (size_t) snprintf(buf + len, sizeof buf - len, "%.*s\n",
+                                                 (int) strcspn(p + strlen(want), "\n"), p + strlen(want));
+        return buf;
+}
+
 /* ---- tests ---- */
 
 START_TEST(test_commands_drive_the_led) {
@@ -525,6 +542,34 @@ static long long served(void) {
  * the bridge watches msgqd (led-watch), it does not sample it.  And an idle
  * bridge costs msgqd nothing: no request of its own in 3 s.
  */
+/*
+ * Changes that msgqd makes back to back, faster than the bridge can watch
+ * again (six requests queued while msgqd is stopped): each is published,
+ * in order, from msgqd's history of changes.
+ */
+START_TEST(test_burst_of_changes_in_order) {
+        struct msgq_client c;
+
+        start_all();
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        ck_assert_int_eq(msgq_client_open(&c, dmn.key), 0);
+        ck_assert_int_eq(kill(dmn.pid, SIGSTOP), 0);
+        for (int i = 0; i < 6; i++) {
+                struct msgq_request req = { .op = i % 2 ? MSGQ_OP_LED_OFF : MSGQ_OP_LED_ON };
+
+                ck_assert_int_eq(msgq_client_post(&c, 5, &req, 1000), 0);
+        }
+        ck_assert_int_eq(kill(dmn.pid, SIGCONT), 0);
+        msgq_client_close(&c);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\"}", 4, 10000);
+        ck_assert_str_eq(all_seen(topic("led/state")),
+                         "{\"state\":\"OFF\"}\n{\"state\":\"ON\"}\n{\"state\":\"OFF\"}\n"
+                         "{\"state\":\"ON\"}\n{\"state\":\"OFF\"}\n{\"state\":\"ON\"}\n"
+                         "{\"state\":\"OFF\"}\n");
+        stop_all();
+}
+END_TEST
+
 START_TEST(test_every_change_and_idle_costs_nothing) {
         long long before, after;
 
@@ -915,6 +960,7 @@ int main(void) {
         harness_add(s, "bad-commands", test_bad_commands_are_answered_on_error, 60);
         harness_add(s, "changes-by-others", test_changes_by_others_are_published, 60);
         harness_add(s, "every-change", test_every_change_and_idle_costs_nothing, 60);
+        harness_add(s, "burst-in-order", test_burst_of_changes_in_order, 60);
         harness_add(s, "send", test_send_with_priority, 60);
         harness_add(s, "figures", test_figures_on_request, 60);
         harness_add(s, "figures-period", test_figures_on_a_period, 60);
