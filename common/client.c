@@ -28,6 +28,11 @@ uint64_t msgq_now_ns(void) {
         return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
 }
 
+struct timespec msgq_timespec(uint64_t ns) {
+        return (struct timespec) { .tv_sec = (time_t) (ns / 1000000000ull),
+                                   .tv_nsec = (long) (ns % 1000000000ull) };
+}
+
 static void on_timer_signal(int sig) {
         (void) sig; /* only here to interrupt msgsnd/msgrcv */
 }
@@ -102,8 +107,7 @@ void msgq_client_close(struct msgq_client *c) {
  */
 static void timer_arm(struct msgq_client *c, uint64_t deadline_ns) {
         struct itimerspec its = {
-                .it_value = { .tv_sec = (time_t) (deadline_ns / 1000000000ull),
-                              .tv_nsec = (long) (deadline_ns % 1000000000ull) },
+                .it_value = msgq_timespec(deadline_ns),
                 .it_interval = { .tv_sec = 0, .tv_nsec = REFIRE_NS },
         };
 

@@ -85,3 +85,5 @@ int msgq_client_post(struct msgq_client *c, long prio, struct msgq_request *req,
 
 /* CLOCK_MONOTONIC in nanoseconds, the protocol's clock. */
 uint64_t msgq_now_ns(void);
+/* A time in nanoseconds (of msgq_now_ns's clock, say) as a timespec. */
+struct timespec msgq_timespec(uint64_t ns);

@@ -350,8 +350,7 @@ static uint64_t next_due(struct board *b) {
 }
 
 static void wait_until(struct board *b, uint64_t due) {
-        struct timespec ts = { .tv_sec = (time_t) (due / 1000000000ull),
-                               .tv_nsec = (long) (due % 1000000000ull) };
+        struct timespec ts = msgq_timespec(due);
 
         if (due == UINT64_MAX)
                 pthread_cond_wait(&b->cond, &b->lock);
@@ -520,19 +519,13 @@ static void watch_stop(struct board *b) {
         __atomic_store_n(&b->watch_stop, 1, __ATOMIC_RELEASE);
         for (;;) {
                 struct sigaction sa;
-                struct timespec ts;
+                struct timespec ts = msgq_timespec(msgq_now_ns() + 100 * MS);
 
                 /* Its handler comes with the first client opened: before, nobody waits. */
                 if (sigaction(MSGQ_CLIENT_SIGNAL, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
                     sa.sa_handler != SIG_IGN)
                         pthread_kill(b->watch_thread, MSGQ_CLIENT_SIGNAL);
-                clock_gettime(CLOCK_REALTIME, &ts);
-                ts.tv_nsec += 100 * 1000000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                        ts.tv_sec++;
-                        ts.tv_nsec -= 1000000000L;
-                }
-                if (pthread_timedjoin_np(b->watch_thread, NULL, &ts) == 0)
+                if (pthread_clockjoin_np(b->watch_thread, NULL, CLOCK_MONOTONIC, &ts) == 0)
                         break;
         }
         b->watching = false;

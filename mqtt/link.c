@@ -189,13 +189,7 @@ static bool wait_retry(struct link *l) {
         if (getrandom(&jitter, sizeof jitter, GRND_NONBLOCK) != sizeof jitter)
                 jitter = msgq_now_ns();
         ms = l->retry_ms * 3 / 4 + jitter % (l->retry_ms / 2 + 1);
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += (time_t) (ms / 1000);
-        ts.tv_nsec += (long) (ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-        }
+        ts = msgq_timespec(msgq_now_ns() + ms * 1000000ull); /* the cond's clock */
         while (!l->stop && pthread_cond_timedwait(&l->cond, &l->lock, &ts) == 0)
                 ;
         stop = l->stop;
