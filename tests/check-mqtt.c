@@ -24,9 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "client.h"
 #include "harness.h"
-#include "protocol.h"
 
 #define HOST "127.0.0.1"
 
@@ -548,19 +546,9 @@ static long long served(void) {
  * in order, from msgqd's history of changes.
  */
 START_TEST(test_burst_of_changes_in_order) {
-        struct msgq_client c;
-
         start_all();
         EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
-        ck_assert_int_eq(msgq_client_open(&c, dmn.key), 0);
-        ck_assert_int_eq(kill(dmn.pid, SIGSTOP), 0);
-        for (int i = 0; i < 6; i++) {
-                struct msgq_request req = { .op = i % 2 ? MSGQ_OP_LED_OFF : MSGQ_OP_LED_ON };
-
-                ck_assert_int_eq(msgq_client_post(&c, 5, &req, 1000), 0);
-        }
-        ck_assert_int_eq(kill(dmn.pid, SIGCONT), 0);
-        msgq_client_close(&c);
+        daemon_led_burst(&dmn, 6);
         EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\"}", 4, 10000);
         ck_assert_str_eq(all_seen(topic("led/state")),
                          "{\"state\":\"OFF\"}\n{\"state\":\"ON\"}\n{\"state\":\"OFF\"}\n"

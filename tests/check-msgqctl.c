@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
 #include "harness.h"
 #include "protocol.h"
 
@@ -665,22 +663,13 @@ END_TEST
  * stopped), faster than msgqctl can watch again: each is printed, in order.
  */
 START_TEST(test_led_watch_prints_changes_back_to_back) {
-        struct msgq_client c;
         char out[sizeof run.out];
         int fd;
         pid_t pid;
 
         start();
         pid = led_watch_spawn("5", &fd);
-        ck_assert_int_eq(msgq_client_open(&c, dmn.key), 0);
-        ck_assert_int_eq(kill(dmn.pid, SIGSTOP), 0);
-        for (int i = 0; i < 4; i++) {
-                struct msgq_request req = { .op = i % 2 ? MSGQ_OP_LED_OFF : MSGQ_OP_LED_ON };
-
-                ck_assert_int_eq(msgq_client_post(&c, 5, &req, 1000), 0);
-        }
-        ck_assert_int_eq(kill(dmn.pid, SIGCONT), 0);
-        msgq_client_close(&c);
+        daemon_led_burst(&dmn, 4);
         led_watch_collect(pid, fd, out, sizeof out);
         ck_assert_str_eq(out, "led: off\nled: on\nled: off\nled: on\nled: off\n");
         daemon_stop_checked(&dmn);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "harness.h"
 
 #define KEYS_PER_TEST 16
@@ -436,6 +437,20 @@ void daemon_kill(struct daemon *d) {
         kill(d->pid, SIGKILL);
         waitpid(d->pid, NULL, 0);
         d->pid = 0;
+}
+
+void daemon_led_burst(struct daemon *d, int n) {
+        struct msgq_client c;
+
+        ck_assert_int_eq(msgq_client_open(&c, d->key), 0);
+        ck_assert_int_eq(kill(d->pid, SIGSTOP), 0);
+        for (int i = 0; i < n; i++) {
+                struct msgq_request req = { .op = i % 2 ? MSGQ_OP_LED_OFF : MSGQ_OP_LED_ON };
+
+                ck_assert_int_eq(msgq_client_post(&c, 5, &req, 1000), 0);
+        }
+        ck_assert_int_eq(kill(d->pid, SIGCONT), 0);
+        msgq_client_close(&c);
 }
 
 const char *daemon_log(const struct daemon *d) {

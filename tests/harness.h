@@ -75,6 +75,11 @@ int daemon_stop(struct daemon *d);
 int daemon_wait(struct daemon *d, int ms);
 /* SIGKILL, wait. The queue is left behind (as after a crash). */
 void daemon_kill(struct daemon *d);
+/*
+ * In a test: queue n LED requests (on, off, on, ...; no replies asked)
+ * while msgqd is stopped, then let it go on: it serves them back to back.
+ */
+void daemon_led_burst(struct daemon *d, int n);
 /* The daemon's stderr so far (NUL-terminated, static buffer). */
 const char *daemon_log(const struct daemon *d);
 
