@@ -72,9 +72,10 @@ void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata
 /*
  * A led-watch: when the state has changed since change number since, fill
  * st with the state of change since + 1 (the current state when that one is
- * no longer kept, or since is not an earlier number) and return 0; otherwise keep w (in place of an earlier watch of the
- * same pid) for the next change and return 1; -ENOSPC when
- * LEDCTL_WATCHERS_MAX others wait.  now_ns: watchers past their deadline go.
+ * no longer kept, or since is not an earlier number) and return 0;
+ * otherwise keep w (in place of an earlier watch of the same pid) for the
+ * next change and return 1; -ENOSPC when LEDCTL_WATCHERS_MAX others wait.
+ * now_ns: watchers past their deadline go.
  */
 int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st);
