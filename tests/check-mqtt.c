@@ -395,32 +395,37 @@ static void wait_on_at(int line, const char *topic_arg, int n, int ms) {
         }
 }
 
-/* The payload of the last "topic payload" line in watch.log. */
-static const char *last_seen(const char *t) {
-        static char buf[4096];
-        const char *text = file_text(watcher.log), *p, *found = NULL;
-        const char *want = fmt("%s ", t);
-
-        for (p = text; (p = strstr(p, want)); p++)
-                if (p == text || p[-1] == '\n')
-                        found = p + strlen(want);
-        ck_assert_msg(found, "nothing on %s in:\n%s", t, tail(text));
-        snprintf(buf, sizeof buf, "%.*s", (int) strcspn(found, "\n"), found);
-        return buf;
-}
-
 /* The payloads of all "topic payload" lines in watch.log, in order, one a line. */
 static const char *all_seen(const char *t) {
-        static char buf[8192];
+        static char buf[65536];
         const char *text = file_text(watcher.log), *p;
         const char *want = fmt("%s ", t);
         size_t len = 0;
 
         buf[0] = '\0';
-        for (p = text; (p = strstr(p, want)); p++)
-                if (p == text || p[-1] == '\n')
-                        len += (size_t) snprintf(buf + len, sizeof buf - len, "%.*s\n",
-                                                 (int) strcspn(p + strlen(want), "\n"), p + strlen(want));
+        for (p = text; (p = strstr(p, want)); p++) {
+                const char *payload = p + strlen(want);
+                int n;
+
+                if (p != text && p[-1] != '\n')
+                        continue;
+                n = snprintf(buf + len, sizeof buf - len, "%.*s\n", (int) strcspn(payload, "\n"), payload);
+                ck_assert_msg(n >= 0 && (size_t) n < sizeof buf - len, "too much on %s", t);
+                len += (size_t) n;
+        }
+        return buf;
+}
+
+/* The payload of the last of them. */
+static const char *last_seen(const char *t) {
+        static char buf[4096];
+        const char *all = all_seen(t), *last;
+        size_t len = strlen(all);
+
+        ck_assert_msg(len > 0, "nothing on %s in:\n%s", t, tail(file_text(watcher.log)));
+        for (last = all + len - 1; last > all && last[-1] != '\n'; last--)
+                ;
+        snprintf(buf, sizeof buf, "%.*s", (int) (all + len - 1 - last), last);
         return buf;
 }
 
