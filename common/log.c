@@ -88,3 +88,12 @@ void msgq_log(int level, const char *fmt, ...) {
         msgq_logv(level, fmt, ap);
         va_end(ap);
 }
+
+int msgq_stdout_close(int status) {
+        errno = 0;
+        if (fflush(stdout) == 0 && !ferror(stdout))
+                return status;
+        fprintf(stderr, "%s: cannot write to standard output: %s\n", log_ident,
+                strerror(errno ? errno : EIO));
+        return EXIT_FAILURE;
+}

@@ -28,3 +28,10 @@ void msgq_log_request(int level, uint32_t pid, long prio, const char *fmt, ...)
 #define log_notice(...)  msgq_log(LOG_NOTICE, __VA_ARGS__)
 #define log_warning(...) msgq_log(LOG_WARNING, __VA_ARGS__)
 #define log_error(...)   msgq_log(LOG_ERR, __VA_ARGS__)
+
+/*
+ * Before exiting after printing (--help, --version): flush standard output.
+ * A write error (a full disk, a closed pipe) is reported on stderr and
+ * turns status into EXIT_FAILURE.
+ */
+int msgq_stdout_close(int status);

@@ -15,29 +15,14 @@ int msgq_queue_open(key_t key) {
         return id < 0 ? -errno : id;
 }
 
-int msgq_queue_create(key_t key, unsigned mode, gid_t gid, bool *adopted) {
+int msgq_queue_set_access(int msqid, unsigned mode, gid_t gid) {
         struct msqid_ds ds;
-        int id;
 
-        *adopted = false;
-        id = msgget(key, IPC_CREAT | IPC_EXCL | (int) (mode & 0777));
-        if (id < 0 && errno == EEXIST) {
-                id = msgget(key, 0);
-                *adopted = true;
-        }
-        if (id < 0)
+        if (msgctl(msqid, IPC_STAT, &ds) < 0)
                 return -errno;
-        if (*adopted || gid != (gid_t) -1) {
-                /* Adopted queues get the configured mode too. */
-                if (msgctl(id, IPC_STAT, &ds) < 0)
-                        return -errno;
-                ds.msg_perm.mode = mode & 0777;
-                if (gid != (gid_t) -1)
-                        ds.msg_perm.gid = gid;
-                if (msgctl(id, IPC_SET, &ds) < 0)
-                        return -errno;
-        }
-        return id;
+        ds.msg_perm.mode = mode & 0777;
+        ds.msg_perm.gid = gid != (gid_t) -1 ? gid : ds.msg_perm.cgid;
+        return msgctl(msqid, IPC_SET, &ds) < 0 ? -errno : 0;
 }
 
 int msgq_queue_stat(int msqid, struct msqid_ds *ds) {

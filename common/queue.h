@@ -9,11 +9,8 @@
 
 /* Find the existing queue for key; -ENOENT if there is none. */
 int msgq_queue_open(key_t key);
-/*
- * Create the queue for key with mode, or adopt the one that exists.
- * *adopted says which.  With a gid >= 0, the queue's group is set to it.
- */
-int msgq_queue_create(key_t key, unsigned mode, gid_t gid, bool *adopted);
+/* Set the queue's mode and group ((gid_t) -1: its creator's). */
+int msgq_queue_set_access(int msqid, unsigned mode, gid_t gid);
 int msgq_queue_stat(int msqid, struct msqid_ds *ds);
 int msgq_queue_remove(int msqid);
 

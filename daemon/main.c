@@ -11,17 +11,17 @@
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "claim.h"
 #include "client.h"
 #include "config.h"
 #include "daemon.h"
@@ -33,6 +33,8 @@
 #include "udev.h"
 
 #define EXIT_USAGE 2
+/* The key is taken by another user's queue or lock (claim.h); as systemd's EXIT_NOPERMISSION. */
+#define EXIT_FOREIGN 4
 /* How long msgqd waits at start-up for udev to set up the GPIO chips. */
 #define UDEV_WAIT_NS (15 * 1000000000ULL)
 
@@ -40,6 +42,7 @@ struct options {
         const char *config_file;
         const char *key;
         const char *gpio;
+        const char *remove_foreign; /* a user name: the service's start step */
         bool active_low;
         bool sim;
         bool verbose;
@@ -54,6 +57,8 @@ struct main_loop {
         char status[192];       /* the STATUS= systemd has */
         struct msgqd *d;
         struct server *server;
+        const struct options *opts; /* for a reload */
+        struct msgq_config cfg; /* what is in force */
 };
 
 static void usage(FILE *f) {
@@ -65,6 +70,9 @@ static void usage(FILE *f) {
                 "      --gpio SPEC      LED line: a name like GPIO17, or CHIP:OFFSET\n"
                 "      --active-low     the LED lights when the line is low\n"
                 "      --sim            simulate the LED (no GPIO needed)\n"
+                "      --remove-foreign USER\n"
+                "                       remove a queue and a lock on the key that neither root\n"
+                "                       nor USER made, then exit (the service's start step)\n"
                 "  -v, --verbose        log every request (debug level)\n"
                 "  -h, --help           show this help\n"
                 "  -V, --version        show the version\n",
@@ -72,13 +80,14 @@ static void usage(FILE *f) {
 }
 
 static int parse_options(int argc, char **argv, struct options *o) {
-        enum { OPT_GPIO = 0x100, OPT_ACTIVE_LOW, OPT_SIM };
+        enum { OPT_GPIO = 0x100, OPT_ACTIVE_LOW, OPT_SIM, OPT_REMOVE_FOREIGN };
         static const struct option longopts[] = {
                 { "key", required_argument, NULL, 'k' },
                 { "config", required_argument, NULL, 'c' },
                 { "gpio", required_argument, NULL, OPT_GPIO },
                 { "active-low", no_argument, NULL, OPT_ACTIVE_LOW },
                 { "sim", no_argument, NULL, OPT_SIM },
+                { "remove-foreign", required_argument, NULL, OPT_REMOVE_FOREIGN },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -93,9 +102,10 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 case OPT_GPIO: o->gpio = optarg; break;
                 case OPT_ACTIVE_LOW: o->active_low = true; break;
                 case OPT_SIM: o->sim = true; break;
+                case OPT_REMOVE_FOREIGN: o->remove_foreign = optarg; break;
                 case 'v': o->verbose = true; break;
-                case 'h': usage(stdout); exit(EXIT_SUCCESS);
-                case 'V': printf("msgqd %s\n", PACKAGE_VERSION); exit(EXIT_SUCCESS);
+                case 'h': usage(stdout); exit(msgq_stdout_close(EXIT_SUCCESS));
+                case 'V': printf("msgqd %s\n", PACKAGE_VERSION); exit(msgq_stdout_close(EXIT_SUCCESS));
                 default: return -EINVAL;
                 }
         }
@@ -121,26 +131,6 @@ static int load_config(const struct options *o, struct msgq_config *cfg) {
         return 0;
 }
 
-/*
- * One daemon per key: an abstract socket named after the key is our lock.
- * The kernel releases it when we die, however we die.
- */
-static int lock_key(key_t key) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd, len;
-
-        len = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "msgqd/0x%08x", (unsigned) key);
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (bind(fd, (struct sockaddr *) &sa, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0) {
-                int r = errno == EADDRINUSE ? -EBUSY : -errno;
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
 static int resolve_group(const char *name, gid_t *gid) {
         struct group *g;
 
@@ -149,10 +139,41 @@ static int resolve_group(const char *name, gid_t *gid) {
                 return 0;
         errno = 0;
         g = getgrnam(name);
-        if (!g)
+        if (!g) {
+                log_error("unknown group '%s' for the queue", name);
                 return errno ? -errno : -ENOENT;
+        }
         *gid = g->gr_gid;
         return 0;
+}
+
+/* --remove-foreign USER: what the service runs, as root, before msgqd. */
+static int remove_foreign(const char *user, key_t key) {
+        struct passwd *pw = getpwnam(user);
+        int r;
+
+        if (!pw) {
+                log_error("--remove-foreign: unknown user '%s'", user);
+                return EXIT_USAGE;
+        }
+        r = claim_evict(key, pw->pw_uid);
+        if (r < 0) {
+                log_error("cannot remove what another user made on key 0x%08x: %s", (unsigned) key,
+                          strerror(-r));
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
+
+/* A foreign queue or lock on the key that msgqd may not remove: one line, and whose. */
+static void log_foreign(const char *what, key_t key, const struct ipc_perm *perm) {
+        char whose[256];
+
+        claim_describe(perm, whose, sizeof whose);
+        log_error("key 0x%08x is taken by a %s that msgqd did not make (%s): not serving it; "
+                  "remove it (ipcrm -%c 0x%08x), or start msgqd as root or as its service, "
+                  "which removes it", (unsigned) key, what, whose, what[0] == 'q' ? 'Q' : 'S',
+                  (unsigned) key);
 }
 
 static int open_led(const struct options *o, const struct msgq_config *cfg, struct led **led) {
@@ -309,9 +330,44 @@ static int watchdog_setup(struct main_loop *m) {
         return sd_event_source_set_enabled(m->watchdog_source, SD_EVENT_ON);
 }
 
+/*
+ * SIGHUP (systemctl reload): read the configuration again.  The queue's
+ * mode and group change at once.  The key and the LED line change only
+ * with a restart: a new key is a new queue, and the requests waiting on
+ * this one would be left behind; a restart keeps them.
+ */
+static void reload(struct main_loop *m) {
+        struct msgq_config cfg;
+        gid_t gid;
+        int r;
+
+        sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, msgq_now_ns() / 1000);
+        if (load_config(m->opts, &cfg) < 0 || resolve_group(cfg.group, &gid) < 0) {
+                log_error("configuration not reloaded: msgqd goes on as it was");
+        } else if ((r = server_set_access(m->server, cfg.mode, gid)) < 0) {
+                log_error("configuration not reloaded: cannot set the queue's mode and group: %s",
+                          strerror(-r));
+        } else {
+                if (cfg.key != m->cfg.key)
+                        log_warning("the new key 0x%08x takes effect when msgqd restarts", (unsigned) cfg.key);
+                if (strcmp(cfg.gpio, m->cfg.gpio) != 0 || cfg.active_low != m->cfg.active_low)
+                        log_warning("the new LED line '%s'%s takes effect when msgqd restarts", cfg.gpio,
+                                    cfg.active_low ? " (active low)" : "");
+                m->cfg.mode = cfg.mode;
+                memcpy(m->cfg.group, cfg.group, sizeof cfg.group);
+                log_info("configuration reloaded: queue mode %04o, group %s", cfg.mode,
+                         cfg.group[0] ? cfg.group : "of its creator");
+        }
+        sd_notify(false, "READY=1");
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         struct main_loop *m = userdata;
 
+        if (si->ssi_signo == SIGHUP) {
+                reload(m);
+                return 0;
+        }
         log_info("received SIG%s, stopping", sigabbrev_np((int) si->ssi_signo));
         return sd_event_exit(m->event, EXIT_SUCCESS);
 }
@@ -330,6 +386,7 @@ static int loop_setup(struct main_loop *m, struct msgqd *d, struct server *serve
                 return r;
         if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m)) < 0 ||
             (r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_signal, m)) < 0 ||
             (r = sd_event_add_io(m->event, &m->wake_source, m->wake_fd, EPOLLIN, on_wake, m)) < 0 ||
             (r = sd_event_add_time(m->event, &m->tick_source, CLOCK_MONOTONIC, UINT64_MAX, 1000,
                                    on_tick, m)) < 0 ||
@@ -354,6 +411,38 @@ static void loop_done(struct main_loop *m) {
                 close(m->wake_fd);
 }
 
+/*
+ * Signals are taken by the event loop: block them before any thread exists.
+ * SIGPIPE is ignored: a log line to a stderr nobody reads any more is lost,
+ * and msgqd goes on.
+ */
+static void block_signals(void) {
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+}
+
+/* One msgqd per key in this IPC namespace (claim.h).  On failure, *ret is the exit status. */
+static int take_lock(key_t key, int *ret) {
+        struct ipc_perm foreign;
+        int lock = claim_lock(key, &foreign);
+
+        if (lock == -EBUSY)
+                log_error("another msgqd is already serving key 0x%08x", (unsigned) key);
+        else if (lock == -EEXIST)
+                log_foreign("lock (semaphore)", key, &foreign);
+        else if (lock < 0)
+                log_error("cannot take the lock for key 0x%08x: %s", (unsigned) key, strerror(-lock));
+        if (lock == -EEXIST)
+                *ret = EXIT_FOREIGN;
+        return lock;
+}
+
 int main(int argc, char **argv) {
         struct options opts = {};
         struct msgq_config cfg;
@@ -362,8 +451,7 @@ int main(int argc, char **argv) {
         struct main_loop loop = { .wake_fd = -1 };
         struct led *led = NULL;
         bool adopted = false, server_ready = false, led_ready = false;
-        int lock_fd = -1, ret = EXIT_FAILURE, r;
-        sigset_t mask;
+        int lock = -1, ret = EXIT_FAILURE, r;
         gid_t gid;
 
         msgq_log_open("msgqd", LOG_INFO);
@@ -373,28 +461,15 @@ int main(int argc, char **argv) {
         }
         if (opts.verbose)
                 msgq_log_set_level(LOG_DEBUG);
-        if (load_config(&opts, &cfg) < 0)
+        if (load_config(&opts, &cfg) < 0 || resolve_group(cfg.group, &gid) < 0)
                 return EXIT_USAGE;
-        r = resolve_group(cfg.group, &gid);
-        if (r < 0) {
-                log_error("unknown group '%s' for the queue", cfg.group);
-                return EXIT_USAGE;
-        }
+        if (opts.remove_foreign)
+                return remove_foreign(opts.remove_foreign, cfg.key);
+        block_signals();
 
-        /* Signals are taken by the event loop; block them before any thread exists. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-
-        lock_fd = lock_key(cfg.key);
-        if (lock_fd < 0) {
-                if (lock_fd == -EBUSY)
-                        log_error("another msgqd is already serving key 0x%08x", (unsigned) cfg.key);
-                else
-                        log_error("cannot take the lock for key 0x%08x: %s", (unsigned) cfg.key, strerror(-lock_fd));
+        lock = take_lock(cfg.key, &ret);
+        if (lock < 0)
                 goto finish;
-        }
         if (open_led(&opts, &cfg, &led) < 0)
                 goto finish;
         d.pid = (uint32_t) getpid();
@@ -408,12 +483,19 @@ int main(int argc, char **argv) {
         led_ready = true;
 
         r = loop_setup(&loop, &d, &server);
+        loop.opts = &opts;
+        loop.cfg = cfg;
         if (r < 0) {
                 log_error("cannot set up the event loop: %s", strerror(-r));
                 goto finish;
         }
         r = server_init(&server, &d, cfg.key, cfg.mode, gid, &adopted);
         server_ready = true;
+        if (r == -EEXIST) {
+                log_foreign("queue", cfg.key, &server.foreign);
+                ret = EXIT_FOREIGN;
+                goto finish;
+        }
         if (r < 0) {
                 log_error("cannot create the queue for key 0x%08x: %s", (unsigned) cfg.key, strerror(-r));
                 goto finish;
@@ -443,8 +525,7 @@ finish:
         if (led_ready)
                 ledctl_done(&d.led);
         loop_done(&loop);
-        if (lock_fd >= 0)
-                close(lock_fd);
+        claim_unlock(lock);
         if (ret == EXIT_SUCCESS)
                 log_info("stopped; queue removed");
         return ret;

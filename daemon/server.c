@@ -8,6 +8,7 @@
 #include <sys/msg.h>
 #include <time.h>
 
+#include "claim.h"
 #include "client.h"
 #include "log.h"
 #include "queue.h"
@@ -371,7 +372,7 @@ int server_init(struct server *s, struct msgqd *d, key_t key, unsigned mode, gid
         r = -pthread_mutex_init(&s->log_lock, NULL);
         if (r < 0)
                 return r;
-        r = msgq_queue_create(key, mode, gid, adopted);
+        r = claim_queue(key, mode, gid, adopted, &s->foreign);
         if (r < 0)
                 return r;
         s->msqid = r;
@@ -383,9 +384,16 @@ int server_init(struct server *s, struct msgqd *d, key_t key, unsigned mode, gid
 
 /* The queue vanished under us (ipcrm): make a new one, or give up. */
 static int recreate(struct server *s) {
+        char whose[256];
         bool adopted;
-        int id = msgq_queue_create(s->key, s->mode, s->gid, &adopted);
+        int id = claim_queue(s->key, __atomic_load_n(&s->mode, __ATOMIC_RELAXED),
+                             __atomic_load_n(&s->gid, __ATOMIC_RELAXED), &adopted, &s->foreign);
 
+        if (id == -EEXIST) {
+                claim_describe(&s->foreign, whose, sizeof whose);
+                log_error("the queue was removed under msgqd, and another user made one on key "
+                          "0x%08x (%s): not serving it", (unsigned) s->key, whose);
+        }
         if (id < 0)
                 return id;
         __atomic_store_n(&s->msqid, id, __ATOMIC_RELEASE);
@@ -395,6 +403,16 @@ static int recreate(struct server *s) {
         /* A stop that raced with us removes this queue too. */
         if (stopping(s))
                 msgq_queue_remove(id);
+        return 0;
+}
+
+int server_set_access(struct server *s, unsigned mode, gid_t gid) {
+        int r = msgq_queue_set_access(server_msqid(s), mode, gid);
+
+        if (r < 0)
+                return r;
+        __atomic_store_n(&s->mode, mode, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->gid, gid, __ATOMIC_RELAXED);
         return 0;
 }
 

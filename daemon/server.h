@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ipc.h>
 #include <sys/types.h>
 
 #include "daemon.h"
@@ -34,8 +35,9 @@ struct pending_reply {
 struct server {
         struct msgqd *d;
         key_t key;
-        unsigned mode;
-        gid_t gid;
+        unsigned mode;          /* __atomic: changed by a reload */
+        gid_t gid;              /* __atomic: changed by a reload */
+        struct ipc_perm foreign; /* whose the queue on the key is, after -EEXIST */
         int msqid;              /* read by both threads: __atomic */
         int stopping;           /* __atomic */
         int failed;             /* __atomic: the thread gave up (errno) */
@@ -57,9 +59,13 @@ struct server {
 /*
  * Create the queue (or adopt the one left by an earlier daemon, keeping the
  * requests on it and sweeping its expired replies).  *adopted says which.
+ * -EEXIST: the queue on the key is another user's (claim.h); s->foreign
+ * says whose.
  */
 int server_init(struct server *s, struct msgqd *d, key_t key, unsigned mode, gid_t gid,
                 bool *adopted);
+/* A reload: set the queue's mode and group, also for a queue made anew later. */
+int server_set_access(struct server *s, unsigned mode, gid_t gid);
 int server_start(struct server *s);
 /*
  * Before an exit that a client asked for: give the replies on the queue

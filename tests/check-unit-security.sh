@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The systemd unit as built: "systemd-analyze verify" finds nothing wrong,
 # "systemd-analyze security --offline=true" rates its exposure 1.0 or lower,
-# and none of the settings that would lose a crashed daemon's queue (or its
-# lock) crept in for a better score.
+# and none of the settings that would lose a crashed daemon's queue crept
+# in for a better score.
 #
 # Usage: check-unit-security.sh UNIT [MSGQD]
 #   UNIT   the generated msgqd.service
@@ -25,15 +25,16 @@ command -v systemd-analyze >/dev/null ||
 [ -r "$unit" ] || fail "cannot read $unit"
 
 # Settings that would look safer and break msgqd (see the unit's comments).
-forbidden='^(PrivateIPC|RemoveIPC|DynamicUser|PrivateNetwork)=[[:space:]]*(yes|true|on|1)[[:space:]]*$'
+forbidden='^(PrivateIPC|RemoveIPC|DynamicUser)=[[:space:]]*(yes|true|on|1)[[:space:]]*$'
 if grep -E -i "$forbidden" "$unit"; then
-        fail "$unit sets one of PrivateIPC=, RemoveIPC=, DynamicUser=, PrivateNetwork=: clients would lose the queue, a restart the requests queued, or the key its lock"
+        fail "$unit sets one of PrivateIPC=, RemoveIPC=, DynamicUser=: clients would lose the queue, or a restart the requests queued"
 fi
 
 if [ -n "$msgqd" ]; then
         tmp=$(mktemp -d)
         trap 'rm -rf "$tmp"' EXIT
-        sed "s|^ExecStart=[^ ]*|ExecStart=$msgqd|" "$unit" > "$tmp/msgqd.service"
+        sed -e "s|^ExecStart=[^ ]*|ExecStart=$msgqd|" -e "s|^ExecStartPre=+[^ ]*|ExecStartPre=+$msgqd|" \
+                "$unit" > "$tmp/msgqd.service"
         echo "+ systemd-analyze verify --man=no msgqd.service (ExecStart=$msgqd)"
         out=$(systemd-analyze verify --man=no "$tmp/msgqd.service" 2>&1) ||
                 fail "systemd-analyze verify failed: $out"

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -59,11 +60,21 @@ static int remove_queue(key_t key) {
         return id >= 0 && msgctl(id, IPC_RMID, NULL) == 0;
 }
 
+/* msgqd's lock on the key, left by a msgqd that was killed. */
+static void remove_lock(key_t key) {
+        int id = semget(key, 0, 0);
+
+        if (id >= 0)
+                semctl(id, 0, IPC_RMID);
+}
+
 int harness_cleanup(void) {
         int n = 0;
 
-        for (int i = 0; i < KEYS_PER_TEST; i++)
+        for (int i = 0; i < KEYS_PER_TEST; i++) {
                 n += remove_queue(key_base + test_index * KEYS_PER_TEST + i);
+                remove_lock(key_base + test_index * KEYS_PER_TEST + i);
+        }
         return n;
 }
 

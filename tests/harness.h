@@ -49,7 +49,7 @@ void harness_set_hooks(void (*setup)(void), void (*teardown)(void));
 TCase *harness_add(Suite *s, const char *name, const TTest *t, int timeout_s);
 /* Run the suite: its exit status (the temporary files go when all passed). */
 int harness_run(Suite *s);
-/* Remove every queue in this runner's key block. Returns how many. */
+/* Remove every queue (and msgqd's lock) in this runner's key block. Returns how many queues. */
 int harness_cleanup(void);
 /* In the parent, before each test: a new block of keys for it. */
 void harness_next_test(void);
