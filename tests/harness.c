@@ -105,6 +105,10 @@ static const char *program_path(const char *name) {
         return name;
 }
 
+const char *harness_program(const char *name) {
+        return program_path(name);
+}
+
 const char *test_source(const char *name) {
         static char path[512];
         const char *dir = getenv("MSGQ_TEST_SRCDIR");

@@ -130,6 +130,8 @@ void reap_children(const pid_t *pids, int n);
 bool queue_exists(key_t key);
 /* msg_qnum of the queue for key, or -errno. */
 long queue_count(key_t key);
+/* The built program's path for "msgqd" and "msgqctl", else name itself. */
+const char *harness_program(const char *name);
 /* Path of a file in the source tree's tests/ directory. */
 const char *test_source(const char *name);
 void sleep_ms(int ms);

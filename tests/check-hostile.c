@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration, against a hostile local user and a hostile environment: a
+ * user who creates a queue or a lock on msgqd's key before msgqd does; a
+ * second msgqd in another network or IPC namespace; SIGHUP and SIGPIPE;
+ * watchers killed while they wait; clients with one PID in different PID
+ * namespaces on a full queue.  The real msgqd --sim on private keys; run
+ * as root (the squatter is another user).
+ */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "harness.h"
+#include "protocol.h"
+#include "queue.h"
+
+static struct daemon dmn;
+
+/* Another local user: uid and gid 1 (Debian's "daemon"), not root, not nobody. */
+static const struct user squatter = { .uid = 1, .gid = 1 };
+
+static void need_root(void) {
+        ck_assert_msg(geteuid() == 0, "these tests act as other users: run them as root");
+}
+
+static const char *keystr(key_t key) {
+        return fmt("0x%08x", (unsigned) key);
+}
+
+/*
+ * As user u, in a child: create a queue (mode 0666) on key, with an "ON"
+ * request on it, or (sem) a semaphore.  Fails the test unless it could.
+ */
+static void squat(key_t key, const struct user *u, bool sem) {
+        pid_t pid = fork();
+        int st;
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                struct msgq_msgbuf m = { .mtype = 1 };
+                int id;
+                become_user(u);
+                if (sem)
+                        _exit(semget(key, 1, IPC_CREAT | IPC_EXCL | 0666) < 0);
+                id = msgget(key, IPC_CREAT | IPC_EXCL | 0666);
+                memcpy(m.body, "ON", 2);
+                _exit(id < 0 || msgsnd(id, &m, 2, IPC_NOWAIT) < 0);
+        }
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "could not squat key 0x%08x", (unsigned) key);
+}
+
+/* As user u, in a child: whether msgsnd on the queue for key is let through (0) or the errno. */
+static int send_as(key_t key, const struct user *u) {
+        pid_t pid = fork();
+        int st;
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                struct msgq_msgbuf m = { .mtype = 1 };
+                int id;
+                become_user(u);
+                memcpy(m.body, "ON", 2);
+                id = msgget(key, 0);
+                _exit(id < 0 ? errno : msgsnd(id, &m, 2, IPC_NOWAIT) < 0 ? errno : 0);
+        }
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert(WIFEXITED(st));
+        return WEXITSTATUS(st);
+}
+
+static struct msgq_reply call(key_t key, uint16_t op, uint32_t arg0, uint32_t arg1, uint64_t timeout_ms) {
+        struct msgq_client c;
+        struct msgq_request req = { .op = op, .arg0 = arg0, .arg1 = arg1 };
+        struct msgq_reply rep;
+        int r;
+
+        ck_assert_int_eq(msgq_client_open(&c, key), 0);
+        r = msgq_client_call(&c, MSGQ_PRIO_DEFAULT, &req, &rep, timeout_ms);
+        msgq_client_close(&c);
+        ck_assert_msg(r == 0, "%s failed: %s", msgq_op_to_string(op), strerror(-r));
+        return rep;
+}
+
+/* ---- 1. key squatting ---- */
+
+/* msgqd as root removes a queue another user made on its key, with what waited on it. */
+START_TEST(test_squatted_queue_removed_by_root) {
+        key_t key = test_key();
+        struct user nobody = user_nobody();
+        struct msqid_ds ds;
+
+        need_root();
+        squat(key, &nobody, false);
+        daemon_start_checked(&dmn, key, NULL);
+        ck_assert_msg(strstr(daemon_log(&dmn), "removed a queue on key") &&
+                      strstr(daemon_log(&dmn), "creator nobody (uid 65534)"), "%s", daemon_log(&dmn));
+        ck_assert_int_eq(msgq_queue_stat(msgget(key, 0), &ds), 0);
+        ck_assert_uint_eq(ds.msg_perm.cuid, 0);
+        ck_assert_uint_eq(ds.msg_perm.uid, 0);
+        ck_assert_uint_eq(ds.msg_perm.mode & 0777, 0660);
+        ck_assert_int_eq(send_as(key, &nobody), EACCES);
+        /* The squatter's "ON" went with its queue. */
+        ck_assert_uint_eq(call(key, MSGQ_OP_LED_STATE, 0, 0, 5000).led.on, 0);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* msgqd as another user cannot remove it: it refuses, in one line that says whose it is, with 4. */
+START_TEST(test_squatted_queue_refused_by_service_user) {
+        key_t key = test_key();
+        struct user nobody = user_nobody();
+        const char *argv[] = { "msgqd", "--sim", "-k", keystr(key), NULL };
+        struct msqid_ds ds;
+        struct run r;
+
+        need_root();
+        squat(key, &squatter, false);
+        ck_assert_int_eq(run_prog_as(&r, 15000, &nobody, argv), 0);
+        ck_assert_msg(r.status == 4, "exit %d: %s", r.status, r.err);
+        ck_assert_msg(strstr(r.err, "is taken by a queue that msgqd did not make (owner daemon (uid 1), "
+                                    "creator daemon (uid 1))") || strstr(r.err, "(owner uid 1, creator uid 1)"),
+                      "%s", r.err);
+        ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+        /* Not touched: the squatter's mode, and its request. */
+        ck_assert_int_eq(msgq_queue_stat(msgget(key, 0), &ds), 0);
+        ck_assert_uint_eq(ds.msg_perm.mode & 0777, 0666);
+        ck_assert_uint_eq(ds.msg_qnum, 1);
+        ck_assert_int_eq(semget(key, 0, 0), -1); /* nor a lock left behind */
+        ck_assert_int_eq(msgq_queue_remove(msgget(key, 0)), 0);
+}
+END_TEST
+
+/* The service's start step removes another user's queue and lock, and keeps its own user's. */
+START_TEST(test_remove_foreign_start_step) {
+        key_t key = test_key(), own = test_key();
+        struct user nobody = user_nobody();
+        const char *evict[] = { "msgqd", "--remove-foreign", "nobody", "-k", keystr(key), NULL };
+        const char *keep[] = { "msgqd", "--remove-foreign", "nobody", "-k", keystr(own), NULL };
+        const char *serve[] = { "msgqd", "--sim", "-k", keystr(key), NULL };
+        struct run r;
+
+        need_root();
+        squat(key, &squatter, false);
+        squat(key, &squatter, true);
+        ck_assert_int_eq(run_prog(&r, 15000, evict), 0);
+        ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+        ck_assert(!queue_exists(key));
+        ck_assert_int_eq(semget(key, 0, 0), -1);
+        ck_assert_msg(strstr(r.err, "removed a queue") && strstr(r.err, "removed a semaphore"), "%s", r.err);
+
+        /* A queue left by an earlier msgqd of the service's user stays, with what waits on it. */
+        squat(own, &nobody, false);
+        ck_assert_int_eq(run_prog(&r, 15000, keep), 0);
+        ck_assert_msg(r.status == 0 && r.err[0] == '\0', "exit %d: %s", r.status, r.err);
+        ck_assert_int_eq(queue_count(own), 1);
+        ck_assert_int_eq(msgq_queue_remove(msgget(own, 0)), 0);
+
+        /* A lock another user made on the key: refused by msgqd as the service's user. */
+        squat(key, &squatter, true);
+        ck_assert_int_eq(run_prog_as(&r, 15000, &nobody, serve), 0);
+        ck_assert_msg(r.status == 4 && strstr(r.err, "taken by a lock (semaphore)"), "exit %d: %s", r.status,
+                      r.err);
+        ck_assert(!queue_exists(key));
+}
+END_TEST
+
+/* ---- 2. one msgqd per key and IPC namespace ---- */
+
+START_TEST(test_lock_holds_across_network_namespaces) {
+        struct run r;
+
+        daemon_start_checked(&dmn, test_key(), NULL);
+        {
+                const char *argv[] = { "unshare", "--net", "--", harness_program("msgqd"), "--sim",
+                                       "-k", keystr(dmn.key), NULL };
+                ck_assert_int_eq(run_prog(&r, 10000, argv), 0);
+        }
+        ck_assert_msg(r.status == 1 && strstr(r.err, "another msgqd is already serving key"), "exit %d: %s",
+                      r.status, r.err);
+        ck_assert_uint_eq(call(dmn.key, MSGQ_OP_PING, 0, 0, 5000).daemon_pid, (uint32_t) dmn.pid);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* A msgqd in an IPC namespace of its own has a queue of its own: nothing to refuse. */
+START_TEST(test_lock_free_in_another_ipc_namespace) {
+        static const char script[] =
+                "\"$1\" --sim -k \"$3\" & p=$!\n"
+                "ok=1\n"
+                "for i in $(seq 100); do\n"
+                "  if \"$2\" -k \"$3\" ping -c 1 >/dev/null; then ok=0; break; fi\n"
+                "  sleep 0.1\n"
+                "done\n"
+                "kill $p; wait $p; st=$?\n"
+                "[ $ok = 0 ] || exit 10\n"
+                "exit $st\n";
+        struct run r;
+
+        daemon_start_checked(&dmn, test_key(), NULL);
+        {
+                const char *argv[] = { "unshare", "--ipc", "--", "sh", "-c", script, "sh",
+                                       harness_program("msgqd"), harness_program("msgqctl"),
+                                       keystr(dmn.key), NULL };
+                ck_assert_int_eq(run_prog(&r, 30000, argv), 0);
+        }
+        ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+        ck_assert_uint_eq(call(dmn.key, MSGQ_OP_PING, 0, 0, 5000).daemon_pid, (uint32_t) dmn.pid);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* ---- 3. signals ---- */
+
+static void write_config(const char *path, const char *text) {
+        FILE *f = fopen(path, "w");
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_ge(fputs(text, f), 0);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+static bool wait_log(const struct daemon *d, const char *text, int ms) {
+        for (int i = 0; i < ms / 10; i++) {
+                if (strstr(daemon_log(d), text))
+                        return true;
+                sleep_ms(10);
+        }
+        return false;
+}
+
+START_TEST(test_sighup_reloads) {
+        char path[] = "/tmp/msgq-test-conf-XXXXXX";
+        const char *extra[] = { "-c", path, NULL };
+        struct msqid_ds ds;
+        int fd = mkstemp(path);
+
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        write_config(path, "mode = 0660\n");
+        daemon_start_checked(&dmn, test_key(), extra);
+        write_config(path, "mode = 0640\ngroup = users\ngpio = gpiochip0:3\n");
+        ck_assert_int_eq(kill(dmn.pid, SIGHUP), 0);
+        ck_assert_msg(wait_log(&dmn, "configuration reloaded: queue mode 0640, group users", 5000), "%s",
+                      daemon_log(&dmn));
+        ck_assert_msg(strstr(daemon_log(&dmn), "the new LED line 'gpiochip0:3' takes effect when msgqd restarts"),
+                      "%s", daemon_log(&dmn));
+        ck_assert_int_eq(msgq_queue_stat(msgget(dmn.key, 0), &ds), 0);
+        ck_assert_uint_eq(ds.msg_perm.mode & 0777, 0640);
+        ck_assert_uint_eq(ds.msg_perm.gid, 100);
+
+        /* A bad file on reload: msgqd says so and goes on as it was. */
+        write_config(path, "mode = banana\n");
+        ck_assert_int_eq(kill(dmn.pid, SIGHUP), 0);
+        ck_assert_msg(wait_log(&dmn, "configuration not reloaded", 5000), "%s", daemon_log(&dmn));
+        ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_ON, 0, 0, 5000).led.on, 1);
+        ck_assert_int_eq(msgq_queue_stat(msgget(dmn.key, 0), &ds), 0);
+        ck_assert_uint_eq(ds.msg_perm.mode & 0777, 0640);
+        unlink(path);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* msgqd whose stderr nobody reads any more goes on serving (no death by SIGPIPE). */
+START_TEST(test_sigpipe_ignored) {
+        key_t key = test_key();
+        const char *argv[] = { harness_program("msgqd"), "--sim", "-v", "-k", keystr(key), NULL };
+        int p[2], st;
+        pid_t pid;
+
+        ck_assert_int_eq(pipe(p), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                dup2(p[1], STDERR_FILENO);
+                close(p[0]);
+                close(p[1]);
+                unsetenv("NOTIFY_SOCKET");
+                execv(argv[0], (char *const *) argv);
+                _exit(127);
+        }
+        dmn.pid = pid;
+        dmn.key = key;
+        close(p[1]);
+        for (int i = 0; i < 500 && !queue_exists(key); i++)
+                sleep_ms(10);
+        ck_assert(queue_exists(key));
+        close(p[0]); /* the reader goes away */
+        for (int i = 0; i < 3; i++) /* each logged: each a write to the dead pipe */
+                call(key, MSGQ_OP_LED_TOGGLE, 0, 0, 5000);
+        ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0);
+        ck_assert_int_eq(kill(pid, SIGTERM), 0);
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        dmn.pid = 0;
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
+        ck_assert(!queue_exists(key));
+}
+END_TEST
+
+/* ---- runner ---- */
+
+static void reset(void) {
+        memset(&dmn, 0, sizeof dmn);
+}
+
+int main(void) {
+        Suite *s = suite_create("hostile");
+
+        harness_init();
+        harness_set_hooks(reset, NULL);
+        harness_add(s, "squat-queue-root", test_squatted_queue_removed_by_root, 60);
+        harness_add(s, "squat-queue-user", test_squatted_queue_refused_by_service_user, 60);
+        harness_add(s, "remove-foreign", test_remove_foreign_start_step, 60);
+        harness_add(s, "lock-netns", test_lock_holds_across_network_namespaces, 60);
+        harness_add(s, "lock-ipcns", test_lock_free_in_another_ipc_namespace, 60);
+        harness_add(s, "sighup-reload", test_sighup_reloads, 60);
+        harness_add(s, "sigpipe", test_sigpipe_ignored, 60);
+        return harness_run(s);
+}
