@@ -114,8 +114,12 @@ static int load_config(const struct options *o, struct msgq_config *cfg) {
                 log_error("%s", err);
                 return -EINVAL;
         }
-        if (o->gpio)
-                snprintf(cfg->gpio, sizeof cfg->gpio, "%s", o->gpio);
+        if (msgq_config_warning(cfg, err, sizeof err))
+                log_warning("%s", err);
+        if (o->gpio && msgq_config_set(cfg, "gpio", o->gpio, err, sizeof err) < 0) {
+                log_error("invalid --gpio '%s': %s", o->gpio, err);
+                return -EINVAL;
+        }
         if (o->active_low)
                 cfg->active_low = true;
         return 0;
@@ -377,7 +381,7 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         r = resolve_group(cfg.group, &gid);
         if (r < 0) {
-                log_error("unknown group '%s' for the queue", cfg.group);
+                log_error("%s: group = %s: no such group", cfg.group_origin, cfg.group);
                 return EXIT_USAGE;
         }
 
