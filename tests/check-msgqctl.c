@@ -1578,6 +1578,52 @@ START_TEST(test_msgqd_configuration_words) {
 }
 END_TEST
 
+/* ---- bash completion ---- */
+
+/*
+ * The completions the shipped bash completion offers for a command line
+ * (the word being completed last), with bash-completion's _init_completion
+ * and _filedir stood in for: bash-completion itself need not be installed.
+ */
+static const char *complete(const char *line) {
+        static const char script[] =
+                "_init_completion() { words=(\"${COMP_WORDS[@]}\"); cword=$COMP_CWORD;\n"
+                "  cur=${words[cword]}; prev=${words[cword-1]}; split=false; }\n"
+                "_filedir() { COMPREPLY=(FILE); }\n"
+                "complete() { :; }\n"
+                "source \"$1\"\n"
+                "read -r -a COMP_WORDS <<< \"$2\"\n"
+                "[[ $2 == *' ' ]] && COMP_WORDS+=('')\n"
+                "COMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n"
+                "_msgqctl\n"
+                "echo \"${COMPREPLY[*]}\"\n";
+
+        RUN(&run, "bash", "-c", script, "complete",
+            fmt("%s/../cli/msgqctl.bash-completion", getenv("MSGQ_TEST_SRCDIR")), line);
+        ck_assert_msg(run.status == 0 && run.err[0] == '\0', "%d %s", run.status, run.err);
+        run.out[strcspn(run.out, "\n")] = '\0';
+        return run.out;
+}
+
+START_TEST(test_bash_completion) {
+        ck_assert_str_eq(complete("msgqctl "), "led send ping stats status shutdown help");
+        ck_assert_str_eq(complete("msgqctl st"), "stats status");
+        ck_assert_str_eq(complete("msgqctl -k 0x10 --json l"), "led");
+        ck_assert_str_eq(complete("msgqctl led "), "on off toggle state blink watch");
+        ck_assert_str_eq(complete("msgqctl -c FILE led --json o"), "on off");
+        ck_assert_str_eq(complete("msgqctl led on --q"), "--quiet");
+        ck_assert_str_eq(complete("msgqctl status --j"), "--json");
+        ck_assert_str_eq(complete("msgqctl status -p "), "1 2 3 4 5 6 7 8 9 10");
+        ck_assert_str_eq(complete("msgqctl -c "), "FILE");
+        ck_assert_str_eq(complete("msgqctl ping -c "), ""); /* ping's count */
+        ck_assert_str_eq(complete("msgqctl ping --config "), "FILE");
+        ck_assert_str_eq(complete("msgqctl ping --c"), "--config --count");
+        ck_assert_str_eq(complete("msgqctl help s"), "send stats status shutdown");
+        ck_assert_str_eq(complete("msgqctl send "), "-");
+        ck_assert_str_eq(complete("msgqctl led on "), "");
+}
+END_TEST
+
 /* ---- runner ---- */
 
 /* Per test, in the parent: this suite's own state. */
@@ -1626,5 +1672,6 @@ int main(void) {
         harness_add(s, "led-watch-json-lines", test_led_watch_json_lines, 30);
         harness_add(s, "config-errors", test_config_errors_in_all_programs, 60);
         harness_add(s, "msgqd-config", test_msgqd_configuration_words, 30);
+        harness_add(s, "bash-completion", test_bash_completion, 30);
         return harness_run(s);
 }
