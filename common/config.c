@@ -98,12 +98,19 @@ static int check_group(const char *s)
         return 0;
 }
 
-/* A GPIO line name or CHIP:OFFSET: 1 to 63 printable ASCII, no spaces. */
+/*
+ * A GPIO line name or CHIP:OFFSET (split at the last ':', as msgqd does;
+ * OFFSET decimal digits, CHIP not empty): 1 to 63 printable ASCII, no
+ * spaces.
+ */
 static int check_gpio(const char *s)
 {
+        const char *colon = strrchr(s, ':');
         size_t n = strlen(s);
 
         if (n == 0 || n > GPIO_MAX_LEN)
+                return -EINVAL;
+        if (colon && (colon == s || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)))
                 return -EINVAL;
         for (; *s; s++) {
                 unsigned char c = (unsigned char) *s;
@@ -121,7 +128,8 @@ static const struct setting {
         { "key", "a non-zero number, decimal or 0x hex" },
         { "mode", "an octal mode, 0000 .. 0777" },
         { "group", "a group name: 1 to 63 letters, digits, '_', '.' or '-', not starting with '-'" },
-        { "gpio", "a GPIO line name or CHIP:OFFSET, 1 to 63 printable characters, no spaces" },
+        { "gpio", "a GPIO line name or CHIP:OFFSET (OFFSET a number), 1 to 63 printable "
+                  "characters, no spaces" },
         { "active_low", "yes or no (also true/false, on/off, 1/0)" },
 };
 

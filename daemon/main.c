@@ -8,6 +8,7 @@
  * reply sweeps); server.c's thread blocks in msgrcv and serves requests.
  */
 #include <errno.h>
+#include <glob.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -33,6 +34,7 @@
 #include "udev.h"
 
 #define EXIT_USAGE 2
+#define EXIT_NOTCONFIGURED 6 /* no such LED line here: RestartPreventExitStatus= in the unit */
 /* How long msgqd waits at start-up for udev to set up the GPIO chips. */
 #define UDEV_WAIT_NS (15 * 1000000000ULL)
 
@@ -159,6 +161,18 @@ static int resolve_group(const char *name, gid_t *gid) {
         return 0;
 }
 
+/* How many paths match pattern. */
+static size_t glob_count(const char *pattern) {
+        glob_t g;
+        size_t n;
+
+        if (glob(pattern, 0, NULL, &g) != 0)
+                return 0;
+        n = g.gl_pathc;
+        globfree(&g);
+        return n;
+}
+
 static int open_led(const struct options *o, const struct msgq_config *cfg, struct led **led) {
         int r;
 
@@ -176,12 +190,15 @@ static int open_led(const struct options *o, const struct msgq_config *cfg, stru
                 return 0;
         switch (r) {
         case -ENOENT:
-                if (strchr(cfg->gpio, ':'))
+                if (glob_count("/dev/gpiochip*") == 0)
+                        log_error("no GPIO line '%s': this machine has no GPIO chip at all "
+                                  "(no /dev/gpiochip*; use --sim)", cfg->gpio);
+                else if (strchr(cfg->gpio, ':'))
                         log_error("no GPIO line '%s': no such chip, or no such line on it "
                                   "(use --gpio to choose one, or --sim)", cfg->gpio);
                 else
-                        log_error("no GPIO line '%s' on any chip (use --gpio to choose one, or --sim)",
-                                  cfg->gpio);
+                        log_error("no GPIO line '%s' on any chip (gpioinfo lists them; use --gpio "
+                                  "to choose one, or --sim)", cfg->gpio);
                 break;
         case -EBUSY:
                 log_error("GPIO line '%s' is already used by another program", cfg->gpio);
@@ -399,8 +416,12 @@ int main(int argc, char **argv) {
                         log_error("cannot take the lock for key 0x%08x: %s", (unsigned) cfg.key, strerror(-lock_fd));
                 goto finish;
         }
-        if (open_led(&opts, &cfg, &led) < 0)
+        r = open_led(&opts, &cfg, &led);
+        if (r < 0) {
+                if (r == -ENOENT)
+                        ret = EXIT_NOTCONFIGURED;
                 goto finish;
+        }
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();
         d.wake = wake_main_loop;

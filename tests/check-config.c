@@ -730,7 +730,8 @@ START_TEST(test_errors_name_setting)
         assert_error("group = -x\n", "1: group = -x: expected a group name: 1 to 63 letters, "
                                       "digits, '_', '.' or '-', not starting with '-'");
         assert_error("gpio = a,b c\n", "1: gpio = a,b c: expected a GPIO line name or "
-                                        "CHIP:OFFSET, 1 to 63 printable characters, no spaces");
+                                        "CHIP:OFFSET (OFFSET a number), 1 to 63 printable "
+                                        "characters, no spaces");
         assert_error("active_low = maybe\n",
                      "1: active_low = maybe: expected yes or no (also true/false, on/off, 1/0)");
         assert_error("[led]\ngpio = GPIO4\n", "2: setting 'gpio' in section [led]: settings go "
@@ -838,9 +839,15 @@ START_TEST(test_set)
         ck_assert_int_eq(msgq_config_set(&c, "gpio", "gpiochip0:17", err, sizeof(err)), 0);
         ck_assert_str_eq(c.gpio, "gpiochip0:17");
         ck_assert_int_eq(msgq_config_set(&c, "gpio", "a b", err, sizeof(err)), -EINVAL);
-        ck_assert_str_eq(err, "expected a GPIO line name or CHIP:OFFSET, 1 to 63 printable "
-                              "characters, no spaces");
+        ck_assert_str_eq(err, "expected a GPIO line name or CHIP:OFFSET (OFFSET a number), 1 "
+                              "to 63 printable characters, no spaces");
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "x:y", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", ":", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", ":3", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "chip:", err, sizeof(err)), -EINVAL);
         ck_assert_str_eq(c.gpio, "gpiochip0:17");
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "/dev/gpiochip4:7", err, sizeof(err)), 0);
+        ck_assert_str_eq(c.gpio, "/dev/gpiochip4:7");
         ck_assert_int_eq(msgq_config_set(&c, "colour", "red", err, sizeof(err)), -EINVAL);
         ck_assert_str_eq(err, "unknown setting 'colour'");
 }

@@ -1550,6 +1550,19 @@ START_TEST(test_config_errors_in_all_programs) {
 }
 END_TEST
 
+/* Whether systemd/msgqd.service.in has this line. */
+static bool unit_has_line(const char *want) {
+        char line[512];
+        bool found = false;
+        FILE *f = fopen(fmt("%s/../systemd/msgqd.service.in", getenv("MSGQ_TEST_SRCDIR")), "re");
+
+        ck_assert_ptr_nonnull(f);
+        while (!found && fgets(line, sizeof line, f))
+                found = strcmp(line, fmt("%s\n", want)) == 0;
+        fclose(f);
+        return found;
+}
+
 /* msgqd: mode 0666 is warned about once; --gpio is checked; a group says where it came from. */
 START_TEST(test_msgqd_configuration_words) {
         const char *warning = "msgqd: mode 0666 lets every local user use the queue (send "
@@ -1569,7 +1582,22 @@ START_TEST(test_msgqd_configuration_words) {
 
         RUN(&run, "msgqd", "--sim", "-k", hex(test_key()), "--gpio", "GPIO 17");
         EXPECT(&run, 2, "", "msgqd: invalid --gpio 'GPIO 17': expected a GPIO line name or "
-                            "CHIP:OFFSET, 1 to 63 printable characters, no spaces\n");
+                            "CHIP:OFFSET (OFFSET a number), 1 to 63 printable characters, no "
+                            "spaces\n");
+        RUN(&run, "msgqd", "--sim", "-k", hex(test_key()), "--gpio", "gpiochip0:x");
+        EXPECT(&run, 2, "", "msgqd: invalid --gpio 'gpiochip0:x': expected a GPIO line name or "
+                            "CHIP:OFFSET (OFFSET a number), 1 to 63 printable characters, no "
+                            "spaces\n");
+
+        /* A line this machine lacks: exit 6, on which the unit does not restart msgqd. */
+        RUN(&run, "msgqd", "-k", hex(test_key()), "--gpio", "NO_SUCH_LINE");
+        ck_assert_int_eq(run.status, 6);
+        ck_assert_str_eq(run.err, access("/dev/gpiochip0", F_OK) != 0 && errno == ENOENT ?
+                         "msgqd: no GPIO line 'NO_SUCH_LINE': this machine has no GPIO chip at all "
+                         "(no /dev/gpiochip*; use --sim)\n" :
+                         "msgqd: no GPIO line 'NO_SUCH_LINE' on any chip (gpioinfo lists them; "
+                         "use --gpio to choose one, or --sim)\n");
+        ck_assert_msg(unit_has_line("RestartPreventExitStatus=2 6"), "the unit restarts on 6");
 
         write_config(path, sizeof path, "[msgq]\n\ngroup = nosuchgroup\n");
         RUN(&run, "msgqd", "--sim", "-k", hex(test_key()), "-c", path);
