@@ -1627,7 +1627,7 @@ static const char *complete(const char *line) {
                 "echo \"${COMPREPLY[*]}\"\n";
 
         RUN(&run, "bash", "-c", script, "complete",
-            fmt("%s/../cli/msgqctl.bash-completion", getenv("MSGQ_TEST_SRCDIR")), line);
+            fmt("%s/../completions/msgqctl.bash", getenv("MSGQ_TEST_SRCDIR")), line);
         ck_assert_msg(run.status == 0 && run.err[0] == '\0', "%d %s", run.status, run.err);
         run.out[strcspn(run.out, "\n")] = '\0';
         return run.out;
@@ -1649,6 +1649,60 @@ START_TEST(test_bash_completion) {
         ck_assert_str_eq(complete("msgqctl help s"), "send stats status shutdown");
         ck_assert_str_eq(complete("msgqctl send "), "-");
         ck_assert_str_eq(complete("msgqctl led on "), "");
+}
+END_TEST
+
+/* Whether text has opt, not just a longer option that starts with it. */
+static bool contains_option(const char *text, const char *opt) {
+        size_t n = strlen(opt);
+
+        for (const char *p = text; (p = strstr(p, opt)); p += n)
+                if (!p[n] || !strchr("-abcdefghijklmnopqrstuvwxyz", p[n]))
+                        return true;
+        return false;
+}
+
+/* Each long option the program's --help lists is in the completion file. */
+static void expect_completed(const char *help, const char *file) {
+        char text[16384], opt[64];
+        size_t n;
+        FILE *f = fopen(fmt("%s/../completions/%s", getenv("MSGQ_TEST_SRCDIR"), file), "re");
+
+        ck_assert_msg(f != NULL, "%s", file);
+        n = fread(text, 1, sizeof text - 1, f);
+        text[n] = '\0';
+        fclose(f);
+        for (const char *p = help; (p = strstr(p, " --")); p += 3) {
+                n = strspn(p + 1, "-abcdefghijklmnopqrstuvwxyz");
+                if (n <= 2 || n >= sizeof opt)
+                        continue;
+                snprintf(opt, sizeof opt, "%.*s", (int) n, p + 1);
+                ck_assert_msg(contains_option(text, opt), "%s lacks %s", file, opt);
+        }
+}
+
+/* The completions offer every option the programs' --help lists. */
+START_TEST(test_completions_in_sync) {
+        static const char *const ctl_helps[][3] = { { "--help" }, { "ping", "--help" },
+                                                    { "send", "--help" } };
+        const char *mqtt = getenv("MSGQ_MQTT");
+
+        for (size_t i = 0; i < sizeof ctl_helps / sizeof ctl_helps[0]; i++) {
+                RUN(&run, "msgqctl", ctl_helps[i][0], ctl_helps[i][1], ctl_helps[i][2]);
+                ck_assert_int_eq(run.status, 0);
+                expect_completed(run.out, "msgqctl.bash");
+                expect_completed(run.out, "_msgqctl");
+        }
+        RUN(&run, "msgqd", "--help");
+        ck_assert_int_eq(run.status, 0);
+        expect_completed(run.out, "msgqd.bash");
+        expect_completed(run.out, "_msgqd");
+        if (mqtt) { /* built with the bridge */
+                RUN(&run, mqtt, "--help");
+                ck_assert_int_eq(run.status, 0);
+                expect_completed(run.out, "msgq-mqtt.bash");
+                expect_completed(run.out, "_msgq-mqtt");
+        }
 }
 END_TEST
 
@@ -1701,5 +1755,6 @@ int main(void) {
         harness_add(s, "config-errors", test_config_errors_in_all_programs, 60);
         harness_add(s, "msgqd-config", test_msgqd_configuration_words, 30);
         harness_add(s, "bash-completion", test_bash_completion, 30);
+        harness_add(s, "completions-in-sync", test_completions_in_sync, 30);
         return harness_run(s);
 }
