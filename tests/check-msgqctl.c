@@ -1168,7 +1168,7 @@ END_TEST
  * a daemon's, since IPC_SET wakes its blocked receiver into EACCES too.
  */
 START_TEST(test_permission_denied_exits_4) {
-        static struct run denied[3];
+        static struct run denied[4];
         bool root = geteuid() == 0;
         struct user nobody = { 0 };
         struct msqid_ds ds;
@@ -1190,6 +1190,7 @@ START_TEST(test_permission_denied_exits_4) {
                 { "msgqctl", "-k", keystr, "-c", "/dev/null", "led", "on", NULL },
                 { "msgqctl", "-k", keystr, "-c", "/dev/null", "status", NULL },
                 { "msgqctl", "-k", keystr, "-c", "/dev/null", "--json", "ping", NULL },
+                { "msgqctl", "-k", keystr, "-c", "/dev/null", "status", "--json", NULL },
         };
         ck_assert_int_eq(msgctl(id, IPC_STAT, &ds), 0);
         if (root) {
@@ -1198,7 +1199,7 @@ START_TEST(test_permission_denied_exits_4) {
                 ds.msg_perm.mode = 0;
                 ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
         }
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
                 ck_assert_int_eq(run_prog_as(&denied[i], 15000, root ? &nobody : NULL, args[i]), 0);
 
         /* Never "join group 'root'": the daemon's queue here is root's, group root. */
@@ -1216,6 +1217,11 @@ START_TEST(test_permission_denied_exits_4) {
         EXPECT(&denied[1], 4, fmt("%s\nmsgqd: not asked (permission denied)\n", queue_text_proc(key)),
                fmt("msgqctl: %s\n", message));
         EXPECT_EXIT(&denied[2], 4, fmt("msgqctl: %s\n", message));
+        EXPECT_EXIT(&denied[3], 4, fmt("msgqctl: %s\n", message));
+        EXPECT_JSON(&denied[3],
+                    "d['queue']['key'] == '%s' and d['queue']['msqid'] == %d and d['queue']['qbytes'] is None"
+                    " and d['queue']['mode'] == '%04o' and d['daemon'] is None and d['exit_code'] == 4",
+                    keystr, id, (unsigned) (ds.msg_perm.mode & 0777));
         /* ping keeps what it gathered: nothing. */
         EXPECT_JSON(&denied[2],
                     "d['error'] == \"%s\" and d['exit_code'] == 4 and d['pings'] == []"
