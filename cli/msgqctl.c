@@ -15,10 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "msgq-build.h"
 #include "msgqctl.h"
+#include "output.h"
 #include "parse.h"
 
 static const struct command commands[] = {
@@ -33,26 +35,30 @@ static const struct command commands[] = {
                          "Print the LED's state as msgqd reports it after the request:\n"
                          "  led: on\n"
                          "  led: off\n"
-                         "  led: blinking (period 500 ms, 6 toggles left)\n"
+                         "  led: blinking (period 500 ms, 3 blinks left)\n"
                          "  led: blinking (period 500 ms, until cancelled)\n"
+                         "The action may be in any case (ON, Off).\n"
                          "\n"
                          "blink switches the LED on at once, then toggles it every PERIOD_MS/2\n"
-                         "ms (PERIOD_MS 20..3600000): COUNT flashes (1..1000000) that end with\n"
-                         "the LED off, or, without COUNT or with 0, until led on, off, toggle\n"
-                         "or blink.\n"
+                         "ms (PERIOD_MS 20..3600000, or with a unit: 1s, 0.5s): COUNT blinks\n"
+                         "(1..1000000) that end with the LED off, or, without COUNT or with 0,\n"
+                         "until led on, off, toggle or blink.\n"
                          "\n"
                          "watch prints the state, then every change of it as msgqd makes it\n"
                          "(on, off, a blink and its end; no polling), COUNT lines in all\n"
-                         "(default: until interrupted).",
+                         "(default: until interrupted).  With --json, one JSON object per\n"
+                         "line (JSON lines), each written as the change happens.",
         },
         {
                 .name = "send",
                 .handler = cmd_send,
                 .summary = "send a line of text to msgqd",
                 .usage = "send [-p PRIORITY] [--] TEXT...\n"
+                         "send [-p PRIORITY] -\n"
                          "\n"
                          "Send TEXT (the words joined by single spaces, at most 256 bytes, no\n"
                          "control characters) and print \"sent: 11 bytes at priority 5\".\n"
+                         "With -, read one line of text from standard input instead.\n"
                          "\n"
                          "  -p, --priority=PRIORITY  1 (most urgent) .. 10, instead of the\n"
                          "                           global -p\n"
@@ -69,13 +75,15 @@ static const struct command commands[] = {
                          "scripts can check that msgqd answers) and print one line per reply,\n"
                          "then a summary:\n"
                          "  reply from msgqd pid 1234: seq=1 time=52.1 µs\n"
-                         "  1 requests, 1 replies, 0% loss; "
+                         "  1 request, 1 reply, 0% loss; "
                          "rtt min/avg/max/mdev = 52.1/52.1/52.1/0.0 µs\n"
                          "\n"
                          "  -c, --count=COUNT        number of requests, at least 1\n"
-                         "  -i, --interval=INTERVAL  seconds apart (default 1; 0: none)\n"
+                         "  -i, --interval=INTERVAL  seconds apart, or with a unit: 200ms\n"
+                         "                           (default 1; 0: none)\n"
                          "\n"
-                         "Exits 0 only if every request was answered.",
+                         "Exits 0 only if every request was answered.  After ping, -c is\n"
+                         "the count: give the configuration file as --config=FILE.",
         },
         {
                 .name = "stats",
@@ -112,6 +120,7 @@ static const struct command commands[] = {
                 .handler = cmd_help,
                 .summary = "show this help, or a command's",
                 .usage = "help [COMMAND]",
+                .no_queue = true,
         },
 };
 
@@ -122,6 +131,64 @@ const struct command *command_find(const char *name) {
                 if (strcmp(commands[i].name, name) == 0)
                         return &commands[i];
         return NULL;
+}
+
+static size_t min3(size_t a, size_t b, size_t c) {
+        size_t m = a < b ? a : b;
+
+        return m < c ? m : c;
+}
+
+static bool same_letter(char a, char b) {
+        return tolower((unsigned char) a) == tolower((unsigned char) b);
+}
+
+/*
+ * Edits from a to b, in any case: insert, delete or replace a letter, or
+ * swap two neighbours ("stauts" is one from "status").  Up to 9.
+ */
+static size_t edit_distance(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b), d[16][16];
+
+        if (la >= 16 || lb >= 16)
+                return 9;
+        for (size_t i = 0; i <= la; i++)
+                d[i][0] = i;
+        for (size_t j = 0; j <= lb; j++)
+                d[0][j] = j;
+        for (size_t i = 1; i <= la; i++) {
+                for (size_t j = 1; j <= lb; j++) {
+                        d[i][j] = min3(d[i - 1][j] + 1, d[i][j - 1] + 1,
+                                       d[i - 1][j - 1] + !same_letter(a[i - 1], b[j - 1]));
+                        if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) &&
+                            same_letter(a[i - 2], b[j - 1]) && d[i - 2][j - 2] + 1 < d[i][j])
+                                d[i][j] = d[i - 2][j - 2] + 1;
+                }
+        }
+        return d[la][lb];
+}
+
+const char *did_you_mean(const char *typed, const void *table, size_t n, size_t stride) {
+        static char buf[64];
+        const char *best = NULL;
+        size_t best_d = 9; /* at most 2 edits away */
+
+        for (size_t i = 0; i < n; i++) {
+                const char *name = *(const char *const *) ((const char *) table + i * stride);
+                /* Quarters of an edit: a name that starts with what was typed, or as long, is closer. */
+                size_t edits = edit_distance(typed, name);
+                size_t d = 4 * edits - 2 * (strncasecmp(name, typed, strlen(typed)) == 0) -
+                           (strlen(name) == strlen(typed));
+
+                if (d < best_d && edits < strlen(name)) {
+                        best = name;
+                        best_d = d;
+                }
+        }
+        if (!best)
+                return "";
+        snprintf(buf, sizeof(buf), "; did you mean '%s'?", best);
+        return buf;
 }
 
 void command_print_usage(const struct command *cmd) {
@@ -140,7 +207,10 @@ void command_print_usage(const struct command *cmd) {
         printf("\n%c%s.\n", toupper((unsigned char) cmd->summary[0]), cmd->summary + 1);
         if (*p == '\n')
                 printf("\n%s\n", p + 1);
-        printf("\nGlobal options and exit codes: %s --help\n", PROGRAM_NAME);
+        printf("\n"
+               "Global options, before or after the command: -k KEY, -c FILE, -t TIME,\n"
+               "-p PRIO, -j/--json, -q/--quiet; see %s --help, with the exit codes.\n",
+               PROGRAM_NAME);
 }
 
 void program_print_help(void) {
@@ -152,11 +222,15 @@ void program_print_help(void) {
                "  -k, --key=KEY          the queue's key, decimal or 0x hex\n"
                "  -c, --config=FILE      read FILE (must exist) instead of\n"
                "                         %s (if present)\n"
-               "  -t, --timeout=SECONDS  wait at most SECONDS for each reply (default 3)\n"
+               "  -t, --timeout=TIME     wait at most TIME for each reply: seconds, or with\n"
+               "                         a unit, 500ms, 2s, 1min (default 3s)\n"
                "  -p, --priority=PRIO    request priority, 1 (most urgent) .. 10 (default %d)\n"
                "  -j, --json             print JSON on stdout, errors included\n"
+               "  -q, --quiet            print nothing on stdout; errors still on stderr\n"
                "  -h, --help             show this help (COMMAND --help: the command's)\n"
                "  -V, --version          show the version\n"
+               "\n"
+               "Options may also follow the command (msgqctl status --json).\n"
                "\n"
                "Commands:\n",
                PROGRAM_NAME, msgq_config_default_path(), MSGQ_PRIO_DEFAULT);
@@ -171,30 +245,120 @@ void program_print_help(void) {
                "  2  usage error (command, argument, key, priority, configuration)\n"
                "  3  msgqd unavailable: no queue, no answer in time, queue removed\n"
                "  4  permission denied on the queue\n"
+               "  5  the output could not be written\n"
                "\n"
-               "With --json, stdout carries one JSON object, on errors\n"
-               "{\"error\": MESSAGE, \"exit_code\": N}; messages also go to stderr.\n"
+               "With --json, stdout carries one JSON object (led watch: one per line,\n"
+               "JSON lines), on errors {\"error\": MESSAGE, \"exit_code\": N}; messages\n"
+               "also go to stderr.\n"
                "Run '%s COMMAND --help' for a command's usage; see msgqctl(1).\n",
                (unsigned) MSGQ_DEFAULT_KEY, PROGRAM_NAME);
 }
 
-int command_getopt(const struct command *cmd, int argc, char **argv, const char *shortopts,
-                   const struct option *longopts) {
+/* The global options, also valid after the command. */
+static const struct option global_options[] = {
+        { "key", required_argument, NULL, 'k' },
+        { "config", required_argument, NULL, 'c' },
+        { "timeout", required_argument, NULL, 't' },
+        { "priority", required_argument, NULL, 'p' },
+        { "json", no_argument, NULL, 'j' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        {},
+};
+#define GLOBAL_SHORTOPTS "k:c:t:p:jqhV"
+#define N_GLOBAL_OPTIONS (sizeof(global_options) / sizeof(global_options[0]) - 1)
+/* A global long option whose letter a command uses for its own returns this plus the letter. */
+#define GLOBAL_LONG_ONLY 0x100
+
+static void global_option_error(struct global_args *g, char **argv, int c) {
+        if (g->error[0])
+                return;
+        if (c == ':')
+                snprintf(g->error, sizeof(g->error), "option '%s' needs an argument",
+                         argv[optind - 1]);
+        else if (optopt && optopt < GLOBAL_LONG_ONLY)
+                snprintf(g->error, sizeof(g->error), "unknown option '-%c'", optopt);
+        else
+                snprintf(g->error, sizeof(g->error), "unknown option '%s'", argv[optind - 1]);
+}
+
+/* A global option into g; false if c is none. */
+static bool global_option(struct global_args *g, int c) {
+        switch (c) {
+        case 'k': g->key = optarg; return true;
+        case 'c': g->config = optarg; return true;
+        case 't': g->timeout = optarg; return true;
+        case 'p': g->prio = optarg; return true;
+        case 'j': g->json = true; return true;
+        case 'q': g->quiet = true; return true;
+        case 'h': g->help = true; return true;
+        case 'V': g->version = true; return true;
+        default: return false;
+        }
+}
+
+/*
+ * The command's options followed by the global ones: shortopts ":" + the
+ * command's letters + the global letters it does not use; a global long
+ * option whose letter the command took returns GLOBAL_LONG_ONLY + letter.
+ */
+static void merge_options(const char *own_short, const struct option *own_long,
+                          char *shortopts, size_t size, struct option *longopts, size_t n) {
+        size_t k = 0;
+
+        snprintf(shortopts, size, ":h%s", own_short);
+        for (const char *p = GLOBAL_SHORTOPTS; *p; p++) {
+                if (*p == ':' || strchr(shortopts, *p))
+                        continue;
+                size_t len = strlen(shortopts), w = p[1] == ':' ? 2 : 1;
+
+                if (len + w < size) {
+                        memcpy(shortopts + len, p, w);
+                        shortopts[len + w] = '\0';
+                }
+        }
+        for (; own_long[k].name && k < n - 1; k++)
+                longopts[k] = own_long[k];
+        for (size_t i = 0; i < N_GLOBAL_OPTIONS && k < n - 1; i++) {
+                longopts[k] = global_options[i];
+                if (strchr(own_short, global_options[i].val))
+                        longopts[k].val = GLOBAL_LONG_ONLY + global_options[i].val;
+                k++;
+        }
+        memset(&longopts[k], 0, sizeof(longopts[k]));
+}
+
+int command_getopt(struct ctl *ctl, const struct command *cmd, int argc, char **argv,
+                   const char *own_short, const struct option *own_long) {
+        static const struct option none[] = { {} };
+        struct option longopts[32];
+        char shortopts[64];
         int c;
 
+        merge_options(own_short, own_long ? own_long : none, shortopts, sizeof(shortopts),
+                      longopts, sizeof(longopts) / sizeof(longopts[0]));
         opterr = 0;
-        c = getopt_long(argc, argv, shortopts, longopts, NULL);
-        switch (c) {
-        case 'h':
-                command_print_usage(cmd);
-                exit(EXIT_OK);
-        case ':':
-                die_usage(cmd, "option '%s' needs an argument", argv[optind - 1]);
-        case '?':
-                if (optopt)
-                        die_usage(cmd, "unknown option '-%c'", optopt);
-                die_usage(cmd, "unknown option '%s'", argv[optind - 1]);
-        default:
+        for (;;) {
+                c = getopt_long(argc, argv, shortopts, longopts, NULL);
+                if (c == 'h' && !ctl->args.error[0]) {
+                        command_print_usage(cmd);
+                        exit(output_finish(EXIT_OK));
+                }
+                if (c == ':' || c == '?') {
+                        if (!ctl->args.error[0])
+                                ctl->args.error_cmd = cmd;
+                        global_option_error(&ctl->args, argv, c);
+                        continue;
+                }
+                if (c >= GLOBAL_LONG_ONLY) {
+                        global_option(&ctl->args, c - GLOBAL_LONG_ONLY);
+                        continue;
+                }
+                if (c != -1 && !strchr(own_short, c) && global_option(&ctl->args, c))
+                        continue;
+                if (c == -1)
+                        ctl_configure(ctl, cmd);
                 return c;
         }
 }
@@ -209,10 +373,9 @@ long parse_priority(const struct command *cmd, const char *s) {
 }
 
 int cmd_help(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
-        static const struct option options[] = { COMMAND_HELP_OPTION, {} };
         const struct command *which;
 
-        while (command_getopt(cmd, argc, argv, "+:h", options) != -1)
+        while (command_getopt(ctl, cmd, argc, argv, "", NULL) != -1)
                 ;
         if (argc - optind > 1)
                 die_usage(cmd, "too many arguments");
@@ -222,72 +385,20 @@ int cmd_help(struct ctl *ctl, const struct command *cmd, int argc, char **argv) 
         }
         which = command_find(argv[optind]);
         if (!which)
-                die_usage(NULL, "unknown command '%s'", argv[optind]);
+                die_usage(NULL, "unknown command '%s'%s", argv[optind],
+                          did_you_mean(argv[optind], commands, N_COMMANDS, sizeof(commands[0])));
         command_print_usage(which);
         return EXIT_OK;
 }
 
-struct global_args {
-        const char *key, *timeout, *prio;
-        bool help, version;
-        char error[128]; /* the first option error, reported once --json is known */
-};
-
-static void global_option_error(struct global_args *g, char **argv, int c) {
-        if (g->error[0])
-                return;
-        if (c == ':')
-                snprintf(g->error, sizeof(g->error), "option '%s' needs an argument",
-                         argv[optind - 1]);
-        else if (optopt)
-                snprintf(g->error, sizeof(g->error), "unknown option '-%c'", optopt);
-        else
-                snprintf(g->error, sizeof(g->error), "unknown option '%s'", argv[optind - 1]);
-}
-
-static void parse_global_options(struct ctl *ctl, struct global_args *g, int argc, char **argv) {
-        static const struct option options[] = {
-                { "key", required_argument, NULL, 'k' },
-                { "config", required_argument, NULL, 'c' },
-                { "timeout", required_argument, NULL, 't' },
-                { "priority", required_argument, NULL, 'p' },
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'V' },
-                {},
-        };
+/* The global options before the command. */
+static void parse_leading_options(struct ctl *ctl, int argc, char **argv) {
         int c;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:k:c:t:p:jhV", options, NULL)) != -1) {
-                switch (c) {
-                case 'k': g->key = optarg; break;
-                case 'c': ctl->config_path = optarg; break;
-                case 't': g->timeout = optarg; break;
-                case 'p': g->prio = optarg; break;
-                case 'j': ctl->json = true; break;
-                case 'h': g->help = true; break;
-                case 'V': g->version = true; break;
-                default: global_option_error(g, argv, c); break;
-                }
-        }
-}
-
-/* Check the global option values once --json is known. */
-static void check_global_options(struct ctl *ctl, const struct global_args *g) {
-        if (g->error[0])
-                die_usage(NULL, "%s", g->error);
-        if (g->key) {
-                if (msgq_parse_key(g->key, &ctl->key) < 0)
-                        die_usage(NULL, "invalid key '%s': expected a non-zero number, "
-                                  "decimal or 0x hex", g->key);
-                ctl->key_set = true;
-        }
-        if (g->timeout && msgq_parse_seconds(g->timeout, &ctl->timeout_ms) < 0)
-                die_usage(NULL, "invalid timeout '%s': expected seconds, more than 0 and "
-                          "at most 3600", g->timeout);
-        if (g->prio)
-                ctl->prio = parse_priority(NULL, g->prio);
+        while ((c = getopt_long(argc, argv, "+:" GLOBAL_SHORTOPTS, global_options, NULL)) != -1)
+                if (!global_option(&ctl->args, c))
+                        global_option_error(&ctl->args, argv, c);
 }
 
 int main(int argc, char **argv) {
@@ -295,33 +406,28 @@ int main(int argc, char **argv) {
                 .prio = MSGQ_PRIO_DEFAULT,
                 .timeout_ms = CTL_TIMEOUT_DEFAULT_MS,
         };
-        struct global_args g = {};
-        const struct command *cmd;
+        const struct command *help = command_find("help"), *cmd;
         int r;
 
-        parse_global_options(&ctl, &g, argc, argv);
-        report_set_json(ctl.json);
-        check_global_options(&ctl, &g);
-        if (g.help) {
+        parse_leading_options(&ctl, argc, argv);
+        if (ctl.args.help || ctl.args.version || optind >= argc) {
+                ctl_configure(&ctl, help); /* option errors, --version */
+                if (!ctl.args.help)
+                        die_usage(NULL, "no command given");
                 program_print_help();
-                return EXIT_OK;
+                return output_finish(EXIT_OK);
         }
-        if (g.version) {
-                printf("%s %s (protocol %d)\n", PROGRAM_NAME, PACKAGE_VERSION,
-                       MSGQ_PROTOCOL_VERSION);
-                return EXIT_OK;
-        }
-        if (optind >= argc)
-                die_usage(NULL, "no command given");
-
         cmd = command_find(argv[optind]);
-        if (!cmd)
-                die_usage(NULL, "unknown command '%s'", argv[optind]);
+        if (!cmd) {
+                ctl_configure(&ctl, help);
+                die_usage(NULL, "unknown command '%s'%s", argv[optind],
+                          did_you_mean(argv[optind], commands, N_COMMANDS, sizeof(commands[0])));
+        }
 
         argc -= optind;
         argv += optind;
         optind = 0; /* the handler's getopt starts afresh at argv[1] */
         r = cmd->handler(&ctl, cmd, argc, argv);
         ctl_close(&ctl);
-        return r;
+        return output_finish(r);
 }

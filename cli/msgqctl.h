@@ -10,6 +10,7 @@
  *   3  msgqd unavailable: no queue for the key, no answer within the
  *      timeout, the queue was removed, or the queue could not be used
  *   4  permission denied on the queue
+ *   5  the output could not be written (a full disk, a closed pipe)
  */
 #pragma once
 
@@ -20,7 +21,7 @@
 #include <sys/types.h>
 
 #include "client.h"
-#include "json.h"
+#include "config.h"
 #include "protocol.h"
 
 #define PROGRAM_NAME "msgqctl"
@@ -31,21 +32,30 @@ enum {
         EXIT_USAGE = 2,
         EXIT_UNAVAILABLE = 3,
         EXIT_PERMISSION = 4,
+        EXIT_OUTPUT = 5,
 };
 
 #define CTL_TIMEOUT_DEFAULT_MS 3000u
 
+/* The global options as given, checked once all options are read. */
+struct global_args {
+        const char *key, *timeout, *prio, *config;
+        bool json, help, version, quiet;
+        char error[128]; /* the first option error, reported once --json is known */
+        const struct command *error_cmd; /* where it was, NULL: before the command */
+};
+
 struct ctl {
-        /* From the command line. */
-        const char *config_path; /* -c, NULL: the default path if present */
-        bool key_set;            /* -k given */
-        key_t key;
+        struct global_args args;
+
+        /* The global options, checked, and the configuration. */
         long prio;
         uint64_t timeout_ms;
-        bool json;
+        const char *config_path; /* the file read: -c, or the default path */
+        struct msgq_config config;
+        key_t key;
 
         /* The connection, opened on first use. */
-        bool key_resolved;
         bool open;
         struct msgq_client client;
 };
@@ -59,6 +69,7 @@ struct command {
          * line and a description: "led on|off\nled blink MS\n\nText...".
          */
         const char *usage;
+        bool no_queue; /* help: reads no configuration */
 };
 
 /* msgqctl.c: the command table, help and argument helpers. */
@@ -66,40 +77,65 @@ const struct command *command_find(const char *name);
 void command_print_usage(const struct command *cmd);
 void program_print_help(void);
 /*
- * A handler's own options, getopt_long style.  Handles -h/--help (prints
- * the command's usage, exits 0) and reports unknown options and missing
- * arguments as usage errors.  Returns the next option character or -1,
- * leaving optind at the first operand.  shortopts should start with "+:h".
+ * A handler's own options, getopt_long style, and the global options
+ * anywhere among them (the command's own win where a letter is taken
+ * twice: ping -c is its count, --config still the file).  Handles
+ * -h/--help (the command's usage, exit 0); errors are usage errors,
+ * reported once all options are read, so that a later --json applies.
+ * Returns the next option character of the command's own, or -1 with the
+ * global options checked, the configuration read (unless cmd->no_queue)
+ * and optind at the first operand.  shortopts lists the command's letters
+ * ("c:i:"), without '+', ':' or 'h'.
  */
-int command_getopt(const struct command *cmd, int argc, char **argv, const char *shortopts,
-                   const struct option *longopts);
-#define COMMAND_HELP_OPTION { "help", no_argument, NULL, 'h' }
+int command_getopt(struct ctl *ctl, const struct command *cmd, int argc, char **argv,
+                   const char *shortopts, const struct option *longopts);
+/*
+ * "; did you mean 'led'?" for the name in table (n entries of stride bytes,
+ * each starting with its const char *name) within two edits of typed, or "".
+ */
+const char *did_you_mean(const char *typed, const void *table, size_t n, size_t stride);
 /* A priority 1..10, or a usage error of cmd (NULL: a global option). */
 long parse_priority(const struct command *cmd, const char *s);
 
-/* report.c: errors on stderr (and as JSON on stdout with --json). */
-void report_set_json(bool json);
+/* report.c: the one error path. */
+/* A message on stderr and in the output; returns code. */
+int report(int code, const struct msgq_reply *rep, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A usage error in cmd (NULL: the global options), with a hint to --help. */
 _Noreturn void die_usage(const struct command *cmd, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
-/* The exit code and message for a negative errno from the client. */
-int report_errno(const struct ctl *ctl, int err, char *buf, size_t size);
-/* The message for a reply whose status is not MSGQ_OK; returns exit code 1. */
-int report_status(const struct msgq_reply *rep, char *buf, size_t size);
-/* Dies with exit code 1 for a reply whose status is not MSGQ_OK. */
-_Noreturn void die_reply(const struct msgq_reply *rep);
-/* Write "error" and "exit_code" members into an open JSON object. */
-void report_json_members(struct msgq_json *j, const char *message, int code);
-/* "3 s", "0.5 s", "1.25 s". */
-const char *format_seconds(uint64_t ms, char *buf, size_t size);
+/* Reports a negative errno from the client; returns the exit code. */
+int report_errno(const struct ctl *ctl, int err);
+/* Reports a reply whose status is not MSGQ_OK; returns 1. */
+int report_reply(const struct msgq_reply *rep);
+/* "invalid argument: period 10 ms is below 20 ms". */
+const char *reply_error(const struct msgq_reply *rep, char *buf, size_t size);
+/* Ends the output's document and flushes stdout: 0, or -errno once reported. */
+int output_flush(void);
+/* output_flush, then the exit code: code, or 5 if only the output failed. */
+int output_finish(int code);
+/* A user's or group's name, or NULL. */
+const char *user_name(uid_t uid);
+const char *group_name(gid_t gid);
 
-/* session.c: the key, the queue and one request at a time. */
-key_t ctl_key(struct ctl *ctl);
+/* queue-info.c: what anyone may see of a queue, and advice when it is refused. */
+struct queue_info;
+/* The queue from /proc/sysvipc/msg: 0, -ENOENT or -errno. */
+int queue_info_from_proc(key_t key, struct queue_info *q);
+/* "permission denied on the queue with key ... (owner, group, mode): what to do". */
+void permission_advice(const struct ctl *ctl, char *buf, size_t size);
+
+/* session.c: the configuration, the queue and one request at a time. */
+/* Defaults < configuration file < MSGQ_KEY < -k, as msgqd and msgq-mqtt resolve it. */
+void ctl_configure(struct ctl *ctl, const struct command *cmd);
 /* 0 or a negative errno (-ENOENT, -EACCES ...); never dies. */
 int ctl_open(struct ctl *ctl);
 void ctl_close(struct ctl *ctl);
-/* One round trip; 0 with *rep filled, or a negative errno. */
+/* One round trip within timeout_ms; 0 with *rep filled, or a negative errno. */
+int ctl_call_within(struct ctl *ctl, uint64_t timeout_ms, long prio, uint16_t op, uint32_t arg0,
+                    uint32_t arg1, const char *text, struct msgq_reply *rep);
+/* The same within the -t timeout. */
 int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
              const char *text, struct msgq_reply *rep);
 /* ctl_call that dies on a transport error or an error reply. */
@@ -107,14 +143,6 @@ void ctl_call_or_die(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uin
                      const char *text, struct msgq_reply *rep);
 /* Die as ctl_call_or_die does when ctl_call returned r < 0 or rep is an error reply. */
 void ctl_check_or_die(const struct ctl *ctl, int r, const struct msgq_reply *rep);
-
-/* cmd-led.c: the LED state as the led and stats commands print it. */
-const char *led_describe(const struct msgq_led_state *led, char *buf, size_t size);
-void led_print_json(struct msgq_json *j, const char *key, const struct msgq_led_state *led);
-
-/* cmd-stats.c: the daemon's figures, for stats and status. */
-void stats_print_text(const struct msgq_reply *rep);
-void stats_print_json(struct msgq_json *j, const char *key, const struct msgq_reply *rep);
 
 /* The handlers. */
 int cmd_help(struct ctl *ctl, const struct command *cmd, int argc, char **argv);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * How msgqctl reports failures: one line on stderr prefixed "msgqctl: ",
- * and with --json also {"error": MESSAGE, "exit_code": N} on stdout, so
- * that a script reading stdout always gets one JSON document.
+ * The one way msgqctl reports a failure: one line on stderr prefixed
+ * "msgqctl: " (and a hint to --help for usage errors), and the output's
+ * error(), which with --json puts {"error": MESSAGE, "exit_code": N} on
+ * stdout, so that a script reading stdout always gets its JSON document.
+ * Everything leaves through output_finish(), which also turns output that
+ * could not be written into an error, as ipcs does.
  */
 #include <errno.h>
 #include <grp.h>
@@ -13,182 +16,126 @@
 #include <string.h>
 
 #include "msgqctl.h"
+#include "output.h"
 
-static bool json_errors;
+const char *user_name(uid_t uid) {
+        const struct passwd *pw = getpwuid(uid);
 
-void report_set_json(bool json) {
-        json_errors = json;
+        return pw ? pw->pw_name : NULL;
 }
 
-void report_json_members(struct msgq_json *j, const char *message, int code) {
-        msgq_json_string(j, "error", message);
-        msgq_json_int(j, "exit_code", code);
+const char *group_name(gid_t gid) {
+        const struct group *gr = getgrgid(gid);
+
+        return gr ? gr->gr_name : NULL;
 }
 
-static void print_json_error(const char *message, int code, const struct msgq_reply *rep) {
-        struct msgq_json j;
-
-        msgq_json_init(&j, stdout);
-        msgq_json_begin_object(&j, NULL);
-        report_json_members(&j, message, code);
-        if (rep) {
-                msgq_json_string(&j, "status", msgq_status_to_string(rep->status));
-                msgq_json_uint(&j, "status_code", rep->status);
-        }
-        msgq_json_end_object(&j);
-        msgq_json_finish(&j);
-}
-
-static _Noreturn __attribute__((format(printf, 5, 0))) void
-report_and_exit(int code, const struct command *hint, bool usage, const struct msgq_reply *rep,
-                const char *fmt, va_list ap) {
+/* usage: a hint to the --help of cmd (NULL: the program's) follows the message. */
+static __attribute__((format(printf, 5, 0))) int
+report_v(int code, bool usage, const struct command *cmd, const struct msgq_reply *rep,
+         const char *fmt, va_list ap) {
         char message[1024];
 
         vsnprintf(message, sizeof(message), fmt, ap);
         fflush(stdout);
         fprintf(stderr, "%s: %s\n", PROGRAM_NAME, message);
         if (usage)
-                fprintf(stderr, "Try '%s%s%s --help'.\n", PROGRAM_NAME, hint ? " " : "",
-                        hint ? hint->name : "");
-        if (json_errors)
-                print_json_error(message, code, rep);
-        exit(code);
+                fprintf(stderr, "Try '%s%s%s --help'.\n", PROGRAM_NAME, cmd ? " " : "",
+                        cmd ? cmd->name : "");
+        if (!ferror(stdout))
+                output->error(message, code, rep);
+        return code;
+}
+
+int report(int code, const struct msgq_reply *rep, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        code = report_v(code, false, NULL, rep, fmt, ap);
+        va_end(ap);
+        return code;
+}
+
+int output_flush(void) {
+        static int write_errno;
+
+        output->end();
+        errno = 0;
+        if (fflush(stdout) == 0 && !ferror(stdout))
+                return 0;
+        if (!write_errno) {
+                write_errno = errno ? errno : EIO;
+                fprintf(stderr, "%s: cannot write the output: %s\n", PROGRAM_NAME,
+                        strerror(write_errno));
+        }
+        return -write_errno;
+}
+
+int output_finish(int code) {
+        if (output_flush() < 0 && code == EXIT_OK)
+                return EXIT_OUTPUT;
+        return code;
 }
 
 void die(int code, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        report_and_exit(code, NULL, false, NULL, fmt, ap);
+        report_v(code, false, NULL, NULL, fmt, ap);
+        va_end(ap);
+        exit(output_finish(code));
 }
 
 void die_usage(const struct command *cmd, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        report_and_exit(EXIT_USAGE, cmd, true, NULL, fmt, ap);
+        report_v(EXIT_USAGE, true, cmd, NULL, fmt, ap);
+        va_end(ap);
+        exit(output_finish(EXIT_USAGE));
 }
 
-int report_status(const struct msgq_reply *rep, char *buf, size_t size) {
+const char *reply_error(const struct msgq_reply *rep, char *buf, size_t size) {
         const char *status = msgq_status_to_string(rep->status);
 
-        /* "msgqd: invalid argument: period 10 ms is below 20 ms" */
+        /* "invalid argument: period 10 ms is below 20 ms" */
         if (rep->error[0] && strcmp(rep->error, status) != 0)
-                snprintf(buf, size, "msgqd: %s: %s", status, rep->error);
+                snprintf(buf, size, "%s: %s", status, rep->error);
         else
-                snprintf(buf, size, "msgqd: %s", status);
-        return EXIT_DAEMON_ERROR;
-}
-
-void die_reply(const struct msgq_reply *rep) {
-        char message[MSGQ_ERROR_TEXT_MAX + 128];
-
-        report_status(rep, message, sizeof(message));
-        fflush(stdout);
-        fprintf(stderr, "%s: %s\n", PROGRAM_NAME, message);
-        if (json_errors)
-                print_json_error(message, EXIT_DAEMON_ERROR, rep);
-        exit(EXIT_DAEMON_ERROR);
-}
-
-const char *format_seconds(uint64_t ms, char *buf, size_t size) {
-        if (ms % 1000 == 0)
-                snprintf(buf, size, "%llu s", (unsigned long long) (ms / 1000));
-        else if (ms % 100 == 0)
-                snprintf(buf, size, "%llu.%01llu s", (unsigned long long) (ms / 1000),
-                         (unsigned long long) (ms % 1000 / 100));
-        else if (ms % 10 == 0)
-                snprintf(buf, size, "%llu.%02llu s", (unsigned long long) (ms / 1000),
-                         (unsigned long long) (ms % 1000 / 10));
-        else
-                snprintf(buf, size, "%llu.%03llu s", (unsigned long long) (ms / 1000),
-                         (unsigned long long) (ms % 1000));
+                snprintf(buf, size, "%s", status);
         return buf;
 }
 
-/*
- * The queue's owner, group and mode, from /proc/sysvipc/msg: readable by
- * everyone, unlike IPC_STAT, which needs read permission on the queue.
- */
-static int queue_perms_from_proc(key_t key, unsigned *mode, uid_t *uid, gid_t *gid) {
-        char line[512];
-        FILE *f;
-        int r = -ENOENT;
+int report_reply(const struct msgq_reply *rep) {
+        char message[MSGQ_ERROR_TEXT_MAX + 128];
 
-        f = fopen("/proc/sysvipc/msg", "re");
-        if (!f)
-                return -errno;
-        while (fgets(line, sizeof(line), f)) {
-                int k, id;
-                unsigned m, u, g;
-
-                /* key msqid perms cbytes qnum lspid lrpid uid gid ... */
-                if (sscanf(line, "%d %d %o %*u %*u %*d %*d %u %u", &k, &id, &m, &u, &g) != 5)
-                        continue;
-                if ((key_t) k != key)
-                        continue;
-                *mode = m & 0777;
-                *uid = u;
-                *gid = g;
-                r = 0;
-                break;
-        }
-        fclose(f);
-        return r;
+        return report(EXIT_DAEMON_ERROR, rep, "msgqd: %s",
+                      reply_error(rep, message, sizeof(message)));
 }
 
-static void permission_message(key_t key, char *buf, size_t size) {
-        char owner[64], group[64];
-        const struct passwd *pw;
-        const struct group *gr;
-        unsigned mode = 0;
-        uid_t uid = 0;
-        gid_t gid = 0;
-
-        if (queue_perms_from_proc(key, &mode, &uid, &gid) < 0) {
-                snprintf(buf, size, "permission denied on the queue with key 0x%08x: "
-                         "join the queue's group (and log in again)", (unsigned) key);
-                return;
-        }
-        pw = getpwuid(uid);
-        if (pw)
-                snprintf(owner, sizeof(owner), "%s", pw->pw_name);
-        else
-                snprintf(owner, sizeof(owner), "%u", (unsigned) uid);
-        gr = getgrgid(gid);
-        if (gr)
-                snprintf(group, sizeof(group), "%s", gr->gr_name);
-        else
-                snprintf(group, sizeof(group), "%u", (unsigned) gid);
-        snprintf(buf, size, "permission denied on the queue with key 0x%08x "
-                 "(owner %s, group %s, mode %04o): join group '%s' (and log in again)",
-                 (unsigned) key, owner, group, mode, group);
-}
-
-int report_errno(const struct ctl *ctl, int err, char *buf, size_t size) {
+int report_errno(const struct ctl *ctl, int err) {
         unsigned key = (unsigned) ctl->key;
-        char secs[32];
+        char secs[32], advice[512];
 
         switch (err) {
         case -ENOENT:
-                snprintf(buf, size, "no queue with key 0x%08x: is msgqd running?", key);
-                return EXIT_UNAVAILABLE;
+                return report(EXIT_UNAVAILABLE, NULL, "no queue with key 0x%08x: is msgqd running?",
+                              key);
         case -ETIMEDOUT:
-                snprintf(buf, size, "no answer from msgqd within %s (key 0x%08x); the request "
-                         "stays queued and is served when msgqd is back",
-                         format_seconds(ctl->timeout_ms, secs, sizeof(secs)), key);
-                return EXIT_UNAVAILABLE;
+                return report(EXIT_UNAVAILABLE, NULL,
+                              "no answer from msgqd within %s (key 0x%08x); the request stays "
+                              "queued and is served when msgqd is back",
+                              format_seconds(ctl->timeout_ms, secs, sizeof(secs)), key);
         case -EIDRM:
-                snprintf(buf, size, "the queue with key 0x%08x was removed while "
-                         "waiting for the answer (msgqd stopped?)", key);
-                return EXIT_UNAVAILABLE;
+                return report(EXIT_UNAVAILABLE, NULL,
+                              "the queue with key 0x%08x was removed while waiting for the "
+                              "answer (msgqd stopped?)", key);
         case -EACCES:
         case -EPERM:
-                permission_message(ctl->key, buf, size);
-                return EXIT_PERMISSION;
+                permission_advice(ctl, advice, sizeof(advice));
+                return report(EXIT_PERMISSION, NULL, "%s", advice);
         default:
-                snprintf(buf, size, "cannot use the queue with key 0x%08x: %s", key,
-                         strerror(-err));
-                return EXIT_UNAVAILABLE;
+                return report(EXIT_UNAVAILABLE, NULL, "cannot use the queue with key 0x%08x: %s",
+                              key, strerror(-err));
         }
 }

@@ -1,53 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * msgqctl's side of a conversation with msgqd: which key (configuration
- * file < MSGQ_KEY < -k), opening the queue on first use, one request at a
- * time.
+ * msgqctl's side of a conversation with msgqd: the global options and the
+ * configuration (resolved once, as msgqd and msgq-mqtt resolve it), the
+ * queue opened on first use, one request at a time.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "msgq-build.h"
 #include "msgqctl.h"
+#include "output.h"
+#include "parse.h"
 
-static _Noreturn void die_config(const char *path, int err, int line) {
-        if (line > 0)
-                die(EXIT_USAGE, "%s:%d: invalid configuration line", path, line);
-        die(EXIT_USAGE, "cannot read %s: %s", path, strerror(-err));
+/* The global options' values, once all options are read: usage errors. */
+static void check_global_options(struct ctl *ctl) {
+        const struct global_args *g = &ctl->args;
+
+        if (g->error[0])
+                die_usage(g->error_cmd, "%s", g->error);
+        if (g->key && msgq_parse_key(g->key, &ctl->key) < 0)
+                die_usage(NULL, "invalid key '%s': expected a non-zero number, decimal or 0x hex",
+                          g->key);
+        if (g->timeout && msgq_parse_duration(g->timeout, 1000, 1, 3600000, &ctl->timeout_ms) < 0)
+                die_usage(NULL, "invalid timeout '%s': expected seconds (or 500ms, 2s, 1min), "
+                          "more than 0 and at most 3600 s", g->timeout);
+        if (g->prio)
+                ctl->prio = parse_priority(NULL, g->prio);
 }
 
-/*
- * With -k, neither the default file nor MSGQ_KEY could change the key, so
- * they are not read; a file named with -c is always read and checked.
- */
-key_t ctl_key(struct ctl *ctl) {
-        struct msgq_config config;
-        int r, line = 0;
+void ctl_configure(struct ctl *ctl, const struct command *cmd) {
+        char err[512];
 
-        if (ctl->key_resolved)
-                return ctl->key;
-
-        msgq_config_defaults(&config);
-        if (ctl->config_path) {
-                r = msgq_config_load(&config, ctl->config_path, &line);
-                if (r < 0)
-                        die_config(ctl->config_path, r, line);
-        } else if (!ctl->key_set) {
-                const char *path = msgq_config_default_path();
-
-                r = msgq_config_load(&config, path, &line);
-                if (r < 0 && r != -ENOENT)
-                        die_config(path, r, line);
+        output = ctl->args.quiet ? &quiet_output : ctl->args.json ? &json_output : &text_output;
+        check_global_options(ctl);
+        if (ctl->args.version) {
+                printf("%s %s (protocol %d)\n", PROGRAM_NAME, PACKAGE_VERSION,
+                       MSGQ_PROTOCOL_VERSION);
+                exit(output_finish(EXIT_OK));
         }
-        if (!ctl->key_set) {
-                if (msgq_config_from_env(&config) < 0)
-                        die(EXIT_USAGE, "invalid MSGQ_KEY '%s': expected a non-zero number, "
-                            "decimal or 0x hex", getenv("MSGQ_KEY"));
-                ctl->key = config.key;
-        }
-        ctl->key_resolved = true;
-        return ctl->key;
+        if (cmd && cmd->no_queue)
+                return;
+        ctl->config_path = ctl->args.config ? ctl->args.config : msgq_config_default_path();
+        if (msgq_config_resolve(&ctl->config, ctl->args.config, ctl->args.key, err,
+                                sizeof(err)) < 0)
+                die(EXIT_USAGE, "%s", err);
+        ctl->key = ctl->config.key;
 }
 
 int ctl_open(struct ctl *ctl) {
@@ -55,7 +54,7 @@ int ctl_open(struct ctl *ctl) {
 
         if (ctl->open)
                 return 0;
-        r = msgq_client_open(&ctl->client, ctl_key(ctl));
+        r = msgq_client_open(&ctl->client, ctl->key);
         if (r < 0)
                 return r;
         ctl->open = true;
@@ -69,8 +68,8 @@ void ctl_close(struct ctl *ctl) {
         ctl->open = false;
 }
 
-int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
-             const char *text, struct msgq_reply *rep) {
+int ctl_call_within(struct ctl *ctl, uint64_t timeout_ms, long prio, uint16_t op, uint32_t arg0,
+                    uint32_t arg1, const char *text, struct msgq_reply *rep) {
         struct msgq_request req;
         size_t len = text ? strlen(text) : 0;
         int r;
@@ -90,7 +89,12 @@ int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t ar
         if (len)
                 memcpy(req.text, text, len);
         memset(rep, 0, sizeof(*rep));
-        return msgq_client_call(&ctl->client, prio, &req, rep, ctl->timeout_ms);
+        return msgq_client_call(&ctl->client, prio, &req, rep, timeout_ms);
+}
+
+int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
+             const char *text, struct msgq_reply *rep) {
+        return ctl_call_within(ctl, ctl->timeout_ms, prio, op, arg0, arg1, text, rep);
 }
 
 void ctl_call_or_die(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
@@ -99,13 +103,8 @@ void ctl_call_or_die(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uin
 }
 
 void ctl_check_or_die(const struct ctl *ctl, int r, const struct msgq_reply *rep) {
-        char message[512];
-
-        if (r < 0) {
-                int code = report_errno(ctl, r, message, sizeof(message));
-
-                die(code, "%s", message);
-        }
+        if (r < 0)
+                exit(output_finish(report_errno(ctl, r)));
         if (rep->status != MSGQ_OK)
-                die_reply(rep);
+                exit(output_finish(report_reply(rep)));
 }

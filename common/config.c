@@ -9,22 +9,33 @@
  * Indentation is ignored (inih's multi-line values are not used).  A name
  * given twice keeps its last value.
  *
- * Errors are -EINVAL with *line set to the first bad line, so that typos do
- * not go unnoticed: an unknown name, a name in any other section, a bad
- * value, a line inih cannot parse, and a line longer than inih's buffer
+ * Errors are -EINVAL with *line set to the first bad line and a reason
+ * that names the setting and what it expects, so that typos do not go
+ * unnoticed: an unknown name, a name in any other section, a bad value, a
+ * line inih cannot parse, and a line longer than inih's buffer
  * (INI_MAX_LINE, 200 bytes with the newline; longer comments are fine).
  * A section header with no names under it is not checked: inih does not
  * report it.
+ *
+ * Only a regular text file of at most MSGQ_CONFIG_SIZE_MAX bytes is read:
+ * a FIFO or a device (-c /dev/zero) would never end, and a file with a NUL
+ * byte (what a crash can leave behind) is not text.  /dev/null is taken for
+ * an empty file.  The file is opened
+ * without blocking (a FIFO with no writer) and read whole before parsing.
  *
  * The file is read into a copy of the configuration, which replaces the
  * caller's only when the whole file is good.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -42,11 +53,13 @@
 #define GPIO_MAX_LEN  (MSGQ_GPIO_MAX - 1)
 
 struct loader {
-        FILE *f;
+        const char *path;
+        char *data;     /* the whole file, NUL-terminated */
+        size_t len, pos;
         struct msgq_config cfg;
-        int lineno;     /* lines handed to inih so far */
-        int bad_line;   /* first line our checks refused, 0 = none */
-        int read_errno; /* a read error, 0 = none */
+        int lineno;       /* lines handed to inih so far */
+        int bad_line;     /* first line our checks refused, 0 = none */
+        char reason[200]; /* why, for bad_line */
 };
 
 void msgq_config_defaults(struct msgq_config *c)
@@ -85,12 +98,19 @@ static int check_group(const char *s)
         return 0;
 }
 
-/* A GPIO line name or CHIP:OFFSET: 1 to 63 printable ASCII, no spaces. */
+/*
+ * A GPIO line name or CHIP:OFFSET (split at the last ':', as msgqd does;
+ * OFFSET decimal digits, CHIP not empty): 1 to 63 printable ASCII, no
+ * spaces.
+ */
 static int check_gpio(const char *s)
 {
+        const char *colon = strrchr(s, ':');
         size_t n = strlen(s);
 
         if (n == 0 || n > GPIO_MAX_LEN)
+                return -EINVAL;
+        if (colon && (colon == s || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)))
                 return -EINVAL;
         for (; *s; s++) {
                 unsigned char c = (unsigned char) *s;
@@ -99,6 +119,26 @@ static int check_gpio(const char *s)
                         return -EINVAL;
         }
         return 0;
+}
+
+static const struct setting {
+        const char *name;
+        const char *expected;
+} settings[] = {
+        { "key", "a non-zero number, decimal or 0x hex" },
+        { "mode", "an octal mode, 0000 .. 0777" },
+        { "group", "a group name: 1 to 63 letters, digits, '_', '.' or '-', not starting with '-'" },
+        { "gpio", "a GPIO line name or CHIP:OFFSET (OFFSET a number), 1 to 63 printable "
+                  "characters, no spaces" },
+        { "active_low", "yes or no (also true/false, on/off, 1/0)" },
+};
+
+static const struct setting *setting_find(const char *name)
+{
+        for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+                if (strcmp(settings[i].name, name) == 0)
+                        return &settings[i];
+        return NULL;
 }
 
 static int set_value(struct msgq_config *c, const char *name, const char *value)
@@ -126,14 +166,60 @@ static int set_value(struct msgq_config *c, const char *name, const char *value)
         return -EINVAL;
 }
 
+int msgq_config_set(struct msgq_config *c, const char *name, const char *value, char *err,
+                    size_t size)
+{
+        const struct setting *s = setting_find(name);
+
+        if (!s) {
+                snprintf(err, size, "unknown setting '%s'", name);
+                return -EINVAL;
+        }
+        if (set_value(c, name, value) < 0) {
+                snprintf(err, size, "expected %s", s->expected);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* The first bad line's reason; later ones are not reported. */
+static void refuse(struct loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(struct loader *l, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (l->bad_line)
+                return;
+        l->bad_line = l->lineno;
+        va_start(ap, fmt);
+        vsnprintf(l->reason, sizeof(l->reason), fmt, ap);
+        va_end(ap);
+}
+
 /* inih's callback: nonzero on success, 0 makes ini_parse_stream() report the line. */
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
         struct loader *l = user;
+        const struct setting *s = setting_find(name);
 
-        if (section[0] && strcmp(section, SECTION) != 0)
+        if (section[0] && strcmp(section, SECTION) != 0) {
+                refuse(l, "setting '%s' in section [%s]: settings go in [" SECTION
+                       "] or before any section", name, section);
                 return 0;
-        return set_value(&l->cfg, name, value) == 0;
+        }
+        if (!s) {
+                refuse(l, "unknown setting '%s' (known: key, mode, group, gpio, active_low)",
+                       name);
+                return 0;
+        }
+        if (set_value(&l->cfg, name, value) < 0) {
+                refuse(l, "%s = %s: expected %s", name, value, s->expected);
+                return 0;
+        }
+        if (strcmp(name, "group") == 0)
+                snprintf(l->cfg.group_origin, sizeof(l->cfg.group_origin), "%s:%d", l->path,
+                         l->lineno);
+        return 1;
 }
 
 /* Whether inih takes LINE for a comment: '#' or ';' after optional whitespace. */
@@ -144,23 +230,7 @@ static bool is_comment(const char *line)
 }
 
 /*
- * After fgets() filled its buffer without reaching a newline: skip to the
- * end of the line.  False if nothing was left of it (the buffer was just
- * large enough, or the file ends there).
- */
-static bool drop_rest_of_line(FILE *f)
-{
-        int c = getc(f);
-
-        if (c == EOF || c == '\n')
-                return false;
-        while (c != EOF && c != '\n')
-                c = getc(f);
-        return true;
-}
-
-/*
- * inih's line reader: fgets(), plus
+ * inih's line reader, over the file read whole:
  *  - counting lines, so that errors found here have a number;
  *  - refusing lines too long for inih's buffer, which inih would silently
  *    cut and read the rest of as a line of its own (the rest of a long
@@ -172,80 +242,172 @@ static bool drop_rest_of_line(FILE *f)
 static char *reader(char *str, int num, void *stream)
 {
         struct loader *l = stream;
+        const char *line = l->data + l->pos, *nl;
         size_t len, indent;
 
-        errno = 0;
-        if (!fgets(str, num, l->f)) {
-                if (ferror(l->f))
-                        l->read_errno = errno ? errno : EIO;
+        if (l->pos >= l->len || num < 2)
                 return NULL;
-        }
+        nl = memchr(line, '\n', l->len - l->pos);
+        len = nl ? (size_t) (nl - line) : l->len - l->pos; /* without the newline */
+        l->pos += len + (nl != NULL);
         l->lineno++;
-        len = strlen(str);
-        if (len > 0 && str[len - 1] != '\n' && drop_rest_of_line(l->f)) {
+        if (len > (size_t) num - 1) {
                 /* inih sees a blank line instead (newer inih refuses a cut line itself). */
-                if (!is_comment(str) && !l->bad_line)
-                        l->bad_line = l->lineno;
+                if (!is_comment(line))
+                        refuse(l, "line longer than %d bytes", num - 1);
                 strcpy(str, "\n");
                 return str;
         }
-        indent = strspn(str, " \t\v\f\r");
-        memmove(str, str + indent, len - indent + 1);
+        indent = strspn(line, " \t\v\f\r");
+        if (indent > len)
+                indent = len;
+        memcpy(str, line + indent, len - indent);
+        str[len - indent] = '\0';
+        if (len - indent + 2 <= (size_t) num)
+                strcat(str, "\n");
         return str;
 }
 
-static int first_line(int a, int b)
+/* What a file that is not a regular file is, for the error. */
+static const char *file_type(mode_t mode)
 {
-        if (a <= 0)
-                return b;
-        if (b <= 0)
-                return a;
-        return a < b ? a : b;
+        if (S_ISFIFO(mode))
+                return "a FIFO";
+        if (S_ISCHR(mode))
+                return "a character device";
+        if (S_ISBLK(mode))
+                return "a block device";
+        if (S_ISSOCK(mode))
+                return "a socket";
+        return "not a regular file";
+}
+
+/* The file into l->data: a regular file of sane size.  -errno, with l->reason for the user. */
+static int read_file(struct loader *l, int fd)
+{
+        struct stat st;
+        ssize_t n;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        /* /dev/null is an empty configuration, as -c /dev/null means. */
+        if (!S_ISREG(st.st_mode) && !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))) {
+                snprintf(l->reason, sizeof(l->reason), "%s, not a regular file",
+                         file_type(st.st_mode));
+                return -EINVAL;
+        }
+        l->data = malloc(MSGQ_CONFIG_SIZE_MAX + 2);
+        if (!l->data)
+                return -ENOMEM;
+        /* It may grow while read: read one byte more than allowed to see it. */
+        while (l->len <= MSGQ_CONFIG_SIZE_MAX) {
+                n = read(fd, l->data + l->len, MSGQ_CONFIG_SIZE_MAX + 1 - l->len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                l->len += (size_t) n;
+        }
+        if (l->len > MSGQ_CONFIG_SIZE_MAX) {
+                snprintf(l->reason, sizeof(l->reason), "larger than %u bytes: not a "
+                         "configuration file", MSGQ_CONFIG_SIZE_MAX);
+                return -EFBIG;
+        }
+        l->data[l->len] = '\0';
+        return 0;
+}
+
+/* A NUL byte: the line it is on, or 0. */
+static int nul_line(const struct loader *l)
+{
+        const char *nul = memchr(l->data, '\0', l->len);
+        int line = 1;
+
+        if (!nul)
+                return 0;
+        for (const char *p = l->data; p < nul; p++)
+                line += *p == '\n';
+        return line;
 }
 
 static int parse_file(struct loader *l, int *line)
 {
-        struct stat st;
         int r;
 
-        if (fstat(fileno(l->f), &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
+        r = nul_line(l);
+        if (r > 0) {
+                snprintf(l->reason, sizeof(l->reason), "a NUL byte: not a text file");
+                *line = r;
+                return -EINVAL;
+        }
         r = ini_parse_stream(reader, l, handler, l);
-        if (l->read_errno)
-                return -l->read_errno;
         if (r == -2)
                 return -ENOMEM;
         if (r < 0)
                 return -EIO;
-        r = first_line(r, l->bad_line);
-        if (r > 0) {
-                if (line)
-                        *line = r;
+        if (r > 0 && (!l->bad_line || r < l->bad_line)) {
+                l->bad_line = r;
+                snprintf(l->reason, sizeof(l->reason), "not a 'name = value' line or a [section]");
+        }
+        if (l->bad_line) {
+                *line = l->bad_line;
                 return -EINVAL;
         }
+        return 0;
+}
+
+/* The file into c; on error -errno, *line (0: not a line's fault) and reason. */
+static int load(struct msgq_config *c, const char *path, int *line, char *reason, size_t size)
+{
+        struct loader l = { .cfg = *c, .path = path };
+        int fd, r;
+
+        *line = 0;
+        reason[0] = '\0';
+        if (!path || !*path)
+                return -EINVAL;
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        r = read_file(&l, fd);
+        close(fd);
+        if (r == 0)
+                r = parse_file(&l, line);
+        free(l.data);
+        snprintf(reason, size, "%s", l.reason);
+        if (r < 0)
+                return r;
+        *c = l.cfg;
         return 0;
 }
 
 int msgq_config_load(struct msgq_config *c, const char *path, int *line)
 {
-        struct loader l = { .cfg = *c };
-        int r;
+        char reason[200];
+        int ignored;
 
-        if (line)
-                *line = 0;
-        if (!path || !*path)
-                return -EINVAL;
-        l.f = fopen(path, "re");
-        if (!l.f)
-                return -errno;
-        r = parse_file(&l, line);
-        fclose(l.f);
-        if (r < 0)
-                return r;
-        *c = l.cfg;
-        return 0;
+        return load(c, path, line ? line : &ignored, reason, sizeof(reason));
+}
+
+int msgq_config_read(struct msgq_config *c, const char *path, char *err, size_t size)
+{
+        char reason[200];
+        int line, r;
+
+        r = load(c, path, &line, reason, sizeof(reason));
+        if (r == 0)
+                return 0;
+        if (line > 0)
+                snprintf(err, size, "%s:%d: %s", path, line, reason);
+        else if (reason[0])
+                snprintf(err, size, "%s: %s", path, reason);
+        else
+                snprintf(err, size, "cannot read %s: %s", path ? path : "(null)", strerror(-r));
+        return r;
 }
 
 int msgq_config_from_env(struct msgq_config *c)
@@ -265,26 +427,33 @@ int msgq_config_resolve(struct msgq_config *c, const char *path, const char *key
                         char *err, size_t size)
 {
         const char *file = path ? path : msgq_config_default_path();
-        int line = 0, r;
+        int r;
 
         msgq_config_defaults(c);
-        r = msgq_config_load(c, file, &line);
+        r = msgq_config_read(c, file, err, size);
         if (r == -ENOENT && !path)
                 r = 0;
-        if (r == -EINVAL && line > 0)
-                snprintf(err, size, "%s:%d: invalid setting", file, line);
-        else if (r < 0)
-                snprintf(err, size, "cannot read %s: %s", file, strerror(-r));
         if (r < 0)
                 return r;
-        if (msgq_config_from_env(c) < 0) {
-                snprintf(err, size, "invalid MSGQ_KEY '%s'", getenv("MSGQ_KEY"));
+        /* A -k makes MSGQ_KEY irrelevant: it is not read, as the default file is when missing. */
+        if (!key_arg && msgq_config_from_env(c) < 0) {
+                snprintf(err, size, "invalid MSGQ_KEY '%s': expected %s", getenv("MSGQ_KEY"),
+                         setting_find("key")->expected);
                 return -EINVAL;
         }
         if (key_arg && msgq_parse_key(key_arg, &c->key) < 0) {
-                snprintf(err, size, "invalid key '%s': use a non-zero decimal or 0x hex number",
-                         key_arg);
+                snprintf(err, size, "invalid key '%s': expected %s", key_arg,
+                         setting_find("key")->expected);
                 return -EINVAL;
         }
         return 0;
+}
+
+const char *msgq_config_warning(const struct msgq_config *c, char *buf, size_t size)
+{
+        if (!(c->mode & 0007))
+                return NULL;
+        snprintf(buf, size, "mode %04o lets every local user use the queue (send requests, take "
+                 "others' replies): prefer mode = 0660 and a group", c->mode);
+        return buf;
 }

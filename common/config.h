@@ -13,6 +13,8 @@
 #define MSGQ_DEFAULT_MODE 0660u
 #define MSGQ_DEFAULT_GPIO "GPIO17"
 #define MSGQ_GPIO_MAX     64
+/* A configuration file larger than this is refused (it is not one). */
+#define MSGQ_CONFIG_SIZE_MAX 65536u
 
 struct msgq_config {
         key_t key;
@@ -20,6 +22,7 @@ struct msgq_config {
         char group[64];                 /* queue group, "" = creator's */
         char gpio[MSGQ_GPIO_MAX];       /* line name or CHIP:OFFSET */
         bool active_low;
+        char group_origin[320];         /* "FILE:LINE" that set group, "" = default */
 };
 
 void msgq_config_defaults(struct msgq_config *c);
@@ -29,15 +32,31 @@ void msgq_config_defaults(struct msgq_config *c);
  * user named it.  On a bad line, *line is its number.
  */
 int msgq_config_load(struct msgq_config *c, const char *path, int *line);
+/*
+ * msgq_config_load with the error for the user in err: "FILE:LINE: REASON"
+ * (the setting and what it expects: "msgq.conf:2: key = banana: expected a
+ * non-zero number, decimal or 0x hex"), "FILE: REASON" (not a regular
+ * file, too large) or "cannot read FILE: ERROR".
+ */
+int msgq_config_read(struct msgq_config *c, const char *path, char *err, size_t size);
+/*
+ * One setting from elsewhere (a command-line option), checked as the file's
+ * are: 0, or -EINVAL with "expected ..." in err.
+ */
+int msgq_config_set(struct msgq_config *c, const char *name, const char *value, char *err,
+                    size_t size);
 /* Apply MSGQ_KEY from the environment; -EINVAL if it is set but bad. */
 int msgq_config_from_env(struct msgq_config *c);
 /*
  * The whole order for a program: defaults, then path (NULL: the default
  * file, which may be missing), then MSGQ_KEY, then key_arg (a -k value, or
  * NULL).  On failure, -EINVAL/-errno with a message for the user in err,
- * such as "/etc/msgq/msgq.conf:3: invalid setting".
+ * in the words of msgq_config_read().  msgqd, msgqctl and msgq-mqtt all
+ * resolve their key with this, right after reading their options.
  */
 int msgq_config_resolve(struct msgq_config *c, const char *path, const char *key_arg,
                         char *err, size_t size);
+/* A warning about a configuration that works but is unsafe (mode 0666), or NULL. */
+const char *msgq_config_warning(const struct msgq_config *c, char *buf, size_t size);
 /* The default configuration file (from meson's sysconfdir). */
 const char *msgq_config_default_path(void);

@@ -207,3 +207,57 @@ int msgq_parse_seconds(const char *s, uint64_t *ret_ms)
         *ret_ms = sec * 1000 + frac;
         return 0;
 }
+
+/* The milliseconds of a time unit as systemd spells them, 0 if unknown. */
+static uint64_t unit_ms(const char *unit)
+{
+        static const struct {
+                const char *name;
+                uint64_t ms;
+        } units[] = {
+                { "ms", 1 }, { "msec", 1 }, { "s", 1000 }, { "sec", 1000 },
+                { "min", 60000 }, { "m", 60000 }, { "h", 3600000 },
+        };
+
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+                if (strcmp(units[i].name, unit) == 0)
+                        return units[i].ms;
+        return 0;
+}
+
+int msgq_parse_duration(const char *s, uint64_t default_ms, uint64_t min_ms, uint64_t max_ms,
+                        uint64_t *ret_ms)
+{
+        const char *dot, *unit;
+        uint64_t whole, frac = 0, per_unit, milli;
+        size_t decimals = 0;
+
+        if (!s)
+                return -EINVAL;
+        unit = s + strspn(s, "0123456789.");
+        per_unit = *unit ? unit_ms(unit) : default_ms;
+        if (per_unit == 0)
+                return -EINVAL;
+        dot = memchr(s, '.', (size_t) (unit - s));
+        if (!dot)
+                dot = unit;
+        if (parse_digits_n(s, (size_t) (dot - s), 10, 999999999, &whole) == -EINVAL)
+                return -EINVAL;
+        if (dot < unit) {
+                decimals = (size_t) (unit - dot - 1);
+                if (decimals == 0 || decimals > FRACTION_MAX ||
+                    parse_digits_n(dot + 1, decimals, 10, 999, &frac) < 0)
+                        return -EINVAL;
+                for (; decimals < FRACTION_MAX; decimals++)
+                        frac *= 10;
+        }
+        if (parse_digits_n(s, (size_t) (dot - s), 10, 999999999, &whole) < 0)
+                return -ERANGE;
+        milli = (whole * 1000 + frac) * per_unit; /* thousandths of a millisecond */
+        if (milli % 1000 != 0)
+                return -EINVAL;
+        if (milli / 1000 < min_ms || milli / 1000 > max_ms)
+                return -ERANGE;
+        *ret_ms = milli / 1000;
+        return 0;
+}

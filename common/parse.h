@@ -30,3 +30,11 @@ int msgq_parse_bool(const char *s, bool *ret);
  * > 0 and at most 3600, as milliseconds.  No ".5", "5.", exponents, inf, nan.
  */
 int msgq_parse_seconds(const char *s, uint64_t *ret_ms);
+/*
+ * A duration as systemd writes them: a number ("2", "0.5", 1 to 3
+ * decimals) with an optional unit, ms, s, min or h (also msec, sec, m),
+ * without spaces; no unit means default_ms each ("500" with 1: 500 ms;
+ * with 1000: 500 s).  Whole milliseconds within [min_ms, max_ms].
+ */
+int msgq_parse_duration(const char *s, uint64_t default_ms, uint64_t min_ms, uint64_t max_ms,
+                        uint64_t *ret_ms);

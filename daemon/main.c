@@ -8,6 +8,7 @@
  * reply sweeps); server.c's thread blocks in msgrcv and serves requests.
  */
 #include <errno.h>
+#include <glob.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -35,6 +36,7 @@
 #define EXIT_USAGE 2
 /* The key is taken by another user's queue or lock (claim.h); as systemd's EXIT_NOPERMISSION. */
 #define EXIT_FOREIGN 4
+#define EXIT_NOTCONFIGURED 6 /* no such LED line here: RestartPreventExitStatus= in the unit */
 /* How long msgqd waits at start-up for udev to set up the GPIO chips. */
 #define UDEV_WAIT_NS (15 * 1000000000ULL)
 
@@ -124,23 +126,27 @@ static int load_config(const struct options *o, struct msgq_config *cfg) {
                 log_error("%s", err);
                 return -EINVAL;
         }
-        if (o->gpio)
-                snprintf(cfg->gpio, sizeof cfg->gpio, "%s", o->gpio);
+        if (msgq_config_warning(cfg, err, sizeof err))
+                log_warning("%s", err);
+        if (o->gpio && msgq_config_set(cfg, "gpio", o->gpio, err, sizeof err) < 0) {
+                log_error("invalid --gpio '%s': %s", o->gpio, err);
+                return -EINVAL;
+        }
         if (o->active_low)
                 cfg->active_low = true;
         return 0;
 }
 
-static int resolve_group(const char *name, gid_t *gid) {
+static int resolve_group(const struct msgq_config *cfg, gid_t *gid) {
         struct group *g;
 
         *gid = (gid_t) -1;
-        if (!name[0])
+        if (!cfg->group[0])
                 return 0;
         errno = 0;
-        g = getgrnam(name);
+        g = getgrnam(cfg->group);
         if (!g) {
-                log_error("unknown group '%s' for the queue", name);
+                log_error("%s: group = %s: no such group", cfg->group_origin, cfg->group);
                 return errno ? -errno : -ENOENT;
         }
         *gid = g->gr_gid;
@@ -176,6 +182,18 @@ static void log_foreign(const char *what, key_t key, const struct ipc_perm *perm
                   (unsigned) key);
 }
 
+/* How many paths match pattern. */
+static size_t glob_count(const char *pattern) {
+        glob_t g;
+        size_t n;
+
+        if (glob(pattern, 0, NULL, &g) != 0)
+                return 0;
+        n = g.gl_pathc;
+        globfree(&g);
+        return n;
+}
+
 static int open_led(const struct options *o, const struct msgq_config *cfg, struct led **led) {
         int r;
 
@@ -193,12 +211,15 @@ static int open_led(const struct options *o, const struct msgq_config *cfg, stru
                 return 0;
         switch (r) {
         case -ENOENT:
-                if (strchr(cfg->gpio, ':'))
+                if (glob_count("/dev/gpiochip*") == 0)
+                        log_error("no GPIO line '%s': this machine has no GPIO chip at all "
+                                  "(no /dev/gpiochip*; use --sim)", cfg->gpio);
+                else if (strchr(cfg->gpio, ':'))
                         log_error("no GPIO line '%s': no such chip, or no such line on it "
                                   "(use --gpio to choose one, or --sim)", cfg->gpio);
                 else
-                        log_error("no GPIO line '%s' on any chip (use --gpio to choose one, or --sim)",
-                                  cfg->gpio);
+                        log_error("no GPIO line '%s' on any chip (gpioinfo lists them; use --gpio "
+                                  "to choose one, or --sim)", cfg->gpio);
                 break;
         case -EBUSY:
                 log_error("GPIO line '%s' is already used by another program", cfg->gpio);
@@ -342,7 +363,7 @@ static void reload(struct main_loop *m) {
         int r;
 
         sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, msgq_now_ns() / 1000);
-        if (load_config(m->opts, &cfg) < 0 || resolve_group(cfg.group, &gid) < 0) {
+        if (load_config(m->opts, &cfg) < 0 || resolve_group(&cfg, &gid) < 0) {
                 log_error("configuration not reloaded: msgqd goes on as it was");
         } else if ((r = server_set_access(m->server, cfg.mode, gid)) < 0) {
                 log_error("configuration not reloaded: cannot set the queue's mode and group: %s",
@@ -461,7 +482,7 @@ int main(int argc, char **argv) {
         }
         if (opts.verbose)
                 msgq_log_set_level(LOG_DEBUG);
-        if (load_config(&opts, &cfg) < 0 || resolve_group(cfg.group, &gid) < 0)
+        if (load_config(&opts, &cfg) < 0 || resolve_group(&cfg, &gid) < 0)
                 return EXIT_USAGE;
         if (opts.remove_foreign)
                 return remove_foreign(opts.remove_foreign, cfg.key);
@@ -470,8 +491,12 @@ int main(int argc, char **argv) {
         lock = take_lock(cfg.key, &ret);
         if (lock < 0)
                 goto finish;
-        if (open_led(&opts, &cfg, &led) < 0)
+        r = open_led(&opts, &cfg, &led);
+        if (r < 0) {
+                if (r == -ENOENT)
+                        ret = EXIT_NOTCONFIGURED;
                 goto finish;
+        }
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();
         d.wake = wake_main_loop;

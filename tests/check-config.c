@@ -682,7 +682,7 @@ START_TEST(test_resolve_errors)
         struct msgq_config c;
 
         ck_assert_int_eq(msgq_config_resolve(&c, bad, NULL, err, sizeof(err)), -EINVAL);
-        snprintf(expect, sizeof(expect), "%s:2: invalid setting", bad);
+        snprintf(expect, sizeof(expect), "%s:2: mode = 0999: expected an octal mode, 0000 .. 0777", bad);
         ck_assert_str_eq(err, expect);
 
         snprintf(missing, sizeof(missing), "%s.missing", bad);
@@ -692,11 +692,164 @@ START_TEST(test_resolve_errors)
 
         ck_assert_int_eq(setenv("MSGQ_KEY", "zz", 1), 0);
         ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), NULL, err, sizeof(err)), -EINVAL);
-        ck_assert_str_eq(err, "invalid MSGQ_KEY 'zz'");
+        ck_assert_str_eq(err, "invalid MSGQ_KEY 'zz': expected a non-zero number, decimal or 0x hex");
+        /* -k overrides MSGQ_KEY, which is then not read at all. */
+        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "0x30", err, sizeof(err)), 0);
+        ck_assert_int_eq(c.key, 0x30);
         ck_assert_int_eq(unsetenv("MSGQ_KEY"), 0);
 
         ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "0", err, sizeof(err)), -EINVAL);
-        ck_assert_str_eq(err, "invalid key '0': use a non-zero decimal or 0x hex number");
+        ck_assert_str_eq(err, "invalid key '0': expected a non-zero number, decimal or 0x hex");
+}
+END_TEST
+
+/* msgq_config_read's error for TEXT: "FILE:" then what is expected after it. */
+static void assert_error(const char *text, const char *want)
+{
+        const char *path = write_conf(text);
+        char err[600], expect[600];
+        struct msgq_config c;
+
+        msgq_config_defaults(&c);
+        ck_assert_int_lt(msgq_config_read(&c, path, err, sizeof(err)), 0);
+        snprintf(expect, sizeof(expect), "%s:%s", path, want);
+        ck_assert_str_eq(err, expect);
+}
+
+/* Every error names the line, the setting and what is expected. */
+START_TEST(test_errors_name_setting)
+{
+        char text[400];
+        size_t n;
+
+        assert_error("# colours\ncolour = red\n",
+                     "2: unknown setting 'colour' (known: key, mode, group, gpio, active_low)");
+        assert_error("[msgq]\nkey = banana\n",
+                     "2: key = banana: expected a non-zero number, decimal or 0x hex");
+        assert_error("mode = 0778\n", "1: mode = 0778: expected an octal mode, 0000 .. 0777");
+        assert_error("group = -x\n", "1: group = -x: expected a group name: 1 to 63 letters, "
+                                      "digits, '_', '.' or '-', not starting with '-'");
+        assert_error("gpio = a,b c\n", "1: gpio = a,b c: expected a GPIO line name or "
+                                        "CHIP:OFFSET (OFFSET a number), 1 to 63 printable "
+                                        "characters, no spaces");
+        assert_error("active_low = maybe\n",
+                     "1: active_low = maybe: expected yes or no (also true/false, on/off, 1/0)");
+        assert_error("[led]\ngpio = GPIO4\n", "2: setting 'gpio' in section [led]: settings go "
+                                               "in [msgq] or before any section");
+        assert_error("key = 0x10\njust words\n",
+                     "2: not a 'name = value' line or a [section]");
+        n = (size_t) snprintf(text, sizeof(text), "key = 0x10\ngpio = ");
+        memset(text + n, 'x', 300);
+        snprintf(text + n + 300, sizeof(text) - n - 300, "\n");
+        assert_error(text, "2: line longer than 199 bytes");
+        /* The first bad line is the one named, whatever its kind. */
+        assert_error("mode = 9\nbogus = 1\n", "1: mode = 9: expected an octal mode, 0000 .. 0777");
+        assert_error("bogus = 1\nx\n",
+                     "1: unknown setting 'bogus' (known: key, mode, group, gpio, active_low)");
+}
+END_TEST
+
+/* A file holding size bytes, NUL bytes included. */
+static const char *write_bytes(const char *bytes, size_t size)
+{
+        const char *path = write_conf("");
+        FILE *f = fopen(path, "we");
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(bytes, 1, size, f), size);
+        ck_assert_int_eq(fclose(f), 0);
+        return path;
+}
+
+static void assert_refused(const char *path, int want_r, const char *want)
+{
+        char err[600], expect[600];
+        struct msgq_config c, before;
+
+        msgq_config_defaults(&c);
+        before = c;
+        ck_assert_int_eq(msgq_config_read(&c, path, err, sizeof(err)), want_r);
+        snprintf(expect, sizeof(expect), "%s%s", path, want);
+        ck_assert_str_eq(err, expect);
+        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+}
+
+/* What a crash leaves, FIFOs and devices: refused, with the reason, never a hang. */
+START_TEST(test_not_text)
+{
+        static char zeros[4096];
+        char fifo[4096 + 32], big[MSGQ_CONFIG_SIZE_MAX + 16];
+        struct msgq_config c;
+        char err[600];
+
+        assert_refused(write_bytes(zeros, sizeof(zeros)), -EINVAL, ":1: a NUL byte: not a text file");
+        assert_refused(write_bytes("key = 0x10\n\0key = 0x20\n", 23), -EINVAL,
+                       ":2: a NUL byte: not a text file");
+        assert_refused(write_bytes("mode = 0600\nkey = 0x10\0\n", 24), -EINVAL,
+                       ":2: a NUL byte: not a text file");
+
+        /* A FIFO with no writer: opened without blocking, refused. */
+        snprintf(fifo, sizeof(fifo), "%s/fifo.conf", tmpdir);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        assert_refused(fifo, -EINVAL, ": a FIFO, not a regular file");
+        unlink(fifo);
+        assert_refused("/dev/zero", -EINVAL, ": a character device, not a regular file");
+
+        memset(big, '#', sizeof(big));
+        for (size_t i = 79; i < sizeof(big); i += 80)
+                big[i] = '\n';
+        assert_refused(write_bytes(big, MSGQ_CONFIG_SIZE_MAX + 1), -EFBIG,
+                       ": larger than 65536 bytes: not a configuration file");
+        msgq_config_defaults(&c);
+        ck_assert_int_eq(msgq_config_read(&c, write_bytes(big, MSGQ_CONFIG_SIZE_MAX), err,
+                                          sizeof(err)), 0);
+
+        /* /dev/null is an empty configuration, as "-c /dev/null" means. */
+        ck_assert_int_eq(msgq_config_read(&c, "/dev/null", err, sizeof(err)), 0);
+        assert_defaults(&c);
+}
+END_TEST
+
+/* A configuration that works but is unsafe gets one warning. */
+START_TEST(test_warning)
+{
+        struct msgq_config c;
+        char buf[256];
+
+        msgq_config_defaults(&c);
+        ck_assert_ptr_null(msgq_config_warning(&c, buf, sizeof(buf)));
+        c.mode = 0600;
+        ck_assert_ptr_null(msgq_config_warning(&c, buf, sizeof(buf)));
+        c.mode = 0666;
+        ck_assert_ptr_eq(msgq_config_warning(&c, buf, sizeof(buf)), buf);
+        ck_assert_str_eq(buf, "mode 0666 lets every local user use the queue (send requests, "
+                              "take others' replies): prefer mode = 0660 and a group");
+        c.mode = 0602;
+        ck_assert_ptr_nonnull(msgq_config_warning(&c, buf, sizeof(buf)));
+}
+END_TEST
+
+/* A setting from the command line (msgqd --gpio) is checked as the file's. */
+START_TEST(test_set)
+{
+        struct msgq_config c;
+        char err[256];
+
+        msgq_config_defaults(&c);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "gpiochip0:17", err, sizeof(err)), 0);
+        ck_assert_str_eq(c.gpio, "gpiochip0:17");
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "a b", err, sizeof(err)), -EINVAL);
+        ck_assert_str_eq(err, "expected a GPIO line name or CHIP:OFFSET (OFFSET a number), 1 "
+                              "to 63 printable characters, no spaces");
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "x:y", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", ":", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", ":3", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "chip:", err, sizeof(err)), -EINVAL);
+        ck_assert_str_eq(c.gpio, "gpiochip0:17");
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "/dev/gpiochip4:7", err, sizeof(err)), 0);
+        ck_assert_str_eq(c.gpio, "/dev/gpiochip4:7");
+        ck_assert_int_eq(msgq_config_set(&c, "colour", "red", err, sizeof(err)), -EINVAL);
+        ck_assert_str_eq(err, "unknown setting 'colour'");
 }
 END_TEST
 
@@ -742,6 +895,10 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_bad_arguments);
         tcase_add_test(tc, test_resolve_precedence);
         tcase_add_test(tc, test_resolve_errors);
+        tcase_add_test(tc, test_errors_name_setting);
+        tcase_add_test(tc, test_not_text);
+        tcase_add_test(tc, test_warning);
+        tcase_add_test(tc, test_set);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("env");

@@ -477,6 +477,8 @@ END_TEST
 START_TEST(test_bad_gpio_leaves_nothing_behind) {
         static const char *const specs[] = { "NO_SUCH_LINE_42", "gpiochip99:3", "0:99999", ":",
                                              "x:y" };
+        /* A line this machine lacks is 6 (the unit does not restart), a malformed spec 2. */
+        static const int status[] = { 6, 6, 6, 2, 2 };
         key_t key = test_key();
         char keystr[16];
 
@@ -487,7 +489,7 @@ START_TEST(test_bad_gpio_leaves_nothing_behind) {
                 struct run r;
 
                 ck_assert_int_eq(run_prog(&r, 10000, argv), 0);
-                ck_assert_int_eq(r.status, 1);
+                ck_assert_int_eq(r.status, status[i]);
                 snprintf(expect, sizeof expect, "msgqd: ");
                 ck_assert_msg(strncmp(r.err, expect, strlen(expect)) == 0, "%s", r.err);
                 snprintf(expect, sizeof expect, "'%s'", specs[i]);

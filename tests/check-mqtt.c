@@ -895,7 +895,7 @@ START_TEST(test_usage_errors) {
                 { "-p", "/a", "msgq-mqtt: invalid prefix '/a': 1 to 128 printable characters, no '+' or '#', no '/' at either end\n" },
                 { "--protocol", "4.0", "msgq-mqtt: invalid protocol '4.0': 3.1.1 or 5\n" },
                 { "--poll", "0", "msgq-mqtt: invalid poll interval '0': seconds, 0.05 to 3600\n" },
-                { "-k", "0", "msgq-mqtt: invalid key '0': use a non-zero decimal or 0x hex number\n" },
+                { "-k", "0", "msgq-mqtt: invalid key '0': expected a non-zero number, decimal or 0x hex\n" },
                 { "--cafile", "/dev/null", "msgq-mqtt: TLS files are set but the broker is not mqtts://\n" },
                 { "--password-file", "/dev/null", "msgq-mqtt: a password file needs a user name (--username or username =)\n" },
         };

@@ -10,6 +10,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -259,6 +261,18 @@ static const char *queue_text(key_t key) {
         return buf;
 }
 
+/* The same for a user the queue refuses, from /proc/sysvipc/msg: no qbytes. */
+static const char *queue_text_proc(key_t key) {
+        static char buf[2048];
+        char *q;
+
+        snprintf(buf, sizeof buf, "%s", queue_text(key));
+        q = strstr(buf, "qbytes=");
+        ck_assert_ptr_nonnull(q);
+        memmove(q, strchr(q, '\t') + 1, strlen(strchr(q, '\t') + 1) + 1);
+        return buf;
+}
+
 static const char *no_queue_error(key_t key) {
         return fmt("msgqctl: no queue with key %s: is msgqd running?\n", hex(key));
 }
@@ -310,9 +324,9 @@ START_TEST(test_led_blink_count_ends_off) {
         bool off = false;
 
         start();
-        /* Two flashes: on at once, then three more toggles. */
+        /* Two flashes, the first already on: two blinks left, in the words of the request. */
         CTL(dmn.key, "led", "blink", "40", "2");
-        EXPECT_OK(&run, "led: blinking (period 40 ms, 3 toggles left)\n");
+        EXPECT_OK(&run, "led: blinking (period 40 ms, 2 blinks left)\n");
         for (int i = 0; i < 150 && !off; i++) {
                 CTL(dmn.key, "led", "state");
                 ck_assert_msg(run.status == 0 &&
@@ -326,7 +340,7 @@ START_TEST(test_led_blink_count_ends_off) {
         ck_assert_msg(off, "still blinking: %s", run.out);
 
         CTL(dmn.key, "led", "blink", "1000", "1");
-        EXPECT_OK(&run, "led: blinking (period 1000 ms, 1 toggle left)\n");
+        EXPECT_OK(&run, "led: blinking (period 1000 ms, 1 blink left)\n");
         CTL(dmn.key, "led", "off");
         EXPECT_OK(&run, "led: off\n");
         daemon_stop_checked(&dmn);
@@ -361,16 +375,21 @@ END_TEST
 
 /* Checked by msgqctl itself: no queue is needed (with one, it would exit 3). */
 START_TEST(test_led_bad_arguments_are_usage_errors) {
-        static const char *const periods[] = { "5", "19", "99999999", "3600001", "abc", "", "-5",
-                                               "20ms" };
+        static const char *const periods[] = { "5", "19", "99999999", "3600001", "abc", "",
+                                               "20 ms", "1.5ms", "2d", "0.01s" };
         key_t key = test_key();
 
         for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
                 CTL(key, "led", "blink", periods[i]);
-                EXPECT_USAGE(&run, fmt("invalid blink period '%s': expected 20..3600000 ms",
-                                       periods[i]));
+                EXPECT_USAGE(&run, fmt("invalid blink period '%s': expected 20..3600000 ms "
+                                       "(or 0.5s, 1min)", periods[i]));
                 ck_assert_str_eq(strchr(run.err, '\n') + 1, "Try 'msgqctl led --help'.\n");
         }
+        /* Options go anywhere: a negative number is an option, unless after --. */
+        CTL(key, "led", "blink", "-5");
+        EXPECT_USAGE(&run, "unknown option '-5'");
+        CTL(key, "led", "blink", "--", "-5");
+        EXPECT_USAGE(&run, "invalid blink period '-5': expected 20..3600000 ms (or 0.5s, 1min)");
         CTL(key, "led", "blink", "500", "1000001");
         EXPECT_USAGE(&run, "invalid blink count '1000001': expected 0..1000000 flashes "
                            "(0: until cancelled)");
@@ -385,6 +404,12 @@ START_TEST(test_led_bad_arguments_are_usage_errors) {
         EXPECT_USAGE(&run, "missing action: on, off, toggle, state, blink or watch");
         CTL(key, "led", "dim");
         EXPECT_USAGE(&run, "unknown action 'dim': expected on, off, toggle, state, blink or watch");
+        CTL(key, "led", "of");
+        EXPECT_USAGE(&run, "unknown action 'of': expected on, off, toggle, state, blink or watch; "
+                           "did you mean 'off'?");
+        CTL(key, "led", "blnik", "500");
+        EXPECT_USAGE(&run, "unknown action 'blnik': expected on, off, toggle, state, blink or "
+                           "watch; did you mean 'blink'?");
         CTL(key, "led", "on", "now");
         EXPECT_USAGE(&run, "too many arguments for on");
         ck_assert(!queue_exists(key));
@@ -453,7 +478,7 @@ START_TEST(test_send_bad_arguments_are_usage_errors) {
         CTL(key, "send", "del\x7f");
         EXPECT_USAGE(&run, "text contains a control character (0x7f at byte 3)");
         CTL(key, "send");
-        EXPECT_USAGE(&run, "missing TEXT");
+        EXPECT_USAGE(&run, "missing TEXT (or - to read it from standard input)");
         CTL(key, "send", "");
         EXPECT_USAGE(&run, "empty text");
 
@@ -507,7 +532,7 @@ START_TEST(test_ping_replies_and_summary) {
         ck_assert_int_eq(count_lines(run.out), 2);
         ck_assert(starts_with(line_of(run.out, 0), fmt("reply from msgqd pid %d: seq=1 time=",
                                                        (int) dmn.pid)));
-        ck_assert(starts_with(line_of(run.out, 1), "1 requests, 1 replies, 0% loss; rtt "));
+        ck_assert(starts_with(line_of(run.out, 1), "1 request, 1 reply, 0% loss; rtt "));
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -652,7 +677,7 @@ START_TEST(test_led_watch_prints_every_change) {
         CTL(dmn.key, "led", "toggle");
         EXPECT_OK(&run, "led: on\n");
         led_watch_collect(pid, fd, out, sizeof out);
-        ck_assert_str_eq(out, "led: off\nled: on\nled: off\nled: blinking (period 100 ms, 3 toggles left)\n"
+        ck_assert_str_eq(out, "led: off\nled: on\nled: off\nled: blinking (period 100 ms, 2 blinks left)\n"
                               "led: off\nled: on\n");
         daemon_stop_checked(&dmn);
 }
@@ -823,14 +848,14 @@ START_TEST(test_json_led_send_shutdown) {
         CTL(dmn.key, "--json", "led", "state");
         EXPECT_EXIT(&run, 0, "");
         EXPECT_JSON(&run, "d == {'led': {'state': 'off', 'on': False, 'blinking': False, "
-                          "'period_ms': 0, 'toggles_left': 0}}");
+                          "'period_ms': 0, 'toggles_left': 0, 'blinks_left': 0}}");
         CTL(dmn.key, "--json", "led", "on");
         EXPECT_EXIT(&run, 0, "");
         EXPECT_JSON(&run, "d['led']['on'] is True and d['led']['state'] == 'on'");
         CTL(dmn.key, "-j", "led", "blink", "500", "3");
         EXPECT_EXIT(&run, 0, "");
         EXPECT_JSON(&run, "d == {'led': {'state': 'blinking', 'on': True, 'blinking': True, "
-                          "'period_ms': 500, 'toggles_left': 5}}");
+                          "'period_ms': 500, 'toggles_left': 5, 'blinks_left': 3}}");
         CTL(dmn.key, "--json", "send", "-p", "2", "hello", "world");
         EXPECT_EXIT(&run, 0, "");
         EXPECT_JSON(&run, "d == {'sent': True, 'bytes': 11, 'priority': 2}");
@@ -949,7 +974,7 @@ START_TEST(test_usage_errors) {
         CTL(key, "ping", "-c", "0");
         EXPECT_USAGE(&run, "invalid count '0': expected 1 or more");
         CTL(key, "ping", "-i", "x");
-        EXPECT_USAGE(&run, "invalid interval 'x': expected seconds, 0 .. 3600");
+        EXPECT_USAGE(&run, "invalid interval 'x': expected seconds (or 200ms, 1s), 0 .. 3600 s");
         CTL(key, "ping", "extra");
         EXPECT_USAGE(&run, "unexpected argument 'extra'");
         CTL(key, "led", "watch", "0");
@@ -1003,7 +1028,9 @@ START_TEST(test_help_lists_commands_and_exit_codes) {
                                        "       msgqctl [OPTIONS] led blink PERIOD_MS [COUNT]\n"
                                        "       msgqctl [OPTIONS] led watch [COUNT]\n"
                                        "\nSwitch, blink, query or watch the LED.\n"));
-        ck_assert(ends_with(run.out, "\nGlobal options and exit codes: msgqctl --help\n"));
+        ck_assert(ends_with(run.out, "\nGlobal options, before or after the command: -k KEY, "
+                                     "-c FILE, -t TIME,\n-p PRIO, -j/--json, -q/--quiet; see "
+                                     "msgqctl --help, with the exit codes.\n"));
         strcpy(run2.out, run.out);
         CTL(key, "help", "led");
         EXPECT_OK(&run, run2.out);
@@ -1041,8 +1068,8 @@ START_TEST(test_bad_key_timeout_priority) {
         }
         for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
                 CTL(key, "-t", timeouts[i], "led", "state");
-                EXPECT_USAGE(&run, fmt("invalid timeout '%s': expected seconds, more than 0 and "
-                                       "at most 3600",
+                EXPECT_USAGE(&run, fmt("invalid timeout '%s': expected seconds (or 500ms, 2s, "
+                                       "1min), more than 0 and at most 3600 s",
                                        timeouts[i]));
         }
         /* Limits that are fine: then it is the missing queue. */
@@ -1124,8 +1151,10 @@ START_TEST(test_key_from_config_file) {
         EXPECT(&k_over_file, 3, "", no_queue_error(other));
         EXPECT(&missing, 2, "",
                fmt("msgqctl: cannot read %s.missing: No such file or directory\n", good));
-        EXPECT(&bad, 2, "", fmt("msgqctl: %s:2: invalid configuration line\n", broken));
-        EXPECT(&bad_with_k, 2, "", fmt("msgqctl: %s:2: invalid configuration line\n", broken));
+        EXPECT(&bad, 2, "", fmt("msgqctl: %s:2: key = zz: expected a non-zero number, decimal or "
+                                "0x hex\n", broken));
+        EXPECT(&bad_with_k, 2, "", fmt("msgqctl: %s:2: key = zz: expected a non-zero number, "
+                                       "decimal or 0x hex\n", broken));
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -1139,11 +1168,11 @@ END_TEST
  * a daemon's, since IPC_SET wakes its blocked receiver into EACCES too.
  */
 START_TEST(test_permission_denied_exits_4) {
-        static struct run denied[3];
+        static struct run denied[4];
         bool root = geteuid() == 0;
         struct user nobody = { 0 };
         struct msqid_ds ds;
-        const char *message, *owner, *group;
+        const char *message, *advice;
         char keystr[16];
         key_t key;
         int id;
@@ -1158,9 +1187,10 @@ START_TEST(test_permission_denied_exits_4) {
         }
         snprintf(keystr, sizeof keystr, "0x%08x", (unsigned) key);
         const char *const args[][8] = {
-                { "msgqctl", "-k", keystr, "led", "on", NULL },
-                { "msgqctl", "-k", keystr, "status", NULL },
-                { "msgqctl", "-k", keystr, "--json", "ping", NULL },
+                { "msgqctl", "-k", keystr, "-c", "/dev/null", "led", "on", NULL },
+                { "msgqctl", "-k", keystr, "-c", "/dev/null", "status", NULL },
+                { "msgqctl", "-k", keystr, "-c", "/dev/null", "--json", "ping", NULL },
+                { "msgqctl", "-k", keystr, "-c", "/dev/null", "status", "--json", NULL },
         };
         ck_assert_int_eq(msgctl(id, IPC_STAT, &ds), 0);
         if (root) {
@@ -1169,21 +1199,29 @@ START_TEST(test_permission_denied_exits_4) {
                 ds.msg_perm.mode = 0;
                 ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
         }
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
                 ck_assert_int_eq(run_prog_as(&denied[i], 15000, root ? &nobody : NULL, args[i]), 0);
 
-        owner = user_name(ds.msg_perm.uid);
-        group = group_name(ds.msg_perm.gid);
-        if (!owner)
-                owner = fmt("%u", (unsigned) ds.msg_perm.uid);
-        if (!group)
-                group = fmt("%u", (unsigned) ds.msg_perm.gid);
-        message = fmt("permission denied on the queue with key %s (owner %s, group %s, mode %04o): "
-                      "join group '%s' (and log in again)",
-                      keystr, owner, group, (unsigned) (ds.msg_perm.mode & 0777), group);
+        /* Never "join group 'root'": the daemon's queue here is root's, group root. */
+        advice = root ? "its group is root: only its owner and root may use it; to share it, set "
+                        "group = GROUP (and mode = 0660) in /dev/null, restart msgqd and join GROUP"
+                      : "its mode refuses even its owner: restart msgqd, which sets the "
+                        "configured mode and group again";
+        message = fmt("permission denied on the queue with key %s (owner %s, group %s, mode %04o): %s",
+                      keystr, user_name(ds.msg_perm.uid) ? user_name(ds.msg_perm.uid) : fmt("%u", ds.msg_perm.uid),
+                      group_name(ds.msg_perm.gid) ? group_name(ds.msg_perm.gid) : fmt("%u", ds.msg_perm.gid),
+                      (unsigned) (ds.msg_perm.mode & 0777), advice);
         EXPECT(&denied[0], 4, "", fmt("msgqctl: %s\n", message));
-        EXPECT(&denied[1], 4, "", fmt("msgqctl: %s\n", message));
+        ck_assert_ptr_null(strstr(denied[0].err, "join group 'root'"));
+        /* status shows what ipcs shows such a user, from /proc/sysvipc/msg. */
+        EXPECT(&denied[1], 4, fmt("%s\nmsgqd: not asked (permission denied)\n", queue_text_proc(key)),
+               fmt("msgqctl: %s\n", message));
         EXPECT_EXIT(&denied[2], 4, fmt("msgqctl: %s\n", message));
+        EXPECT_EXIT(&denied[3], 4, fmt("msgqctl: %s\n", message));
+        EXPECT_JSON(&denied[3],
+                    "d['queue']['key'] == '%s' and d['queue']['msqid'] == %d and d['queue']['qbytes'] is None"
+                    " and d['queue']['mode'] == '%04o' and d['daemon'] is None and d['exit_code'] == 4",
+                    keystr, id, (unsigned) (ds.msg_perm.mode & 0777));
         /* ping keeps what it gathered: nothing. */
         EXPECT_JSON(&denied[2],
                     "d['error'] == \"%s\" and d['exit_code'] == 4 and d['pings'] == []"
@@ -1200,6 +1238,476 @@ START_TEST(test_permission_denied_exits_4) {
                 ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
                 ck_assert_int_eq(queue_count(key), 0); /* nothing was sent */
                 remove_queue(key);
+        }
+}
+END_TEST
+
+/* A queue of ours with that group and mode; msgqctl led on as u must be refused with advice. */
+static void expect_advice(const struct user *u, gid_t gid, unsigned mode, const char *config,
+                          const char *advice) {
+        key_t key = test_key();
+        int id = make_queue(key);
+        char keystr[16];
+        struct msqid_ds ds;
+
+        ck_assert_int_eq(msgctl(id, IPC_STAT, &ds), 0);
+        ds.msg_perm.gid = gid;
+        ds.msg_perm.mode = mode;
+        ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
+        snprintf(keystr, sizeof keystr, "0x%08x", (unsigned) key);
+        ck_assert_int_eq(run_prog_as(&run, 15000, u, (const char *const[]) {
+                                 "msgqctl", "-k", keystr, "-c", config, "led", "on", NULL }), 0);
+        EXPECT(&run, 4, "",
+               fmt("msgqctl: permission denied on the queue with key %s (owner root, group %s, "
+                   "mode %04o): %s\n", keystr, group_name(gid), mode, advice));
+        ck_assert_int_eq(queue_count(key), 0);
+        remove_queue(key);
+}
+
+/* The advice follows the queue's real group and mode and the configured group. */
+START_TEST(test_permission_advice_is_true) {
+        struct user nobody, other_login;
+        char conf[300], no_group[300];
+        gid_t users = 100, nogroup;
+
+        if (geteuid() != 0) /* only root can give a queue to other groups and run as others */
+                return;
+        ck_assert_ptr_nonnull(getgrgid(users));
+        nobody = user_nobody();
+        nogroup = nobody.gid;
+        ck_assert_uint_ne(nogroup, users);
+        write_config(conf, sizeof conf, "[msgq]\ngroup = leds\nmode = 0660\n");
+        write_config(no_group, sizeof no_group, "# no group\n");
+        ck_assert_int_eq(chmod(conf, 0644), 0); /* for nobody */
+        ck_assert_int_eq(chmod(no_group, 0644), 0);
+
+        /* A group that serves: join it. */
+        expect_advice(&nobody, users, 0660, no_group, "join group 'users' (and log in again)");
+        /* nobody's own group in /etc/passwd, but not this login's: log in again. */
+        other_login = nobody;
+        other_login.gid = users;
+        expect_advice(&other_login, nogroup, 0660, no_group,
+                      fmt("you were added to group '%s' after this login began: log in again "
+                          "(or run 'newgrp %s')", group_name(nogroup), group_name(nogroup)));
+        /* A group without read and write: joining would not help. */
+        expect_advice(&nobody, users, 0600, no_group,
+                      fmt("its mode gives group 'users' no read and write: only its owner and "
+                          "root may use it; to share it, set group = GROUP (and mode = 0660) in "
+                          "%s, restart msgqd and join GROUP", no_group));
+        /* Group root: never join it; the configured group is the way. */
+        expect_advice(&nobody, 0, 0660, conf,
+                      fmt("its group is root, but %s says group = leds: restart msgqd to apply "
+                          "it, then join group 'leds'", conf));
+        unlink(conf);
+        unlink(no_group);
+}
+END_TEST
+
+/* ---- output that cannot be written ---- */
+
+/* msgqctl -k KEY args... with stdout on /dev/full, as `ipcs >/dev/full` is tested. */
+#define CTL_FULL(key, ...)                                                                      \
+        RUN(&run, "sh", "-c", "exec \"$0\" \"$@\" >/dev/full", getenv("MSGQCTL"), "-k", hex(key), \
+            __VA_ARGS__)
+
+START_TEST(test_output_write_error) {
+        static const char *const error = "msgqctl: cannot write the output: No space left on device\n";
+
+        start();
+        CTL_FULL(dmn.key, "status");
+        EXPECT(&run, 5, "", error);
+        CTL_FULL(dmn.key, "stats", "--json");
+        EXPECT(&run, 5, "", error);
+        CTL_FULL(dmn.key, "led", "state");
+        EXPECT(&run, 5, "", error);
+        CTL_FULL(dmn.key, "led", "on");
+        EXPECT(&run, 5, "", error);
+        CTL_FULL(dmn.key, "ping");
+        EXPECT(&run, 5, "", error);
+        CTL_FULL(dmn.key, "send", "hi");
+        EXPECT(&run, 5, "", error);
+        CTL_FULL(dmn.key, "--version");
+        EXPECT(&run, 5, "", error);
+        CTL_FULL(dmn.key, "--help");
+        EXPECT(&run, 5, "", error);
+        CTL_FULL(dmn.key, "led", "--help");
+        EXPECT(&run, 5, "", error);
+        /* A watcher stops at its first line instead of watching for nobody. */
+        CTL_FULL(dmn.key, "led", "watch");
+        EXPECT(&run, 5, "", error);
+        /* An error keeps its own exit code; the lost output is said too. */
+        CTL_FULL(dmn.key, "--json", "led", "blink", "5");
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_msg(ends_with(run.err, error), "%s", run.err);
+        /* -q writes nothing, so nothing fails. */
+        CTL_FULL(dmn.key, "-q", "led", "state");
+        EXPECT(&run, 0, "", "");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* ---- the command line as systemctl users expect it ---- */
+
+START_TEST(test_global_options_anywhere) {
+        char conf[300];
+
+        start();
+        unsetenv("MSGQ_KEY");
+        RUN(&run, "msgqctl", "led", "on", "-k", hex(dmn.key));
+        EXPECT_OK(&run, "led: on\n");
+        RUN(&run, "msgqctl", "led", "state", "--key", hex(dmn.key), "--json");
+        EXPECT_EXIT(&run, 0, "");
+        EXPECT_JSON(&run, "d['led']['state'] == 'on'");
+        CTL(dmn.key, "status", "--json");
+        EXPECT_EXIT(&run, 0, "");
+        EXPECT_JSON(&run, "d['daemon']['daemon_pid'] == %d", (int) dmn.pid);
+        CTL(dmn.key, "send", "hello", "-p", "3", "world");
+        EXPECT_OK(&run, "sent: 11 bytes at priority 3\n");
+        CTL(dmn.key, "send", "--", "-k", "x");
+        EXPECT_OK(&run, "sent: 4 bytes at priority 5\n");
+        /* After ping, -c is its count; the file is --config. */
+        write_config(conf, sizeof conf, fmt("key = %s\n", hex(dmn.key)));
+        RUN(&run, "msgqctl", "ping", "-c", "2", "-i", "0", "--config", conf);
+        ck_assert_msg(run.status == 0 && count_lines(run.out) == 3, "%d %s %s", run.status,
+                      run.out, run.err);
+        RUN(&run, "msgqctl", "-c", conf, "ping", "-c", "1");
+        ck_assert_int_eq(run.status, 0);
+        unlink(conf);
+        /* An error before a later --json is still reported as JSON. */
+        CTL(dmn.key, "led", "--bogus", "--json");
+        ck_assert_int_eq(run.status, 2);
+        EXPECT_JSON(&run, "d == {'error': \"unknown option '--bogus'\", 'exit_code': 2}");
+        ck_assert_str_eq(strchr(run.err, '\n') + 1, "Try 'msgqctl led --help'.\n");
+        CTL(dmn.key, "ping", "-c", "0", "--json");
+        ck_assert_int_eq(run.status, 2);
+        EXPECT_JSON(&run, "d['error'] == \"invalid count '0': expected 1 or more\"");
+        CTL(dmn.key, "led", "state", "--version");
+        ck_assert_msg(run.status == 0 && starts_with(run.out, "msgqctl "), "%s", run.out);
+        /* Each command's --help names the global options. */
+        CTL(dmn.key, "status", "--help");
+        EXPECT_EXIT(&run, 0, "");
+        ck_assert_msg(strstr(run.out, "\nGlobal options, before or after the command: -k KEY, "
+                                      "-c FILE, -t TIME,\n-p PRIO, -j/--json, -q/--quiet; see "
+                                      "msgqctl --help, with the exit codes.\n"), "%s", run.out);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+START_TEST(test_words_units_case_quiet) {
+        start();
+        CTL(dmn.key, "led", "ON");
+        EXPECT_OK(&run, "led: on\n");
+        CTL(dmn.key, "led", "Off");
+        EXPECT_OK(&run, "led: off\n");
+        CTL(dmn.key, "led", "blink", "1s", "3");
+        EXPECT_OK(&run, "led: blinking (period 1000 ms, 3 blinks left)\n");
+        CTL(dmn.key, "led", "blink", "0.5s");
+        EXPECT_OK(&run, "led: blinking (period 500 ms, until cancelled)\n");
+        CTL(dmn.key, "led", "BLINK", "250ms", "1");
+        EXPECT_OK(&run, "led: blinking (period 250 ms, 1 blink left)\n");
+        CTL(dmn.key, "-t", "2500ms", "led", "off");
+        EXPECT_OK(&run, "led: off\n");
+        CTL(dmn.key, "ping", "-c", "2", "-i", "50ms");
+        ck_assert_int_eq(run.status, 0);
+        ck_assert(starts_with(line_of(run.out, 2), "2 requests, 2 replies, 0% loss; "));
+        CTL(dmn.key, "-q", "led", "on");
+        EXPECT_OK(&run, "");
+        CTL(dmn.key, "led", "state", "--quiet");
+        EXPECT_OK(&run, "");
+        CTL(dmn.key, "stauts");
+        EXPECT_USAGE(&run, "unknown command 'stauts'; did you mean 'status'?");
+        CTL(dmn.key, "lde", "on");
+        EXPECT_USAGE(&run, "unknown command 'lde'; did you mean 'led'?");
+        CTL(dmn.key, "stast");
+        EXPECT_USAGE(&run, "unknown command 'stast'; did you mean 'stats'?");
+        CTL(dmn.key, "frobnicate");
+        EXPECT_USAGE(&run, "unknown command 'frobnicate'");
+        CTL(dmn.key, "help", "pnig");
+        EXPECT_USAGE(&run, "unknown command 'pnig'; did you mean 'ping'?");
+        daemon_stop_checked(&dmn);
+        /* -q keeps the errors. */
+        CTL(dmn.key, "-q", "led", "on");
+        EXPECT(&run, 3, "", no_queue_error(dmn.key));
+}
+END_TEST
+
+START_TEST(test_send_from_stdin) {
+        start();
+        RUN(&run, "sh", "-c", "printf 'hello from stdin\\n' | exec \"$0\" \"$@\"", getenv("MSGQCTL"),
+            "-k", hex(dmn.key), "send", "-p", "4", "-");
+        EXPECT_OK(&run, "sent: 16 bytes at priority 4\n");
+        ck_assert_msg(log_contains(", priority 4: hello from stdin\n"), "%s", daemon_log(&dmn));
+        RUN(&run, "sh", "-c", "printf 'no newline' | exec \"$0\" \"$@\"", getenv("MSGQCTL"),
+            "-k", hex(dmn.key), "send", "-");
+        EXPECT_OK(&run, "sent: 10 bytes at priority 5\n");
+        RUN(&run, "sh", "-c", "printf 'one\\ntwo\\n' | exec \"$0\" \"$@\"", getenv("MSGQCTL"),
+            "-k", hex(dmn.key), "send", "-");
+        EXPECT_USAGE(&run, "text contains a control character (0x0a at byte 3)");
+        RUN(&run, "sh", "-c", "exec \"$0\" \"$@\" </dev/null", getenv("MSGQCTL"),
+            "-k", hex(dmn.key), "send", "-");
+        EXPECT_USAGE(&run, "empty text");
+        RUN(&run, "sh", "-c", "head -c 300 /dev/zero | tr '\\0' x | exec \"$0\" \"$@\"",
+            getenv("MSGQCTL"), "-k", hex(dmn.key), "send", "-");
+        EXPECT_USAGE(&run, "text too long: more than 256 bytes");
+        /* "-" among other words is just a word. */
+        CTL(dmn.key, "send", "a", "-", "b");
+        EXPECT_OK(&run, "sent: 5 bytes at priority 5\n");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* --json led watch: JSON lines, one object per change, each as it happens. */
+START_TEST(test_led_watch_json_lines) {
+        static struct run w;
+        pid_t pid;
+        int p[2];
+        char out[4096];
+        ssize_t n;
+        size_t got = 0;
+        int st;
+
+        start();
+        ck_assert_int_eq(pipe(p), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                close(p[0]);
+                if (ctl(&w, dmn.key, "--json", "led", "watch", "3", NULL) < 0)
+                        _exit(2);
+                if (write(p[1], w.out, strlen(w.out)) < 0)
+                        _exit(3);
+                _exit(w.status);
+        }
+        close(p[1]);
+        sleep_ms(300);
+        CTL(dmn.key, "led", "on");
+        sleep_ms(100);
+        CTL(dmn.key, "led", "blink", "200", "2");
+        while ((n = read(p[0], out + got, sizeof out - 1 - got)) > 0)
+                got += (size_t) n;
+        out[got] = '\0';
+        close(p[0]);
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, out);
+        ck_assert_int_eq(count_lines(out), 3);
+        RUN(&run, "python3", "-c",
+            "import json, sys\n"
+            "states = [json.loads(l)['led']['state'] for l in sys.argv[1].splitlines()]\n"
+            "sys.exit(0 if states == ['off', 'on', 'blinking'] else str(states))\n",
+            out);
+        EXPECT_OK(&run, "");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* ---- the configuration, as all three programs read it ---- */
+
+/* Each program's stderr for the configuration file path, run with a key of ours. */
+static void expect_config_error(const char *path, const char *message) {
+        const char *mqtt = getenv("MSGQ_MQTT");
+        key_t key = test_key();
+
+        RUN(&run, "msgqctl", "-c", path, "led", "state");
+        EXPECT(&run, 2, "", fmt("msgqctl: %s\n", message));
+        RUN(&run, "msgqd", "--sim", "-c", path);
+        EXPECT(&run, 2, "", fmt("msgqd: %s\n", message));
+        if (mqtt) { /* built with the bridge */
+                RUN(&run, mqtt, "-c", path, "-m", "/dev/null", "-k", hex(key), "-b",
+                    "mqtt://127.0.0.1:1");
+                ck_assert_msg(run.status == 2 && strstr(run.err, fmt("msgq-mqtt: %s\n", message)),
+                              "%d %s", run.status, run.err);
+        }
+        ck_assert(!queue_exists(key));
+}
+
+START_TEST(test_config_errors_in_all_programs) {
+        char path[300], fifo[320];
+        int fd;
+
+        unsetenv("MSGQ_KEY");
+        write_config(path, sizeof path, "# the LED\n[msgq]\ncolour = red\n");
+        expect_config_error(path, fmt("%s:3: unknown setting 'colour' (known: key, mode, group, "
+                                      "gpio, active_low)", path));
+        unlink(path);
+        write_config(path, sizeof path, "key = banana\n");
+        expect_config_error(path, fmt("%s:1: key = banana: expected a non-zero number, decimal "
+                                      "or 0x hex", path));
+        unlink(path);
+
+        /* What a crash leaves: NUL bytes; one at the start of a line. */
+        write_config(path, sizeof path, "");
+        fd = open(path, O_WRONLY | O_TRUNC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, "\0\0\0\0\0\0\0\0", 8), 8);
+        close(fd);
+        expect_config_error(path, fmt("%s:1: a NUL byte: not a text file", path));
+        fd = open(path, O_WRONLY | O_TRUNC);
+        ck_assert_int_eq(write(fd, "mode = 0600\n\0key = 0x10\n", 24), 24);
+        close(fd);
+        expect_config_error(path, fmt("%s:2: a NUL byte: not a text file", path));
+        unlink(path);
+
+        /* Never read for ever: a FIFO nobody writes, /dev/zero. */
+        snprintf(fifo, sizeof fifo, "%s.fifo", path);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        expect_config_error(fifo, fmt("%s: a FIFO, not a regular file", fifo));
+        unlink(fifo);
+        expect_config_error("/dev/zero", "/dev/zero: a character device, not a regular file");
+}
+END_TEST
+
+/* Whether systemd/msgqd.service.in has this line. */
+static bool unit_has_line(const char *want) {
+        char line[512];
+        bool found = false;
+        FILE *f = fopen(fmt("%s/../systemd/msgqd.service.in", getenv("MSGQ_TEST_SRCDIR")), "re");
+
+        ck_assert_ptr_nonnull(f);
+        while (!found && fgets(line, sizeof line, f))
+                found = strcmp(line, fmt("%s\n", want)) == 0;
+        fclose(f);
+        return found;
+}
+
+/* msgqd: mode 0666 is warned about once; --gpio is checked; a group says where it came from. */
+START_TEST(test_msgqd_configuration_words) {
+        const char *warning = "msgqd: mode 0666 lets every local user use the queue (send "
+                              "requests, take others' replies): prefer mode = 0660 and a group\n";
+        char path[300];
+        const char *log, *first;
+
+        write_config(path, sizeof path, "[msgq]\nmode = 0666\n");
+        daemon_start_checked(&dmn, test_key(), (const char *const[]) { "-c", path, NULL });
+        CTL(dmn.key, "led", "on");
+        EXPECT_OK(&run, "led: on\n");
+        daemon_stop_checked(&dmn);
+        log = daemon_log(&dmn);
+        first = strstr(log, warning);
+        ck_assert_msg(first && !strstr(first + 1, warning), "not one warning:\n%s", log);
+        unlink(path);
+
+        RUN(&run, "msgqd", "--sim", "-k", hex(test_key()), "--gpio", "GPIO 17");
+        EXPECT(&run, 2, "", "msgqd: invalid --gpio 'GPIO 17': expected a GPIO line name or "
+                            "CHIP:OFFSET (OFFSET a number), 1 to 63 printable characters, no "
+                            "spaces\n");
+        RUN(&run, "msgqd", "--sim", "-k", hex(test_key()), "--gpio", "gpiochip0:x");
+        EXPECT(&run, 2, "", "msgqd: invalid --gpio 'gpiochip0:x': expected a GPIO line name or "
+                            "CHIP:OFFSET (OFFSET a number), 1 to 63 printable characters, no "
+                            "spaces\n");
+
+        /* A line this machine lacks: exit 6, on which the unit does not restart msgqd. */
+        RUN(&run, "msgqd", "-k", hex(test_key()), "--gpio", "NO_SUCH_LINE");
+        ck_assert_int_eq(run.status, 6);
+        ck_assert_str_eq(run.err, access("/dev/gpiochip0", F_OK) != 0 && errno == ENOENT ?
+                         "msgqd: no GPIO line 'NO_SUCH_LINE': this machine has no GPIO chip at all "
+                         "(no /dev/gpiochip*; use --sim)\n" :
+                         "msgqd: no GPIO line 'NO_SUCH_LINE' on any chip (gpioinfo lists them; "
+                         "use --gpio to choose one, or --sim)\n");
+        ck_assert_msg(unit_has_line("RestartPreventExitStatus=2 6"), "the unit restarts on 6");
+
+        write_config(path, sizeof path, "[msgq]\n\ngroup = nosuchgroup\n");
+        RUN(&run, "msgqd", "--sim", "-k", hex(test_key()), "-c", path);
+        EXPECT(&run, 2, "", fmt("msgqd: %s:3: group = nosuchgroup: no such group\n", path));
+        unlink(path);
+}
+END_TEST
+
+/* ---- bash completion ---- */
+
+/*
+ * The completions the shipped bash completion offers for a command line
+ * (the word being completed last), with bash-completion's _init_completion
+ * and _filedir stood in for: bash-completion itself need not be installed.
+ */
+static const char *complete(const char *line) {
+        static const char script[] =
+                "_init_completion() { words=(\"${COMP_WORDS[@]}\"); cword=$COMP_CWORD;\n"
+                "  cur=${words[cword]}; prev=${words[cword-1]}; split=false; }\n"
+                "_filedir() { COMPREPLY=(FILE); }\n"
+                "complete() { :; }\n"
+                "source \"$1\"\n"
+                "read -r -a COMP_WORDS <<< \"$2\"\n"
+                "[[ $2 == *' ' ]] && COMP_WORDS+=('')\n"
+                "COMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n"
+                "_msgqctl\n"
+                "echo \"${COMPREPLY[*]}\"\n";
+
+        RUN(&run, "bash", "-c", script, "complete",
+            fmt("%s/../completions/msgqctl.bash", getenv("MSGQ_TEST_SRCDIR")), line);
+        ck_assert_msg(run.status == 0 && run.err[0] == '\0', "%d %s", run.status, run.err);
+        run.out[strcspn(run.out, "\n")] = '\0';
+        return run.out;
+}
+
+START_TEST(test_bash_completion) {
+        ck_assert_str_eq(complete("msgqctl "), "led send ping stats status shutdown help");
+        ck_assert_str_eq(complete("msgqctl st"), "stats status");
+        ck_assert_str_eq(complete("msgqctl -k 0x10 --json l"), "led");
+        ck_assert_str_eq(complete("msgqctl led "), "on off toggle state blink watch");
+        ck_assert_str_eq(complete("msgqctl -c FILE led --json o"), "on off");
+        ck_assert_str_eq(complete("msgqctl led on --q"), "--quiet");
+        ck_assert_str_eq(complete("msgqctl status --j"), "--json");
+        ck_assert_str_eq(complete("msgqctl status -p "), "1 2 3 4 5 6 7 8 9 10");
+        ck_assert_str_eq(complete("msgqctl -c "), "FILE");
+        ck_assert_str_eq(complete("msgqctl ping -c "), ""); /* ping's count */
+        ck_assert_str_eq(complete("msgqctl ping --config "), "FILE");
+        ck_assert_str_eq(complete("msgqctl ping --c"), "--config --count");
+        ck_assert_str_eq(complete("msgqctl help s"), "send stats status shutdown");
+        ck_assert_str_eq(complete("msgqctl send "), "-");
+        ck_assert_str_eq(complete("msgqctl led on "), "");
+}
+END_TEST
+
+/* Whether text has opt, not just a longer option that starts with it. */
+static bool contains_option(const char *text, const char *opt) {
+        size_t n = strlen(opt);
+
+        for (const char *p = text; (p = strstr(p, opt)); p += n)
+                if (!p[n] || !strchr("-abcdefghijklmnopqrstuvwxyz", p[n]))
+                        return true;
+        return false;
+}
+
+/* Each long option the program's --help lists is in the completion file. */
+static void expect_completed(const char *help, const char *file) {
+        char text[16384], opt[64];
+        size_t n;
+        FILE *f = fopen(fmt("%s/../completions/%s", getenv("MSGQ_TEST_SRCDIR"), file), "re");
+
+        ck_assert_msg(f != NULL, "%s", file);
+        n = fread(text, 1, sizeof text - 1, f);
+        text[n] = '\0';
+        fclose(f);
+        for (const char *p = help; (p = strstr(p, " --")); p += 3) {
+                n = strspn(p + 1, "-abcdefghijklmnopqrstuvwxyz");
+                if (n <= 2 || n >= sizeof opt)
+                        continue;
+                snprintf(opt, sizeof opt, "%.*s", (int) n, p + 1);
+                ck_assert_msg(contains_option(text, opt), "%s lacks %s", file, opt);
+        }
+}
+
+/* The completions offer every option the programs' --help lists. */
+START_TEST(test_completions_in_sync) {
+        static const char *const ctl_helps[][3] = { { "--help" }, { "ping", "--help" },
+                                                    { "send", "--help" } };
+        const char *mqtt = getenv("MSGQ_MQTT");
+
+        for (size_t i = 0; i < sizeof ctl_helps / sizeof ctl_helps[0]; i++) {
+                RUN(&run, "msgqctl", ctl_helps[i][0], ctl_helps[i][1], ctl_helps[i][2]);
+                ck_assert_int_eq(run.status, 0);
+                expect_completed(run.out, "msgqctl.bash");
+                expect_completed(run.out, "_msgqctl");
+        }
+        RUN(&run, "msgqd", "--help");
+        ck_assert_int_eq(run.status, 0);
+        expect_completed(run.out, "msgqd.bash");
+        expect_completed(run.out, "_msgqd");
+        if (mqtt) { /* built with the bridge */
+                RUN(&run, mqtt, "--help");
+                ck_assert_int_eq(run.status, 0);
+                expect_completed(run.out, "msgq-mqtt.bash");
+                expect_completed(run.out, "_msgq-mqtt");
         }
 }
 END_TEST
@@ -1244,5 +1752,15 @@ int main(void) {
         harness_add(s, "key-env", test_key_from_environment, 30);
         harness_add(s, "key-config", test_key_from_config_file, 30);
         harness_add(s, "permission", test_permission_denied_exits_4, 30);
+        harness_add(s, "permission-advice", test_permission_advice_is_true, 30);
+        harness_add(s, "output-write-error", test_output_write_error, 30);
+        harness_add(s, "options-anywhere", test_global_options_anywhere, 30);
+        harness_add(s, "words-units-case-quiet", test_words_units_case_quiet, 30);
+        harness_add(s, "send-stdin", test_send_from_stdin, 30);
+        harness_add(s, "led-watch-json-lines", test_led_watch_json_lines, 30);
+        harness_add(s, "config-errors", test_config_errors_in_all_programs, 60);
+        harness_add(s, "msgqd-config", test_msgqd_configuration_words, 30);
+        harness_add(s, "bash-completion", test_bash_completion, 30);
+        harness_add(s, "completions-in-sync", test_completions_in_sync, 30);
         return harness_run(s);
 }

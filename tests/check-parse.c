@@ -333,6 +333,44 @@ START_TEST(test_seconds_syntax)
 }
 END_TEST
 
+/* Durations as systemd writes them; no unit means default_ms each. */
+START_TEST(test_duration)
+{
+        static const struct {
+                const char *s;
+                uint64_t unit, want;
+        } good[] = {
+                { "500", 1, 500 },       { "500ms", 1000, 500 }, { "2", 1000, 2000 },
+                { "2s", 1, 2000 },       { "0.5s", 1, 500 },     { "1.25", 1000, 1250 },
+                { "1min", 1, 60000 },    { "1m", 1, 60000 },     { "1h", 1, 3600000 },
+                { "3sec", 1, 3000 },     { "20msec", 1000, 20 }, { "0.001s", 1, 1 },
+        };
+        static const char *const bad[] = { "", "s", "ms", "5 s", " 5", "5s ", "1.5ms", "0.0005s",
+                                           ".5s", "5.s", "1e3", "-1", "+1", "5d", "5S", "1.2345",
+                                           "1..2", "0x10", "5ss" };
+        uint64_t ms = 77;
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                ck_assert_msg(msgq_parse_duration(good[i].s, good[i].unit, 0, UINT64_MAX, &ms) == 0,
+                              "\"%s\" refused", good[i].s);
+                ck_assert_msg(ms == good[i].want, "\"%s\": %llu ms", good[i].s,
+                              (unsigned long long) ms);
+        }
+        ms = 77;
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                ck_assert_msg(msgq_parse_duration(bad[i], 1000, 0, UINT64_MAX, &ms) == -EINVAL,
+                              "\"%s\" accepted", bad[i]);
+        ck_assert_int_eq(msgq_parse_duration("19", 1, 20, 3600000, &ms), -ERANGE);
+        ck_assert_int_eq(msgq_parse_duration("3601s", 1, 20, 3600000, &ms), -ERANGE);
+        ck_assert_int_eq(msgq_parse_duration("0", 1000, 1, 3600000, &ms), -ERANGE);
+        ck_assert_int_eq(msgq_parse_duration("99999999999", 1000, 1, 3600000, &ms), -ERANGE);
+        ck_assert_int_eq(msgq_parse_duration(NULL, 1000, 1, 3600000, &ms), -EINVAL);
+        ck_assert_uint_eq(ms, 77); /* untouched on errors */
+        ck_assert_int_eq(msgq_parse_duration("0", 1000, 0, 3600000, &ms), 0);
+        ck_assert_uint_eq(ms, 0);
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
         Suite *s = suite_create("parse");
@@ -369,6 +407,7 @@ static Suite *parse_suite(void)
         tcase_add_test(tc, test_seconds_ok);
         tcase_add_test(tc, test_seconds_range);
         tcase_add_test(tc, test_seconds_syntax);
+        tcase_add_test(tc, test_duration);
         suite_add_tcase(s, tc);
 
         return s;

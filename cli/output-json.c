@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msgqctl --json: one JSON object per document on stdout, opened by the
+ * first thing written, closed with a newline by end().  Members as
+ * msgqctl(1) lists them.
+ */
+#include <stdio.h>
+
+#include "json.h"
+#include "msgqctl.h"
+#include "output.h"
+
+static struct msgq_json j;
+static bool open_object;
+
+/* The document's object, opened on first use. */
+static struct msgq_json *doc(void) {
+        if (!open_object) {
+                msgq_json_init(&j, stdout);
+                msgq_json_begin_object(&j, NULL);
+                open_object = true;
+        }
+        return &j;
+}
+
+/* Whole nanoseconds: 52.107, not 52.10699999999999. */
+static double round_ns(double us) {
+        return (double) (int64_t) (us * 1000.0 + 0.5) / 1000.0;
+}
+
+/* {"state": "blinking", "on": true, "blinking": true, "period_ms": 500, ...} */
+static void led_object(const char *key, const struct msgq_led_state *led) {
+        msgq_json_begin_object(&j, key);
+        msgq_json_string(&j, "state", led->blinking ? "blinking" : led->on ? "on" : "off");
+        msgq_json_bool(&j, "on", led->on);
+        msgq_json_bool(&j, "blinking", led->blinking);
+        msgq_json_uint(&j, "period_ms", led->blinking ? led->period_ms : 0);
+        msgq_json_uint(&j, "toggles_left", led->blinking ? led->remaining : 0);
+        msgq_json_uint(&j, "blinks_left", led_blinks_left(led));
+        msgq_json_end_object(&j);
+}
+
+static void json_led(const struct msgq_led_state *led) {
+        doc();
+        led_object("led", led);
+}
+
+static void json_sent(size_t bytes, long prio) {
+        msgq_json_bool(doc(), "sent", true);
+        msgq_json_uint(&j, "bytes", bytes);
+        msgq_json_int(&j, "priority", prio);
+}
+
+static void json_stopping(uint32_t daemon_pid) {
+        msgq_json_bool(doc(), "stopping", true);
+        msgq_json_uint(&j, "daemon_pid", daemon_pid);
+}
+
+static void stats_members(const struct msgq_reply *rep) {
+        const struct msgq_stats *s = &rep->stats;
+        uint64_t served = 0;
+
+        for (int i = 0; i < MSGQ_PRIO_MAX; i++)
+                served += s->served[i];
+        msgq_json_uint(&j, "daemon_pid", s->daemon_pid);
+        msgq_json_uint(&j, "uptime_ms", s->uptime_ms);
+        msgq_json_uint(&j, "served", served);
+        msgq_json_begin_array(&j, "served_by_priority");
+        for (int i = 0; i < MSGQ_PRIO_MAX; i++)
+                msgq_json_uint(&j, NULL, s->served[i]);
+        msgq_json_end_array(&j);
+        msgq_json_uint(&j, "errors", s->errors);
+        msgq_json_uint(&j, "malformed", s->malformed);
+        msgq_json_uint(&j, "replies_late", s->replies_late);
+        msgq_json_uint(&j, "replies_deferred", s->replies_deferred);
+        msgq_json_uint(&j, "replies_dropped", s->replies_dropped);
+        msgq_json_uint(&j, "replies_reclaimed", s->replies_reclaimed);
+        msgq_json_uint(&j, "queue_recreated", s->queue_recreated);
+        led_object("led", &rep->led);
+}
+
+static void json_stats(const struct msgq_reply *rep) {
+        doc();
+        stats_members(rep);
+}
+
+static void json_time(const char *key, time_t t) {
+        if (t == 0)
+                msgq_json_string(&j, key, NULL);
+        else
+                msgq_json_int(&j, key, (int64_t) t);
+}
+
+static void queue_object(const struct queue_info *q) {
+        char buf[16];
+
+        msgq_json_begin_object(&j, "queue");
+        snprintf(buf, sizeof(buf), "0x%08x", (unsigned) q->key);
+        msgq_json_string(&j, "key", buf);
+        msgq_json_int(&j, "msqid", q->msqid);
+        msgq_json_uint(&j, "uid", q->uid);
+        msgq_json_string(&j, "user", user_name(q->uid));
+        msgq_json_uint(&j, "gid", q->gid);
+        msgq_json_string(&j, "group", group_name(q->gid));
+        msgq_json_uint(&j, "cuid", q->cuid);
+        msgq_json_string(&j, "creator_user", user_name(q->cuid));
+        msgq_json_uint(&j, "cgid", q->cgid);
+        msgq_json_string(&j, "creator_group", group_name(q->cgid));
+        snprintf(buf, sizeof(buf), "%04o", q->mode & 0777);
+        msgq_json_string(&j, "mode", buf);
+        msgq_json_uint(&j, "cbytes", q->cbytes);
+        if (q->qbytes_known)
+                msgq_json_uint(&j, "qbytes", q->qbytes);
+        else
+                msgq_json_string(&j, "qbytes", NULL);
+        msgq_json_uint(&j, "qnum", q->qnum);
+        msgq_json_int(&j, "lspid", q->lspid);
+        msgq_json_int(&j, "lrpid", q->lrpid);
+        json_time("send_time", q->stime);
+        json_time("rcv_time", q->rtime);
+        json_time("change_time", q->ctime);
+        msgq_json_end_object(&j);
+}
+
+static void json_status(const struct queue_info *q, const struct msgq_reply *rep, const char *why) {
+        doc();
+        queue_object(q);
+        if (!rep) {
+                msgq_json_string(&j, "daemon", NULL);
+                return;
+        }
+        msgq_json_begin_object(&j, "daemon");
+        stats_members(rep);
+        msgq_json_end_object(&j);
+}
+
+static void json_ping_start(void) {
+        msgq_json_begin_array(doc(), "pings");
+}
+
+static void json_ping(const struct ping_result *p) {
+        char secs[32], message[MSGQ_ERROR_TEXT_MAX + 64];
+
+        msgq_json_begin_object(&j, NULL);
+        msgq_json_uint(&j, "seq", p->seq);
+        if (!p->answered) {
+                snprintf(message, sizeof(message), "no answer within %s",
+                         format_seconds(p->timeout_ms, secs, sizeof(secs)));
+                msgq_json_string(&j, "error", message);
+        } else {
+                msgq_json_double(&j, "rtt_us", round_ns(p->rtt_us));
+                msgq_json_uint(&j, "daemon_pid", p->daemon_pid);
+                if (p->error) {
+                        snprintf(message, sizeof(message), "msgqd: %s", p->error);
+                        msgq_json_string(&j, "error", message);
+                }
+        }
+        msgq_json_end_object(&j);
+}
+
+static void json_ping_end(const struct ping_totals *t) {
+        msgq_json_end_array(&j);
+        msgq_json_uint(&j, "requests", t->requests);
+        msgq_json_uint(&j, "replies", t->replies);
+        msgq_json_uint(&j, "loss_percent", t->loss_percent);
+        if (!t->replies) {
+                msgq_json_string(&j, "rtt_us", NULL);
+                return;
+        }
+        msgq_json_begin_object(&j, "rtt_us");
+        msgq_json_double(&j, "min", round_ns(t->min));
+        msgq_json_double(&j, "avg", round_ns(t->avg));
+        msgq_json_double(&j, "max", round_ns(t->max));
+        msgq_json_double(&j, "mdev", round_ns(t->mdev));
+        msgq_json_end_object(&j);
+}
+
+static void json_error(const char *message, int code, const struct msgq_reply *rep) {
+        msgq_json_string(doc(), "error", message);
+        msgq_json_int(&j, "exit_code", code);
+        if (rep) {
+                msgq_json_string(&j, "status", msgq_status_to_string(rep->status));
+                msgq_json_uint(&j, "status_code", rep->status);
+        }
+}
+
+static void json_end(void) {
+        if (!open_object)
+                return;
+        msgq_json_end_object(&j);
+        msgq_json_finish(&j);
+        open_object = false;
+}
+
+const struct output json_output = {
+        .led = json_led,
+        .sent = json_sent,
+        .stopping = json_stopping,
+        .stats = json_stats,
+        .status = json_status,
+        .ping_start = json_ping_start,
+        .ping = json_ping,
+        .ping_end = json_ping_end,
+        .error = json_error,
+        .end = json_end,
+};

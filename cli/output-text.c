@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msgqctl's text output: "led: on", "label: value" lines with the values
+ * aligned, the queue as `ipcs -q -i ID` prints it, ping(8)'s lines.
+ * Errors go to stderr only (report.c), so error() writes nothing here.
+ */
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+
+#include "msgqctl.h"
+#include "output.h"
+
+#define FIELD "%-20s"
+
+const struct output *output = &text_output;
+
+const char *format_seconds(uint64_t ms, char *buf, size_t size) {
+        unsigned long long s = ms / 1000, frac = ms % 1000;
+
+        if (frac == 0)
+                snprintf(buf, size, "%llu s", s);
+        else if (frac % 100 == 0)
+                snprintf(buf, size, "%llu.%01llu s", s, frac / 100);
+        else if (frac % 10 == 0)
+                snprintf(buf, size, "%llu.%02llu s", s, frac / 10);
+        else
+                snprintf(buf, size, "%llu.%03llu s", s, frac);
+        return buf;
+}
+
+uint32_t led_blinks_left(const struct msgq_led_state *led) {
+        return led->blinking ? (led->remaining + 1) / 2 : 0;
+}
+
+const char *led_describe(const struct msgq_led_state *led, char *buf, size_t size) {
+        uint32_t left = led_blinks_left(led);
+
+        if (!led->blinking)
+                snprintf(buf, size, "%s", led->on ? "on" : "off");
+        else if (led->remaining == 0)
+                snprintf(buf, size, "blinking (period %u ms, until cancelled)",
+                         (unsigned) led->period_ms);
+        else
+                snprintf(buf, size, "blinking (period %u ms, %u blink%s left)",
+                         (unsigned) led->period_ms, (unsigned) left, left == 1 ? "" : "s");
+        return buf;
+}
+
+static void text_led(const struct msgq_led_state *led) {
+        char state[96];
+
+        printf("led: %s\n", led_describe(led, state, sizeof(state)));
+}
+
+static void text_sent(size_t bytes, long prio) {
+        printf("sent: %zu byte%s at priority %ld\n", bytes, bytes == 1 ? "" : "s", prio);
+}
+
+static void text_stopping(uint32_t daemon_pid) {
+        printf("msgqd pid %u is stopping\n", (unsigned) daemon_pid);
+}
+
+static void print_field_u64(const char *label, uint64_t value) {
+        printf(FIELD "%llu\n", label, (unsigned long long) value);
+}
+
+static void text_stats(const struct msgq_reply *rep) {
+        const struct msgq_stats *s = &rep->stats;
+        uint64_t served = 0;
+        char led[96];
+
+        printf(FIELD "%u\n", "daemon pid:", (unsigned) s->daemon_pid);
+        printf(FIELD "%llu.%03llu s\n", "uptime:", (unsigned long long) (s->uptime_ms / 1000),
+               (unsigned long long) (s->uptime_ms % 1000));
+        for (int i = 0; i < MSGQ_PRIO_MAX; i++)
+                served += s->served[i];
+        print_field_u64("served:", served);
+        printf(FIELD, "served by priority:");
+        for (int i = 0; i < MSGQ_PRIO_MAX; i++)
+                printf("%s%d=%llu", i ? " " : "", i + 1, (unsigned long long) s->served[i]);
+        putchar('\n');
+        print_field_u64("errors:", s->errors);
+        print_field_u64("malformed:", s->malformed);
+        print_field_u64("replies late:", s->replies_late);
+        print_field_u64("replies deferred:", s->replies_deferred);
+        print_field_u64("replies dropped:", s->replies_dropped);
+        print_field_u64("replies reclaimed:", s->replies_reclaimed);
+        print_field_u64("queue recreated:", s->queue_recreated);
+        printf(FIELD "%s\n", "led:", led_describe(&rep->led, led, sizeof(led)));
+}
+
+/* "uid=1000(alice)", or "uid=1000" without a name. */
+static void print_id(const char *label, unsigned id, const char *name) {
+        if (name)
+                printf("%s=%u(%s)", label, id, name);
+        else
+                printf("%s=%u", label, id);
+}
+
+/* As ipcs does: ctime()'s format in local time, or "Not set". */
+static const char *format_time(time_t t, char *buf, size_t size) {
+        struct tm tm;
+
+        if (t == 0 || !localtime_r(&t, &tm) ||
+            strftime(buf, size, "%a %b %e %H:%M:%S %Y", &tm) == 0)
+                snprintf(buf, size, "Not set");
+        return buf;
+}
+
+/* The layout of `ipcs -q -i ID`, with the key and user and group names. */
+static void print_queue(const struct queue_info *q) {
+        char t[64];
+
+        printf("Message Queue msqid=%d key=0x%08x\n", q->msqid, (unsigned) q->key);
+        print_id("uid", q->uid, user_name(q->uid));
+        putchar('\t');
+        print_id("gid", q->gid, group_name(q->gid));
+        putchar('\t');
+        print_id("cuid", q->cuid, user_name(q->cuid));
+        putchar('\t');
+        print_id("cgid", q->cgid, group_name(q->cgid));
+        printf("\tmode=%04o\n", q->mode & 0777);
+        printf("cbytes=%lu\t", q->cbytes);
+        if (q->qbytes_known)
+                printf("qbytes=%lu\t", q->qbytes);
+        printf("qnum=%lu\tlspid=%d\tlrpid=%d\n", q->qnum, (int) q->lspid, (int) q->lrpid);
+        printf("send_time=%s\n", format_time(q->stime, t, sizeof(t)));
+        printf("rcv_time=%s\n", format_time(q->rtime, t, sizeof(t)));
+        printf("change_time=%s\n", format_time(q->ctime, t, sizeof(t)));
+}
+
+static void text_status(const struct queue_info *q, const struct msgq_reply *rep, const char *why) {
+        print_queue(q);
+        putchar('\n');
+        if (rep)
+                text_stats(rep);
+        else
+                printf("msgqd: %s\n", why);
+}
+
+static void text_ping_start(void) {
+}
+
+static void text_ping(const struct ping_result *p) {
+        char secs[32];
+
+        if (!p->answered)
+                printf("no reply: seq=%lu (timeout after %s)\n", p->seq,
+                       format_seconds(p->timeout_ms, secs, sizeof(secs)));
+        else if (p->error)
+                printf("error from msgqd pid %u: seq=%lu: %s\n", (unsigned) p->daemon_pid, p->seq,
+                       p->error);
+        else
+                printf("reply from msgqd pid %u: seq=%lu time=%.1f µs\n", (unsigned) p->daemon_pid,
+                       p->seq, p->rtt_us);
+}
+
+static void text_ping_end(const struct ping_totals *t) {
+        printf("%lu request%s, %lu repl%s, %lu%% loss", t->requests, t->requests == 1 ? "" : "s",
+               t->replies, t->replies == 1 ? "y" : "ies", t->loss_percent);
+        if (t->replies)
+                printf("; rtt min/avg/max/mdev = %.1f/%.1f/%.1f/%.1f µs", t->min, t->avg, t->max,
+                       t->mdev);
+        putchar('\n');
+}
+
+static void text_error(const char *message, int code, const struct msgq_reply *rep) {
+}
+
+static void text_end(void) {
+}
+
+const struct output text_output = {
+        .led = text_led,
+        .sent = text_sent,
+        .stopping = text_stopping,
+        .stats = text_stats,
+        .status = text_status,
+        .ping_start = text_ping_start,
+        .ping = text_ping,
+        .ping_end = text_ping_end,
+        .error = text_error,
+        .end = text_end,
+};
+
+/* -q: nothing on stdout; errors still on stderr. */
+static void quiet_led(const struct msgq_led_state *led) {
+}
+
+static void quiet_sent(size_t bytes, long prio) {
+}
+
+static void quiet_stopping(uint32_t daemon_pid) {
+}
+
+static void quiet_stats(const struct msgq_reply *rep) {
+}
+
+static void quiet_status(const struct queue_info *q, const struct msgq_reply *rep, const char *why) {
+}
+
+static void quiet_ping(const struct ping_result *p) {
+}
+
+static void quiet_ping_end(const struct ping_totals *t) {
+}
+
+const struct output quiet_output = {
+        .led = quiet_led,
+        .sent = quiet_sent,
+        .stopping = quiet_stopping,
+        .stats = quiet_stats,
+        .status = quiet_status,
+        .ping_start = text_ping_start,
+        .ping = quiet_ping,
+        .ping_end = quiet_ping_end,
+        .error = text_error,
+        .end = text_end,
+};

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msgqctl's output, as OpenBSD's bgpctl does it: the commands gather their
+ * data and hand it to `output`, chosen once (text, or JSON with --json);
+ * they never look at the format themselves.
+ *
+ * JSON: each document is one object, opened by the first thing written and
+ * closed by end(); `led watch` ends one per change, so that its output is
+ * JSON lines.  An error adds "error" and "exit_code" members (and the
+ * reply's "status") to the open object, or to an object of its own.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "protocol.h"
+
+/* The queue as `status` shows it, from IPC_STAT or /proc/sysvipc/msg. */
+struct queue_info {
+        key_t key;
+        int msqid;
+        uid_t uid, cuid;
+        gid_t gid, cgid;
+        unsigned mode;
+        unsigned long cbytes, qnum;
+        bool qbytes_known; /* /proc/sysvipc/msg does not show it */
+        unsigned long qbytes;
+        pid_t lspid, lrpid;
+        time_t stime, rtime, ctime;
+};
+
+/* One ping: answered (rtt, pid, error text of an error reply) or not within timeout_ms. */
+struct ping_result {
+        unsigned long seq;
+        bool answered;
+        uint64_t timeout_ms;
+        double rtt_us;
+        uint32_t daemon_pid;
+        const char *error; /* "daemon shutting down", or NULL */
+};
+
+struct ping_totals {
+        unsigned long requests, replies, loss_percent;
+        double min, avg, max, mdev; /* µs; only with replies */
+};
+
+struct output {
+        void (*led)(const struct msgq_led_state *led);
+        void (*sent)(size_t bytes, long prio);
+        void (*stopping)(uint32_t daemon_pid);
+        void (*stats)(const struct msgq_reply *rep);
+        /*
+         * rep: msgqd's answer to stats, or NULL and why not: "not answering",
+         * "error", "not asked (permission denied)".
+         */
+        void (*status)(const struct queue_info *q, const struct msgq_reply *rep, const char *why);
+        void (*ping_start)(void);
+        void (*ping)(const struct ping_result *p);
+        void (*ping_end)(const struct ping_totals *t);
+        /* rep: the error reply, or NULL. */
+        void (*error)(const char *message, int code, const struct msgq_reply *rep);
+        /* The end of one document. */
+        void (*end)(void);
+};
+
+/* quiet_output (-q) prints nothing; errors still go to stderr. */
+extern const struct output text_output, json_output, quiet_output;
+/* The one in use: text_output unless --json. */
+extern const struct output *output;
+
+/* "on", "off", "blinking (period 500 ms, 3 blinks left)". */
+const char *led_describe(const struct msgq_led_state *led, char *buf, size_t size);
+/* Flashes a blink has still to show: its toggles left, rounded up to whole on-off pairs. */
+uint32_t led_blinks_left(const struct msgq_led_state *led);
+/* "3 s", "0.5 s", "1.25 s". */
+const char *format_seconds(uint64_t ms, char *buf, size_t size);

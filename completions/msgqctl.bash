@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: MIT
+# bash completion for msgqctl(1); loaded on demand by bash-completion.
+
+_msgqctl()
+{
+    local cur prev words cword split
+    _init_completion -s || return
+
+    # Global options go before or after the command (after ping, -c is its count).
+    local global_opts='-k --key -c --config -t --timeout -p --priority -j --json -q --quiet -h --help -V --version'
+    local commands='led send ping stats status shutdown help'
+    local priorities='1 2 3 4 5 6 7 8 9 10'
+
+    # The command: the first word that is neither an option nor the argument
+    # of an option that takes one; then the operands typed after it.
+    local i cmd= nargs=0 dashdash=
+    for ((i = 1; i < cword; i++)); do
+        if [[ -z $dashdash ]]; then
+            case ${words[i]} in
+                --) [[ -n $cmd ]] && dashdash=1; continue ;;
+                -k | --key | -t | --timeout | -p | --priority | --config | -i | --interval | --count)
+                    ((i++)); continue ;;
+                -c) ((i++)); continue ;;
+                -*) continue ;;
+            esac
+        fi
+        if [[ -z $cmd ]]; then
+            cmd=${words[i]}
+        else
+            ((nargs++))
+        fi
+    done
+
+    case $prev in
+        --config)
+            _filedir
+            return
+            ;;
+        -c)
+            [[ $cmd != ping ]] && _filedir
+            return
+            ;;
+        -p | --priority)
+            COMPREPLY=($(compgen -W "$priorities" -- "$cur"))
+            return
+            ;;
+        -k | --key | -t | --timeout | -i | --interval | --count)
+            return
+            ;;
+    esac
+    $split && return
+
+    local own=
+    case $cmd in
+        send) own='-p --priority --' ;;
+        ping) own='-c --count -i --interval' ;;
+    esac
+    if [[ $cur == -* && -z $dashdash ]]; then
+        COMPREPLY=($(compgen -W "$global_opts $own" -- "$cur"))
+        return
+    fi
+
+    case $cmd in
+        '')
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+            ;;
+        led)
+            if ((nargs == 0)); then
+                COMPREPLY=($(compgen -W 'on off toggle state blink watch' -- "$cur"))
+            fi
+            ;;
+        send)
+            if ((nargs == 0)); then
+                COMPREPLY=($(compgen -W '-' -- "$cur"))
+            fi
+            ;;
+        help)
+            if ((nargs == 0)); then
+                COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+            fi
+            ;;
+    esac
+} &&
+    complete -F _msgqctl msgqctl
+
+# ex: filetype=sh
