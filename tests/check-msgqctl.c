@@ -1603,7 +1603,7 @@ START_TEST(test_msgqd_configuration_words) {
                          "(no /dev/gpiochip*; use --sim)\n" :
                          "msgqd: no GPIO line 'NO_SUCH_LINE' on any chip (gpioinfo lists them; "
                          "use --gpio to choose one, or --sim)\n");
-        ck_assert_msg(unit_has_line("RestartPreventExitStatus=2 6"), "the unit restarts on 6");
+        ck_assert_msg(unit_has_line("RestartPreventExitStatus=2 4 6"), "the unit restarts on 6");
 
         write_config(path, sizeof path, "[msgq]\n\ngroup = nosuchgroup\n");
         RUN(&run, "msgqd", "--sim", "-k", hex(test_key()), "-c", path);
