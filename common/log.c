@@ -93,7 +93,7 @@ int msgq_stdout_close(int status) {
         errno = 0;
         if (fflush(stdout) == 0 && !ferror(stdout))
                 return status;
-        fprintf(stderr, "%s: cannot write to standard output: %s\n", log_ident,
+        fprintf(stderr, "%s: cannot write the output: %s\n", log_ident,
                 strerror(errno ? errno : EIO));
         return EXIT_FAILURE;
 }

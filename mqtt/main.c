@@ -110,8 +110,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 case OPT_STATS: o->stats = optarg; break;
                 case OPT_NO_DISCOVERY: o->no_discovery = true; break;
                 case 'v': o->verbose = true; break;
-                case 'h': usage(stdout); exit(EXIT_SUCCESS);
-                case 'V': printf("msgq-mqtt %s\n", PACKAGE_VERSION); exit(EXIT_SUCCESS);
+                case 'h': usage(stdout); exit(msgq_stdout_close(EXIT_SUCCESS));
+                case 'V': printf("msgq-mqtt %s\n", PACKAGE_VERSION); exit(msgq_stdout_close(EXIT_SUCCESS));
                 default: return -EINVAL;
                 }
         }

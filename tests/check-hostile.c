@@ -309,6 +309,29 @@ START_TEST(test_sigpipe_ignored) {
 }
 END_TEST
 
+/* ---- 4. output that cannot be written ---- */
+
+/* prog's --help and --version to /dev/full: the write error said, and a failure status. */
+static void assert_full_refused(const char *name, const char *prog) {
+        static const char *const opts[] = { "--help", "--version" };
+
+        for (size_t i = 0; i < 2; i++) {
+                const char *argv[] = { "sh", "-c", "exec \"$0\" \"$1\" >/dev/full", prog, opts[i], NULL };
+                struct run r;
+
+                ck_assert_int_eq(run_prog(&r, 10000, argv), 0);
+                ck_assert_msg(r.status == 1, "%s %s >/dev/full: exit %d", name, opts[i], r.status);
+                ck_assert_str_eq(r.err, fmt("%s: cannot write the output: No space left on device\n", name));
+        }
+}
+
+START_TEST(test_output_to_full_disk) {
+        assert_full_refused("msgqd", harness_program("msgqd"));
+        if (getenv("MSGQ_MQTT"))
+                assert_full_refused("msgq-mqtt", getenv("MSGQ_MQTT"));
+}
+END_TEST
+
 /* ---- runner ---- */
 
 static void reset(void) {
@@ -327,5 +350,6 @@ int main(void) {
         harness_add(s, "lock-ipcns", test_lock_free_in_another_ipc_namespace, 60);
         harness_add(s, "sighup-reload", test_sighup_reloads, 60);
         harness_add(s, "sigpipe", test_sigpipe_ignored, 60);
+        harness_add(s, "output-full", test_output_to_full_disk, 60);
         return harness_run(s);
 }
