@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -186,6 +187,21 @@ void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata
         pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * With the lock held, all places taken: free those of clients that are
+ * gone (killed while they waited), rather than refuse watchers until their
+ * deadlines pass.  A client msgqd cannot see (in another PID namespace)
+ * counts as gone too: its watch ends at its deadline, and it watches again.
+ */
+static void drop_gone_locked(struct ledctl *c) {
+        size_t kept = 0;
+
+        for (size_t i = 0; i < c->nwatchers; i++)
+                if (kill((pid_t) c->watchers[i].pid, 0) == 0 || errno != ESRCH)
+                        c->watchers[kept++] = c->watchers[i];
+        c->nwatchers = kept;
+}
+
 int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st) {
         size_t i, kept = 0;
@@ -206,6 +222,8 @@ int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *
                 if (c->watchers[i].deadline_ns > now_ns && c->watchers[i].pid != w->pid)
                         c->watchers[kept++] = c->watchers[i];
         c->nwatchers = kept;
+        if (c->nwatchers == LEDCTL_WATCHERS_MAX)
+                drop_gone_locked(c);
         if (c->nwatchers < LEDCTL_WATCHERS_MAX)
                 c->watchers[c->nwatchers++] = *w;
         else

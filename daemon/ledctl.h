@@ -74,7 +74,8 @@ void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata
  * st with the state of change since + 1 (the current state when that one is
  * no longer kept, or since is not an earlier number) and return 0;
  * otherwise keep w (in place of an earlier watch of the same pid) for the
- * next change and return 1; -ENOSPC when LEDCTL_WATCHERS_MAX others wait.
+ * next change and return 1; -ENOSPC when LEDCTL_WATCHERS_MAX others wait
+ * (after the places of clients that no longer exist were freed).
  * now_ns: watchers past their deadline go.
  */
 int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,

@@ -309,6 +309,91 @@ START_TEST(test_sigpipe_ignored) {
 }
 END_TEST
 
+/* ---- 6. nothing msgqd holds for a client outlives it ---- */
+
+/* A watch of the LED from change since, with timeout_ms: its status, or a negative errno. */
+static int watch_status(key_t key, uint64_t since, uint64_t timeout_ms, struct msgq_reply *rep) {
+        struct msgq_client c;
+        struct msgq_request req = { .op = MSGQ_OP_LED_WATCH, .arg0 = (uint32_t) since,
+                                    .arg1 = (uint32_t) (since >> 32) };
+        int r;
+
+        ck_assert_int_eq(msgq_client_open(&c, key), 0);
+        r = msgq_client_call(&c, MSGQ_PRIO_DEFAULT, &req, rep, timeout_ms);
+        msgq_client_close(&c);
+        return r < 0 ? r : (int) rep->status;
+}
+
+/* In a child, with a PID of its own: whether a watch now is refused for want of places. */
+static bool watch_refused(key_t key, uint64_t since) {
+        pid_t pid = fork();
+        int st;
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                struct msgq_reply rep;
+                _exit(watch_status(key, since, 20, &rep) == MSGQ_ERR_INVALID ? 0 : 1);
+        }
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* 64 msgqctl led watch, killed: the next watcher is let in at once, and told of the next change. */
+START_TEST(test_killed_watchers_make_room) {
+        enum { N = 64 };
+        const char *argv[] = { harness_program("msgqctl"), "-k", NULL, "led", "watch", NULL };
+        static const char line[] = "led: off\n";
+        char buf[N * (sizeof line - 1)];
+        struct msgq_reply rep;
+        pid_t pids[N], changer;
+        size_t got = 0;
+        uint64_t since;
+        int out[2];
+
+        daemon_start_checked(&dmn, test_key(), NULL);
+        argv[2] = keystr(dmn.key);
+        since = call(dmn.key, MSGQ_OP_LED_STATE, 0, 0, 5000).led.changes;
+        ck_assert_int_eq(pipe(out), 0);
+        for (int i = 0; i < N; i++) {
+                pids[i] = fork();
+                ck_assert_int_ge(pids[i], 0);
+                if (pids[i] == 0) {
+                        prctl(PR_SET_PDEATHSIG, SIGKILL);
+                        dup2(out[1], STDOUT_FILENO);
+                        execv(argv[0], (char *const *) argv);
+                        _exit(127);
+                }
+        }
+        close(out[1]);
+        /* Each prints the state, then watches: all 64 places taken. */
+        while (got < sizeof buf) {
+                ssize_t n = read(out[0], buf + got, sizeof buf - got);
+                ck_assert_msg(n > 0, "the watchers printed %zu bytes", got);
+                got += (size_t) n;
+        }
+        close(out[0]);
+        sleep_ms(300);
+        ck_assert_msg(watch_refused(dmn.key, since), "the 64 watchers did not fill msgqd's places");
+        for (int i = 0; i < N; i++) {
+                kill(pids[i], SIGKILL);
+                waitpid(pids[i], NULL, 0);
+        }
+
+        changer = fork();
+        ck_assert_int_ge(changer, 0);
+        if (changer == 0) {
+                sleep_ms(300);
+                call(dmn.key, MSGQ_OP_LED_ON, 0, 0, 5000);
+                _exit(0);
+        }
+        ck_assert_int_eq(watch_status(dmn.key, since, 5000, &rep), MSGQ_OK);
+        ck_assert_uint_eq(rep.led.on, 1);
+        ck_assert_uint_eq(rep.led.changes, since + 1);
+        reap_children(&changer, 1);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
 /* ---- 4. output that cannot be written ---- */
 
 /* prog's --help and --version to /dev/full: the write error said, and a failure status. */
@@ -351,5 +436,6 @@ int main(void) {
         harness_add(s, "sighup-reload", test_sighup_reloads, 60);
         harness_add(s, "sigpipe", test_sigpipe_ignored, 60);
         harness_add(s, "output-full", test_output_to_full_disk, 60);
+        harness_add(s, "killed-watchers", test_killed_watchers_make_room, 60);
         return harness_run(s);
 }

@@ -8,8 +8,12 @@
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <systemd/sd-event.h>
 
 #include "led-private.h"
@@ -344,21 +348,64 @@ START_TEST(watch_history)
 }
 END_TEST
 
-/* At most LEDCTL_WATCHERS_MAX wait; those past their deadline make room. */
+/* n children that wait until killed: clients msgqd can see alive. */
+static void spawn_waiting(pid_t *pids, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                pids[i] = fork();
+                ck_assert_int_ge(pids[i], 0);
+                if (pids[i] == 0) {
+                        prctl(PR_SET_PDEATHSIG, SIGKILL);
+                        for (;;)
+                                pause();
+                }
+        }
+}
+
+static void kill_all(const pid_t *pids, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                kill(pids[i], SIGKILL);
+                waitpid(pids[i], NULL, 0);
+        }
+}
+
+/* At most LEDCTL_WATCHERS_MAX live clients wait; those past their deadline make room. */
 START_TEST(watchers_bounded)
 {
+        pid_t pids[LEDCTL_WATCHERS_MAX];
         struct msgq_led_state st;
         struct ledctl_watcher w;
 
-        for (uint32_t pid = 1; pid <= LEDCTL_WATCHERS_MAX; pid++) {
-                w = watcher(pid);
+        spawn_waiting(pids, LEDCTL_WATCHERS_MAX);
+        for (size_t i = 0; i < LEDCTL_WATCHERS_MAX; i++) {
+                w = watcher((uint32_t) pids[i]);
                 w.deadline_ns = 1000;
                 ck_assert_int_eq(ledctl_watch(&c, 0, &w, 0, &st), 1);
         }
-        w = watcher(LEDCTL_WATCHERS_MAX + 1);
+        w = watcher((uint32_t) getpid());
         ck_assert_int_eq(ledctl_watch(&c, 0, &w, 999, &st), -ENOSPC);
         ck_assert_int_eq(ledctl_watch(&c, 0, &w, 1000, &st), 1); /* the others' deadline passed */
         ck_assert_uint_eq(c.nwatchers, 1);
+        kill_all(pids, LEDCTL_WATCHERS_MAX);
+}
+END_TEST
+
+/* When all places are taken, those of clients that are gone are freed at once. */
+START_TEST(watchers_gone_make_room)
+{
+        pid_t pids[LEDCTL_WATCHERS_MAX];
+        struct msgq_led_state st;
+        struct ledctl_watcher w;
+
+        spawn_waiting(pids, LEDCTL_WATCHERS_MAX);
+        for (size_t i = 0; i < LEDCTL_WATCHERS_MAX; i++) {
+                w = watcher((uint32_t) pids[i]);
+                ck_assert_int_eq(ledctl_watch(&c, 0, &w, 0, &st), 1);
+        }
+        kill_all(pids, 2);
+        w = watcher((uint32_t) getpid());
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w, 0, &st), 1);
+        ck_assert_uint_eq(c.nwatchers, LEDCTL_WATCHERS_MAX - 1);
+        kill_all(pids + 2, LEDCTL_WATCHERS_MAX - 2);
 }
 END_TEST
 
@@ -574,6 +621,7 @@ static Suite *ledctl_suite(void) {
         tcase_add_test(blink, watch_and_changes);
         tcase_add_test(blink, watch_history);
         tcase_add_test(blink, watchers_bounded);
+        tcase_add_test(blink, watchers_gone_make_room);
         suite_add_tcase(s, blink);
 
         tcase_add_checked_fixture(life, setup, teardown);
