@@ -15,8 +15,9 @@
 
 /* After the deadline the timer re-fires this often until the call returns. */
 #define REFIRE_NS (5 * 1000000L)
-/* Pause after handing back a reply meant for another process. */
-#define FOREIGN_BACKOFF_NS (1 * 1000000L)
+/* Pauses after handing back a reply meant for another process: the first, the longest. */
+#define HANDBACK_PAUSE_MIN_NS (20 * 1000L)
+#define HANDBACK_PAUSE_MAX_NS (1 * 1000000L)
 /* After this many calls in a row had to wait, wait at once; look first every 16th call. */
 #define WAIT_STREAK 4u
 #define WAIT_PROBE  (WAIT_STREAK + 15u)
@@ -188,21 +189,77 @@ static int prepare(struct msgq_client *c, long prio, struct msgq_request *req, u
         return msgq_request_encode(req, buf, size);
 }
 
+/* A pause that doubles, from the shortest to the longest, while nothing moves. */
+static void pause_more(struct msgq_client *c) {
+        c->pause_ns = c->pause_ns ? 2 * c->pause_ns : HANDBACK_PAUSE_MIN_NS;
+        if (c->pause_ns > HANDBACK_PAUSE_MAX_NS)
+                c->pause_ns = HANDBACK_PAUSE_MAX_NS;
+        nanosleep(&(struct timespec) { .tv_nsec = c->pause_ns }, NULL);
+}
+
+/*
+ * Send the held replies back to their owners: those that fit now, or
+ * (wait) each as soon as there is room, until its owner stops waiting.
+ * Returns how many are still held.
+ */
+static unsigned hand_back(struct msgq_client *c, bool wait) {
+        unsigned kept = 0;
+
+        for (unsigned i = 0; i < c->nheld; i++) {
+                struct msgq_held_reply *h = &c->held[i];
+                int r = -ETIMEDOUT;
+
+                if (h->owner_deadline_ns > msgq_now_ns())
+                        r = wait ? send_until(c, c->reply_type, h->body, h->len, h->owner_deadline_ns)
+                                 : msgq_queue_send(c->msqid, c->reply_type, h->body, h->len, IPC_NOWAIT);
+                if (r == -EAGAIN && !wait) {
+                        if (kept != i)
+                                c->held[kept] = *h;
+                        kept++;
+                } else if (r < 0) {
+                        c->handbacks_lost++;
+                }
+        }
+        c->nheld = kept;
+        return kept;
+}
+
 /*
  * A reply on our type with another token: a late answer to one of our own
  * earlier requests (drop it), one left for a dead process that had our PID
  * (drop it once expired), or one for a live process with the same PID in
  * another PID namespace (hand it back).
+ *
+ * When its owner waits in msgrcv, the kernel hands the reply straight to
+ * it.  When the owner does not wait yet, the next msgrcv here takes the
+ * same reply again: then this client pauses, longer each time.  When the
+ * queue is full, the reply is held, and sent back as soon as it fits while
+ * this client goes on looking for its own (receive_until): a client that
+ * blocked to send it back would read nothing, and clients that all did so
+ * would wait for each other until their deadlines.
  */
 static void foreign_reply(struct msgq_client *c, const struct msgq_reply *rep, const void *body,
                           size_t len) {
+        uint64_t owner_deadline = rep->expires_ns - MSGQ_REPLY_GRACE_NS;
+        struct msgq_held_reply *h;
+
         c->foreign++;
         if (rep->token - c->first_token < c->next_token - c->first_token)
                 return;
-        if (rep->expires_ns <= msgq_now_ns())
+        if (rep->expires_ns < MSGQ_REPLY_GRACE_NS || owner_deadline <= msgq_now_ns())
+                return; /* its owner no longer waits for it */
+        if (c->nheld == 0 && msgq_queue_send(c->msqid, c->reply_type, body, len, IPC_NOWAIT) == 0) {
+                if (rep->token == c->handed_back)
+                        pause_more(c);
+                c->handed_back = rep->token;
                 return;
-        if (msgq_queue_send(c->msqid, c->reply_type, body, len, IPC_NOWAIT) == 0)
-                nanosleep(&(struct timespec) { .tv_nsec = FOREIGN_BACKOFF_NS }, NULL);
+        }
+        if (c->nheld == MSGQ_CLIENT_HELD_MAX)
+                hand_back(c, true);
+        h = &c->held[c->nheld++];
+        h->owner_deadline_ns = owner_deadline;
+        h->len = (uint16_t) len;
+        memcpy(h->body, body, len);
 }
 
 /*
@@ -233,9 +290,18 @@ static int receive_until(struct msgq_client *c, uint64_t token, struct msgq_repl
                 flags = MSG_NOERROR;
         }
         for (;;) {
-                ssize_t n = msgq_queue_recv(c->msqid, c->reply_type, &mtype, body, sizeof body,
-                                            flags);
+                ssize_t n;
+
+                if (c->nheld > 0 && hand_back(c, false) > 0)
+                        flags |= IPC_NOWAIT; /* holding replies for others: never block */
+                n = msgq_queue_recv(c->msqid, c->reply_type, &mtype, body, sizeof body, flags);
                 if (n == -ENOMSG && (flags & IPC_NOWAIT)) {
+                        if (c->nheld > 0) {
+                                if (msgq_now_ns() >= deadline_ns)
+                                        return -ETIMEDOUT;
+                                pause_more(c);
+                                continue;
+                        }
                         wait_begin(c, deadline_ns); /* not there yet: wait for it */
                         flags = MSG_NOERROR;
                         continue;
@@ -251,8 +317,10 @@ static int receive_until(struct msgq_client *c, uint64_t token, struct msgq_repl
                         c->foreign++; /* not a reply at all: nobody can use it */
                         continue;
                 }
-                if (rep->token == token)
+                if (rep->token == token) {
+                        c->pause_ns = 0;
                         return 0;
+                }
                 foreign_reply(c, rep, body, (size_t) n);
                 if (msgq_now_ns() >= deadline_ns)
                         return -ETIMEDOUT;
@@ -272,6 +340,8 @@ int msgq_client_call(struct msgq_client *c, long prio, struct msgq_request *req,
         r = send_until(c, prio, body, (size_t) len, deadline);
         if (r == 0)
                 r = receive_until(c, req->token, rep, deadline);
+        if (c->nheld > 0) /* our call is over: theirs may not be */
+                hand_back(c, true);
         count_wait(c);
         wait_end(c);
         return r;

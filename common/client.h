@@ -36,6 +36,9 @@
 
 #include "protocol.h"
 
+/* Replies for others a client holds at most while the queue is full. */
+#define MSGQ_CLIENT_HELD_MAX 4
+
 struct msgq_client {
         key_t key;
         int msqid;
@@ -50,6 +53,16 @@ struct msgq_client {
         int waiting;      /* the call in progress waits: the signal is let in */
         unsigned waited;  /* calls in a row whose reply was not there at once */
         uint64_t foreign; /* replies seen that were not ours */
+        /* Replies for another process with our PID, held while the queue is full (client.c). */
+        struct msgq_held_reply {
+                uint64_t owner_deadline_ns;
+                uint16_t len;
+                unsigned char body[MSGQ_MSG_MAX];
+        } held[MSGQ_CLIENT_HELD_MAX];
+        unsigned nheld;
+        uint64_t handed_back;     /* the token of the last reply handed back */
+        long pause_ns;            /* while that one comes back, or replies are held: grows */
+        uint64_t handbacks_lost;  /* held replies whose owner stopped waiting first */
         const int *cancel; /* when set and nonzero (__atomic), a call that a signal
                               interrupts returns -ECANCELED: another thread sets it, then
                               sends this thread MSGQ_CLIENT_SIGNAL (pthread_kill) */

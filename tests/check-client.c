@@ -2,7 +2,8 @@
 /*
  * Integration: common/client.c's timeouts against a scripted responder on a
  * private queue (a forked process standing in for msgqd, answering each
- * request after the delay in ms that its arg0 asks for).  The client keeps
+ * request after the delay in ms that its arg0 asks for); and clients that
+ * share a PID, against the real msgqd.  The client keeps
  * its timer set between calls and lets the timer's signal in only while a
  * call waits: these tests hold it to "never longer than the timeout, never
  * shorter, and never a signal outside a call".
@@ -47,9 +48,9 @@ static _Noreturn void respond(int msqid) {
                 memcpy(&pid, m.body + 4, sizeof pid);
                 memcpy(&rep.token, m.body + 8, sizeof rep.token);
                 memcpy(&delay_ms, m.body + 28, sizeof delay_ms);
+                rep.expires_ns = msgq_now_ns() + 1000 * MS;
                 if (delay_ms)
                         sleep_ms((int) delay_ms);
-                rep.expires_ns = msgq_now_ns() + 1000 * MS;
                 len = msgq_reply_encode(&rep, m.body, MSGQ_MSG_MAX);
                 m.mtype = msgq_reply_type(pid);
                 if (len < 0 || msgsnd(msqid, &m, (size_t) len, 0) < 0)
@@ -165,6 +166,45 @@ START_TEST(test_no_signal_between_calls) {
 }
 END_TEST
 
+/*
+ * Four processes with one PID (as four PID namespaces sharing one IPC
+ * namespace have), against the real msgqd, on a queue that is full most of
+ * the time: each takes the others' replies off the queue and hands them
+ * back; none is lost.
+ */
+START_TEST(test_same_pid_on_a_full_queue) {
+        enum { CLIENTS = 4, CALLS = 100 };
+        uint32_t shared = (uint32_t) getpid();
+        struct daemon d;
+        struct msqid_ds ds;
+        pid_t kids[CLIENTS];
+        int id;
+
+        daemon_start_checked(&d, test_key(), NULL);
+        id = msgget(d.key, 0);
+        ck_assert_int_eq(msgctl(id, IPC_STAT, &ds), 0);
+        ds.msg_qbytes = 3 * MSGQ_REPLY_HEADER_SIZE;
+        ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
+        for (int i = 0; i < CLIENTS; i++) {
+                kids[i] = fork();
+                ck_assert_int_ge(kids[i], 0);
+                if (kids[i] == 0) {
+                        struct msgq_client k;
+                        if (msgq_client_open(&k, d.key) < 0)
+                                _exit(2);
+                        k.pid = shared;
+                        k.reply_type = msgq_reply_type(shared);
+                        for (int n = 0; n < CALLS; n++)
+                                if (ping(&k, 0, 5000) < 0)
+                                        _exit(1);
+                        _exit(k.handbacks_lost ? 3 : 0);
+                }
+        }
+        reap_children(kids, CLIENTS);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("client");
 
@@ -173,5 +213,6 @@ int main(void) {
         tcase_add_checked_fixture(harness_add(s, "earlier-deadline", test_waits_go_on_past_an_earlier_deadline, 30), NULL, finish);
         tcase_add_checked_fixture(harness_add(s, "short-after-long", test_short_timeout_after_a_long_one, 30), NULL, finish);
         tcase_add_checked_fixture(harness_add(s, "no-signal-between", test_no_signal_between_calls, 30), NULL, finish);
+        tcase_add_checked_fixture(harness_add(s, "same-pid-full-queue", test_same_pid_on_a_full_queue, 60), NULL, finish);
         return harness_run(s);
 }
