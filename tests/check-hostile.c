@@ -294,7 +294,7 @@ START_TEST(test_sigpipe_ignored) {
         dmn.pid = pid;
         dmn.key = key;
         close(p[1]);
-        for (int i = 0; i < 500 && !queue_exists(key); i++)
+        for (int i = 0; i < scaled(500) && !queue_exists(key); i++)
                 sleep_ms(10);
         ck_assert(queue_exists(key));
         close(p[0]); /* the reader goes away */
@@ -372,7 +372,7 @@ START_TEST(test_killed_watchers_make_room) {
                 got += (size_t) n;
         }
         close(out[0]);
-        sleep_ms(300);
+        sleep_ms(scaled(300));
         ck_assert_msg(watch_refused(dmn.key, since), "the 64 watchers did not fill msgqd's places");
         for (int i = 0; i < N; i++) {
                 kill(pids[i], SIGKILL);

@@ -302,7 +302,7 @@ static int count_notifications(int sock, const char *what, int ms) {
  * MSGQ_TEST_TIMEOUT_SCALE (a whole number, default 1) stretches the waits
  * for msgqd, which a wrapper such as valgrind slows down.
  */
-static int scaled(int ms) {
+int scaled(int ms) {
         const char *s = getenv("MSGQ_TEST_TIMEOUT_SCALE");
         int k = s ? atoi(s) : 1;
 

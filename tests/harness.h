@@ -58,6 +58,8 @@ void harness_finish(void);
 /* A fresh key in this test's block. */
 key_t test_key(void);
 
+/* ms stretched by MSGQ_TEST_TIMEOUT_SCALE, for waits on a msgqd that valgrind slows down. */
+int scaled(int ms);
 /* Start msgqd --sim -k key [extra args...]; waits for READY=1 (5 s). */
 int daemon_start(struct daemon *d, key_t key, const char *const *extra);
 /* In a test: daemon_start, failing the test (with msgqd's log) unless it became ready. */
