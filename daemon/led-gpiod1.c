@@ -60,8 +60,11 @@ static int find_line(struct gpiod_chip *chip, const char *name, unsigned offset,
         return 0;
 }
 
-/* Output, driven to the inactive level (LED off) from the start. */
-static int request_output(struct gpiod_line *line, bool active_low, const char *consumer)
+/*
+ * Output, driven to on (logical: the kernel applies active-low) by the
+ * request itself, so the line shows no other level first.
+ */
+static int request_output(struct gpiod_line *line, bool active_low, bool on, const char *consumer)
 {
         const struct gpiod_line_request_config config = {
                 .consumer = consumer,
@@ -69,7 +72,7 @@ static int request_output(struct gpiod_line *line, bool active_low, const char *
                 .flags = active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0,
         };
 
-        if (gpiod_line_request(line, &config, 0) < 0)
+        if (gpiod_line_request(line, &config, on ? 1 : 0) < 0)
                 return led_errno(errno);        /* EBUSY: another consumer */
         return 0;
 }
@@ -91,7 +94,7 @@ int led_gpiod_request(struct led *l, const char *path, const char *name, unsigne
         r = find_line(g->chip, name, offset, &g->line);
         if (r < 0)
                 goto fail;
-        r = request_output(g->line, l->active_low, consumer);
+        r = request_output(g->line, l->active_low, l->on, consumer);
         if (r < 0)
                 goto fail;
 

@@ -97,7 +97,8 @@ static int find_line(struct gpiod_chip *chip, const char *name, unsigned offset,
         return 0;
 }
 
-static int configure_output(struct gpiod_line_config *config, unsigned offset, bool active_low)
+static int configure_output(struct gpiod_line_config *config, unsigned offset, bool active_low,
+                            bool on)
 {
         struct gpiod_line_settings *settings = gpiod_line_settings_new();
         int r = 0;
@@ -105,7 +106,8 @@ static int configure_output(struct gpiod_line_config *config, unsigned offset, b
         if (!settings)
                 return -ENOMEM;
         if (gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_OUTPUT) < 0 ||
-            gpiod_line_settings_set_output_value(settings, GPIOD_LINE_VALUE_INACTIVE) < 0)
+            gpiod_line_settings_set_output_value(settings, on ? GPIOD_LINE_VALUE_ACTIVE
+                                                             : GPIOD_LINE_VALUE_INACTIVE) < 0)
                 r = led_errno(errno);
         gpiod_line_settings_set_active_low(settings, active_low);
         if (r == 0 && gpiod_line_config_add_line_settings(config, &offset, 1, settings) < 0)
@@ -114,8 +116,11 @@ static int configure_output(struct gpiod_line_config *config, unsigned offset, b
         return r;
 }
 
-/* Output, driven to the inactive level (LED off) from the start. */
-static int request_output(struct gpiod_chip *chip, unsigned offset, bool active_low,
+/*
+ * Output, driven to on (logical: the settings carry active-low) by the
+ * request itself, so the line shows no other level first.
+ */
+static int request_output(struct gpiod_chip *chip, unsigned offset, bool active_low, bool on,
                           const char *consumer, struct gpiod_line_request **ret)
 {
         struct gpiod_line_config *line_config = gpiod_line_config_new();
@@ -124,7 +129,7 @@ static int request_output(struct gpiod_chip *chip, unsigned offset, bool active_
 
         if (!line_config || !req_config)
                 goto out;
-        r = configure_output(line_config, offset, active_low);
+        r = configure_output(line_config, offset, active_low, on);
         if (r < 0)
                 goto out;
         gpiod_request_config_set_consumer(req_config, consumer);
@@ -159,7 +164,7 @@ int led_gpiod_request(struct led *l, const char *path, const char *name, unsigne
         }
         r = find_line(chip, name, offset, &id);
         if (r == 0)
-                r = request_output(chip, id.offset, l->active_low, consumer, &request);
+                r = request_output(chip, id.offset, l->active_low, l->on, consumer, &request);
         gpiod_chip_close(chip);
         if (r < 0) {
                 free(g);

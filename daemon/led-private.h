@@ -22,7 +22,7 @@ struct led_ops {
         /* Drive the line to the logical value on (active-low is the
          * backend's business); 0 or -errno. */
         int (*set)(struct led *l, bool on);
-        /* Release whatever the backend holds; the LED is already off. */
+        /* Release whatever the backend holds, leaving the line's level. */
         void (*close)(struct led *l);
 };
 
@@ -54,8 +54,8 @@ int led_chip_paths(const char *dir, char ***ret);
 void led_free_paths(char **paths);
 /* errno after a failed libgpiod call, as led_open_gpio() reports it. */
 int led_errno(int err);
-/* A zeroed LED with no backend yet; NULL when out of memory. */
-struct led *led_new(bool active_low);
+/* A zeroed LED with no backend yet, whose line is to start at on; NULL when out of memory. */
+struct led *led_new(bool active_low, bool on);
 void led_set_desc(struct led *l, const char *chip, unsigned offset, const char *line_name);
 
 /* led-sim.c */
@@ -63,8 +63,9 @@ extern const struct led_ops led_sim_ops;
 
 /*
  * led-gpiod1.c or led-gpiod2.c: open the chip at path and request one of its
- * lines as an output driven to the inactive level (LED off), honouring
- * l->active_low: the line called name, or the one at offset when name is
+ * lines as an output driven to l->on (logical) in the request itself, so
+ * that the line shows no other level first, honouring l->active_low: the
+ * line called name, or the one at offset when name is
  * NULL.  On success fill l->ops, l->priv and l->desc.  -ENOENT when the chip
  * has no such line or path is no GPIO chip; otherwise -errno.
  */

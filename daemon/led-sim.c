@@ -35,7 +35,7 @@ const struct led_ops led_sim_ops = {
         .close = sim_close,
 };
 
-int led_open_sim(struct led **ret)
+int led_open_sim(struct led **ret, bool on)
 {
         const char *delay;
         struct led *l;
@@ -44,7 +44,7 @@ int led_open_sim(struct led **ret)
 
         if (!ret)
                 return -EINVAL;
-        l = led_new(false);
+        l = led_new(false, on);
         *ret = l;
         if (!l)
                 return -ENOMEM;

@@ -238,12 +238,14 @@ void led_set_desc(struct led *l, const char *chip, unsigned offset, const char *
                  l->active_low ? ", active-low" : "");
 }
 
-struct led *led_new(bool active_low)
+struct led *led_new(bool active_low, bool on)
 {
         struct led *l = calloc(1, sizeof(*l));
 
-        if (l)
+        if (l) {
                 l->active_low = active_low;
+                l->on = on;
+        }
         return l;
 }
 
@@ -324,7 +326,7 @@ static int request_gpio(struct led *l, const struct led_spec *s, const char *con
 }
 #endif
 
-int led_open_gpio(struct led **ret, const char *spec, bool active_low, const char *consumer)
+int led_open_gpio(struct led **ret, const char *spec, bool active_low, bool on, const char *consumer)
 {
         struct led_spec s;
         struct led *l;
@@ -338,7 +340,7 @@ int led_open_gpio(struct led **ret, const char *spec, bool active_low, const cha
                 return r;
         if (led_gpiod_api == 0)
                 return -EOPNOTSUPP;
-        l = led_new(active_low);
+        l = led_new(active_low, on);
         if (!l)
                 return -ENOMEM;
         r = request_gpio(l, &s, consumer && consumer[0] ? consumer : "msgqd");
@@ -373,11 +375,18 @@ const char *led_describe(const struct led *l)
         return l ? l->desc : "no LED";
 }
 
+void led_release(struct led *l)
+{
+        if (!l)
+                return;
+        l->ops->close(l);
+        free(l);
+}
+
 void led_close(struct led *l)
 {
         if (!l)
                 return;
         (void) l->ops->set(l, false);
-        l->ops->close(l);
-        free(l);
+        led_release(l);
 }

@@ -53,7 +53,7 @@ static void setup(void) {
         msgq_log_open("check-fuzz-regressions", LOG_CRIT);
         memset(&d, 0, sizeof d);
         memset(&s, 0, sizeof s);
-        ck_assert_int_eq(led_open_sim(&led), 0);
+        ck_assert_int_eq(led_open_sim(&led, false), 0);
         ck_assert_int_eq(ledctl_init(&d.led, led, NULL, NULL), 0);
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();

@@ -25,7 +25,7 @@ START_TEST(sim_open_starts_off)
 {
         struct led *l = not_set;
 
-        ck_assert_int_eq(led_open_sim(&l), 0);
+        ck_assert_int_eq(led_open_sim(&l, false), 0);
         ck_assert_ptr_nonnull(l);
         ck_assert_ptr_ne(l, not_set);
         ck_assert(!led_get(l));
@@ -37,7 +37,7 @@ START_TEST(sim_set_and_get)
 {
         struct led *l;
 
-        ck_assert_int_eq(led_open_sim(&l), 0);
+        ck_assert_int_eq(led_open_sim(&l, false), 0);
         ck_assert_int_eq(led_set(l, true), 0);
         ck_assert(led_get(l));
         ck_assert_int_eq(led_set(l, true), 0);
@@ -54,7 +54,7 @@ START_TEST(sim_describe)
 {
         struct led *l;
 
-        ck_assert_int_eq(led_open_sim(&l), 0);
+        ck_assert_int_eq(led_open_sim(&l, false), 0);
         ck_assert_str_eq(led_describe(l), "simulated");
         led_set(l, true);
         ck_assert_str_eq(led_describe(l), "simulated");
@@ -67,11 +67,11 @@ START_TEST(sim_reopen_starts_off)
         struct led *l;
 
         led_close(NULL);                /* must not crash */
-        ck_assert_int_eq(led_open_sim(&l), 0);
+        ck_assert_int_eq(led_open_sim(&l, false), 0);
         ck_assert_int_eq(led_set(l, true), 0);
         led_close(l);
 
-        ck_assert_int_eq(led_open_sim(&l), 0);
+        ck_assert_int_eq(led_open_sim(&l, false), 0);
         ck_assert(!led_get(l));
         ck_assert_int_eq(led_set(l, true), 0);
         ck_assert(led_get(l));
@@ -83,9 +83,9 @@ START_TEST(null_arguments)
 {
         struct led *l = not_set;
 
-        ck_assert_int_eq(led_open_sim(NULL), -EINVAL);
-        ck_assert_int_eq(led_open_gpio(NULL, "GPIO17", false, "msgqd"), -EINVAL);
-        ck_assert_int_eq(led_open_gpio(&l, NULL, false, "msgqd"), -EINVAL);
+        ck_assert_int_eq(led_open_sim(NULL, false), -EINVAL);
+        ck_assert_int_eq(led_open_gpio(NULL, "GPIO17", false, false, "msgqd"), -EINVAL);
+        ck_assert_int_eq(led_open_gpio(&l, NULL, false, false, "msgqd"), -EINVAL);
         ck_assert_ptr_null(l);
         ck_assert_int_eq(led_set(NULL, true), -EINVAL);
         ck_assert(!led_get(NULL));
@@ -118,7 +118,7 @@ static const struct led_ops fake_ops = { .set = fake_set, .close = fake_close };
 
 START_TEST(failed_set_keeps_state)
 {
-        struct led *l = led_new(false);
+        struct led *l = led_new(false, false);
 
         ck_assert_ptr_nonnull(l);
         l->ops = &fake_ops;
@@ -258,7 +258,7 @@ START_TEST(gpio_malformed_spec)
                 const char *spec = i < sizeof(bad_specs) / sizeof(bad_specs[0]) ? bad_specs[i] : longspec;
                 struct led *l = not_set;
 
-                ck_assert_msg(led_open_gpio(&l, spec, false, "msgqd") == -EINVAL,
+                ck_assert_msg(led_open_gpio(&l, spec, false, false, "msgqd") == -EINVAL,
                               "spec \"%.40s\" not refused", spec);
                 ck_assert_ptr_null(l);
         }
@@ -280,7 +280,7 @@ START_TEST(gpio_missing_chip)
 
         for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
                 struct led *l = not_set;
-                int r = led_open_gpio(&l, specs[i], true, "msgqd");
+                int r = led_open_gpio(&l, specs[i], true, false, "msgqd");
 
                 ck_assert_msg(r == no_chip_error(), "%s: %d (%s)", specs[i], r, strerror(-r));
                 ck_assert_ptr_null(l);
@@ -301,16 +301,16 @@ START_TEST(gpio_not_a_chip)
         ck_assert_int_ge(fd, 0);
         close(fd);
         snprintf(spec, sizeof(spec), "%s:0", file);
-        r = led_open_gpio(&l, spec, false, "msgqd");
+        r = led_open_gpio(&l, spec, false, false, "msgqd");
         unlink(file);
         ck_assert_msg(r == no_chip_error(), "regular file: %d", r);
         ck_assert_ptr_null(l);
 
         snprintf(spec, sizeof(spec), "%s:0", tmp);
-        ck_assert_int_eq(led_open_gpio(&l, spec, false, "msgqd"), no_chip_error());
+        ck_assert_int_eq(led_open_gpio(&l, spec, false, false, "msgqd"), no_chip_error());
 
         if (access("/dev/null", F_OK) == 0) {
-                r = led_open_gpio(&l, "/dev/null:0", false, "msgqd");
+                r = led_open_gpio(&l, "/dev/null:0", false, false, "msgqd");
                 ck_assert_msg(r == no_chip_error(), "/dev/null: %d", r);
                 ck_assert_ptr_null(l);
         }
@@ -335,7 +335,7 @@ static bool some_chip_forbidden(void)
 START_TEST(gpio_unknown_line_name)
 {
         struct led *l = not_set;
-        int r = led_open_gpio(&l, "MSGQ_NO_SUCH_LINE", false, "msgqd");
+        int r = led_open_gpio(&l, "MSGQ_NO_SUCH_LINE", false, false, "msgqd");
 
         if (r == -EACCES || r == -EPERM)
                 ck_assert_msg(some_chip_forbidden(), "%d without a forbidden chip", r);

@@ -70,7 +70,7 @@ static void setup(void) {
         struct led *l;
 
         msgq_log_open("check-ledctl", LOG_WARNING);
-        ck_assert_int_eq(led_open_sim(&l), 0);
+        ck_assert_int_eq(led_open_sim(&l, false), 0);
         init_with(l);
 }
 
@@ -522,7 +522,7 @@ START_TEST(sync_without_timer)
         struct led *l;
         struct msgq_led_state st;
 
-        ck_assert_int_eq(led_open_sim(&l), 0);
+        ck_assert_int_eq(led_open_sim(&l, false), 0);
         ck_assert_int_eq(ledctl_init(&bare, l, NULL, NULL), 0);
         ck_assert_int_eq(ledctl_blink(&bare, 20, 2, &st), 0); /* no wake: fine */
         ledctl_sync(&bare);                                     /* no timer: nothing to do */
@@ -536,7 +536,7 @@ END_TEST
 
 START_TEST(done_turns_off_and_releases)
 {
-        struct led *l = led_new(false);
+        struct led *l = led_new(false, false);
         struct msgq_led_state st;
         int sets;
 
@@ -575,7 +575,7 @@ END_TEST
 
 START_TEST(done_while_blinking)
 {
-        struct led *l = led_new(false);
+        struct led *l = led_new(false, false);
         struct msgq_led_state st;
 
         done();

@@ -33,7 +33,7 @@ static void setup(void) {
 
         msgq_log_open("check-request", LOG_WARNING);
         memset(&d, 0, sizeof d);
-        ck_assert_int_eq(led_open_sim(&l), 0);
+        ck_assert_int_eq(led_open_sim(&l, false), 0);
         ck_assert_int_eq(ledctl_init(&d.led, l, NULL, NULL), 0);
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();
@@ -456,7 +456,7 @@ START_TEST(led_failure_reported)
 {
         static const uint16_t ops[] = { MSGQ_OP_LED_ON, MSGQ_OP_LED_OFF, MSGQ_OP_LED_TOGGLE,
                                         MSGQ_OP_LED_BLINK };
-        struct led *l = led_new(false);
+        struct led *l = led_new(false, false);
 
         ck_assert_ptr_nonnull(l);
         l->ops = &failing_ops;

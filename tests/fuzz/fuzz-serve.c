@@ -22,7 +22,7 @@ static void setup(void) {
         struct led *led;
 
         msgq_log_open("fuzz-serve", LOG_EMERG); /* nothing but emergencies */
-        FUZZ_CHECK(led_open_sim(&led) == 0);
+        FUZZ_CHECK(led_open_sim(&led, false) == 0);
         FUZZ_CHECK(ledctl_init(&d.led, led, NULL, NULL) == 0);
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();
