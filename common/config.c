@@ -3,9 +3,10 @@
  * The configuration file, read with inih.
  *
  * Format: "name = value" lines, either before any section or in [msgq].
- * Names are case-sensitive: key, mode, group, gpio, active_low.  Lines
- * starting with '#' or ';' (after optional whitespace) are comments, and
- * ';' after whitespace ends a value; '#' after a value is part of it.
+ * Names are case-sensitive: key, mode, group, gpio, active_low, led_start,
+ * led_stop.  Lines starting with '#' or ';' (after optional whitespace) are
+ * comments, and ';' after whitespace ends a value; '#' after a value is part
+ * of it.
  * Indentation is ignored (inih's multi-line values are not used).  A name
  * given twice keeps its last value.
  *
@@ -70,6 +71,8 @@ void msgq_config_defaults(struct msgq_config *c)
         c->group[0] = '\0';
         snprintf(c->gpio, sizeof(c->gpio), "%s", MSGQ_DEFAULT_GPIO);
         c->active_low = false;
+        c->led_start = MSGQ_LED_START_RESTORE;
+        c->led_stop = MSGQ_LED_STOP_OFF;
 }
 
 const char *msgq_config_default_path(void)
@@ -131,6 +134,8 @@ static const struct setting {
         { "gpio", "a GPIO line name or CHIP:OFFSET (OFFSET a number), 1 to 63 printable "
                   "characters, no spaces" },
         { "active_low", "yes or no (also true/false, on/off, 1/0)" },
+        { "led_start", "restore, off or on" },
+        { "led_stop", "off or keep" },
 };
 
 static const struct setting *setting_find(const char *name)
@@ -141,9 +146,42 @@ static const struct setting *setting_find(const char *name)
         return NULL;
 }
 
+/* led_start and led_stop: the index of value in words (NULL-terminated). */
+static int parse_word(const char *value, const char *const *words, int *ret)
+{
+        for (int i = 0; words[i]; i++) {
+                if (strcmp(value, words[i]) == 0) {
+                        *ret = i;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+static int set_led_policy(struct msgq_config *c, const char *name, const char *value)
+{
+        static const char *const start[] = { "restore", "off", "on", NULL };
+        static const char *const stop[] = { "off", "keep", NULL };
+        int i, r;
+
+        if (strcmp(name, "led_start") == 0) {
+                r = parse_word(value, start, &i);
+                if (r == 0)
+                        c->led_start = (enum msgq_led_start) i;
+        } else {
+                r = parse_word(value, stop, &i);
+                if (r == 0)
+                        c->led_stop = (enum msgq_led_stop) i;
+        }
+        return r;
+}
+
 static int set_value(struct msgq_config *c, const char *name, const char *value)
 {
         int r;
+
+        if (strcmp(name, "led_start") == 0 || strcmp(name, "led_stop") == 0)
+                return set_led_policy(c, name, value);
 
         if (strcmp(name, "key") == 0)
                 return msgq_parse_key(value, &c->key);
@@ -208,8 +246,8 @@ static int handler(void *user, const char *section, const char *name, const char
                 return 0;
         }
         if (!s) {
-                refuse(l, "unknown setting '%s' (known: key, mode, group, gpio, active_low)",
-                       name);
+                refuse(l, "unknown setting '%s' (known: key, mode, group, gpio, active_low, "
+                       "led_start, led_stop)", name);
                 return 0;
         }
         if (set_value(&l->cfg, name, value) < 0) {

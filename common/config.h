@@ -16,6 +16,10 @@
 /* A configuration file larger than this is refused (it is not one). */
 #define MSGQ_CONFIG_SIZE_MAX 65536u
 
+/* What the LED does when msgqd starts (led_start) and stops cleanly (led_stop). */
+enum msgq_led_start { MSGQ_LED_START_RESTORE, MSGQ_LED_START_OFF, MSGQ_LED_START_ON };
+enum msgq_led_stop { MSGQ_LED_STOP_OFF, MSGQ_LED_STOP_KEEP };
+
 struct msgq_config {
         key_t key;
         unsigned mode;                  /* queue permissions */
@@ -23,6 +27,8 @@ struct msgq_config {
         char gpio[MSGQ_GPIO_MAX];       /* line name or CHIP:OFFSET */
         bool active_low;
         char group_origin[320];         /* "FILE:LINE" that set group, "" = default */
+        enum msgq_led_start led_start;  /* default: restore */
+        enum msgq_led_stop led_stop;    /* default: off */
 };
 
 void msgq_config_defaults(struct msgq_config *c);
