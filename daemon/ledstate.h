@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The LED's state as msgqd keeps it across a restart, a crash and a
+ * reboot: one small text file per queue key, "led.0xKEY", in msgqd's state
+ * directory ($STATE_DIRECTORY, which systemd sets from StateDirectory=;
+ * else MSGQ_STATE_DIR from meson's localstatedir).  Version 1:
+ *
+ *   msgqd-led-state 1
+ *   on 1
+ *   blinking 1
+ *   period_ms 500
+ *   remaining 7
+ *   changes 42
+ *   boot 6f1c0a1e2b3d4c5e6f708192a3b4c5d6
+ *   next_toggle_us 81234567
+ *
+ * every line in that order, ending in a newline: on is the level (during a
+ * blink, its phase), remaining the toggles left as ledctl counts them (0:
+ * until cancelled), changes the change number of this state, and
+ * next_toggle_us when the next toggle of a blink is due on the
+ * CLOCK_BOOTTIME of boot (0 when not blinking).  A file is written whole to
+ * "led.0xKEY.tmp", fsync'ed, renamed over the old one, and the directory
+ * fsync'ed: a reader finds the old state or the new one, never half of
+ * one.  It is read strictly: anything else (empty, truncated, a NUL, an
+ * unknown line, a value out of range, more than LEDSTATE_SIZE_MAX bytes,
+ * another version) is refused, never half-used.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-id128.h>
+
+#include "config.h"
+
+#define LEDSTATE_VERSION  1
+#define LEDSTATE_SIZE_MAX 512   /* version 1 needs fewer than 200 bytes */
+
+struct ledstate {
+        bool on;
+        bool blinking;
+        uint32_t period_ms;             /* 0 when not blinking */
+        uint32_t remaining;             /* 0 when not blinking */
+        uint64_t changes;
+        sd_id128_t boot;
+        uint64_t next_toggle_us;        /* 0 when not blinking */
+};
+
+/*
+ * The file for key: the first directory of $STATE_DIRECTORY (a list
+ * separated by ':'), else the built-in one.  -ENAMETOOLONG if it does not
+ * fit in size.
+ */
+int ledstate_path(char *buf, size_t size, key_t key);
+
+/* The file's text for s in buf; its length, or -ENOBUFS. */
+int ledstate_format(const struct ledstate *s, char *buf, size_t size);
+/*
+ * Parse n bytes of a file.  0, -ENODATA (empty), -EFBIG (more than
+ * LEDSTATE_SIZE_MAX), -EPROTONOSUPPORT (another version), -EBADMSG
+ * (anything else that is not a whole version-1 file).
+ */
+int ledstate_parse(const char *buf, size_t n, struct ledstate *s);
+/* Read and parse path: ledstate_parse()'s errors, -ENOENT, or -errno. */
+int ledstate_load(const char *path, struct ledstate *s);
+/* Write s to path atomically and durably (see above); 0 or -errno. */
+int ledstate_save(const char *path, const struct ledstate *s);
+/* What a load error means, for the log ("corrupt: truncated or not msgqd's"). */
+const char *ledstate_strerror(int r);
+
+/*
+ * A blink, brought up to now_us (CLOCK_BOOTTIME of boot): the toggles due
+ * since s was written, when it was written in this boot; a counted blink
+ * that ran out meanwhile has ended (off, one more change).  From another
+ * boot, the blink goes on from its next toggle, half a period from now.
+ */
+void ledstate_advance(struct ledstate *s, sd_id128_t boot, uint64_t now_us);
+/*
+ * The state msgqd starts with under policy: the file at path (read with
+ * one warning when it is there but unusable; missing, one notice) brought
+ * up to now, then the policy's on or off, which is one more change when it
+ * differs.  1 when the LED is restored as the file had it, else 0.  path
+ * NULL: no file, off.
+ */
+int ledstate_start(struct ledstate *s, enum msgq_led_start policy, const char *path);
+/* "on", "off" or "blinking, period 500 ms, 7 blinks left" into buf. */
+const char *ledstate_describe(const struct ledstate *s, char *buf, size_t size);
+/* Now on CLOCK_BOOTTIME, in µs. */
+uint64_t ledstate_now_us(void);
