@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,6 +34,7 @@ static size_t changed_locked(struct ledctl *c, struct ledctl_watcher *out, struc
         size_t n = c->nwatchers;
 
         c->changes++;
+        c->dirty = true;
         fill_state(c, st);
         c->history[c->changes % LEDCTL_HISTORY] = *st;
         memcpy(out, c->watchers, n * sizeof *out);
@@ -44,6 +46,49 @@ static void notify_unlocked(struct ledctl *c, const struct ledctl_watcher *w, si
                             const struct msgq_led_state *st) {
         if (n > 0 && c->notify)
                 c->notify(c->notify_userdata, w, n, st);
+}
+
+/* With the lock held: the state as the file keeps it. */
+static void snapshot_locked(const struct ledctl *c, struct ledstate *s) {
+        *s = (struct ledstate) { .on = led_get(c->led), .changes = c->changes };
+        (void) sd_id128_get_boot(&s->boot);
+        if (!c->blinking)
+                return;
+        s->blinking = true;
+        s->period_ms = c->period_ms;
+        s->remaining = c->remaining;
+        /* The next toggle, moved from CLOCK_MONOTONIC to CLOCK_BOOTTIME. */
+        s->next_toggle_us = ledstate_now_us() + (uint64_t) ((int64_t) c->next_usec - (int64_t) now_usec());
+}
+
+/* Main loop (or before and after it): write the state when it changed; a failure is told once. */
+static void save(struct ledctl *c, bool force) {
+        struct ledstate s;
+        bool dirty;
+        int r;
+
+        if (!c->state_path)
+                return;
+        pthread_mutex_lock(&c->lock);
+        dirty = c->dirty || force;
+        c->dirty = false;
+        snapshot_locked(c, &s);
+        pthread_mutex_unlock(&c->lock);
+        if (!dirty)
+                return;
+        r = ledstate_save(c->state_path, &s);
+        if (r < 0 && !c->save_failed)
+                log_warning("cannot keep the LED's state in %s: %s; the LED works, but a restart "
+                            "will not find the state it had", c->state_path, strerror(-r));
+        else if (r == 0 && c->save_failed)
+                log_info("the LED's state is kept in %s again", c->state_path);
+        c->save_failed = r < 0;
+}
+
+/* After a change in a request: the main loop writes it. */
+static void wake_to_save(struct ledctl *c) {
+        if (c->state_path && c->wake)
+                c->wake(c->wake_userdata);
 }
 
 int ledctl_init(struct ledctl *c, struct led *led, void (*wake)(void *), void *userdata) {
@@ -100,14 +145,46 @@ void ledctl_sync(struct ledctl *c) {
         } else {
                 sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
         }
+        save(c, false);
+}
+
+int ledctl_restore(struct ledctl *c, const struct ledstate *s, bool restored, const char *path,
+                   bool keep_at_stop) {
+        char desc[96];
+        uint64_t now = ledstate_now_us();
+
+        c->blinking = s->blinking;
+        c->period_ms = s->period_ms;
+        c->remaining = s->remaining;
+        /* The next toggle, moved from CLOCK_BOOTTIME to CLOCK_MONOTONIC (ledstate_advance: not past). */
+        c->next_usec = now_usec() + (s->next_toggle_us > now ? s->next_toggle_us - now : 0);
+        c->changes = c->first = s->changes;
+        fill_state(c, &c->history[c->changes % LEDCTL_HISTORY]);
+        c->keep_at_stop = keep_at_stop;
+        log_info("LED %s: %s", restored ? "restored" : "at start", ledstate_describe(s, desc, sizeof desc));
+        if (!path)
+                return 0;
+        c->state_path = strdup(path);
+        if (!c->state_path)
+                return -ENOMEM;
+        save(c, true);
+        return 0;
 }
 
 void ledctl_done(struct ledctl *c) {
+        /* A blink's progress, for a start in another boot. */
+        save(c, c->blinking);
+        free(c->state_path);
+        c->state_path = NULL;
         pthread_mutex_lock(&c->lock);
         c->blinking = false;
-        if (c->led && led_set(c->led, false) < 0)
-                log_warning("cannot turn the LED off: %m");
-        led_close(c->led);
+        if (c->keep_at_stop) {
+                led_release(c->led);
+        } else {
+                if (c->led && led_set(c->led, false) < 0)
+                        log_warning("cannot turn the LED off: %m");
+                led_close(c->led);
+        }
         c->led = NULL;
         pthread_mutex_unlock(&c->lock);
         c->timer = sd_event_source_disable_unref(c->timer);
@@ -122,7 +199,7 @@ static int set_to(struct ledctl *c, bool toggle, bool on, struct msgq_led_state 
         struct ledctl_watcher w[LEDCTL_WATCHERS_MAX];
         struct msgq_led_state now;
         size_t n = 0;
-        bool was_on, was_blinking;
+        bool was_on, was_blinking, changed;
         int r;
 
         pthread_mutex_lock(&c->lock);
@@ -130,11 +207,14 @@ static int set_to(struct ledctl *c, bool toggle, bool on, struct msgq_led_state 
         was_blinking = c->blinking;
         c->blinking = false;
         r = led_set(c->led, toggle ? !was_on : on);
-        if (was_blinking || led_get(c->led) != was_on)
+        changed = was_blinking || led_get(c->led) != was_on;
+        if (changed)
                 n = changed_locked(c, w, &now);
         fill_state(c, st);
         pthread_mutex_unlock(&c->lock);
         notify_unlocked(c, w, n, &now);
+        if (changed)
+                wake_to_save(c);
         return r;
 }
 
@@ -170,7 +250,7 @@ int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct ms
         pthread_mutex_unlock(&c->lock);
         notify_unlocked(c, w, n, &now);
         if (r >= 0 && c->wake)
-                c->wake(c->wake_userdata);
+                c->wake(c->wake_userdata); /* arms the timer, and writes the state */
         return r;
 }
 
@@ -209,8 +289,8 @@ int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *
 
         pthread_mutex_lock(&c->lock);
         if (since != c->changes) {
-                /* The change after since, while it is kept; else the current state. */
-                if (since < c->changes && c->changes - since <= LEDCTL_HISTORY)
+                /* The change after since, while it is kept (and made since msgqd started); else the current state. */
+                if (since >= c->first && since < c->changes && c->changes - since <= LEDCTL_HISTORY)
                         *st = c->history[(since + 1) % LEDCTL_HISTORY];
                 else
                         fill_state(c, st);

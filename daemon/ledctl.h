@@ -10,6 +10,16 @@
  * A watcher (a led-watch request) whose change number is current waits
  * here, and is handed to the notify callback, in whichever thread made the
  * next change, with the new state.
+ *
+ * The state is kept across a restart (ledstate.h): msgqd starts from the
+ * state and change number ledctl_restore() is given.  A change marks it
+ * dirty and wakes the main loop, which writes it (ledctl_sync()): the
+ * serving thread never waits for the disk, changes made back to back are
+ * written once, with the last, and a request that changes nothing writes
+ * nothing.  ledctl_done() writes a blink's progress once more, then leaves
+ * the LED as it is or turns it off, as msgq.conf's led_stop says; the file
+ * keeps the state the LED was last given, which led_start = restore brings
+ * back.
  */
 #pragma once
 
@@ -19,6 +29,7 @@
 #include <systemd/sd-event.h>
 
 #include "led.h"
+#include "ledstate.h"
 #include "protocol.h"
 
 #define LEDCTL_WATCHERS_MAX 64
@@ -46,7 +57,12 @@ struct ledctl {
         void (*wake)(void *userdata);
         void *wake_userdata;
         uint64_t changes;
+        uint64_t first;         /* the change number msgqd started with */
         struct msgq_led_state history[LEDCTL_HISTORY]; /* change n at n % LEDCTL_HISTORY */
+        char *state_path;       /* where the state is kept; NULL: nowhere */
+        bool dirty;             /* changed since it was last written */
+        bool save_failed;       /* the last write failed (main loop only) */
+        bool keep_at_stop;      /* leave the LED as it is at ledctl_done() */
         struct ledctl_watcher watchers[LEDCTL_WATCHERS_MAX];
         size_t nwatchers;
         ledctl_notify_fn notify;
@@ -57,9 +73,18 @@ struct ledctl {
 int ledctl_init(struct ledctl *c, struct led *led, void (*wake)(void *), void *userdata);
 /* Main loop: create the blink timer on e. */
 int ledctl_attach(struct ledctl *c, sd_event *e);
-/* Main loop: (re)arm or disarm the blink timer to match the state. */
+/* Main loop: (re)arm or disarm the blink timer to match the state, and
+ * write the state when it changed. */
 void ledctl_sync(struct ledctl *c);
-/* Turn off, stop blinking, release the line. */
+/*
+ * Before any thread is started: take up s (the LED was opened at s->on),
+ * log it ("LED restored: on" when restored), and keep the state in path
+ * from now on (NULL: nowhere), written once now.  keep_at_stop: leave the
+ * LED as it is at ledctl_done().  -ENOMEM.
+ */
+int ledctl_restore(struct ledctl *c, const struct ledstate *s, bool restored, const char *path,
+                   bool keep_at_stop);
+/* Stop blinking, write the state, release the line: turned off, or as it is. */
 void ledctl_done(struct ledctl *c);
 
 int ledctl_set(struct ledctl *c, bool on, struct msgq_led_state *st);

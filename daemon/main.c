@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "led.h"
+#include "ledstate.h"
 #include "log.h"
 #include "msgq-build.h"
 #include "parse.h"
@@ -194,11 +196,11 @@ static size_t glob_count(const char *pattern) {
         return n;
 }
 
-static int open_led(const struct options *o, const struct msgq_config *cfg, struct led **led) {
+static int open_led(const struct options *o, const struct msgq_config *cfg, bool on, struct led **led) {
         int r;
 
         if (o->sim) {
-                r = led_open_sim(led);
+                r = led_open_sim(led, on);
                 if (r < 0)
                         log_error("cannot simulate the LED: %s%s", strerror(-r),
                                   r == -ERANGE || r == -EINVAL ? " (MSGQD_SIM_DELAY_MS: 0 .. 3600000)" : "");
@@ -206,7 +208,7 @@ static int open_led(const struct options *o, const struct msgq_config *cfg, stru
         }
         /* At boot, udev may not have given the chips to group gpio yet. */
         (void) udev_wait_chips(UDEV_WAIT_NS);
-        r = led_open_gpio(led, cfg->gpio, cfg->active_low, "msgqd");
+        r = led_open_gpio(led, cfg->gpio, cfg->active_low, on, "msgqd");
         if (r == 0)
                 return 0;
         switch (r) {
@@ -376,6 +378,7 @@ static void reload(struct main_loop *m) {
                                     cfg.active_low ? " (active low)" : "");
                 m->cfg.mode = cfg.mode;
                 memcpy(m->cfg.group, cfg.group, sizeof cfg.group);
+                m->d->led.keep_at_stop = cfg.led_stop == MSGQ_LED_STOP_KEEP; /* read at the stop */
                 log_info("configuration reloaded: queue mode %04o, group %s", cfg.mode,
                          cfg.group[0] ? cfg.group : "of its creator");
         }
@@ -471,8 +474,10 @@ int main(int argc, char **argv) {
         struct server server;
         struct main_loop loop = { .wake_fd = -1 };
         struct led *led = NULL;
+        struct ledstate led_state;
+        char state_path[PATH_MAX];
         bool adopted = false, server_ready = false, led_ready = false;
-        int lock = -1, ret = EXIT_FAILURE, r;
+        int lock = -1, ret = EXIT_FAILURE, restored, r;
         gid_t gid;
 
         msgq_log_open("msgqd", LOG_INFO);
@@ -491,7 +496,13 @@ int main(int argc, char **argv) {
         lock = take_lock(cfg.key, &ret);
         if (lock < 0)
                 goto finish;
-        r = open_led(&opts, &cfg, &led);
+        /* As it was (or as led_start says), and the line requested at that level: ledstate.h. */
+        if (ledstate_path(state_path, sizeof state_path, cfg.key) < 0) {
+                log_warning("$STATE_DIRECTORY is too long: the LED's state is not kept");
+                state_path[0] = '\0';
+        }
+        restored = ledstate_start(&led_state, cfg.led_start, state_path[0] ? state_path : NULL);
+        r = open_led(&opts, &cfg, led_state.on, &led);
         if (r < 0) {
                 if (r == -ENOENT)
                         ret = EXIT_NOTCONFIGURED;
@@ -506,6 +517,10 @@ int main(int argc, char **argv) {
                 goto finish;
         }
         led_ready = true;
+        r = ledctl_restore(&d.led, &led_state, restored, state_path[0] ? state_path : NULL,
+                           cfg.led_stop == MSGQ_LED_STOP_KEEP);
+        if (r < 0)
+                goto finish;
 
         r = loop_setup(&loop, &d, &server);
         loop.opts = &opts;

@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <dirent.h>
@@ -33,6 +34,7 @@ static key_t key_base;
 static int test_index; /* bumped in the parent before each test is forked */
 static int key_next;
 static char tmpdir[256];
+static int state_serial; /* bumped with test_index: each test's state directory */
 
 void harness_init(void) {
         const char *t = getenv("TMPDIR");
@@ -44,11 +46,25 @@ void harness_init(void) {
                 perror("mkdtemp");
                 exit(EXIT_FAILURE);
         }
+        /* Not the directory of a service this runs under: each test has its own. */
+        unsetenv("STATE_DIRECTORY");
 }
 
 void harness_next_test(void) {
         test_index = (test_index + 1) % (KEY_BLOCK / KEYS_PER_TEST);
         key_next = 0;
+        state_serial++;
+}
+
+const char *harness_state_dir(void) {
+        static char dir[320];
+
+        snprintf(dir, sizeof dir, "%s/state.%d", tmpdir, state_serial);
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+                perror("harness: mkdir state directory");
+                exit(EXIT_FAILURE);
+        }
+        return dir;
 }
 
 key_t test_key(void) {
@@ -329,9 +345,10 @@ static int add_wrapper(const char **argv, int n, int max, char *buf, size_t size
 }
 
 static int start(struct daemon *d, key_t key, const char *const *extra,
-                 unsigned long watchdog_usec, int *pings) {
+                 unsigned long watchdog_usec, int *pings, const struct user *u) {
         static int serial;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const char *state = getenv("STATE_DIRECTORY");
         char keystr[32], notify[108];
         const char *argv[48];
         char wrapper[512];
@@ -361,11 +378,14 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
         for (; extra && *extra && n < 47; extra++)
                 argv[n++] = *extra;
         argv[n] = NULL;
+        if (!state)
+                state = harness_state_dir();
 
         d->pid = fork();
         if (d->pid == 0) {
                 char value[32];
                 setenv("NOTIFY_SOCKET", notify, 1);
+                setenv("STATE_DIRECTORY", state, 1);
                 unsetenv("MSGQ_KEY");
                 if (watchdog_usec) {
                         snprintf(value, sizeof value, "%lu", watchdog_usec);
@@ -373,7 +393,7 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
                         snprintf(value, sizeof value, "%d", (int) getpid());
                         setenv("WATCHDOG_PID", value, 1);
                 }
-                exec_child(argv, log_fd, log_fd, NULL);
+                exec_child(argv, log_fd, log_fd, u);
         }
         close(log_fd);
         if (d->pid < 0) {
@@ -393,7 +413,11 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
 }
 
 int daemon_start(struct daemon *d, key_t key, const char *const *extra) {
-        return start(d, key, extra, 0, NULL);
+        return start(d, key, extra, 0, NULL, NULL);
+}
+
+int daemon_start_as(struct daemon *d, key_t key, const char *const *extra, const struct user *u) {
+        return start(d, key, extra, 0, NULL, u);
 }
 
 /* The last 2000 bytes of msgqd's log: Check cuts a failure message at 4 KiB. */
@@ -418,7 +442,7 @@ void daemon_stop_checked(struct daemon *d) {
 }
 
 int daemon_start_watchdog(struct daemon *d, key_t key, unsigned long usec, int *pings) {
-        return start(d, key, NULL, usec, pings);
+        return start(d, key, NULL, usec, pings, NULL);
 }
 
 int daemon_wait(struct daemon *d, int ms) {
@@ -475,13 +499,33 @@ const char *daemon_log(const struct daemon *d) {
         return buf;
 }
 
+/* Remove name in dir: a file, or a directory of files (the state directories). */
+static void remove_entry(int dfd, const char *name) {
+        struct dirent *e;
+        DIR *sub;
+        int fd;
+
+        if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+                return;
+        fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        sub = fd >= 0 ? fdopendir(fd) : NULL;
+        while (sub && (e = readdir(sub)))
+                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                        unlinkat(dirfd(sub), e->d_name, 0);
+        if (sub)
+                closedir(sub);
+        else if (fd >= 0)
+                close(fd);
+        unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
 void harness_finish(void) {
         DIR *dir = opendir(tmpdir);
         struct dirent *e;
 
         while (dir && (e = readdir(dir)))
                 if (e->d_name[0] != '.')
-                        unlinkat(dirfd(dir), e->d_name, 0);
+                        remove_entry(dirfd(dir), e->d_name);
         if (dir)
                 closedir(dir);
         rmdir(tmpdir);

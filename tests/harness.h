@@ -60,6 +60,12 @@ key_t test_key(void);
 
 /* ms stretched by MSGQ_TEST_TIMEOUT_SCALE, for waits on a msgqd that valgrind slows down. */
 int scaled(int ms);
+/*
+ * This test's own directory for msgqd's state (made on first use):
+ * daemon_start() passes it as $STATE_DIRECTORY, unless the test set
+ * STATE_DIRECTORY itself, so no test restores another's LED.
+ */
+const char *harness_state_dir(void);
 /* Start msgqd --sim -k key [extra args...]; waits for READY=1 (5 s). */
 int daemon_start(struct daemon *d, key_t key, const char *const *extra);
 /* In a test: daemon_start, failing the test (with msgqd's log) unless it became ready. */
@@ -115,6 +121,8 @@ void become_user(const struct user *u);
  * so its directory need not be reachable for u (a binary, not a script).
  */
 int run_prog_as(struct run *r, int timeout_ms, const struct user *u, const char *const *argv);
+/* daemon_start as user u (see run_prog_as). */
+int daemon_start_as(struct daemon *d, key_t key, const char *const *extra, const struct user *u);
 
 /*
  * Memory shared with the processes a test forks (its clients count what
