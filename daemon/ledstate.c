@@ -62,7 +62,7 @@ static int parse_u64(const char *s, size_t n, uint64_t max, uint64_t *ret) {
         for (size_t i = 0; i < n; i++) {
                 unsigned d = (unsigned) (s[i] - '0');
 
-                if (d > 9 || v > (max - d) / 10)
+                if (d > 9 || d > max || v > (max - d) / 10)
                         return -EBADMSG;
                 v = v * 10 + d;
         }
