@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The LED's state file: written whole and read back, every corrupt form
+ * refused (missing, empty, every truncation, garbage, another version, a
+ * NUL, too large, values no msgqd writes), and the start policy falling
+ * back to off with exactly one warning for each.  Files live in a private
+ * temporary directory.
+ */
+#include <check.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ledstate.h"
+#include "msgq-build.h"
+#include "log.h"
+#include "protocol.h"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void) {
+        snprintf(dir, sizeof dir, "/tmp/check-ledstate-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/led.0x6d736771", dir);
+        msgq_log_open("check-ledstate", LOG_INFO);
+}
+
+static void teardown(void) {
+        char tmp[160];
+
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        unlink(tmp);
+        unlink(path);
+        rmdir(dir);
+}
+
+static void write_bytes(const char *p, const void *buf, size_t n) {
+        int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, buf, n), (ssize_t) n);
+        close(fd);
+}
+
+static sd_id128_t this_boot(void) {
+        sd_id128_t b;
+
+        ck_assert_int_eq(sd_id128_get_boot(&b), 0);
+        return b;
+}
+
+/* A counted blink, as ledctl writes it: on, 7 toggles left. */
+static struct ledstate blink_state(void) {
+        return (struct ledstate) { .on = true, .blinking = true, .period_ms = 500, .remaining = 7,
+                                   .changes = 42, .boot = this_boot(), .next_toggle_us = 123456 };
+}
+
+static int format(const struct ledstate *s, char *buf, size_t size) {
+        int n = ledstate_format(s, buf, size);
+
+        ck_assert_int_gt(n, 0);
+        return n;
+}
+
+/* Run ledstate_start() with stderr captured: its return, the lines logged in out. */
+static int start_logged(struct ledstate *s, enum msgq_led_start policy, char *out, size_t size) {
+        char cap[160];
+        int saved = dup(STDERR_FILENO), fd, r;
+        ssize_t n;
+
+        snprintf(cap, sizeof cap, "%s/stderr", dir);
+        fd = open(cap, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        ck_assert_int_ge(fd, 0);
+        fflush(stderr);
+        dup2(fd, STDERR_FILENO);
+        r = ledstate_start(s, policy, path);
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        n = pread(fd, out, size - 1, 0);
+        close(fd);
+        unlink(cap);
+        out[n > 0 ? n : 0] = '\0';
+        return r;
+}
+
+static int count_lines(const char *s) {
+        int n = 0;
+
+        for (; *s; s++)
+                n += *s == '\n';
+        return n;
+}
+
+/* A corrupt file: refused with want, and a start from it is off, with one warning. */
+static void assert_refused(const void *buf, size_t n, int want, const char *what) {
+        struct ledstate s = blink_state(), before = s;
+        char log[1024];
+
+        write_bytes(path, buf, n);
+        ck_assert_msg(ledstate_load(path, &s) == want, "%s: %d, expected %d", what,
+                      ledstate_load(path, &s), want);
+        ck_assert_msg(memcmp(&s, &before, sizeof s) == 0, "%s: a refused file changed the state", what);
+        ck_assert_int_eq(start_logged(&s, MSGQ_LED_START_RESTORE, log, sizeof log), 0);
+        ck_assert_msg(!s.on && !s.blinking && s.changes == 0, "%s: did not start off", what);
+        ck_assert_msg(count_lines(log) == 1 && strstr(log, "cannot restore the LED from") &&
+                      strstr(log, ledstate_strerror(want)), "%s: logged '%s'", what, log);
+}
+
+START_TEST(test_round_trip) {
+        struct ledstate states[] = {
+                { .changes = 0 },
+                { .on = true, .changes = UINT64_MAX, .boot = this_boot() },
+                blink_state(),
+                { .on = false, .blinking = true, .period_ms = MSGQ_BLINK_PERIOD_MAX_MS,
+                  .remaining = 0, .changes = 1, .next_toggle_us = UINT64_MAX },
+        };
+        struct ledstate s;
+        struct stat st;
+        char tmp[160];
+
+        for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+                ck_assert_int_eq(ledstate_save(path, &states[i]), 0);
+                memset(&s, 0xa5, sizeof s);
+                ck_assert_int_eq(ledstate_load(path, &s), 0);
+                ck_assert_int_eq(s.on, states[i].on);
+                ck_assert_int_eq(s.blinking, states[i].blinking);
+                ck_assert_uint_eq(s.period_ms, states[i].period_ms);
+                ck_assert_uint_eq(s.remaining, states[i].remaining);
+                ck_assert_uint_eq(s.changes, states[i].changes);
+                ck_assert(sd_id128_equal(s.boot, states[i].boot));
+                ck_assert_uint_eq(s.next_toggle_us, states[i].next_toggle_us);
+        }
+        /* No temporary file is left behind. */
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        ck_assert_int_eq(stat(tmp, &st), -1);
+        ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+START_TEST(test_format_is_documented) {
+        struct ledstate s = blink_state();
+        char buf[LEDSTATE_SIZE_MAX], boot[SD_ID128_STRING_MAX], want[LEDSTATE_SIZE_MAX];
+
+        format(&s, buf, sizeof buf);
+        snprintf(want, sizeof want,
+                 "msgqd-led-state 1\non 1\nblinking 1\nperiod_ms 500\nremaining 7\nchanges 42\n"
+                 "boot %s\nnext_toggle_us 123456\n", sd_id128_to_string(s.boot, boot));
+        ck_assert_str_eq(buf, want);
+        ck_assert_int_eq(ledstate_format(&s, buf, 20), -ENOBUFS);
+}
+END_TEST
+
+START_TEST(test_missing) {
+        struct ledstate s;
+        char log[1024];
+
+        ck_assert_int_eq(ledstate_load(path, &s), -ENOENT);
+        ck_assert_int_eq(start_logged(&s, MSGQ_LED_START_RESTORE, log, sizeof log), 0);
+        ck_assert(!s.on && !s.blinking && s.changes == 0);
+        ck_assert_msg(count_lines(log) == 1 && strstr(log, "no LED state kept in"), "logged '%s'", log);
+}
+END_TEST
+
+START_TEST(test_empty) {
+        assert_refused("", 0, -ENODATA, "empty");
+}
+END_TEST
+
+/* Every prefix of a good file, cut anywhere: a crash can leave none, a disk could. */
+START_TEST(test_truncated) {
+        struct ledstate s = blink_state();
+        char buf[LEDSTATE_SIZE_MAX];
+        int n = format(&s, buf, sizeof buf);
+
+        char what[64];
+
+        for (int len = 1; len < n; len++) {
+                snprintf(what, sizeof what, "cut to %d of %d bytes", len, n);
+                assert_refused(buf, (size_t) len, -EBADMSG, what);
+        }
+}
+END_TEST
+
+START_TEST(test_garbage) {
+        static const char *const texts[] = {
+                "hello\n",
+                "on\n",
+                "\n\n\n",
+                "msgqd-led-state\n",
+                "msgqd-led-state 1",
+                "msgqd-led-state one\non 1\n",
+                "MSGQD-LED-STATE 1\non 1\n",
+                "{\"on\": true}\n",
+        };
+        unsigned char noise[300];
+
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+                assert_refused(texts[i], strlen(texts[i]), -EBADMSG, texts[i]);
+        srand(14);
+        for (int round = 0; round < 20; round++) {
+                for (size_t i = 0; i < sizeof noise; i++)
+                        noise[i] = (unsigned char) (rand() % 255 + 1); /* no NUL: that is another test */
+                assert_refused(noise, (size_t) (round * 13 + 1), -EBADMSG, "random bytes");
+        }
+}
+END_TEST
+
+/* A good file with one line replaced: what no msgqd writes. */
+static void assert_line_refused(const char *name, const char *line) {
+        struct ledstate s = blink_state();
+        char buf[LEDSTATE_SIZE_MAX], out[LEDSTATE_SIZE_MAX * 2] = "", *p, *save = NULL;
+
+        format(&s, buf, sizeof buf);
+        for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+                size_t k = strlen(name);
+                bool hit = strncmp(p, name, k) == 0 && p[k] == ' ';
+
+                strcat(out, hit ? line : p);
+                if (!hit || line[0])
+                        strcat(out, "\n");
+        }
+        assert_refused(out, strlen(out), -EBADMSG, line[0] ? line : name);
+}
+
+START_TEST(test_bad_values) {
+        assert_line_refused("on", "on 2");
+        assert_line_refused("on", "on  1");
+        assert_line_refused("on", "on 01");
+        assert_line_refused("on", "on -1");
+        assert_line_refused("on", "on 1 ");
+        assert_line_refused("on", "on 1\r");
+        assert_line_refused("on", "On 1");
+        assert_line_refused("on", "");                          /* a line missing */
+        assert_line_refused("on", "on 0");                      /* off with 7 toggles left */
+        assert_line_refused("blinking", "blinking 0");          /* a blink's fields without one */
+        assert_line_refused("period_ms", "period_ms 19");
+        assert_line_refused("period_ms", "period_ms 3600001");
+        assert_line_refused("period_ms", "period_ms 99999999999999999999999");
+        assert_line_refused("remaining", "remaining 8");        /* even while on */
+        assert_line_refused("remaining", "remaining 2000001");
+        assert_line_refused("changes", "changes 18446744073709551616");
+        assert_line_refused("changes", "changes ");
+        assert_line_refused("boot", "boot 6f1c0a1e2b3d4c5e6f708192a3b4c5d");
+        assert_line_refused("boot", "boot 6f1c0a1e2b3d4c5e6f708192a3b4c5dg");
+        assert_line_refused("next_toggle_us", "next_toggle_us 1\nextra 1");
+        assert_line_refused("next_toggle_us", "next_toggle_us 1\n");
+}
+END_TEST
+
+START_TEST(test_foreign_version) {
+        static const char *const versions[] = { "0", "2", "4294967295" };
+        struct ledstate s = blink_state();
+        char buf[LEDSTATE_SIZE_MAX], text[LEDSTATE_SIZE_MAX + 16];
+
+        format(&s, buf, sizeof buf);
+        for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+                snprintf(text, sizeof text, "msgqd-led-state %s%s", versions[i], strchr(buf, '\n'));
+                assert_refused(text, strlen(text), -EPROTONOSUPPORT, versions[i]);
+        }
+}
+END_TEST
+
+START_TEST(test_nul) {
+        struct ledstate s = blink_state();
+        char buf[LEDSTATE_SIZE_MAX], what[32];
+        int n = format(&s, buf, sizeof buf);
+
+        for (int at = 0; at < n; at += 7) {
+                char copy[LEDSTATE_SIZE_MAX];
+
+                memcpy(copy, buf, (size_t) n);
+                copy[at] = '\0';
+                snprintf(what, sizeof what, "NUL at %d", at);
+                assert_refused(copy, (size_t) n, -EBADMSG, what);
+        }
+        /* A good file followed by a NUL. */
+        buf[n] = '\0';
+        assert_refused(buf, (size_t) n + 1, -EBADMSG, "NUL at the end");
+}
+END_TEST
+
+START_TEST(test_huge) {
+        struct ledstate s = blink_state();
+        size_t big = 1 << 20;
+        char *buf = calloc(1, big);
+        int n;
+
+        ck_assert_ptr_nonnull(buf);
+        n = format(&s, buf, LEDSTATE_SIZE_MAX);
+        memset(buf + n, '\n', big - (size_t) n); /* a good start, then a megabyte more */
+        assert_refused(buf, big, -EFBIG, "1 MiB");
+        assert_refused(buf, LEDSTATE_SIZE_MAX + 1, -EFBIG, "one byte too many");
+        free(buf);
+}
+END_TEST
+
+START_TEST(test_not_a_file) {
+        struct ledstate s;
+
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_ne(ledstate_load(path, &s), 0);
+        ck_assert_int_eq(rmdir(path), 0);
+        ck_assert_int_eq(mkfifo(path, 0600), 0);        /* must not hang */
+        ck_assert_int_eq(ledstate_load(path, &s), -EBADMSG);
+        ck_assert_int_eq(unlink(path), 0);
+}
+END_TEST
+
+START_TEST(test_policy) {
+        struct ledstate s = blink_state(), on = { .on = true, .changes = 9, .boot = this_boot() };
+        char log[1024];
+
+        ck_assert_int_eq(ledstate_save(path, &on), 0);
+        ck_assert_int_eq(start_logged(&s, MSGQ_LED_START_RESTORE, log, sizeof log), 1);
+        ck_assert(s.on && !s.blinking && s.changes == 9);
+        ck_assert_str_eq(log, "");                              /* restored: nothing to warn of */
+        /* off: one more change; on as it was: the same change. */
+        ck_assert_int_eq(start_logged(&s, MSGQ_LED_START_OFF, log, sizeof log), 0);
+        ck_assert(!s.on && !s.blinking && s.changes == 10);
+        ck_assert_int_eq(start_logged(&s, MSGQ_LED_START_ON, log, sizeof log), 0);
+        ck_assert(s.on && !s.blinking && s.changes == 9);
+        /* A blink stops under both. */
+        s = blink_state();
+        s.next_toggle_us = ledstate_now_us() + 60000000;
+        ck_assert_int_eq(ledstate_save(path, &s), 0);
+        ck_assert_int_eq(start_logged(&s, MSGQ_LED_START_ON, log, sizeof log), 0);
+        ck_assert(s.on && !s.blinking && s.changes == 43);
+        ck_assert_int_eq(start_logged(&s, MSGQ_LED_START_RESTORE, log, sizeof log), 1);
+        ck_assert(s.on && s.blinking && s.remaining == 7 && s.changes == 42);
+}
+END_TEST
+
+START_TEST(test_advance) {
+        sd_id128_t boot = this_boot(), other = boot;
+        struct ledstate s = blink_state();      /* on, 7 toggles left, next at 123456 */
+
+        /* Not due yet: as it is. */
+        ledstate_advance(&s, boot, 123455);
+        ck_assert(s.on && s.blinking && s.remaining == 7 && s.next_toggle_us == 123456);
+        /* Three toggles due (at +0, +250 ms, +500 ms): off, 4 left, the next at +750 ms. */
+        ledstate_advance(&s, boot, 123456 + 600000);
+        ck_assert(!s.on && s.blinking && s.remaining == 4 && s.next_toggle_us == 123456 + 750000);
+        ck_assert_uint_eq(s.changes, 42);
+        /* All of them due: the blink ended, off, and that is a change. */
+        ledstate_advance(&s, boot, 123456 + 750000 + 4 * 250000);
+        ck_assert(!s.on && !s.blinking && s.remaining == 0 && s.period_ms == 0);
+        ck_assert_uint_eq(s.changes, 43);
+        /* Forever: it goes on, whatever the time. */
+        s = blink_state();
+        s.remaining = 0;
+        ledstate_advance(&s, boot, 123456 + 1000001 * 250000ull);     /* 1000002 toggles: on */
+        ck_assert(s.blinking && s.on && s.remaining == 0 && s.changes == 42);
+        ck_assert_uint_eq(s.next_toggle_us, 123456 + 1000002 * 250000ull);
+        ledstate_advance(&s, boot, 123456 + 1000002 * 250000ull);     /* one more: off */
+        ck_assert(s.blinking && !s.on);
+        /* Another boot: the blink goes on from where it was, half a period from now. */
+        other.bytes[0] ^= 1;
+        s = blink_state();
+        ledstate_advance(&s, other, 5000000000);
+        ck_assert(s.on && s.blinking && s.remaining == 7 && s.next_toggle_us == 5000000000 + 250000);
+        ck_assert(sd_id128_equal(s.boot, other));
+}
+END_TEST
+
+START_TEST(test_describe) {
+        struct ledstate s = blink_state();
+        char buf[96];
+
+        ck_assert_str_eq(ledstate_describe(&s, buf, sizeof buf), "blinking, period 500 ms, 4 blinks left");
+        s.remaining = 1;
+        ck_assert_str_eq(ledstate_describe(&s, buf, sizeof buf), "blinking, period 500 ms, 1 blink left");
+        s.remaining = 0;
+        ck_assert_str_eq(ledstate_describe(&s, buf, sizeof buf), "blinking, period 500 ms, until cancelled");
+        s = (struct ledstate) { .on = true };
+        ck_assert_str_eq(ledstate_describe(&s, buf, sizeof buf), "on");
+        s.on = false;
+        ck_assert_str_eq(ledstate_describe(&s, buf, sizeof buf), "off");
+}
+END_TEST
+
+START_TEST(test_path) {
+        char buf[256];
+
+        setenv("STATE_DIRECTORY", "/var/lib/msgqd:/var/lib/other", 1);
+        ck_assert_int_eq(ledstate_path(buf, sizeof buf, 0x6d736771), 0);
+        ck_assert_str_eq(buf, "/var/lib/msgqd/led.0x6d736771");
+        setenv("STATE_DIRECTORY", "/s", 1);
+        ck_assert_int_eq(ledstate_path(buf, sizeof buf, (key_t) 0xfffffffe), 0);
+        ck_assert_str_eq(buf, "/s/led.0xfffffffe");
+        ck_assert_int_eq(ledstate_path(buf, 10, 1), -ENAMETOOLONG);
+        unsetenv("STATE_DIRECTORY");
+        ck_assert_int_eq(ledstate_path(buf, sizeof buf, 1), 0);
+        ck_assert_str_eq(buf, MSGQ_STATE_DIR "/led.0x00000001");
+}
+END_TEST
+
+START_TEST(test_save_makes_the_directory) {
+        struct ledstate s = { .on = true }, t;
+        char sub[160], p[200];
+
+        snprintf(sub, sizeof sub, "%s/made", dir);
+        snprintf(p, sizeof p, "%s/led.0x00000001", sub);
+        ck_assert_int_eq(ledstate_save(p, &s), 0);
+        ck_assert_int_eq(ledstate_load(p, &t), 0);
+        ck_assert(t.on);
+        ck_assert_int_eq(unlink(p), 0);
+        ck_assert_int_eq(rmdir(sub), 0);
+}
+END_TEST
+
+/* A directory that cannot be: the error, no file, nothing left behind. */
+START_TEST(test_save_fails) {
+        struct ledstate s = { .on = true };
+        char file[160], p[200];
+
+        snprintf(file, sizeof file, "%s/file", dir);
+        write_bytes(file, "x", 1);
+        snprintf(p, sizeof p, "%s/sub/led.0x00000001", file);
+        ck_assert_int_eq(ledstate_save(p, &s), -ENOTDIR);
+        ck_assert_int_eq(unlink(file), 0);
+        /* The file's own place taken by a directory: rename fails, the temporary goes. */
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_ne(ledstate_save(path, &s), 0);
+        snprintf(file, sizeof file, "%s.tmp", path);
+        ck_assert_int_eq(access(file, F_OK), -1);
+        ck_assert_int_eq(rmdir(path), 0);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("ledstate");
+        TCase *tc = tcase_create("file");
+        SRunner *sr;
+        int failed;
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_round_trip);
+        tcase_add_test(tc, test_format_is_documented);
+        tcase_add_test(tc, test_missing);
+        tcase_add_test(tc, test_empty);
+        tcase_add_test(tc, test_truncated);
+        tcase_add_test(tc, test_garbage);
+        tcase_add_test(tc, test_bad_values);
+        tcase_add_test(tc, test_foreign_version);
+        tcase_add_test(tc, test_nul);
+        tcase_add_test(tc, test_huge);
+        tcase_add_test(tc, test_not_a_file);
+        tcase_add_test(tc, test_policy);
+        tcase_add_test(tc, test_advance);
+        tcase_add_test(tc, test_describe);
+        tcase_add_test(tc, test_path);
+        tcase_add_test(tc, test_save_makes_the_directory);
+        tcase_add_test(tc, test_save_fails);
+        suite_add_tcase(s, tc);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
