@@ -7,8 +7,9 @@
  */
 #include <check.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -598,6 +599,149 @@ START_TEST(done_while_blinking)
 }
 END_TEST
 
+/* ---- the state kept across a restart ---- */
+
+static char state_dir[64], state_file[128];
+
+/* The fixture's LED replaced by a recording one at on, restored from s, kept in state_file. */
+static void restore_recorded(const struct ledstate *s, bool keep_at_stop) {
+        struct led *l = led_new(false, s->on);
+
+        done();
+        e = sd_event_unref(e);
+        ck_assert_ptr_nonnull(l);
+        l->ops = &rec_ops;
+        rec_sets = rec_closes = 0;
+        init_with(l);
+        snprintf(state_dir, sizeof state_dir, "/tmp/check-ledctl-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(state_dir));
+        snprintf(state_file, sizeof state_file, "%s/led.0x00000001", state_dir);
+        ck_assert_int_eq(ledctl_restore(&c, s, true, state_file, keep_at_stop), 0);
+}
+
+/* After done(), which may write it once more. */
+static void remove_state(void) {
+        done();
+        unlink(state_file);
+        rmdir(state_dir);
+}
+
+static struct ledstate file_state(void) {
+        struct ledstate s;
+
+        ck_assert_int_eq(ledstate_load(state_file, &s), 0);
+        return s;
+}
+
+START_TEST(restore_takes_up_the_state)
+{
+        struct ledstate s = { .on = true, .changes = 40 };
+        struct ledctl_watcher w = { .pid = 1, .deadline_ns = UINT64_MAX };
+        struct msgq_led_state st;
+
+        restore_recorded(&s, false);
+        ck_assert_int_eq(rec_sets, 0);          /* opened at on: nothing driven */
+        st = state();
+        ck_assert(st.on && !st.blinking);
+        ck_assert_uint_eq(st.changes, 40);
+        /* Written once at the start, as it is. */
+        ck_assert(file_state().on);
+        ck_assert_uint_eq(file_state().changes, 40);
+        /* A watcher of the msgqd before, at 40: nothing new. */
+        ck_assert_int_eq(ledctl_watch(&c, 40, &w, 0, &st), 1);
+        ck_assert_int_eq(ledctl_set(&c, false, NULL), 0);
+        /* At 40: told of 41.  At 38: 39 is no change of this msgqd: the state now. */
+        ck_assert_int_eq(ledctl_watch(&c, 40, &w, 0, &st), 0);
+        ck_assert(!st.on && st.changes == 41);
+        memset(&st, 0x5a, sizeof st);
+        ck_assert_int_eq(ledctl_watch(&c, 38, &w, 0, &st), 0);
+        ck_assert(!st.on && st.changes == 41);
+        remove_state();
+}
+END_TEST
+
+START_TEST(restore_a_blink)
+{
+        struct ledstate s = { .on = true, .blinking = true, .period_ms = 40, .remaining = 3,
+                              .changes = 7, .next_toggle_us = ledstate_now_us() + 20000 };
+        struct msgq_led_state st;
+
+        restore_recorded(&s, false);
+        st = state();
+        ck_assert(st.on && st.blinking && st.period_ms == 40 && st.remaining == 3);
+        ledctl_sync(&c);                        /* arms the timer */
+        ck_assert_int_eq(run_loop(2000, true), 3); /* off, on, off: the blinks left */
+        st = state();
+        ck_assert(!st.on && !st.blinking && st.changes == 8);
+        /* The end of the blink is written by the loop, not later. */
+        ck_assert(!file_state().on && !file_state().blinking);
+        ck_assert_uint_eq(file_state().changes, 8);
+        remove_state();
+}
+END_TEST
+
+/* The main loop writes: a request only wakes it, and only when it changed the state. */
+START_TEST(saved_by_the_loop_only_on_change)
+{
+        struct ledstate s = { .on = false, .changes = 3 };
+        struct msgq_led_state st;
+
+        restore_recorded(&s, false);
+        ck_assert_int_eq(unlink(state_file), 0);
+        wakes = 0;
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);        /* no change */
+        ck_assert_int_eq(ledctl_watch(&c, 0, &(struct ledctl_watcher) { .pid = 2 }, 0, &st), 0);
+        ledctl_state(&c, &st);
+        ck_assert_int_eq(wakes, 0);
+        ledctl_sync(&c);
+        ck_assert_int_eq(access(state_file, F_OK), -1);         /* nothing written */
+
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_int_eq(wakes, 1);
+        ck_assert_int_eq(access(state_file, F_OK), -1);         /* not by the request */
+        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ledctl_sync(&c);                                        /* three changes, one write */
+        ck_assert(file_state().on);
+        ck_assert_uint_eq(file_state().changes, 6);
+        ck_assert_int_eq(unlink(state_file), 0);
+        ledctl_sync(&c);
+        ck_assert_int_eq(access(state_file, F_OK), -1);
+        remove_state();
+}
+END_TEST
+
+START_TEST(done_keeps_the_led_when_told)
+{
+        struct ledstate s = { .on = true, .changes = 1 };
+
+        restore_recorded(&s, true);
+        done();
+        ck_assert_int_eq(rec_sets, 0);          /* never driven off */
+        ck_assert_int_eq(rec_closes, 1);        /* released */
+        ck_assert(file_state().on);
+        remove_state();
+}
+END_TEST
+
+/* Turned off at the stop, but the file keeps what the LED was given: the next start restores it. */
+START_TEST(done_off_keeps_the_state_in_the_file)
+{
+        struct ledstate s = { .on = false, .changes = 1 };
+        struct msgq_led_state st;
+
+        restore_recorded(&s, false);
+        ck_assert_int_eq(ledctl_blink(&c, 1000, 5, &st), 0);
+        done();
+        ck_assert(!rec_last);
+        ck_assert_int_eq(rec_closes, 1);
+        ck_assert(file_state().on && file_state().blinking);
+        ck_assert_uint_eq(file_state().remaining, 9);
+        ck_assert_uint_eq(file_state().changes, 2);
+        remove_state();
+}
+END_TEST
+
 static Suite *ledctl_suite(void) {
         Suite *s = suite_create("ledctl");
         TCase *direct = tcase_create("direct");
@@ -627,6 +771,11 @@ static Suite *ledctl_suite(void) {
         tcase_add_checked_fixture(life, setup, teardown);
         tcase_add_test(life, done_turns_off_and_releases);
         tcase_add_test(life, done_while_blinking);
+        tcase_add_test(life, restore_takes_up_the_state);
+        tcase_add_test(life, restore_a_blink);
+        tcase_add_test(life, saved_by_the_loop_only_on_change);
+        tcase_add_test(life, done_keeps_the_led_when_told);
+        tcase_add_test(life, done_off_keeps_the_state_in_the_file);
         suite_add_tcase(s, life);
         return s;
 }
