@@ -179,6 +179,8 @@ void ledctl_done(struct ledctl *c) {
         pthread_mutex_lock(&c->lock);
         c->blinking = false;
         if (c->keep_at_stop) {
+                if (c->led)
+                        log_info("LED left %s (led_stop = keep)", led_get(c->led) ? "on" : "off");
                 led_release(c->led);
         } else {
                 if (c->led && led_set(c->led, false) < 0)
