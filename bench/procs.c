@@ -159,6 +159,8 @@ int daemon_start(struct daemon *d, const char *path, int cpu, const char *log_pa
         d->pid = fork_worker(cpu);
         if (d->pid == 0) {
                 int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                const char *slash = strrchr(log_path, '/');
+                char dir[512];
 
                 prctl(PR_SET_PDEATHSIG, SIGTERM); /* msgqd removes its queue then */
                 if (fd >= 0) {
@@ -168,6 +170,9 @@ int daemon_start(struct daemon *d, const char *path, int cpu, const char *log_pa
                 setenv("NOTIFY_SOCKET", notify, 1);
                 unsetenv("MSGQ_KEY");
                 unsetenv("WATCHDOG_USEC");
+                /* The LED's state beside the log, not in the machine's state directory. */
+                snprintf(dir, sizeof dir, "%.*s", slash ? (int) (slash - log_path) : 1, slash ? log_path : ".");
+                setenv("STATE_DIRECTORY", dir, 1);
                 execl(path, "msgqd", "--sim", "-k", keystr, (char *) NULL);
                 fprintf(stderr, "msgq-bench: cannot run %s: %s\n", path, strerror(errno));
                 _exit(127);

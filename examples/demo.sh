@@ -19,10 +19,14 @@ if ipcs -q | grep -qi "^$key "; then
         exit 1
 fi
 
+# msgqd keeps the LED's state in $STATE_DIRECTORY (systemd sets it for the
+# service): a directory of the demo's own, not the service's.
+STATE_DIRECTORY=$(mktemp -d)
+export STATE_DIRECTORY
 say "msgqd --sim -k $key &"
 "$msgqd" --sim -k "$key" &
 daemon=$!
-trap 'kill "$daemon" 2>/dev/null || true; ipcrm -Q "$key" 2>/dev/null || true' EXIT INT TERM
+trap 'kill "$daemon" 2>/dev/null || true; ipcrm -Q "$key" 2>/dev/null || true; rm -rf "$STATE_DIRECTORY"' EXIT INT TERM
 
 # Ready when it answers (under systemd, Type=notify says so instead).
 i=0
@@ -43,6 +47,7 @@ ctl ping -c 3 -i 0.1
 ctl status
 ctl shutdown
 wait "$daemon"
+rm -rf "$STATE_DIRECTORY"
 trap - EXIT INT TERM
 say "ipcs -q   # the queue is gone"
 ipcs -q
