@@ -29,8 +29,8 @@ const char *led_describe(const struct led *l);
 /* Turns the LED off and releases the line; NULL is fine. */
 void led_close(struct led *l);
 /*
- * Releases the line as it is, lit or not; NULL is fine.  The kernel keeps
- * an output's level when its line is released on most GPIO chips (the
- * Raspberry Pi's and the PL061 among them), but does not promise it.
+ * Releases the line as it is, lit or not; NULL is fine.  Whether the line
+ * keeps its level then is the GPIO driver's choice (the PL061 keeps it;
+ * some drivers make it an input again).
  */
 void led_release(struct led *l);
