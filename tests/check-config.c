@@ -85,6 +85,8 @@ static void assert_defaults(const struct msgq_config *c)
         ck_assert_str_eq(c->group, "");
         ck_assert_str_eq(c->gpio, "GPIO17");
         ck_assert(!c->active_low);
+        ck_assert_int_eq(c->led_start, MSGQ_LED_START_RESTORE);
+        ck_assert_int_eq(c->led_stop, MSGQ_LED_STOP_OFF);
 }
 
 /* Load TEXT into defaults; the result, the bad line in *line. */
@@ -612,7 +614,8 @@ END_TEST
  */
 START_TEST(test_example_uncommented)
 {
-        static const char *const names[] = { "key", "mode", "group", "gpio", "active_low" };
+        static const char *const names[] = { "key", "mode", "group", "gpio", "active_low",
+                                             "led_start", "led_stop" };
         char path[4096], lin[512];
         char *text = NULL;
         size_t size = 0;
@@ -641,7 +644,7 @@ START_TEST(test_example_uncommented)
         }
         fclose(in);
         ck_assert_int_eq(fclose(out), 0);
-        ck_assert_int_eq(seen, (1 << 5) - 1);
+        ck_assert_int_eq(seen, (1 << 7) - 1);
 
         msgq_config_defaults(&c);
         ck_assert_int_eq(msgq_config_load(&c, write_conf(text), &line), 0);
@@ -651,6 +654,31 @@ START_TEST(test_example_uncommented)
         ck_assert_str_eq(c.group, "msgq");
         ck_assert_str_eq(c.gpio, MSGQ_DEFAULT_GPIO);
         ck_assert(!c.active_low);
+        ck_assert_int_eq(c.led_start, MSGQ_LED_START_RESTORE);
+        ck_assert_int_eq(c.led_stop, MSGQ_LED_STOP_OFF);
+}
+END_TEST
+
+/* led_start and led_stop: their words, and nothing else. */
+START_TEST(test_led_policy)
+{
+        static const char *const bad[] = { "led_start = keep\n", "led_start = Restore\n",
+                                           "led_start =\n", "led_stop = on\n", "led_stop = restore\n",
+                                           "led_stop = 0\n" };
+        struct msgq_config c;
+        int line = -1;
+
+        ck_assert_int_eq(load_text("led_start = off\nled_stop = keep\n", &c, &line), 0);
+        ck_assert_int_eq(c.led_start, MSGQ_LED_START_OFF);
+        ck_assert_int_eq(c.led_stop, MSGQ_LED_STOP_KEEP);
+        ck_assert_int_eq(load_text("led_start = on\nled_stop = off\n", &c, &line), 0);
+        ck_assert_int_eq(c.led_start, MSGQ_LED_START_ON);
+        ck_assert_int_eq(c.led_stop, MSGQ_LED_STOP_OFF);
+        ck_assert_int_eq(load_text("led_start = restore\n", &c, &line), 0);
+        ck_assert_int_eq(c.led_start, MSGQ_LED_START_RESTORE);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                ck_assert_msg(load_text(bad[i], &c, &line) == -EINVAL && line == 1, "%s accepted", bad[i]);
+        }
 }
 END_TEST
 
@@ -914,6 +942,7 @@ static Suite *config_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_example_loads);
         tcase_add_test(tc, test_example_uncommented);
+        tcase_add_test(tc, test_led_policy);
         suite_add_tcase(s, tc);
 
         return s;
