@@ -117,7 +117,7 @@ struct msgq_led_state {
         uint8_t blinking;
         uint32_t period_ms;
         uint32_t remaining; /* toggles left, 0 = until cancelled */
-        uint64_t changes;   /* changes of state since msgqd started (blink toggles are not) */
+        uint64_t changes;   /* the change number (kept across restarts; blink toggles are none) */
 };
 
 struct msgq_stats {
