@@ -782,6 +782,39 @@ START_TEST(test_msgqd_killed) {
 }
 END_TEST
 
+/*
+ * The LED on, msgqd killed and started again: it restores the LED, and the
+ * retained state stays ON throughout; OFF is never published.
+ */
+START_TEST(test_msgqd_killed_led_stays_on) {
+        const char *state, *off;
+        uint64_t end;
+        int offs;
+        key_t key;
+
+        start_all();
+        key = dmn.key;
+        msgqctl("led", "on", NULL);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        /* Killed once msgqd has written the state (its main loop does, right after the change). */
+        state = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) key);
+        for (end = monotonic_ms() + 5000; !strstr(file_text(state), "\non 1\n"); sleep_ms(10))
+                ck_assert_msg(monotonic_ms() < end, "%s: %s", state, file_text(state));
+        off = fmt("%s {\"state\":\"OFF\"}", topic("led/state"));
+        offs = count_lines(file_text(watcher.log), off); /* the retained one at the start */
+        daemon_kill(&dmn);
+        EXPECT_SEEN(topic("availability"), "offline", 1, 10000);
+        daemon_start_checked(&dmn, key, NULL);
+        EXPECT_SEEN(topic("availability"), "online", 2, 15000);
+        EXPECT_LED("led: on\n", 100);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        sleep_ms(1500);
+        ck_assert_msg(count_lines(file_text(watcher.log), off) == offs, "OFF published:\n%s",
+                      tail(file_text(watcher.log)));
+        stop_all();
+}
+END_TEST
+
 START_TEST(test_command_expires_when_msgqd_stays_away) {
         key_t key = test_key();
 
@@ -965,6 +998,7 @@ int main(void) {
         harness_add(s, "broker-away-a-minute", test_broker_away_a_minute, 180);
         harness_add(s, "msgqd-restart", test_msgqd_restart, 60);
         harness_add(s, "msgqd-killed", test_msgqd_killed, 60);
+        harness_add(s, "msgqd-killed-led-on", test_msgqd_killed_led_stays_on, 60);
         harness_add(s, "command-expires", test_command_expires_when_msgqd_stays_away, 60);
         harness_add(s, "mqtt5", test_mqtt5, 60);
         harness_add(s, "password", test_password, 60);
