@@ -326,11 +326,8 @@ static int load_or_off(struct ledstate *s, const char *path, sd_id128_t boot) {
                 ledstate_advance(s, boot, ledstate_now_us());
                 return 1;
         }
-        if (!path)
-                ; /* not kept: nothing to say */
-        else if (r == -ENOENT)
-                log_notice("no LED state kept in %s yet: the LED starts off", path);
-        else
+        /* Missing is no news: the first start ("LED at start: off" follows). */
+        if (path && r != -ENOENT)
                 log_warning("cannot restore the LED from %s: %s; the LED starts off", path,
                             ledstate_strerror(r));
         *s = (struct ledstate) { .boot = boot };

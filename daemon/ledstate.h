@@ -79,7 +79,7 @@ const char *ledstate_strerror(int r);
 void ledstate_advance(struct ledstate *s, sd_id128_t boot, uint64_t now_us);
 /*
  * The state msgqd starts with under policy: the file at path (read with
- * one warning when it is there but unusable; missing, one notice) brought
+ * one warning when it is there but unusable; missing, off) brought
  * up to now, then the policy's on or off, which is one more change when it
  * differs.  1 when the LED is restored as the file had it, else 0.  path
  * NULL: no file, off.

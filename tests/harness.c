@@ -46,8 +46,16 @@ void harness_init(void) {
                 perror("mkdtemp");
                 exit(EXIT_FAILURE);
         }
-        /* Not the directory of a service this runs under: each test has its own. */
-        unsetenv("STATE_DIRECTORY");
+        /*
+         * msgqd keeps the LED's state in $STATE_DIRECTORY: never the
+         * machine's.  Each daemon_start() gives the test's own; a msgqd run
+         * otherwise (run_prog) gets this runner's.
+         */
+        if (setenv("STATE_DIRECTORY", fmt("%s/state", tmpdir), 1) < 0 ||
+            mkdir(getenv("STATE_DIRECTORY"), 0755) < 0) {
+                perror("harness: state directory");
+                exit(EXIT_FAILURE);
+        }
 }
 
 void harness_next_test(void) {
@@ -348,7 +356,7 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
                  unsigned long watchdog_usec, int *pings, const struct user *u) {
         static int serial;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const char *state = getenv("STATE_DIRECTORY");
+        const char *state = harness_state_dir();
         char keystr[32], notify[108];
         const char *argv[48];
         char wrapper[512];
@@ -378,8 +386,6 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
         for (; extra && *extra && n < 47; extra++)
                 argv[n++] = *extra;
         argv[n] = NULL;
-        if (!state)
-                state = harness_state_dir();
 
         d->pid = fork();
         if (d->pid == 0) {

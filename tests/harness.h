@@ -62,8 +62,9 @@ key_t test_key(void);
 int scaled(int ms);
 /*
  * This test's own directory for msgqd's state (made on first use):
- * daemon_start() passes it as $STATE_DIRECTORY, unless the test set
- * STATE_DIRECTORY itself, so no test restores another's LED.
+ * daemon_start() passes it as $STATE_DIRECTORY, so no test restores
+ * another's LED, nor the machine's.  (A msgqd run with run_prog() gets
+ * one of the runner's own.)
  */
 const char *harness_state_dir(void);
 /* Start msgqd --sim -k key [extra args...]; waits for READY=1 (5 s). */
