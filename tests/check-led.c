@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "led.h"
@@ -93,6 +94,26 @@ START_TEST(null_arguments)
 }
 END_TEST
 
+/*
+ * Opened on, it is on from the start, with no change made: a change of
+ * this LED takes MSGQD_SIM_DELAY_MS, and the open takes none of it.
+ */
+START_TEST(sim_open_on_makes_no_change)
+{
+        struct led *l;
+        struct timespec a, b;
+
+        setenv("MSGQD_SIM_DELAY_MS", "1000", 1);
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        ck_assert_int_eq(led_open_sim(&l, true), 0);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        unsetenv("MSGQD_SIM_DELAY_MS");
+        ck_assert(led_get(l));
+        ck_assert_int_lt(b.tv_sec - a.tv_sec, 1);
+        led_release(l);
+}
+END_TEST
+
 /* ---- led.c over a backend that can fail ---- */
 
 static int fake_sets, fake_closes, fake_fail;
@@ -139,6 +160,23 @@ START_TEST(failed_set_keeps_state)
         ck_assert_int_eq(fake_sets, 3);
         ck_assert(!fake_last);
         ck_assert_int_eq(fake_closes, 1);
+}
+END_TEST
+
+/* Started on (the level the backend requests the line at), released as it is. */
+START_TEST(new_on_and_release_keeps_level)
+{
+        struct led *l = led_new(true, true);
+
+        ck_assert_ptr_nonnull(l);
+        l->ops = &fake_ops;
+        fake_sets = fake_closes = fake_fail = 0;
+        ck_assert(led_get(l));
+        ck_assert(l->active_low);
+        led_release(l);
+        ck_assert_int_eq(fake_sets, 0);
+        ck_assert_int_eq(fake_closes, 1);
+        led_release(NULL);              /* must not crash */
 }
 END_TEST
 
@@ -442,10 +480,12 @@ static Suite *led_suite(void)
         tcase_add_test(sim, sim_set_and_get);
         tcase_add_test(sim, sim_describe);
         tcase_add_test(sim, sim_reopen_starts_off);
+        tcase_add_test(sim, sim_open_on_makes_no_change);
         tcase_add_test(sim, null_arguments);
         suite_add_tcase(s, sim);
 
         tcase_add_test(core, failed_set_keeps_state);
+        tcase_add_test(core, new_on_and_release_keeps_level);
         tcase_add_test(core, describe_format);
         tcase_add_test(core, errno_mapping);
         suite_add_tcase(s, core);
