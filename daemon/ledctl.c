@@ -156,8 +156,13 @@ int ledctl_restore(struct ledctl *c, const struct ledstate *s, bool restored, co
         c->blinking = s->blinking;
         c->period_ms = s->period_ms;
         c->remaining = s->remaining;
-        /* The next toggle, moved from CLOCK_BOOTTIME to CLOCK_MONOTONIC (ledstate_advance: not past). */
-        c->next_usec = now_usec() + (s->next_toggle_us > now ? s->next_toggle_us - now : 0);
+        /*
+         * The next toggle, moved from CLOCK_BOOTTIME to CLOCK_MONOTONIC.  Past
+         * already (opening the line waited for udev): half a period from
+         * now, rather than the toggles missed meanwhile in a burst.
+         */
+        c->next_usec = now_usec() + (s->next_toggle_us > now ? s->next_toggle_us - now
+                                                              : (uint64_t) s->period_ms * 500u);
         c->changes = c->first = s->changes;
         fill_state(c, &c->history[c->changes % LEDCTL_HISTORY]);
         c->keep_at_stop = keep_at_stop;

@@ -680,6 +680,21 @@ START_TEST(restore_a_blink)
 }
 END_TEST
 
+/* A toggle already past when restored (the line's open waited): no burst of the ones missed. */
+START_TEST(restore_a_blink_late)
+{
+        struct ledstate s = { .on = true, .blinking = true, .period_ms = 400, .remaining = 0,
+                              .changes = 7, .next_toggle_us = ledstate_now_us() - 5000000 };
+
+        restore_recorded(&s, false);
+        ledctl_sync(&c);
+        ck_assert_int_eq(run_loop(150, false), 0);      /* the next half a period from now */
+        run_transitions(1);
+        ck_assert(!state().on);
+        remove_state();
+}
+END_TEST
+
 /* The main loop writes: a request only wakes it, and only when it changed the state. */
 START_TEST(saved_by_the_loop_only_on_change)
 {
@@ -773,6 +788,7 @@ static Suite *ledctl_suite(void) {
         tcase_add_test(life, done_while_blinking);
         tcase_add_test(life, restore_takes_up_the_state);
         tcase_add_test(life, restore_a_blink);
+        tcase_add_test(life, restore_a_blink_late);
         tcase_add_test(life, saved_by_the_loop_only_on_change);
         tcase_add_test(life, done_keeps_the_led_when_told);
         tcase_add_test(life, done_off_keeps_the_state_in_the_file);
