@@ -107,7 +107,8 @@ static int take_boot(const char *buf, size_t n, size_t *pos, sd_id128_t *ret) {
 
         if (r < 0)
                 return r;
-        if (len != SD_ID128_STRING_MAX - 1)
+        /* 32 lower-case hex digits, as written (sd_id128_from_string() takes more). */
+        if (len != SD_ID128_STRING_MAX - 1 || strspn(v, "0123456789abcdef") < len)
                 return -EBADMSG;
         memcpy(id, v, len);
         id[len] = '\0';

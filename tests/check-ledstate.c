@@ -249,6 +249,7 @@ START_TEST(test_bad_values) {
         assert_line_refused("changes", "changes ");
         assert_line_refused("boot", "boot 6f1c0a1e2b3d4c5e6f708192a3b4c5d");
         assert_line_refused("boot", "boot 6f1c0a1e2b3d4c5e6f708192a3b4c5dg");
+        assert_line_refused("boot", "boot 6F1C0A1E2B3D4C5E6F708192A3B4C5D6");   /* not as written */
         assert_line_refused("next_toggle_us", "next_toggle_us 1\nextra 1");
         assert_line_refused("next_toggle_us", "next_toggle_us 1\n");
 }

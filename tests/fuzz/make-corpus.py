@@ -162,7 +162,10 @@ def configs():
         "example": example,
         "empty": b"",
         "minimal": b"key = 0x1234\n",
-        "all": b"[msgq]\nkey = 4660\nmode = 0600\ngroup = gpio\ngpio = gpiochip0:17\nactive_low = yes\n",
+        "all": b"[msgq]\nkey = 4660\nmode = 0600\ngroup = gpio\ngpio = gpiochip0:17\nactive_low = yes\n"
+               b"led_start = on\nled_stop = keep\n",
+        "bad-led-start": b"led_start = keep\n",
+        "bad-led-stop": b"led_stop = restore\n",
         "comments": b"# comment\n; another\n[msgq]\n  mode = 660 \n\tgroup = users\n",
         "other-section": b"[other]\nwhatever = 1\n[msgq]\nkey = 0x6d736771\n",
         "no-newline": b"key = 0x1",
@@ -194,9 +197,39 @@ def parses():
     return {"value-%02d" % i: v for i, v in enumerate(values)}
 
 
+def ledstate(on=1, blinking=0, period=0, remaining=0, changes=42,
+             boot=b"6f1c0a1e2b3d4c5e6f708192a3b4c5d6", next_us=0, version=b"1"):
+    return (b"msgqd-led-state " + version + b"\non %d\nblinking %d\nperiod_ms %d\nremaining %d\n"
+            b"changes %d\nboot " % (on, blinking, period, remaining, changes) + boot +
+            b"\nnext_toggle_us %d\n" % next_us)
+
+
+def ledstates():
+    """msgqd's LED state file (daemon/ledstate.h), good and each way bad."""
+    good = ledstate(on=1, blinking=1, period=500, remaining=7, next_us=81234567)
+    return {
+        "on": ledstate(),
+        "off": ledstate(on=0, changes=0),
+        "blink": good,
+        "blink-forever": ledstate(on=0, blinking=1, period=20, next_us=1),
+        "empty": b"",
+        "truncated": good[:len(good) // 2],
+        "no-newline": good[:-1],
+        "version-2": ledstate(version=b"2"),
+        "nul": good[:20] + b"\x00" + good[21:],
+        "on-2": ledstate(on=2),
+        "leading-zero": ledstate().replace(b"changes 42", b"changes 042"),
+        "even-while-on": ledstate(blinking=1, period=500, remaining=8, next_us=1),
+        "short-boot": ledstate(boot=b"6f1c"),
+        "extra-line": good + b"extra 1\n",
+        "crlf": good.replace(b"\n", b"\r\n"),
+        "huge": good + b"\n" * 600,
+    }
+
+
 def main():
     sets = {"request": requests(), "text": texts(), "reply": replies(), "serve": serve(),
-            "config": configs(), "parse": parses()}
+            "config": configs(), "parse": parses(), "ledstate": ledstates()}
     for target, inputs in sets.items():
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
