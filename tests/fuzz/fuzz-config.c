@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (const char *c = cfg.gpio; *c; c++)
                 FUZZ_CHECK(*c > ' ' && *c < 0x7f);
         FUZZ_CHECK(memchr(cfg.group, '\0', sizeof cfg.group) && valid_group(cfg.group));
+        FUZZ_CHECK(cfg.led_start <= MSGQ_LED_START_ON && cfg.led_stop <= MSGQ_LED_STOP_KEEP);
 
         /* The same content, the same answer. */
         msgq_config_defaults(&again);
