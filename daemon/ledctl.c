@@ -72,7 +72,8 @@ static void save(struct ledctl *c, bool force) {
         pthread_mutex_lock(&c->lock);
         dirty = c->dirty || force;
         c->dirty = false;
-        snapshot_locked(c, &s);
+        if (dirty)
+                snapshot_locked(c, &s);
         pthread_mutex_unlock(&c->lock);
         if (!dirty)
                 return;

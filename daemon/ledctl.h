@@ -59,10 +59,10 @@ struct ledctl {
         uint64_t changes;
         uint64_t first;         /* the change number msgqd started with */
         struct msgq_led_state history[LEDCTL_HISTORY]; /* change n at n % LEDCTL_HISTORY */
-        char *state_path;       /* where the state is kept; NULL: nowhere */
-        bool dirty;             /* changed since it was last written */
+        char *state_path;       /* where the state is kept; NULL: nowhere (set before threads) */
+        bool dirty;             /* changed since it was last written (under the lock) */
         bool save_failed;       /* the last write failed (main loop only) */
-        bool keep_at_stop;      /* leave the LED as it is at ledctl_done() */
+        bool keep_at_stop;      /* leave the LED as it is at ledctl_done() (set before threads) */
         struct ledctl_watcher watchers[LEDCTL_WATCHERS_MAX];
         size_t nwatchers;
         ledctl_notify_fn notify;
