@@ -51,7 +51,7 @@ static void notify_unlocked(struct ledctl *c, const struct ledctl_watcher *w, si
 /* With the lock held: the state as the file keeps it. */
 static void snapshot_locked(const struct ledctl *c, struct ledstate *s) {
         *s = (struct ledstate) { .on = led_get(c->led), .changes = c->changes };
-        (void) sd_id128_get_boot(&s->boot);
+        s->boot_us = ledstate_boot_us();
         if (!c->blinking)
                 return;
         s->blinking = true;

@@ -22,11 +22,21 @@
 
 #define MAGIC "msgqd-led-state"
 
-uint64_t ledstate_now_us(void) {
+static uint64_t clock_us(clockid_t id) {
         struct timespec ts;
 
-        clock_gettime(CLOCK_BOOTTIME, &ts);
+        clock_gettime(id, &ts);
         return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+uint64_t ledstate_now_us(void) {
+        return clock_us(CLOCK_BOOTTIME);
+}
+
+uint64_t ledstate_boot_us(void) {
+        uint64_t boot = clock_us(CLOCK_BOOTTIME), real = clock_us(CLOCK_REALTIME);
+
+        return real > boot ? real - boot : 0;
 }
 
 int ledstate_path(char *buf, size_t size, key_t key) {
@@ -42,14 +52,13 @@ int ledstate_path(char *buf, size_t size, key_t key) {
 }
 
 int ledstate_format(const struct ledstate *s, char *buf, size_t size) {
-        char boot[SD_ID128_STRING_MAX];
         int n;
 
         n = snprintf(buf, size,
                      MAGIC " %d\non %d\nblinking %d\nperiod_ms %" PRIu32 "\nremaining %" PRIu32
-                     "\nchanges %" PRIu64 "\nboot %s\nnext_toggle_us %" PRIu64 "\n",
+                     "\nchanges %" PRIu64 "\nboot_us %" PRIu64 "\nnext_toggle_us %" PRIu64 "\n",
                      LEDSTATE_VERSION, s->on, s->blinking, s->period_ms, s->remaining, s->changes,
-                     sd_id128_to_string(s->boot, boot), s->next_toggle_us);
+                     s->boot_us, s->next_toggle_us);
         return n < 0 || (size_t) n >= size ? -ENOBUFS : n;
 }
 
@@ -99,22 +108,6 @@ static int take_u64(const char *buf, size_t n, size_t *pos, const char *name, ui
         return r < 0 ? r : parse_u64(v, len, max, ret);
 }
 
-static int take_boot(const char *buf, size_t n, size_t *pos, sd_id128_t *ret) {
-        char id[SD_ID128_STRING_MAX];
-        const char *v;
-        size_t len;
-        int r = take_line(buf, n, pos, "boot", &v, &len);
-
-        if (r < 0)
-                return r;
-        /* 32 lower-case hex digits, as written (sd_id128_from_string() takes more). */
-        if (len != SD_ID128_STRING_MAX - 1 || strspn(v, "0123456789abcdef") < len)
-                return -EBADMSG;
-        memcpy(id, v, len);
-        id[len] = '\0';
-        return sd_id128_from_string(id, ret) < 0 ? -EBADMSG : 0;
-}
-
 /* What no ledctl would have written: a blink's fields without a blink, and so on. */
 static int check_state(const struct ledstate *s) {
         if (!s->blinking)
@@ -157,7 +150,7 @@ int ledstate_parse(const char *buf, size_t n, struct ledstate *s) {
             (r = take_u64(buf, n, &pos, "period_ms", UINT32_MAX, &period)) < 0 ||
             (r = take_u64(buf, n, &pos, "remaining", 2ull * MSGQ_BLINK_COUNT_MAX, &remaining)) < 0 ||
             (r = take_u64(buf, n, &pos, "changes", UINT64_MAX, &t.changes)) < 0 ||
-            (r = take_boot(buf, n, &pos, &t.boot)) < 0 ||
+            (r = take_u64(buf, n, &pos, "boot_us", UINT64_MAX, &t.boot_us)) < 0 ||
             (r = take_u64(buf, n, &pos, "next_toggle_us", UINT64_MAX, &t.next_toggle_us)) < 0)
                 return r;
         if (pos != n)
@@ -284,14 +277,18 @@ const char *ledstate_strerror(int r) {
         }
 }
 
-void ledstate_advance(struct ledstate *s, sd_id128_t boot, uint64_t now_us) {
+static bool same_boot(uint64_t a, uint64_t b) {
+        return (a > b ? a - b : b - a) <= LEDSTATE_SAME_BOOT_US;
+}
+
+void ledstate_advance(struct ledstate *s, uint64_t boot_us, uint64_t now_us) {
         uint64_t half, k;
 
         if (!s->blinking)
                 return;
         half = (uint64_t) s->period_ms * 500u;
-        if (sd_id128_is_null(boot) || !sd_id128_equal(s->boot, boot)) {
-                s->boot = boot;
+        if (!same_boot(s->boot_us, boot_us) || s->next_toggle_us > now_us + half) {
+                s->boot_us = boot_us;
                 s->next_toggle_us = now_us + half;
                 return;
         }
@@ -299,7 +296,7 @@ void ledstate_advance(struct ledstate *s, sd_id128_t boot, uint64_t now_us) {
                 return;
         k = (now_us - s->next_toggle_us) / half + 1; /* the toggles due */
         if (s->remaining > 0 && k >= s->remaining) {
-                *s = (struct ledstate) { .changes = s->changes + 1, .boot = boot }; /* ended, off */
+                *s = (struct ledstate) { .changes = s->changes + 1, .boot_us = boot_us }; /* ended, off */
                 return;
         }
         s->on ^= k % 2;
@@ -320,32 +317,31 @@ const char *ledstate_describe(const struct ledstate *s, char *buf, size_t size) 
 }
 
 /* The file's state, or off (change 0) when there is none to use. */
-static int load_or_off(struct ledstate *s, const char *path, sd_id128_t boot) {
+static int load_or_off(struct ledstate *s, const char *path, uint64_t boot_us) {
         int r = path ? ledstate_load(path, s) : -ENOENT;
 
         if (r == 0) {
-                ledstate_advance(s, boot, ledstate_now_us());
+                ledstate_advance(s, boot_us, ledstate_now_us());
                 return 1;
         }
         /* Missing is no news: the first start ("LED at start: off" follows). */
         if (path && r != -ENOENT)
                 log_warning("cannot restore the LED from %s: %s; the LED starts off", path,
                             ledstate_strerror(r));
-        *s = (struct ledstate) { .boot = boot };
+        *s = (struct ledstate) { .boot_us = boot_us };
         return 0;
 }
 
 int ledstate_start(struct ledstate *s, enum msgq_led_start policy, const char *path) {
-        sd_id128_t boot = SD_ID128_NULL;
+        uint64_t boot_us = ledstate_boot_us();
         bool on;
         int restored;
 
-        (void) sd_id128_get_boot(&boot); /* without one, a blink starts afresh */
-        restored = load_or_off(s, path, boot);
+        restored = load_or_off(s, path, boot_us);
         if (policy == MSGQ_LED_START_RESTORE)
                 return restored;
         on = policy == MSGQ_LED_START_ON;
         if (s->on != on || s->blinking)
-                *s = (struct ledstate) { .on = on, .changes = s->changes + 1, .boot = boot };
+                *s = (struct ledstate) { .on = on, .changes = s->changes + 1, .boot_us = boot_us };
         return 0;
 }

@@ -11,14 +11,16 @@
  *   period_ms 500
  *   remaining 7
  *   changes 42
- *   boot 6f1c0a1e2b3d4c5e6f708192a3b4c5d6
+ *   boot_us 1795950000123456
  *   next_toggle_us 81234567
  *
  * every line in that order, ending in a newline: on is the level (during a
  * blink, its phase), remaining the toggles left as ledctl counts them (0:
- * until cancelled), changes the change number of this state, and
- * next_toggle_us when the next toggle of a blink is due on the
- * CLOCK_BOOTTIME of boot (0 when not blinking).  A file is written whole to
+ * until cancelled), changes the change number of this state, boot_us when
+ * the boot it was written in began (CLOCK_REALTIME less CLOCK_BOOTTIME, in
+ * µs since the epoch), and next_toggle_us when the next toggle of a blink is
+ * due on that boot's CLOCK_BOOTTIME (0 when not blinking).  Not the
+ * kernel's boot ID: the unit's ProcSubset=pid hides /proc/sys.  A file is written whole to
  * "led.0xKEY.tmp", fsync'ed, renamed over the old one, and the directory
  * fsync'ed: a reader finds the old state or the new one, never half of
  * one.  It is read strictly: anything else (empty, truncated, a NUL, an
@@ -31,12 +33,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <systemd/sd-id128.h>
 
 #include "config.h"
 
 #define LEDSTATE_VERSION  1
 #define LEDSTATE_SIZE_MAX 512   /* version 1 needs fewer than 200 bytes */
+/* Two boot_us this close are one boot (a leap second, a read between two clocks). */
+#define LEDSTATE_SAME_BOOT_US 2000000
 
 struct ledstate {
         bool on;
@@ -44,7 +47,7 @@ struct ledstate {
         uint32_t period_ms;             /* 0 when not blinking */
         uint32_t remaining;             /* 0 when not blinking */
         uint64_t changes;
-        sd_id128_t boot;
+        uint64_t boot_us;
         uint64_t next_toggle_us;        /* 0 when not blinking */
 };
 
@@ -71,12 +74,14 @@ int ledstate_save(const char *path, const struct ledstate *s);
 const char *ledstate_strerror(int r);
 
 /*
- * A blink, brought up to now_us (CLOCK_BOOTTIME of boot): the toggles due
- * since s was written, when it was written in this boot; a counted blink
- * that ran out meanwhile has ended (off, one more change).  From another
- * boot, the blink goes on from its next toggle, half a period from now.
+ * A blink, brought up to now_us (CLOCK_BOOTTIME of the boot that began at
+ * boot_us): the toggles due since s was written, when it was written in
+ * this boot; a counted blink that ran out meanwhile has ended (off, one
+ * more change).  From another boot (or one whose clock was set since, or
+ * a next toggle beyond now and half a period), the blink goes on from its
+ * next toggle, half a period from now.
  */
-void ledstate_advance(struct ledstate *s, sd_id128_t boot, uint64_t now_us);
+void ledstate_advance(struct ledstate *s, uint64_t boot_us, uint64_t now_us);
 /*
  * The state msgqd starts with under policy: the file at path (read with
  * one warning when it is there but unusable; missing, off) brought
@@ -89,3 +94,5 @@ int ledstate_start(struct ledstate *s, enum msgq_led_start policy, const char *p
 const char *ledstate_describe(const struct ledstate *s, char *buf, size_t size);
 /* Now on CLOCK_BOOTTIME, in µs. */
 uint64_t ledstate_now_us(void);
+/* When this boot began: CLOCK_REALTIME less CLOCK_BOOTTIME, in µs. */
+uint64_t ledstate_boot_us(void);

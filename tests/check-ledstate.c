@@ -48,17 +48,17 @@ static void write_bytes(const char *p, const void *buf, size_t n) {
         close(fd);
 }
 
-static sd_id128_t this_boot(void) {
-        sd_id128_t b;
+static uint64_t this_boot(void) {
+        uint64_t b = ledstate_boot_us();
 
-        ck_assert_int_eq(sd_id128_get_boot(&b), 0);
+        ck_assert_uint_gt(b, 0);
         return b;
 }
 
 /* A counted blink, as ledctl writes it: on, 7 toggles left. */
 static struct ledstate blink_state(void) {
         return (struct ledstate) { .on = true, .blinking = true, .period_ms = 500, .remaining = 7,
-                                   .changes = 42, .boot = this_boot(), .next_toggle_us = 123456 };
+                                   .changes = 42, .boot_us = this_boot(), .next_toggle_us = 123456 };
 }
 
 static int format(const struct ledstate *s, char *buf, size_t size) {
@@ -116,7 +116,7 @@ static void assert_refused(const void *buf, size_t n, int want, const char *what
 START_TEST(test_round_trip) {
         struct ledstate states[] = {
                 { .changes = 0 },
-                { .on = true, .changes = UINT64_MAX, .boot = this_boot() },
+                { .on = true, .changes = UINT64_MAX, .boot_us = UINT64_MAX },
                 blink_state(),
                 { .on = false, .blinking = true, .period_ms = MSGQ_BLINK_PERIOD_MAX_MS,
                   .remaining = 0, .changes = 1, .next_toggle_us = UINT64_MAX },
@@ -134,7 +134,7 @@ START_TEST(test_round_trip) {
                 ck_assert_uint_eq(s.period_ms, states[i].period_ms);
                 ck_assert_uint_eq(s.remaining, states[i].remaining);
                 ck_assert_uint_eq(s.changes, states[i].changes);
-                ck_assert(sd_id128_equal(s.boot, states[i].boot));
+                ck_assert_uint_eq(s.boot_us, states[i].boot_us);
                 ck_assert_uint_eq(s.next_toggle_us, states[i].next_toggle_us);
         }
         /* No temporary file is left behind. */
@@ -146,13 +146,12 @@ END_TEST
 
 START_TEST(test_format_is_documented) {
         struct ledstate s = blink_state();
-        char buf[LEDSTATE_SIZE_MAX], boot[SD_ID128_STRING_MAX], want[LEDSTATE_SIZE_MAX];
+        char buf[LEDSTATE_SIZE_MAX];
 
+        s.boot_us = 1795950000123456;
         format(&s, buf, sizeof buf);
-        snprintf(want, sizeof want,
-                 "msgqd-led-state 1\non 1\nblinking 1\nperiod_ms 500\nremaining 7\nchanges 42\n"
-                 "boot %s\nnext_toggle_us 123456\n", sd_id128_to_string(s.boot, boot));
-        ck_assert_str_eq(buf, want);
+        ck_assert_str_eq(buf, "msgqd-led-state 1\non 1\nblinking 1\nperiod_ms 500\nremaining 7\nchanges 42\n"
+                              "boot_us 1795950000123456\nnext_toggle_us 123456\n");
         ck_assert_int_eq(ledstate_format(&s, buf, 20), -ENOBUFS);
 }
 END_TEST
@@ -247,9 +246,9 @@ START_TEST(test_bad_values) {
         assert_line_refused("remaining", "remaining 2000001");
         assert_line_refused("changes", "changes 18446744073709551616");
         assert_line_refused("changes", "changes ");
-        assert_line_refused("boot", "boot 6f1c0a1e2b3d4c5e6f708192a3b4c5d");
-        assert_line_refused("boot", "boot 6f1c0a1e2b3d4c5e6f708192a3b4c5dg");
-        assert_line_refused("boot", "boot 6F1C0A1E2B3D4C5E6F708192A3B4C5D6");   /* not as written */
+        assert_line_refused("boot_us", "boot_us 0x10");
+        assert_line_refused("boot_us", "boot 1");
+        assert_line_refused("boot_us", "boot_us 6f1c0a1e2b3d4c5e6f708192a3b4c5d6");
         assert_line_refused("next_toggle_us", "next_toggle_us 1\nextra 1");
         assert_line_refused("next_toggle_us", "next_toggle_us 1\n");
 }
@@ -315,7 +314,7 @@ START_TEST(test_not_a_file) {
 END_TEST
 
 START_TEST(test_policy) {
-        struct ledstate s = blink_state(), on = { .on = true, .changes = 9, .boot = this_boot() };
+        struct ledstate s = blink_state(), on = { .on = true, .changes = 9, .boot_us = this_boot() };
         char log[1024];
 
         ck_assert_int_eq(ledstate_save(path, &on), 0);
@@ -339,7 +338,7 @@ START_TEST(test_policy) {
 END_TEST
 
 START_TEST(test_advance) {
-        sd_id128_t boot = this_boot(), other = boot;
+        uint64_t boot = this_boot();
         struct ledstate s = blink_state();      /* on, 7 toggles left, next at 123456 */
 
         /* Not due yet: as it is. */
@@ -361,12 +360,21 @@ START_TEST(test_advance) {
         ck_assert_uint_eq(s.next_toggle_us, 123456 + 1000002 * 250000ull);
         ledstate_advance(&s, boot, 123456 + 1000002 * 250000ull);     /* one more: off */
         ck_assert(s.blinking && !s.on);
-        /* Another boot: the blink goes on from where it was, half a period from now. */
-        other.bytes[0] ^= 1;
+        /* A boot_us a second off (a leap second): the same boot. */
         s = blink_state();
-        ledstate_advance(&s, other, 5000000000);
+        ledstate_advance(&s, boot + 1000000, 123456 + 100000);
+        ck_assert(!s.on && s.remaining == 6);
+        /* Another boot: the blink goes on from where it was, half a period from now. */
+        s = blink_state();
+        ledstate_advance(&s, boot - 3000000, 5000000000);
         ck_assert(s.on && s.blinking && s.remaining == 7 && s.next_toggle_us == 5000000000 + 250000);
-        ck_assert(sd_id128_equal(s.boot, other));
+        ck_assert_uint_eq(s.boot_us, boot - 3000000);
+        /* The same boot_us, but a toggle due beyond now and half a period: another boot
+         * (a clock without RTC that starts at the same time every boot). */
+        s = blink_state();
+        s.next_toggle_us = 60000000000;
+        ledstate_advance(&s, boot, 10000000);
+        ck_assert(s.on && s.remaining == 7 && s.next_toggle_us == 10000000 + 250000);
 }
 END_TEST
 

@@ -197,10 +197,10 @@ def parses():
     return {"value-%02d" % i: v for i, v in enumerate(values)}
 
 
-def ledstate(on=1, blinking=0, period=0, remaining=0, changes=42,
-             boot=b"6f1c0a1e2b3d4c5e6f708192a3b4c5d6", next_us=0, version=b"1"):
+def ledstate(on=1, blinking=0, period=0, remaining=0, changes=42, boot=b"1795950000123456",
+             next_us=0, version=b"1"):
     return (b"msgqd-led-state " + version + b"\non %d\nblinking %d\nperiod_ms %d\nremaining %d\n"
-            b"changes %d\nboot " % (on, blinking, period, remaining, changes) + boot +
+            b"changes %d\nboot_us " % (on, blinking, period, remaining, changes) + boot +
             b"\nnext_toggle_us %d\n" % next_us)
 
 
@@ -220,7 +220,7 @@ def ledstates():
         "on-2": ledstate(on=2),
         "leading-zero": ledstate().replace(b"changes 42", b"changes 042"),
         "even-while-on": ledstate(blinking=1, period=500, remaining=8, next_us=1),
-        "short-boot": ledstate(boot=b"6f1c"),
+        "hex-boot": ledstate(boot=b"6f1c0a1e2b3d4c5e6f708192a3b4c5d6"),
         "extra-line": good + b"extra 1\n",
         "crlf": good.replace(b"\n", b"\r\n"),
         "huge": good + b"\n" * 600,
