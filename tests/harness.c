@@ -49,10 +49,12 @@ void harness_init(void) {
         /*
          * msgqd keeps the LED's state in $STATE_DIRECTORY: never the
          * machine's.  Each daemon_start() gives the test's own; a msgqd run
-         * otherwise (run_prog) gets this runner's.
+         * otherwise (run_prog, run_prog_as) gets this runner's, which any
+         * user may reach and write, like /tmp.
          */
         if (setenv("STATE_DIRECTORY", fmt("%s/state", tmpdir), 1) < 0 ||
-            mkdir(getenv("STATE_DIRECTORY"), 0755) < 0) {
+            mkdir(getenv("STATE_DIRECTORY"), 0755) < 0 || chmod(getenv("STATE_DIRECTORY"), 01777) < 0 ||
+            chmod(tmpdir, 0711) < 0) {
                 perror("harness: state directory");
                 exit(EXIT_FAILURE);
         }
