@@ -149,9 +149,7 @@ void ledctl_sync(struct ledctl *c) {
         save(c, false);
 }
 
-int ledctl_restore(struct ledctl *c, const struct ledstate *s, bool restored, const char *path,
-                   bool keep_at_stop) {
-        char desc[96];
+int ledctl_restore(struct ledctl *c, const struct ledstate *s, const char *path, bool keep_at_stop) {
         uint64_t now = ledstate_now_us();
 
         c->blinking = s->blinking;
@@ -167,7 +165,6 @@ int ledctl_restore(struct ledctl *c, const struct ledstate *s, bool restored, co
         c->changes = c->first = s->changes;
         fill_state(c, &c->history[c->changes % LEDCTL_HISTORY]);
         c->keep_at_stop = keep_at_stop;
-        log_info("LED %s: %s", restored ? "restored" : "at start", ledstate_describe(s, desc, sizeof desc));
         if (!path)
                 return 0;
         c->state_path = strdup(path);

@@ -78,12 +78,10 @@ int ledctl_attach(struct ledctl *c, sd_event *e);
 void ledctl_sync(struct ledctl *c);
 /*
  * Before any thread is started: take up s (the LED was opened at s->on),
- * log it ("LED restored: on" when restored), and keep the state in path
- * from now on (NULL: nowhere), written once now.  keep_at_stop: leave the
- * LED as it is at ledctl_done().  -ENOMEM.
+ * and keep the state in path from now on (NULL: nowhere), written once
+ * now.  keep_at_stop: leave the LED as it is at ledctl_done().  -ENOMEM.
  */
-int ledctl_restore(struct ledctl *c, const struct ledstate *s, bool restored, const char *path,
-                   bool keep_at_stop);
+int ledctl_restore(struct ledctl *c, const struct ledstate *s, const char *path, bool keep_at_stop);
 /* Stop blinking, write the state, release the line: turned off, or as it is. */
 void ledctl_done(struct ledctl *c);
 

@@ -475,7 +475,7 @@ int main(int argc, char **argv) {
         struct main_loop loop = { .wake_fd = -1 };
         struct led *led = NULL;
         struct ledstate led_state;
-        char state_path[PATH_MAX];
+        char state_path[PATH_MAX], led_desc[96];
         bool adopted = false, server_ready = false, led_ready = false;
         int lock = -1, ret = EXIT_FAILURE, restored, r;
         gid_t gid;
@@ -517,7 +517,7 @@ int main(int argc, char **argv) {
                 goto finish;
         }
         led_ready = true;
-        r = ledctl_restore(&d.led, &led_state, restored, state_path[0] ? state_path : NULL,
+        r = ledctl_restore(&d.led, &led_state, state_path[0] ? state_path : NULL,
                            cfg.led_stop == MSGQ_LED_STOP_KEEP);
         if (r < 0)
                 goto finish;
@@ -548,6 +548,8 @@ int main(int argc, char **argv) {
 
         log_info("serving key 0x%08x (msqid %d, mode %04o%s), LED: %s", (unsigned) cfg.key,
                  server_msqid(&server), cfg.mode, adopted ? ", adopted" : "", led_describe(led));
+        log_info("LED %s: %s", restored ? "restored" : "at start",
+                 ledstate_describe(&led_state, led_desc, sizeof led_desc));
         format_status(&loop, loop.status, sizeof loop.status);
         sd_notifyf(false, "READY=1\nSTATUS=%s", loop.status);
 

@@ -616,7 +616,7 @@ static void restore_recorded(const struct ledstate *s, bool keep_at_stop) {
         snprintf(state_dir, sizeof state_dir, "/tmp/check-ledctl-XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(state_dir));
         snprintf(state_file, sizeof state_file, "%s/led.0x00000001", state_dir);
-        ck_assert_int_eq(ledctl_restore(&c, s, true, state_file, keep_at_stop), 0);
+        ck_assert_int_eq(ledctl_restore(&c, s, state_file, keep_at_stop), 0);
 }
 
 /* After done(), which may write it once more. */
