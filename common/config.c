@@ -146,6 +146,18 @@ static const struct setting *setting_find(const char *name)
         return NULL;
 }
 
+/* "key, mode, ...": every name in settings[], for the unknown-setting error. */
+static const char *setting_names(void)
+{
+        static char names[128];
+        size_t n = 0;
+
+        for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]) && n < sizeof(names); i++)
+                n += (size_t) snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+                                       settings[i].name);
+        return names;
+}
+
 /* led_start and led_stop: the index of value in words (NULL-terminated). */
 static int parse_word(const char *value, const char *const *words, int *ret)
 {
@@ -246,8 +258,7 @@ static int handler(void *user, const char *section, const char *name, const char
                 return 0;
         }
         if (!s) {
-                refuse(l, "unknown setting '%s' (known: key, mode, group, gpio, active_low, "
-                       "led_start, led_stop)", name);
+                refuse(l, "unknown setting '%s' (known: %s)", name, setting_names());
                 return 0;
         }
         if (set_value(&l->cfg, name, value) < 0) {

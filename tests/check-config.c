@@ -751,7 +751,8 @@ START_TEST(test_errors_name_setting)
         size_t n;
 
         assert_error("# colours\ncolour = red\n",
-                     "2: unknown setting 'colour' (known: key, mode, group, gpio, active_low)");
+                     "2: unknown setting 'colour' (known: key, mode, group, gpio, active_low, "
+                     "led_start, led_stop)");
         assert_error("[msgq]\nkey = banana\n",
                      "2: key = banana: expected a non-zero number, decimal or 0x hex");
         assert_error("mode = 0778\n", "1: mode = 0778: expected an octal mode, 0000 .. 0777");
@@ -773,7 +774,8 @@ START_TEST(test_errors_name_setting)
         /* The first bad line is the one named, whatever its kind. */
         assert_error("mode = 9\nbogus = 1\n", "1: mode = 9: expected an octal mode, 0000 .. 0777");
         assert_error("bogus = 1\nx\n",
-                     "1: unknown setting 'bogus' (known: key, mode, group, gpio, active_low)");
+                     "1: unknown setting 'bogus' (known: key, mode, group, gpio, active_low, "
+                     "led_start, led_stop)");
 }
 END_TEST
 
