@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +308,33 @@ START_TEST(test_policies) {
 }
 END_TEST
 
+/* led_stop follows a reload (SIGHUP, systemctl reload): it is read at the stop. */
+START_TEST(test_led_stop_reloaded) {
+        struct daemon d;
+        key_t key = test_key();
+        const char *conf = fmt("%s.conf", harness_state_dir());
+        uint64_t end;
+        FILE *f;
+
+        f = fopen(conf, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs("[msgq]\nled_stop = off\n", f);
+        fclose(f);
+        daemon_start_checked(&d, key, (const char *const[]) { "-c", conf, NULL });
+        led(key, "on", NULL, NULL);
+        f = fopen(conf, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs("[msgq]\nled_stop = keep\n", f);
+        fclose(f);
+        ck_assert_int_eq(kill(d.pid, SIGHUP), 0);
+        for (end = monotonic_ms() + 5000; !strstr(daemon_log(&d), "configuration reloaded"); sleep_ms(10))
+                ck_assert_msg(monotonic_ms() < end, "not reloaded: %s", daemon_log(&d));
+        daemon_stop_checked(&d);
+        ck_assert_msg(strstr(daemon_log(&d), "LED left on (led_stop = keep)"), "log: %s", daemon_log(&d));
+        unlink(conf);
+}
+END_TEST
+
 /* The file is written when the state changes, never for a request that changes nothing. */
 START_TEST(test_written_only_on_change) {
         struct daemon d;
@@ -348,6 +376,7 @@ int main(void) {
         harness_add(s, "truncated", test_truncated_file, 30);
         harness_add(s, "unwritable", test_unwritable_directory, 30);
         harness_add(s, "policies", test_policies, 30);
+        harness_add(s, "led-stop-reloaded", test_led_stop_reloaded, 30);
         harness_add(s, "written-on-change", test_written_only_on_change, 30);
         return harness_run(s);
 }
