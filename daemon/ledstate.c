@@ -208,8 +208,11 @@ static int write_all(int fd, const char *buf, size_t n) {
         return 0;
 }
 
-/* The directory of path, opened to be fsync'ed (made first when missing). */
-static int open_dir(const char *path, bool make) {
+/*
+ * The directory of path, opened to be fsync'ed.  Missing (a run by hand,
+ * where no systemd made it), it is made.
+ */
+static int open_dir(const char *path) {
         const char *slash = strrchr(path, '/');
         char dir[PATH_MAX];
         int fd;
@@ -218,9 +221,9 @@ static int open_dir(const char *path, bool make) {
                 snprintf(dir, sizeof dir, ".");
         else
                 snprintf(dir, sizeof dir, "%.*s", (int) (slash == path ? 1 : slash - path), path);
-        if (make && mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return -errno;
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && mkdir(dir, 0755) == 0)
+                fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return fd < 0 ? -errno : fd;
 }
 
@@ -247,8 +250,7 @@ int ledstate_save(const char *path, const struct ledstate *s) {
                 return n;
         if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int) sizeof tmp)
                 return -ENAMETOOLONG;
-        /* The directory first: missing (a run by hand), it is made. */
-        dfd = open_dir(path, true);
+        dfd = open_dir(path);
         if (dfd < 0)
                 return dfd;
         r = write_tmp(tmp, text, (size_t) n);
