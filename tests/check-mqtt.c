@@ -798,7 +798,7 @@ START_TEST(test_msgqd_killed_led_stays_on) {
         EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
         /* Killed once msgqd has written the state (its main loop does, right after the change). */
         state = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) key);
-        for (end = monotonic_ms() + 5000; !strstr(file_text(state), "\non 1\n"); sleep_ms(10))
+        for (end = monotonic_ms() + (uint64_t) scaled(5000); !strstr(file_text(state), "\non 1\n"); sleep_ms(10))
                 ck_assert_msg(monotonic_ms() < end, "%s: %s", state, file_text(state));
         off = fmt("%s {\"state\":\"OFF\"}", topic("led/state"));
         offs = count_lines(file_text(watcher.log), off); /* the retained one at the start */

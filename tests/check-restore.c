@@ -60,11 +60,11 @@ static struct msgq_led_state state_of(key_t key) {
 }
 
 /*
- * Wait (2 s at most) for the file to hold the state msgqd has now (its
+ * Wait (2 s at most, scaled) for the file to hold the state msgqd has now (its
  * change number), as the main loop writes it right after the change.
  */
 static struct ledstate wait_file(key_t key, bool on, bool blinking) {
-        uint64_t changes = state_of(key).changes, end = monotonic_ms() + 2000;
+        uint64_t changes = state_of(key).changes, end = monotonic_ms() + (uint64_t) scaled(2000);
         struct ledstate s = {};
 
         while (monotonic_ms() < end) {
@@ -141,7 +141,7 @@ START_TEST(test_kill_9_while_blinking) {
         ck_assert_msg(strstr(daemon_log(&d), "LED restored: blinking, period 200 ms, "),
                       "log: %s", daemon_log(&d));
         /* It goes on blinking, and ends off within what was left. */
-        end = monotonic_ms() + 200 * 30 + 2000;
+        end = monotonic_ms() + 200 * 30 + (uint64_t) scaled(2000);
         while (st.blinking && monotonic_ms() < end) {
                 sleep_ms(50);
                 st = state_of(key);
@@ -327,7 +327,8 @@ START_TEST(test_led_stop_reloaded) {
         fputs("[msgq]\nled_stop = keep\n", f);
         fclose(f);
         ck_assert_int_eq(kill(d.pid, SIGHUP), 0);
-        for (end = monotonic_ms() + 5000; !strstr(daemon_log(&d), "configuration reloaded"); sleep_ms(10))
+        for (end = monotonic_ms() + (uint64_t) scaled(5000); !strstr(daemon_log(&d), "configuration reloaded");
+             sleep_ms(10))
                 ck_assert_msg(monotonic_ms() < end, "not reloaded: %s", daemon_log(&d));
         daemon_stop_checked(&d);
         ck_assert_msg(strstr(daemon_log(&d), "LED left on (led_stop = keep)"), "log: %s", daemon_log(&d));
