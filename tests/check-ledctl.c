@@ -601,7 +601,7 @@ END_TEST
 
 /* ---- the state kept across a restart ---- */
 
-static char state_dir[64], state_file[128];
+static char state_dir[256], state_file[320];
 
 /* The fixture's LED replaced by a recording one at on, restored from s, kept in state_file. */
 static void restore_recorded(const struct ledstate *s, bool keep_at_stop) {
@@ -613,7 +613,8 @@ static void restore_recorded(const struct ledstate *s, bool keep_at_stop) {
         l->ops = &rec_ops;
         rec_sets = rec_closes = 0;
         init_with(l);
-        snprintf(state_dir, sizeof state_dir, "/tmp/check-ledctl-XXXXXX");
+        snprintf(state_dir, sizeof state_dir, "%s/check-ledctl-XXXXXX",
+                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         ck_assert_ptr_nonnull(mkdtemp(state_dir));
         snprintf(state_file, sizeof state_file, "%s/led.0x00000001", state_dir);
         ck_assert_int_eq(ledctl_restore(&c, s, state_file, keep_at_stop), 0);

@@ -21,18 +21,19 @@
 #include "log.h"
 #include "protocol.h"
 
-static char dir[64];
-static char path[128];
+static char dir[256];
+static char path[320];
 
 static void setup(void) {
-        snprintf(dir, sizeof dir, "/tmp/check-ledstate-XXXXXX");
+        snprintf(dir, sizeof dir, "%s/check-ledstate-XXXXXX",
+                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         ck_assert_ptr_nonnull(mkdtemp(dir));
         snprintf(path, sizeof path, "%s/led.0x6d736771", dir);
         msgq_log_open("check-ledstate", LOG_INFO);
 }
 
 static void teardown(void) {
-        char tmp[160];
+        char tmp[400];
 
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         unlink(tmp);
@@ -70,7 +71,7 @@ static int format(const struct ledstate *s, char *buf, size_t size) {
 
 /* Run ledstate_start() with stderr captured: its return, the lines logged in out. */
 static int start_logged(struct ledstate *s, enum msgq_led_start policy, char *out, size_t size) {
-        char cap[160];
+        char cap[400];
         int saved = dup(STDERR_FILENO), fd, r;
         ssize_t n;
 
@@ -123,7 +124,7 @@ START_TEST(test_round_trip) {
         };
         struct ledstate s;
         struct stat st;
-        char tmp[160];
+        char tmp[400];
 
         for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
                 ck_assert_int_eq(ledstate_save(path, &states[i]), 0);
@@ -412,7 +413,7 @@ END_TEST
 
 START_TEST(test_save_makes_the_directory) {
         struct ledstate s = { .on = true }, t;
-        char sub[160], p[200];
+        char sub[400], p[440];
 
         snprintf(sub, sizeof sub, "%s/made", dir);
         snprintf(p, sizeof p, "%s/led.0x00000001", sub);
@@ -427,7 +428,7 @@ END_TEST
 /* A directory that cannot be: the error, no file, nothing left behind. */
 START_TEST(test_save_fails) {
         struct ledstate s = { .on = true };
-        char file[160], p[200];
+        char file[400], p[440];
 
         snprintf(file, sizeof file, "%s/file", dir);
         write_bytes(file, "x", 1);
