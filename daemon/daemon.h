@@ -1,20 +1,50 @@
 /* SPDX-License-Identifier: MIT */
-/* What the daemon's modules share: the LED, the figures, the way to wake main. */
+/*
+ * What the daemon's modules share: the LED's controller, the figures, and
+ * the way to wake the main loop.  main.c owns one struct msgqd and wires
+ * every callback in one place (its main()).
+ *
+ * Two threads: the main loop (main.c: signals, blink timer, watchdog,
+ * reply sweeps, the state file) and the serving thread (server.c: msgrcv,
+ * each request served and answered where it was taken).  What they share,
+ * and what guards it:
+ *
+ *   ledctl.lock         the LED, its blink, change count, history, watchers
+ *                       and state-file flag (ledctl.h).  Held while the
+ *                       line is driven and while logging; never while
+ *                       watchers are answered (they are taken out first).
+ *   server.backlog_lock the reply backlog; its count is also read
+ *                       without it (__atomic) on the serving fast path.
+ *   server.log_lock     the bad-request rate limit; taken inside
+ *                       backlog_lock (a full backlog warns).
+ *   reclaim.lock        the reply types and expiries; taken and released
+ *                       before backlog_lock, never inside another.
+ *   __atomic            the figures (stats), msqid, stopping, failed,
+ *                       busy_since_ns, mode and gid, exit_requested.
+ *
+ * Order: ledctl.lock alone; reclaim.lock alone; backlog_lock, then
+ * log_lock.  The log's own stream lock is innermost of all.
+ *
+ * Set once before the serving thread starts and read without a lock: the
+ * LED's description (led_describe()), pid, start_ns, the wiring.  main()
+ * joins the serving thread (server_stop()) before it closes the LED
+ * (ledctl_done()), so nothing reads the LED after it is gone.
+ */
 #pragma once
 
 #include <stdint.h>
 
 #include "ledctl.h"
 #include "protocol.h"
+#include "wake.h"
 
 struct msgqd {
-        struct ledctl led;
+        struct ledctl ledctl;
         struct msgq_stats stats; /* counters change with __atomic, relaxed */
         uint64_t start_ns;
         uint32_t pid;
-        int exit_requested;      /* set by an exit request */
-        /* Ask the main loop to look at the state again (thread-safe). */
-        void (*wake)(struct msgqd *d);
+        int exit_requested;      /* set by an exit request (__atomic) */
+        struct wake wake;        /* the main loop's: any thread may wake it */
 };
 
 static inline void stat_inc(uint64_t *counter) {

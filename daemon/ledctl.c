@@ -89,14 +89,13 @@ static void save(struct ledctl *c, bool force) {
 /* After a change in a request: the main loop writes it. */
 static void wake_to_save(struct ledctl *c) {
         if (c->state_path && c->wake)
-                c->wake(c->wake_userdata);
+                wake_up(c->wake);
 }
 
-int ledctl_init(struct ledctl *c, struct led *led, void (*wake)(void *), void *userdata) {
+int ledctl_init(struct ledctl *c, struct led *led, const struct wake *wake) {
         memset(c, 0, sizeof *c);
         c->led = led;
         c->wake = wake;
-        c->wake_userdata = userdata;
         return -pthread_mutex_init(&c->lock, NULL);
 }
 
@@ -255,7 +254,7 @@ int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct ms
         pthread_mutex_unlock(&c->lock);
         notify_unlocked(c, w, n, &now);
         if (r >= 0 && c->wake)
-                c->wake(c->wake_userdata); /* arms the timer, and writes the state */
+                wake_up(c->wake); /* arms the timer, and writes the state */
         return r;
 }
 

@@ -31,6 +31,7 @@
 #include "led.h"
 #include "ledstate.h"
 #include "protocol.h"
+#include "wake.h"
 
 #define LEDCTL_WATCHERS_MAX 64
 #define LEDCTL_HISTORY 16
@@ -54,8 +55,7 @@ struct ledctl {
         uint32_t remaining;     /* toggles left; 0 while blinking = forever */
         uint64_t next_usec;     /* when the next toggle is due */
         sd_event_source *timer; /* main loop only */
-        void (*wake)(void *userdata);
-        void *wake_userdata;
+        const struct wake *wake; /* the main loop's: blinks to time, states to write */
         uint64_t changes;
         uint64_t first;         /* the change number msgqd started with */
         struct msgq_led_state history[LEDCTL_HISTORY]; /* change n at n % LEDCTL_HISTORY */
@@ -69,8 +69,11 @@ struct ledctl {
         void *notify_userdata;
 };
 
-/* Takes ownership of led. wake (may be NULL) is called when blinking starts. */
-int ledctl_init(struct ledctl *c, struct led *led, void (*wake)(void *), void *userdata);
+/*
+ * Takes ownership of led.  wake (NULL: none) is woken when blinking starts
+ * and when a change is to be written.
+ */
+int ledctl_init(struct ledctl *c, struct led *led, const struct wake *wake);
 /* Main loop: create the blink timer on e. */
 int ledctl_attach(struct ledctl *c, sd_event *e);
 /* Main loop: (re)arm or disarm the blink timer to match the state, and

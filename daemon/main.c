@@ -55,7 +55,6 @@ struct options {
 struct main_loop {
         sd_event *event;
         sd_event_source *wake_source, *tick_source, *watchdog_source;
-        int wake_fd;
         uint64_t watchdog_usec;
         bool stuck;             /* pings withheld: the serving thread is stuck */
         char status[192];       /* the STATUS= systemd has */
@@ -241,20 +240,6 @@ static int open_led(const struct options *o, const struct msgq_config *cfg, bool
 
 /* ---- the main loop ---- */
 
-static void wake_main_loop(struct msgqd *d);
-static struct main_loop *the_loop; /* for wake_main_loop; set once before threads */
-
-static void wake_main_loop(struct msgqd *d) {
-        uint64_t one = 1;
-
-        if (the_loop && write(the_loop->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-                log_warning("cannot wake the main loop: %m");
-}
-
-static void ledctl_wake(void *userdata) {
-        wake_main_loop(userdata);
-}
-
 static void rearm_tick(struct main_loop *m) {
         uint64_t t = server_next_tick(m->server);
 
@@ -276,12 +261,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         struct main_loop *m = userdata;
-        uint64_t n;
         int r;
 
-        if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
-                log_warning("cannot read the wake-up counter: %m");
-        ledctl_sync(&m->d->led);
+        (void) wake_take(&m->d->wake);
+        ledctl_sync(&m->d->ledctl);
         rearm_tick(m);
         if (__atomic_load_n(&m->d->exit_requested, __ATOMIC_ACQUIRE))
                 return sd_event_exit(m->event, EXIT_SUCCESS);
@@ -298,7 +281,7 @@ static void format_status(struct main_loop *m, char *buf, size_t size) {
         for (size_t i = 0; i < MSGQ_PRIO_MAX; i++)
                 served += stat_get(&m->d->stats.served[i]);
         snprintf(buf, size, "Serving key 0x%08x, LED %s: %" PRIu64 " requests served, %" PRIu64 " errors",
-                 (unsigned) m->server->key, led_describe(m->d->led.led), served,
+                 (unsigned) m->server->key, led_describe(m->d->ledctl.led), served,
                  stat_get(&m->d->stats.errors));
 }
 
@@ -378,7 +361,7 @@ static void reload(struct main_loop *m) {
                                     cfg.active_low ? " (active low)" : "");
                 m->cfg.mode = cfg.mode;
                 memcpy(m->cfg.group, cfg.group, sizeof cfg.group);
-                m->d->led.keep_at_stop = cfg.led_stop == MSGQ_LED_STOP_KEEP; /* read at the stop */
+                m->d->ledctl.keep_at_stop = cfg.led_stop == MSGQ_LED_STOP_KEEP; /* read at the stop */
                 log_info("configuration reloaded: queue mode %04o, group %s", cfg.mode,
                          cfg.group[0] ? cfg.group : "of its creator");
         }
@@ -402,37 +385,27 @@ static int loop_setup(struct main_loop *m, struct msgqd *d, struct server *serve
         memset(m, 0, sizeof *m);
         m->d = d;
         m->server = server;
-        m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (m->wake_fd < 0)
-                return -errno;
         r = sd_event_new(&m->event);
         if (r < 0)
                 return r;
         if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m)) < 0 ||
             (r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m)) < 0 ||
             (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_signal, m)) < 0 ||
-            (r = sd_event_add_io(m->event, &m->wake_source, m->wake_fd, EPOLLIN, on_wake, m)) < 0 ||
+            (r = sd_event_add_io(m->event, &m->wake_source, d->wake.fd, EPOLLIN, on_wake, m)) < 0 ||
             (r = sd_event_add_time(m->event, &m->tick_source, CLOCK_MONOTONIC, UINT64_MAX, 1000,
                                    on_tick, m)) < 0 ||
             (r = sd_event_source_set_enabled(m->tick_source, SD_EVENT_OFF)) < 0 ||
-            (r = ledctl_attach(&d->led, m->event)) < 0)
+            (r = ledctl_attach(&d->ledctl, m->event)) < 0)
                 return r;
         /* Pings WATCHDOG=1 when the unit sets WatchdogSec=; a no-op otherwise. */
-        r = watchdog_setup(m);
-        if (r < 0)
-                return r;
-        the_loop = m;
-        return 0;
+        return watchdog_setup(m);
 }
 
 static void loop_done(struct main_loop *m) {
-        the_loop = NULL;
         m->watchdog_source = sd_event_source_unref(m->watchdog_source);
         m->tick_source = sd_event_source_unref(m->tick_source);
         m->wake_source = sd_event_source_unref(m->wake_source);
         m->event = sd_event_unref(m->event);
-        if (m->wake_fd >= 0)
-                close(m->wake_fd);
 }
 
 /*
@@ -467,17 +440,73 @@ static int take_lock(key_t key, int *ret) {
         return lock;
 }
 
+/*
+ * The LED as it was (or as led_start says), its line requested at that
+ * level (ledstate.h), under the controller.  *restored says whether it came
+ * from the state file; on failure *ret is the exit status.
+ */
+static int setup_led(struct msgqd *d, const struct options *o, const struct msgq_config *cfg,
+                     struct ledstate *st, bool *restored, int *ret) {
+        char path[PATH_MAX];
+        struct led *led;
+        int r;
+
+        if (ledstate_path(path, sizeof path, cfg->key) < 0) {
+                log_warning("$STATE_DIRECTORY is too long: the LED's state is not kept");
+                path[0] = '\0';
+        }
+        *restored = ledstate_start(st, cfg->led_start, path[0] ? path : NULL);
+        r = open_led(o, cfg, st->on, &led);
+        if (r == -ENOENT)
+                *ret = EXIT_NOTCONFIGURED;
+        if (r < 0)
+                return r;
+        r = ledctl_init(&d->ledctl, led, &d->wake);
+        if (r < 0) {
+                led_close(led);
+                return r;
+        }
+        r = ledctl_restore(&d->ledctl, st, path[0] ? path : NULL, cfg->led_stop == MSGQ_LED_STOP_KEEP);
+        if (r < 0)
+                ledctl_done(&d->ledctl);
+        return r;
+}
+
+/* The queue made or adopted, and the serving thread started.  On failure *ret is the exit status. */
+static int setup_queue(struct server *s, struct msgqd *d, const struct msgq_config *cfg, gid_t gid,
+                       int *ret) {
+        bool adopted = false;
+        int r = server_init(s, d, cfg->key, cfg->mode, gid, &adopted);
+
+        if (r == -EEXIST) {
+                log_foreign("queue", cfg->key, &s->foreign);
+                *ret = EXIT_FOREIGN;
+                return r;
+        }
+        if (r < 0) {
+                log_error("cannot create the queue for key 0x%08x: %s", (unsigned) cfg->key, strerror(-r));
+                return r;
+        }
+        r = server_start(s);
+        if (r < 0) {
+                log_error("cannot start serving: %s", strerror(-r));
+                return r;
+        }
+        log_info("serving key 0x%08x (msqid %d, mode %04o%s), LED: %s", (unsigned) cfg->key,
+                 server_msqid(s), cfg->mode, adopted ? ", adopted" : "", led_describe(d->ledctl.led));
+        return 0;
+}
+
 int main(int argc, char **argv) {
         struct options opts = {};
         struct msgq_config cfg;
-        struct msgqd d = {};
+        struct msgqd d = { .wake = { .fd = -1 } };
         struct server server;
-        struct main_loop loop = { .wake_fd = -1 };
-        struct led *led = NULL;
+        struct main_loop loop = {};
         struct ledstate led_state;
-        char state_path[PATH_MAX], led_desc[96];
-        bool adopted = false, server_ready = false, led_ready = false;
-        int lock = -1, ret = EXIT_FAILURE, restored, r;
+        char led_desc[96];
+        bool server_ready = false, led_ready = false, restored;
+        int lock = -1, ret = EXIT_FAILURE, r;
         gid_t gid;
 
         msgq_log_open("msgqd", LOG_INFO);
@@ -492,36 +521,23 @@ int main(int argc, char **argv) {
         if (opts.remove_foreign)
                 return remove_foreign(opts.remove_foreign, cfg.key);
         block_signals();
-
-        lock = take_lock(cfg.key, &ret);
-        if (lock < 0)
-                goto finish;
-        /* As it was (or as led_start says), and the line requested at that level: ledstate.h. */
-        if (ledstate_path(state_path, sizeof state_path, cfg.key) < 0) {
-                log_warning("$STATE_DIRECTORY is too long: the LED's state is not kept");
-                state_path[0] = '\0';
-        }
-        restored = ledstate_start(&led_state, cfg.led_start, state_path[0] ? state_path : NULL);
-        r = open_led(&opts, &cfg, led_state.on, &led);
-        if (r < 0) {
-                if (r == -ENOENT)
-                        ret = EXIT_NOTCONFIGURED;
-                goto finish;
-        }
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();
-        d.wake = wake_main_loop;
-        r = ledctl_init(&d.led, led, ledctl_wake, &d);
-        if (r < 0) {
-                led_close(led);
-                goto finish;
-        }
-        led_ready = true;
-        r = ledctl_restore(&d.led, &led_state, state_path[0] ? state_path : NULL,
-                           cfg.led_stop == MSGQ_LED_STOP_KEEP);
-        if (r < 0)
-                goto finish;
 
+        /*
+         * The wiring, in one place.  Any thread wakes the main loop through
+         * d.wake: the controller to time a blink or write the state, the
+         * server to retry replies or say it failed, a request to exit.  An
+         * LED change, in whichever thread makes it, answers the waiting
+         * watchers through the server.  The loop's own sources (signals, the
+         * wake, the sweeps, the watchdog) are set up in loop_setup().
+         */
+        lock = take_lock(cfg.key, &ret);
+        if (lock < 0 || (r = wake_open(&d.wake)) < 0 ||
+            setup_led(&d, &opts, &cfg, &led_state, &restored, &ret) < 0)
+                goto finish;
+        led_ready = true;
+        ledctl_set_notify(&d.ledctl, server_answer_watchers, &server);
         r = loop_setup(&loop, &d, &server);
         loop.opts = &opts;
         loop.cfg = cfg;
@@ -529,25 +545,10 @@ int main(int argc, char **argv) {
                 log_error("cannot set up the event loop: %s", strerror(-r));
                 goto finish;
         }
-        r = server_init(&server, &d, cfg.key, cfg.mode, gid, &adopted);
         server_ready = true;
-        if (r == -EEXIST) {
-                log_foreign("queue", cfg.key, &server.foreign);
-                ret = EXIT_FOREIGN;
+        if (setup_queue(&server, &d, &cfg, gid, &ret) < 0)
                 goto finish;
-        }
-        if (r < 0) {
-                log_error("cannot create the queue for key 0x%08x: %s", (unsigned) cfg.key, strerror(-r));
-                goto finish;
-        }
-        r = server_start(&server);
-        if (r < 0) {
-                log_error("cannot start serving: %s", strerror(-r));
-                goto finish;
-        }
 
-        log_info("serving key 0x%08x (msqid %d, mode %04o%s), LED: %s", (unsigned) cfg.key,
-                 server_msqid(&server), cfg.mode, adopted ? ", adopted" : "", led_describe(led));
         log_info("LED %s: %s", restored ? "restored" : "at start",
                  ledstate_describe(&led_state, led_desc, sizeof led_desc));
         format_status(&loop, loop.status, sizeof loop.status);
@@ -564,9 +565,12 @@ finish:
                 server_stop(&server);
                 server_done(&server);
         }
-        if (led_ready)
-                ledctl_done(&d.led);
+        if (led_ready) {
+                ledctl_set_notify(&d.ledctl, NULL, NULL);
+                ledctl_done(&d.ledctl);
+        }
         loop_done(&loop);
+        wake_close(&d.wake);
         claim_unlock(lock);
         if (ret == EXIT_SUCCESS)
                 log_info("stopped; queue removed");

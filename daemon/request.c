@@ -12,7 +12,7 @@ typedef int (*handler_fn)(struct msgqd *d, const struct msgq_request *req, struc
 static int led_error(struct msgqd *d, struct msgq_reply *rep, int r) {
         rep->status = MSGQ_ERR_LED;
         snprintf(rep->error, sizeof rep->error, "cannot drive %s: %s",
-                 led_describe(d->led.led), strerror(-r));
+                 led_describe(d->ledctl.led), strerror(-r));
         log_error("%s", rep->error);
         return r;
 }
@@ -23,7 +23,7 @@ static int handle_ping(struct msgqd *d, const struct msgq_request *req, struct m
 
 static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         bool on = req->op == MSGQ_OP_LED_ON;
-        int r = ledctl_set(&d->led, on, &rep->led);
+        int r = ledctl_set(&d->ledctl, on, &rep->led);
 
         if (r < 0)
                 return led_error(d, rep, r);
@@ -33,7 +33,7 @@ static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struc
 }
 
 static int handle_led_toggle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        int r = ledctl_toggle(&d->led, &rep->led);
+        int r = ledctl_toggle(&d->ledctl, &rep->led);
 
         if (r < 0)
                 return led_error(d, rep, r);
@@ -43,7 +43,7 @@ static int handle_led_toggle(struct msgqd *d, const struct msgq_request *req, st
 }
 
 static int handle_led_state(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        ledctl_state(&d->led, &rep->led);
+        ledctl_state(&d->ledctl, &rep->led);
         return 0;
 }
 
@@ -55,10 +55,10 @@ static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, str
         int r;
 
         if (req->flags & MSGQ_REQ_NO_REPLY) { /* nobody to tell: nothing to wait for */
-                ledctl_state(&d->led, &rep->led);
+                ledctl_state(&d->ledctl, &rep->led);
                 return 0;
         }
-        r = ledctl_watch(&d->led, since, &w, msgq_now_ns(), &rep->led);
+        r = ledctl_watch(&d->ledctl, since, &w, msgq_now_ns(), &rep->led);
 
         if (r == -ENOSPC) {
                 rep->status = MSGQ_ERR_INVALID;
@@ -70,7 +70,7 @@ static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, str
 }
 
 static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        int r = ledctl_blink(&d->led, req->arg0, req->arg1, &rep->led);
+        int r = ledctl_blink(&d->ledctl, req->arg0, req->arg1, &rep->led);
 
         if (r < 0)
                 return led_error(d, rep, r);
@@ -95,7 +95,7 @@ static int handle_send(struct msgqd *d, const struct msgq_request *req, struct m
 static int handle_stats(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         struct msgq_stats *s = &rep->stats;
 
-        ledctl_state(&d->led, &rep->led);
+        ledctl_state(&d->ledctl, &rep->led);
         s->uptime_ms = (msgq_now_ns() - d->start_ns) / 1000000u;
         for (int i = 0; i < MSGQ_PRIO_MAX; i++)
                 s->served[i] = stat_get(&d->stats.served[i]);
@@ -113,8 +113,7 @@ static int handle_stats(struct msgqd *d, const struct msgq_request *req, struct 
 static int handle_exit(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         msgq_log_request(LOG_NOTICE, req->pid, req->prio, "exit requested by pid %u", req->pid);
         __atomic_store_n(&d->exit_requested, 1, __ATOMIC_RELEASE);
-        if (d->wake)
-                d->wake(d);
+        wake_up(&d->wake);
         return 0;
 }
 

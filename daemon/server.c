@@ -38,8 +38,7 @@ static bool stopping(struct server *s) {
 }
 
 static void wake_main(struct server *s) {
-        if (s->d->wake)
-                s->d->wake(s->d);
+        wake_up(&s->d->wake);
 }
 
 static void log_bad(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -283,12 +282,8 @@ static void serve_at(struct server *s, long mtype, const unsigned char *body, si
                 answer(s, &req, &rep, binary, now);
 }
 
-/*
- * The LED changed: answer the led-watch requests that waited for it.  In
- * whichever thread made the change (the receiver, or the main loop when a
- * blink ends): send_reply() may run in both.
- */
-static void answer_watchers(void *userdata, const struct ledctl_watcher *w, size_t n,
+/* In whichever thread made the change: send_reply() may run in both. */
+void server_answer_watchers(void *userdata, const struct ledctl_watcher *w, size_t n,
                             const struct msgq_led_state *st) {
         struct server *s = userdata;
         uint64_t now = msgq_now_ns();
@@ -376,7 +371,6 @@ int server_init(struct server *s, struct msgqd *d, key_t key, unsigned mode, gid
         if (r < 0)
                 return r;
         s->msqid = r;
-        ledctl_set_notify(&d->led, answer_watchers, s);
         if (*adopted)
                 sweep_adopted(s);
         return 0;
@@ -509,7 +503,6 @@ void server_stop(struct server *s) {
 }
 
 void server_done(struct server *s) {
-        ledctl_set_notify(&s->d->led, NULL, NULL);
         reclaim_done(&s->reclaim);
         pthread_mutex_destroy(&s->backlog_lock);
         pthread_mutex_destroy(&s->log_lock);

@@ -89,5 +89,13 @@ uint64_t server_busy_for(struct server *s, uint64_t now_ns);
 uint64_t server_next_tick(struct server *s);
 void server_tick(struct server *s);
 
+/*
+ * The LED changed (ledctl_notify_fn, userdata the server): answer the
+ * led-watch requests that waited for it, in whichever thread made the
+ * change (the serving thread, or the main loop when a blink ends).
+ */
+void server_answer_watchers(void *userdata, const struct ledctl_watcher *w, size_t n,
+                            const struct msgq_led_state *st);
+
 /* Serve one message as received from the queue (also used by the tests). */
 void server_serve(struct server *s, long mtype, const unsigned char *body, size_t len);

@@ -21,11 +21,11 @@
 
 static struct msgqd d;
 static int wakes;
-static struct msgqd *woken;
 
-static void on_wake(struct msgqd *dd) {
-        wakes++;
-        woken = dd;
+/* How often the requests woke the main loop: d.wake's counter, taken. */
+static int count_wakes(void) {
+        wakes += (int) wake_take(&d.wake);
+        return wakes;
 }
 
 static void setup(void) {
@@ -34,16 +34,16 @@ static void setup(void) {
         msgq_log_open("check-request", LOG_WARNING);
         memset(&d, 0, sizeof d);
         ck_assert_int_eq(led_open_sim(&l, false), 0);
-        ck_assert_int_eq(ledctl_init(&d.led, l, NULL, NULL), 0);
+        ck_assert_int_eq(ledctl_init(&d.ledctl, l, NULL), 0);
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();
-        d.wake = on_wake;
+        ck_assert_int_eq(wake_open(&d.wake), 0);
         wakes = 0;
-        woken = NULL;
 }
 
 static void teardown(void) {
-        ledctl_done(&d.led);
+        ledctl_done(&d.ledctl);
+        wake_close(&d.wake);
 }
 
 static struct msgq_request make_req(uint16_t op, long prio) {
@@ -83,7 +83,7 @@ static uint64_t served_total(void) {
 static bool led_is_on(void) {
         struct msgq_led_state st;
 
-        ledctl_state(&d.led, &st);
+        ledctl_state(&d.ledctl, &st);
         return st.on;
 }
 
@@ -96,7 +96,7 @@ START_TEST(ping_ok)
         ck_assert_uint_eq(rep.expires_ns, 0); /* the server's business */
         ck_assert_uint_eq(d.stats.served[4], 1);
         ck_assert_uint_eq(d.stats.errors, 0);
-        ck_assert_int_eq(wakes, 0);
+        ck_assert_int_eq(count_wakes(), 0);
 }
 END_TEST
 
@@ -110,7 +110,7 @@ START_TEST(led_on_off)
         ck_assert_uint_eq(rep.led.period_ms, 0);
         ck_assert_uint_eq(rep.led.remaining, 0);
         ck_assert(led_is_on());
-        ck_assert(led_get(d.led.led));
+        ck_assert(led_get(d.ledctl.led));
 
         handle_ok(MSGQ_OP_LED_ON, &rep); /* again: stays on */
         ck_assert_uint_eq(rep.led.on, 1);
@@ -118,7 +118,7 @@ START_TEST(led_on_off)
         handle_ok(MSGQ_OP_LED_OFF, &rep);
         ck_assert_uint_eq(rep.led.on, 0);
         ck_assert_uint_eq(rep.led.blinking, 0);
-        ck_assert(!led_get(d.led.led));
+        ck_assert(!led_get(d.ledctl.led));
         ck_assert_uint_eq(d.stats.served[4], 3);
         ck_assert_uint_eq(d.stats.errors, 0);
 }
@@ -130,10 +130,10 @@ START_TEST(led_toggle)
 
         handle_ok(MSGQ_OP_LED_TOGGLE, &rep);
         ck_assert_uint_eq(rep.led.on, 1);
-        ck_assert(led_get(d.led.led));
+        ck_assert(led_get(d.ledctl.led));
         handle_ok(MSGQ_OP_LED_TOGGLE, &rep);
         ck_assert_uint_eq(rep.led.on, 0);
-        ck_assert(!led_get(d.led.led));
+        ck_assert(!led_get(d.ledctl.led));
         handle_ok(MSGQ_OP_LED_TOGGLE, &rep);
         ck_assert_uint_eq(rep.led.on, 1);
         ck_assert_uint_eq(rep.led.blinking, 0);
@@ -146,13 +146,13 @@ START_TEST(led_state_changes_nothing)
 
         handle_ok(MSGQ_OP_LED_STATE, &rep);
         ck_assert_uint_eq(rep.led.on, 0);
-        ck_assert(!led_get(d.led.led));
-        ck_assert_int_eq(led_set(d.led.led, true), 0);
+        ck_assert(!led_get(d.ledctl.led));
+        ck_assert_int_eq(led_set(d.ledctl.led, true), 0);
         handle_ok(MSGQ_OP_LED_STATE, &rep);
         ck_assert_uint_eq(rep.led.on, 1);
         ck_assert_uint_eq(rep.led.blinking, 0);
         handle_ok(MSGQ_OP_LED_STATE, &rep);
-        ck_assert(led_get(d.led.led));
+        ck_assert(led_get(d.ledctl.led));
 }
 END_TEST
 
@@ -171,7 +171,7 @@ START_TEST(led_blink)
         ck_assert_uint_eq(rep.led.on, 1); /* the first half period */
         ck_assert_uint_eq(rep.led.period_ms, 400);
         ck_assert_uint_eq(rep.led.remaining, 2 * 3 - 1);
-        ck_assert(led_get(d.led.led));
+        ck_assert(led_get(d.ledctl.led));
 
         /* Forever, replacing the first. */
         req.arg0 = 20;
@@ -194,7 +194,7 @@ START_TEST(led_blink)
         ck_assert_uint_eq(d.stats.served[1], 4);
         ck_assert_uint_eq(d.stats.errors, 0);
         /* The daemon's wake is for exit; ledctl has its own (NULL here). */
-        ck_assert_int_eq(wakes, 0);
+        ck_assert_int_eq(count_wakes(), 0);
 }
 END_TEST
 
@@ -240,7 +240,7 @@ START_TEST(send_ok)
         ck_assert_str_eq(rep.error, "");
         ck_assert_uint_eq(rep.led.on, 0);
         ck_assert_uint_eq(d.stats.served[8], 1);
-        ck_assert(!led_get(d.led.led)); /* a message does not touch the LED */
+        ck_assert(!led_get(d.ledctl.led)); /* a message does not touch the LED */
 }
 END_TEST
 
@@ -323,18 +323,17 @@ START_TEST(exit_requested)
         ck_assert_int_eq(d.exit_requested, 0);
         handle_ok(MSGQ_OP_EXIT, &rep);
         ck_assert_int_eq(d.exit_requested, 1);
-        ck_assert_int_eq(wakes, 1);
-        ck_assert_ptr_eq(woken, &d);
+        ck_assert_int_eq(count_wakes(), 1);
         handle_ok(MSGQ_OP_EXIT, &rep);
-        ck_assert_int_eq(wakes, 2);
+        ck_assert_int_eq(count_wakes(), 2);
         ck_assert_uint_eq(d.stats.errors, 0);
 
-        /* Without a wake callback. */
-        d.wake = NULL;
+        /* With nobody to wake. */
+        wake_close(&d.wake);
         d.exit_requested = 0;
         handle_ok(MSGQ_OP_EXIT, &rep);
         ck_assert_int_eq(d.exit_requested, 1);
-        ck_assert_int_eq(wakes, 2);
+        ck_assert_int_eq(count_wakes(), 2);
 }
 END_TEST
 
@@ -356,7 +355,7 @@ START_TEST(unknown_op)
                 ck_assert_uint_eq(d.stats.errors, i + 1);
         }
         ck_assert_int_eq(d.exit_requested, 0);
-        ck_assert(!led_get(d.led.led));
+        ck_assert(!led_get(d.ledctl.led));
 }
 END_TEST
 
@@ -379,7 +378,7 @@ START_TEST(reject_fills_and_does_not_count)
         ck_assert_uint_eq(served_total(), 0);
         ck_assert_uint_eq(d.stats.errors, 0);
         ck_assert_uint_eq(d.stats.malformed, 0);
-        ck_assert(!led_get(d.led.led)); /* nothing was done */
+        ck_assert(!led_get(d.ledctl.led)); /* nothing was done */
 
         /* A long reason is cut to fit, NUL-terminated. */
         {
@@ -461,8 +460,8 @@ START_TEST(led_failure_reported)
         ck_assert_ptr_nonnull(l);
         l->ops = &failing_ops;
         snprintf(l->desc, sizeof l->desc, "broken test LED");
-        ledctl_done(&d.led);
-        ck_assert_int_eq(ledctl_init(&d.led, l, NULL, NULL), 0);
+        ledctl_done(&d.ledctl);
+        ck_assert_int_eq(ledctl_init(&d.ledctl, l, NULL), 0);
 
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
                 struct msgq_request req = make_req(ops[i], 3);
