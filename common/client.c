@@ -22,18 +22,6 @@
 #define WAIT_STREAK 4u
 #define WAIT_PROBE  (WAIT_STREAK + 15u)
 
-uint64_t msgq_now_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
-struct timespec msgq_timespec(uint64_t ns) {
-        return (struct timespec) { .tv_sec = (time_t) (ns / 1000000000ull),
-                                   .tv_nsec = (long) (ns % 1000000000ull) };
-}
-
 static void on_timer_signal(int sig) {
         (void) sig; /* only here to interrupt msgsnd/msgrcv */
 }

@@ -34,6 +34,7 @@
 
 #define MSGQ_CLIENT_SIGNAL (SIGRTMIN + 3)
 
+#include "clock.h"
 #include "protocol.h"
 
 /* Replies for others a client holds at most while the queue is full. */
@@ -96,7 +97,3 @@ int msgq_client_call(struct msgq_client *c, long prio, struct msgq_request *req,
 int msgq_client_post(struct msgq_client *c, long prio, struct msgq_request *req,
                      uint64_t timeout_ms);
 
-/* CLOCK_MONOTONIC in nanoseconds, the protocol's clock. */
-uint64_t msgq_now_ns(void);
-/* A time in nanoseconds (of msgq_now_ns's clock, say) as a timespec. */
-struct timespec msgq_timespec(uint64_t ns);

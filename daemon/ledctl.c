@@ -5,14 +5,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ledctl.h"
 #include "log.h"
 
+/* sd-event's timers count in µs of the same clock. */
 static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        return msgq_now_ns() / 1000u;
 }
 
 static void fill_state(const struct ledctl *c, struct msgq_led_state *st) {

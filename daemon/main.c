@@ -24,7 +24,7 @@
 #include <systemd/sd-event.h>
 
 #include "claim.h"
-#include "client.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "led.h"

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client.h"
+#include "clock.h"
 #include "log.h"
 #include "request.h"
 

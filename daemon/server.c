@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "claim.h"
-#include "client.h"
+#include "clock.h"
 #include "log.h"
 #include "queue.h"
 #include "request.h"
@@ -82,23 +82,33 @@ static bool fits_ever(struct server *s, size_t len) {
         return msgq_queue_stat(server_msqid(s), &ds) < 0 || len <= ds.msg_qbytes;
 }
 
+/*
+ * One send without waiting: -EAGAIN when the queue is full, else 0 (sent,
+ * or failed: a queue gone is the receiving thread's to see; anything else
+ * is logged).
+ */
+static int try_send(struct server *s, long mtype, const void *body, size_t len) {
+        int r = msgq_queue_send(server_msqid(s), mtype, body, len, IPC_NOWAIT);
+
+        if (r == -EAGAIN)
+                return r;
+        if (r < 0 && r != -EIDRM && r != -EINVAL)
+                log_warning("cannot send a reply: %s", strerror(-r));
+        return 0;
+}
+
 /* With backlog_lock held: send what can be sent, oldest first. */
 static void backlog_flush_locked(struct server *s) {
         uint64_t now = msgq_now_ns();
 
         while (s->backlog_count > 0) {
                 struct pending_reply *p = &s->backlog[s->backlog_head];
-                if (p->expires_ns > now) {
-                        int r = msgq_queue_send(server_msqid(s), p->mtype, p->body, p->len,
-                                                IPC_NOWAIT);
-                        if (r == -EAGAIN && fits_ever(s, p->len))
-                                break;
-                        if (r == -EAGAIN) /* never will: do not hold up the others */
-                                stat_inc(&s->d->stats.replies_dropped);
-                        else if (r < 0 && r != -EIDRM && r != -EINVAL)
-                                log_warning("cannot send a reply: %s", strerror(-r));
-                } else {
+                if (p->expires_ns <= now) {
                         stat_inc(&s->d->stats.replies_late);
+                } else if (try_send(s, p->mtype, p->body, p->len) == -EAGAIN) {
+                        if (fits_ever(s, p->len))
+                                break;
+                        stat_inc(&s->d->stats.replies_dropped); /* never will: do not hold up the others */
                 }
                 s->backlog_head = (s->backlog_head + 1) % s->backlog_size;
                 backlog_set_count(s, s->backlog_count - 1);
@@ -142,63 +152,37 @@ static bool backlog_make_room(struct server *s) {
         return true;
 }
 
-static void send_reply(struct server *s, long mtype, const void *body, size_t len,
-                       uint64_t expires_ns) {
-        struct pending_reply *p;
-        size_t trimmed;
-        int r;
+/*
+ * Before a reply goes on the queue: trim what its client left uncollected,
+ * and note it, so that no sweep can miss or eat it.
+ */
+static void track_reply(struct server *s, long mtype, uint64_t expires_ns) {
+        size_t trimmed = reclaim_trim(&s->reclaim, server_msqid(s), mtype, SERVER_REPLIES_PER_CLIENT);
 
-        /* A client that does not read its replies keeps only its newest. */
-        trimmed = reclaim_trim(&s->reclaim, server_msqid(s), mtype, SERVER_REPLIES_PER_CLIENT);
         if (trimmed > 0) {
                 stat_add(&s->d->stats.replies_reclaimed, trimmed);
                 log_bad(s, "pid %ld does not collect its replies: removed its %zu oldest",
                         mtype - MSGQ_REPLY_BASE, trimmed);
         }
-        /* Noted before it is on the queue, so no sweep can miss or eat it. */
         if (reclaim_note(&s->reclaim, mtype, expires_ns) > 0)
                 wake_main(s);
+}
 
-        /*
-         * When the backlog is empty, no older reply can be overtaken, and
-         * the send needs no lock.  (The main loop sends too, the replies to
-         * led-watch requests when a blink ends; each goes to a client that
-         * has nothing else outstanding, so order between the two does not
-         * matter.)
-         */
-        if (backlog_pending(s) == 0) {
-                r = msgq_queue_send(server_msqid(s), mtype, body, len, IPC_NOWAIT);
-                if (r != -EAGAIN) {
-                        if (r < 0 && r != -EIDRM && r != -EINVAL)
-                                log_warning("cannot send a reply: %s", strerror(-r));
-                        return;
-                }
-        }
-        pthread_mutex_lock(&s->backlog_lock);
-        if (s->backlog_count > 0)
-                backlog_flush_locked(s);
-        if (s->backlog_count == 0) {
-                r = msgq_queue_send(server_msqid(s), mtype, body, len, IPC_NOWAIT);
-                if (r != -EAGAIN) {
-                        pthread_mutex_unlock(&s->backlog_lock);
-                        if (r < 0 && r != -EIDRM && r != -EINVAL)
-                                log_warning("cannot send a reply: %s", strerror(-r));
-                        return;
-                }
-        }
+/* With backlog_lock held, the queue full: keep the reply (true), unless it can never fit. */
+static bool backlog_keep_locked(struct server *s, long mtype, const void *body, size_t len,
+                                uint64_t expires_ns) {
+        struct pending_reply *p;
+
         if (!fits_ever(s, len)) {
-                pthread_mutex_unlock(&s->backlog_lock);
                 stat_inc(&s->d->stats.replies_dropped);
                 log_bad(s, "dropped a %zu-byte reply to pid %ld: the queue is smaller (msg_qbytes)",
                         len, mtype - MSGQ_REPLY_BASE);
-                return;
+                return false;
         }
-        /* The queue is full: keep the reply and go on taking requests. */
         stat_inc(&s->d->stats.replies_deferred);
         if (!backlog_make_room(s)) {
-                pthread_mutex_unlock(&s->backlog_lock);
                 stat_inc(&s->d->stats.replies_dropped);
-                return;
+                return false;
         }
         p = &s->backlog[(s->backlog_head + s->backlog_count) % s->backlog_size];
         p->mtype = mtype;
@@ -206,8 +190,31 @@ static void send_reply(struct server *s, long mtype, const void *body, size_t le
         p->len = (uint16_t) len;
         memcpy(p->body, body, len);
         backlog_set_count(s, s->backlog_count + 1);
+        return true;
+}
+
+/*
+ * When the backlog is empty, no older reply can be overtaken, and the send
+ * needs no lock.  (The main loop sends too, the replies to led-watch
+ * requests when a blink ends; each goes to a client that has nothing else
+ * outstanding, so order between the two does not matter.)  When the queue
+ * is full, the reply waits in the backlog and msgqd goes on taking requests.
+ */
+static void send_reply(struct server *s, long mtype, const void *body, size_t len,
+                       uint64_t expires_ns) {
+        bool kept = false;
+
+        track_reply(s, mtype, expires_ns);
+        if (backlog_pending(s) == 0 && try_send(s, mtype, body, len) == 0)
+                return;
+        pthread_mutex_lock(&s->backlog_lock);
+        if (s->backlog_count > 0)
+                backlog_flush_locked(s);
+        if (s->backlog_count > 0 || try_send(s, mtype, body, len) == -EAGAIN)
+                kept = backlog_keep_locked(s, mtype, body, len, expires_ns);
         pthread_mutex_unlock(&s->backlog_lock);
-        wake_main(s);
+        if (kept)
+                wake_main(s); /* to retry the backlog */
 }
 
 /* now: when the request was received (one clock read per request). */

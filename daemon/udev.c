@@ -19,7 +19,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-device.h>
 
-#include "client.h"
+#include "clock.h"
 #include "led-private.h"
 #include "log.h"
 #include "udev.h"
