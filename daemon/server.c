@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "queue.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "server.h"
 
@@ -43,25 +44,17 @@ static void wake_main(struct server *s) {
 
 static void log_bad(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void log_bad(struct server *s, const char *fmt, ...) {
-        uint64_t now = msgq_now_ns();
+        unsigned missed;
         va_list ap;
 
         pthread_mutex_lock(&s->log_lock);
-        if (now - s->log_window_ns > BAD_LOG_WINDOW_NS) {
-                if (s->log_suppressed)
-                        log_warning("%u more bad requests were not logged", s->log_suppressed);
-                s->log_window_ns = now;
-                s->log_count = 0;
-                s->log_suppressed = 0;
+        if (msgq_ratelimit_pass(&s->log_limit, msgq_now_ns(), &missed)) {
+                if (missed)
+                        log_warning("%u more bad requests were not logged", missed);
+                va_start(ap, fmt);
+                msgq_logv(LOG_WARNING, fmt, ap);
+                va_end(ap);
         }
-        if (s->log_count++ >= BAD_LOG_BURST) {
-                s->log_suppressed++;
-                pthread_mutex_unlock(&s->log_lock);
-                return;
-        }
-        va_start(ap, fmt);
-        msgq_logv(LOG_WARNING, fmt, ap);
-        va_end(ap);
         pthread_mutex_unlock(&s->log_lock);
 }
 
@@ -365,6 +358,7 @@ int server_init(struct server *s, struct msgqd *d, key_t key, unsigned mode, gid
         s->mode = mode;
         s->gid = gid;
         s->msqid = -1;
+        s->log_limit = MSGQ_RATELIMIT(BAD_LOG_WINDOW_NS, BAD_LOG_BURST);
         r = reclaim_init(&s->reclaim);
         if (r < 0)
                 return r;

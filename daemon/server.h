@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "daemon.h"
+#include "ratelimit.h"
 #include "reclaim.h"
 
 #define SERVER_BACKLOG_MAX      1024u
@@ -52,8 +53,7 @@ struct server {
         size_t backlog_head, backlog_count, backlog_size;
 
         pthread_mutex_t log_lock; /* both threads may send replies, and warn */
-        uint64_t log_window_ns; /* rate limit for bad-request warnings */
-        unsigned log_count, log_suppressed;
+        struct msgq_ratelimit log_limit; /* of bad-request warnings */
 };
 
 /*
