@@ -21,7 +21,7 @@ static const struct led_action {
         { "watch", MSGQ_OP_LED_WATCH },
 };
 
-#define N_LED_ACTIONS (sizeof(led_actions) / sizeof(led_actions[0]))
+#define N_LED_ACTIONS (sizeof led_actions / sizeof led_actions[0])
 
 /* How long one led-watch waits for a change before msgqctl checks msgqd is there. */
 #define WATCH_WAIT_MS 30000u
@@ -113,7 +113,7 @@ int cmd_led(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
         if (!action)
                 die_usage(cmd, "unknown action '%s': expected on, off, toggle, state, blink or "
                           "watch%s", argv[0],
-                          did_you_mean(argv[0], led_actions, N_LED_ACTIONS, sizeof(led_actions[0])));
+                          did_you_mean(argv[0], led_actions, N_LED_ACTIONS, sizeof led_actions[0]));
         if (action->op == MSGQ_OP_LED_WATCH) {
                 unsigned long lines = 0;
 

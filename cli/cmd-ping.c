@@ -38,7 +38,7 @@ static void on_sigint(int signo) {
 static void catch_sigint(void) {
         struct sigaction sa;
 
-        memset(&sa, 0, sizeof(sa));
+        memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigint; /* no SA_RESTART: waits end early */
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
@@ -106,7 +106,7 @@ static bool ping_once(struct ctl *ctl, struct ping_run *run, unsigned long seq) 
                 if (rep.status != MSGQ_OK) {
                         run->error_replies++;
                         run->error = rep;
-                        p.error = reply_error(&rep, error, sizeof(error));
+                        p.error = reply_error(&rep, error, sizeof error);
                 }
         }
         output->ping(&p);
@@ -139,7 +139,7 @@ static int ping_exit_code(const struct ctl *ctl, const struct ping_run *run) {
         if (run->lost)
                 return report(EXIT_UNAVAILABLE, NULL,
                               "%lu of %lu requests got no answer within %s", run->lost,
-                              run->sent, format_seconds(ctl->timeout_ms, secs, sizeof(secs)));
+                              run->sent, format_seconds(ctl->timeout_ms, secs, sizeof secs));
         return EXIT_OK;
 }
 

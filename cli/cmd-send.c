@@ -81,7 +81,7 @@ int cmd_send(struct ctl *ctl, const struct command *cmd, int argc, char **argv) 
         if (argc == 1 && strcmp(argv[0], "-") == 0)
                 len = read_text(cmd, text, MSGQ_TEXT_MAX + 2);
         else
-                len = join_text(cmd, argc, argv, text, sizeof(text));
+                len = join_text(cmd, argc, argv, text, sizeof text);
         check_text(cmd, text, len); /* a NUL byte is a control character too */
 
         ctl_call_or_die(ctl, prio, MSGQ_OP_SEND, 0, 0, text, &rep);

@@ -124,7 +124,7 @@ static const struct command commands[] = {
         },
 };
 
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 const struct command *command_find(const char *name) {
         for (size_t i = 0; i < N_COMMANDS; i++)
@@ -187,7 +187,7 @@ const char *did_you_mean(const char *typed, const void *table, size_t n, size_t 
         }
         if (!best)
                 return "";
-        snprintf(buf, sizeof(buf), "; did you mean '%s'?", best);
+        snprintf(buf, sizeof buf, "; did you mean '%s'?", best);
         return buf;
 }
 
@@ -267,7 +267,7 @@ static const struct option global_options[] = {
         {},
 };
 #define GLOBAL_SHORTOPTS "k:c:t:p:jqhV"
-#define N_GLOBAL_OPTIONS (sizeof(global_options) / sizeof(global_options[0]) - 1)
+#define N_GLOBAL_OPTIONS (sizeof global_options / sizeof global_options[0] - 1)
 /* A global long option whose letter a command uses for its own returns this plus the letter. */
 #define GLOBAL_LONG_ONLY 0x100
 
@@ -275,12 +275,12 @@ static void global_option_error(struct global_args *g, char **argv, int c) {
         if (g->error[0])
                 return;
         if (c == ':')
-                snprintf(g->error, sizeof(g->error), "option '%s' needs an argument",
+                snprintf(g->error, sizeof g->error, "option '%s' needs an argument",
                          argv[optind - 1]);
         else if (optopt && optopt < GLOBAL_LONG_ONLY)
-                snprintf(g->error, sizeof(g->error), "unknown option '-%c'", optopt);
+                snprintf(g->error, sizeof g->error, "unknown option '-%c'", optopt);
         else
-                snprintf(g->error, sizeof(g->error), "unknown option '%s'", argv[optind - 1]);
+                snprintf(g->error, sizeof g->error, "unknown option '%s'", argv[optind - 1]);
 }
 
 /* A global option into g; false if c is none. */
@@ -326,7 +326,7 @@ static void merge_options(const char *own_short, const struct option *own_long,
                         longopts[k].val = GLOBAL_LONG_ONLY + global_options[i].val;
                 k++;
         }
-        memset(&longopts[k], 0, sizeof(longopts[k]));
+        memset(&longopts[k], 0, sizeof longopts[k]);
 }
 
 int command_getopt(struct ctl *ctl, const struct command *cmd, int argc, char **argv,
@@ -336,8 +336,8 @@ int command_getopt(struct ctl *ctl, const struct command *cmd, int argc, char **
         char shortopts[64];
         int c;
 
-        merge_options(own_short, own_long ? own_long : none, shortopts, sizeof(shortopts),
-                      longopts, sizeof(longopts) / sizeof(longopts[0]));
+        merge_options(own_short, own_long ? own_long : none, shortopts, sizeof shortopts,
+                      longopts, sizeof longopts / sizeof longopts[0]);
         opterr = 0;
         for (;;) {
                 c = getopt_long(argc, argv, shortopts, longopts, NULL);
@@ -386,7 +386,7 @@ int cmd_help(struct ctl *ctl, const struct command *cmd, int argc, char **argv) 
         which = command_find(argv[optind]);
         if (!which)
                 die_usage(NULL, "unknown command '%s'%s", argv[optind],
-                          did_you_mean(argv[optind], commands, N_COMMANDS, sizeof(commands[0])));
+                          did_you_mean(argv[optind], commands, N_COMMANDS, sizeof commands[0]));
         command_print_usage(which);
         return EXIT_OK;
 }
@@ -421,7 +421,7 @@ int main(int argc, char **argv) {
         if (!cmd) {
                 ctl_configure(&ctl, help);
                 die_usage(NULL, "unknown command '%s'%s", argv[optind],
-                          did_you_mean(argv[optind], commands, N_COMMANDS, sizeof(commands[0])));
+                          did_you_mean(argv[optind], commands, N_COMMANDS, sizeof commands[0]));
         }
 
         argc -= optind;

@@ -95,7 +95,7 @@ static void queue_object(const struct queue_info *q) {
         char buf[16];
 
         msgq_json_begin_object(&j, "queue");
-        snprintf(buf, sizeof(buf), "0x%08x", (unsigned) q->key);
+        snprintf(buf, sizeof buf, "0x%08x", (unsigned) q->key);
         msgq_json_string(&j, "key", buf);
         msgq_json_int(&j, "msqid", q->msqid);
         msgq_json_uint(&j, "uid", q->uid);
@@ -106,7 +106,7 @@ static void queue_object(const struct queue_info *q) {
         msgq_json_string(&j, "creator_user", user_name(q->cuid));
         msgq_json_uint(&j, "cgid", q->cgid);
         msgq_json_string(&j, "creator_group", group_name(q->cgid));
-        snprintf(buf, sizeof(buf), "%04o", q->mode & 0777);
+        snprintf(buf, sizeof buf, "%04o", q->mode & 0777);
         msgq_json_string(&j, "mode", buf);
         msgq_json_uint(&j, "cbytes", q->cbytes);
         if (q->qbytes_known)
@@ -144,14 +144,14 @@ static void json_ping(const struct ping_result *p) {
         msgq_json_begin_object(&j, NULL);
         msgq_json_uint(&j, "seq", p->seq);
         if (!p->answered) {
-                snprintf(message, sizeof(message), "no answer within %s",
-                         format_seconds(p->timeout_ms, secs, sizeof(secs)));
+                snprintf(message, sizeof message, "no answer within %s",
+                         format_seconds(p->timeout_ms, secs, sizeof secs));
                 msgq_json_string(&j, "error", message);
         } else {
                 msgq_json_double(&j, "rtt_us", round_ns(p->rtt_us));
                 msgq_json_uint(&j, "daemon_pid", p->daemon_pid);
                 if (p->error) {
-                        snprintf(message, sizeof(message), "msgqd: %s", p->error);
+                        snprintf(message, sizeof message, "msgqd: %s", p->error);
                         msgq_json_string(&j, "error", message);
                 }
         }

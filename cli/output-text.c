@@ -50,7 +50,7 @@ const char *led_describe(const struct msgq_led_state *led, char *buf, size_t siz
 static void text_led(const struct msgq_led_state *led) {
         char state[96];
 
-        printf("led: %s\n", led_describe(led, state, sizeof(state)));
+        printf("led: %s\n", led_describe(led, state, sizeof state));
 }
 
 static void text_sent(size_t bytes, long prio) {
@@ -87,7 +87,7 @@ static void text_stats(const struct msgq_reply *rep) {
         print_field_u64("replies dropped:", s->replies_dropped);
         print_field_u64("replies reclaimed:", s->replies_reclaimed);
         print_field_u64("queue recreated:", s->queue_recreated);
-        printf(FIELD "%s\n", "led:", led_describe(&rep->led, led, sizeof(led)));
+        printf(FIELD "%s\n", "led:", led_describe(&rep->led, led, sizeof led));
 }
 
 /* "uid=1000(alice)", or "uid=1000" without a name. */
@@ -125,9 +125,9 @@ static void print_queue(const struct queue_info *q) {
         if (q->qbytes_known)
                 printf("qbytes=%lu\t", q->qbytes);
         printf("qnum=%lu\tlspid=%d\tlrpid=%d\n", q->qnum, (int) q->lspid, (int) q->lrpid);
-        printf("send_time=%s\n", format_time(q->stime, t, sizeof(t)));
-        printf("rcv_time=%s\n", format_time(q->rtime, t, sizeof(t)));
-        printf("change_time=%s\n", format_time(q->ctime, t, sizeof(t)));
+        printf("send_time=%s\n", format_time(q->stime, t, sizeof t));
+        printf("rcv_time=%s\n", format_time(q->rtime, t, sizeof t));
+        printf("change_time=%s\n", format_time(q->ctime, t, sizeof t));
 }
 
 static void text_status(const struct queue_info *q, const struct msgq_reply *rep, const char *why) {
@@ -147,7 +147,7 @@ static void text_ping(const struct ping_result *p) {
 
         if (!p->answered)
                 printf("no reply: seq=%lu (timeout after %s)\n", p->seq,
-                       format_seconds(p->timeout_ms, secs, sizeof(secs)));
+                       format_seconds(p->timeout_ms, secs, sizeof secs));
         else if (p->error)
                 printf("error from msgqd pid %u: seq=%lu: %s\n", (unsigned) p->daemon_pid, p->seq,
                        p->error);

@@ -23,7 +23,7 @@ int queue_info_from_proc(key_t key, struct queue_info *q) {
         f = fopen("/proc/sysvipc/msg", "re");
         if (!f)
                 return -errno;
-        while (fgets(line, sizeof(line), f)) {
+        while (fgets(line, sizeof line, f)) {
                 int k, id, lspid, lrpid;
                 unsigned mode, uid, gid, cuid, cgid;
                 unsigned long cbytes, qnum;
@@ -109,25 +109,25 @@ void permission_advice(const struct ctl *ctl, char *buf, size_t size) {
                          (unsigned) ctl->key);
                 return;
         }
-        snprintf(owner, sizeof(owner), "%s", user_name(q.uid) ? user_name(q.uid) : "");
+        snprintf(owner, sizeof owner, "%s", user_name(q.uid) ? user_name(q.uid) : "");
         if (!owner[0])
-                snprintf(owner, sizeof(owner), "%u", (unsigned) q.uid);
-        snprintf(group, sizeof(group), "%s", group_name(q.gid) ? group_name(q.gid) : "");
+                snprintf(owner, sizeof owner, "%u", (unsigned) q.uid);
+        snprintf(group, sizeof group, "%s", group_name(q.gid) ? group_name(q.gid) : "");
         if (!group[0])
-                snprintf(group, sizeof(group), "%u", (unsigned) q.gid);
+                snprintf(group, sizeof group, "%u", (unsigned) q.gid);
 
         if (q.uid == geteuid() || q.cuid == geteuid())
-                snprintf(advice, sizeof(advice), "its mode refuses even its owner: restart msgqd, "
+                snprintf(advice, sizeof advice, "its mode refuses even its owner: restart msgqd, "
                          "which sets the configured mode and group again");
         else if (q.gid != 0 && (q.mode & 0060) == 0060)
-                advice_group(group, q.gid, advice, sizeof(advice));
+                advice_group(group, q.gid, advice, sizeof advice);
         else {
                 if (q.gid == 0)
-                        snprintf(why, sizeof(why), "its group is root");
+                        snprintf(why, sizeof why, "its group is root");
                 else
-                        snprintf(why, sizeof(why), "its mode gives group '%s' no read and write",
+                        snprintf(why, sizeof why, "its mode gives group '%s' no read and write",
                                  group);
-                advice_no_group(ctl, why, advice, sizeof(advice));
+                advice_no_group(ctl, why, advice, sizeof advice);
         }
         snprintf(buf, size, "permission denied on the queue with key 0x%08x (owner %s, group %s, "
                  "mode %04o): %s", (unsigned) ctl->key, owner, group, q.mode, advice);

@@ -36,7 +36,7 @@ report_v(int code, bool usage, const struct command *cmd, const struct msgq_repl
          const char *fmt, va_list ap) {
         char message[1024];
 
-        vsnprintf(message, sizeof(message), fmt, ap);
+        vsnprintf(message, sizeof message, fmt, ap);
         fflush(stdout);
         fprintf(stderr, "%s: %s\n", PROGRAM_NAME, message);
         if (usage)
@@ -110,7 +110,7 @@ int report_reply(const struct msgq_reply *rep) {
         char message[MSGQ_ERROR_TEXT_MAX + 128];
 
         return report(EXIT_DAEMON_ERROR, rep, "msgqd: %s",
-                      reply_error(rep, message, sizeof(message)));
+                      reply_error(rep, message, sizeof message));
 }
 
 int report_errno(const struct ctl *ctl, int err) {
@@ -125,14 +125,14 @@ int report_errno(const struct ctl *ctl, int err) {
                 return report(EXIT_UNAVAILABLE, NULL,
                               "no answer from msgqd within %s (key 0x%08x); the request stays "
                               "queued and is served when msgqd is back",
-                              format_seconds(ctl->timeout_ms, secs, sizeof(secs)), key);
+                              format_seconds(ctl->timeout_ms, secs, sizeof secs), key);
         case -EIDRM:
                 return report(EXIT_UNAVAILABLE, NULL,
                               "the queue with key 0x%08x was removed while waiting for the "
                               "answer (msgqd stopped?)", key);
         case -EACCES:
         case -EPERM:
-                permission_advice(ctl, advice, sizeof(advice));
+                permission_advice(ctl, advice, sizeof advice);
                 return report(EXIT_PERMISSION, NULL, "%s", advice);
         default:
                 return report(EXIT_UNAVAILABLE, NULL, "cannot use the queue with key 0x%08x: %s",

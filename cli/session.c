@@ -44,7 +44,7 @@ void ctl_configure(struct ctl *ctl, const struct command *cmd) {
                 return;
         ctl->config_path = ctl->args.config ? ctl->args.config : msgq_config_default_path();
         if (msgq_config_resolve(&ctl->config, ctl->args.config, ctl->args.key, err,
-                                sizeof(err)) < 0)
+                                sizeof err) < 0)
                 die(EXIT_USAGE, "%s", err);
         ctl->key = ctl->config.key;
 }
@@ -80,7 +80,7 @@ int ctl_call_within(struct ctl *ctl, uint64_t timeout_ms, long prio, uint16_t op
         if (r < 0)
                 return r;
 
-        memset(&req, 0, sizeof(req));
+        memset(&req, 0, sizeof req);
         req.prio = prio;
         req.op = op;
         req.arg0 = arg0;
@@ -88,7 +88,7 @@ int ctl_call_within(struct ctl *ctl, uint64_t timeout_ms, long prio, uint16_t op
         req.text_len = (uint16_t) len;
         if (len)
                 memcpy(req.text, text, len);
-        memset(rep, 0, sizeof(*rep));
+        memset(rep, 0, sizeof *rep);
         return msgq_client_call(&ctl->client, prio, &req, rep, timeout_ms);
 }
 

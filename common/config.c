@@ -63,31 +63,27 @@ struct loader {
         char reason[200]; /* why, for bad_line */
 };
 
-void msgq_config_defaults(struct msgq_config *c)
-{
-        memset(c, 0, sizeof(*c));
+void msgq_config_defaults(struct msgq_config *c) {
+        memset(c, 0, sizeof *c);
         c->key = MSGQ_DEFAULT_KEY;
         c->mode = MSGQ_DEFAULT_MODE;
         c->group[0] = '\0';
-        snprintf(c->gpio, sizeof(c->gpio), "%s", MSGQ_DEFAULT_GPIO);
+        snprintf(c->gpio, sizeof c->gpio, "%s", MSGQ_DEFAULT_GPIO);
         c->active_low = false;
         c->led_start = MSGQ_LED_START_RESTORE;
         c->led_stop = MSGQ_LED_STOP_OFF;
 }
 
-const char *msgq_config_default_path(void)
-{
+const char *msgq_config_default_path(void) {
         return MSGQ_CONFIG_FILE;
 }
 
-static bool is_ascii_alnum(unsigned char c)
-{
+static bool is_ascii_alnum(unsigned char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 /* A group name: [A-Za-z0-9_.-], 1 to 63 characters, not starting with '-'. */
-static int check_group(const char *s)
-{
+static int check_group(const char *s) {
         size_t n = strlen(s);
 
         if (n == 0 || n > GROUP_MAX_LEN || s[0] == '-')
@@ -106,8 +102,7 @@ static int check_group(const char *s)
  * OFFSET decimal digits, CHIP not empty): 1 to 63 printable ASCII, no
  * spaces.
  */
-static int check_gpio(const char *s)
-{
+static int check_gpio(const char *s) {
         const char *colon = strrchr(s, ':');
         size_t n = strlen(s);
 
@@ -138,29 +133,26 @@ static const struct setting {
         { "led_stop", "off or keep" },
 };
 
-static const struct setting *setting_find(const char *name)
-{
-        for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+static const struct setting *setting_find(const char *name) {
+        for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
                 if (strcmp(settings[i].name, name) == 0)
                         return &settings[i];
         return NULL;
 }
 
 /* "key, mode, ...": every name in settings[], for the unknown-setting error. */
-static const char *setting_names(void)
-{
+static const char *setting_names(void) {
         static char names[128];
         size_t n = 0;
 
-        for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]) && n < sizeof(names); i++)
-                n += (size_t) snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+        for (size_t i = 0; i < sizeof settings / sizeof settings[0] && n < sizeof names; i++)
+                n += (size_t) snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
                                        settings[i].name);
         return names;
 }
 
 /* led_start and led_stop: the index of value in words (NULL-terminated). */
-static int parse_word(const char *value, const char *const *words, int *ret)
-{
+static int parse_word(const char *value, const char *const *words, int *ret) {
         for (int i = 0; words[i]; i++) {
                 if (strcmp(value, words[i]) == 0) {
                         *ret = i;
@@ -170,8 +162,7 @@ static int parse_word(const char *value, const char *const *words, int *ret)
         return -EINVAL;
 }
 
-static int set_led_policy(struct msgq_config *c, const char *name, const char *value)
-{
+static int set_led_policy(struct msgq_config *c, const char *name, const char *value) {
         static const char *const start[] = { "restore", "off", "on", NULL };
         static const char *const stop[] = { "off", "keep", NULL };
         int i, r;
@@ -188,8 +179,7 @@ static int set_led_policy(struct msgq_config *c, const char *name, const char *v
         return r;
 }
 
-static int set_value(struct msgq_config *c, const char *name, const char *value)
-{
+static int set_value(struct msgq_config *c, const char *name, const char *value) {
         int r;
 
         if (strcmp(name, "led_start") == 0 || strcmp(name, "led_stop") == 0)
@@ -204,21 +194,20 @@ static int set_value(struct msgq_config *c, const char *name, const char *value)
         if (strcmp(name, "group") == 0) {
                 r = check_group(value);
                 if (r == 0)
-                        snprintf(c->group, sizeof(c->group), "%s", value);
+                        snprintf(c->group, sizeof c->group, "%s", value);
                 return r;
         }
         if (strcmp(name, "gpio") == 0) {
                 r = check_gpio(value);
                 if (r == 0)
-                        snprintf(c->gpio, sizeof(c->gpio), "%s", value);
+                        snprintf(c->gpio, sizeof c->gpio, "%s", value);
                 return r;
         }
         return -EINVAL;
 }
 
 int msgq_config_set(struct msgq_config *c, const char *name, const char *value, char *err,
-                    size_t size)
-{
+                    size_t size) {
         const struct setting *s = setting_find(name);
 
         if (!s) {
@@ -234,21 +223,19 @@ int msgq_config_set(struct msgq_config *c, const char *name, const char *value, 
 
 /* The first bad line's reason; later ones are not reported. */
 static void refuse(struct loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void refuse(struct loader *l, const char *fmt, ...)
-{
+static void refuse(struct loader *l, const char *fmt, ...) {
         va_list ap;
 
         if (l->bad_line)
                 return;
         l->bad_line = l->lineno;
         va_start(ap, fmt);
-        vsnprintf(l->reason, sizeof(l->reason), fmt, ap);
+        vsnprintf(l->reason, sizeof l->reason, fmt, ap);
         va_end(ap);
 }
 
 /* inih's callback: nonzero on success, 0 makes ini_parse_stream() report the line. */
-static int handler(void *user, const char *section, const char *name, const char *value)
-{
+static int handler(void *user, const char *section, const char *name, const char *value) {
         struct loader *l = user;
         const struct setting *s = setting_find(name);
 
@@ -266,14 +253,13 @@ static int handler(void *user, const char *section, const char *name, const char
                 return 0;
         }
         if (strcmp(name, "group") == 0)
-                snprintf(l->cfg.group_origin, sizeof(l->cfg.group_origin), "%s:%d", l->path,
+                snprintf(l->cfg.group_origin, sizeof l->cfg.group_origin, "%s:%d", l->path,
                          l->lineno);
         return 1;
 }
 
 /* Whether inih takes LINE for a comment: '#' or ';' after optional whitespace. */
-static bool is_comment(const char *line)
-{
+static bool is_comment(const char *line) {
         line += strspn(line, " \t\v\f\r");
         return *line == '#' || *line == ';';
 }
@@ -288,8 +274,7 @@ static bool is_comment(const char *line)
  *    the value above ("multi-line entries"), so that indented settings
  *    are settings of their own.
  */
-static char *reader(char *str, int num, void *stream)
-{
+static char *reader(char *str, int num, void *stream) {
         struct loader *l = stream;
         const char *line = l->data + l->pos, *nl;
         size_t len, indent;
@@ -318,8 +303,7 @@ static char *reader(char *str, int num, void *stream)
 }
 
 /* What a file that is not a regular file is, for the error. */
-static const char *file_type(mode_t mode)
-{
+static const char *file_type(mode_t mode) {
         if (S_ISFIFO(mode))
                 return "a FIFO";
         if (S_ISCHR(mode))
@@ -332,8 +316,7 @@ static const char *file_type(mode_t mode)
 }
 
 /* The file into l->data: a regular file of sane size.  -errno, with l->reason for the user. */
-static int read_file(struct loader *l, int fd)
-{
+static int read_file(struct loader *l, int fd) {
         struct stat st;
         ssize_t n;
 
@@ -343,7 +326,7 @@ static int read_file(struct loader *l, int fd)
                 return -EISDIR;
         /* /dev/null is an empty configuration, as -c /dev/null means. */
         if (!S_ISREG(st.st_mode) && !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))) {
-                snprintf(l->reason, sizeof(l->reason), "%s, not a regular file",
+                snprintf(l->reason, sizeof l->reason, "%s, not a regular file",
                          file_type(st.st_mode));
                 return -EINVAL;
         }
@@ -362,7 +345,7 @@ static int read_file(struct loader *l, int fd)
                 l->len += (size_t) n;
         }
         if (l->len > MSGQ_CONFIG_SIZE_MAX) {
-                snprintf(l->reason, sizeof(l->reason), "larger than %u bytes: not a "
+                snprintf(l->reason, sizeof l->reason, "larger than %u bytes: not a "
                          "configuration file", MSGQ_CONFIG_SIZE_MAX);
                 return -EFBIG;
         }
@@ -371,8 +354,7 @@ static int read_file(struct loader *l, int fd)
 }
 
 /* A NUL byte: the line it is on, or 0. */
-static int nul_line(const struct loader *l)
-{
+static int nul_line(const struct loader *l) {
         const char *nul = memchr(l->data, '\0', l->len);
         int line = 1;
 
@@ -383,13 +365,12 @@ static int nul_line(const struct loader *l)
         return line;
 }
 
-static int parse_file(struct loader *l, int *line)
-{
+static int parse_file(struct loader *l, int *line) {
         int r;
 
         r = nul_line(l);
         if (r > 0) {
-                snprintf(l->reason, sizeof(l->reason), "a NUL byte: not a text file");
+                snprintf(l->reason, sizeof l->reason, "a NUL byte: not a text file");
                 *line = r;
                 return -EINVAL;
         }
@@ -400,7 +381,7 @@ static int parse_file(struct loader *l, int *line)
                 return -EIO;
         if (r > 0 && (!l->bad_line || r < l->bad_line)) {
                 l->bad_line = r;
-                snprintf(l->reason, sizeof(l->reason), "not a 'name = value' line or a [section]");
+                snprintf(l->reason, sizeof l->reason, "not a 'name = value' line or a [section]");
         }
         if (l->bad_line) {
                 *line = l->bad_line;
@@ -410,8 +391,7 @@ static int parse_file(struct loader *l, int *line)
 }
 
 /* The file into c; on error -errno, *line (0: not a line's fault) and reason. */
-static int load(struct msgq_config *c, const char *path, int *line, char *reason, size_t size)
-{
+static int load(struct msgq_config *c, const char *path, int *line, char *reason, size_t size) {
         struct loader l = { .cfg = *c, .path = path };
         int fd, r;
 
@@ -434,20 +414,18 @@ static int load(struct msgq_config *c, const char *path, int *line, char *reason
         return 0;
 }
 
-int msgq_config_load(struct msgq_config *c, const char *path, int *line)
-{
+int msgq_config_load(struct msgq_config *c, const char *path, int *line) {
         char reason[200];
         int ignored;
 
-        return load(c, path, line ? line : &ignored, reason, sizeof(reason));
+        return load(c, path, line ? line : &ignored, reason, sizeof reason);
 }
 
-int msgq_config_read(struct msgq_config *c, const char *path, char *err, size_t size)
-{
+int msgq_config_read(struct msgq_config *c, const char *path, char *err, size_t size) {
         char reason[200];
         int line, r;
 
-        r = load(c, path, &line, reason, sizeof(reason));
+        r = load(c, path, &line, reason, sizeof reason);
         if (r == 0)
                 return 0;
         if (line > 0)
@@ -459,8 +437,7 @@ int msgq_config_read(struct msgq_config *c, const char *path, char *err, size_t 
         return r;
 }
 
-int msgq_config_from_env(struct msgq_config *c)
-{
+int msgq_config_from_env(struct msgq_config *c) {
         const char *s = getenv("MSGQ_KEY");
         key_t key;
 
@@ -473,8 +450,7 @@ int msgq_config_from_env(struct msgq_config *c)
 }
 
 int msgq_config_resolve(struct msgq_config *c, const char *path, const char *key_arg,
-                        char *err, size_t size)
-{
+                        char *err, size_t size) {
         const char *file = path ? path : msgq_config_default_path();
         int r;
 
@@ -498,8 +474,7 @@ int msgq_config_resolve(struct msgq_config *c, const char *path, const char *key
         return 0;
 }
 
-const char *msgq_config_warning(const struct msgq_config *c, char *buf, size_t size)
-{
+const char *msgq_config_warning(const struct msgq_config *c, char *buf, size_t size) {
         if (!(c->mode & 0007))
                 return NULL;
         snprintf(buf, size, "mode %04o lets every local user use the queue (send requests, take "

@@ -29,20 +29,17 @@
 
 #include "json.h"
 
-void msgq_json_init(struct msgq_json *j, FILE *f)
-{
-        memset(j, 0, sizeof(*j));
+void msgq_json_init(struct msgq_json *j, FILE *f) {
+        memset(j, 0, sizeof *j);
         j->f = f;
 }
 
 /* Whether something written now (at j->depth) would be in the output. */
-static bool visible(const struct msgq_json *j)
-{
+static bool visible(const struct msgq_json *j) {
         return j->depth >= 0 && j->depth <= MSGQ_JSON_DEPTH;
 }
 
-static void write_string(FILE *f, const char *s)
-{
+static void write_string(FILE *f, const char *s) {
         static const char hex[] = "0123456789abcdef";
 
         fputc('"', f);
@@ -69,8 +66,7 @@ static void write_string(FILE *f, const char *s)
 }
 
 /* The comma and the key before a value; false if the value is too deep. */
-static bool begin_value(struct msgq_json *j, const char *key)
-{
+static bool begin_value(struct msgq_json *j, const char *key) {
         if (!visible(j))
                 return false;
         if (j->depth > 0) {
@@ -85,8 +81,7 @@ static bool begin_value(struct msgq_json *j, const char *key)
         return true;
 }
 
-static void begin_container(struct msgq_json *j, const char *key, char open)
-{
+static void begin_container(struct msgq_json *j, const char *key, char open) {
         if (j->depth == INT_MAX)
                 return;
         if (j->depth < MSGQ_JSON_DEPTH && begin_value(j, key)) {
@@ -96,8 +91,7 @@ static void begin_container(struct msgq_json *j, const char *key, char open)
         j->depth++;
 }
 
-static void end_container(struct msgq_json *j, char close)
-{
+static void end_container(struct msgq_json *j, char close) {
         if (j->depth <= 0)
                 return;
         j->depth--;
@@ -105,28 +99,23 @@ static void end_container(struct msgq_json *j, char close)
                 fputc(close, j->f);
 }
 
-void msgq_json_begin_object(struct msgq_json *j, const char *key)
-{
+void msgq_json_begin_object(struct msgq_json *j, const char *key) {
         begin_container(j, key, '{');
 }
 
-void msgq_json_end_object(struct msgq_json *j)
-{
+void msgq_json_end_object(struct msgq_json *j) {
         end_container(j, '}');
 }
 
-void msgq_json_begin_array(struct msgq_json *j, const char *key)
-{
+void msgq_json_begin_array(struct msgq_json *j, const char *key) {
         begin_container(j, key, '[');
 }
 
-void msgq_json_end_array(struct msgq_json *j)
-{
+void msgq_json_end_array(struct msgq_json *j) {
         end_container(j, ']');
 }
 
-void msgq_json_string(struct msgq_json *j, const char *key, const char *value)
-{
+void msgq_json_string(struct msgq_json *j, const char *key, const char *value) {
         if (!begin_value(j, key))
                 return;
         if (value)
@@ -135,14 +124,12 @@ void msgq_json_string(struct msgq_json *j, const char *key, const char *value)
                 fputs("null", j->f);
 }
 
-void msgq_json_uint(struct msgq_json *j, const char *key, uint64_t value)
-{
+void msgq_json_uint(struct msgq_json *j, const char *key, uint64_t value) {
         if (begin_value(j, key))
                 fprintf(j->f, "%" PRIu64, value);
 }
 
-void msgq_json_int(struct msgq_json *j, const char *key, int64_t value)
-{
+void msgq_json_int(struct msgq_json *j, const char *key, int64_t value) {
         if (begin_value(j, key))
                 fprintf(j->f, "%" PRId64, value);
 }
@@ -152,8 +139,7 @@ void msgq_json_int(struct msgq_json *j, const char *key, int64_t value)
  * double (0.1 stays "0.1"), with the locale's decimal point turned back
  * into '.'.  %g never writes thousands separators.
  */
-static void format_double(double value, char *buf, size_t size)
-{
+static void format_double(double value, char *buf, size_t size) {
         const char *point = localeconv()->decimal_point;
         size_t plen = point ? strlen(point) : 0;
         char *p;
@@ -172,8 +158,7 @@ static void format_double(double value, char *buf, size_t size)
         }
 }
 
-void msgq_json_double(struct msgq_json *j, const char *key, double value)
-{
+void msgq_json_double(struct msgq_json *j, const char *key, double value) {
         char buf[64];
 
         if (!begin_value(j, key))
@@ -182,12 +167,11 @@ void msgq_json_double(struct msgq_json *j, const char *key, double value)
                 fputs("null", j->f);
                 return;
         }
-        format_double(value, buf, sizeof(buf));
+        format_double(value, buf, sizeof buf);
         fputs(buf, j->f);
 }
 
-void msgq_json_bool(struct msgq_json *j, const char *key, bool value)
-{
+void msgq_json_bool(struct msgq_json *j, const char *key, bool value) {
         if (begin_value(j, key))
                 fputs(value ? "true" : "false", j->f);
 }
@@ -197,9 +181,8 @@ void msgq_json_bool(struct msgq_json *j, const char *key, bool value)
  * (the writer does not know which were objects); the writer is ready for
  * another document afterwards (JSON lines).
  */
-void msgq_json_finish(struct msgq_json *j)
-{
+void msgq_json_finish(struct msgq_json *j) {
         fputc('\n', j->f);
         j->depth = 0;
-        memset(j->first, 0, sizeof(j->first));
+        memset(j->first, 0, sizeof j->first);
 }

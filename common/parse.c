@@ -19,8 +19,7 @@
 #define SECONDS_MAX   3600u
 #define FRACTION_MAX  3 /* decimals: milliseconds */
 
-static int digit_value(char c, unsigned base)
-{
+static int digit_value(char c, unsigned base) {
         int v;
 
         if (c >= '0' && c <= '9')
@@ -39,8 +38,7 @@ static int digit_value(char c, unsigned base)
  * else).  A value above MAX is -ERANGE, but only once all N characters are
  * known to be digits: "99999999999x" is a syntax error, not a range error.
  */
-static int parse_digits_n(const char *s, size_t n, unsigned base, uint64_t max, uint64_t *ret)
-{
+static int parse_digits_n(const char *s, size_t n, unsigned base, uint64_t max, uint64_t *ret) {
         uint64_t v = 0;
         bool over = false;
 
@@ -62,13 +60,11 @@ static int parse_digits_n(const char *s, size_t n, unsigned base, uint64_t max, 
         return 0;
 }
 
-static int parse_digits(const char *s, unsigned base, uint64_t max, uint64_t *ret)
-{
+static int parse_digits(const char *s, unsigned base, uint64_t max, uint64_t *ret) {
         return parse_digits_n(s, strlen(s), base, max, ret);
 }
 
-static bool is_hex_prefix(const char *s)
-{
+static bool is_hex_prefix(const char *s) {
         return s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 }
 
@@ -84,8 +80,7 @@ static bool is_hex_prefix(const char *s)
  * it is refused rather than guessed).  0 in any spelling is IPC_PRIVATE,
  * which names no shared queue: -ERANGE.
  */
-int msgq_parse_key(const char *s, key_t *ret)
-{
+int msgq_parse_key(const char *s, key_t *ret) {
         uint64_t v;
         int r;
 
@@ -106,8 +101,7 @@ int msgq_parse_key(const char *s, key_t *ret)
 }
 
 /* Decimal digits only; leading zeros are allowed ("007" is 7). */
-int msgq_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
-{
+int msgq_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret) {
         uint64_t v;
         int r;
 
@@ -123,8 +117,7 @@ int msgq_parse_uint(const char *s, unsigned long min, unsigned long max, unsigne
 }
 
 /* Octal digits, with or without a leading 0: "0660", "660", "0". */
-int msgq_parse_mode(const char *s, unsigned *ret)
-{
+int msgq_parse_mode(const char *s, unsigned *ret) {
         uint64_t v;
         int r;
 
@@ -138,8 +131,7 @@ int msgq_parse_mode(const char *s, unsigned *ret)
 }
 
 /* ASCII only, so that no locale (Turkish "I") changes the answer. */
-static bool ascii_equal_nocase(const char *a, const char *b)
-{
+static bool ascii_equal_nocase(const char *a, const char *b) {
         for (; *a && *b; a++, b++) {
                 char x = (*a >= 'A' && *a <= 'Z') ? (char) (*a - 'A' + 'a') : *a;
                 char y = (*b >= 'A' && *b <= 'Z') ? (char) (*b - 'A' + 'a') : *b;
@@ -150,14 +142,13 @@ static bool ascii_equal_nocase(const char *a, const char *b)
         return *a == *b;
 }
 
-int msgq_parse_bool(const char *s, bool *ret)
-{
+int msgq_parse_bool(const char *s, bool *ret) {
         static const char *const yes[] = { "1", "yes", "true", "on" };
         static const char *const no[] = { "0", "no", "false", "off" };
 
         if (!s)
                 return -EINVAL;
-        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
                 if (ascii_equal_nocase(s, yes[i])) {
                         *ret = true;
                         return 0;
@@ -176,8 +167,7 @@ int msgq_parse_bool(const char *s, bool *ret)
  * decimals even when they are zeros ("1.0000").  0 and anything above
  * 3600 s are -ERANGE.
  */
-int msgq_parse_seconds(const char *s, uint64_t *ret_ms)
-{
+int msgq_parse_seconds(const char *s, uint64_t *ret_ms) {
         const char *dot;
         uint64_t sec, frac = 0;
         int r;
@@ -209,8 +199,7 @@ int msgq_parse_seconds(const char *s, uint64_t *ret_ms)
 }
 
 /* The milliseconds of a time unit as systemd spells them, 0 if unknown. */
-static uint64_t unit_ms(const char *unit)
-{
+static uint64_t unit_ms(const char *unit) {
         static const struct {
                 const char *name;
                 uint64_t ms;
@@ -219,15 +208,14 @@ static uint64_t unit_ms(const char *unit)
                 { "min", 60000 }, { "m", 60000 }, { "h", 3600000 },
         };
 
-        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
                 if (strcmp(units[i].name, unit) == 0)
                         return units[i].ms;
         return 0;
 }
 
 int msgq_parse_duration(const char *s, uint64_t default_ms, uint64_t min_ms, uint64_t max_ms,
-                        uint64_t *ret_ms)
-{
+                        uint64_t *ret_ms) {
         const char *dot, *unit;
         uint64_t whole, frac = 0, per_unit, milli;
         size_t decimals = 0;

@@ -17,8 +17,7 @@ struct gpiod1 {
         struct gpiod_line *line;        /* belongs to chip */
 };
 
-static int gpiod1_set(struct led *l, bool on)
-{
+static int gpiod1_set(struct led *l, bool on) {
         struct gpiod1 *g = l->priv;
 
         if (gpiod_line_set_value(g->line, on ? 1 : 0) < 0)
@@ -26,8 +25,7 @@ static int gpiod1_set(struct led *l, bool on)
         return 0;
 }
 
-static void gpiod1_close(struct led *l)
-{
+static void gpiod1_close(struct led *l) {
         struct gpiod1 *g = l->priv;
 
         gpiod_line_release(g->line);
@@ -43,8 +41,7 @@ static const struct led_ops gpiod1_ops = {
 
 /* The line called name, or the one at offset when name is NULL. */
 static int find_line(struct gpiod_chip *chip, const char *name, unsigned offset,
-                     struct gpiod_line **ret)
-{
+                     struct gpiod_line **ret) {
         struct gpiod_line *line;
 
         if (name) {
@@ -64,8 +61,7 @@ static int find_line(struct gpiod_chip *chip, const char *name, unsigned offset,
  * Output, driven to on (logical: the kernel applies active-low) by the
  * request itself, so the line shows no other level first.
  */
-static int request_output(struct gpiod_line *line, bool active_low, bool on, const char *consumer)
-{
+static int request_output(struct gpiod_line *line, bool active_low, bool on, const char *consumer) {
         const struct gpiod_line_request_config config = {
                 .consumer = consumer,
                 .request_type = GPIOD_LINE_REQUEST_DIRECTION_OUTPUT,
@@ -78,12 +74,11 @@ static int request_output(struct gpiod_line *line, bool active_low, bool on, con
 }
 
 int led_gpiod_request(struct led *l, const char *path, const char *name, unsigned offset,
-                      const char *consumer)
-{
+                      const char *consumer) {
         struct gpiod1 *g;
         int r;
 
-        g = calloc(1, sizeof(*g));
+        g = calloc(1, sizeof *g);
         if (!g)
                 return -ENOMEM;
         g->chip = gpiod_chip_open(path);

@@ -24,8 +24,7 @@ struct line_id {
         unsigned offset;
 };
 
-static int gpiod2_set(struct led *l, bool on)
-{
+static int gpiod2_set(struct led *l, bool on) {
         struct gpiod2 *g = l->priv;
 
         if (gpiod_line_request_set_value(g->request, g->offset,
@@ -34,8 +33,7 @@ static int gpiod2_set(struct led *l, bool on)
         return 0;
 }
 
-static void gpiod2_close(struct led *l)
-{
+static void gpiod2_close(struct led *l) {
         struct gpiod2 *g = l->priv;
 
         gpiod_line_request_release(g->request);
@@ -49,35 +47,32 @@ static const struct led_ops gpiod2_ops = {
 };
 
 /* The chip's name and line count. */
-static int read_chip_info(struct gpiod_chip *chip, struct line_id *id, size_t *num_lines)
-{
+static int read_chip_info(struct gpiod_chip *chip, struct line_id *id, size_t *num_lines) {
         struct gpiod_chip_info *info = gpiod_chip_get_info(chip);
 
         if (!info)
                 return led_errno(errno);
-        snprintf(id->chip, sizeof(id->chip), "%s", gpiod_chip_info_get_name(info));
+        snprintf(id->chip, sizeof id->chip, "%s", gpiod_chip_info_get_name(info));
         *num_lines = gpiod_chip_info_get_num_lines(info);
         gpiod_chip_info_free(info);
         return 0;
 }
 
 /* The line's name, if it has one; failing to read it is no error. */
-static void read_line_name(struct gpiod_chip *chip, struct line_id *id)
-{
+static void read_line_name(struct gpiod_chip *chip, struct line_id *id) {
         struct gpiod_line_info *info = gpiod_chip_get_line_info(chip, id->offset);
         const char *name;
 
         if (!info)
                 return;
         name = gpiod_line_info_get_name(info);
-        snprintf(id->line, sizeof(id->line), "%s", name ? name : "");
+        snprintf(id->line, sizeof id->line, "%s", name ? name : "");
         gpiod_line_info_free(info);
 }
 
 /* Fill id for the line called name, or the one at offset when name is NULL. */
 static int find_line(struct gpiod_chip *chip, const char *name, unsigned offset,
-                     struct line_id *id)
-{
+                     struct line_id *id) {
         size_t num_lines = 0;
         int r;
 
@@ -98,8 +93,7 @@ static int find_line(struct gpiod_chip *chip, const char *name, unsigned offset,
 }
 
 static int configure_output(struct gpiod_line_config *config, unsigned offset, bool active_low,
-                            bool on)
-{
+                            bool on) {
         struct gpiod_line_settings *settings = gpiod_line_settings_new();
         int r = 0;
 
@@ -121,8 +115,7 @@ static int configure_output(struct gpiod_line_config *config, unsigned offset, b
  * request itself, so the line shows no other level first.
  */
 static int request_output(struct gpiod_chip *chip, unsigned offset, bool active_low, bool on,
-                          const char *consumer, struct gpiod_line_request **ret)
-{
+                          const char *consumer, struct gpiod_line_request **ret) {
         struct gpiod_line_config *line_config = gpiod_line_config_new();
         struct gpiod_request_config *req_config = gpiod_request_config_new();
         int r = -ENOMEM;
@@ -145,15 +138,14 @@ out:
 }
 
 int led_gpiod_request(struct led *l, const char *path, const char *name, unsigned offset,
-                      const char *consumer)
-{
+                      const char *consumer) {
         struct line_id id = { .offset = 0 };
         struct gpiod_line_request *request = NULL;
         struct gpiod_chip *chip;
         struct gpiod2 *g;
         int r;
 
-        g = calloc(1, sizeof(*g));
+        g = calloc(1, sizeof *g);
         if (!g)
                 return -ENOMEM;
         chip = gpiod_chip_open(path);

@@ -14,8 +14,7 @@
 #include "led-private.h"
 #include "parse.h"
 
-static int sim_set(struct led *l, bool on)
-{
+static int sim_set(struct led *l, bool on) {
         unsigned long ms = (unsigned long) (uintptr_t) l->priv;
 
         (void) on;
@@ -25,8 +24,7 @@ static int sim_set(struct led *l, bool on)
         return 0;
 }
 
-static void sim_close(struct led *l)
-{
+static void sim_close(struct led *l) {
         (void) l;
 }
 
@@ -35,8 +33,7 @@ const struct led_ops led_sim_ops = {
         .close = sim_close,
 };
 
-int led_open_sim(struct led **ret, bool on)
-{
+int led_open_sim(struct led **ret, bool on) {
         const char *delay;
         struct led *l;
         unsigned long ms;
@@ -49,7 +46,7 @@ int led_open_sim(struct led **ret, bool on)
         if (!l)
                 return -ENOMEM;
         l->ops = &led_sim_ops;
-        snprintf(l->desc, sizeof(l->desc), "simulated");
+        snprintf(l->desc, sizeof l->desc, "simulated");
         delay = getenv("MSGQD_SIM_DELAY_MS");
         if (delay && *delay) {
                 r = msgq_parse_uint(delay, 0, 3600000, &ms);
@@ -60,7 +57,7 @@ int led_open_sim(struct led **ret, bool on)
                 }
                 l->priv = (void *) (uintptr_t) ms;
                 if (ms > 0)
-                        snprintf(l->desc, sizeof(l->desc), "simulated, %lu ms a change", ms);
+                        snprintf(l->desc, sizeof l->desc, "simulated, %lu ms a change", ms);
         }
         return 0;
 }

@@ -24,8 +24,7 @@
 const int led_gpiod_api = MSGQ_GPIOD_API;
 
 /* Decimal digits only (no sign, space or prefix), fitting in an unsigned. */
-static int parse_uint(const char *s, size_t n, unsigned *ret)
-{
+static int parse_uint(const char *s, size_t n, unsigned *ret) {
         unsigned long v = 0;
 
         if (n == 0)
@@ -41,8 +40,7 @@ static int parse_uint(const char *s, size_t n, unsigned *ret)
         return 0;
 }
 
-static bool has_control_chars(const char *s)
-{
+static bool has_control_chars(const char *s) {
         for (; *s; s++)
                 if ((unsigned char) *s < 0x20 || *s == 0x7f)
                         return true;
@@ -50,8 +48,7 @@ static bool has_control_chars(const char *s)
 }
 
 /* CHIP of "CHIP:OFFSET": a number, a path or a name under /dev. */
-static int parse_chip(const char *c, size_t n, char *path, size_t size)
-{
+static int parse_chip(const char *c, size_t n, char *path, size_t size) {
         unsigned num;
         int k;
 
@@ -68,15 +65,14 @@ static int parse_chip(const char *c, size_t n, char *path, size_t size)
         return k < 0 || (size_t) k >= size ? -EINVAL : 0;
 }
 
-int led_parse_spec(const char *spec, struct led_spec *s)
-{
+int led_parse_spec(const char *spec, struct led_spec *s) {
         const char *colon;
         size_t len;
         int r;
 
         if (!spec || !s)
                 return -EINVAL;
-        memset(s, 0, sizeof(*s));
+        memset(s, 0, sizeof *s);
         len = strnlen(spec, LED_SPEC_MAX + 1);
         if (len == 0 || len > LED_SPEC_MAX || has_control_chars(spec))
                 return -EINVAL;
@@ -92,7 +88,7 @@ int led_parse_spec(const char *spec, struct led_spec *s)
         r = parse_uint(colon + 1, len - (size_t) (colon + 1 - spec), &s->offset);
         if (r < 0)
                 return r;
-        return parse_chip(spec, (size_t) (colon - spec), s->chip, sizeof(s->chip));
+        return parse_chip(spec, (size_t) (colon - spec), s->chip, sizeof s->chip);
 }
 
 struct chip_entry {
@@ -100,8 +96,7 @@ struct chip_entry {
         char *path;
 };
 
-static int cmp_chip_entry(const void *a, const void *b)
-{
+static int cmp_chip_entry(const void *a, const void *b) {
         const struct chip_entry *x = a, *y = b;
 
         if (x->num != y->num)
@@ -109,8 +104,7 @@ static int cmp_chip_entry(const void *a, const void *b)
         return strcmp(x->path, y->path);
 }
 
-static char *join_path(const char *dir, const char *name)
-{
+static char *join_path(const char *dir, const char *name) {
         size_t n = strlen(dir) + strlen(name) + 2;
         char *p = malloc(n);
 
@@ -120,8 +114,7 @@ static char *join_path(const char *dir, const char *name)
 }
 
 /* A real "gpiochipN" entry of dir (not a link); its number in *num. */
-static bool is_chip_entry(DIR *d, const char *name, unsigned *num)
-{
+static bool is_chip_entry(DIR *d, const char *name, unsigned *num) {
         struct stat st;
         size_t n = strlen(name);
 
@@ -130,16 +123,14 @@ static bool is_chip_entry(DIR *d, const char *name, unsigned *num)
         return fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISLNK(st.st_mode);
 }
 
-static void free_entries(struct chip_entry *v, size_t n)
-{
+static void free_entries(struct chip_entry *v, size_t n) {
         for (size_t i = 0; i < n; i++)
                 free(v[i].path);
         free(v);
 }
 
 /* Collect dir's chip entries into *ret (unsorted, *n of them). */
-static int scan_chips(DIR *d, const char *dir, struct chip_entry **ret, size_t *n)
-{
+static int scan_chips(DIR *d, const char *dir, struct chip_entry **ret, size_t *n) {
         struct chip_entry *v = NULL, *nv;
         size_t cap = 0;
         struct dirent *de;
@@ -151,7 +142,7 @@ static int scan_chips(DIR *d, const char *dir, struct chip_entry **ret, size_t *
                         continue;
                 if (*n == cap) {
                         cap = cap ? 2 * cap : 8;
-                        nv = realloc(v, cap * sizeof(*v));
+                        nv = realloc(v, cap * sizeof *v);
                         if (!nv)
                                 goto nomem;
                         v = nv;
@@ -175,8 +166,7 @@ nomem:
         return -ENOMEM;
 }
 
-int led_chip_paths(const char *dir, char ***ret)
-{
+int led_chip_paths(const char *dir, char ***ret) {
         struct chip_entry *v = NULL;
         char **paths;
         size_t n;
@@ -191,13 +181,13 @@ int led_chip_paths(const char *dir, char ***ret)
         if (r < 0)
                 return r;
 
-        paths = calloc(n + 1, sizeof(*paths));
+        paths = calloc(n + 1, sizeof *paths);
         if (!paths) {
                 free_entries(v, n);
                 return -ENOMEM;
         }
         if (n > 0)
-                qsort(v, n, sizeof(*v), cmp_chip_entry);
+                qsort(v, n, sizeof *v, cmp_chip_entry);
         for (size_t i = 0; i < n; i++)
                 paths[i] = v[i].path;           /* ownership moves */
         free(v);
@@ -205,8 +195,7 @@ int led_chip_paths(const char *dir, char ***ret)
         return 0;
 }
 
-void led_free_paths(char **paths)
-{
+void led_free_paths(char **paths) {
         if (!paths)
                 return;
         for (char **p = paths; *p; p++)
@@ -214,8 +203,7 @@ void led_free_paths(char **paths)
         free(paths);
 }
 
-int led_errno(int err)
-{
+int led_errno(int err) {
         switch (err) {
         case 0:
                 return -EIO;            /* failed without saying why */
@@ -229,18 +217,16 @@ int led_errno(int err)
         }
 }
 
-void led_set_desc(struct led *l, const char *chip, unsigned offset, const char *line_name)
-{
+void led_set_desc(struct led *l, const char *chip, unsigned offset, const char *line_name) {
         bool named = line_name && line_name[0];
 
-        snprintf(l->desc, sizeof(l->desc), "%s line %u%s%s%s%s", chip, offset,
+        snprintf(l->desc, sizeof l->desc, "%s line %u%s%s%s%s", chip, offset,
                  named ? " (" : "", named ? line_name : "", named ? ")" : "",
                  l->active_low ? ", active-low" : "");
 }
 
-struct led *led_new(bool active_low, bool on)
-{
-        struct led *l = calloc(1, sizeof(*l));
+struct led *led_new(bool active_low, bool on) {
+        struct led *l = calloc(1, sizeof *l);
 
         if (l) {
                 l->active_low = active_low;
@@ -255,8 +241,7 @@ struct led *led_new(bool active_low, bool on)
  * libgpiod 2 makes before opening.  libgpiod 1.6 opens the device read-write
  * first, and opening the wrong one (a watchdog, a tty) has side effects.
  */
-static int check_gpio_chip(const char *path)
-{
+static int check_gpio_chip(const char *path) {
         char sys[64], *real;
         struct stat st;
         bool gpio;
@@ -265,7 +250,7 @@ static int check_gpio_chip(const char *path)
                 return led_errno(errno);
         if (!S_ISCHR(st.st_mode))
                 return -ENOENT;
-        snprintf(sys, sizeof(sys), "/sys/dev/char/%u:%u/subsystem", major(st.st_rdev),
+        snprintf(sys, sizeof sys, "/sys/dev/char/%u:%u/subsystem", major(st.st_rdev),
                  minor(st.st_rdev));
         real = realpath(sys, NULL);
         if (!real)
@@ -276,8 +261,7 @@ static int check_gpio_chip(const char *path)
 }
 
 static int request_on_chip(struct led *l, const char *path, const char *name, unsigned offset,
-                           const char *consumer)
-{
+                           const char *consumer) {
         int r = check_gpio_chip(path);
 
         if (r < 0)
@@ -290,8 +274,7 @@ static int request_on_chip(struct led *l, const char *path, const char *name, un
  * chip we may not open is remembered, so that "not found" is reported as
  * -EACCES when that chip might have had the line.
  */
-static int request_by_name(struct led *l, const char *name, const char *consumer)
-{
+static int request_by_name(struct led *l, const char *name, const char *consumer) {
         int r, first_err = -ENOENT;
         char **paths;
 
@@ -310,15 +293,13 @@ static int request_by_name(struct led *l, const char *name, const char *consumer
         return r == 0 || r == -EBUSY ? r : first_err;
 }
 
-static int request_gpio(struct led *l, const struct led_spec *s, const char *consumer)
-{
+static int request_gpio(struct led *l, const struct led_spec *s, const char *consumer) {
         if (s->by_name)
                 return request_by_name(l, s->name, consumer);
         return request_on_chip(l, s->chip, NULL, s->offset, consumer);
 }
 #else
-static int request_gpio(struct led *l, const struct led_spec *s, const char *consumer)
-{
+static int request_gpio(struct led *l, const struct led_spec *s, const char *consumer) {
         (void) l;
         (void) s;
         (void) consumer;
@@ -326,8 +307,7 @@ static int request_gpio(struct led *l, const struct led_spec *s, const char *con
 }
 #endif
 
-int led_open_gpio(struct led **ret, const char *spec, bool active_low, bool on, const char *consumer)
-{
+int led_open_gpio(struct led **ret, const char *spec, bool active_low, bool on, const char *consumer) {
         struct led_spec s;
         struct led *l;
         int r;
@@ -352,8 +332,7 @@ int led_open_gpio(struct led **ret, const char *spec, bool active_low, bool on, 
         return 0;
 }
 
-int led_set(struct led *l, bool on)
-{
+int led_set(struct led *l, bool on) {
         int r;
 
         if (!l)
@@ -365,26 +344,22 @@ int led_set(struct led *l, bool on)
         return 0;
 }
 
-bool led_get(const struct led *l)
-{
+bool led_get(const struct led *l) {
         return l && l->on;
 }
 
-const char *led_describe(const struct led *l)
-{
+const char *led_describe(const struct led *l) {
         return l ? l->desc : "no LED";
 }
 
-void led_release(struct led *l)
-{
+void led_release(struct led *l) {
         if (!l)
                 return;
         l->ops->close(l);
         free(l);
 }
 
-void led_close(struct led *l)
-{
+void led_close(struct led *l) {
         if (!l)
                 return;
         (void) l->ops->set(l, false);

@@ -28,8 +28,7 @@
 #define POLL_NS       (50 * 1000 * 1000ULL)
 
 /* The first chip in paths that udev has not processed yet, or NULL. */
-static const char *pending_chip(char **paths)
-{
+static const char *pending_chip(char **paths) {
         for (char **p = paths; *p; p++) {
                 sd_device *dev = NULL;
                 int r;
@@ -45,8 +44,7 @@ static const char *pending_chip(char **paths)
         return NULL;
 }
 
-int udev_wait_chips(uint64_t timeout_ns)
-{
+int udev_wait_chips(uint64_t timeout_ns) {
         const struct timespec pause = { .tv_nsec = POLL_NS };
         uint64_t deadline = msgq_now_ns() + timeout_ns;
         const char *pending;

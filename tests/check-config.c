@@ -22,18 +22,16 @@ static int nfiles;
  * process (an unchecked fixture), so that it goes even when a test fails
  * in its child before its own teardown could run.
  */
-static void make_tmpdir(void)
-{
+static void make_tmpdir(void) {
         const char *base = getenv("TMPDIR");
 
         if (!base || !*base)
                 base = "/tmp";
-        ck_assert_int_lt(snprintf(tmpdir, sizeof(tmpdir), "%s/check-config.XXXXXX", base), (int) sizeof(tmpdir));
+        ck_assert_int_lt(snprintf(tmpdir, sizeof tmpdir, "%s/check-config.XXXXXX", base), (int) sizeof tmpdir);
         ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
-static void remove_tmpdir(void)
-{
+static void remove_tmpdir(void) {
         DIR *d = opendir(tmpdir);
         struct dirent *e;
 
@@ -46,14 +44,12 @@ static void remove_tmpdir(void)
         rmdir(tmpdir);
 }
 
-static void setup(void)
-{
+static void setup(void) {
         nfiles = 0;
         unsetenv("MSGQ_KEY");
 }
 
-static void teardown(void)
-{
+static void teardown(void) {
         for (int i = 0; i < nfiles; i++)
                 unlink(files[i]);
         nfiles = 0;
@@ -61,15 +57,14 @@ static void teardown(void)
 }
 
 /* A new file in the temporary directory holding TEXT; its path. */
-static const char *write_conf(const char *text)
-{
+static const char *write_conf(const char *text) {
         char *path;
         size_t n = strlen(text);
         int fd;
 
         ck_assert_int_lt(nfiles, MAX_FILES);
         path = files[nfiles];
-        snprintf(path, sizeof(files[0]), "%s/msgq.conf.XXXXXX", tmpdir);
+        snprintf(path, sizeof files[0], "%s/msgq.conf.XXXXXX", tmpdir);
         fd = mkstemp(path);
         ck_assert_int_ge(fd, 0);
         nfiles++;
@@ -78,8 +73,7 @@ static const char *write_conf(const char *text)
         return path;
 }
 
-static void assert_defaults(const struct msgq_config *c)
-{
+static void assert_defaults(const struct msgq_config *c) {
         ck_assert_int_eq(c->key, MSGQ_DEFAULT_KEY);
         ck_assert_uint_eq(c->mode, 0660);
         ck_assert_str_eq(c->group, "");
@@ -90,16 +84,14 @@ static void assert_defaults(const struct msgq_config *c)
 }
 
 /* Load TEXT into defaults; the result, the bad line in *line. */
-static int load_text(const char *text, struct msgq_config *c, int *line)
-{
+static int load_text(const char *text, struct msgq_config *c, int *line) {
         msgq_config_defaults(c);
         *line = -1;
         return msgq_config_load(c, write_conf(text), line);
 }
 
 /* TEXT must fail at line WANT_LINE and leave the configuration alone. */
-static void assert_bad_line(const char *text, int want_line)
-{
+static void assert_bad_line(const char *text, int want_line) {
         struct msgq_config c, before;
         int line, r;
 
@@ -107,22 +99,20 @@ static void assert_bad_line(const char *text, int want_line)
         msgq_config_defaults(&before);
         ck_assert_msg(r == -EINVAL, "loading \"%s\" gave %d, expected -EINVAL", text, r);
         ck_assert_msg(line == want_line, "loading \"%s\": line %d, expected %d", text, line, want_line);
-        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+        ck_assert(memcmp(&c, &before, sizeof c) == 0);
 }
 
-START_TEST(test_defaults)
-{
+START_TEST(test_defaults) {
         struct msgq_config c;
 
-        memset(&c, 0xaa, sizeof(c));
+        memset(&c, 0xaa, sizeof c);
         msgq_config_defaults(&c);
         assert_defaults(&c);
         ck_assert_int_eq(MSGQ_DEFAULT_KEY, 0x6d736771);
 }
 END_TEST
 
-START_TEST(test_default_path)
-{
+START_TEST(test_default_path) {
         const char *p = msgq_config_default_path();
         const char *tail = "/msgq/msgq.conf";
 
@@ -133,8 +123,7 @@ START_TEST(test_default_path)
 }
 END_TEST
 
-START_TEST(test_load_section)
-{
+START_TEST(test_load_section) {
         struct msgq_config c;
         int line;
 
@@ -153,8 +142,7 @@ START_TEST(test_load_section)
 }
 END_TEST
 
-START_TEST(test_load_no_section)
-{
+START_TEST(test_load_no_section) {
         struct msgq_config c;
         int line;
 
@@ -167,8 +155,7 @@ START_TEST(test_load_no_section)
 }
 END_TEST
 
-START_TEST(test_load_comments_and_blanks)
-{
+START_TEST(test_load_comments_and_blanks) {
         struct msgq_config c;
         int line;
 
@@ -189,8 +176,7 @@ START_TEST(test_load_comments_and_blanks)
 }
 END_TEST
 
-START_TEST(test_load_indented)
-{
+START_TEST(test_load_indented) {
         /* Indented lines are settings of their own, not continuations. */
         struct msgq_config c;
         int line;
@@ -211,8 +197,7 @@ START_TEST(test_load_indented)
 }
 END_TEST
 
-START_TEST(test_load_crlf_and_bom)
-{
+START_TEST(test_load_crlf_and_bom) {
         struct msgq_config c;
         int line;
 
@@ -222,8 +207,7 @@ START_TEST(test_load_crlf_and_bom)
 }
 END_TEST
 
-START_TEST(test_load_last_line_without_newline)
-{
+START_TEST(test_load_last_line_without_newline) {
         struct msgq_config c;
         int line;
 
@@ -232,8 +216,7 @@ START_TEST(test_load_last_line_without_newline)
 }
 END_TEST
 
-START_TEST(test_load_empty_file)
-{
+START_TEST(test_load_empty_file) {
         struct msgq_config c;
         int line;
 
@@ -243,15 +226,14 @@ START_TEST(test_load_empty_file)
 }
 END_TEST
 
-START_TEST(test_load_keeps_unset_fields)
-{
+START_TEST(test_load_keeps_unset_fields) {
         /* Only what the file names changes: layering over earlier values. */
         struct msgq_config c;
         int line = -1;
 
         msgq_config_defaults(&c);
         c.key = 0x1111;
-        snprintf(c.group, sizeof(c.group), "%s", "before");
+        snprintf(c.group, sizeof c.group, "%s", "before");
         ck_assert_int_eq(msgq_config_load(&c, write_conf("[msgq]\nmode = 0600\n"), &line), 0);
         ck_assert_int_eq(c.key, 0x1111);
         ck_assert_str_eq(c.group, "before");
@@ -259,8 +241,7 @@ START_TEST(test_load_keeps_unset_fields)
 }
 END_TEST
 
-START_TEST(test_load_duplicate_last_wins)
-{
+START_TEST(test_load_duplicate_last_wins) {
         struct msgq_config c;
         int line;
 
@@ -269,8 +250,7 @@ START_TEST(test_load_duplicate_last_wins)
 }
 END_TEST
 
-START_TEST(test_load_high_key)
-{
+START_TEST(test_load_high_key) {
         struct msgq_config c;
         int line;
 
@@ -279,8 +259,7 @@ START_TEST(test_load_high_key)
 }
 END_TEST
 
-START_TEST(test_unknown_key)
-{
+START_TEST(test_unknown_key) {
         assert_bad_line("[msgq]\nkey = 0x10\n\n# comment\nkye = 0x11\n", 5);
         assert_bad_line("colour = red\n", 1);
         /* Names are case-sensitive. */
@@ -289,16 +268,14 @@ START_TEST(test_unknown_key)
 }
 END_TEST
 
-START_TEST(test_other_section)
-{
+START_TEST(test_other_section) {
         assert_bad_line("[msgq]\nkey = 0x10\n[other]\nkey = 0x11\n", 4);
         assert_bad_line("[MSGQ]\nkey = 0x10\n", 2);
         assert_bad_line("[msgq]\nmode = 0600\n[led]\n\n\ngpio = GPIO4\n", 6);
 }
 END_TEST
 
-START_TEST(test_bad_values)
-{
+START_TEST(test_bad_values) {
         assert_bad_line("[msgq]\nkey = 0\n", 2);
         assert_bad_line("[msgq]\nkey = -1\n", 2);
         assert_bad_line("[msgq]\nkey = 0x100000000\n", 2);
@@ -312,139 +289,131 @@ START_TEST(test_bad_values)
 }
 END_TEST
 
-START_TEST(test_group_values)
-{
+START_TEST(test_group_values) {
         static const char *const good[] = { "msgq", "_a.b-c", "gpio", "G1", "a-", "1000" };
         static const char *const bad[] = {
                 "-msgq", "a b", "a/b", "a:b", "a,b", "caf\xc3\xa9", "a\x01", "a$", "a@b",
         };
         char text[256];
 
-        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
                 struct msgq_config c;
                 int line;
 
-                snprintf(text, sizeof(text), "[msgq]\ngroup = %s\n", good[i]);
+                snprintf(text, sizeof text, "[msgq]\ngroup = %s\n", good[i]);
                 ck_assert_msg(load_text(text, &c, &line) == 0, "group \"%s\" refused", good[i]);
                 ck_assert_str_eq(c.group, good[i]);
         }
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-                snprintf(text, sizeof(text), "[msgq]\ngroup = %s\n", bad[i]);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                snprintf(text, sizeof text, "[msgq]\ngroup = %s\n", bad[i]);
                 assert_bad_line(text, 2);
         }
         assert_bad_line("[msgq]\ngroup =\n", 2);
 }
 END_TEST
 
-START_TEST(test_group_length)
-{
+START_TEST(test_group_length) {
         char text[256], name[80];
         struct msgq_config c;
         int line;
 
         memset(name, 'g', 63);
         name[63] = '\0';
-        snprintf(text, sizeof(text), "group = %s\n", name);
+        snprintf(text, sizeof text, "group = %s\n", name);
         ck_assert_int_eq(load_text(text, &c, &line), 0);
         ck_assert_str_eq(c.group, name);
 
         memset(name, 'g', 64);
         name[64] = '\0';
-        snprintf(text, sizeof(text), "group = %s\n", name);
+        snprintf(text, sizeof text, "group = %s\n", name);
         assert_bad_line(text, 1);
 }
 END_TEST
 
-START_TEST(test_gpio_values)
-{
+START_TEST(test_gpio_values) {
         static const char *const good[] = { "GPIO17", "gpiochip0:17", "/dev/gpiochip1:4", "LED-1_red", "a" };
         static const char *const bad[] = { "GPIO 17", "a\tb", "caf\xc3\xa9", "a\x7f", "a\x1b" };
         char text[256];
 
-        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
                 struct msgq_config c;
                 int line;
 
-                snprintf(text, sizeof(text), "gpio = %s\n", good[i]);
+                snprintf(text, sizeof text, "gpio = %s\n", good[i]);
                 ck_assert_msg(load_text(text, &c, &line) == 0, "gpio \"%s\" refused", good[i]);
                 ck_assert_str_eq(c.gpio, good[i]);
         }
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-                snprintf(text, sizeof(text), "\ngpio = %s\n", bad[i]);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                snprintf(text, sizeof text, "\ngpio = %s\n", bad[i]);
                 assert_bad_line(text, 2);
         }
         assert_bad_line("gpio =\n", 1);
 }
 END_TEST
 
-START_TEST(test_gpio_length)
-{
+START_TEST(test_gpio_length) {
         char text[256], name[80];
         struct msgq_config c;
         int line;
 
         memset(name, 'L', MSGQ_GPIO_MAX - 1);
         name[MSGQ_GPIO_MAX - 1] = '\0';
-        snprintf(text, sizeof(text), "gpio = %s\n", name);
+        snprintf(text, sizeof text, "gpio = %s\n", name);
         ck_assert_int_eq(load_text(text, &c, &line), 0);
         ck_assert_str_eq(c.gpio, name);
 
         memset(name, 'L', MSGQ_GPIO_MAX);
         name[MSGQ_GPIO_MAX] = '\0';
-        snprintf(text, sizeof(text), "gpio = %s\n", name);
+        snprintf(text, sizeof text, "gpio = %s\n", name);
         assert_bad_line(text, 1);
 }
 END_TEST
 
-START_TEST(test_syntax_errors)
-{
+START_TEST(test_syntax_errors) {
         assert_bad_line("[msgq]\nkey 0x10\n", 2);
         assert_bad_line("[msgq\nkey = 0x10\n", 1);
         assert_bad_line("key = 0x10\njust words\nmode = 0600\n", 2);
 }
 END_TEST
 
-START_TEST(test_first_bad_line_reported)
-{
+START_TEST(test_first_bad_line_reported) {
         assert_bad_line("key = 0x10\nmode = 9\nbogus = 1\ngroup = -x\n", 2);
         assert_bad_line("key = 0x10\nbogus = 1\nmode = 9\n", 2);
 }
 END_TEST
 
-START_TEST(test_long_lines)
-{
+START_TEST(test_long_lines) {
         /* Longer than inih's line buffer: refused with its number, not split. */
         char text[1024];
         struct msgq_config c;
         int line;
         size_t n;
 
-        n = (size_t) snprintf(text, sizeof(text), "[msgq]\ngpio = ");
+        n = (size_t) snprintf(text, sizeof text, "[msgq]\ngpio = ");
         memset(text + n, 'x', 500);
         n += 500;
-        snprintf(text + n, sizeof(text) - n, "\nmode = 0600\n");
+        snprintf(text + n, sizeof text - n, "\nmode = 0600\n");
         assert_bad_line(text, 2);
 
         /* A key line whose tail would look like a line of its own. */
-        n = (size_t) snprintf(text, sizeof(text), "\n\n\ngpio = GPIO4");
+        n = (size_t) snprintf(text, sizeof text, "\n\n\ngpio = GPIO4");
         memset(text + n, ' ', 300);
         n += 300;
-        snprintf(text + n, sizeof(text) - n, "key = 0x1\n");
+        snprintf(text + n, sizeof text - n, "key = 0x1\n");
         assert_bad_line(text, 4);
 
         /* A long comment is still just a comment. */
-        n = (size_t) snprintf(text, sizeof(text), "[msgq]\n# ");
+        n = (size_t) snprintf(text, sizeof text, "[msgq]\n# ");
         memset(text + n, 'c', 600);
         n += 600;
-        snprintf(text + n, sizeof(text) - n, " key = 0x1\nmode = 0600\n");
+        snprintf(text + n, sizeof text - n, " key = 0x1\nmode = 0600\n");
         ck_assert_int_eq(load_text(text, &c, &line), 0);
         ck_assert_int_eq(c.key, MSGQ_DEFAULT_KEY);
         ck_assert_uint_eq(c.mode, 0600);
 }
 END_TEST
 
-START_TEST(test_failed_load_leaves_config)
-{
+START_TEST(test_failed_load_leaves_config) {
         struct msgq_config c, before;
         int line = -1;
 
@@ -460,12 +429,11 @@ START_TEST(test_failed_load_leaves_config)
                                                          "active_low = no\n"
                                                          "mode = 0800\n"), &line), -EINVAL);
         ck_assert_int_eq(line, 7);
-        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+        ck_assert(memcmp(&c, &before, sizeof c) == 0);
 }
 END_TEST
 
-START_TEST(test_missing_file)
-{
+START_TEST(test_missing_file) {
         struct msgq_config c, before;
         char path[4096 + 32];
         int line = -1;
@@ -473,15 +441,14 @@ START_TEST(test_missing_file)
         msgq_config_defaults(&c);
         c.key = 0x4242;
         before = c;
-        snprintf(path, sizeof(path), "%s/does-not-exist.conf", tmpdir);
+        snprintf(path, sizeof path, "%s/does-not-exist.conf", tmpdir);
         ck_assert_int_eq(msgq_config_load(&c, path, &line), -ENOENT);
         ck_assert_int_eq(line, 0);
-        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+        ck_assert(memcmp(&c, &before, sizeof c) == 0);
 }
 END_TEST
 
-START_TEST(test_directory)
-{
+START_TEST(test_directory) {
         struct msgq_config c, before;
         int line = -1;
         int r;
@@ -491,12 +458,11 @@ START_TEST(test_directory)
         r = msgq_config_load(&c, tmpdir, &line);
         ck_assert_int_eq(r, -EISDIR);
         ck_assert_int_eq(line, 0);
-        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+        ck_assert(memcmp(&c, &before, sizeof c) == 0);
 }
 END_TEST
 
-START_TEST(test_unreadable)
-{
+START_TEST(test_unreadable) {
         struct msgq_config c, before;
         const char *path = write_conf("key = 0x10\n");
         int line = -1;
@@ -512,12 +478,11 @@ START_TEST(test_unreadable)
         }
         ck_assert_int_eq(msgq_config_load(&c, path, &line), -EACCES);
         ck_assert_int_eq(line, 0);
-        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+        ck_assert(memcmp(&c, &before, sizeof c) == 0);
 }
 END_TEST
 
-START_TEST(test_bad_arguments)
-{
+START_TEST(test_bad_arguments) {
         struct msgq_config c;
         int line = -1;
 
@@ -533,8 +498,7 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
-START_TEST(test_env_unset_and_empty)
-{
+START_TEST(test_env_unset_and_empty) {
         struct msgq_config c;
 
         msgq_config_defaults(&c);
@@ -546,8 +510,7 @@ START_TEST(test_env_unset_and_empty)
 }
 END_TEST
 
-START_TEST(test_env_override)
-{
+START_TEST(test_env_override) {
         struct msgq_config c;
         int line;
 
@@ -565,12 +528,11 @@ START_TEST(test_env_override)
 }
 END_TEST
 
-START_TEST(test_env_bad)
-{
+START_TEST(test_env_bad) {
         static const char *const bad[] = { "0", "0x0", "-1", " 0x10", "0x10 ", "abc", "0x100000000", "2147483648", "0x" };
         struct msgq_config c;
 
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
                 msgq_config_defaults(&c);
                 c.key = 0x4242;
                 ck_assert_int_eq(setenv("MSGQ_KEY", bad[i], 1), 0);
@@ -581,8 +543,7 @@ START_TEST(test_env_bad)
 END_TEST
 
 /* The example configuration in the source tree. */
-static void example_path(char *path, size_t size)
-{
+static void example_path(char *path, size_t size) {
         const char *root = getenv("MSGQ_SOURCE_ROOT");
 
 #ifdef MSGQ_SOURCE_ROOT
@@ -593,13 +554,12 @@ static void example_path(char *path, size_t size)
         ck_assert_int_lt(snprintf(path, size, "%s/msgq.conf", root), (int) size);
 }
 
-START_TEST(test_example_loads)
-{
+START_TEST(test_example_loads) {
         struct msgq_config c;
         char path[4096];
         int line = -1;
 
-        example_path(path, sizeof(path));
+        example_path(path, sizeof path);
         msgq_config_defaults(&c);
         ck_assert_int_eq(msgq_config_load(&c, path, &line), 0);
         ck_assert_int_eq(line, 0);
@@ -612,8 +572,7 @@ END_TEST
  * the defaults the comments claim (group has no default; its example is
  * "msgq").
  */
-START_TEST(test_example_uncommented)
-{
+START_TEST(test_example_uncommented) {
         static const char *const names[] = { "key", "mode", "group", "gpio", "active_low",
                                              "led_start", "led_stop" };
         char path[4096], lin[512];
@@ -623,15 +582,15 @@ START_TEST(test_example_uncommented)
         struct msgq_config c;
         FILE *in, *out;
 
-        example_path(path, sizeof(path));
+        example_path(path, sizeof path);
         in = fopen(path, "re");
         ck_assert_ptr_nonnull(in);
         out = open_memstream(&text, &size);
         ck_assert_ptr_nonnull(out);
-        while (fgets(lin, sizeof(lin), in)) {
+        while (fgets(lin, sizeof lin, in)) {
                 const char *p = lin;
 
-                for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
                         size_t n = strlen(names[i]);
 
                         if (lin[0] == '#' && strncmp(lin + 1, names[i], n) == 0 &&
@@ -660,8 +619,7 @@ START_TEST(test_example_uncommented)
 END_TEST
 
 /* led_start and led_stop: their words, and nothing else. */
-START_TEST(test_led_policy)
-{
+START_TEST(test_led_policy) {
         static const char *const bad[] = { "led_start = keep\n", "led_start = Restore\n",
                                            "led_start =\n", "led_stop = on\n", "led_stop = restore\n",
                                            "led_stop = 0\n" };
@@ -676,77 +634,73 @@ START_TEST(test_led_policy)
         ck_assert_int_eq(c.led_stop, MSGQ_LED_STOP_OFF);
         ck_assert_int_eq(load_text("led_start = restore\n", &c, &line), 0);
         ck_assert_int_eq(c.led_start, MSGQ_LED_START_RESTORE);
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
                 ck_assert_msg(load_text(bad[i], &c, &line) == -EINVAL && line == 1, "%s accepted", bad[i]);
         }
 }
 END_TEST
 
 /* msgq_config_resolve: file < MSGQ_KEY < -k, each step able to override. */
-START_TEST(test_resolve_precedence)
-{
+START_TEST(test_resolve_precedence) {
         const char *path = write_conf("key = 0x10\nmode = 0600\n");
         struct msgq_config c;
         char err[256] = "";
 
-        ck_assert_int_eq(msgq_config_resolve(&c, path, NULL, err, sizeof(err)), 0);
+        ck_assert_int_eq(msgq_config_resolve(&c, path, NULL, err, sizeof err), 0);
         ck_assert_int_eq(c.key, 0x10);
         ck_assert_uint_eq(c.mode, 0600);
         ck_assert_int_eq(setenv("MSGQ_KEY", "0x20", 1), 0);
-        ck_assert_int_eq(msgq_config_resolve(&c, path, NULL, err, sizeof(err)), 0);
+        ck_assert_int_eq(msgq_config_resolve(&c, path, NULL, err, sizeof err), 0);
         ck_assert_int_eq(c.key, 0x20);
         ck_assert_uint_eq(c.mode, 0600); /* the file's, still */
-        ck_assert_int_eq(msgq_config_resolve(&c, path, "48", err, sizeof(err)), 0);
+        ck_assert_int_eq(msgq_config_resolve(&c, path, "48", err, sizeof err), 0);
         ck_assert_int_eq(c.key, 48);
         ck_assert_str_eq(err, "");
 }
 END_TEST
 
 /* Each refusal comes with the message the programs print. */
-START_TEST(test_resolve_errors)
-{
+START_TEST(test_resolve_errors) {
         char missing[512], expect[600], err[600];
         const char *bad = write_conf("[msgq]\nmode = 0999\n");
         struct msgq_config c;
 
-        ck_assert_int_eq(msgq_config_resolve(&c, bad, NULL, err, sizeof(err)), -EINVAL);
-        snprintf(expect, sizeof(expect), "%s:2: mode = 0999: expected an octal mode, 0000 .. 0777", bad);
+        ck_assert_int_eq(msgq_config_resolve(&c, bad, NULL, err, sizeof err), -EINVAL);
+        snprintf(expect, sizeof expect, "%s:2: mode = 0999: expected an octal mode, 0000 .. 0777", bad);
         ck_assert_str_eq(err, expect);
 
-        snprintf(missing, sizeof(missing), "%s.missing", bad);
-        ck_assert_int_eq(msgq_config_resolve(&c, missing, NULL, err, sizeof(err)), -ENOENT);
-        snprintf(expect, sizeof(expect), "cannot read %s: %s", missing, strerror(ENOENT));
+        snprintf(missing, sizeof missing, "%s.missing", bad);
+        ck_assert_int_eq(msgq_config_resolve(&c, missing, NULL, err, sizeof err), -ENOENT);
+        snprintf(expect, sizeof expect, "cannot read %s: %s", missing, strerror(ENOENT));
         ck_assert_str_eq(err, expect);
 
         ck_assert_int_eq(setenv("MSGQ_KEY", "zz", 1), 0);
-        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), NULL, err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), NULL, err, sizeof err), -EINVAL);
         ck_assert_str_eq(err, "invalid MSGQ_KEY 'zz': expected a non-zero number, decimal or 0x hex");
         /* -k overrides MSGQ_KEY, which is then not read at all. */
-        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "0x30", err, sizeof(err)), 0);
+        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "0x30", err, sizeof err), 0);
         ck_assert_int_eq(c.key, 0x30);
         ck_assert_int_eq(unsetenv("MSGQ_KEY"), 0);
 
-        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "0", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "0", err, sizeof err), -EINVAL);
         ck_assert_str_eq(err, "invalid key '0': expected a non-zero number, decimal or 0x hex");
 }
 END_TEST
 
 /* msgq_config_read's error for TEXT: "FILE:" then what is expected after it. */
-static void assert_error(const char *text, const char *want)
-{
+static void assert_error(const char *text, const char *want) {
         const char *path = write_conf(text);
         char err[600], expect[600];
         struct msgq_config c;
 
         msgq_config_defaults(&c);
-        ck_assert_int_lt(msgq_config_read(&c, path, err, sizeof(err)), 0);
-        snprintf(expect, sizeof(expect), "%s:%s", path, want);
+        ck_assert_int_lt(msgq_config_read(&c, path, err, sizeof err), 0);
+        snprintf(expect, sizeof expect, "%s:%s", path, want);
         ck_assert_str_eq(err, expect);
 }
 
 /* Every error names the line, the setting and what is expected. */
-START_TEST(test_errors_name_setting)
-{
+START_TEST(test_errors_name_setting) {
         char text[400];
         size_t n;
 
@@ -767,9 +721,9 @@ START_TEST(test_errors_name_setting)
                                                "in [msgq] or before any section");
         assert_error("key = 0x10\njust words\n",
                      "2: not a 'name = value' line or a [section]");
-        n = (size_t) snprintf(text, sizeof(text), "key = 0x10\ngpio = ");
+        n = (size_t) snprintf(text, sizeof text, "key = 0x10\ngpio = ");
         memset(text + n, 'x', 300);
-        snprintf(text + n + 300, sizeof(text) - n - 300, "\n");
+        snprintf(text + n + 300, sizeof text - n - 300, "\n");
         assert_error(text, "2: line longer than 199 bytes");
         /* The first bad line is the one named, whatever its kind. */
         assert_error("mode = 9\nbogus = 1\n", "1: mode = 9: expected an octal mode, 0000 .. 0777");
@@ -780,8 +734,7 @@ START_TEST(test_errors_name_setting)
 END_TEST
 
 /* A file holding size bytes, NUL bytes included. */
-static const char *write_bytes(const char *bytes, size_t size)
-{
+static const char *write_bytes(const char *bytes, size_t size) {
         const char *path = write_conf("");
         FILE *f = fopen(path, "we");
 
@@ -791,100 +744,95 @@ static const char *write_bytes(const char *bytes, size_t size)
         return path;
 }
 
-static void assert_refused(const char *path, int want_r, const char *want)
-{
+static void assert_refused(const char *path, int want_r, const char *want) {
         char err[600], expect[600];
         struct msgq_config c, before;
 
         msgq_config_defaults(&c);
         before = c;
-        ck_assert_int_eq(msgq_config_read(&c, path, err, sizeof(err)), want_r);
-        snprintf(expect, sizeof(expect), "%s%s", path, want);
+        ck_assert_int_eq(msgq_config_read(&c, path, err, sizeof err), want_r);
+        snprintf(expect, sizeof expect, "%s%s", path, want);
         ck_assert_str_eq(err, expect);
-        ck_assert(memcmp(&c, &before, sizeof(c)) == 0);
+        ck_assert(memcmp(&c, &before, sizeof c) == 0);
 }
 
 /* What a crash leaves, FIFOs and devices: refused, with the reason, never a hang. */
-START_TEST(test_not_text)
-{
+START_TEST(test_not_text) {
         static char zeros[4096];
         char fifo[4096 + 32], big[MSGQ_CONFIG_SIZE_MAX + 16];
         struct msgq_config c;
         char err[600];
 
-        assert_refused(write_bytes(zeros, sizeof(zeros)), -EINVAL, ":1: a NUL byte: not a text file");
+        assert_refused(write_bytes(zeros, sizeof zeros), -EINVAL, ":1: a NUL byte: not a text file");
         assert_refused(write_bytes("key = 0x10\n\0key = 0x20\n", 23), -EINVAL,
                        ":2: a NUL byte: not a text file");
         assert_refused(write_bytes("mode = 0600\nkey = 0x10\0\n", 24), -EINVAL,
                        ":2: a NUL byte: not a text file");
 
         /* A FIFO with no writer: opened without blocking, refused. */
-        snprintf(fifo, sizeof(fifo), "%s/fifo.conf", tmpdir);
+        snprintf(fifo, sizeof fifo, "%s/fifo.conf", tmpdir);
         ck_assert_int_eq(mkfifo(fifo, 0600), 0);
         assert_refused(fifo, -EINVAL, ": a FIFO, not a regular file");
         unlink(fifo);
         assert_refused("/dev/zero", -EINVAL, ": a character device, not a regular file");
 
-        memset(big, '#', sizeof(big));
-        for (size_t i = 79; i < sizeof(big); i += 80)
+        memset(big, '#', sizeof big);
+        for (size_t i = 79; i < sizeof big; i += 80)
                 big[i] = '\n';
         assert_refused(write_bytes(big, MSGQ_CONFIG_SIZE_MAX + 1), -EFBIG,
                        ": larger than 65536 bytes: not a configuration file");
         msgq_config_defaults(&c);
         ck_assert_int_eq(msgq_config_read(&c, write_bytes(big, MSGQ_CONFIG_SIZE_MAX), err,
-                                          sizeof(err)), 0);
+                                          sizeof err), 0);
 
         /* /dev/null is an empty configuration, as "-c /dev/null" means. */
-        ck_assert_int_eq(msgq_config_read(&c, "/dev/null", err, sizeof(err)), 0);
+        ck_assert_int_eq(msgq_config_read(&c, "/dev/null", err, sizeof err), 0);
         assert_defaults(&c);
 }
 END_TEST
 
 /* A configuration that works but is unsafe gets one warning. */
-START_TEST(test_warning)
-{
+START_TEST(test_warning) {
         struct msgq_config c;
         char buf[256];
 
         msgq_config_defaults(&c);
-        ck_assert_ptr_null(msgq_config_warning(&c, buf, sizeof(buf)));
+        ck_assert_ptr_null(msgq_config_warning(&c, buf, sizeof buf));
         c.mode = 0600;
-        ck_assert_ptr_null(msgq_config_warning(&c, buf, sizeof(buf)));
+        ck_assert_ptr_null(msgq_config_warning(&c, buf, sizeof buf));
         c.mode = 0666;
-        ck_assert_ptr_eq(msgq_config_warning(&c, buf, sizeof(buf)), buf);
+        ck_assert_ptr_eq(msgq_config_warning(&c, buf, sizeof buf), buf);
         ck_assert_str_eq(buf, "mode 0666 lets every local user use the queue (send requests, "
                               "take others' replies): prefer mode = 0660 and a group");
         c.mode = 0602;
-        ck_assert_ptr_nonnull(msgq_config_warning(&c, buf, sizeof(buf)));
+        ck_assert_ptr_nonnull(msgq_config_warning(&c, buf, sizeof buf));
 }
 END_TEST
 
 /* A setting from the command line (msgqd --gpio) is checked as the file's. */
-START_TEST(test_set)
-{
+START_TEST(test_set) {
         struct msgq_config c;
         char err[256];
 
         msgq_config_defaults(&c);
-        ck_assert_int_eq(msgq_config_set(&c, "gpio", "gpiochip0:17", err, sizeof(err)), 0);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "gpiochip0:17", err, sizeof err), 0);
         ck_assert_str_eq(c.gpio, "gpiochip0:17");
-        ck_assert_int_eq(msgq_config_set(&c, "gpio", "a b", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "a b", err, sizeof err), -EINVAL);
         ck_assert_str_eq(err, "expected a GPIO line name or CHIP:OFFSET (OFFSET a number), 1 "
                               "to 63 printable characters, no spaces");
-        ck_assert_int_eq(msgq_config_set(&c, "gpio", "x:y", err, sizeof(err)), -EINVAL);
-        ck_assert_int_eq(msgq_config_set(&c, "gpio", ":", err, sizeof(err)), -EINVAL);
-        ck_assert_int_eq(msgq_config_set(&c, "gpio", ":3", err, sizeof(err)), -EINVAL);
-        ck_assert_int_eq(msgq_config_set(&c, "gpio", "chip:", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "x:y", err, sizeof err), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", ":", err, sizeof err), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", ":3", err, sizeof err), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "chip:", err, sizeof err), -EINVAL);
         ck_assert_str_eq(c.gpio, "gpiochip0:17");
-        ck_assert_int_eq(msgq_config_set(&c, "gpio", "/dev/gpiochip4:7", err, sizeof(err)), 0);
+        ck_assert_int_eq(msgq_config_set(&c, "gpio", "/dev/gpiochip4:7", err, sizeof err), 0);
         ck_assert_str_eq(c.gpio, "/dev/gpiochip4:7");
-        ck_assert_int_eq(msgq_config_set(&c, "colour", "red", err, sizeof(err)), -EINVAL);
+        ck_assert_int_eq(msgq_config_set(&c, "colour", "red", err, sizeof err), -EINVAL);
         ck_assert_str_eq(err, "unknown setting 'colour'");
 }
 END_TEST
 
-static Suite *config_suite(void)
-{
+static Suite *config_suite(void) {
         Suite *s = suite_create("config");
         TCase *tc;
 
@@ -950,8 +898,7 @@ static Suite *config_suite(void)
         return s;
 }
 
-int main(void)
-{
+int main(void) {
         SRunner *sr = srunner_create(config_suite());
         int failed;
 

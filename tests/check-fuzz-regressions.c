@@ -298,7 +298,7 @@ static void serve_text(const char *text, size_t len, const char *expect, uint64_
         ck_assert_uint_eq(d.stats.malformed, malformed);
 }
 
-#define TEXT(t, expect, errors, malformed) serve_text(t, sizeof(t) - 1, expect, errors, malformed)
+#define TEXT(t, expect, errors, malformed) serve_text(t, sizeof t - 1, expect, errors, malformed)
 
 START_TEST(text_malformed_classes) {
         char longest[MSGQ_TEXT_MAX + 16];

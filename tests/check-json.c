@@ -16,8 +16,7 @@ static size_t len;
 static FILE *out;
 static struct msgq_json j;
 
-static void setup(void)
-{
+static void setup(void) {
         buf = NULL;
         len = 0;
         out = open_memstream(&buf, &len);
@@ -25,8 +24,7 @@ static void setup(void)
         msgq_json_init(&j, out);
 }
 
-static void teardown(void)
-{
+static void teardown(void) {
         if (out)
                 fclose(out);
         out = NULL;
@@ -35,8 +33,7 @@ static void teardown(void)
 }
 
 /* Everything written so far. */
-static const char *output(void)
-{
+static const char *output(void) {
         ck_assert_int_eq(fflush(out), 0);
         ck_assert_ptr_nonnull(buf);
         return buf;
@@ -46,8 +43,7 @@ static const char *output(void)
  * When python3 is around, check that TEXT is one valid JSON document too.
  * Exit status 127 is the shell not finding python3: nothing to check with.
  */
-static void assert_parses(const char *text)
-{
+static void assert_parses(const char *text) {
         FILE *p = popen("python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null", "w");
         int status;
 
@@ -60,8 +56,7 @@ static void assert_parses(const char *text)
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "not valid JSON: %s", text);
 }
 
-START_TEST(test_empty_object)
-{
+START_TEST(test_empty_object) {
         msgq_json_begin_object(&j, NULL);
         msgq_json_end_object(&j);
         msgq_json_finish(&j);
@@ -69,8 +64,7 @@ START_TEST(test_empty_object)
 }
 END_TEST
 
-START_TEST(test_empty_array)
-{
+START_TEST(test_empty_array) {
         msgq_json_begin_array(&j, NULL);
         msgq_json_end_array(&j);
         msgq_json_finish(&j);
@@ -78,8 +72,7 @@ START_TEST(test_empty_array)
 }
 END_TEST
 
-START_TEST(test_object_members)
-{
+START_TEST(test_object_members) {
         msgq_json_begin_object(&j, NULL);
         msgq_json_string(&j, "name", "msgq");
         msgq_json_uint(&j, "key", 0x6d736771);
@@ -96,8 +89,7 @@ START_TEST(test_object_members)
 }
 END_TEST
 
-START_TEST(test_array_values)
-{
+START_TEST(test_array_values) {
         msgq_json_begin_array(&j, NULL);
         msgq_json_uint(&j, NULL, 1);
         msgq_json_string(&j, NULL, "two");
@@ -111,8 +103,7 @@ START_TEST(test_array_values)
 }
 END_TEST
 
-START_TEST(test_nested)
-{
+START_TEST(test_nested) {
         msgq_json_begin_object(&j, NULL);
         msgq_json_string(&j, "a", "x");
         msgq_json_begin_object(&j, "led");
@@ -139,8 +130,7 @@ START_TEST(test_nested)
 }
 END_TEST
 
-START_TEST(test_top_level_scalars)
-{
+START_TEST(test_top_level_scalars) {
         msgq_json_string(&j, NULL, "just a string");
         msgq_json_finish(&j);
         msgq_json_uint(&j, NULL, 7);
@@ -155,8 +145,7 @@ START_TEST(test_top_level_scalars)
 }
 END_TEST
 
-START_TEST(test_integers)
-{
+START_TEST(test_integers) {
         msgq_json_begin_array(&j, NULL);
         msgq_json_uint(&j, NULL, 0);
         msgq_json_uint(&j, NULL, UINT64_MAX);
@@ -173,8 +162,7 @@ START_TEST(test_integers)
 }
 END_TEST
 
-START_TEST(test_doubles)
-{
+START_TEST(test_doubles) {
         msgq_json_begin_array(&j, NULL);
         msgq_json_double(&j, NULL, 0.0);
         msgq_json_double(&j, NULL, 1.0);
@@ -193,11 +181,10 @@ START_TEST(test_doubles)
 }
 END_TEST
 
-START_TEST(test_doubles_round_trip)
-{
+START_TEST(test_doubles_round_trip) {
         static const double values[] = { 0.1, 0.2, 0.3, 2.0 / 3.0, 1e-7, 123.456, 9007199254740993.0, 1.7976931348623157e308 };
 
-        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
                 char *text = NULL;
                 size_t n = 0;
                 FILE *f = open_memstream(&text, &n);
@@ -213,8 +200,7 @@ START_TEST(test_doubles_round_trip)
 }
 END_TEST
 
-START_TEST(test_doubles_not_finite)
-{
+START_TEST(test_doubles_not_finite) {
         msgq_json_begin_object(&j, NULL);
         msgq_json_double(&j, "inf", INFINITY);
         msgq_json_double(&j, "ninf", -INFINITY);
@@ -227,8 +213,7 @@ START_TEST(test_doubles_not_finite)
 }
 END_TEST
 
-START_TEST(test_doubles_locale)
-{
+START_TEST(test_doubles_locale) {
         /*
          * A locale with a decimal comma must not leak into the JSON.  Where
          * none is installed this runs in the C locale and checks less.
@@ -236,7 +221,7 @@ START_TEST(test_doubles_locale)
         static const char *const locales[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "de_DE", "fr_FR" };
         const char *used = NULL;
 
-        for (size_t i = 0; i < sizeof(locales) / sizeof(locales[0]) && !used; i++)
+        for (size_t i = 0; i < sizeof locales / sizeof locales[0] && !used; i++)
                 used = setlocale(LC_NUMERIC, locales[i]);
         msgq_json_double(&j, NULL, 1.5);
         msgq_json_finish(&j);
@@ -245,8 +230,7 @@ START_TEST(test_doubles_locale)
 }
 END_TEST
 
-START_TEST(test_escape_specials)
-{
+START_TEST(test_escape_specials) {
         msgq_json_string(&j, NULL, "a\"b\\c/d");
         msgq_json_finish(&j);
         ck_assert_str_eq(output(), "\"a\\\"b\\\\c/d\"\n");
@@ -254,16 +238,14 @@ START_TEST(test_escape_specials)
 }
 END_TEST
 
-START_TEST(test_escape_short_controls)
-{
+START_TEST(test_escape_short_controls) {
         msgq_json_string(&j, NULL, "\b\f\n\r\t");
         msgq_json_finish(&j);
         ck_assert_str_eq(output(), "\"\\b\\f\\n\\r\\t\"\n");
 }
 END_TEST
 
-START_TEST(test_escape_every_control)
-{
+START_TEST(test_escape_every_control) {
         /* Every byte 0x01 .. 0x1f, then 0x20 and DEL (0x7f), which stay as they are. */
         static const char *const want[32] = {
                 [0x01] = "\\u0001", [0x02] = "\\u0002", [0x03] = "\\u0003",
@@ -299,8 +281,7 @@ START_TEST(test_escape_every_control)
 }
 END_TEST
 
-START_TEST(test_utf8_kept)
-{
+START_TEST(test_utf8_kept) {
         /* é, €, U+1F4A1 and U+2028: bytes pass through unchanged. */
         msgq_json_string(&j, NULL, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xa1 \xe2\x80\xa8");
         msgq_json_finish(&j);
@@ -309,8 +290,7 @@ START_TEST(test_utf8_kept)
 }
 END_TEST
 
-START_TEST(test_keys_escaped)
-{
+START_TEST(test_keys_escaped) {
         msgq_json_begin_object(&j, NULL);
         msgq_json_uint(&j, "a\"b", 1);
         msgq_json_uint(&j, "back\\slash", 2);
@@ -328,8 +308,7 @@ START_TEST(test_keys_escaped)
 }
 END_TEST
 
-START_TEST(test_empty_string)
-{
+START_TEST(test_empty_string) {
         msgq_json_begin_object(&j, NULL);
         msgq_json_string(&j, "e", "");
         msgq_json_end_object(&j);
@@ -338,8 +317,7 @@ START_TEST(test_empty_string)
 }
 END_TEST
 
-START_TEST(test_long_string)
-{
+START_TEST(test_long_string) {
         size_t n = 100000;
         char *s = malloc(n + 1);
         const char *o;
@@ -360,8 +338,7 @@ START_TEST(test_long_string)
 }
 END_TEST
 
-START_TEST(test_max_depth)
-{
+START_TEST(test_max_depth) {
         /* MSGQ_JSON_DEPTH nested arrays are all written. */
         char expect[64];
         size_t n = 0;
@@ -387,8 +364,7 @@ START_TEST(test_max_depth)
 }
 END_TEST
 
-START_TEST(test_too_deep_left_out)
-{
+START_TEST(test_too_deep_left_out) {
         /* The levels past MSGQ_JSON_DEPTH vanish with their keys; the rest stays valid. */
         char expect[256] = "";
 
@@ -421,8 +397,7 @@ START_TEST(test_too_deep_left_out)
 }
 END_TEST
 
-START_TEST(test_very_deep_is_safe)
-{
+START_TEST(test_very_deep_is_safe) {
         /* Far more levels than the array holds: nothing overflows, ends match. */
         char expect[64];
         size_t n = 0;
@@ -444,8 +419,7 @@ START_TEST(test_very_deep_is_safe)
 }
 END_TEST
 
-START_TEST(test_unbalanced_end_ignored)
-{
+START_TEST(test_unbalanced_end_ignored) {
         msgq_json_end_object(&j);
         msgq_json_end_array(&j);
         ck_assert_int_eq(j.depth, 0);
@@ -457,8 +431,7 @@ START_TEST(test_unbalanced_end_ignored)
 }
 END_TEST
 
-static Suite *json_suite(void)
-{
+static Suite *json_suite(void) {
         Suite *s = suite_create("json");
         TCase *tc;
 
@@ -499,8 +472,7 @@ static Suite *json_suite(void)
         return s;
 }
 
-int main(void)
-{
+int main(void) {
         SRunner *sr = srunner_create(json_suite());
         int failed;
 

@@ -22,8 +22,7 @@ static struct led *const not_set = (struct led *) &not_set;
 
 /* ---- simulated LED ---- */
 
-START_TEST(sim_open_starts_off)
-{
+START_TEST(sim_open_starts_off) {
         struct led *l = not_set;
 
         ck_assert_int_eq(led_open_sim(&l, false), 0);
@@ -34,8 +33,7 @@ START_TEST(sim_open_starts_off)
 }
 END_TEST
 
-START_TEST(sim_set_and_get)
-{
+START_TEST(sim_set_and_get) {
         struct led *l;
 
         ck_assert_int_eq(led_open_sim(&l, false), 0);
@@ -51,8 +49,7 @@ START_TEST(sim_set_and_get)
 }
 END_TEST
 
-START_TEST(sim_describe)
-{
+START_TEST(sim_describe) {
         struct led *l;
 
         ck_assert_int_eq(led_open_sim(&l, false), 0);
@@ -63,8 +60,7 @@ START_TEST(sim_describe)
 }
 END_TEST
 
-START_TEST(sim_reopen_starts_off)
-{
+START_TEST(sim_reopen_starts_off) {
         struct led *l;
 
         led_close(NULL);                /* must not crash */
@@ -80,8 +76,7 @@ START_TEST(sim_reopen_starts_off)
 }
 END_TEST
 
-START_TEST(null_arguments)
-{
+START_TEST(null_arguments) {
         struct led *l = not_set;
 
         ck_assert_int_eq(led_open_sim(NULL, false), -EINVAL);
@@ -98,8 +93,7 @@ END_TEST
  * Opened on, it is on from the start, with no change made: a change of
  * this LED takes MSGQD_SIM_DELAY_MS, and the open takes none of it.
  */
-START_TEST(sim_open_on_makes_no_change)
-{
+START_TEST(sim_open_on_makes_no_change) {
         struct led *l;
         struct timespec a, b;
 
@@ -119,8 +113,7 @@ END_TEST
 static int fake_sets, fake_closes, fake_fail;
 static bool fake_last;
 
-static int fake_set(struct led *l, bool on)
-{
+static int fake_set(struct led *l, bool on) {
         (void) l;
         fake_sets++;
         if (fake_fail)
@@ -129,16 +122,14 @@ static int fake_set(struct led *l, bool on)
         return 0;
 }
 
-static void fake_close(struct led *l)
-{
+static void fake_close(struct led *l) {
         (void) l;
         fake_closes++;
 }
 
 static const struct led_ops fake_ops = { .set = fake_set, .close = fake_close };
 
-START_TEST(failed_set_keeps_state)
-{
+START_TEST(failed_set_keeps_state) {
         struct led *l = led_new(false, false);
 
         ck_assert_ptr_nonnull(l);
@@ -164,8 +155,7 @@ START_TEST(failed_set_keeps_state)
 END_TEST
 
 /* Started on (the level the backend requests the line at), released as it is. */
-START_TEST(new_on_and_release_keeps_level)
-{
+START_TEST(new_on_and_release_keeps_level) {
         struct led *l = led_new(true, true);
 
         ck_assert_ptr_nonnull(l);
@@ -180,8 +170,7 @@ START_TEST(new_on_and_release_keeps_level)
 }
 END_TEST
 
-START_TEST(describe_format)
-{
+START_TEST(describe_format) {
         struct led l = { .active_low = false };
 
         led_set_desc(&l, "gpiochip0", 17, "GPIO17");
@@ -196,8 +185,7 @@ START_TEST(describe_format)
 }
 END_TEST
 
-START_TEST(errno_mapping)
-{
+START_TEST(errno_mapping) {
         ck_assert_int_eq(led_errno(EBUSY), -EBUSY);
         ck_assert_int_eq(led_errno(EACCES), -EACCES);
         ck_assert_int_eq(led_errno(EPERM), -EPERM);
@@ -210,8 +198,7 @@ END_TEST
 
 /* ---- spec parsing ---- */
 
-START_TEST(parse_valid_specs)
-{
+START_TEST(parse_valid_specs) {
         struct led_spec s;
 
         ck_assert_int_eq(led_parse_spec("GPIO17", &s), 0);
@@ -253,30 +240,28 @@ static const char *const bad_specs[] = {
         "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",     /* 32: longer than any line name */
 };
 
-START_TEST(parse_rejects_malformed)
-{
+START_TEST(parse_rejects_malformed) {
         struct led_spec s;
 
-        for (size_t i = 0; i < sizeof(bad_specs) / sizeof(bad_specs[0]); i++)
+        for (size_t i = 0; i < sizeof bad_specs / sizeof bad_specs[0]; i++)
                 ck_assert_msg(led_parse_spec(bad_specs[i], &s) == -EINVAL,
                               "spec \"%s\" accepted", bad_specs[i]);
 }
 END_TEST
 
-START_TEST(parse_length_limit)
-{
+START_TEST(parse_length_limit) {
         char spec[LED_SPEC_MAX + 2];
         struct led_spec s;
 
         /* "/xxx...x:1", exactly LED_SPEC_MAX characters, then one more. */
-        memset(spec, 'x', sizeof(spec));
+        memset(spec, 'x', sizeof spec);
         spec[0] = '/';
         memcpy(spec + LED_SPEC_MAX - 2, ":1", 3);
         ck_assert_uint_eq(strlen(spec), LED_SPEC_MAX);
         ck_assert_int_eq(led_parse_spec(spec, &s), 0);
         ck_assert_uint_eq(strlen(s.chip), LED_SPEC_MAX - 2);
 
-        memset(spec, 'x', sizeof(spec));
+        memset(spec, 'x', sizeof spec);
         spec[0] = '/';
         memcpy(spec + LED_SPEC_MAX - 1, ":1", 3);
         ck_assert_uint_eq(strlen(spec), LED_SPEC_MAX + 1);
@@ -286,14 +271,13 @@ END_TEST
 
 /* ---- led_open_gpio() without a chip ---- */
 
-START_TEST(gpio_malformed_spec)
-{
+START_TEST(gpio_malformed_spec) {
         char longspec[1024];
 
-        memset(longspec, 'A', sizeof(longspec) - 1);
-        longspec[sizeof(longspec) - 1] = '\0';
-        for (size_t i = 0; i <= sizeof(bad_specs) / sizeof(bad_specs[0]); i++) {
-                const char *spec = i < sizeof(bad_specs) / sizeof(bad_specs[0]) ? bad_specs[i] : longspec;
+        memset(longspec, 'A', sizeof longspec - 1);
+        longspec[sizeof longspec - 1] = '\0';
+        for (size_t i = 0; i <= sizeof bad_specs / sizeof bad_specs[0]; i++) {
+                const char *spec = i < sizeof bad_specs / sizeof bad_specs[0] ? bad_specs[i] : longspec;
                 struct led *l = not_set;
 
                 ck_assert_msg(led_open_gpio(&l, spec, false, false, "msgqd") == -EINVAL,
@@ -304,19 +288,17 @@ START_TEST(gpio_malformed_spec)
 END_TEST
 
 /* -ENOENT, or -EOPNOTSUPP when built without libgpiod. */
-static int no_chip_error(void)
-{
+static int no_chip_error(void) {
         return led_gpiod_api ? -ENOENT : -EOPNOTSUPP;
 }
 
-START_TEST(gpio_missing_chip)
-{
+START_TEST(gpio_missing_chip) {
         static const char *const specs[] = {
                 "gpiochip999:0", "/dev/gpiochip999:0", "999:3", "nosuchchip:1",
                 "/nonexistent-dir/gpiochip0:3",
         };
 
-        for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+        for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
                 struct led *l = not_set;
                 int r = led_open_gpio(&l, specs[i], true, false, "msgqd");
 
@@ -326,25 +308,24 @@ START_TEST(gpio_missing_chip)
 }
 END_TEST
 
-START_TEST(gpio_not_a_chip)
-{
+START_TEST(gpio_not_a_chip) {
         const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
         char file[4096], spec[4200];
         struct led *l = not_set;
         int fd, r;
 
         /* A regular file, a directory, a character device that is no GPIO chip. */
-        snprintf(file, sizeof(file), "%s/check-led-XXXXXX", tmp);
+        snprintf(file, sizeof file, "%s/check-led-XXXXXX", tmp);
         fd = mkstemp(file);
         ck_assert_int_ge(fd, 0);
         close(fd);
-        snprintf(spec, sizeof(spec), "%s:0", file);
+        snprintf(spec, sizeof spec, "%s:0", file);
         r = led_open_gpio(&l, spec, false, false, "msgqd");
         unlink(file);
         ck_assert_msg(r == no_chip_error(), "regular file: %d", r);
         ck_assert_ptr_null(l);
 
-        snprintf(spec, sizeof(spec), "%s:0", tmp);
+        snprintf(spec, sizeof spec, "%s:0", tmp);
         ck_assert_int_eq(led_open_gpio(&l, spec, false, false, "msgqd"), no_chip_error());
 
         if (access("/dev/null", F_OK) == 0) {
@@ -356,8 +337,7 @@ START_TEST(gpio_not_a_chip)
 END_TEST
 
 /* Whether /dev has a GPIO chip that this process may not open. */
-static bool some_chip_forbidden(void)
-{
+static bool some_chip_forbidden(void) {
         bool forbidden = false;
         char **paths;
 
@@ -370,8 +350,7 @@ static bool some_chip_forbidden(void)
         return forbidden;
 }
 
-START_TEST(gpio_unknown_line_name)
-{
+START_TEST(gpio_unknown_line_name) {
         struct led *l = not_set;
         int r = led_open_gpio(&l, "MSGQ_NO_SUCH_LINE", false, false, "msgqd");
 
@@ -387,42 +366,38 @@ END_TEST
 
 static char scratch[4096];
 
-static void make_scratch(void)
-{
+static void make_scratch(void) {
         const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 
-        snprintf(scratch, sizeof(scratch), "%s/check-led-XXXXXX", tmp);
+        snprintf(scratch, sizeof scratch, "%s/check-led-XXXXXX", tmp);
         ck_assert_ptr_nonnull(mkdtemp(scratch));
 }
 
-static void touch(const char *name)
-{
+static void touch(const char *name) {
         char path[4200];
         int fd;
 
-        snprintf(path, sizeof(path), "%s/%s", scratch, name);
+        snprintf(path, sizeof path, "%s/%s", scratch, name);
         fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
         ck_assert_int_ge(fd, 0);
         close(fd);
 }
 
-static void remove_scratch(void)
-{
+static void remove_scratch(void) {
         static const char *const names[] = {
                 "gpiochip0", "gpiochip2", "gpiochip10", "gpiochip4", "gpiochip",
                 "gpiochipX", "gpiochip-1", "gpiochip3x", "foo",
         };
         char path[4200];
 
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-                snprintf(path, sizeof(path), "%s/%s", scratch, names[i]);
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+                snprintf(path, sizeof path, "%s/%s", scratch, names[i]);
                 unlink(path);
         }
         rmdir(scratch);
 }
 
-START_TEST(chip_paths_sorted_without_links)
-{
+START_TEST(chip_paths_sorted_without_links) {
         char path[4200], **paths;
 
         make_scratch();
@@ -434,15 +409,15 @@ START_TEST(chip_paths_sorted_without_links)
         touch("gpiochip-1");
         touch("gpiochip3x");
         touch("foo");
-        snprintf(path, sizeof(path), "%s/gpiochip4", scratch);
+        snprintf(path, sizeof path, "%s/gpiochip4", scratch);
         ck_assert_int_eq(symlink("gpiochip0", path), 0);   /* as on a Pi 5 */
 
         ck_assert_int_eq(led_chip_paths(scratch, &paths), 0);
-        snprintf(path, sizeof(path), "%s/gpiochip0", scratch);
+        snprintf(path, sizeof path, "%s/gpiochip0", scratch);
         ck_assert_pstr_eq(paths[0], path);
-        snprintf(path, sizeof(path), "%s/gpiochip2", scratch);
+        snprintf(path, sizeof path, "%s/gpiochip2", scratch);
         ck_assert_pstr_eq(paths[1], path);
-        snprintf(path, sizeof(path), "%s/gpiochip10", scratch);
+        snprintf(path, sizeof path, "%s/gpiochip10", scratch);
         ck_assert_pstr_eq(paths[2], path);
         ck_assert_ptr_null(paths[3]);
         led_free_paths(paths);
@@ -450,8 +425,7 @@ START_TEST(chip_paths_sorted_without_links)
 }
 END_TEST
 
-START_TEST(chip_paths_empty_and_missing)
-{
+START_TEST(chip_paths_empty_and_missing) {
         char missing[4200], **paths = NULL;
 
         make_scratch();
@@ -461,14 +435,13 @@ START_TEST(chip_paths_empty_and_missing)
         led_free_paths(paths);
         led_free_paths(NULL);
 
-        snprintf(missing, sizeof(missing), "%s/none", scratch);
+        snprintf(missing, sizeof missing, "%s/none", scratch);
         ck_assert_int_eq(led_chip_paths(missing, &paths), -ENOENT);
         remove_scratch();
 }
 END_TEST
 
-static Suite *led_suite(void)
-{
+static Suite *led_suite(void) {
         Suite *s = suite_create("led");
         TCase *sim = tcase_create("sim");
         TCase *core = tcase_create("core");
@@ -507,8 +480,7 @@ static Suite *led_suite(void)
         return s;
 }
 
-int main(void)
-{
+int main(void) {
         SRunner *sr = srunner_create(led_suite());
         int failed;
 

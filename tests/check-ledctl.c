@@ -145,8 +145,7 @@ static int timer_enabled(void) {
         return en;
 }
 
-START_TEST(set_toggle_state)
-{
+START_TEST(set_toggle_state) {
         struct msgq_led_state st;
 
         st = state();
@@ -180,8 +179,7 @@ START_TEST(set_toggle_state)
 }
 END_TEST
 
-START_TEST(blink_arguments_checked)
-{
+START_TEST(blink_arguments_checked) {
         struct msgq_led_state st;
 
         ck_assert_int_eq(ledctl_blink(&c, MSGQ_BLINK_PERIOD_MIN_MS - 1, 1, &st), -EINVAL);
@@ -203,8 +201,7 @@ START_TEST(blink_arguments_checked)
 }
 END_TEST
 
-START_TEST(blink_count_ends_off)
-{
+START_TEST(blink_count_ends_off) {
         static const uint32_t counts[] = { 1, 3 };
 
         for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
@@ -262,8 +259,7 @@ static struct ledctl_watcher watcher(uint32_t pid) {
  * current number waits and is handed over, with the new state, by the next
  * change; one of an older number is answered at once; one per pid waits.
  */
-START_TEST(watch_and_changes)
-{
+START_TEST(watch_and_changes) {
         struct msgq_led_state st;
         struct ledctl_watcher w1 = watcher(11), w2 = watcher(22);
 
@@ -315,8 +311,7 @@ END_TEST
  * history; one too far behind (or with a number from another msgqd) gets
  * the current state.
  */
-START_TEST(watch_history)
-{
+START_TEST(watch_history) {
         struct msgq_led_state st;
         struct ledctl_watcher w = watcher(33);
 
@@ -372,8 +367,7 @@ static void kill_all(const pid_t *pids, size_t n) {
 }
 
 /* At most LEDCTL_WATCHERS_MAX live clients wait; those past their deadline make room. */
-START_TEST(watchers_bounded)
-{
+START_TEST(watchers_bounded) {
         pid_t pids[LEDCTL_WATCHERS_MAX];
         struct msgq_led_state st;
         struct ledctl_watcher w;
@@ -393,8 +387,7 @@ START_TEST(watchers_bounded)
 END_TEST
 
 /* When all places are taken, those of clients that are gone are freed at once. */
-START_TEST(watchers_gone_make_room)
-{
+START_TEST(watchers_gone_make_room) {
         pid_t pids[LEDCTL_WATCHERS_MAX];
         struct msgq_led_state st;
         struct ledctl_watcher w;
@@ -412,8 +405,7 @@ START_TEST(watchers_gone_make_room)
 }
 END_TEST
 
-START_TEST(blink_from_on_ends_off)
-{
+START_TEST(blink_from_on_ends_off) {
         struct msgq_led_state st;
         int transitions;
 
@@ -429,8 +421,7 @@ START_TEST(blink_from_on_ends_off)
 }
 END_TEST
 
-START_TEST(blink_forever_keeps_going)
-{
+START_TEST(blink_forever_keeps_going) {
         struct msgq_led_state st;
         uint64_t start = now_ms(), elapsed;
         int transitions;
@@ -451,8 +442,7 @@ START_TEST(blink_forever_keeps_going)
 }
 END_TEST
 
-START_TEST(set_during_blink_cancels)
-{
+START_TEST(set_during_blink_cancels) {
         struct msgq_led_state st;
 
         ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
@@ -483,8 +473,7 @@ START_TEST(set_during_blink_cancels)
 }
 END_TEST
 
-START_TEST(toggle_during_blink_cancels)
-{
+START_TEST(toggle_during_blink_cancels) {
         struct msgq_led_state st;
         bool before;
 
@@ -500,8 +489,7 @@ START_TEST(toggle_during_blink_cancels)
 }
 END_TEST
 
-START_TEST(blink_again_replaces)
-{
+START_TEST(blink_again_replaces) {
         struct msgq_led_state st;
         int transitions;
 
@@ -519,8 +507,7 @@ START_TEST(blink_again_replaces)
 }
 END_TEST
 
-START_TEST(sync_without_timer)
-{
+START_TEST(sync_without_timer) {
         struct ledctl bare;
         struct led *l;
         struct msgq_led_state st;
@@ -537,8 +524,7 @@ START_TEST(sync_without_timer)
 }
 END_TEST
 
-START_TEST(done_turns_off_and_releases)
-{
+START_TEST(done_turns_off_and_releases) {
         struct led *l = led_new(false, false);
         struct msgq_led_state st;
         int sets;
@@ -576,8 +562,7 @@ START_TEST(done_turns_off_and_releases)
 }
 END_TEST
 
-START_TEST(done_while_blinking)
-{
+START_TEST(done_while_blinking) {
         struct led *l = led_new(false, false);
         struct msgq_led_state st;
 
@@ -636,8 +621,7 @@ static struct ledstate file_state(void) {
         return s;
 }
 
-START_TEST(restore_takes_up_the_state)
-{
+START_TEST(restore_takes_up_the_state) {
         struct ledstate s = { .on = true, .changes = 40 };
         struct ledctl_watcher w = { .pid = 1, .deadline_ns = UINT64_MAX };
         struct msgq_led_state st;
@@ -663,8 +647,7 @@ START_TEST(restore_takes_up_the_state)
 }
 END_TEST
 
-START_TEST(restore_a_blink)
-{
+START_TEST(restore_a_blink) {
         struct ledstate s = { .on = true, .blinking = true, .period_ms = 40, .remaining = 3,
                               .changes = 7, .next_toggle_us = ledstate_now_us() + 20000 };
         struct msgq_led_state st;
@@ -684,8 +667,7 @@ START_TEST(restore_a_blink)
 END_TEST
 
 /* A toggle already past when restored (the line's open waited): no burst of the ones missed. */
-START_TEST(restore_a_blink_late)
-{
+START_TEST(restore_a_blink_late) {
         struct ledstate s = { .on = true, .blinking = true, .period_ms = 400, .remaining = 0,
                               .changes = 7, .next_toggle_us = ledstate_now_us() - 5000000 };
 
@@ -699,8 +681,7 @@ START_TEST(restore_a_blink_late)
 END_TEST
 
 /* The main loop writes: a request only wakes it, and only when it changed the state. */
-START_TEST(saved_by_the_loop_only_on_change)
-{
+START_TEST(saved_by_the_loop_only_on_change) {
         struct ledstate s = { .on = false, .changes = 3 };
         struct msgq_led_state st;
 
@@ -730,8 +711,7 @@ START_TEST(saved_by_the_loop_only_on_change)
 }
 END_TEST
 
-START_TEST(done_keeps_the_led_when_told)
-{
+START_TEST(done_keeps_the_led_when_told) {
         struct ledstate s = { .on = true, .changes = 1 };
 
         restore_recorded(&s, true);
@@ -744,8 +724,7 @@ START_TEST(done_keeps_the_led_when_told)
 END_TEST
 
 /* Turned off at the stop, but the file keeps what the LED was given: the next start restores it. */
-START_TEST(done_off_keeps_the_state_in_the_file)
-{
+START_TEST(done_off_keeps_the_state_in_the_file) {
         struct ledstate s = { .on = false, .changes = 1 };
         struct msgq_led_state st;
 

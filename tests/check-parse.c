@@ -12,14 +12,12 @@
 #define SENTINEL_KEY ((key_t) 0x5a5a5a5a)
 
 /* Parse S as a key into *OUT, which starts as a sentinel. */
-static int key_of(const char *s, key_t *out)
-{
+static int key_of(const char *s, key_t *out) {
         *out = SENTINEL_KEY;
         return msgq_parse_key(s, out);
 }
 
-static void assert_key_ok(const char *s, key_t want)
-{
+static void assert_key_ok(const char *s, key_t want) {
         key_t k;
         int r = key_of(s, &k);
 
@@ -27,8 +25,7 @@ static void assert_key_ok(const char *s, key_t want)
         ck_assert_msg(k == want, "msgq_parse_key(\"%s\") gave %d, expected %d", s, (int) k, (int) want);
 }
 
-static void assert_key_err(const char *s, int want)
-{
+static void assert_key_err(const char *s, int want) {
         key_t k;
         int r = key_of(s, &k);
 
@@ -36,8 +33,7 @@ static void assert_key_err(const char *s, int want)
         ck_assert_msg(k == SENTINEL_KEY, "msgq_parse_key(\"%s\") changed *ret on error", s);
 }
 
-START_TEST(test_key_decimal)
-{
+START_TEST(test_key_decimal) {
         assert_key_ok("1", 1);
         assert_key_ok("42", 42);
         assert_key_ok("1836279665", 0x6d736771);
@@ -45,8 +41,7 @@ START_TEST(test_key_decimal)
 }
 END_TEST
 
-START_TEST(test_key_hex)
-{
+START_TEST(test_key_hex) {
         assert_key_ok("0x1", 1);
         assert_key_ok("0x6d736771", 0x6d736771);
         assert_key_ok("0X6D736771", 0x6d736771);
@@ -58,8 +53,7 @@ START_TEST(test_key_hex)
 }
 END_TEST
 
-START_TEST(test_key_high_hex_is_negative)
-{
+START_TEST(test_key_high_hex_is_negative) {
         /* As ipcs prints them: the key_t with the same 32 bits. */
         assert_key_ok("0x80000000", INT32_MIN);
         assert_key_ok("0xffffffff", -1);
@@ -68,8 +62,7 @@ START_TEST(test_key_high_hex_is_negative)
 }
 END_TEST
 
-START_TEST(test_key_zero_refused)
-{
+START_TEST(test_key_zero_refused) {
         /* 0 is IPC_PRIVATE, never a shared queue. */
         assert_key_err("0", -ERANGE);
         assert_key_err("0x0", -ERANGE);
@@ -78,8 +71,7 @@ START_TEST(test_key_zero_refused)
 }
 END_TEST
 
-START_TEST(test_key_overflow)
-{
+START_TEST(test_key_overflow) {
         assert_key_err("2147483648", -ERANGE);
         assert_key_err("4294967295", -ERANGE);
         assert_key_err("99999999999999999999999999", -ERANGE);
@@ -89,8 +81,7 @@ START_TEST(test_key_overflow)
 }
 END_TEST
 
-START_TEST(test_key_syntax)
-{
+START_TEST(test_key_syntax) {
         static const char *const bad[] = {
                 "", " ", "x", "0x", "0X", "x10", "0x-1", "0x+1", "0x 1", "0xg",
                 "0x1g", "-1", "+1", "-0x1", "+0x1", " 1", "1 ", "1\n", "\t1",
@@ -99,29 +90,27 @@ START_TEST(test_key_syntax)
                 "99999999999x", "0xfffffffffffz",
         };
 
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
                 assert_key_err(bad[i], -EINVAL);
 }
 END_TEST
 
-START_TEST(test_key_null_and_long)
-{
+START_TEST(test_key_null_and_long) {
         char buf[4096];
         key_t k = SENTINEL_KEY;
 
         ck_assert_int_eq(msgq_parse_key(NULL, &k), -EINVAL);
         ck_assert_int_eq(k, SENTINEL_KEY);
 
-        memset(buf, '1', sizeof(buf) - 1);
-        buf[sizeof(buf) - 1] = '\0';
+        memset(buf, '1', sizeof buf - 1);
+        buf[sizeof buf - 1] = '\0';
         assert_key_err(buf, -ERANGE);
-        buf[sizeof(buf) - 2] = 'z';
+        buf[sizeof buf - 2] = 'z';
         assert_key_err(buf, -EINVAL);
 }
 END_TEST
 
-START_TEST(test_uint_ok)
-{
+START_TEST(test_uint_ok) {
         unsigned long v = 99;
 
         ck_assert_int_eq(msgq_parse_uint("0", 0, 10, &v), 0);
@@ -137,17 +126,16 @@ START_TEST(test_uint_ok)
 }
 END_TEST
 
-START_TEST(test_uint_ulong_max)
-{
+START_TEST(test_uint_ulong_max) {
         char buf[32], over[34];
         unsigned long v = 0;
 
-        snprintf(buf, sizeof(buf), "%lu", ULONG_MAX);
+        snprintf(buf, sizeof buf, "%lu", ULONG_MAX);
         ck_assert_int_eq(msgq_parse_uint(buf, 0, ULONG_MAX, &v), 0);
         ck_assert_uint_eq(v, ULONG_MAX);
 
         /* ULONG_MAX + 1, by appending a digit: well past it. */
-        snprintf(over, sizeof(over), "%s0", buf);
+        snprintf(over, sizeof over, "%s0", buf);
         v = 3;
         ck_assert_int_eq(msgq_parse_uint(over, 0, ULONG_MAX, &v), -ERANGE);
         ck_assert_uint_eq(v, 3);
@@ -156,8 +144,7 @@ START_TEST(test_uint_ulong_max)
 }
 END_TEST
 
-START_TEST(test_uint_range)
-{
+START_TEST(test_uint_range) {
         unsigned long v = 3;
 
         ck_assert_int_eq(msgq_parse_uint("0", 1, 10, &v), -ERANGE);
@@ -171,8 +158,7 @@ START_TEST(test_uint_range)
 }
 END_TEST
 
-START_TEST(test_uint_syntax)
-{
+START_TEST(test_uint_syntax) {
         static const char *const bad[] = {
                 "", " ", "-0", "-1", "+1", " 1", "1 ", "1\n", "1a", "a1", "0x10",
                 "1.5", "1e2", "1,5", "one", "99999999999999999999999x",
@@ -180,15 +166,14 @@ START_TEST(test_uint_syntax)
         unsigned long v = 3;
 
         ck_assert_int_eq(msgq_parse_uint(NULL, 0, 10, &v), -EINVAL);
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
                 ck_assert_msg(msgq_parse_uint(bad[i], 0, ULONG_MAX, &v) == -EINVAL,
                               "msgq_parse_uint(\"%s\") accepted", bad[i]);
         ck_assert_uint_eq(v, 3);
 }
 END_TEST
 
-START_TEST(test_mode)
-{
+START_TEST(test_mode) {
         unsigned m = 1;
 
         ck_assert_int_eq(msgq_parse_mode("0660", &m), 0);
@@ -206,8 +191,7 @@ START_TEST(test_mode)
 }
 END_TEST
 
-START_TEST(test_mode_bad)
-{
+START_TEST(test_mode_bad) {
         static const char *const syntax[] = {
                 "", " ", "0660 ", " 0660", "-0660", "+0660", "0668", "0669", "9",
                 "0x1ff", "rw-rw----", "u+rw", "0660x", "06.60", "0o660",
@@ -218,27 +202,26 @@ START_TEST(test_mode_bad)
         unsigned m = 1;
 
         ck_assert_int_eq(msgq_parse_mode(NULL, &m), -EINVAL);
-        for (size_t i = 0; i < sizeof(syntax) / sizeof(syntax[0]); i++)
+        for (size_t i = 0; i < sizeof syntax / sizeof syntax[0]; i++)
                 ck_assert_msg(msgq_parse_mode(syntax[i], &m) == -EINVAL,
                               "msgq_parse_mode(\"%s\") not -EINVAL", syntax[i]);
-        for (size_t i = 0; i < sizeof(range) / sizeof(range[0]); i++)
+        for (size_t i = 0; i < sizeof range / sizeof range[0]; i++)
                 ck_assert_msg(msgq_parse_mode(range[i], &m) == -ERANGE,
                               "msgq_parse_mode(\"%s\") not -ERANGE", range[i]);
         ck_assert_uint_eq(m, 1);
 }
 END_TEST
 
-START_TEST(test_bool)
-{
+START_TEST(test_bool) {
         static const char *const yes[] = { "1", "yes", "YES", "Yes", "true", "TRUE", "True", "on", "ON", "oN" };
         static const char *const no[] = { "0", "no", "NO", "No", "false", "FALSE", "fAlSe", "off", "OFF", "Off" };
 
-        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
                 bool b = false;
 
                 ck_assert_msg(msgq_parse_bool(yes[i], &b) == 0 && b, "\"%s\" is not true", yes[i]);
         }
-        for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
                 bool b = true;
 
                 ck_assert_msg(msgq_parse_bool(no[i], &b) == 0 && !b, "\"%s\" is not false", no[i]);
@@ -246,8 +229,7 @@ START_TEST(test_bool)
 }
 END_TEST
 
-START_TEST(test_bool_bad)
-{
+START_TEST(test_bool_bad) {
         static const char *const bad[] = {
                 "", " ", "2", "-1", "01", "00", "y", "n", "t", "f", "ye", "yess",
                 "truee", "tru", "of", "offf", "enable", " yes", "yes ", "on\n", "no\t",
@@ -256,14 +238,13 @@ START_TEST(test_bool_bad)
         bool b = true;
 
         ck_assert_int_eq(msgq_parse_bool(NULL, &b), -EINVAL);
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
                 ck_assert_msg(msgq_parse_bool(bad[i], &b) == -EINVAL, "msgq_parse_bool(\"%s\") accepted", bad[i]);
         ck_assert(b);
 }
 END_TEST
 
-static void assert_seconds(const char *s, uint64_t want)
-{
+static void assert_seconds(const char *s, uint64_t want) {
         uint64_t ms = 12345;
         int r = msgq_parse_seconds(s, &ms);
 
@@ -272,8 +253,7 @@ static void assert_seconds(const char *s, uint64_t want)
                       s, (unsigned long long) ms, (unsigned long long) want);
 }
 
-static void assert_seconds_err(const char *s, int want)
-{
+static void assert_seconds_err(const char *s, int want) {
         uint64_t ms = 12345;
         int r = msgq_parse_seconds(s, &ms);
 
@@ -281,8 +261,7 @@ static void assert_seconds_err(const char *s, int want)
         ck_assert_msg(ms == 12345, "msgq_parse_seconds(\"%s\") changed *ret on error", s);
 }
 
-START_TEST(test_seconds_ok)
-{
+START_TEST(test_seconds_ok) {
         assert_seconds("2", 2000);
         assert_seconds("0.5", 500);
         assert_seconds("1.25", 1250);
@@ -300,8 +279,7 @@ START_TEST(test_seconds_ok)
 }
 END_TEST
 
-START_TEST(test_seconds_range)
-{
+START_TEST(test_seconds_range) {
         assert_seconds_err("0", -ERANGE);
         assert_seconds_err("0.0", -ERANGE);
         assert_seconds_err("0.000", -ERANGE);
@@ -315,8 +293,7 @@ START_TEST(test_seconds_range)
 }
 END_TEST
 
-START_TEST(test_seconds_syntax)
-{
+START_TEST(test_seconds_syntax) {
         static const char *const bad[] = {
                 "", " ", ".", ".5", "5.", "-1", "-0.5", "+1", " 1", "1 ", "1\n",
                 "1s", "1ms", "0.0001", "1.0000", "1.2345", "1.2.3", "1..2", "1,5",
@@ -328,14 +305,13 @@ START_TEST(test_seconds_syntax)
 
         ck_assert_int_eq(msgq_parse_seconds(NULL, &ms), -EINVAL);
         ck_assert_uint_eq(ms, 7);
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
                 assert_seconds_err(bad[i], -EINVAL);
 }
 END_TEST
 
 /* Durations as systemd writes them; no unit means default_ms each. */
-START_TEST(test_duration)
-{
+START_TEST(test_duration) {
         static const struct {
                 const char *s;
                 uint64_t unit, want;
@@ -350,14 +326,14 @@ START_TEST(test_duration)
                                            "1..2", "0x10", "5ss" };
         uint64_t ms = 77;
 
-        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
                 ck_assert_msg(msgq_parse_duration(good[i].s, good[i].unit, 0, UINT64_MAX, &ms) == 0,
                               "\"%s\" refused", good[i].s);
                 ck_assert_msg(ms == good[i].want, "\"%s\": %llu ms", good[i].s,
                               (unsigned long long) ms);
         }
         ms = 77;
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
                 ck_assert_msg(msgq_parse_duration(bad[i], 1000, 0, UINT64_MAX, &ms) == -EINVAL,
                               "\"%s\" accepted", bad[i]);
         ck_assert_int_eq(msgq_parse_duration("19", 1, 20, 3600000, &ms), -ERANGE);
@@ -371,8 +347,7 @@ START_TEST(test_duration)
 }
 END_TEST
 
-static Suite *parse_suite(void)
-{
+static Suite *parse_suite(void) {
         Suite *s = suite_create("parse");
         TCase *tc;
 
@@ -413,8 +388,7 @@ static Suite *parse_suite(void)
         return s;
 }
 
-int main(void)
-{
+int main(void) {
         SRunner *sr = srunner_create(parse_suite());
         int failed;
 

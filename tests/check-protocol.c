@@ -83,8 +83,7 @@ static void expect_req_reject(const struct msgq_request *req, int r, uint32_t st
 
 /* ---- binary requests ---- */
 
-START_TEST(request_round_trip_every_op)
-{
+START_TEST(request_round_trip_every_op) {
         for (size_t i = 0; i < N_OPS; i++) {
                 struct msgq_request req = make_req(all_ops[i]), out;
                 unsigned char buf[MSGQ_MSG_MAX];
@@ -111,8 +110,7 @@ START_TEST(request_round_trip_every_op)
 }
 END_TEST
 
-START_TEST(request_wire_layout)
-{
+START_TEST(request_wire_layout) {
         struct msgq_request req = make_req(MSGQ_OP_LED_BLINK);
         unsigned char buf[MSGQ_MSG_MAX];
         int n;
@@ -138,8 +136,7 @@ START_TEST(request_wire_layout)
 }
 END_TEST
 
-START_TEST(request_encode_limits)
-{
+START_TEST(request_encode_limits) {
         struct msgq_request req = make_req(MSGQ_OP_SEND);
         unsigned char buf[MSGQ_MSG_MAX];
         size_t need = MSGQ_REQUEST_HEADER_SIZE + req.text_len;
@@ -154,8 +151,7 @@ START_TEST(request_encode_limits)
 }
 END_TEST
 
-START_TEST(request_flag_no_reply_survives)
-{
+START_TEST(request_flag_no_reply_survives) {
         struct msgq_request req = make_req(MSGQ_OP_LED_TOGGLE), out;
         unsigned char buf[MSGQ_MSG_MAX];
         uint32_t status;
@@ -168,8 +164,7 @@ START_TEST(request_flag_no_reply_survives)
 }
 END_TEST
 
-START_TEST(request_bad_magic)
-{
+START_TEST(request_bad_magic) {
         struct msgq_request req = make_req(MSGQ_OP_PING), out;
         unsigned char buf[MSGQ_MSG_MAX];
         uint32_t status;
@@ -191,8 +186,7 @@ START_TEST(request_bad_magic)
 }
 END_TEST
 
-START_TEST(request_wrong_version)
-{
+START_TEST(request_wrong_version) {
         static const unsigned char versions[] = { 0, MSGQ_PROTOCOL_VERSION + 1, 0xff };
         struct msgq_request req = make_req(MSGQ_OP_LED_ON), out;
         unsigned char buf[MSGQ_MSG_MAX];
@@ -212,8 +206,7 @@ START_TEST(request_wrong_version)
 }
 END_TEST
 
-START_TEST(request_truncated_every_length)
-{
+START_TEST(request_truncated_every_length) {
         struct msgq_request req = make_req(MSGQ_OP_LED_BLINK), out;
         unsigned char buf[MSGQ_MSG_MAX];
         uint32_t status;
@@ -238,8 +231,7 @@ START_TEST(request_truncated_every_length)
 }
 END_TEST
 
-START_TEST(request_truncated_with_bad_pid_has_no_address)
-{
+START_TEST(request_truncated_with_bad_pid_has_no_address) {
         static const uint32_t pids[] = { 0, MSGQ_PID_MAX + 1, UINT32_MAX };
         struct msgq_request req = make_req(MSGQ_OP_PING), out;
         unsigned char buf[MSGQ_MSG_MAX];
@@ -257,8 +249,7 @@ START_TEST(request_truncated_with_bad_pid_has_no_address)
 }
 END_TEST
 
-START_TEST(request_text_len_disagrees)
-{
+START_TEST(request_text_len_disagrees) {
         struct msgq_request req = make_req(MSGQ_OP_SEND), out;
         unsigned char buf[MSGQ_MSG_MAX];
         uint32_t status;
@@ -285,8 +276,7 @@ START_TEST(request_text_len_disagrees)
 }
 END_TEST
 
-START_TEST(request_reserved_nonzero)
-{
+START_TEST(request_reserved_nonzero) {
         struct msgq_request req = make_req(MSGQ_OP_LED_OFF);
         unsigned char buf[MSGQ_MSG_MAX];
         int n = encode(&req, buf);
@@ -298,8 +288,7 @@ START_TEST(request_reserved_nonzero)
 }
 END_TEST
 
-START_TEST(request_pid_range)
-{
+START_TEST(request_pid_range) {
         struct msgq_request req = make_req(MSGQ_OP_PING), out;
         unsigned char buf[MSGQ_MSG_MAX];
         uint32_t status;
@@ -330,8 +319,7 @@ START_TEST(request_pid_range)
 }
 END_TEST
 
-START_TEST(request_oversized)
-{
+START_TEST(request_oversized) {
         struct msgq_request req = make_req(MSGQ_OP_SEND), out;
         unsigned char buf[MSGQ_MSG_MAX + 1];
         uint32_t status;
@@ -348,8 +336,7 @@ START_TEST(request_oversized)
 }
 END_TEST
 
-START_TEST(request_unknown_op)
-{
+START_TEST(request_unknown_op) {
         static const uint16_t ops[] = { 0, _MSGQ_OP_MAX, 200, UINT16_MAX };
 
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -371,8 +358,7 @@ START_TEST(request_unknown_op)
 }
 END_TEST
 
-START_TEST(request_unknown_flags)
-{
+START_TEST(request_unknown_flags) {
         static const uint16_t flags[] = { 0x0002, 0x0004, 0x8000, 0xffff, MSGQ_REQ_NO_REPLY | 0x0100 };
 
         for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
@@ -384,8 +370,7 @@ START_TEST(request_unknown_flags)
 }
 END_TEST
 
-START_TEST(request_blink_limits)
-{
+START_TEST(request_blink_limits) {
         struct msgq_request req = make_req(MSGQ_OP_LED_BLINK), out;
         unsigned char buf[MSGQ_MSG_MAX];
         uint32_t status;
@@ -421,8 +406,7 @@ START_TEST(request_blink_limits)
 }
 END_TEST
 
-START_TEST(request_args_on_ops_without_args)
-{
+START_TEST(request_args_on_ops_without_args) {
         for (size_t i = 0; i < N_OPS; i++) {
                 struct msgq_request req;
 
@@ -452,8 +436,7 @@ START_TEST(request_args_on_ops_without_args)
 }
 END_TEST
 
-START_TEST(request_send_text_rules)
-{
+START_TEST(request_send_text_rules) {
         static const char *const bad[] = { "line\nbreak", "tab\there", "bell\a", "del\x7f", "esc\x1b[0m",
                                            "\r" };
         struct msgq_request req = make_req(MSGQ_OP_SEND), out;
@@ -488,8 +471,7 @@ START_TEST(request_send_text_rules)
 }
 END_TEST
 
-START_TEST(request_send_text_max)
-{
+START_TEST(request_send_text_max) {
         struct msgq_request req = make_req(MSGQ_OP_SEND), out;
         unsigned char buf[MSGQ_MSG_MAX + 1];
         uint32_t status;
@@ -516,8 +498,7 @@ START_TEST(request_send_text_max)
 }
 END_TEST
 
-START_TEST(request_has_address_bounds)
-{
+START_TEST(request_has_address_bounds) {
         struct msgq_request req;
 
         memset(&req, 0, sizeof req);
@@ -531,8 +512,7 @@ START_TEST(request_has_address_bounds)
 }
 END_TEST
 
-START_TEST(body_is_binary)
-{
+START_TEST(body_is_binary) {
         static const unsigned char magic[] = { 'M', 'Q', 0, MSGQ_PROTOCOL_VERSION };
         static const unsigned char other_version[] = { 'M', 'Q', 0, 9 };
 
@@ -578,8 +558,7 @@ static void check_rep_header(const struct msgq_reply *out, const struct msgq_rep
         ck_assert_uint_eq(out->daemon_pid, in->daemon_pid);
 }
 
-START_TEST(reply_led_ops_round_trip)
-{
+START_TEST(reply_led_ops_round_trip) {
         static const uint16_t ops[] = { MSGQ_OP_LED_ON, MSGQ_OP_LED_OFF, MSGQ_OP_LED_TOGGLE,
                                         MSGQ_OP_LED_STATE, MSGQ_OP_LED_BLINK, MSGQ_OP_LED_WATCH };
 
@@ -609,8 +588,7 @@ START_TEST(reply_led_ops_round_trip)
 }
 END_TEST
 
-START_TEST(reply_wire_layout)
-{
+START_TEST(reply_wire_layout) {
         struct msgq_reply rep = make_rep(MSGQ_OP_LED_BLINK);
         unsigned char buf[MSGQ_MSG_MAX];
         int n;
@@ -641,8 +619,7 @@ START_TEST(reply_wire_layout)
 END_TEST
 
 /* The change number rides at offset 32 only with an LED state: elsewhere it must be 0. */
-START_TEST(reply_changes_only_with_led_state)
-{
+START_TEST(reply_changes_only_with_led_state) {
         static const uint16_t ops[] = { MSGQ_OP_PING, MSGQ_OP_SEND, MSGQ_OP_EXIT };
         struct msgq_reply rep, out;
         unsigned char buf[MSGQ_MSG_MAX];
@@ -667,8 +644,7 @@ START_TEST(reply_changes_only_with_led_state)
 }
 END_TEST
 
-START_TEST(reply_stats_round_trip)
-{
+START_TEST(reply_stats_round_trip) {
         struct msgq_reply rep = make_rep(MSGQ_OP_STATS), out;
         struct msgq_stats *s = &rep.stats;
         unsigned char buf[MSGQ_MSG_MAX];
@@ -713,8 +689,7 @@ START_TEST(reply_stats_round_trip)
 }
 END_TEST
 
-START_TEST(reply_no_payload_ops)
-{
+START_TEST(reply_no_payload_ops) {
         static const uint16_t ops[] = { MSGQ_OP_PING, MSGQ_OP_SEND, MSGQ_OP_EXIT };
 
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -733,8 +708,7 @@ START_TEST(reply_no_payload_ops)
 }
 END_TEST
 
-START_TEST(reply_error_round_trip)
-{
+START_TEST(reply_error_round_trip) {
         for (uint32_t st = MSGQ_ERR_MALFORMED; st < _MSGQ_ERR_MAX; st++) {
                 struct msgq_reply rep = make_rep(MSGQ_OP_LED_BLINK), out;
                 unsigned char buf[MSGQ_MSG_MAX];
@@ -754,8 +728,7 @@ START_TEST(reply_error_round_trip)
 }
 END_TEST
 
-START_TEST(reply_error_text_limits)
-{
+START_TEST(reply_error_text_limits) {
         struct msgq_reply rep = make_rep(MSGQ_OP_PING), out;
         unsigned char buf[MSGQ_MSG_MAX];
         int n;
@@ -784,8 +757,7 @@ START_TEST(reply_error_text_limits)
 }
 END_TEST
 
-START_TEST(reply_error_control_chars_rejected)
-{
+START_TEST(reply_error_control_chars_rejected) {
         static const char *const bad[] = { "bad\nline", "\x1b[2J", "tab\t", "del\x7f" };
 
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -814,8 +786,7 @@ START_TEST(reply_error_control_chars_rejected)
 }
 END_TEST
 
-START_TEST(reply_wrong_payload_length)
-{
+START_TEST(reply_wrong_payload_length) {
         unsigned char buf[MSGQ_MSG_MAX];
         struct msgq_reply rep, out;
         int n;
@@ -855,8 +826,7 @@ START_TEST(reply_wrong_payload_length)
 }
 END_TEST
 
-START_TEST(reply_truncated_every_length)
-{
+START_TEST(reply_truncated_every_length) {
         struct msgq_reply rep = make_rep(MSGQ_OP_STATS), out;
         unsigned char buf[MSGQ_MSG_MAX];
         int n = encode_rep(&rep, buf);
@@ -867,8 +837,7 @@ START_TEST(reply_truncated_every_length)
 }
 END_TEST
 
-START_TEST(reply_bad_magic_and_version)
-{
+START_TEST(reply_bad_magic_and_version) {
         struct msgq_reply rep = make_rep(MSGQ_OP_PING), out;
         unsigned char buf[MSGQ_MSG_MAX];
         int n = encode_rep(&rep, buf);
@@ -885,8 +854,7 @@ START_TEST(reply_bad_magic_and_version)
 }
 END_TEST
 
-START_TEST(reply_encode_buffer_too_small)
-{
+START_TEST(reply_encode_buffer_too_small) {
         struct msgq_reply rep = make_rep(MSGQ_OP_STATS);
         unsigned char buf[MSGQ_MSG_MAX];
         int n = encode_rep(&rep, buf);
@@ -927,8 +895,7 @@ static void expect_text_reject_str(const char *s, int r, uint32_t st) {
         expect_text_reject(s, strlen(s), r, st);
 }
 
-START_TEST(text_every_command_any_case)
-{
+START_TEST(text_every_command_any_case) {
         static const struct {
                 const char *words[3];
                 uint16_t op;
@@ -976,8 +943,7 @@ START_TEST(text_every_command_any_case)
 }
 END_TEST
 
-START_TEST(text_trailing_nul_and_newline)
-{
+START_TEST(text_trailing_nul_and_newline) {
         static const struct {
                 const char *body;
                 size_t len;
@@ -1007,8 +973,7 @@ START_TEST(text_trailing_nul_and_newline)
 }
 END_TEST
 
-START_TEST(text_extra_spaces)
-{
+START_TEST(text_extra_spaces) {
         struct msgq_request req;
         uint32_t status;
 
@@ -1025,8 +990,7 @@ START_TEST(text_extra_spaces)
 }
 END_TEST
 
-START_TEST(text_pid_gives_reply_address)
-{
+START_TEST(text_pid_gives_reply_address) {
         struct msgq_request req;
         uint32_t status;
 
@@ -1055,8 +1019,7 @@ START_TEST(text_pid_gives_reply_address)
 }
 END_TEST
 
-START_TEST(text_bad_pid)
-{
+START_TEST(text_bad_pid) {
         static const char *const bad[] = {
                 "ON pid=0", "ON pid=abc", "ON pid=4194305", "ON pid=4294967295",
                 "ON pid=4294967296", "ON pid=12345678901", "ON pid=-1", "ON pid=+5",
@@ -1075,8 +1038,7 @@ START_TEST(text_bad_pid)
 }
 END_TEST
 
-START_TEST(text_error_after_pid_is_answered)
-{
+START_TEST(text_error_after_pid_is_answered) {
         struct msgq_request req;
         uint32_t status;
 
@@ -1098,8 +1060,7 @@ START_TEST(text_error_after_pid_is_answered)
 }
 END_TEST
 
-START_TEST(text_blink_arguments)
-{
+START_TEST(text_blink_arguments) {
         struct msgq_request req;
         uint32_t status;
 
@@ -1129,8 +1090,7 @@ START_TEST(text_blink_arguments)
 }
 END_TEST
 
-START_TEST(text_blink_bad_numbers)
-{
+START_TEST(text_blink_bad_numbers) {
         static const char *const bad[] = {
                 "BLINK abc", "BLINK 500 x", "BLINK -500", "BLINK +500", "BLINK 500ms",
                 "BLINK 0x200", "BLINK 5e2", "BLINK 500 -1",
@@ -1147,8 +1107,7 @@ START_TEST(text_blink_bad_numbers)
 }
 END_TEST
 
-START_TEST(text_unknown_command)
-{
+START_TEST(text_unknown_command) {
         static const char *const unknown[] = {
                 "HELLO", "hello world", "ONN", "O", "SEND hello", "LED-ON", "BLINKING 500", "STAT",
         };
@@ -1166,8 +1125,7 @@ START_TEST(text_unknown_command)
 }
 END_TEST
 
-START_TEST(text_too_many_words)
-{
+START_TEST(text_too_many_words) {
         expect_text_reject_str("ON extra", -EINVAL, MSGQ_ERR_INVALID);
         expect_text_reject_str("STATS 1", -EINVAL, MSGQ_ERR_INVALID);
         expect_text_reject_str("ON a b c", -EINVAL, MSGQ_ERR_INVALID);
@@ -1178,8 +1136,7 @@ START_TEST(text_too_many_words)
 }
 END_TEST
 
-START_TEST(text_too_many_words_keeps_reply_address)
-{
+START_TEST(text_too_many_words_keeps_reply_address) {
         struct msgq_request req;
         uint32_t status;
 
@@ -1203,8 +1160,7 @@ START_TEST(text_too_many_words_keeps_reply_address)
 }
 END_TEST
 
-START_TEST(text_empty_and_blank)
-{
+START_TEST(text_empty_and_blank) {
         expect_text_reject("", 0, -EBADMSG, MSGQ_ERR_MALFORMED);
         expect_text_reject("\0", 1, -EBADMSG, MSGQ_ERR_MALFORMED);
         expect_text_reject("\n", 1, -EBADMSG, MSGQ_ERR_MALFORMED);
@@ -1215,8 +1171,7 @@ START_TEST(text_empty_and_blank)
 }
 END_TEST
 
-START_TEST(text_non_ascii_and_control)
-{
+START_TEST(text_non_ascii_and_control) {
         static const char *const bad[] = {
                 "ON\xc3\xa9", "\xff", "T\x80GGLE", "ON pid=42\xa0", "\tON", "O\x01N",
                 "ON\r", "ON\x7f", "ON\x1b", "BLINK\t500",
@@ -1236,8 +1191,7 @@ START_TEST(text_non_ascii_and_control)
 }
 END_TEST
 
-START_TEST(text_length_limit)
-{
+START_TEST(text_length_limit) {
         char body[MSGQ_MSG_MAX + 1];
         struct msgq_request req;
         uint32_t status;
@@ -1275,8 +1229,7 @@ static const char *format(const struct msgq_reply *rep) {
         return buf;
 }
 
-START_TEST(text_reply_format_ok)
-{
+START_TEST(text_reply_format_ok) {
         struct msgq_reply rep;
 
         rep = make_rep(MSGQ_OP_PING);
@@ -1290,8 +1243,7 @@ START_TEST(text_reply_format_ok)
 }
 END_TEST
 
-START_TEST(text_reply_format_led)
-{
+START_TEST(text_reply_format_led) {
         static const uint16_t ops[] = { MSGQ_OP_LED_ON, MSGQ_OP_LED_OFF, MSGQ_OP_LED_TOGGLE,
                                         MSGQ_OP_LED_STATE, MSGQ_OP_LED_BLINK };
 
@@ -1310,8 +1262,7 @@ START_TEST(text_reply_format_led)
 }
 END_TEST
 
-START_TEST(text_reply_format_stats)
-{
+START_TEST(text_reply_format_stats) {
         struct msgq_reply rep = make_rep(MSGQ_OP_STATS);
 
         rep.stats.uptime_ms = 123456789012ull;
@@ -1325,8 +1276,7 @@ START_TEST(text_reply_format_stats)
 }
 END_TEST
 
-START_TEST(text_reply_format_error)
-{
+START_TEST(text_reply_format_error) {
         struct msgq_reply rep = make_rep(MSGQ_OP_LED_BLINK);
 
         rep.status = MSGQ_ERR_INVALID;
@@ -1346,8 +1296,7 @@ START_TEST(text_reply_format_error)
 }
 END_TEST
 
-START_TEST(text_reply_format_buffer_too_small)
-{
+START_TEST(text_reply_format_buffer_too_small) {
         struct msgq_reply rep = make_rep(MSGQ_OP_PING);
         char buf[64];
 
@@ -1369,8 +1318,7 @@ END_TEST
 
 /* ---- names ---- */
 
-START_TEST(op_names_round_trip)
-{
+START_TEST(op_names_round_trip) {
         static const char *const names[] = {
                 [MSGQ_OP_PING] = "ping", [MSGQ_OP_LED_ON] = "led-on", [MSGQ_OP_LED_OFF] = "led-off",
                 [MSGQ_OP_LED_TOGGLE] = "led-toggle", [MSGQ_OP_LED_STATE] = "led-state",
@@ -1387,8 +1335,7 @@ START_TEST(op_names_round_trip)
 }
 END_TEST
 
-START_TEST(op_names_unknown)
-{
+START_TEST(op_names_unknown) {
         ck_assert_str_eq(msgq_op_to_string(0), "unknown");
         ck_assert_str_eq(msgq_op_to_string(_MSGQ_OP_MAX), "unknown");
         ck_assert_str_eq(msgq_op_to_string(200), "unknown");
@@ -1403,8 +1350,7 @@ START_TEST(op_names_unknown)
 }
 END_TEST
 
-START_TEST(status_names)
-{
+START_TEST(status_names) {
         for (uint32_t i = 0; i < _MSGQ_ERR_MAX; i++) {
                 const char *s = msgq_status_to_string(i);
 
@@ -1420,8 +1366,7 @@ START_TEST(status_names)
 }
 END_TEST
 
-START_TEST(reply_types_clear_of_requests)
-{
+START_TEST(reply_types_clear_of_requests) {
         ck_assert_int_gt(msgq_reply_type(1), MSGQ_PRIO_MAX);
         ck_assert_int_eq(msgq_reply_type(1), MSGQ_REPLY_BASE + 1);
         ck_assert_int_eq(msgq_reply_type(4242), 1000004242L);

@@ -104,8 +104,7 @@ static const struct reclaim_entry *entry(const struct reclaim *r, long mtype) {
 
 /* ---- the table ---- */
 
-START_TEST(init_empty)
-{
+START_TEST(init_empty) {
         struct reclaim r;
 
         ck_assert_int_eq(reclaim_init(&r), 0);
@@ -119,8 +118,7 @@ START_TEST(init_empty)
 }
 END_TEST
 
-START_TEST(note_next_is_earliest)
-{
+START_TEST(note_next_is_earliest) {
         struct reclaim r;
 
         ck_assert_int_eq(reclaim_init(&r), 0);
@@ -142,8 +140,7 @@ START_TEST(note_next_is_earliest)
 }
 END_TEST
 
-START_TEST(note_same_type_keeps_latest)
-{
+START_TEST(note_same_type_keeps_latest) {
         struct reclaim r;
 
         ck_assert_int_eq(reclaim_init(&r), 0);
@@ -159,8 +156,7 @@ START_TEST(note_same_type_keeps_latest)
 }
 END_TEST
 
-START_TEST(note_same_type_earlier_does_not_move)
-{
+START_TEST(note_same_type_earlier_does_not_move) {
         struct reclaim r;
 
         ck_assert_int_eq(reclaim_init(&r), 0);
@@ -177,8 +173,7 @@ START_TEST(note_same_type_earlier_does_not_move)
 }
 END_TEST
 
-START_TEST(growth_past_initial_size)
-{
+START_TEST(growth_past_initial_size) {
         enum { N = 1000 };
         struct reclaim r;
 
@@ -223,8 +218,7 @@ static void *note_many(void *userdata) {
         return NULL;
 }
 
-START_TEST(note_from_threads)
-{
+START_TEST(note_from_threads) {
         struct reclaim r;
         pthread_t t[4];
         struct noter n[4];
@@ -254,8 +248,7 @@ END_TEST
 
 /* ---- sweeps over a real queue ---- */
 
-START_TEST(sweep_nothing_due)
-{
+START_TEST(sweep_nothing_due) {
         struct reclaim r;
 
         ck_assert_int_eq(reclaim_init(&r), 0);
@@ -276,8 +269,7 @@ START_TEST(sweep_nothing_due)
 }
 END_TEST
 
-START_TEST(sweep_removes_only_expired_types)
-{
+START_TEST(sweep_removes_only_expired_types) {
         struct reclaim r;
 
         ck_assert_int_eq(reclaim_init(&r), 0);
@@ -323,8 +315,7 @@ START_TEST(sweep_removes_only_expired_types)
 }
 END_TEST
 
-START_TEST(sweep_keeps_request_order)
-{
+START_TEST(sweep_keeps_request_order) {
         static const char *const bodies[] = { "first", "second", "third" };
         struct reclaim r;
         struct msgq_msgbuf m;
@@ -349,8 +340,7 @@ START_TEST(sweep_keeps_request_order)
 }
 END_TEST
 
-START_TEST(sweep_expired_type_without_messages)
-{
+START_TEST(sweep_expired_type_without_messages) {
         struct reclaim r;
 
         ck_assert_int_eq(reclaim_init(&r), 0);
@@ -375,8 +365,7 @@ START_TEST(sweep_expired_type_without_messages)
 }
 END_TEST
 
-START_TEST(sweep_after_later_note_keeps_type)
-{
+START_TEST(sweep_after_later_note_keeps_type) {
         struct reclaim r;
 
         ck_assert_int_eq(reclaim_init(&r), 0);
@@ -393,8 +382,7 @@ START_TEST(sweep_after_later_note_keeps_type)
 }
 END_TEST
 
-START_TEST(sweep_many_types)
-{
+START_TEST(sweep_many_types) {
         enum { N = 1000 };
         struct reclaim r;
 
@@ -428,8 +416,7 @@ END_TEST
  * in place (the same slots, nothing allocated) and leaves every survivor
  * where a lookup from its home finds it: noting it again adds no entry.
  */
-START_TEST(sweep_in_place_keeps_survivors_reachable)
-{
+START_TEST(sweep_in_place_keeps_survivors_reachable) {
         enum { N = 700 };
         struct reclaim r;
         const struct reclaim_entry *slots;

@@ -87,8 +87,7 @@ static bool led_is_on(void) {
         return st.on;
 }
 
-START_TEST(ping_ok)
-{
+START_TEST(ping_ok) {
         struct msgq_reply rep;
 
         handle_ok(MSGQ_OP_PING, &rep);
@@ -100,8 +99,7 @@ START_TEST(ping_ok)
 }
 END_TEST
 
-START_TEST(led_on_off)
-{
+START_TEST(led_on_off) {
         struct msgq_reply rep;
 
         handle_ok(MSGQ_OP_LED_ON, &rep);
@@ -124,8 +122,7 @@ START_TEST(led_on_off)
 }
 END_TEST
 
-START_TEST(led_toggle)
-{
+START_TEST(led_toggle) {
         struct msgq_reply rep;
 
         handle_ok(MSGQ_OP_LED_TOGGLE, &rep);
@@ -140,8 +137,7 @@ START_TEST(led_toggle)
 }
 END_TEST
 
-START_TEST(led_state_changes_nothing)
-{
+START_TEST(led_state_changes_nothing) {
         struct msgq_reply rep;
 
         handle_ok(MSGQ_OP_LED_STATE, &rep);
@@ -156,8 +152,7 @@ START_TEST(led_state_changes_nothing)
 }
 END_TEST
 
-START_TEST(led_blink)
-{
+START_TEST(led_blink) {
         struct msgq_request req = make_req(MSGQ_OP_LED_BLINK, 2);
         struct msgq_reply rep;
 
@@ -198,8 +193,7 @@ START_TEST(led_blink)
 }
 END_TEST
 
-START_TEST(blink_then_off_cancels)
-{
+START_TEST(blink_then_off_cancels) {
         struct msgq_request req = make_req(MSGQ_OP_LED_BLINK, 5);
         struct msgq_reply rep;
 
@@ -225,8 +219,7 @@ START_TEST(blink_then_off_cancels)
 }
 END_TEST
 
-START_TEST(send_ok)
-{
+START_TEST(send_ok) {
         struct msgq_request req = make_req(MSGQ_OP_SEND, 9);
         struct msgq_reply rep;
 
@@ -244,8 +237,7 @@ START_TEST(send_ok)
 }
 END_TEST
 
-START_TEST(stats_figures)
-{
+START_TEST(stats_figures) {
         struct msgq_request req;
         struct msgq_reply rep;
         const struct timespec pause = { .tv_sec = 0, .tv_nsec = 30 * 1000000 };
@@ -298,8 +290,7 @@ START_TEST(stats_figures)
 }
 END_TEST
 
-START_TEST(stats_reply_encodes)
-{
+START_TEST(stats_reply_encodes) {
         struct msgq_request req = make_req(MSGQ_OP_STATS, 3);
         struct msgq_reply rep, out;
         unsigned char buf[MSGQ_MSG_MAX];
@@ -316,8 +307,7 @@ START_TEST(stats_reply_encodes)
 }
 END_TEST
 
-START_TEST(exit_requested)
-{
+START_TEST(exit_requested) {
         struct msgq_reply rep;
 
         ck_assert_int_eq(d.exit_requested, 0);
@@ -337,8 +327,7 @@ START_TEST(exit_requested)
 }
 END_TEST
 
-START_TEST(unknown_op)
-{
+START_TEST(unknown_op) {
         static const uint16_t ops[] = { 0, _MSGQ_OP_MAX, 200, UINT16_MAX };
 
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -359,8 +348,7 @@ START_TEST(unknown_op)
 }
 END_TEST
 
-START_TEST(reject_fills_and_does_not_count)
-{
+START_TEST(reject_fills_and_does_not_count) {
         struct msgq_request req = make_req(MSGQ_OP_LED_BLINK, 2);
         struct msgq_reply rep;
 
@@ -392,8 +380,7 @@ START_TEST(reject_fills_and_does_not_count)
 }
 END_TEST
 
-START_TEST(replies_carry_token_and_op)
-{
+START_TEST(replies_carry_token_and_op) {
         static const uint16_t ops[] = {
                 MSGQ_OP_PING, MSGQ_OP_LED_ON, MSGQ_OP_LED_OFF, MSGQ_OP_LED_TOGGLE,
                 MSGQ_OP_LED_STATE, MSGQ_OP_LED_BLINK, MSGQ_OP_SEND, MSGQ_OP_STATS, MSGQ_OP_EXIT,
@@ -423,8 +410,7 @@ START_TEST(replies_carry_token_and_op)
 }
 END_TEST
 
-START_TEST(priority_out_of_range_not_counted)
-{
+START_TEST(priority_out_of_range_not_counted) {
         static const long prios[] = { 0, -1, MSGQ_PRIO_MAX + 1, 1000000042L };
 
         for (size_t i = 0; i < sizeof prios / sizeof prios[0]; i++) {
@@ -451,8 +437,7 @@ static void failing_close(struct led *l) {
 
 static const struct led_ops failing_ops = { .set = failing_set, .close = failing_close };
 
-START_TEST(led_failure_reported)
-{
+START_TEST(led_failure_reported) {
         static const uint16_t ops[] = { MSGQ_OP_LED_ON, MSGQ_OP_LED_OFF, MSGQ_OP_LED_TOGGLE,
                                         MSGQ_OP_LED_BLINK };
         struct led *l = led_new(false, false);
