@@ -77,8 +77,7 @@ static void on_connect(struct mosquitto *mosq, void *userdata, int rc, int flags
                 l->refused = true;
                 return;
         }
-        log_info("connected to %s:%d as %s%s; topics under %s/", l->s->host, l->s->port,
-                 l->s->client_id[0] ? l->s->client_id : l->node_id,
+        log_info("connected to %s:%d as %s%s; topics under %s/", l->s->host, l->s->port, l->client_id,
                  flags & 1 ? " (session resumed)" : "", l->s->prefix);
         l->last_error = 0;
         pthread_mutex_lock(&l->lock);
@@ -91,9 +90,9 @@ static void on_connect(struct mosquitto *mosq, void *userdata, int rc, int flags
                 if (rc != MOSQ_ERR_SUCCESS)
                         log_error("cannot subscribe to %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
         }
-        if (l->discovery)
-                mosquitto_publish_v5(mosq, NULL, l->discovery_topic, (int) strlen(l->discovery),
-                                     l->discovery, 1, true, NULL);
+        /* With discovery off, an empty retained config removes the entity a former run made. */
+        mosquitto_publish_v5(mosq, NULL, l->discovery_topic, (int) strlen(l->discovery),
+                             l->discovery[0] ? l->discovery : NULL, 1, true, NULL);
         board_broker(l->board, true);
 }
 
@@ -332,8 +331,9 @@ int link_init(struct link *l, const struct settings *s, const char *password, co
         if (l->wake_fd < 0)
                 return -errno;
         settings_node_id(s, l->node_id, sizeof l->node_id);
+        l->client_id = s->client_id[0] ? s->client_id : l->node_id;
 
-        l->mosq = mosquitto_new(s->client_id[0] ? s->client_id : l->node_id, false, l);
+        l->mosq = mosquitto_new(l->client_id, false, l);
         if (!l->mosq)
                 return -errno;
         /* Small messages that wait for each other's answers: Nagle would add 40 ms each. */
@@ -357,13 +357,11 @@ int link_init(struct link *l, const struct settings *s, const char *password, co
                 goto fail;
         if (s->tls && setup_tls(l) < 0)
                 return -EINVAL;
-        if (s->discovery) {
-                snprintf(l->discovery_topic, sizeof l->discovery_topic, "%s/light/%s/config",
-                         s->discovery_prefix, l->node_id);
-                l->discovery = payload_discovery(s, l->node_id, version);
-                if (!l->discovery)
-                        return -ENOMEM;
-        }
+        snprintf(l->discovery_topic, sizeof l->discovery_topic, "%s/light/%s/config", s->discovery_prefix,
+                 l->node_id);
+        l->discovery = s->discovery ? payload_discovery(s, l->node_id, version) : strdup("");
+        if (!l->discovery)
+                return -ENOMEM;
         return 0;
 fail:
         log_error("cannot set up the MQTT client: %s", mosq_error(rc, (char[128]) { 0 }, 128));

@@ -34,9 +34,10 @@ struct link {
         const struct settings *s;
         struct board *board;
         mosquitto_property *connect_props;
-        char node_id[SETTINGS_PREFIX_MAX + 1];
-        char *discovery;                /* the discovery config, or NULL */
-        char discovery_topic[2 * SETTINGS_PREFIX_MAX + 32];
+        char node_id[SETTINGS_NODE_ID_MAX + 1];
+        const char *client_id;          /* the setting's, or the node id */
+        char *discovery;                /* the discovery config, or "" to remove it */
+        char discovery_topic[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + 32];
 
         int wake_fd;                    /* eventfd: wakes the thread's poll() */
         pthread_mutex_t lock;
