@@ -838,6 +838,73 @@ START_TEST(test_prefixes_that_differ_in_punctuation) {
 }
 END_TEST
 
+/* How many times text has needle. */
+static int count_of(const char *text, const char *needle) {
+        int n = 0;
+
+        for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+/*
+ * Two bridges with one prefix, so one client id (boards cloned from one
+ * image): each connect takes the session from the other.  Each bridge
+ * says so once, naming the client id and what to change, and backs off:
+ * over 16 s they connect at most 14 times in all (24 in 12 s when every
+ * connect started the back-off afresh).
+ */
+static void two_bridges_one_prefix(const char *protocol, const char *how, const char *or_how) {
+        const char *const extra[] = { "--protocol", protocol, NULL };
+        struct proc twin = {};
+        const char *a, *b, *id = node_of(prefix);
+        int connects;
+
+        broker_start();
+        daemon_start_checked(&dmn, test_key(), NULL);
+        bridge_start_with(dmn.key, extra, "online");
+        spawn(&twin, "twin.log",
+              (const char *const[]) { getenv("MSGQ_MQTT"), "-c", "/dev/null", "-m", "/dev/null", "-k",
+                                      fmt("0x%08x", (unsigned) dmn.key), "-b", fmt("mqtt://" HOST ":%d", port), "-p",
+                                      prefix, "--protocol", protocol, NULL });
+        sleep_ms(16000);
+        a = file_text(bridge.log);
+        b = file_text(twin.log);
+        connects = count_of(a, "connected to") + count_of(b, "connected to");
+        ck_assert_msg(connects >= 4 && connects <= 14, "%d connects in 16 s:\n%s\n----\n%s", connects, tail(a), tail(b));
+        for (int i = 0; i < 2; i++) {
+                const char *log = i ? b : a;
+                int said = 0;
+                const char *want = "";
+
+                for (int j = 0; j < (strcmp(how, or_how) ? 2 : 1); j++) {
+                        want = fmt("msgq-mqtt: another client connects to " HOST ":%d with this bridge's client id "
+                                   "'%s' (%s): two bridges with one prefix, such as boards cloned from one image? "
+                                   "Give each bridge its own prefix (-p, or prefix = in mqtt.conf; the client id "
+                                   "follows it) or client id (-i, client_id =); backing off meanwhile\n",
+                                   port, id, j ? or_how : how);
+                        said += count_of(log, want);
+                }
+                ck_assert_msg(said == 1 && count_of(log, "another client") == 1,
+                              "bridge %d said it %d times, expected once:\n%s\nin:\n%s", i, said, want, tail(log));
+        }
+        ck_assert_int_eq(proc_stop(&twin, SIGTERM), 0);
+        stop_all();
+}
+
+START_TEST(test_two_bridges_one_prefix) {
+        two_bridges_one_prefix("3.1.1", "the broker closes each connection soon after it is made",
+                               "the broker closes each connection soon after it is made");
+}
+END_TEST
+
+START_TEST(test_two_bridges_one_prefix_mqtt5) {
+        /* The broker's DISCONNECT 0x8E, or (mosquitto 2.0.11 does not send it in time) as with 3.1.1. */
+        two_bridges_one_prefix("5", "the broker says the session was taken over",
+                               "the broker closes each connection soon after it is made");
+}
+END_TEST
+
 START_TEST(test_last_will_and_commands_while_away) {
         start_all();
         ck_assert_int_eq(proc_stop(&bridge, SIGKILL), 128 + SIGKILL);
@@ -1175,6 +1242,8 @@ int main(void) {
         harness_add(s, "figures-period", test_figures_on_a_period, 60);
         harness_add(s, "discovery", test_discovery_config, 60);
         harness_add(s, "node-ids", test_prefixes_that_differ_in_punctuation, 60);
+        harness_add(s, "takeover", test_two_bridges_one_prefix, 60);
+        harness_add(s, "takeover-mqtt5", test_two_bridges_one_prefix_mqtt5, 60);
         harness_add(s, "last-will", test_last_will_and_commands_while_away, 60);
         harness_add(s, "clean-stop", test_clean_stop_says_offline, 60);
         harness_add(s, "broker-restart", test_broker_restart, 90);
