@@ -55,8 +55,14 @@ static void show_state(struct board *b, const struct msgq_led_state *st, uint32_
         if (!broker_up(b))
                 return; /* published again when the broker is back */
         publish(b, TOPIC_LED_STATE, payload_led_state(&v), true);
-        publish(b, TOPIC_LED_ATTRIBUTES, payload_led_attributes(&v), true);
         b->view_published = true;
+        /* The attributes change with a blink only: not sent again with each ON and OFF. */
+        if (force || !b->attrs_published || v.blinking != b->attrs.blinking || v.period_ms != b->attrs.period_ms ||
+            v.blinks_left != b->attrs.blinks_left) {
+                publish(b, TOPIC_LED_ATTRIBUTES, payload_led_attributes(&v), true);
+                b->attrs = v;
+                b->attrs_published = true;
+        }
 }
 
 static void show_availability(struct board *b, bool online, bool force) {

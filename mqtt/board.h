@@ -87,6 +87,8 @@ struct board {
         uint64_t next_poll_ns, next_stats_ns;
         struct led_view view;
         bool have_view, view_published;
+        struct led_view attrs;          /* the one led/attributes last showed */
+        bool attrs_published;
         uint64_t view_changes;          /* msgqd's change number of the view */
         uint32_t view_pid;              /* and the msgqd it came from */
         int avail_published;            /* -1: nothing yet, 0 offline, 1 online */
