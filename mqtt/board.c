@@ -84,6 +84,16 @@ static void show_error(struct board *b, const struct command *cmd, const char *e
         publish(b, TOPIC_ERROR, payload_error(topic, error), false);
 }
 
+/* msgqd answered cmd with an error: said on the error topic, after lead. */
+static void show_refused(struct board *b, const struct command *cmd, const char *lead,
+                         const struct msgq_reply *rep) {
+        char why[MSGQ_ERROR_TEXT_MAX + 64];
+
+        snprintf(why, sizeof why, "%smsgqd: %s%s%s", lead, msgq_status_to_string(rep->status),
+                 rep->error[0] ? ": " : "", rep->error);
+        show_error(b, cmd, why);
+}
+
 /* ---- the FIFO (under lock) ---- */
 
 static struct command *fifo_head(struct board *b) {
@@ -309,14 +319,12 @@ static void execute(struct board *b, const struct command *head) {
         }
         daemon_back(b, cmd.op, &rep);
         if (rep.status != MSGQ_OK) {
-                snprintf(why, sizeof why, "msgqd: %s%s%s", msgq_status_to_string(rep.status),
-                         rep.error[0] ? ": " : "", rep.error);
-                show_error(b, &cmd, why);
+                show_refused(b, &cmd, "", &rep);
                 count_result(b, false);
                 return;
         }
         count_result(b, true);
-        if (cmd.then_op && cmd.op == MSGQ_OP_LED_BLINK) {
+        if (cmd.then_op && cmd.op == MSGQ_OP_LED_BLINK) { /* a flash: what comes after its blink */
                 b->then_op = cmd.then_op;
                 b->then_after = rep.led.changes;
                 b->then_pid = rep.daemon_pid;
@@ -332,7 +340,6 @@ static void execute(struct board *b, const struct command *head) {
 static void flash_end(struct board *b) {
         struct command cmd = { .op = b->then_op };
         struct msgq_reply rep;
-        char why[MSGQ_ERROR_TEXT_MAX + 64];
         int r;
 
         snprintf(cmd.topic, sizeof cmd.topic, "%s", TOPIC_LED_SET);
@@ -345,9 +352,7 @@ static void flash_end(struct board *b) {
         }
         daemon_back(b, cmd.op, &rep);
         if (rep.status != MSGQ_OK) {
-                snprintf(why, sizeof why, "after the flash, msgqd: %s%s%s", msgq_status_to_string(rep.status),
-                         rep.error[0] ? ": " : "", rep.error);
-                show_error(b, &cmd, why);
+                show_refused(b, &cmd, "after the flash, ", &rep);
                 return;
         }
         show_state(b, &rep.led, rep.daemon_pid, false);

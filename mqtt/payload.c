@@ -92,18 +92,8 @@ static int led_word(const char *s, uint16_t *op) {
         return 0;
 }
 
-/* A JSON number (integer or not) within min..max. */
-static int get_number(json_object *v, const char *key, double min, double max, double *ret, char *why,
-                      size_t size) {
-        double d;
-
-        if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
-                return refuse(why, size, "%s must be a number", key);
-        d = json_object_get_double(v);
-        if (!(d >= min && d <= max))
-                return refuse(why, size, "%s must be %g..%g", key, min, max);
-        *ret = d;
-        return 0;
+static bool is_number(json_object *v) {
+        return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
 }
 
 /*
@@ -138,9 +128,7 @@ static int ignored_key(const char *key, json_object *v, char *why, size_t size) 
                         continue;
                 if (ignored_keys[i].type == json_type_object && !json_object_is_type(v, json_type_object))
                         return refuse(why, size, "%s must be an object", key);
-                if (ignored_keys[i].type == json_type_double &&
-                    ((!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) ||
-                     !(json_object_get_double(v) >= 0)))
+                if (ignored_keys[i].type == json_type_double && !(is_number(v) && json_object_get_double(v) >= 0))
                         return refuse(why, size, "%s must be a number, 0 or more", key);
                 return 0;
         }
@@ -168,10 +156,10 @@ static int led_key(const char *key, json_object *v, struct led_ask *a, char *why
                         return -EINVAL;
                 a->has_count = true;
         } else if (strcmp(key, "flash") == 0) {
-                if (get_number(v, key, 0, FLASH_MAX_S, &a->flash_s, why, size) < 0)
-                        return -EINVAL;
-                if (a->flash_s <= 0)
-                        return refuse(why, size, "flash must be more than 0 seconds");
+                a->flash_s = is_number(v) ? json_object_get_double(v) : -1;
+                if (!(a->flash_s > 0 && a->flash_s <= FLASH_MAX_S))
+                        return refuse(why, size, "flash must be a number of seconds, more than 0 and at most %u",
+                                      FLASH_MAX_S);
                 a->has_flash = true;
         } else {
                 return ignored_key(key, v, why, size);

@@ -583,7 +583,8 @@ START_TEST(test_bad_commands_are_answered_on_error) {
                 { "led/set", "{\"effect\":\"blink\",\"period_ms\":500.5}", "period_ms must be an integer" },
                 { "led/set", "{\"effect\":\"blink\",\"count\":-1}", "count must be 0..1000000" },
                 { "led/set", "{\"state\":\"OFF\",\"effect\":\"blink\"}", "effect blink needs state ON" },
-                { "led/set", "{\"state\":\"ON\",\"flash\":\"short\"}", "flash must be a number" },
+                { "led/set", "{\"state\":\"ON\",\"flash\":\"short\"}",
+                  "flash must be a number of seconds, more than 0 and at most 3600" },
                 { "send", "{\"text\":\"x\",\"priority\":11}", "priority must be 1..10" },
                 { "send", "{\"priority\":1}", "missing text" },
                 { "send", "{\"text\":\"a\\nb\"}", "text contains a control character (0x0a)" },
@@ -665,7 +666,8 @@ START_TEST(test_burst_of_changes_in_order) {
         daemon_led_burst(&dmn, 6);
         EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 4, 10000);
         ck_assert_str_eq(all_seen(topic("led/state")),
-                         OFF_NULL "\n" ON_NULL "\n" OFF_NULL "\n" ON_NULL "\n" OFF_NULL "\n" ON_NULL "\n" OFF_NULL "\n");
+                         OFF_NULL "\n" ON_NULL "\n" OFF_NULL "\n" ON_NULL "\n"
+                         OFF_NULL "\n" ON_NULL "\n" OFF_NULL "\n");
         stop_all();
 }
 END_TEST
@@ -871,7 +873,8 @@ static void two_bridges_one_prefix(const char *protocol, const char *how, const 
         a = file_text(bridge.log);
         b = file_text(twin.log);
         connects = count_of(a, "connected to") + count_of(b, "connected to");
-        ck_assert_msg(connects >= 4 && connects <= 14, "%d connects in 16 s:\n%s\n----\n%s", connects, tail(a), tail(b));
+        ck_assert_msg(connects >= 4 && connects <= 14, "%d connects in 16 s:\n%s\n----\n%s", connects, tail(a),
+                      tail(b));
         for (int i = 0; i < 2; i++) {
                 const char *log = i ? b : a;
                 int said = 0;

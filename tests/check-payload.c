@@ -64,14 +64,16 @@ START_TEST(test_home_assistant_commands) {
 }
 END_TEST
 
+#define FLASH_RANGE "flash must be a number of seconds, more than 0 and at most 3600"
+
 /* Only what is malformed is refused, and the reason says what. */
 START_TEST(test_malformed_commands) {
         static const struct {
                 const char *payload, *why;
         } cases[] = {
-                { "{\"state\":\"ON\",\"flash\":\"short\"}", "flash must be a number" },
-                { "{\"state\":\"ON\",\"flash\":0}", "flash must be more than 0 seconds" },
-                { "{\"state\":\"ON\",\"flash\":3601}", "flash must be 0..3600" },
+                { "{\"state\":\"ON\",\"flash\":\"short\"}", FLASH_RANGE },
+                { "{\"state\":\"ON\",\"flash\":0}", FLASH_RANGE },
+                { "{\"state\":\"ON\",\"flash\":3601}", FLASH_RANGE },
                 { "{\"state\":\"TOGGLE\",\"flash\":2}", "flash needs state ON or OFF" },
                 { "{\"state\":\"ON\",\"transition\":\"slow\"}", "transition must be a number, 0 or more" },
                 { "{\"state\":\"ON\",\"transition\":-1}", "transition must be a number, 0 or more" },
@@ -89,32 +91,28 @@ START_TEST(test_malformed_commands) {
 }
 END_TEST
 
-static const char *state_of(bool on, bool blinking, uint32_t period, uint32_t remaining) {
+/* What payload (state or attributes) says of msgqd's LED state. */
+static const char *shown(char *(*payload)(const struct led_view *), bool on, bool blinking, uint32_t period,
+                         uint32_t remaining) {
         static char buf[256];
         struct msgq_led_state st = { .on = on, .blinking = blinking, .period_ms = period, .remaining = remaining };
         struct led_view v;
         char *s;
 
         led_view_from(&st, &v);
-        s = payload_led_state(&v);
+        s = payload(&v);
         ck_assert_ptr_nonnull(s);
         snprintf(buf, sizeof buf, "%s", s);
         free(s);
         return buf;
 }
 
-static const char *attributes_of(bool blinking, uint32_t period, uint32_t remaining) {
-        static char buf[256];
-        struct msgq_led_state st = { .on = true, .blinking = blinking, .period_ms = period, .remaining = remaining };
-        struct led_view v;
-        char *s;
+static const char *state_of(bool on, bool blinking, uint32_t period, uint32_t remaining) {
+        return shown(payload_led_state, on, blinking, period, remaining);
+}
 
-        led_view_from(&st, &v);
-        s = payload_led_attributes(&v);
-        ck_assert_ptr_nonnull(s);
-        snprintf(buf, sizeof buf, "%s", s);
-        free(s);
-        return buf;
+static const char *attributes_of(bool blinking, uint32_t period, uint32_t remaining) {
+        return shown(payload_led_attributes, true, blinking, period, remaining);
 }
 
 /* HA's JSON light changes its effect only when a state has the key: every state has it. */
