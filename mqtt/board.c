@@ -336,7 +336,7 @@ static void execute(struct board *b, const struct command *head) {
         log_debug("%s applied", msgq_op_to_string(cmd.op));
 }
 
-/* A flash that was to end on is over: the LED on again. */
+/* A flash is over: the state it asked for. */
 static void flash_end(struct board *b) {
         struct command cmd = { .op = b->then_op };
         struct msgq_reply rep;

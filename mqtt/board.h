@@ -15,9 +15,9 @@
  *   publishes it when it changed: changes by msgqctl or any other client,
  *   a blink that ended, a daemon that restarted.  With no broker there is
  *   no poll.
- * - A flash (Home Assistant's) is a counted blink, which ends off; one
- *   asked to end on is followed by ON when the watcher shows the blink
- *   over, unless another command came first.
+ * - A flash (Home Assistant's) is a counted blink, followed by the state
+ *   asked for (ON, or OFF where the blink ends anyway) when the watcher
+ *   shows the blink over, unless another command came first.
  * - Requests, commands and polls alike, travel at the bridge's priority,
  *   so a poll is served after the commands sent before it.
  */
@@ -93,9 +93,9 @@ struct board {
         uint32_t view_pid;              /* and the msgqd it came from */
         int avail_published;            /* -1: nothing yet, 0 offline, 1 online */
         /*
-         * A flash asked to end on: then_op once msgqd shows the blink it
-         * started (change then_after of msgqd then_pid) over; any command
-         * after it cancels that.
+         * A flash's end: then_op once msgqd shows the blink it started
+         * (change then_after of msgqd then_pid) over; any command after it
+         * cancels that.
          */
         uint16_t then_op;
         bool then_due;

@@ -167,7 +167,7 @@ static int led_key(const char *key, json_object *v, struct led_ask *a, char *why
         return 0;
 }
 
-/* A flash: blink for flash_s seconds, then the state asked for (a counted blink ends off). */
+/* A flash: blink for flash_s seconds, then the state asked for (also OFF, where a counted blink ends). */
 static int led_flash(const struct led_ask *a, struct command *cmd, char *why, size_t size) {
         uint64_t ms = (uint64_t) (a->flash_s * 1000 + 0.5);
 
@@ -176,7 +176,7 @@ static int led_flash(const struct led_ask *a, struct command *cmd, char *why, si
         cmd->op = MSGQ_OP_LED_BLINK;
         cmd->arg0 = FLASH_PERIOD_MS;
         cmd->arg1 = (uint32_t) ((ms + FLASH_PERIOD_MS - 1) / FLASH_PERIOD_MS);
-        cmd->then_op = a->op == MSGQ_OP_LED_ON ? MSGQ_OP_LED_ON : 0;
+        cmd->then_op = a->op;
         return 0;
 }
 

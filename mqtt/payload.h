@@ -47,7 +47,7 @@
 struct command {
         uint16_t op;                    /* MSGQ_OP_LED_*, MSGQ_OP_SEND or MSGQ_OP_STATS */
         uint32_t arg0, arg1;            /* blink: period (ms), count (0 = until cancelled) */
-        uint16_t then_op;               /* a flash: MSGQ_OP_LED_ON once the blink is over, or 0 */
+        uint16_t then_op;               /* a flash: MSGQ_OP_LED_ON or _OFF once the blink is over, or 0 */
         long prio;                      /* send: its priority; 0 = the bridge's own */
         char text[MSGQ_TEXT_MAX + 1];   /* send */
         char topic[16];                 /* the subtopic it came on, for error reports */

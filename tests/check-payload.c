@@ -42,7 +42,7 @@ START_TEST(test_home_assistant_commands) {
         /* flash short (2 s) and long (10 s): a blink of that long, then the state asked for. */
         EXPECT_LED("{\"state\":\"ON\",\"flash\":2}", MSGQ_OP_LED_BLINK, FLASH_PERIOD_MS, 4, MSGQ_OP_LED_ON);
         EXPECT_LED("{\"state\":\"ON\",\"flash\":10}", MSGQ_OP_LED_BLINK, FLASH_PERIOD_MS, 20, MSGQ_OP_LED_ON);
-        EXPECT_LED("{\"state\":\"OFF\",\"flash\":2}", MSGQ_OP_LED_BLINK, FLASH_PERIOD_MS, 4, 0);
+        EXPECT_LED("{\"state\":\"OFF\",\"flash\":2}", MSGQ_OP_LED_BLINK, FLASH_PERIOD_MS, 4, MSGQ_OP_LED_OFF);
         EXPECT_LED("{\"state\":\"ON\",\"flash\":0.2}", MSGQ_OP_LED_BLINK, FLASH_PERIOD_MS, 1, MSGQ_OP_LED_ON);
         EXPECT_LED("{\"state\":\"ON\",\"flash\":2,\"transition\":0.5}", MSGQ_OP_LED_BLINK, FLASH_PERIOD_MS, 4,
                    MSGQ_OP_LED_ON);
