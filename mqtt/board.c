@@ -42,6 +42,8 @@ static void show_state(struct board *b, const struct msgq_led_state *st, uint32_
 
         if (b->have_view && pid == b->view_pid && st->changes < b->view_changes)
                 return;
+        if (b->then_op && pid == b->then_pid && st->changes > b->then_after && !st->blinking)
+                b->then_due = true; /* the flash is over */
         b->view_changes = st->changes;
         b->view_pid = pid;
         led_view_from(st, &v);
@@ -54,6 +56,13 @@ static void show_state(struct board *b, const struct msgq_led_state *st, uint32_
                 return; /* published again when the broker is back */
         publish(b, TOPIC_LED_STATE, payload_led_state(&v), true);
         b->view_published = true;
+        /* The attributes change with a blink only: not sent again with each ON and OFF. */
+        if (force || !b->attrs_published || v.blinking != b->attrs.blinking || v.period_ms != b->attrs.period_ms ||
+            v.blinks_left != b->attrs.blinks_left) {
+                publish(b, TOPIC_LED_ATTRIBUTES, payload_led_attributes(&v), true);
+                b->attrs = v;
+                b->attrs_published = true;
+        }
 }
 
 static void show_availability(struct board *b, bool online, bool force) {
@@ -73,6 +82,16 @@ static void show_error(struct board *b, const struct command *cmd, const char *e
         snprintf(topic, sizeof topic, "%s/%s", b->s->prefix, cmd->topic);
         log_warning("%s: %s", topic, error);
         publish(b, TOPIC_ERROR, payload_error(topic, error), false);
+}
+
+/* msgqd answered cmd with an error: said on the error topic, after lead. */
+static void show_refused(struct board *b, const struct command *cmd, const char *lead,
+                         const struct msgq_reply *rep) {
+        char why[MSGQ_ERROR_TEXT_MAX + 64];
+
+        snprintf(why, sizeof why, "%smsgqd: %s%s%s", lead, msgq_status_to_string(rep->status),
+                 rep->error[0] ? ": " : "", rep->error);
+        show_error(b, cmd, why);
 }
 
 /* ---- the FIFO (under lock) ---- */
@@ -272,6 +291,8 @@ static void execute(struct board *b, const struct command *head) {
         char why[MSGQ_ERROR_TEXT_MAX + 64];
         int r;
 
+        b->then_op = 0; /* a flash's end is not applied after a later command */
+        b->then_due = false;
         r = call(b, cmd.prio, cmd.op, cmd.arg0, cmd.arg1, cmd.op == MSGQ_OP_SEND ? cmd.text : NULL, &rep);
         if (r == 0 && rep.status == MSGQ_ERR_SHUTDOWN)
                 r = -ESHUTDOWN; /* not carried out: kept for the next msgqd */
@@ -298,18 +319,43 @@ static void execute(struct board *b, const struct command *head) {
         }
         daemon_back(b, cmd.op, &rep);
         if (rep.status != MSGQ_OK) {
-                snprintf(why, sizeof why, "msgqd: %s%s%s", msgq_status_to_string(rep.status),
-                         rep.error[0] ? ": " : "", rep.error);
-                show_error(b, &cmd, why);
+                show_refused(b, &cmd, "", &rep);
                 count_result(b, false);
                 return;
         }
         count_result(b, true);
+        if (cmd.then_op && cmd.op == MSGQ_OP_LED_BLINK) { /* a flash: what comes after its blink */
+                b->then_op = cmd.then_op;
+                b->then_after = rep.led.changes;
+                b->then_pid = rep.daemon_pid;
+        }
         if (cmd.op == MSGQ_OP_STATS)
                 publish_stats(b, &rep);
         else if (cmd.op != MSGQ_OP_SEND)
                 show_state(b, &rep.led, rep.daemon_pid, false);
         log_debug("%s applied", msgq_op_to_string(cmd.op));
+}
+
+/* A flash is over: the state it asked for. */
+static void flash_end(struct board *b) {
+        struct command cmd = { .op = b->then_op };
+        struct msgq_reply rep;
+        int r;
+
+        snprintf(cmd.topic, sizeof cmd.topic, "%s", TOPIC_LED_SET);
+        b->then_op = 0;
+        b->then_due = false;
+        r = call(b, 0, cmd.op, 0, 0, NULL, &rep);
+        if (r < 0) {
+                daemon_down(b, r);
+                return;
+        }
+        daemon_back(b, cmd.op, &rep);
+        if (rep.status != MSGQ_OK) {
+                show_refused(b, &cmd, "after the flash, ", &rep);
+                return;
+        }
+        show_state(b, &rep.led, rep.daemon_pid, false);
 }
 
 /* Answer the commands that waited longer than the hold time (under lock: copies them out). */
@@ -339,7 +385,7 @@ static uint64_t next_due(struct board *b) {
                 }
                 return due;
         }
-        if (b->count || b->republish || b->nwatched)
+        if (b->count || b->republish || b->nwatched || b->then_due)
                 return 0;
         if (b->broker_up) {
                 due = b->next_poll_ns;
@@ -414,6 +460,8 @@ static void *worker(void *userdata) {
                 }
                 if (have_cmd)
                         execute(b, &cmd);
+                else if (b->then_due)
+                        flash_end(b);
                 else if (stats)
                         poll_stats(b);
                 else if (poll)

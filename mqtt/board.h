@@ -15,6 +15,9 @@
  *   publishes it when it changed: changes by msgqctl or any other client,
  *   a blink that ended, a daemon that restarted.  With no broker there is
  *   no poll.
+ * - A flash (Home Assistant's) is a counted blink, followed by the state
+ *   asked for (ON, or OFF where the blink ends anyway) when the watcher
+ *   shows the blink over, unless another command came first.
  * - Requests, commands and polls alike, travel at the bridge's priority,
  *   so a poll is served after the commands sent before it.
  */
@@ -84,9 +87,20 @@ struct board {
         uint64_t next_poll_ns, next_stats_ns;
         struct led_view view;
         bool have_view, view_published;
+        struct led_view attrs;          /* the one led/attributes last showed */
+        bool attrs_published;
         uint64_t view_changes;          /* msgqd's change number of the view */
         uint32_t view_pid;              /* and the msgqd it came from */
         int avail_published;            /* -1: nothing yet, 0 offline, 1 online */
+        /*
+         * A flash's end: then_op once msgqd shows the blink it started
+         * (change then_after of msgqd then_pid) over; any command after it
+         * cancels that.
+         */
+        uint16_t then_op;
+        bool then_due;
+        uint64_t then_after;
+        uint32_t then_pid;
 };
 
 void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,13 +78,12 @@ static void on_connect(struct mosquitto *mosq, void *userdata, int rc, int flags
                 l->refused = true;
                 return;
         }
-        log_info("connected to %s:%d as %s%s; topics under %s/", l->s->host, l->s->port,
-                 l->s->client_id[0] ? l->s->client_id : l->node_id,
+        log_info("connected to %s:%d as %s%s; topics under %s/", l->s->host, l->s->port, l->client_id,
                  flags & 1 ? " (session resumed)" : "", l->s->prefix);
         l->last_error = 0;
         pthread_mutex_lock(&l->lock);
         l->connected = true;
-        l->retry_ms = 0;
+        l->connected_ns = msgq_now_ns(); /* the back-off stays until the connection has lasted */
         pthread_mutex_unlock(&l->lock);
         for (size_t i = 0; i < sizeof command_topics / sizeof command_topics[0]; i++) {
                 topic_of(l, command_topics[i], topic, sizeof topic);
@@ -91,26 +91,69 @@ static void on_connect(struct mosquitto *mosq, void *userdata, int rc, int flags
                 if (rc != MOSQ_ERR_SUCCESS)
                         log_error("cannot subscribe to %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
         }
-        if (l->discovery)
-                mosquitto_publish_v5(mosq, NULL, l->discovery_topic, (int) strlen(l->discovery),
-                                     l->discovery, 1, true, NULL);
+        /* With discovery off, an empty retained config removes the entity a former run made. */
+        mosquitto_publish_v5(mosq, NULL, l->discovery_topic, (int) strlen(l->discovery),
+                             l->discovery[0] ? l->discovery : NULL, 1, true, NULL);
         board_broker(l->board, true);
+}
+
+/* Another client with our client id: said once, with what to change. */
+static void takeover(struct link *l, const char *how) {
+        if (l->takeover_said)
+                return;
+        l->takeover_said = true;
+        log_error("another client connects to %s:%d with this bridge's client id '%s' (%s): two bridges "
+                  "with one prefix, such as boards cloned from one image? Give each bridge its own prefix "
+                  "(-p, or prefix = in mqtt.conf; the client id follows it) or client id (-i, client_id =); "
+                  "backing off meanwhile",
+                  l->s->host, l->s->port, l->client_id, how);
+}
+
+/* A connection made and lost: was it long enough to start the back-off afresh, or taken over? */
+static void connection_lost(struct link *l, int rc, uint64_t lived_ms) {
+        if (lived_ms >= LINK_STABLE_MS) {
+                l->retry_ms = 0;
+                l->short_lived = 0;
+        } else {
+                l->short_lived++;
+        }
+        /* Mosquitto 2.0.11 closes the socket before its DISCONNECT 0x8E is sent: MQTT 5 looks like 3.1.1. */
+        if (l->s->protocol == MQTT_PROTOCOL_V5 && rc == MQTT_RC_SESSION_TAKEN_OVER)
+                takeover(l, "the broker says the session was taken over");
+        else if (l->short_lived >= LINK_SHORT_MAX)
+                takeover(l, "the broker closes each connection soon after it is made");
 }
 
 static void on_disconnect(struct mosquitto *mosq, void *userdata, int rc,
                           const mosquitto_property *props) {
         struct link *l = userdata;
+        uint64_t lived_ms = 0;
         bool was, stopping;
+        char buf[128];
 
         pthread_mutex_lock(&l->lock);
         was = l->connected;
         stopping = l->stop;
         l->connected = false;
+        if (was) {
+                lived_ms = (msgq_now_ns() - l->connected_ns) / 1000000u;
+                connection_lost(l, rc, lived_ms);
+        }
         pthread_mutex_unlock(&l->lock);
         board_broker(l->board, false);
-        if (was && !stopping)
-                log_warning("lost the broker %s:%d (%s); reconnecting", l->s->host, l->s->port,
-                            rc == MOSQ_ERR_CONN_LOST ? "connection lost" : mosq_error(rc, (char[128]) { 0 }, 128));
+        if (!was || stopping)
+                return;
+        if (rc == MQTT_RC_SESSION_TAKEN_OVER && l->s->protocol == MQTT_PROTOCOL_V5)
+                snprintf(buf, sizeof buf, "session taken over");
+        else if (rc == MOSQ_ERR_CONN_LOST)
+                snprintf(buf, sizeof buf, "connection lost");
+        else
+                mosq_error(rc, buf, sizeof buf);
+        if (l->takeover_said)
+                log_debug("lost the broker %s:%d after %" PRIu64 " ms (%s); reconnecting", l->s->host,
+                          l->s->port, lived_ms, buf);
+        else
+                log_warning("lost the broker %s:%d (%s); reconnecting", l->s->host, l->s->port, buf);
 }
 
 static void on_publish(struct mosquitto *mosq, void *userdata, int mid, int reason,
@@ -332,8 +375,9 @@ int link_init(struct link *l, const struct settings *s, const char *password, co
         if (l->wake_fd < 0)
                 return -errno;
         settings_node_id(s, l->node_id, sizeof l->node_id);
+        l->client_id = s->client_id[0] ? s->client_id : l->node_id;
 
-        l->mosq = mosquitto_new(s->client_id[0] ? s->client_id : l->node_id, false, l);
+        l->mosq = mosquitto_new(l->client_id, false, l);
         if (!l->mosq)
                 return -errno;
         /* Small messages that wait for each other's answers: Nagle would add 40 ms each. */
@@ -357,13 +401,11 @@ int link_init(struct link *l, const struct settings *s, const char *password, co
                 goto fail;
         if (s->tls && setup_tls(l) < 0)
                 return -EINVAL;
-        if (s->discovery) {
-                snprintf(l->discovery_topic, sizeof l->discovery_topic, "%s/light/%s/config",
-                         s->discovery_prefix, l->node_id);
-                l->discovery = payload_discovery(s, l->node_id, version);
-                if (!l->discovery)
-                        return -ENOMEM;
-        }
+        snprintf(l->discovery_topic, sizeof l->discovery_topic, "%s/light/%s/config", s->discovery_prefix,
+                 l->node_id);
+        l->discovery = s->discovery ? payload_discovery(s, l->node_id, version) : strdup("");
+        if (!l->discovery)
+                return -ENOMEM;
         return 0;
 fail:
         log_error("cannot set up the MQTT client: %s", mosq_error(rc, (char[128]) { 0 }, 128));

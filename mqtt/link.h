@@ -6,6 +6,14 @@
  * command topics at QoS 1, publishes the Home Assistant discovery config,
  * and hands commands to the board.
  *
+ * The back-off is reset only by a connection that lasted LINK_STABLE_MS:
+ * two bridges with one client id (boards cloned from one image) take the
+ * session from each other at every connect, and each connect of theirs
+ * would otherwise come sooner.  Such a takeover is said once, plainly:
+ * an MQTT 5 broker may say so (reason 0x8E; mosquitto 2.0.11 closes the
+ * socket before that is sent); otherwise it shows as connections lost
+ * soon after they were made, LINK_SHORT_MAX in a row.
+ *
  * The session is persistent (clean session off in 3.1.1, a session expiry
  * of an hour in 5), so commands sent while the bridge is away wait at the
  * broker.  The last will is "offline", retained, on <prefix>/availability.
@@ -28,15 +36,18 @@
 #define LINK_RETRY_MIN_MS     500u
 #define LINK_RETRY_MAX_MS     30000u
 #define LINK_SESSION_EXPIRY_S 3600u
+#define LINK_STABLE_MS        60000u /* longer than the longest retry delay, jitter included */
+#define LINK_SHORT_MAX        3u
 
 struct link {
         struct mosquitto *mosq;
         const struct settings *s;
         struct board *board;
         mosquitto_property *connect_props;
-        char node_id[SETTINGS_PREFIX_MAX + 1];
-        char *discovery;                /* the discovery config, or NULL */
-        char discovery_topic[2 * SETTINGS_PREFIX_MAX + 32];
+        char node_id[SETTINGS_NODE_ID_MAX + 1];
+        const char *client_id;          /* the setting's, or the node id */
+        char *discovery;                /* the discovery config, or "" to remove it */
+        char discovery_topic[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + 32];
 
         int wake_fd;                    /* eventfd: wakes the thread's poll() */
         pthread_mutex_t lock;
@@ -46,6 +57,9 @@ struct link {
         int last_error;                 /* for logging a failure once */
         bool refused;                   /* this attempt's CONNACK said no */
         uint64_t retry_ms;
+        uint64_t connected_ns;          /* when the CONNACK came */
+        unsigned short_lived;           /* connections lost before LINK_STABLE_MS, in a row */
+        bool takeover_said;
         int offline_mid;
         bool offline_sent;
         pthread_t thread;

@@ -92,48 +92,115 @@ static int led_word(const char *s, uint16_t *op) {
         return 0;
 }
 
-/* {"state":..., "effect":"blink", "period_ms":N, "count":N}; transition is ignored. */
+static bool is_number(json_object *v) {
+        return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+}
+
+/*
+ * What a led/set object asks for.  Beside msgq's own keys (state, effect,
+ * period_ms, count) it takes every key Home Assistant's JSON light sends
+ * (doc/HOME-ASSISTANT.md): flash as a blink of that many seconds; the
+ * keys of a light with brightness or colours, which this LED has not,
+ * checked and ignored; and keys of later versions, ignored.
+ */
+struct led_ask {
+        bool has_state, blink, has_period, has_count, has_flash;
+        uint16_t op;
+        uint32_t period, count;
+        double flash_s;
+};
+
+/* Keys taken and ignored, with the JSON type each must have. */
+static const struct {
+        const char *key;
+        json_type type;         /* json_type_double: any number */
+} ignored_keys[] = {
+        { "transition", json_type_double },     /* seconds: the LED switches at once */
+        { "brightness", json_type_double },     /* it has one brightness */
+        { "color_temp", json_type_double },
+        { "white", json_type_double },
+        { "color", json_type_object },
+};
+
+static int ignored_key(const char *key, json_object *v, char *why, size_t size) {
+        for (size_t i = 0; i < sizeof ignored_keys / sizeof ignored_keys[0]; i++) {
+                if (strcmp(key, ignored_keys[i].key) != 0)
+                        continue;
+                if (ignored_keys[i].type == json_type_object && !json_object_is_type(v, json_type_object))
+                        return refuse(why, size, "%s must be an object", key);
+                if (ignored_keys[i].type == json_type_double && !(is_number(v) && json_object_get_double(v) >= 0))
+                        return refuse(why, size, "%s must be a number, 0 or more", key);
+                return 0;
+        }
+        return 0; /* a key of a later version: not an error */
+}
+
+static int led_key(const char *key, json_object *v, struct led_ask *a, char *why, size_t size) {
+        if (strcmp(key, "state") == 0) {
+                if (!json_object_is_type(v, json_type_string) || led_word(json_object_get_string(v), &a->op) < 0)
+                        return refuse(why, size, "state must be ON, OFF or TOGGLE");
+                a->has_state = true;
+        } else if (strcmp(key, "effect") == 0) {
+                const char *e = json_object_is_type(v, json_type_null) ? "none"
+                                : json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+                if (strcmp(e, "blink") == 0)
+                        a->blink = true;
+                else if (strcmp(e, "none") != 0)
+                        return refuse(why, size, "effect must be blink or none");
+        } else if (strcmp(key, "period_ms") == 0) {
+                if (get_uint(v, key, MSGQ_BLINK_PERIOD_MIN_MS, MSGQ_BLINK_PERIOD_MAX_MS, &a->period, why, size) < 0)
+                        return -EINVAL;
+                a->has_period = true;
+        } else if (strcmp(key, "count") == 0) {
+                if (get_uint(v, key, 0, MSGQ_BLINK_COUNT_MAX, &a->count, why, size) < 0)
+                        return -EINVAL;
+                a->has_count = true;
+        } else if (strcmp(key, "flash") == 0) {
+                a->flash_s = is_number(v) ? json_object_get_double(v) : -1;
+                if (!(a->flash_s > 0 && a->flash_s <= FLASH_MAX_S))
+                        return refuse(why, size, "flash must be a number of seconds, more than 0 and at most %u",
+                                      FLASH_MAX_S);
+                a->has_flash = true;
+        } else {
+                return ignored_key(key, v, why, size);
+        }
+        return 0;
+}
+
+/* A flash: blink for flash_s seconds, then the state asked for (also OFF, where a counted blink ends). */
+static int led_flash(const struct led_ask *a, struct command *cmd, char *why, size_t size) {
+        uint64_t ms = (uint64_t) (a->flash_s * 1000 + 0.5);
+
+        if (a->op == MSGQ_OP_LED_TOGGLE)
+                return refuse(why, size, "flash needs state ON or OFF");
+        cmd->op = MSGQ_OP_LED_BLINK;
+        cmd->arg0 = FLASH_PERIOD_MS;
+        cmd->arg1 = (uint32_t) ((ms + FLASH_PERIOD_MS - 1) / FLASH_PERIOD_MS);
+        cmd->then_op = a->op;
+        return 0;
+}
+
 static int led_json(json_object *o, struct command *cmd, char *why, size_t size) {
-        bool has_state = false, blink = false, has_period = false, has_count = false;
-        uint32_t period = BLINK_DEFAULT_PERIOD, count = 0;
-        uint16_t op = 0;
+        struct led_ask a = { .period = BLINK_DEFAULT_PERIOD };
 
         json_object_object_foreach(o, key, v) {
-                if (strcmp(key, "state") == 0) {
-                        if (!json_object_is_type(v, json_type_string) ||
-                            led_word(json_object_get_string(v), &op) < 0)
-                                return refuse(why, size, "state must be ON, OFF or TOGGLE");
-                        has_state = true;
-                } else if (strcmp(key, "effect") == 0) {
-                        const char *e = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-                        if (strcmp(e, "blink") == 0)
-                                blink = true;
-                        else if (strcmp(e, "none") != 0)
-                                return refuse(why, size, "effect must be blink or none");
-                } else if (strcmp(key, "period_ms") == 0) {
-                        if (get_uint(v, key, MSGQ_BLINK_PERIOD_MIN_MS, MSGQ_BLINK_PERIOD_MAX_MS, &period, why, size) < 0)
-                                return -EINVAL;
-                        has_period = true;
-                } else if (strcmp(key, "count") == 0) {
-                        if (get_uint(v, key, 0, MSGQ_BLINK_COUNT_MAX, &count, why, size) < 0)
-                                return -EINVAL;
-                        has_count = true;
-                } else if (strcmp(key, "transition") != 0) {
-                        return refuse(why, size, "unknown key '%.40s'", key);
-                }
+                if (led_key(key, v, &a, why, size) < 0)
+                        return -EINVAL;
         }
-        if (!has_state && !blink)
+        if (!a.has_state && !a.blink)
                 return refuse(why, size, "missing state");
-        if (blink && has_state && op != MSGQ_OP_LED_ON)
+        if (a.blink && a.has_state && a.op != MSGQ_OP_LED_ON)
                 return refuse(why, size, "effect blink needs state ON");
-        if (!blink && (has_period || has_count))
+        if (!a.blink && (a.has_period || a.has_count))
                 return refuse(why, size, "period_ms and count need effect blink");
-        if (blink) {
+        if (a.blink) { /* the effect asked for is the state asked for: no flash before it */
                 cmd->op = MSGQ_OP_LED_BLINK;
-                cmd->arg0 = period;
-                cmd->arg1 = count;
+                cmd->arg0 = a.period;
+                cmd->arg1 = a.count;
+        } else if (a.has_flash) {
+                return led_flash(&a, cmd, why, size);
         } else {
-                cmd->op = op;
+                cmd->op = a.op;
         }
         return 0;
 }
@@ -238,10 +305,12 @@ void led_view_from(const struct msgq_led_state *st, struct led_view *v) {
         v->blinking = st->blinking;
         v->on = st->on || st->blinking;
         v->period_ms = st->blinking ? st->period_ms : 0;
+        v->blinks_left = st->blinking ? (st->remaining + 1) / 2 : 0; /* toggles left, the last one off */
 }
 
 bool led_view_equal(const struct led_view *a, const struct led_view *b) {
-        return a->on == b->on && a->blinking == b->blinking && a->period_ms == b->period_ms;
+        return a->on == b->on && a->blinking == b->blinking && a->period_ms == b->period_ms &&
+               a->blinks_left == b->blinks_left;
 }
 
 /* o's text as a malloc'd string; o is released. */
@@ -265,6 +334,10 @@ static void add_uint(json_object *o, const char *key, uint64_t value) {
         json_object_object_add(o, key, json_object_new_uint64(value));
 }
 
+/*
+ * Every state says what the effect is: Home Assistant's JSON light keeps
+ * its effect until a state payload has an effect key (null clears it).
+ */
 static json_object *led_object(const struct led_view *v) {
         json_object *o = json_object_new_object();
 
@@ -274,12 +347,29 @@ static json_object *led_object(const struct led_view *v) {
         if (v->blinking) {
                 add_string(o, "effect", "blink");
                 add_uint(o, "period_ms", v->period_ms);
+        } else {
+                json_object_object_add(o, "effect", NULL);
         }
         return o;
 }
 
 char *payload_led_state(const struct led_view *v) {
         return finish(led_object(v));
+}
+
+/* For Home Assistant's json_attributes_topic: the blink's period and the blinks left when it began. */
+char *payload_led_attributes(const struct led_view *v) {
+        json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        json_object_object_add(o, "blinking", json_object_new_boolean(v->blinking));
+        if (v->blinking) {
+                add_uint(o, "period_ms", v->period_ms);
+                if (v->blinks_left)
+                        add_uint(o, "blinks_left", v->blinks_left);
+        }
+        return finish(o);
 }
 
 char *payload_error(const char *topic, const char *error) {
@@ -292,55 +382,96 @@ char *payload_error(const char *topic, const char *error) {
         return finish(o);
 }
 
+static void add_topic(json_object *o, const char *key, const struct settings *s, const char *subtopic) {
+        char buf[SETTINGS_PREFIX_MAX + 32];
+
+        snprintf(buf, sizeof buf, "%s/%s", s->prefix, subtopic);
+        add_string(o, key, buf);
+}
+
+static void add_bool(json_object *o, const char *key, bool value) {
+        json_object_object_add(o, key, json_object_new_boolean(value));
+}
+
+/* The device: named after the prefix, without a leading "msgq/" (HA puts the names together). */
+static json_object *discovery_device(const struct settings *s, const char *node_id, const char *version) {
+        json_object *dev = json_object_new_object(), *ids = json_object_new_array();
+        const char *name = s->prefix;
+
+        if (!dev || !ids) {
+                json_object_put(dev);
+                json_object_put(ids);
+                return NULL;
+        }
+        if (strncmp(name, "msgq/", 5) == 0 && name[5])
+                name += 5;
+        json_object_array_add(ids, json_object_new_string(node_id));
+        json_object_object_add(dev, "identifiers", ids);
+        add_string(dev, "name", name);
+        add_string(dev, "manufacturer", "msgq");
+        add_string(dev, "model", "msgqd LED");
+        add_string(dev, "sw_version", version);
+        return dev;
+}
+
+static json_object *discovery_origin(const char *version) {
+        json_object *o = json_object_new_object();
+
+        if (o) {
+                add_string(o, "name", "msgq-mqtt");
+                add_string(o, "sw_version", version);
+        }
+        return o;
+}
+
 /*
  * Home Assistant's MQTT discovery for a light with the JSON schema: on/off,
- * blink as its one effect, the bridge's availability.  No YAML needed.
+ * blink as its one effect, flash, the bridge's availability, the blink's
+ * figures as attributes.  No YAML needed.  Which keys each version of Home
+ * Assistant takes, and why color_mode is sent only for the versions before
+ * 2024.4: doc/HOME-ASSISTANT.md.
  */
 char *payload_discovery(const struct settings *s, const char *node_id, const char *version) {
-        json_object *o = json_object_new_object(), *dev = json_object_new_object();
-        json_object *effects = json_object_new_array(), *modes = json_object_new_array();
-        json_object *ids = json_object_new_array();
-        char buf[SETTINGS_PREFIX_MAX + 64];
+        json_object *o = json_object_new_object(), *effects = json_object_new_array();
+        json_object *modes = json_object_new_array();
+        json_object *dev = discovery_device(s, node_id, version), *origin = discovery_origin(version);
+        char buf[SETTINGS_PREFIX_MAX * 2 + 64];
 
-        if (!o || !dev || !effects || !modes || !ids) {
+        if (!o || !dev || !origin || !effects || !modes) {
                 json_object_put(o);
                 json_object_put(dev);
+                json_object_put(origin);
                 json_object_put(effects);
                 json_object_put(modes);
-                json_object_put(ids);
                 return NULL;
         }
         add_string(o, "name", "LED");
         snprintf(buf, sizeof buf, "%s_led", node_id);
         add_string(o, "unique_id", buf);
         add_string(o, "schema", "json");
-        snprintf(buf, sizeof buf, "%s/%s", s->prefix, TOPIC_LED_SET);
-        add_string(o, "command_topic", buf);
-        snprintf(buf, sizeof buf, "%s/%s", s->prefix, TOPIC_LED_STATE);
-        add_string(o, "state_topic", buf);
-        snprintf(buf, sizeof buf, "%s/%s", s->prefix, TOPIC_AVAILABILITY);
-        add_string(o, "availability_topic", buf);
+        add_topic(o, "command_topic", s, TOPIC_LED_SET);
+        add_topic(o, "state_topic", s, TOPIC_LED_STATE);
+        add_topic(o, "json_attributes_topic", s, TOPIC_LED_ATTRIBUTES);
+        add_topic(o, "availability_topic", s, TOPIC_AVAILABILITY);
         add_string(o, "payload_available", "online");
         add_string(o, "payload_not_available", "offline");
-        json_object_object_add(o, "effect", json_object_new_boolean(1));
+        add_bool(o, "effect", true);
         json_object_array_add(effects, json_object_new_string("blink"));
         json_object_object_add(o, "effect_list", effects);
         json_object_array_add(modes, json_object_new_string("onoff"));
         json_object_object_add(o, "supported_color_modes", modes);
-        json_object_object_add(o, "brightness", json_object_new_boolean(0));
-        json_object_object_add(o, "flash", json_object_new_boolean(0));
+        if (s->discovery_legacy)
+                add_bool(o, "color_mode", true); /* HA 2024.1 to 2024.3 want it with supported_color_modes */
+        add_bool(o, "brightness", false);
+        add_bool(o, "flash", true);
+        json_object_object_add(o, "flash_time_short", json_object_new_int(2));
+        json_object_object_add(o, "flash_time_long", json_object_new_int(10));
+        add_bool(o, "transition", true);
         json_object_object_add(o, "qos", json_object_new_int(1));
-        json_object_object_add(o, "retain", json_object_new_boolean(0));
-        json_object_object_add(o, "optimistic", json_object_new_boolean(0));
-
-        json_object_array_add(ids, json_object_new_string(node_id));
-        json_object_object_add(dev, "identifiers", ids);
-        snprintf(buf, sizeof buf, "msgq %s", s->prefix);
-        add_string(dev, "name", buf);
-        add_string(dev, "manufacturer", "msgq");
-        add_string(dev, "model", "msgqd LED");
-        add_string(dev, "sw_version", version);
+        add_bool(o, "retain", false);
+        add_bool(o, "optimistic", false);
         json_object_object_add(o, "device", dev);
+        json_object_object_add(o, "origin", origin);
         return finish(o);
 }
 

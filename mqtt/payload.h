@@ -6,11 +6,15 @@
  *
  * Topics, under the prefix (msgq/<hostname> by default):
  *   led/set      in   ON, OFF, TOGGLE, or {"state":"ON","effect":"blink",
- *                     "period_ms":500,"count":3}
+ *                     "period_ms":500,"count":3}, or what Home Assistant's
+ *                     JSON light sends ({"state":"ON","flash":2}, ...)
  *   send         in   a line of text, or {"text":"...","priority":1..10}
  *   stats/get    in   anything: publish the figures on stats
- *   led/state    out  {"state":"ON"}, {"state":"ON","effect":"blink",
- *                     "period_ms":500} or {"state":"OFF"}, retained
+ *   led/state    out  {"state":"ON","effect":null}, {"state":"ON",
+ *                     "effect":"blink","period_ms":500} or
+ *                     {"state":"OFF","effect":null}, retained
+ *   led/attributes out {"blinking":false} or {"blinking":true,
+ *                     "period_ms":500,"blinks_left":3}, retained
  *   availability out  online / offline, retained (offline is the last will)
  *   stats        out  the daemon's, the queue's and the bridge's figures
  *   error        out  {"topic":"...","error":"..."} for a refused command
@@ -29,6 +33,7 @@
 #define TOPIC_SEND         "send"
 #define TOPIC_STATS_GET    "stats/get"
 #define TOPIC_LED_STATE    "led/state"
+#define TOPIC_LED_ATTRIBUTES "led/attributes"
 #define TOPIC_AVAILABILITY "availability"
 #define TOPIC_STATS        "stats"
 #define TOPIC_ERROR        "error"
@@ -36,10 +41,13 @@
 #define PAYLOAD_MAX           1024u /* longest command payload taken */
 #define BLINK_DEFAULT_PERIOD  500u
 #define PAYLOAD_WHY_MAX       160u
+#define FLASH_PERIOD_MS       500u /* a flash blinks this fast */
+#define FLASH_MAX_S           3600u
 
 struct command {
         uint16_t op;                    /* MSGQ_OP_LED_*, MSGQ_OP_SEND or MSGQ_OP_STATS */
         uint32_t arg0, arg1;            /* blink: period (ms), count (0 = until cancelled) */
+        uint16_t then_op;               /* a flash: MSGQ_OP_LED_ON or _OFF once the blink is over, or 0 */
         long prio;                      /* send: its priority; 0 = the bridge's own */
         char text[MSGQ_TEXT_MAX + 1];   /* send */
         char topic[16];                 /* the subtopic it came on, for error reports */
@@ -51,6 +59,7 @@ struct led_view {
         bool on;
         bool blinking;
         uint32_t period_ms;
+        uint32_t blinks_left;   /* when it was seen; 0 = until cancelled */
 };
 
 /* Figures the bridge keeps about itself. */
@@ -75,7 +84,9 @@ bool led_view_equal(const struct led_view *a, const struct led_view *b);
 
 /* The JSON texts; each returns a malloc'd string, or NULL without memory. */
 char *payload_led_state(const struct led_view *v);
+char *payload_led_attributes(const struct led_view *v);
 char *payload_error(const char *topic, const char *error);
+/* Home Assistant's discovery config (doc/HOME-ASSISTANT.md says what each key is for). */
 char *payload_discovery(const struct settings *s, const char *node_id, const char *version);
 char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const struct msqid_ds *ds,
                     const struct bridge_figures *f);

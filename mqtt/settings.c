@@ -6,6 +6,7 @@
  * (mqtt.conf) rather than a section of msgq.conf, which msgqd and msgqctl
  * read and would have to learn to skip.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,8 +35,71 @@ const char *settings_default_path(void) {
         return MSGQ_MQTT_CONFIG_FILE;
 }
 
+/* The first line of ROOT/PATH, without surrounding white space and NULs; 0 or -errno. */
+static int read_id(const char *root, const char *path, char *buf, size_t size) {
+        char full[PATH_MAX];
+        size_t n = 0, start = 0;
+        ssize_t got;
+        int fd;
+
+        snprintf(full, sizeof full, "%s%s", root, path);
+        fd = open(full, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        got = read(fd, buf, size - 1);
+        close(fd);
+        if (got < 0)
+                return -errno;
+        for (ssize_t i = 0; i < got; i++) /* the device tree's strings end in NUL */
+                if (buf[i] != '\0' && buf[i] != '\n' && buf[i] != ' ')
+                        n = (size_t) i + 1;
+        buf[n] = '\0';
+        while (start < n && buf[start] == '\0')
+                start++;
+        memmove(buf, buf + start, n - start + 1);
+        return buf[0] ? 0 : -ENOENT;
+}
+
+/* The MAC address of the first interface (by name) that is a device, not a virtual one. */
+static int read_mac(const char *root, char *buf, size_t size) {
+        char dir[PATH_MAX], path[PATH_MAX + 300], first[256] = "";
+        struct dirent *e;
+        DIR *d;
+
+        snprintf(dir, sizeof dir, "%s/sys/class/net", root);
+        d = opendir(dir);
+        if (!d)
+                return -errno;
+        while ((e = readdir(d))) {
+                snprintf(path, sizeof path, "%s/%s/device", dir, e->d_name);
+                if (e->d_name[0] != '.' && access(path, F_OK) == 0 &&
+                    (!first[0] || strcmp(e->d_name, first) < 0))
+                        snprintf(first, sizeof first, "%s", e->d_name);
+        }
+        closedir(d);
+        if (!first[0])
+                return -ENOENT;
+        snprintf(path, sizeof path, "/sys/class/net/%s/address", first);
+        if (read_id(root, path, buf, size) < 0 || strcmp(buf, "00:00:00:00:00:00") == 0)
+                return -ENOENT;
+        return 0;
+}
+
+int settings_board_id(const char *root, char *buf, size_t size) {
+        char id[256];
+        uint32_t h = 2166136261u; /* FNV-1a */
+
+        if (read_id(root, "/sys/firmware/devicetree/base/serial-number", id, sizeof id) < 0 &&
+            read_mac(root, id, sizeof id) < 0 && read_id(root, "/etc/machine-id", id, sizeof id) < 0)
+                return -ENOENT;
+        for (const char *p = id; *p; p++)
+                h = (h ^ (unsigned char) *p) * 16777619u;
+        snprintf(buf, size, "%06x", (unsigned) (h & 0xffffff));
+        return 0;
+}
+
 void settings_defaults(struct settings *s) {
-        char host[SETTINGS_NAME_MAX] = "localhost";
+        char host[SETTINGS_NAME_MAX] = "localhost", id[16];
 
         memset(s, 0, sizeof *s);
         snprintf(s->host, sizeof s->host, "localhost");
@@ -51,7 +115,10 @@ void settings_defaults(struct settings *s) {
         if (gethostname(host, sizeof host - 1) < 0)
                 snprintf(host, sizeof host, "localhost");
         host[strcspn(host, ".")] = '\0'; /* the short name */
-        snprintf(s->prefix, sizeof s->prefix, "msgq/%.100s", host);
+        if (settings_board_id("", id, sizeof id) == 0)
+                snprintf(s->prefix, sizeof s->prefix, "msgq/%.100s-%s", host, id);
+        else
+                snprintf(s->prefix, sizeof s->prefix, "msgq/%.100s", host);
         if (settings_set_prefix(s->prefix, s->prefix) < 0)
                 snprintf(s->prefix, sizeof s->prefix, "msgq/localhost");
 }
@@ -148,16 +215,33 @@ int settings_set_broker(struct settings *s, const char *url) {
         return 0;
 }
 
+int settings_set_ha_version(struct settings *s, const char *value) {
+        unsigned year, month;
+        int end = 0;
+
+        if (sscanf(value, "%4u.%2u%n", &year, &month, &end) != 2 || value[end] != '\0' || year < 2024 ||
+            year > 2999 || month < 1 || month > 12)
+                return -EINVAL;
+        s->discovery_legacy = year == 2024 && month < 4;
+        return 0;
+}
+
 void settings_node_id(const struct settings *s, char *buf, size_t size) {
-        size_t i;
+        size_t n = 0;
 
-        for (i = 0; s->prefix[i] && i + 1 < size; i++) {
-                char c = s->prefix[i];
+        for (const char *p = s->prefix; *p && n + 4 <= size; p++) {
+                unsigned char c = (unsigned char) *p;
 
-                buf[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                          c == '_' || c == '-') ? c : '_';
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+                        buf[n++] = (char) c;
+                else if (c == '/')
+                        buf[n++] = '_';
+                else if (c == '-')
+                        n += (size_t) snprintf(buf + n, size - n, "--");
+                else
+                        n += (size_t) snprintf(buf + n, size - n, "-%02x", c);
         }
-        buf[i] = '\0';
+        buf[n] = '\0';
 }
 
 /* Seconds as msgq_parse_seconds() takes them, at least min_ms; "0" when zero_ok. */
@@ -205,6 +289,8 @@ static int set_value(struct settings *s, const char *name, const char *value) {
         }
         if (strcmp(name, "discovery") == 0)
                 return msgq_parse_bool(value, &s->discovery);
+        if (strcmp(name, "homeassistant_version") == 0)
+                return settings_set_ha_version(s, value);
         if (strcmp(name, "discovery_prefix") == 0)
                 return settings_set_prefix(s->discovery_prefix, value);
         if (strcmp(name, "poll_interval") == 0)

@@ -14,6 +14,8 @@
 
 #define SETTINGS_PREFIX_MAX 128 /* topic prefix, without the NUL */
 #define SETTINGS_NAME_MAX   256 /* host names, client ids, user names */
+#define SETTINGS_NODE_ID_MAX (3 * SETTINGS_PREFIX_MAX) /* the prefix, escaped */
+#define SETTINGS_BOARD_ID_LEN 6 /* hex digits */
 
 struct settings {
         char host[SETTINGS_NAME_MAX];
@@ -30,6 +32,7 @@ struct settings {
         int protocol;                           /* 4 (MQTT 3.1.1) or 5 */
         unsigned keepalive;                     /* seconds */
         bool discovery;
+        bool discovery_legacy;                  /* for Home Assistant before 2024.4 */
         char discovery_prefix[SETTINGS_PREFIX_MAX + 1];
         uint64_t poll_ms;                       /* LED state poll while connected */
         uint64_t stats_ms;                      /* 0: figures on request only */
@@ -37,8 +40,19 @@ struct settings {
         long priority;                          /* of the bridge's requests */
 };
 
-/* Defaults; the prefix is msgq/<hostname>. */
+/*
+ * Defaults; the prefix is msgq/<hostname>-<board id>, so that two boards
+ * cloned from one image (one hostname) differ; msgq/<hostname> if the
+ * board has no identity.
+ */
 void settings_defaults(struct settings *s);
+/*
+ * This board's identity, as SETTINGS_BOARD_ID_LEN hex digits of a hash of
+ * the first of: its SoC's serial number (device tree), the MAC address of
+ * its first network interface with a device, /etc/machine-id; each read
+ * under ROOT ("" for the real ones).  -ENOENT when there is none.
+ */
+int settings_board_id(const char *root, char *buf, size_t size);
 /*
  * Read FILE ("name = value" before any section or in [mqtt]).  An unknown
  * name, another section or a bad value is -EINVAL with *line set; a
@@ -55,9 +69,14 @@ int settings_set_prefix(char *dst, const char *prefix);
 /* "3.1.1"/"311"/"4" or "5". */
 int settings_set_protocol(struct settings *s, const char *value);
 
+/* "2024.1" .. : the Home Assistant version the discovery config is written for. */
+int settings_set_ha_version(struct settings *s, const char *value);
+
 /*
- * The node id for Home Assistant and the default client id: the prefix
- * with every character outside [A-Za-z0-9_-] replaced by '_'.
+ * The node id for Home Assistant and the default client id: the prefix in
+ * [A-Za-z0-9_-], different for different prefixes: '/' as '_', '-' as
+ * "--", any other character outside [A-Za-z0-9] as '-' and its two hex
+ * digits (msgq/b1: msgq_b1, msgq.b1: msgq-2eb1, msgq_b1: msgq-5fb1).
  */
 void settings_node_id(const struct settings *s, char *buf, size_t size);
 

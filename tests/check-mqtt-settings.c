@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,9 +34,16 @@ static void teardown(void) {
         path[0] = '\0';
 }
 
+static const char *fmt_prefix(const char *host, const char *id) {
+        static char buf[300];
+
+        snprintf(buf, sizeof buf, "msgq/%s-%s", host, id);
+        return buf;
+}
+
 START_TEST(test_defaults) {
         struct settings s;
-        char host[256] = "";
+        char host[256] = "", id[16];
 
         settings_defaults(&s);
         ck_assert_str_eq(s.host, "localhost");
@@ -47,9 +55,102 @@ START_TEST(test_defaults) {
         ck_assert_uint_eq(s.poll_ms, 1000);
         ck_assert_uint_eq(s.stats_ms, 0);
         ck_assert_uint_eq(s.hold_ms, 60000);
+        ck_assert(!s.discovery_legacy);
         gethostname(host, sizeof host - 1);
         host[strcspn(host, ".")] = '\0';
-        ck_assert_msg(strncmp(s.prefix, "msgq/", 5) == 0 && strcmp(s.prefix + 5, host) == 0, "%s", s.prefix);
+        /* msgq/<host>-<board id>: boards cloned from one image share the host name, not the id. */
+        ck_assert_int_eq(settings_board_id("", id, sizeof id), 0);
+        ck_assert_str_eq(s.prefix, fmt_prefix(host, id));
+}
+END_TEST
+
+/* ---- a pretend root for settings_board_id() ---- */
+
+static char root[256];
+
+static void root_file(const char *rel, const char *text, size_t len) {
+        char p[512];
+        int fd;
+
+        snprintf(p, sizeof p, "%s%s", root, rel);
+        for (char *slash = strchr(p + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+                *slash = '\0';
+                mkdir(p, 0700);
+                *slash = '/';
+        }
+        if (!text) {
+                mkdir(p, 0700);
+                return;
+        }
+        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, len), (ssize_t) len);
+        close(fd);
+}
+
+static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(p);
+}
+
+static const char *board_id(void) {
+        static char id[16];
+
+        if (settings_board_id(root, id, sizeof id) < 0)
+                return "none";
+        ck_assert_uint_eq(strlen(id), 6);
+        return id;
+}
+
+START_TEST(test_board_id) {
+        const char *dir = getenv("TMPDIR");
+        char mac1[16], mac2[16], serial[16], machine[16];
+
+        snprintf(root, sizeof root, "%s/mqtt-root-XXXXXX", dir && *dir ? dir : "/tmp");
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        ck_assert_str_eq(board_id(), "none");
+
+        /* machine-id, the last resort: cloned images may share it. */
+        root_file("/etc/machine-id", "0123456789abcdef0123456789abcdef\n", 33);
+        snprintf(machine, sizeof machine, "%s", board_id());
+        ck_assert_str_ne(machine, "none");
+
+        /* A virtual interface (no device) and lo do not count; a real one does, the first by name. */
+        root_file("/sys/class/net/lo/address", "00:00:00:00:00:00\n", 18);
+        root_file("/sys/class/net/br0/address", "02:00:00:00:00:09\n", 18);
+        ck_assert_str_eq(board_id(), machine);
+        root_file("/sys/class/net/eth1/device", NULL, 0);
+        root_file("/sys/class/net/eth1/address", "b8:27:eb:00:00:02\n", 18);
+        snprintf(mac2, sizeof mac2, "%s", board_id());
+        root_file("/sys/class/net/eth0/device", NULL, 0);
+        root_file("/sys/class/net/eth0/address", "b8:27:eb:00:00:01\n", 18);
+        snprintf(mac1, sizeof mac1, "%s", board_id());
+        ck_assert_str_ne(mac1, machine);
+        ck_assert_str_ne(mac1, mac2); /* two boards, one image: two ids */
+
+        /* The SoC's serial number (device tree, NUL-terminated) comes first. */
+        root_file("/sys/firmware/devicetree/base/serial-number", "00000000a1b2c3d4", 17);
+        snprintf(serial, sizeof serial, "%s", board_id());
+        ck_assert_str_ne(serial, mac1);
+        ck_assert_str_eq(board_id(), serial); /* stable */
+        nftw(root, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+END_TEST
+
+START_TEST(test_ha_version) {
+        static const char *const bad[] = { "", "2024", "2023.12", "2024.0", "2024.13", "2024.4.1", "x.1", "2024.4x" };
+        struct settings s;
+
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_set_ha_version(&s, "2024.1"), 0);
+        ck_assert(s.discovery_legacy);
+        ck_assert_int_eq(settings_set_ha_version(&s, "2024.3"), 0);
+        ck_assert(s.discovery_legacy);
+        ck_assert_int_eq(settings_set_ha_version(&s, "2024.4"), 0);
+        ck_assert(!s.discovery_legacy);
+        ck_assert_int_eq(settings_set_ha_version(&s, "2026.11"), 0);
+        ck_assert(!s.discovery_legacy);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                ck_assert_msg(settings_set_ha_version(&s, bad[i]) == -EINVAL, "'%s'", bad[i]);
 }
 END_TEST
 
@@ -92,20 +193,40 @@ START_TEST(test_prefixes_and_node_id) {
         static const char *const bad[] = { "", "/a", "a/", "a//b", "a/+/b", "a/#", "a b", "a\tb", "\x7f" };
         char long_prefix[SETTINGS_PREFIX_MAX + 2];
         struct settings s;
-        char node[SETTINGS_PREFIX_MAX + 1];
+        char node[SETTINGS_NODE_ID_MAX + 1];
 
+        static const struct {
+                const char *prefix, *node;
+        } nodes[] = {
+                { "msgq/b1", "msgq_b1" },
+                { "msgq.b1", "msgq-2eb1" },
+                { "msgq_b1", "msgq-5fb1" },
+                { "msgq-b1", "msgq--b1" },
+                { "msgq/board-1.lab", "msgq_board--1-2elab" },
+                { "a/2e", "a_2e" },     /* not "a." */
+                { "a.", "a-2e" },
+                { "Site/B~7", "Site_B-7e7" },
+        };
+
+        /* Different prefixes, different node ids (and so topics, unique_ids, client ids). */
         settings_defaults(&s);
-        ck_assert_int_eq(settings_set_prefix(s.prefix, "msgq/board-1.lab"), 0);
-        settings_node_id(&s, node, sizeof node);
-        ck_assert_str_eq(node, "msgq_board-1_lab");
+        for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+                ck_assert_int_eq(settings_set_prefix(s.prefix, nodes[i].prefix), 0);
+                settings_node_id(&s, node, sizeof node);
+                ck_assert_str_eq(node, nodes[i].node);
+        }
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
                 ck_assert_msg(settings_set_prefix(s.prefix, bad[i]) == -EINVAL, "'%s'", bad[i]);
-        ck_assert_str_eq(s.prefix, "msgq/board-1.lab");
+        ck_assert_str_eq(s.prefix, nodes[sizeof nodes / sizeof nodes[0] - 1].prefix); /* untouched */
         memset(long_prefix, 'a', sizeof long_prefix - 1);
         long_prefix[sizeof long_prefix - 1] = '\0';
         ck_assert_int_eq(settings_set_prefix(s.prefix, long_prefix), -EINVAL);
         long_prefix[SETTINGS_PREFIX_MAX] = '\0';
         ck_assert_int_eq(settings_set_prefix(s.prefix, long_prefix), 0);
+        memset(long_prefix, '.', SETTINGS_PREFIX_MAX); /* the longest node id */
+        ck_assert_int_eq(settings_set_prefix(s.prefix, long_prefix), 0);
+        settings_node_id(&s, node, sizeof node);
+        ck_assert_uint_eq(strlen(node), SETTINGS_NODE_ID_MAX);
 }
 END_TEST
 
@@ -116,7 +237,7 @@ START_TEST(test_config_file) {
         temp_file("# comment\n[mqtt]\nbroker = mqtts://broker.lan:8884\nprefix = site/board7\nprotocol = 5\n"
                   "keepalive = 10\nusername = board7\npassword_file = /etc/msgq/mqtt.password\n"
                   "cafile = /etc/ca.pem\ndiscovery = no\ndiscovery_prefix = ha\npoll_interval = 0.25\n"
-                  "stats_interval = 30\nhold = 5\npriority = 3\nclient_id = b7\n",
+                  "stats_interval = 30\nhold = 5\npriority = 3\nclient_id = b7\nhomeassistant_version = 2024.2\n",
                   0600);
         settings_defaults(&s);
         ck_assert_int_eq(settings_load(&s, path, &line), 0);
@@ -136,6 +257,7 @@ START_TEST(test_config_file) {
         ck_assert_uint_eq(s.hold_ms, 5000);
         ck_assert_int_eq(s.priority, 3);
         ck_assert_str_eq(s.client_id, "b7");
+        ck_assert(s.discovery_legacy);
 }
 END_TEST
 
@@ -154,6 +276,7 @@ START_TEST(test_config_file_errors) {
                 { "[mqtt]\nprotocol = 3\n", 2 },
                 { "[mqtt]\ndiscovery = maybe\n", 2 },
                 { "[mqtt]\nhold = 0\n", 2 },
+                { "[mqtt]\nhomeassistant_version = 2023.12\n", 2 },
                 { "\n\nprefix = a/#\n", 3 },
                 { "no equals sign\n", 1 },
         };
@@ -222,6 +345,8 @@ int main(void) {
         tcase_add_test(tc, test_defaults);
         tcase_add_test(tc, test_broker_urls);
         tcase_add_test(tc, test_prefixes_and_node_id);
+        tcase_add_test(tc, test_board_id);
+        tcase_add_test(tc, test_ha_version);
         tcase_add_test(tc, test_config_file);
         tcase_add_test(tc, test_config_file_errors);
         tcase_add_test(tc, test_password_file);

@@ -27,6 +27,9 @@
 #include "harness.h"
 
 #define HOST "127.0.0.1"
+/* The LED's states as the bridge publishes them: each says what the effect is. */
+#define ON_NULL  "{\"state\":\"ON\",\"effect\":null}"
+#define OFF_NULL "{\"state\":\"OFF\",\"effect\":null}"
 
 struct proc {
         pid_t pid;
@@ -306,6 +309,23 @@ static void expect_led_at(int line, const char *text, int ms) { /* text: a liter
         }
 }
 
+/* msgqctl says the LED blinks with this period (counted or not). */
+#define EXPECT_BLINKING(period, ms) expect_blinking_at(__LINE__, (period), (ms))
+static void expect_blinking_at(int line, unsigned period, int ms) {
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
+        char want[64];
+
+        snprintf(want, sizeof want, "led: blinking (period %u ms,", period);
+        for (;;) {
+                ck_assert(ctl(&run, dmn.key, "led", "state", NULL) == 0);
+                if (strncmp(run.out, want, strlen(want)) == 0)
+                        return;
+                ck_assert_msg(monotonic_ms() < end, "line %d: msgqctl says '%s', expected '%s...'\nbridge:\n%s", line,
+                              run.out, want, tail(file_text(bridge.log)));
+                sleep_ms(20);
+        }
+}
+
 static void msgqctl(const char *a, const char *b, const char *c) {
         ck_assert(ctl(&run, dmn.key, a, b, c, NULL) == 0);
         ck_assert_msg(run.status == 0, "msgqctl %s %s: %s", a, b, run.err);
@@ -333,7 +353,7 @@ static void bridge_start_with(key_t key, const char *const *extra, const char *a
 
 static void bridge_start(void) {
         bridge_start_with(dmn.key, NULL, "online");
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
 }
 
 /* The usual set-up: broker, msgqd, bridge, a subscriber. */
@@ -435,15 +455,15 @@ START_TEST(test_commands_drive_the_led) {
         start_all();
         pub(topic("led/set"), "ON");
         EXPECT_LED("led: on\n", 10000);
-        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\"}", 1, 10000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":null}", 1, 10000);
         pub(topic("led/set"), "OFF");
         EXPECT_LED("led: off\n", 10000);
         pub(topic("led/set"), "toggle");
         EXPECT_LED("led: on\n", 10000);
-        pub(topic("led/set"), "{\"state\":\"OFF\"}");
+        pub(topic("led/set"), "{\"state\":\"OFF\",\"effect\":null}");
         EXPECT_LED("led: off\n", 10000);
-        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\"}", 3, 10000); /* retained, OFF, OFF */
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 3, 10000); /* retained, OFF, OFF */
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
 
         /* Blink as Home Assistant asks for it: an effect; then with period and count. */
         pub(topic("led/set"), "{\"state\":\"ON\",\"effect\":\"blink\"}");
@@ -453,8 +473,97 @@ START_TEST(test_commands_drive_the_led) {
         pub(topic("led/set"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":100,\"count\":3}");
         EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":100}", 1, 10000);
         /* Three blinks take 300 ms; the bridge's poll sees the end. */
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
         EXPECT_LED("led: off\n", 100);
+        stop_all();
+}
+END_TEST
+
+/*
+ * Every command Home Assistant's JSON light publishes for this light
+ * (doc/HOME-ASSISTANT.md; none has brightness: it is an on/off light),
+ * each seen on the LED through msgqctl, and none refused.
+ */
+START_TEST(test_home_assistant_commands) {
+        uint64_t t0;
+
+        start_all();
+        pub(topic("led/set"), "{\"state\":\"ON\"}");                         /* turn_on */
+        EXPECT_LED("led: on\n", 10000);
+        pub(topic("led/set"), "{\"state\":\"OFF\"}");                        /* turn_off */
+        EXPECT_LED("led: off\n", 10000);
+        pub(topic("led/set"), "{\"state\":\"ON\",\"effect\":\"blink\"}");    /* turn_on, effect blink */
+        EXPECT_LED("led: blinking (period 500 ms, until cancelled)\n", 10000);
+        pub(topic("led/set"), "{\"state\":\"ON\",\"transition\":1.0}");      /* turn_on, transition */
+        EXPECT_LED("led: on\n", 10000);
+        pub(topic("led/set"), "{\"state\":\"OFF\",\"transition\":2}");       /* turn_off, transition */
+        EXPECT_LED("led: off\n", 10000);
+
+        /* turn_on, flash short: four blinks of 500 ms (the last ends 1.75 s after the first began), then on. */
+        t0 = monotonic_ms();
+        pub(topic("led/set"), "{\"state\":\"ON\",\"flash\":2}");
+        EXPECT_BLINKING(500, 10000);
+        EXPECT_LED("led: on\n", 10000);
+        ck_assert_msg(monotonic_ms() - t0 >= 1750, "on after %llu ms", (unsigned long long) (monotonic_ms() - t0));
+        EXPECT_RETAINED(topic("led/state"), ON_NULL, 10000);
+
+        /* turn_off, flash short: 2 s of blinking, then off. */
+        pub(topic("led/set"), "{\"state\":\"OFF\",\"flash\":2}");
+        EXPECT_BLINKING(500, 10000);
+        EXPECT_LED("led: off\n", 10000);
+        sleep_ms(500);
+        EXPECT_LED("led: off\n", 100);
+
+        /* turn_on, flash long: 10 s of blinking (still at 3 s), cut short by turn_off, which stays. */
+        pub(topic("led/set"), "{\"state\":\"ON\",\"flash\":10}");
+        EXPECT_BLINKING(500, 10000);
+        sleep_ms(3000);
+        EXPECT_BLINKING(500, 100);
+        pub(topic("led/set"), "{\"state\":\"OFF\"}");
+        EXPECT_LED("led: off\n", 10000);
+        sleep_ms(1000);
+        EXPECT_LED("led: off\n", 100);
+
+        /* Keys of a light with brightness, and of later versions: taken. */
+        pub(topic("led/set"), "{\"state\":\"ON\",\"brightness\":255,\"color_temp\":300,\"new_key\":1}");
+        EXPECT_LED("led: on\n", 10000);
+        ck_assert_msg(count_on(topic("error")) == 0, "refused:\n%s", all_seen(topic("error")));
+        stop_all();
+}
+END_TEST
+
+/*
+ * Every state payload says what the effect is, so that Home Assistant's
+ * light (which keeps its effect until told) shows no stale "blink": after
+ * a counted blink and msgqctl led on; after an endless blink cancelled by
+ * on; after HA's own turn_off then turn_on.  The blink's figures go to the
+ * attributes topic.
+ */
+START_TEST(test_state_says_the_effect) {
+        start_all();
+        EXPECT_RETAINED(topic("led/attributes"), "{\"blinking\":false}", 10000);
+        ck_assert(ctl(&run, dmn.key, "led", "blink", "100", "3", NULL) == 0 && run.status == 0);
+        EXPECT_SEEN(topic("led/attributes"), "{\"blinking\":true,\"period_ms\":100,\"blinks_left\":3}", 1, 10000);
+        EXPECT_SEEN(topic("led/state"), OFF_NULL, 2, 10000); /* the counted blink is over */
+        msgqctl("led", "on", NULL);
+        EXPECT_SEEN(topic("led/state"), ON_NULL, 1, 10000);
+
+        msgqctl("led", "blink", "250");
+        EXPECT_RETAINED(topic("led/attributes"), "{\"blinking\":true,\"period_ms\":250}", 10000);
+        msgqctl("led", "on", NULL);
+        EXPECT_SEEN(topic("led/state"), ON_NULL, 2, 10000);
+
+        pub(topic("led/set"), "{\"state\":\"ON\",\"effect\":\"blink\"}");
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":500}", 1, 10000);
+        pub(topic("led/set"), "{\"state\":\"OFF\"}");
+        pub(topic("led/set"), "{\"state\":\"ON\"}");
+        EXPECT_SEEN(topic("led/state"), ON_NULL, 3, 10000);
+        EXPECT_RETAINED(topic("led/attributes"), "{\"blinking\":false}", 10000);
+        ck_assert_str_eq(all_seen(topic("led/state")),
+                         OFF_NULL "\n"                                                  /* retained */
+                         "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":100}\n" OFF_NULL "\n" ON_NULL "\n"
+                         "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":250}\n" ON_NULL "\n"
+                         "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":500}\n" OFF_NULL "\n" ON_NULL "\n");
         stop_all();
 }
 END_TEST
@@ -474,7 +583,8 @@ START_TEST(test_bad_commands_are_answered_on_error) {
                 { "led/set", "{\"effect\":\"blink\",\"period_ms\":500.5}", "period_ms must be an integer" },
                 { "led/set", "{\"effect\":\"blink\",\"count\":-1}", "count must be 0..1000000" },
                 { "led/set", "{\"state\":\"OFF\",\"effect\":\"blink\"}", "effect blink needs state ON" },
-                { "led/set", "{\"brightness\":3}", "unknown key 'brightness'" },
+                { "led/set", "{\"state\":\"ON\",\"flash\":\"short\"}",
+                  "flash must be a number of seconds, more than 0 and at most 3600" },
                 { "send", "{\"text\":\"x\",\"priority\":11}", "priority must be 1..10" },
                 { "send", "{\"priority\":1}", "missing text" },
                 { "send", "{\"text\":\"a\\nb\"}", "text contains a control character (0x0a)" },
@@ -516,15 +626,15 @@ END_TEST
 START_TEST(test_changes_by_others_are_published) {
         start_all();
         msgqctl("led", "on", NULL);
-        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\"}", 1, 10000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":null}", 1, 10000);
         msgqctl("led", "blink", "250");
         EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":250}", 1, 10000);
         /* Blinking toggles the LED, not its published state: one message per change. */
         sleep_ms(1500);
         ck_assert_int_eq(count_on(topic("led/state")), 3);
         msgqctl("led", "off", NULL);
-        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\"}", 2, 10000);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 1000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 2, 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 1000);
         stop_all();
 }
 END_TEST
@@ -552,13 +662,12 @@ static long long served(void) {
  */
 START_TEST(test_burst_of_changes_in_order) {
         start_all();
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
         daemon_led_burst(&dmn, 6);
-        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\"}", 4, 10000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 4, 10000);
         ck_assert_str_eq(all_seen(topic("led/state")),
-                         "{\"state\":\"OFF\"}\n{\"state\":\"ON\"}\n{\"state\":\"OFF\"}\n"
-                         "{\"state\":\"ON\"}\n{\"state\":\"OFF\"}\n{\"state\":\"ON\"}\n"
-                         "{\"state\":\"OFF\"}\n");
+                         OFF_NULL "\n" ON_NULL "\n" OFF_NULL "\n" ON_NULL "\n"
+                         OFF_NULL "\n" ON_NULL "\n" OFF_NULL "\n");
         stop_all();
 }
 END_TEST
@@ -567,11 +676,11 @@ START_TEST(test_every_change_and_idle_costs_nothing) {
         long long before, after;
 
         start_all();
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
         msgqctl("led", "on", NULL);
         msgqctl("led", "off", NULL);
-        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\"}", 1, 10000);
-        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\"}", 2, 10000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":null}", 1, 10000);
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 2, 10000);
         before = served();
         sleep_ms(3000);
         after = served();
@@ -600,7 +709,7 @@ START_TEST(test_figures_on_request) {
         pub(topic("stats/get"), "");
         WAIT_ON(topic("stats"), 1, 10000);
         EXPECT_JSON(last_seen(topic("stats")),
-                    "d['daemon']['pid'] == %d and d['daemon']['led'] == {'state': 'ON'} and "
+                    "d['daemon']['pid'] == %d and d['daemon']['led'] == {'state': 'ON', 'effect': None} and "
                     "d['daemon']['served'] >= 2 and len(d['daemon']['served_by_priority']) == 10 and "
                     "d['queue']['key'] == '0x%08x' and d['queue']['max_bytes'] > 0 and "
                     "d['bridge']['commands'] == 2 and d['bridge']['applied'] == 2 and "
@@ -621,39 +730,181 @@ START_TEST(test_figures_on_a_period) {
 }
 END_TEST
 
+/*
+ * The node id as doc/HOME-ASSISTANT.md gives it: '/' as '_', '-' as "--",
+ * other punctuation as '-' and two hex digits.
+ */
+static const char *node_of(const char *p) {
+        static char buf[512];
+        size_t n = 0;
+
+        for (; *p; p++) {
+                if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+                        buf[n++] = *p;
+                else if (*p == '/')
+                        buf[n++] = '_';
+                else
+                        n += (size_t) snprintf(buf + n, sizeof buf - n, *p == '-' ? "--" : "-%02x", *p);
+        }
+        buf[n] = '\0';
+        return buf;
+}
+
+/* The retained discovery config for the node of prefix p under discovery prefix dp ("" if none). */
+static const char *config_of(const char *dp, const char *p, int ms) {
+        static char conf[4096];
+        char t[512];
+
+        snprintf(t, sizeof t, "%s/light/%s/config", dp, node_of(p));
+        conf[0] = '\0';
+        for (uint64_t end = monotonic_ms() + (uint64_t) ms; !conf[0] && monotonic_ms() < end;)
+                snprintf(conf, sizeof conf, "%s", retained(t));
+        return conf;
+}
+
+/* The keys doc/HOME-ASSISTANT.md lists, with the values Home Assistant 2024.4 and later take. */
 START_TEST(test_discovery_config) {
-        const char *node;
-        char conf[4096] = "";
+        const char *node = fmt("%s", node_of(prefix));
+        char conf[4096];
 
         broker_start();
         daemon_start_checked(&dmn, test_key(), NULL);
         bridge_start();
-        node = fmt("%s", prefix);
-        for (char *p = (char *) node; *p; p++)
-                if (*p == '/' || *p == '.')
-                        *p = '_';
-        for (uint64_t end = monotonic_ms() + 10000; !conf[0] && monotonic_ms() < end;)
-                snprintf(conf, sizeof conf, "%s", retained(fmt("homeassistant/light/%s/config", node)));
+        snprintf(conf, sizeof conf, "%s", config_of("homeassistant", prefix, 10000));
         ck_assert_msg(conf[0], "no discovery config for %s", node);
         EXPECT_JSON(conf,
                     "d['schema'] == 'json' and d['command_topic'] == '%s' and d['state_topic'] == '%s' and "
                     "d['availability_topic'] == '%s' and d['payload_available'] == 'online' and "
-                    "d['payload_not_available'] == 'offline' and d['effect'] is True and "
-                    "d['effect_list'] == ['blink'] and d['supported_color_modes'] == ['onoff'] and "
-                    "d['unique_id'] == '%s_led' and d['device']['identifiers'] == ['%s'] and d['qos'] == 1",
-                    topic("led/set"), topic("led/state"), topic("availability"), node, node);
+                    "d['payload_not_available'] == 'offline' and d['json_attributes_topic'] == '%s' and "
+                    "d['effect'] is True and d['effect_list'] == ['blink'] and "
+                    "d['supported_color_modes'] == ['onoff'] and 'color_mode' not in d and "
+                    "d['brightness'] is False and d['flash'] is True and d['flash_time_short'] == 2 and "
+                    "d['flash_time_long'] == 10 and d['transition'] is True and "
+                    "d['unique_id'] == '%s_led' and d['name'] == 'LED' and d['qos'] == 1 and "
+                    "d['retain'] is False and d['optimistic'] is False and "
+                    "d['device']['identifiers'] == ['%s'] and d['device']['name'] == '%s' and "
+                    "d['device']['manufacturer'] == 'msgq' and d['device']['sw_version'] and "
+                    "d['origin']['name'] == 'msgq-mqtt' and d['origin']['sw_version'] == d['device']['sw_version']",
+                    topic("led/set"), topic("led/state"), topic("availability"), topic("led/attributes"), node, node,
+                    prefix);
 
-        /* The config file sets another discovery prefix; --no-discovery, none at all. */
+        /* The config file sets another discovery prefix, and the config for HA before 2024.4. */
         ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
-        write_file(fmt("%s/mqtt.conf", dir), "[mqtt]\ndiscovery_prefix = ha-test\n", 0600);
+        write_file(fmt("%s/mqtt.conf", dir), "[mqtt]\ndiscovery_prefix = ha-test\nhomeassistant_version = 2024.1\n",
+                   0600);
         bridge_start_with(dmn.key, (const char *const[]) { "-m", fmt("%s/mqtt.conf", dir), NULL }, "online");
-        EXPECT_RETAINED(fmt("ha-test/light/%s/config", node), conf, 10000);
+        snprintf(conf, sizeof conf, "%s", config_of("ha-test", prefix, 10000));
+        EXPECT_JSON(conf, "d['color_mode'] is True and d['supported_color_modes'] == ['onoff'] and "
+                          "d['unique_id'] == '%s_led'", node);
         ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
 
-        snprintf(prefix, sizeof prefix, "msgq-test/%d/quiet", (int) getpid());
+        /* Discovery turned off: the config is removed (an empty retained message), so is the entity. */
         bridge_start_with(dmn.key, (const char *const[]) { "--no-discovery", NULL }, "online");
-        ck_assert_str_eq(retained(fmt("homeassistant/light/msgq-test_%d_quiet/config", (int) getpid())), "");
+        for (uint64_t end = monotonic_ms() + 10000; config_of("homeassistant", prefix, 0)[0]; sleep_ms(50))
+                ck_assert_msg(monotonic_ms() < end, "the config stays: %s", config_of("homeassistant", prefix, 0));
         stop_all();
+}
+END_TEST
+
+/*
+ * Prefixes that differ only in punctuation (msgq/b1, msgq.b1, msgq_b1)
+ * have their own discovery topics, unique_ids and client ids: the bridges
+ * live side by side.
+ */
+START_TEST(test_prefixes_that_differ_in_punctuation) {
+        static const char *const seps[] = { "/", ".", "_" };
+        struct proc more[3] = {};
+        char prefixes[3][64];
+
+        broker_start();
+        daemon_start_checked(&dmn, test_key(), NULL);
+        for (int i = 0; i < 3; i++) {
+                snprintf(prefixes[i], sizeof prefixes[i], "msgq-test/%d%sb1", (int) getpid(), seps[i]);
+                spawn(&more[i], fmt("bridge%d.log", i),
+                      (const char *const[]) { getenv("MSGQ_MQTT"), "-c", "/dev/null", "-m", "/dev/null", "-k",
+                                              fmt("0x%08x", (unsigned) dmn.key), "-b", fmt("mqtt://" HOST ":%d", port),
+                                              "-p", prefixes[i], NULL });
+        }
+        for (int i = 0; i < 3; i++)
+                EXPECT_JSON(config_of("homeassistant", prefixes[i], 10000), "d['command_topic'] == '%s/led/set'",
+                            prefixes[i]);
+        sleep_ms(3000);
+        for (int i = 0; i < 3; i++) {
+                const char *log = file_text(fmt("%s/bridge%d.log", dir, i));
+                const char *c = strstr(log, "connected to");
+
+                ck_assert_msg(c && !strstr(c + 1, "connected to") && !strstr(log, "another client"), "%s", log);
+                ck_assert_int_eq(proc_stop(&more[i], SIGTERM), 0);
+        }
+        stop_all();
+}
+END_TEST
+
+/* How many times text has needle. */
+static int count_of(const char *text, const char *needle) {
+        int n = 0;
+
+        for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+/*
+ * Two bridges with one prefix, so one client id (boards cloned from one
+ * image): each connect takes the session from the other.  Each bridge
+ * says so once, naming the client id and what to change, and backs off:
+ * over 16 s they connect at most 14 times in all (24 in 12 s when every
+ * connect started the back-off afresh).
+ */
+static void two_bridges_one_prefix(const char *protocol, const char *how, const char *or_how) {
+        const char *const extra[] = { "--protocol", protocol, NULL };
+        struct proc twin = {};
+        const char *a, *b, *id = node_of(prefix);
+        int connects;
+
+        broker_start();
+        daemon_start_checked(&dmn, test_key(), NULL);
+        bridge_start_with(dmn.key, extra, "online");
+        spawn(&twin, "twin.log",
+              (const char *const[]) { getenv("MSGQ_MQTT"), "-c", "/dev/null", "-m", "/dev/null", "-k",
+                                      fmt("0x%08x", (unsigned) dmn.key), "-b", fmt("mqtt://" HOST ":%d", port), "-p",
+                                      prefix, "--protocol", protocol, NULL });
+        sleep_ms(16000);
+        a = file_text(bridge.log);
+        b = file_text(twin.log);
+        connects = count_of(a, "connected to") + count_of(b, "connected to");
+        ck_assert_msg(connects >= 4 && connects <= 14, "%d connects in 16 s:\n%s\n----\n%s", connects, tail(a),
+                      tail(b));
+        for (int i = 0; i < 2; i++) {
+                const char *log = i ? b : a;
+                int said = 0;
+                const char *want = "";
+
+                for (int j = 0; j < (strcmp(how, or_how) ? 2 : 1); j++) {
+                        want = fmt("msgq-mqtt: another client connects to " HOST ":%d with this bridge's client id "
+                                   "'%s' (%s): two bridges with one prefix, such as boards cloned from one image? "
+                                   "Give each bridge its own prefix (-p, or prefix = in mqtt.conf; the client id "
+                                   "follows it) or client id (-i, client_id =); backing off meanwhile\n",
+                                   port, id, j ? or_how : how);
+                        said += count_of(log, want);
+                }
+                ck_assert_msg(said == 1 && count_of(log, "another client") == 1,
+                              "bridge %d said it %d times, expected once:\n%s\nin:\n%s", i, said, want, tail(log));
+        }
+        ck_assert_int_eq(proc_stop(&twin, SIGTERM), 0);
+        stop_all();
+}
+
+START_TEST(test_two_bridges_one_prefix) {
+        two_bridges_one_prefix("3.1.1", "the broker closes each connection soon after it is made",
+                               "the broker closes each connection soon after it is made");
+}
+END_TEST
+
+START_TEST(test_two_bridges_one_prefix_mqtt5) {
+        /* The broker's DISCONNECT 0x8E, or (mosquitto 2.0.11 does not send it in time) as with 3.1.1. */
+        two_bridges_one_prefix("5", "the broker says the session was taken over",
+                               "the broker closes each connection soon after it is made");
 }
 END_TEST
 
@@ -669,7 +920,7 @@ START_TEST(test_last_will_and_commands_while_away) {
         EXPECT_LED("led: off\n", 100);
         bridge_start_with(dmn.key, NULL, "online");
         EXPECT_LED("led: on\n", 10000);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\",\"effect\":null}", 10000);
         ck_assert_msg(strstr(file_text(bridge.log), "(session resumed)"), "%s", tail(file_text(bridge.log)));
         stop_all();
 }
@@ -693,11 +944,11 @@ START_TEST(test_broker_restart) {
         msgqctl("led", "on", NULL);
         sleep_ms(1500);
         broker_start();
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 40000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\",\"effect\":null}", 40000);
         EXPECT_RETAINED(topic("availability"), "online", 1000);
         pub(topic("led/set"), "OFF");
         EXPECT_LED("led: off\n", 10000);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
         ck_assert_msg(strstr(file_text(bridge.log), "lost the broker"), "%s", tail(file_text(bridge.log)));
         stop_all();
 }
@@ -721,7 +972,7 @@ START_TEST(test_broker_away_a_minute) {
         EXPECT_LED("led: off\n", 100);
         broker_start();
         EXPECT_LED("led: on\n", 45000);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\",\"effect\":null}", 10000);
         EXPECT_RETAINED(topic("availability"), "online", 1000);
         ck_assert_msg(strstr(file_text(bridge.log), "(session resumed)"), "%s", tail(file_text(bridge.log)));
         stop_all();
@@ -756,7 +1007,7 @@ START_TEST(test_msgqd_restart) {
         daemon_start_checked(&dmn, key, NULL);
         EXPECT_LED("led: on\n", 10000);
         EXPECT_SEEN(topic("availability"), "online", 2, 10000);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\",\"effect\":null}", 10000);
         sleep_ms(1500);
         EXPECT_LED("led: on\n", 100);
         stop_all();
@@ -775,7 +1026,7 @@ START_TEST(test_msgqd_killed) {
         daemon_start_checked(&dmn, key, NULL);
         EXPECT_LED("led: on\n", 15000);
         EXPECT_SEEN(topic("availability"), "online", 2, 15000);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\",\"effect\":null}", 10000);
         sleep_ms(1500);
         EXPECT_LED("led: on\n", 100);
         stop_all();
@@ -795,19 +1046,19 @@ START_TEST(test_msgqd_killed_led_stays_on) {
         start_all();
         key = dmn.key;
         msgqctl("led", "on", NULL);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), ON_NULL, 10000);
         /* Killed once msgqd has written the state (its main loop does, right after the change). */
         state = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) key);
         for (end = monotonic_ms() + (uint64_t) scaled(5000); !strstr(file_text(state), "\non 1\n"); sleep_ms(10))
                 ck_assert_msg(monotonic_ms() < end, "%s: %s", state, file_text(state));
-        off = fmt("%s {\"state\":\"OFF\"}", topic("led/state"));
+        off = fmt("%s " OFF_NULL, topic("led/state"));
         offs = count_lines(file_text(watcher.log), off); /* the retained one at the start */
         daemon_kill(&dmn);
         EXPECT_SEEN(topic("availability"), "offline", 1, 10000);
         daemon_start_checked(&dmn, key, NULL);
         EXPECT_SEEN(topic("availability"), "online", 2, 15000);
         EXPECT_LED("led: on\n", 100);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), ON_NULL, 10000);
         sleep_ms(1500);
         ck_assert_msg(count_lines(file_text(watcher.log), off) == offs, "OFF published:\n%s",
                       tail(file_text(watcher.log)));
@@ -828,7 +1079,7 @@ START_TEST(test_command_expires_when_msgqd_stays_away) {
                         topic("led/set")), 1, 10000);
         daemon_start_checked(&dmn, key, NULL);
         EXPECT_SEEN(topic("availability"), "online", 1, 10000);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
         EXPECT_LED("led: off\n", 100);
         stop_all();
 }
@@ -913,7 +1164,7 @@ START_TEST(test_tls) {
                                                            "--cafile", cert, NULL }, "online");
         pub(topic("led/set"), "ON");
         EXPECT_LED("led: on\n", 10000);
-        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\"}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"ON\",\"effect\":null}", 10000);
         stop_all();
 }
 END_TEST
@@ -983,6 +1234,8 @@ int main(void) {
         harness_init();
         harness_set_hooks(reset, clean);
         harness_add(s, "commands", test_commands_drive_the_led, 60);
+        harness_add(s, "ha-commands", test_home_assistant_commands, 90);
+        harness_add(s, "ha-state", test_state_says_the_effect, 60);
         harness_add(s, "bad-commands", test_bad_commands_are_answered_on_error, 60);
         harness_add(s, "changes-by-others", test_changes_by_others_are_published, 60);
         harness_add(s, "every-change", test_every_change_and_idle_costs_nothing, 60);
@@ -991,6 +1244,9 @@ int main(void) {
         harness_add(s, "figures", test_figures_on_request, 60);
         harness_add(s, "figures-period", test_figures_on_a_period, 60);
         harness_add(s, "discovery", test_discovery_config, 60);
+        harness_add(s, "node-ids", test_prefixes_that_differ_in_punctuation, 60);
+        harness_add(s, "takeover", test_two_bridges_one_prefix, 60);
+        harness_add(s, "takeover-mqtt5", test_two_bridges_one_prefix_mqtt5, 60);
         harness_add(s, "last-will", test_last_will_and_commands_while_away, 60);
         harness_add(s, "clean-stop", test_clean_stop_says_offline, 60);
         harness_add(s, "broker-restart", test_broker_restart, 90);
