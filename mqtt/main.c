@@ -9,6 +9,7 @@
  * for SIGTERM or SIGINT.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "board.h"
+#include "clock.h"
 #include "config.h"
 #include "link.h"
 #include "log.h"
@@ -233,13 +235,47 @@ static int load_password(const struct settings *s, char *buf, size_t size) {
         return r;
 }
 
+/*
+ * SIGHUP (systemctl reload msgq-mqtt): read msgq.conf, mqtt.conf and the
+ * password file again.  A configuration with an error is logged, and the
+ * bridge goes on as it was (false).  A good one is applied by a restart in
+ * place (true): the bridge stops as on SIGTERM and executes itself again,
+ * with the same PID.  Commands sent meanwhile wait at the broker (the
+ * session is persistent); those the bridge holds for a stopped msgqd are
+ * lost, as with systemctl restart.
+ */
+static bool reload_wanted(const struct options *o) {
+        char password[PASSWORD_MAX + 2];
+        struct settings s;
+        key_t key;
+        bool good;
+
+        sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, msgq_now_ns() / 1000);
+        good = load_key(o, &key) == 0 && load_settings(o, &s) == 0 &&
+               load_password(&s, password, sizeof password) == 0;
+        explicit_bzero(password, sizeof password);
+        if (!good) {
+                log_error("configuration not reloaded: msgq-mqtt goes on as it was");
+                sd_notify(false, "READY=1");
+                return false;
+        }
+        log_info("configuration reloaded: restarting in place");
+        return true;
+}
+
+/* The same program, arguments and PID, anew: READY=1 comes from the new one. */
+static void exec_again(char **argv) {
+        execv("/proc/self/exe", argv);
+        log_error("cannot restart in place: %m");
+}
+
 int main(int argc, char **argv) {
         struct options opts = {};
         struct settings settings;
         struct board board;
         struct link link;
         char password[PASSWORD_MAX + 2];
-        bool link_ready = false, board_ready = false;
+        bool link_ready = false, board_ready = false, again = false;
         int ret = EXIT_FAILURE, sig, r;
         sigset_t mask;
         key_t key;
@@ -259,6 +295,7 @@ int main(int argc, char **argv) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
 
@@ -280,10 +317,16 @@ int main(int argc, char **argv) {
         sd_notifyf(false, "READY=1\nSTATUS=Bridging key 0x%08x to %s:%d under %s/", (unsigned) key,
                    settings.host, settings.port, settings.prefix);
 
-        while (sigwait(&mask, &sig) != 0)
-                ;
-        log_info("received SIG%s, stopping", sigabbrev_np(sig));
-        sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        for (;;) {
+                if (sigwait(&mask, &sig) != 0)
+                        continue;
+                if (sig != SIGHUP || (again = reload_wanted(&opts)))
+                        break;
+        }
+        if (!again) {
+                log_info("received SIG%s, stopping", sigabbrev_np(sig));
+                sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        }
         ret = EXIT_SUCCESS;
 finish:
         if (board_ready)
@@ -295,5 +338,9 @@ finish:
         if (board_ready)
                 board_done(&board);
         mosquitto_lib_cleanup();
+        if (again) {
+                exec_again(argv);
+                ret = EXIT_FAILURE;
+        }
         return ret;
 }

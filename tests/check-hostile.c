@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +310,57 @@ START_TEST(test_sigpipe_ignored) {
 }
 END_TEST
 
+/* msgq-mqtt: SIGHUP reads its configuration again, and restarts in place; a bad one is not applied. */
+START_TEST(test_bridge_sighup_reloads) {
+        char conf[] = "/tmp/msgq-test-mqtt-XXXXXX";
+        const char *mqtt = getenv("MSGQ_MQTT");
+        struct daemon bridge = { 0 };
+        int fd = mkstemp(conf), log_fd, st;
+
+        ck_assert_ptr_nonnull(mqtt);
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        write_config(conf, "broker = mqtt://127.0.0.1:1\n"); /* nobody there: it waits for one */
+        snprintf(bridge.log_path, sizeof bridge.log_path, "%s.log", conf);
+        log_fd = open(bridge.log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ck_assert_int_ge(log_fd, 0);
+        bridge.pid = fork();
+        ck_assert_int_ge(bridge.pid, 0);
+        if (bridge.pid == 0) {
+                const char *argv[] = { mqtt, "-k", keystr(test_key()), "-c", "/dev/null", "-m", conf, NULL };
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                dup2(log_fd, STDERR_FILENO);
+                unsetenv("NOTIFY_SOCKET");
+                execv(mqtt, (char *const *) argv);
+                _exit(127);
+        }
+        close(log_fd);
+        ck_assert_msg(wait_log(&bridge, "bridging key", 5000), "%s", daemon_log(&bridge));
+        ck_assert_int_eq(kill(bridge.pid, SIGHUP), 0);
+        ck_assert_msg(wait_log(&bridge, "configuration reloaded: restarting in place", 5000), "%s",
+                      daemon_log(&bridge));
+        for (int i = 0; i < 500; i++) { /* the same PID, started again */
+                const char *log = strstr(daemon_log(&bridge), "restarting in place");
+                if (log && strstr(log, "bridging key"))
+                        break;
+                sleep_ms(10);
+        }
+        ck_assert_msg(strstr(strstr(daemon_log(&bridge), "restarting in place"), "bridging key"), "%s",
+                      daemon_log(&bridge));
+        ck_assert_int_eq(waitpid(bridge.pid, &st, WNOHANG), 0);
+
+        write_config(conf, "broker = banana\n");
+        ck_assert_int_eq(kill(bridge.pid, SIGHUP), 0);
+        ck_assert_msg(wait_log(&bridge, "configuration not reloaded", 5000), "%s", daemon_log(&bridge));
+        ck_assert_int_eq(waitpid(bridge.pid, &st, WNOHANG), 0);
+        ck_assert_int_eq(kill(bridge.pid, SIGTERM), 0);
+        ck_assert_int_eq(waitpid(bridge.pid, &st, 0), bridge.pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s", st, daemon_log(&bridge));
+        unlink(conf);
+        unlink(bridge.log_path);
+}
+END_TEST
+
 /* ---- 6. nothing msgqd holds for a client outlives it ---- */
 
 /* A watch of the LED from change since, with timeout_ms: its status, or a negative errno. */
@@ -435,6 +487,8 @@ int main(void) {
         harness_add(s, "lock-ipcns", test_lock_free_in_another_ipc_namespace, 60);
         harness_add(s, "sighup-reload", test_sighup_reloads, 60);
         harness_add(s, "sigpipe", test_sigpipe_ignored, 60);
+        if (getenv("MSGQ_MQTT"))
+                harness_add(s, "bridge-sighup", test_bridge_sighup_reloads, 60);
         harness_add(s, "output-full", test_output_to_full_disk, 60);
         harness_add(s, "killed-watchers", test_killed_watchers_make_room, 60);
         return harness_run(s);
