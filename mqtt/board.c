@@ -622,7 +622,10 @@ int board_submit(struct board *b, const struct command *cmd) {
 
         pthread_mutex_lock(&b->lock);
         b->fig.commands++;
-        if (b->count == BOARD_FIFO_MAX) {
+        if (b->stop) {
+                b->fig.failed++;
+                r = -ESHUTDOWN;
+        } else if (b->count == BOARD_FIFO_MAX) {
                 b->fig.failed++;
                 r = -ENOBUFS;
         } else {
@@ -662,7 +665,9 @@ void board_stop(struct board *b) {
         pthread_join(b->thread, NULL);
         b->running = false;
         watch_stop(b);
+        pthread_mutex_lock(&b->lock);
         left = b->count;
+        pthread_mutex_unlock(&b->lock);
         if (left)
                 log_warning("stopping with %zu command%s not applied", left, left == 1 ? "" : "s");
 }

@@ -105,7 +105,11 @@ struct board {
 
 void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out);
 int board_start(struct board *b);
-/* From the MQTT thread: queue a command; -ENOBUFS when BOARD_FIFO_MAX wait already. */
+/*
+ * From the MQTT thread: queue a command; -ENOBUFS when BOARD_FIFO_MAX wait
+ * already, -ESHUTDOWN once board_stop() has begun (it refuses new commands,
+ * then joins).
+ */
 int board_submit(struct board *b, const struct command *cmd);
 /* From the MQTT thread: a message refused before it became a command (counted). */
 void board_refused(struct board *b);

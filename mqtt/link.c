@@ -168,22 +168,15 @@ static void on_publish(struct mosquitto *mosq, void *userdata, int mid, int reas
         pthread_mutex_unlock(&l->lock);
 }
 
-/* A refused command is logged at most LOG_MAX times per LOG_WINDOW_S. */
-static bool may_log(struct link *l) {
-        unsigned window = (unsigned) (msgq_now_ns() / (LOG_WINDOW_S * 1000000000ull));
-
-        if (window != l->log_window) {
-                l->log_window = window;
-                l->log_count = 0;
-        }
-        return l->log_count++ < LOG_MAX;
-}
-
 static void refuse(struct link *l, const char *topic, const char *why) {
         char *payload = payload_error(topic, why);
+        unsigned missed;
 
-        if (may_log(l))
+        if (msgq_ratelimit_pass(&l->log_limit, msgq_now_ns(), &missed)) {
+                if (missed)
+                        log_warning("%u more refused commands were not logged", missed);
                 log_warning("%s: %s", topic, why);
+        }
         if (payload)
                 publish(l, TOPIC_ERROR, payload, false);
         free(payload);
@@ -195,6 +188,7 @@ static void on_message(struct mosquitto *mosq, void *userdata, const struct mosq
         size_t n = strlen(l->s->prefix);
         char why[PAYLOAD_WHY_MAX];
         struct command cmd;
+        int r;
 
         if (strncmp(msg->topic, l->s->prefix, n) != 0 || msg->topic[n] != '/')
                 return; /* not ours (a broker would not send it) */
@@ -211,7 +205,10 @@ static void on_message(struct mosquitto *mosq, void *userdata, const struct mosq
                 return;
         }
         cmd.received_ns = msgq_now_ns();
-        if (board_submit(l->board, &cmd) < 0)
+        r = board_submit(l->board, &cmd);
+        if (r == -ESHUTDOWN)
+                refuse(l, msg->topic, "the bridge is stopping; not applied");
+        else if (r < 0)
                 refuse(l, msg->topic, "too many commands wait for msgqd; not applied");
         else
                 log_debug("%s: command taken", msg->topic);
@@ -365,6 +362,7 @@ int link_init(struct link *l, const struct settings *s, const char *password, co
 
         memset(l, 0, sizeof *l);
         l->s = s;
+        l->log_limit = MSGQ_RATELIMIT(LOG_WINDOW_S * 1000000000ull, LOG_MAX);
         l->offline_mid = -1;
         pthread_mutex_init(&l->lock, NULL);
         pthread_condattr_init(&attr);

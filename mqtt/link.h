@@ -31,6 +31,7 @@
 #include <mosquitto.h>
 
 #include "board.h"
+#include "ratelimit.h"
 #include "settings.h"
 
 #define LINK_RETRY_MIN_MS     500u
@@ -65,7 +66,7 @@ struct link {
         pthread_t thread;
         bool running;
 
-        unsigned log_window, log_count; /* rate limit for refused commands */
+        struct msgq_ratelimit log_limit; /* of refused commands' warnings (the thread's own) */
 };
 
 /* Set up the client (TLS, credentials, will); nothing is connected yet. */
