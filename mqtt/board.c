@@ -231,7 +231,7 @@ static int poll_state(struct board *b, bool force) {
         daemon_back(b, MSGQ_OP_LED_STATE, &rep);
         if (rep.status == MSGQ_OK)
                 show_state(b, &rep.led, rep.daemon_pid, force);
-        b->next_poll_ns = msgq_now_ns() + b->s->poll_ms * MS;
+        b->next_probe_ns = msgq_now_ns() + b->s->probe_ms * MS;
         return 0;
 }
 
@@ -244,7 +244,7 @@ static void probe(struct board *b) {
         struct msqid_ds ds;
         int r = 0;
 
-        b->next_poll_ns = msgq_now_ns() + b->s->poll_ms * MS;
+        b->next_probe_ns = msgq_now_ns() + b->s->probe_ms * MS;
         if (kill((pid_t) b->daemon_pid, 0) < 0 && errno == ESRCH)
                 r = -ESRCH;
         else if (b->open && (r = msgq_queue_stat(b->client.msqid, &ds)) < 0)
@@ -388,7 +388,7 @@ static uint64_t next_due(struct board *b) {
         if (b->count || b->republish || b->nwatched || b->then_due)
                 return 0;
         if (b->broker_up) {
-                due = b->next_poll_ns;
+                due = b->next_probe_ns;
                 if (b->s->stats_ms && b->next_stats_ns < due)
                         due = b->next_stats_ns;
         }
@@ -436,7 +436,7 @@ static void *worker(void *userdata) {
                 n_watched = b->nwatched;
                 memcpy(watched, b->watched, n_watched * sizeof *watched);
                 b->nwatched = 0;
-                poll = b->broker_up && now >= b->next_poll_ns;
+                poll = b->broker_up && now >= b->next_probe_ns;
                 stats = b->broker_up && b->s->stats_ms && now >= b->next_stats_ns;
                 pthread_mutex_unlock(&b->lock);
 

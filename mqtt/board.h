@@ -10,11 +10,12 @@
  *   error topic instead.  A command msgqd did not answer in time is not
  *   sent again: it is still on the queue and msgqd carries it out when it
  *   serves the queue (a TOGGLE must not be applied twice).
- * - msgqd tells nobody of changes, so while the broker is connected the
- *   bridge asks for the LED state every poll interval (1 s by default) and
- *   publishes it when it changed: changes by msgqctl or any other client,
- *   a blink that ended, a daemon that restarted.  With no broker there is
- *   no poll.
+ * - The LED's changes come from a watcher thread that waits in msgqd on a
+ *   led-watch (no polling): changes by msgqctl or any other client, a
+ *   blink that ended.  Every poll interval (1 s by default) the worker
+ *   only looks whether msgqd and its queue are still there, asking the
+ *   kernel, not msgqd; it asks msgqd for the state when msgqd or the broker
+ *   comes back.
  * - A flash (Home Assistant's) is a counted blink, followed by the state
  *   asked for (ON, or OFF where the blink ends anyway) when the watcher
  *   shows the blink over, unless another command came first.
@@ -84,7 +85,7 @@ struct board {
         bool daemon_up;
         uint32_t daemon_pid;
         uint64_t retry_ns, retry_ms;
-        uint64_t next_poll_ns, next_stats_ns;
+        uint64_t next_probe_ns, next_stats_ns;
         struct led_view view;
         bool have_view, view_published;
         struct led_view attrs;          /* the one led/attributes last showed */

@@ -198,7 +198,7 @@ static int load_settings(const struct options *o, struct settings *s) {
             set_string(s->username, sizeof s->username, o->username, "user name") < 0 ||
             set_string(s->password_file, sizeof s->password_file, o->password_file, "password file") < 0 ||
             set_string(s->cafile, sizeof s->cafile, o->cafile, "CA file") < 0 ||
-            set_interval(&s->poll_ms, o->poll, 50, false, "poll interval") < 0 ||
+            set_interval(&s->probe_ms, o->poll, 50, false, "poll interval") < 0 ||
             set_interval(&s->stats_ms, o->stats, 1000, true, "stats interval") < 0)
                 return -EINVAL;
         if (o->no_discovery)

@@ -2,9 +2,9 @@
 /*
  * What travels on MQTT: commands in (parsed and checked here, before
  * anything reaches msgqd), state, discovery, figures and errors out (JSON
- * written with json-c).  No I/O: the tests drive it directly.
+ * written with json-c).  No I/O: tests/check-payload.c drives it directly.
  *
- * Topics, under the prefix (msgq/<hostname> by default):
+ * Topics, under the prefix (msgq/<hostname>-<board id> by default):
  *   led/set      in   ON, OFF, TOGGLE, or {"state":"ON","effect":"blink",
  *                     "period_ms":500,"count":3}, or what Home Assistant's
  *                     JSON light sends ({"state":"ON","flash":2}, ...)

@@ -108,7 +108,7 @@ void settings_defaults(struct settings *s) {
         s->keepalive = 30;
         s->discovery = true;
         snprintf(s->discovery_prefix, sizeof s->discovery_prefix, "homeassistant");
-        s->poll_ms = 1000;
+        s->probe_ms = 1000;
         s->stats_ms = 0;
         s->hold_ms = 60000;
         s->priority = MSGQ_PRIO_DEFAULT;
@@ -294,7 +294,7 @@ static int set_value(struct settings *s, const char *name, const char *value) {
         if (strcmp(name, "discovery_prefix") == 0)
                 return settings_set_prefix(s->discovery_prefix, value);
         if (strcmp(name, "poll_interval") == 0)
-                return set_seconds(&s->poll_ms, value, POLL_MIN_MS, false);
+                return set_seconds(&s->probe_ms, value, POLL_MIN_MS, false);
         if (strcmp(name, "stats_interval") == 0)
                 return set_seconds(&s->stats_ms, value, 1000, true);
         if (strcmp(name, "hold") == 0)

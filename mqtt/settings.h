@@ -34,7 +34,7 @@ struct settings {
         bool discovery;
         bool discovery_legacy;                  /* for Home Assistant before 2024.4 */
         char discovery_prefix[SETTINGS_PREFIX_MAX + 1];
-        uint64_t poll_ms;                       /* LED state poll while connected */
+        uint64_t probe_ms;                      /* how often msgqd is looked for (poll_interval) */
         uint64_t stats_ms;                      /* 0: figures on request only */
         uint64_t hold_ms;                       /* how long a command waits for msgqd */
         long priority;                          /* of the bridge's requests */

@@ -52,7 +52,7 @@ START_TEST(test_defaults) {
         ck_assert_int_eq(s.protocol, MQTT_PROTOCOL_V311);
         ck_assert(s.discovery);
         ck_assert_str_eq(s.discovery_prefix, "homeassistant");
-        ck_assert_uint_eq(s.poll_ms, 1000);
+        ck_assert_uint_eq(s.probe_ms, 1000);
         ck_assert_uint_eq(s.stats_ms, 0);
         ck_assert_uint_eq(s.hold_ms, 60000);
         ck_assert(!s.discovery_legacy);
@@ -252,7 +252,7 @@ START_TEST(test_config_file) {
         ck_assert_str_eq(s.cafile, "/etc/ca.pem");
         ck_assert(!s.discovery);
         ck_assert_str_eq(s.discovery_prefix, "ha");
-        ck_assert_uint_eq(s.poll_ms, 250);
+        ck_assert_uint_eq(s.probe_ms, 250);
         ck_assert_uint_eq(s.stats_ms, 30000);
         ck_assert_uint_eq(s.hold_ms, 5000);
         ck_assert_int_eq(s.priority, 3);
