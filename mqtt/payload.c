@@ -493,7 +493,7 @@ char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const st
                 return NULL;
         }
         led_view_from(&rep->led, &v);
-        add_uint(d, "pid", rep->stats.daemon_pid);
+        add_uint(d, "daemon_pid", rep->stats.daemon_pid);
         add_uint(d, "uptime_ms", rep->stats.uptime_ms);
         for (int i = 0; i < MSGQ_PRIO_MAX; i++) {
                 json_object_array_add(served, json_object_new_uint64(rep->stats.served[i]));
@@ -514,9 +514,9 @@ char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const st
         snprintf(buf, sizeof buf, "0x%08x", (unsigned) key);
         add_string(q, "key", buf);
         add_uint(q, "msqid", (uint64_t) msqid);
-        add_uint(q, "messages", ds->msg_qnum);
-        add_uint(q, "bytes", ds->__msg_cbytes);
-        add_uint(q, "max_bytes", ds->msg_qbytes);
+        add_uint(q, "qnum", ds->msg_qnum);
+        add_uint(q, "cbytes", ds->__msg_cbytes);
+        add_uint(q, "qbytes", ds->msg_qbytes);
         json_object_object_add(o, "queue", q);
 
         add_uint(b, "commands", f->commands);

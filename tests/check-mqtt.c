@@ -709,9 +709,9 @@ START_TEST(test_figures_on_request) {
         pub(topic("stats/get"), "");
         WAIT_ON(topic("stats"), 1, 10000);
         EXPECT_JSON(last_seen(topic("stats")),
-                    "d['daemon']['pid'] == %d and d['daemon']['led'] == {'state': 'ON', 'effect': None} and "
+                    "d['daemon']['daemon_pid'] == %d and d['daemon']['led'] == {'state': 'ON', 'effect': None} and "
                     "d['daemon']['served'] >= 2 and len(d['daemon']['served_by_priority']) == 10 and "
-                    "d['queue']['key'] == '0x%08x' and d['queue']['max_bytes'] > 0 and "
+                    "d['queue']['key'] == '0x%08x' and d['queue']['qbytes'] > 0 and d['queue']['qnum'] >= 0 and "
                     "d['bridge']['commands'] == 2 and d['bridge']['applied'] == 2 and "
                     "d['bridge']['failed'] == 0 and d['bridge']['polls'] >= 1",
                     (int) dmn.pid, (unsigned) dmn.key);
@@ -725,7 +725,7 @@ START_TEST(test_figures_on_a_period) {
         bridge_start_with(dmn.key, (const char *const[]) { "--stats", "1", NULL }, "online");
         watch_start();
         WAIT_ON(topic("stats"), 3, 10000); /* nobody asked */
-        EXPECT_JSON(last_seen(topic("stats")), "d['daemon']['pid'] == %d", (int) dmn.pid);
+        EXPECT_JSON(last_seen(topic("stats")), "d['daemon']['daemon_pid'] == %d", (int) dmn.pid);
         stop_all();
 }
 END_TEST
