@@ -112,6 +112,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 default: return -EINVAL;
                 }
         }
+        if (o->verbose)
+                msgq_log_set_level(LOG_DEBUG);
         if (optind < argc) {
                 fprintf(stderr, "msgqd: unexpected argument '%s'\n", argv[optind]);
                 return -EINVAL;
@@ -497,6 +499,33 @@ static int setup_queue(struct server *s, struct msgqd *d, const struct msgq_conf
         return 0;
 }
 
+/* Ready, the loop until a signal or an exit request, stopping: the exit status. */
+static int run(struct main_loop *m) {
+        int r;
+
+        format_status(m, m->status, sizeof m->status);
+        sd_notifyf(false, "READY=1\nSTATUS=%s", m->status);
+        r = sd_event_loop(m->event);
+        sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        if (__atomic_load_n(&m->d->exit_requested, __ATOMIC_ACQUIRE))
+                server_linger(m->server, 1000);
+        return r < 0 ? EXIT_FAILURE : r;
+}
+
+/* The one way out: what was set up, undone in the reverse order (the queue goes first). */
+static void undo(struct msgqd *d, struct server *server, bool led_ready, struct main_loop *loop) {
+        if (server) {
+                server_stop(server);
+                server_done(server);
+        }
+        if (led_ready) {
+                ledctl_set_notify(&d->ledctl, NULL, NULL);
+                ledctl_done(&d->ledctl);
+        }
+        loop_done(loop);
+        wake_close(&d->wake);
+}
+
 int main(int argc, char **argv) {
         struct options opts = {};
         struct msgq_config cfg;
@@ -514,8 +543,6 @@ int main(int argc, char **argv) {
                 usage(stderr);
                 return EXIT_USAGE;
         }
-        if (opts.verbose)
-                msgq_log_set_level(LOG_DEBUG);
         if (load_config(&opts, &cfg) < 0 || resolve_group(&cfg, &gid) < 0)
                 return EXIT_USAGE;
         if (opts.remove_foreign)
@@ -551,26 +578,9 @@ int main(int argc, char **argv) {
 
         log_info("LED %s: %s", restored ? "restored" : "at start",
                  ledstate_describe(&led_state, led_desc, sizeof led_desc));
-        format_status(&loop, loop.status, sizeof loop.status);
-        sd_notifyf(false, "READY=1\nSTATUS=%s", loop.status);
-
-        r = sd_event_loop(loop.event);
-        ret = r < 0 ? EXIT_FAILURE : r;
-
-        sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
-        if (__atomic_load_n(&d.exit_requested, __ATOMIC_ACQUIRE))
-                server_linger(&server, 1000);
+        ret = run(&loop);
 finish:
-        if (server_ready) {
-                server_stop(&server);
-                server_done(&server);
-        }
-        if (led_ready) {
-                ledctl_set_notify(&d.ledctl, NULL, NULL);
-                ledctl_done(&d.ledctl);
-        }
-        loop_done(&loop);
-        wake_close(&d.wake);
+        undo(&d, server_ready ? &server : NULL, led_ready, &loop);
         claim_unlock(lock);
         if (ret == EXIT_SUCCESS)
                 log_info("stopped; queue removed");

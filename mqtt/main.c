@@ -121,6 +121,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 fprintf(stderr, "msgq-mqtt: unexpected argument '%s'\n", argv[optind]);
                 return -EINVAL;
         }
+        if (o->verbose)
+                msgq_log_set_level(LOG_DEBUG);
         return 0;
 }
 
@@ -269,6 +271,33 @@ static void exec_again(char **argv) {
         log_error("cannot restart in place: %m");
 }
 
+/* Signals are taken by sigwait(); blocked before any thread exists.  SIGPIPE is ignored. */
+static void block_signals(sigset_t *mask) {
+        sigemptyset(mask);
+        sigaddset(mask, SIGTERM);
+        sigaddset(mask, SIGINT);
+        sigaddset(mask, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+}
+
+/* Until SIGTERM or SIGINT (false), or a SIGHUP with a good configuration (true: start again). */
+static bool wait_for_signal(const sigset_t *mask, const struct options *o) {
+        int sig;
+
+        for (;;) {
+                if (sigwait(mask, &sig) != 0)
+                        continue;
+                if (sig == SIGHUP && reload_wanted(o))
+                        return true;
+                if (sig != SIGHUP)
+                        break;
+        }
+        log_info("received SIG%s, stopping", sigabbrev_np(sig));
+        sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        return false;
+}
+
 int main(int argc, char **argv) {
         struct options opts = {};
         struct settings settings;
@@ -276,7 +305,7 @@ int main(int argc, char **argv) {
         struct link link;
         char password[PASSWORD_MAX + 2];
         bool link_ready = false, board_ready = false, again = false;
-        int ret = EXIT_FAILURE, sig, r;
+        int ret = EXIT_FAILURE, r;
         sigset_t mask;
         key_t key;
 
@@ -285,19 +314,11 @@ int main(int argc, char **argv) {
                 usage(stderr);
                 return EXIT_USAGE;
         }
-        if (opts.verbose)
-                msgq_log_set_level(LOG_DEBUG);
         if (load_key(&opts, &key) < 0 || load_settings(&opts, &settings) < 0 ||
             load_password(&settings, password, sizeof password) < 0)
                 return EXIT_USAGE;
 
-        /* Signals are taken by sigwait() below; block them before any thread exists. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, &mask, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        block_signals(&mask);
 
         mosquitto_lib_init();
         r = link_init(&link, &settings, password, PACKAGE_VERSION);
@@ -317,16 +338,7 @@ int main(int argc, char **argv) {
         sd_notifyf(false, "READY=1\nSTATUS=Bridging key 0x%08x to %s:%d under %s/", (unsigned) key,
                    settings.host, settings.port, settings.prefix);
 
-        for (;;) {
-                if (sigwait(&mask, &sig) != 0)
-                        continue;
-                if (sig != SIGHUP || (again = reload_wanted(&opts)))
-                        break;
-        }
-        if (!again) {
-                log_info("received SIG%s, stopping", sigabbrev_np(sig));
-                sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
-        }
+        again = wait_for_signal(&mask, &opts);
         ret = EXIT_SUCCESS;
 finish:
         if (board_ready)
