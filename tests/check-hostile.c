@@ -39,11 +39,14 @@ static const char *keystr(key_t key) {
         return fmt("0x%08x", (unsigned) key);
 }
 
-/*
- * As user u, in a child: create a queue (mode 0666) on key, with an "ON"
- * request on it, or (sem) a semaphore.  Fails the test unless it could.
- */
-static void squat(key_t key, const struct user *u, bool sem) {
+enum act {
+        SQUAT_QUEUE, /* create a queue (mode 0666) on the key, with an "ON" request on it */
+        SQUAT_LOCK,  /* create a semaphore (mode 0666) on the key */
+        SEND,        /* send an "ON" request to the queue on the key */
+};
+
+/* As user u, in a child: act on key.  0 when done, else the errno that stopped it. */
+static int as_user(key_t key, const struct user *u, enum act what) {
         pid_t pid = fork();
         int st;
 
@@ -52,33 +55,22 @@ static void squat(key_t key, const struct user *u, bool sem) {
                 struct msgq_msgbuf m = { .mtype = 1 };
                 int id;
                 become_user(u);
-                if (sem)
-                        _exit(semget(key, 1, IPC_CREAT | IPC_EXCL | 0666) < 0);
-                id = msgget(key, IPC_CREAT | IPC_EXCL | 0666);
+                if (what == SQUAT_LOCK)
+                        _exit(semget(key, 1, IPC_CREAT | IPC_EXCL | 0666) < 0 ? errno : 0);
+                id = what == SEND ? msgget(key, 0) : msgget(key, IPC_CREAT | IPC_EXCL | 0666);
                 memcpy(m.body, "ON", 2);
-                _exit(id < 0 || msgsnd(id, &m, 2, IPC_NOWAIT) < 0);
-        }
-        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "could not squat key 0x%08x", (unsigned) key);
-}
-
-/* As user u, in a child: whether msgsnd on the queue for key is let through (0) or the errno. */
-static int send_as(key_t key, const struct user *u) {
-        pid_t pid = fork();
-        int st;
-
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0) {
-                struct msgq_msgbuf m = { .mtype = 1 };
-                int id;
-                become_user(u);
-                memcpy(m.body, "ON", 2);
-                id = msgget(key, 0);
-                _exit(id < 0 ? errno : msgsnd(id, &m, 2, IPC_NOWAIT) < 0 ? errno : 0);
+                _exit(id < 0 || msgsnd(id, &m, 2, IPC_NOWAIT) < 0 ? errno : 0);
         }
         ck_assert_int_eq(waitpid(pid, &st, 0), pid);
         ck_assert(WIFEXITED(st));
         return WEXITSTATUS(st);
+}
+
+/* As user u: a queue (or a lock) on key before msgqd makes one.  Fails the test unless it could. */
+static void squat(key_t key, const struct user *u, bool lock) {
+        int e = as_user(key, u, lock ? SQUAT_LOCK : SQUAT_QUEUE);
+
+        ck_assert_msg(e == 0, "could not squat key 0x%08x: %s", (unsigned) key, strerror(e));
 }
 
 static struct msgq_reply call(key_t key, uint16_t op, uint32_t arg0, uint32_t arg1, uint64_t timeout_ms) {
@@ -111,7 +103,7 @@ START_TEST(test_squatted_queue_removed_by_root) {
         ck_assert_uint_eq(ds.msg_perm.cuid, 0);
         ck_assert_uint_eq(ds.msg_perm.uid, 0);
         ck_assert_uint_eq(ds.msg_perm.mode & 0777, 0660);
-        ck_assert_int_eq(send_as(key, &nobody), EACCES);
+        ck_assert_int_eq(as_user(key, &nobody, SEND), EACCES);
         /* The squatter's "ON" went with its queue. */
         ck_assert_uint_eq(call(key, MSGQ_OP_LED_STATE, 0, 0, 5000).led.on, 0);
         daemon_stop_checked(&dmn);
