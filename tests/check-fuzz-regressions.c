@@ -24,6 +24,7 @@
 #include "protocol.h"
 #include "queue.h"
 #include "server.h"
+#include "unit.h"
 
 #define PID 4242u /* the client the messages claim to come from */
 
@@ -437,8 +438,6 @@ static void add(Suite *suite, const char *name, const TTest *t) {
 
 int main(void) {
         Suite *suite = suite_create("fuzz-regressions");
-        SRunner *sr;
-        int failed;
 
         add(suite, "binary-truncated-before-address", binary_truncated_before_address);
         add(suite, "binary-truncated-after-address", binary_truncated_after_address);
@@ -453,9 +452,5 @@ int main(void) {
         add(suite, "text-never-reads", text_client_that_never_reads);
         add(suite, "reply-larger-than-queue", reply_larger_than_queue_is_dropped);
 
-        sr = srunner_create(suite);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(suite);
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "json.h"
+#include "unit.h"
 
 static char *buf;
 static size_t len;
@@ -473,11 +474,5 @@ static Suite *json_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(json_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return unit_run(json_suite());
 }

@@ -20,6 +20,7 @@
 #include "msgq-build.h"
 #include "log.h"
 #include "protocol.h"
+#include "unit.h"
 
 static char dir[256];
 static char path[320];
@@ -447,8 +448,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("ledstate");
         TCase *tc = tcase_create("file");
-        SRunner *sr;
-        int failed;
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_round_trip);
@@ -469,9 +468,5 @@ int main(void) {
         tcase_add_test(tc, test_save_makes_the_directory);
         tcase_add_test(tc, test_save_fails);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(s);
 }

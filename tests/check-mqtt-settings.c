@@ -13,6 +13,7 @@
 #include <mosquitto.h>
 
 #include "settings.h"
+#include "unit.h"
 
 static char path[256];
 
@@ -338,8 +339,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("mqtt-settings");
         TCase *tc = tcase_create("settings");
-        SRunner *sr;
-        int failed;
 
         tcase_add_checked_fixture(tc, NULL, teardown);
         tcase_add_test(tc, test_defaults);
@@ -351,9 +350,5 @@ int main(void) {
         tcase_add_test(tc, test_config_file_errors);
         tcase_add_test(tc, test_password_file);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(s);
 }

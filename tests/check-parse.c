@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "unit.h"
 
 #define SENTINEL_KEY ((key_t) 0x5a5a5a5a)
 
@@ -389,11 +390,5 @@ static Suite *parse_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(parse_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return unit_run(parse_suite());
 }

@@ -15,6 +15,7 @@
 
 #include "payload.h"
 #include "settings.h"
+#include "unit.h"
 
 static struct command cmd;
 static char why[PAYLOAD_WHY_MAX];
@@ -194,17 +195,11 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("payload");
         TCase *tc = tcase_create("payload");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(tc, test_home_assistant_commands);
         tcase_add_test(tc, test_malformed_commands);
         tcase_add_test(tc, test_state_says_the_effect);
         tcase_add_test(tc, test_discovery_config);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "ratelimit.h"
+#include "unit.h"
 
 #define S 1000000000ull
 
@@ -39,15 +40,9 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("ratelimit");
         TCase *tc = tcase_create("ratelimit");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(tc, burst_then_count);
         tcase_add_test(tc, first_passes);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(s);
 }
