@@ -157,9 +157,16 @@ int claim_evict(key_t key, uid_t uid) {
                 log_removed("queue", key, &qds.msg_perm);
                 n++;
         }
+        /*
+         * The lock: another user's, or one that uid may not take (left by a
+         * msgqd run as root and killed) and that nobody holds.  A free lock
+         * costs nothing to make again; a msgqd that was about to take it
+         * finds it gone (EIDRM) and makes a new one.
+         */
         id = semget(key, 0, 0);
         if (id >= 0 && semctl(id, 0, IPC_STAT, (union semun) { .buf = &sds }) == 0 &&
-            !claim_trusted(&sds.sem_perm, uid)) {
+            (!claim_trusted(&sds.sem_perm, uid) ||
+             (sds.sem_perm.uid != uid && semctl(id, 0, GETVAL) == 0))) {
                 if (semctl(id, 0, IPC_RMID) < 0)
                         return -errno;
                 log_removed("semaphore", key, &sds.sem_perm);

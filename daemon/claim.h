@@ -44,7 +44,7 @@ int claim_queue(key_t key, unsigned mode, gid_t gid, bool *adopted, struct ipc_p
 
 /*
  * The service's privileged start step: as root, remove the queue and the
- * lock on key that are foreign to uid.  Returns how many were removed, or
- * -errno.
+ * lock on key that are foreign to uid, and a lock nobody holds that uid
+ * could not take (root's).  Returns how many were removed, or -errno.
  */
 int claim_evict(key_t key, uid_t uid);

@@ -160,6 +160,12 @@ START_TEST(test_remove_foreign_start_step) {
         ck_assert_int_eq(queue_count(own), 1);
         ck_assert_int_eq(msgq_queue_remove(msgget(own, 0)), 0);
 
+        /* A lock a msgqd run as root left (killed), that nobody holds: the start step removes it. */
+        ck_assert_int_ge(semget(key, 1, IPC_CREAT | IPC_EXCL | 0600), 0);
+        ck_assert_int_eq(run_prog(&r, 15000, evict), 0);
+        ck_assert_msg(r.status == 0 && strstr(r.err, "removed a semaphore"), "exit %d: %s", r.status, r.err);
+        ck_assert_int_eq(semget(key, 0, 0), -1);
+
         /* A lock another user made on the key: refused by msgqd as the service's user. */
         squat(key, &squatter, true);
         ck_assert_int_eq(run_prog_as(&r, 15000, &nobody, serve), 0);
