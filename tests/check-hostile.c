@@ -230,15 +230,6 @@ static void write_config(const char *path, const char *text) {
         ck_assert_int_eq(fclose(f), 0);
 }
 
-static bool wait_log(const struct daemon *d, const char *text, int ms) {
-        for (int i = 0; i < ms / 10; i++) {
-                if (strstr(daemon_log(d), text))
-                        return true;
-                sleep_ms(10);
-        }
-        return false;
-}
-
 START_TEST(test_sighup_reloads) {
         char path[] = "/tmp/msgq-test-conf-XXXXXX";
         const char *extra[] = { "-c", path, NULL };
@@ -251,7 +242,7 @@ START_TEST(test_sighup_reloads) {
         daemon_start_checked(&dmn, test_key(), extra);
         write_config(path, "mode = 0640\ngroup = users\ngpio = gpiochip0:3\n");
         ck_assert_int_eq(kill(dmn.pid, SIGHUP), 0);
-        ck_assert_msg(wait_log(&dmn, "configuration reloaded: queue mode 0640, group users", 5000), "%s",
+        ck_assert_msg(daemon_log_wait(&dmn, "configuration reloaded: queue mode 0640, group users", 5000), "%s",
                       daemon_log(&dmn));
         ck_assert_msg(strstr(daemon_log(&dmn), "the new LED line 'gpiochip0:3' takes effect when msgqd restarts"),
                       "%s", daemon_log(&dmn));
@@ -262,7 +253,7 @@ START_TEST(test_sighup_reloads) {
         /* A bad file on reload: msgqd says so and goes on as it was. */
         write_config(path, "mode = banana\n");
         ck_assert_int_eq(kill(dmn.pid, SIGHUP), 0);
-        ck_assert_msg(wait_log(&dmn, "configuration not reloaded", 5000), "%s", daemon_log(&dmn));
+        ck_assert_msg(daemon_log_wait(&dmn, "configuration not reloaded", 5000), "%s", daemon_log(&dmn));
         ck_assert_uint_eq(call(dmn.key, MSGQ_OP_LED_ON, 0, 0, 5000).led.on, 1);
         ck_assert_int_eq(msgq_queue_stat(msgget(dmn.key, 0), &ds), 0);
         ck_assert_uint_eq(ds.msg_perm.mode & 0777, 0640);
@@ -333,9 +324,9 @@ START_TEST(test_bridge_sighup_reloads) {
                 _exit(127);
         }
         close(log_fd);
-        ck_assert_msg(wait_log(&bridge, "bridging key", 5000), "%s", daemon_log(&bridge));
+        ck_assert_msg(daemon_log_wait(&bridge, "bridging key", 5000), "%s", daemon_log(&bridge));
         ck_assert_int_eq(kill(bridge.pid, SIGHUP), 0);
-        ck_assert_msg(wait_log(&bridge, "configuration reloaded: restarting in place", 5000), "%s",
+        ck_assert_msg(daemon_log_wait(&bridge, "configuration reloaded: restarting in place", 5000), "%s",
                       daemon_log(&bridge));
         for (int i = 0; i < 500; i++) { /* the same PID, started again */
                 const char *log = strstr(daemon_log(&bridge), "restarting in place");
@@ -349,7 +340,7 @@ START_TEST(test_bridge_sighup_reloads) {
 
         write_config(conf, "broker = banana\n");
         ck_assert_int_eq(kill(bridge.pid, SIGHUP), 0);
-        ck_assert_msg(wait_log(&bridge, "configuration not reloaded", 5000), "%s", daemon_log(&bridge));
+        ck_assert_msg(daemon_log_wait(&bridge, "configuration not reloaded", 5000), "%s", daemon_log(&bridge));
         ck_assert_int_eq(waitpid(bridge.pid, &st, WNOHANG), 0);
         ck_assert_int_eq(kill(bridge.pid, SIGTERM), 0);
         ck_assert_int_eq(waitpid(bridge.pid, &st, 0), bridge.pid);

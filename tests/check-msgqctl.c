@@ -162,14 +162,9 @@ static void expect_json_at(int line, const struct run *r, const char *expr) {
                       py.err, r->out);
 }
 
-/* Wait until the daemon's log contains s. */
+/* Wait (2 s) until the daemon's log contains s. */
 static bool log_contains(const char *s) {
-        for (int i = 0; i < 200; i++) {
-                if (strstr(daemon_log(&dmn), s))
-                        return true;
-                sleep_ms(10);
-        }
-        return false;
+        return daemon_log_wait(&dmn, s, 2000);
 }
 
 /* "uptime:             12.345 s": returns the line if it has that form. */

@@ -500,6 +500,15 @@ void daemon_led_burst(struct daemon *d, int n) {
         msgq_client_close(&c);
 }
 
+bool daemon_log_wait(const struct daemon *d, const char *text, int ms) {
+        for (int i = 0; i < ms / 10; i++) {
+                if (strstr(daemon_log(d), text))
+                        return true;
+                sleep_ms(10);
+        }
+        return false;
+}
+
 const char *daemon_log(const struct daemon *d) {
         static char buf[65536];
 

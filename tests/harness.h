@@ -89,6 +89,8 @@ void daemon_kill(struct daemon *d);
  * while msgqd is stopped, then let it go on: it serves them back to back.
  */
 void daemon_led_burst(struct daemon *d, int n);
+/* Whether the daemon's stderr comes to contain text within ms (looked at every 10 ms). */
+bool daemon_log_wait(const struct daemon *d, const char *text, int ms);
 /* The daemon's stderr so far (NUL-terminated, static buffer). */
 const char *daemon_log(const struct daemon *d);
 
