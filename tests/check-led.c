@@ -4,7 +4,6 @@
  * parsing, chip discovery and the GPIO error paths that need no chip.
  * Requesting a real line is left to the QEMU test with a PL061 chip.
  */
-#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "led.h"
 #include "led-private.h"
+#include "unit.h"
 
 /* Anything but NULL, to see led_open_*() clear *ret on failure. */
 static struct led *const not_set = (struct led *) &not_set;
@@ -481,11 +481,5 @@ static Suite *led_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(led_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(led_suite());
 }

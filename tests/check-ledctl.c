@@ -5,7 +5,6 @@
  * counted by looking at the state after every sd_event_run(), which
  * dispatches at most one timer callback, hence at most one toggle.
  */
-#include <check.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "led-private.h"
 #include "ledctl.h"
 #include "log.h"
+#include "unit.h"
 
 static struct ledctl c;
 static bool c_done;
@@ -780,11 +780,5 @@ static Suite *ledctl_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(ledctl_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(ledctl_suite());
 }

@@ -3,13 +3,13 @@
  * The wire protocol: binary requests and replies field by field, every way a
  * body can be broken, the text form and its replies, the name tables.
  */
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "protocol.h"
+#include "unit.h"
 
 #define PID   4242u
 #define TOKEN 0x0123456789abcdefull
@@ -1459,11 +1459,5 @@ static Suite *protocol_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(protocol_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(protocol_suite());
 }

@@ -7,7 +7,6 @@
  * outside the forked tests) and removed there after the tests, whatever
  * became of them; a SIGTERM or SIGINT (a meson timeout) removes it as well.
  */
-#include <check.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 #include "protocol.h"
 #include "queue.h"
 #include "reclaim.h"
+#include "unit.h"
 
 static volatile sig_atomic_t msqid = -1;
 
@@ -474,15 +474,11 @@ static Suite *reclaim_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr;
-        int failed;
+        int ret;
 
         signal(SIGTERM, on_signal);
         signal(SIGINT, on_signal);
-        sr = srunner_create(reclaim_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        ret = unit_run(reclaim_suite());
         remove_queue(); /* should the teardown not have run */
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return ret;
 }

@@ -3,7 +3,6 @@
  * The daemon's request handlers, driven through request_handle() and
  * request_reject() over a simulated LED (and one that fails).
  */
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "led-private.h"
 #include "log.h"
 #include "request.h"
+#include "unit.h"
 
 #define TOKEN 0xfeedface12345678ull
 
@@ -502,11 +502,5 @@ static Suite *request_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(request_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(request_suite());
 }

@@ -26,6 +26,7 @@
 
 #include "client.h"
 #include "harness.h"
+#include "unit.h"
 
 #define KEYS_PER_TEST 16
 #define KEY_BLOCK     4096
@@ -626,15 +627,11 @@ TCase *harness_add(Suite *s, const char *name, const TTest *t, int timeout_s) {
 }
 
 int harness_run(Suite *s) {
-        SRunner *sr = srunner_create(s);
-        int failed;
+        int ret = unit_run(s);
 
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
         for (; nshared > 0; nshared--)
                 munmap(shared[nshared - 1].mem, shared[nshared - 1].size);
-        if (!failed)
+        if (ret == EXIT_SUCCESS)
                 harness_finish();
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return ret;
 }
