@@ -183,6 +183,9 @@ static int load_settings(const struct options *o, struct settings *s) {
                 log_error("cannot read %s: %s", path, strerror(-r));
         if (r < 0)
                 return r;
+        if (s->ha_version_set)
+                log_notice("%s: homeassistant_version is no longer needed and is ignored: the discovery config "
+                           "suits every Home Assistant from 2024.1 on", path);
         if (o->broker && settings_set_broker(s, o->broker) < 0) {
                 log_error("invalid broker '%s': use mqtt://HOST[:PORT] or mqtts://HOST[:PORT]", o->broker);
                 return -EINVAL;

@@ -425,15 +425,41 @@ static json_object *discovery_origin(const char *version) {
 }
 
 /*
- * Home Assistant's MQTT discovery for a light with the JSON schema: on/off,
- * blink as its one effect, flash, the bridge's availability, the blink's
- * figures as attributes.  No YAML needed.  Which keys each version of Home
- * Assistant takes, and why color_mode is sent only for the versions before
- * 2024.4: doc/HOME-ASSISTANT.md.
+ * Home Assistant's templates (Jinja2) for the light: what HA's turn_on and
+ * turn_off become on led/set (the JSON the bridge takes from any client,
+ * flash in seconds), and what HA reads in a state.  Only "is defined" is
+ * asked of a variable HA may not pass: HA logs a warning for any other use
+ * of an undefined one.  doc/HOME-ASSISTANT.md says what HA passes.
+ */
+#define TPL_FLASH      "{% if flash is defined %},\"flash\":{{ 10 if flash == 'long' else 2 }}{% endif %}"
+#define TPL_TRANSITION "{% if transition is defined %},\"transition\":{{ transition }}{% endif %}"
+static const char tpl_command_on[] =
+        "{\"state\":\"ON\""
+        "{% if effect is defined %},\"effect\":\"{{ 'none' if effect == 'off' else effect }}\"{% endif %}"
+        TPL_FLASH TPL_TRANSITION "}";
+static const char tpl_command_off[] = "{\"state\":\"OFF\"" TPL_FLASH TPL_TRANSITION "}";
+static const char tpl_state[] = "{{ value_json.state | lower }}";
+static const char tpl_effect[] = "{{ value_json.get('effect') or 'off' }}"; /* null: HA's "off", no effect */
+
+static json_object *string_array(const char *const *items) {
+        json_object *a = json_object_new_array();
+
+        for (; a && *items; items++)
+                json_object_array_add(a, json_object_new_string(*items));
+        return a;
+}
+
+/*
+ * Home Assistant's MQTT discovery: a light with the template schema, which
+ * every HA from 2024.1 on takes as it is, with nothing in its log (the JSON
+ * schema has no such config: doc/HOME-ASSISTANT.md).  On/off, blink as its
+ * one effect and "off" for none, flash, the bridge's availability, the
+ * blink's figures as attributes.  No YAML needed.
  */
 char *payload_discovery(const struct settings *s, const char *node_id, const char *version) {
-        json_object *o = json_object_new_object(), *effects = json_object_new_array();
-        json_object *modes = json_object_new_array();
+        json_object *o = json_object_new_object();
+        json_object *effects = string_array((const char *const[]) { "off", "blink", NULL });
+        json_object *modes = string_array((const char *const[]) { "onoff", NULL });
         json_object *dev = discovery_device(s, node_id, version), *origin = discovery_origin(version);
         char buf[SETTINGS_PREFIX_MAX * 2 + 64];
 
@@ -448,25 +474,20 @@ char *payload_discovery(const struct settings *s, const char *node_id, const cha
         add_string(o, "name", "LED");
         snprintf(buf, sizeof buf, "%s_led", node_id);
         add_string(o, "unique_id", buf);
-        add_string(o, "schema", "json");
+        add_string(o, "schema", "template");
         add_topic(o, "command_topic", s, TOPIC_LED_SET);
         add_topic(o, "state_topic", s, TOPIC_LED_STATE);
         add_topic(o, "json_attributes_topic", s, TOPIC_LED_ATTRIBUTES);
         add_topic(o, "availability_topic", s, TOPIC_AVAILABILITY);
         add_string(o, "payload_available", "online");
         add_string(o, "payload_not_available", "offline");
-        add_bool(o, "effect", true);
-        json_object_array_add(effects, json_object_new_string("blink"));
+        add_string(o, "command_on_template", tpl_command_on);
+        add_string(o, "command_off_template", tpl_command_off);
+        add_string(o, "state_template", tpl_state);
+        add_string(o, "effect_template", tpl_effect);
         json_object_object_add(o, "effect_list", effects);
-        json_object_array_add(modes, json_object_new_string("onoff"));
+        /* Dropped by the template schema; keeps a JSON-schema light of msgq 0.1.0 valid until HA restarts. */
         json_object_object_add(o, "supported_color_modes", modes);
-        if (s->discovery_legacy)
-                add_bool(o, "color_mode", true); /* HA 2024.1 to 2024.3 want it with supported_color_modes */
-        add_bool(o, "brightness", false);
-        add_bool(o, "flash", true);
-        json_object_object_add(o, "flash_time_short", json_object_new_int(2));
-        json_object_object_add(o, "flash_time_long", json_object_new_int(10));
-        add_bool(o, "transition", true);
         json_object_object_add(o, "qos", json_object_new_int(1));
         add_bool(o, "retain", false);
         add_bool(o, "optimistic", false);

@@ -222,7 +222,7 @@ int settings_set_ha_version(struct settings *s, const char *value) {
         if (sscanf(value, "%4u.%2u%n", &year, &month, &end) != 2 || value[end] != '\0' || year < 2024 ||
             year > 2999 || month < 1 || month > 12)
                 return -EINVAL;
-        s->discovery_legacy = year == 2024 && month < 4;
+        s->ha_version_set = true;
         return 0;
 }
 

@@ -32,7 +32,7 @@ struct settings {
         int protocol;                           /* 4 (MQTT 3.1.1) or 5 */
         unsigned keepalive;                     /* seconds */
         bool discovery;
-        bool discovery_legacy;                  /* for Home Assistant before 2024.4 */
+        bool ha_version_set;                    /* homeassistant_version: no longer needed */
         char discovery_prefix[SETTINGS_PREFIX_MAX + 1];
         uint64_t probe_ms;                      /* how often msgqd is looked for (poll_interval) */
         uint64_t stats_ms;                      /* 0: figures on request only */
@@ -69,7 +69,11 @@ int settings_set_prefix(char *dst, const char *prefix);
 /* "3.1.1"/"311"/"4" or "5". */
 int settings_set_protocol(struct settings *s, const char *value);
 
-/* "2024.1" .. : the Home Assistant version the discovery config is written for. */
+/*
+ * "2024.1" .. : the Home Assistant version the discovery config was once
+ * written for.  Taken, so that a file that has it stays good; the config
+ * suits every version from 2024.1 now, and the caller says it is ignored.
+ */
 int settings_set_ha_version(struct settings *s, const char *value);
 
 /*

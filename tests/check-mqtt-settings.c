@@ -56,7 +56,7 @@ START_TEST(test_defaults) {
         ck_assert_uint_eq(s.probe_ms, 1000);
         ck_assert_uint_eq(s.stats_ms, 0);
         ck_assert_uint_eq(s.hold_ms, 60000);
-        ck_assert(!s.discovery_legacy);
+        ck_assert(!s.ha_version_set);
         gethostname(host, sizeof host - 1);
         host[strcspn(host, ".")] = '\0';
         /* msgq/<host>-<board id>: boards cloned from one image share the host name, not the id. */
@@ -137,19 +137,17 @@ START_TEST(test_board_id) {
 }
 END_TEST
 
+/* homeassistant_version is no longer needed: a good one is taken (and ignored), a bad one refused as before. */
 START_TEST(test_ha_version) {
         static const char *const bad[] = { "", "2024", "2023.12", "2024.0", "2024.13", "2024.4.1", "x.1", "2024.4x" };
+        static const char *const good[] = { "2024.1", "2024.3", "2024.4", "2026.11" };
         struct settings s;
 
-        settings_defaults(&s);
-        ck_assert_int_eq(settings_set_ha_version(&s, "2024.1"), 0);
-        ck_assert(s.discovery_legacy);
-        ck_assert_int_eq(settings_set_ha_version(&s, "2024.3"), 0);
-        ck_assert(s.discovery_legacy);
-        ck_assert_int_eq(settings_set_ha_version(&s, "2024.4"), 0);
-        ck_assert(!s.discovery_legacy);
-        ck_assert_int_eq(settings_set_ha_version(&s, "2026.11"), 0);
-        ck_assert(!s.discovery_legacy);
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+                settings_defaults(&s);
+                ck_assert_int_eq(settings_set_ha_version(&s, good[i]), 0);
+                ck_assert(s.ha_version_set);
+        }
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
                 ck_assert_msg(settings_set_ha_version(&s, bad[i]) == -EINVAL, "'%s'", bad[i]);
 }
@@ -258,7 +256,7 @@ START_TEST(test_config_file) {
         ck_assert_uint_eq(s.hold_ms, 5000);
         ck_assert_int_eq(s.priority, 3);
         ck_assert_str_eq(s.client_id, "b7");
-        ck_assert(s.discovery_legacy);
+        ck_assert(s.ha_version_set);
 }
 END_TEST
 

@@ -762,7 +762,42 @@ static const char *config_of(const char *dp, const char *p, int ms) {
         return conf;
 }
 
-/* The keys doc/HOME-ASSISTANT.md lists, with the values Home Assistant 2024.4 and later take. */
+/*
+ * tests/ha-light.py: Home Assistant's MQTT light as doc/HOME-ASSISTANT.md
+ * has it, its templates rendered with the real Jinja2 as HA renders them.
+ * Fails the test when HA would refuse the config or log anything.
+ */
+#define HA_LIGHT(...) ha_light_at(__LINE__, (const char *const[]) { __VA_ARGS__, NULL })
+static const char *ha_light_at(int line, const char *const *args) {
+        static struct run py;
+        const char *argv[600] = { "/usr/bin/python3", fmt("%s/ha-light.py", getenv("MSGQ_TEST_SRCDIR")) };
+        int n = 2;
+
+        for (; *args && n < 599; args++)
+                argv[n++] = *args;
+        argv[n] = NULL;
+        ck_assert(run_prog(&py, 15000, argv) == 0);
+        ck_assert_msg(py.status == 0, "line %d: ha-light.py %s: exit %d\n%s%s", line, argv[2], py.status, py.out,
+                      py.err);
+        return py.out;
+}
+
+/* What HA publishes for turn_on / turn_off (service: "on" or "off") with this service data, published. */
+#define HA_CALL(conf, ...) ha_call_at(__LINE__, (conf), (const char *const[]) { __VA_ARGS__, NULL })
+static void ha_call_at(int line, const char *conf, const char *const *call) {
+        const char *argv[8] = { "command", conf };
+        char payload[512];
+        int n = 2;
+
+        for (; *call && n < 7; call++)
+                argv[n++] = *call;
+        argv[n] = NULL;
+        snprintf(payload, sizeof payload, "%s", ha_light_at(line, argv));
+        payload[strcspn(payload, "\n")] = '\0';
+        pub(topic("led/set"), payload);
+}
+
+/* The keys doc/HOME-ASSISTANT.md lists; Home Assistant from 2024.1 to the newest read takes them. */
 START_TEST(test_discovery_config) {
         const char *node = fmt("%s", node_of(prefix));
         char conf[4096];
@@ -772,14 +807,15 @@ START_TEST(test_discovery_config) {
         bridge_start();
         snprintf(conf, sizeof conf, "%s", config_of("homeassistant", prefix, 10000));
         ck_assert_msg(conf[0], "no discovery config for %s", node);
+        /* Taken by HA 2024.1 and by the newest read, with nothing in HA's log. */
+        HA_LIGHT("check", conf);
         EXPECT_JSON(conf,
-                    "d['schema'] == 'json' and d['command_topic'] == '%s' and d['state_topic'] == '%s' and "
+                    "d['schema'] == 'template' and d['command_topic'] == '%s' and d['state_topic'] == '%s' and "
                     "d['availability_topic'] == '%s' and d['payload_available'] == 'online' and "
                     "d['payload_not_available'] == 'offline' and d['json_attributes_topic'] == '%s' and "
-                    "d['effect'] is True and d['effect_list'] == ['blink'] and "
+                    "d['effect_list'] == ['off', 'blink'] and d['state_template'] and d['effect_template'] and "
+                    "d['command_on_template'] and d['command_off_template'] and "
                     "d['supported_color_modes'] == ['onoff'] and 'color_mode' not in d and "
-                    "d['brightness'] is False and d['flash'] is True and d['flash_time_short'] == 2 and "
-                    "d['flash_time_long'] == 10 and d['transition'] is True and "
                     "d['unique_id'] == '%s_led' and d['name'] == 'LED' and d['qos'] == 1 and "
                     "d['retain'] is False and d['optimistic'] is False and "
                     "d['device']['identifiers'] == ['%s'] and d['device']['name'] == '%s' and "
@@ -788,20 +824,98 @@ START_TEST(test_discovery_config) {
                     topic("led/set"), topic("led/state"), topic("availability"), topic("led/attributes"), node, node,
                     prefix);
 
-        /* The config file sets another discovery prefix, and the config for HA before 2024.4. */
+        /*
+         * homeassistant_version, which once chose the config, is taken and
+         * ignored, with a notice: the config is the same for every version.
+         */
         ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
         write_file(fmt("%s/mqtt.conf", dir), "[mqtt]\ndiscovery_prefix = ha-test\nhomeassistant_version = 2024.1\n",
                    0600);
         bridge_start_with(dmn.key, (const char *const[]) { "-m", fmt("%s/mqtt.conf", dir), NULL }, "online");
-        snprintf(conf, sizeof conf, "%s", config_of("ha-test", prefix, 10000));
-        EXPECT_JSON(conf, "d['color_mode'] is True and d['supported_color_modes'] == ['onoff'] and "
-                          "d['unique_id'] == '%s_led'", node);
+        ck_assert_str_eq(config_of("ha-test", prefix, 10000), conf);
+        ck_assert_msg(strstr(file_text(bridge.log),
+                             fmt("msgq-mqtt: %s/mqtt.conf: homeassistant_version is no longer needed and is ignored: "
+                                 "the discovery config suits every Home Assistant from 2024.1 on\n", dir)),
+                      "%s", tail(file_text(bridge.log)));
         ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
 
         /* Discovery turned off: the config is removed (an empty retained message), so is the entity. */
         bridge_start_with(dmn.key, (const char *const[]) { "--no-discovery", NULL }, "online");
         for (uint64_t end = monotonic_ms() + 10000; config_of("homeassistant", prefix, 0)[0]; sleep_ms(50))
                 ck_assert_msg(monotonic_ms() < end, "the config stays: %s", config_of("homeassistant", prefix, 0));
+        stop_all();
+}
+END_TEST
+
+/* What HA shows for a state payload of the bridge's: "on blink", "on off" (no effect) or "off -". */
+static const char *ha_view_of(const char *state) {
+        if (strncmp(state, "{\"state\":\"OFF\"", 14) == 0)
+                return "off -";
+        return strstr(state, "\"effect\":\"blink\"") ? "on blink" : "on off";
+}
+
+/*
+ * Home Assistant's template light on the bridge's own discovery config:
+ * each turn_on and turn_off HA makes (the service data HA passes its
+ * templates: effect, flash short or long, transition) becomes the payload
+ * its template renders, published to the bridge and seen on the LED with
+ * msgqctl; then every state the bridge published goes through the state
+ * and effect templates: HA shows what the LED does, never a stale effect.
+ */
+START_TEST(test_home_assistant_template_light) {
+        const char *argv[512] = { "states" };
+        char conf[4096], states[8192], want[8192] = "";
+        uint64_t t0;
+        int n = 2;
+
+        start_all();
+        snprintf(conf, sizeof conf, "%s", config_of("homeassistant", prefix, 10000));
+        HA_CALL(conf, "on");
+        EXPECT_LED("led: on\n", 10000);
+        HA_CALL(conf, "off");
+        EXPECT_LED("led: off\n", 10000);
+        HA_CALL(conf, "on", "effect=blink");
+        EXPECT_LED("led: blinking (period 500 ms, until cancelled)\n", 10000);
+        HA_CALL(conf, "on", "effect=off");                      /* HA's "no effect": steady */
+        EXPECT_LED("led: on\n", 10000);
+        HA_CALL(conf, "off", "transition=2");
+        EXPECT_LED("led: off\n", 10000);
+        HA_CALL(conf, "on", "transition=1.5");
+        EXPECT_LED("led: on\n", 10000);
+
+        /* flash short: four blinks of 500 ms (the last ends 1.75 s after the first began), then on. */
+        t0 = monotonic_ms();
+        HA_CALL(conf, "on", "flash=short");
+        EXPECT_BLINKING(500, 10000);
+        EXPECT_LED("led: on\n", 10000);
+        ck_assert_msg(monotonic_ms() - t0 >= 1750, "on after %llu ms", (unsigned long long) (monotonic_ms() - t0));
+        /* flash long: still blinking at 3 s, cut short by turn_off. */
+        HA_CALL(conf, "on", "flash=long");
+        EXPECT_BLINKING(500, 10000);
+        sleep_ms(3000);
+        EXPECT_BLINKING(500, 100);
+        HA_CALL(conf, "off");
+        EXPECT_LED("led: off\n", 10000);
+        /* With the effect as well, the effect is the state asked for. */
+        HA_CALL(conf, "on", "effect=blink", "flash=long", "transition=0.5");
+        EXPECT_LED("led: blinking (period 500 ms, until cancelled)\n", 10000);
+        HA_CALL(conf, "off");
+        EXPECT_LED("led: off\n", 10000);
+        EXPECT_RETAINED(topic("led/state"), OFF_NULL, 10000);
+        ck_assert_msg(count_on(topic("error")) == 0, "refused:\n%s", all_seen(topic("error")));
+
+        /* Every state seen, through HA's templates in order. */
+        snprintf(states, sizeof states, "%s", all_seen(topic("led/state")));
+        argv[1] = conf;
+        for (char *save = NULL, *line = strtok_r(states, "\n", &save); line && n < 511;
+             line = strtok_r(NULL, "\n", &save)) {
+                argv[n++] = line;
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%s\n", ha_view_of(line));
+        }
+        argv[n] = NULL;
+        ck_assert_str_eq(ha_light_at(__LINE__, argv), want);
+        /* After the flash ended on a steady LED, HA shows no effect. */
+        ck_assert_msg(strstr(want, "on blink\non off\n"), "%s", want);
         stop_all();
 }
 END_TEST
@@ -1236,6 +1350,7 @@ int main(void) {
         harness_add(s, "commands", test_commands_drive_the_led, 60);
         harness_add(s, "ha-commands", test_home_assistant_commands, 90);
         harness_add(s, "ha-state", test_state_says_the_effect, 60);
+        harness_add(s, "ha-template", test_home_assistant_template_light, 90);
         harness_add(s, "bad-commands", test_bad_commands_are_answered_on_error, 60);
         harness_add(s, "changes-by-others", test_changes_by_others_are_published, 60);
         harness_add(s, "every-change", test_every_change_and_idle_costs_nothing, 60);
