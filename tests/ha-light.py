@@ -9,7 +9,9 @@ templates rendered with the real Jinja2 the way Home Assistant renders them.
 
   ha-light.py check CONFIG
       Validate CONFIG (the discovery JSON) as HA 2024.1 and the newest read
-      would; print what HA would log, exit 1 if anything.
+      would, and a template config also as a JSON light that msgq 0.1.0's
+      config made reads it (HA 2024.4 and later); print what HA would
+      log, exit 1 if anything.
   ha-light.py command CONFIG on|off [NAME=VALUE...]
       The payload HA publishes for turn_on / turn_off with these service
       data (effect=blink, flash=short|long, transition=1.5).
@@ -135,6 +137,12 @@ def check(c):
         check_json_schema(c)
     elif schema == "template":
         check_template_schema(c)
+        # A JSON light HA made from msgq 0.1.0's config (HA 2024.4 and later took it) reads an
+        # updated config with its own schema until HA restarts (mqtt/mixins.py 2024.1,
+        # mqtt/entity.py newest: discovery_update() calls self.config_schema()).
+        before = len(LOG)
+        check_json_schema(c)
+        LOG[before:] = [m for m in LOG[before:] if "HA 2024.1" not in m]
     else:
         LOG.append(f"ERROR: schema {schema!r}: not what msgq-mqtt's contract describes")
 
