@@ -889,12 +889,12 @@ START_TEST(test_home_assistant_template_light) {
         EXPECT_BLINKING(500, 10000);
         EXPECT_LED("led: on\n", 10000);
         ck_assert_msg(monotonic_ms() - t0 >= 1750, "on after %llu ms", (unsigned long long) (monotonic_ms() - t0));
-        /* flash long: still blinking at 3 s, cut short by turn_off. */
+        /* flash long: still blinking at 3 s, cut short by turn_off (whose flash HA hands to no template). */
         HA_CALL(conf, "on", "flash=long");
         EXPECT_BLINKING(500, 10000);
         sleep_ms(3000);
         EXPECT_BLINKING(500, 100);
-        HA_CALL(conf, "off");
+        HA_CALL(conf, "off", "flash=short");
         EXPECT_LED("led: off\n", 10000);
         /* With the effect as well, the effect is the state asked for. */
         HA_CALL(conf, "on", "effect=blink", "flash=long", "transition=0.5");
