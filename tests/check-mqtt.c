@@ -694,8 +694,8 @@ START_TEST(test_send_with_priority) {
         start_all();
         pub(topic("send"), "{\"text\":\"hello from MQTT\",\"priority\":2}");
         pub(topic("send"), "plain text");
-        for (uint64_t end = monotonic_ms() + 10000; !strstr(daemon_log(&dmn), "plain text"); sleep_ms(20))
-                ck_assert_msg(monotonic_ms() < end, "msgqd did not log the messages: %s", daemon_log(&dmn));
+        ck_assert_msg(daemon_log_wait(&dmn, "plain text", 10000), "msgqd did not log the messages: %s",
+                      daemon_log(&dmn));
         ck_assert_msg(strstr(daemon_log(&dmn), ", priority 2: hello from MQTT\n"), "%s", daemon_log(&dmn));
         ck_assert_msg(strstr(daemon_log(&dmn), ", priority 5: plain text\n"), "%s", daemon_log(&dmn));
         stop_all();
