@@ -64,9 +64,14 @@ struct msgq_client {
         uint64_t handed_back;     /* the token of the last reply handed back */
         long pause_ns;            /* while that one comes back, or replies are held: grows */
         uint64_t handbacks_lost;  /* held replies whose owner stopped waiting first */
-        const int *cancel; /* when set and nonzero (__atomic), a call that a signal
-                              interrupts returns -ECANCELED: another thread sets it, then
-                              sends this thread MSGQ_CLIENT_SIGNAL (pthread_kill) */
+        /*
+         * When set and nonzero (__atomic), a call that a signal interrupts
+         * returns -ECANCELED.  Another thread sets it, then signals this one
+         * with MSGQ_CLIENT_SIGNAL until the call has returned (a timer of
+         * its own that re-fires, as msgq-mqtt's watcher does): a signal
+         * that comes before the call blocks is taken before the wait.
+         */
+        const int *cancel;
 };
 
 /*
@@ -90,6 +95,7 @@ void msgq_client_close(struct msgq_client *c);
  *   -ETIMEDOUT  no reply in time (the request may still be queued)
  *   -EIDRM      the queue was removed (daemon stopped)
  *   -EACCES     no permission to write or read the queue
+ *   -ECANCELED  interrupted with cancel set (see above)
  */
 int msgq_client_call(struct msgq_client *c, long prio, struct msgq_request *req,
                      struct msgq_reply *rep, uint64_t timeout_ms);

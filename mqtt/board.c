@@ -195,7 +195,7 @@ static void daemon_down(struct board *b, int r) {
         show_availability(b, false, false);
 }
 
-static void watch_restart(struct board *b, uint64_t since);
+static void watch_renew(struct board *b, uint64_t since);
 
 /* msgqd answered op with rep. */
 static void daemon_back(struct board *b, uint16_t op, const struct msgq_reply *rep) {
@@ -208,8 +208,8 @@ static void daemon_back(struct board *b, uint16_t op, const struct msgq_reply *r
          * missed (without one, from msgqd's start).  A watch an old msgqd
          * held died with it: watch the new one at once.
          */
-        if (!b->watching || rep->daemon_pid != b->daemon_pid)
-                watch_restart(b, rep->status == MSGQ_OK && msgq_op_has_led(op) ? rep->led.changes : 0);
+        if (!b->watch_asked || rep->daemon_pid != b->daemon_pid)
+                watch_renew(b, rep->status == MSGQ_OK && msgq_op_has_led(op) ? rep->led.changes : 0);
         b->daemon_up = true;
         b->daemon_pid = rep->daemon_pid;
         b->retry_ms = 0;
@@ -395,13 +395,14 @@ static uint64_t next_due(struct board *b) {
         return due;
 }
 
-static void wait_until(struct board *b, uint64_t due) {
+/* Wait on cond until due (CLOCK_MONOTONIC; UINT64_MAX: until signalled). */
+static void wait_on(pthread_cond_t *cond, pthread_mutex_t *lock, uint64_t due) {
         struct timespec ts = msgq_timespec(due);
 
         if (due == UINT64_MAX)
-                pthread_cond_wait(&b->cond, &b->lock);
+                pthread_cond_wait(cond, lock);
         else
-                pthread_cond_timedwait(&b->cond, &b->lock, &ts);
+                pthread_cond_timedwait(cond, lock, &ts);
 }
 
 static void *worker(void *userdata) {
@@ -421,7 +422,7 @@ static void *worker(void *userdata) {
                         n_expired = b->daemon_up ? 0 : take_expired(b, expired, 8);
                         if (b->stop || n_expired || next_due(b) <= msgq_now_ns())
                                 break;
-                        wait_until(b, next_due(b));
+                        wait_on(&b->cond, &b->lock, next_due(b));
                 }
                 if (b->stop) {
                         pthread_mutex_unlock(&b->lock);
@@ -478,11 +479,91 @@ static void *worker(void *userdata) {
  * for the change number last seen is answered with the change after it
  * (msgqd keeps the last 16), or waits in msgqd until the next change.
  * Its replies go to this thread's own ID, apart from the worker's.  The
- * worker says whether msgqd is there; this thread only waits, and stops
- * when watch_stop is set (its wait is interrupted by the client's signal).
+ * worker says whether msgqd is there, and which msgqd: this thread waits
+ * for the first one, watches anew when told (watch_renew), and stops with
+ * the board.
  */
-static bool watch_stopping(struct board *b) {
-        return __atomic_load_n(&b->watch_stop, __ATOMIC_ACQUIRE);
+
+/* Under lock: end the watcher's pause or call, to take watch_renew or stop. */
+static void watch_interrupt(struct board *b) {
+        const struct itimerspec now = { .it_value = { .tv_nsec = 1 }, .it_interval = { .tv_nsec = 5 * MS } };
+
+        __atomic_store_n(&b->watch_cancel, 1, __ATOMIC_RELEASE);
+        pthread_cond_signal(&b->watch_cond);
+        if (b->have_wake_timer)
+                timer_settime(b->wake_timer, 0, &now, NULL);
+}
+
+/* Under lock, in the watcher: the interrupt, if any, is taken. */
+static void watch_interrupt_taken(struct board *b) {
+        const struct itimerspec off = {};
+
+        if (!__atomic_load_n(&b->watch_cancel, __ATOMIC_ACQUIRE))
+                return;
+        __atomic_store_n(&b->watch_cancel, 0, __ATOMIC_RELEASE);
+        if (b->have_wake_timer)
+                timer_settime(b->wake_timer, 0, &off, NULL);
+}
+
+/* From the worker: msgqd answered first, or anew: watch from change number since. */
+static void watch_renew(struct board *b, uint64_t since) {
+        pthread_mutex_lock(&b->lock);
+        b->watch_renew = true;
+        b->watch_since = since;
+        watch_interrupt(b);
+        pthread_mutex_unlock(&b->lock);
+        b->watch_asked = true;
+}
+
+/*
+ * The timer that interrupts this thread's calls: the client's signal, kept
+ * blocked here except while a call waits, as the client does.
+ */
+static void wake_timer_create(struct board *b) {
+        struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = MSGQ_CLIENT_SIGNAL };
+        sigset_t set;
+
+        sigemptyset(&set);
+        sigaddset(&set, MSGQ_CLIENT_SIGNAL);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        sev._sigev_un._tid = gettid();
+        pthread_mutex_lock(&b->lock);
+        if (timer_create(CLOCK_MONOTONIC, &sev, &b->wake_timer) == 0)
+                b->have_wake_timer = true;
+        else
+                log_error("cannot make the LED watcher's timer (%m): a new msgqd is watched "
+                          "within %u s, and stopping may take as long", BOARD_WATCH_MS / 1000);
+        pthread_mutex_unlock(&b->lock);
+}
+
+static void wake_timer_delete(struct board *b) {
+        pthread_mutex_lock(&b->lock);
+        if (b->have_wake_timer)
+                timer_delete(b->wake_timer);
+        b->have_wake_timer = false;
+        pthread_mutex_unlock(&b->lock);
+}
+
+/*
+ * Before each call: wait until due_ns (UINT64_MAX: until told), or for the
+ * worker's news, and take it (watch from *seen, *have).  False once the
+ * board stops.
+ */
+static bool watch_wait(struct board *b, uint64_t due_ns, uint64_t *seen, bool *have) {
+        bool go;
+
+        pthread_mutex_lock(&b->lock);
+        while (!b->stop && !b->watch_renew && due_ns > msgq_now_ns())
+                wait_on(&b->watch_cond, &b->lock, due_ns);
+        if (b->watch_renew) {
+                *seen = b->watch_since;
+                *have = true;
+                b->watch_renew = false;
+        }
+        watch_interrupt_taken(b);
+        go = !b->stop;
+        pthread_mutex_unlock(&b->lock);
+        return go;
 }
 
 static void watch_close(struct board *b) {
@@ -504,7 +585,7 @@ static int watch_call(struct board *b, bool have, uint64_t seen, struct msgq_rep
                         return r;
                 }
                 msgq_client_use_thread_address(&b->watch_client);
-                b->watch_client.cancel = &b->watch_stop;
+                b->watch_client.cancel = &b->watch_cancel;
                 b->watch_open = true;
         }
         r = msgq_client_call(&b->watch_client, b->s->priority, &req, rep,
@@ -514,79 +595,41 @@ static int watch_call(struct board *b, bool have, uint64_t seen, struct msgq_rep
         return r;
 }
 
+/* A change seen: for the worker to show. */
+static void watch_hand_over(struct board *b, const struct msgq_reply *rep) {
+        pthread_mutex_lock(&b->lock);
+        if (b->nwatched < BOARD_WATCHED_MAX)
+                b->nwatched++;
+        b->watched[b->nwatched - 1] = (struct board_watched) { rep->led, rep->daemon_pid };
+        pthread_cond_signal(&b->cond);
+        pthread_mutex_unlock(&b->lock);
+}
+
 static void *watcher(void *userdata) {
         struct board *b = userdata;
         struct msgq_reply rep;
-        uint64_t seen = b->watch_since;
-        bool have = true;
+        uint64_t seen = 0, due = UINT64_MAX; /* until the worker finds msgqd */
+        bool have = false;
 
-        while (!watch_stopping(b)) {
+        wake_timer_create(b);
+        while (watch_wait(b, due, &seen, &have)) {
                 int r = watch_call(b, have, seen, &rep);
 
+                due = 0;
                 if (r == 0 && rep.status == MSGQ_OK) {
                         seen = rep.led.changes;
                         have = true;
-                        pthread_mutex_lock(&b->lock);
-                        if (b->nwatched < BOARD_WATCHED_MAX)
-                                b->nwatched++;
-                        b->watched[b->nwatched - 1] =
-                                (struct board_watched) { rep.led, rep.daemon_pid };
-                        pthread_cond_signal(&b->cond);
-                        pthread_mutex_unlock(&b->lock);
+                        watch_hand_over(b, &rep);
                         continue;
                 }
-                if (r == -ETIMEDOUT && have)
-                        continue; /* no change in that time: watch again */
-                have = false;
-                for (unsigned ms = 0; ms < BOARD_RETRY_NOQUEUE_MS && !watch_stopping(b); ms += 50)
-                        nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000000L }, NULL);
+                if (r == -ECANCELED || (r == -ETIMEDOUT && have))
+                        continue; /* told something, or no change in that time: watch again */
+                have = false; /* ask for the state once there is a queue again */
+                due = msgq_now_ns() + BOARD_RETRY_NOQUEUE_MS * MS;
         }
         watch_close(b);
+        wake_timer_delete(b);
         return NULL;
-}
-
-/* Watch for the changes after number since. */
-static int watch_start(struct board *b, uint64_t since) {
-        int r;
-
-        b->watch_since = since;
-        __atomic_store_n(&b->watch_stop, 0, __ATOMIC_RELEASE);
-        r = -pthread_create(&b->watch_thread, NULL, watcher, b);
-        b->watching = r == 0;
-        return r;
-}
-
-/*
- * Set watch_stop, then interrupt the thread's wait with the client's signal
- * until it is gone (a signal that comes just before it starts to wait is
- * taken before the wait, so it is sent again).
- */
-static void watch_stop(struct board *b) {
-        if (!b->watching)
-                return;
-        __atomic_store_n(&b->watch_stop, 1, __ATOMIC_RELEASE);
-        for (;;) {
-                struct sigaction sa;
-                struct timespec ts = msgq_timespec(msgq_now_ns() + 100 * MS);
-
-                /* Its handler comes with the first client opened: before, nobody waits. */
-                if (sigaction(MSGQ_CLIENT_SIGNAL, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
-                    sa.sa_handler != SIG_IGN)
-                        pthread_kill(b->watch_thread, MSGQ_CLIENT_SIGNAL);
-                if (pthread_clockjoin_np(b->watch_thread, NULL, CLOCK_MONOTONIC, &ts) == 0)
-                        break;
-        }
-        b->watching = false;
-}
-
-/* From the worker: watch anew, from change number since. */
-static void watch_restart(struct board *b, uint64_t since) {
-        int r;
-
-        watch_stop(b);
-        r = watch_start(b, since);
-        if (r < 0)
-                log_error("cannot watch the LED: %s", strerror(-r));
 }
 
 /* ---- the other threads' side ---- */
@@ -603,14 +646,20 @@ void board_init(struct board *b, key_t key, const struct settings *s, const stru
         pthread_condattr_init(&attr);
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
         pthread_cond_init(&b->cond, &attr);
+        pthread_cond_init(&b->watch_cond, &attr);
         pthread_condattr_destroy(&attr);
 }
 
+/* The worker probes msgqd at once; the watcher waits until the worker has found it. */
 int board_start(struct board *b) {
         int r;
 
         b->daemon_up = false;
-        b->retry_ns = 0; /* probe at once; the worker starts the watcher */
+        b->retry_ns = 0;
+        r = -pthread_create(&b->watch_thread, NULL, watcher, b);
+        if (r < 0)
+                return r;
+        b->watch_running = true;
         r = -pthread_create(&b->thread, NULL, worker, b);
         if (r == 0)
                 b->running = true;
@@ -656,15 +705,16 @@ void board_broker(struct board *b, bool up) {
 void board_stop(struct board *b) {
         size_t left;
 
-        if (!b->running)
-                return;
         pthread_mutex_lock(&b->lock);
         b->stop = true;
         pthread_cond_signal(&b->cond);
+        watch_interrupt(b);
         pthread_mutex_unlock(&b->lock);
-        pthread_join(b->thread, NULL);
-        b->running = false;
-        watch_stop(b);
+        if (b->running)
+                pthread_join(b->thread, NULL);
+        if (b->watch_running)
+                pthread_join(b->watch_thread, NULL);
+        b->running = b->watch_running = false;
         pthread_mutex_lock(&b->lock);
         left = b->count;
         pthread_mutex_unlock(&b->lock);
@@ -673,6 +723,7 @@ void board_stop(struct board *b) {
 }
 
 void board_done(struct board *b) {
+        pthread_cond_destroy(&b->watch_cond);
         pthread_cond_destroy(&b->cond);
         pthread_mutex_destroy(&b->lock);
 }

@@ -12,7 +12,9 @@
  *   serves the queue (a TOGGLE must not be applied twice).
  * - The LED's changes come from a watcher thread that waits in msgqd on a
  *   led-watch (no polling): changes by msgqctl or any other client, a
- *   blink that ended.  Every poll interval (1 s by default) the worker
+ *   blink that ended.  It runs as long as the worker; the worker tells it
+ *   which msgqd to watch (the first that answers, then each new PID), and
+ *   from which change.  Every poll interval (1 s by default) the worker
  *   only looks whether msgqd and its queue are still there, asking the
  *   kernel, not msgqd; it asks msgqd for the state when msgqd or the broker
  *   comes back.
@@ -71,17 +73,32 @@ struct board {
         } watched[BOARD_WATCHED_MAX];
         size_t nwatched;
 
-        /* The watcher thread's own (watch_stop: __atomic, set by the worker). */
+        /*
+         * The watcher thread, started and stopped with the worker.  Under
+         * lock: watch_renew (watch anew, from change watch_since: the
+         * worker set it when msgqd answered first, or with a new PID) and
+         * stop.  Each comes with an interrupt (watch_interrupt): watch_cond
+         * for the thread's pause, watch_cancel (__atomic) and wake_timer
+         * for its call to msgqd; the timer re-fires the client's signal at
+         * the thread until the thread has taken the news, so an interrupt
+         * that comes just before its call waits is not lost.
+         */
         pthread_t watch_thread;
-        bool watching;
-        int watch_stop;
+        bool watch_running;
+        pthread_cond_t watch_cond;
+        bool watch_renew;
+        uint64_t watch_since;
+        int watch_cancel;
+        timer_t wake_timer;
+        bool have_wake_timer;
+        /* The watcher thread's own. */
         struct msgq_client watch_client;
         bool watch_open;
-        uint64_t watch_since;           /* set before the thread starts */
 
         /* The worker thread's own. */
         struct msgq_client client;
         bool open;
+        bool watch_asked;               /* watch_renew was set once */
         bool daemon_up;
         uint32_t daemon_pid;
         uint64_t retry_ns, retry_ms;
