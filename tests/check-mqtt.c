@@ -1180,6 +1180,40 @@ START_TEST(test_msgqd_killed_led_stays_on) {
 }
 END_TEST
 
+/*
+ * A new msgqd is watched at once, whether the old one stopped (its queue
+ * removed) or was killed (its queue stays, and the led-watch it held is
+ * gone with it, unanswered): a change by another client is published in
+ * seconds, not when that watch's 30 s are over.
+ */
+START_TEST(test_new_msgqd_is_watched) {
+        const char *state;
+        uint64_t end;
+        key_t key;
+
+        start_all();
+        key = dmn.key;
+        ck_assert_int_eq(daemon_stop(&dmn), 0);
+        EXPECT_SEEN(topic("availability"), "offline", 1, 10000);
+        daemon_start_checked(&dmn, key, NULL);
+        EXPECT_SEEN(topic("availability"), "online", 2, 10000);
+        msgqctl("led", "on", NULL);
+        EXPECT_SEEN(topic("led/state"), ON_NULL, 1, 5000);
+
+        /* Killed once msgqd has written the state: the next one starts with the LED on. */
+        state = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) key);
+        for (end = monotonic_ms() + (uint64_t) scaled(5000); !strstr(file_text(state), "\non 1\n"); sleep_ms(10))
+                ck_assert_msg(monotonic_ms() < end, "%s: %s", state, file_text(state));
+        daemon_kill(&dmn);
+        EXPECT_SEEN(topic("availability"), "offline", 2, 10000);
+        daemon_start_checked(&dmn, key, NULL);
+        EXPECT_SEEN(topic("availability"), "online", 3, 10000);
+        msgqctl("led", "blink", "250"); /* only a watch shows it */
+        EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":250}", 1, 5000);
+        stop_all();
+}
+END_TEST
+
 START_TEST(test_command_expires_when_msgqd_stays_away) {
         key_t key = test_key();
 
@@ -1370,6 +1404,7 @@ int main(void) {
         harness_add(s, "msgqd-restart", test_msgqd_restart, 60);
         harness_add(s, "msgqd-killed", test_msgqd_killed, 60);
         harness_add(s, "msgqd-killed-led-on", test_msgqd_killed_led_stays_on, 60);
+        harness_add(s, "new-msgqd-watched", test_new_msgqd_is_watched, 60);
         harness_add(s, "command-expires", test_command_expires_when_msgqd_stays_away, 60);
         harness_add(s, "mqtt5", test_mqtt5, 60);
         harness_add(s, "password", test_password, 60);
