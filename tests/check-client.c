@@ -166,6 +166,45 @@ START_TEST(test_no_signal_between_calls) {
 }
 END_TEST
 
+/* A timer that sends this thread the client's signal every 5 ms, from now on. */
+static timer_t signal_every_5ms(void) {
+        struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = MSGQ_CLIENT_SIGNAL };
+        struct itimerspec its = { .it_value = { .tv_nsec = 1 }, .it_interval = { .tv_nsec = 5 * MS } };
+        timer_t t;
+
+        sev._sigev_un._tid = gettid();
+        ck_assert_int_eq(timer_create(CLOCK_MONOTONIC, &sev, &t), 0);
+        ck_assert_int_eq(timer_settime(t, 0, &its, NULL), 0);
+        return t;
+}
+
+/*
+ * Signals alone do not end a call; with cancel set they do, at once, also
+ * when it was set and signalled before the call began to wait (msgq-mqtt's
+ * LED watcher is stopped so).
+ */
+START_TEST(test_cancel) {
+        struct msgq_client c;
+        int cancel = 0;
+        uint64_t t0;
+        timer_t t;
+
+        open_with_responder(&c);
+        c.cancel = &cancel;
+        t = signal_every_5ms();
+        t0 = msgq_now_ns();
+        ck_assert_int_eq(ping(&c, 200, 5000), 0);
+        ck_assert_uint_ge(msgq_now_ns() - t0, 200 * MS);
+        __atomic_store_n(&cancel, 1, __ATOMIC_RELEASE);
+        t0 = msgq_now_ns();
+        ck_assert_int_eq(ping(&c, 3000, 10000), -ECANCELED);
+        ck_assert_uint_lt(msgq_now_ns() - t0, 1000 * MS);
+        timer_delete(t);
+        msgq_client_close(&c);
+        stop_responder();
+}
+END_TEST
+
 /*
  * Four processes with one PID (as four PID namespaces sharing one IPC
  * namespace have), against the real msgqd, on a queue that is full most of
@@ -213,6 +252,7 @@ int main(void) {
         tcase_add_checked_fixture(harness_add(s, "earlier-deadline", test_waits_go_on_past_an_earlier_deadline, 30), NULL, finish);
         tcase_add_checked_fixture(harness_add(s, "short-after-long", test_short_timeout_after_a_long_one, 30), NULL, finish);
         tcase_add_checked_fixture(harness_add(s, "no-signal-between", test_no_signal_between_calls, 30), NULL, finish);
+        tcase_add_checked_fixture(harness_add(s, "cancel", test_cancel, 30), NULL, finish);
         tcase_add_checked_fixture(harness_add(s, "same-pid-full-queue", test_same_pid_on_a_full_queue, 60), NULL, finish);
         return harness_run(s);
 }
