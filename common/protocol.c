@@ -223,6 +223,45 @@ int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size) {
         return (int) (MSGQ_REPLY_HEADER_SIZE + payload);
 }
 
+/* The payload's length for a good reply to op. */
+static bool reply_payload_fits(uint16_t op, size_t payload) {
+        if (op == MSGQ_OP_STATS)
+                return payload == STATS_PAYLOAD;
+        if (msgq_op_has_led(op))
+                return payload == LED_PAYLOAD;
+        return payload == 0;
+}
+
+/* The LED's state: q its payload, changes from the header. */
+static int led_decode(const unsigned char *q, uint64_t changes, struct msgq_led_state *led) {
+        if (get16(q + 2) != 0)
+                return -EBADMSG;
+        led->on = q[0] != 0;
+        led->blinking = q[1] != 0;
+        led->period_ms = get32(q + 4);
+        led->remaining = get32(q + 8);
+        led->changes = changes;
+        return 0;
+}
+
+/* The figures that follow the LED's state in a STATS reply. */
+static void stats_decode(const unsigned char *q, struct msgq_stats *s) {
+        uint64_t pids;
+
+        s->uptime_ms = get64(q), q += 8;
+        s->errors = get64(q), q += 8;
+        s->malformed = get64(q), q += 8;
+        s->replies_late = get64(q), q += 8;
+        s->replies_deferred = get64(q), q += 8;
+        s->replies_dropped = get64(q), q += 8;
+        s->replies_reclaimed = get64(q), q += 8;
+        pids = get64(q), q += 8;
+        s->daemon_pid = (uint32_t) pids;
+        s->queue_recreated = (uint32_t) (pids >> 32);
+        for (size_t i = 0; i < MSGQ_PRIO_MAX; i++, q += 8)
+                s->served[i] = get64(q);
+}
+
 int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
         const unsigned char *p = body, *q;
         size_t payload;
@@ -251,41 +290,12 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
                 rep->error[payload] = '\0';
                 return 0;
         }
-        if (rep->op == MSGQ_OP_STATS) {
-                if (payload != STATS_PAYLOAD)
-                        return -EBADMSG;
-        } else if (msgq_op_has_led(rep->op)) {
-                if (payload != LED_PAYLOAD)
-                        return -EBADMSG;
-        } else if (payload != 0) {
+        if (!reply_payload_fits(rep->op, payload))
                 return -EBADMSG;
-        }
-        if (payload >= LED_PAYLOAD) {
-                if (get16(q + 2) != 0)
-                        return -EBADMSG;
-                rep->led.on = q[0] != 0;
-                rep->led.blinking = q[1] != 0;
-                rep->led.period_ms = get32(q + 4);
-                rep->led.remaining = get32(q + 8);
-                rep->led.changes = get64(p + 32);
-        }
-        if (rep->op == MSGQ_OP_STATS) {
-                struct msgq_stats *s = &rep->stats;
-                uint64_t pids;
-                q += LED_PAYLOAD;
-                s->uptime_ms = get64(q), q += 8;
-                s->errors = get64(q), q += 8;
-                s->malformed = get64(q), q += 8;
-                s->replies_late = get64(q), q += 8;
-                s->replies_deferred = get64(q), q += 8;
-                s->replies_dropped = get64(q), q += 8;
-                s->replies_reclaimed = get64(q), q += 8;
-                pids = get64(q), q += 8;
-                s->daemon_pid = (uint32_t) pids;
-                s->queue_recreated = (uint32_t) (pids >> 32);
-                for (size_t i = 0; i < MSGQ_PRIO_MAX; i++, q += 8)
-                        s->served[i] = get64(q);
-        }
+        if (payload >= LED_PAYLOAD && led_decode(q, get64(p + 32), &rep->led) < 0)
+                return -EBADMSG;
+        if (rep->op == MSGQ_OP_STATS)
+                stats_decode(q + LED_PAYLOAD, &rep->stats);
         return 0;
 }
 
@@ -323,32 +333,37 @@ static int text_number(const char *s, size_t len, uint32_t *ret) {
         return 0;
 }
 
-int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_request *req,
-                     uint32_t *status) {
-        const char *s = body, *words[4], *last = NULL;
-        size_t lens[4], last_len = 0, nwords = 0, i = 0;
-        uint32_t args[2] = { 0, 0 }, pid = 0;
-        unsigned nargs = 0;
-
-        memset(req, 0, sizeof *req);
-        req->prio = prio;
-        req->flags = MSGQ_REQ_NO_REPLY;
-        *status = MSGQ_ERR_MALFORMED;
-
-        /* One trailing NUL (C clients send strlen + 1) and one newline. */
-        if (len > 0 && s[len - 1] == '\0')
-                len--;
-        if (len > 0 && s[len - 1] == '\n')
-                len--;
-        if (len > MSGQ_TEXT_MAX) {
+/*
+ * The command's text without one trailing NUL (C clients send strlen + 1)
+ * and one newline: clean, ASCII, not too long.
+ */
+static int text_trim(const char *s, size_t *len, uint32_t *status) {
+        if (*len > 0 && s[*len - 1] == '\0')
+                (*len)--;
+        if (*len > 0 && s[*len - 1] == '\n')
+                (*len)--;
+        if (*len > MSGQ_TEXT_MAX) {
                 *status = MSGQ_ERR_TOO_LARGE;
                 return -EMSGSIZE;
         }
-        if (!text_is_clean(s, len))
+        if (!text_is_clean(s, *len))
                 return -EBADMSG;
-        for (size_t k = 0; k < len; k++)
+        for (size_t k = 0; k < *len; k++)
                 if ((unsigned char) s[k] >= 0x80)
                         return -EBADMSG; /* text commands are ASCII */
+        return 0;
+}
+
+/* A command's words: the first TEXT_WORDS_MAX, and the last. */
+#define TEXT_WORDS_MAX 4
+struct text_words {
+        const char *word[TEXT_WORDS_MAX], *last;
+        size_t len[TEXT_WORDS_MAX], last_len;
+};
+
+/* Split at spaces; returns how many words there are. */
+static size_t text_split(const char *s, size_t len, struct text_words *w) {
+        size_t n = 0, i = 0;
 
         while (i < len) {
                 size_t start;
@@ -359,29 +374,26 @@ int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_reques
                 start = i;
                 while (i < len && s[i] != ' ')
                         i++;
-                if (nwords < 4) {
-                        words[nwords] = s + start;
-                        lens[nwords] = i - start;
+                if (n < TEXT_WORDS_MAX) {
+                        w->word[n] = s + start;
+                        w->len[n] = i - start;
                 }
-                last = s + start;
-                last_len = i - start;
-                nwords++;
+                w->last = s + start;
+                w->last_len = i - start;
+                n++;
         }
-        if (nwords == 0)
-                return -EBADMSG;
+        return n;
+}
 
-        /* A last word pid=N names the reply address, however many words came before. */
-        if (nwords > 1 && last_len > 4 && strncasecmp(last, "pid=", 4) == 0) {
-                if (text_number(last + 4, last_len - 4, &pid) < 0 || pid == 0 || pid > MSGQ_PID_MAX)
-                        return -EBADMSG;
-                req->pid = pid;
-                req->flags = 0;
-                nwords--;
-        }
+/* The command the first of nwords names, with its arguments. */
+static int text_command(const struct text_words *w, size_t nwords, struct msgq_request *req,
+                        uint32_t *status) {
+        uint32_t args[2] = { 0, 0 };
+        unsigned nargs;
 
         for (size_t c = 0; c < sizeof text_commands / sizeof text_commands[0]; c++) {
-                if (strlen(text_commands[c].word) != lens[0] ||
-                    strncasecmp(text_commands[c].word, words[0], lens[0]) != 0)
+                if (strlen(text_commands[c].word) != w->len[0] ||
+                    strncasecmp(text_commands[c].word, w->word[0], w->len[0]) != 0)
                         continue;
                 req->op = text_commands[c].op;
                 nargs = (unsigned) nwords - 1;
@@ -389,7 +401,7 @@ int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_reques
                 if (nargs < text_commands[c].nargs_min || nargs > text_commands[c].nargs_max)
                         return -EINVAL;
                 for (unsigned a = 0; a < nargs; a++)
-                        if (text_number(words[a + 1], lens[a + 1], &args[a]) < 0)
+                        if (text_number(w->word[a + 1], w->len[a + 1], &args[a]) < 0)
                                 return -EINVAL;
                 req->arg0 = args[0];
                 req->arg1 = args[1];
@@ -397,6 +409,35 @@ int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_reques
         }
         *status = MSGQ_ERR_UNKNOWN_OP;
         return -EOPNOTSUPP;
+}
+
+int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_request *req,
+                     uint32_t *status) {
+        struct text_words w;
+        size_t nwords;
+        uint32_t pid = 0;
+        int r;
+
+        memset(req, 0, sizeof *req);
+        req->prio = prio;
+        req->flags = MSGQ_REQ_NO_REPLY;
+        *status = MSGQ_ERR_MALFORMED;
+        r = text_trim(body, &len, status);
+        if (r < 0)
+                return r;
+        nwords = text_split(body, len, &w);
+        if (nwords == 0)
+                return -EBADMSG;
+
+        /* A last word pid=N names the reply address, however many words came before. */
+        if (nwords > 1 && w.last_len > 4 && strncasecmp(w.last, "pid=", 4) == 0) {
+                if (text_number(w.last + 4, w.last_len - 4, &pid) < 0 || pid == 0 || pid > MSGQ_PID_MAX)
+                        return -EBADMSG;
+                req->pid = pid;
+                req->flags = 0;
+                nwords--;
+        }
+        return text_command(&w, nwords, req, status);
 }
 
 int msgq_text_reply_format(const struct msgq_reply *rep, char *buf, size_t size) {
