@@ -405,69 +405,81 @@ static void wait_on(pthread_cond_t *cond, pthread_mutex_t *lock, uint64_t due) {
                 pthread_cond_timedwait(cond, lock, &ts);
 }
 
+/* What one turn of the worker has to do, taken under the lock. */
+struct turn {
+        struct command expired[8];      /* to answer on the error topic */
+        size_t n_expired;
+        struct board_watched watched[BOARD_WATCHED_MAX]; /* to show */
+        size_t n_watched;
+        struct command cmd;             /* the FIFO's head, when have_cmd */
+        bool have_cmd, republish, probe_due, stats_due;
+        uint64_t now;
+};
+
+/* Wait until there is something to do, and take it; false once the board stops. */
+static bool next_turn(struct board *b, struct turn *t) {
+        pthread_mutex_lock(&b->lock);
+        for (;;) {
+                t->n_expired = b->daemon_up ? 0 : take_expired(b, t->expired, 8);
+                if (b->stop || t->n_expired || next_due(b) <= msgq_now_ns())
+                        break;
+                wait_on(&b->cond, &b->lock, next_due(b));
+        }
+        if (b->stop) {
+                pthread_mutex_unlock(&b->lock);
+                return false;
+        }
+        t->now = msgq_now_ns();
+        t->have_cmd = b->count > 0;
+        if (t->have_cmd)
+                t->cmd = *fifo_head(b);
+        t->republish = b->republish;
+        b->republish = false;
+        t->n_watched = b->nwatched;
+        memcpy(t->watched, b->watched, t->n_watched * sizeof *t->watched);
+        b->nwatched = 0;
+        t->probe_due = b->broker_up && t->now >= b->next_probe_ns;
+        t->stats_due = b->broker_up && b->s->stats_ms && t->now >= b->next_stats_ns;
+        pthread_mutex_unlock(&b->lock);
+        return true;
+}
+
+/* One thing at a time towards msgqd: a command first, then a flash's end, the figures, a probe. */
+static void run_turn(struct board *b, const struct turn *t) {
+        for (size_t i = 0; i < t->n_watched; i++)
+                show_state(b, &t->watched[i].led, t->watched[i].pid, false);
+        for (size_t i = 0; i < t->n_expired; i++)
+                show_error(b, &t->expired[i], "msgqd did not come back in time; not applied");
+        if (t->n_expired)
+                return;
+        if (!b->daemon_up) {
+                if (t->republish)
+                        show_availability(b, false, true);
+                if (b->retry_ns <= t->now)
+                        poll_state(b, true); /* publishes online when it answers */
+                return;
+        }
+        if (t->republish) {
+                show_availability(b, true, true);
+                if (poll_state(b, true) < 0)
+                        return;
+        }
+        if (t->have_cmd)
+                execute(b, &t->cmd);
+        else if (b->then_due)
+                flash_end(b);
+        else if (t->stats_due)
+                poll_stats(b);
+        else if (t->probe_due)
+                probe(b);
+}
+
 static void *worker(void *userdata) {
         struct board *b = userdata;
-        struct command expired[8];
+        struct turn t;
 
-        for (;;) {
-                struct command cmd;
-                struct board_watched watched[BOARD_WATCHED_MAX];
-                size_t n_watched;
-                bool have_cmd, republish, poll, stats;
-                uint64_t now;
-                size_t n_expired;
-
-                pthread_mutex_lock(&b->lock);
-                for (;;) {
-                        n_expired = b->daemon_up ? 0 : take_expired(b, expired, 8);
-                        if (b->stop || n_expired || next_due(b) <= msgq_now_ns())
-                                break;
-                        wait_on(&b->cond, &b->lock, next_due(b));
-                }
-                if (b->stop) {
-                        pthread_mutex_unlock(&b->lock);
-                        break;
-                }
-                now = msgq_now_ns();
-                have_cmd = b->count > 0;
-                if (have_cmd)
-                        cmd = *fifo_head(b);
-                republish = b->republish;
-                b->republish = false;
-                n_watched = b->nwatched;
-                memcpy(watched, b->watched, n_watched * sizeof *watched);
-                b->nwatched = 0;
-                poll = b->broker_up && now >= b->next_probe_ns;
-                stats = b->broker_up && b->s->stats_ms && now >= b->next_stats_ns;
-                pthread_mutex_unlock(&b->lock);
-
-                for (size_t i = 0; i < n_watched; i++)
-                        show_state(b, &watched[i].led, watched[i].pid, false);
-                for (size_t i = 0; i < n_expired; i++)
-                        show_error(b, &expired[i], "msgqd did not come back in time; not applied");
-                if (n_expired)
-                        continue;
-                if (!b->daemon_up) {
-                        if (republish)
-                                show_availability(b, false, true);
-                        if (b->retry_ns <= now)
-                                poll_state(b, true); /* publishes online when it answers */
-                        continue;
-                }
-                if (republish) {
-                        show_availability(b, true, true);
-                        if (poll_state(b, true) < 0)
-                                continue;
-                }
-                if (have_cmd)
-                        execute(b, &cmd);
-                else if (b->then_due)
-                        flash_end(b);
-                else if (stats)
-                        poll_stats(b);
-                else if (poll)
-                        probe(b);
-        }
+        while (next_turn(b, &t))
+                run_turn(b, &t);
         client_close(b);
         return NULL;
 }
