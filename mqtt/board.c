@@ -34,10 +34,10 @@ static bool broker_up(struct board *b) {
 
 /*
  * Publish the LED state of msgqd pid if it changed, or if force; held back
- * while the broker is away.  A state older than the one shown (a watch
- * answer that crossed a command's) is not shown again.
+ * while the broker is away.  A state older than the one published (a watch
+ * answer that crossed a command's) is not published again.
  */
-static void show_state(struct board *b, const struct msgq_led_state *st, uint32_t pid, bool force) {
+static void publish_state(struct board *b, const struct msgq_led_state *st, uint32_t pid, bool force) {
         struct led_view v;
 
         if (b->have_view && pid == b->view_pid && st->changes < b->view_changes)
@@ -65,7 +65,7 @@ static void show_state(struct board *b, const struct msgq_led_state *st, uint32_
         }
 }
 
-static void show_availability(struct board *b, bool online, bool force) {
+static void publish_availability(struct board *b, bool online, bool force) {
         if (!broker_up(b)) {
                 b->avail_published = -1;
                 return;
@@ -76,7 +76,7 @@ static void show_availability(struct board *b, bool online, bool force) {
         b->avail_published = online;
 }
 
-static void show_error(struct board *b, const struct command *cmd, const char *error) {
+static void publish_error(struct board *b, const struct command *cmd, const char *error) {
         char topic[SETTINGS_PREFIX_MAX + 32];
 
         snprintf(topic, sizeof topic, "%s/%s", b->s->prefix, cmd->topic);
@@ -85,13 +85,13 @@ static void show_error(struct board *b, const struct command *cmd, const char *e
 }
 
 /* msgqd answered cmd with an error: said on the error topic, after lead. */
-static void show_refused(struct board *b, const struct command *cmd, const char *lead,
+static void publish_refused(struct board *b, const struct command *cmd, const char *lead,
                          const struct msgq_reply *rep) {
         char why[MSGQ_ERROR_TEXT_MAX + 64];
 
         snprintf(why, sizeof why, "%smsgqd: %s%s%s", lead, msgq_status_to_string(rep->status),
                  rep->error[0] ? ": " : "", rep->error);
-        show_error(b, cmd, why);
+        publish_error(b, cmd, why);
 }
 
 /* ---- the FIFO (under lock) ---- */
@@ -192,7 +192,7 @@ static void daemon_down(struct board *b, int r) {
         }
         b->daemon_up = false;
         b->retry_ns = now + b->retry_ms * MS;
-        show_availability(b, false, false);
+        publish_availability(b, false, false);
 }
 
 static void watch_renew(struct board *b, uint64_t since);
@@ -213,7 +213,7 @@ static void daemon_back(struct board *b, uint16_t op, const struct msgq_reply *r
         b->daemon_up = true;
         b->daemon_pid = rep->daemon_pid;
         b->retry_ms = 0;
-        show_availability(b, true, false);
+        publish_availability(b, true, false);
 }
 
 /* Ask for the LED state (while msgqd is away, or after the broker came back). */
@@ -230,7 +230,7 @@ static int poll_state(struct board *b, bool force) {
         }
         daemon_back(b, MSGQ_OP_LED_STATE, &rep);
         if (rep.status == MSGQ_OK)
-                show_state(b, &rep.led, rep.daemon_pid, force);
+                publish_state(b, &rep.led, rep.daemon_pid, force);
         b->next_probe_ns = msgq_now_ns() + b->s->probe_ms * MS;
         return 0;
 }
@@ -312,14 +312,14 @@ static void execute(struct board *b, const struct command *head) {
         }
         if (r < 0) {
                 snprintf(why, sizeof why, "cannot reach msgqd: %s", why_down(r));
-                show_error(b, &cmd, why);
+                publish_error(b, &cmd, why);
                 count_result(b, false);
                 daemon_down(b, r);
                 return;
         }
         daemon_back(b, cmd.op, &rep);
         if (rep.status != MSGQ_OK) {
-                show_refused(b, &cmd, "", &rep);
+                publish_refused(b, &cmd, "", &rep);
                 count_result(b, false);
                 return;
         }
@@ -332,7 +332,7 @@ static void execute(struct board *b, const struct command *head) {
         if (cmd.op == MSGQ_OP_STATS)
                 publish_stats(b, &rep);
         else if (cmd.op != MSGQ_OP_SEND)
-                show_state(b, &rep.led, rep.daemon_pid, false);
+                publish_state(b, &rep.led, rep.daemon_pid, false);
         log_debug("%s applied", msgq_op_to_string(cmd.op));
 }
 
@@ -352,10 +352,10 @@ static void flash_end(struct board *b) {
         }
         daemon_back(b, cmd.op, &rep);
         if (rep.status != MSGQ_OK) {
-                show_refused(b, &cmd, "after the flash, ", &rep);
+                publish_refused(b, &cmd, "after the flash, ", &rep);
                 return;
         }
-        show_state(b, &rep.led, rep.daemon_pid, false);
+        publish_state(b, &rep.led, rep.daemon_pid, false);
 }
 
 /* Answer the commands that waited longer than the hold time (under lock: copies them out). */
@@ -409,7 +409,7 @@ static void wait_on(pthread_cond_t *cond, pthread_mutex_t *lock, uint64_t due) {
 struct turn {
         struct command expired[8];      /* to answer on the error topic */
         size_t n_expired;
-        struct board_watched watched[BOARD_WATCHED_MAX]; /* to show */
+        struct board_watched watched[BOARD_WATCHED_MAX]; /* to publish */
         size_t n_watched;
         struct command cmd;             /* the FIFO's head, when have_cmd */
         bool have_cmd, republish, probe_due, stats_due;
@@ -447,20 +447,20 @@ static bool next_turn(struct board *b, struct turn *t) {
 /* One thing at a time towards msgqd: a command first, then a flash's end, the figures, a probe. */
 static void run_turn(struct board *b, const struct turn *t) {
         for (size_t i = 0; i < t->n_watched; i++)
-                show_state(b, &t->watched[i].led, t->watched[i].pid, false);
+                publish_state(b, &t->watched[i].led, t->watched[i].pid, false);
         for (size_t i = 0; i < t->n_expired; i++)
-                show_error(b, &t->expired[i], "msgqd did not come back in time; not applied");
+                publish_error(b, &t->expired[i], "msgqd did not come back in time; not applied");
         if (t->n_expired)
                 return;
         if (!b->daemon_up) {
                 if (t->republish)
-                        show_availability(b, false, true);
+                        publish_availability(b, false, true);
                 if (b->retry_ns <= t->now)
                         poll_state(b, true); /* publishes online when it answers */
                 return;
         }
         if (t->republish) {
-                show_availability(b, true, true);
+                publish_availability(b, true, true);
                 if (poll_state(b, true) < 0)
                         return;
         }
@@ -607,7 +607,7 @@ static int watch_call(struct board *b, bool have, uint64_t seen, struct msgq_rep
         return r;
 }
 
-/* A change seen: for the worker to show. */
+/* A change seen: for the worker to publish. */
 static void watch_hand_over(struct board *b, const struct msgq_reply *rep) {
         pthread_mutex_lock(&b->lock);
         if (b->nwatched < BOARD_WATCHED_MAX)

@@ -36,7 +36,7 @@
 #include "settings.h"
 
 #define BOARD_FIFO_MAX    256u
-#define BOARD_WATCHED_MAX 16u /* LED states from the watcher not yet shown */
+#define BOARD_WATCHED_MAX 16u /* LED states from the watcher not yet published */
 #define BOARD_CALL_MS     2000u /* how long one request waits for its reply */
 #define BOARD_RETRY_MIN_MS 100u
 #define BOARD_RETRY_MAX_MS 5000u /* while msgqd does not answer */
@@ -64,7 +64,7 @@ struct board {
         pthread_t thread;
         bool running;
         /*
-         * What the watcher thread saw and the worker has yet to show (under
+         * What the watcher thread saw and the worker has yet to publish (under
          * lock), oldest first; when full, the newest replaces the last.
          */
         struct board_watched {
