@@ -20,14 +20,14 @@ _msgq_mqtt()
             COMPREPLY=($(compgen -W '3.1.1 5' -- "$cur"))
             return
             ;;
-        -p | --prefix | -k | --key | -i | --client-id | -u | --username | --poll | --stats)
+        -p | --prefix | -k | --key | -i | --client-id | -u | --username | --probe | --poll | --stats)
             return
             ;;
     esac
     $split && return
 
     COMPREPLY=($(compgen -W '-b --broker -p --prefix -k --key -c --config -m --mqtt-config
-        -i --client-id -u --username --password-file --cafile --protocol --poll --stats
+        -i --client-id -u --username --password-file --cafile --protocol --probe --stats
         --no-discovery -v --verbose -h --help -V --version' -- "$cur"))
 } &&
     complete -F _msgq_mqtt msgq-mqtt

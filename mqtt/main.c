@@ -64,7 +64,7 @@ struct options {
         const char *password_file;
         const char *cafile;
         const char *protocol;
-        const char *poll;
+        const char *probe;
         const char *stats;
         bool no_discovery;
         bool verbose;
@@ -84,7 +84,7 @@ static void usage(FILE *f) {
                 "      --password-file FILE the password, readable by this user only\n"
                 "      --cafile FILE        CA certificates for mqtts://\n"
                 "      --protocol VERSION   3.1.1 (default) or 5\n"
-                "      --poll SECONDS       how often to check msgqd is still there (default 1)\n"
+                "      --probe SECONDS      how often to check msgqd is still there (default 1)\n"
                 "      --stats SECONDS      publish the figures this often (default 0: on request)\n"
                 "      --no-discovery       no Home Assistant discovery config\n"
                 "  -v, --verbose            log every command (debug level)\n"
@@ -94,7 +94,7 @@ static void usage(FILE *f) {
 }
 
 static int parse_options(int argc, char **argv, struct options *o) {
-        enum { OPT_PASSWORD_FILE = 0x100, OPT_CAFILE, OPT_PROTOCOL, OPT_POLL, OPT_STATS, OPT_NO_DISCOVERY };
+        enum { OPT_PASSWORD_FILE = 0x100, OPT_CAFILE, OPT_PROTOCOL, OPT_PROBE, OPT_STATS, OPT_NO_DISCOVERY };
         static const struct option longopts[] = {
                 { "broker", required_argument, NULL, 'b' },
                 { "prefix", required_argument, NULL, 'p' },
@@ -106,7 +106,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
                 { "cafile", required_argument, NULL, OPT_CAFILE },
                 { "protocol", required_argument, NULL, OPT_PROTOCOL },
-                { "poll", required_argument, NULL, OPT_POLL },
+                { "probe", required_argument, NULL, OPT_PROBE },
+                { "poll", required_argument, NULL, OPT_PROBE }, /* its earlier name */
                 { "stats", required_argument, NULL, OPT_STATS },
                 { "no-discovery", no_argument, NULL, OPT_NO_DISCOVERY },
                 { "verbose", no_argument, NULL, 'v' },
@@ -128,7 +129,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 case OPT_PASSWORD_FILE: o->password_file = optarg; break;
                 case OPT_CAFILE: o->cafile = optarg; break;
                 case OPT_PROTOCOL: o->protocol = optarg; break;
-                case OPT_POLL: o->poll = optarg; break;
+                case OPT_PROBE: o->probe = optarg; break;
                 case OPT_STATS: o->stats = optarg; break;
                 case OPT_NO_DISCOVERY: o->no_discovery = true; break;
                 case 'v': o->verbose = true; break;
@@ -223,7 +224,7 @@ static int load_settings(const struct options *o, struct settings *s) {
             set_string(s->username, sizeof s->username, o->username, "user name") < 0 ||
             set_string(s->password_file, sizeof s->password_file, o->password_file, "password file") < 0 ||
             set_string(s->cafile, sizeof s->cafile, o->cafile, "CA file") < 0 ||
-            set_interval(&s->probe_ms, o->poll, 50, false, "poll interval") < 0 ||
+            set_interval(&s->probe_ms, o->probe, 50, false, "probe interval") < 0 ||
             set_interval(&s->stats_ms, o->stats, 1000, true, "stats interval") < 0)
                 return -EINVAL;
         if (o->no_discovery)

@@ -293,7 +293,7 @@ static int set_value(struct settings *s, const char *name, const char *value) {
                 return settings_set_ha_version(s, value);
         if (strcmp(name, "discovery_prefix") == 0)
                 return settings_set_prefix(s->discovery_prefix, value);
-        if (strcmp(name, "poll_interval") == 0)
+        if (strcmp(name, "probe_interval") == 0 || strcmp(name, "poll_interval") == 0) /* its earlier name */
                 return set_seconds(&s->probe_ms, value, POLL_MIN_MS, false);
         if (strcmp(name, "stats_interval") == 0)
                 return set_seconds(&s->stats_ms, value, 1000, true);

@@ -235,7 +235,7 @@ START_TEST(test_config_file) {
 
         temp_file("# comment\n[mqtt]\nbroker = mqtts://broker.lan:8884\nprefix = site/board7\nprotocol = 5\n"
                   "keepalive = 10\nusername = board7\npassword_file = /etc/msgq/mqtt.password\n"
-                  "cafile = /etc/ca.pem\ndiscovery = no\ndiscovery_prefix = ha\npoll_interval = 0.25\n"
+                  "cafile = /etc/ca.pem\ndiscovery = no\ndiscovery_prefix = ha\nprobe_interval = 0.25\n"
                   "stats_interval = 30\nhold = 5\npriority = 3\nclient_id = b7\nhomeassistant_version = 2024.2\n",
                   0600);
         settings_defaults(&s);
@@ -260,6 +260,18 @@ START_TEST(test_config_file) {
 }
 END_TEST
 
+/* probe_interval's earlier name, poll_interval, is taken too. */
+START_TEST(test_config_poll_interval) {
+        struct settings s;
+        int line = -1;
+
+        temp_file("[mqtt]\npoll_interval = 2.5\n", 0600);
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, path, &line), 0);
+        ck_assert_uint_eq(s.probe_ms, 2500);
+}
+END_TEST
+
 START_TEST(test_config_file_errors) {
         static const struct {
                 const char *text;
@@ -268,7 +280,8 @@ START_TEST(test_config_file_errors) {
                 { "[mqtt]\npoll = 1\n", 2 },                    /* unknown name */
                 { "[msgq]\nkey = 0x1\n", 2 },                   /* another section */
                 { "[mqtt]\nbroker = tcp://x\n", 2 },
-                { "[mqtt]\npoll_interval = 0.01\n", 2 },        /* below 50 ms */
+                { "[mqtt]\nprobe_interval = 0.01\n", 2 },       /* below 50 ms */
+                { "[mqtt]\npoll_interval = 0.01\n", 2 },        /* the same, by its earlier name */
                 { "[mqtt]\nstats_interval = 0.5\n", 2 },
                 { "[mqtt]\nkeepalive = 4\n", 2 },
                 { "[mqtt]\npriority = 11\n", 2 },
@@ -345,6 +358,7 @@ int main(void) {
         tcase_add_test(tc, test_board_id);
         tcase_add_test(tc, test_ha_version);
         tcase_add_test(tc, test_config_file);
+        tcase_add_test(tc, test_config_poll_interval);
         tcase_add_test(tc, test_config_file_errors);
         tcase_add_test(tc, test_password_file);
         suite_add_tcase(s, tc);

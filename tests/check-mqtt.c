@@ -472,7 +472,7 @@ START_TEST(test_commands_drive_the_led) {
         ck_assert_msg(strncmp(run.out, "led: blinking (period 500 ms", 28) == 0, "%s", run.out);
         pub(topic("led/set"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":100,\"count\":3}");
         EXPECT_SEEN(topic("led/state"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":100}", 1, 10000);
-        /* Three blinks take 300 ms; the bridge's poll sees the end. */
+        /* Three blinks take 300 ms; msgqd answers the bridge's watch at the end. */
         EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
         EXPECT_LED("led: off\n", 100);
         stop_all();
@@ -1326,7 +1326,8 @@ START_TEST(test_usage_errors) {
                 { "-p", "a/#", "msgq-mqtt: invalid prefix 'a/#': 1 to 128 printable characters, no '+' or '#', no '/' at either end\n" },
                 { "-p", "/a", "msgq-mqtt: invalid prefix '/a': 1 to 128 printable characters, no '+' or '#', no '/' at either end\n" },
                 { "--protocol", "4.0", "msgq-mqtt: invalid protocol '4.0': 3.1.1 or 5\n" },
-                { "--poll", "0", "msgq-mqtt: invalid poll interval '0': seconds, 0.05 to 3600\n" },
+                { "--probe", "0", "msgq-mqtt: invalid probe interval '0': seconds, 0.05 to 3600\n" },
+                { "--poll", "0", "msgq-mqtt: invalid probe interval '0': seconds, 0.05 to 3600\n" },
                 { "-k", "0", "msgq-mqtt: invalid key '0': expected a non-zero number, decimal or 0x hex\n" },
                 { "--cafile", "/dev/null", "msgq-mqtt: TLS files are set but the broker is not mqtts://\n" },
                 { "--password-file", "/dev/null", "msgq-mqtt: a password file needs a user name (--username or username =)\n" },
