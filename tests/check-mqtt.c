@@ -295,6 +295,17 @@ static void expect_seen_at(int line, const char *t, const char *payload, int cou
 
 /* ---- msgqd, msgqctl and the bridge ---- */
 
+/* Wait until msgqd's state file for key says the LED is on (written, so a kill -9 keeps it). */
+static void wait_state_on(key_t key) {
+        const char *state = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) key);
+        uint64_t end = monotonic_ms() + (uint64_t) scaled(5000);
+
+        while (!strstr(file_text(state), "\non 1\n")) {
+                ck_assert_msg(monotonic_ms() < end, "%s: %s", state, file_text(state));
+                sleep_ms(10);
+        }
+}
+
 #define EXPECT_LED(text, ms) expect_led_at(__LINE__, (text), (ms))
 static void expect_led_at(int line, const char *text, int ms) { /* text: a literal */
         uint64_t end = monotonic_ms() + (uint64_t) ms;
@@ -1152,8 +1163,7 @@ END_TEST
  * retained state stays ON throughout; OFF is never published.
  */
 START_TEST(test_msgqd_killed_led_stays_on) {
-        const char *state, *off;
-        uint64_t end;
+        const char *off;
         int offs;
         key_t key;
 
@@ -1162,9 +1172,7 @@ START_TEST(test_msgqd_killed_led_stays_on) {
         msgqctl("led", "on", NULL);
         EXPECT_RETAINED(topic("led/state"), ON_NULL, 10000);
         /* Killed once msgqd has written the state (its main loop does, right after the change). */
-        state = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) key);
-        for (end = monotonic_ms() + (uint64_t) scaled(5000); !strstr(file_text(state), "\non 1\n"); sleep_ms(10))
-                ck_assert_msg(monotonic_ms() < end, "%s: %s", state, file_text(state));
+        wait_state_on(key);
         off = fmt("%s " OFF_NULL, topic("led/state"));
         offs = count_lines(file_text(watcher.log), off); /* the retained one at the start */
         daemon_kill(&dmn);
@@ -1187,8 +1195,6 @@ END_TEST
  * seconds, not when that watch's 30 s are over.
  */
 START_TEST(test_new_msgqd_is_watched) {
-        const char *state;
-        uint64_t end;
         key_t key;
 
         start_all();
@@ -1201,9 +1207,7 @@ START_TEST(test_new_msgqd_is_watched) {
         EXPECT_SEEN(topic("led/state"), ON_NULL, 1, 5000);
 
         /* Killed once msgqd has written the state: the next one starts with the LED on. */
-        state = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) key);
-        for (end = monotonic_ms() + (uint64_t) scaled(5000); !strstr(file_text(state), "\non 1\n"); sleep_ms(10))
-                ck_assert_msg(monotonic_ms() < end, "%s: %s", state, file_text(state));
+        wait_state_on(key);
         daemon_kill(&dmn);
         EXPECT_SEEN(topic("availability"), "offline", 2, 10000);
         daemon_start_checked(&dmn, key, NULL);
