@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "plural.h"
 
 #define MAX_CLIENTS 16
 #define NPCT        4
@@ -421,8 +422,9 @@ static int load(const struct options *o, struct results *res, struct target *t, 
 
 /* ---- the report ---- */
 
-static const char *plural(int n) {
-        return n == 1 ? " " : "s";
+/* "client" or "clients" in the table, padded to one width. */
+static const char *clients_s(int c) {
+        return plural((unsigned) client_counts[c], " ", "s");
 }
 
 static const char *verdict(bool met) {
@@ -451,12 +453,13 @@ static void print_latency(struct results *res, int mode) {
 }
 
 static void print_report(const struct options *o, struct results *res) {
+        long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
         struct utsname u;
 
         uname(&u);
         printf("\nmsgq-bench: msgqd against a bare msgsnd/msgrcv ping-pong (the floor)\n");
-        printf("machine: %ld CPUs online, Linux %s, load average %.2f at start, %.2f at end\n\n",
-               sysconf(_SC_NPROCESSORS_ONLN), u.release, res->load[0], res->load[1]);
+        printf("machine: %ld %s online, Linux %s, load average %.2f at start, %.2f at end\n\n",
+               ncpus, plural((unsigned long) ncpus, "CPU", "CPUs"), u.release, res->load[0], res->load[1]);
 
         if (res->have_lat[0])
                 printf("(a, b) round trip, µs            floor     msgqd    ratio   target\n");
@@ -470,26 +473,28 @@ static void print_report(const struct options *o, struct results *res) {
                         double f = res->tput[c][FLOOR_PAIRS], d = res->tput[c][MSGQD];
 
                         printf("    %2d client%s vs %2d pair%s %9.0f %9.0f %8.2fx   >= 0.85x  %s\n",
-                               client_counts[c], plural(client_counts[c]), client_counts[c],
-                               plural(client_counts[c]), f, d, d / f, verdict(d >= 0.85 * f));
+                               client_counts[c], clients_s(c), client_counts[c],
+                               clients_s(c), f, d, d / f, verdict(d >= 0.85 * f));
                 }
                 printf("    msgqd's shape, one queue for all clients:\n");
                 for (int c = 0; c < NCOUNTS; c++) {
                         double d = res->tput[c][MSGQD];
 
                         printf("    %2d client%s vs one server %9.0f %9.0f %8.2fx\n",
-                               client_counts[c], plural(client_counts[c]),
+                               client_counts[c], clients_s(c),
                                res->tput[c][FLOOR_ONE_SERVER], d, d / res->tput[c][FLOOR_ONE_SERVER]);
-                        printf("    %2d client%s vs %ld servers  %9.0f %9.0f %8.2fx\n",
-                               client_counts[c], plural(client_counts[c]), sysconf(_SC_NPROCESSORS_ONLN),
+                        printf("    %2d client%s vs %ld server%s  %9.0f %9.0f %8.2fx\n",
+                               client_counts[c], clients_s(c), ncpus,
+                               plural((unsigned long) ncpus, " ", "s"),
                                res->tput[c][FLOOR_CPU_SERVERS], d, d / res->tput[c][FLOOR_CPU_SERVERS]);
                 }
                 printf("    another shape, one queue and server per CPU (clients use their CPU's):\n");
                 for (int c = 0; c < NCOUNTS; c++) {
                         double d = res->tput[c][MSGQD];
 
-                        printf("    %2d client%s vs %ld queues   %9.0f %9.0f %8.2fx\n",
-                               client_counts[c], plural(client_counts[c]), sysconf(_SC_NPROCESSORS_ONLN),
+                        printf("    %2d client%s vs %ld queue%s   %9.0f %9.0f %8.2fx\n",
+                               client_counts[c], clients_s(c), ncpus,
+                               plural((unsigned long) ncpus, " ", "s"),
                                res->tput[c][FLOOR_CPU_QUEUES], d, d / res->tput[c][FLOOR_CPU_QUEUES]);
                 }
                 printf("    CPU per request, µs            pairs    msgqd    ratio  one server    ratio\n");
@@ -498,7 +503,7 @@ static void print_report(const struct options *o, struct results *res) {
                         double one = res->tput_cpu[c][FLOOR_ONE_SERVER];
 
                         printf("    %2d client%s %19.2f %9.2f %8.2fx %11.2f %8.2fx\n",
-                               client_counts[c], plural(client_counts[c]), f, d, d / f, one, d / one);
+                               client_counts[c], clients_s(c), f, d, d / f, one, d / one);
                 }
                 printf("    context switches per request\n");
                 for (int c = 0; c < NCOUNTS; c++) {
@@ -506,9 +511,10 @@ static void print_report(const struct options *o, struct results *res) {
                         double one = res->tput_csw[c][FLOOR_ONE_SERVER];
 
                         printf("    %2d client%s %19.2f %9.2f %8.2fx %11.2f %8.2fx\n",
-                               client_counts[c], plural(client_counts[c]), f, d, d / f, one, d / one);
+                               client_counts[c], clients_s(c), f, d, d / f, one, d / one);
                 }
-                printf("    (median of %d windows of %.1f s each; no pinning)\n", o->repeats,
+                printf("    (median of %d %s of %.1f s each; no pinning)\n", o->repeats,
+                       plural((unsigned) o->repeats, "window", "windows"),
                        (double) o->window_ns / 1e9);
         }
 
@@ -531,8 +537,8 @@ static void print_report(const struct options *o, struct results *res) {
                        samples_pct_us(&res->cpu[1], 50.0) / samples_pct_us(&res->cpu[0], 50.0));
                 printf("    %s alone (start-up, no request): wall p50 %.0f µs\n", what[2],
                        samples_pct_us(&res->wall[2], 50.0));
-                printf("    (%zu runs of each, fork/exec'd in turn, output to /dev/null)\n",
-                       res->wall[0].n);
+                printf("    (%zu %s of each, fork/exec'd in turn, output to /dev/null)\n",
+                       res->wall[0].n, plural(res->wall[0].n, "run", "runs"));
         }
 
         if (!res->have_idle)
@@ -718,8 +724,8 @@ static int run(const struct options *o, struct results *res) {
                         goto out;
         }
         if (wanted(o, 'e')) {
-                fprintf(stderr, "msgq-bench: (e) %lld requests, then %u s idle\n", o->requests,
-                        o->idle_s);
+                fprintf(stderr, "msgq-bench: (e) %lld %s, then %u s idle\n", o->requests,
+                        plural((unsigned long long) o->requests, "request", "requests"), o->idle_s);
                 r = load(o, res, &t, d.pid);
                 if (r < 0) {
                         fprintf(stderr, "msgq-bench: load failed: %s\n", strerror(-r));

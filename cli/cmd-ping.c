@@ -19,6 +19,7 @@
 #include "msgqctl.h"
 #include "output.h"
 #include "parse.h"
+#include "plural.h"
 
 #define NS_PER_MS 1000000ull
 
@@ -137,9 +138,9 @@ static int ping_exit_code(const struct ctl *ctl, const struct ping_run *run) {
         if (run->error_replies)
                 return report_reply(&run->error);
         if (run->lost)
-                return report(EXIT_UNAVAILABLE, NULL,
-                              "%lu of %lu requests got no answer within %s", run->lost,
-                              run->sent, format_seconds(ctl->timeout_ms, secs, sizeof secs));
+                return report(EXIT_UNAVAILABLE, NULL, "%lu of %lu %s got no answer within %s", run->lost,
+                              run->sent, plural(run->sent, "request", "requests"),
+                              format_seconds(ctl->timeout_ms, secs, sizeof secs));
         return EXIT_OK;
 }
 

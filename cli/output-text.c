@@ -10,6 +10,7 @@
 
 #include "msgqctl.h"
 #include "output.h"
+#include "plural.h"
 
 #define FIELD "%-20s"
 
@@ -54,7 +55,7 @@ static void text_led(const struct msgq_led_state *led) {
 }
 
 static void text_sent(size_t bytes, long prio) {
-        printf("sent: %zu byte%s at priority %ld\n", bytes, bytes == 1 ? "" : "s", prio);
+        printf("sent: %zu %s at priority %ld\n", bytes, plural(bytes, "byte", "bytes"), prio);
 }
 
 static void text_stopping(uint32_t daemon_pid) {
@@ -157,8 +158,8 @@ static void text_ping(const struct ping_result *p) {
 }
 
 static void text_ping_end(const struct ping_totals *t) {
-        printf("%lu request%s, %lu repl%s, %lu%% loss", t->requests, t->requests == 1 ? "" : "s",
-               t->replies, t->replies == 1 ? "y" : "ies", t->loss_percent);
+        printf("%lu %s, %lu %s, %lu%% loss", t->requests, plural(t->requests, "request", "requests"),
+               t->replies, plural(t->replies, "reply", "replies"), t->loss_percent);
         if (t->replies)
                 printf("; rtt min/avg/max/mdev = %.1f/%.1f/%.1f/%.1f µs", t->min, t->avg, t->max,
                        t->mdev);

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "msgq-build.h"
 #include "parse.h"
+#include "plural.h"
 #include "server.h"
 #include "udev.h"
 
@@ -278,13 +279,13 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
 /* STATUS= for systemctl status: what is served, and how much. */
 static void format_status(struct main_loop *m, char *buf, size_t size) {
-        uint64_t served = 0;
+        uint64_t served = 0, errors = stat_get(&m->d->stats.errors);
 
         for (size_t i = 0; i < MSGQ_PRIO_MAX; i++)
                 served += stat_get(&m->d->stats.served[i]);
-        snprintf(buf, size, "Serving key 0x%08x, LED %s: %" PRIu64 " requests served, %" PRIu64 " errors",
+        snprintf(buf, size, "Serving key 0x%08x, LED %s: %" PRIu64 " %s served, %" PRIu64 " %s",
                  (unsigned) m->server->key, led_describe(m->d->ledctl.led), served,
-                 stat_get(&m->d->stats.errors));
+                 plural(served, "request", "requests"), errors, plural(errors, "error", "errors"));
 }
 
 /*

@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "plural.h"
 #include "request.h"
 
 typedef int (*handler_fn)(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep);
@@ -76,8 +77,9 @@ static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, str
                 return led_error(d, rep, r);
         if (req->arg1)
                 msgq_log_request(LOG_INFO, req->pid, req->prio,
-                                 "LED blinking, period %u ms, %u times (request from pid %u, priority %ld)",
-                                 req->arg0, req->arg1, req->pid, req->prio);
+                                 "LED blinking, period %u ms, %u %s (request from pid %u, priority %ld)",
+                                 req->arg0, req->arg1, plural(req->arg1, "blink", "blinks"), req->pid,
+                                 req->prio);
         else
                 msgq_log_request(LOG_INFO, req->pid, req->prio,
                                  "LED blinking, period %u ms (request from pid %u, priority %ld)",

@@ -11,6 +11,7 @@
 #include "claim.h"
 #include "clock.h"
 #include "log.h"
+#include "plural.h"
 #include "queue.h"
 #include "ratelimit.h"
 #include "request.h"
@@ -50,7 +51,8 @@ static void log_bad(struct server *s, const char *fmt, ...) {
         pthread_mutex_lock(&s->log_lock);
         if (msgq_ratelimit_pass(&s->log_limit, msgq_now_ns(), &missed)) {
                 if (missed)
-                        log_warning("%u more bad requests were not logged", missed);
+                        log_warning("%u more bad %s not logged", missed,
+                                    plural(missed, "request was", "requests were"));
                 va_start(ap, fmt);
                 msgq_logv(LOG_WARNING, fmt, ap);
                 va_end(ap);
@@ -267,8 +269,9 @@ static void serve_at(struct server *s, long mtype, const unsigned char *body, si
                 if (status == MSGQ_ERR_MALFORMED || status == MSGQ_ERR_TOO_LARGE ||
                     status == MSGQ_ERR_VERSION)
                         stat_inc(&s->d->stats.malformed);
-                log_bad(s, "rejected a %s request (priority %ld, %zu bytes, pid %u): %s",
-                        binary ? "binary" : "text", mtype, len, req.pid, decode_error(r));
+                log_bad(s, "rejected a %s request (priority %ld, %zu %s, pid %u): %s",
+                        binary ? "binary" : "text", mtype, len, plural(len, "byte", "bytes"), req.pid,
+                        decode_error(r));
                 if (!msgq_request_has_address(&req) || (req.flags & MSGQ_REQ_NO_REPLY))
                         return;
                 /* A broken binary request carries no usable deadline: give it a short one. */
@@ -344,8 +347,8 @@ static void sweep_adopted(struct server *s) {
                 }
         }
         stat_add(&s->d->stats.replies_reclaimed, removed);
-        log_info("adopted queue: %lu waiting messages, %zu stale replies removed",
-                 (unsigned long) ds.msg_qnum, removed);
+        log_info("adopted queue: %lu waiting %s, %zu stale %s removed", (unsigned long) ds.msg_qnum,
+                 plural(ds.msg_qnum, "message", "messages"), removed, plural(removed, "reply", "replies"));
 }
 
 int server_init(struct server *s, struct msgqd *d, key_t key, unsigned mode, gid_t gid,
@@ -527,7 +530,7 @@ void server_tick(struct server *s) {
 
         if (n > 0) {
                 stat_add(&s->d->stats.replies_reclaimed, n);
-                log_info("reclaimed %zu unclaimed replies", n);
+                log_info("reclaimed %zu unclaimed %s", n, plural(n, "reply", "replies"));
         }
         if (backlog_pending(s) > 0)
                 backlog_flush(s);

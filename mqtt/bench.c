@@ -24,6 +24,8 @@
 
 #include <mosquitto.h>
 
+#include "plural.h"
+
 #define WAIT_S 30
 
 struct bench {
@@ -119,9 +121,10 @@ static int latency(struct bench *b, struct mosquitto *m, const char *set_topic, 
                 sum += lat[i];
         }
         qsort(lat, (size_t) n, sizeof *lat, cmp_double);
-        printf("latency: %d commands, publish to new state: min %.2f ms, median %.2f ms, "
+        printf("latency: %d %s, publish to new state: min %.2f ms, median %.2f ms, "
                "mean %.2f ms, p95 %.2f ms, max %.2f ms\n",
-               n, lat[0], lat[n / 2], sum / n, lat[(n * 95) / 100 < n ? (n * 95) / 100 : n - 1], lat[n - 1]);
+               n, plural((unsigned) n, "command", "commands"), lat[0], lat[n / 2], sum / n,
+               lat[(n * 95) / 100 < n ? (n * 95) / 100 : n - 1], lat[n - 1]);
         free(lat);
         return 0;
 }
@@ -144,7 +147,8 @@ static int throughput(struct bench *b, struct mosquitto *m, const char *set_topi
                 pthread_mutex_lock(&b->lock);
                 if (!wait_states(b, first + i - WINDOW)) {
                         pthread_mutex_unlock(&b->lock);
-                        fprintf(stderr, "msgq-mqtt-bench: stuck at %d of %d states\n", b->states - first, n);
+                        fprintf(stderr, "msgq-mqtt-bench: stuck at %d of %d %s\n", b->states - first, n,
+                                plural((unsigned) n, "state", "states"));
                         return 1;
                 }
                 pthread_mutex_unlock(&b->lock);
@@ -152,14 +156,15 @@ static int throughput(struct bench *b, struct mosquitto *m, const char *set_topi
         }
         pthread_mutex_lock(&b->lock);
         if (!wait_states(b, first + n)) {
-                fprintf(stderr, "msgq-mqtt-bench: %d of %d states after %d s\n", b->states - first, n, WAIT_S);
+                fprintf(stderr, "msgq-mqtt-bench: %d of %d %s after %d s\n", b->states - first, n,
+                        plural((unsigned) n, "state", "states"), WAIT_S);
                 pthread_mutex_unlock(&b->lock);
                 return 1;
         }
         t1 = b->last_at;
         pthread_mutex_unlock(&b->lock);
-        printf("throughput: %d commands (at most %d outstanding) in %.3f s: %.0f commands/s end to end\n", n,
-               WINDOW, t1 - t0, n / (t1 - t0));
+        printf("throughput: %d %s (at most %d outstanding) in %.3f s: %.0f commands/s end to end\n", n,
+               plural((unsigned) n, "command", "commands"), WINDOW, t1 - t0, n / (t1 - t0));
         return 0;
 }
 

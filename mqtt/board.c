@@ -8,6 +8,7 @@
 
 #include "board.h"
 #include "log.h"
+#include "plural.h"
 #include "queue.h"
 
 #define MS (1000000ull) /* nanoseconds */
@@ -731,7 +732,7 @@ void board_stop(struct board *b) {
         left = b->count;
         pthread_mutex_unlock(&b->lock);
         if (left)
-                log_warning("stopping with %zu command%s not applied", left, left == 1 ? "" : "s");
+                log_warning("stopping with %zu %s not applied", left, plural(left, "command", "commands"));
 }
 
 void board_done(struct board *b) {

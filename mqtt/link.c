@@ -14,6 +14,7 @@
 
 #include "link.h"
 #include "log.h"
+#include "plural.h"
 
 #define STOP_WAIT_MS 2000u
 #define LOG_WINDOW_S 10u
@@ -174,7 +175,8 @@ static void refuse(struct link *l, const char *topic, const char *why) {
 
         if (msgq_ratelimit_pass(&l->log_limit, msgq_now_ns(), &missed)) {
                 if (missed)
-                        log_warning("%u more refused commands were not logged", missed);
+                        log_warning("%u more refused %s not logged", missed,
+                                    plural(missed, "command was", "commands were"));
                 log_warning("%s: %s", topic, why);
         }
         if (payload)

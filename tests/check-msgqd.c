@@ -165,6 +165,31 @@ START_TEST(test_adopts_queue_and_serves_waiting_requests) {
 }
 END_TEST
 
+/* A count of one reads in the singular: "1 waiting message", "1 blink". */
+START_TEST(test_log_singulars) {
+        struct msgq_reply stale = { .status = MSGQ_OK, .token = 99, .op = MSGQ_OP_LED_ON, .expires_ns = 1 };
+        unsigned char body[MSGQ_MSG_MAX];
+        key_t key = test_key();
+        int id = msgget(key, IPC_CREAT | IPC_EXCL | 0600), len;
+
+        ck_assert_int_ge(id, 0);
+        len = msgq_reply_encode(&stale, body, sizeof body);
+        ck_assert_int_eq(msgq_queue_send(id, msgq_reply_type((uint32_t) getpid()), body, (size_t) len, 0), 0);
+        ck_assert_int_eq(daemon_start(&dmn, key, NULL), 0);
+        ck_assert_msg(strstr(daemon_log(&dmn), "adopted queue: 1 waiting message, 1 stale reply removed\n"),
+                      "log: %s", daemon_log(&dmn));
+        ck_assert_uint_eq(call(key, MSGQ_OP_LED_BLINK, 100, 1).led.blinking, 1);
+        ck_assert_msg(daemon_log_wait(&dmn, "LED blinking, period 100 ms, 1 blink (request from pid",
+                                      scaled(2000)),
+                      "log: %s", daemon_log(&dmn));
+        ck_assert_uint_eq(call(key, MSGQ_OP_LED_BLINK, 100, 2).led.blinking, 1);
+        ck_assert_msg(daemon_log_wait(&dmn, "LED blinking, period 100 ms, 2 blinks (request from pid",
+                                      scaled(2000)),
+                      "log: %s", daemon_log(&dmn));
+        stop_clean();
+}
+END_TEST
+
 START_TEST(test_queue_removed_under_daemon_is_recreated) {
         start();
         ck_assert_int_eq(msgctl(msgget(dmn.key, 0), IPC_RMID, NULL), 0);
@@ -744,6 +769,7 @@ int main(void) {
         harness_add(s, "text-exit", test_text_exit_stops_cleanly, 30);
         harness_add(s, "second-daemon", test_second_daemon_refused, 30);
         harness_add(s, "adopt", test_adopts_queue_and_serves_waiting_requests, 30);
+        harness_add(s, "log-singulars", test_log_singulars, 30);
         harness_add(s, "recreate", test_queue_removed_under_daemon_is_recreated, 30);
         harness_add(s, "config-mode", test_config_file_sets_mode, 30);
         harness_add(s, "bad-config", test_bad_config_refused, 30);
