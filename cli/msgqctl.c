@@ -112,8 +112,10 @@ static const struct command commands[] = {
                 .summary = "ask msgqd to stop cleanly",
                 .usage = "shutdown\n"
                          "\n"
-                         "Ask msgqd to stop; it answers before it exits.  Under systemd, prefer\n"
-                         "`systemctl stop msgqd`: the service is not restarted either way.",
+                         "Ask msgqd to stop; it answers before it exits.  Then wait, up to the\n"
+                         "timeout (-t) again, until msgqd has removed its queue and released its\n"
+                         "lock on the key, so that a msgqd started next serves.  Under systemd,\n"
+                         "prefer `systemctl stop msgqd`: the service is not restarted either way.",
         },
         {
                 .name = "help",
@@ -243,7 +245,7 @@ void program_print_help(void) {
                "  0  success\n"
                "  1  msgqd answered with an error\n"
                "  2  usage error (command, argument, key, priority, configuration)\n"
-               "  3  msgqd unavailable: no queue, no answer in time, queue removed\n"
+               "  3  msgqd unavailable: no queue, no answer or stop in time, queue removed\n"
                "  4  permission denied on the queue\n"
                "  5  the output could not be written\n"
                "\n"

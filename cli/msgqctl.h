@@ -8,7 +8,8 @@
  *   2  usage error: unknown command or option, bad argument, key, priority,
  *      timeout, configuration file or MSGQ_KEY
  *   3  msgqd unavailable: no queue for the key, no answer within the
- *      timeout, the queue was removed, or the queue could not be used
+ *      timeout, the queue was removed, the queue could not be used, or
+ *      (shutdown) msgqd did not let go of the key within the timeout
  *   4  permission denied on the queue
  *   5  the output could not be written (a full disk, a closed pipe)
  */

@@ -51,8 +51,8 @@ static void json_sent(size_t bytes, long prio) {
         msgq_json_int(&j, "priority", prio);
 }
 
-static void json_stopping(uint32_t daemon_pid) {
-        msgq_json_bool(doc(), "stopping", true);
+static void json_stopped(uint32_t daemon_pid) {
+        msgq_json_bool(doc(), "stopped", true);
         msgq_json_uint(&j, "daemon_pid", daemon_pid);
 }
 
@@ -195,7 +195,7 @@ static void json_end(void) {
 const struct output json_output = {
         .led = json_led,
         .sent = json_sent,
-        .stopping = json_stopping,
+        .stopped = json_stopped,
         .stats = json_stats,
         .status = json_status,
         .ping_start = json_ping_start,

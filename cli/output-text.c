@@ -58,8 +58,8 @@ static void text_sent(size_t bytes, long prio) {
         printf("sent: %zu %s at priority %ld\n", bytes, plural(bytes, "byte", "bytes"), prio);
 }
 
-static void text_stopping(uint32_t daemon_pid) {
-        printf("msgqd pid %u is stopping\n", (unsigned) daemon_pid);
+static void text_stopped(uint32_t daemon_pid) {
+        printf("msgqd pid %u stopped\n", (unsigned) daemon_pid);
 }
 
 static void print_field_u64(const char *label, uint64_t value) {
@@ -175,7 +175,7 @@ static void text_end(void) {
 const struct output text_output = {
         .led = text_led,
         .sent = text_sent,
-        .stopping = text_stopping,
+        .stopped = text_stopped,
         .stats = text_stats,
         .status = text_status,
         .ping_start = text_ping_start,
@@ -192,7 +192,7 @@ static void quiet_led(const struct msgq_led_state *led) {
 static void quiet_sent(size_t bytes, long prio) {
 }
 
-static void quiet_stopping(uint32_t daemon_pid) {
+static void quiet_stopped(uint32_t daemon_pid) {
 }
 
 static void quiet_stats(const struct msgq_reply *rep) {
@@ -210,7 +210,7 @@ static void quiet_ping_end(const struct ping_totals *t) {
 const struct output quiet_output = {
         .led = quiet_led,
         .sent = quiet_sent,
-        .stopping = quiet_stopping,
+        .stopped = quiet_stopped,
         .stats = quiet_stats,
         .status = quiet_status,
         .ping_start = text_ping_start,

@@ -51,7 +51,7 @@ struct ping_totals {
 struct output {
         void (*led)(const struct msgq_led_state *led);
         void (*sent)(size_t bytes, long prio);
-        void (*stopping)(uint32_t daemon_pid);
+        void (*stopped)(uint32_t daemon_pid); /* shutdown: it has let go of the key */
         void (*stats)(const struct msgq_reply *rep);
         /*
          * rep: msgqd's answer to stats, or NULL and why not: "not answering",

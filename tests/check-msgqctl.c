@@ -803,7 +803,7 @@ END_TEST
 START_TEST(test_shutdown_stops_daemon) {
         start();
         CTL(dmn.key, "shutdown");
-        EXPECT_OK(&run, fmt("msgqd pid %d is stopping\n", (int) dmn.pid));
+        EXPECT_OK(&run, fmt("msgqd pid %d stopped\n", (int) dmn.pid));
         ck_assert_int_eq(daemon_wait(&dmn, 5000), 0);
         ck_assert(!queue_exists(dmn.key));
         CTL(dmn.key, "led", "state");
@@ -829,10 +829,34 @@ START_TEST(test_shutdown_always_answered) {
                               daemon_log(&dmn));
                 CTL(key, "shutdown");
                 ck_assert_msg(run.status == 0, "round %d: exit %d: %s", i, run.status, run.err);
-                EXPECT_OK(&run, fmt("msgqd pid %d is stopping\n", (int) dmn.pid));
+                EXPECT_OK(&run, fmt("msgqd pid %d stopped\n", (int) dmn.pid));
                 ck_assert_int_eq(daemon_wait(&dmn, 5000), 0);
                 ck_assert(!queue_exists(key));
         }
+}
+END_TEST
+
+/*
+ * When shutdown returns, msgqd has let go of the key: a msgqd started right
+ * after it serves, also when the LED takes 800 ms to turn off at the stop.
+ */
+START_TEST(test_shutdown_waits_until_key_free) {
+        struct daemon next;
+        key_t key = test_key();
+
+        ck_assert_int_eq(setenv("MSGQD_SIM_DELAY_MS", "800", 1), 0);
+        daemon_start_checked(&dmn, key, NULL);
+        CTL(key, "led", "on");
+        EXPECT_OK(&run, "led: on\n");
+        CTL(key, "shutdown");
+        EXPECT_OK(&run, fmt("msgqd pid %d stopped\n", (int) dmn.pid));
+        ck_assert_int_eq(daemon_start(&next, key, NULL), 0);
+        ck_assert_int_eq(daemon_wait(&dmn, 5000), 0);
+        ck_assert_msg(!strstr(daemon_log(&next), "already serving"), "log: %s", daemon_log(&next));
+        CTL(key, "led", "state");
+        EXPECT_OK(&run, "led: on\n"); /* restored by the next */
+        daemon_stop_checked(&next);
+        unsetenv("MSGQD_SIM_DELAY_MS");
 }
 END_TEST
 
@@ -856,7 +880,7 @@ START_TEST(test_json_led_send_shutdown) {
         EXPECT_JSON(&run, "d == {'sent': True, 'bytes': 11, 'priority': 2}");
         CTL(dmn.key, "--json", "shutdown");
         EXPECT_EXIT(&run, 0, "");
-        EXPECT_JSON(&run, "d == {'stopping': True, 'daemon_pid': %d}", (int) dmn.pid);
+        EXPECT_JSON(&run, "d == {'stopped': True, 'daemon_pid': %d}", (int) dmn.pid);
         ck_assert_int_eq(daemon_wait(&dmn, 5000), 0);
         ck_assert(!queue_exists(dmn.key));
 }
@@ -1738,6 +1762,7 @@ int main(void) {
         harness_add(s, "queue-removed", test_queue_removed_while_waiting, 30);
         harness_add(s, "shutdown", test_shutdown_stops_daemon, 30);
         harness_add(s, "shutdown-answered", test_shutdown_always_answered, 30);
+        harness_add(s, "shutdown-waits", test_shutdown_waits_until_key_free, 30);
         harness_add(s, "json-led-send-shutdown", test_json_led_send_shutdown, 30);
         harness_add(s, "json-ping-stats-status", test_json_ping_stats_status, 30);
         harness_add(s, "json-errors", test_json_errors, 30);
