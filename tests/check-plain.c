@@ -25,14 +25,10 @@ static const char *example(const char *name) {
         return path;
 }
 
-/* Run one client: lang is "c", "python" or "perl". */
-static struct run client(const char *lang, const char *prio, const char *cmd, bool reply) {
-        char key[16];
-        const char *argv[8];
-        struct run r;
+/* The command that runs the client of lang ("c", "python" or "perl") into argv; its length. */
+static int client_command(const char *lang, const char **argv) {
         int n = 0;
 
-        snprintf(key, sizeof key, "0x%08x", (unsigned) dmn.key);
         if (strcmp(lang, "c") == 0) {
                 argv[n++] = getenv("PLAIN_CLIENT");
         } else if (strcmp(lang, "python") == 0) {
@@ -42,6 +38,17 @@ static struct run client(const char *lang, const char *prio, const char *cmd, bo
                 argv[n++] = "perl";
                 argv[n++] = example("plain-client.pl");
         }
+        return n;
+}
+
+/* Run one client: lang is "c", "python" or "perl". */
+static struct run client(const char *lang, const char *prio, const char *cmd, bool reply) {
+        char key[16];
+        const char *argv[8];
+        struct run r;
+        int n = client_command(lang, argv);
+
+        snprintf(key, sizeof key, "0x%08x", (unsigned) dmn.key);
         argv[n++] = key;
         argv[n++] = prio;
         argv[n++] = cmd;
@@ -144,6 +151,27 @@ START_TEST(test_no_daemon) {
 }
 END_TEST
 
+/* Without its arguments, each client says how to call it and exits 2, as msgqctl does. */
+START_TEST(test_usage) {
+        static const char *const langs[] = { "c", "python", "perl" };
+
+        for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+                const char *argv[8];
+                struct run r;
+                int n = client_command(langs[i], argv);
+
+                argv[n] = NULL;
+                ck_assert_int_eq(run_prog(&r, 10000, argv), 0);
+                ck_assert_msg(r.status == 2, "%s client: exit %d", langs[i], r.status);
+                ck_assert_str_eq(r.out, "");
+                ck_assert_msg(strncmp(r.err, "usage: ", 7) == 0 &&
+                                      strstr(r.err, " KEY PRIORITY COMMAND [reply]\n") &&
+                                      strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+                              "%s client: %s", langs[i], r.err);
+        }
+}
+END_TEST
+
 /* Per test, in the parent: this suite's own state. */
 static void reset(void) {
         memset(&dmn, 0, sizeof dmn);
@@ -160,5 +188,6 @@ int main(void) {
         harness_add(s, "ping", test_text_ping_names_the_daemon, 60);
         harness_add(s, "blink", test_text_blink_then_off, 60);
         harness_add(s, "no-daemon", test_no_daemon, 60);
+        harness_add(s, "usage", test_usage, 60);
         return harness_run(s);
 }
