@@ -50,13 +50,18 @@ _msgqctl()
     esac
     $split && return
 
-    local own=
+    # The command's own options, each offered once (send -p and ping -c are
+    # letters the global options have too).
+    local own= opts=$global_opts opt
     case $cmd in
         send) own='-p --priority --' ;;
         ping) own='-c --count -i --interval' ;;
     esac
+    for opt in $own; do
+        [[ " $opts " == *" $opt "* ]] || opts+=" $opt"
+    done
     if [[ $cur == -* && -z $dashdash ]]; then
-        COMPREPLY=($(compgen -W "$global_opts $own" -- "$cur"))
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
 

@@ -1671,6 +1671,12 @@ START_TEST(test_bash_completion) {
         ck_assert_str_eq(complete("msgqctl ping -c "), ""); /* ping's count */
         ck_assert_str_eq(complete("msgqctl ping --config "), "FILE");
         ck_assert_str_eq(complete("msgqctl ping --c"), "--config --count");
+        /* Each option once, also the letters a command shares with the global options. */
+        ck_assert_str_eq(complete("msgqctl ping -"), "-k --key -c --config -t --timeout -p --priority "
+                                                     "-j --json -q --quiet -h --help -V --version "
+                                                     "--count -i --interval");
+        ck_assert_str_eq(complete("msgqctl send -"), "-k --key -c --config -t --timeout -p --priority "
+                                                     "-j --json -q --quiet -h --help -V --version --");
         ck_assert_str_eq(complete("msgqctl help s"), "send stats status shutdown");
         ck_assert_str_eq(complete("msgqctl send "), "-");
         ck_assert_str_eq(complete("msgqctl led on "), "");
