@@ -619,6 +619,58 @@ START_TEST(test_example_uncommented) {
 }
 END_TEST
 
+/*
+ * The first paragraph of a file of the source tree, after the line that
+ * starts with from (NULL: from the top), as one line: lines joined by a
+ * space, a comment's "# " left out.
+ */
+static void paragraph_of(const char *file, const char *from, char *text, size_t size) {
+        char path[4096], line[512];
+        size_t n = 0;
+        bool in = from == NULL;
+        FILE *f;
+
+        example_path(path, sizeof path); /* .../msgq.conf: the file beside it */
+        snprintf(strrchr(path, '/') + 1, 256, "%s", file);
+        f = fopen(path, "re");
+        ck_assert_msg(f != NULL, "%s", path);
+        text[0] = '\0';
+        while (fgets(line, sizeof line, f)) {
+                const char *p = line;
+
+                line[strcspn(line, "\n")] = '\0';
+                if (!in) {
+                        in = strncmp(line, from, strlen(from)) == 0;
+                        continue;
+                }
+                if (*p == '#')
+                        p += p[1] == ' ' ? 2 : 1;
+                if (!*p && n > 0)
+                        break;
+                if (*p && n + strlen(p) + 2 < size)
+                        n += (size_t) snprintf(text + n, size - n, "%s%s", n ? " " : "", p);
+        }
+        fclose(f);
+}
+
+/* msgq.conf's header and the README's Configuration say the same: who reads the file. */
+START_TEST(test_example_names_its_readers) {
+        static const char *const words[] = { "three programs", "msgqd (every setting)",
+                                             "msgqctl (the key,", "msgq-mqtt (the key)",
+                                             "Each checks the whole file." };
+        char header[1024], readme[1024];
+
+        paragraph_of("msgq.conf", NULL, header, sizeof header);
+        paragraph_of("README.md", "## Configuration", readme, sizeof readme);
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+                ck_assert_msg(strstr(header, words[i]), "msgq.conf's header lacks '%s': %s",
+                              words[i], header);
+                ck_assert_msg(strstr(readme, words[i]), "README's Configuration lacks '%s': %s",
+                              words[i], readme);
+        }
+}
+END_TEST
+
 /* led_start and led_stop: their words, and nothing else. */
 START_TEST(test_led_policy) {
         static const char *const bad[] = { "led_start = keep\n", "led_start = Restore\n",
@@ -893,6 +945,7 @@ static Suite *config_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_example_loads);
         tcase_add_test(tc, test_example_uncommented);
+        tcase_add_test(tc, test_example_names_its_readers);
         tcase_add_test(tc, test_led_policy);
         suite_add_tcase(s, tc);
 
