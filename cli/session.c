@@ -17,12 +17,14 @@
 /* The global options' values, once all options are read: usage errors. */
 static void check_global_options(struct ctl *ctl) {
         const struct global_args *g = &ctl->args;
+        char expected[160];
+        int r;
 
         if (g->error[0])
                 die_usage(g->error_cmd, "%s", g->error);
-        if (g->key && msgq_parse_key(g->key, &ctl->key) < 0)
-                die_usage(NULL, "invalid key '%s': expected a non-zero number, decimal or 0x hex",
-                          g->key);
+        if (g->key && (r = msgq_parse_key(g->key, &ctl->key)) < 0)
+                die_usage(NULL, "invalid key '%s': %s", g->key,
+                          msgq_config_expected("key", r, expected, sizeof expected));
         if (g->timeout && msgq_parse_duration(g->timeout, 1000, 1, 3600000, &ctl->timeout_ms) < 0)
                 die_usage(NULL, "invalid timeout '%s': expected seconds (or 500ms, 2s, 1min), "
                           "more than 0 and at most 3600 s", g->timeout);

@@ -123,7 +123,7 @@ static const struct setting {
         const char *name;
         const char *expected;
 } settings[] = {
-        { "key", "a non-zero number, decimal or 0x hex" },
+        { "key", MSGQ_KEY_EXPECTED },
         { "mode", "an octal mode, 0000 .. 0777" },
         { "group", "a group name: 1 to 63 letters, digits, '_', '.' or '-', not starting with '-'" },
         { "gpio", "a GPIO line name or CHIP:OFFSET (OFFSET a number), 1 to 63 printable "
@@ -206,16 +206,25 @@ static int set_value(struct msgq_config *c, const char *name, const char *value)
         return -EINVAL;
 }
 
-int msgq_config_set(struct msgq_config *c, const char *name, const char *value, char *err,
-                    size_t size) {
+const char *msgq_config_expected(const char *name, int r, char *buf, size_t size) {
         const struct setting *s = setting_find(name);
 
-        if (!s) {
+        snprintf(buf, size, "%sexpected %s", r == -ERANGE ? "out of range: " : "",
+                 s ? s->expected : "a known setting");
+        return buf;
+}
+
+int msgq_config_set(struct msgq_config *c, const char *name, const char *value, char *err,
+                    size_t size) {
+        int r;
+
+        if (!setting_find(name)) {
                 snprintf(err, size, "unknown setting '%s'", name);
                 return -EINVAL;
         }
-        if (set_value(c, name, value) < 0) {
-                snprintf(err, size, "expected %s", s->expected);
+        r = set_value(c, name, value);
+        if (r < 0) {
+                msgq_config_expected(name, r, err, size);
                 return -EINVAL;
         }
         return 0;
@@ -238,6 +247,8 @@ static void refuse(struct loader *l, const char *fmt, ...) {
 static int handler(void *user, const char *section, const char *name, const char *value) {
         struct loader *l = user;
         const struct setting *s = setting_find(name);
+        char expected[160];
+        int r;
 
         if (section[0] && strcmp(section, SECTION) != 0) {
                 refuse(l, "setting '%s' in section [%s]: settings go in [" SECTION
@@ -248,8 +259,10 @@ static int handler(void *user, const char *section, const char *name, const char
                 refuse(l, "unknown setting '%s' (known: %s)", name, setting_names());
                 return 0;
         }
-        if (set_value(&l->cfg, name, value) < 0) {
-                refuse(l, "%s = %s: expected %s", name, value, s->expected);
+        r = set_value(&l->cfg, name, value);
+        if (r < 0) {
+                refuse(l, "%s = %s: %s", name, value,
+                       msgq_config_expected(name, r, expected, sizeof expected));
                 return 0;
         }
         if (strcmp(name, "group") == 0)
@@ -452,6 +465,8 @@ int msgq_config_from_env(struct msgq_config *c) {
 int msgq_config_resolve(struct msgq_config *c, const char *path, const char *key_arg,
                         char *err, size_t size) {
         const char *file = path ? path : msgq_config_default_path();
+        char expected[160];
+        key_t env_key;
         int r;
 
         msgq_config_defaults(c);
@@ -462,13 +477,15 @@ int msgq_config_resolve(struct msgq_config *c, const char *path, const char *key
                 return r;
         /* A -k makes MSGQ_KEY irrelevant: it is not read, as the default file is when missing. */
         if (!key_arg && msgq_config_from_env(c) < 0) {
-                snprintf(err, size, "invalid MSGQ_KEY '%s': expected %s", getenv("MSGQ_KEY"),
-                         setting_find("key")->expected);
+                snprintf(err, size, "invalid MSGQ_KEY '%s': %s", getenv("MSGQ_KEY"),
+                         msgq_config_expected("key", msgq_parse_key(getenv("MSGQ_KEY"), &env_key),
+                                              expected, sizeof expected));
                 return -EINVAL;
         }
-        if (key_arg && msgq_parse_key(key_arg, &c->key) < 0) {
-                snprintf(err, size, "invalid key '%s': expected %s", key_arg,
-                         setting_find("key")->expected);
+        r = key_arg ? msgq_parse_key(key_arg, &c->key) : 0;
+        if (r < 0) {
+                snprintf(err, size, "invalid key '%s': %s", key_arg,
+                         msgq_config_expected("key", r, expected, sizeof expected));
                 return -EINVAL;
         }
         return 0;

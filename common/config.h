@@ -40,8 +40,9 @@ void msgq_config_defaults(struct msgq_config *c);
 int msgq_config_load(struct msgq_config *c, const char *path, int *line);
 /*
  * msgq_config_load with the error for the user in err: "FILE:LINE: REASON"
- * (the setting and what it expects: "msgq.conf:2: key = banana: expected a
- * non-zero number, decimal or 0x hex"), "FILE: REASON" (not a regular
+ * (the setting and what it expects: "msgq.conf:2: key = banana: expected
+ * 0x1 to 0xffffffff in hex, or 1 to 2147483647 in decimal"; a number too
+ * large: "out of range: expected ..."), "FILE: REASON" (not a regular
  * file, too large) or "cannot read FILE: ERROR".
  */
 int msgq_config_read(struct msgq_config *c, const char *path, char *err, size_t size);
@@ -51,6 +52,13 @@ int msgq_config_read(struct msgq_config *c, const char *path, char *err, size_t 
  */
 int msgq_config_set(struct msgq_config *c, const char *name, const char *value, char *err,
                     size_t size);
+/*
+ * What setting name takes, for the error about a value its parser refused
+ * with r: "expected X", or for -ERANGE "out of range: expected X"
+ * ("out of range: expected 0x1 to 0xffffffff in hex, or 1 to 2147483647 in
+ * decimal").  In buf, which is returned.
+ */
+const char *msgq_config_expected(const char *name, int r, char *buf, size_t size);
 /* Apply MSGQ_KEY from the environment; -EINVAL if it is set but bad. */
 int msgq_config_from_env(struct msgq_config *c);
 /*

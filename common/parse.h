@@ -19,6 +19,8 @@
  * without leading zeros.  0 (IPC_PRIVATE) is -ERANGE.
  */
 int msgq_parse_key(const char *s, key_t *ret);
+/* What msgq_parse_key() takes, in the words of every error about a key (and of msgq.conf). */
+#define MSGQ_KEY_EXPECTED "0x1 to 0xffffffff in hex, or 1 to 2147483647 in decimal"
 /* An unsigned decimal number within [min, max] (leading zeros allowed). */
 int msgq_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret);
 /* An octal permission mode such as 0660 or 660 (at most 0777). */

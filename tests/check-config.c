@@ -729,14 +729,24 @@ START_TEST(test_resolve_errors) {
 
         ck_assert_int_eq(setenv("MSGQ_KEY", "zz", 1), 0);
         ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), NULL, err, sizeof err), -EINVAL);
-        ck_assert_str_eq(err, "invalid MSGQ_KEY 'zz': expected a non-zero number, decimal or 0x hex");
+        ck_assert_str_eq(err, "invalid MSGQ_KEY 'zz': expected 0x1 to 0xffffffff in hex, or 1 to "
+                              "2147483647 in decimal");
+        ck_assert_int_eq(setenv("MSGQ_KEY", "0x100000000", 1), 0);
+        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), NULL, err, sizeof err), -EINVAL);
+        ck_assert_str_eq(err, "invalid MSGQ_KEY '0x100000000': out of range: expected 0x1 to "
+                              "0xffffffff in hex, or 1 to 2147483647 in decimal");
         /* -k overrides MSGQ_KEY, which is then not read at all. */
         ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "0x30", err, sizeof err), 0);
         ck_assert_int_eq(c.key, 0x30);
         ck_assert_int_eq(unsetenv("MSGQ_KEY"), 0);
 
         ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "0", err, sizeof err), -EINVAL);
-        ck_assert_str_eq(err, "invalid key '0': expected a non-zero number, decimal or 0x hex");
+        ck_assert_str_eq(err, "invalid key '0': out of range: expected 0x1 to 0xffffffff in hex, "
+                              "or 1 to 2147483647 in decimal");
+        ck_assert_int_eq(msgq_config_resolve(&c, write_conf(""), "4294967295", err, sizeof err),
+                         -EINVAL);
+        ck_assert_str_eq(err, "invalid key '4294967295': out of range: expected 0x1 to 0xffffffff "
+                              "in hex, or 1 to 2147483647 in decimal");
 }
 END_TEST
 
@@ -761,7 +771,12 @@ START_TEST(test_errors_name_setting) {
                      "2: unknown setting 'colour' (known: key, mode, group, gpio, active_low, "
                      "led_start, led_stop)");
         assert_error("[msgq]\nkey = banana\n",
-                     "2: key = banana: expected a non-zero number, decimal or 0x hex");
+                     "2: key = banana: expected 0x1 to 0xffffffff in hex, or 1 to 2147483647 in "
+                     "decimal");
+        assert_error("key = 2147483648\n", "1: key = 2147483648: out of range: expected 0x1 to "
+                                            "0xffffffff in hex, or 1 to 2147483647 in decimal");
+        assert_error("mode = 01777\n", "1: mode = 01777: out of range: expected an octal mode, "
+                                       "0000 .. 0777");
         assert_error("mode = 0778\n", "1: mode = 0778: expected an octal mode, 0000 .. 0777");
         assert_error("group = -x\n", "1: group = -x: expected a group name: 1 to 63 letters, "
                                       "digits, '_', '.' or '-', not starting with '-'");

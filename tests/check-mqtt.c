@@ -1332,7 +1332,7 @@ START_TEST(test_usage_errors) {
                 { "--protocol", "4.0", "msgq-mqtt: invalid protocol '4.0': 3.1.1 or 5\n" },
                 { "--probe", "0", "msgq-mqtt: invalid probe interval '0': seconds, 0.05 to 3600\n" },
                 { "--poll", "0", "msgq-mqtt: invalid probe interval '0': seconds, 0.05 to 3600\n" },
-                { "-k", "0", "msgq-mqtt: invalid key '0': expected a non-zero number, decimal or 0x hex\n" },
+                { "-k", "0", "msgq-mqtt: invalid key '0': out of range: expected 0x1 to 0xffffffff in hex, or 1 to 2147483647 in decimal\n" },
                 { "--cafile", "/dev/null", "msgq-mqtt: TLS files are set but the broker is not mqtts://\n" },
                 { "--password-file", "/dev/null", "msgq-mqtt: a password file needs a user name (--username or username =)\n" },
         };

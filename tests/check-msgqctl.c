@@ -1073,17 +1073,22 @@ START_TEST(test_help_lists_commands_and_exit_codes) {
 END_TEST
 
 START_TEST(test_bad_key_timeout_priority) {
-        static const char *const keys[] = { "0", "zz", "0x1ffffffff", "-1", "", "0x", "2147483648",
-                                            "012" };
+        static const char *const keys[] = { "zz", "-1", "", "0x", "012", "0x1g" };
+        /* Numbers out of range: the message says so, and gives the range. */
+        static const char *const big_keys[] = { "0", "0x0", "0x1ffffffff", "2147483648", "4294967295" };
         static const char *const timeouts[] = { "0", "abc", "3601", "3600.5", "-1", "", "1.2345",
                                                 ".5", "5.", "1e3", "0.000" };
         key_t key = test_key();
 
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
                 RUN(&run, "msgqctl", "-k", keys[i], "led", "state");
-                EXPECT_USAGE(&run, fmt("invalid key '%s': expected a non-zero number, decimal or "
-                                       "0x hex",
-                                       keys[i]));
+                EXPECT_USAGE(&run, fmt("invalid key '%s': expected 0x1 to 0xffffffff in hex, "
+                                       "or 1 to 2147483647 in decimal", keys[i]));
+        }
+        for (size_t i = 0; i < sizeof big_keys / sizeof big_keys[0]; i++) {
+                RUN(&run, "msgqctl", "-k", big_keys[i], "led", "state");
+                EXPECT_USAGE(&run, fmt("invalid key '%s': out of range: expected 0x1 to 0xffffffff "
+                                       "in hex, or 1 to 2147483647 in decimal", big_keys[i]));
         }
         for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
                 CTL(key, "-t", timeouts[i], "led", "state");
@@ -1122,8 +1127,8 @@ START_TEST(test_key_from_environment) {
         setenv("MSGQ_KEY", "garbage", 1);
         RUN(&run, "msgqctl", "led", "off");
         EXPECT(&run, 2, "",
-               "msgqctl: invalid MSGQ_KEY 'garbage': expected a non-zero number, decimal or 0x "
-               "hex\n");
+               "msgqctl: invalid MSGQ_KEY 'garbage': expected 0x1 to 0xffffffff in hex, or 1 to "
+               "2147483647 in decimal\n");
         RUN(&run, "msgqctl", "--json", "led", "off");
         ck_assert_int_eq(run.status, 2);
         EXPECT_JSON(&run, "d['exit_code'] == 2 and "
@@ -1131,7 +1136,8 @@ START_TEST(test_key_from_environment) {
         setenv("MSGQ_KEY", "0", 1);
         RUN(&run, "msgqctl", "led", "off");
         EXPECT(&run, 2, "",
-               "msgqctl: invalid MSGQ_KEY '0': expected a non-zero number, decimal or 0x hex\n");
+               "msgqctl: invalid MSGQ_KEY '0': out of range: expected 0x1 to 0xffffffff in hex, "
+               "or 1 to 2147483647 in decimal\n");
         /* With -k, MSGQ_KEY is not read at all. */
         setenv("MSGQ_KEY", "garbage", 1);
         CTL(dmn.key, "led", "state");
@@ -1170,10 +1176,10 @@ START_TEST(test_key_from_config_file) {
         EXPECT(&k_over_file, 3, "", no_queue_error(other));
         EXPECT(&missing, 2, "",
                fmt("msgqctl: cannot read %s.missing: No such file or directory\n", good));
-        EXPECT(&bad, 2, "", fmt("msgqctl: %s:2: key = zz: expected a non-zero number, decimal or "
-                                "0x hex\n", broken));
-        EXPECT(&bad_with_k, 2, "", fmt("msgqctl: %s:2: key = zz: expected a non-zero number, "
-                                       "decimal or 0x hex\n", broken));
+        EXPECT(&bad, 2, "", fmt("msgqctl: %s:2: key = zz: expected 0x1 to 0xffffffff in hex, or "
+                                "1 to 2147483647 in decimal\n", broken));
+        EXPECT(&bad_with_k, 2, "", fmt("msgqctl: %s:2: key = zz: expected 0x1 to 0xffffffff in "
+                                       "hex, or 1 to 2147483647 in decimal\n", broken));
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -1549,8 +1555,12 @@ START_TEST(test_config_errors_in_all_programs) {
                                       "gpio, active_low, led_start, led_stop)", path));
         unlink(path);
         write_config(path, sizeof path, "key = banana\n");
-        expect_config_error(path, fmt("%s:1: key = banana: expected a non-zero number, decimal "
-                                      "or 0x hex", path));
+        expect_config_error(path, fmt("%s:1: key = banana: expected 0x1 to 0xffffffff in hex, "
+                                      "or 1 to 2147483647 in decimal", path));
+        unlink(path);
+        write_config(path, sizeof path, "key = 4294967295\n");
+        expect_config_error(path, fmt("%s:1: key = 4294967295: out of range: expected 0x1 to "
+                                      "0xffffffff in hex, or 1 to 2147483647 in decimal", path));
         unlink(path);
 
         /* What a crash leaves: NUL bytes; one at the start of a line. */
