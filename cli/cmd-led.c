@@ -8,6 +8,7 @@
 #include "msgqctl.h"
 #include "output.h"
 #include "parse.h"
+#include "usage.h"
 
 static const struct led_action {
         const char *name;
@@ -113,7 +114,8 @@ int cmd_led(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
         if (!action)
                 die_usage(cmd, "unknown action '%s': expected on, off, toggle, state, blink or "
                           "watch%s", argv[0],
-                          did_you_mean(argv[0], led_actions, N_LED_ACTIONS, sizeof led_actions[0]));
+                          msgq_did_you_mean(argv[0], "", led_actions, N_LED_ACTIONS,
+                                            sizeof led_actions[0]));
         if (action->op == MSGQ_OP_LED_WATCH) {
                 unsigned long lines = 0;
 

@@ -22,6 +22,7 @@
 #include "msgqctl.h"
 #include "output.h"
 #include "parse.h"
+#include "usage.h"
 
 static const struct command commands[] = {
         {
@@ -135,64 +136,6 @@ const struct command *command_find(const char *name) {
         return NULL;
 }
 
-static size_t min3(size_t a, size_t b, size_t c) {
-        size_t m = a < b ? a : b;
-
-        return m < c ? m : c;
-}
-
-static bool same_letter(char a, char b) {
-        return tolower((unsigned char) a) == tolower((unsigned char) b);
-}
-
-/*
- * Edits from a to b, in any case: insert, delete or replace a letter, or
- * swap two neighbours ("stauts" is one from "status").  Up to 9.
- */
-static size_t edit_distance(const char *a, const char *b) {
-        size_t la = strlen(a), lb = strlen(b), d[16][16];
-
-        if (la >= 16 || lb >= 16)
-                return 9;
-        for (size_t i = 0; i <= la; i++)
-                d[i][0] = i;
-        for (size_t j = 0; j <= lb; j++)
-                d[0][j] = j;
-        for (size_t i = 1; i <= la; i++) {
-                for (size_t j = 1; j <= lb; j++) {
-                        d[i][j] = min3(d[i - 1][j] + 1, d[i][j - 1] + 1,
-                                       d[i - 1][j - 1] + !same_letter(a[i - 1], b[j - 1]));
-                        if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) &&
-                            same_letter(a[i - 2], b[j - 1]) && d[i - 2][j - 2] + 1 < d[i][j])
-                                d[i][j] = d[i - 2][j - 2] + 1;
-                }
-        }
-        return d[la][lb];
-}
-
-const char *did_you_mean(const char *typed, const void *table, size_t n, size_t stride) {
-        static char buf[64];
-        const char *best = NULL;
-        size_t best_d = 9; /* at most 2 edits away */
-
-        for (size_t i = 0; i < n; i++) {
-                const char *name = *(const char *const *) ((const char *) table + i * stride);
-                /* Quarters of an edit: a name that starts with what was typed, or as long, is closer. */
-                size_t edits = edit_distance(typed, name);
-                size_t d = 4 * edits - 2 * (strncasecmp(name, typed, strlen(typed)) == 0) -
-                           (strlen(name) == strlen(typed));
-
-                if (d < best_d && edits < strlen(name)) {
-                        best = name;
-                        best_d = d;
-                }
-        }
-        if (!best)
-                return "";
-        snprintf(buf, sizeof buf, "; did you mean '%s'?", best);
-        return buf;
-}
-
 void command_print_usage(const struct command *cmd) {
         const char *p = cmd->usage;
         bool first = true;
@@ -273,16 +216,10 @@ static const struct option global_options[] = {
 /* A global long option whose letter a command uses for its own returns this plus the letter. */
 #define GLOBAL_LONG_ONLY 0x100
 
-static void global_option_error(struct global_args *g, char **argv, int c) {
-        if (g->error[0])
-                return;
-        if (c == ':')
-                snprintf(g->error, sizeof g->error, "option '%s' needs an argument",
-                         argv[optind - 1]);
-        else if (optopt && optopt < GLOBAL_LONG_ONLY)
-                snprintf(g->error, sizeof g->error, "unknown option '-%c'", optopt);
-        else
-                snprintf(g->error, sizeof g->error, "unknown option '%s'", argv[optind - 1]);
+static void global_option_error(struct global_args *g, char **argv, int c,
+                                const struct option *longopts) {
+        if (!g->error[0])
+                msgq_option_error(c, argv, longopts, g->error, sizeof g->error);
 }
 
 /* A global option into g; false if c is none. */
@@ -350,7 +287,7 @@ int command_getopt(struct ctl *ctl, const struct command *cmd, int argc, char **
                 if (c == ':' || c == '?') {
                         if (!ctl->args.error[0])
                                 ctl->args.error_cmd = cmd;
-                        global_option_error(&ctl->args, argv, c);
+                        global_option_error(&ctl->args, argv, c, longopts);
                         continue;
                 }
                 if (c >= GLOBAL_LONG_ONLY) {
@@ -388,7 +325,7 @@ int cmd_help(struct ctl *ctl, const struct command *cmd, int argc, char **argv) 
         which = command_find(argv[optind]);
         if (!which)
                 die_usage(NULL, "unknown command '%s'%s", argv[optind],
-                          did_you_mean(argv[optind], commands, N_COMMANDS, sizeof commands[0]));
+                          msgq_did_you_mean(argv[optind], "", commands, N_COMMANDS, sizeof commands[0]));
         command_print_usage(which);
         return EXIT_OK;
 }
@@ -400,7 +337,7 @@ static void parse_leading_options(struct ctl *ctl, int argc, char **argv) {
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+:" GLOBAL_SHORTOPTS, global_options, NULL)) != -1)
                 if (!global_option(&ctl->args, c))
-                        global_option_error(&ctl->args, argv, c);
+                        global_option_error(&ctl->args, argv, c, global_options);
 }
 
 int main(int argc, char **argv) {
@@ -423,7 +360,7 @@ int main(int argc, char **argv) {
         if (!cmd) {
                 ctl_configure(&ctl, help);
                 die_usage(NULL, "unknown command '%s'%s", argv[optind],
-                          did_you_mean(argv[optind], commands, N_COMMANDS, sizeof commands[0]));
+                          msgq_did_you_mean(argv[optind], "", commands, N_COMMANDS, sizeof commands[0]));
         }
 
         argc -= optind;

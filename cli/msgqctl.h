@@ -42,7 +42,7 @@ enum {
 struct global_args {
         const char *key, *timeout, *prio, *config;
         bool json, help, version, quiet;
-        char error[128]; /* the first option error, reported once --json is known */
+        char error[256]; /* the first option error, reported once --json is known */
         const struct command *error_cmd; /* where it was, NULL: before the command */
 };
 
@@ -90,11 +90,6 @@ void program_print_help(void);
  */
 int command_getopt(struct ctl *ctl, const struct command *cmd, int argc, char **argv,
                    const char *shortopts, const struct option *longopts);
-/*
- * "; did you mean 'led'?" for the name in table (n entries of stride bytes,
- * each starting with its const char *name) within two edits of typed, or "".
- */
-const char *did_you_mean(const char *typed, const void *table, size_t n, size_t stride);
 /* A priority 1..10, or a usage error of cmd (NULL: a global option). */
 long parse_priority(const struct command *cmd, const char *s);
 
