@@ -35,6 +35,7 @@
 #include "plural.h"
 #include "server.h"
 #include "udev.h"
+#include "usage.h"
 
 #define EXIT_USAGE 2
 /* The key is taken by another user's queue or lock (claim.h); as systemd's EXIT_NOPERMISSION. */
@@ -97,9 +98,11 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 { "version", no_argument, NULL, 'V' },
                 {}
         };
+        char error[256];
         int c;
 
-        while ((c = getopt_long(argc, argv, "k:c:vhV", longopts, NULL)) >= 0) {
+        opterr = 0; /* errors in one line, as msgqctl's (usage.h) */
+        while ((c = getopt_long(argc, argv, ":k:c:vhV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'k': o->key = optarg; break;
                 case 'c': o->config_file = optarg; break;
@@ -110,13 +113,16 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 case 'v': o->verbose = true; break;
                 case 'h': usage(stdout); exit(msgq_stdout_close(EXIT_SUCCESS));
                 case 'V': printf("msgqd %s\n", PACKAGE_VERSION); exit(msgq_stdout_close(EXIT_SUCCESS));
-                default: return -EINVAL;
+                default:
+                        msgq_usage_error("msgqd", "%s",
+                                         msgq_option_error(c, argv, longopts, error, sizeof error));
+                        return -EINVAL;
                 }
         }
         if (o->verbose)
                 msgq_log_set_level(LOG_DEBUG);
         if (optind < argc) {
-                fprintf(stderr, "msgqd: unexpected argument '%s'\n", argv[optind]);
+                msgq_usage_error("msgqd", "unexpected argument '%s'", argv[optind]);
                 return -EINVAL;
         }
         return 0;
@@ -540,10 +546,8 @@ int main(int argc, char **argv) {
         gid_t gid;
 
         msgq_log_open("msgqd", LOG_INFO);
-        if (parse_options(argc, argv, &opts) < 0) {
-                usage(stderr);
+        if (parse_options(argc, argv, &opts) < 0)
                 return EXIT_USAGE;
-        }
         if (load_config(&opts, &cfg) < 0 || resolve_group(&cfg, &gid) < 0)
                 return EXIT_USAGE;
         if (opts.remove_foreign)

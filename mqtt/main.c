@@ -49,6 +49,7 @@
 #include "msgq-build.h"
 #include "parse.h"
 #include "settings.h"
+#include "usage.h"
 
 #define EXIT_USAGE 2
 #define PASSWORD_MAX 1024
@@ -115,9 +116,11 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 { "version", no_argument, NULL, 'V' },
                 {}
         };
+        char error[256];
         int c;
 
-        while ((c = getopt_long(argc, argv, "b:p:k:c:m:i:u:vhV", longopts, NULL)) >= 0) {
+        opterr = 0; /* errors in one line, as msgqctl's (usage.h) */
+        while ((c = getopt_long(argc, argv, ":b:p:k:c:m:i:u:vhV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'b': o->broker = optarg; break;
                 case 'p': o->prefix = optarg; break;
@@ -135,11 +138,14 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 case 'v': o->verbose = true; break;
                 case 'h': usage(stdout); exit(msgq_stdout_close(EXIT_SUCCESS));
                 case 'V': printf("msgq-mqtt %s\n", PACKAGE_VERSION); exit(msgq_stdout_close(EXIT_SUCCESS));
-                default: return -EINVAL;
+                default:
+                        msgq_usage_error("msgq-mqtt", "%s",
+                                         msgq_option_error(c, argv, longopts, error, sizeof error));
+                        return -EINVAL;
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "msgq-mqtt: unexpected argument '%s'\n", argv[optind]);
+                msgq_usage_error("msgq-mqtt", "unexpected argument '%s'", argv[optind]);
                 return -EINVAL;
         }
         if (o->verbose)
@@ -334,10 +340,8 @@ int main(int argc, char **argv) {
         key_t key;
 
         msgq_log_open("msgq-mqtt", LOG_INFO);
-        if (parse_options(argc, argv, &opts) < 0) {
-                usage(stderr);
+        if (parse_options(argc, argv, &opts) < 0)
                 return EXIT_USAGE;
-        }
         if (load_key(&opts, &key) < 0 || load_settings(&opts, &settings) < 0 ||
             load_password(&settings, password, sizeof password) < 0)
                 return EXIT_USAGE;

@@ -1328,6 +1328,49 @@ START_TEST(test_permission_advice_is_true) {
 }
 END_TEST
 
+/*
+ * msgqd and msgq-mqtt say what is wrong with their command line as msgqctl
+ * does: one line, a suggestion when a name is close, a hint to --help;
+ * not the whole usage.
+ */
+START_TEST(test_usage_errors_alike) {
+        static const struct {
+                const char *arg, *message;
+        } msgqd_cases[] = {
+                { "--vrebose", "unknown option '--vrebose'; did you mean '--verbose'?" },
+                { "--frobnicate", "unknown option '--frobnicate'" },
+                { "-x", "unknown option '-x'" },
+                { "--sim=yes", "option '--sim' takes no argument" },
+                { "--gpio", "option '--gpio' needs an argument" },
+                { "--confi", "option '--config' needs an argument" },
+                { "-c", "option '-c' needs an argument" },
+                { "extra", "unexpected argument 'extra'" },
+        };
+        const char *mqtt = getenv("MSGQ_MQTT");
+        key_t key = test_key();
+
+        for (size_t i = 0; i < sizeof msgqd_cases / sizeof msgqd_cases[0]; i++) {
+                RUN(&run, "msgqd", "-k", hex(key), msgqd_cases[i].arg);
+                EXPECT(&run, 2, "", fmt("msgqd: %s\nTry 'msgqd --help'.\n", msgqd_cases[i].message));
+        }
+        RUN(&run, "msgqctl", "-k", hex(key), "--jsno", "status");
+        EXPECT(&run, 2, "", "msgqctl: unknown option '--jsno'; did you mean '--json'?\n"
+                            "Try 'msgqctl --help'.\n");
+        RUN(&run, "msgqctl", "-k", hex(key), "ping", "--intreval", "1");
+        EXPECT(&run, 2, "", "msgqctl: unknown option '--intreval'; did you mean '--interval'?\n"
+                            "Try 'msgqctl ping --help'.\n");
+        RUN(&run, "msgqctl", "-k", hex(key), "status", "--json=yes");
+        EXPECT(&run, 2, "", "msgqctl: option '--json' takes no argument\n"
+                            "Try 'msgqctl status --help'.\n");
+        if (mqtt) { /* built with the bridge */
+                RUN(&run, mqtt, "-k", hex(key), "--stast", "5");
+                EXPECT(&run, 2, "", "msgq-mqtt: unknown option '--stast'; did you mean '--stats'?\n"
+                                    "Try 'msgq-mqtt --help'.\n");
+        }
+        ck_assert(!queue_exists(key));
+}
+END_TEST
+
 /* ---- output that cannot be written ---- */
 
 /* msgqctl -k KEY args... with stdout on /dev/full, as `ipcs >/dev/full` is tested. */
@@ -1783,6 +1826,7 @@ int main(void) {
         harness_add(s, "json-ping-stats-status", test_json_ping_stats_status, 30);
         harness_add(s, "json-errors", test_json_errors, 30);
         harness_add(s, "usage", test_usage_errors, 30);
+        harness_add(s, "usage-alike", test_usage_errors_alike, 30);
         harness_add(s, "help", test_help_lists_commands_and_exit_codes, 30);
         harness_add(s, "bad-options", test_bad_key_timeout_priority, 30);
         harness_add(s, "key-env", test_key_from_environment, 30);
