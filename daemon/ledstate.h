@@ -3,7 +3,8 @@
  * The LED's state as msgqd keeps it across a restart, a crash and a
  * reboot: one small text file per queue key, "led.0xKEY", in msgqd's state
  * directory ($STATE_DIRECTORY, which systemd sets from StateDirectory=;
- * else MSGQ_STATE_DIR from meson's localstatedir).  Version 1:
+ * else the built-in one, MSGQ_STATE_DIR from meson's localstatedir, or the
+ * user's own when that one cannot be written: ledstate_dir()).  Version 1:
  *
  *   msgqd-led-state 1
  *   on 1
@@ -51,12 +52,26 @@ struct ledstate {
         uint64_t next_toggle_us;        /* 0 when not blinking */
 };
 
+enum ledstate_where {
+        LEDSTATE_DIR_ENV,       /* $STATE_DIRECTORY */
+        LEDSTATE_DIR_BUILTIN,   /* the built-in directory */
+        LEDSTATE_DIR_USER,      /* the user's own, the built-in one being out of reach */
+};
+
 /*
- * The file for key: the first directory of $STATE_DIRECTORY (a list
- * separated by ':'), else the built-in one.  -ENAMETOOLONG if it does not
- * fit in size.
+ * msgqd's state directory in buf: the first directory of $STATE_DIRECTORY
+ * (a list separated by ':'); else builtin, made with every missing parent
+ * (mode 0755, as a package makes them); else, when builtin cannot be made
+ * or written (*builtin_err says why) and msgqd does not run as root, the
+ * user's own (ledstate_user_dir()), made with its parents, mode 0700.  When
+ * neither can be made, builtin all the same (its writes fail, and say why).
+ * Returns where it is, or -ENAMETOOLONG.
  */
-int ledstate_path(char *buf, size_t size, key_t key);
+int ledstate_dir(char *buf, size_t size, const char *builtin, int *builtin_err);
+/* $XDG_STATE_HOME/msgqd, else $HOME/.local/state/msgqd (absolute ones only): 0, or -ENOENT. */
+int ledstate_user_dir(char *buf, size_t size);
+/* The file for key in dir: 0, or -ENAMETOOLONG if it does not fit in size. */
+int ledstate_path(char *buf, size_t size, const char *dir, key_t key);
 
 /* The file's text for s in buf; its length, or -ENOBUFS. */
 int ledstate_format(const struct ledstate *s, char *buf, size_t size);

@@ -41,6 +41,13 @@
 /* The key is taken by another user's queue or lock (claim.h); as systemd's EXIT_NOPERMISSION. */
 #define EXIT_FOREIGN 4
 #define EXIT_NOTCONFIGURED 6 /* no such LED line here: RestartPreventExitStatus= in the unit */
+/*
+ * Where the LED's state is kept without $STATE_DIRECTORY: lib/msgqd under
+ * meson's localstatedir.  (The tests build a msgqd with another, -D.)
+ */
+#ifndef MSGQD_STATE_DIR
+#define MSGQD_STATE_DIR MSGQ_STATE_DIR
+#endif
 /* How long msgqd waits at start-up for udev to set up the GPIO chips. */
 #define UDEV_WAIT_NS (15 * 1000000000ULL)
 
@@ -449,22 +456,55 @@ static int take_lock(key_t key, int *ret) {
         return lock;
 }
 
+/* What msgqd starts the LED with, and where it keeps its state. */
+struct led_start {
+        struct ledstate state;
+        bool restored;          /* state came from the file */
+        char path[PATH_MAX];    /* the file; "" when none */
+        int where, err;         /* ledstate_dir()'s answer and the built-in directory's error */
+};
+
+/* The LED's state file: its directory as ledstate_dir() chooses it; NULL: none. */
+static const char *state_path(struct led_start *ls, key_t key) {
+        char dir[PATH_MAX];
+
+        ls->where = ledstate_dir(dir, sizeof dir, MSGQD_STATE_DIR, &ls->err);
+        if (ls->where < 0 || ledstate_path(ls->path, sizeof ls->path, dir, key) < 0) {
+                log_warning("the state directory's name is too long: the LED's state is not kept");
+                ls->path[0] = '\0';
+                return NULL;
+        }
+        return ls->path;
+}
+
+/* Once msgqd serves: the LED it started with, and where its state is kept. */
+static void log_led_start(const struct led_start *ls) {
+        char desc[96];
+
+        if (ls->path[0] && ls->where == LEDSTATE_DIR_USER)
+                log_notice("LED state kept in %s, this user's own: %s cannot be made or written by "
+                           "uid %u (%s)", ls->path, MSGQD_STATE_DIR, (unsigned) geteuid(),
+                           strerror(-ls->err));
+        else if (ls->path[0])
+                log_info("LED state kept in %s (%s)", ls->path,
+                         ls->where == LEDSTATE_DIR_ENV ? "$STATE_DIRECTORY" : "the built-in directory");
+        log_info("LED %s: %s", ls->restored ? "restored" : "at start",
+                 ledstate_describe(&ls->state, desc, sizeof desc));
+}
+
 /*
  * The LED as it was (or as led_start says), its line requested at that
- * level (ledstate.h), under the controller.  *restored says whether it came
- * from the state file; on failure *ret is the exit status.
+ * level (ledstate.h), under the controller, in ls with where its state is
+ * kept; on failure *ret is the exit status.
  */
 static int setup_led(struct msgqd *d, const struct options *o, const struct msgq_config *cfg,
-                     struct ledstate *st, bool *restored, int *ret) {
-        char path[PATH_MAX];
+                     struct led_start *ls, int *ret) {
+        const char *path = state_path(ls, cfg->key);
+        struct ledstate *st = &ls->state;
         struct led *led;
         int r;
 
-        if (ledstate_path(path, sizeof path, cfg->key) < 0) {
-                log_warning("$STATE_DIRECTORY is too long: the LED's state is not kept");
-                path[0] = '\0';
-        }
-        *restored = ledstate_start(st, cfg->led_start, path[0] ? path : NULL);
+        ls->restored = ledstate_start(st, cfg->led_start, path);
         r = open_led(o, cfg, st->on, &led);
         if (r == -ENOENT)
                 *ret = EXIT_NOTCONFIGURED;
@@ -475,7 +515,7 @@ static int setup_led(struct msgqd *d, const struct options *o, const struct msgq
                 led_close(led);
                 return r;
         }
-        r = ledctl_restore(&d->ledctl, st, path[0] ? path : NULL, cfg->led_stop == MSGQ_LED_STOP_KEEP);
+        r = ledctl_restore(&d->ledctl, st, path, cfg->led_stop == MSGQ_LED_STOP_KEEP);
         if (r < 0)
                 ledctl_done(&d->ledctl);
         return r;
@@ -539,9 +579,8 @@ int main(int argc, char **argv) {
         struct msgqd d = { .wake = { .fd = -1 } };
         struct server server;
         struct main_loop loop = {};
-        struct ledstate led_state;
-        char led_desc[96];
-        bool server_ready = false, led_ready = false, restored;
+        struct led_start start;
+        bool server_ready = false, led_ready = false;
         int lock = -1, ret = EXIT_FAILURE, r;
         gid_t gid;
 
@@ -566,7 +605,7 @@ int main(int argc, char **argv) {
          */
         lock = take_lock(cfg.key, &ret);
         if (lock < 0 || (r = wake_open(&d.wake)) < 0 ||
-            setup_led(&d, &opts, &cfg, &led_state, &restored, &ret) < 0)
+            setup_led(&d, &opts, &cfg, &start, &ret) < 0)
                 goto finish;
         led_ready = true;
         ledctl_set_notify(&d.ledctl, server_answer_watchers, &server);
@@ -581,8 +620,7 @@ int main(int argc, char **argv) {
         if (setup_queue(&server, &d, &cfg, gid, &ret) < 0)
                 goto finish;
 
-        log_info("LED %s: %s", restored ? "restored" : "at start",
-                 ledstate_describe(&led_state, led_desc, sizeof led_desc));
+        log_led_start(&start);
         ret = run(&loop);
 finish:
         undo(&d, server_ready ? &server : NULL, led_ready, &loop);

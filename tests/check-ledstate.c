@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,20 @@ static void write_bytes(const char *p, const void *buf, size_t n) {
         ck_assert_int_ge(fd, 0);
         ck_assert_int_eq(write(fd, buf, n), (ssize_t) n);
         close(fd);
+}
+
+/* printf into one of 4 rotating buffers: paths under the test's directory. */
+static const char *fmt_path(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *fmt_path(const char *f, ...) {
+        static char bufs[4][PATH_MAX];
+        static int next;
+        char *b = bufs[next++ % 4];
+        va_list ap;
+
+        va_start(ap, f);
+        vsnprintf(b, PATH_MAX, f, ap);
+        va_end(ap);
+        return b;
 }
 
 static uint64_t this_boot(void) {
@@ -398,17 +414,107 @@ END_TEST
 
 START_TEST(test_path) {
         char buf[256];
+        int err;
 
         setenv("STATE_DIRECTORY", "/var/lib/msgqd:/var/lib/other", 1);
-        ck_assert_int_eq(ledstate_path(buf, sizeof buf, 0x6d736771), 0);
+        ck_assert_int_eq(ledstate_dir(buf, sizeof buf, "/nowhere", &err), LEDSTATE_DIR_ENV);
+        ck_assert_str_eq(buf, "/var/lib/msgqd");
+        ck_assert_int_eq(ledstate_dir(buf, 5, "/nowhere", &err), -ENAMETOOLONG);
+        ck_assert_int_eq(ledstate_path(buf, sizeof buf, "/var/lib/msgqd", 0x6d736771), 0);
         ck_assert_str_eq(buf, "/var/lib/msgqd/led.0x6d736771");
-        setenv("STATE_DIRECTORY", "/s", 1);
-        ck_assert_int_eq(ledstate_path(buf, sizeof buf, (key_t) 0xfffffffe), 0);
+        ck_assert_int_eq(ledstate_path(buf, sizeof buf, "/s", (key_t) 0xfffffffe), 0);
         ck_assert_str_eq(buf, "/s/led.0xfffffffe");
-        ck_assert_int_eq(ledstate_path(buf, 10, 1), -ENAMETOOLONG);
+        ck_assert_int_eq(ledstate_path(buf, 10, "/s", 1), -ENAMETOOLONG);
         unsetenv("STATE_DIRECTORY");
-        ck_assert_int_eq(ledstate_path(buf, sizeof buf, 1), 0);
-        ck_assert_str_eq(buf, MSGQ_STATE_DIR "/led.0x00000001");
+}
+END_TEST
+
+static mode_t mode_of(const char *p) {
+        struct stat st;
+
+        ck_assert_msg(stat(p, &st) == 0, "%s: %s", p, strerror(errno));
+        ck_assert(S_ISDIR(st.st_mode));
+        return st.st_mode & 07777;
+}
+
+/* Without $STATE_DIRECTORY: the built-in directory, made with its parents, 0755 whatever the umask. */
+START_TEST(test_builtin_dir_made_with_parents) {
+        char builtin[400], buf[PATH_MAX];
+        mode_t old = umask(077);
+        int err;
+
+        unsetenv("STATE_DIRECTORY");
+        snprintf(builtin, sizeof builtin, "%s/var/lib/msgqd", dir);
+        ck_assert_int_eq(ledstate_dir(buf, sizeof buf, builtin, &err), LEDSTATE_DIR_BUILTIN);
+        umask(old);
+        ck_assert_str_eq(buf, builtin);
+        ck_assert_int_eq(err, 0);
+        ck_assert_uint_eq(mode_of(fmt_path("%s/var", dir)), 0755);
+        ck_assert_uint_eq(mode_of(fmt_path("%s/var/lib", dir)), 0755);
+        ck_assert_uint_eq(mode_of(builtin), 0755);
+        /* Made already: as it is. */
+        ck_assert_int_eq(ledstate_dir(buf, sizeof buf, builtin, &err), LEDSTATE_DIR_BUILTIN);
+        ck_assert_int_eq(err, 0);
+        ck_assert_int_eq(rmdir(builtin), 0);
+        ck_assert_int_eq(rmdir(fmt_path("%s/var/lib", dir)), 0);
+        ck_assert_int_eq(rmdir(fmt_path("%s/var", dir)), 0);
+}
+END_TEST
+
+/*
+ * A built-in directory that cannot be (a file in its way): no other, and
+ * why.  One out of this user's reach: the user's own, unless root.
+ */
+START_TEST(test_builtin_dir_out_of_reach) {
+        char builtin[400], buf[PATH_MAX];
+        int err;
+
+        unsetenv("STATE_DIRECTORY");
+        setenv("XDG_STATE_HOME", fmt_path("%s/xdg/state", dir), 1);
+        write_bytes(fmt_path("%s/file", dir), "x", 1);
+        snprintf(builtin, sizeof builtin, "%s/file/lib/msgqd", dir);
+        ck_assert_int_eq(ledstate_dir(buf, sizeof buf, builtin, &err), LEDSTATE_DIR_BUILTIN);
+        ck_assert_int_eq(err, -ENOTDIR);
+        ck_assert_int_eq(unlink(fmt_path("%s/file", dir)), 0);
+
+        ck_assert_int_eq(mkdir(fmt_path("%s/ro", dir), 0555), 0);
+        snprintf(builtin, sizeof builtin, "%s/ro/lib/msgqd", dir);
+        if (geteuid() == 0) { /* root may write anywhere: the built-in one, made */
+                ck_assert_int_eq(ledstate_dir(buf, sizeof buf, builtin, &err), LEDSTATE_DIR_BUILTIN);
+                ck_assert_int_eq(err, 0);
+                ck_assert_int_eq(rmdir(builtin), 0);
+                ck_assert_int_eq(rmdir(fmt_path("%s/ro/lib", dir)), 0);
+        } else {
+                ck_assert_int_eq(ledstate_dir(buf, sizeof buf, builtin, &err), LEDSTATE_DIR_USER);
+                ck_assert_int_eq(err, -EACCES);
+                ck_assert_str_eq(buf, fmt_path("%s/xdg/state/msgqd", dir));
+                ck_assert_uint_eq(mode_of(buf), 0700);
+                ck_assert_int_eq(rmdir(buf), 0);
+                ck_assert_int_eq(rmdir(fmt_path("%s/xdg/state", dir)), 0);
+                ck_assert_int_eq(rmdir(fmt_path("%s/xdg", dir)), 0);
+        }
+        ck_assert_int_eq(rmdir(fmt_path("%s/ro", dir)), 0);
+        unsetenv("XDG_STATE_HOME");
+}
+END_TEST
+
+/* The user's own: $XDG_STATE_HOME/msgqd, else ~/.local/state/msgqd; relative ones are not taken. */
+START_TEST(test_user_dir) {
+        char buf[PATH_MAX];
+
+        setenv("XDG_STATE_HOME", "/x/state", 1);
+        setenv("HOME", "/home/alice", 1);
+        ck_assert_int_eq(ledstate_user_dir(buf, sizeof buf), 0);
+        ck_assert_str_eq(buf, "/x/state/msgqd");
+        setenv("XDG_STATE_HOME", "state", 1);
+        ck_assert_int_eq(ledstate_user_dir(buf, sizeof buf), 0);
+        ck_assert_str_eq(buf, "/home/alice/.local/state/msgqd");
+        unsetenv("XDG_STATE_HOME");
+        ck_assert_int_eq(ledstate_user_dir(buf, sizeof buf), 0);
+        ck_assert_str_eq(buf, "/home/alice/.local/state/msgqd");
+        ck_assert_int_eq(ledstate_user_dir(buf, 8), -ENAMETOOLONG);
+        setenv("HOME", "", 1);
+        ck_assert_int_eq(ledstate_user_dir(buf, sizeof buf), -ENOENT);
 }
 END_TEST
 
@@ -465,6 +571,9 @@ int main(void) {
         tcase_add_test(tc, test_advance);
         tcase_add_test(tc, test_describe);
         tcase_add_test(tc, test_path);
+        tcase_add_test(tc, test_builtin_dir_made_with_parents);
+        tcase_add_test(tc, test_builtin_dir_out_of_reach);
+        tcase_add_test(tc, test_user_dir);
         tcase_add_test(tc, test_save_makes_the_directory);
         tcase_add_test(tc, test_save_fails);
         suite_add_tcase(s, tc);

@@ -63,20 +63,25 @@ static struct msgq_led_state state_of(key_t key) {
  * Wait (2 s at most, scaled) for the file to hold the state msgqd has now (its
  * change number), as the main loop writes it right after the change.
  */
-static struct ledstate wait_file(key_t key, bool on, bool blinking) {
+static struct ledstate wait_file_at(const char *file, key_t key, bool on, bool blinking) {
         uint64_t changes = state_of(key).changes, end = monotonic_ms() + (uint64_t) scaled(2000);
         struct ledstate s = {};
 
         while (monotonic_ms() < end) {
-                if (ledstate_load(state_file(key), &s) == 0 && s.changes == changes)
+                if (ledstate_load(file, &s) == 0 && s.changes == changes)
                         break;
                 sleep_ms(5);
         }
         ck_assert_msg(s.changes == changes && s.on == on && s.blinking == blinking,
                       "%s: change %llu on=%d blinking=%d, expected change %llu on=%d blinking=%d",
-                      state_file(key), (unsigned long long) s.changes, s.on, s.blinking,
+                      file, (unsigned long long) s.changes, s.on, s.blinking,
                       (unsigned long long) changes, on, blinking);
         return s;
+}
+
+/* The same in this test's state directory. */
+static struct ledstate wait_file(key_t key, bool on, bool blinking) {
+        return wait_file_at(state_file(key), key, on, blinking);
 }
 
 /* The file as it is (after a stop). */
@@ -263,6 +268,137 @@ START_TEST(test_unwritable_directory) {
 }
 END_TEST
 
+/* ---- without $STATE_DIRECTORY: the built-in directory, or the user's own ---- */
+
+/* The test build of msgqd, whose built-in state directory is in the build tree. */
+static const char *builtin_msgqd(void) {
+        const char *p = getenv("MSGQ_TEST_BUILTIN_MSGQD");
+
+        ck_assert_msg(p && *p, "MSGQ_TEST_BUILTIN_MSGQD is not set (run through meson test)");
+        return p;
+}
+
+static const char *builtin_dir(void) {
+        const char *d = getenv("MSGQ_TEST_BUILTIN_STATE_DIR");
+
+        ck_assert_msg(d && *d, "MSGQ_TEST_BUILTIN_STATE_DIR is not set (run through meson test)");
+        return d;
+}
+
+/* The top of the tree msgqd makes for it: .../builtin-state of .../builtin-state/var/lib/msgqd. */
+static const char *builtin_top(void) {
+        const char *d = builtin_dir();
+        size_t n = strlen(d), tail = strlen("/var/lib/msgqd");
+
+        ck_assert(n > tail && strcmp(d + n - tail, "/var/lib/msgqd") == 0);
+        return fmt("%.*s", (int) (n - tail), d);
+}
+
+static void remove_tree(const char *top) {
+        struct run r;
+
+        ck_assert_int_eq(run_prog(&r, 10000, (const char *const[]) { "rm", "-rf", top, NULL }), 0);
+        ck_assert_msg(r.status == 0, "rm -rf %s: %s", top, r.err);
+}
+
+static mode_t mode_of(const char *p) {
+        struct stat st;
+
+        ck_assert_msg(stat(p, &st) == 0, "%s: %s", p, strerror(errno));
+        return st.st_mode & 07777;
+}
+
+/* LED on, kept in file, msgqd killed and started again (by start()): on again, from the file. */
+static void keeps_on_across_kill_9(struct daemon *d, key_t key, const char *file,
+                                   int (*start)(struct daemon *d, key_t key)) {
+        led(key, "on", NULL, NULL);
+        wait_file_at(file, key, true, false);
+        daemon_kill(d);
+        ck_assert_msg(start(d, key) == 0, "msgqd did not become ready: %s", daemon_log(d));
+        ck_assert_str_eq(led_state(key), "led: on\n");
+        ck_assert_msg(strstr(daemon_log(d), "LED restored: on\n") && !strstr(daemon_log(d), "cannot keep"),
+                      "log: %s", daemon_log(d));
+}
+
+static int start_builtin(struct daemon *d, key_t key) {
+        return daemon_start_env(d, key, builtin_msgqd(), (const char *const[]) { "STATE_DIRECTORY", NULL },
+                                NULL);
+}
+
+/*
+ * msgqd run by hand (no $STATE_DIRECTORY) on a machine where its built-in
+ * directory's parents do not exist (/var/local/lib on Debian): it makes
+ * them, as a package would (0755), and keeps the LED's state across kill -9.
+ */
+START_TEST(test_builtin_dir_made_with_parents) {
+        struct daemon d;
+        key_t key = test_key();
+        const char *top = builtin_top(), *file = fmt("%s/led.0x%08x", builtin_dir(), (unsigned) key);
+
+        remove_tree(top);
+        ck_assert_msg(start_builtin(&d, key) == 0, "msgqd did not become ready: %s", daemon_log(&d));
+        ck_assert_msg(strstr(daemon_log(&d), fmt("LED state kept in %s (the built-in directory)\n", file)),
+                      "log: %s", daemon_log(&d));
+        keeps_on_across_kill_9(&d, key, file, start_builtin);
+        daemon_stop_checked(&d);
+        ck_assert_uint_eq(mode_of(top), 0755);
+        ck_assert_uint_eq(mode_of(fmt("%s/var", top)), 0755);
+        ck_assert_uint_eq(mode_of(fmt("%s/var/lib", top)), 0755);
+        ck_assert_uint_eq(mode_of(builtin_dir()), 0755);
+        remove_tree(top);
+}
+END_TEST
+
+static struct user *fallback_user; /* NULL: this user */
+static const char *fallback_xdg;   /* "XDG_STATE_HOME=..." */
+
+static int start_as_fallback_user(struct daemon *d, key_t key) {
+        return daemon_start_env(d, key, builtin_msgqd(),
+                                (const char *const[]) { "STATE_DIRECTORY", fallback_xdg, NULL },
+                                fallback_user);
+}
+
+/*
+ * A built-in directory out of the user's reach (its parent read-only; as
+ * root, msgqd runs as nobody): the user's own, $XDG_STATE_HOME/msgqd, made
+ * with its parents (0700), named in the log with the reason.
+ */
+START_TEST(test_user_dir_when_builtin_out_of_reach) {
+        struct daemon d;
+        struct user u;
+        key_t key = test_key();
+        const char *top = builtin_top(), *base, *file;
+
+        /* Somewhere the user may make directories: as root, nobody, in the runner's directory (like /tmp). */
+        if (geteuid() == 0) {
+                u = user_nobody();
+                fallback_user = &u;
+                base = fmt("%s/xdg.%d", getenv("STATE_DIRECTORY"), (int) getpid());
+        } else {
+                fallback_user = NULL;
+                base = fmt("%s/xdg", harness_state_dir());
+        }
+        fallback_xdg = fmt("XDG_STATE_HOME=%s/deep/state", base);
+        file = fmt("%s/deep/state/msgqd/led.0x%08x", base, (unsigned) key);
+        remove_tree(top);
+        ck_assert_int_eq(mkdir(top, 0555), 0);
+        ck_assert_int_eq(chmod(top, 0555), 0);
+
+        ck_assert_msg(start_as_fallback_user(&d, key) == 0, "msgqd did not become ready: %s", daemon_log(&d));
+        ck_assert_msg(strstr(daemon_log(&d),
+                             fmt("LED state kept in %s, this user's own: %s cannot be made or written by "
+                                 "uid %u (Permission denied)\n", file, builtin_dir(),
+                                 fallback_user ? (unsigned) u.uid : (unsigned) geteuid())),
+                      "log: %s", daemon_log(&d));
+        keeps_on_across_kill_9(&d, key, file, start_as_fallback_user);
+        ck_assert_int_eq(daemon_stop(&d), 0);
+        ck_assert_uint_eq(mode_of(fmt("%s/deep/state/msgqd", base)), 0700);
+        ck_assert_int_eq(access(fmt("%s/var", top), F_OK), -1);
+        remove_tree(top);
+        remove_tree(base);
+}
+END_TEST
+
 /* led_start = off and on; led_stop = keep. */
 START_TEST(test_policies) {
         struct daemon d;
@@ -379,5 +515,7 @@ int main(void) {
         harness_add(s, "policies", test_policies, 30);
         harness_add(s, "led-stop-reloaded", test_led_stop_reloaded, 30);
         harness_add(s, "written-on-change", test_written_only_on_change, 30);
+        harness_add(s, "builtin-dir", test_builtin_dir_made_with_parents, 30);
+        harness_add(s, "user-dir", test_user_dir_when_builtin_out_of_reach, 30);
         return harness_run(s);
 }

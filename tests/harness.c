@@ -355,11 +355,50 @@ static int add_wrapper(const char **argv, int n, int max, char *buf, size_t size
         return n;
 }
 
-static int start(struct daemon *d, key_t key, const char *const *extra,
-                 unsigned long watchdog_usec, int *pings, const struct user *u) {
+/* In the child: env's "NAME=VALUE" set, "NAME" unset. */
+static void apply_env(const char *const *env) {
+        for (; env && *env; env++) {
+                const char *eq = strchr(*env, '=');
+
+                if (eq)
+                        putenv((char *) *env);
+                else
+                        unsetenv(*env);
+        }
+}
+
+struct start_args {
+        const char *const *extra;
+        unsigned long watchdog_usec;
+        int *pings;
+        const struct user *u;
+        const char *program; /* NULL: the built msgqd */
+        const char *const *env;
+};
+
+/* In the forked child: msgqd's environment, then msgqd. */
+static _Noreturn void start_child(const char *const *argv, const char *notify, int log_fd,
+                                  const struct start_args *a) {
+        char value[32];
+
+        setenv("NOTIFY_SOCKET", notify, 1);
+        setenv("STATE_DIRECTORY", harness_state_dir(), 1);
+        unsetenv("MSGQ_KEY");
+        if (a->watchdog_usec) {
+                snprintf(value, sizeof value, "%lu", a->watchdog_usec);
+                setenv("WATCHDOG_USEC", value, 1);
+                snprintf(value, sizeof value, "%d", (int) getpid());
+                setenv("WATCHDOG_PID", value, 1);
+        }
+        apply_env(a->env);
+        exec_child(argv, log_fd, log_fd, a->u);
+        _exit(127);
+}
+
+static int start(struct daemon *d, key_t key, const struct start_args *a) {
         static int serial;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const char *state = harness_state_dir();
+        const char *program = a->program ? a->program : "msgqd";
         char keystr[32], notify[108];
         const char *argv[48];
         char wrapper[512];
@@ -368,6 +407,7 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
 
         memset(d, 0, sizeof *d);
         d->key = key;
+        (void) harness_state_dir(); /* made before the child needs it */
         snprintf(d->log_path, sizeof d->log_path, "%s/msgqd.%d.%d.log", tmpdir, getpid(), serial);
         snprintf(notify, sizeof notify, "@msgq-test/%d/%d", getpid(), serial++);
         memcpy(sa.sun_path + 1, notify + 1, strlen(notify) - 1);
@@ -381,37 +421,26 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
 
         snprintf(keystr, sizeof keystr, "0x%08x", (unsigned) key);
         n = add_wrapper(argv, n, 16, wrapper, sizeof wrapper);
-        argv[n] = n > 0 ? program_path("msgqd") : "msgqd"; /* a wrapper needs the path */
+        argv[n] = n > 0 ? program_path(program) : program; /* a wrapper needs the path */
         n++;
         argv[n++] = "--sim";
         argv[n++] = "-k";
         argv[n++] = keystr;
-        for (; extra && *extra && n < 47; extra++)
-                argv[n++] = *extra;
+        for (const char *const *e = a->extra; e && *e && n < 47; e++)
+                argv[n++] = *e;
         argv[n] = NULL;
 
         d->pid = fork();
-        if (d->pid == 0) {
-                char value[32];
-                setenv("NOTIFY_SOCKET", notify, 1);
-                setenv("STATE_DIRECTORY", state, 1);
-                unsetenv("MSGQ_KEY");
-                if (watchdog_usec) {
-                        snprintf(value, sizeof value, "%lu", watchdog_usec);
-                        setenv("WATCHDOG_USEC", value, 1);
-                        snprintf(value, sizeof value, "%d", (int) getpid());
-                        setenv("WATCHDOG_PID", value, 1);
-                }
-                exec_child(argv, log_fd, log_fd, u);
-        }
+        if (d->pid == 0)
+                start_child(argv, notify, log_fd, a);
         close(log_fd);
         if (d->pid < 0) {
                 close(sock);
                 return -errno;
         }
         r = wait_ready(sock, d->pid, scaled(5000));
-        if (r == 0 && pings)
-                *pings = count_notifications(sock, "WATCHDOG=1", 1000);
+        if (r == 0 && a->pings)
+                *a->pings = count_notifications(sock, "WATCHDOG=1", 1000);
         close(sock);
         if (r < 0) {
                 if (r != -ECHILD)
@@ -422,11 +451,16 @@ static int start(struct daemon *d, key_t key, const char *const *extra,
 }
 
 int daemon_start(struct daemon *d, key_t key, const char *const *extra) {
-        return start(d, key, extra, 0, NULL, NULL);
+        return start(d, key, &(struct start_args) { .extra = extra });
 }
 
 int daemon_start_as(struct daemon *d, key_t key, const char *const *extra, const struct user *u) {
-        return start(d, key, extra, 0, NULL, u);
+        return start(d, key, &(struct start_args) { .extra = extra, .u = u });
+}
+
+int daemon_start_env(struct daemon *d, key_t key, const char *program, const char *const *env,
+                     const struct user *u) {
+        return start(d, key, &(struct start_args) { .program = program, .env = env, .u = u });
 }
 
 /* The last 2000 bytes of msgqd's log: Check cuts a failure message at 4 KiB. */
@@ -451,7 +485,7 @@ void daemon_stop_checked(struct daemon *d) {
 }
 
 int daemon_start_watchdog(struct daemon *d, key_t key, unsigned long usec, int *pings) {
-        return start(d, key, NULL, usec, pings, NULL);
+        return start(d, key, &(struct start_args) { .watchdog_usec = usec, .pings = pings });
 }
 
 int daemon_wait(struct daemon *d, int ms) {

@@ -126,6 +126,13 @@ void become_user(const struct user *u);
 int run_prog_as(struct run *r, int timeout_ms, const struct user *u, const char *const *argv);
 /* daemon_start as user u (see run_prog_as). */
 int daemon_start_as(struct daemon *d, key_t key, const char *const *extra, const struct user *u);
+/*
+ * daemon_start_as (u NULL: as this user) of program (a path; NULL: the
+ * built msgqd) with env applied to its environment after the harness's
+ * own: "NAME=VALUE" sets, "NAME" unsets (NULL-terminated).
+ */
+int daemon_start_env(struct daemon *d, key_t key, const char *program, const char *const *env,
+                     const struct user *u);
 
 /*
  * Memory shared with the processes a test forks (its clients count what
