@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,14 +61,40 @@ static void snapshot_locked(const struct ledctl *c, struct ledstate *s) {
         s->next_toggle_us = ledstate_now_us() + (uint64_t) ((int64_t) c->next_usec - (int64_t) now_usec());
 }
 
-/* Main loop (or before and after it): write the state when it changed; a failure is told once. */
-static void save(struct ledctl *c, bool force) {
+/*
+ * A write failed: what is left in the file for the next start (ledstate_forget),
+ * said when it is not what was said last.  file_lock held.
+ */
+static void tell_failed(struct ledctl *c, int r, uint64_t changes) {
+        int k = ledstate_forget(c->state_path, changes);
+        int left = k > 0 ? SAVE_FAILED_KEPT : k == 0 ? SAVE_FAILED_NONE : SAVE_FAILED_STALE;
+
+        if (left == c->save_failed)
+                return;
+        c->save_failed = left;
+        if (left == SAVE_FAILED_KEPT)
+                log_warning("cannot keep the LED's state in %s: %s; the LED works, and a restart finds "
+                            "the state as it is (change %" PRIu64 ") in the file", c->state_path,
+                            strerror(-r), changes);
+        else if (left == SAVE_FAILED_NONE)
+                log_warning("cannot keep the LED's state in %s: %s; the LED works, but a restart will "
+                            "find no state to restore", c->state_path, strerror(-r));
+        else
+                log_warning("cannot keep the LED's state in %s: %s, nor remove the earlier state it "
+                            "holds (%s); the LED works, but a restart will restore that earlier state",
+                            c->state_path, strerror(-r), strerror(-k));
+}
+
+/*
+ * file_lock held: write the state when it changed (or anyway, with force);
+ * durable, flushed to the disk too.  1 when written, 0 when there was
+ * nothing to write, or -errno.
+ */
+static int save_locked(struct ledctl *c, bool force, bool durable) {
         struct ledstate s;
         bool dirty;
         int r;
 
-        if (!c->state_path)
-                return;
         pthread_mutex_lock(&c->lock);
         dirty = c->dirty || force;
         c->dirty = false;
@@ -75,27 +102,70 @@ static void save(struct ledctl *c, bool force) {
                 snapshot_locked(c, &s);
         pthread_mutex_unlock(&c->lock);
         if (!dirty)
-                return;
-        r = ledstate_save(c->state_path, &s);
-        if (r < 0 && !c->save_failed)
-                log_warning("cannot keep the LED's state in %s: %s; the LED works, but a restart "
-                            "will not find the state it had", c->state_path, strerror(-r));
-        else if (r == 0 && c->save_failed)
+                return 0;
+        r = durable ? ledstate_save(c->state_path, &s) : ledstate_write(c->state_path, &s);
+        if (r < 0) {
+                tell_failed(c, r, s.changes);
+                return r;
+        }
+        if (c->save_failed)
                 log_info("the LED's state is kept in %s again", c->state_path);
-        c->save_failed = r < 0;
+        c->save_failed = 0;
+        c->unflushed = !durable;
+        return 1;
 }
 
-/* After a change in a request: the main loop writes it. */
-static void wake_to_save(struct ledctl *c) {
-        if (c->state_path && c->wake)
+/*
+ * In the thread that changed the state, before anyone is told of the
+ * change: the file holds it (written and renamed), and the main loop is
+ * woken to flush it to the disk.  Whichever thread takes file_lock first
+ * writes the latest state, for the other too.
+ */
+static void save(struct ledctl *c, bool force, bool durable) {
+        int r;
+
+        if (!c->state_path)
+                return;
+        pthread_mutex_lock(&c->file_lock);
+        r = save_locked(c, force, durable);
+        pthread_mutex_unlock(&c->file_lock);
+        if (r > 0 && !durable && c->wake)
                 wake_up(c->wake);
 }
 
+/* Main loop (or at the stop): flush what the changes wrote since it last looked. */
+static void flush(struct ledctl *c) {
+        bool unflushed;
+        int r;
+
+        if (!c->state_path)
+                return;
+        pthread_mutex_lock(&c->file_lock);
+        unflushed = c->unflushed;
+        c->unflushed = false;
+        pthread_mutex_unlock(&c->file_lock);
+        if (!unflushed)
+                return;
+        r = ledstate_flush(c->state_path);
+        if (r < 0 && r != -ENOENT && !c->flush_failed)
+                log_warning("cannot flush the LED's state in %s to the disk: %s; it outlives a crash "
+                            "of msgqd, but a power cut may bring back an earlier one", c->state_path,
+                            strerror(-r));
+        else if (r == 0 && c->flush_failed)
+                log_info("the LED's state in %s is flushed to the disk again", c->state_path);
+        c->flush_failed = r < 0 && r != -ENOENT;
+}
+
 int ledctl_init(struct ledctl *c, struct led *led, const struct wake *wake) {
+        int r;
+
         memset(c, 0, sizeof *c);
         c->led = led;
         c->wake = wake;
-        return -pthread_mutex_init(&c->lock, NULL);
+        r = -pthread_mutex_init(&c->lock, NULL);
+        if (r == 0 && (r = -pthread_mutex_init(&c->file_lock, NULL)) < 0)
+                pthread_mutex_destroy(&c->lock);
+        return r;
 }
 
 static int on_blink_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -115,6 +185,7 @@ static int on_blink_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 c->next_usec += (uint64_t) c->period_ms * 500u;
         }
         pthread_mutex_unlock(&c->lock);
+        save(c, false, false); /* the end of a blink, before its watchers hear of it */
         notify_unlocked(c, w, n, &st);
         ledctl_sync(c);
         return 0;
@@ -144,7 +215,7 @@ void ledctl_sync(struct ledctl *c) {
         } else {
                 sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
         }
-        save(c, false);
+        flush(c);
 }
 
 int ledctl_restore(struct ledctl *c, const struct ledstate *s, const char *path, bool keep_at_stop) {
@@ -168,13 +239,14 @@ int ledctl_restore(struct ledctl *c, const struct ledstate *s, const char *path,
         c->state_path = strdup(path);
         if (!c->state_path)
                 return -ENOMEM;
-        save(c, true);
+        save(c, true, true);
         return 0;
 }
 
 void ledctl_done(struct ledctl *c) {
-        /* A blink's progress, for a start in another boot. */
-        save(c, c->blinking);
+        /* What the changes wrote, and a blink's progress, for a start in another boot. */
+        flush(c);
+        save(c, c->blinking, true);
         free(c->state_path);
         c->state_path = NULL;
         pthread_mutex_lock(&c->lock);
@@ -192,11 +264,12 @@ void ledctl_done(struct ledctl *c) {
         pthread_mutex_unlock(&c->lock);
         c->timer = sd_event_source_disable_unref(c->timer);
         pthread_mutex_destroy(&c->lock);
+        pthread_mutex_destroy(&c->file_lock);
 }
 
 /*
- * A direct command, which ends any blinking.  Watchers hear of it when the
- * state is not what it was.
+ * A direct command, which ends any blinking.  When the state is not what it
+ * was, it is written to the file, and then the watchers hear of it.
  */
 static int set_to(struct ledctl *c, bool toggle, bool on, struct msgq_led_state *st) {
         struct ledctl_watcher w[LEDCTL_WATCHERS_MAX];
@@ -215,9 +288,9 @@ static int set_to(struct ledctl *c, bool toggle, bool on, struct msgq_led_state 
                 n = changed_locked(c, w, &now);
         fill_state(c, st);
         pthread_mutex_unlock(&c->lock);
-        notify_unlocked(c, w, n, &now);
         if (changed)
-                wake_to_save(c);
+                save(c, false, false);
+        notify_unlocked(c, w, n, &now);
         return r;
 }
 
@@ -251,9 +324,11 @@ int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct ms
         }
         fill_state(c, st);
         pthread_mutex_unlock(&c->lock);
+        if (r >= 0)
+                save(c, false, false);
         notify_unlocked(c, w, n, &now);
         if (r >= 0 && c->wake)
-                wake_up(c->wake); /* arms the timer, and writes the state */
+                wake_up(c->wake); /* arms the timer */
         return r;
 }
 

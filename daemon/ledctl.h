@@ -12,14 +12,23 @@
  * next change, with the new state.
  *
  * The state is kept across a restart (ledstate.h): msgqd starts from the
- * state and change number ledctl_restore() is given.  A change marks it
- * dirty and wakes the main loop, which writes it (ledctl_sync()): the
- * serving thread never waits for the disk, changes made back to back are
- * written once, with the last, and a request that changes nothing writes
- * nothing.  ledctl_done() writes a blink's progress once more, then leaves
+ * state and change number ledctl_restore() is given.  The thread that makes
+ * a change (a request's, or the main loop's at the end of a blink) writes
+ * the file and renames it into place before it returns, so before the
+ * change's reply and its watchers' answers are sent: an acknowledged change
+ * outlives any crash of msgqd.  The flush to the disk follows in the main
+ * loop (ledctl_sync()), which the writer wakes: the serving thread never
+ * waits for the disk itself.  A request that changes nothing writes
+ * nothing.  A write that fails leaves no earlier state in the file for a
+ * start to restore as the last (ledstate_forget()), and says so.
+ * ledctl_done() flushes, writes a blink's progress once more, then leaves
  * the LED as it is or turns it off, as msgq.conf's led_stop says; the file
  * keeps the state the LED was last given, which led_start = restore brings
  * back.
+ *
+ * Locks: lock guards the state, the watchers and dirty; file_lock guards
+ * the file and save_failed and unflushed.  file_lock is taken first, lock
+ * within it only to copy the state; neither is held while watchers are told.
  */
 #pragma once
 
@@ -35,6 +44,13 @@
 
 #define LEDCTL_WATCHERS_MAX 64
 #define LEDCTL_HISTORY 16
+
+/* What a failed write left in the file, as last told (ledctl.save_failed). */
+enum {
+        SAVE_FAILED_KEPT = 1,   /* the file held the state already */
+        SAVE_FAILED_NONE,       /* no state left: removed, or emptied */
+        SAVE_FAILED_STALE,      /* an earlier state left that could not be removed */
+};
 
 /* A led-watch request waiting for the next change: where its answer goes. */
 struct ledctl_watcher {
@@ -61,7 +77,10 @@ struct ledctl {
         struct msgq_led_state history[LEDCTL_HISTORY]; /* change n at n % LEDCTL_HISTORY */
         char *state_path;       /* where the state is kept; NULL: nowhere (set before threads) */
         bool dirty;             /* changed since it was last written (under the lock) */
-        bool save_failed;       /* the last write failed (main loop only) */
+        pthread_mutex_t file_lock; /* the writers of the file, in order */
+        int save_failed;        /* 0, or what the last write's failure left (file_lock) */
+        bool unflushed;         /* written, not yet flushed to the disk (file_lock) */
+        bool flush_failed;      /* the last flush failed (main loop only) */
         bool keep_at_stop;      /* leave the LED as it is at ledctl_done() (set before threads) */
         struct ledctl_watcher watchers[LEDCTL_WATCHERS_MAX];
         size_t nwatchers;
@@ -71,13 +90,13 @@ struct ledctl {
 
 /*
  * Takes ownership of led.  wake (NULL: none) is woken when blinking starts
- * and when a change is to be written.
+ * and when a change written to the file is to be flushed to the disk.
  */
 int ledctl_init(struct ledctl *c, struct led *led, const struct wake *wake);
 /* Main loop: create the blink timer on e. */
 int ledctl_attach(struct ledctl *c, sd_event *e);
 /* Main loop: (re)arm or disarm the blink timer to match the state, and
- * write the state when it changed. */
+ * flush the state written since it last looked to the disk. */
 void ledctl_sync(struct ledctl *c);
 /*
  * Before any thread is started: take up s (the LED was opened at s->on),

@@ -292,21 +292,22 @@ static int open_dir(const char *path) {
         return fd < 0 ? -errno : fd;
 }
 
-static int write_tmp(const char *tmp, const char *text, size_t n) {
+static int write_tmp(const char *tmp, const char *text, size_t n, bool durable) {
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         int r;
 
         if (fd < 0)
                 return -errno;
         r = write_all(fd, text, n);
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
         return r;
 }
 
-int ledstate_save(const char *path, const struct ledstate *s) {
+/* The new file renamed over the old one; with durable, each flushed to the disk. */
+static int write_state(const char *path, const struct ledstate *s, bool durable) {
         char text[LEDSTATE_SIZE_MAX], tmp[PATH_MAX];
         int n, dfd, r;
 
@@ -318,15 +319,73 @@ int ledstate_save(const char *path, const struct ledstate *s) {
         dfd = open_dir(path);
         if (dfd < 0)
                 return dfd;
-        r = write_tmp(tmp, text, (size_t) n);
+        r = write_tmp(tmp, text, (size_t) n, durable);
         if (r == 0 && rename(tmp, path) < 0)
                 r = -errno;
         if (r < 0)
                 (void) unlink(tmp);
-        else if (fsync(dfd) < 0)
+        else if (durable && fsync(dfd) < 0)
                 r = -errno;
         close(dfd);
         return r;
+}
+
+int ledstate_save(const char *path, const struct ledstate *s) {
+        return write_state(path, s, true);
+}
+
+int ledstate_write(const char *path, const struct ledstate *s) {
+        return write_state(path, s, false);
+}
+
+int ledstate_flush(const char *path) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), dfd, r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                r = -errno;
+        close(fd);
+        dfd = open_dir(path);
+        if (dfd < 0)
+                return r < 0 ? r : dfd;
+        if (fsync(dfd) < 0 && r == 0)
+                r = -errno;
+        close(dfd);
+        return r;
+}
+
+/* Emptied, when the directory forbids its removal but the file may be written. */
+static int empty_file(const char *path) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (ftruncate(fd, 0) < 0)
+                r = -errno;
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
+int ledstate_forget(const char *path, uint64_t changes) {
+        struct ledstate s;
+        int dfd, r;
+
+        if (ledstate_load(path, &s) == 0 && s.changes == changes)
+                return 1;
+        if (unlink(path) < 0 && errno != ENOENT) {
+                r = -errno;
+                return empty_file(path) == 0 ? 0 : r;
+        }
+        /* The removal too outlives a power cut, when the disk still takes a flush. */
+        dfd = open_dir(path);
+        if (dfd >= 0) {
+                (void) fsync(dfd);
+                close(dfd);
+        }
+        return 0;
 }
 
 const char *ledstate_strerror(int r) {

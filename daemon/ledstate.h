@@ -22,11 +22,18 @@
  * µs since the epoch), and next_toggle_us when the next toggle of a blink is
  * due on that boot's CLOCK_BOOTTIME (0 when not blinking).  Not the
  * kernel's boot ID: the unit's ProcSubset=pid hides /proc/sys.  A file is written whole to
- * "led.0xKEY.tmp", fsync'ed, renamed over the old one, and the directory
- * fsync'ed: a reader finds the old state or the new one, never half of
- * one.  It is read strictly: anything else (empty, truncated, a NUL, an
- * unknown line, a value out of range, more than LEDSTATE_SIZE_MAX bytes,
- * another version) is refused, never half-used.
+ * "led.0xKEY.tmp" and renamed over the old one: a reader finds the old state
+ * or the new one, never half of one.  ledstate_save() flushes the file to the
+ * disk before the rename and the directory after it; ledstate_write() leaves
+ * both to a later ledstate_flush(), so that what it wrote outlives any crash
+ * of msgqd at once, and a power cut once it is flushed.  It is read
+ * strictly: anything else (empty, truncated, a NUL, an unknown line, a value
+ * out of range, more than LEDSTATE_SIZE_MAX bytes, another version) is
+ * refused, never half-used.
+ *
+ * A file that holds another change number than the LED's is stale: after a
+ * write that failed (a full disk, EIO), ledstate_forget() removes it, so that
+ * no later start restores an earlier state as if it were the last.
  */
 #pragma once
 
@@ -85,6 +92,18 @@ int ledstate_parse(const char *buf, size_t n, struct ledstate *s);
 int ledstate_load(const char *path, struct ledstate *s);
 /* Write s to path atomically and durably (see above); 0 or -errno. */
 int ledstate_save(const char *path, const struct ledstate *s);
+/* Write s to path atomically, not yet durably (see above); 0 or -errno. */
+int ledstate_write(const char *path, const struct ledstate *s);
+/* Flush the file at path and its directory to the disk; 0, -ENOENT or -errno. */
+int ledstate_flush(const char *path);
+/*
+ * After a failed write of the state of change number changes: 1 when the
+ * file at path holds that change already (it is current, and kept); else
+ * it is removed (emptied, when it cannot be removed but can be written) and
+ * 0 says that no state is left for a start to restore; -errno when an
+ * earlier state is left there.
+ */
+int ledstate_forget(const char *path, uint64_t changes);
 /* What a load error means, for the log ("corrupt: truncated or not msgqd's"). */
 const char *ledstate_strerror(int r);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -600,9 +601,11 @@ static void restore_recorded(const struct ledstate *s, bool keep_at_stop) {
         l->ops = &rec_ops;
         rec_sets = rec_closes = 0;
         init_with(l);
-        snprintf(state_dir, sizeof state_dir, "%s/check-ledctl-XXXXXX",
-                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        ck_assert_ptr_nonnull(mkdtemp(state_dir));
+        if (!state_dir[0]) { /* else the test's directory, once more */
+                snprintf(state_dir, sizeof state_dir, "%s/check-ledctl-XXXXXX",
+                         getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+                ck_assert_ptr_nonnull(mkdtemp(state_dir));
+        }
         snprintf(state_file, sizeof state_file, "%s/led.0x00000001", state_dir);
         ck_assert_int_eq(ledctl_restore(&c, s, state_file, keep_at_stop), 0);
 }
@@ -612,6 +615,7 @@ static void remove_state(void) {
         done();
         unlink(state_file);
         rmdir(state_dir);
+        state_dir[0] = '\0';
 }
 
 static struct ledstate file_state(void) {
@@ -680,8 +684,12 @@ START_TEST(restore_a_blink_late) {
 }
 END_TEST
 
-/* The main loop writes: a request only wakes it, and only when it changed the state. */
-START_TEST(saved_by_the_loop_only_on_change) {
+/*
+ * The thread that changes the state writes it before it returns (so before
+ * any reply), and wakes the main loop only to flush it; a request that
+ * changes nothing writes nothing and wakes nobody.
+ */
+START_TEST(saved_before_return_only_on_change) {
         struct ledstate s = { .on = false, .changes = 3 };
         struct msgq_led_state st;
 
@@ -697,16 +705,93 @@ START_TEST(saved_by_the_loop_only_on_change) {
         ck_assert_int_eq(access(state_file, F_OK), -1);         /* nothing written */
 
         ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
-        ck_assert_int_eq(count_wakes(), 1);
-        ck_assert_int_eq(access(state_file, F_OK), -1);         /* not by the request */
+        ck_assert(file_state().on);                             /* by the request, no loop run */
+        ck_assert_uint_eq(file_state().changes, 4);
+        ck_assert_int_eq(count_wakes(), 1);                     /* for the flush */
         ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
-        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
-        ledctl_sync(&c);                                        /* three changes, one write */
-        ck_assert(file_state().on);
+        ck_assert(!file_state().on);
+        ck_assert_int_eq(ledctl_blink(&c, 1000, 2, &st), 0);
+        ck_assert(file_state().on && file_state().blinking);
+        ck_assert_uint_eq(file_state().remaining, 3);
         ck_assert_uint_eq(file_state().changes, 6);
+        ledctl_sync(&c);                                        /* flushes, writes nothing */
         ck_assert_int_eq(unlink(state_file), 0);
         ledctl_sync(&c);
         ck_assert_int_eq(access(state_file, F_OK), -1);
+        remove_state();
+}
+END_TEST
+
+/* A watcher hears of a change only once the file holds it. */
+static struct ledstate notified_file;
+static int notified;
+
+static void notify_reads_file(void *userdata, const struct ledctl_watcher *w, size_t n,
+                              const struct msgq_led_state *st) {
+        (void) userdata;
+        (void) w;
+        (void) st;
+        notified += (int) n;
+        ck_assert_int_eq(ledstate_load(state_file, &notified_file), 0);
+}
+
+START_TEST(saved_before_watchers_hear) {
+        struct ledstate s = { .on = false, .changes = 9 };
+        struct ledctl_watcher w = { .pid = 1, .deadline_ns = UINT64_MAX };
+        struct msgq_led_state st;
+
+        restore_recorded(&s, false);
+        ledctl_set_notify(&c, notify_reads_file, NULL);
+        notified = 0;
+        ck_assert_int_eq(ledctl_watch(&c, 9, &w, 0, &st), 1);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_int_eq(notified, 1);
+        ck_assert(notified_file.on);
+        ck_assert_uint_eq(notified_file.changes, 10);
+        /* The end of a blink, in the main loop. */
+        ck_assert_int_eq(ledctl_watch(&c, 10, &w, 0, &st), 1);
+        ck_assert_int_eq(ledctl_blink(&c, 40, 1, &st), 0);      /* change 11: its watcher heard */
+        ck_assert_int_eq(ledctl_watch(&c, 11, &w, 0, &st), 1);
+        ledctl_sync(&c);
+        run_loop(2000, true);
+        ck_assert_int_eq(notified, 3);
+        ck_assert(!notified_file.on && !notified_file.blinking);
+        ck_assert_uint_eq(notified_file.changes, 12);
+        ledctl_set_notify(&c, NULL, NULL);
+        remove_state();
+}
+END_TEST
+
+/*
+ * A write that fails (here: the temporary's name taken by a directory)
+ * leaves no earlier state for a start to restore: the file is removed, and
+ * the warning says what a restart finds.  A file that holds the state as it
+ * is (the write at the start) is kept.
+ */
+START_TEST(failed_write_forgets_the_earlier_state) {
+        struct ledstate s = { .on = true, .changes = 20 };
+        char tmp[340];
+
+        restore_recorded(&s, false);
+        snprintf(tmp, sizeof tmp, "%s.tmp", state_file);
+        ck_assert_int_eq(mkdir(tmp, 0755), 0);
+        ck_assert_int_eq(ledctl_set(&c, false, NULL), 0);       /* answered: the LED did change */
+        ck_assert(!state().on);
+        ck_assert_int_eq(access(state_file, F_OK), -1);         /* "on" is not left to restore */
+        ck_assert_int_eq(c.save_failed, SAVE_FAILED_NONE);
+        ck_assert_int_eq(rmdir(tmp), 0);
+        ck_assert_int_eq(ledctl_set(&c, true, NULL), 0);        /* kept again */
+        ck_assert_int_eq(c.save_failed, 0);
+        ck_assert(file_state().on);
+        ck_assert_uint_eq(file_state().changes, 22);
+
+        /* At the start, the file as it is: kept, it is current. */
+        s = file_state();
+        ck_assert_int_eq(mkdir(tmp, 0755), 0);
+        restore_recorded(&s, true);
+        ck_assert_int_eq(c.save_failed, SAVE_FAILED_KEPT);
+        ck_assert_uint_eq(file_state().changes, 22);
+        ck_assert_int_eq(rmdir(tmp), 0);
         remove_state();
 }
 END_TEST
@@ -772,7 +857,9 @@ static Suite *ledctl_suite(void) {
         tcase_add_test(life, restore_takes_up_the_state);
         tcase_add_test(life, restore_a_blink);
         tcase_add_test(life, restore_a_blink_late);
-        tcase_add_test(life, saved_by_the_loop_only_on_change);
+        tcase_add_test(life, saved_before_return_only_on_change);
+        tcase_add_test(life, saved_before_watchers_hear);
+        tcase_add_test(life, failed_write_forgets_the_earlier_state);
         tcase_add_test(life, done_keeps_the_led_when_told);
         tcase_add_test(life, done_off_keeps_the_state_in_the_file);
         suite_add_tcase(s, life);

@@ -551,6 +551,42 @@ START_TEST(test_save_fails) {
 }
 END_TEST
 
+/* Written and renamed, not yet flushed: read back at once; the flush comes after. */
+START_TEST(test_write_then_flush) {
+        struct ledstate s = { .on = true, .changes = 5 }, t;
+        char tmp[340];
+
+        ck_assert_int_eq(ledstate_flush(path), -ENOENT);
+        ck_assert_int_eq(ledstate_write(path, &s), 0);
+        ck_assert_int_eq(ledstate_load(path, &t), 0);
+        ck_assert(t.on);
+        ck_assert_uint_eq(t.changes, 5);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        ck_assert_int_eq(access(tmp, F_OK), -1);
+        ck_assert_int_eq(ledstate_flush(path), 0);
+}
+END_TEST
+
+/* After a failed write: a stale file goes, a current one stays, and what cannot go is said. */
+START_TEST(test_forget) {
+        struct ledstate s = { .on = true, .changes = 7 }, t;
+
+        ck_assert_int_eq(ledstate_save(path, &s), 0);
+        ck_assert_int_eq(ledstate_forget(path, 7), 1);          /* it holds change 7: current */
+        ck_assert_int_eq(ledstate_load(path, &t), 0);
+        ck_assert_int_eq(ledstate_forget(path, 8), 0);          /* change 8 was not written */
+        ck_assert_int_eq(access(path, F_OK), -1);
+        ck_assert_int_eq(ledstate_forget(path, 8), 0);          /* none left: nothing to forget */
+        write_bytes(path, "garbage", 7);
+        ck_assert_int_eq(ledstate_forget(path, 0), 0);          /* unusable: removed too */
+        ck_assert_int_eq(access(path, F_OK), -1);
+        /* What can be neither removed nor emptied (here a directory) is said. */
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_lt(ledstate_forget(path, 8), 0);
+        ck_assert_int_eq(rmdir(path), 0);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("ledstate");
         TCase *tc = tcase_create("file");
@@ -576,6 +612,8 @@ int main(void) {
         tcase_add_test(tc, test_user_dir);
         tcase_add_test(tc, test_save_makes_the_directory);
         tcase_add_test(tc, test_save_fails);
+        tcase_add_test(tc, test_write_then_flush);
+        tcase_add_test(tc, test_forget);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }

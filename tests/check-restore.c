@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -153,6 +155,72 @@ START_TEST(test_kill_9_while_blinking) {
         }
         ck_assert_msg(!st.blinking && !st.on, "still blinking: %u toggles left", st.remaining);
         wait_file(key, false, false);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/*
+ * msgqd's main thread (its sd-event loop) held still with ptrace, which
+ * stops that one thread: the thread that serves requests goes on.  What the
+ * main loop alone would do after a reply (before: write the state) waits.
+ */
+static void freeze_main_loop(pid_t pid) {
+        uint64_t end = monotonic_ms() + (uint64_t) scaled(2000);
+        char state = 0;
+        int st;
+
+        /* Asleep in its loop first (under valgrind, not inside valgrind's own lock). */
+        while (state != 'S' && monotonic_ms() < end) {
+                FILE *f = fopen(fmt("/proc/%d/task/%d/stat", pid, pid), "r");
+
+                ck_assert_ptr_nonnull(f);
+                ck_assert_int_eq(fscanf(f, "%*d (%*[^)]) %c", &state), 1);
+                fclose(f);
+                if (state != 'S')
+                        sleep_ms(5);
+        }
+        ck_assert_msg(ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0, "ptrace: %s", strerror(errno));
+        ck_assert_int_eq(ptrace(PTRACE_INTERRUPT, pid, NULL, NULL), 0);
+        ck_assert_int_eq(waitpid(pid, &st, __WALL), pid);
+        ck_assert_msg(WIFSTOPPED(st), "main thread: wait status %#x", st);
+}
+
+/*
+ * An acknowledged change outlives a crash at once: with msgqd's main loop
+ * held still, each change is answered, msgqd is killed (-9) right after the
+ * reply, and the next msgqd restores that change, not the state before it.
+ */
+START_TEST(test_kill_9_right_after_reply) {
+        static const struct {
+                const char *cmd[3];
+                const char *answer, *restored;
+        } steps[] = {
+                { { "off" }, "led: off\n", "LED restored: off\n" },
+                { { "toggle" }, "led: on\n", "LED restored: on\n" },
+                { { "blink", "1000", "50" }, "led: blinking", "LED restored: blinking, period 1000 ms" },
+                { { "on" }, "led: on\n", "LED restored: on\n" },
+        };
+        struct daemon d;
+        key_t key = test_key();
+        struct run r;
+
+        daemon_start_checked(&d, key, NULL);
+        led(key, "on", NULL, NULL);
+        wait_file(key, true, false);
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+                uint64_t changes = state_of(key).changes;
+
+                freeze_main_loop(d.pid);
+                ck_assert_int_eq(ctl(&r, key, "led", steps[i].cmd[0], steps[i].cmd[1], steps[i].cmd[2],
+                                     NULL), 0);
+                ck_assert_msg(r.status == 0 && strncmp(r.out, steps[i].answer, strlen(steps[i].answer)) == 0,
+                              "msgqctl led %s: exit %d: %s%s", steps[i].cmd[0], r.status, r.out, r.err);
+                daemon_kill(&d);
+                daemon_start_checked(&d, key, NULL);
+                ck_assert_msg(strstr(daemon_log(&d), steps[i].restored), "after led %s answered "
+                              "\"%s\" and kill -9: %s", steps[i].cmd[0], steps[i].answer, daemon_log(&d));
+                ck_assert_uint_eq(state_of(key).changes, changes + 1);
+        }
         daemon_stop_checked(&d);
 }
 END_TEST
@@ -508,6 +576,7 @@ int main(void) {
         harness_init();
         harness_add(s, "kill-9-on", test_kill_9_while_on, 30);
         harness_add(s, "kill-9-blinking", test_kill_9_while_blinking, 30);
+        harness_add(s, "kill-9-after-reply", test_kill_9_right_after_reply, 60);
         harness_add(s, "stop-start", test_stop_and_start, 30);
         harness_add(s, "watch-restart", test_watch_across_restart, 30);
         harness_add(s, "truncated", test_truncated_file, 30);
