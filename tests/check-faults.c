@@ -9,12 +9,16 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -778,6 +782,106 @@ START_TEST(test_huge_arguments) {
 }
 END_TEST
 
+/* ---- the state directory on a full filesystem ---- */
+
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "w");
+
+        ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * This test's process (forked for it alone) in a mount namespace of its
+ * own, with a small tmpfs on dir: the msgqd it starts keeps its state
+ * there, and nothing outside sees it.  Not root: in a user namespace of its
+ * own too, as the same user (msgqd, exec'd by that user, has no privilege).
+ */
+static void private_tmpfs(const char *dir, const char *size) {
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+
+        if (uid != 0) {
+                ck_assert_msg(unshare(CLONE_NEWUSER) == 0, "unshare(CLONE_NEWUSER): %s", strerror(errno));
+                write_text("/proc/self/setgroups", "deny");
+                write_text("/proc/self/uid_map", fmt("%u %u 1", (unsigned) uid, (unsigned) uid));
+                write_text("/proc/self/gid_map", fmt("%u %u 1", (unsigned) gid, (unsigned) gid));
+        }
+        ck_assert_msg(unshare(CLONE_NEWNS) == 0, "unshare(CLONE_NEWNS): %s", strerror(errno));
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+        ck_assert_msg(mount("msgq-test", dir, "tmpfs", MS_NOSUID | MS_NODEV, fmt("size=%s,mode=0755", size)) == 0,
+                      "mount tmpfs on %s: %s", dir, strerror(errno));
+}
+
+/* Take every block left on dir's filesystem; the file that holds them. */
+static const char *fill(const char *dir) {
+        const char *path = fmt("%s/filler", dir);
+        static const char block[4096];
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        ck_assert_int_ge(fd, 0);
+        while (write(fd, block, sizeof block) > 0)
+                ;
+        while (write(fd, block, 1) > 0)
+                ;
+        ck_assert_int_eq(errno, ENOSPC);
+        close(fd);
+        return path;
+}
+
+static const char *led_cmd(key_t key, const char *what) {
+        static struct run r;
+
+        ck_assert_int_eq(ctl(&r, key, "led", what, NULL), 0);
+        ck_assert_msg(r.status == 0, "msgqctl led %s: exit %d: %s", what, r.status, r.err);
+        return r.out;
+}
+
+/*
+ * The state directory full: led on (kept), the disk full, led off (answered:
+ * the LED did change, but its state cannot be kept), kill -9, restart.  The
+ * "on" in the file must not come back as if it were the last state: msgqd
+ * removed it, and said that a restart finds no state to restore.
+ */
+START_TEST(test_full_disk_no_stale_state) {
+        const char *dir = harness_state_dir(), *filler;
+        key_t key = test_key();
+        const char *file = fmt("%s/led.0x%08x", dir, (unsigned) key);
+        static char first_log[16384];
+        char text[512] = "";
+        FILE *f;
+
+        private_tmpfs(dir, "64k");
+        daemon_start_checked(&dmn, key, NULL);
+        ck_assert_str_eq(led_cmd(key, "on"), "led: on\n");
+        for (uint64_t end = monotonic_ms() + (uint64_t) scaled(2000); !strstr(text, "\non 1\n");
+             sleep_ms(5)) {
+                ck_assert_msg(monotonic_ms() < end, "%s: never on: %s", file, text);
+                f = fopen(file, "r");
+                if (f) {
+                        text[fread(text, 1, sizeof text - 1, f)] = '\0';
+                        fclose(f);
+                }
+        }
+        filler = fill(dir);
+        ck_assert_str_eq(led_cmd(key, "off"), "led: off\n");
+        ck_assert_msg(daemon_log_wait(&dmn, "cannot keep the LED's state in", scaled(2000)), "log: %s",
+                      daemon_log(&dmn));
+        snprintf(first_log, sizeof first_log, "%s", daemon_log(&dmn));
+        daemon_kill(&dmn);
+        ck_assert_int_eq(unlink(filler), 0);     /* room again for the next msgqd */
+
+        daemon_start_checked(&dmn, key, NULL);
+        ck_assert_msg(!strstr(daemon_log(&dmn), "LED restored: on"), "the state before the full disk "
+                      "came back: %s", daemon_log(&dmn));
+        ck_assert_str_eq(led_cmd(key, "state"), "led: off\n");
+        ck_assert_msg(strstr(first_log, "No space left on device; the LED works, but a restart will "
+                                        "find no state to restore"), "log: %s", first_log);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
 /* ---- runner ---- */
 
 /* Per test, in the parent: this suite's own state. */
@@ -804,5 +908,6 @@ int main(void) {
         harness_add(s, "mode-zero", test_mode_zero_refuses_owner, 120);
         harness_add(s, "random-command-lines", test_random_command_lines, 120);
         harness_add(s, "huge-arguments", test_huge_arguments, 120);
+        harness_add(s, "full-disk", test_full_disk_no_stale_state, 120);
         return harness_run(s);
 }
