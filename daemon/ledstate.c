@@ -306,7 +306,26 @@ static int write_tmp(const char *tmp, const char *text, size_t n, bool durable) 
         return r;
 }
 
-/* The new file renamed over the old one; with durable, each flushed to the disk. */
+/*
+ * tmp in path's place.  Over a file, an exchange of the two, and the old
+ * one removed: a rename over a file makes ext4 (auto_da_alloc) start to
+ * write the new one's data out at once, which costs the request that
+ * changed the LED ten times the rest of the write (the flush that follows
+ * writes it out anyway).  With nothing there yet, or on a filesystem that
+ * cannot exchange: a rename.
+ */
+static int replace(const char *tmp, const char *path) {
+        struct stat st;
+
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+                (void) unlink(tmp); /* the earlier state */
+                return 0;
+        }
+        return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+/* The new file in place of the old one; with durable, each flushed to the disk. */
 static int write_state(const char *path, const struct ledstate *s, bool durable) {
         char text[LEDSTATE_SIZE_MAX], tmp[PATH_MAX];
         int n, dfd, r;
@@ -320,8 +339,8 @@ static int write_state(const char *path, const struct ledstate *s, bool durable)
         if (dfd < 0)
                 return dfd;
         r = write_tmp(tmp, text, (size_t) n, durable);
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
+        if (r == 0)
+                r = replace(tmp, path);
         if (r < 0)
                 (void) unlink(tmp);
         else if (durable && fsync(dfd) < 0)

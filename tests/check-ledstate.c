@@ -563,6 +563,14 @@ START_TEST(test_write_then_flush) {
         ck_assert_uint_eq(t.changes, 5);
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         ck_assert_int_eq(access(tmp, F_OK), -1);
+        /* Over the file now there (exchanged, where the filesystem can): the earlier one goes. */
+        s.on = false;
+        s.changes = 6;
+        ck_assert_int_eq(ledstate_write(path, &s), 0);
+        ck_assert_int_eq(ledstate_load(path, &t), 0);
+        ck_assert(!t.on);
+        ck_assert_uint_eq(t.changes, 6);
+        ck_assert_int_eq(access(tmp, F_OK), -1);
         ck_assert_int_eq(ledstate_flush(path), 0);
 }
 END_TEST
