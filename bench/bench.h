@@ -6,7 +6,8 @@
  *   samples.c  latency samples, percentiles, medians
  *   procs.c    CPUs, worker processes, msgqd, /proc figures, timed spawns
  *   floor.c    the raw ping-pong: an echo server as bare as System V allows
- *   target.c   one round trip, to the floor or to msgqd (common/client.c)
+ *   target.c   one round trip, to the floor or to msgqd (common/client.c):
+ *              a ping, or another request (an LED change)
  */
 #pragma once
 
@@ -93,6 +94,7 @@ struct target {
         long reply_type;            /* raw */
         unsigned char request[MSGQ_REQUEST_HEADER_SIZE]; /* raw */
         struct msgq_client client;  /* msgqd */
+        uint16_t op;                /* msgqd: the request each call makes (ping) */
 };
 
 /* Open a target: the raw echo server's queue, or msgqd's key. */
@@ -100,6 +102,8 @@ int target_open_raw(struct target *t, int msqid);
 /* A raw target with one queue per CPU: each call goes to its CPU's queue. */
 int target_open_raw_per_cpu(struct target *t, const int *msqids, int n);
 int target_open_msgqd(struct target *t, key_t key);
+/* msgqd only: make each call this request instead of ping (MSGQ_OP_LED_TOGGLE). */
+void target_set_op(struct target *t, uint16_t op);
 void target_close(struct target *t);
 /* One request and its reply: 0 or -errno. */
 int target_call(struct target *t);

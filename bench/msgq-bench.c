@@ -12,7 +12,11 @@
  *       against one queue per CPU, the shape it would take to match pairs);
  *   (d) one-shot `msgqctl led on` against `ipcs -q`, fork/exec'd in turn;
  *   (e) an idle msgqd's wake-ups, and its VmRSS before and after a million
- *       requests.
+ *       requests;
+ *   (f) what an LED change costs: `led toggle` round trips (each a change,
+ *       written to the state file before its reply) against ping and
+ *       against `led on` while on (no change, nothing written), in
+ *       alternating rounds.
  *
  * Prints a table with ratios; writes latency percentiles (p50 .. p99.9) to
  * bench-latency.dat and, with gnuplot, a chart to bench-latency.png.
@@ -50,7 +54,7 @@ struct options {
         size_t spawns;            /* (d): runs of each program */
         long long requests;       /* (e): requests before the second VmRSS */
         unsigned idle_s;          /* (e): idle window */
-        const char *only;         /* sections to run: letters of "acde" */
+        const char *only;         /* sections to run: letters of "acdef" */
 };
 
 enum variant { FLOOR_PAIRS, FLOOR_ONE_SERVER, FLOOR_CPU_SERVERS, FLOOR_CPU_QUEUES, MSGQD, NVARIANTS };
@@ -70,6 +74,9 @@ struct results {
         bool have_idle;
         long wakeups_fresh, wakeups_after, rss_start, rss_before, rss_mid, rss_after;
         long long served_before, served_after;
+        struct samples chg[3];          /* (f): ping, led on while on, led toggle */
+        double chg_round_p50[3][2];     /* min and max of the rounds' medians */
+        bool have_chg;
 };
 
 struct shared {
@@ -365,6 +372,84 @@ static int spawns(const struct options *o, struct results *res, key_t key) {
         return 0;
 }
 
+/* ---- (f): an LED change against requests that change nothing ---- */
+
+static const uint16_t change_ops[3] = { MSGQ_OP_PING, MSGQ_OP_LED_ON, MSGQ_OP_LED_TOGGLE };
+
+/* One round of n calls of t into s; its median kept in p50[2] (min, max). */
+static int change_round(struct target *t, size_t n, struct samples *s, double p50[2]) {
+        size_t from = s->n;
+        double m;
+
+        for (size_t i = 0; i < n; i++) {
+                uint64_t t0 = now_ns();
+                int r = target_call(t);
+
+                if (r < 0)
+                        return r;
+                samples_add(s, now_ns() - t0);
+        }
+        m = batch_median_us(s, from);
+        p50[0] = m < p50[0] ? m : p50[0];
+        p50[1] = m > p50[1] ? m : p50[1];
+        return 0;
+}
+
+/*
+ * On the msgqd of the run, with the LED on: rounds of ping, of `led on`
+ * (on already: no change) and of `led toggle` (an even number: each round
+ * ends on), in turn.
+ */
+static int led_changes(const struct options *o, struct results *res, key_t key) {
+        size_t batch = o->batch[1] & ~(size_t) 1;
+        struct target t[3] = {};
+        int r = 0;
+
+        for (int k = 0; k < 3 && r == 0; k++) {
+                r = target_open_msgqd(&t[k], key);
+                target_set_op(&t[k], change_ops[k]);
+                if (r == 0)
+                        r = samples_init(&res->chg[k], batch * o->rounds);
+                res->chg_round_p50[k][0] = 1e9;
+        }
+        for (size_t i = 0; i < o->warmup && r == 0; i++)
+                r = target_call(&t[i % 3]);
+        if (r == 0)
+                r = target_call(&t[1]); /* on */
+        for (size_t round = 0; round < o->rounds && r == 0; round++)
+                for (int j = 0; j < 3 && r == 0; j++) {
+                        int k = (int) ((round + (size_t) j) % 3); /* rotate who goes first */
+
+                        r = change_round(&t[k], batch, &res->chg[k], res->chg_round_p50[k]);
+                }
+        for (int k = 0; k < 3; k++)
+                target_close(&t[k]);
+        res->have_chg = r == 0;
+        return r;
+}
+
+static void print_changes(struct results *res) {
+        static const char *const what[3] = { "ping", "led on, on", "led toggle" };
+
+        if (!res->have_chg)
+                return;
+        printf("\n(f) an LED change, round trip µs    ping  led on, on  led toggle   ratios to ping\n");
+        for (int p = 0; p < NPCT; p++) {
+                double v[3];
+
+                for (int k = 0; k < 3; k++)
+                        v[k] = samples_pct_us(&res->chg[k], pcts[p]);
+                printf("    %-22s %10.2f %11.2f %11.2f   %.2fx / %.2fx\n", pct_names[p], v[0], v[1], v[2],
+                       v[1] / v[0], v[2] / v[0]);
+        }
+        printf("    %-22s", "p50 of each round");
+        for (int k = 0; k < 3; k++)
+                printf("  %4.1f-%-5.1f", res->chg_round_p50[k][0], res->chg_round_p50[k][1]);
+        printf("\n    (%zu round trips of each: %s, %s (no change, nothing written), %s (each a\n"
+               "    change, in the state file before its reply); rounds in turn, nothing pinned)\n",
+               res->chg[0].n, what[0], what[1], what[2]);
+}
+
 /* ---- (e): an idle daemon, and a million requests ---- */
 
 static long idle_wakeups(const struct options *o, pid_t pid) {
@@ -602,7 +687,7 @@ static void usage(FILE *f) {
                 "      --chart-script PATH  gnuplot script for the chart (none: no chart)\n"
                 "  -o, --output DIR         where the data, chart and daemon log go (default .)\n"
                 "      --quick              a few seconds: checks the benchmark, not msgqd\n"
-                "      --only SECTIONS      run only these of a (with b), c, d, e: --only a\n"
+                "      --only SECTIONS      run only these of a (with b), c, d, e, f: --only a\n"
                 "  -h, --help               show this help\n");
 }
 
@@ -632,7 +717,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 .spawns = 500,
                 .requests = 1000000,
                 .idle_s = 10,
-                .only = "acde",
+                .only = "acdef",
         };
         while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) >= 0) {
                 switch (c) {
@@ -674,8 +759,8 @@ static bool wanted(const struct options *o, char section) {
 }
 
 /*
- * One unpinned msgqd serves (e), (c) and (d): first its idle window while
- * nobody has talked to it, then the rest, then a million requests more.
+ * One unpinned msgqd serves (e), (c), (d) and (f): first its idle window
+ * while nobody has talked to it, then the rest, then a million requests more.
  */
 static int run(const struct options *o, struct results *res) {
         struct daemon d = {};
@@ -722,6 +807,14 @@ static int run(const struct options *o, struct results *res) {
                 r = spawns(o, res, d.key);
                 if (r < 0)
                         goto out;
+        }
+        if (wanted(o, 'f')) {
+                fprintf(stderr, "msgq-bench: (f) LED changes\n");
+                r = led_changes(o, res, d.key);
+                if (r < 0) {
+                        fprintf(stderr, "msgq-bench: LED changes failed: %s\n", strerror(-r));
+                        goto out;
+                }
         }
         if (wanted(o, 'e')) {
                 fprintf(stderr, "msgq-bench: (e) %lld %s, then %u s idle\n", o->requests,
@@ -770,6 +863,7 @@ int main(int argc, char **argv) {
         if (r < 0)
                 return 1;
         print_report(&o, &res);
+        print_changes(&res);
         if (res.have_lat[0])
                 write_chart(&o, &res);
         return 0;

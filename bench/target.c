@@ -34,7 +34,12 @@ int target_open_raw_per_cpu(struct target *t, const int *msqids, int n) {
 int target_open_msgqd(struct target *t, key_t key) {
         memset(t, 0, sizeof *t);
         t->kind = TARGET_MSGQD;
+        t->op = MSGQ_OP_PING;
         return msgq_client_open(&t->client, key);
+}
+
+void target_set_op(struct target *t, uint16_t op) {
+        t->op = op;
 }
 
 void target_close(struct target *t) {
@@ -67,7 +72,7 @@ int target_call(struct target *t) {
         if (t->kind == TARGET_RAW)
                 return raw_call(t);
         memset(&req, 0, sizeof req);
-        req.op = MSGQ_OP_PING;
+        req.op = t->op;
         r = msgq_client_call(&t->client, MSGQ_PRIO_DEFAULT, &req, &rep, CALL_TIMEOUT_MS);
         if (r == 0 && rep.status != MSGQ_OK)
                 r = -EPROTO;
