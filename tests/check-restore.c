@@ -467,6 +467,45 @@ START_TEST(test_user_dir_when_builtin_out_of_reach) {
 }
 END_TEST
 
+/*
+ * A directory msgqd may not write, and in it a file it may: the file is
+ * restored, and kept while it holds the state as it is; once a change
+ * cannot be written, msgqd empties it rather than leave "on" to be
+ * restored after a kill -9 (it cannot remove it).
+ */
+START_TEST(test_unwritable_directory_stale_file) {
+        struct ledstate on = { .on = true, .changes = 4, .boot_us = ledstate_boot_us() };
+        struct daemon d;
+        key_t key = test_key();
+        const char *dir = harness_state_dir(), *log;
+        struct user u;
+        bool root = geteuid() == 0;
+
+        ck_assert_int_eq(ledstate_save(state_file(key), &on), 0);
+        if (root) {
+                u = user_nobody();
+                ck_assert_int_eq(chown(state_file(key), u.uid, u.gid), 0);
+        } else {
+                ck_assert_int_eq(chmod(dir, 0555), 0);
+        }
+        ck_assert_int_eq(root ? daemon_start_as(&d, key, NULL, &u) : daemon_start(&d, key, NULL), 0);
+        ck_assert_str_eq(led_state(key), "led: on\n");
+        ck_assert_msg(strstr(daemon_log(&d), "a restart finds the state as it is (change 4)"), "log: %s",
+                      daemon_log(&d));
+        led(key, "off", NULL, NULL);
+        log = daemon_log(&d);
+        ck_assert_msg(strstr(log, "Permission denied; the LED works, but a restart will find no state to "
+                                  "restore"), "log: %s", log);
+        daemon_kill(&d);
+        ck_assert_int_eq(root ? daemon_start_as(&d, key, NULL, &u) : daemon_start(&d, key, NULL), 0);
+        ck_assert_str_eq(led_state(key), "led: off\n");
+        log = daemon_log(&d);
+        ck_assert_msg(!strstr(log, "LED restored: on") && strstr(log, "the file is empty"), "log: %s", log);
+        ck_assert_int_eq(daemon_stop(&d), 0);
+        chmod(dir, 0755);
+}
+END_TEST
+
 /* led_start = off and on; led_stop = keep. */
 START_TEST(test_policies) {
         struct daemon d;
@@ -581,6 +620,7 @@ int main(void) {
         harness_add(s, "watch-restart", test_watch_across_restart, 30);
         harness_add(s, "truncated", test_truncated_file, 30);
         harness_add(s, "unwritable", test_unwritable_directory, 30);
+        harness_add(s, "unwritable-stale-file", test_unwritable_directory_stale_file, 30);
         harness_add(s, "policies", test_policies, 30);
         harness_add(s, "led-stop-reloaded", test_led_stop_reloaded, 30);
         harness_add(s, "written-on-change", test_written_only_on_change, 30);
