@@ -117,7 +117,7 @@ static int save_locked(struct ledctl *c, bool force, bool durable) {
 
 /*
  * In the thread that changed the state, before anyone is told of the
- * change: the file holds it (written and renamed), and the main loop is
+ * change: the file holds it (written and in place), and the main loop is
  * woken to flush it to the disk.  Whichever thread takes file_lock first
  * writes the latest state, for the other too.
  */

@@ -22,9 +22,11 @@
  * µs since the epoch), and next_toggle_us when the next toggle of a blink is
  * due on that boot's CLOCK_BOOTTIME (0 when not blinking).  Not the
  * kernel's boot ID: the unit's ProcSubset=pid hides /proc/sys.  A file is written whole to
- * "led.0xKEY.tmp" and renamed over the old one: a reader finds the old state
- * or the new one, never half of one.  ledstate_save() flushes the file to the
- * disk before the rename and the directory after it; ledstate_write() leaves
+ * "led.0xKEY.tmp" and put in the old one's place (exchanged with it, which
+ * the old one does not outlive, where the filesystem can; else renamed over
+ * it): a reader finds the old state or the new one, never half of one.
+ * ledstate_save() flushes the file to the disk before it is put in place and
+ * the directory after; ledstate_write() leaves
  * both to a later ledstate_flush(), so that what it wrote outlives any crash
  * of msgqd at once, and a power cut once it is flushed.  It is read
  * strictly: anything else (empty, truncated, a NUL, an unknown line, a value
