@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,9 @@
 #include <json-c/json.h>
 
 #include "payload.h"
+#include "strictjson.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static int refuse(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int refuse(char *why, size_t size, const char *fmt, ...) {
@@ -37,63 +41,62 @@ static size_t trimmed(const void *payload, size_t len, char *buf) {
         return len;
 }
 
-/* One JSON object, nothing after it; NULL with why filled otherwise. */
-static json_object *parse_object(const char *text, size_t len, char *why, size_t size) {
-        json_tokener *tok = json_tokener_new();
-        json_object *o;
+/* "<key> must be <what>, not <the value as written>". */
+static int refuse_value(const struct strictjson_member *m, char *why, size_t size, const char *what, ...)
+        __attribute__((format(printf, 4, 5)));
+static int refuse_value(const struct strictjson_member *m, char *why, size_t size, const char *what, ...) {
+        char expected[96], shown[64];
+        va_list ap;
 
-        if (!tok) {
-                refuse(why, size, "out of memory");
-                return NULL;
-        }
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        o = json_tokener_parse_ex(tok, text, (int) len);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success) {
-                enum json_tokener_error e = json_tokener_get_error(tok);
-                refuse(why, size, "invalid JSON: %s",
-                       e == json_tokener_continue ? "unexpected end" : json_tokener_error_desc(e));
-                json_object_put(o);
-                o = NULL;
-        } else if (json_tokener_get_parse_end(tok) != len) {
-                refuse(why, size, "invalid JSON: text after the object");
-                json_object_put(o);
-                o = NULL;
-        } else if (!json_object_is_type(o, json_type_object)) {
-                refuse(why, size, "expected a JSON object");
-                json_object_put(o);
-                o = NULL;
-        }
-        json_tokener_free(tok);
-        return o;
+        va_start(ap, what);
+        vsnprintf(expected, sizeof expected, what, ap);
+        va_end(ap);
+        return refuse(why, size, "%s must be %s, not %s", m->key, expected,
+                      strictjson_shown(m->text, m->text_len, shown, sizeof shown));
 }
 
-static int get_uint(json_object *v, const char *key, uint32_t min, uint32_t max, uint32_t *ret,
-                    char *why, size_t size) {
-        int64_t n;
+/* An integer from min to max (json-c reads one too large for 64 bits as the largest). */
+static int get_uint(const struct strictjson_member *m, uint32_t min, uint32_t max, uint32_t *ret, char *why,
+                    size_t size) {
+        int64_t n = json_object_get_int64(m->value);
 
-        if (!json_object_is_type(v, json_type_int))
-                return refuse(why, size, "%s must be an integer", key);
-        n = json_object_get_int64(v);
-        if (n < min || n > max)
-                return refuse(why, size, "%s must be %u..%u", key, min, max);
+        if (!json_object_is_type(m->value, json_type_int) || n < min || n > max)
+                return refuse_value(m, why, size, "an integer from %u to %u", min, max);
         *ret = (uint32_t) n;
         return 0;
 }
 
-static int led_word(const char *s, uint16_t *op) {
-        if (strcasecmp(s, "ON") == 0)
-                *op = MSGQ_OP_LED_ON;
-        else if (strcasecmp(s, "OFF") == 0)
-                *op = MSGQ_OP_LED_OFF;
-        else if (strcasecmp(s, "TOGGLE") == 0)
-                *op = MSGQ_OP_LED_TOGGLE;
-        else
-                return -EINVAL;
-        return 0;
+/* A finite number from min to max (json-c reads 1e400 as infinity). */
+static bool number_in(json_object *v, double min, double max, double *ret) {
+        double d = json_object_get_double(v);
+
+        if (!(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) ||
+            !isfinite(d) || d < min || d > max)
+                return false;
+        *ret = d;
+        return true;
 }
 
-static bool is_number(json_object *v) {
-        return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+/* The word S (LEN bytes, all of them compared) as an LED operation, in any case. */
+static int led_word(const char *s, size_t len, uint16_t *op) {
+        static const struct {
+                const char *word;
+                uint16_t op;
+        } words[] = { { "ON", MSGQ_OP_LED_ON }, { "OFF", MSGQ_OP_LED_OFF }, { "TOGGLE", MSGQ_OP_LED_TOGGLE } };
+
+        for (size_t i = 0; i < COUNT(words); i++) {
+                if (len == strlen(words[i].word) && strncasecmp(s, words[i].word, len) == 0) {
+                        *op = words[i].op;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+/* v is the string s, every byte of it (a NUL does not end it). */
+static bool string_is(json_object *v, const char *s) {
+        return json_object_is_type(v, json_type_string) && (size_t) json_object_get_string_len(v) == strlen(s) &&
+               memcmp(json_object_get_string(v), s, strlen(s)) == 0;
 }
 
 /*
@@ -110,64 +113,102 @@ struct led_ask {
         double flash_s;
 };
 
-/* Keys taken and ignored, with the JSON type each must have. */
+/*
+ * Keys taken and ignored, with what each must be.  Numbers: transition
+ * up to Home Assistant's own bound (VALID_TRANSITION, 6553 s); the others
+ * up to 65535, more than any light sends (HA's brightness is 0..255 on
+ * its brightness_scale, colour temperatures are mireds or kelvin).
+ */
 static const struct {
         const char *key;
-        json_type type;         /* json_type_double: any number */
+        json_type type;         /* json_type_double: a number from 0 to max */
+        double max;
 } ignored_keys[] = {
-        { "transition", json_type_double },     /* seconds: the LED switches at once */
-        { "brightness", json_type_double },     /* it has one brightness */
-        { "color_temp", json_type_double },
-        { "white", json_type_double },
-        { "color", json_type_object },
+        { "transition", json_type_double, 6553 },       /* seconds: the LED switches at once */
+        { "brightness", json_type_double, 65535 },      /* it has one brightness */
+        { "color_temp", json_type_double, 65535 },
+        { "white", json_type_double, 65535 },
+        { "color", json_type_object, 0 },
 };
 
-static int ignored_key(const char *key, json_object *v, char *why, size_t size) {
-        for (size_t i = 0; i < sizeof ignored_keys / sizeof ignored_keys[0]; i++) {
-                if (strcmp(key, ignored_keys[i].key) != 0)
-                        continue;
-                if (ignored_keys[i].type == json_type_object && !json_object_is_type(v, json_type_object))
-                        return refuse(why, size, "%s must be an object", key);
-                if (ignored_keys[i].type == json_type_double && !(is_number(v) && json_object_get_double(v) >= 0))
-                        return refuse(why, size, "%s must be a number, 0 or more", key);
-                return 0;
+/* The keys with a meaning here (the ignored ones too): one of them in another case is refused. */
+static const char *const led_keys[] = { "state", "effect", "period_ms", "count", "flash" };
+
+static const char *led_key_in_other_case(const char *key) {
+        for (size_t i = 0; i < COUNT(led_keys); i++) {
+                if (strcasecmp(key, led_keys[i]) == 0)
+                        return led_keys[i];
         }
+        for (size_t i = 0; i < COUNT(ignored_keys); i++) {
+                if (strcasecmp(key, ignored_keys[i].key) == 0)
+                        return ignored_keys[i].key;
+        }
+        return NULL;
+}
+
+static int unknown_key(const struct strictjson_member *m, char *why, size_t size) {
+        const char *k = led_key_in_other_case(m->key);
+        char shown[64];
+
+        if (k)
+                return refuse(why, size, "unknown key %s (keys are lower case: %s)",
+                              strictjson_shown(m->key_text, m->key_text_len, shown, sizeof shown), k);
         return 0; /* a key of a later version: not an error */
 }
 
-static int led_key(const char *key, json_object *v, struct led_ask *a, char *why, size_t size) {
-        if (strcmp(key, "state") == 0) {
-                if (!json_object_is_type(v, json_type_string) || led_word(json_object_get_string(v), &a->op) < 0)
-                        return refuse(why, size, "state must be ON, OFF or TOGGLE");
+static int ignored_key(const struct strictjson_member *m, char *why, size_t size) {
+        double d;
+
+        for (size_t i = 0; i < COUNT(ignored_keys); i++) {
+                if (strcmp(m->key, ignored_keys[i].key) != 0)
+                        continue;
+                if (ignored_keys[i].type == json_type_object && !json_object_is_type(m->value, json_type_object))
+                        return refuse_value(m, why, size, "an object");
+                if (ignored_keys[i].type == json_type_double && !number_in(m->value, 0, ignored_keys[i].max, &d))
+                        return refuse_value(m, why, size, "a number from 0 to %g", ignored_keys[i].max);
+                return 0;
+        }
+        return unknown_key(m, why, size);
+}
+
+static int led_key(const struct strictjson_member *m, struct led_ask *a, char *why, size_t size) {
+        json_object *v = m->value;
+
+        if (strcmp(m->key, "state") == 0) {
+                if (!json_object_is_type(v, json_type_string) ||
+                    led_word(json_object_get_string(v), (size_t) json_object_get_string_len(v), &a->op) < 0)
+                        return refuse_value(m, why, size, "ON, OFF or TOGGLE");
                 a->has_state = true;
-        } else if (strcmp(key, "effect") == 0) {
-                const char *e = json_object_is_type(v, json_type_null) ? "none"
-                                : json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-                if (strcmp(e, "blink") == 0)
+        } else if (strcmp(m->key, "effect") == 0) {
+                if (string_is(v, "blink"))
                         a->blink = true;
-                else if (strcmp(e, "none") != 0)
-                        return refuse(why, size, "effect must be blink or none");
-        } else if (strcmp(key, "period_ms") == 0) {
-                if (get_uint(v, key, MSGQ_BLINK_PERIOD_MIN_MS, MSGQ_BLINK_PERIOD_MAX_MS, &a->period, why, size) < 0)
+                else if (!string_is(v, "none") && !json_object_is_type(v, json_type_null))
+                        return refuse_value(m, why, size, "blink, none or null");
+        } else if (strcmp(m->key, "period_ms") == 0) {
+                if (get_uint(m, MSGQ_BLINK_PERIOD_MIN_MS, MSGQ_BLINK_PERIOD_MAX_MS, &a->period, why, size) < 0)
                         return -EINVAL;
                 a->has_period = true;
-        } else if (strcmp(key, "count") == 0) {
-                if (get_uint(v, key, 0, MSGQ_BLINK_COUNT_MAX, &a->count, why, size) < 0)
+        } else if (strcmp(m->key, "count") == 0) {
+                if (get_uint(m, 0, MSGQ_BLINK_COUNT_MAX, &a->count, why, size) < 0)
                         return -EINVAL;
                 a->has_count = true;
-        } else if (strcmp(key, "flash") == 0) {
-                a->flash_s = is_number(v) ? json_object_get_double(v) : -1;
-                if (!(a->flash_s > 0 && a->flash_s <= FLASH_MAX_S))
-                        return refuse(why, size, "flash must be a number of seconds, more than 0 and at most %u",
-                                      FLASH_MAX_S);
+        } else if (strcmp(m->key, "flash") == 0) {
+                if (!number_in(v, FLASH_MIN_S, FLASH_MAX_S, &a->flash_s))
+                        return refuse_value(m, why, size, "a number of seconds from %g to %u", FLASH_MIN_S,
+                                            FLASH_MAX_S);
                 a->has_flash = true;
         } else {
-                return ignored_key(key, v, why, size);
+                return ignored_key(m, why, size);
         }
         return 0;
 }
 
-/* A flash: blink for flash_s seconds, then the state asked for (also OFF, where a counted blink ends). */
+/*
+ * A flash: blink for flash_s seconds, rounded to the millisecond (1 ms at
+ * least), in blinks of FLASH_PERIOD_MS rounded up (one at least, never 0,
+ * which would blink until cancelled); then the state asked for (also OFF,
+ * where a counted blink ends).
+ */
 static int led_flash(const struct led_ask *a, struct command *cmd, char *why, size_t size) {
         uint64_t ms = (uint64_t) (a->flash_s * 1000 + 0.5);
 
@@ -180,11 +221,11 @@ static int led_flash(const struct led_ask *a, struct command *cmd, char *why, si
         return 0;
 }
 
-static int led_json(json_object *o, struct command *cmd, char *why, size_t size) {
+static int led_json(const struct strictjson *j, struct command *cmd, char *why, size_t size) {
         struct led_ask a = { .period = BLINK_DEFAULT_PERIOD };
 
-        json_object_object_foreach(o, key, v) {
-                if (led_key(key, v, &a, why, size) < 0)
+        for (size_t k = 0; k < j->count; k++) {
+                if (led_key(&j->member[k], &a, why, size) < 0)
                         return -EINVAL;
         }
         if (!a.has_state && !a.blink)
@@ -206,19 +247,18 @@ static int led_json(json_object *o, struct command *cmd, char *why, size_t size)
 }
 
 static int parse_led(char *text, size_t len, struct command *cmd, char *why, size_t size) {
-        json_object *o;
+        struct strictjson j;
         int r;
 
         if (text[0] != '{') {
-                if (led_word(text, &cmd->op) < 0)
+                if (led_word(text, len, &cmd->op) < 0)
                         return refuse(why, size, "expected ON, OFF, TOGGLE or a JSON object");
                 return 0;
         }
-        o = parse_object(text, len, why, size);
-        if (!o)
-                return -EINVAL;
-        r = led_json(o, cmd, why, size);
-        json_object_put(o);
+        r = strictjson_parse(&j, text, len, why, size);
+        if (r == 0)
+                r = led_json(&j, cmd, why, size);
+        strictjson_free(&j);
         return r;
 }
 
@@ -238,43 +278,38 @@ static int set_text(struct command *cmd, const char *s, size_t len, char *why, s
         return 0;
 }
 
+static int send_key(const struct strictjson_member *m, struct command *cmd, char *why, size_t size) {
+        char shown[64];
+        uint32_t prio;
+
+        if (strcmp(m->key, "text") == 0) {
+                if (!json_object_is_type(m->value, json_type_string))
+                        return refuse_value(m, why, size, "a string");
+                return set_text(cmd, json_object_get_string(m->value),
+                                (size_t) json_object_get_string_len(m->value), why, size);
+        }
+        if (strcmp(m->key, "priority") == 0) {
+                if (get_uint(m, MSGQ_PRIO_MIN, MSGQ_PRIO_MAX, &prio, why, size) < 0)
+                        return -EINVAL;
+                cmd->prio = prio;
+                return 0;
+        }
+        return refuse(why, size, "unknown key %s", strictjson_shown(m->key_text, m->key_text_len, shown, sizeof shown));
+}
+
 static int parse_send(char *text, size_t len, struct command *cmd, char *why, size_t size) {
-        bool has_text = false;
-        json_object *o;
-        int r = 0;
+        struct strictjson j;
+        int r;
 
         cmd->op = MSGQ_OP_SEND;
         if (text[0] != '{')
                 return set_text(cmd, text, len, why, size);
-        o = parse_object(text, len, why, size);
-        if (!o)
-                return -EINVAL;
-        json_object_object_foreach(o, key, v) {
-                if (strcmp(key, "text") == 0) {
-                        if (!json_object_is_type(v, json_type_string)) {
-                                r = refuse(why, size, "text must be a string");
-                                break;
-                        }
-                        r = set_text(cmd, json_object_get_string(v), (size_t) json_object_get_string_len(v),
-                                     why, size);
-                        if (r < 0)
-                                break;
-                        has_text = true;
-                } else if (strcmp(key, "priority") == 0) {
-                        uint32_t prio;
-
-                        r = get_uint(v, key, MSGQ_PRIO_MIN, MSGQ_PRIO_MAX, &prio, why, size);
-                        if (r < 0)
-                                break;
-                        cmd->prio = prio;
-                } else {
-                        r = refuse(why, size, "unknown key '%.40s'", key);
-                        break;
-                }
-        }
-        json_object_put(o);
-        if (r == 0 && !has_text)
+        r = strictjson_parse(&j, text, len, why, size);
+        for (size_t k = 0; r == 0 && k < j.count; k++)
+                r = send_key(&j.member[k], cmd, why, size);
+        if (r == 0 && !cmd->text[0])
                 r = refuse(why, size, "missing text");
+        strictjson_free(&j);
         return r;
 }
 

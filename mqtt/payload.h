@@ -42,6 +42,7 @@
 #define BLINK_DEFAULT_PERIOD  500u
 #define PAYLOAD_WHY_MAX       160u
 #define FLASH_PERIOD_MS       500u /* a flash blinks this fast */
+#define FLASH_MIN_S           0.001 /* a flash rounds to 1 ms at least */
 #define FLASH_MAX_S           3600u
 
 struct command {

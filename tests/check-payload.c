@@ -65,30 +65,180 @@ START_TEST(test_home_assistant_commands) {
 }
 END_TEST
 
-#define FLASH_RANGE "flash must be a number of seconds, more than 0 and at most 3600"
+#define FLASH_RANGE "flash must be a number of seconds from 0.001 to 3600, not "
+#define STATE_WORDS "state must be ON, OFF or TOGGLE, not "
+
+struct refused {
+        const char *payload, *why;
+};
+
+static void expect_refused(const char *subtopic, const struct refused *cases, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                why[0] = '\0';
+                ck_assert_msg(payload_parse_command(subtopic, cases[i].payload, strlen(cases[i].payload), &cmd, why,
+                                                    sizeof why) == -EINVAL,
+                              "%s accepted: op %u %u %u then %u", cases[i].payload, cmd.op, cmd.arg0, cmd.arg1,
+                              cmd.then_op);
+                ck_assert_str_eq(why, cases[i].why);
+        }
+}
 
 /* Only what is malformed is refused, and the reason says what. */
 START_TEST(test_malformed_commands) {
-        static const struct {
-                const char *payload, *why;
-        } cases[] = {
-                { "{\"state\":\"ON\",\"flash\":\"short\"}", FLASH_RANGE },
-                { "{\"state\":\"ON\",\"flash\":0}", FLASH_RANGE },
-                { "{\"state\":\"ON\",\"flash\":3601}", FLASH_RANGE },
+        static const struct refused cases[] = {
+                { "{\"state\":\"ON\",\"flash\":\"short\"}", FLASH_RANGE "\"short\"" },
+                { "{\"state\":\"ON\",\"flash\":0}", FLASH_RANGE "0" },
+                { "{\"state\":\"ON\",\"flash\":3601}", FLASH_RANGE "3601" },
                 { "{\"state\":\"TOGGLE\",\"flash\":2}", "flash needs state ON or OFF" },
-                { "{\"state\":\"ON\",\"transition\":\"slow\"}", "transition must be a number, 0 or more" },
-                { "{\"state\":\"ON\",\"transition\":-1}", "transition must be a number, 0 or more" },
-                { "{\"state\":\"ON\",\"brightness\":true}", "brightness must be a number, 0 or more" },
-                { "{\"state\":\"ON\",\"color\":7}", "color must be an object" },
+                { "{\"state\":\"ON\",\"transition\":\"slow\"}", "transition must be a number from 0 to 6553, not \"slow\"" },
+                { "{\"state\":\"ON\",\"transition\":-1}", "transition must be a number from 0 to 6553, not -1" },
+                { "{\"state\":\"ON\",\"brightness\":true}", "brightness must be a number from 0 to 65535, not true" },
+                { "{\"state\":\"ON\",\"color\":7}", "color must be an object, not 7" },
                 { "{\"flash\":2}", "missing state" },
-                { "{\"state\":\"ON\",\"effect\":\"rainbow\"}", "effect must be blink or none" },
+                { "{\"state\":\"ON\",\"effect\":\"rainbow\"}", "effect must be blink, none or null, not \"rainbow\"" },
                 { "{\"state\":\"ON\"", "invalid JSON: unexpected end" },
         };
 
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-                ck_assert_msg(led(cases[i].payload) == -EINVAL, "%s accepted", cases[i].payload);
-                ck_assert_str_eq(why, cases[i].why);
-        }
+        expect_refused(TOPIC_LED_SET, cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+/*
+ * A payload means exactly what it says, or is refused with the key, the
+ * value as written and what is taken: issue 19's payloads (each drove the
+ * LED: a flash rounded to 0 ms blinked until cancelled, a comparison
+ * stopped at a NUL), and the same class of hole in every key and value.
+ */
+START_TEST(test_hostile_led_commands) {
+        static const struct refused cases[] = {
+                /* A flash that rounds to 0 ms, or is no finite number. */
+                { "{\"state\":\"OFF\",\"flash\":0.0001}", FLASH_RANGE "0.0001" },
+                { "{\"state\":\"OFF\",\"flash\":1e-300}", FLASH_RANGE "1e-300" },
+                { "{\"state\":\"ON\",\"flash\":0.0009}", FLASH_RANGE "0.0009" },
+                { "{\"state\":\"ON\",\"flash\":-2}", FLASH_RANGE "-2" },
+                { "{\"state\":\"ON\",\"flash\":1e400}", FLASH_RANGE "1e400" },
+                { "{\"state\":\"ON\",\"flash\":true}", FLASH_RANGE "true" },
+                { "{\"state\":\"ON\",\"flash\":NaN}", "invalid JSON: NaN and Infinity are not JSON numbers" },
+                { "{\"state\":\"ON\",\"flash\":Infinity}", "invalid JSON: NaN and Infinity are not JSON numbers" },
+                { "{\"state\":\"ON\",\"flash\":-Infinity}", "invalid JSON: NaN and Infinity are not JSON numbers" },
+                { "{\"state\":\"ON\",\"effect\":\"blink\",\"flash\":0.0001}", FLASH_RANGE "0.0001" },
+                /* Strings compared at their full length: a NUL or anything after the word. */
+                { "{\"state\":\"ON\\u0000junk\"}", STATE_WORDS "\"ON\\u0000junk\"" },
+                { "{\"state\":\"ON \"}", STATE_WORDS "\"ON \"" },
+                { "{\"state\":\"ONE\"}", STATE_WORDS "\"ONE\"" },
+                { "{\"state\":true}", STATE_WORDS "true" },
+                { "{\"state\":[\"ON\"]}", STATE_WORDS "[\"ON\"]" },
+                { "{\"state\":\"ON\\ud800\"}", STATE_WORDS "\"ON\\ud800\"" },
+                { "{\"effect\":\"blink\\u0000junk\"}", "effect must be blink, none or null, not \"blink\\u0000junk\"" },
+                { "{\"state\":\"ON\",\"effect\":\"none\\u0000\"}",
+                  "effect must be blink, none or null, not \"none\\u0000\"" },
+                { "{\"state\":\"ON\",\"effect\":\"Blink\"}", "effect must be blink, none or null, not \"Blink\"" },
+                { "{\"state\":\"ON\",\"effect\":1}", "effect must be blink, none or null, not 1" },
+                /* Integers: no fraction, nothing saturated to 64 bits. */
+                { "{\"effect\":\"blink\",\"period_ms\":1e3}", "period_ms must be an integer from 20 to 3600000, not 1e3" },
+                { "{\"effect\":\"blink\",\"count\":99999999999999999999}",
+                  "count must be an integer from 0 to 1000000, not 99999999999999999999" },
+                { "{\"effect\":\"blink\",\"count\":-99999999999999999999}",
+                  "count must be an integer from 0 to 1000000, not -99999999999999999999" },
+                { "{\"effect\":\"blink\",\"period_ms\":\"500\"}",
+                  "period_ms must be an integer from 20 to 3600000, not \"500\"" },
+                /* Keys that ignored numbers still check. */
+                { "{\"state\":\"ON\",\"transition\":1e400}", "transition must be a number from 0 to 6553, not 1e400" },
+                { "{\"state\":\"ON\",\"transition\":6553.5}", "transition must be a number from 0 to 6553, not 6553.5" },
+                { "{\"state\":\"ON\",\"brightness\":65536}", "brightness must be a number from 0 to 65535, not 65536" },
+                { "{\"state\":\"ON\",\"white\":-0.5}", "white must be a number from 0 to 65535, not -0.5" },
+                /* Keys: each once, no NUL, msgq's own in lower case only. */
+                { "{\"state\":\"ON\",\"state\":\"OFF\"}", "duplicate key \"state\"" },
+                { "{\"state\":\"OFF\",\"st\\u0061te\":\"ON\"}", "duplicate key \"st\\u0061te\"" },
+                { "{\"state\\u0000x\":\"ON\"}", "NUL character in key \"state\\u0000x\"" },
+                { "{\"state\":\"OFF\",\"state\\u0000\":\"ON\"}", "NUL character in key \"state\\u0000\"" },
+                { "{\"State\":\"ON\"}", "unknown key \"State\" (keys are lower case: state)" },
+                { "{\"state\":\"ON\",\"FLASH\":0.0001}", "unknown key \"FLASH\" (keys are lower case: flash)" },
+                { "{\"state\":\"ON\",\"Transition\":1}", "unknown key \"Transition\" (keys are lower case: transition)" },
+                /* What json-c takes and JSON is not. */
+                { "{'state':\"ON\"}", "invalid JSON: a string in single quotes" },
+                { "{\"state\":\"ON\t\"}", "invalid JSON: control character in a string" },
+                { "{\"state\":\"ON\xff\"}", "invalid JSON: invalid utf-8 string" },
+                /* Plain text: the whole word. */
+                { "ON junk", "expected ON, OFF, TOGGLE or a JSON object" },
+                { "ONjunk", "expected ON, OFF, TOGGLE or a JSON object" },
+                { "O", "expected ON, OFF, TOGGLE or a JSON object" },
+                { "", "expected ON, OFF, TOGGLE or a JSON object" },
+        };
+
+        expect_refused(TOPIC_LED_SET, cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+/* What no key or length check above covers: NUL bytes, the length, the number of keys, a long value shown. */
+START_TEST(test_hostile_sizes) {
+        char big[PAYLOAD_MAX + 2], *p = big;
+
+        ck_assert_int_eq(payload_parse_command(TOPIC_LED_SET, "ON\0junk", 7, &cmd, why, sizeof why), -EINVAL);
+        ck_assert_str_eq(why, "payload contains a NUL byte");
+        ck_assert_int_eq(payload_parse_command(TOPIC_LED_SET, "{\"state\":\"ON\"}\0", 15, &cmd, why, sizeof why),
+                         -EINVAL);
+        ck_assert_str_eq(why, "payload contains a NUL byte");
+
+        memset(big, ' ', sizeof big);
+        memcpy(big, "ON", 2);
+        ck_assert_int_eq(payload_parse_command(TOPIC_LED_SET, big, PAYLOAD_MAX + 1, &cmd, why, sizeof why), -EINVAL);
+        ck_assert_str_eq(why, "payload too long: 1025 bytes, at most 1024");
+        ck_assert_int_eq(payload_parse_command(TOPIC_LED_SET, big, PAYLOAD_MAX, &cmd, why, sizeof why), 0);
+
+        p += sprintf(p, "{\"state\":\"ON\"");
+        for (int i = 1; i <= 32; i++)
+                p += sprintf(p, ",\"k%d\":0", i);
+        sprintf(p, "}");
+        ck_assert_int_eq(led(big), -EINVAL);
+        ck_assert_str_eq(why, "too many keys: at most 32");
+
+        ck_assert_int_eq(led("{\"state\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}"), -EINVAL);
+        ck_assert_str_eq(why, STATE_WORDS "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...");
+        /* Cut at 40 bytes, or before a character that does not fit whole. */
+        ck_assert_int_eq(led("{\"state\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa9\xc3\xa9\"}"), -EINVAL);
+        ck_assert_str_eq(why, STATE_WORDS "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa9...");
+        ck_assert_int_eq(led("{\"state\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa9\xc3\xa9\"}"), -EINVAL);
+        ck_assert_str_eq(why, STATE_WORDS "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...");
+}
+END_TEST
+
+/* The same on send: the text at its full length, priority an integer, keys once. */
+START_TEST(test_hostile_send_commands) {
+        static const struct refused cases[] = {
+                { "{\"text\":\"a\",\"text\":\"b\"}", "duplicate key \"text\"" },
+                { "{\"text\":\"a\\u0000b\"}", "text contains a control character (0x00)" },
+                { "{\"text\":5}", "text must be a string, not 5" },
+                { "{\"text\":\"a\",\"priority\":1e400}", "priority must be an integer from 1 to 10, not 1e400" },
+                { "{\"text\":\"a\",\"priority\":2.0}", "priority must be an integer from 1 to 10, not 2.0" },
+                { "{\"text\":\"a\",\"priority\":11}", "priority must be an integer from 1 to 10, not 11" },
+                { "{\"text\":\"a\",\"Priority\":2}", "unknown key \"Priority\"" },
+                { "{\"text\":\"a\",\"p\\u0000\":2}", "NUL character in key \"p\\u0000\"" },
+                { "{'text':\"a\"}", "invalid JSON: a string in single quotes" },
+                { "{\"priority\":1}", "missing text" },
+        };
+
+        expect_refused(TOPIC_SEND, cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+/* The edges that stay taken, each meaning what it says. */
+START_TEST(test_edges_taken) {
+        EXPECT_LED("{\"state\":\"ON\",\"flash\":0.001}", MSGQ_OP_LED_BLINK, FLASH_PERIOD_MS, 1, MSGQ_OP_LED_ON);
+        EXPECT_LED("{\"state\":\"OFF\",\"flash\":3600}", MSGQ_OP_LED_BLINK, FLASH_PERIOD_MS, 7200, MSGQ_OP_LED_OFF);
+        EXPECT_LED("{\"state\":\"ON\",\"flash\":2.001}", MSGQ_OP_LED_BLINK, FLASH_PERIOD_MS, 5, MSGQ_OP_LED_ON);
+        EXPECT_LED("{\"state\":\"on\",\"transition\":0}", MSGQ_OP_LED_ON, 0, 0, 0);
+        EXPECT_LED("{\"state\":\"Off\",\"transition\":6553}", MSGQ_OP_LED_OFF, 0, 0, 0);
+        EXPECT_LED("{\"state\":\"ON\",\"transition\":1e-05}", MSGQ_OP_LED_ON, 0, 0, 0);
+        EXPECT_LED("{\"st\\u0061te\":\"\\u004fN\"}", MSGQ_OP_LED_ON, 0, 0, 0);
+        EXPECT_LED("{\"state\":\"ON\",\"effect\":\"none\"}", MSGQ_OP_LED_ON, 0, 0, 0);
+        EXPECT_LED("{\"effect\":\"blink\",\"count\":1000000}", MSGQ_OP_LED_BLINK, BLINK_DEFAULT_PERIOD, 1000000, 0);
+        EXPECT_LED(" { \"state\" : \"ON\" , \"color\" : { \"h\" : 1 , \"h\" : 2 } } ", MSGQ_OP_LED_ON, 0, 0, 0);
+        static const char text_cmd[] = "{\"text\":\"caf\xc3\xa9\",\"priority\":10}";
+
+        ck_assert_msg(payload_parse_command(TOPIC_SEND, text_cmd, strlen(text_cmd), &cmd, why, sizeof why) == 0, "%s", why);
+        ck_assert_str_eq(cmd.text, "caf\xc3\xa9");
+        ck_assert_int_eq(cmd.prio, 10);
 }
 END_TEST
 
@@ -195,6 +345,10 @@ int main(void) {
 
         tcase_add_test(tc, test_home_assistant_commands);
         tcase_add_test(tc, test_malformed_commands);
+        tcase_add_test(tc, test_hostile_led_commands);
+        tcase_add_test(tc, test_hostile_sizes);
+        tcase_add_test(tc, test_hostile_send_commands);
+        tcase_add_test(tc, test_edges_taken);
         tcase_add_test(tc, test_state_says_the_effect);
         tcase_add_test(tc, test_discovery_config);
         suite_add_tcase(s, tc);

@@ -3,7 +3,8 @@
  * payload_parse_command() on anything a client of the broker may publish:
  * the first byte picks the subtopic (led/set, send, stats/get), the rest is
  * the payload.  No crash; a refusal always says why; a command it accepts
- * is one msgqd can carry out, every field within the protocol's bounds.
+ * is one msgqd can carry out, every field within the protocol's bounds,
+ * and a flash ends.
  */
 #include <errno.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static void check_command(const char *subtopic, const struct command *cmd) {
                 FUZZ_CHECK(strcmp(subtopic, "led/set") == 0);
                 FUZZ_CHECK(cmd->arg0 >= MSGQ_BLINK_PERIOD_MIN_MS && cmd->arg0 <= MSGQ_BLINK_PERIOD_MAX_MS);
                 FUZZ_CHECK(cmd->arg1 <= MSGQ_BLINK_COUNT_MAX);
+                FUZZ_CHECK(cmd->then_op == 0 || cmd->arg1 >= 1); /* a flash is counted, never until cancelled */
                 break;
         case MSGQ_OP_SEND:
                 FUZZ_CHECK(strcmp(subtopic, "send") == 0);
