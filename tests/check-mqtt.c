@@ -634,6 +634,61 @@ START_TEST(test_bad_commands_are_answered_on_error) {
 }
 END_TEST
 
+/*
+ * Issue 19's payloads through a real mosquitto, each of which drove the
+ * LED (a flash rounded to 0 ms blinked until cancelled; a comparison
+ * stopped at a NUL), and more of their kind: each is refused on the error
+ * topic with the key and the value, and the LED stays as it was, off and on.
+ */
+START_TEST(test_hostile_payloads_change_nothing) {
+#define FLASH_RANGE "flash must be a number of seconds from 0.001 to 3600, not "
+        static const struct {
+                const char *payload, *error; /* error: as the JSON on the error topic writes it */
+        } cases[] = {
+                { "{\"state\":\"OFF\",\"flash\":0.0001}", FLASH_RANGE "0.0001" },
+                { "{\"state\":\"OFF\",\"flash\":1e-300}", FLASH_RANGE "1e-300" },
+                { "{\"state\":\"ON\\u0000junk\"}", "state must be ON, OFF or TOGGLE, not \\\"ON\\\\u0000junk\\\"" },
+                { "{\"effect\":\"blink\\u0000junk\"}",
+                  "effect must be blink, none or null, not \\\"blink\\\\u0000junk\\\"" },
+                { "{\"state\":\"OFF\",\"state\":\"ON\"}", "duplicate key \\\"state\\\"" },
+                { "{\"state\\u0000x\":\"TOGGLE\"}", "NUL character in key \\\"state\\\\u0000x\\\"" },
+                { "{\"state\":\"ON\",\"flash\":NaN}", "invalid JSON: NaN and Infinity are not JSON numbers" },
+                { "{\"effect\":\"blink\",\"count\":99999999999999999999}",
+                  "count must be an integer from 0 to 1000000, not 99999999999999999999" },
+        };
+        const size_t n = sizeof cases / sizeof cases[0];
+
+        start_all();
+        for (int on = 0; on <= 1; on++) {
+                if (on) {
+                        msgqctl("led", "on", NULL);
+                        EXPECT_SEEN(topic("led/state"), ON_NULL, 1, 10000);
+                }
+                for (size_t i = 0; i < n; i++) {
+                        const char *t = topic("led/set");
+
+                        pub(t, cases[i].payload);
+                        EXPECT_SEEN(topic("error"), fmt("{\"topic\":\"%s\",\"error\":\"%s\"}", t, cases[i].error),
+                                    on + 1, 10000);
+                        if (on)
+                                EXPECT_LED("led: on\n", 100);
+                        else
+                                EXPECT_LED("led: off\n", 100);
+                }
+        }
+        /* Nothing reached msgqd: the figures, asked for after them all, count only refusals. */
+        pub(topic("stats/get"), "");
+        WAIT_ON(topic("stats"), 1, 10000);
+        EXPECT_JSON(last_seen(topic("stats")),
+                    "d['bridge']['commands'] == %zu and d['bridge']['failed'] == %zu and d['bridge']['applied'] == 1",
+                    2 * n + 1, 2 * n);
+        EXPECT_LED("led: on\n", 100);
+        ck_assert_str_eq(all_seen(topic("led/state")), OFF_NULL "\n" ON_NULL "\n");
+        stop_all();
+#undef FLASH_RANGE
+}
+END_TEST
+
 START_TEST(test_changes_by_others_are_published) {
         start_all();
         msgqctl("led", "on", NULL);
@@ -1391,6 +1446,7 @@ int main(void) {
         harness_add(s, "ha-state", test_state_says_the_effect, 60);
         harness_add(s, "ha-template", test_home_assistant_template_light, 90);
         harness_add(s, "bad-commands", test_bad_commands_are_answered_on_error, 60);
+        harness_add(s, "hostile-payloads", test_hostile_payloads_change_nothing, 60);
         harness_add(s, "changes-by-others", test_changes_by_others_are_published, 60);
         harness_add(s, "every-change", test_every_change_and_idle_costs_nothing, 60);
         harness_add(s, "burst-in-order", test_burst_of_changes_in_order, 60);
