@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What travels on MQTT: commands in (parsed and checked here, before
- * anything reaches msgqd), state, discovery, figures and errors out (JSON
- * written with json-c).  No I/O: tests/check-payload.c drives it directly.
+ * anything reaches msgqd: a command means exactly what it says, or is
+ * refused with the key, the value and what is taken; JSON is read by
+ * strictjson.h), state, discovery, figures and errors out (JSON written
+ * with json-c).  No I/O: tests/check-payload.c drives it directly.
  *
  * Topics, under the prefix (msgq/<hostname>-<board id> by default):
  *   led/set      in   ON, OFF, TOGGLE, or {"state":"ON","effect":"blink",
