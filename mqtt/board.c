@@ -223,7 +223,7 @@ static int poll_state(struct board *b, bool force) {
         int r = call(b, 0, MSGQ_OP_LED_STATE, 0, 0, NULL, &rep);
 
         pthread_mutex_lock(&b->lock);
-        b->fig.polls++;
+        b->fig.led_state_requests++;
         pthread_mutex_unlock(&b->lock);
         if (r < 0) {
                 daemon_down(b, r);

@@ -579,7 +579,8 @@ char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const st
         add_uint(b, "applied", f->applied);
         add_uint(b, "failed", f->failed);
         add_uint(b, "pending", f->pending);
-        add_uint(b, "polls", f->polls);
+        add_uint(b, "led_state_requests", f->led_state_requests);
+        add_uint(b, "polls", f->led_state_requests); /* its earlier name, kept for who reads it */
         add_uint(b, "daemon_lost", f->daemon_lost);
         json_object_object_add(o, "bridge", b);
         return finish(o);

@@ -71,7 +71,7 @@ struct bridge_figures {
         uint64_t applied;       /* answered by msgqd with success */
         uint64_t failed;        /* refused, answered with an error, or expired */
         uint64_t pending;       /* waiting for msgqd now */
-        uint64_t polls;         /* led state requests: msgqd coming back, the broker coming back */
+        uint64_t led_state_requests; /* asked of msgqd: while it is away, when the broker comes back (not the probes) */
         uint64_t daemon_lost;   /* times msgqd went away */
 };
 

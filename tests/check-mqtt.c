@@ -768,6 +768,7 @@ START_TEST(test_send_with_priority) {
 }
 END_TEST
 
+/* The figures on request: the bridge's LED-state requests by their name, and by polls, the earlier one. */
 START_TEST(test_figures_on_request) {
         start_all();
         pub(topic("led/set"), "ON");
@@ -779,7 +780,8 @@ START_TEST(test_figures_on_request) {
                     "d['daemon']['served'] >= 2 and len(d['daemon']['served_by_priority']) == 10 and "
                     "d['queue']['key'] == '0x%08x' and d['queue']['qbytes'] > 0 and d['queue']['qnum'] >= 0 and "
                     "d['bridge']['commands'] == 2 and d['bridge']['applied'] == 2 and "
-                    "d['bridge']['failed'] == 0 and d['bridge']['polls'] >= 1",
+                    "d['bridge']['failed'] == 0 and d['bridge']['led_state_requests'] >= 1 and "
+                    "d['bridge']['polls'] == d['bridge']['led_state_requests']",
                     (int) dmn.pid, (unsigned) dmn.key);
         stop_all();
 }
