@@ -16,7 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "client.h"
+#include "msgq.h"
+#include "protocol.h"
 
 /* ---- samples.c ---- */
 
@@ -93,7 +94,7 @@ struct target {
         int ncpu_msqid;                   /* of the CPU the call starts on */
         long reply_type;            /* raw */
         unsigned char request[MSGQ_REQUEST_HEADER_SIZE]; /* raw */
-        struct msgq_client client;  /* msgqd */
+        struct msgq *msgq;          /* msgqd, through libmsgq */
         uint16_t op;                /* msgqd: the request each call makes (ping) */
 };
 

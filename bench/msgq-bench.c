@@ -469,7 +469,7 @@ static int load_run(const struct target *t, long long n) {
                 client[i] = fork_worker(-1);
                 if (client[i] == 0) {
                         struct target c;
-                        int r = target_open_msgqd(&c, t->client.key);
+                        int r = target_open_msgqd(&c, msgq_key(t->msgq));
 
                         for (long long j = 0; j < n / 4 && r == 0; j++)
                                 r = target_call(&c);

@@ -32,10 +32,15 @@ int target_open_raw_per_cpu(struct target *t, const int *msqids, int n) {
 }
 
 int target_open_msgqd(struct target *t, key_t key) {
+        int r;
+
         memset(t, 0, sizeof *t);
         t->kind = TARGET_MSGQD;
         t->op = MSGQ_OP_PING;
-        return msgq_client_open(&t->client, key);
+        r = msgq_open(&t->msgq, key);
+        if (r == 0)
+                r = msgq_set_timeout(t->msgq, CALL_TIMEOUT_MS);
+        return r;
 }
 
 void target_set_op(struct target *t, uint16_t op) {
@@ -44,7 +49,7 @@ void target_set_op(struct target *t, uint16_t op) {
 
 void target_close(struct target *t) {
         if (t->kind == TARGET_MSGQD)
-                msgq_client_close(&t->client);
+                msgq_close(t->msgq);
 }
 
 static int raw_call(struct target *t) {
@@ -65,34 +70,29 @@ static int raw_call(struct target *t) {
 }
 
 int target_call(struct target *t) {
-        struct msgq_request req;
-        struct msgq_reply rep;
-        int r;
-
         if (t->kind == TARGET_RAW)
                 return raw_call(t);
-        memset(&req, 0, sizeof req);
-        req.op = t->op;
-        r = msgq_client_call(&t->client, MSGQ_PRIO_DEFAULT, &req, &rep, CALL_TIMEOUT_MS);
-        if (r == 0 && rep.status != MSGQ_OK)
-                r = -EPROTO;
-        return r;
+        switch (t->op) {
+        case MSGQ_OP_PING: return msgq_ping(t->msgq);
+        case MSGQ_OP_LED_ON: return msgq_led_on(t->msgq, NULL);
+        case MSGQ_OP_LED_OFF: return msgq_led_off(t->msgq, NULL);
+        case MSGQ_OP_LED_TOGGLE: return msgq_led_toggle(t->msgq, NULL);
+        case MSGQ_OP_LED_STATE: return msgq_led_state(t->msgq, NULL);
+        default: return -EINVAL;
+        }
 }
 
 long long target_served(struct target *t) {
-        struct msgq_request req;
-        struct msgq_reply rep;
+        struct msgq_stats stats;
         long long n = 0;
         int r;
 
         if (t->kind != TARGET_MSGQD)
                 return -EINVAL;
-        memset(&req, 0, sizeof req);
-        req.op = MSGQ_OP_STATS;
-        r = msgq_client_call(&t->client, MSGQ_PRIO_DEFAULT, &req, &rep, CALL_TIMEOUT_MS);
+        r = msgq_get_stats(t->msgq, &stats, NULL);
         if (r < 0)
                 return r;
         for (int i = 0; i < MSGQ_PRIO_MAX; i++)
-                n += (long long) rep.stats.served[i];
+                n += (long long) stats.served[i];
         return n;
 }

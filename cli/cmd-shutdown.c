@@ -45,16 +45,17 @@ static int wait_key_free(key_t key, int msqid, int semid, uint32_t pid, uint64_t
 int cmd_shutdown(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
         struct msgq_reply rep;
         char secs[32];
-        int semid;
+        int msqid, semid;
 
         while (command_getopt(ctl, cmd, argc, argv, "", NULL) != -1)
                 ;
         if (optind < argc)
                 die_usage(cmd, "unexpected argument '%s'", argv[optind]);
 
-        semid = semget(ctl->key, 0, 0); /* msgqd's lock (anyone may look it up) */
+        msqid = msgget(ctl->key, 0); /* msgqd's queue and lock (anyone may look them up) */
+        semid = semget(ctl->key, 0, 0);
         ctl_call_or_die(ctl, ctl->prio, MSGQ_OP_EXIT, 0, 0, NULL, &rep);
-        if (wait_key_free(ctl->key, ctl->client.msqid, semid, rep.daemon_pid, ctl->timeout_ms) < 0)
+        if (wait_key_free(ctl->key, msqid, semid, rep.daemon_pid, ctl->timeout_ms) < 0)
                 return report(EXIT_UNAVAILABLE, &rep,
                               "msgqd pid %u is stopping, but has not let go of key 0x%08x within %s "
                               "(its queue or its lock is still there)", (unsigned) rep.daemon_pid,

@@ -21,8 +21,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "client.h"
+#include "clock.h"
 #include "config.h"
+#include "msgq.h"
 #include "protocol.h"
 
 #define PROGRAM_NAME "msgqctl"
@@ -56,9 +57,8 @@ struct ctl {
         struct msgq_config config;
         key_t key;
 
-        /* The connection, opened on first use. */
-        bool open;
-        struct msgq_client client;
+        /* The connection (libmsgq), opened on first use. */
+        struct msgq *msgq;
 };
 
 struct command {

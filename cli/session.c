@@ -52,46 +52,76 @@ void ctl_configure(struct ctl *ctl, const struct command *cmd) {
 }
 
 int ctl_open(struct ctl *ctl) {
-        int r;
-
-        if (ctl->open)
+        if (ctl->msgq)
                 return 0;
-        r = msgq_client_open(&ctl->client, ctl->key);
-        if (r < 0)
-                return r;
-        ctl->open = true;
-        return 0;
+        return msgq_open(&ctl->msgq, ctl->key);
 }
 
 void ctl_close(struct ctl *ctl) {
-        if (!ctl->open)
-                return;
-        msgq_client_close(&ctl->client);
-        ctl->open = false;
+        msgq_close(ctl->msgq);
+        ctl->msgq = NULL;
+}
+
+/* libmsgq's call for op, its figures where msgqd's reply would carry them. */
+static int call_op(struct msgq *m, uint64_t timeout_ms, uint16_t op, uint32_t arg0, uint32_t arg1,
+                   const char *text, struct msgq_reply *rep) {
+        switch (op) {
+        case MSGQ_OP_PING: return msgq_ping(m);
+        case MSGQ_OP_LED_ON: return msgq_led_on(m, &rep->led);
+        case MSGQ_OP_LED_OFF: return msgq_led_off(m, &rep->led);
+        case MSGQ_OP_LED_TOGGLE: return msgq_led_toggle(m, &rep->led);
+        case MSGQ_OP_LED_STATE: return msgq_led_state(m, &rep->led);
+        case MSGQ_OP_LED_BLINK: return msgq_led_blink(m, arg0, arg1, &rep->led);
+        case MSGQ_OP_LED_WATCH:
+                return msgq_led_watch(m, arg0 | (uint64_t) arg1 << 32, (unsigned) timeout_ms,
+                                      &rep->led);
+        case MSGQ_OP_STATS: return msgq_get_stats(m, &rep->stats, &rep->led);
+        case MSGQ_OP_SEND: return msgq_send(m, text ? text : "");
+        case MSGQ_OP_EXIT: return msgq_shutdown(m);
+        default: return -EOPNOTSUPP;
+        }
+}
+
+/*
+ * msgqd's error reply as report.c words it: the status, and msgqd's own
+ * text, which msgq_errmsg() gives after "STATUS: ".
+ */
+static void refused(const struct msgq *m, struct msgq_reply *rep) {
+        const char *what, *msg = msgq_errmsg(m);
+        size_t n;
+
+        rep->status = (uint32_t) msgq_daemon_status(m);
+        what = msgq_status_to_string(rep->status);
+        n = strlen(what);
+        if (strncmp(msg, what, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+                msg += n + 2;
+        else if (strcmp(msg, what) == 0)
+                msg = "";
+        snprintf(rep->error, sizeof rep->error, "%s", msg);
 }
 
 int ctl_call_within(struct ctl *ctl, uint64_t timeout_ms, long prio, uint16_t op, uint32_t arg0,
                     uint32_t arg1, const char *text, struct msgq_reply *rep) {
-        struct msgq_request req;
-        size_t len = text ? strlen(text) : 0;
         int r;
 
-        if (len > MSGQ_TEXT_MAX)
+        if (text && strlen(text) > MSGQ_TEXT_MAX)
                 return -EMSGSIZE;
         r = ctl_open(ctl);
         if (r < 0)
                 return r;
-
-        memset(&req, 0, sizeof req);
-        req.prio = prio;
-        req.op = op;
-        req.arg0 = arg0;
-        req.arg1 = arg1;
-        req.text_len = (uint16_t) len;
-        if (len)
-                memcpy(req.text, text, len);
         memset(rep, 0, sizeof *rep);
-        return msgq_client_call(&ctl->client, prio, &req, rep, timeout_ms);
+        rep->op = op;
+        r = msgq_set_timeout(ctl->msgq, (unsigned) timeout_ms);
+        if (r == 0)
+                r = msgq_set_priority(ctl->msgq, (int) prio);
+        if (r == 0)
+                r = call_op(ctl->msgq, timeout_ms, op, arg0, arg1, text, rep);
+        rep->daemon_pid = msgq_daemon_pid(ctl->msgq);
+        if (r < 0 && msgq_daemon_status(ctl->msgq) != MSGQ_OK) {
+                refused(ctl->msgq, rep);
+                return 0;
+        }
+        return r;
 }
 
 int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,

@@ -45,10 +45,34 @@ static int setup_signal(int signo) {
         return -pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-int msgq_client_open(struct msgq_client *c, key_t key) {
+/* The timer that interrupts this thread's waits (its signal let in only then). */
+static int timer_for_this_thread(struct msgq_client *c) {
         struct sigevent sev;
         int r;
 
+        r = setup_signal(c->signo);
+        if (r < 0)
+                return r;
+        memset(&sev, 0, sizeof sev);
+        sev.sigev_notify = SIGEV_THREAD_ID;
+        sev.sigev_signo = c->signo;
+        sev._sigev_un._tid = gettid();
+        if (timer_create(CLOCK_MONOTONIC, &sev, &c->timer) < 0)
+                return -errno;
+        c->have_timer = 1;
+        c->timer_pid = getpid();
+        c->armed_ns = 0;
+        return 0;
+}
+
+/* The timer, unless it belongs to the parent of a fork (the child has none, or another with its ID). */
+static void timer_release(struct msgq_client *c) {
+        if (c->have_timer && c->timer_pid == getpid())
+                timer_delete(c->timer);
+        c->have_timer = 0;
+}
+
+int msgq_client_open(struct msgq_client *c, key_t key) {
         memset(c, 0, sizeof *c);
         c->key = key;
         c->signo = MSGQ_CLIENT_SIGNAL;
@@ -61,18 +85,7 @@ int msgq_client_open(struct msgq_client *c, key_t key) {
         if (getrandom(&c->next_token, sizeof c->next_token, GRND_NONBLOCK) != sizeof c->next_token)
                 c->next_token = msgq_now_ns() ^ ((uint64_t) c->pid << 40);
         c->first_token = c->next_token;
-
-        r = setup_signal(c->signo);
-        if (r < 0)
-                return r;
-        memset(&sev, 0, sizeof sev);
-        sev.sigev_notify = SIGEV_THREAD_ID;
-        sev.sigev_signo = c->signo;
-        sev._sigev_un._tid = gettid();
-        if (timer_create(CLOCK_MONOTONIC, &sev, &c->timer) < 0)
-                return -errno;
-        c->have_timer = 1;
-        return 0;
+        return timer_for_this_thread(c);
 }
 
 void msgq_client_use_thread_address(struct msgq_client *c) {
@@ -80,10 +93,17 @@ void msgq_client_use_thread_address(struct msgq_client *c) {
         c->reply_type = msgq_reply_type(c->pid);
 }
 
+int msgq_client_rebind(struct msgq_client *c) {
+        timer_release(c);
+        c->waiting = 0;
+        c->waited = 0;
+        c->nheld = 0; /* replies held for others in the parent of a fork are the parent's */
+        msgq_client_use_thread_address(c);
+        return timer_for_this_thread(c);
+}
+
 void msgq_client_close(struct msgq_client *c) {
-        if (c->have_timer)
-                timer_delete(c->timer);
-        c->have_timer = 0;
+        timer_release(c);
 }
 
 /*

@@ -50,6 +50,7 @@ struct msgq_client {
         int signo;
         timer_t timer;
         int have_timer;
+        pid_t timer_pid;  /* the process the timer belongs to */
         uint64_t armed_ns; /* when the timer fires (CLOCK_MONOTONIC), 0: never set */
         int waiting;      /* the call in progress waits: the signal is let in */
         unsigned waited;  /* calls in a row whose reply was not there at once */
@@ -86,6 +87,13 @@ int msgq_client_open(struct msgq_client *c, key_t key);
  * thread that will make the calls.
  */
 void msgq_client_use_thread_address(struct msgq_client *c);
+/*
+ * Make the calling thread the client's: its timer signals this thread and
+ * replies come to this thread's ID.  For a client used from another thread
+ * than the one that opened it, or in the child after fork() (which has no
+ * timers).  0 or a negative errno.
+ */
+int msgq_client_rebind(struct msgq_client *c);
 void msgq_client_close(struct msgq_client *c);
 
 /*

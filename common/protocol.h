@@ -25,11 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MSGQ_PROTOCOL_VERSION 1
+#include "msgq.h" /* the priorities, statuses, LED state and figures: libmsgq's public types */
 
-#define MSGQ_PRIO_MIN     1
-#define MSGQ_PRIO_MAX     10
-#define MSGQ_PRIO_DEFAULT 5
+#define MSGQ_PROTOCOL_VERSION 1
 
 /* Replies go to MSGQ_REPLY_BASE + pid; PIDs are at most 2^22 on Linux. */
 #define MSGQ_REPLY_BASE 1000000000L
@@ -61,19 +59,6 @@ enum msgq_op {
         MSGQ_OP_EXIT,
         MSGQ_OP_LED_WATCH, /* the LED state once it differs from change number arg0 | arg1 << 32 */
         _MSGQ_OP_MAX,
-};
-
-/* Reply status: 0 or one of these (stable numbers, part of the protocol). */
-enum msgq_status {
-        MSGQ_OK = 0,
-        MSGQ_ERR_MALFORMED = 1,  /* could not be decoded */
-        MSGQ_ERR_VERSION = 2,    /* protocol version not supported */
-        MSGQ_ERR_UNKNOWN_OP = 3, /* well-formed but unknown operation */
-        MSGQ_ERR_INVALID = 4,    /* an argument is out of range */
-        MSGQ_ERR_TOO_LARGE = 5,  /* longer than any valid request */
-        MSGQ_ERR_LED = 6,        /* the LED line could not be driven */
-        MSGQ_ERR_SHUTDOWN = 7,   /* the daemon is stopping */
-        _MSGQ_ERR_MAX,
 };
 
 /* Request header flags. */
@@ -109,28 +94,6 @@ struct msgq_request {
         uint32_t arg1;
         uint16_t text_len;
         char text[MSGQ_TEXT_MAX + 1]; /* always NUL-terminated */
-};
-
-/* LED figures carried in replies to led and stats requests. */
-struct msgq_led_state {
-        uint8_t on;
-        uint8_t blinking;
-        uint32_t period_ms;
-        uint32_t remaining; /* toggles left, 0 = until cancelled */
-        uint64_t changes;   /* the change number (kept across restarts; blink toggles are none) */
-};
-
-struct msgq_stats {
-        uint64_t uptime_ms;
-        uint64_t served[MSGQ_PRIO_MAX]; /* requests served per priority */
-        uint64_t errors;                /* requests answered with an error */
-        uint64_t malformed;             /* could not be decoded at all */
-        uint64_t replies_late;          /* not sent: the client had given up */
-        uint64_t replies_deferred;      /* queue full when answering */
-        uint64_t replies_dropped;       /* reply backlog overflowed */
-        uint64_t replies_reclaimed;     /* unclaimed replies removed */
-        uint32_t daemon_pid;
-        uint32_t queue_recreated;       /* times the queue was recreated */
 };
 
 /*

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmsgq: the public calls of msgq.h on the client of common/client.h.
+ *
+ * A handle is a client plus what the header promises around it: a lock
+ * that lets one call in at a time (within the call's deadline), the
+ * thread that makes the call (the client is rebound when that changes,
+ * also in the child after fork()), a cancel flag with the caller's
+ * thread ID for msgq_cancel(), and the last error in words.
+ *
+ * Locks: lock guards the client, timeout, prio and the last error and
+ * reply figures; msgq_cancel() takes no lock and touches only cancel,
+ * busy and caller (all __atomic).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "clock.h"
+#include "config.h"
+#include "msgq-build.h"
+#include "msgq.h"
+#include "protocol.h"
+
+#define MSGQ_EXPORT __attribute__((visibility("default")))
+
+_Static_assert(MSGQ_SEND_TEXT_MAX == MSGQ_TEXT_MAX, "msgq.h and protocol.h agree on the text");
+
+/* How often msgq_cancel() signals the waiting thread until its call returns. */
+#define CANCEL_RESEND_NS (1 * 1000000L)
+
+struct msgq {
+        pthread_mutex_t lock;
+        struct msgq_client client;
+        pid_t tid;              /* the thread the client is bound to */
+        unsigned timeout_ms;
+        long prio;
+        int cancel;             /* __atomic: set by msgq_cancel() */
+        int busy;               /* __atomic: a call is in progress */
+        unsigned calls;         /* __atomic: calls begun, for msgq_cancel() to see its call end */
+        pthread_t caller;       /* __atomic with busy: who makes it */
+        int status;             /* msgqd's status for the last call, 0: none or OK */
+        uint32_t daemon_pid;
+        char errmsg[MSGQ_ERROR_TEXT_MAX + 64];
+};
+
+MSGQ_EXPORT const char *msgq_version(void) {
+        return PACKAGE_VERSION;
+}
+
+MSGQ_EXPORT int msgq_open_config(struct msgq **ret, const char *config, key_t key, char *err,
+                                 size_t size) {
+        struct msgq_config cfg;
+        char why[512];
+        struct msgq *h;
+        int r;
+
+        *ret = NULL;
+        if (key == 0) {
+                r = msgq_config_resolve(&cfg, config, NULL, why, sizeof why);
+                if (r < 0) {
+                        if (err && size)
+                                snprintf(err, size, "%s", why);
+                        return r;
+                }
+                key = cfg.key;
+        }
+        h = calloc(1, sizeof *h);
+        if (!h)
+                return -ENOMEM;
+        r = msgq_client_open(&h->client, key);
+        /* msgget() alone lets anyone find the queue: ask for what the calls need. */
+        if (r == 0 && msgget(key, S_IRUSR | S_IWUSR) < 0)
+                r = -errno;
+        if (r < 0) {
+                msgq_client_close(&h->client);
+                free(h);
+                if (err && size)
+                        snprintf(err, size, "cannot open the queue with key 0x%08x: %s",
+                                 (unsigned) key, msgq_strerror(r));
+                return r;
+        }
+        msgq_client_use_thread_address(&h->client);
+        pthread_mutex_init(&h->lock, NULL);
+        h->tid = gettid();
+        h->timeout_ms = MSGQ_TIMEOUT_DEFAULT_MS;
+        h->prio = MSGQ_PRIO_DEFAULT;
+        h->client.cancel = &h->cancel;
+        *ret = h;
+        return 0;
+}
+
+MSGQ_EXPORT int msgq_open(struct msgq **ret, key_t key) {
+        return msgq_open_config(ret, NULL, key, NULL, 0);
+}
+
+MSGQ_EXPORT void msgq_close(struct msgq *h) {
+        if (!h)
+                return;
+        msgq_client_close(&h->client);
+        pthread_mutex_destroy(&h->lock);
+        free(h);
+}
+
+MSGQ_EXPORT key_t msgq_key(const struct msgq *h) {
+        return h->client.key;
+}
+
+MSGQ_EXPORT int msgq_set_timeout(struct msgq *h, unsigned timeout_ms) {
+        if (timeout_ms == 0 || timeout_ms > MSGQ_TIMEOUT_MAX_MS)
+                return -EINVAL;
+        __atomic_store_n(&h->timeout_ms, timeout_ms, __ATOMIC_RELAXED);
+        return 0;
+}
+
+MSGQ_EXPORT int msgq_set_priority(struct msgq *h, int prio) {
+        if (!msgq_prio_valid(prio))
+                return -EINVAL;
+        __atomic_store_n(&h->prio, (long) prio, __ATOMIC_RELAXED);
+        return 0;
+}
+
+MSGQ_EXPORT int msgq_status_errno(int status) {
+        switch (status) {
+        case MSGQ_OK: return 0;
+        case MSGQ_ERR_MALFORMED: return -EBADMSG;
+        case MSGQ_ERR_VERSION: return -EPROTO;
+        case MSGQ_ERR_UNKNOWN_OP: return -EOPNOTSUPP;
+        case MSGQ_ERR_INVALID: return -EINVAL;
+        case MSGQ_ERR_TOO_LARGE: return -EMSGSIZE;
+        case MSGQ_ERR_LED: return -EIO;
+        case MSGQ_ERR_SHUTDOWN: return -ESHUTDOWN;
+        default: return -EPROTO;
+        }
+}
+
+MSGQ_EXPORT const char *msgq_strerror(int err) {
+        switch (err < 0 ? -err : err) {
+        case 0: return "success";
+        case ENOENT: return "no queue with that key (is msgqd running?)";
+        case EACCES:
+        case EPERM: return "permission denied on the queue";
+        case ETIMEDOUT: return "no answer from msgqd in time";
+        case ECANCELED: return "cancelled";
+        case EIDRM: return "the queue was removed (msgqd stopped)";
+        case EINVAL: return "invalid argument";
+        case ENOMEM: return "out of memory";
+        case EMSGSIZE: return "too long";
+        case EIO: return "the LED line could not be driven";
+        case ESHUTDOWN: return "msgqd is stopping";
+        case EOPNOTSUPP: return "msgqd does not know this request";
+        case EPROTO: return "msgqd speaks another protocol version";
+        case EBADMSG: return "msgqd could not decode the request";
+        default: return strerror(err < 0 ? -err : err);
+        }
+}
+
+MSGQ_EXPORT const char *msgq_errmsg(const struct msgq *h) {
+        return h->errmsg;
+}
+
+MSGQ_EXPORT int msgq_daemon_status(const struct msgq *h) {
+        return h->status;
+}
+
+MSGQ_EXPORT uint32_t msgq_daemon_pid(const struct msgq *h) {
+        return h->daemon_pid;
+}
+
+/* Take the handle for a call: the lock within the deadline, the client bound to this thread. */
+static int call_begin(struct msgq *h, uint64_t deadline_ns) {
+        struct timespec until = msgq_timespec(deadline_ns);
+        pid_t tid = gettid();
+        int r;
+
+        r = pthread_mutex_clocklock(&h->lock, CLOCK_MONOTONIC, &until);
+        if (r != 0)
+                return -r;
+        if (tid != h->tid) { /* another thread, or the child of a fork */
+                r = msgq_client_rebind(&h->client);
+                if (r < 0) {
+                        pthread_mutex_unlock(&h->lock);
+                        return r;
+                }
+                h->tid = tid;
+        }
+        h->status = 0;
+        __atomic_store_n(&h->cancel, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&h->caller, pthread_self(), __ATOMIC_RELAXED);
+        __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&h->busy, 1, __ATOMIC_SEQ_CST);
+        return 0;
+}
+
+static void call_end(struct msgq *h) {
+        __atomic_store_n(&h->busy, 0, __ATOMIC_SEQ_CST);
+        pthread_mutex_unlock(&h->lock);
+}
+
+/* The words for a call that got no answer. */
+static int call_failed(struct msgq *h, int r, unsigned timeout_ms) {
+        unsigned key = (unsigned) h->client.key;
+
+        switch (r) {
+        case -ETIMEDOUT:
+                snprintf(h->errmsg, sizeof h->errmsg,
+                         "no answer from msgqd within %u ms (key 0x%08x)", timeout_ms, key);
+                break;
+        case -EIDRM:
+                snprintf(h->errmsg, sizeof h->errmsg,
+                         "the queue with key 0x%08x was removed (msgqd stopped?)", key);
+                break;
+        case -ECANCELED:
+                snprintf(h->errmsg, sizeof h->errmsg, "the call was cancelled");
+                break;
+        default:
+                snprintf(h->errmsg, sizeof h->errmsg, "cannot use the queue with key 0x%08x: %s",
+                         key, msgq_strerror(r));
+        }
+        return r;
+}
+
+/* The words of msgqd's error reply: "invalid argument: period 10 ms is below 20 ms". */
+static int call_refused(struct msgq *h, const struct msgq_reply *rep) {
+        const char *what = msgq_status_to_string(rep->status);
+
+        h->status = (int) rep->status;
+        if (rep->error[0] && strcmp(rep->error, what) != 0)
+                snprintf(h->errmsg, sizeof h->errmsg, "%s: %s", what, rep->error);
+        else
+                snprintf(h->errmsg, sizeof h->errmsg, "%s", what);
+        return msgq_status_errno((int) rep->status);
+}
+
+/* One request and its reply within timeout_ms (0: the handle's timeout). */
+static int call(struct msgq *h, uint16_t op, uint32_t arg0, uint32_t arg1, const char *text,
+                unsigned timeout_ms, struct msgq_reply *rep) {
+        struct msgq_request req;
+        size_t len = text ? strlen(text) : 0;
+        uint64_t deadline;
+        int r;
+
+        if (timeout_ms == 0)
+                timeout_ms = __atomic_load_n(&h->timeout_ms, __ATOMIC_RELAXED);
+        if (len > MSGQ_TEXT_MAX || timeout_ms > MSGQ_TIMEOUT_MAX_MS)
+                return len > MSGQ_TEXT_MAX ? -EMSGSIZE : -EINVAL;
+        deadline = msgq_now_ns() + timeout_ms * 1000000ull;
+        memset(&req, 0, sizeof req);
+        req.op = op;
+        req.arg0 = arg0;
+        req.arg1 = arg1;
+        req.text_len = (uint16_t) len;
+        if (len)
+                memcpy(req.text, text, len);
+        r = call_begin(h, deadline);
+        if (r < 0)
+                return call_failed(h, r, timeout_ms);
+        r = msgq_client_call(&h->client, __atomic_load_n(&h->prio, __ATOMIC_RELAXED), &req, rep,
+                             timeout_ms);
+        if (r < 0)
+                r = call_failed(h, r, timeout_ms);
+        else if ((h->daemon_pid = rep->daemon_pid), rep->status != MSGQ_OK)
+                r = call_refused(h, rep);
+        call_end(h);
+        return r;
+}
+
+static int led_call(struct msgq *h, uint16_t op, uint32_t arg0, uint32_t arg1, unsigned timeout_ms,
+                    struct msgq_led_state *led) {
+        struct msgq_reply rep;
+        int r = call(h, op, arg0, arg1, NULL, timeout_ms, &rep);
+
+        if (r == 0 && led)
+                *led = rep.led;
+        return r;
+}
+
+MSGQ_EXPORT int msgq_ping(struct msgq *h) {
+        struct msgq_reply rep;
+
+        return call(h, MSGQ_OP_PING, 0, 0, NULL, 0, &rep);
+}
+
+MSGQ_EXPORT int msgq_get_stats(struct msgq *h, struct msgq_stats *stats,
+                               struct msgq_led_state *led) {
+        struct msgq_reply rep;
+        int r = call(h, MSGQ_OP_STATS, 0, 0, NULL, 0, &rep);
+
+        if (r == 0 && stats)
+                *stats = rep.stats;
+        if (r == 0 && led)
+                *led = rep.led;
+        return r;
+}
+
+MSGQ_EXPORT int msgq_led_on(struct msgq *h, struct msgq_led_state *led) {
+        return led_call(h, MSGQ_OP_LED_ON, 0, 0, 0, led);
+}
+
+MSGQ_EXPORT int msgq_led_off(struct msgq *h, struct msgq_led_state *led) {
+        return led_call(h, MSGQ_OP_LED_OFF, 0, 0, 0, led);
+}
+
+MSGQ_EXPORT int msgq_led_toggle(struct msgq *h, struct msgq_led_state *led) {
+        return led_call(h, MSGQ_OP_LED_TOGGLE, 0, 0, 0, led);
+}
+
+MSGQ_EXPORT int msgq_led_state(struct msgq *h, struct msgq_led_state *led) {
+        return led_call(h, MSGQ_OP_LED_STATE, 0, 0, 0, led);
+}
+
+MSGQ_EXPORT int msgq_led_blink(struct msgq *h, uint32_t period_ms, uint32_t count,
+                               struct msgq_led_state *led) {
+        return led_call(h, MSGQ_OP_LED_BLINK, period_ms, count, 0, led);
+}
+
+MSGQ_EXPORT int msgq_led_watch(struct msgq *h, uint64_t since, unsigned timeout_ms,
+                               struct msgq_led_state *led) {
+        if (timeout_ms == 0)
+                return -EINVAL;
+        return led_call(h, MSGQ_OP_LED_WATCH, (uint32_t) since, (uint32_t) (since >> 32),
+                        timeout_ms, led);
+}
+
+MSGQ_EXPORT int msgq_send(struct msgq *h, const char *text) {
+        struct msgq_reply rep;
+
+        if (!text)
+                return -EINVAL;
+        return call(h, MSGQ_OP_SEND, 0, 0, text, 0, &rep);
+}
+
+MSGQ_EXPORT int msgq_shutdown(struct msgq *h) {
+        struct msgq_reply rep;
+
+        return call(h, MSGQ_OP_EXIT, 0, 0, NULL, 0, &rep);
+}
+
+/*
+ * Set the flag, then signal the caller's thread until the call it made
+ * has returned: a signal that comes before the call blocks is taken
+ * before the wait, and the next one ends the wait.
+ */
+MSGQ_EXPORT void msgq_cancel(struct msgq *h) {
+        unsigned call_no = __atomic_load_n(&h->calls, __ATOMIC_SEQ_CST);
+
+        while (__atomic_load_n(&h->busy, __ATOMIC_SEQ_CST) &&
+               __atomic_load_n(&h->calls, __ATOMIC_SEQ_CST) == call_no) {
+                __atomic_store_n(&h->cancel, 1, __ATOMIC_SEQ_CST);
+                pthread_kill(__atomic_load_n(&h->caller, __ATOMIC_RELAXED), h->client.signo);
+                nanosleep(&(struct timespec) { .tv_nsec = CANCEL_RESEND_NS }, NULL);
+        }
+}

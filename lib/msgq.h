@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmsgq: the client side of msgqd, the LED daemon on a System V message
+ * queue.  One header; every symbol starts with msgq_ (MSGQ_ for macros).
+ * doc/PROTOCOL.md describes the wire protocol for those who write their own
+ * client; this library is the one msgqctl and the benchmark use.
+ *
+ * Handles.  msgq_open() gives a struct msgq *, one connection to one queue;
+ * the library keeps no global state of its own beyond a handler for its
+ * signal (below).  A handle's calls may come from any thread, one at a time
+ * (a second caller waits for the first, within its own deadline); only
+ * msgq_cancel() may be called while another thread is in a call.  Two
+ * handles are independent: threads may use one each at the same time.
+ * After fork(), the child may go on with a handle it inherited: its calls
+ * then take replies at the child's own address.
+ *
+ * Deadlines.  Every call that talks to msgqd waits at most the handle's
+ * timeout (msgq_set_timeout(), 3000 ms unless set) and msgq_led_watch()
+ * at most its own; the deadline travels in the request, so msgqd drops a
+ * request whose client stopped waiting.  A call that fails with -ETIMEDOUT
+ * or -ECANCELED may still be served later.
+ *
+ * Errors.  Calls return 0 or a negative errno; msgq_errmsg() says what went
+ * wrong in words for a person (msgqd's own message when it answered with an
+ * error), msgq_strerror() names an error code.  When msgqd answered with an
+ * error, msgq_daemon_status() gives its status (enum msgq_status) and the
+ * call returned the errno of msgq_status_errno().
+ *
+ * Signal.  A call that waits is woken by a real-time signal, SIGRTMIN + 3,
+ * from a per-handle timer: the library gives that signal a handler that
+ * does nothing if it has none, and keeps it blocked in a calling thread
+ * except while a call waits.  A program should leave that signal alone.
+ */
+#ifndef MSGQ_H
+#define MSGQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Request priorities: 1 is the most urgent; the System V message type. */
+#define MSGQ_PRIO_MIN     1
+#define MSGQ_PRIO_MAX     10
+#define MSGQ_PRIO_DEFAULT 5
+
+/* The handle's timeout unless msgq_set_timeout() changes it, and its limit. */
+#define MSGQ_TIMEOUT_DEFAULT_MS 3000u
+#define MSGQ_TIMEOUT_MAX_MS     3600000u
+
+/* Longest text msgq_send() takes, in bytes. */
+#define MSGQ_SEND_TEXT_MAX 256u
+
+/* msgqd's reply status: 0 or one of these (stable numbers, part of the protocol). */
+enum msgq_status {
+        MSGQ_OK = 0,
+        MSGQ_ERR_MALFORMED = 1,  /* could not be decoded */
+        MSGQ_ERR_VERSION = 2,    /* protocol version not supported */
+        MSGQ_ERR_UNKNOWN_OP = 3, /* well-formed but unknown operation */
+        MSGQ_ERR_INVALID = 4,    /* an argument is out of range */
+        MSGQ_ERR_TOO_LARGE = 5,  /* longer than any valid request */
+        MSGQ_ERR_LED = 6,        /* the LED line could not be driven */
+        MSGQ_ERR_SHUTDOWN = 7,   /* the daemon is stopping */
+        _MSGQ_ERR_MAX,
+};
+
+/* The LED as msgqd reports it. */
+struct msgq_led_state {
+        uint8_t on;
+        uint8_t blinking;
+        uint32_t period_ms;
+        uint32_t remaining; /* toggles left, 0 = until cancelled */
+        uint64_t changes;   /* the change number (kept across restarts; blink toggles are none) */
+};
+
+/* msgqd's figures since it started. */
+struct msgq_stats {
+        uint64_t uptime_ms;
+        uint64_t served[MSGQ_PRIO_MAX]; /* requests served per priority */
+        uint64_t errors;                /* requests answered with an error */
+        uint64_t malformed;             /* could not be decoded at all */
+        uint64_t replies_late;          /* not sent: the client had given up */
+        uint64_t replies_deferred;      /* queue full when answering */
+        uint64_t replies_dropped;       /* reply backlog overflowed */
+        uint64_t replies_reclaimed;     /* unclaimed replies removed */
+        uint32_t daemon_pid;
+        uint32_t queue_recreated;       /* times the queue was recreated */
+};
+
+/* One connection to msgqd's queue (opaque). */
+struct msgq;
+
+/* The library's version, "0.1.0". */
+const char *msgq_version(void);
+
+/*
+ * Open the queue for key and give a handle in *ret (NULL on failure).
+ * key 0 means msgqctl's choice: MSGQ_KEY from the environment, else the
+ * key in msgq.conf, else 0x6d736771.  -ENOENT: no queue (msgqd is not
+ * running); -EACCES: its mode does not let this user in; -EINVAL: a bad
+ * MSGQ_KEY or msgq.conf (msgq_open_config() says why); -ENOMEM.
+ * Thread-safe.
+ */
+int msgq_open(struct msgq **ret, key_t key);
+/*
+ * msgq_open() with the configuration file config (NULL: the default, which
+ * may be missing) and, on failure, a message for a person in err (size
+ * bytes, may be NULL): "msgq.conf:2: key = banana: expected ...".
+ */
+int msgq_open_config(struct msgq **ret, const char *config, key_t key, char *err, size_t size);
+/* Release the handle (NULL is fine).  No call may be in progress on it. */
+void msgq_close(struct msgq *h);
+
+/* The handle's key. */
+key_t msgq_key(const struct msgq *h);
+/* How long each later call waits at most: 1 .. MSGQ_TIMEOUT_MAX_MS ms, else -EINVAL. */
+int msgq_set_timeout(struct msgq *h, unsigned timeout_ms);
+/* The priority of later requests: MSGQ_PRIO_MIN .. MSGQ_PRIO_MAX, else -EINVAL. */
+int msgq_set_priority(struct msgq *h, int prio);
+
+/*
+ * The calls.  Each sends one request and waits for its reply; 0, or:
+ *   -ETIMEDOUT  no reply within the timeout (the request may still be served)
+ *   -ECANCELED  msgq_cancel() from another thread
+ *   -EIDRM      the queue was removed (msgqd stopped)
+ *   -EACCES     the queue's mode no longer lets this user in
+ *   -EINVAL, -EIO, ... msgqd answered with an error (msgq_daemon_status())
+ * Each struct pointer may be NULL when the caller does not want it.
+ */
+int msgq_ping(struct msgq *h);
+int msgq_get_stats(struct msgq *h, struct msgq_stats *stats, struct msgq_led_state *led);
+int msgq_led_on(struct msgq *h, struct msgq_led_state *led);
+int msgq_led_off(struct msgq *h, struct msgq_led_state *led);
+int msgq_led_toggle(struct msgq *h, struct msgq_led_state *led);
+int msgq_led_state(struct msgq *h, struct msgq_led_state *led);
+/* Blink with half-period period_ms, count toggles (0: until another LED request). */
+int msgq_led_blink(struct msgq *h, uint32_t period_ms, uint32_t count, struct msgq_led_state *led);
+/*
+ * Wait until the LED's change number differs from since, at most
+ * timeout_ms (1 .. MSGQ_TIMEOUT_MAX_MS; the handle's timeout does not
+ * apply), and give the LED then: -ETIMEDOUT if nothing changed.  msgqd
+ * answers at once when since is already behind.
+ */
+int msgq_led_watch(struct msgq *h, uint64_t since, unsigned timeout_ms,
+                   struct msgq_led_state *led);
+/* Have msgqd log text (at most MSGQ_SEND_TEXT_MAX bytes, printable, no newline). */
+int msgq_send(struct msgq *h, const char *text);
+/* Ask msgqd to stop (it removes its queue). */
+int msgq_shutdown(struct msgq *h);
+
+/*
+ * From another thread: make the call in progress on h return -ECANCELED,
+ * and return once it has returned.  Does nothing when no call is in
+ * progress (a call that starts after it is not cancelled).  Safe to call
+ * from any thread, not from a signal handler.
+ */
+void msgq_cancel(struct msgq *h);
+
+/*
+ * What the last call on h that failed went wrong with, for a person: msgqd's
+ * own message ("invalid argument: period 10 ms is below 20 ms"), or the
+ * library's ("no answer from msgqd within 3000 ms").  "" before any
+ * failure.  Valid until the next call on h, in the thread that made it.
+ */
+const char *msgq_errmsg(const struct msgq *h);
+/* The status msgqd answered the last call with (enum msgq_status), 0 if it did not answer. */
+int msgq_daemon_status(const struct msgq *h);
+/* The PID of the msgqd that answered last, 0 before any answer. */
+uint32_t msgq_daemon_pid(const struct msgq *h);
+/* The negative errno the calls return for a status of msgqd (0 for MSGQ_OK). */
+int msgq_status_errno(int status);
+/* A short description of err (negative or positive errno), as msgq uses it. */
+const char *msgq_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MSGQ_H */

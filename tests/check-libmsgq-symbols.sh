@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# libmsgq exports only its msgq_ calls, each declared in msgq.h, all in the
+# version node MSGQ_0.1, under the soname libmsgq.so.0.
+# Usage: check-libmsgq-symbols.sh LIBMSGQ.so MSGQ.h
+set -eu
+lib=$1 header=$2
+fail=0
+
+soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ "$soname" = libmsgq.so.0 ] || { echo "soname is '$soname', not libmsgq.so.0"; fail=1; }
+
+# Defined dynamic symbols, but the version node itself (an absolute symbol).
+symbols=$(nm -D --defined-only "$lib" | awk '$2 != "A" { print $3 }')
+[ -n "$symbols" ] || { echo "$lib exports nothing"; exit 1; }
+for s in $symbols; do
+        name=${s%%@*}
+        case $s in
+        msgq_*@@MSGQ_0.1) ;;
+        *) echo "exported but not msgq_*@@MSGQ_0.1: $s"; fail=1; continue ;;
+        esac
+        grep -Eq "[ *]$name\(" "$header" || { echo "exported but not in msgq.h: $name"; fail=1; }
+done
+# Every call the header declares is exported.
+for name in $(grep -Eo '\bmsgq_[a-z_]+\(' "$header" | tr -d '(' | sort -u); do
+        echo "$symbols" | grep -q "^$name@@" || { echo "in msgq.h but not exported: $name"; fail=1; }
+done
+[ $fail = 0 ] && echo "$(echo "$symbols" | wc -l) symbols, all msgq_ and in msgq.h, soname $soname"
+exit $fail

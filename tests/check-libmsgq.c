@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration: libmsgq's calls (msgq.h) against the real msgqd --sim, as
+ * a program on the board uses them: through the shared library only (this
+ * file includes nothing of the tree's but msgq.h and the harness).  A
+ * dead daemon, a deadline, a cancel from another thread, a removed queue,
+ * a full queue, permission denied, two handles in one process, a handle
+ * used from another thread and fork after open.
+ */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "msgq.h"
+
+static struct daemon d;
+
+static struct msgq *open_daemon(void) {
+        struct msgq *h = NULL;
+
+        daemon_start_checked(&d, test_key(), NULL);
+        ck_assert_int_eq(msgq_open(&h, d.key), 0);
+        ck_assert_ptr_nonnull(h);
+        return h;
+}
+
+/* SIGSTOP, and wait until msgqd is stopped: then it answers nothing. */
+static void daemon_pause(void) {
+        char path[64], stat[512];
+
+        ck_assert_int_eq(kill(d.pid, SIGSTOP), 0);
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) d.pid);
+        for (int i = 0; i < 5000; i++) {
+                FILE *f = fopen(path, "r");
+                char *p = NULL;
+
+                if (f && fgets(stat, sizeof stat, f))
+                        p = strrchr(stat, ')');
+                if (f)
+                        fclose(f);
+                if (p && p[1] == ' ' && p[2] == 'T')
+                        return;
+                sleep_ms(1);
+        }
+        ck_abort_msg("msgqd (PID %d) did not stop", (int) d.pid);
+}
+
+static void finish(void) {
+        if (d.pid > 0) {
+                kill(d.pid, SIGCONT);
+                daemon_stop(&d);
+        }
+        memset(&d, 0, sizeof d);
+}
+
+START_TEST(test_calls) {
+        struct msgq *h = open_daemon();
+        struct msgq_led_state led;
+        struct msgq_stats stats;
+
+        ck_assert_int_eq(msgq_key(h), d.key);
+        ck_assert_int_eq(msgq_ping(h), 0);
+        ck_assert_uint_eq(msgq_daemon_pid(h), (uint32_t) d.pid);
+        ck_assert_int_eq(msgq_led_on(h, &led), 0);
+        ck_assert_uint_eq(led.on, 1);
+        ck_assert_int_eq(msgq_led_toggle(h, &led), 0);
+        ck_assert_uint_eq(led.on, 0);
+        ck_assert_int_eq(msgq_led_blink(h, 500, 4, &led), 0);
+        ck_assert_uint_eq(led.blinking, 1);
+        ck_assert_uint_eq(led.period_ms, 500);
+        ck_assert_int_eq(msgq_led_off(h, NULL), 0);
+        ck_assert_int_eq(msgq_led_state(h, &led), 0);
+        ck_assert_uint_eq(led.on, 0);
+        ck_assert_uint_eq(led.blinking, 0);
+        ck_assert_int_eq(msgq_send(h, "hello from libmsgq"), 0);
+        ck_assert(daemon_log_wait(&d, "hello from libmsgq", scaled(5000)));
+        ck_assert_int_eq(msgq_get_stats(h, &stats, &led), 0);
+        ck_assert_uint_eq(stats.daemon_pid, (uint32_t) d.pid);
+        ck_assert_uint_ge(stats.served[MSGQ_PRIO_DEFAULT - 1], 8);
+
+        /* msgqd's refusal: its status, the errno for it, its words. */
+        ck_assert_int_eq(msgq_led_blink(h, 10, 0, &led), -EINVAL);
+        ck_assert_int_eq(msgq_daemon_status(h), MSGQ_ERR_INVALID);
+        ck_assert_str_eq(msgq_errmsg(h), "invalid argument");
+        ck_assert_int_eq(msgq_ping(h), 0);
+        ck_assert_int_eq(msgq_daemon_status(h), MSGQ_OK);
+
+        /* The handle's settings are checked. */
+        ck_assert_int_eq(msgq_set_priority(h, 0), -EINVAL);
+        ck_assert_int_eq(msgq_set_priority(h, 11), -EINVAL);
+        ck_assert_int_eq(msgq_set_timeout(h, 0), -EINVAL);
+        ck_assert_int_eq(msgq_set_timeout(h, MSGQ_TIMEOUT_MAX_MS + 1), -EINVAL);
+        ck_assert_int_eq(msgq_led_watch(h, 0, 0, &led), -EINVAL);
+        ck_assert_int_eq(msgq_set_priority(h, 1), 0);
+        ck_assert_int_eq(msgq_ping(h), 0);
+        ck_assert_int_eq(msgq_get_stats(h, &stats, NULL), 0);
+        ck_assert_uint_eq(stats.served[0], 2); /* the ping and this request */
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* A watch answers at once when behind, else on the next change. */
+START_TEST(test_watch) {
+        struct msgq *h = open_daemon(), *other = NULL;
+        struct msgq_led_state led, now;
+
+        ck_assert_int_eq(msgq_open(&other, d.key), 0);
+        ck_assert_int_eq(msgq_led_state(h, &now), 0);
+        ck_assert_int_eq(msgq_led_watch(h, now.changes, 200, &led), -ETIMEDOUT);
+        ck_assert_ptr_nonnull(strstr(msgq_errmsg(h), "within 200 ms"));
+        ck_assert_int_eq(msgq_led_on(other, NULL), 0);
+        ck_assert_int_eq(msgq_led_watch(h, now.changes, scaled(5000), &led), 0);
+        ck_assert_uint_eq(led.on, 1);
+        ck_assert_uint_gt(led.changes, now.changes);
+        msgq_close(other);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* No queue: -ENOENT from open; killed with its queue left: the deadline. */
+START_TEST(test_dead_daemon) {
+        struct msgq *h = NULL;
+
+        ck_assert_int_eq(msgq_open(&h, test_key()), -ENOENT);
+        ck_assert_ptr_null(h);
+        ck_assert_str_eq(msgq_strerror(-ENOENT), "no queue with that key (is msgqd running?)");
+        h = open_daemon();
+        daemon_kill(&d);
+        ck_assert_int_eq(msgq_set_timeout(h, 300), 0);
+        ck_assert_int_eq(msgq_ping(h), -ETIMEDOUT);
+        ck_assert_int_eq(msgq_daemon_status(h), 0);
+        ck_assert_ptr_nonnull(strstr(msgq_errmsg(h), "no answer from msgqd within 300 ms"));
+        msgq_close(h);
+}
+END_TEST
+
+/* A daemon that does not answer (stopped): the call ends at its deadline, the next works. */
+START_TEST(test_deadline) {
+        struct msgq *h = open_daemon();
+
+        ck_assert_int_eq(msgq_set_timeout(h, 200), 0);
+        daemon_pause();
+        ck_assert_int_eq(msgq_led_on(h, NULL), -ETIMEDOUT);
+        kill(d.pid, SIGCONT);
+        ck_assert_int_eq(msgq_set_timeout(h, scaled(5000)), 0);
+        ck_assert_int_eq(msgq_ping(h), 0);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+struct waiter {
+        struct msgq *h;
+        uint64_t since;
+        int r;
+};
+
+static void *watch_long(void *arg) {
+        struct waiter *w = arg;
+        struct msgq_led_state led;
+
+        /* Far longer than the test may take: only a cancel ends it. */
+        w->r = msgq_led_watch(w->h, w->since, MSGQ_TIMEOUT_MAX_MS, &led);
+        return NULL;
+}
+
+static void *ping_long(void *arg) {
+        struct waiter *w = arg;
+
+        w->r = msgq_ping(w->h);
+        return NULL;
+}
+
+START_TEST(test_cancel) {
+        struct waiter w = { .h = open_daemon(), .r = 1 };
+        struct msgq_led_state led;
+        pthread_t t;
+
+        daemon_pause(); /* and a msgqd that never answers */
+        ck_assert_int_eq(msgq_set_timeout(w.h, MSGQ_TIMEOUT_MAX_MS), 0);
+        ck_assert_int_eq(pthread_create(&t, NULL, ping_long, &w), 0);
+        sleep_ms(100);
+        msgq_cancel(w.h);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_int_eq(w.r, -ECANCELED);
+        ck_assert_ptr_nonnull(strstr(msgq_errmsg(w.h), "cancelled"));
+        kill(d.pid, SIGCONT);
+
+        w.r = 1;
+        ck_assert_int_eq(msgq_led_state(w.h, &led), 0);
+        w.since = led.changes; /* a watch waiting in msgqd */
+        ck_assert_int_eq(pthread_create(&t, NULL, watch_long, &w), 0);
+        sleep_ms(100);
+        msgq_cancel(w.h);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_int_eq(w.r, -ECANCELED);
+        /* A cancel with no call in progress changes nothing. */
+        msgq_cancel(w.h);
+        ck_assert_int_eq(msgq_set_timeout(w.h, scaled(5000)), 0);
+        ck_assert_int_eq(msgq_ping(w.h), 0);
+        msgq_close(w.h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* The queue removed under an open handle: -EIDRM, not a wait. */
+START_TEST(test_removed_queue) {
+        struct msgq *h = open_daemon();
+        int id = msgget(d.key, 0);
+
+        ck_assert_int_ge(id, 0);
+        daemon_kill(&d);
+        ck_assert_int_eq(msgctl(id, IPC_RMID, NULL), 0);
+        ck_assert_int_eq(msgq_set_timeout(h, MSGQ_TIMEOUT_MAX_MS), 0);
+        ck_assert_int_eq(msgq_ping(h), -EIDRM);
+        ck_assert_ptr_nonnull(strstr(msgq_errmsg(h), "was removed"));
+        msgq_close(h);
+}
+END_TEST
+
+/* A full queue (msgqd stopped): the call waits for room until its deadline. */
+START_TEST(test_full_queue) {
+        struct msgq *h = open_daemon();
+        struct { long mtype; char body[256]; } junk = { .mtype = MSGQ_PRIO_MAX };
+        int id = msgget(d.key, 0), n = 0;
+
+        ck_assert_int_ge(id, 0);
+        daemon_pause();
+        memset(junk.body, 'x', sizeof junk.body);
+        while (msgsnd(id, &junk, sizeof junk.body, IPC_NOWAIT) == 0)
+                n++;
+        ck_assert_int_eq(errno, EAGAIN);
+        ck_assert_int_gt(n, 0);
+        ck_assert_int_eq(msgq_set_timeout(h, 200), 0);
+        ck_assert_int_eq(msgq_ping(h), -ETIMEDOUT);
+        kill(d.pid, SIGCONT); /* msgqd drops the junk as malformed */
+        ck_assert_int_eq(msgq_set_timeout(h, scaled(10000)), 0);
+        ck_assert_int_eq(msgq_ping(h), 0);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* A user the queue's mode leaves out: -EACCES from open, in words. */
+START_TEST(test_permission_denied) {
+        struct msgq *h = NULL;
+        pid_t pid;
+        int st;
+
+        daemon_start_checked(&d, test_key(), NULL);
+        if (geteuid() != 0) {
+                struct msqid_ds ds;
+                int id = msgget(d.key, 0);
+
+                ck_assert_int_eq(msgctl(id, IPC_STAT, &ds), 0);
+                ds.msg_perm.mode = 0;
+                ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
+                ck_assert_int_eq(msgq_open(&h, d.key), -EACCES);
+                ds.msg_perm.mode = 0660;
+                ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
+        } else {
+                struct user nobody = user_nobody();
+
+                pid = fork();
+                ck_assert_int_ge(pid, 0);
+                if (pid == 0) {
+                        char err[256] = "";
+                        int r;
+
+                        become_user(&nobody);
+                        r = msgq_open_config(&h, "/dev/null", d.key, err, sizeof err);
+                        if (r != -EACCES)
+                                _exit(10 + -r);
+                        _exit(strstr(err, "permission denied") ? 0 : 1);
+                }
+                ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+                ck_assert(WIFEXITED(st));
+                ck_assert_int_eq(WEXITSTATUS(st), 0);
+        }
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+struct pinger {
+        struct msgq *h;
+        int failed;
+};
+
+static void *ping_many(void *arg) {
+        struct pinger *p = arg;
+
+        for (int i = 0; i < 200; i++)
+                if (msgq_led_toggle(p->h, NULL) < 0 || msgq_ping(p->h) < 0)
+                        p->failed++;
+        return NULL;
+}
+
+/* Two handles in one process, each used by its own thread at the same time, then one in turn. */
+START_TEST(test_two_handles) {
+        struct pinger p[2] = { { .h = open_daemon() } };
+        pthread_t t[2];
+
+        ck_assert_int_eq(msgq_open(&p[1].h, d.key), 0);
+        for (int i = 0; i < 2; i++)
+                ck_assert_int_eq(pthread_create(&t[i], NULL, ping_many, &p[i]), 0);
+        for (int i = 0; i < 2; i++) {
+                ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+                ck_assert_int_eq(p[i].failed, 0);
+        }
+        /* Both handles from this thread, one after the other. */
+        for (int i = 0; i < 20; i++) {
+                ck_assert_int_eq(msgq_ping(p[0].h), 0);
+                ck_assert_int_eq(msgq_ping(p[1].h), 0);
+        }
+        /* One handle, two threads: calls take turns. */
+        p[1].failed = 0;
+        p[0].failed = 0;
+        p[1].h = p[0].h;
+        for (int i = 0; i < 2; i++)
+                ck_assert_int_eq(pthread_create(&t[i], NULL, ping_many, &p[i]), 0);
+        for (int i = 0; i < 2; i++) {
+                ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+                ck_assert_int_eq(p[i].failed, 0);
+        }
+        msgq_close(p[0].h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* A handle opened before fork(): parent and child both call with it, at the same time. */
+START_TEST(test_fork_after_open) {
+        struct msgq *h = open_daemon();
+        pid_t pid;
+        int st;
+
+        ck_assert_int_eq(msgq_ping(h), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                int failed = 0;
+
+                for (int i = 0; i < 200; i++)
+                        failed += msgq_ping(h) < 0;
+                msgq_close(h);
+                _exit(failed ? 1 : 0);
+        }
+        for (int i = 0; i < 200; i++)
+                ck_assert_int_eq(msgq_ping(h), 0);
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert(WIFEXITED(st));
+        ck_assert_int_eq(WEXITSTATUS(st), 0);
+        /* The child's close left the parent's timer: a call that must wait still ends. */
+        daemon_pause();
+        ck_assert_int_eq(msgq_set_timeout(h, 200), 0);
+        ck_assert_int_eq(msgq_ping(h), -ETIMEDOUT);
+        kill(d.pid, SIGCONT);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+static void *deadline_elsewhere(void *arg) {
+        struct waiter *w = arg;
+
+        w->r = msgq_ping(w->h);
+        return NULL;
+}
+
+/* Opened in one thread, waiting in another: the deadline still ends the call there. */
+START_TEST(test_other_thread_deadline) {
+        struct waiter w = { .h = open_daemon(), .r = 1 };
+        pthread_t t;
+
+        ck_assert_int_eq(msgq_set_timeout(w.h, 200), 0);
+        daemon_pause();
+        ck_assert_int_eq(pthread_create(&t, NULL, deadline_elsewhere, &w), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_int_eq(w.r, -ETIMEDOUT);
+        kill(d.pid, SIGCONT);
+        ck_assert_int_eq(msgq_set_timeout(w.h, scaled(5000)), 0);
+        ck_assert_int_eq(msgq_ping(w.h), 0);
+        msgq_close(w.h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* key 0: MSGQ_KEY, as msgqctl takes it; a bad one is named. */
+START_TEST(test_default_key) {
+        struct msgq *h = NULL;
+        char err[512] = "";
+
+        daemon_start_checked(&d, test_key(), NULL);
+        setenv("MSGQ_KEY", fmt("0x%08x", (unsigned) d.key), 1);
+        ck_assert_int_eq(msgq_open_config(&h, "/dev/null", 0, err, sizeof err), 0);
+        ck_assert_int_eq(msgq_key(h), d.key);
+        ck_assert_int_eq(msgq_ping(h), 0);
+        msgq_close(h);
+        setenv("MSGQ_KEY", "banana", 1);
+        ck_assert_int_eq(msgq_open_config(&h, "/dev/null", 0, err, sizeof err), -EINVAL);
+        ck_assert_ptr_null(h);
+        ck_assert_ptr_nonnull(strstr(err, "banana"));
+        unsetenv("MSGQ_KEY");
+        ck_assert_str_eq(msgq_version(), "0.1.0");
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("libmsgq");
+
+        harness_init();
+        harness_set_hooks(NULL, finish);
+        harness_add(s, "calls", test_calls, 30);
+        harness_add(s, "watch", test_watch, 30);
+        harness_add(s, "dead-daemon", test_dead_daemon, 30);
+        harness_add(s, "deadline", test_deadline, 30);
+        harness_add(s, "cancel", test_cancel, 30);
+        harness_add(s, "removed-queue", test_removed_queue, 30);
+        harness_add(s, "full-queue", test_full_queue, 30);
+        harness_add(s, "permission-denied", test_permission_denied, 30);
+        harness_add(s, "two-handles", test_two_handles, 60);
+        harness_add(s, "fork-after-open", test_fork_after_open, 60);
+        harness_add(s, "other-thread-deadline", test_other_thread_deadline, 30);
+        harness_add(s, "default-key", test_default_key, 30);
+        return harness_run(s);
+}
