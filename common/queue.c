@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <unistd.h>
 
 #include "protocol.h"
 #include "queue.h"
@@ -21,7 +22,7 @@ int msgq_queue_set_access(int msqid, unsigned mode, gid_t gid) {
         if (msgctl(msqid, IPC_STAT, &ds) < 0)
                 return -errno;
         ds.msg_perm.mode = mode & 0777;
-        ds.msg_perm.gid = gid != (gid_t) -1 ? gid : ds.msg_perm.cgid;
+        ds.msg_perm.gid = gid != (gid_t) -1 ? gid : getegid();
         return msgctl(msqid, IPC_SET, &ds) < 0 ? -errno : 0;
 }
 

@@ -9,7 +9,7 @@
 
 /* Find the existing queue for key; -ENOENT if there is none. */
 int msgq_queue_open(key_t key);
-/* Set the queue's mode and group ((gid_t) -1: its creator's). */
+/* Set the queue's mode and group ((gid_t) -1: the caller's own, its effective group). */
 int msgq_queue_set_access(int msqid, unsigned mode, gid_t gid);
 int msgq_queue_stat(int msqid, struct msqid_ds *ds);
 int msgq_queue_remove(int msqid);

@@ -22,14 +22,14 @@ _msgqd()
         -k | --key)
             return
             ;;
-        --remove-foreign)
+        --claim-for | --remove-foreign)
             COMPREPLY=($(compgen -u -- "$cur"))
             return
             ;;
     esac
     $split && return
 
-    COMPREPLY=($(compgen -W '-k --key -c --config --gpio --active-low --sim --remove-foreign -v --verbose -h --help -V --version' -- "$cur"))
+    COMPREPLY=($(compgen -W '-k --key -c --config --gpio --active-low --sim --claim-for -v --verbose -h --help -V --version' -- "$cur"))
 } &&
     complete -F _msgqd msgqd
 

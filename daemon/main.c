@@ -38,7 +38,10 @@
 #include "usage.h"
 
 #define EXIT_USAGE 2
-/* The key is taken by another user's queue or lock (claim.h); as systemd's EXIT_NOPERMISSION. */
+/*
+ * The key is taken by another user's queue or lock, or by root's semaphore
+ * set that is not a lock (claim.h); as systemd's EXIT_NOPERMISSION.
+ */
 #define EXIT_FOREIGN 4
 #define EXIT_NOTCONFIGURED 6 /* no such LED line here: RestartPreventExitStatus= in the unit */
 /*
@@ -55,7 +58,7 @@ struct options {
         const char *config_file;
         const char *key;
         const char *gpio;
-        const char *remove_foreign; /* a user name: the service's start step */
+        const char *claim_for; /* a user name: the service's start step */
         bool active_low;
         bool sim;
         bool verbose;
@@ -82,9 +85,9 @@ static void usage(FILE *f) {
                 "      --gpio SPEC      LED line: a name like GPIO17, or CHIP:OFFSET\n"
                 "      --active-low     the LED lights when the line is low\n"
                 "      --sim            simulate the LED (no GPIO needed)\n"
-                "      --remove-foreign USER\n"
-                "                       remove a queue and a lock on the key that neither root\n"
-                "                       nor USER made, then exit (the service's start step)\n"
+                "      --claim-for USER as root, before msgqd starts as USER (the service's\n"
+                "                       start step): remove what another user made on the key,\n"
+                "                       make the lock and the queue for USER, then exit\n"
                 "  -v, --verbose        log every request (debug level)\n"
                 "  -h, --help           show this help\n"
                 "  -V, --version        show the version\n",
@@ -92,14 +95,15 @@ static void usage(FILE *f) {
 }
 
 static int parse_options(int argc, char **argv, struct options *o) {
-        enum { OPT_GPIO = 0x100, OPT_ACTIVE_LOW, OPT_SIM, OPT_REMOVE_FOREIGN };
+        enum { OPT_GPIO = 0x100, OPT_ACTIVE_LOW, OPT_SIM, OPT_CLAIM_FOR };
         static const struct option longopts[] = {
                 { "key", required_argument, NULL, 'k' },
                 { "config", required_argument, NULL, 'c' },
                 { "gpio", required_argument, NULL, OPT_GPIO },
                 { "active-low", no_argument, NULL, OPT_ACTIVE_LOW },
                 { "sim", no_argument, NULL, OPT_SIM },
-                { "remove-foreign", required_argument, NULL, OPT_REMOVE_FOREIGN },
+                { "claim-for", required_argument, NULL, OPT_CLAIM_FOR },
+                { "remove-foreign", required_argument, NULL, OPT_CLAIM_FOR }, /* its earlier name */
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -116,7 +120,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 case OPT_GPIO: o->gpio = optarg; break;
                 case OPT_ACTIVE_LOW: o->active_low = true; break;
                 case OPT_SIM: o->sim = true; break;
-                case OPT_REMOVE_FOREIGN: o->remove_foreign = optarg; break;
+                case OPT_CLAIM_FOR: o->claim_for = optarg; break;
                 case 'v': o->verbose = true; break;
                 case 'h': usage(stdout); exit(msgq_stdout_close(EXIT_SUCCESS));
                 case 'V': printf("msgqd %s\n", PACKAGE_VERSION); exit(msgq_stdout_close(EXIT_SUCCESS));
@@ -170,33 +174,73 @@ static int resolve_group(const struct msgq_config *cfg, gid_t *gid) {
         return 0;
 }
 
-/* --remove-foreign USER: what the service runs, as root, before msgqd. */
-static int remove_foreign(const char *user, key_t key) {
+/* Whose it is, and what: "a set of 3 semaphores (mode 0600; owner root (uid 0), creator root (uid 0))". */
+static void describe_seen(const struct claim_seen *seen, char *buf, size_t size) {
+        char whose[256];
+
+        claim_describe(&seen->perm, whose, sizeof whose);
+        if (seen->nsems == 0)
+                snprintf(buf, size, "a queue (mode %04o; %s)", seen->perm.mode & 0777, whose);
+        else
+                snprintf(buf, size, "a set of %lu semaphore%s (mode %04o; %s)", seen->nsems,
+                         seen->nsems == 1 ? "" : "s", seen->perm.mode & 0777, whose);
+}
+
+/*
+ * --claim-for USER: what the service runs, as root, before msgqd: the lock
+ * and the queue made for USER (the configured group, else USER's primary
+ * group), so that the key is never free until msgqd, as USER, adopts them.
+ */
+static int claim_for_user(const char *user, const struct msgq_config *cfg, gid_t gid) {
         struct passwd *pw = getpwnam(user);
+        struct claim_seen seen;
+        char what[384];
         int r;
 
         if (!pw) {
-                log_error("--remove-foreign: unknown user '%s'", user);
+                log_error("--claim-for: unknown user '%s'", user);
                 return EXIT_USAGE;
         }
-        r = claim_evict(key, pw->pw_uid);
-        if (r < 0) {
-                log_error("cannot remove what another user made on key 0x%08x: %s", (unsigned) key,
-                          strerror(-r));
-                return EXIT_FAILURE;
+        r = claim_for(cfg->key, pw->pw_uid, gid != (gid_t) -1 ? gid : pw->pw_gid, cfg->mode, &seen);
+        if (r >= 0)
+                return EXIT_SUCCESS;
+        describe_seen(&seen, what, sizeof what);
+        if (r == -EEXIST) {
+                log_error("key 0x%08x holds %s that is not msgqd's lock (one semaphore, mode 0600): "
+                          "not removing it; give msgqd a key of its own (-k, or key in msgq.conf)",
+                          (unsigned) cfg->key, what);
+                return EXIT_FOREIGN;
         }
-        return EXIT_SUCCESS;
+        if (r == -EAGAIN)
+                log_error("another user kept making objects on key 0x%08x for 5 s, the last %s: "
+                          "each was removed, and the next made before msgqd's", (unsigned) cfg->key, what);
+        else
+                log_error("cannot make the lock and the queue on key 0x%08x for %s: %s", (unsigned) cfg->key,
+                          user, strerror(-r));
+        return EXIT_FAILURE;
 }
 
-/* A foreign queue or lock on the key that msgqd may not remove: one line, and whose. */
+/*
+ * A queue or lock on the key that msgqd may not remove, or root's and not
+ * msgqd's: one line, whose, and what helps.  Not "remove it, then start
+ * msgqd": its maker could make another in between.
+ */
 static void log_foreign(const char *what, key_t key, const struct ipc_perm *perm) {
-        char whose[256];
+        struct passwd *pw = getpwuid(geteuid());
+        char whose[256], me[64];
 
+        snprintf(me, sizeof me, "%s", pw ? pw->pw_name : "USER"); /* before claim_describe's getpwuid */
         claim_describe(perm, whose, sizeof whose);
-        log_error("key 0x%08x is taken by a %s that msgqd did not make (%s): not serving it; "
-                  "remove it (ipcrm -%c 0x%08x), or start msgqd as root or as its service, "
-                  "which removes it", (unsigned) key, what, whose, what[0] == 'q' ? 'Q' : 'S',
-                  (unsigned) key);
+        if (perm->mode != 0 && claim_trusted(perm, geteuid()))
+                log_error("key 0x%08x is taken by a %s that is not msgqd's (%s): not touching it; give "
+                          "msgqd a key of its own (-k, or key in msgq.conf)", (unsigned) key, what, whose);
+        else if (geteuid() == 0)
+                log_error("key 0x%08x is taken by a %s that msgqd did not make (%s): removed, and "
+                          "another made before msgqd's own, for 5 s; not serving", (unsigned) key, what, whose);
+        else
+                log_error("key 0x%08x is taken by a %s that msgqd did not make (%s): not serving it; "
+                          "as root, 'msgqd --claim-for %s' (the service's start step) takes the key back "
+                          "for this user, with no moment in which it is free", (unsigned) key, what, whose, me);
 }
 
 /* How many paths match pattern. */
@@ -379,7 +423,7 @@ static void reload(struct main_loop *m) {
                 memcpy(m->cfg.group, cfg.group, sizeof cfg.group);
                 m->d->ledctl.keep_at_stop = cfg.led_stop == MSGQ_LED_STOP_KEEP; /* read at the stop */
                 log_info("configuration reloaded: queue mode %04o, group %s", cfg.mode,
-                         cfg.group[0] ? cfg.group : "of its creator");
+                         cfg.group[0] ? cfg.group : "msgqd's own");
         }
         sd_notify(false, "READY=1");
 }
@@ -589,8 +633,8 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         if (load_config(&opts, &cfg) < 0 || resolve_group(&cfg, &gid) < 0)
                 return EXIT_USAGE;
-        if (opts.remove_foreign)
-                return remove_foreign(opts.remove_foreign, cfg.key);
+        if (opts.claim_for)
+                return claim_for_user(opts.claim_for, &cfg, gid);
         block_signals();
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();

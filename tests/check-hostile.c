@@ -18,6 +18,7 @@
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/sem.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,13 +41,13 @@ static const char *keystr(key_t key) {
 }
 
 enum act {
-        SQUAT_QUEUE, /* create a queue (mode 0666) on the key, with an "ON" request on it */
-        SQUAT_LOCK,  /* create a semaphore (mode 0666) on the key */
+        SQUAT_QUEUE, /* create a queue on the key, with an "ON" request on it */
+        SQUAT_LOCK,  /* create a semaphore on the key */
         SEND,        /* send an "ON" request to the queue on the key */
 };
 
-/* As user u, in a child: act on key.  0 when done, else the errno that stopped it. */
-static int as_user(key_t key, const struct user *u, enum act what) {
+/* As user u, in a child: act on key (mode for what it creates).  0 when done, else the errno that stopped it. */
+static int as_user_mode(key_t key, const struct user *u, enum act what, int mode) {
         pid_t pid = fork();
         int st;
 
@@ -56,8 +57,8 @@ static int as_user(key_t key, const struct user *u, enum act what) {
                 int id;
                 become_user(u);
                 if (what == SQUAT_LOCK)
-                        _exit(semget(key, 1, IPC_CREAT | IPC_EXCL | 0666) < 0 ? errno : 0);
-                id = what == SEND ? msgget(key, 0) : msgget(key, IPC_CREAT | IPC_EXCL | 0666);
+                        _exit(semget(key, 1, IPC_CREAT | IPC_EXCL | mode) < 0 ? errno : 0);
+                id = what == SEND ? msgget(key, 0) : msgget(key, IPC_CREAT | IPC_EXCL | mode);
                 memcpy(m.body, "ON", 2);
                 _exit(id < 0 || msgsnd(id, &m, 2, IPC_NOWAIT) < 0 ? errno : 0);
         }
@@ -66,11 +67,24 @@ static int as_user(key_t key, const struct user *u, enum act what) {
         return WEXITSTATUS(st);
 }
 
+/* The same, what it creates with mode 0666. */
+static int as_user(key_t key, const struct user *u, enum act what) {
+        return as_user_mode(key, u, what, 0666);
+}
+
 /* As user u: a queue (or a lock) on key before msgqd makes one.  Fails the test unless it could. */
 static void squat(key_t key, const struct user *u, bool lock) {
         int e = as_user(key, u, lock ? SQUAT_LOCK : SQUAT_QUEUE);
 
         ck_assert_msg(e == 0, "could not squat key 0x%08x: %s", (unsigned) key, strerror(e));
+}
+
+static void write_config(const char *path, const char *text) {
+        FILE *f = fopen(path, "w");
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_ge(fputs(text, f), 0);
+        ck_assert_int_eq(fclose(f), 0);
 }
 
 static struct msgq_reply call(key_t key, uint16_t op, uint32_t arg0, uint32_t arg1, uint64_t timeout_ms) {
@@ -135,43 +149,215 @@ START_TEST(test_squatted_queue_refused_by_service_user) {
 }
 END_TEST
 
-/* The service's start step removes another user's queue and lock, and keeps its own user's. */
-START_TEST(test_remove_foreign_start_step) {
+/* glibc leaves this union to the caller. */
+union semun {
+        int val;
+        struct semid_ds *buf;
+        unsigned short *array;
+};
+
+/* The semaphore set on key, stat'ed: its id, failing the test if there is none. */
+static int sem_on(key_t key, struct semid_ds *ds) {
+        int id = semget(key, 0, 0);
+
+        ck_assert_msg(id >= 0, "no semaphore on key 0x%08x: %s", (unsigned) key, strerror(errno));
+        ck_assert_int_eq(semctl(id, 0, IPC_STAT, (union semun) { .buf = ds }), 0);
+        return id;
+}
+
+/* The start step, as root, for user nobody on key: its run. */
+static void claim_for(struct run *r, key_t key, const char *option) {
+        const char *argv[] = { "msgqd", option, "nobody", "-k", keystr(key), NULL };
+
+        ck_assert_int_eq(run_prog(r, 15000, argv), 0);
+}
+
+/*
+ * The service's start step removes another user's queue and lock and makes
+ * msgqd's own for the service's user, which msgqd then adopts; what root or
+ * that user made is given to it, and what waits on a queue stays.
+ */
+START_TEST(test_claim_for_start_step) {
         key_t key = test_key(), own = test_key();
         struct user nobody = user_nobody();
-        const char *evict[] = { "msgqd", "--remove-foreign", "nobody", "-k", keystr(key), NULL };
-        const char *keep[] = { "msgqd", "--remove-foreign", "nobody", "-k", keystr(own), NULL };
-        const char *serve[] = { "msgqd", "--sim", "-k", keystr(key), NULL };
+        struct semid_ds sds;
+        struct msqid_ds qds;
         struct run r;
+        int semid;
 
         need_root();
         squat(key, &squatter, false);
         squat(key, &squatter, true);
-        ck_assert_int_eq(run_prog(&r, 15000, evict), 0);
+        claim_for(&r, key, "--claim-for");
         ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-        ck_assert(!queue_exists(key));
-        ck_assert_int_eq(semget(key, 0, 0), -1);
         ck_assert_msg(strstr(r.err, "removed a queue") && strstr(r.err, "removed a semaphore"), "%s", r.err);
+        /* msgqd's lock and queue, made by root for nobody, the queue in nobody's group from the start. */
+        sem_on(key, &sds);
+        ck_assert_msg(sds.sem_nsems == 1 && sds.sem_perm.cuid == 0 && sds.sem_perm.uid == nobody.uid &&
+                      (sds.sem_perm.mode & 0777) == 0600, "lock: %lu sems, cuid %u, uid %u, mode %o",
+                      (unsigned long) sds.sem_nsems, sds.sem_perm.cuid, sds.sem_perm.uid, sds.sem_perm.mode);
+        ck_assert_int_eq(msgq_queue_stat(msgget(key, 0), &qds), 0);
+        ck_assert_uint_eq(qds.msg_perm.cuid, 0);
+        ck_assert_uint_eq(qds.msg_perm.uid, nobody.uid);
+        ck_assert_uint_eq(qds.msg_perm.cgid, nobody.gid);
+        ck_assert_uint_eq(qds.msg_perm.gid, nobody.gid);
+        ck_assert_uint_eq(qds.msg_perm.mode & 0777, 0660);
+        ck_assert_uint_eq(qds.msg_qnum, 0); /* the squatter's "ON" went with its queue */
+        /* msgqd as nobody adopts both, serves, and removes both on a clean stop. */
+        ck_assert_int_eq(daemon_start_as(&dmn, key, NULL, &nobody), 0);
+        ck_assert_uint_eq(call(key, MSGQ_OP_LED_STATE, 0, 0, 5000).led.on, 0);
+        daemon_stop_checked(&dmn);
+        ck_assert_int_eq(semget(key, 0, 0), -1);
 
-        /* A queue left by an earlier msgqd of the service's user stays, with what waits on it. */
+        /* A queue left by an earlier msgqd of the service's user stays, with what waits on it (earlier name). */
         squat(own, &nobody, false);
-        ck_assert_int_eq(run_prog(&r, 15000, keep), 0);
+        claim_for(&r, own, "--remove-foreign");
         ck_assert_msg(r.status == 0 && r.err[0] == '\0', "exit %d: %s", r.status, r.err);
         ck_assert_int_eq(queue_count(own), 1);
-        ck_assert_int_eq(msgq_queue_remove(msgget(own, 0)), 0);
 
-        /* A lock a msgqd run as root left (killed), that nobody holds: the start step removes it. */
-        ck_assert_int_ge(semget(key, 1, IPC_CREAT | IPC_EXCL | 0600), 0);
-        ck_assert_int_eq(run_prog(&r, 15000, evict), 0);
-        ck_assert_msg(r.status == 0 && strstr(r.err, "removed a semaphore"), "exit %d: %s", r.status, r.err);
-        ck_assert_int_eq(semget(key, 0, 0), -1);
+        /* A lock a msgqd run as root left (killed), that nobody holds: given to nobody, not removed. */
+        semid = semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
+        ck_assert_int_ge(semid, 0);
+        claim_for(&r, key, "--claim-for");
+        ck_assert_msg(r.status == 0 && r.err[0] == '\0', "exit %d: %s", r.status, r.err);
+        ck_assert_int_eq(sem_on(key, &sds), semid);
+        ck_assert_uint_eq(sds.sem_perm.uid, nobody.uid);
+        ck_assert_int_eq(semctl(semid, 0, IPC_RMID), 0);
+        ck_assert_int_eq(msgq_queue_remove(msgget(key, 0)), 0);
+}
+END_TEST
 
-        /* A lock another user made on the key: refused by msgqd as the service's user. */
-        squat(key, &squatter, true);
-        ck_assert_int_eq(run_prog_as(&r, 15000, &nobody, serve), 0);
-        ck_assert_msg(r.status == 4 && strstr(r.err, "taken by a lock (semaphore)"), "exit %d: %s", r.status,
-                      r.err);
+/*
+ * A semaphore set root made on the key that is not msgqd's lock (another
+ * root service's: 3 semaphores, the first at 0): the start step refuses it,
+ * naming its owner, and msgqd as root does not take it for a lock.
+ */
+START_TEST(test_claim_for_not_a_lock) {
+        key_t key = test_key();
+        unsigned short values[3] = { 0, 5, 7 }, now[3];
+        const char *serve[] = { "msgqd", "--sim", "-k", keystr(key), NULL };
+        int semid = semget(key, 3, IPC_CREAT | IPC_EXCL | 0600);
+        struct run r;
+
+        need_root();
+        ck_assert_int_ge(semid, 0);
+        ck_assert_int_eq(semctl(semid, 0, SETALL, (union semun) { .array = values }), 0);
+        claim_for(&r, key, "--claim-for");
+        ck_assert_msg(r.status == 4, "exit %d: %s", r.status, r.err);
+        ck_assert_msg(strstr(r.err, fmt("key %s holds a set of 3 semaphores (mode 0600; owner root (uid 0), "
+                                        "creator root (uid 0)) that is not msgqd's lock", keystr(key))),
+                      "%s", r.err);
         ck_assert(!queue_exists(key));
+        ck_assert_int_eq(run_prog(&r, 15000, serve), 0);
+        ck_assert_msg(r.status == 4 && strstr(r.err, "that is not msgqd's (owner root (uid 0)"), "exit %d: %s",
+                      r.status, r.err);
+        ck_assert(!queue_exists(key));
+        /* Untouched: the same set, its values as they were. */
+        ck_assert_int_eq(semget(key, 0, 0), semid);
+        ck_assert_int_eq(semctl(semid, 0, GETALL, (union semun) { .array = now }), 0);
+        ck_assert_msg(now[0] == 0 && now[1] == 5 && now[2] == 7, "values %u %u %u", now[0], now[1], now[2]);
+        ck_assert_int_eq(semctl(semid, 0, IPC_RMID), 0);
+}
+END_TEST
+
+/* Whether the squatter's queue comes to be on key within 5 s. */
+static bool squatted(key_t key) {
+        for (int i = 0; i < scaled(500); i++) {
+                struct msqid_ds ds;
+                if (msgq_queue_stat(msgget(key, 0), &ds) == 0 && ds.msg_perm.cuid == squatter.uid)
+                        return true;
+                sleep_ms(10);
+        }
+        return false;
+}
+
+/*
+ * A user who keeps making a semaphore and a queue on the key, in a tight
+ * loop, while the start step and msgqd's start run, five times (a restart
+ * each): msgqd serves every time.
+ */
+START_TEST(test_claim_for_race) {
+        key_t key = test_key();
+        struct user nobody = user_nobody();
+        pid_t loop = fork();
+        struct run r;
+
+        need_root();
+        ck_assert_int_ge(loop, 0);
+        if (loop == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                become_user(&squatter);
+                for (;;) {
+                        semget(key, 1, IPC_CREAT | IPC_EXCL | 0644);
+                        msgget(key, IPC_CREAT | IPC_EXCL | 0644);
+                }
+        }
+        for (int i = 0; i < 5; i++) {
+                int st;
+                ck_assert_msg(squatted(key), "round %d: the squatter has no queue on the key", i);
+                claim_for(&r, key, "--claim-for");
+                ck_assert_msg(r.status == 0, "round %d: the start step: exit %d: %s", i, r.status, r.err);
+                st = daemon_start_as(&dmn, key, NULL, &nobody);
+                ck_assert_msg(st == 0, "round %d: msgqd did not serve (%s): %s", i, strerror(-st), daemon_log(&dmn));
+                ck_assert_uint_eq(call(key, MSGQ_OP_PING, 0, 0, 5000).daemon_pid, (uint32_t) dmn.pid);
+                /* The squatter takes the key again as soon as msgqd has removed its queue (squatted above). */
+                st = daemon_stop(&dmn);
+                ck_assert_msg(st == 0, "round %d: msgqd exited %d: %s", i, st, daemon_log(&dmn));
+        }
+        kill(loop, SIGKILL);
+        ck_assert_int_eq(waitpid(loop, NULL, 0), loop);
+}
+END_TEST
+
+/* Squatted with mode 0600, which msgqd as another user may not read: still named, from the kernel's list. */
+START_TEST(test_squatter_named) {
+        key_t key = test_key();
+        struct user nobody = user_nobody();
+        const char *serve[] = { "msgqd", "--sim", "-k", keystr(key), NULL };
+        static const char whose[] = "(owner daemon (uid 1), creator daemon (uid 1))";
+        static const char uids[] = "(owner uid 1, creator uid 1)";
+        struct run r;
+
+        need_root();
+        for (int lock = 0; lock < 2; lock++) {
+                ck_assert_int_eq(as_user_mode(key, &squatter, lock ? SQUAT_LOCK : SQUAT_QUEUE, 0600), 0);
+                ck_assert_int_eq(run_prog_as(&r, 15000, &nobody, serve), 0);
+                ck_assert_msg(r.status == 4 && (strstr(r.err, whose) || strstr(r.err, uids)), "exit %d: %s",
+                              r.status, r.err);
+                ck_assert_msg(strstr(r.err, "'msgqd --claim-for nobody' (the service's start step)"), "%s", r.err);
+                if (lock)
+                        ck_assert_int_eq(semctl(semget(key, 0, 0), 0, IPC_RMID), 0);
+                else
+                        ck_assert_int_eq(msgq_queue_remove(msgget(key, 0)), 0);
+        }
+}
+END_TEST
+
+/* With a group configured, msgqd as root makes the queue in that group from the start (its creator's group). */
+START_TEST(test_group_from_the_start) {
+        char path[] = "/tmp/msgq-test-conf-XXXXXX";
+        const char *extra[] = { "-c", path, NULL };
+        struct user nobody = user_nobody();
+        struct msqid_ds ds;
+        int fd = mkstemp(path);
+
+        need_root();
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        write_config(path, "mode = 0660\ngroup = users\n");
+        daemon_start_checked(&dmn, test_key(), extra);
+        ck_assert_int_eq(msgq_queue_stat(msgget(dmn.key, 0), &ds), 0);
+        ck_assert_uint_eq(ds.msg_perm.gid, 100);
+        ck_assert_uint_eq(ds.msg_perm.cgid, 100);
+        daemon_stop_checked(&dmn);
+        /* As another user, outside the group: made with the owner's rights alone, then given group and mode. */
+        ck_assert_int_eq(chmod(path, 0644), 0);
+        ck_assert_int_eq(daemon_start_as(&dmn, test_key(), extra, &nobody), 0);
+        ck_assert_int_eq(msgq_queue_stat(msgget(dmn.key, 0), &ds), 0);
+        ck_assert_uint_eq(ds.msg_perm.gid, 100);
+        ck_assert_uint_eq(ds.msg_perm.mode & 0777, 0660);
+        daemon_stop_checked(&dmn);
+        unlink(path);
 }
 END_TEST
 
@@ -221,14 +407,6 @@ START_TEST(test_lock_free_in_another_ipc_namespace) {
 END_TEST
 
 /* ---- 3. signals ---- */
-
-static void write_config(const char *path, const char *text) {
-        FILE *f = fopen(path, "w");
-
-        ck_assert_ptr_nonnull(f);
-        ck_assert_int_ge(fputs(text, f), 0);
-        ck_assert_int_eq(fclose(f), 0);
-}
 
 START_TEST(test_sighup_reloads) {
         char path[] = "/tmp/msgq-test-conf-XXXXXX";
@@ -471,7 +649,11 @@ int main(void) {
         harness_set_hooks(reset, NULL);
         harness_add(s, "squat-queue-root", test_squatted_queue_removed_by_root, 60);
         harness_add(s, "squat-queue-user", test_squatted_queue_refused_by_service_user, 60);
-        harness_add(s, "remove-foreign", test_remove_foreign_start_step, 60);
+        harness_add(s, "claim-for", test_claim_for_start_step, 60);
+        harness_add(s, "claim-for-not-a-lock", test_claim_for_not_a_lock, 60);
+        harness_add(s, "claim-for-race", test_claim_for_race, 120);
+        harness_add(s, "squatter-named", test_squatter_named, 60);
+        harness_add(s, "group-from-the-start", test_group_from_the_start, 60);
         harness_add(s, "lock-netns", test_lock_holds_across_network_namespaces, 60);
         harness_add(s, "lock-ipcns", test_lock_free_in_another_ipc_namespace, 60);
         harness_add(s, "sighup-reload", test_sighup_reloads, 60);
