@@ -1667,7 +1667,10 @@ START_TEST(test_msgqd_configuration_words) {
                             "CHIP:OFFSET (OFFSET a number), 1 to 63 printable characters, no "
                             "spaces\n");
 
-        /* A line this machine lacks: exit 6, on which the unit does not restart msgqd. */
+        /*
+         * A line this machine lacks: exit 6, on which the unit does not restart
+         * msgqd (it does on 4: the start step takes the key back).
+         */
         RUN(&run, "msgqd", "-k", hex(test_key()), "--gpio", "NO_SUCH_LINE");
         ck_assert_int_eq(run.status, 6);
         ck_assert_str_eq(run.err, access("/dev/gpiochip0", F_OK) != 0 && errno == ENOENT ?
@@ -1675,7 +1678,7 @@ START_TEST(test_msgqd_configuration_words) {
                          "(no /dev/gpiochip*; use --sim)\n" :
                          "msgqd: no GPIO line 'NO_SUCH_LINE' on any chip (gpioinfo lists them; "
                          "use --gpio to choose one, or --sim)\n");
-        ck_assert_msg(unit_has_line("RestartPreventExitStatus=2 4 6"), "the unit restarts on 6");
+        ck_assert_msg(unit_has_line("RestartPreventExitStatus=2 6"), "the unit restarts on 6, or not on 4");
 
         write_config(path, sizeof path, "[msgq]\n\ngroup = nosuchgroup\n");
         RUN(&run, "msgqd", "--sim", "-k", hex(test_key()), "-c", path);
