@@ -13,6 +13,7 @@
 
 struct scan {
         struct strictjson *j;
+        json_tokener *tok;      /* json-c's, reset for each key */
         const char *text;
         size_t len;
         int depth;              /* objects and arrays open */
@@ -53,15 +54,15 @@ static size_t string_end(const struct scan *s, size_t i) {
 }
 
 /* A JSON string, as written (quotes included), decoded; NULL if it is none. */
-static json_object *decode_string(const char *raw, size_t n) {
-        json_tokener *tok = json_tokener_new();
-        json_object *o = tok ? json_tokener_parse_ex(tok, raw, (int) n) : NULL;
+static json_object *decode_string(json_tokener *tok, const char *raw, size_t n) {
+        json_object *o;
 
+        json_tokener_reset(tok);
+        o = json_tokener_parse_ex(tok, raw, (int) n);
         if (o && !json_object_is_type(o, json_type_string)) {
                 json_object_put(o);
                 o = NULL;
         }
-        json_tokener_free(tok);
         return o;
 }
 
@@ -76,7 +77,7 @@ static int add_key(struct scan *s, size_t start, size_t end) {
                 snprintf(s->why, s->size, "too many keys: at most %u", STRICTJSON_MEMBERS_MAX);
                 return -EINVAL;
         }
-        key = decode_string(raw, n);
+        key = decode_string(s->tok, raw, n);
         if (!key)
                 return refuse(s, "invalid JSON: key ", raw, n);
         j->keys[j->count] = key;
@@ -158,16 +159,9 @@ static int scan_char(struct scan *s, size_t *i) {
 }
 
 /* json-c's reading of the text as one object, nothing after it; NULL with why filled otherwise. */
-static json_object *parse_object(const char *text, size_t len, char *why, size_t size) {
-        json_tokener *tok = json_tokener_new();
-        json_object *o;
+static json_object *parse_object(json_tokener *tok, const char *text, size_t len, char *why, size_t size) {
+        json_object *o = json_tokener_parse_ex(tok, text, (int) len);
 
-        if (!tok) {
-                snprintf(why, size, "out of memory");
-                return NULL;
-        }
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        o = json_tokener_parse_ex(tok, text, (int) len);
         if (!o || json_tokener_get_error(tok) != json_tokener_success) {
                 enum json_tokener_error e = json_tokener_get_error(tok);
                 snprintf(why, size, "invalid JSON: %s",
@@ -183,22 +177,34 @@ static json_object *parse_object(const char *text, size_t len, char *why, size_t
                 json_object_put(o);
                 o = NULL;
         }
-        json_tokener_free(tok);
         return o;
 }
 
-int strictjson_parse(struct strictjson *j, const char *text, size_t len, char *why, size_t why_size) {
-        struct scan s = { .j = j, .text = text, .len = len, .why = why, .size = why_size };
-        bool alike;
-
-        memset(j, 0, sizeof *j);
-        j->root = parse_object(text, len, why, why_size);
-        if (!j->root)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                if (scan_char(&s, &i) < 0)
+/* Each member's key, decoded and checked, and its value's text. */
+static int scan(struct scan *s) {
+        for (size_t i = 0; i < s->len; i++) {
+                if (scan_char(s, &i) < 0)
                         return -EINVAL;
         }
+        return 0;
+}
+
+int strictjson_parse(struct strictjson *j, const char *text, size_t len, char *why, size_t why_size) {
+        struct scan s = { .j = j, .tok = json_tokener_new(), .text = text, .len = len, .why = why, .size = why_size };
+        bool alike;
+        int r;
+
+        memset(j, 0, sizeof *j);
+        if (!s.tok) {
+                snprintf(why, why_size, "out of memory");
+                return -EINVAL;
+        }
+        json_tokener_set_flags(s.tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        j->root = parse_object(s.tok, text, len, why, why_size);
+        r = j->root ? scan(&s) : -EINVAL;
+        json_tokener_free(s.tok);
+        if (r < 0)
+                return r;
         alike = (size_t) json_object_object_length(j->root) == j->count;
         for (size_t k = 0; k < j->count; k++)
                 alike = alike && json_object_object_get_ex(j->root, j->member[k].key, &j->member[k].value);
