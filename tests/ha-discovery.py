@@ -96,7 +96,7 @@ def topic_problem(value, publish):
 
 
 def check_types(c, problems, keys):
-    """(key, kind) pairs: "str" cv.string, "bool" cv.boolean, "uint" cv.positive_int, "pub"/"sub" topics."""
+    """(key, kind): "str" cv.string, "bool" cv.boolean, "uint" cv.positive_int, "pub"/"sub" topics, "template"."""
     for key, kind in keys:
         if key not in c:
             continue
