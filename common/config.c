@@ -4,7 +4,11 @@
  *
  * Format: "name = value" lines, either before any section or in [msgq].
  * Names are case-sensitive: key, mode, group, gpio, active_low, led_start,
- * led_stop.  Lines starting with '#' or ';' (after optional whitespace) are
+ * led_stop.  [output NAME] sections configure more outputs (line-config.h):
+ * their headers are read here, line by line, so that a name is checked
+ * whole (inih cuts a long section name short) and an empty section is
+ * seen; once the file is read, every output must have its gpio, on a line
+ * of its own.  Lines starting with '#' or ';' (after optional whitespace) are
  * comments, and ';' after whitespace ends a value; '#' after a value is part
  * of it.
  * Indentation is ignored (inih's multi-line values are not used).  A name
@@ -61,7 +65,13 @@ struct loader {
         int lineno;       /* lines handed to inih so far */
         int bad_line;     /* first line our checks refused, 0 = none */
         char reason[200]; /* why, for bad_line */
+        int section;      /* settings go to: SECTION_MSGQ, SECTION_OTHER, or an output's index */
+        int led_gpio_line; /* where [msgq]'s gpio was set, 0 = the default */
+        int output_line[MSGQ_LINES_MAX], gpio_line[MSGQ_LINES_MAX]; /* of each output */
 };
+
+#define SECTION_MSGQ  (-1) /* before any section, or [msgq] */
+#define SECTION_OTHER (-2) /* any other, or an [output] whose header was refused */
 
 void msgq_config_defaults(struct msgq_config *c) {
         memset(c, 0, sizeof *c);
@@ -72,6 +82,26 @@ void msgq_config_defaults(struct msgq_config *c) {
         c->active_low = false;
         c->led_start = MSGQ_LED_START_RESTORE;
         c->led_stop = MSGQ_LED_STOP_OFF;
+}
+
+int msgq_config_output(const struct msgq_config *c, size_t i, struct msgq_output *ret) {
+        if (i > c->noutputs)
+                return -ERANGE;
+        if (i > 0) {
+                *ret = c->outputs[i - 1];
+                return 0;
+        }
+        msgq_output_init(ret, MSGQ_LINE_DEFAULT);
+        snprintf(ret->gpio, sizeof ret->gpio, "%s", c->gpio);
+        snprintf(ret->gpio_origin, sizeof ret->gpio_origin, "%s", c->gpio_origin);
+        ret->active_low = c->active_low;
+        ret->start = (int) c->led_start;
+        ret->stop = (int) c->led_stop;
+        return 0;
+}
+
+size_t msgq_config_lines(const struct msgq_config *c) {
+        return c->noutputs + 1;
 }
 
 const char *msgq_config_default_path(void) {
@@ -102,7 +132,7 @@ static int check_group(const char *s) {
  * OFFSET decimal digits, CHIP not empty): 1 to 63 printable ASCII, no
  * spaces.
  */
-static int check_gpio(const char *s) {
+int msgq_config_check_gpio(const char *s) {
         const char *colon = strrchr(s, ':');
         size_t n = strlen(s);
 
@@ -198,7 +228,7 @@ static int set_value(struct msgq_config *c, const char *name, const char *value)
                 return r;
         }
         if (strcmp(name, "gpio") == 0) {
-                r = check_gpio(value);
+                r = msgq_config_check_gpio(value);
                 if (r == 0)
                         snprintf(c->gpio, sizeof c->gpio, "%s", value);
                 return r;
@@ -243,6 +273,28 @@ static void refuse(struct loader *l, const char *fmt, ...) {
         va_end(ap);
 }
 
+/* A setting of the output section l->section. */
+static int output_handler(struct loader *l, const char *name, const char *value) {
+        struct msgq_output *o = &l->cfg.outputs[l->section];
+        const char *expected = NULL;
+        int r = msgq_output_set(o, name, value, &expected);
+
+        if (r == -ENOENT) {
+                refuse(l, "[output %s]: unknown setting '%s' (known: %s)", o->name, name,
+                       msgq_output_setting_names());
+                return 0;
+        }
+        if (r < 0) {
+                refuse(l, "[output %s]: %s = %s: expected %s", o->name, name, value, expected);
+                return 0;
+        }
+        if (strcmp(name, "gpio") == 0) {
+                l->gpio_line[l->section] = l->lineno;
+                snprintf(o->gpio_origin, sizeof o->gpio_origin, "%s:%d", l->path, l->lineno);
+        }
+        return 1;
+}
+
 /* inih's callback: nonzero on success, 0 makes ini_parse_stream() report the line. */
 static int handler(void *user, const char *section, const char *name, const char *value) {
         struct loader *l = user;
@@ -250,9 +302,11 @@ static int handler(void *user, const char *section, const char *name, const char
         char expected[160];
         int r;
 
+        if (l->section >= 0)
+                return output_handler(l, name, value);
         if (section[0] && strcmp(section, SECTION) != 0) {
                 refuse(l, "setting '%s' in section [%s]: settings go in [" SECTION
-                       "] or before any section", name, section);
+                       "], in [output NAME] or before any section", name, section);
                 return 0;
         }
         if (!s) {
@@ -268,7 +322,76 @@ static int handler(void *user, const char *section, const char *name, const char
         if (strcmp(name, "group") == 0)
                 snprintf(l->cfg.group_origin, sizeof l->cfg.group_origin, "%s:%d", l->path,
                          l->lineno);
+        if (strcmp(name, "gpio") == 0) {
+                l->led_gpio_line = l->lineno;
+                snprintf(l->cfg.gpio_origin, sizeof l->cfg.gpio_origin, "%s:%d", l->path,
+                         l->lineno);
+        }
         return 1;
+}
+
+/* The output called name so far, or -1. */
+static int output_find(const struct loader *l, const char *name) {
+        for (size_t i = 0; i < l->cfg.noutputs; i++)
+                if (msgq_line_name_eq(l->cfg.outputs[i].name, name))
+                        return (int) i;
+        return -1;
+}
+
+/* [output NAME]'s NAME: a new output, or refused. */
+static void output_section(struct loader *l, const char *name) {
+        int r = msgq_line_name_check(name), first;
+
+        l->section = SECTION_OTHER;
+        if (!*name) {
+                refuse(l, "[output]: expected [output NAME], NAME %s", msgq_line_name_rule);
+        } else if (r == -ENAMETOOLONG) {
+                refuse(l, "[output %s]: a name of %zu characters: expected %s", name, strlen(name),
+                       msgq_line_name_rule);
+        } else if (r < 0) {
+                refuse(l, "[output %s]: expected a name of %s", name, msgq_line_name_rule);
+        } else if (msgq_line_name_eq(name, MSGQ_LINE_DEFAULT)) {
+                refuse(l, "[output %s]: '" MSGQ_LINE_DEFAULT "' is the default output: set its "
+                       "gpio, active_low, led_start and led_stop under [" SECTION "]", name);
+        } else if ((first = output_find(l, name)) >= 0) {
+                refuse(l, "[output %s]: a second output named '%s' (the first at %s)", name,
+                       l->cfg.outputs[first].name, l->cfg.outputs[first].origin);
+        } else if (l->cfg.noutputs == MSGQ_LINES_MAX - 1) {
+                refuse(l, "[output %s]: more than %d outputs (the default '" MSGQ_LINE_DEFAULT
+                       "' and %d more)", name, MSGQ_LINES_MAX, MSGQ_LINES_MAX - 1);
+        } else {
+                struct msgq_output *o = &l->cfg.outputs[l->cfg.noutputs];
+
+                msgq_output_init(o, name);
+                snprintf(o->origin, sizeof o->origin, "%s:%d", l->path, l->lineno);
+                l->output_line[l->cfg.noutputs] = l->lineno;
+                l->section = (int) l->cfg.noutputs++;
+        }
+}
+
+/*
+ * A section header, s without indentation: where the settings below it go.
+ * A line that is no header to inih either is left for inih to refuse.
+ */
+static void section_header(struct loader *l, const char *s, size_t len) {
+        const char *end = memchr(s, ']', len);
+        char name[256];
+        size_t n;
+
+        if (!end)
+                return;
+        n = (size_t) (end - s - 1);
+        if (n < 6 || strncmp(s + 1, "output", 6) != 0 || (n > 6 && s[7] != ' ' && s[7] != '\t')) {
+                l->section = SECTION_MSGQ; /* handler() refuses any other for its settings */
+                return;
+        }
+        s += 7, n -= 6;
+        while (n > 0 && (*s == ' ' || *s == '\t'))
+                s++, n--;
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+                n--;
+        snprintf(name, sizeof name, "%.*s", (int) n, s);
+        output_section(l, name);
 }
 
 /* Whether inih takes LINE for a comment: '#' or ';' after optional whitespace. */
@@ -308,6 +431,8 @@ static char *reader(char *str, int num, void *stream) {
         indent = strspn(line, " \t\v\f\r");
         if (indent > len)
                 indent = len;
+        if (indent < len && line[indent] == '[')
+                section_header(l, line + indent, len - indent);
         memcpy(str, line + indent, len - indent);
         str[len - indent] = '\0';
         if (len - indent + 2 <= (size_t) num)
@@ -378,6 +503,42 @@ static int nul_line(const struct loader *l) {
         return line;
 }
 
+/* The line of output i (0: the default) already used by an output before it, or -1. */
+static int line_taken(const struct msgq_config *c, size_t i) {
+        struct msgq_output o, earlier;
+
+        msgq_config_output(c, i, &o);
+        for (size_t j = 0; j < i; j++) {
+                msgq_config_output(c, j, &earlier);
+                if (msgq_gpio_same_line(o.gpio, earlier.gpio))
+                        return (int) j;
+        }
+        return -1;
+}
+
+/* Once the whole file is read: every output has a gpio, a line of its own. */
+static void check_outputs(struct loader *l) {
+        const struct msgq_config *c = &l->cfg;
+
+        for (size_t i = 0; i < c->noutputs && !l->bad_line; i++) {
+                const struct msgq_output *o = &c->outputs[i];
+                struct msgq_output other;
+                int j;
+
+                if (!o->gpio[0]) {
+                        l->lineno = l->output_line[i];
+                        refuse(l, "[output %s]: no gpio: expected gpio = a GPIO line name or "
+                               "CHIP:OFFSET", o->name);
+                } else if ((j = line_taken(c, i + 1)) >= 0) {
+                        msgq_config_output(c, (size_t) j, &other);
+                        l->lineno = l->gpio_line[i];
+                        refuse(l, "[output %s]: gpio = %s: already the line of output '%s' (%s)",
+                               o->name, o->gpio, other.name,
+                               other.gpio_origin[0] ? other.gpio_origin : "the default gpio");
+                }
+        }
+}
+
 static int parse_file(struct loader *l, int *line) {
         int r;
 
@@ -396,6 +557,7 @@ static int parse_file(struct loader *l, int *line) {
                 l->bad_line = r;
                 snprintf(l->reason, sizeof l->reason, "not a 'name = value' line or a [section]");
         }
+        check_outputs(l);
         if (l->bad_line) {
                 *line = l->bad_line;
                 return -EINVAL;
@@ -405,7 +567,7 @@ static int parse_file(struct loader *l, int *line) {
 
 /* The file into c; on error -errno, *line (0: not a line's fault) and reason. */
 static int load(struct msgq_config *c, const char *path, int *line, char *reason, size_t size) {
-        struct loader l = { .cfg = *c, .path = path };
+        struct loader l = { .cfg = *c, .path = path, .section = SECTION_MSGQ };
         int fd, r;
 
         *line = 0;

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "line-config.h"
+
 #define MSGQ_DEFAULT_KEY  0x6d736771 /* "msgq" */
 #define MSGQ_DEFAULT_MODE 0660u
 #define MSGQ_DEFAULT_GPIO "GPIO17"
@@ -29,9 +31,25 @@ struct msgq_config {
         char group_origin[320];         /* "FILE:LINE" that set group, "" = default */
         enum msgq_led_start led_start;  /* default: restore */
         enum msgq_led_stop led_stop;    /* default: off */
+        char gpio_origin[320];          /* "FILE:LINE" that set gpio, "" = default */
+        /* [output NAME] sections, in the file's order: the lines at index 1, 2, ... */
+        size_t noutputs;
+        struct msgq_output outputs[MSGQ_LINES_MAX - 1];
 };
 
 void msgq_config_defaults(struct msgq_config *c);
+/*
+ * A GPIO line name or CHIP:OFFSET (split at the last ':', OFFSET decimal
+ * digits, CHIP not empty): 1 to 63 printable ASCII, no spaces.  0 or -EINVAL.
+ */
+int msgq_config_check_gpio(const char *s);
+/*
+ * The output at index i of the line table (0: the default output "led",
+ * from [msgq]), as an output section would give it; -ERANGE past the last.
+ */
+int msgq_config_output(const struct msgq_config *c, size_t i, struct msgq_output *ret);
+/* Lines in the table: the default output and the sections. */
+size_t msgq_config_lines(const struct msgq_config *c);
 /*
  * Read FILE (INI style: "key = 0x1234" under an optional [msgq] section).
  * A missing file is -ENOENT: fine for the default path, an error when the

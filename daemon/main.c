@@ -147,6 +147,13 @@ static int load_config(const struct options *o, struct msgq_config *cfg) {
                 log_error("%s", err);
                 return -EINVAL;
         }
+        if (cfg->noutputs > 0) {
+                /* msgq.conf has them for msgqctl and msgq-mqtt already; msgqd drives them with the line table. */
+                log_error("%s: [output %s]: this msgqd drives the default output '" MSGQ_LINE_DEFAULT
+                          "' only, not yet the outputs of [output NAME] sections", cfg->outputs[0].origin,
+                          cfg->outputs[0].name);
+                return -EINVAL;
+        }
         if (msgq_config_warning(cfg, err, sizeof err))
                 log_warning("%s", err);
         if (o->gpio && msgq_config_set(cfg, "gpio", o->gpio, err, sizeof err) < 0) {

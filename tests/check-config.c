@@ -571,11 +571,12 @@ END_TEST
 /*
  * Uncommenting every "#name = value" line of the example must load and give
  * the defaults the comments claim (group has no default; its example is
- * "msgq").
+ * "msgq"), and the example output section after them the output it shows.
  */
 START_TEST(test_example_uncommented) {
         static const char *const names[] = { "key", "mode", "group", "gpio", "active_low",
-                                             "led_start", "led_stop" };
+                                             "led_start", "led_stop", "[output pump]", "kind",
+                                             "start", "description" };
         char path[4096], lin[512];
         char *text = NULL;
         size_t size = 0;
@@ -595,7 +596,7 @@ START_TEST(test_example_uncommented) {
                         size_t n = strlen(names[i]);
 
                         if (lin[0] == '#' && strncmp(lin + 1, names[i], n) == 0 &&
-                            strncmp(lin + 1 + n, " = ", 3) == 0) {
+                            (strncmp(lin + 1 + n, " = ", 3) == 0 || lin[1] == '[')) {
                                 p = lin + 1;
                                 seen |= 1 << i;
                         }
@@ -604,7 +605,7 @@ START_TEST(test_example_uncommented) {
         }
         fclose(in);
         ck_assert_int_eq(fclose(out), 0);
-        ck_assert_int_eq(seen, (1 << 7) - 1);
+        ck_assert_int_eq(seen, (1 << 11) - 1);
 
         msgq_config_defaults(&c);
         ck_assert_int_eq(msgq_config_load(&c, write_conf(text), &line), 0);
@@ -616,6 +617,13 @@ START_TEST(test_example_uncommented) {
         ck_assert(!c.active_low);
         ck_assert_int_eq(c.led_start, MSGQ_LED_START_RESTORE);
         ck_assert_int_eq(c.led_stop, MSGQ_LED_STOP_OFF);
+        ck_assert_uint_eq(c.noutputs, 1);
+        ck_assert_str_eq(c.outputs[0].name, "pump");
+        ck_assert_str_eq(c.outputs[0].gpio, "GPIO27");
+        ck_assert_int_eq(c.outputs[0].kind, MSGQ_LINE_KIND_RELAY);
+        ck_assert_int_eq(c.outputs[0].start, MSGQ_LED_START_OFF);
+        ck_assert_int_eq(c.outputs[0].stop, MSGQ_LED_STOP_OFF);
+        ck_assert_str_eq(c.outputs[0].description, "well pump, relay K1");
 }
 END_TEST
 
@@ -762,6 +770,175 @@ static void assert_error(const char *text, const char *want) {
         ck_assert_str_eq(err, expect);
 }
 
+static void assert_read_error(const char *path, const char *want) {
+        char err[600];
+        struct msgq_config c;
+
+        msgq_config_defaults(&c);
+        ck_assert_int_lt(msgq_config_read(&c, path, err, sizeof err), 0);
+        ck_assert_str_eq(err, want);
+}
+
+/* [output NAME] sections: the lines at index 1, 2, ... with their settings. */
+START_TEST(test_outputs) {
+        struct msgq_config c;
+        struct msgq_output o;
+        int line = -1;
+
+        ck_assert_int_eq(load_text("key = 0x10\n"
+                                   "[output pump]\n"
+                                   "gpio = GPIO27\n"
+                                   "  kind = relay\n"
+                                   "start = off\n"
+                                   "stop = keep\n"
+                                   "description = well pump, relay K1\n"
+                                   "[output   Buzzer_2 ]\n"
+                                   "gpio = gpiochip1:3\n"
+                                   "active_low = yes\n"
+                                   "[msgq]\n"
+                                   "gpio = GPIO4\n", &c, &line), 0);
+        ck_assert_int_eq(c.key, 0x10);
+        ck_assert_str_eq(c.gpio, "GPIO4");
+        ck_assert_uint_eq(c.noutputs, 2);
+        ck_assert_uint_eq(msgq_config_lines(&c), 3);
+        ck_assert_int_eq(msgq_config_output(&c, 0, &o), 0);
+        ck_assert_str_eq(o.name, "led");
+        ck_assert_str_eq(o.gpio, "GPIO4");
+        ck_assert_int_eq(msgq_config_output(&c, 1, &o), 0);
+        ck_assert_str_eq(o.name, "pump");
+        ck_assert_str_eq(o.gpio, "GPIO27");
+        ck_assert(!o.active_low);
+        ck_assert_int_eq(o.kind, MSGQ_LINE_KIND_RELAY);
+        ck_assert_int_eq(o.start, MSGQ_LED_START_OFF);
+        ck_assert_int_eq(o.stop, MSGQ_LED_STOP_KEEP);
+        ck_assert_str_eq(o.description, "well pump, relay K1");
+        ck_assert_int_eq(msgq_config_output(&c, 2, &o), 0);
+        ck_assert_str_eq(o.name, "Buzzer_2");
+        ck_assert_str_eq(o.gpio, "gpiochip1:3");
+        ck_assert(o.active_low);
+        ck_assert_int_eq(o.kind, MSGQ_LINE_KIND_LED);
+        ck_assert_int_eq(o.start, MSGQ_LED_START_RESTORE);
+        ck_assert_int_eq(o.stop, MSGQ_LED_STOP_OFF);
+        ck_assert_str_eq(o.description, "");
+        ck_assert_int_eq(msgq_config_output(&c, 3, &o), -ERANGE);
+        /* Without sections, the default output alone. */
+        ck_assert_int_eq(load_text("gpio = GPIO4\n", &c, &line), 0);
+        ck_assert_uint_eq(msgq_config_lines(&c), 1);
+}
+END_TEST
+
+/* 63 sections and the default output: 64 lines; one more is refused. */
+START_TEST(test_outputs_max) {
+        char *text = NULL;
+        size_t size = 0;
+        struct msgq_config c;
+        int line = -1;
+        FILE *f = open_memstream(&text, &size);
+
+        for (int i = 1; i < MSGQ_LINES_MAX; i++)
+                fprintf(f, "[output out%d]\ngpio = gpiochip0:%d\n", i, i);
+        fflush(f);
+        ck_assert_int_eq(load_text(text, &c, &line), 0);
+        ck_assert_uint_eq(msgq_config_lines(&c), MSGQ_LINES_MAX);
+        fprintf(f, "[output one-more]\ngpio = gpiochip0:99\n");
+        fclose(f);
+        assert_bad_line(text, 2 * MSGQ_LINES_MAX - 1);
+        free(text);
+}
+END_TEST
+
+/* Names: 1 to 31 letters, digits, '-' or '_', starting with a letter. */
+START_TEST(test_output_names) {
+        static const char *const good[] = { "a", "pump", "Relay-1", "k_2", "x23456789012345678901234567890y" };
+        static const char *const bad[] = { "1pump", "-a", "_a", "pu mp", "pump!", "caf\xc3\xa9", "a.b",
+                                           "x234567890123456789012345678901y",
+                                           "x2345678901234567890123456789012345678901234567890y" };
+        char text[256];
+        struct msgq_config c;
+        int line;
+
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+                snprintf(text, sizeof text, "[output %s]\ngpio = GPIO4\n", good[i]);
+                ck_assert_msg(load_text(text, &c, &line) == 0, "name \"%s\" refused", good[i]);
+                ck_assert_str_eq(c.outputs[0].name, good[i]);
+        }
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                snprintf(text, sizeof text, "\n[output %s]\ngpio = GPIO4\n", bad[i]);
+                assert_bad_line(text, 2);
+        }
+        assert_bad_line("[output]\ngpio = GPIO4\n", 1);
+        assert_bad_line("[output led]\ngpio = GPIO4\n", 1);
+        assert_bad_line("[output pump]\ngpio = GPIO4\n[output PUMP]\ngpio = GPIO5\n", 3);
+        /* An empty section is seen, and a section without gpio refused. */
+        assert_bad_line("[output pump]\n[msgq]\nkey = 0x10\n", 1);
+        assert_bad_line("[outputs]\ngpio = GPIO4\n", 2);
+}
+END_TEST
+
+/* Two outputs on one line, however the line is written; the later is refused. */
+START_TEST(test_outputs_one_line) {
+        struct msgq_config c;
+        int line;
+
+        assert_bad_line("[output pump]\ngpio = GPIO17\n", 2);
+        assert_bad_line("gpio = 0:4\n[output pump]\nkind = relay\ngpio = /dev/gpiochip0:4\n", 4);
+        assert_bad_line("[output a]\ngpio = gpiochip2:07\n[output b]\ngpio = 2:7\n", 4);
+        assert_bad_line("[output a]\ngpio = GPIO4\n[output b]\ngpio = GPIO4\n", 4);
+        ck_assert_int_eq(load_text("[output a]\ngpio = gpiochip2:7\n[output b]\ngpio = gpiochip3:7\n"
+                                   "[output c]\ngpio = GPIO7\n", &c, &line), 0);
+}
+END_TEST
+
+/* Each error names the line, the output, the setting and what is expected. */
+START_TEST(test_output_errors) {
+        char want[600];
+        const char *path;
+
+        assert_error("[output pump]\ncolour = red\n",
+                     "2: [output pump]: unknown setting 'colour' (known: gpio, active_low, start, "
+                     "stop, kind, description)");
+        assert_error("[output pump]\nled_start = on\n",
+                     "2: [output pump]: unknown setting 'led_start' (known: gpio, active_low, start, "
+                     "stop, kind, description)");
+        assert_error("start = off\n", "1: unknown setting 'start' (known: key, mode, group, gpio, "
+                                      "active_low, led_start, led_stop)");
+        assert_error("[output pump]\ngpio = GPIO4\nstart = keep\n",
+                     "3: [output pump]: start = keep: expected restore, off or on");
+        assert_error("[output pump]\ngpio = GPIO4\nstop = on\n",
+                     "3: [output pump]: stop = on: expected off or keep");
+        assert_error("[output pump]\ngpio = GPIO4\nkind = light\n",
+                     "3: [output pump]: kind = light: expected led or relay");
+        assert_error("[output pump]\ngpio = a b\n",
+                     "2: [output pump]: gpio = a b: expected a GPIO line name or CHIP:OFFSET "
+                     "(OFFSET a number), 1 to 63 printable characters, no spaces");
+        assert_error("[output pump]\ngpio = GPIO4\ndescription = "
+                     "0123456789012345678901234567890123456789012345678901234567890123\n",
+                     "3: [output pump]: description = "
+                     "0123456789012345678901234567890123456789012345678901234567890123: expected "
+                     "at most 63 printable characters");
+        assert_error("[output pump]\n", "1: [output pump]: no gpio: expected gpio = a GPIO line "
+                                        "name or CHIP:OFFSET");
+        assert_error("[output pu mp]\n", "1: [output pu mp]: expected a name of 1 to 31 letters, "
+                                         "digits, '-' or '_', starting with a letter");
+        assert_error("[output x2345678901234567890123456789012]\n",
+                     "1: [output x2345678901234567890123456789012]: a name of 32 characters: "
+                     "expected 1 to 31 letters, digits, '-' or '_', starting with a letter");
+        assert_error("[output led]\n", "1: [output led]: 'led' is the default output: set its gpio, "
+                                       "active_low, led_start and led_stop under [msgq]");
+        assert_error("[output pump]\ngpio = GPIO17\n", "2: [output pump]: gpio = GPIO17: already "
+                                                        "the line of output 'led' (the default gpio)");
+        /* Errors that name another place name it whole. */
+        path = write_conf("gpio = 0:4\n[output pump]\ngpio = gpiochip0:4\n");
+        snprintf(want, sizeof want, "%s:3: [output pump]: gpio = gpiochip0:4: already the line of "
+                 "output 'led' (%s:1)", path, path);
+        assert_read_error(path, want);
+        path = write_conf("[output pump]\ngpio = A\n[output Pump]\ngpio = B\n");
+        snprintf(want, sizeof want, "%s:3: [output Pump]: a second output named 'pump' (the first "
+                 "at %s:1)", path, path);
+        assert_read_error(path, want);
+}
+END_TEST
+
 /* Every error names the line, the setting and what is expected. */
 START_TEST(test_errors_name_setting) {
         char text[400];
@@ -786,7 +963,7 @@ START_TEST(test_errors_name_setting) {
         assert_error("active_low = maybe\n",
                      "1: active_low = maybe: expected yes or no (also true/false, on/off, 1/0)");
         assert_error("[led]\ngpio = GPIO4\n", "2: setting 'gpio' in section [led]: settings go "
-                                               "in [msgq] or before any section");
+                                               "in [msgq], in [output NAME] or before any section");
         assert_error("key = 0x10\njust words\n",
                      "2: not a 'name = value' line or a [section]");
         n = (size_t) snprintf(text, sizeof text, "key = 0x10\ngpio = ");
@@ -942,6 +1119,11 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_resolve_precedence);
         tcase_add_test(tc, test_resolve_errors);
         tcase_add_test(tc, test_errors_name_setting);
+        tcase_add_test(tc, test_outputs);
+        tcase_add_test(tc, test_outputs_max);
+        tcase_add_test(tc, test_output_names);
+        tcase_add_test(tc, test_outputs_one_line);
+        tcase_add_test(tc, test_output_errors);
         tcase_add_test(tc, test_not_text);
         tcase_add_test(tc, test_warning);
         tcase_add_test(tc, test_set);
