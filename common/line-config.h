@@ -14,13 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Lines in all, the default output's included: the kernel's GPIO_V2_LINES_MAX. */
-#define MSGQ_LINES_MAX       64
-/* A name's characters: the kernel's limit for a line's name and consumer. */
-#define MSGQ_LINE_NAME_MAX   31
+#include "protocol.h" /* MSGQ_LINES_MAX, MSGQ_LINE_NAME_MAX, MSGQ_LINE_DEFAULT */
+
 #define MSGQ_LINE_DESC_MAX   63
-/* The default output's name. */
-#define MSGQ_LINE_DEFAULT    "led"
 /* Where a setting came from: "FILE:LINE". */
 #define MSGQ_ORIGIN_MAX      320
 

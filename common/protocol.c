@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "protocol.h"
+#include "protocol-private.h"
 
 /* LED state (12 bytes), eight u64 figures, then one u64 per priority. */
 #define LED_PAYLOAD   12u
@@ -23,6 +23,9 @@ static const char *const op_names[_MSGQ_OP_MAX] = {
         [MSGQ_OP_STATS] = "stats",
         [MSGQ_OP_EXIT] = "exit",
         [MSGQ_OP_LED_WATCH] = "led-watch",
+        [MSGQ_OP_LINE_SET] = "line-set",
+        [MSGQ_OP_LINE_LIST] = "line-list",
+        [MSGQ_OP_LINE_WATCH] = "line-watch",
 };
 
 static const char *const status_names[_MSGQ_ERR_MAX] = {
@@ -55,13 +58,6 @@ const char *msgq_status_to_string(uint32_t status) {
         return status_names[status];
 }
 
-/* Unaligned little helpers: the body buffer has no alignment guarantee. */
-static void put16(unsigned char *p, uint16_t v) { memcpy(p, &v, sizeof v); }
-static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, sizeof v); }
-static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, sizeof v); }
-static uint16_t get16(const unsigned char *p) { uint16_t v; memcpy(&v, p, sizeof v); return v; }
-static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, sizeof v); return v; }
-static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
 
 bool msgq_body_is_binary(const void *body, size_t len) {
         /* The first three bytes decide: "MQ\0" is no text command (a text "MQ" with
@@ -78,6 +74,34 @@ static bool text_is_clean(const char *s, size_t len) {
         return true;
 }
 
+/* The line at offset 38 and line-set's lines: where an op takes them. */
+static int lines_validate(const struct msgq_request *req) {
+        if (!msgq_op_has_line(req->op) && (req->line != 0 || req->line_name[0]))
+                return -EINVAL;
+        if (req->line == MSGQ_LINE_ALL && req->op != MSGQ_OP_LINE_WATCH)
+                return -EINVAL;
+        if (req->op == MSGQ_OP_LINE_SET)
+                return req->nvalues > 0 && req->nvalues <= MSGQ_LINES_MAX && !lines_set_has_twice(req)
+                               ? 0 : -EINVAL;
+        return req->nvalues == 0 ? 0 : -EINVAL;
+}
+
+static int args_validate(const struct msgq_request *req) {
+        switch (req->op) {
+        case MSGQ_OP_LED_BLINK:
+                if (req->arg0 < MSGQ_BLINK_PERIOD_MIN_MS || req->arg0 > MSGQ_BLINK_PERIOD_MAX_MS)
+                        return -EINVAL;
+                return req->arg1 > MSGQ_BLINK_COUNT_MAX ? -EINVAL : 0;
+        case MSGQ_OP_LED_WATCH:
+        case MSGQ_OP_LINE_WATCH:
+                return 0; /* any change number */
+        case MSGQ_OP_LINE_LIST:
+                return req->arg0 >= MSGQ_LINES_MAX || req->arg1 != 0 ? -EINVAL : 0;
+        default:
+                return req->arg0 != 0 || req->arg1 != 0 ? -EINVAL : 0;
+        }
+}
+
 /* Per-operation argument rules, shared by the binary and text decoders. */
 static int request_validate(const struct msgq_request *req, uint32_t *status) {
         *status = MSGQ_ERR_INVALID;
@@ -87,14 +111,8 @@ static int request_validate(const struct msgq_request *req, uint32_t *status) {
         }
         if (req->flags & ~MSGQ_REQ_FLAGS)
                 return -EINVAL;
-        if (req->op == MSGQ_OP_LED_BLINK) {
-                if (req->arg0 < MSGQ_BLINK_PERIOD_MIN_MS || req->arg0 > MSGQ_BLINK_PERIOD_MAX_MS)
-                        return -EINVAL;
-                if (req->arg1 > MSGQ_BLINK_COUNT_MAX)
-                        return -EINVAL;
-        } else if (req->op != MSGQ_OP_LED_WATCH && (req->arg0 != 0 || req->arg1 != 0)) {
+        if (args_validate(req) < 0 || lines_validate(req) < 0)
                 return -EINVAL;
-        }
         if (req->op == MSGQ_OP_SEND) {
                 if (req->text_len == 0 || !text_is_clean(req->text, req->text_len))
                         return -EINVAL;
@@ -108,11 +126,20 @@ static int request_validate(const struct msgq_request *req, uint32_t *status) {
 int msgq_request_encode(const struct msgq_request *req, void *buf, size_t size) {
         unsigned char *p = buf;
         size_t len = MSGQ_REQUEST_HEADER_SIZE + req->text_len;
+        int n = 0;
 
         if (req->text_len > MSGQ_TEXT_MAX)
                 return -EINVAL;
         if (size < len)
                 return -EMSGSIZE;
+        if (req->op == MSGQ_OP_LINE_SET) {
+                if (req->text_len != 0)
+                        return -EINVAL;
+                n = lines_set_encode(req, p + MSGQ_REQUEST_HEADER_SIZE, size - MSGQ_REQUEST_HEADER_SIZE);
+                if (n < 0)
+                        return n;
+                len += (size_t) n;
+        }
         memcpy(p, magic, 4);
         put32(p + 4, req->pid);
         put64(p + 8, req->token);
@@ -121,9 +148,10 @@ int msgq_request_encode(const struct msgq_request *req, void *buf, size_t size) 
         put16(p + 26, req->flags);
         put32(p + 28, req->arg0);
         put32(p + 32, req->arg1);
-        put16(p + 36, req->text_len);
-        put16(p + 38, 0);
-        memcpy(p + MSGQ_REQUEST_HEADER_SIZE, req->text, req->text_len);
+        put16(p + 36, (uint16_t) (req->text_len + n));
+        put16(p + 38, req->line);
+        if (req->op != MSGQ_OP_LINE_SET)
+                memcpy(p + MSGQ_REQUEST_HEADER_SIZE, req->text, req->text_len);
         return (int) len;
 }
 
@@ -166,9 +194,19 @@ int msgq_request_decode(const void *body, size_t len, struct msgq_request *req, 
         req->arg0 = get32(p + 28);
         req->arg1 = get32(p + 32);
         req->text_len = get16(p + 36);
-        if (get16(p + 38) != 0 || req->text_len != len - MSGQ_REQUEST_HEADER_SIZE) {
+        req->line = get16(p + 38);
+        if (req->text_len != len - MSGQ_REQUEST_HEADER_SIZE) {
                 req->text_len = 0;
                 return -EBADMSG;
+        }
+        if (req->op == MSGQ_OP_LINE_SET) {
+                /* The entries are no text: checked here, kept in values[]. */
+                *status = MSGQ_ERR_INVALID;
+                if (lines_set_decode(p + MSGQ_REQUEST_HEADER_SIZE, req->text_len, req) < 0) {
+                        req->text_len = 0;
+                        return -EINVAL;
+                }
+                req->text_len = 0;
         }
         memcpy(req->text, p + MSGQ_REQUEST_HEADER_SIZE, req->text_len);
         req->text[req->text_len] = '\0';
@@ -185,6 +223,14 @@ int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size) {
                 payload = STATS_PAYLOAD;
         } else if (msgq_op_has_led(rep->op)) {
                 payload = LED_PAYLOAD;
+        } else if (msgq_op_has_changes(rep->op)) {
+                int n = size < MSGQ_REPLY_HEADER_SIZE ? -EMSGSIZE
+                        : lines_reply_encode(rep, p + MSGQ_REPLY_HEADER_SIZE,
+                                             (size < MSGQ_MSG_MAX ? size : MSGQ_MSG_MAX) -
+                                                     MSGQ_REPLY_HEADER_SIZE);
+                if (n < 0)
+                        return n;
+                payload = (size_t) n;
         }
         if (size < MSGQ_REPLY_HEADER_SIZE + payload)
                 return -EMSGSIZE;
@@ -196,15 +242,15 @@ int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size) {
         put16(p + 24, rep->op);
         put16(p + 26, (uint16_t) payload);
         put32(p + 28, rep->daemon_pid);
-        put64(p + 32, payload >= LED_PAYLOAD && rep->status == MSGQ_OK ? rep->led.changes : 0);
+        put64(p + 32, msgq_op_has_changes(rep->op) && rep->status == MSGQ_OK ? rep->led.changes : 0);
         q = p + MSGQ_REPLY_HEADER_SIZE;
 
         if (rep->status != MSGQ_OK) {
                 memcpy(q, rep->error, payload);
-        } else if (payload >= LED_PAYLOAD) {
+        } else if (msgq_op_has_led(rep->op)) {
                 q[0] = rep->led.on;
                 q[1] = rep->led.blinking;
-                put16(q + 2, 0);
+                put16(q + 2, rep->line);
                 put32(q + 4, rep->led.period_ms);
                 put32(q + 8, rep->led.remaining);
                 if (rep->op == MSGQ_OP_STATS) {
@@ -232,10 +278,12 @@ static bool reply_payload_fits(uint16_t op, size_t payload) {
         return payload == 0;
 }
 
-/* The LED's state: q its payload, changes from the header. */
-static int led_decode(const unsigned char *q, uint64_t changes, struct msgq_led_state *led) {
-        if (get16(q + 2) != 0)
+/* A line's state (msgq 0.1's LED state): q its payload, changes from the header. */
+static int led_decode(const unsigned char *q, uint64_t changes, struct msgq_led_state *led,
+                      uint16_t *line) {
+        if (get16(q + 2) >= MSGQ_LINES_MAX)
                 return -EBADMSG;
+        *line = get16(q + 2);
         led->on = q[0] != 0;
         led->blinking = q[1] != 0;
         led->period_ms = get32(q + 4);
@@ -281,7 +329,7 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
         rep->daemon_pid = get32(p + 28);
         q = p + MSGQ_REPLY_HEADER_SIZE;
 
-        if ((rep->status != MSGQ_OK || !msgq_op_has_led(rep->op)) && get64(p + 32) != 0)
+        if ((rep->status != MSGQ_OK || !msgq_op_has_changes(rep->op)) && get64(p + 32) != 0)
                 return -EBADMSG;
         if (rep->status != MSGQ_OK) {
                 if (payload > MSGQ_ERROR_TEXT_MAX || !text_is_clean((const char *) q, payload))
@@ -290,9 +338,13 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
                 rep->error[payload] = '\0';
                 return 0;
         }
+        if (!msgq_op_has_led(rep->op) && msgq_op_has_changes(rep->op)) {
+                rep->led.changes = get64(p + 32);
+                return lines_reply_decode(q, payload, rep);
+        }
         if (!reply_payload_fits(rep->op, payload))
                 return -EBADMSG;
-        if (payload >= LED_PAYLOAD && led_decode(q, get64(p + 32), &rep->led) < 0)
+        if (payload >= LED_PAYLOAD && led_decode(q, get64(p + 32), &rep->led, &rep->line) < 0)
                 return -EBADMSG;
         if (rep->op == MSGQ_OP_STATS)
                 stats_decode(q + LED_PAYLOAD, &rep->stats);
@@ -301,19 +353,22 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
 
 /* ---- the text form ---- */
 
+/* named: a line's name may follow the numbers; SET's arguments are NAME=VALUE. */
 static const struct {
         const char *word;
         uint16_t op;
         unsigned nargs_min, nargs_max;
+        bool named;
 } text_commands[] = {
-        { "ON", MSGQ_OP_LED_ON, 0, 0 },
-        { "OFF", MSGQ_OP_LED_OFF, 0, 0 },
-        { "TOGGLE", MSGQ_OP_LED_TOGGLE, 0, 0 },
-        { "STATE", MSGQ_OP_LED_STATE, 0, 0 },
-        { "BLINK", MSGQ_OP_LED_BLINK, 1, 2 },
-        { "PING", MSGQ_OP_PING, 0, 0 },
-        { "STATS", MSGQ_OP_STATS, 0, 0 },
-        { "EXIT", MSGQ_OP_EXIT, 0, 0 },
+        { "ON", MSGQ_OP_LED_ON, 0, 0, true },
+        { "OFF", MSGQ_OP_LED_OFF, 0, 0, true },
+        { "TOGGLE", MSGQ_OP_LED_TOGGLE, 0, 0, true },
+        { "STATE", MSGQ_OP_LED_STATE, 0, 0, true },
+        { "BLINK", MSGQ_OP_LED_BLINK, 1, 2, true },
+        { "SET", MSGQ_OP_LINE_SET, 1, MSGQ_LINES_MAX, false },
+        { "PING", MSGQ_OP_PING, 0, 0, false },
+        { "STATS", MSGQ_OP_STATS, 0, 0, false },
+        { "EXIT", MSGQ_OP_EXIT, 0, 0, false },
 };
 
 /* A strict unsigned decimal of at most 10 digits. */
@@ -355,7 +410,7 @@ static int text_trim(const char *s, size_t *len, uint32_t *status) {
 }
 
 /* A command's words: the first TEXT_WORDS_MAX, and the last. */
-#define TEXT_WORDS_MAX 4
+#define TEXT_WORDS_MAX (MSGQ_LINES_MAX + 1)
 struct text_words {
         const char *word[TEXT_WORDS_MAX], *last;
         size_t len[TEXT_WORDS_MAX], last_len;
@@ -385,26 +440,82 @@ static size_t text_split(const char *s, size_t len, struct text_words *w) {
         return n;
 }
 
+/* A line's name as a word: 1 to 31 letters, digits, '-' and '_', starting with a letter. */
+static int text_name(const char *s, size_t len, char *name) {
+        if (len == 0 || len > MSGQ_LINE_NAME_MAX ||
+            !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char) s[i];
+
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      c == '-' || c == '_'))
+                        return -EINVAL;
+        }
+        memcpy(name, s, len);
+        name[len] = '\0';
+        return 0;
+}
+
+/* SET's NAME=VALUE words into values[], VALUE on, off, 1 or 0 in any case. */
+static int text_set(const struct text_words *w, size_t nargs, struct msgq_request *req) {
+        for (size_t a = 0; a < nargs; a++) {
+                const char *s = w->word[a + 1], *eq = memchr(s, '=', w->len[a + 1]);
+                struct msgq_line_value *v = &req->values[a];
+                size_t vlen;
+
+                if (!eq || text_name(s, (size_t) (eq - s), v->name) < 0)
+                        return -EINVAL;
+                vlen = w->len[a + 1] - (size_t) (eq + 1 - s);
+                if ((vlen == 2 && strncasecmp(eq + 1, "on", 2) == 0) || (vlen == 1 && eq[1] == '1'))
+                        v->on = 1;
+                else if ((vlen == 3 && strncasecmp(eq + 1, "off", 3) == 0) || (vlen == 1 && eq[1] == '0'))
+                        v->on = 0;
+                else
+                        return -EINVAL;
+        }
+        req->nvalues = (uint16_t) nargs;
+        return 0;
+}
+
+/* The arguments of command c: numbers, a line's name last where it takes one, or SET's. */
+static int text_args(size_t c, const struct text_words *w, size_t nwords, struct msgq_request *req) {
+        uint32_t args[2] = { 0, 0 };
+        unsigned nargs = (unsigned) nwords - 1;
+        const char *last;
+
+        if (nwords > TEXT_WORDS_MAX)
+                return -EINVAL;
+        last = w->word[nwords - 1];
+        if (text_commands[c].op == MSGQ_OP_LINE_SET)
+                return nargs < 1 || nargs > MSGQ_LINES_MAX ? -EINVAL : text_set(w, nargs, req);
+        if (text_commands[c].named && nargs > text_commands[c].nargs_min &&
+            !(last[0] >= '0' && last[0] <= '9')) {
+                if (text_name(last, w->len[nwords - 1], req->line_name) < 0)
+                        return -EINVAL;
+                nargs--;
+        }
+        if (nargs < text_commands[c].nargs_min || nargs > text_commands[c].nargs_max)
+                return -EINVAL;
+        for (unsigned a = 0; a < nargs; a++)
+                if (text_number(w->word[a + 1], w->len[a + 1], &args[a]) < 0)
+                        return -EINVAL;
+        req->arg0 = args[0];
+        req->arg1 = args[1];
+        return 0;
+}
+
 /* The command the first of nwords names, with its arguments. */
 static int text_command(const struct text_words *w, size_t nwords, struct msgq_request *req,
                         uint32_t *status) {
-        uint32_t args[2] = { 0, 0 };
-        unsigned nargs;
-
         for (size_t c = 0; c < sizeof text_commands / sizeof text_commands[0]; c++) {
                 if (strlen(text_commands[c].word) != w->len[0] ||
                     strncasecmp(text_commands[c].word, w->word[0], w->len[0]) != 0)
                         continue;
                 req->op = text_commands[c].op;
-                nargs = (unsigned) nwords - 1;
                 *status = MSGQ_ERR_INVALID;
-                if (nargs < text_commands[c].nargs_min || nargs > text_commands[c].nargs_max)
+                if (text_args(c, w, nwords, req) < 0)
                         return -EINVAL;
-                for (unsigned a = 0; a < nargs; a++)
-                        if (text_number(w->word[a + 1], w->len[a + 1], &args[a]) < 0)
-                                return -EINVAL;
-                req->arg0 = args[0];
-                req->arg1 = args[1];
                 return request_validate(req, status);
         }
         *status = MSGQ_ERR_UNKNOWN_OP;
@@ -453,8 +564,11 @@ int msgq_text_reply_format(const struct msgq_reply *rep, char *buf, size_t size)
                              (unsigned long long) rep->stats.uptime_ms,
                              (unsigned long long) rep->stats.errors, rep->led.on ? "on" : "off");
         else if (rep->op >= MSGQ_OP_LED_ON && rep->op <= MSGQ_OP_LED_BLINK)
-                n = snprintf(buf, size, "OK led=%s%s", rep->led.on ? "on" : "off",
-                             rep->led.blinking ? " blinking" : "");
+                n = snprintf(buf, size, "OK %s=%s%s",
+                             rep->line_name[0] ? rep->line_name : MSGQ_LINE_DEFAULT,
+                             rep->led.on ? "on" : "off", rep->led.blinking ? " blinking" : "");
+        else if (rep->op == MSGQ_OP_LINE_SET)
+                n = snprintf(buf, size, "OK set=%d", __builtin_popcountll(rep->set_lines));
         else if (rep->op == MSGQ_OP_PING)
                 n = snprintf(buf, size, "OK pong pid=%u", rep->daemon_pid);
         else

@@ -35,6 +35,21 @@
 
 #define MSGQ_TEXT_MAX 256 /* longest text of a `send` request, in bytes */
 
+/*
+ * Lines (doc/PROTOCOL.md, Lines): msgqd's outputs, by index; 0 is the
+ * default output "led", the one line msgq 0.1 knew.  At most the kernel's
+ * GPIO_V2_LINES_MAX; a name has at most the kernel's 31 characters.
+ */
+#define MSGQ_LINES_MAX      64
+#define MSGQ_LINE_NAME_MAX  31
+#define MSGQ_LINE_DEFAULT   "led"
+#define MSGQ_LINE_ALL       0xffffu /* line-watch: every line */
+/* Bytes of one line-set entry: u16 line, u8 value, u8 pad. */
+#define MSGQ_LINE_SET_ENTRY 4u
+/* At most this many line-list entries and line-watch changes fit in one reply. */
+#define MSGQ_LIST_MAX       16
+#define MSGQ_CHANGES_MAX    14
+
 /* Blink limits: a half period shorter than 10 ms is not visible anyway. */
 #define MSGQ_BLINK_PERIOD_MIN_MS 20u
 #define MSGQ_BLINK_PERIOD_MAX_MS 3600000u
@@ -58,6 +73,9 @@ enum msgq_op {
         MSGQ_OP_STATS,
         MSGQ_OP_EXIT,
         MSGQ_OP_LED_WATCH, /* the LED state once it differs from change number arg0 | arg1 << 32 */
+        MSGQ_OP_LINE_SET,  /* several lines at once: values[] */
+        MSGQ_OP_LINE_LIST, /* the lines from index arg0 on, as many as fit */
+        MSGQ_OP_LINE_WATCH, /* the changes of line (or MSGQ_LINE_ALL) after number arg0 | arg1 << 32 */
         _MSGQ_OP_MAX,
 };
 
@@ -75,13 +93,20 @@ enum msgq_op {
  *  26  flags        u16
  *  28  arg0         u32 (blink: period in ms)
  *  32  arg1         u32 (blink: count, 0 = until cancelled)
- *  36  text_len     u16
- *  38  reserved     u16, must be 0
+ *  36  text_len     u16 (line-set: its entries, MSGQ_LINE_SET_ENTRY bytes each)
+ *  38  line         u16: the line's index (ops 2-6, 10, 13), else 0
  */
 #define MSGQ_REQUEST_HEADER_SIZE 40u
 #define MSGQ_REQUEST_MAX_SIZE    (MSGQ_REQUEST_HEADER_SIZE + MSGQ_TEXT_MAX)
 /* The part of the header that identifies the sender: enough to answer. */
 #define MSGQ_REQUEST_ADDRESS_SIZE 16u
+
+/* One line of a line-set: by index in binary, by name in text. */
+struct msgq_line_value {
+        uint16_t line;
+        uint8_t on;
+        char name[MSGQ_LINE_NAME_MAX + 1]; /* text: the name given; binary: "" */
+};
 
 struct msgq_request {
         long prio; /* the mtype it travels with */
@@ -93,7 +118,43 @@ struct msgq_request {
         uint32_t arg0;
         uint32_t arg1;
         uint16_t text_len;
-        char text[MSGQ_TEXT_MAX + 1]; /* always NUL-terminated */
+        char text[MSGQ_TEXT_MAX + 1]; /* always NUL-terminated; not line-set's entries */
+        uint16_t line;                /* binary: offset 38 */
+        char line_name[MSGQ_LINE_NAME_MAX + 1]; /* text: the line named, "" = the default */
+        uint16_t nvalues;             /* line-set */
+        struct msgq_line_value values[MSGQ_LINES_MAX];
+};
+
+/*
+ * A line's state in the line records of line-set, line-list and line-watch
+ * replies: msgq 0.1's LED state (msgq.h, libmsgq's), and which line it is
+ * and the line's own count of changes, as the kernel's line_seqno.
+ */
+struct msgq_line_state {
+        struct msgq_led_state led;
+        uint16_t line;      /* the line's index */
+        uint32_t seq;       /* the line's own count of changes */
+};
+
+/* line-list: one line as msgqd has it. */
+#define MSGQ_LINE_F_ACTIVE_LOW  0x01u
+#define MSGQ_LINE_F_START_SHIFT 1      /* 2 bits: enum msgq_led_start */
+#define MSGQ_LINE_F_STOP_KEEP   0x08u
+#define MSGQ_LINE_F_RELAY       0x10u
+#define MSGQ_LINE_F_ALL         0x1fu
+struct msgq_line_info {
+        struct msgq_line_state st;
+        uint32_t offset;        /* on its chip */
+        uint32_t by_pid;        /* whose request made its last change; 0: msgqd's own */
+        uint8_t flags;          /* MSGQ_LINE_F_* */
+        char name[MSGQ_LINE_NAME_MAX + 1];
+        char chip[32];          /* "gpiochip0", or "sim" */
+};
+
+/* line-watch: a line's state after one change, and when msgqd made it. */
+struct msgq_change {
+        struct msgq_line_state st;
+        uint64_t time_ns;       /* CLOCK_REALTIME */
 };
 
 /*
@@ -118,8 +179,20 @@ struct msgq_reply {
         uint16_t op;
         uint32_t daemon_pid;
         struct msgq_led_state led; /* led ops and stats */
+        uint16_t line;             /* led ops: the line's index (0 in stats) */
         struct msgq_stats stats;   /* stats */
         char error[MSGQ_ERROR_TEXT_MAX + 1];
+        /* Text replies to ops 2-6: the line's name ("" = the default, "led"). */
+        char line_name[MSGQ_LINE_NAME_MAX + 1];
+        /* line-set: bit i = line i was set, is now on; the first change made (0: none). */
+        uint64_t set_lines, set_on, set_first;
+        /* line-list: lines in all, and those from the index asked for on. */
+        uint16_t list_total, list_count;
+        struct msgq_line_info list[MSGQ_LIST_MAX];
+        /* line-watch: changes no longer kept, and those that follow. */
+        uint32_t missed;
+        uint16_t nchanges;
+        struct msgq_change changes_after[MSGQ_CHANGES_MAX];
 };
 
 /* Largest encoded message body (without the mtype). */
@@ -143,6 +216,21 @@ static inline bool msgq_prio_valid(long prio) {
 static inline bool msgq_op_has_led(uint16_t op) {
         return (op >= MSGQ_OP_LED_ON && op <= MSGQ_OP_LED_BLINK) || op == MSGQ_OP_STATS ||
                op == MSGQ_OP_LED_WATCH;
+}
+
+/*
+ * Whether a successful reply to op carries a change number at offset 32
+ * (led.changes): line-set and line-list, msgqd's last; line-watch, its
+ * last change's.
+ */
+static inline bool msgq_op_has_changes(uint16_t op) {
+        return msgq_op_has_led(op) || (op >= MSGQ_OP_LINE_SET && op <= MSGQ_OP_LINE_WATCH);
+}
+
+/* Whether op names one line at offset 38 (line-watch: or every line). */
+static inline bool msgq_op_has_line(uint16_t op) {
+        return (op >= MSGQ_OP_LED_ON && op <= MSGQ_OP_LED_BLINK) || op == MSGQ_OP_LED_WATCH ||
+               op == MSGQ_OP_LINE_WATCH;
 }
 
 const char *msgq_op_to_string(uint16_t op);
@@ -173,8 +261,10 @@ bool msgq_body_is_binary(const void *body, size_t len);
 
 /*
  * The text form: "COMMAND [ARG ...] [pid=PID]", case-insensitive, with an
- * optional trailing NUL or newline.  Commands: ON OFF TOGGLE STATE PING EXIT
- * BLINK PERIOD_MS [COUNT] STATS.  Without pid= the request asks for no reply.
+ * optional trailing NUL or newline.  Commands: ON OFF TOGGLE STATE [NAME],
+ * BLINK PERIOD_MS [COUNT] [NAME], SET NAME=VALUE..., PING EXIT STATS.  A
+ * NAME is left in line_name (values[].name for SET) for msgqd to look up.
+ * Without pid= the request asks for no reply.
  * Fills req like the binary decoder; returns 0 or a negative errno.
  */
 int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_request *req,

@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "line-config.h"
 #include "plural.h"
 #include "request.h"
 
@@ -139,6 +140,28 @@ static void reply_init(struct msgqd *d, const struct msgq_request *req, struct m
         rep->daemon_pid = d->pid;
 }
 
+/*
+ * The line a request names, by index or by name: msgqd's table has one
+ * line so far, the default output (doc/PROTOCOL.md, Lines).  0, or status 4
+ * in rep with the line named.
+ */
+static int line_check(const struct msgq_request *req, struct msgq_reply *rep) {
+        if (!msgq_op_has_line(req->op))
+                return 0;
+        rep->status = MSGQ_ERR_INVALID;
+        if (req->line_name[0] && !msgq_line_name_eq(req->line_name, MSGQ_LINE_DEFAULT)) {
+                snprintf(rep->error, sizeof rep->error, "no line '%s'", req->line_name);
+                return -ENOENT;
+        }
+        if (req->line != 0) {
+                snprintf(rep->error, sizeof rep->error, "no line %u: msgqd has 1 line (0, "
+                         MSGQ_LINE_DEFAULT ")", req->line);
+                return -ERANGE;
+        }
+        rep->status = MSGQ_OK;
+        return 0;
+}
+
 static void count_served(struct msgqd *d, long prio) {
         if (msgq_prio_valid(prio))
                 stat_inc(&d->stats.served[prio - 1]);
@@ -154,7 +177,9 @@ bool request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq
                 stat_inc(&d->stats.errors);
                 return true;
         }
-        r = handlers[req->op](d, req, rep);
+        r = line_check(req, rep);
+        if (r == 0)
+                r = handlers[req->op](d, req, rep);
         if (r < 0 || rep->status != MSGQ_OK)
                 stat_inc(&d->stats.errors);
         return r <= 0;

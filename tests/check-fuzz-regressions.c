@@ -196,8 +196,8 @@ START_TEST(binary_header_fields) {
 
         req = valid(MSGQ_OP_LED_ON);
         len = encode(&req, body);
-        body[38] = 1; /* reserved */
-        serve_expect(body, len, MSGQ_ERR_MALFORMED, 1);
+        body[38] = 1; /* the line: msgqd has no line 1 */
+        serve_expect(body, len, MSGQ_ERR_INVALID, 0);
 
         req = valid(MSGQ_OP_SEND);
         req.text_len = 5;

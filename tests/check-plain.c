@@ -141,6 +141,23 @@ START_TEST(test_text_blink_then_off) {
 }
 END_TEST
 
+/* A line by name: the default output's answers as msgq 0.1's; another name is named in the error. */
+START_TEST(test_text_line_names) {
+        struct run r;
+
+        start();
+        r = client("c", "5", "ON led", true);
+        ck_assert_str_eq(r.out, "OK led=on\n");
+        r = client("c", "5", "BLINK 500 3 buzzer", true);
+        ck_assert_int_eq(r.status, 1);
+        ck_assert_str_eq(r.out, "ERR invalid argument: no line 'buzzer'\n");
+        r = client("c", "5", "TOGGLE pump", true);
+        ck_assert_str_eq(r.out, "ERR invalid argument: no line 'pump'\n");
+        ck_assert(led_on());
+        stop();
+}
+END_TEST
+
 START_TEST(test_no_daemon) {
         struct run r;
 
@@ -189,5 +206,6 @@ int main(void) {
         harness_add(s, "blink", test_text_blink_then_off, 60);
         harness_add(s, "no-daemon", test_no_daemon, 60);
         harness_add(s, "usage", test_usage, 60);
+        harness_add(s, "line-names", test_text_line_names, 60);
         return harness_run(s);
 }

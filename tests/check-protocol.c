@@ -59,6 +59,7 @@ static int decode(const void *body, size_t len, struct msgq_request *out, uint32
 }
 
 static void put16(unsigned char *p, uint16_t v) { memcpy(p, &v, sizeof v); }
+static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, sizeof v); }
 static uint16_t get16(const unsigned char *p) { uint16_t v; memcpy(&v, p, sizeof v); return v; }
 static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, sizeof v); return v; }
 static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
@@ -276,15 +277,142 @@ START_TEST(request_text_len_disagrees) {
 }
 END_TEST
 
-START_TEST(request_reserved_nonzero) {
-        struct msgq_request req = make_req(MSGQ_OP_LED_OFF);
+/*
+ * Offset 38 (msgq 0.1's reserved field) is the line: read for the ops that
+ * take one (its range is msgqd's to check), refused elsewhere, and every
+ * line (65535) for line-watch only.
+ */
+START_TEST(request_line_field) {
+        static const uint16_t no_line[] = { MSGQ_OP_PING, MSGQ_OP_SEND, MSGQ_OP_STATS, MSGQ_OP_EXIT };
+        struct msgq_request req = make_req(MSGQ_OP_LED_OFF), out;
         unsigned char buf[MSGQ_MSG_MAX];
+        uint32_t status;
+        int n;
+
+        req.line = 5;
+        n = encode(&req, buf);
+        ck_assert_uint_eq(get16(buf + 38), 5);
+        ck_assert_int_eq(decode(buf, (size_t) n, &out, &status), 0);
+        ck_assert_uint_eq(out.line, 5);
+        ck_assert_str_eq(out.line_name, "");
+        put16(buf + 38, 0x8000);
+        ck_assert_int_eq(decode(buf, (size_t) n, &out, &status), 0);
+        ck_assert_uint_eq(out.line, 0x8000);
+        put16(buf + 38, MSGQ_LINE_ALL);
+        expect_reject(buf, (size_t) n, -EINVAL, MSGQ_ERR_INVALID);
+        for (size_t i = 0; i < sizeof no_line / sizeof no_line[0]; i++) {
+                req = make_req(no_line[i]);
+                req.line = 1;
+                expect_req_reject(&req, -EINVAL, MSGQ_ERR_INVALID);
+        }
+        req = make_req(MSGQ_OP_LED_WATCH);
+        req.line = MSGQ_LINE_ALL;
+        expect_req_reject(&req, -EINVAL, MSGQ_ERR_INVALID);
+        req.op = MSGQ_OP_LINE_WATCH;
+        n = encode(&req, buf);
+        ck_assert_int_eq(decode(buf, (size_t) n, &out, &status), 0);
+        ck_assert_uint_eq(out.line, MSGQ_LINE_ALL);
+        ck_assert_uint_eq(out.arg0, req.arg0);
+        ck_assert_uint_eq(out.arg1, req.arg1);
+}
+END_TEST
+
+/* A line-set request: its entries after the header, 4 bytes each. */
+static struct msgq_request make_set(size_t n) {
+        struct msgq_request req = make_req(MSGQ_OP_LINE_SET);
+
+        for (size_t i = 0; i < n; i++)
+                req.values[i] = (struct msgq_line_value) { .line = (uint16_t) (63 - i), .on = i % 2 };
+        req.nvalues = (uint16_t) n;
+        return req;
+}
+
+START_TEST(request_line_set_round_trip) {
+        struct msgq_request req = make_set(3), out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        uint32_t status;
         int n = encode(&req, buf);
 
+        ck_assert_int_eq(n, (int) MSGQ_REQUEST_HEADER_SIZE + 12);
+        ck_assert_uint_eq(get16(buf + 24), MSGQ_OP_LINE_SET);
+        ck_assert_uint_eq(get16(buf + 36), 12);
+        ck_assert_uint_eq(get16(buf + 38), 0);
+        ck_assert_uint_eq(get16(buf + 40), 63);
+        ck_assert_int_eq(buf[42], 0);
+        ck_assert_int_eq(buf[43], 0);
+        ck_assert_uint_eq(get16(buf + 44), 62);
+        ck_assert_int_eq(buf[46], 1);
+        ck_assert_uint_eq(get16(buf + 48), 61);
+        ck_assert_int_eq(decode(buf, (size_t) n, &out, &status), 0);
+        ck_assert_uint_eq(status, MSGQ_OK);
+        ck_assert_uint_eq(out.nvalues, 3);
+        ck_assert_uint_eq(out.text_len, 0);
+        for (size_t i = 0; i < 3; i++) {
+                ck_assert_uint_eq(out.values[i].line, 63 - i);
+                ck_assert_uint_eq(out.values[i].on, i % 2);
+                ck_assert_str_eq(out.values[i].name, "");
+        }
+        /* 64 lines, the most there are, in one request. */
+        req = make_set(MSGQ_LINES_MAX);
+        n = encode(&req, buf);
+        ck_assert_int_eq(n, (int) (MSGQ_REQUEST_HEADER_SIZE + 4 * MSGQ_LINES_MAX));
+        ck_assert_int_eq(decode(buf, (size_t) n, &out, &status), 0);
+        ck_assert_uint_eq(out.nvalues, MSGQ_LINES_MAX);
+}
+END_TEST
+
+START_TEST(request_line_set_bad) {
+        struct msgq_request req = make_set(3);
+        unsigned char buf[MSGQ_MSG_MAX], good[MSGQ_MSG_MAX];
+        int n = encode(&req, good);
+
+        /* A line twice, a value other than 0 or 1, a pad, a line past 63. */
+        memcpy(buf, good, (size_t) n);
+        put16(buf + 44, 63);
+        expect_reject(buf, (size_t) n, -EINVAL, MSGQ_ERR_INVALID);
+        memcpy(buf, good, (size_t) n);
+        buf[46] = 2;
+        expect_reject(buf, (size_t) n, -EINVAL, MSGQ_ERR_INVALID);
+        memcpy(buf, good, (size_t) n);
+        buf[47] = 1;
+        expect_reject(buf, (size_t) n, -EINVAL, MSGQ_ERR_INVALID);
+        memcpy(buf, good, (size_t) n);
+        put16(buf + 48, 64);
+        expect_reject(buf, (size_t) n, -EINVAL, MSGQ_ERR_INVALID);
+        /* Entries cut short, or none. */
+        memcpy(buf, good, (size_t) n);
+        put16(buf + 36, 11);
+        expect_reject(buf, (size_t) n - 1, -EINVAL, MSGQ_ERR_INVALID);
+        put16(buf + 36, 0);
+        expect_reject(buf, MSGQ_REQUEST_HEADER_SIZE, -EINVAL, MSGQ_ERR_INVALID);
+        /* A line at offset 38 besides. */
+        memcpy(buf, good, (size_t) n);
         put16(buf + 38, 1);
-        expect_reject(buf, (size_t) n, -EBADMSG, MSGQ_ERR_MALFORMED);
-        put16(buf + 38, 0x8000);
-        expect_reject(buf, (size_t) n, -EBADMSG, MSGQ_ERR_MALFORMED);
+        expect_reject(buf, (size_t) n, -EINVAL, MSGQ_ERR_INVALID);
+        /* The encoder refuses none, and more than 64. */
+        req = make_set(0);
+        ck_assert_int_eq(msgq_request_encode(&req, buf, sizeof buf), -EINVAL);
+        req = make_set(MSGQ_LINES_MAX);
+        req.nvalues++;
+        ck_assert_int_eq(msgq_request_encode(&req, buf, sizeof buf), -EINVAL);
+}
+END_TEST
+
+START_TEST(request_line_list_args) {
+        struct msgq_request req = make_req(MSGQ_OP_LINE_LIST), out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        uint32_t status;
+        int n;
+
+        req.arg0 = MSGQ_LINES_MAX - 1;
+        n = encode(&req, buf);
+        ck_assert_int_eq(decode(buf, (size_t) n, &out, &status), 0);
+        ck_assert_uint_eq(out.arg0, MSGQ_LINES_MAX - 1);
+        req.arg0 = MSGQ_LINES_MAX;
+        expect_req_reject(&req, -EINVAL, MSGQ_ERR_INVALID);
+        req.arg0 = 0;
+        req.arg1 = 1;
+        expect_req_reject(&req, -EINVAL, MSGQ_ERR_INVALID);
 }
 END_TEST
 
@@ -854,6 +982,176 @@ START_TEST(reply_bad_magic_and_version) {
 }
 END_TEST
 
+
+/* Ops 2 to 6 and led-watch carry the line's index where msgq 0.1 had a pad (0 for led). */
+START_TEST(reply_led_line_index) {
+        struct msgq_reply rep = make_rep(MSGQ_OP_LED_ON), out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        int n;
+
+        rep.led.on = 1;
+        rep.line = 5;
+        rep.led.changes = 77;
+        n = encode_rep(&rep, buf);
+        ck_assert_int_eq(n, 52);
+        ck_assert_uint_eq(get16(buf + 42), 5);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
+        ck_assert_uint_eq(out.line, 5);
+        ck_assert_uint_eq(out.led.changes, 77);
+        put16(buf + 42, MSGQ_LINES_MAX);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+}
+END_TEST
+
+START_TEST(reply_line_set) {
+        struct msgq_reply rep = make_rep(MSGQ_OP_LINE_SET), out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        int n;
+
+        rep.set_lines = 0x8000000000000003ull;
+        rep.set_on = 0x8000000000000001ull;
+        rep.set_first = 41;
+        rep.led.changes = 43;
+        n = encode_rep(&rep, buf);
+        ck_assert_int_eq(n, (int) MSGQ_REPLY_HEADER_SIZE + 24);
+        ck_assert_uint_eq(get16(buf + 26), 24);
+        ck_assert_uint_eq(get64(buf + 32), 43);
+        ck_assert_uint_eq(get64(buf + 40), rep.set_lines);
+        ck_assert_uint_eq(get64(buf + 48), rep.set_on);
+        ck_assert_uint_eq(get64(buf + 56), 41);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
+        ck_assert_uint_eq(out.set_lines, rep.set_lines);
+        ck_assert_uint_eq(out.set_on, rep.set_on);
+        ck_assert_uint_eq(out.set_first, 41);
+        ck_assert_uint_eq(out.led.changes, 43);
+        /* A line on that was not set, or a payload of another length. */
+        buf[48 + 2] = 1;
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        put16(buf + 26, 23);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n - 1, &out), -EBADMSG);
+}
+END_TEST
+
+static struct msgq_line_info make_info(uint16_t line, const char *name) {
+        struct msgq_line_info e = { .offset = 17u + line, .by_pid = 4242, .flags = MSGQ_LINE_F_ACTIVE_LOW };
+
+        e.st = (struct msgq_line_state) {
+                .led = { .on = 1, .blinking = 1, .period_ms = 500, .remaining = 5, .changes = 1000u + line },
+                .line = line, .seq = 9 };
+        snprintf(e.name, sizeof e.name, "%s", name);
+        snprintf(e.chip, sizeof e.chip, "gpiochip0");
+        return e;
+}
+
+START_TEST(reply_line_list) {
+        struct msgq_reply rep = make_rep(MSGQ_OP_LINE_LIST), out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        int n;
+
+        rep.list_total = 3;
+        rep.list_count = 2;
+        rep.list[0] = make_info(1, "pump");
+        rep.list[1] = make_info(2, "buzzer");
+        rep.list[1].flags = MSGQ_LINE_F_RELAY | MSGQ_LINE_F_STOP_KEEP | (2 << MSGQ_LINE_F_START_SHIFT);
+        snprintf(rep.list[1].chip, sizeof rep.list[1].chip, "sim");
+        rep.led.changes = 12;
+        n = encode_rep(&rep, buf);
+        ck_assert_int_eq(n, (int) (MSGQ_REPLY_HEADER_SIZE + 4 + 36 + 4 + 9 + 36 + 6 + 3));
+        ck_assert_uint_eq(get16(buf + 40), 3);
+        ck_assert_uint_eq(get16(buf + 42), 2);
+        ck_assert_uint_eq(get16(buf + 44), 1);           /* the first entry's line */
+        ck_assert_uint_eq(get32(buf + 44 + 24), 18);     /* its offset */
+        ck_assert_uint_eq(get32(buf + 44 + 28), 4242);   /* by_pid */
+        ck_assert_int_eq(buf[44 + 33], 4);
+        ck_assert_int_eq(buf[44 + 34], 9);
+        ck_assert_mem_eq(buf + 44 + 36, "pumpgpiochip0", 13);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
+        ck_assert_uint_eq(out.list_total, 3);
+        ck_assert_uint_eq(out.list_count, 2);
+        ck_assert_uint_eq(out.led.changes, 12);
+        ck_assert_str_eq(out.list[0].name, "pump");
+        ck_assert_str_eq(out.list[0].chip, "gpiochip0");
+        ck_assert_uint_eq(out.list[0].offset, 18);
+        ck_assert_uint_eq(out.list[0].st.led.period_ms, 500);
+        ck_assert_uint_eq(out.list[0].st.seq, 9);
+        ck_assert_uint_eq(out.list[0].st.led.changes, 1001);
+        ck_assert_str_eq(out.list[1].name, "buzzer");
+        ck_assert_str_eq(out.list[1].chip, "sim");
+        ck_assert_uint_eq(out.list[1].flags, rep.list[1].flags);
+        /* Broken: trailing bytes, unknown flags, lines out of order, a space in a name. */
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n - 1, &out), -EBADMSG);
+        buf[44 + 32] = 0x20;
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        buf[44 + 32] = 0;
+        put16(buf + 44, 2);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        put16(buf + 44, 1);
+        buf[44 + 36] = ' ';
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+}
+END_TEST
+
+/* As many entries as fit in one message: the client asks again for the rest. */
+START_TEST(reply_line_list_fills_one_message) {
+        struct msgq_reply rep = make_rep(MSGQ_OP_LINE_LIST), out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        int n;
+
+        rep.list_total = MSGQ_LINES_MAX;
+        rep.list_count = MSGQ_LIST_MAX;
+        for (uint16_t i = 0; i < MSGQ_LIST_MAX; i++)
+                rep.list[i] = make_info(i, "x234567890123456789012345678901");
+        n = encode_rep(&rep, buf);
+        ck_assert_int_le(n, (int) MSGQ_MSG_MAX);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
+        ck_assert_uint_eq(out.list_count, (MSGQ_MSG_MAX - MSGQ_REPLY_HEADER_SIZE - 4) / (36 + 31 + 9));
+        ck_assert_uint_eq(out.list[out.list_count - 1].st.line, out.list_count - 1);
+        /* Short names: more fit. */
+        for (uint16_t i = 0; i < MSGQ_LIST_MAX; i++)
+                rep.list[i] = make_info(i, "a");
+        n = encode_rep(&rep, buf);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
+        ck_assert_uint_eq(out.list_count, (MSGQ_MSG_MAX - MSGQ_REPLY_HEADER_SIZE - 4) / (36 + 1 + 9));
+}
+END_TEST
+
+START_TEST(reply_line_watch) {
+        struct msgq_reply rep = make_rep(MSGQ_OP_LINE_WATCH), out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        int n;
+
+        rep.missed = 7;
+        rep.nchanges = MSGQ_CHANGES_MAX;
+        for (uint16_t i = 0; i < MSGQ_CHANGES_MAX; i++)
+                rep.changes_after[i] = (struct msgq_change) {
+                        .st = { .led = { .on = i % 2, .changes = 100u + i }, .line = i % 3, .seq = i },
+                        .time_ns = 1700000000000000000ull + i };
+        rep.led.changes = 100 + MSGQ_CHANGES_MAX - 1;
+        n = encode_rep(&rep, buf);
+        ck_assert_int_eq(n, (int) (MSGQ_REPLY_HEADER_SIZE + 8 + 32 * MSGQ_CHANGES_MAX));
+        ck_assert_int_le(n, (int) MSGQ_MSG_MAX);
+        ck_assert_uint_eq(get32(buf + 40), 7);
+        ck_assert_uint_eq(get16(buf + 44), MSGQ_CHANGES_MAX);
+        ck_assert_uint_eq(get64(buf + 48 + 32 + 16), 101);
+        ck_assert_uint_eq(get64(buf + 48 + 32 + 24), 1700000000000000001ull);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
+        ck_assert_uint_eq(out.missed, 7);
+        ck_assert_uint_eq(out.nchanges, MSGQ_CHANGES_MAX);
+        ck_assert_uint_eq(out.changes_after[13].st.led.changes, 113);
+        ck_assert_uint_eq(out.changes_after[13].st.line, 1);
+        ck_assert_uint_eq(out.changes_after[13].st.seq, 13);
+        ck_assert_uint_eq(out.changes_after[13].time_ns, 1700000000000000013ull);
+        /* Out of order, a count that disagrees, one change too many. */
+        put64(buf + 48 + 32 + 16, 100);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        put64(buf + 48 + 32 + 16, 101);
+        put16(buf + 44, MSGQ_CHANGES_MAX - 1);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        rep.nchanges++;
+        ck_assert_int_eq(msgq_reply_encode(&rep, buf, sizeof buf), -EMSGSIZE);
+}
+END_TEST
+
 START_TEST(reply_encode_buffer_too_small) {
         struct msgq_reply rep = make_rep(MSGQ_OP_STATS);
         unsigned char buf[MSGQ_MSG_MAX];
@@ -1092,7 +1390,7 @@ END_TEST
 
 START_TEST(text_blink_bad_numbers) {
         static const char *const bad[] = {
-                "BLINK abc", "BLINK 500 x", "BLINK -500", "BLINK +500", "BLINK 500ms",
+                "BLINK abc", "BLINK 500 x!", "BLINK -500", "BLINK +500", "BLINK 500ms",
                 "BLINK 0x200", "BLINK 5e2", "BLINK 500 -1",
                 "BLINK 00000000500",    /* 11 digits, even though the value fits */
                 "BLINK 500 00000000003",
@@ -1126,7 +1424,7 @@ START_TEST(text_unknown_command) {
 END_TEST
 
 START_TEST(text_too_many_words) {
-        expect_text_reject_str("ON extra", -EINVAL, MSGQ_ERR_INVALID);
+        expect_text_reject_str("ON extra more", -EINVAL, MSGQ_ERR_INVALID);
         expect_text_reject_str("STATS 1", -EINVAL, MSGQ_ERR_INVALID);
         expect_text_reject_str("ON a b c", -EINVAL, MSGQ_ERR_INVALID);
         expect_text_reject_str("ON a b c d e f g h", -EINVAL, MSGQ_ERR_INVALID);
@@ -1296,6 +1594,75 @@ START_TEST(text_reply_format_error) {
 }
 END_TEST
 
+
+/* A line's name after the command and its numbers; any other word is refused. */
+START_TEST(text_line_names) {
+        static const char *const bad[] = { "ON pu$mp", "ON 1pump", "ON x234567890123456789012345678901y",
+                                           "PING pump", "EXIT pump", "STATS pump", "ON pump extra",
+                                           "BLINK pump 500", "BLINK 500 3 1 pump" };
+        struct msgq_request req;
+        uint32_t status;
+
+        ck_assert_int_eq(text("ON pump", &req, &status), 0);
+        ck_assert_uint_eq(req.op, MSGQ_OP_LED_ON);
+        ck_assert_str_eq(req.line_name, "pump");
+        ck_assert_uint_eq(req.line, 0);
+        ck_assert_int_eq(text("toggle Relay_2 pid=4242", &req, &status), 0);
+        ck_assert_uint_eq(req.op, MSGQ_OP_LED_TOGGLE);
+        ck_assert_str_eq(req.line_name, "Relay_2");
+        ck_assert_uint_eq(req.pid, 4242);
+        ck_assert_int_eq(text("BLINK 500 3 buzzer", &req, &status), 0);
+        ck_assert_uint_eq(req.arg0, 500);
+        ck_assert_uint_eq(req.arg1, 3);
+        ck_assert_str_eq(req.line_name, "buzzer");
+        ck_assert_int_eq(text("BLINK 500 buzzer", &req, &status), 0);
+        ck_assert_uint_eq(req.arg1, 0);
+        ck_assert_str_eq(req.line_name, "buzzer");
+        ck_assert_int_eq(text("STATE x234567890123456789012345678901", &req, &status), 0);
+        ck_assert_str_eq(req.line_name, "x234567890123456789012345678901");
+        ck_assert_int_eq(text("ON", &req, &status), 0);
+        ck_assert_str_eq(req.line_name, "");
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                expect_text_reject_str(bad[i], -EINVAL, MSGQ_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(text_set) {
+        static const char *const bad[] = { "SET", "SET pump", "SET pump=", "SET =on", "SET pump=maybe",
+                                           "SET pump=on PUMP=off", "SET 1x=on", "SET pump=on pid=",
+                                           "SET pump=onn", "SET pump==on" };
+        struct msgq_request req;
+        uint32_t status;
+
+        ck_assert_int_eq(text("SET pump=on led=OFF k1=1 k2=0 pid=9", &req, &status), 0);
+        ck_assert_uint_eq(req.op, MSGQ_OP_LINE_SET);
+        ck_assert_uint_eq(req.pid, 9);
+        ck_assert_uint_eq(req.nvalues, 4);
+        ck_assert_str_eq(req.values[0].name, "pump");
+        ck_assert_uint_eq(req.values[0].on, 1);
+        ck_assert_str_eq(req.values[1].name, "led");
+        ck_assert_uint_eq(req.values[1].on, 0);
+        ck_assert_uint_eq(req.values[2].on, 1);
+        ck_assert_uint_eq(req.values[3].on, 0);
+        ck_assert_str_eq(req.line_name, "");
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                expect_text_reject_str(bad[i], -EINVAL, MSGQ_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(text_reply_format_lines) {
+        struct msgq_reply rep = make_rep(MSGQ_OP_LED_BLINK);
+
+        rep.led.on = 1;
+        rep.led.blinking = 1;
+        snprintf(rep.line_name, sizeof rep.line_name, "pump");
+        ck_assert_str_eq(format(&rep), "OK pump=on blinking");
+        rep = make_rep(MSGQ_OP_LINE_SET);
+        rep.set_lines = 0x8000000000000001ull;
+        ck_assert_str_eq(format(&rep), "OK set=2");
+}
+END_TEST
+
 START_TEST(text_reply_format_buffer_too_small) {
         struct msgq_reply rep = make_rep(MSGQ_OP_PING);
         char buf[64];
@@ -1400,7 +1767,10 @@ static Suite *protocol_suite(void) {
         tcase_add_test(request, request_truncated_every_length);
         tcase_add_test(request, request_truncated_with_bad_pid_has_no_address);
         tcase_add_test(request, request_text_len_disagrees);
-        tcase_add_test(request, request_reserved_nonzero);
+        tcase_add_test(request, request_line_field);
+        tcase_add_test(request, request_line_set_round_trip);
+        tcase_add_test(request, request_line_set_bad);
+        tcase_add_test(request, request_line_list_args);
         tcase_add_test(request, request_pid_range);
         tcase_add_test(request, request_oversized);
         tcase_add_test(request, request_unknown_op);
@@ -1425,6 +1795,11 @@ static Suite *protocol_suite(void) {
         tcase_add_test(reply, reply_truncated_every_length);
         tcase_add_test(reply, reply_bad_magic_and_version);
         tcase_add_test(reply, reply_encode_buffer_too_small);
+        tcase_add_test(reply, reply_led_line_index);
+        tcase_add_test(reply, reply_line_set);
+        tcase_add_test(reply, reply_line_list);
+        tcase_add_test(reply, reply_line_list_fills_one_message);
+        tcase_add_test(reply, reply_line_watch);
         suite_add_tcase(s, reply);
 
         tcase_add_test(textform, text_every_command_any_case);
@@ -1441,6 +1816,9 @@ static Suite *protocol_suite(void) {
         tcase_add_test(textform, text_empty_and_blank);
         tcase_add_test(textform, text_non_ascii_and_control);
         tcase_add_test(textform, text_length_limit);
+        tcase_add_test(textform, text_line_names);
+        tcase_add_test(textform, text_set);
+        tcase_add_test(textform, text_reply_format_lines);
         suite_add_tcase(s, textform);
 
         tcase_add_test(textreply, text_reply_format_ok);

@@ -348,6 +348,43 @@ START_TEST(unknown_op) {
 }
 END_TEST
 
+/* A line other than the default output: status 4, naming it, and the LED left alone. */
+START_TEST(unknown_line) {
+        static const uint16_t ops[] = { MSGQ_OP_LED_ON, MSGQ_OP_LED_TOGGLE, MSGQ_OP_LED_STATE,
+                                        MSGQ_OP_LED_BLINK, MSGQ_OP_LED_WATCH };
+        struct msgq_request req;
+        struct msgq_reply rep;
+
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+                req = make_req(ops[i], 5);
+                req.arg0 = ops[i] == MSGQ_OP_LED_BLINK ? 500 : 0;
+                req.line = 1;
+                memset(&rep, 0x5a, sizeof rep);
+                ck_assert(request_handle(&d, &req, &rep));
+                ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
+                ck_assert_str_eq(rep.error, "no line 1: msgqd has 1 line (0, led)");
+                req.line = 0;
+                snprintf(req.line_name, sizeof req.line_name, "pump");
+                ck_assert(request_handle(&d, &req, &rep));
+                ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
+                ck_assert_str_eq(rep.error, "no line 'pump'");
+        }
+        ck_assert_uint_eq(d.stats.errors, 2 * (sizeof ops / sizeof ops[0]));
+        ck_assert(!led_get(d.ledctl.led));
+        ck_assert_uint_eq(d.ledctl.changes, 0);
+        /* The default output by its name, in any case. */
+        req = make_req(MSGQ_OP_LED_ON, 5);
+        snprintf(req.line_name, sizeof req.line_name, "LED");
+        request_handle(&d, &req, &rep);
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        ck_assert(led_get(d.ledctl.led));
+        /* The line table's own operations wait for it. */
+        req = make_req(MSGQ_OP_LINE_LIST, 5);
+        request_handle(&d, &req, &rep);
+        ck_assert_uint_eq(rep.status, MSGQ_ERR_UNKNOWN_OP);
+}
+END_TEST
+
 START_TEST(reject_fills_and_does_not_count) {
         struct msgq_request req = make_req(MSGQ_OP_LED_BLINK, 2);
         struct msgq_reply rep;
@@ -493,6 +530,7 @@ static Suite *request_suite(void) {
         tcase_add_test(tc, stats_reply_encodes);
         tcase_add_test(tc, exit_requested);
         tcase_add_test(tc, unknown_op);
+        tcase_add_test(tc, unknown_line);
         tcase_add_test(tc, reject_fills_and_does_not_count);
         tcase_add_test(tc, replies_carry_token_and_op);
         tcase_add_test(tc, priority_out_of_range_not_counted);
