@@ -360,11 +360,35 @@ static void drop_gone_locked(struct ledctl *c) {
         c->nwatchers = kept;
 }
 
+/*
+ * With the lock held: take w's place, the newest (the places are kept
+ * oldest first).  Past its deadline or its hold, this client's earlier
+ * watch and the places of clients that are gone are freed first; when all
+ * are still taken, the oldest goes: a place is never refused, so watches
+ * forged for live PIDs cannot lock real watchers out.
+ */
+static void take_place_locked(struct ledctl *c, const struct ledctl_watcher *w, uint64_t now_ns) {
+        size_t i, kept = 0;
+
+        for (i = 0; i < c->nwatchers; i++)
+                if (c->watchers[i].deadline_ns > now_ns && c->watchers[i].pid != w->pid)
+                        c->watchers[kept++] = c->watchers[i];
+        c->nwatchers = kept;
+        if (c->nwatchers == LEDCTL_WATCHERS_MAX)
+                drop_gone_locked(c);
+        if (c->nwatchers == LEDCTL_WATCHERS_MAX) {
+                memmove(c->watchers, c->watchers + 1, (LEDCTL_WATCHERS_MAX - 1) * sizeof *c->watchers);
+                c->nwatchers--;
+        }
+        c->watchers[c->nwatchers] = *w;
+        /* Held at most LEDCTL_WATCH_HOLD_NS, whatever deadline the request claims. */
+        if (c->watchers[c->nwatchers].deadline_ns > now_ns + LEDCTL_WATCH_HOLD_NS)
+                c->watchers[c->nwatchers].deadline_ns = now_ns + LEDCTL_WATCH_HOLD_NS;
+        c->nwatchers++;
+}
+
 int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st) {
-        size_t i, kept = 0;
-        int r = 1;
-
         pthread_mutex_lock(&c->lock);
         if (since != c->changes) {
                 /* The change after since, while it is kept (and made since msgqd started); else the current state. */
@@ -375,17 +399,7 @@ int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *
                 pthread_mutex_unlock(&c->lock);
                 return 0;
         }
-        /* Drop those past their deadline, and this client's earlier watch. */
-        for (i = 0; i < c->nwatchers; i++)
-                if (c->watchers[i].deadline_ns > now_ns && c->watchers[i].pid != w->pid)
-                        c->watchers[kept++] = c->watchers[i];
-        c->nwatchers = kept;
-        if (c->nwatchers == LEDCTL_WATCHERS_MAX)
-                drop_gone_locked(c);
-        if (c->nwatchers < LEDCTL_WATCHERS_MAX)
-                c->watchers[c->nwatchers++] = *w;
-        else
-                r = -ENOSPC;
+        take_place_locked(c, w, now_ns);
         pthread_mutex_unlock(&c->lock);
-        return r;
+        return 1;
 }

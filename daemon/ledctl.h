@@ -44,6 +44,8 @@
 
 #define LEDCTL_WATCHERS_MAX 64
 #define LEDCTL_HISTORY 16
+/* The longest a watch holds its place, whatever its deadline: clients renew sooner. */
+#define LEDCTL_WATCH_HOLD_NS (60ull * 1000000000ull)
 
 /* What a failed write left in the file, as last told (ledctl.save_failed). */
 enum {
@@ -82,7 +84,7 @@ struct ledctl {
         bool unflushed;         /* written, not yet flushed to the disk (file_lock) */
         bool flush_failed;      /* the last flush failed (main loop only) */
         bool keep_at_stop;      /* leave the LED as it is at ledctl_done() (set before threads) */
-        struct ledctl_watcher watchers[LEDCTL_WATCHERS_MAX];
+        struct ledctl_watcher watchers[LEDCTL_WATCHERS_MAX]; /* oldest first */
         size_t nwatchers;
         ledctl_notify_fn notify;
         void *notify_userdata;
@@ -119,9 +121,11 @@ void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata
  * st with the state of change since + 1 (the current state when that one is
  * no longer kept, or since is not an earlier number) and return 0;
  * otherwise keep w (in place of an earlier watch of the same pid) for the
- * next change and return 1; -ENOSPC when LEDCTL_WATCHERS_MAX others wait
- * (after the places of clients that no longer exist were freed).
- * now_ns: watchers past their deadline go.
+ * next change, until its deadline but at most LEDCTL_WATCH_HOLD_NS, and
+ * return 1.  When LEDCTL_WATCHERS_MAX others wait (after the places of
+ * clients that no longer exist were freed), the oldest watch loses its
+ * place, unanswered: its client watches again at its deadline.  now_ns:
+ * watchers past their deadline go.
  */
 int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st);

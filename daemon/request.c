@@ -54,21 +54,12 @@ static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, str
         struct ledctl_watcher w = { .pid = req->pid, .token = req->token,
                                     .deadline_ns = req->deadline_ns, .prio = req->prio };
         uint64_t since = (uint64_t) req->arg0 | (uint64_t) req->arg1 << 32;
-        int r;
 
         if (req->flags & MSGQ_REQ_NO_REPLY) { /* nobody to tell: nothing to wait for */
                 ledctl_state(&d->ledctl, &rep->led);
                 return 0;
         }
-        r = ledctl_watch(&d->ledctl, since, &w, msgq_now_ns(), &rep->led);
-
-        if (r == -ENOSPC) {
-                rep->status = MSGQ_ERR_INVALID;
-                snprintf(rep->error, sizeof rep->error, "%u others watch the LED already; try again later",
-                         LEDCTL_WATCHERS_MAX);
-                return 0;
-        }
-        return r;
+        return ledctl_watch(&d->ledctl, since, &w, msgq_now_ns(), &rep->led);
 }
 
 static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {

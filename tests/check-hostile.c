@@ -29,6 +29,9 @@
 
 static struct daemon dmn;
 
+/* msgqd's places for watchers (daemon/ledctl.h's LEDCTL_WATCHERS_MAX), as a client sees them. */
+#define LEDCTL_WATCHERS_MAX_SEEN 64
+
 /* Another local user: uid and gid 1 (Debian's "daemon"), not root, not nobody. */
 static const struct user squatter = { .uid = 1, .gid = 1 };
 
@@ -543,21 +546,27 @@ static int watch_status(key_t key, uint64_t since, uint64_t timeout_ms, struct m
         return r < 0 ? r : (int) rep->status;
 }
 
-/* In a child, with a PID of its own: whether a watch now is refused for want of places. */
-static bool watch_refused(key_t key, uint64_t since) {
+/*
+ * In a child, with a PID of its own: whether a watch now is let in (it
+ * waits, until its 50 ms run out) rather than refused.
+ */
+static bool watch_admitted(key_t key, uint64_t since) {
         pid_t pid = fork();
         int st;
 
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
                 struct msgq_reply rep;
-                _exit(watch_status(key, since, 20, &rep) == MSGQ_ERR_INVALID ? 0 : 1);
+                _exit(watch_status(key, since, 50, &rep) == -ETIMEDOUT ? 0 : 1);
         }
         ck_assert_int_eq(waitpid(pid, &st, 0), pid);
         return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-/* 64 msgqctl led watch, killed: the next watcher is let in at once, and told of the next change. */
+/*
+ * 64 msgqctl led watch: a 65th watch is let in all the same (the oldest
+ * place goes).  Killed: the next watcher is told of the next change.
+ */
 START_TEST(test_killed_watchers_make_room) {
         enum { N = 64 };
         const char *argv[] = { harness_program("msgqctl"), "-k", NULL, "led", "watch", NULL };
@@ -592,7 +601,7 @@ START_TEST(test_killed_watchers_make_room) {
         }
         close(out[0]);
         sleep_ms(scaled(300));
-        ck_assert_msg(watch_refused(dmn.key, since), "the 64 watchers did not fill msgqd's places");
+        ck_assert_msg(watch_admitted(dmn.key, since), "a 65th watcher was refused");
         for (int i = 0; i < N; i++) {
                 kill(pids[i], SIGKILL);
                 waitpid(pids[i], NULL, 0);
@@ -609,6 +618,58 @@ START_TEST(test_killed_watchers_make_room) {
         ck_assert_uint_eq(rep.led.on, 1);
         ck_assert_uint_eq(rep.led.changes, since + 1);
         reap_children(&changer, 1);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/*
+ * A group member forges 64 watches for live PIDs (1, 2, kernel threads),
+ * each with a deadline an hour away.  A real msgqctl led watch started
+ * after them takes a place all the same, and is told of the next change.
+ */
+START_TEST(test_forged_watches) {
+        const char *argv[] = { harness_program("msgqctl"), "-k", NULL, "led", "watch", "2", NULL };
+        uint32_t pids[LEDCTL_WATCHERS_MAX_SEEN];
+        char buf[256] = "";
+        size_t got = 0;
+        uint64_t since;
+        pid_t watcher;
+        int out[2], st;
+
+        daemon_start_checked(&dmn, test_key(), NULL);
+        argv[2] = keystr(dmn.key);
+        since = call(dmn.key, MSGQ_OP_LED_STATE, 0, 0, 5000).led.changes;
+        ck_assert_int_eq(live_pids(pids, LEDCTL_WATCHERS_MAX_SEEN), LEDCTL_WATCHERS_MAX_SEEN);
+        ck_assert_int_eq(forge_requests(dmn.key, MSGQ_OP_LED_WATCH, since, pids, LEDCTL_WATCHERS_MAX_SEEN),
+                         LEDCTL_WATCHERS_MAX_SEEN);
+        call(dmn.key, MSGQ_OP_PING, 0, 0, 5000); /* after the forged ones: msgqd took them all */
+
+        ck_assert_int_eq(pipe(out), 0);
+        watcher = fork();
+        ck_assert_int_ge(watcher, 0);
+        if (watcher == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                dup2(out[1], STDOUT_FILENO);
+                dup2(out[1], STDERR_FILENO);
+                execv(argv[0], (char *const *) argv);
+                _exit(127);
+        }
+        close(out[1]);
+        while (!strchr(buf, '\n')) { /* the state: now it watches */
+                ssize_t n = read(out[0], buf + got, sizeof buf - 1 - got);
+                ck_assert_msg(n > 0, "msgqctl led watch printed: %s", buf);
+                got += (size_t) n;
+                buf[got] = '\0';
+        }
+        sleep_ms(scaled(300));
+        call(dmn.key, MSGQ_OP_LED_ON, 0, 0, 5000);
+        for (ssize_t n; (n = read(out[0], buf + got, sizeof buf - 1 - got)) > 0;)
+                got += (size_t) n;
+        buf[got] = '\0';
+        close(out[0]);
+        ck_assert_int_eq(waitpid(watcher, &st, 0), watcher);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "msgqctl led watch: status 0x%x: %s", st, buf);
+        ck_assert_str_eq(buf, "led: off\nled: on\n");
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -662,5 +723,6 @@ int main(void) {
                 harness_add(s, "bridge-sighup", test_bridge_sighup_reloads, 60);
         harness_add(s, "output-full", test_output_to_full_disk, 60);
         harness_add(s, "killed-watchers", test_killed_watchers_make_room, 60);
+        harness_add(s, "forged-watches", test_forged_watches, 60);
         return harness_run(s);
 }

@@ -367,11 +367,15 @@ static void kill_all(const pid_t *pids, size_t n) {
         }
 }
 
-/* At most LEDCTL_WATCHERS_MAX live clients wait; those past their deadline make room. */
+/*
+ * At most LEDCTL_WATCHERS_MAX live clients wait; those past their deadline
+ * make room; when none has passed it, the oldest place goes to the newest
+ * watch (never refused), and the one after takes the next oldest.
+ */
 START_TEST(watchers_bounded) {
         pid_t pids[LEDCTL_WATCHERS_MAX];
         struct msgq_led_state st;
-        struct ledctl_watcher w;
+        struct ledctl_watcher w, late;
 
         spawn_waiting(pids, LEDCTL_WATCHERS_MAX);
         for (size_t i = 0; i < LEDCTL_WATCHERS_MAX; i++) {
@@ -380,10 +384,41 @@ START_TEST(watchers_bounded) {
                 ck_assert_int_eq(ledctl_watch(&c, 0, &w, 0, &st), 1);
         }
         w = watcher((uint32_t) getpid());
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w, 999, &st), -ENOSPC);
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w, 999, &st), 1);
+        ck_assert_uint_eq(c.nwatchers, LEDCTL_WATCHERS_MAX);
+        ck_assert_uint_eq(c.watchers[0].pid, (uint32_t) pids[1]); /* the oldest went */
+        ck_assert_uint_eq(c.watchers[LEDCTL_WATCHERS_MAX - 1].pid, (uint32_t) getpid());
+        late = watcher(1); /* PID 1 is always there */
+        ck_assert_int_eq(ledctl_watch(&c, 0, &late, 999, &st), 1);
+        ck_assert_uint_eq(c.watchers[0].pid, (uint32_t) pids[2]);
         ck_assert_int_eq(ledctl_watch(&c, 0, &w, 1000, &st), 1); /* the others' deadline passed */
-        ck_assert_uint_eq(c.nwatchers, 1);
+        ck_assert_uint_eq(c.nwatchers, 2);
         kill_all(pids, LEDCTL_WATCHERS_MAX);
+}
+END_TEST
+
+/*
+ * A watch holds its place at most LEDCTL_WATCH_HOLD_NS, however far away
+ * the deadline it claims (a forged one, an hour away): then it makes room,
+ * and a change after that is not handed to it.
+ */
+START_TEST(watch_hold_bounded) {
+        struct msgq_led_state st;
+        struct ledctl_watcher w = watcher(1), mine = watcher((uint32_t) getpid());
+        const uint64_t t0 = 5000000000ull;
+
+        notified_calls = 0;
+        ledctl_set_notify(&c, on_notify, &marker);
+        w.deadline_ns = t0 + 3600ull * 1000000000ull;
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w, t0, &st), 1);
+        ck_assert_uint_eq(c.watchers[0].deadline_ns, t0 + LEDCTL_WATCH_HOLD_NS);
+        ck_assert_int_eq(ledctl_watch(&c, 0, &mine, t0 + LEDCTL_WATCH_HOLD_NS, &st), 1);
+        ck_assert_uint_eq(c.nwatchers, 1);
+        ck_assert_uint_eq(c.watchers[0].pid, (uint32_t) getpid());
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_uint_eq(notified_calls, 1);
+        ck_assert_uint_eq(notified_n, 1);
+        ck_assert_uint_eq(notified_w[0].pid, (uint32_t) getpid());
 }
 END_TEST
 
@@ -848,6 +883,7 @@ static Suite *ledctl_suite(void) {
         tcase_add_test(blink, watch_and_changes);
         tcase_add_test(blink, watch_history);
         tcase_add_test(blink, watchers_bounded);
+        tcase_add_test(blink, watch_hold_bounded);
         tcase_add_test(blink, watchers_gone_make_room);
         suite_add_tcase(s, blink);
 

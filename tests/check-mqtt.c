@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "harness.h"
 
 #define HOST "127.0.0.1"
@@ -756,6 +757,48 @@ START_TEST(test_every_change_and_idle_costs_nothing) {
 }
 END_TEST
 
+/* The LED's change number, asked of msgqd; msgqd has served what was queued before at priority 1. */
+static uint64_t led_changes(key_t key) {
+        struct msgq_request req = { .op = MSGQ_OP_LED_STATE };
+        struct msgq_reply rep;
+        struct msgq_client c;
+
+        ck_assert_int_eq(msgq_client_open(&c, key), 0);
+        ck_assert_int_eq(msgq_client_call(&c, 1, &req, &rep, 5000), 0);
+        msgq_client_close(&c);
+        return rep.led.changes;
+}
+
+/*
+ * 64 watches forged for live PIDs (1, 2, kernel threads), each an hour
+ * long, before the bridge starts: the bridge's watch takes a place all the
+ * same, so the idle bridge asks msgqd nothing (a refused watch made it ask
+ * for the state every second instead), and a change by another client is
+ * published.
+ */
+START_TEST(test_forged_watches) {
+        uint32_t pids[64];
+        long long before, after;
+
+        broker_start();
+        daemon_start_checked(&dmn, test_key(), NULL);
+        ck_assert_int_eq(live_pids(pids, 64), 64);
+        ck_assert_int_eq(forge_requests(dmn.key, MSGQ_OP_LED_WATCH, led_changes(dmn.key), pids, 64), 64);
+        led_changes(dmn.key); /* after them: msgqd took them all */
+        bridge_start();
+        watch_start();
+        sleep_ms(scaled(500)); /* the bridge watches */
+        before = served();
+        sleep_ms(3000);
+        after = served();
+        ck_assert_msg(after - before == 1, "msgqd served %lld requests in 3 s of an idle bridge, "
+                      "its own stats request included", after - before);
+        msgqctl("led", "on", NULL);
+        EXPECT_SEEN(topic("led/state"), ON_NULL, 1, 5000);
+        stop_all();
+}
+END_TEST
+
 START_TEST(test_send_with_priority) {
         start_all();
         pub(topic("send"), "{\"text\":\"hello from MQTT\",\"priority\":2}");
@@ -1468,6 +1511,7 @@ int main(void) {
         harness_add(s, "msgqd-killed", test_msgqd_killed, 60);
         harness_add(s, "msgqd-killed-led-on", test_msgqd_killed_led_stays_on, 60);
         harness_add(s, "new-msgqd-watched", test_new_msgqd_is_watched, 60);
+        harness_add(s, "forged-watches", test_forged_watches, 60);
         harness_add(s, "command-expires", test_command_expires_when_msgqd_stays_away, 60);
         harness_add(s, "mqtt5", test_mqtt5, 60);
         harness_add(s, "password", test_password, 60);

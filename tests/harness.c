@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -533,6 +534,57 @@ void daemon_led_burst(struct daemon *d, int n) {
         }
         ck_assert_int_eq(kill(d->pid, SIGCONT), 0);
         msgq_client_close(&c);
+}
+
+int forge_requests(key_t key, uint16_t op, uint64_t arg, const uint32_t *pids, int n) {
+        int id = msgget(key, 0), sent = 0;
+
+        ck_assert_int_ge(id, 0);
+        for (; sent < n; sent++) {
+                struct msgq_request req = { .pid = pids[sent], .op = op, .arg0 = (uint32_t) arg,
+                                            .arg1 = (uint32_t) (arg >> 32),
+                                            .deadline_ns = msgq_now_ns() + 3599ull * 1000000000ull };
+                struct msgq_msgbuf m = { .mtype = 1 };
+                int len, tries = 0;
+
+                getrandom(&req.token, sizeof req.token, 0);
+                len = msgq_request_encode(&req, m.body, sizeof m.body);
+                ck_assert_int_gt(len, 0);
+                while (msgsnd(id, &m, (size_t) len, IPC_NOWAIT) < 0) {
+                        ck_assert_msg(errno == EAGAIN, "forged request: %s", strerror(errno));
+                        if (++tries > 200)
+                                return sent;
+                        sleep_ms(1);
+                }
+        }
+        return sent;
+}
+
+int live_pids(uint32_t *pids, int n) {
+        DIR *proc = opendir("/proc");
+        struct dirent *e;
+        int found = 0;
+
+        ck_assert_ptr_nonnull(proc);
+        /* The lowest: collect them all, keep the n smallest. */
+        while ((e = readdir(proc))) {
+                char *end;
+                unsigned long pid = strtoul(e->d_name, &end, 10);
+                int at;
+
+                if (*end || pid == 0 || pid == (unsigned long) getpid())
+                        continue;
+                if (found == n && pid >= pids[n - 1])
+                        continue;
+                at = found < n ? found++ : n - 1;
+                while (at > 0 && pids[at - 1] > pid) {
+                        pids[at] = pids[at - 1];
+                        at--;
+                }
+                pids[at] = (uint32_t) pid;
+        }
+        closedir(proc);
+        return found;
 }
 
 bool daemon_log_wait(const struct daemon *d, const char *text, int ms) {

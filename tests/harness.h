@@ -89,6 +89,17 @@ void daemon_kill(struct daemon *d);
  * while msgqd is stopped, then let it go on: it serves them back to back.
  */
 void daemon_led_burst(struct daemon *d, int n);
+/*
+ * As a hostile member of the queue's group: n binary requests for op (arg:
+ * arg0 | arg1 << 32), the i-th claiming PID pids[i], with a random token
+ * and a deadline an hour away, sent straight to the queue on key at
+ * priority 1 (served before the default 5).  A send that finds the queue
+ * full is tried again for up to 200 ms, then the flood stops.  Returns how
+ * many were sent.
+ */
+int forge_requests(key_t key, uint16_t op, uint64_t arg, const uint32_t *pids, int n);
+/* Up to n PIDs of live processes, not this one's (the lowest in /proc: 1, 2, kernel threads); how many. */
+int live_pids(uint32_t *pids, int n);
 /* Whether the daemon's stderr comes to contain text within ms (looked at every 10 ms). */
 bool daemon_log_wait(const struct daemon *d, const char *text, int ms);
 /* The daemon's stderr so far (NUL-terminated, static buffer). */
