@@ -67,21 +67,21 @@ static int print_led(const struct msgq_led_state *led) {
 /*
  * The next change after the one numbered seen, as msgqd answers a
  * led-watch.  A watch that times out is followed by a plain state request,
- * which fails (and ends msgqctl) when msgqd is gone.
+ * which fails (and ends msgqctl) when msgqd is gone, and by a new watch,
+ * answered at once with what was missed if the state changed meanwhile (a
+ * watch that lost its place in msgqd is not answered).
  */
 static void next_change(struct ctl *ctl, uint64_t seen, struct msgq_reply *rep) {
         int r;
 
-        do {
+        for (;;) {
                 r = ctl_call_within(ctl, WATCH_WAIT_MS, ctl->prio, MSGQ_OP_LED_WATCH,
                                     (uint32_t) seen, (uint32_t) (seen >> 32), NULL, rep);
-                if (r == -ETIMEDOUT) {
-                        ctl_call_or_die(ctl, ctl->prio, MSGQ_OP_LED_STATE, 0, 0, NULL, rep);
-                        r = rep->led.changes == seen ? -EAGAIN : 0;
-                } else {
-                        ctl_check_or_die(ctl, r, rep);
-                }
-        } while (r == -EAGAIN);
+                if (r != -ETIMEDOUT)
+                        break;
+                ctl_call_or_die(ctl, ctl->prio, MSGQ_OP_LED_STATE, 0, 0, NULL, rep);
+        }
+        ctl_check_or_die(ctl, r, rep);
 }
 
 /* The state, then each change; stops when the output cannot be written. */
