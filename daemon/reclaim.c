@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 
+#include "clock.h"
 #include "protocol.h"
 #include "queue.h"
 #include "reclaim.h"
@@ -73,6 +75,7 @@ int reclaim_note(struct reclaim *r, long mtype, uint64_t expires_ns) {
         }
         if (e->noted < UINT32_MAX)
                 e->noted++;
+        e->last_ns = msgq_now_ns();
         if (expires_ns > e->expires_ns)
                 e->expires_ns = expires_ns;
         /* The entry keeps its latest expiry: only that can move the earliest. */
@@ -147,6 +150,38 @@ size_t reclaim_sweep(struct reclaim *r, int msqid, uint64_t now_ns) {
                         continue;
                 }
                 if (e->mtype != 0 && e->expires_ns < earliest)
+                        earliest = e->expires_ns;
+                i++;
+        }
+        r->earliest_ns = earliest;
+        pthread_mutex_unlock(&r->lock);
+        return removed;
+}
+
+/* Whether the client a reply type belongs to is not there: no process has its PID. */
+static bool client_gone(long mtype) {
+        return kill((pid_t) (mtype - MSGQ_REPLY_BASE), 0) < 0 && errno == ESRCH;
+}
+
+size_t reclaim_relieve(struct reclaim *r, int msqid, uint64_t now_ns, uint64_t stale_ns) {
+        size_t removed = 0;
+        uint64_t earliest = UINT64_MAX;
+
+        pthread_mutex_lock(&r->lock);
+        /* In place, as reclaim_sweep does. */
+        for (size_t i = 0; i < r->size;) {
+                struct reclaim_entry *e = &r->slots[i];
+
+                if (e->mtype == 0) {
+                        i++;
+                        continue;
+                }
+                if ((now_ns > e->last_ns && now_ns - e->last_ns >= stale_ns) || client_gone(e->mtype)) {
+                        removed += drain_type(msqid, e->mtype);
+                        remove_at(r, i);
+                        continue;
+                }
+                if (e->expires_ns < earliest)
                         earliest = e->expires_ns;
                 i++;
         }

@@ -17,6 +17,7 @@ struct reclaim_entry {
         long mtype;           /* 0 = free slot */
         uint64_t expires_ns;
         uint32_t noted;       /* replies noted since reclaim_trim() last looked */
+        uint64_t last_ns;     /* when the latest was noted (CLOCK_MONOTONIC) */
 };
 
 struct reclaim {
@@ -41,6 +42,13 @@ uint64_t reclaim_next(struct reclaim *r);
  * Returns how many messages were removed.
  */
 size_t reclaim_sweep(struct reclaim *r, int msqid, uint64_t now_ns);
+/*
+ * The queue is filling up: remove every message of each type whose client
+ * is not there (its PID does not exist in msgqd's PID namespace) or has
+ * left its latest reply uncollected since stale_ns or more before now_ns,
+ * and forget the type.  Returns how many messages were removed.
+ */
+size_t reclaim_relieve(struct reclaim *r, int msqid, uint64_t now_ns, uint64_t stale_ns);
 /*
  * Before another reply of type mtype is sent: once max replies of that type
  * were noted since the last look, take its replies off msqid and put back

@@ -182,10 +182,76 @@ static bool backlog_keep_locked(struct server *s, long mtype, const void *body, 
         p = &s->backlog[(s->backlog_head + s->backlog_count) % s->backlog_size];
         p->mtype = mtype;
         p->expires_ns = expires_ns;
+        p->kept_ns = msgq_now_ns();
         p->len = (uint16_t) len;
         memcpy(p->body, body, len);
         backlog_set_count(s, s->backlog_count + 1);
         return true;
+}
+
+/* ---- a queue filling up ---- */
+
+/* Whether no process has pid (in msgqd's PID namespace). */
+static bool pid_gone(long pid) {
+        return kill((pid_t) pid, 0) < 0 && errno == ESRCH;
+}
+
+/* With backlog_lock held: drop the replies for clients not there, or kept too long. */
+static size_t backlog_relieve_locked(struct server *s, uint64_t now) {
+        size_t kept = 0, n = s->backlog_count;
+
+        for (size_t i = 0; i < n; i++) {
+                struct pending_reply *p = &s->backlog[(s->backlog_head + i) % s->backlog_size];
+                if (p->kept_ns + SERVER_REPLY_STALE_NS <= now || pid_gone(p->mtype - MSGQ_REPLY_BASE))
+                        continue;
+                if (kept != i)
+                        s->backlog[(s->backlog_head + kept) % s->backlog_size] = *p;
+                kept++;
+        }
+        backlog_set_count(s, kept);
+        return n - kept;
+}
+
+/*
+ * Look at the queue: when it is more than half full, remove the replies
+ * (on the queue and in the backlog) of clients that are not there (no
+ * process has their PID: never existed, or died) or that left their
+ * latest uncollected for SERVER_REPLY_STALE_NS, and have the main loop
+ * look again until it is not.  So a flood of requests for made-up or idle
+ * PIDs cannot fill the queue with replies nobody reads.
+ */
+static void relieve(struct server *s) {
+        uint64_t now = msgq_now_ns();
+        struct msqid_ds ds;
+        size_t reclaimed, dropped;
+
+        __atomic_store_n(&s->unlooked_bytes, 0, __ATOMIC_RELAXED);
+        if (msgq_queue_stat(server_msqid(s), &ds) < 0)
+                return;
+        __atomic_store_n(&s->qbytes, (uint64_t) ds.msg_qbytes, __ATOMIC_RELAXED);
+        if (ds.msg_cbytes * 2 <= ds.msg_qbytes) {
+                __atomic_store_n(&s->pressure, 0, __ATOMIC_RELAXED);
+                return;
+        }
+        reclaimed = reclaim_relieve(&s->reclaim, server_msqid(s), now, SERVER_REPLY_STALE_NS);
+        pthread_mutex_lock(&s->backlog_lock);
+        dropped = backlog_relieve_locked(s, now);
+        pthread_mutex_unlock(&s->backlog_lock);
+        stat_add(&s->d->stats.replies_reclaimed, reclaimed);
+        stat_add(&s->d->stats.replies_dropped, dropped);
+        if (reclaimed + dropped > 0)
+                log_bad(s, "the queue is more than half full: removed %zu replies for clients that "
+                        "are not there or do not collect them", reclaimed + dropped);
+        if (!__atomic_exchange_n(&s->pressure, 1, __ATOMIC_RELAXED))
+                wake_main(s); /* to look again */
+}
+
+/* After len bytes of replies were sent, or kept (0: at once): look at the queue once a quarter of it went by. */
+static void look_after(struct server *s, size_t len) {
+        uint64_t n = __atomic_add_fetch(&s->unlooked_bytes, len, __ATOMIC_RELAXED);
+
+        if (len == 0 || n >= __atomic_load_n(&s->qbytes, __ATOMIC_RELAXED) / 4)
+                relieve(s);
 }
 
 /*
@@ -200,8 +266,10 @@ static void send_reply(struct server *s, long mtype, const void *body, size_t le
         bool kept = false;
 
         track_reply(s, mtype, expires_ns);
-        if (backlog_pending(s) == 0 && try_send(s, mtype, body, len) == 0)
+        if (backlog_pending(s) == 0 && try_send(s, mtype, body, len) == 0) {
+                look_after(s, len);
                 return;
+        }
         pthread_mutex_lock(&s->backlog_lock);
         if (s->backlog_count > 0)
                 backlog_flush_locked(s);
@@ -210,6 +278,7 @@ static void send_reply(struct server *s, long mtype, const void *body, size_t le
         pthread_mutex_unlock(&s->backlog_lock);
         if (kept)
                 wake_main(s); /* to retry the backlog */
+        look_after(s, kept ? 0 : len);
 }
 
 /* now: when the request was received (one clock read per request). */
@@ -522,11 +591,20 @@ uint64_t server_next_tick(struct server *s) {
                 if (retry < t)
                         t = retry;
         }
+        if (__atomic_load_n(&s->pressure, __ATOMIC_RELAXED)) {
+                uint64_t again = msgq_now_ns() + SERVER_PRESSURE_RETRY_NS;
+                if (again < t)
+                        t = again;
+        }
         return t;
 }
 
 void server_tick(struct server *s) {
-        size_t n = reclaim_sweep(&s->reclaim, server_msqid(s), msgq_now_ns());
+        size_t n;
+
+        if (__atomic_load_n(&s->pressure, __ATOMIC_RELAXED))
+                relieve(s);
+        n = reclaim_sweep(&s->reclaim, server_msqid(s), msgq_now_ns());
 
         if (n > 0) {
                 stat_add(&s->d->stats.replies_reclaimed, n);

@@ -25,10 +25,18 @@
 #define SERVER_BACKLOG_RETRY_NS (5u * 1000000u)
 /* Uncollected replies one client may leave on the queue (see reclaim_trim). */
 #define SERVER_REPLIES_PER_CLIENT 32u
+/*
+ * The queue more than half full, a reply left uncollected this long is given
+ * up (server.c, relieve); and the main loop looks again this often until it
+ * is not.
+ */
+#define SERVER_REPLY_STALE_NS    (2000ull * 1000000ull)
+#define SERVER_PRESSURE_RETRY_NS (250u * 1000000u)
 
 struct pending_reply {
         long mtype;
         uint64_t expires_ns;
+        uint64_t kept_ns;       /* when it was put in the backlog */
         uint16_t len;
         unsigned char body[MSGQ_MSG_MAX];
 };
@@ -47,6 +55,10 @@ struct server {
         bool running;
         pthread_t thread;
         struct reclaim reclaim;
+        /* How full the queue is, looked at now and then (relieve): all __atomic. */
+        uint64_t unlooked_bytes; /* reply bytes sent since the last look */
+        uint64_t qbytes;        /* msg_qbytes at the last look (0: none yet) */
+        int pressure;           /* more than half full at the last look */
 
         pthread_mutex_t backlog_lock;
         struct pending_reply *backlog; /* ring */

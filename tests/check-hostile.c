@@ -674,6 +674,58 @@ START_TEST(test_forged_watches) {
 }
 END_TEST
 
+/*
+ * A group member floods the queue with pings for made-up PIDs (random, of
+ * no process), each with a deadline an hour away, until the queue is full
+ * or for as long as msgqd makes room.  An honest client is answered all the
+ * same, within its usual timeout, and so is one after it.
+ */
+START_TEST(test_reply_flood) {
+        enum { N = 2000 };
+        static uint32_t pids[N];
+        struct msgq_reply rep;
+        int sent;
+
+        daemon_start_checked(&dmn, test_key(), NULL);
+        for (int i = 0; i < N; i++)
+                do
+                        pids[i] = 100000u + (uint32_t) random() % (MSGQ_PID_MAX - 100000u);
+                while (kill((pid_t) pids[i], 0) == 0 || errno != ESRCH);
+        sent = forge_requests(dmn.key, MSGQ_OP_PING, 0, pids, N);
+        ck_assert_msg(sent >= 16384 / 40, "only %d forged requests went on the queue", sent);
+        rep = call(dmn.key, MSGQ_OP_PING, 0, 0, 3000);
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        rep = call(dmn.key, MSGQ_OP_STATS, 0, 0, 3000);
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        ck_assert_uint_gt(rep.stats.replies_reclaimed + rep.stats.replies_dropped, 0);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/*
+ * The same flood for live PIDs (1, 2, kernel threads: processes that never
+ * read a reply): once they have left their replies uncollected for 2 s,
+ * those go, and an honest client is answered within 5 s.
+ */
+START_TEST(test_reply_flood_live_pids) {
+        enum { N = 2000 };
+        static uint32_t pids[N];
+        struct msgq_reply rep;
+        int live, sent;
+
+        daemon_start_checked(&dmn, test_key(), NULL);
+        live = live_pids(pids, 64);
+        ck_assert_int_gt(live, 16);
+        for (int i = live; i < N; i++)
+                pids[i] = pids[i % live];
+        sent = forge_requests(dmn.key, MSGQ_OP_PING, 0, pids, N);
+        ck_assert_msg(sent >= 16384 / 40, "only %d forged requests went on the queue", sent);
+        rep = call(dmn.key, MSGQ_OP_PING, 0, 0, 5000);
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
 /* ---- 4. output that cannot be written ---- */
 
 /* prog's --help and --version to /dev/full: the write error said, and a failure status. */
@@ -724,5 +776,7 @@ int main(void) {
         harness_add(s, "output-full", test_output_to_full_disk, 60);
         harness_add(s, "killed-watchers", test_killed_watchers_make_room, 60);
         harness_add(s, "forged-watches", test_forged_watches, 60);
+        harness_add(s, "reply-flood", test_reply_flood, 60);
+        harness_add(s, "reply-flood-live", test_reply_flood_live_pids, 60);
         return harness_run(s);
 }

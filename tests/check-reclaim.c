@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "protocol.h"
@@ -447,6 +448,40 @@ START_TEST(sweep_in_place_keeps_survivors_reachable) {
 }
 END_TEST
 
+/*
+ * Under pressure: the types of PIDs no process has go at once, with what is
+ * on the queue for them; those of live PIDs stay until their latest reply
+ * is stale_ns old; requests and other types stay.
+ */
+START_TEST(relieve_gone_then_stale) {
+        pid_t kid = fork();
+        long live = msgq_reply_type((uint32_t) getpid()), gone;
+        struct reclaim r;
+
+        ck_assert_int_ge(kid, 0);
+        if (kid == 0)
+                _exit(0);
+        ck_assert_int_eq(waitpid(kid, NULL, 0), kid); /* its PID is free now */
+        gone = msgq_reply_type((uint32_t) kid);
+        ck_assert_int_eq(reclaim_init(&r), 0);
+        reclaim_note(&r, live, UINT64_MAX - 1);
+        reclaim_note(&r, gone, UINT64_MAX - 1);
+        put(live, 3);
+        put(gone, 4);
+        put(5, 1); /* a request */
+        ck_assert_uint_eq(reclaim_relieve(&r, msqid, 1000, UINT64_MAX), 4);
+        ck_assert_ptr_null(entry(&r, gone));
+        ck_assert_ptr_nonnull(entry(&r, live));
+        ck_assert_uint_eq(queued(), 4);
+        ck_assert_uint_eq(reclaim_relieve(&r, msqid, entry(&r, live)->last_ns + 1999, 2000), 0);
+        ck_assert_uint_eq(reclaim_relieve(&r, msqid, entry(&r, live)->last_ns + 2000, 2000), 3);
+        ck_assert_uint_eq(r.used, 0);
+        ck_assert_uint_eq(reclaim_next(&r), UINT64_MAX);
+        ck_assert_int_eq(take(5), 1);
+        reclaim_done(&r);
+}
+END_TEST
+
 static Suite *reclaim_suite(void) {
         Suite *s = suite_create("reclaim");
         TCase *table = tcase_create("table");
@@ -469,6 +504,7 @@ static Suite *reclaim_suite(void) {
         tcase_add_test(queue, sweep_after_later_note_keeps_type);
         tcase_add_test(queue, sweep_many_types);
         tcase_add_test(queue, sweep_in_place_keeps_survivors_reachable);
+        tcase_add_test(queue, relieve_gone_then_stale);
         suite_add_tcase(s, queue);
         return s;
 }
