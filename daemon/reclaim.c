@@ -195,7 +195,15 @@ struct held_reply {
         struct msgq_msgbuf m;
 };
 
-size_t reclaim_trim(struct reclaim *r, int msqid, long mtype, unsigned max) {
+/* Whether msqid holds at most n messages (of all types): then no type has more. */
+static bool holds_at_most(int msqid, size_t n) {
+        struct msqid_ds ds;
+
+        return msgq_queue_stat(msqid, &ds) == 0 && ds.msg_qnum <= n;
+}
+
+size_t reclaim_trim(struct reclaim *r, int msqid, long mtype, unsigned max, reclaim_unsent_fn unsent,
+                    void *userdata) {
         struct held_reply *held;
         struct reclaim_entry *e;
         size_t keep = max / 2, n = 0, removed, first;
@@ -208,7 +216,8 @@ size_t reclaim_trim(struct reclaim *r, int msqid, long mtype, unsigned max) {
                 pthread_mutex_unlock(&r->lock);
                 return 0;
         }
-        held = malloc(keep * sizeof *held);
+        e->noted = 0;
+        held = holds_at_most(msqid, keep) ? NULL : malloc(keep * sizeof *held);
         if (!held) {
                 pthread_mutex_unlock(&r->lock);
                 return 0;
@@ -224,13 +233,12 @@ size_t reclaim_trim(struct reclaim *r, int msqid, long mtype, unsigned max) {
         }
         removed = n > keep ? n - keep : 0;
         first = n > keep ? n % keep : 0;
-        e->noted = 0;
         for (size_t i = 0; i < n - removed; i++) {
                 struct held_reply *h = &held[(first + i) % keep];
-                if (msgsnd(msqid, &h->m, h->len, IPC_NOWAIT) < 0)
-                        removed++; /* its room was taken meanwhile */
-                else
-                        e->noted++;
+                /* Its room was taken meanwhile: kept by the caller. */
+                if (msgsnd(msqid, &h->m, h->len, IPC_NOWAIT) < 0 && unsent)
+                        unsent(userdata, &h->m, h->len);
+                e->noted++;
         }
         pthread_mutex_unlock(&r->lock);
         free(held);

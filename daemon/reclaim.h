@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "protocol.h"
+
 struct reclaim_entry {
         long mtype;           /* 0 = free slot */
         uint64_t expires_ns;
@@ -50,11 +52,19 @@ size_t reclaim_sweep(struct reclaim *r, int msqid, uint64_t now_ns);
  */
 size_t reclaim_relieve(struct reclaim *r, int msqid, uint64_t now_ns, uint64_t stale_ns);
 /*
+ * A reply reclaim_trim() took off the queue and found no room to put back
+ * (others filled the room meanwhile): the caller keeps it, to send later.
+ */
+typedef void (*reclaim_unsent_fn)(void *userdata, const struct msgq_msgbuf *m, size_t len);
+/*
  * Before another reply of type mtype is sent: once max replies of that type
  * were noted since the last look, take its replies off msqid and put back
  * only the newest max / 2.  A client that does not read its replies (they
  * would otherwise stay as long as it keeps asking) cannot fill the queue;
- * one that reads them has none there, and costs one msgrcv per max / 2
- * replies.  Returns how many replies were removed.
+ * one that reads them has none there, and costs one IPC_STAT per max / 2
+ * replies (fewer than max / 2 messages on the queue: nothing is taken off).
+ * A reply to put back that no longer fits goes to unsent, never lost.
+ * Returns how many replies were removed.
  */
-size_t reclaim_trim(struct reclaim *r, int msqid, long mtype, unsigned max);
+size_t reclaim_trim(struct reclaim *r, int msqid, long mtype, unsigned max, reclaim_unsent_fn unsent,
+                    void *userdata);

@@ -147,22 +147,6 @@ static bool backlog_make_room(struct server *s) {
         return true;
 }
 
-/*
- * Before a reply goes on the queue: trim what its client left uncollected,
- * and note it, so that no sweep can miss or eat it.
- */
-static void track_reply(struct server *s, long mtype, uint64_t expires_ns) {
-        size_t trimmed = reclaim_trim(&s->reclaim, server_msqid(s), mtype, SERVER_REPLIES_PER_CLIENT);
-
-        if (trimmed > 0) {
-                stat_add(&s->d->stats.replies_reclaimed, trimmed);
-                log_bad(s, "pid %ld does not collect its replies: removed its %zu oldest",
-                        mtype - MSGQ_REPLY_BASE, trimmed);
-        }
-        if (reclaim_note(&s->reclaim, mtype, expires_ns) > 0)
-                wake_main(s);
-}
-
 /* With backlog_lock held, the queue full: keep the reply (true), unless it can never fit. */
 static bool backlog_keep_locked(struct server *s, long mtype, const void *body, size_t len,
                                 uint64_t expires_ns) {
@@ -187,6 +171,45 @@ static bool backlog_keep_locked(struct server *s, long mtype, const void *body, 
         memcpy(p->body, body, len);
         backlog_set_count(s, s->backlog_count + 1);
         return true;
+}
+
+/*
+ * A reply reclaim_trim() took off the queue to put back, and found its room
+ * taken (by a client's request, say): kept in the backlog, not lost.
+ */
+static void keep_unsent(void *userdata, const struct msgq_msgbuf *m, size_t len) {
+        struct server *s = userdata;
+        uint64_t expires = msgq_now_ns() + MSGQ_TEXT_REPLY_TTL_NS;
+        struct msgq_reply rep;
+        bool kept;
+
+        if (msgq_body_is_binary(m->body, len)) {
+                if (msgq_reply_decode(m->body, len, &rep) < 0)
+                        return; /* not a reply of ours */
+                expires = rep.expires_ns;
+        }
+        pthread_mutex_lock(&s->backlog_lock);
+        kept = backlog_keep_locked(s, m->mtype, m->body, len, expires);
+        pthread_mutex_unlock(&s->backlog_lock);
+        if (kept)
+                wake_main(s); /* to retry the backlog */
+}
+
+/*
+ * Before a reply goes on the queue: trim what its client left uncollected,
+ * and note it, so that no sweep can miss or eat it.
+ */
+static void track_reply(struct server *s, long mtype, uint64_t expires_ns) {
+        size_t trimmed = reclaim_trim(&s->reclaim, server_msqid(s), mtype, SERVER_REPLIES_PER_CLIENT,
+                                      keep_unsent, s);
+
+        if (trimmed > 0) {
+                stat_add(&s->d->stats.replies_reclaimed, trimmed);
+                log_bad(s, "pid %ld does not collect its replies: removed its %zu oldest",
+                        mtype - MSGQ_REPLY_BASE, trimmed);
+        }
+        if (reclaim_note(&s->reclaim, mtype, expires_ns) > 0)
+                wake_main(s);
 }
 
 /* ---- a queue filling up ---- */

@@ -244,6 +244,77 @@ START_TEST(test_same_pid_on_a_full_queue) {
 }
 END_TEST
 
+/* A process that spins until killed: a busy machine, for as long as a test needs one. */
+static pid_t spin(void) {
+        pid_t pid = fork();
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                for (volatile unsigned long n = 0;; n++)
+                        ;
+        }
+        return pid;
+}
+
+/*
+ * As above, on a queue that holds two replies (msg_qbytes 100), each call
+ * with the 2 s that the MQTT bridge gives one, while two spinning
+ * processes keep both CPUs busy: ROUNDS rounds of 4 clients x 60 calls,
+ * none of which may time out.  The four share one reply type, so every 16
+ * replies msgqd looks whether that type's client reads them (reclaim_trim:
+ * it takes the type's replies off the queue and puts them back); a reply
+ * whose room a client's request took meanwhile was lost, about once in 30
+ * rounds, and its owner waited in vain.
+ */
+START_TEST(test_same_pid_handback_on_a_busy_machine) {
+        enum { CLIENTS = 4, CALLS = 60, ROUNDS = 200, SPINNERS = 2 };
+        uint32_t shared = (uint32_t) getpid();
+        struct daemon d;
+        struct msqid_ds ds;
+        pid_t kids[CLIENTS], spinners[SPINNERS];
+        int id;
+
+        daemon_start_checked(&d, test_key(), NULL);
+        id = msgget(d.key, 0);
+        ck_assert_int_eq(msgctl(id, IPC_STAT, &ds), 0);
+        ds.msg_qbytes = 100;
+        ck_assert_int_eq(msgctl(id, IPC_SET, &ds), 0);
+        for (int i = 0; i < SPINNERS; i++)
+                spinners[i] = spin();
+        for (int round = 0; round < ROUNDS; round++) {
+                for (int i = 0; i < CLIENTS; i++) {
+                        kids[i] = fork();
+                        ck_assert_int_ge(kids[i], 0);
+                        if (kids[i] == 0) {
+                                struct msgq_client k;
+                                if (msgq_client_open(&k, d.key) < 0)
+                                        _exit(2);
+                                k.pid = shared;
+                                k.reply_type = msgq_reply_type(shared);
+                                for (int n = 0; n < CALLS; n++) {
+                                        uint64_t t0 = msgq_now_ns();
+                                        int r = ping(&k, 0, 2000);
+                                        if (r < 0) {
+                                                fprintf(stderr, "round %d client %d call %d: %s after %llu ms\n",
+                                                        round, i, n, strerror(-r),
+                                                        (unsigned long long) (msgq_now_ns() - t0) / MS);
+                                                _exit(1);
+                                        }
+                                }
+                                _exit(k.handbacks_lost ? 3 : 0);
+                        }
+                }
+                reap_children(kids, CLIENTS);
+        }
+        for (int i = 0; i < SPINNERS; i++) {
+                kill(spinners[i], SIGKILL);
+                waitpid(spinners[i], NULL, 0);
+        }
+        daemon_stop_checked(&d);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("client");
 
@@ -254,5 +325,6 @@ int main(void) {
         tcase_add_checked_fixture(harness_add(s, "no-signal-between", test_no_signal_between_calls, 30), NULL, finish);
         tcase_add_checked_fixture(harness_add(s, "cancel", test_cancel, 30), NULL, finish);
         tcase_add_checked_fixture(harness_add(s, "same-pid-full-queue", test_same_pid_on_a_full_queue, 60), NULL, finish);
+        tcase_add_checked_fixture(harness_add(s, "same-pid-busy", test_same_pid_handback_on_a_busy_machine, 120), NULL, finish);
         return harness_run(s);
 }
