@@ -228,7 +228,7 @@ static int call_failed(struct msgq *h, int r, unsigned timeout_ms) {
         return r;
 }
 
-/* The words of msgqd's error reply: "invalid argument: period 10 ms is below 20 ms". */
+/* The words of msgqd's error reply: "STATUS: ITS TEXT", or the status alone. */
 static int call_refused(struct msgq *h, const struct msgq_reply *rep) {
         const char *what = msgq_status_to_string(rep->status);
 

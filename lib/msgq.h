@@ -161,7 +161,8 @@ void msgq_cancel(struct msgq *h);
 
 /*
  * What the last call on h that failed went wrong with, for a person: msgqd's
- * own message ("invalid argument: period 10 ms is below 20 ms"), or the
+ * own message ("invalid argument: 16 others watch the LED already; try
+ * again later"), or the
  * library's ("no answer from msgqd within 3000 ms").  "" before any
  * failure.  Valid until the next call on h, in the thread that made it.
  */

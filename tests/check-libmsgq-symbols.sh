@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # libmsgq exports only its msgq_ calls, each declared in msgq.h, all in the
 # version node MSGQ_0.1, under the soname libmsgq.so.0.
-# Usage: check-libmsgq-symbols.sh LIBMSGQ.so MSGQ.h
+# Each has a man page in MAN3DIR (its family's, or a .so link to it;
+# installed, .3.gz).  .ci/package runs it on the installed library too.
+# Usage: check-libmsgq-symbols.sh LIBMSGQ.so MSGQ.h MAN3DIR
 set -eu
-lib=$1 header=$2
+lib=$1 header=$2 man3=$3
 fail=0
 
 soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
@@ -20,10 +22,11 @@ for s in $symbols; do
         *) echo "exported but not msgq_*@@MSGQ_0.1: $s"; fail=1; continue ;;
         esac
         grep -Eq "[ *]$name\(" "$header" || { echo "exported but not in msgq.h: $name"; fail=1; }
+        [ -f "$man3/$name.3" ] || [ -f "$man3/$name.3.gz" ] || { echo "no man page $man3/$name.3"; fail=1; }
 done
 # Every call the header declares is exported.
 for name in $(grep -Eo '\bmsgq_[a-z_]+\(' "$header" | tr -d '(' | sort -u); do
         echo "$symbols" | grep -q "^$name@@" || { echo "in msgq.h but not exported: $name"; fail=1; }
 done
-[ $fail = 0 ] && echo "$(echo "$symbols" | wc -l) symbols, all msgq_ and in msgq.h, soname $soname"
+[ $fail = 0 ] && echo "$(echo "$symbols" | wc -l) symbols, all msgq_, in msgq.h and in man 3, soname $soname"
 exit $fail
