@@ -416,6 +416,41 @@ START_TEST(test_default_key) {
 }
 END_TEST
 
+/* The Python module (python/msgq.py, on this libmsgq): tests/check-python.py. */
+START_TEST(test_python) {
+        struct run r;
+        const char *argv[] = { "/usr/bin/python3", test_source("check-python.py"), NULL, NULL };
+
+        daemon_start_checked(&d, test_key(), NULL);
+        argv[2] = fmt("0x%08x", (unsigned) d.key);
+        setenv("PYTHONPATH", getenv("MSGQ_PYTHONPATH"), 1);
+        setenv("LD_LIBRARY_PATH", getenv("MSGQ_LIBDIR"), 1);
+        ck_assert_int_eq(run_prog(&r, scaled(60000), argv), 0);
+        ck_assert_msg(r.status == 0, "check-python.py exited %d:\n%s%s", r.status, r.out, r.err);
+        ck_assert_ptr_nonnull(strstr(r.err, "OK"));
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* The README's C and Python programs: tests/check-readme-snippets.sh. */
+START_TEST(test_readme_snippets) {
+        const char *src = getenv("MSGQ_SOURCE_ROOT");
+        struct run r;
+        const char *argv[] = { "/bin/sh", test_source("check-readme-snippets.sh"),
+                               fmt("%s/README.md", src), getenv("MSGQ_LIBDIR"), fmt("%s/lib", src),
+                               getenv("MSGQ_PYTHONPATH"), NULL };
+
+        daemon_start_checked(&d, test_key(), NULL);
+        setenv("MSGQ_KEY", fmt("0x%08x", (unsigned) d.key), 1);
+        ck_assert_int_eq(run_prog(&r, scaled(60000), argv), 0);
+        unsetenv("MSGQ_KEY");
+        ck_assert_msg(r.status == 0, "check-readme-snippets.sh exited %d:\n%s%s", r.status, r.out,
+                      r.err);
+        ck_assert_ptr_nonnull(strstr(r.out, "C: led: on"));
+        daemon_stop_checked(&d);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("libmsgq");
 
@@ -433,5 +468,7 @@ int main(void) {
         harness_add(s, "fork-after-open", test_fork_after_open, 60);
         harness_add(s, "other-thread-deadline", test_other_thread_deadline, 30);
         harness_add(s, "default-key", test_default_key, 30);
+        harness_add(s, "python", test_python, 90);
+        harness_add(s, "readme-snippets", test_readme_snippets, 90);
         return harness_run(s);
 }
