@@ -56,10 +56,10 @@ DOOR = (f"homeassistant/binary_sensor/{N}/door/config",
          "value_template": "{{ value_json.state }}", "payload_on": "ON", "payload_off": "OFF",
          "device_class": "door", **COMMON})
 DOOR_EDGE = (f"homeassistant/event/{N}/door/config",
-             {"name": "door edge", "unique_id": f"{N}_door_edge", "state_topic": f"{P}/door/event",
+             {"name": "door edge", "unique_id": f"{N}_door.edge", "state_topic": f"{P}/door/event",
               "event_types": ["rising", "falling", "missed"], **COMMON})
 DOOR_COUNT = (f"homeassistant/sensor/{N}/door_count/config",
-              {"name": "door count", "unique_id": f"{N}_door_count", "state_topic": f"{P}/door/state",
+              {"name": "door count", "unique_id": f"{N}_door.count", "state_topic": f"{P}/door/state",
                "value_template": "{{ value_json.count }}", "state_class": "total_increasing", **COMMON})
 BOARD = [LED, BUZZER, PUMP, DOOR, DOOR_EDGE, DOOR_COUNT]
 
@@ -119,6 +119,13 @@ class ThePlan(Base):
 
     def test_the_led_alone_as_today(self):
         self.assertTaken(LED)
+
+    def test_names_cannot_meet_in_unique_ids(self):
+        # An output named door_count beside the input door: "." is in no line name and no node id
+        door_count = (f"homeassistant/switch/{N}/door_count/config",
+                      {**PUMP[1], "name": "door_count", "unique_id": f"{N}_door_count",
+                       "command_topic": f"{P}/door_count/set", "state_topic": f"{P}/door_count/state"})
+        self.assertTaken(*BOARD, door_count)
 
 
 class DiscoveryTopics(Base):
@@ -190,6 +197,8 @@ class UniqueIds(Base):
         # entity_registry.py: the key is (domain, platform, unique_id); HA takes it, msgq's contract not
         self.assertHaLogs("contract: event.board1_door has the unique_id",
                           DOOR, changed(DOOR_EDGE, unique_id=f"{N}_door", name="door"))
+        self.assertHaLogs("contract: switch.board1_door_count has the unique_id", DOOR_COUNT,
+                          changed(PUMP, unique_id=f"{N}_door.count", name="door_count"))
 
     def test_no_unique_id(self):
         self.assertHaLogs("contract: no unique_id", changed(PUMP, drop=["unique_id"]))
