@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -195,6 +196,26 @@ void become_user(const struct user *u) {
         }
 }
 
+/*
+ * In the child, before it becomes another user: the built libmsgq, which
+ * the built msgqctl links, handed over as the program is (its directory
+ * may be out of that user's reach too): opened now, preloaded through
+ * /proc/self/fd, where the loader finds it by its soname.
+ */
+static void preload_libmsgq(void) {
+        const char *dir = getenv("MSGQ_LIBDIR");
+        char path[PATH_MAX], fdpath[64];
+        int fd;
+
+        if (!dir || snprintf(path, sizeof path, "%s/libmsgq.so.0", dir) >= (int) sizeof path)
+                return;
+        fd = open(path, O_RDONLY); /* no O_CLOEXEC: the program's loader opens it */
+        if (fd < 0)
+                return;
+        snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+        setenv("LD_PRELOAD", fdpath, 1);
+}
+
 /* In the child: run argv (as u, unless NULL) with its output to out_fd and err_fd. */
 static void exec_child(const char *const *argv, int out_fd, int err_fd, const struct user *u) {
         const char *path = program_path(argv[0]);
@@ -205,6 +226,7 @@ static void exec_child(const char *const *argv, int out_fd, int err_fd, const st
         if (u) {
                 if (strchr(path, '/'))
                         fd = open(path, O_RDONLY | O_CLOEXEC); /* while it may still be reached */
+                preload_libmsgq();
                 become_user(u);
         }
         prctl(PR_SET_PDEATHSIG, SIGTERM); /* after the switch, which clears it */

@@ -132,7 +132,9 @@ void become_user(const struct user *u);
 /*
  * run_prog as user u (NULL: as run_prog).  A program named by path, such
  * as the built msgqctl, is opened before the switch and run with fexecve(),
- * so its directory need not be reachable for u (a binary, not a script).
+ * so its directory need not be reachable for u (a binary, not a script);
+ * the built libmsgq it links is handed over the same way (LD_PRELOAD of
+ * its descriptor, /proc/self/fd/N, from $MSGQ_LIBDIR).
  */
 int run_prog_as(struct run *r, int timeout_ms, const struct user *u, const char *const *argv);
 /* daemon_start as user u (see run_prog_as). */
