@@ -33,7 +33,9 @@ bool lines_set_has_twice(const struct msgq_request *req) {
                 for (size_t j = 0; j < i; j++) {
                         const struct msgq_line_value *b = &req->values[j];
 
-                        if (a->name[0] ? strcasecmp(a->name, b->name) == 0 : a->line == b->line)
+                        if (a->name_len ? strcasecmp(msgq_line_value_name(req, i),
+                                                     msgq_line_value_name(req, j)) == 0
+                                        : a->line == b->line)
                                 return true;
                 }
         }

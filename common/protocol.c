@@ -163,7 +163,7 @@ int msgq_request_decode(const void *body, size_t len, struct msgq_request *req, 
         const unsigned char *p = body;
         long prio = req->prio;
 
-        memset(req, 0, sizeof *req);
+        msgq_request_clear(req);
         req->prio = prio;
         *status = MSGQ_ERR_MALFORMED;
 
@@ -314,7 +314,7 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
         const unsigned char *p = body, *q;
         size_t payload;
 
-        memset(rep, 0, sizeof *rep);
+        msgq_reply_clear(rep);
         if (len < MSGQ_REPLY_HEADER_SIZE || memcmp(p, magic, 3) != 0)
                 return -EBADMSG;
         if (p[3] != MSGQ_PROTOCOL_VERSION)
@@ -457,15 +457,24 @@ static int text_name(const char *s, size_t len, char *name) {
         return 0;
 }
 
-/* SET's NAME=VALUE words into values[], VALUE on, off, 1 or 0 in any case. */
+/*
+ * SET's NAME=VALUE words into values[], VALUE on, off, 1 or 0 in any case;
+ * the names one after the other in text[], each with its NUL (they are
+ * shorter than the words they come from, which fit in it).
+ */
 static int text_set(const struct text_words *w, size_t nargs, struct msgq_request *req) {
+        size_t at = 0;
+
         for (size_t a = 0; a < nargs; a++) {
                 const char *s = w->word[a + 1], *eq = memchr(s, '=', w->len[a + 1]);
                 struct msgq_line_value *v = &req->values[a];
                 size_t vlen;
 
-                if (!eq || text_name(s, (size_t) (eq - s), v->name) < 0)
+                *v = (struct msgq_line_value) { .name_at = (uint16_t) at };
+                if (!eq || text_name(s, (size_t) (eq - s), req->text + at) < 0)
                         return -EINVAL;
+                v->name_len = (uint8_t) (eq - s);
+                at += (size_t) v->name_len + 1;
                 vlen = w->len[a + 1] - (size_t) (eq + 1 - s);
                 if ((vlen == 2 && strncasecmp(eq + 1, "on", 2) == 0) || (vlen == 1 && eq[1] == '1'))
                         v->on = 1;
@@ -529,7 +538,7 @@ int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_reques
         uint32_t pid = 0;
         int r;
 
-        memset(req, 0, sizeof *req);
+        msgq_request_clear(req);
         req->prio = prio;
         req->flags = MSGQ_REQ_NO_REPLY;
         *status = MSGQ_ERR_MALFORMED;

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "msgq.h" /* the priorities, statuses, LED state and figures: libmsgq's public types */
 
@@ -47,7 +48,7 @@
 /* Bytes of one line-set entry: u16 line, u8 value, u8 pad. */
 #define MSGQ_LINE_SET_ENTRY 4u
 /* At most this many line-list entries and line-watch changes fit in one reply. */
-#define MSGQ_LIST_MAX       16
+#define MSGQ_LIST_MAX       12
 #define MSGQ_CHANGES_MAX    14
 
 /* Blink limits: a half period shorter than 10 ms is not visible anyway. */
@@ -101,11 +102,16 @@ enum msgq_op {
 /* The part of the header that identifies the sender: enough to answer. */
 #define MSGQ_REQUEST_ADDRESS_SIZE 16u
 
-/* One line of a line-set: by index in binary, by name in text. */
+/*
+ * One line of a line-set: by index in binary, by name in text (the name
+ * is kept in the request's text, NUL-terminated, at name_at: see
+ * msgq_line_value_name()).  Small, so that a request stays cheap to clear.
+ */
 struct msgq_line_value {
         uint16_t line;
         uint8_t on;
-        char name[MSGQ_LINE_NAME_MAX + 1]; /* text: the name given; binary: "" */
+        uint8_t name_len;       /* text: the name's length; binary: 0 */
+        uint16_t name_at;       /* text: where it starts in text[] */
 };
 
 struct msgq_request {
@@ -118,12 +124,23 @@ struct msgq_request {
         uint32_t arg0;
         uint32_t arg1;
         uint16_t text_len;
-        char text[MSGQ_TEXT_MAX + 1]; /* always NUL-terminated; not line-set's entries */
+        char text[MSGQ_TEXT_MAX + 1]; /* always NUL-terminated; text SET: its names */
         uint16_t line;                /* binary: offset 38 */
         char line_name[MSGQ_LINE_NAME_MAX + 1]; /* text: the line named, "" = the default */
         uint16_t nvalues;             /* line-set */
+        /* Last: only its first nvalues are ever read (msgq_request_clear() leaves it). */
         struct msgq_line_value values[MSGQ_LINES_MAX];
 };
+
+/* A request zeroed but for values[], which nvalues (0) says are unused. */
+static inline void msgq_request_clear(struct msgq_request *req) {
+        memset(req, 0, offsetof(struct msgq_request, values));
+}
+
+/* The name of a text SET's value i, or "" for a binary one's. */
+static inline const char *msgq_line_value_name(const struct msgq_request *req, size_t i) {
+        return req->values[i].name_len ? req->text + req->values[i].name_at : "";
+}
 
 /*
  * A line's state in the line records of line-set, line-list and line-watch
@@ -186,14 +203,22 @@ struct msgq_reply {
         char line_name[MSGQ_LINE_NAME_MAX + 1];
         /* line-set: bit i = line i was set, is now on; the first change made (0: none). */
         uint64_t set_lines, set_on, set_first;
-        /* line-list: lines in all, and those from the index asked for on. */
+        /* line-list: lines in all, and the entries below (from the index asked for on). */
         uint16_t list_total, list_count;
-        struct msgq_line_info list[MSGQ_LIST_MAX];
-        /* line-watch: changes no longer kept, and those that follow. */
+        /* line-watch: changes no longer kept, and the changes below that follow. */
         uint32_t missed;
         uint16_t nchanges;
-        struct msgq_change changes_after[MSGQ_CHANGES_MAX];
+        /* Last: only the first list_count or nchanges are ever read (msgq_reply_clear()). */
+        union {
+                struct msgq_line_info list[MSGQ_LIST_MAX];
+                struct msgq_change changes_after[MSGQ_CHANGES_MAX];
+        };
 };
+
+/* A reply zeroed but for its entries, which list_count and nchanges (0) say are unused. */
+static inline void msgq_reply_clear(struct msgq_reply *rep) {
+        memset(rep, 0, offsetof(struct msgq_reply, list));
+}
 
 /* Largest encoded message body (without the mtype). */
 #define MSGQ_MSG_MAX 512u

@@ -125,7 +125,7 @@ static const handler_fn handlers[_MSGQ_OP_MAX] = {
 };
 
 static void reply_init(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        memset(rep, 0, sizeof *rep);
+        msgq_reply_clear(rep);
         rep->token = req->token;
         rep->op = req->op;
         rep->daemon_pid = d->pid;

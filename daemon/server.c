@@ -342,12 +342,13 @@ static const char *decode_error(int r) {
 
 /* now: when the request was taken off the queue. */
 static void serve_at(struct server *s, long mtype, const unsigned char *body, size_t len, uint64_t now) {
-        struct msgq_request req = { .prio = mtype };
+        struct msgq_request req; /* the decoders clear it (but for entries nothing reads) */
         struct msgq_reply rep;
         bool binary = msgq_body_is_binary(body, len);
         uint32_t status;
         int r;
 
+        req.prio = mtype;
         if (binary)
                 r = msgq_request_decode(body, len, &req, &status);
         else

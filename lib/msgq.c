@@ -253,7 +253,7 @@ static int call(struct msgq *h, uint16_t op, uint32_t arg0, uint32_t arg1, const
         if (len > MSGQ_TEXT_MAX || timeout_ms > MSGQ_TIMEOUT_MAX_MS)
                 return len > MSGQ_TEXT_MAX ? -EMSGSIZE : -EINVAL;
         deadline = msgq_now_ns() + timeout_ms * 1000000ull;
-        memset(&req, 0, sizeof req);
+        msgq_request_clear(&req);
         req.op = op;
         req.arg0 = arg0;
         req.arg1 = arg1;

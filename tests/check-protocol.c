@@ -350,7 +350,7 @@ START_TEST(request_line_set_round_trip) {
         for (size_t i = 0; i < 3; i++) {
                 ck_assert_uint_eq(out.values[i].line, 63 - i);
                 ck_assert_uint_eq(out.values[i].on, i % 2);
-                ck_assert_str_eq(out.values[i].name, "");
+                ck_assert_str_eq(msgq_line_value_name(&out, i), "");
         }
         /* 64 lines, the most there are, in one request. */
         req = make_set(MSGQ_LINES_MAX);
@@ -1638,9 +1638,9 @@ START_TEST(text_set) {
         ck_assert_uint_eq(req.op, MSGQ_OP_LINE_SET);
         ck_assert_uint_eq(req.pid, 9);
         ck_assert_uint_eq(req.nvalues, 4);
-        ck_assert_str_eq(req.values[0].name, "pump");
+        ck_assert_str_eq(msgq_line_value_name(&req, 0), "pump");
         ck_assert_uint_eq(req.values[0].on, 1);
-        ck_assert_str_eq(req.values[1].name, "led");
+        ck_assert_str_eq(msgq_line_value_name(&req, 1), "led");
         ck_assert_uint_eq(req.values[1].on, 0);
         ck_assert_uint_eq(req.values[2].on, 1);
         ck_assert_uint_eq(req.values[3].on, 0);
