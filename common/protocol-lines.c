@@ -89,18 +89,26 @@ static size_t list_entry_size(const struct msgq_line_info *e) {
                strnlen(e->chip, sizeof e->chip - 1);
 }
 
+/*
+ * As many entries as fit in one message (the client asks again for the
+ * rest); room is the buffer's, which must hold them: else -EMSGSIZE, as
+ * every encoder.
+ */
 static int list_encode(const struct msgq_reply *rep, unsigned char *q, size_t room) {
+        const size_t limit = MSGQ_MSG_MAX - MSGQ_REPLY_HEADER_SIZE;
         size_t len = 4;
         uint16_t n = 0;
 
         if (room < len || rep->list_count > MSGQ_LIST_MAX)
                 return -EMSGSIZE;
-        for (; n < rep->list_count && len + list_entry_size(&rep->list[n]) <= room; n++) {
+        for (; n < rep->list_count && len + list_entry_size(&rep->list[n]) <= limit; n++) {
                 const struct msgq_line_info *e = &rep->list[n];
                 unsigned char *p = q + len;
                 size_t name_len = strnlen(e->name, MSGQ_LINE_NAME_MAX);
                 size_t chip_len = strnlen(e->chip, sizeof e->chip - 1);
 
+                if (len + list_entry_size(e) > room)
+                        return -EMSGSIZE;
                 record_encode(&e->st, p);
                 put32(p + 24, e->offset);
                 put32(p + 28, e->by_pid);

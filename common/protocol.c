@@ -226,8 +226,7 @@ int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size) {
         } else if (msgq_op_has_changes(rep->op)) {
                 int n = size < MSGQ_REPLY_HEADER_SIZE ? -EMSGSIZE
                         : lines_reply_encode(rep, p + MSGQ_REPLY_HEADER_SIZE,
-                                             (size < MSGQ_MSG_MAX ? size : MSGQ_MSG_MAX) -
-                                                     MSGQ_REPLY_HEADER_SIZE);
+                                             size - MSGQ_REPLY_HEADER_SIZE);
                 if (n < 0)
                         return n;
                 payload = (size_t) n;

@@ -12,7 +12,8 @@
 #include "protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        struct msgq_reply rep, again;
+        /* Zeroed: a decoder leaves the entries past its counts alone (msgq_reply_clear()). */
+        struct msgq_reply rep = { .status = 0 }, again = { .status = 0 };
         unsigned char buf[MSGQ_MSG_MAX];
         char text[MSGQ_MSG_MAX];
         int r, len;

@@ -5,8 +5,10 @@
  * same request once encoded in the binary form and decoded again.  The
  * text replies to it are formatted into buffers of every small size.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz.h"
 #include "protocol.h"
@@ -29,6 +31,15 @@ static void format_replies(const struct msgq_request *req) {
                 FUZZ_CHECK(msgq_text_reply_format(&rep, buf, sizeof buf) > 0);
                 FUZZ_CHECK(strncmp(buf, status == MSGQ_OK ? "OK" : "ERR ", status == MSGQ_OK ? 2 : 4) == 0);
         }
+}
+
+/* A line's name: 1 to 31 letters, digits, '-' or '_', starting with a letter. */
+static bool name_ok(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > MSGQ_LINE_NAME_MAX || !isalpha((unsigned char) s[0]))
+                return false;
+        return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -56,6 +67,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 FUZZ_CHECK((data[i] >= 0x20 && data[i] < 0x7f) ||
                            (i >= size - 2 && (data[i] == '\n' || data[i] == '\0')));
 
+        /* Lines by name: names by the rules, each once; binary names none, msgqd looks them up. */
+        FUZZ_CHECK(req.nvalues <= MSGQ_LINES_MAX && (req.nvalues > 0) == (req.op == MSGQ_OP_LINE_SET));
+        for (size_t i = 0; i < req.nvalues; i++) {
+                const char *name = msgq_line_value_name(&req, i);
+
+                FUZZ_CHECK(strlen(name) == req.values[i].name_len && name_ok(name));
+                for (size_t j = 0; j < i; j++)
+                        FUZZ_CHECK(strcasecmp(name, msgq_line_value_name(&req, j)) != 0);
+        }
+        FUZZ_CHECK(!req.line_name[0] || name_ok(req.line_name));
+        if (req.nvalues > 0 || req.line_name[0]) {
+                format_replies(&req);
+                return 0;
+        }
         req.pid = req.pid ? req.pid : 1;
         req.token = 99;
         req.deadline_ns = 1;

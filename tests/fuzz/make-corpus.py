@@ -15,7 +15,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAGIC = b"MQ\x00\x01"
 OPS = {"ping": 1, "led-on": 2, "led-off": 3, "led-toggle": 4, "led-state": 5,
-       "led-blink": 6, "send": 7, "stats": 8, "exit": 9}
+       "led-blink": 6, "send": 7, "stats": 8, "exit": 9, "led-watch": 10,
+       "line-set": 11, "line-list": 12, "line-watch": 13}
 
 
 def request(op, pid=4242, token=0x1122334455667788, deadline=10**18, flags=0,
@@ -48,6 +49,8 @@ def requests():
     for name, op in OPS.items():
         if op == OPS["led-blink"]:
             c[name] = request(op, arg0=500, arg1=3)
+        elif op == OPS["line-set"]:
+            c[name] = request(op, text=struct.pack("=HBBHBB", 0, 1, 0, 5, 0, 0))
         elif op == OPS["send"]:
             c[name] = request(op, text=b"sensor 3 over threshold")
         else:
@@ -82,6 +85,16 @@ def requests():
     c["header-short"] = request(OPS["ping"])[:39]
     c["too-large"] = request(OPS["send"], text=b"z" * 257)
     c["buffer-plus-one"] = request(OPS["send"], text=b"z" * 257, text_len=257) + b"z" * 216
+    c["line-on"] = request(OPS["led-on"], reserved=5)
+    c["line-all-not-watch"] = request(OPS["led-state"], reserved=0xffff)
+    c["line-watch-all"] = request(OPS["line-watch"], reserved=0xffff, arg0=5, arg1=1)
+    c["line-list-from"] = request(OPS["line-list"], arg0=63)
+    c["line-list-past"] = request(OPS["line-list"], arg0=64)
+    c["line-set-twice"] = request(OPS["line-set"], text=struct.pack("=HBBHBB", 3, 1, 0, 3, 0, 0))
+    c["line-set-value-2"] = request(OPS["line-set"], text=struct.pack("=HBB", 3, 2, 0))
+    c["line-set-cut"] = request(OPS["line-set"], text=struct.pack("=HBB", 3, 1, 0)[:3])
+    c["line-set-64"] = request(OPS["line-set"], text=b"".join(struct.pack("=HBB", i, i % 2, 0)
+                                                          for i in range(64)))
     c["empty"] = b""
     return c
 
@@ -117,6 +130,12 @@ def texts():
     c["empty"] = b""
     c["blank"] = b" "
     c["binary-lookalike"] = b"MQ\x00"
+    c["line-name"] = b"ON pump"
+    c["line-blink"] = b"BLINK 500 3 buzzer pid=7"
+    c["line-bad-name"] = b"TOGGLE pu$mp"
+    c["set"] = b"SET pump=on led=OFF k1=1 k2=0 pid=9"
+    c["set-twice"] = b"SET pump=on PUMP=off"
+    c["set-bad-value"] = b"SET pump=maybe"
     return c
 
 
@@ -141,6 +160,17 @@ def replies():
     c["version-2"] = reply(OPS["ping"], magic=b"MQ\x00\x02")
     c["header-short"] = reply(OPS["ping"])[:39]
     c["text"] = b"OK led=on"
+    c["led-line-5"] = reply(OPS["led-on"], payload=led()[:2] + struct.pack("=H", 5) + led()[4:])
+    c["line-set"] = reply(OPS["line-set"], payload=struct.pack("=QQQ", 3, 1, 41))
+    c["line-set-on-not-set"] = reply(OPS["line-set"], payload=struct.pack("=QQQ", 1, 3, 41))
+    record = struct.pack("=HBBIIIQ", 1, 1, 1, 500, 5, 9, 1001)
+    entry = record + struct.pack("=IIBBBB", 18, 4242, 1, 4, 9, 0) + b"pumpgpiochip0"
+    c["line-list"] = reply(OPS["line-list"], payload=struct.pack("=HH", 3, 1) + entry)
+    c["line-list-trailing"] = reply(OPS["line-list"], payload=struct.pack("=HH", 3, 1) + entry + b"x")
+    c["line-watch"] = reply(OPS["line-watch"], payload=struct.pack("=IHH", 7, 1, 0) + record +
+                            struct.pack("=Q", 1700000000000000000))
+    c["line-watch-count-off"] = reply(OPS["line-watch"], payload=struct.pack("=IHH", 7, 2, 0) +
+                                      record + struct.pack("=Q", 1))
     return c
 
 
