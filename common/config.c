@@ -53,9 +53,8 @@
 #endif
 
 #define SECTION "msgq"
-/* group and gpio, without the NUL */
+/* group, without the NUL */
 #define GROUP_MAX_LEN (sizeof(((struct msgq_config *) NULL)->group) - 1)
-#define GPIO_MAX_LEN  (MSGQ_GPIO_MAX - 1)
 
 struct loader {
         const char *path;
@@ -122,28 +121,6 @@ static int check_group(const char *s) {
                 unsigned char c = (unsigned char) *s;
 
                 if (!is_ascii_alnum(c) && c != '_' && c != '.' && c != '-')
-                        return -EINVAL;
-        }
-        return 0;
-}
-
-/*
- * A GPIO line name or CHIP:OFFSET (split at the last ':', as msgqd does;
- * OFFSET decimal digits, CHIP not empty): 1 to 63 printable ASCII, no
- * spaces.
- */
-int msgq_config_check_gpio(const char *s) {
-        const char *colon = strrchr(s, ':');
-        size_t n = strlen(s);
-
-        if (n == 0 || n > GPIO_MAX_LEN)
-                return -EINVAL;
-        if (colon && (colon == s || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)))
-                return -EINVAL;
-        for (; *s; s++) {
-                unsigned char c = (unsigned char) *s;
-
-                if (c <= ' ' || c >= 0x7f)
                         return -EINVAL;
         }
         return 0;
@@ -228,7 +205,7 @@ static int set_value(struct msgq_config *c, const char *name, const char *value)
                 return r;
         }
         if (strcmp(name, "gpio") == 0) {
-                r = msgq_config_check_gpio(value);
+                r = msgq_gpio_check(value);
                 if (r == 0)
                         snprintf(c->gpio, sizeof c->gpio, "%s", value);
                 return r;

@@ -39,11 +39,6 @@ struct msgq_config {
 
 void msgq_config_defaults(struct msgq_config *c);
 /*
- * A GPIO line name or CHIP:OFFSET (split at the last ':', OFFSET decimal
- * digits, CHIP not empty): 1 to 63 printable ASCII, no spaces.  0 or -EINVAL.
- */
-int msgq_config_check_gpio(const char *s);
-/*
  * The output at index i of the line table (0: the default output "led",
  * from [msgq]), as an output section would give it; -ERANGE past the last.
  */

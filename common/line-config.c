@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
+#include "config.h" /* enum msgq_led_start, msgq_led_stop */
 #include "line-config.h"
 #include "parse.h"
 
@@ -26,6 +26,23 @@ int msgq_line_name_check(const char *s) {
                         return -EINVAL;
         }
         return n > MSGQ_LINE_NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
+int msgq_gpio_check(const char *s) {
+        const char *colon = strrchr(s, ':');
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= sizeof ((struct msgq_output *) NULL)->gpio)
+                return -EINVAL;
+        if (colon && (colon == s || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)))
+                return -EINVAL;
+        for (; *s; s++) {
+                unsigned char c = (unsigned char) *s;
+
+                if (c <= ' ' || c >= 0x7f)
+                        return -EINVAL;
+        }
+        return 0;
 }
 
 bool msgq_line_name_eq(const char *a, const char *b) {
@@ -109,7 +126,7 @@ static int set_value(struct msgq_output *o, const char *name, const char *value)
         int i;
 
         if (strcmp(name, "gpio") == 0) {
-                if (msgq_config_check_gpio(value) < 0)
+                if (msgq_gpio_check(value) < 0)
                         return -EINVAL;
                 snprintf(o->gpio, sizeof o->gpio, "%s", value);
                 return 0;

@@ -40,6 +40,12 @@ struct msgq_output {
 extern const char msgq_line_name_rule[];
 /* 0 when s is a good name, else -EINVAL (bad characters) or -ENAMETOOLONG. */
 int msgq_line_name_check(const char *s);
+/*
+ * A gpio setting: a GPIO line name or CHIP:OFFSET (split at the last ':',
+ * as msgqd does; OFFSET decimal digits, CHIP not empty), 1 to 63 printable
+ * ASCII, no spaces.  0 or -EINVAL.
+ */
+int msgq_gpio_check(const char *s);
 /* Names are one line regardless of case. */
 bool msgq_line_name_eq(const char *a, const char *b);
 /*
