@@ -52,6 +52,16 @@ int led_parse_spec(const char *spec, struct led_spec *s);
  */
 int led_chip_paths(const char *dir, char ***ret);
 void led_free_paths(char **paths);
+/*
+ * Find the line of spec: try(ctx, path, name, offset) on every GPIO chip
+ * in turn for a line name (name set, offset 0), or on spec's chip for
+ * CHIP:OFFSET (name NULL), until it returns 0 or -EBUSY; try returns
+ * -ENOENT when the chip has no such line.  led_open_gpio() and
+ * input_open_gpio() request their lines through it.  -EOPNOTSUPP when
+ * built without libgpiod.
+ */
+typedef int (*led_try_fn)(void *ctx, const char *path, const char *name, unsigned offset);
+int led_find_line(const struct led_spec *s, led_try_fn try, void *ctx);
 /* errno after a failed libgpiod call, as led_open_gpio() reports it. */
 int led_errno(int err);
 /* A zeroed LED with no backend yet, whose line is to start at on; NULL when out of memory. */

@@ -260,13 +260,13 @@ static int check_gpio_chip(const char *path) {
         return gpio ? 0 : -ENOENT;
 }
 
-static int request_on_chip(struct led *l, const char *path, const char *name, unsigned offset,
-                           const char *consumer) {
+static int try_chip(const char *path, const char *name, unsigned offset, led_try_fn try,
+                    void *ctx) {
         int r = check_gpio_chip(path);
 
         if (r < 0)
                 return r;
-        return led_gpiod_request(l, path, name, offset, consumer);
+        return try(ctx, path, name, offset);
 }
 
 /*
@@ -274,7 +274,7 @@ static int request_on_chip(struct led *l, const char *path, const char *name, un
  * chip we may not open is remembered, so that "not found" is reported as
  * -EACCES when that chip might have had the line.
  */
-static int request_by_name(struct led *l, const char *name, const char *consumer) {
+static int find_by_name(const char *name, led_try_fn try, void *ctx) {
         int r, first_err = -ENOENT;
         char **paths;
 
@@ -283,7 +283,7 @@ static int request_by_name(struct led *l, const char *name, const char *consumer
                 return r;
         r = -ENOENT;
         for (char **p = paths; *p; p++) {
-                r = request_on_chip(l, *p, name, 0, consumer);
+                r = try_chip(*p, name, 0, try, ctx);
                 if (r == 0 || r == -EBUSY)
                         break;
                 if (first_err == -ENOENT)
@@ -293,19 +293,34 @@ static int request_by_name(struct led *l, const char *name, const char *consumer
         return r == 0 || r == -EBUSY ? r : first_err;
 }
 
-static int request_gpio(struct led *l, const struct led_spec *s, const char *consumer) {
+int led_find_line(const struct led_spec *s, led_try_fn try, void *ctx) {
         if (s->by_name)
-                return request_by_name(l, s->name, consumer);
-        return request_on_chip(l, s->chip, NULL, s->offset, consumer);
+                return find_by_name(s->name, try, ctx);
+        return try_chip(s->chip, NULL, s->offset, try, ctx);
 }
 #else
-static int request_gpio(struct led *l, const struct led_spec *s, const char *consumer) {
-        (void) l;
+int led_find_line(const struct led_spec *s, led_try_fn try, void *ctx) {
         (void) s;
-        (void) consumer;
+        (void) try;
+        (void) ctx;
         return -EOPNOTSUPP;
 }
 #endif
+
+struct led_request {
+        struct led *l;
+        const char *consumer;
+};
+
+static int try_request(void *ctx, const char *path, const char *name, unsigned offset) {
+        struct led_request *rq = ctx;
+
+        return led_gpiod_request(rq->l, path, name, offset, rq->consumer);
+}
+
+static int request_gpio(struct led *l, const struct led_spec *s, const char *consumer) {
+        return led_find_line(s, try_request, &(struct led_request) { l, consumer });
+}
 
 int led_open_gpio(struct led **ret, const char *spec, bool active_low, bool on, const char *consumer) {
         struct led_spec s;
