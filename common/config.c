@@ -4,11 +4,12 @@
  *
  * Format: "name = value" lines, either before any section or in [msgq].
  * Names are case-sensitive: key, mode, group, gpio, active_low, led_start,
- * led_stop.  [output NAME] sections configure more outputs (line-config.h):
- * their headers are read here, line by line, so that a name is checked
+ * led_stop, history.  [output NAME] sections configure more outputs
+ * (line-config.h) and [input NAME] sections inputs (input-config.h), one
+ * name space and one line each for both: their headers are read here, line by line, so that a name is checked
  * whole (inih cuts a long section name short) and an empty section is
- * seen; once the file is read, every output must have its gpio, on a line
- * of its own.  Lines starting with '#' or ';' (after optional whitespace) are
+ * seen; once the file is read, every output and input must have its gpio,
+ * on a line of its own.  Lines starting with '#' or ';' (after optional whitespace) are
  * comments, and ';' after whitespace ends a value; '#' after a value is part
  * of it.
  * Indentation is ignored (inih's multi-line values are not used).  A name
@@ -67,10 +68,13 @@ struct loader {
         int section;      /* settings go to: SECTION_MSGQ, SECTION_OTHER, or an output's index */
         int led_gpio_line; /* where [msgq]'s gpio was set, 0 = the default */
         int output_line[MSGQ_LINES_MAX], gpio_line[MSGQ_LINES_MAX]; /* of each output */
+        int input;        /* with SECTION_INPUT: the input's index */
+        int input_line[MSGQ_LINES_MAX], input_gpio_line[MSGQ_LINES_MAX]; /* of each input */
 };
 
 #define SECTION_MSGQ  (-1) /* before any section, or [msgq] */
 #define SECTION_OTHER (-2) /* any other, or an [output] whose header was refused */
+#define SECTION_INPUT (-3) /* an [input NAME]: l->input */
 
 void msgq_config_defaults(struct msgq_config *c) {
         memset(c, 0, sizeof *c);
@@ -81,6 +85,7 @@ void msgq_config_defaults(struct msgq_config *c) {
         c->active_low = false;
         c->led_start = MSGQ_LED_START_RESTORE;
         c->led_stop = MSGQ_LED_STOP_OFF;
+        c->history = MSGQ_DEFAULT_HISTORY;
 }
 
 int msgq_config_output(const struct msgq_config *c, size_t i, struct msgq_output *ret) {
@@ -138,6 +143,7 @@ static const struct setting {
         { "active_low", "yes or no (also true/false, on/off, 1/0)" },
         { "led_start", "restore, off or on" },
         { "led_stop", "off or keep" },
+        { "history", "a number of changes, 64 to 65536" },
 };
 
 static const struct setting *setting_find(const char *name) {
@@ -198,6 +204,14 @@ static int set_value(struct msgq_config *c, const char *name, const char *value)
                 return msgq_parse_mode(value, &c->mode);
         if (strcmp(name, "active_low") == 0)
                 return msgq_parse_bool(value, &c->active_low);
+        if (strcmp(name, "history") == 0) {
+                unsigned long n;
+
+                r = msgq_parse_uint(value, MSGQ_HISTORY_MIN, MSGQ_HISTORY_MAX, &n);
+                if (r == 0)
+                        c->history = (unsigned) n;
+                return r;
+        }
         if (strcmp(name, "group") == 0) {
                 r = check_group(value);
                 if (r == 0)
@@ -272,6 +286,28 @@ static int output_handler(struct loader *l, const char *name, const char *value)
         return 1;
 }
 
+/* A setting of the input section l->input. */
+static int input_handler(struct loader *l, const char *name, const char *value) {
+        struct msgq_input *in = &l->cfg.inputs[l->input];
+        const char *expected = NULL;
+        int r = msgq_input_set(in, name, value, &expected);
+
+        if (r == -ENOENT) {
+                refuse(l, "[input %s]: unknown setting '%s' (known: %s)", in->name, name,
+                       msgq_input_setting_names());
+                return 0;
+        }
+        if (r < 0) {
+                refuse(l, "[input %s]: %s = %s: expected %s", in->name, name, value, expected);
+                return 0;
+        }
+        if (strcmp(name, "gpio") == 0) {
+                l->input_gpio_line[l->input] = l->lineno;
+                snprintf(in->gpio_origin, sizeof in->gpio_origin, "%s:%d", l->path, l->lineno);
+        }
+        return 1;
+}
+
 /* inih's callback: nonzero on success, 0 makes ini_parse_stream() report the line. */
 static int handler(void *user, const char *section, const char *name, const char *value) {
         struct loader *l = user;
@@ -281,9 +317,11 @@ static int handler(void *user, const char *section, const char *name, const char
 
         if (l->section >= 0)
                 return output_handler(l, name, value);
+        if (l->section == SECTION_INPUT)
+                return input_handler(l, name, value);
         if (section[0] && strcmp(section, SECTION) != 0) {
                 refuse(l, "setting '%s' in section [%s]: settings go in [" SECTION
-                       "], in [output NAME] or before any section", name, section);
+                       "], in [output NAME], [input NAME] or before any section", name, section);
                 return 0;
         }
         if (!s) {
@@ -315,35 +353,90 @@ static int output_find(const struct loader *l, const char *name) {
         return -1;
 }
 
-/* [output NAME]'s NAME: a new output, or refused. */
-static void output_section(struct loader *l, const char *name) {
+/* The input called name so far, or -1. */
+static int input_find(const struct loader *l, const char *name) {
+        for (size_t i = 0; i < l->cfg.ninputs; i++)
+                if (msgq_line_name_eq(l->cfg.inputs[i].name, name))
+                        return (int) i;
+        return -1;
+}
+
+/*
+ * Whether [KIND NAME] may be a new line: a good name, not the default
+ * output's, not yet taken by an output or an input, and room in the table.
+ * Refuses it (with the reason) when not.
+ */
+static bool new_line_ok(struct loader *l, const char *kind, const char *name) {
         int r = msgq_line_name_check(name), first;
 
-        l->section = SECTION_OTHER;
         if (!*name) {
-                refuse(l, "[output]: expected [output NAME], NAME %s", msgq_line_name_rule);
+                refuse(l, "[%s]: expected [%s NAME], NAME %s", kind, kind, msgq_line_name_rule);
         } else if (r == -ENAMETOOLONG) {
-                refuse(l, "[output %s]: a name of %zu characters: expected %s", name, strlen(name),
+                refuse(l, "[%s %s]: a name of %zu characters: expected %s", kind, name, strlen(name),
                        msgq_line_name_rule);
         } else if (r < 0) {
-                refuse(l, "[output %s]: expected a name of %s", name, msgq_line_name_rule);
+                refuse(l, "[%s %s]: expected a name of %s", kind, name, msgq_line_name_rule);
         } else if (msgq_line_name_eq(name, MSGQ_LINE_DEFAULT)) {
-                refuse(l, "[output %s]: '" MSGQ_LINE_DEFAULT "' is the default output: set its "
-                       "gpio, active_low, led_start and led_stop under [" SECTION "]", name);
+                refuse(l, "[%s %s]: '" MSGQ_LINE_DEFAULT "' is the default output: set its "
+                       "gpio, active_low, led_start and led_stop under [" SECTION "]", kind, name);
         } else if ((first = output_find(l, name)) >= 0) {
-                refuse(l, "[output %s]: a second output named '%s' (the first at %s)", name,
-                       l->cfg.outputs[first].name, l->cfg.outputs[first].origin);
-        } else if (l->cfg.noutputs == MSGQ_LINES_MAX - 1) {
-                refuse(l, "[output %s]: more than %d outputs (the default '" MSGQ_LINE_DEFAULT
-                       "' and %d more)", name, MSGQ_LINES_MAX, MSGQ_LINES_MAX - 1);
+                refuse(l, "[%s %s]: a second %s named '%s' (the first at %s%s)", kind, name,
+                       strcmp(kind, "output") == 0 ? "output" : "line", l->cfg.outputs[first].name,
+                       l->cfg.outputs[first].origin, strcmp(kind, "output") == 0 ? "" : ", an output");
+        } else if ((first = input_find(l, name)) >= 0) {
+                refuse(l, "[%s %s]: a second %s named '%s' (the first at %s%s)", kind, name,
+                       strcmp(kind, "input") == 0 ? "input" : "line", l->cfg.inputs[first].name,
+                       l->cfg.inputs[first].origin, strcmp(kind, "input") == 0 ? "" : ", an input");
+        } else if (l->cfg.noutputs + l->cfg.ninputs == MSGQ_LINES_MAX - 1) {
+                refuse(l, "[%s %s]: more than %d lines (the default output '" MSGQ_LINE_DEFAULT
+                       "' and %d outputs and inputs)", kind, name, MSGQ_LINES_MAX, MSGQ_LINES_MAX - 1);
         } else {
-                struct msgq_output *o = &l->cfg.outputs[l->cfg.noutputs];
-
-                msgq_output_init(o, name);
-                snprintf(o->origin, sizeof o->origin, "%s:%d", l->path, l->lineno);
-                l->output_line[l->cfg.noutputs] = l->lineno;
-                l->section = (int) l->cfg.noutputs++;
+                return true;
         }
+        return false;
+}
+
+/* [output NAME]'s NAME: a new output, or refused. */
+static void output_section(struct loader *l, const char *name) {
+        struct msgq_output *o;
+
+        l->section = SECTION_OTHER;
+        if (!new_line_ok(l, "output", name))
+                return;
+        o = &l->cfg.outputs[l->cfg.noutputs];
+        msgq_output_init(o, name);
+        snprintf(o->origin, sizeof o->origin, "%s:%d", l->path, l->lineno);
+        l->output_line[l->cfg.noutputs] = l->lineno;
+        l->section = (int) l->cfg.noutputs++;
+}
+
+/* [input NAME]'s NAME: a new input, or refused. */
+static void input_section(struct loader *l, const char *name) {
+        struct msgq_input *in;
+
+        l->section = SECTION_OTHER;
+        if (!new_line_ok(l, "input", name))
+                return;
+        in = &l->cfg.inputs[l->cfg.ninputs];
+        msgq_input_init(in, name);
+        snprintf(in->origin, sizeof in->origin, "%s:%d", l->path, l->lineno);
+        l->input_line[l->cfg.ninputs] = l->lineno;
+        l->input = (int) l->cfg.ninputs++;
+        l->section = SECTION_INPUT;
+}
+
+/* "[output ...]" or "[input ...]": the word's length (6 or 5), else 0. */
+static size_t line_kind(const char *s, size_t n) {
+        static const char *const kinds[] = { "output", "input" };
+
+        for (size_t i = 0; i < 2; i++) {
+                size_t k = strlen(kinds[i]);
+
+                if (n >= k && strncmp(s + 1, kinds[i], k) == 0 &&
+                    (n == k || s[k + 1] == ' ' || s[k + 1] == '\t'))
+                        return k;
+        }
+        return 0;
 }
 
 /*
@@ -353,22 +446,28 @@ static void output_section(struct loader *l, const char *name) {
 static void section_header(struct loader *l, const char *s, size_t len) {
         const char *end = memchr(s, ']', len);
         char name[256];
-        size_t n;
+        size_t n, k;
+        bool output;
 
         if (!end)
                 return;
         n = (size_t) (end - s - 1);
-        if (n < 6 || strncmp(s + 1, "output", 6) != 0 || (n > 6 && s[7] != ' ' && s[7] != '\t')) {
+        k = line_kind(s, n);
+        if (k == 0) {
                 l->section = SECTION_MSGQ; /* handler() refuses any other for its settings */
                 return;
         }
-        s += 7, n -= 6;
+        output = k == 6;
+        s += k + 1, n -= k;
         while (n > 0 && (*s == ' ' || *s == '\t'))
                 s++, n--;
         while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
                 n--;
         snprintf(name, sizeof name, "%.*s", (int) n, s);
-        output_section(l, name);
+        if (output)
+                output_section(l, name);
+        else
+                input_section(l, name);
 }
 
 /* Whether inih takes LINE for a comment: '#' or ';' after optional whitespace. */
@@ -516,6 +615,51 @@ static void check_outputs(struct loader *l) {
         }
 }
 
+/* The output whose line input i's is, or -1; or, in *earlier, the earlier input's. */
+static int input_line_taken(const struct msgq_config *c, size_t i, int *earlier) {
+        struct msgq_output o;
+
+        *earlier = -1;
+        for (size_t j = 0; j <= c->noutputs; j++) {
+                msgq_config_output(c, j, &o);
+                if (msgq_gpio_same_line(c->inputs[i].gpio, o.gpio))
+                        return (int) j;
+        }
+        for (size_t j = 0; j < i; j++)
+                if (msgq_gpio_same_line(c->inputs[i].gpio, c->inputs[j].gpio))
+                        *earlier = (int) j;
+        return -1;
+}
+
+/* Once the whole file is read: every input has a gpio, a line of its own. */
+static void check_inputs(struct loader *l) {
+        const struct msgq_config *c = &l->cfg;
+
+        for (size_t i = 0; i < c->ninputs && !l->bad_line; i++) {
+                const struct msgq_input *in = &c->inputs[i];
+                struct msgq_output o;
+                int j, k;
+
+                if (!in->gpio[0]) {
+                        l->lineno = l->input_line[i];
+                        refuse(l, "[input %s]: no gpio: expected gpio = a GPIO line name or "
+                               "CHIP:OFFSET", in->name);
+                        continue;
+                }
+                j = input_line_taken(c, i, &k);
+                l->lineno = l->input_gpio_line[i];
+                if (j >= 0) {
+                        msgq_config_output(c, (size_t) j, &o);
+                        refuse(l, "[input %s]: gpio = %s: already the line of output '%s' (%s)",
+                               in->name, in->gpio, o.name,
+                               o.gpio_origin[0] ? o.gpio_origin : "the default gpio");
+                } else if (k >= 0) {
+                        refuse(l, "[input %s]: gpio = %s: already the line of input '%s' (%s)",
+                               in->name, in->gpio, c->inputs[k].name, c->inputs[k].gpio_origin);
+                }
+        }
+}
+
 static int parse_file(struct loader *l, int *line) {
         int r;
 
@@ -535,6 +679,7 @@ static int parse_file(struct loader *l, int *line) {
                 snprintf(l->reason, sizeof l->reason, "not a 'name = value' line or a [section]");
         }
         check_outputs(l);
+        check_inputs(l);
         if (l->bad_line) {
                 *line = l->bad_line;
                 return -EINVAL;

@@ -9,12 +9,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "input-config.h"
 #include "line-config.h"
 
 #define MSGQ_DEFAULT_KEY  0x6d736771 /* "msgq" */
 #define MSGQ_DEFAULT_MODE 0660u
 #define MSGQ_DEFAULT_GPIO "GPIO17"
 #define MSGQ_GPIO_MAX     64
+/* The changes msgqd keeps for its watches (history): default, least, most. */
+#define MSGQ_DEFAULT_HISTORY 1024u
+#define MSGQ_HISTORY_MIN     64u
+#define MSGQ_HISTORY_MAX     65536u
 /* A configuration file larger than this is refused (it is not one). */
 #define MSGQ_CONFIG_SIZE_MAX 65536u
 
@@ -35,6 +40,10 @@ struct msgq_config {
         /* [output NAME] sections, in the file's order: the lines at index 1, 2, ... */
         size_t noutputs;
         struct msgq_output outputs[MSGQ_LINES_MAX - 1];
+        /* [input NAME] sections, in the file's order; outputs and inputs are 64 lines at most. */
+        size_t ninputs;
+        struct msgq_input inputs[MSGQ_LINES_MAX - 1];
+        unsigned history;               /* changes kept for the watches */
 };
 
 void msgq_config_defaults(struct msgq_config *c);

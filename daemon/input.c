@@ -15,6 +15,14 @@
 #include "input-private.h"
 #include "led-private.h"
 
+/* msgq.conf's values are these (input-config.h). */
+_Static_assert((int) INPUT_BIAS_PULL_UP == (int) MSGQ_INPUT_BIAS_PULL_UP &&
+               (int) INPUT_BIAS_PULL_DOWN == (int) MSGQ_INPUT_BIAS_PULL_DOWN &&
+               (int) INPUT_BIAS_DISABLED == (int) MSGQ_INPUT_BIAS_DISABLED &&
+               (int) INPUT_EDGE_BOTH == (int) MSGQ_INPUT_EDGES_BOTH &&
+               (int) INPUT_EDGE_RISING == (int) MSGQ_INPUT_EDGES_RISING,
+               "input.h and input-config.h disagree");
+
 int input_settings_check(const struct input_settings *s) {
         if (!s || s->bias > INPUT_BIAS_DISABLED || s->edges < INPUT_EDGE_RISING ||
             s->edges > INPUT_EDGE_BOTH || s->debounce_us > INPUT_DEBOUNCE_MAX_US)

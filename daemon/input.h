@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input-config.h"
+
 struct input;
 
 enum input_bias {
@@ -39,8 +41,8 @@ enum input_debounce_by {
         INPUT_DEBOUNCE_MSGQD,
 };
 
-/* The longest debounce, in microseconds: 1 s. */
-#define INPUT_DEBOUNCE_MAX_US 1000000u
+/* The longest debounce, in microseconds: 1 s, as msgq.conf takes it. */
+#define INPUT_DEBOUNCE_MAX_US MSGQ_DEBOUNCE_MAX_US
 
 struct input_settings {
         bool active_low;                /* the level is on when the line is low */

@@ -154,6 +154,12 @@ static int load_config(const struct options *o, struct msgq_config *cfg) {
                           cfg->outputs[0].name);
                 return -EINVAL;
         }
+        if (cfg->ninputs > 0) {
+                /* msgq.conf may describe them already (doc/PROTOCOL.md, Inputs); msgqd serves them with the line table. */
+                log_error("%s: [input %s]: this msgqd serves no inputs yet, only the outputs",
+                          cfg->inputs[0].origin, cfg->inputs[0].name);
+                return -EINVAL;
+        }
         if (msgq_config_warning(cfg, err, sizeof err))
                 log_warning("%s", err);
         if (o->gpio && msgq_config_set(cfg, "gpio", o->gpio, err, sizeof err) < 0) {

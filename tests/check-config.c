@@ -576,7 +576,8 @@ END_TEST
 START_TEST(test_example_uncommented) {
         static const char *const names[] = { "key", "mode", "group", "gpio", "active_low",
                                              "led_start", "led_stop", "[output pump]", "kind",
-                                             "start", "description" };
+                                             "start", "description", "history", "[input door]",
+                                             "bias", "debounce" };
         char path[4096], lin[512];
         char *text = NULL;
         size_t size = 0;
@@ -605,7 +606,7 @@ START_TEST(test_example_uncommented) {
         }
         fclose(in);
         ck_assert_int_eq(fclose(out), 0);
-        ck_assert_int_eq(seen, (1 << 11) - 1);
+        ck_assert_int_eq(seen, (1 << 15) - 1);
 
         msgq_config_defaults(&c);
         ck_assert_int_eq(msgq_config_load(&c, write_conf(text), &line), 0);
@@ -624,6 +625,15 @@ START_TEST(test_example_uncommented) {
         ck_assert_int_eq(c.outputs[0].start, MSGQ_LED_START_OFF);
         ck_assert_int_eq(c.outputs[0].stop, MSGQ_LED_STOP_OFF);
         ck_assert_str_eq(c.outputs[0].description, "well pump, relay K1");
+        ck_assert_uint_eq(c.history, MSGQ_DEFAULT_HISTORY);
+        ck_assert_uint_eq(c.ninputs, 1);
+        ck_assert_str_eq(c.inputs[0].name, "door");
+        ck_assert_str_eq(c.inputs[0].gpio, "GPIO22");
+        ck_assert_int_eq(c.inputs[0].bias, MSGQ_INPUT_BIAS_PULL_UP);
+        ck_assert(c.inputs[0].active_low);
+        ck_assert_int_eq(c.inputs[0].edges, MSGQ_INPUT_EDGES_BOTH);
+        ck_assert_uint_eq(c.inputs[0].debounce_us, 20000);
+        ck_assert_str_eq(c.inputs[0].description, "front door contact");
 }
 END_TEST
 
@@ -901,7 +911,7 @@ START_TEST(test_output_errors) {
                      "2: [output pump]: unknown setting 'led_start' (known: gpio, active_low, start, "
                      "stop, kind, description)");
         assert_error("start = off\n", "1: unknown setting 'start' (known: key, mode, group, gpio, "
-                                      "active_low, led_start, led_stop)");
+                                      "active_low, led_start, led_stop, history)");
         assert_error("[output pump]\ngpio = GPIO4\nstart = keep\n",
                      "3: [output pump]: start = keep: expected restore, off or on");
         assert_error("[output pump]\ngpio = GPIO4\nstop = on\n",
@@ -939,6 +949,147 @@ START_TEST(test_output_errors) {
 }
 END_TEST
 
+/* [input NAME] sections: each setting, in the order of the file, beside outputs. */
+START_TEST(test_inputs) {
+        struct msgq_config c;
+        int line = -1;
+
+        ck_assert_int_eq(load_text("[input door]\n"
+                                   "gpio = GPIO22\n"
+                                   "bias = pull-up\n"
+                                   "active_low = true\n"
+                                   "edges = falling\n"
+                                   "debounce = 20ms\n"
+                                   "description = front door contact\n"
+                                   "[output pump]\n"
+                                   "gpio = GPIO27\n"
+                                   "[input  meter ]\n"
+                                   "gpio = gpiochip0:5\n"
+                                   "history = 4096\n", &c, &line), -EINVAL);
+        /* history is a setting of [msgq], not of an input. */
+        ck_assert_int_eq(line, 12);
+        ck_assert_int_eq(load_text("history = 4096\n"
+                                   "[input door]\n"
+                                   "gpio = GPIO22\n"
+                                   "bias = pull-up\n"
+                                   "active_low = true\n"
+                                   "edges = falling\n"
+                                   "debounce = 20ms\n"
+                                   "description = front door contact\n"
+                                   "[output pump]\n"
+                                   "gpio = GPIO27\n"
+                                   "[input  meter ]\n"
+                                   "gpio = gpiochip0:5\n", &c, &line), 0);
+        ck_assert_uint_eq(c.history, 4096);
+        ck_assert_uint_eq(c.noutputs, 1);
+        ck_assert_uint_eq(c.ninputs, 2);
+        ck_assert_str_eq(c.inputs[0].name, "door");
+        ck_assert_str_eq(c.inputs[0].gpio, "GPIO22");
+        ck_assert_int_eq(c.inputs[0].bias, MSGQ_INPUT_BIAS_PULL_UP);
+        ck_assert(c.inputs[0].active_low);
+        ck_assert_int_eq(c.inputs[0].edges, MSGQ_INPUT_EDGES_FALLING);
+        ck_assert_uint_eq(c.inputs[0].debounce_us, 20000);
+        ck_assert_str_eq(c.inputs[0].description, "front door contact");
+        ck_assert_str_eq(c.inputs[1].name, "meter");
+        ck_assert_int_eq(c.inputs[1].bias, MSGQ_INPUT_BIAS_AS_IS);
+        ck_assert_int_eq(c.inputs[1].edges, MSGQ_INPUT_EDGES_BOTH);
+        ck_assert_uint_eq(c.inputs[1].debounce_us, 0);
+        ck_assert(!c.inputs[1].active_low);
+        /* The defaults. */
+        ck_assert_int_eq(load_text("", &c, &line), 0);
+        ck_assert_uint_eq(c.history, MSGQ_DEFAULT_HISTORY);
+        ck_assert_uint_eq(c.ninputs, 0);
+}
+END_TEST
+
+START_TEST(test_debounce_values) {
+        static const struct {
+                const char *text;
+                uint32_t us;
+        } good[] = { { "0", 0 }, { "1us", 1 }, { "500us", 500 }, { "20ms", 20000 },
+                     { "1000ms", 1000000 }, { "1s", 1000000 }, { "1000000us", 1000000 } };
+        static const char *const bad[] = { "", "20", "0ms", "1001ms", "2s", "1.5ms", "-1ms", "20 ms",
+                                           "20msx", "ms", "1000001us", "99999999999999999999s", "00" };
+        uint32_t us;
+
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+                ck_assert_msg(msgq_parse_debounce(good[i].text, &us) == 0, "'%s' refused", good[i].text);
+                ck_assert_uint_eq(us, good[i].us);
+        }
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                ck_assert_msg(msgq_parse_debounce(bad[i], &us) == -EINVAL, "'%s' taken", bad[i]);
+}
+END_TEST
+
+/* Inputs and outputs share the names, the lines and the 64 places. */
+START_TEST(test_input_errors) {
+        char *text = NULL, want[1200];
+        const char *path;
+        size_t size = 0;
+        FILE *f;
+
+        assert_error("[input door]\ngpio = GPIO22\nbias = up\n",
+                     "3: [input door]: bias = up: expected pull-up, pull-down, disabled or as-is");
+        assert_error("[input door]\ngpio = GPIO22\nedges = up\n",
+                     "3: [input door]: edges = up: expected rising, falling or both");
+        assert_error("[input door]\ngpio = GPIO22\nedges = \n",
+                     "3: [input door]: edges = : expected rising, falling or both");
+        assert_error("[input door]\ngpio = GPIO22\ndebounce = 20\n",
+                     "3: [input door]: debounce = 20: expected 0, or a whole number with its unit, "
+                     "us, ms or s, from 1us to 1s (20ms)");
+        assert_error("[input door]\ngpio = GPIO22\ndebounce = 2s\n",
+                     "3: [input door]: debounce = 2s: expected 0, or a whole number with its unit, "
+                     "us, ms or s, from 1us to 1s (20ms)");
+        assert_error("[input door]\ngpio = GPIO22\nstart = on\n",
+                     "3: [input door]: unknown setting 'start' (known: gpio, active_low, bias, edges, "
+                     "debounce, description)");
+        assert_error("[input door]\n", "1: [input door]: no gpio: expected gpio = a GPIO line "
+                                       "name or CHIP:OFFSET");
+        assert_error("[input]\n", "1: [input]: expected [input NAME], NAME 1 to 31 letters, digits, "
+                                  "'-' or '_', starting with a letter");
+        assert_error("[input led]\n", "1: [input led]: 'led' is the default output: set its gpio, "
+                                      "active_low, led_start and led_stop under [msgq]");
+        assert_error("[input door]\ngpio = GPIO17\n", "2: [input door]: gpio = GPIO17: already the "
+                                                      "line of output 'led' (the default gpio)");
+        assert_error("history = 63\n", "1: history = 63: out of range: expected a number of "
+                                       "changes, 64 to 65536");
+        assert_error("history = 65537\n", "1: history = 65537: out of range: expected a number of "
+                                          "changes, 64 to 65536");
+        path = write_conf("[output pump]\ngpio = GPIO27\n[input door]\ngpio = 0:5\n[input Pump]\n");
+        snprintf(want, sizeof want, "%s:5: [input Pump]: a second line named 'pump' (the first at "
+                 "%s:1, an output)", path, path);
+        assert_read_error(path, want);
+        path = write_conf("[input door]\ngpio = 0:5\n[output Door]\ngpio = 0:6\n");
+        snprintf(want, sizeof want, "%s:3: [output Door]: a second line named 'door' (the first at "
+                 "%s:1, an input)", path, path);
+        assert_read_error(path, want);
+        path = write_conf("[input door]\ngpio = 0:5\n[input Door]\ngpio = 0:6\n");
+        snprintf(want, sizeof want, "%s:3: [input Door]: a second input named 'door' (the first at "
+                 "%s:1)", path, path);
+        assert_read_error(path, want);
+        path = write_conf("[output pump]\ngpio = 0:5\n[input door]\ngpio = gpiochip0:5\n");
+        snprintf(want, sizeof want, "%s:4: [input door]: gpio = gpiochip0:5: already the line of "
+                 "output 'pump' (%s:2)", path, path);
+        assert_read_error(path, want);
+        path = write_conf("[input a]\ngpio = 0:5\n[input b]\ngpio = /dev/gpiochip0:5\n");
+        snprintf(want, sizeof want, "%s:4: [input b]: gpio = /dev/gpiochip0:5: already the line of "
+                 "input 'a' (%s:2)", path, path);
+        assert_read_error(path, want);
+        /* 63 sections of either kind besides the default output; a 64th is refused. */
+        f = open_memstream(&text, &size);
+        for (int i = 1; i < MSGQ_LINES_MAX; i++)
+                fprintf(f, "[%s l%d]\ngpio = gpiochip0:%d\n", i % 2 ? "input" : "output", i, i);
+        fprintf(f, "[input one-more]\ngpio = gpiochip0:99\n");
+        fclose(f);
+        assert_bad_line(text, 2 * MSGQ_LINES_MAX - 1);
+        path = write_conf(text);
+        snprintf(want, sizeof want, "%s:%d: [input one-more]: more than 64 lines (the default output "
+                 "'led' and 63 outputs and inputs)", path, 2 * MSGQ_LINES_MAX - 1);
+        assert_read_error(path, want);
+        free(text);
+}
+END_TEST
+
 /* Every error names the line, the setting and what is expected. */
 START_TEST(test_errors_name_setting) {
         char text[400];
@@ -946,7 +1097,7 @@ START_TEST(test_errors_name_setting) {
 
         assert_error("# colours\ncolour = red\n",
                      "2: unknown setting 'colour' (known: key, mode, group, gpio, active_low, "
-                     "led_start, led_stop)");
+                     "led_start, led_stop, history)");
         assert_error("[msgq]\nkey = banana\n",
                      "2: key = banana: expected 0x1 to 0xffffffff in hex, or 1 to 2147483647 in "
                      "decimal");
@@ -963,7 +1114,7 @@ START_TEST(test_errors_name_setting) {
         assert_error("active_low = maybe\n",
                      "1: active_low = maybe: expected yes or no (also true/false, on/off, 1/0)");
         assert_error("[led]\ngpio = GPIO4\n", "2: setting 'gpio' in section [led]: settings go "
-                                               "in [msgq], in [output NAME] or before any section");
+                                               "in [msgq], in [output NAME], [input NAME] or before any section");
         assert_error("key = 0x10\njust words\n",
                      "2: not a 'name = value' line or a [section]");
         n = (size_t) snprintf(text, sizeof text, "key = 0x10\ngpio = ");
@@ -974,7 +1125,7 @@ START_TEST(test_errors_name_setting) {
         assert_error("mode = 9\nbogus = 1\n", "1: mode = 9: expected an octal mode, 0000 .. 0777");
         assert_error("bogus = 1\nx\n",
                      "1: unknown setting 'bogus' (known: key, mode, group, gpio, active_low, "
-                     "led_start, led_stop)");
+                     "led_start, led_stop, history)");
 }
 END_TEST
 
@@ -1124,6 +1275,9 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_output_names);
         tcase_add_test(tc, test_outputs_one_line);
         tcase_add_test(tc, test_output_errors);
+        tcase_add_test(tc, test_inputs);
+        tcase_add_test(tc, test_debounce_values);
+        tcase_add_test(tc, test_input_errors);
         tcase_add_test(tc, test_not_text);
         tcase_add_test(tc, test_warning);
         tcase_add_test(tc, test_set);
