@@ -269,7 +269,7 @@ void ledctl_done(struct ledctl *c) {
 
 /*
  * A direct command, which ends any blinking.  When the state is not what it
- * was, it is written to the file, and then the watchers hear of it.
+ * was, it is written to the file, and then the watchers hear of it: 1.
  */
 static int set_to(struct ledctl *c, bool toggle, bool on, struct msgq_led_state *st) {
         struct ledctl_watcher w[LEDCTL_WATCHERS_MAX];
@@ -291,7 +291,7 @@ static int set_to(struct ledctl *c, bool toggle, bool on, struct msgq_led_state 
         if (changed)
                 save(c, false, false);
         notify_unlocked(c, w, n, &now);
-        return r;
+        return r < 0 ? r : changed;
 }
 
 int ledctl_set(struct ledctl *c, bool on, struct msgq_led_state *st) {

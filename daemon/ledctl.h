@@ -109,6 +109,7 @@ int ledctl_restore(struct ledctl *c, const struct ledstate *s, const char *path,
 /* Stop blinking, write the state, release the line: turned off, or as it is. */
 void ledctl_done(struct ledctl *c);
 
+/* 1 when the LED's state changed, 0 when it was so already, or -errno. */
 int ledctl_set(struct ledctl *c, bool on, struct msgq_led_state *st);
 int ledctl_toggle(struct ledctl *c, struct msgq_led_state *st);
 /* count = blinks (on/off cycles), 0 = until another LED command. */

@@ -29,7 +29,8 @@ static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struc
 
         if (r < 0)
                 return led_error(d, rep, r);
-        msgq_log_request(LOG_INFO, req->pid, req->prio, "LED %s (request from pid %u, priority %ld)",
+        /* Only a change at info: a request that changes nothing is no news. */
+        msgq_log_request(r > 0 ? LOG_INFO : LOG_DEBUG, req->pid, req->prio, "LED %s (request from pid %u, priority %ld)",
                          on ? "on" : "off", req->pid, req->prio);
         return 0;
 }

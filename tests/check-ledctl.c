@@ -155,19 +155,19 @@ START_TEST(set_toggle_state) {
         ck_assert_uint_eq(st.period_ms, 0);
         ck_assert_uint_eq(st.remaining, 0);
 
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
         ck_assert_uint_eq(st.on, 1);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert(led_get(c.led));
         ck_assert_int_eq(ledctl_set(&c, true, NULL), 0); /* no state wanted */
         ck_assert_uint_eq(state().on, 1);
 
-        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
         ck_assert_uint_eq(st.on, 0);
         ck_assert(!led_get(c.led));
-        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
         ck_assert_uint_eq(st.on, 1);
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 1);
         ck_assert_uint_eq(st.on, 0);
         ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
         ck_assert_uint_eq(st.on, 0);
@@ -274,7 +274,7 @@ START_TEST(watch_and_changes) {
         ck_assert_int_eq(ledctl_watch(&c, 0, &w1, 0, &st), 1); /* replaces its first */
         ck_assert_int_eq(ledctl_watch(&c, 0, &w2, 0, &st), 1);
         ck_assert_uint_eq(notified_calls, 0);
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
         ck_assert_uint_eq(st.changes, 1);
         ck_assert_uint_eq(notified_calls, 1);
         ck_assert_uint_eq(notified_n, 2);
@@ -284,7 +284,7 @@ START_TEST(watch_and_changes) {
         ck_assert_uint_eq(notified_st.changes, 1);
 
         /* Nobody waits now; an old number is answered at once. */
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
         memset(&st, 0, sizeof st);
         ck_assert_int_eq(ledctl_watch(&c, 1, &w1, 0, &st), 0);
@@ -316,8 +316,8 @@ START_TEST(watch_history) {
         struct msgq_led_state st;
         struct ledctl_watcher w = watcher(33);
 
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);  /* change 1: on */
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 0); /* 2: off */
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);  /* change 1: on */
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 1); /* 2: off */
         ck_assert_int_eq(ledctl_blink(&c, 40, 0, &st), 0); /* 3: blinking */
         ck_assert_uint_eq(st.changes, 3);
         for (uint64_t seen = 0; seen < 3; seen++) {
@@ -332,7 +332,7 @@ START_TEST(watch_history) {
 
         /* Twenty more: 23 in all, of which 8 to 23 are kept. */
         for (int i = 0; i < 20; i++)
-                ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+                ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
         ck_assert_uint_eq(st.changes, 23);
         ck_assert_uint_eq(LEDCTL_HISTORY, 16);
         ck_assert_int_eq(ledctl_watch(&c, 7, &w, 0, &st), 0);
@@ -415,7 +415,7 @@ START_TEST(watch_hold_bounded) {
         ck_assert_int_eq(ledctl_watch(&c, 0, &mine, t0 + LEDCTL_WATCH_HOLD_NS, &st), 1);
         ck_assert_uint_eq(c.nwatchers, 1);
         ck_assert_uint_eq(c.watchers[0].pid, (uint32_t) getpid());
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
         ck_assert_uint_eq(notified_n, 1);
         ck_assert_uint_eq(notified_w[0].pid, (uint32_t) getpid());
@@ -445,7 +445,7 @@ START_TEST(blink_from_on_ends_off) {
         struct msgq_led_state st;
         int transitions;
 
-        ck_assert_int_eq(ledctl_set(&c, true, NULL), 0);
+        ck_assert_int_eq(ledctl_set(&c, true, NULL), 1);
         ck_assert_int_eq(ledctl_blink(&c, 20, 2, &st), 0);
         ck_assert_uint_eq(st.on, 1);
         ck_assert_uint_eq(st.remaining, 3);
@@ -486,7 +486,7 @@ START_TEST(set_during_blink_cancels) {
         run_transitions(3);
         ck_assert_uint_eq(state().blinking, 1);
 
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 1);
         ck_assert_uint_eq(st.on, 0);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_uint_eq(st.period_ms, 0);
@@ -501,7 +501,7 @@ START_TEST(set_during_blink_cancels) {
         ck_assert_int_eq(ledctl_blink(&c, 20, 50, &st), 0);
         ledctl_sync(&c);
         run_transitions(2);
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_int_eq(run_loop(100, false), 0);
         ck_assert_uint_eq(state().on, 1);
@@ -517,7 +517,7 @@ START_TEST(toggle_during_blink_cancels) {
         ledctl_sync(&c);
         run_transitions(2);
         before = state().on;
-        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
         ck_assert_uint_eq(st.on, !before);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_int_eq(run_loop(100, false), 0);
@@ -578,7 +578,7 @@ START_TEST(done_turns_off_and_releases) {
         ledctl_sync(&c);
         run_transitions(3);
         ck_assert_uint_eq(state().on, 0); /* on, off, on, off */
-        ck_assert_int_eq(ledctl_set(&c, true, NULL), 0);
+        ck_assert_int_eq(ledctl_set(&c, true, NULL), 1);
         ck_assert(rec_last);
 
         sets = rec_sets;
@@ -675,7 +675,7 @@ START_TEST(restore_takes_up_the_state) {
         ck_assert_uint_eq(file_state().changes, 40);
         /* A watcher of the msgqd before, at 40: nothing new. */
         ck_assert_int_eq(ledctl_watch(&c, 40, &w, 0, &st), 1);
-        ck_assert_int_eq(ledctl_set(&c, false, NULL), 0);
+        ck_assert_int_eq(ledctl_set(&c, false, NULL), 1);
         /* At 40: told of 41.  At 38: 39 is no change of this msgqd: the state now. */
         ck_assert_int_eq(ledctl_watch(&c, 40, &w, 0, &st), 0);
         ck_assert(!st.on && st.changes == 41);
@@ -739,11 +739,11 @@ START_TEST(saved_before_return_only_on_change) {
         ledctl_sync(&c);
         ck_assert_int_eq(access(state_file, F_OK), -1);         /* nothing written */
 
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
         ck_assert(file_state().on);                             /* by the request, no loop run */
         ck_assert_uint_eq(file_state().changes, 4);
         ck_assert_int_eq(count_wakes(), 1);                     /* for the flush */
-        ck_assert_int_eq(ledctl_toggle(&c, &st), 0);
+        ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
         ck_assert(!file_state().on);
         ck_assert_int_eq(ledctl_blink(&c, 1000, 2, &st), 0);
         ck_assert(file_state().on && file_state().blinking);
@@ -779,7 +779,7 @@ START_TEST(saved_before_watchers_hear) {
         ledctl_set_notify(&c, notify_reads_file, NULL);
         notified = 0;
         ck_assert_int_eq(ledctl_watch(&c, 9, &w, 0, &st), 1);
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 0);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
         ck_assert_int_eq(notified, 1);
         ck_assert(notified_file.on);
         ck_assert_uint_eq(notified_file.changes, 10);
@@ -810,12 +810,12 @@ START_TEST(failed_write_forgets_the_earlier_state) {
         restore_recorded(&s, false);
         snprintf(tmp, sizeof tmp, "%s.tmp", state_file);
         ck_assert_int_eq(mkdir(tmp, 0755), 0);
-        ck_assert_int_eq(ledctl_set(&c, false, NULL), 0);       /* answered: the LED did change */
+        ck_assert_int_eq(ledctl_set(&c, false, NULL), 1);       /* answered: the LED did change */
         ck_assert(!state().on);
         ck_assert_int_eq(access(state_file, F_OK), -1);         /* "on" is not left to restore */
         ck_assert_int_eq(c.save_failed, SAVE_FAILED_NONE);
         ck_assert_int_eq(rmdir(tmp), 0);
-        ck_assert_int_eq(ledctl_set(&c, true, NULL), 0);        /* kept again */
+        ck_assert_int_eq(ledctl_set(&c, true, NULL), 1);        /* kept again */
         ck_assert_int_eq(c.save_failed, 0);
         ck_assert(file_state().on);
         ck_assert_uint_eq(file_state().changes, 22);

@@ -308,6 +308,41 @@ START_TEST(test_led_on_off_toggle_state) {
 }
 END_TEST
 
+/*
+ * README, Quiet: at the default level only the LED's changes are logged.  A
+ * led state and a led on that finds the LED on add no line; the change
+ * after them adds its own, the only one.
+ */
+START_TEST(test_only_changes_logged) {
+        static const char *const quiet[][2] = { { "led", "state" }, { "led", "on" }, { "led", "on" } };
+        static char before[16384];
+        const char *log;
+        struct run r;
+        int lines = 0;
+
+        start();
+        ck_assert_int_eq(ctl(&r, dmn.key, "led", "on", NULL), 0);
+        ck_assert_int_eq(r.status, 0);
+        ck_assert_msg(daemon_log_wait(&dmn, "LED on (request", scaled(2000)), "%s", daemon_log(&dmn));
+        snprintf(before, sizeof before, "%s", daemon_log(&dmn));
+        for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+                ck_assert_int_eq(ctl(&r, dmn.key, quiet[i][0], quiet[i][1], NULL), 0);
+                ck_assert_msg(r.status == 0, "msgqctl %s %s: %s", quiet[i][0], quiet[i][1], r.err);
+        }
+        ck_assert_int_eq(ctl(&r, dmn.key, "led", "off", NULL), 0);
+        ck_assert_int_eq(r.status, 0);
+        ck_assert_msg(daemon_log_wait(&dmn, "LED off (request", scaled(2000)), "%s", daemon_log(&dmn));
+        /* Served in order: a line of the quiet ones would come before this. */
+        log = daemon_log(&dmn);
+        ck_assert_int_eq(strncmp(log, before, strlen(before)), 0);
+        for (const char *p = log + strlen(before); *p; p++)
+                lines += *p == '\n';
+        ck_assert_msg(lines == 1 && strstr(log + strlen(before), "LED off (request"),
+                      "more than the change was logged: %s", log + strlen(before));
+        stop_clean();
+}
+END_TEST
+
 START_TEST(test_blink_with_count_ends_off) {
         struct msgq_reply rep;
 
@@ -812,6 +847,7 @@ int main(void) {
         harness_add(s, "missing-gpio", test_missing_gpio_line_is_a_clear_error, 30);
         harness_add(s, "ping", test_ping_replies_to_pid, 30);
         harness_add(s, "led", test_led_on_off_toggle_state, 30);
+        harness_add(s, "only-changes-logged", test_only_changes_logged, 30);
         harness_add(s, "blink-count", test_blink_with_count_ends_off, 30);
         harness_add(s, "blink-cancel", test_blink_is_cancelled_by_led_command, 30);
         harness_add(s, "blink-range", test_blink_out_of_range_is_refused, 30);
