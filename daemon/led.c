@@ -377,6 +377,7 @@ void led_release(struct led *l) {
 void led_close(struct led *l) {
         if (!l)
                 return;
-        (void) l->ops->set(l, false);
+        if (l->on) /* an LED off is not driven again */
+                (void) l->ops->set(l, false);
         led_release(l);
 }

@@ -26,7 +26,7 @@ int led_set(struct led *l, bool on);
 bool led_get(const struct led *l);
 /* "gpiochip0 line 17 (GPIO17)" or "simulated". */
 const char *led_describe(const struct led *l);
-/* Turns the LED off and releases the line; NULL is fine. */
+/* Turns the LED off (drives it only when on) and releases the line; NULL is fine. */
 void led_close(struct led *l);
 /*
  * Releases the line as it is, lit or not; NULL is fine.  Whether the line

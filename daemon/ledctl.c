@@ -256,7 +256,7 @@ void ledctl_done(struct ledctl *c) {
                         log_info("LED left %s (led_stop = keep)", led_get(c->led) ? "on" : "off");
                 led_release(c->led);
         } else {
-                if (c->led && led_set(c->led, false) < 0)
+                if (led_get(c->led) && led_set(c->led, false) < 0) /* off already: not driven again */
                         log_warning("cannot turn the LED off: %m");
                 led_close(c->led);
         }

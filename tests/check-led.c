@@ -154,6 +154,21 @@ START_TEST(failed_set_keeps_state) {
 }
 END_TEST
 
+/* An LED off is released without being driven again. */
+START_TEST(close_off_drives_nothing) {
+        struct led *l = led_new(false, false);
+
+        ck_assert_ptr_nonnull(l);
+        l->ops = &fake_ops;
+        fake_sets = fake_closes = fake_fail = 0;
+        ck_assert_int_eq(led_set(l, true), 0);
+        ck_assert_int_eq(led_set(l, false), 0);
+        led_close(l);
+        ck_assert_int_eq(fake_sets, 2);
+        ck_assert_int_eq(fake_closes, 1);
+}
+END_TEST
+
 /* Started on (the level the backend requests the line at), released as it is. */
 START_TEST(new_on_and_release_keeps_level) {
         struct led *l = led_new(true, true);
@@ -458,6 +473,7 @@ static Suite *led_suite(void) {
         suite_add_tcase(s, sim);
 
         tcase_add_test(core, failed_set_keeps_state);
+        tcase_add_test(core, close_off_drives_nothing);
         tcase_add_test(core, new_on_and_release_keeps_level);
         tcase_add_test(core, describe_format);
         tcase_add_test(core, errno_mapping);

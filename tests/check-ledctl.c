@@ -583,8 +583,8 @@ START_TEST(done_turns_off_and_releases) {
 
         sets = rec_sets;
         done();
-        ck_assert_int_gt(rec_sets, sets);
-        ck_assert(!rec_last);                 /* the line was driven off */
+        ck_assert_int_eq(rec_sets, sets + 1); /* the line was driven off, once */
+        ck_assert(!rec_last);
         ck_assert_int_eq(rec_closes, 1);      /* and released */
         ck_assert_ptr_null(c.led);
         ck_assert_ptr_null(c.timer);
@@ -595,6 +595,26 @@ START_TEST(done_turns_off_and_releases) {
         for (int i = 0; i < 10; i++)
                 ck_assert_int_ge(sd_event_run(e, 5000), 0);
         ck_assert_int_eq(rec_sets, sets);
+}
+END_TEST
+
+/* Off already at the stop: the line is not driven again (MSGQD_SIM_DELAY_MS waited twice). */
+START_TEST(done_off_drives_nothing) {
+        struct led *l = led_new(false, false);
+
+        done();
+        e = sd_event_unref(e);
+        ck_assert_ptr_nonnull(l);
+        l->ops = &rec_ops;
+        rec_sets = rec_closes = 0;
+        init_with(l);
+        ck_assert_int_eq(ledctl_set(&c, true, NULL), 1);
+        ck_assert_int_eq(ledctl_set(&c, false, NULL), 1);
+        ck_assert_int_eq(rec_sets, 2);
+        done();
+        ck_assert_int_eq(rec_sets, 2);
+        ck_assert(!rec_last);
+        ck_assert_int_eq(rec_closes, 1);
 }
 END_TEST
 
@@ -889,6 +909,7 @@ static Suite *ledctl_suite(void) {
 
         tcase_add_checked_fixture(life, setup, teardown);
         tcase_add_test(life, done_turns_off_and_releases);
+        tcase_add_test(life, done_off_drives_nothing);
         tcase_add_test(life, done_while_blinking);
         tcase_add_test(life, restore_takes_up_the_state);
         tcase_add_test(life, restore_a_blink);
