@@ -13,11 +13,13 @@
  * busy and caller (all __atomic).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -41,6 +43,7 @@ struct msgq {
         pthread_mutex_t lock;
         struct msgq_client client;
         pid_t tid;              /* the thread the client is bound to */
+        int *bound;             /* 1 in a page the kernel wipes in a fork's child (NULL: none) */
         unsigned timeout_ms;
         long prio;
         int cancel;             /* __atomic: set by msgq_cancel() */
@@ -54,6 +57,42 @@ struct msgq {
 
 MSGQ_EXPORT const char *msgq_version(void) {
         return PACKAGE_VERSION;
+}
+
+/*
+ * A fork's child must rebind the client (its timer is gone, its replies
+ * come to another ID): a page with MADV_WIPEONFORK reads 0 there, which
+ * costs a call no system call.  Without it, every call asks gettid().
+ */
+static void bound_page(struct msgq *h) {
+        long size = sysconf(_SC_PAGESIZE);
+        void *p = mmap(NULL, (size_t) size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+
+        if (p == MAP_FAILED)
+                return;
+        if (madvise(p, (size_t) size, MADV_WIPEONFORK) < 0) {
+                munmap(p, (size_t) size);
+                return;
+        }
+        h->bound = p;
+        *h->bound = 1;
+}
+
+/* The calling thread's ID, asked of the kernel once per thread (and after a fork, by rebind). */
+static __thread pid_t thread_id;
+
+static pid_t this_thread(void) {
+        if (thread_id == 0)
+                thread_id = gettid();
+        return thread_id;
+}
+
+/* Whether the calling thread is not the one the client is bound to (another thread, a fork's child). */
+static bool moved(const struct msgq *h) {
+        if (!h->bound)
+                return gettid() != h->tid;
+        return !*h->bound || this_thread() != h->tid;
 }
 
 MSGQ_EXPORT int msgq_open_config(struct msgq **ret, const char *config, key_t key, char *err,
@@ -91,6 +130,8 @@ MSGQ_EXPORT int msgq_open_config(struct msgq **ret, const char *config, key_t ke
         msgq_client_use_thread_address(&h->client);
         pthread_mutex_init(&h->lock, NULL);
         h->tid = gettid();
+        thread_id = h->tid;
+        bound_page(h);
         h->timeout_ms = MSGQ_TIMEOUT_DEFAULT_MS;
         h->prio = MSGQ_PRIO_DEFAULT;
         h->client.cancel = &h->cancel;
@@ -107,6 +148,8 @@ MSGQ_EXPORT void msgq_close(struct msgq *h) {
                 return;
         msgq_client_close(&h->client);
         pthread_mutex_destroy(&h->lock);
+        if (h->bound)
+                munmap(h->bound, (size_t) sysconf(_SC_PAGESIZE));
         free(h);
 }
 
@@ -178,19 +221,20 @@ MSGQ_EXPORT uint32_t msgq_daemon_pid(const struct msgq *h) {
 /* Take the handle for a call: the lock within the deadline, the client bound to this thread. */
 static int call_begin(struct msgq *h, uint64_t deadline_ns) {
         struct timespec until = msgq_timespec(deadline_ns);
-        pid_t tid = gettid();
         int r;
 
         r = pthread_mutex_clocklock(&h->lock, CLOCK_MONOTONIC, &until);
         if (r != 0)
                 return -r;
-        if (tid != h->tid) { /* another thread, or the child of a fork */
+        if (moved(h)) { /* another thread, or the child of a fork */
                 r = msgq_client_rebind(&h->client);
                 if (r < 0) {
                         pthread_mutex_unlock(&h->lock);
                         return r;
                 }
-                h->tid = tid;
+                h->tid = thread_id = gettid();
+                if (h->bound)
+                        *h->bound = 1;
         }
         h->status = 0;
         __atomic_store_n(&h->cancel, 0, __ATOMIC_RELAXED);

@@ -7,8 +7,9 @@
  *
  * Handles.  msgq_open() gives a struct msgq *, one connection to one queue;
  * the library keeps no global state of its own beyond a handler for its
- * signal (below).  A handle's calls may come from any thread, one at a time
- * (a second caller waits for the first, within its own deadline); only
+ * signal (below) and, per thread, the thread's ID once asked.  A
+ * handle's calls may come from any thread, one at a time (a second
+ * caller waits for the first, within its own deadline); only
  * msgq_cancel() may be called while another thread is in a call.  Two
  * handles are independent: threads may use one each at the same time.
  * After fork(), the child may go on with a handle it inherited: its calls
