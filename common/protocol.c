@@ -6,8 +6,9 @@
 
 #include "protocol-private.h"
 
-/* LED state (12 bytes), eight u64 figures, then one u64 per priority. */
+/* LED state (12 bytes; 28 with its time), eight u64 figures, then one u64 per priority. */
 #define LED_PAYLOAD   12u
+#define LED_TIME_PAYLOAD (LED_PAYLOAD + 16u)
 #define STATS_PAYLOAD (LED_PAYLOAD + 8u * (8u + MSGQ_PRIO_MAX))
 
 static const unsigned char magic[4] = { 'M', 'Q', 0, MSGQ_PROTOCOL_VERSION };
@@ -110,6 +111,8 @@ static int request_validate(const struct msgq_request *req, uint32_t *status) {
                 return -EOPNOTSUPP;
         }
         if (req->flags & ~MSGQ_REQ_FLAGS)
+                return -EINVAL;
+        if ((req->flags & MSGQ_REQ_TIME) && (!msgq_op_has_led(req->op) || req->op == MSGQ_OP_STATS))
                 return -EINVAL;
         if (args_validate(req) < 0 || lines_validate(req) < 0)
                 return -EINVAL;
@@ -222,7 +225,7 @@ int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size) {
         } else if (rep->op == MSGQ_OP_STATS) {
                 payload = STATS_PAYLOAD;
         } else if (msgq_op_has_led(rep->op)) {
-                payload = LED_PAYLOAD;
+                payload = rep->led_time ? LED_TIME_PAYLOAD : LED_PAYLOAD;
         } else if (msgq_op_has_changes(rep->op)) {
                 int n = size < MSGQ_REPLY_HEADER_SIZE ? -EMSGSIZE
                         : lines_reply_encode(rep, p + MSGQ_REPLY_HEADER_SIZE,
@@ -252,6 +255,10 @@ int msgq_reply_encode(const struct msgq_reply *rep, void *buf, size_t size) {
                 put16(q + 2, rep->line);
                 put32(q + 4, rep->led.period_ms);
                 put32(q + 8, rep->led.remaining);
+                if (payload == LED_TIME_PAYLOAD) {
+                        put64(q + 12, rep->led_time_ns);
+                        put64(q + 20, rep->led_monotonic_ns);
+                }
                 if (rep->op == MSGQ_OP_STATS) {
                         const struct msgq_stats *s = &rep->stats;
                         const uint64_t v[] = { s->uptime_ms, s->errors, s->malformed,
@@ -273,7 +280,7 @@ static bool reply_payload_fits(uint16_t op, size_t payload) {
         if (op == MSGQ_OP_STATS)
                 return payload == STATS_PAYLOAD;
         if (msgq_op_has_led(op))
-                return payload == LED_PAYLOAD;
+                return payload == LED_PAYLOAD || payload == LED_TIME_PAYLOAD;
         return payload == 0;
 }
 
@@ -345,6 +352,11 @@ int msgq_reply_decode(const void *body, size_t len, struct msgq_reply *rep) {
                 return -EBADMSG;
         if (payload >= LED_PAYLOAD && led_decode(q, get64(p + 32), &rep->led, &rep->line) < 0)
                 return -EBADMSG;
+        if (payload == LED_TIME_PAYLOAD) {
+                rep->led_time = true;
+                rep->led_time_ns = get64(q + 12);
+                rep->led_monotonic_ns = get64(q + 20);
+        }
         if (rep->op == MSGQ_OP_STATS)
                 stats_decode(q + LED_PAYLOAD, &rep->stats);
         return 0;

@@ -82,7 +82,8 @@ enum msgq_op {
 
 /* Request header flags. */
 #define MSGQ_REQ_NO_REPLY 0x0001u /* act, but send no reply */
-#define MSGQ_REQ_FLAGS    MSGQ_REQ_NO_REPLY
+#define MSGQ_REQ_TIME     0x0002u /* LED ops (not stats): the reply's LED state says when it was made */
+#define MSGQ_REQ_FLAGS    (MSGQ_REQ_NO_REPLY | MSGQ_REQ_TIME)
 
 /*
  * On the wire (after the mtype), 40 bytes, then text_len bytes of text:
@@ -184,7 +185,8 @@ struct msgq_change {
  *  26  payload_len  u16
  *  28  daemon_pid   u32
  *  32  changes      u64, the LED's change number with a led state; else 0
- *  40  payload: led state (12 bytes), stats, or error text (no NUL)
+ *  40  payload: led state (12 bytes, or 28 with its time: MSGQ_REQ_TIME),
+ *               stats, or error text (no NUL)
  */
 #define MSGQ_REPLY_HEADER_SIZE 40u
 #define MSGQ_ERROR_TEXT_MAX    200u
@@ -197,6 +199,9 @@ struct msgq_reply {
         uint32_t daemon_pid;
         struct msgq_led_state led; /* led ops and stats */
         uint16_t line;             /* led ops: the line's index (0 in stats) */
+        bool led_time;             /* with led, when msgqd made it (the request had MSGQ_REQ_TIME): */
+        uint64_t led_time_ns;      /* CLOCK_REALTIME, ns since the epoch */
+        uint64_t led_monotonic_ns; /* the same moment on CLOCK_MONOTONIC */
         struct msgq_stats stats;   /* stats */
         char error[MSGQ_ERROR_TEXT_MAX + 1];
         /* Text replies to ops 2-6: the line's name ("" = the default, "led"). */

@@ -25,6 +25,14 @@ static void fill_state(const struct ledctl *c, struct msgq_led_state *st) {
         st->changes = c->changes;
 }
 
+/* With the lock held: the state is made now, as change c->changes. */
+static void stamp_locked(struct ledctl *c) {
+        struct ledctl_stamp *t = &c->stamps[c->changes % LEDCTL_HISTORY];
+
+        *t = (struct ledctl_stamp) { .changes = c->changes, .time_ns = msgq_wall_ns(),
+                                     .monotonic_ns = msgq_now_ns() };
+}
+
 /*
  * With the lock held, after a change: count it, keep it in the history, and
  * take the watchers (and the new state) out, for notify_unlocked() once the
@@ -35,6 +43,7 @@ static size_t changed_locked(struct ledctl *c, struct ledctl_watcher *out, struc
 
         c->changes++;
         c->dirty = true;
+        stamp_locked(c);
         fill_state(c, st);
         c->history[c->changes % LEDCTL_HISTORY] = *st;
         memcpy(out, c->watchers, n * sizeof *out);
@@ -162,6 +171,7 @@ int ledctl_init(struct ledctl *c, struct led *led, const struct wake *wake) {
         memset(c, 0, sizeof *c);
         c->led = led;
         c->wake = wake;
+        stamp_locked(c);
         r = -pthread_mutex_init(&c->lock, NULL);
         if (r == 0 && (r = -pthread_mutex_init(&c->file_lock, NULL)) < 0)
                 pthread_mutex_destroy(&c->lock);
@@ -232,6 +242,7 @@ int ledctl_restore(struct ledctl *c, const struct ledstate *s, const char *path,
         c->next_usec = now_usec() + (s->next_toggle_us > now ? s->next_toggle_us - now
                                                               : (uint64_t) s->period_ms * 500u);
         c->changes = c->first = s->changes;
+        stamp_locked(c); /* the time of a state taken up from the file: when msgqd took it up */
         fill_state(c, &c->history[c->changes % LEDCTL_HISTORY]);
         c->keep_at_stop = keep_at_stop;
         if (!path)
@@ -330,6 +341,16 @@ int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct ms
         if (r >= 0 && c->wake)
                 wake_up(c->wake); /* arms the timer */
         return r;
+}
+
+void ledctl_time_of(struct ledctl *c, uint64_t changes, uint64_t *time_ns, uint64_t *monotonic_ns) {
+        const struct ledctl_stamp *t;
+
+        pthread_mutex_lock(&c->lock);
+        t = &c->stamps[changes % LEDCTL_HISTORY];
+        *time_ns = t->changes == changes ? t->time_ns : 0;
+        *monotonic_ns = t->changes == changes ? t->monotonic_ns : 0;
+        pthread_mutex_unlock(&c->lock);
 }
 
 void ledctl_state(struct ledctl *c, struct msgq_led_state *st) {

@@ -60,6 +60,7 @@ struct ledctl_watcher {
         uint64_t token;
         uint64_t deadline_ns;
         long prio;
+        uint16_t flags;         /* the request's: MSGQ_REQ_TIME */
 };
 
 typedef void (*ledctl_notify_fn)(void *userdata, const struct ledctl_watcher *w, size_t n,
@@ -77,6 +78,10 @@ struct ledctl {
         uint64_t changes;
         uint64_t first;         /* the change number msgqd started with */
         struct msgq_led_state history[LEDCTL_HISTORY]; /* change n at n % LEDCTL_HISTORY */
+        /* When change n was made (or taken up at start), at n % LEDCTL_HISTORY. */
+        struct ledctl_stamp {
+                uint64_t changes, time_ns, monotonic_ns;
+        } stamps[LEDCTL_HISTORY];
         char *state_path;       /* where the state is kept; NULL: nowhere (set before threads) */
         bool dirty;             /* changed since it was last written (under the lock) */
         pthread_mutex_t file_lock; /* the writers of the file, in order */
@@ -115,6 +120,11 @@ int ledctl_toggle(struct ledctl *c, struct msgq_led_state *st);
 /* count = blinks (on/off cycles), 0 = until another LED command. */
 int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct msgq_led_state *st);
 void ledctl_state(struct ledctl *c, struct msgq_led_state *st);
+/*
+ * When msgqd made the state of change number changes (CLOCK_REALTIME and
+ * CLOCK_MONOTONIC), while it is one of the last LEDCTL_HISTORY; else 0.
+ */
+void ledctl_time_of(struct ledctl *c, uint64_t changes, uint64_t *time_ns, uint64_t *monotonic_ns);
 /* Who answers the watchers (set before any request is served). */
 void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata);
 /*

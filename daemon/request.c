@@ -52,8 +52,8 @@ static int handle_led_state(struct msgqd *d, const struct msgq_request *req, str
 
 /* 1: parked until the next change (ledctl answers it then); 0: answered now. */
 static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        struct ledctl_watcher w = { .pid = req->pid, .token = req->token,
-                                    .deadline_ns = req->deadline_ns, .prio = req->prio };
+        struct ledctl_watcher w = { .pid = req->pid, .token = req->token, .deadline_ns = req->deadline_ns,
+                                    .prio = req->prio, .flags = req->flags };
         uint64_t since = (uint64_t) req->arg0 | (uint64_t) req->arg1 << 32;
 
         if (req->flags & MSGQ_REQ_NO_REPLY) { /* nobody to tell: nothing to wait for */
@@ -130,6 +130,7 @@ static void reply_init(struct msgqd *d, const struct msgq_request *req, struct m
         rep->token = req->token;
         rep->op = req->op;
         rep->daemon_pid = d->pid;
+        rep->led_time = (req->flags & MSGQ_REQ_TIME) != 0;
 }
 
 /*
@@ -174,6 +175,8 @@ bool request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq
                 r = handlers[req->op](d, req, rep);
         if (r < 0 || rep->status != MSGQ_OK)
                 stat_inc(&d->stats.errors);
+        else if (r == 0 && rep->led_time) /* answered now: when msgqd made the state it tells of */
+                ledctl_time_of(&d->ledctl, rep->led.changes, &rep->led_time_ns, &rep->led_monotonic_ns);
         return r <= 0;
 }
 

@@ -388,8 +388,11 @@ void server_answer_watchers(void *userdata, const struct ledctl_watcher *w, size
                 struct msgq_request req = { .prio = w[i].prio, .pid = w[i].pid, .token = w[i].token,
                                             .deadline_ns = w[i].deadline_ns, .op = MSGQ_OP_LED_WATCH };
                 struct msgq_reply rep = { .status = MSGQ_OK, .token = w[i].token, .op = MSGQ_OP_LED_WATCH,
-                                          .daemon_pid = s->d->pid, .led = *st };
+                                          .daemon_pid = s->d->pid, .led = *st,
+                                          .led_time = (w[i].flags & MSGQ_REQ_TIME) != 0 };
 
+                if (rep.led_time)
+                        ledctl_time_of(&s->d->ledctl, st->changes, &rep.led_time_ns, &rep.led_monotonic_ns);
                 if (w[i].deadline_ns > now) /* else its client gave up waiting: not a late reply */
                         answer(s, &req, &rep, true, now);
         }

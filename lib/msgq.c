@@ -8,7 +8,7 @@
  * also in the child after fork()), a cancel flag with the caller's
  * thread ID for msgq_cancel(), and the last error in words.
  *
- * Locks: lock guards the client, timeout, prio and the last error and
+ * Locks: lock guards the client, timeout, prio, untimed and the last error and
  * reply figures; msgq_cancel() takes no lock and touches only cancel,
  * busy and caller (all __atomic).
  */
@@ -51,6 +51,8 @@ struct msgq {
         unsigned calls;         /* __atomic: calls begun, for msgq_cancel() to see its call end */
         pthread_t caller;       /* __atomic with busy: who makes it */
         int status;             /* msgqd's status for the last call, 0: none or OK */
+        bool untimed;           /* msgqd refused MSGQ_REQ_TIME (older than it): not asked again */
+        uint64_t led_time_ns, led_monotonic_ns; /* of the last LED call's state; 0: none */
         uint32_t daemon_pid;
         char errmsg[MSGQ_ERROR_TEXT_MAX + 64];
 };
@@ -284,6 +286,27 @@ static int call_refused(struct msgq *h, const struct msgq_reply *rep) {
         return msgq_status_errno((int) rep->status);
 }
 
+/*
+ * The LED calls ask for the state's time (MSGQ_REQ_TIME).  An msgqd older
+ * than it refuses the flag as an invalid argument, without acting: then
+ * the request goes again without it, within what is left of deadline, and
+ * when that is answered the handle asks no more.
+ */
+static int call_untimed(struct msgq *h, struct msgq_request *req, struct msgq_reply *rep,
+                        uint64_t deadline) {
+        uint64_t now = msgq_now_ns();
+        int r;
+
+        if (now >= deadline)
+                return -ETIMEDOUT;
+        req->flags &= (uint16_t) ~MSGQ_REQ_TIME;
+        r = msgq_client_call(&h->client, __atomic_load_n(&h->prio, __ATOMIC_RELAXED), req, rep,
+                             (deadline - now + 999999) / 1000000);
+        if (r == 0 && rep->status == MSGQ_OK)
+                h->untimed = true;
+        return r;
+}
+
 /* One request and its reply within timeout_ms (0: the handle's timeout). */
 static int call(struct msgq *h, uint16_t op, uint32_t arg0, uint32_t arg1, const char *text,
                 unsigned timeout_ms, struct msgq_reply *rep) {
@@ -307,8 +330,12 @@ static int call(struct msgq *h, uint16_t op, uint32_t arg0, uint32_t arg1, const
         r = call_begin(h, deadline);
         if (r < 0)
                 return call_failed(h, r, timeout_ms);
+        if (msgq_op_has_led(op) && op != MSGQ_OP_STATS && !h->untimed)
+                req.flags = MSGQ_REQ_TIME;
         r = msgq_client_call(&h->client, __atomic_load_n(&h->prio, __ATOMIC_RELAXED), &req, rep,
                              timeout_ms);
+        if (r == 0 && rep->status == MSGQ_ERR_INVALID && (req.flags & MSGQ_REQ_TIME))
+                r = call_untimed(h, &req, rep, deadline);
         if (r < 0)
                 r = call_failed(h, r, timeout_ms);
         else if ((h->daemon_pid = rep->daemon_pid), rep->status != MSGQ_OK)
@@ -324,7 +351,17 @@ static int led_call(struct msgq *h, uint16_t op, uint32_t arg0, uint32_t arg1, u
 
         if (r == 0 && led)
                 *led = rep.led;
+        h->led_time_ns = r == 0 ? rep.led_time_ns : 0; /* the caller's: one call at a time */
+        h->led_monotonic_ns = r == 0 ? rep.led_monotonic_ns : 0;
         return r;
+}
+
+MSGQ_EXPORT int msgq_led_time(const struct msgq *h, uint64_t *time_ns, uint64_t *monotonic_ns) {
+        if (time_ns)
+                *time_ns = h->led_time_ns;
+        if (monotonic_ns)
+                *monotonic_ns = h->led_monotonic_ns;
+        return h->led_time_ns ? 0 : -ENODATA;
 }
 
 MSGQ_EXPORT int msgq_ping(struct msgq *h) {

@@ -147,6 +147,14 @@ int msgq_led_blink(struct msgq *h, uint32_t period_ms, uint32_t count, struct ms
  */
 int msgq_led_watch(struct msgq *h, uint64_t since, unsigned timeout_ms,
                    struct msgq_led_state *led);
+/*
+ * When msgqd made the LED state the last LED call on h gave (msgq_led_on()
+ * to msgq_led_watch(); not msgq_get_stats()): *time_ns on CLOCK_REALTIME
+ * (ns since the epoch), *monotonic_ns the same moment on CLOCK_MONOTONIC;
+ * either pointer may be NULL.  -ENODATA when that call failed, or msgqd
+ * did not say (an msgqd older than this library).
+ */
+int msgq_led_time(const struct msgq *h, uint64_t *time_ns, uint64_t *monotonic_ns);
 /* Have msgqd log text (at most MSGQ_SEND_TEXT_MAX bytes, printable, no newline). */
 int msgq_send(struct msgq *h, const char *text);
 /* Ask msgqd to stop (it removes its queue). */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <systemd/sd-event.h>
 
+#include "clock.h"
 #include "led-private.h"
 #include "ledctl.h"
 #include "log.h"
@@ -447,6 +448,51 @@ START_TEST(watchers_gone_make_room) {
         ck_assert_int_eq(ledctl_watch(&c, 0, &w, 0, &st), 1);
         ck_assert_uint_eq(c.nwatchers, LEDCTL_WATCHERS_MAX - 1);
         kill_all(pids + 2, LEDCTL_WATCHERS_MAX - 2);
+}
+END_TEST
+
+/*
+ * Each change carries the time it was made, on the wall clock and the
+ * monotonic one; a request that changes nothing gets the time of the state
+ * it finds; the history keeps each change's own time; a watcher is handed
+ * the change with its time, and its request's flags.
+ */
+START_TEST(changes_have_their_time) {
+        struct msgq_led_state st, first, second;
+        struct ledctl_watcher w = watcher(44);
+        uint64_t w0 = msgq_wall_ns(), m0 = msgq_now_ns(), w1, m1, t1, mono1, t2, mono2, t, mono;
+
+        notified_calls = 0;
+        ledctl_set_notify(&c, on_notify, &marker);
+        ck_assert_int_eq(ledctl_set(&c, true, &first), 1);
+        w1 = msgq_wall_ns();
+        m1 = msgq_now_ns();
+        ledctl_time_of(&c, first.changes, &t1, &mono1);
+        ck_assert_uint_ge(t1, w0);
+        ck_assert_uint_le(t1, w1);
+        ck_assert_uint_ge(mono1, m0);
+        ck_assert_uint_le(mono1, m1);
+        nanosleep(&(struct timespec) { .tv_nsec = 2000000 }, NULL);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 0); /* no change: the time of the state it finds */
+        ck_assert_uint_eq(st.changes, first.changes);
+        w.flags = MSGQ_REQ_TIME;
+        ck_assert_int_eq(ledctl_watch(&c, first.changes, &w, 0, &st), 1);
+        ck_assert_int_eq(ledctl_set(&c, false, &second), 1);
+        ledctl_time_of(&c, second.changes, &t2, &mono2);
+        ck_assert_uint_ge(mono2, mono1 + 2000000);
+        ck_assert_uint_ge(t2, t1);
+        ck_assert_uint_eq(notified_calls, 1);
+        ck_assert_uint_eq(notified_w[0].flags, MSGQ_REQ_TIME);
+        ck_assert_uint_eq(notified_st.changes, second.changes);
+        /* The first change's own time, while it is kept; none once it is not. */
+        ledctl_time_of(&c, first.changes, &t, &mono);
+        ck_assert_uint_eq(t, t1);
+        ck_assert_uint_eq(mono, mono1);
+        for (int i = 0; i < LEDCTL_HISTORY; i++)
+                ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
+        ledctl_time_of(&c, first.changes, &t, &mono);
+        ck_assert_uint_eq(t, 0);
+        ck_assert_uint_eq(mono, 0);
 }
 END_TEST
 
@@ -923,6 +969,7 @@ static Suite *ledctl_suite(void) {
         tcase_add_test(blink, watch_history);
         tcase_add_test(blink, watchers_bounded);
         tcase_add_test(blink, watch_hold_bounded);
+        tcase_add_test(blink, changes_have_their_time);
         tcase_add_test(blink, watchers_gone_make_room);
         suite_add_tcase(s, blink);
 

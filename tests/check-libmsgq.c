@@ -17,6 +17,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -125,6 +126,126 @@ START_TEST(test_watch) {
         msgq_close(other);
         msgq_close(h);
         daemon_stop_checked(&d);
+}
+END_TEST
+
+/* The wall clock now, in ns. */
+static uint64_t wall_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+static uint64_t mono_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+/*
+ * Each LED call says when msgqd made the state: the change a watch tells
+ * of, on both clocks; a state asked for later has the same time.
+ */
+START_TEST(test_watch_time) {
+        struct msgq *h = open_daemon(), *other = NULL;
+        struct msgq_led_state led, now;
+        uint64_t w0, m0, w1, m1, t, mono, t2, mono2;
+
+        ck_assert_int_eq(msgq_open(&other, d.key), 0);
+        ck_assert_int_eq(msgq_led_time(h, &t, &mono), -ENODATA); /* no LED call yet */
+        ck_assert_int_eq(msgq_led_state(h, &now), 0);
+        ck_assert_int_eq(msgq_led_time(h, &t, NULL), 0);
+        ck_assert_uint_gt(t, 0);
+        w0 = wall_ns();
+        m0 = mono_ns();
+        ck_assert_int_eq(msgq_led_on(other, NULL), 0);
+        w1 = wall_ns();
+        m1 = mono_ns();
+        ck_assert_int_eq(msgq_led_watch(h, now.changes, scaled(5000), &led), 0);
+        ck_assert_int_eq(msgq_led_time(h, &t, &mono), 0);
+        ck_assert_uint_ge(t, w0);
+        ck_assert_uint_le(t, w1);
+        ck_assert_uint_ge(mono, m0);
+        ck_assert_uint_le(mono, m1);
+        sleep_ms(20);
+        ck_assert_int_eq(msgq_led_state(h, &now), 0);
+        ck_assert_int_eq(msgq_led_time(h, &t2, &mono2), 0);
+        ck_assert_uint_eq(t2, t);
+        ck_assert_uint_eq(mono2, mono);
+        ck_assert_int_eq(msgq_led_blink(h, 10, 0, NULL), -EINVAL); /* refused: no state, no time */
+        ck_assert_int_eq(msgq_led_time(h, &t2, &mono2), -ENODATA);
+        msgq_close(other);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/*
+ * An msgqd older than the time (a stand-in on a queue of its own, which
+ * answers as msgqd 0.1 did: a request with flag 2 is an invalid argument):
+ * the LED calls still work, without the time, and the handle asks no more.
+ */
+static _Noreturn void old_msgqd(int msqid) {
+        struct { long mtype; unsigned char body[512]; } m;
+        uint32_t served = 0, refused = 0; /* the LED it tells of says how many it refused, as period_ms */
+
+        for (;;) {
+                ssize_t n = msgrcv(msqid, &m, sizeof m.body, -10, 0);
+                uint32_t pid, status;
+                uint16_t flags, op, payload;
+                unsigned char rep[64] = { 'M', 'Q', 0, 1 };
+
+                if (n < 40)
+                        _exit(0);
+                memcpy(&pid, m.body + 4, 4);
+                memcpy(&op, m.body + 24, 2);
+                memcpy(&flags, m.body + 26, 2);
+                status = flags & ~1u ? 4 : 0; /* MSGQ_ERR_INVALID */
+                refused += status != 0;
+                payload = status ? 16 : 12;
+                memcpy(rep + 4, &status, 4);
+                memcpy(rep + 8, m.body + 8, 8); /* the token */
+                memcpy(rep + 16, m.body + 16, 8); /* expires: the deadline will do */
+                memcpy(rep + 24, &op, 2);
+                memcpy(rep + 26, &payload, 2);
+                if (status)
+                        memcpy(rep + 40, "invalid argument", 16);
+                else {
+                        rep[40] = (unsigned char) (++served & 1); /* on, off, ... */
+                        memcpy(rep + 44, &refused, 4);
+                }
+                m.mtype = 1000000000L + pid;
+                memcpy(m.body, rep, 40u + payload);
+                if (msgsnd(msqid, &m, 40u + payload, 0) < 0)
+                        _exit(0);
+        }
+}
+
+START_TEST(test_older_msgqd_without_time) {
+        key_t key = test_key();
+        int id = msgget(key, IPC_CREAT | 0600);
+        struct msgq_led_state led;
+        struct msgq *h = NULL;
+        pid_t old;
+
+        ck_assert_int_ge(id, 0);
+        old = fork();
+        ck_assert_int_ge(old, 0);
+        if (old == 0)
+                old_msgqd(id);
+        ck_assert_int_eq(msgq_open(&h, key), 0);
+        for (int i = 0; i < 3; i++) {
+                memset(&led, 0xff, sizeof led);
+                ck_assert_int_eq(msgq_led_on(h, &led), 0);
+                ck_assert_uint_eq(led.on, (unsigned) (i % 2 ? 0 : 1));
+                ck_assert_uint_eq(led.period_ms, 1); /* the first was refused, then asked again without */
+                ck_assert_int_eq(msgq_led_time(h, NULL, NULL), -ENODATA);
+        }
+        msgq_close(h);
+        msgctl(id, IPC_RMID, NULL);
+        waitpid(old, NULL, 0);
 }
 END_TEST
 
@@ -458,6 +579,8 @@ int main(void) {
         harness_set_hooks(NULL, finish);
         harness_add(s, "calls", test_calls, 30);
         harness_add(s, "watch", test_watch, 30);
+        harness_add(s, "watch-time", test_watch_time, 30);
+        harness_add(s, "older-msgqd", test_older_msgqd_without_time, 30);
         harness_add(s, "dead-daemon", test_dead_daemon, 30);
         harness_add(s, "deadline", test_deadline, 30);
         harness_add(s, "cancel", test_cancel, 30);

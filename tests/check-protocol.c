@@ -487,7 +487,7 @@ START_TEST(request_unknown_op) {
 END_TEST
 
 START_TEST(request_unknown_flags) {
-        static const uint16_t flags[] = { 0x0002, 0x0004, 0x8000, 0xffff, MSGQ_REQ_NO_REPLY | 0x0100 };
+        static const uint16_t flags[] = { 0x0004, 0x8000, 0xffff, MSGQ_REQ_NO_REPLY | 0x0100 };
 
         for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
                 struct msgq_request req = make_req(MSGQ_OP_LED_ON);
@@ -659,6 +659,27 @@ END_TEST
 
 /* ---- binary replies ---- */
 
+/* MSGQ_REQ_TIME: taken with the ops that answer with the LED's state alone, refused with the others. */
+START_TEST(request_flag_time) {
+        for (uint16_t op = 1; op <= MSGQ_OP_LED_WATCH; op++) {
+                struct msgq_request req = make_req(op), out;
+                unsigned char buf[MSGQ_MSG_MAX];
+                uint32_t st;
+                bool led = op >= MSGQ_OP_LED_ON && op <= MSGQ_OP_LED_BLINK ? true : op == MSGQ_OP_LED_WATCH;
+
+                req.flags = MSGQ_REQ_TIME;
+                if (!led) {
+                        expect_req_reject(&req, -EINVAL, MSGQ_ERR_INVALID);
+                        continue;
+                }
+                ck_assert_int_eq(decode(buf, (size_t) encode(&req, buf), &out, &st), 0);
+                ck_assert_uint_eq(out.flags, MSGQ_REQ_TIME);
+                req.flags = MSGQ_REQ_TIME | MSGQ_REQ_NO_REPLY;
+                ck_assert_int_eq(decode(buf, (size_t) encode(&req, buf), &out, &st), 0);
+        }
+}
+END_TEST
+
 static struct msgq_reply make_rep(uint16_t op) {
         struct msgq_reply rep;
 
@@ -743,6 +764,68 @@ START_TEST(reply_wire_layout) {
         ck_assert_uint_eq(get32(buf + 44), 500);
         ck_assert_uint_eq(get32(buf + 48), 5);
         ck_assert_int_eq(buf[52], 0xee);
+}
+END_TEST
+
+/*
+ * Asked for (MSGQ_REQ_TIME), the LED state carries the time msgqd made it:
+ * 16 bytes after the 12 of the state, wall clock then monotonic.  Without,
+ * the reply is byte for byte what it was, so a client older than the time
+ * never sees a payload of 28.
+ */
+START_TEST(reply_led_time) {
+        static const uint16_t ops[] = { MSGQ_OP_LED_ON, MSGQ_OP_LED_OFF, MSGQ_OP_LED_TOGGLE,
+                                        MSGQ_OP_LED_STATE, MSGQ_OP_LED_BLINK, MSGQ_OP_LED_WATCH };
+
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+                struct msgq_reply rep = make_rep(ops[i]), out;
+                unsigned char buf[MSGQ_MSG_MAX], plain[MSGQ_MSG_MAX];
+                int n, m;
+
+                rep.led.on = 1;
+                rep.led.changes = 42;
+                rep.led_time_ns = 1765070123123456789ull + i;
+                rep.led_monotonic_ns = 987654321000ull + i;
+                m = encode_rep(&rep, plain);
+                ck_assert_int_eq(m, 52);
+                ck_assert_int_eq(msgq_reply_decode(plain, (size_t) m, &out), 0);
+                ck_assert(!out.led_time);
+                ck_assert_uint_eq(out.led_time_ns, 0);
+                ck_assert_uint_eq(out.led_monotonic_ns, 0);
+
+                rep.led_time = true;
+                memset(buf, 0xee, sizeof buf);
+                n = encode_rep(&rep, buf);
+                ck_assert_int_eq(n, 68);
+                ck_assert_uint_eq(get16(buf + 26), 28);
+                ck_assert_mem_eq(buf + 28, plain + 28, 24); /* the same header and state */
+                ck_assert_uint_eq(get64(buf + 52), rep.led_time_ns);
+                ck_assert_uint_eq(get64(buf + 60), rep.led_monotonic_ns);
+                ck_assert_int_eq(buf[68], 0xee);
+                memset(&out, 0x5a, sizeof out);
+                ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
+                ck_assert(out.led_time);
+                ck_assert_uint_eq(out.led.on, 1);
+                ck_assert_uint_eq(out.led.changes, 42);
+                ck_assert_uint_eq(out.led_time_ns, rep.led_time_ns);
+                ck_assert_uint_eq(out.led_monotonic_ns, rep.led_monotonic_ns);
+                /* Any other length is not a reply. */
+                put16(buf + 26, 20);
+                ck_assert_int_eq(msgq_reply_decode(buf, MSGQ_REPLY_HEADER_SIZE + 20, &out), -EBADMSG);
+        }
+        /* Not for stats, whose payload keeps its one length; not on an error. */
+        {
+                struct msgq_reply rep = make_rep(MSGQ_OP_STATS);
+                unsigned char buf[MSGQ_MSG_MAX];
+
+                rep.led_time = true;
+                ck_assert_int_eq(encode_rep(&rep, buf), (int) MSGQ_REPLY_HEADER_SIZE + 12 + 8 * (8 + MSGQ_PRIO_MAX));
+                rep = make_rep(MSGQ_OP_LED_WATCH);
+                rep.led_time = true;
+                rep.status = MSGQ_ERR_INVALID;
+                strcpy(rep.error, "no");
+                ck_assert_int_eq(encode_rep(&rep, buf), (int) MSGQ_REPLY_HEADER_SIZE + 2);
+        }
 }
 END_TEST
 
@@ -1775,6 +1858,7 @@ static Suite *protocol_suite(void) {
         tcase_add_test(request, request_oversized);
         tcase_add_test(request, request_unknown_op);
         tcase_add_test(request, request_unknown_flags);
+        tcase_add_test(request, request_flag_time);
         tcase_add_test(request, request_blink_limits);
         tcase_add_test(request, request_args_on_ops_without_args);
         tcase_add_test(request, request_send_text_rules);
@@ -1785,6 +1869,7 @@ static Suite *protocol_suite(void) {
 
         tcase_add_test(reply, reply_led_ops_round_trip);
         tcase_add_test(reply, reply_wire_layout);
+        tcase_add_test(reply, reply_led_time);
         tcase_add_test(reply, reply_changes_only_with_led_state);
         tcase_add_test(reply, reply_stats_round_trip);
         tcase_add_test(reply, reply_no_payload_ops);
