@@ -58,9 +58,9 @@ static void parse_blink(const struct command *cmd, int argc, char **argv, uint32
         *count = (uint32_t) v;
 }
 
-/* One state: a line, or with --json a document of its own (JSON lines for watch). */
-static int print_led(const struct msgq_led_state *led) {
-        output->led(led);
+/* One watched state, with its time: a line, or with --json a document of its own (JSON lines). */
+static int print_change(const struct msgq_reply *rep) {
+        output->led_change(&rep->led, rep->led_time_ns, rep->led_monotonic_ns);
         return output_flush();
 }
 
@@ -84,14 +84,14 @@ static void next_change(struct ctl *ctl, uint64_t seen, struct msgq_reply *rep) 
         ctl_check_or_die(ctl, r, rep);
 }
 
-/* The state, then each change; stops when the output cannot be written. */
+/* The state, then each change, each with the time msgqd made it; stops when the output cannot be written. */
 static int led_watch(struct ctl *ctl, unsigned long count) {
         struct msgq_reply rep;
         unsigned long printed = 0;
 
         ctl_call_or_die(ctl, ctl->prio, MSGQ_OP_LED_STATE, 0, 0, NULL, &rep);
         for (;;) {
-                if (print_led(&rep.led) < 0)
+                if (print_change(&rep) < 0)
                         return EXIT_OUTPUT;
                 if (++printed == count)
                         return EXIT_OK;

@@ -28,8 +28,12 @@ static double round_ns(double us) {
         return (double) (int64_t) (us * 1000.0 + 0.5) / 1000.0;
 }
 
-/* {"state": "blinking", "on": true, "blinking": true, "period_ms": 500, ...} */
-static void led_object(const char *key, const struct msgq_led_state *led) {
+/*
+ * {"state": "blinking", "on": true, "blinking": true, "period_ms": 500, ...},
+ * and when msgqd made the state (time_ns 0: not said).
+ */
+static void led_object(const char *key, const struct msgq_led_state *led, uint64_t time_ns,
+                       uint64_t monotonic_ns) {
         msgq_json_begin_object(&j, key);
         msgq_json_string(&j, "state", led->blinking ? "blinking" : led->on ? "on" : "off");
         msgq_json_bool(&j, "on", led->on);
@@ -37,12 +41,23 @@ static void led_object(const char *key, const struct msgq_led_state *led) {
         msgq_json_uint(&j, "period_ms", led->blinking ? led->period_ms : 0);
         msgq_json_uint(&j, "toggles_left", led->blinking ? led->remaining : 0);
         msgq_json_uint(&j, "blinks_left", led_blinks_left(led));
+        if (time_ns) {
+                char when[64];
+                msgq_json_string(&j, "time", msgq_format_time(time_ns, true, when, sizeof when));
+                msgq_json_uint(&j, "time_ns", time_ns);
+                msgq_json_uint(&j, "monotonic_ns", monotonic_ns);
+        }
         msgq_json_end_object(&j);
 }
 
 static void json_led(const struct msgq_led_state *led) {
         doc();
-        led_object("led", led);
+        led_object("led", led, 0, 0);
+}
+
+static void json_led_change(const struct msgq_led_state *led, uint64_t time_ns, uint64_t monotonic_ns) {
+        doc();
+        led_object("led", led, time_ns, monotonic_ns);
 }
 
 static void json_sent(size_t bytes, long prio) {
@@ -76,7 +91,7 @@ static void stats_members(const struct msgq_reply *rep) {
         msgq_json_uint(&j, "replies_dropped", s->replies_dropped);
         msgq_json_uint(&j, "replies_reclaimed", s->replies_reclaimed);
         msgq_json_uint(&j, "queue_recreated", s->queue_recreated);
-        led_object("led", &rep->led);
+        led_object("led", &rep->led, 0, 0);
 }
 
 static void json_stats(const struct msgq_reply *rep) {
@@ -194,6 +209,7 @@ static void json_end(void) {
 
 const struct output json_output = {
         .led = json_led,
+        .led_change = json_led_change,
         .sent = json_sent,
         .stopped = json_stopped,
         .stats = json_stats,

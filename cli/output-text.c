@@ -54,6 +54,15 @@ static void text_led(const struct msgq_led_state *led) {
         printf("led: %s\n", led_describe(led, state, sizeof state));
 }
 
+/* The time msgqd made the state first, local, as gpiomon prints an event's. */
+static void text_led_change(const struct msgq_led_state *led, uint64_t time_ns, uint64_t monotonic_ns) {
+        char when[64];
+
+        if (time_ns)
+                printf("%s ", msgq_format_time(time_ns, false, when, sizeof when));
+        text_led(led);
+}
+
 static void text_sent(size_t bytes, long prio) {
         printf("sent: %zu %s at priority %ld\n", bytes, plural(bytes, "byte", "bytes"), prio);
 }
@@ -174,6 +183,7 @@ static void text_end(void) {
 
 const struct output text_output = {
         .led = text_led,
+        .led_change = text_led_change,
         .sent = text_sent,
         .stopped = text_stopped,
         .stats = text_stats,
@@ -187,6 +197,9 @@ const struct output text_output = {
 
 /* -q: nothing on stdout; errors still on stderr. */
 static void quiet_led(const struct msgq_led_state *led) {
+}
+
+static void quiet_led_change(const struct msgq_led_state *led, uint64_t time_ns, uint64_t monotonic_ns) {
 }
 
 static void quiet_sent(size_t bytes, long prio) {
@@ -209,6 +222,7 @@ static void quiet_ping_end(const struct ping_totals *t) {
 
 const struct output quiet_output = {
         .led = quiet_led,
+        .led_change = quiet_led_change,
         .sent = quiet_sent,
         .stopped = quiet_stopped,
         .stats = quiet_stats,

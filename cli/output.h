@@ -50,6 +50,8 @@ struct ping_totals {
 
 struct output {
         void (*led)(const struct msgq_led_state *led);
+        /* A watched state (led watch): led, with the time msgqd made it (time_ns 0: not said). */
+        void (*led_change)(const struct msgq_led_state *led, uint64_t time_ns, uint64_t monotonic_ns);
         void (*sent)(size_t bytes, long prio);
         void (*stopped)(uint32_t daemon_pid); /* shutdown: it has let go of the key */
         void (*stats)(const struct msgq_reply *rep);

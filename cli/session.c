@@ -116,6 +116,8 @@ int ctl_call_within(struct ctl *ctl, uint64_t timeout_ms, long prio, uint16_t op
                 r = msgq_set_priority(ctl->msgq, (int) prio);
         if (r == 0)
                 r = call_op(ctl->msgq, timeout_ms, op, arg0, arg1, text, rep);
+        if (r == 0 && msgq_op_has_led(op) && op != MSGQ_OP_STATS) /* when msgqd made the state */
+                rep->led_time = msgq_led_time(ctl->msgq, &rep->led_time_ns, &rep->led_monotonic_ns) == 0;
         rep->daemon_pid = msgq_daemon_pid(ctl->msgq);
         if (r < 0 && msgq_daemon_status(ctl->msgq) != MSGQ_OK) {
                 refused(ctl->msgq, rep);

@@ -648,6 +648,54 @@ static void led_watch_collect(pid_t pid, int fd, char *out, size_t size) {
 }
 
 /*
+ * led watch's lines without their times.  Each line must begin with the
+ * time msgqd made the state, to the nanosecond, local with its offset
+ * ("2026-12-07T02:15:23.123456789+0100 "), between since_ns (the wall
+ * clock before msgqd started) and now.
+ */
+static const char *without_times(const char *out, uint64_t since_ns) {
+        static char rest[sizeof run.out];
+        uint64_t now = (uint64_t) time(NULL) * 1000000000ull + 1000000000ull;
+        size_t n = 0;
+
+        for (const char *line = out; *line;) {
+                const char *end = strchr(line, '\n');
+                struct tm tm = { 0 };
+                unsigned frac;
+                int sign, oh, om, used = 0;
+                char zone[6];
+                uint64_t t;
+
+                ck_assert_msg(end, "an unfinished line: %s", line);
+                ck_assert_msg(sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%9u%5s %n", &tm.tm_year, &tm.tm_mon,
+                                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &frac, zone,
+                                     &used) == 8 && used == 35 && line[19] == '.' && line[29] != '.',
+                              "no time at the start of '%.*s'", (int) (end - line), line);
+                sign = zone[0] == '-' ? -1 : 1;
+                ck_assert_msg(strchr("+-", zone[0]) && sscanf(zone + 1, "%2d%2d", &oh, &om) == 2,
+                              "offset '%s'", zone);
+                tm.tm_year -= 1900;
+                tm.tm_mon -= 1;
+                t = (uint64_t) (timegm(&tm) - sign * (oh * 3600 + om * 60)) * 1000000000ull + frac;
+                ck_assert_msg(t >= since_ns && t <= now, "time %llu not in [%llu, %llu]: %s",
+                              (unsigned long long) t, (unsigned long long) since_ns, (unsigned long long) now, out);
+                memcpy(rest + n, line + used, (size_t) (end + 1 - line - used));
+                n += (size_t) (end + 1 - line - used);
+                line = end + 1;
+        }
+        rest[n] = '\0';
+        return rest;
+}
+
+/* The wall clock now, in ns: before msgqd starts, for without_times(). */
+static uint64_t wall_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+/*
  * led watch: the state, then each change as another client makes it (a
  * repeated "on" is none; a blink is one, its end another, made by msgqd's
  * main loop), until COUNT lines.
@@ -657,6 +705,7 @@ START_TEST(test_led_watch_prints_every_change) {
                 { "led", "on" }, { "led", "on" }, { "led", "off" }, { "led", "blink", "100", "2" },
         };
         char out[sizeof run.out];
+        uint64_t since = wall_ns();
         int fd;
         pid_t pid;
 
@@ -672,8 +721,9 @@ START_TEST(test_led_watch_prints_every_change) {
         CTL(dmn.key, "led", "toggle");
         EXPECT_OK(&run, "led: on\n");
         led_watch_collect(pid, fd, out, sizeof out);
-        ck_assert_str_eq(out, "led: off\nled: on\nled: off\nled: blinking (period 100 ms, 2 blinks left)\n"
-                              "led: off\nled: on\n");
+        ck_assert_str_eq(without_times(out, since),
+                         "led: off\nled: on\nled: off\nled: blinking (period 100 ms, 2 blinks left)\n"
+                         "led: off\nled: on\n");
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -684,6 +734,7 @@ END_TEST
  */
 START_TEST(test_led_watch_prints_changes_back_to_back) {
         char out[sizeof run.out];
+        uint64_t since = wall_ns();
         int fd;
         pid_t pid;
 
@@ -691,7 +742,7 @@ START_TEST(test_led_watch_prints_changes_back_to_back) {
         pid = led_watch_spawn("5", &fd);
         daemon_led_burst(&dmn, 4);
         led_watch_collect(pid, fd, out, sizeof out);
-        ck_assert_str_eq(out, "led: off\nled: on\nled: off\nled: on\nled: off\n");
+        ck_assert_str_eq(without_times(out, since), "led: off\nled: on\nled: off\nled: on\nled: off\n");
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -1559,9 +1610,17 @@ START_TEST(test_led_watch_json_lines) {
         ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, out);
         ck_assert_int_eq(count_lines(out), 3);
         RUN(&run, "python3", "-c",
-            "import json, sys\n"
-            "states = [json.loads(l)['led']['state'] for l in sys.argv[1].splitlines()]\n"
-            "sys.exit(0 if states == ['off', 'on', 'blinking'] else str(states))\n",
+            "import datetime, json, sys\n"
+            "leds = [json.loads(l)['led'] for l in sys.argv[1].splitlines()]\n"
+            "states = [l['state'] for l in leds]\n"
+            "if states != ['off', 'on', 'blinking']: sys.exit(str(states))\n"
+            "for l in leds:\n"
+            "    t = datetime.datetime.strptime(l['time'][:26], '%Y-%m-%dT%H:%M:%S.%f')\n"
+            "    t = t.replace(tzinfo=datetime.timezone.utc).timestamp()\n"
+            "    if not l['time'].endswith('Z') or len(l['time']) != 30 or abs(t - l['time_ns'] / 1e9) > 1e-6:\n"
+            "        sys.exit('time %s, time_ns %d' % (l['time'], l['time_ns']))\n"
+            "mono = [l['monotonic_ns'] for l in leds]\n"
+            "if mono != sorted(mono) or min(mono) <= 0: sys.exit(str(mono))\n",
             out);
         EXPECT_OK(&run, "");
         daemon_stop_checked(&dmn);
