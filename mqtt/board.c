@@ -38,7 +38,9 @@ static bool broker_up(struct board *b) {
  * while the broker is away.  A state older than the one published (a watch
  * answer that crossed a command's) is not published again.
  */
-static void publish_state(struct board *b, const struct msgq_led_state *st, uint32_t pid, bool force) {
+/* st, made by msgqd pid at time_ns (0: not said). */
+static void publish_state(struct board *b, const struct msgq_led_state *st, uint64_t time_ns, uint32_t pid,
+                          bool force) {
         struct led_view v;
 
         if (b->have_view && pid == b->view_pid && st->changes < b->view_changes)
@@ -47,7 +49,7 @@ static void publish_state(struct board *b, const struct msgq_led_state *st, uint
                 b->then_due = true; /* the flash is over */
         b->view_changes = st->changes;
         b->view_pid = pid;
-        led_view_from(st, &v);
+        led_view_from(st, time_ns, &v);
         if (b->have_view && led_view_equal(&v, &b->view) && b->view_published && !force)
                 return;
         b->view = v;
@@ -143,6 +145,8 @@ static int call(struct board *b, long prio, uint16_t op, uint32_t arg0, uint32_t
         struct msgq_request req = { .op = op, .arg0 = arg0, .arg1 = arg1 };
         int r;
 
+        if (msgq_op_has_led(op) && op != MSGQ_OP_STATS)
+                req.flags = MSGQ_REQ_TIME; /* led/state says when msgqd made the state */
         if (text) {
                 req.text_len = (uint16_t) strlen(text);
                 memcpy(req.text, text, req.text_len + 1u);
@@ -231,7 +235,7 @@ static int poll_state(struct board *b, bool force) {
         }
         daemon_back(b, MSGQ_OP_LED_STATE, &rep);
         if (rep.status == MSGQ_OK)
-                publish_state(b, &rep.led, rep.daemon_pid, force);
+                publish_state(b, &rep.led, rep.led_time_ns, rep.daemon_pid, force);
         b->next_probe_ns = msgq_now_ns() + b->s->probe_ms * MS;
         return 0;
 }
@@ -333,7 +337,7 @@ static void execute(struct board *b, const struct command *head) {
         if (cmd.op == MSGQ_OP_STATS)
                 publish_stats(b, &rep);
         else if (cmd.op != MSGQ_OP_SEND)
-                publish_state(b, &rep.led, rep.daemon_pid, false);
+                publish_state(b, &rep.led, rep.led_time_ns, rep.daemon_pid, false);
         log_debug("%s applied", msgq_op_to_string(cmd.op));
 }
 
@@ -356,7 +360,7 @@ static void flash_end(struct board *b) {
                 publish_refused(b, &cmd, "after the flash, ", &rep);
                 return;
         }
-        publish_state(b, &rep.led, rep.daemon_pid, false);
+        publish_state(b, &rep.led, rep.led_time_ns, rep.daemon_pid, false);
 }
 
 /* Answer the commands that waited longer than the hold time (under lock: copies them out). */
@@ -448,7 +452,7 @@ static bool next_turn(struct board *b, struct turn *t) {
 /* One thing at a time towards msgqd: a command first, then a flash's end, the figures, a probe. */
 static void run_turn(struct board *b, const struct turn *t) {
         for (size_t i = 0; i < t->n_watched; i++)
-                publish_state(b, &t->watched[i].led, t->watched[i].pid, false);
+                publish_state(b, &t->watched[i].led, t->watched[i].time_ns, t->watched[i].pid, false);
         for (size_t i = 0; i < t->n_expired; i++)
                 publish_error(b, &t->expired[i], "msgqd did not come back in time; not applied");
         if (t->n_expired)
@@ -586,7 +590,7 @@ static void watch_close(struct board *b) {
 }
 
 static int watch_call(struct board *b, bool have, uint64_t seen, struct msgq_reply *rep) {
-        struct msgq_request req = { .op = have ? MSGQ_OP_LED_WATCH : MSGQ_OP_LED_STATE,
+        struct msgq_request req = { .op = have ? MSGQ_OP_LED_WATCH : MSGQ_OP_LED_STATE, .flags = MSGQ_REQ_TIME,
                                     .arg0 = have ? (uint32_t) seen : 0,
                                     .arg1 = have ? (uint32_t) (seen >> 32) : 0 };
         int r;
@@ -613,7 +617,7 @@ static void watch_hand_over(struct board *b, const struct msgq_reply *rep) {
         pthread_mutex_lock(&b->lock);
         if (b->nwatched < BOARD_WATCHED_MAX)
                 b->nwatched++;
-        b->watched[b->nwatched - 1] = (struct board_watched) { rep->led, rep->daemon_pid };
+        b->watched[b->nwatched - 1] = (struct board_watched) { rep->led, rep->daemon_pid, rep->led_time_ns };
         pthread_cond_signal(&b->cond);
         pthread_mutex_unlock(&b->lock);
 }

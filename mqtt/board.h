@@ -70,6 +70,7 @@ struct board {
         struct board_watched {
                 struct msgq_led_state led;
                 uint32_t pid;
+                uint64_t time_ns;       /* when msgqd made it */
         } watched[BOARD_WATCHED_MAX];
         size_t nwatched;
 

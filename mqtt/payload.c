@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "clock.h"
 #include "payload.h"
 #include "strictjson.h"
 
@@ -335,12 +336,13 @@ int payload_parse_command(const char *subtopic, const void *payload, size_t len,
         return refuse(why, why_size, "unknown topic");
 }
 
-void led_view_from(const struct msgq_led_state *st, struct led_view *v) {
+void led_view_from(const struct msgq_led_state *st, uint64_t time_ns, struct led_view *v) {
         memset(v, 0, sizeof *v);
         v->blinking = st->blinking;
         v->on = st->on || st->blinking;
         v->period_ms = st->blinking ? st->period_ms : 0;
         v->blinks_left = st->blinking ? (st->remaining + 1) / 2 : 0; /* toggles left, the last one off */
+        v->time_ns = time_ns;
 }
 
 bool led_view_equal(const struct led_view *a, const struct led_view *b) {
@@ -384,6 +386,10 @@ static json_object *led_object(const struct led_view *v) {
                 add_uint(o, "period_ms", v->period_ms);
         } else {
                 json_object_object_add(o, "effect", NULL);
+        }
+        if (v->time_ns) { /* when msgqd made the state, in UTC, as msgqctl --json led watch says it */
+                char when[64];
+                add_string(o, "time", msgq_format_time(v->time_ns, true, when, sizeof when));
         }
         return o;
 }
@@ -548,7 +554,7 @@ char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const st
                 json_object_put(served);
                 return NULL;
         }
-        led_view_from(&rep->led, &v);
+        led_view_from(&rep->led, 0, &v);
         add_uint(d, "daemon_pid", rep->stats.daemon_pid);
         add_uint(d, "uptime_ms", rep->stats.uptime_ms);
         for (int i = 0; i < MSGQ_PRIO_MAX; i++) {

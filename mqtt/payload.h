@@ -63,6 +63,7 @@ struct led_view {
         bool blinking;
         uint32_t period_ms;
         uint32_t blinks_left;   /* when it was seen; 0 = until cancelled */
+        uint64_t time_ns;       /* when msgqd made the state (CLOCK_REALTIME; 0: not told); not compared */
 };
 
 /* Figures the bridge keeps about itself. */
@@ -82,7 +83,8 @@ struct bridge_figures {
 int payload_parse_command(const char *subtopic, const void *payload, size_t len,
                           struct command *cmd, char *why, size_t why_size);
 
-void led_view_from(const struct msgq_led_state *st, struct led_view *v);
+/* time_ns: when msgqd made the state (0: not said). */
+void led_view_from(const struct msgq_led_state *st, uint64_t time_ns, struct led_view *v);
 bool led_view_equal(const struct led_view *a, const struct led_view *b);
 
 /* The JSON texts; each returns a malloc'd string, or NULL without memory. */

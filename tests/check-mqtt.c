@@ -58,7 +58,25 @@ static const char *tail(const char *text) {
         return n > 1200 ? text + n - 1200 : text;
 }
 
-static const char *file_text(const char *path) {
+/*
+ * s without the times of the LED's states (led/state's ,"time":"..."), in
+ * place: the tests compare what a state says; test_state_time looks at the
+ * times.
+ */
+static char *untimed(char *s) {
+        static const char key[] = ",\"time\":\"";
+        char *p;
+
+        while ((p = strstr(s, key))) {
+                char *end = strchr(p + sizeof key - 1, '"');
+                if (!end)
+                        break;
+                memmove(p, end + 1, strlen(end + 1) + 1);
+        }
+        return s;
+}
+
+static const char *file_text_raw(const char *path) {
         static char bufs[4][65536];
         static int next;
         char *buf = bufs[next++ % 4];
@@ -71,6 +89,10 @@ static const char *file_text(const char *path) {
         }
         buf[n] = '\0';
         return buf;
+}
+
+static const char *file_text(const char *path) {
+        return untimed((char *) file_text_raw(path));
 }
 
 static void write_file(const char *path, const char *text, mode_t mode) {
@@ -237,7 +259,7 @@ static const char *retained(const char *t) {
                                                                 "-W", "3", "--retained-only", NULL }) == 0);
         snprintf(buf, sizeof buf, "%s", run.status == 0 ? run.out : "");
         buf[strcspn(buf, "\n")] = '\0';
-        return buf;
+        return untimed(buf);
 }
 
 #define EXPECT_RETAINED(t, value, ms) expect_retained_at(__LINE__, (t), (value), (ms))
@@ -795,6 +817,42 @@ START_TEST(test_forged_watches) {
                       "its own stats request included", after - before);
         msgqctl("led", "on", NULL);
         EXPECT_SEEN(topic("led/state"), ON_NULL, 1, 5000);
+        stop_all();
+}
+END_TEST
+
+/*
+ * led/state says when msgqd made the state ("time", UTC, to the
+ * nanosecond): the same time msgqctl --json led watch prints for it, for a
+ * change the bridge made and one another client made.
+ */
+START_TEST(test_state_time) {
+        const char *want = fmt("%s {\"state\":\"ON\",\"effect\":null,\"time\":\"", topic("led/state"));
+        char printed[64];
+
+        start_all();
+        for (int i = 0; i < 2; i++) {
+                const char *seen, *json;
+
+                if (i == 0)
+                        pub(topic("led/set"), "ON");
+                else
+                        msgqctl("led", "on", NULL);
+                EXPECT_SEEN(topic("led/state"), ON_NULL, i + 1, 10000);
+                ck_assert(ctl(&run, dmn.key, "--json", "led", "watch", "1", NULL) == 0);
+                json = strstr(run.out, "\"time\":\"");
+                ck_assert_msg(run.status == 0 && json && sscanf(json, "\"time\":\"%63[^\"]\"", printed) == 1,
+                              "msgqctl: %s", run.out);
+                ck_assert_int_eq(strlen(printed), 30);
+                seen = strstr(file_text_raw(watcher.log), want);
+                for (int k = 0; k < i && seen; k++)
+                        seen = strstr(seen + 1, want);
+                ck_assert_msg(seen, "no time on led/state:\n%s", tail(file_text_raw(watcher.log)));
+                ck_assert_msg(strncmp(seen + strlen(want), printed, 30) == 0 && seen[strlen(want) + 30] == '"',
+                              "led/state: %.120s; msgqctl: %s", seen, printed);
+                if (i == 0)
+                        msgqctl("led", "off", NULL);
+        }
         stop_all();
 }
 END_TEST
@@ -1512,6 +1570,7 @@ int main(void) {
         harness_add(s, "msgqd-killed-led-on", test_msgqd_killed_led_stays_on, 60);
         harness_add(s, "new-msgqd-watched", test_new_msgqd_is_watched, 60);
         harness_add(s, "forged-watches", test_forged_watches, 60);
+        harness_add(s, "state-time", test_state_time, 60);
         harness_add(s, "command-expires", test_command_expires_when_msgqd_stays_away, 60);
         harness_add(s, "mqtt5", test_mqtt5, 60);
         harness_add(s, "password", test_password, 60);

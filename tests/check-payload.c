@@ -250,7 +250,7 @@ static const char *shown(char *(*payload)(const struct led_view *), bool on, boo
         struct led_view v;
         char *s;
 
-        led_view_from(&st, &v);
+        led_view_from(&st, 0, &v);
         s = payload(&v);
         ck_assert_ptr_nonnull(s);
         snprintf(buf, sizeof buf, "%s", s);
@@ -276,6 +276,24 @@ START_TEST(test_state_says_the_effect) {
         ck_assert_str_eq(attributes_of(true, 250, 0), "{\"blinking\":true,\"period_ms\":250}");
         /* msgqd counts toggles left, the last one off: 3 blinks are 5 toggles after the first. */
         ck_assert_str_eq(attributes_of(true, 100, 5), "{\"blinking\":true,\"period_ms\":100,\"blinks_left\":3}");
+}
+END_TEST
+
+/* A state with its time says it, in UTC to the nanosecond; the attributes do not, and views do not compare it. */
+START_TEST(test_state_says_its_time) {
+        struct msgq_led_state st = { .on = true };
+        struct led_view v, w;
+        char *s;
+
+        led_view_from(&st, 1796605523123456789ull, &v);
+        s = payload_led_state(&v);
+        ck_assert_str_eq(s, "{\"state\":\"ON\",\"effect\":null,\"time\":\"2026-12-07T01:05:23.123456789Z\"}");
+        free(s);
+        s = payload_led_attributes(&v);
+        ck_assert_str_eq(s, "{\"blinking\":false}");
+        free(s);
+        led_view_from(&st, 1796605523123457789ull, &w);
+        ck_assert(led_view_equal(&v, &w));
 }
 END_TEST
 
@@ -350,6 +368,7 @@ int main(void) {
         tcase_add_test(tc, test_hostile_send_commands);
         tcase_add_test(tc, test_edges_taken);
         tcase_add_test(tc, test_state_says_the_effect);
+        tcase_add_test(tc, test_state_says_its_time);
         tcase_add_test(tc, test_discovery_config);
         suite_add_tcase(s, tc);
         return unit_run(s);
