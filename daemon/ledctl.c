@@ -408,6 +408,17 @@ static void take_place_locked(struct ledctl *c, const struct ledctl_watcher *w, 
         c->nwatchers++;
 }
 
+void ledctl_unwatch(struct ledctl *c, uint32_t pid) {
+        size_t kept = 0;
+
+        pthread_mutex_lock(&c->lock);
+        for (size_t i = 0; i < c->nwatchers; i++)
+                if (c->watchers[i].pid != pid)
+                        c->watchers[kept++] = c->watchers[i];
+        c->nwatchers = kept;
+        pthread_mutex_unlock(&c->lock);
+}
+
 int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st) {
         pthread_mutex_lock(&c->lock);

@@ -140,3 +140,5 @@ void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata
  */
 int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st);
+/* Forget pid's waiting watch, unanswered (its client stopped watching). */
+void ledctl_unwatch(struct ledctl *c, uint32_t pid);

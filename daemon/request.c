@@ -56,7 +56,8 @@ static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, str
                                     .prio = req->prio, .flags = req->flags };
         uint64_t since = (uint64_t) req->arg0 | (uint64_t) req->arg1 << 32;
 
-        if (req->flags & MSGQ_REQ_NO_REPLY) { /* nobody to tell: nothing to wait for */
+        if (req->flags & MSGQ_REQ_NO_REPLY) { /* nobody to tell: withdraw the PID's watch */
+                ledctl_unwatch(&d->ledctl, req->pid);
                 ledctl_state(&d->ledctl, &rep->led);
                 return 0;
         }

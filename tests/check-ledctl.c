@@ -317,6 +317,29 @@ START_TEST(watch_and_changes) {
 }
 END_TEST
 
+/* A withdrawn watch is not answered; the others are; a pid with none withdraws nothing. */
+START_TEST(watch_withdrawn) {
+        struct msgq_led_state st;
+        struct ledctl_watcher w1 = watcher(11), w2 = watcher(22), w3 = watcher(33);
+
+        notified_calls = 0;
+        ledctl_set_notify(&c, on_notify, &marker);
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w1, 0, &st), 1);
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w2, 0, &st), 1);
+        ck_assert_int_eq(ledctl_watch(&c, 0, &w3, 0, &st), 1);
+        ledctl_unwatch(&c, 22);
+        ledctl_unwatch(&c, 44);
+        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
+        ck_assert_uint_eq(notified_calls, 1);
+        ck_assert_uint_eq(notified_n, 2);
+        ck_assert_uint_eq(notified_w[0].token, w1.token);
+        ck_assert_uint_eq(notified_w[1].token, w3.token);
+        ledctl_unwatch(&c, 11); /* answered already: nothing to withdraw */
+        ck_assert_int_eq(ledctl_set(&c, false, &st), 1);
+        ck_assert_uint_eq(notified_calls, 1);
+}
+END_TEST
+
 /*
  * A watcher behind by a few changes is told of each in turn, from the
  * history; one too far behind (or with a number from another msgqd) gets
@@ -967,6 +990,7 @@ static Suite *ledctl_suite(void) {
         tcase_add_test(blink, blink_again_replaces);
         tcase_add_test(blink, watch_and_changes);
         tcase_add_test(blink, watch_history);
+        tcase_add_test(blink, watch_withdrawn);
         tcase_add_test(blink, watchers_bounded);
         tcase_add_test(blink, watch_hold_bounded);
         tcase_add_test(blink, changes_have_their_time);
