@@ -196,7 +196,9 @@ int cmd_ping(struct ctl *ctl, const struct command *cmd, int argc, char **argv) 
                 last_sent = msgq_now_ns();
                 if (!ping_once(ctl, &run, seq))
                         break;
-                fflush(stdout);
+                /* A closed pipe or a full disk: no more requests for nobody to see (exit 5). */
+                if (fflush(stdout) != 0 || ferror(stdout))
+                        break;
         }
         ping_totals(&run, &totals);
         output->ping_end(&totals);

@@ -12,6 +12,7 @@
  * 3 msgqd unavailable, 4 permission denied (details in msgqctl.h).
  */
 #include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,8 @@ int main(int argc, char **argv) {
         const struct command *help = command_find("help"), *cmd;
         int r;
 
+        /* A closed pipe is a write error, exit 5 (output_finish), not death by SIGPIPE. */
+        signal(SIGPIPE, SIG_IGN);
         parse_leading_options(&ctl, argc, argv);
         if (ctl.args.help || ctl.args.version || optind >= argc) {
                 ctl_configure(&ctl, help); /* option errors, --version */

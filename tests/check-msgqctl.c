@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1465,6 +1467,126 @@ START_TEST(test_output_write_error) {
 }
 END_TEST
 
+/* ---- a pipe closed: msgqctl in the background, as a shell runs it ---- */
+
+struct child {
+        pid_t pid;
+        int out, err; /* the read ends of its stdout and stderr */
+};
+
+/*
+ * msgqctl -k KEY args... (NULL-terminated), its stdout and stderr on
+ * pipes, with SIGPIPE, SIGINT and SIGTERM as a shell leaves them for it:
+ * default, not blocked.
+ */
+static void ctl_spawn(struct child *c, key_t key, const char *const *args) {
+        const char *argv[16];
+        int out[2], err[2], n = 0;
+        sigset_t none;
+
+        argv[n++] = getenv("MSGQCTL");
+        argv[n++] = "-k";
+        argv[n++] = hex(key);
+        for (; *args && n < 15; args++)
+                argv[n++] = *args;
+        argv[n] = NULL;
+        ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+        ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+        c->pid = fork();
+        ck_assert_int_ge(c->pid, 0);
+        if (c->pid == 0) {
+                dup2(out[1], STDOUT_FILENO);
+                dup2(err[1], STDERR_FILENO);
+                signal(SIGPIPE, SIG_DFL);
+                signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                execv(argv[0], (char *const *) argv);
+                _exit(127);
+        }
+        close(out[1]);
+        close(err[1]);
+        c->out = out[0];
+        c->err = err[0];
+}
+
+/* Its next line on stdout, without the newline; fails the test after 10 s. */
+static const char *child_line(struct child *c) {
+        static char line[512];
+        size_t n = 0;
+
+        while (n < sizeof line - 1) {
+                struct pollfd p = { .fd = c->out, .events = POLLIN };
+
+                ck_assert_msg(poll(&p, 1, scaled(10000)) == 1, "msgqctl printed no line: '%.*s'",
+                              (int) n, line);
+                ck_assert_int_eq(read(c->out, line + n, 1), 1);
+                if (line[n] == '\n')
+                        break;
+                n++;
+        }
+        line[n] = '\0';
+        return line;
+}
+
+/* What is left of fd, up to size - 1 bytes, then fd closed. */
+static void drain(int fd, char *buf, size_t size) {
+        size_t got = 0;
+        ssize_t n;
+
+        while (got < size - 1 && (n = read(fd, buf + got, size - 1 - got)) > 0)
+                got += (size_t) n;
+        buf[got] = '\0';
+        close(fd);
+}
+
+/* Its exit status (128 + the signal that killed it) once it has exited; fails the test after 10 s. */
+static int child_wait(struct child *c) {
+        int st = 0;
+
+        for (int waited = 0; waitpid(c->pid, &st, WNOHANG) == 0; waited += 10) {
+                if (waited > scaled(10000)) {
+                        kill(c->pid, SIGKILL);
+                        waitpid(c->pid, &st, 0);
+                        ck_abort_msg("msgqctl did not exit");
+                }
+                sleep_ms(10);
+        }
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * `msgqctl ping -c 3 -i 0.3 | head -1` and `msgqctl led watch | head -1`
+ * (then a change): the reader closes the pipe after one line, and the next
+ * write is a write error, exit 5 as for a full disk, not death by SIGPIPE
+ * (141 in the shell).
+ */
+START_TEST(test_closed_pipe_exits_5) {
+        static const char *const broken = "msgqctl: cannot write the output: Broken pipe\n";
+        struct child c;
+
+        start();
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "ping", "-c", "3", "-i", "0.3", NULL });
+        ck_assert(starts_with(child_line(&c), "reply from msgqd pid "));
+        close(c.out);
+        ck_assert_int_eq(child_wait(&c), 5);
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, broken);
+
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "led", "watch", NULL });
+        ck_assert(ends_with(child_line(&c), "led: off"));
+        close(c.out);
+        sleep_ms(300); /* it has asked for the next change */
+        CTL(dmn.key, "led", "on");
+        EXPECT_OK(&run, "led: on\n");
+        ck_assert_int_eq(child_wait(&c), 5);
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, broken);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
 /* ---- the command line as systemctl users expect it ---- */
 
 START_TEST(test_global_options_anywhere) {
@@ -1896,6 +2018,7 @@ int main(void) {
         harness_add(s, "permission", test_permission_denied_exits_4, 30);
         harness_add(s, "permission-advice", test_permission_advice_is_true, 30);
         harness_add(s, "output-write-error", test_output_write_error, 30);
+        harness_add(s, "closed-pipe", test_closed_pipe_exits_5, 60);
         harness_add(s, "options-anywhere", test_global_options_anywhere, 30);
         harness_add(s, "words-units-case-quiet", test_words_units_case_quiet, 30);
         harness_add(s, "send-stdin", test_send_from_stdin, 30);
