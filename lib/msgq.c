@@ -411,6 +411,21 @@ MSGQ_EXPORT int msgq_led_watch(struct msgq *h, uint64_t since, unsigned timeout_
                         timeout_ms, led);
 }
 
+MSGQ_EXPORT int msgq_led_unwatch(struct msgq *h) {
+        struct msgq_request req = { .op = MSGQ_OP_LED_WATCH };
+        unsigned timeout_ms = __atomic_load_n(&h->timeout_ms, __ATOMIC_RELAXED);
+        int r = call_begin(h, msgq_now_ns() + timeout_ms * 1000000ull);
+
+        if (r == 0) {
+                r = msgq_client_post(&h->client, __atomic_load_n(&h->prio, __ATOMIC_RELAXED), &req,
+                                     timeout_ms);
+                call_end(h);
+        }
+        if (r < 0)
+                return call_failed(h, r, timeout_ms);
+        return msgq_ping(h);
+}
+
 MSGQ_EXPORT int msgq_send(struct msgq *h, const char *text) {
         struct msgq_reply rep;
 

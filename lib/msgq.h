@@ -155,6 +155,15 @@ int msgq_led_watch(struct msgq *h, uint64_t since, unsigned timeout_ms,
  * did not say (an msgqd older than this library).
  */
 int msgq_led_time(const struct msgq *h, uint64_t *time_ns, uint64_t *monotonic_ns);
+/*
+ * Withdraw the watch msgqd keeps for this handle (after a msgq_led_watch()
+ * that was cancelled), so that msgqd does not answer it: a led-watch that
+ * wants no reply, then a ping, by which time an answer msgqd sent the
+ * watch before has come and been dropped (msgqd answers in order at one
+ * priority).  From the thread that watched (its thread ID is the watch's
+ * address); within the handle's timeout; 0 or an error as the calls above.
+ */
+int msgq_led_unwatch(struct msgq *h);
 /* Have msgqd log text (at most MSGQ_SEND_TEXT_MAX bytes, printable, no newline). */
 int msgq_send(struct msgq *h, const char *text);
 /* Ask msgqd to stop (it removes its queue). */

@@ -335,6 +335,48 @@ START_TEST(test_cancel) {
 }
 END_TEST
 
+struct unwatcher {
+        struct waiter w;
+        int go; /* __atomic: the cancel is over, unwatch now */
+};
+
+/* A watch until cancelled, then (once told) its withdrawal, from the thread that watched. */
+static void *watch_then_unwatch(void *arg) {
+        struct unwatcher *u = arg;
+        struct msgq_led_state led;
+
+        u->w.r = msgq_led_watch(u->w.h, u->w.since, MSGQ_TIMEOUT_MAX_MS, &led);
+        while (!__atomic_load_n(&u->go, __ATOMIC_ACQUIRE))
+                sleep_ms(1);
+        if (u->w.r == -ECANCELED)
+                u->w.r = msgq_led_unwatch(u->w.h);
+        return NULL;
+}
+
+/* A cancelled watch withdrawn: the next change leaves no answer on the queue for it. */
+START_TEST(test_unwatch) {
+        struct unwatcher u = { .w = { .h = open_daemon(), .r = 1 } };
+        struct msgq *other = NULL;
+        struct msgq_led_state led;
+        pthread_t t;
+
+        ck_assert_int_eq(msgq_led_state(u.w.h, &led), 0);
+        u.w.since = led.changes;
+        ck_assert_int_eq(pthread_create(&t, NULL, watch_then_unwatch, &u), 0);
+        sleep_ms(100); /* the watch waits in msgqd */
+        msgq_cancel(u.w.h);
+        __atomic_store_n(&u.go, 1, __ATOMIC_RELEASE);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_int_eq(u.w.r, 0);
+        ck_assert_int_eq(msgq_open(&other, d.key), 0);
+        ck_assert_int_eq(msgq_led_on(other, &led), 0);
+        ck_assert_int_eq(queue_count(d.key), 0);
+        msgq_close(other);
+        msgq_close(u.w.h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
 /* The queue removed under an open handle: -EIDRM, not a wait. */
 START_TEST(test_removed_queue) {
         struct msgq *h = open_daemon();
@@ -584,6 +626,7 @@ int main(void) {
         harness_add(s, "dead-daemon", test_dead_daemon, 30);
         harness_add(s, "deadline", test_deadline, 30);
         harness_add(s, "cancel", test_cancel, 30);
+        harness_add(s, "unwatch", test_unwatch, 30);
         harness_add(s, "removed-queue", test_removed_queue, 30);
         harness_add(s, "full-queue", test_full_queue, 30);
         harness_add(s, "permission-denied", test_permission_denied, 30);
