@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "interrupt.h"
 #include "msgqctl.h"
 #include "output.h"
 #include "parse.h"
@@ -69,9 +70,10 @@ static int print_change(const struct msgq_reply *rep) {
  * led-watch.  A watch that times out is followed by a plain state request,
  * which fails (and ends msgqctl) when msgqd is gone, and by a new watch,
  * answered at once with what was missed if the state changed meanwhile (a
- * watch that lost its place in msgqd is not answered).
+ * watch that lost its place in msgqd is not answered).  0, or -ECANCELED
+ * when a signal cut the wait short.
  */
-static void next_change(struct ctl *ctl, uint64_t seen, struct msgq_reply *rep) {
+static int next_change(struct ctl *ctl, uint64_t seen, struct msgq_reply *rep) {
         int r;
 
         for (;;) {
@@ -79,24 +81,41 @@ static void next_change(struct ctl *ctl, uint64_t seen, struct msgq_reply *rep) 
                                     (uint32_t) seen, (uint32_t) (seen >> 32), NULL, rep);
                 if (r != -ETIMEDOUT)
                         break;
-                ctl_call_or_die(ctl, ctl->prio, MSGQ_OP_LED_STATE, 0, 0, NULL, rep);
+                r = ctl_call(ctl, ctl->prio, MSGQ_OP_LED_STATE, 0, 0, NULL, rep);
+                if (r == -ECANCELED)
+                        break;
+                ctl_check_or_die(ctl, r, rep);
         }
-        ctl_check_or_die(ctl, r, rep);
+        if (r != -ECANCELED)
+                ctl_check_or_die(ctl, r, rep);
+        return r;
 }
 
-/* The state, then each change, each with the time msgqd made it; stops when the output cannot be written. */
+/*
+ * The state, then each change, each with the time msgqd made it; stops
+ * when the output cannot be written.  A signal (interrupt.h) ends it with
+ * 0, the watch msgqd keeps for it withdrawn, so that no answer is left on
+ * the queue.
+ */
 static int led_watch(struct ctl *ctl, unsigned long count) {
         struct msgq_reply rep;
         unsigned long printed = 0;
+        int r = interrupt_catch(ctl);
 
-        ctl_call_or_die(ctl, ctl->prio, MSGQ_OP_LED_STATE, 0, 0, NULL, &rep);
-        for (;;) {
+        if (r == 0)
+                r = ctl_call(ctl, ctl->prio, MSGQ_OP_LED_STATE, 0, 0, NULL, &rep);
+        if (r != -ECANCELED)
+                ctl_check_or_die(ctl, r, &rep);
+        while (r != -ECANCELED) {
                 if (print_change(&rep) < 0)
                         return EXIT_OUTPUT;
                 if (++printed == count)
                         return EXIT_OK;
-                next_change(ctl, rep.led.changes, &rep);
+                r = next_change(ctl, rep.led.changes, &rep);
         }
+        interrupt_calm();
+        ctl_led_unwatch(ctl);
+        return EXIT_OK;
 }
 
 int cmd_led(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {

@@ -7,15 +7,15 @@
  *   error from msgqd pid 1234: seq=3: daemon shutting down
  *   3 requests, 2 replies, 33% loss; rtt min/avg/max/mdev = 48.0/50.0/52.1/2.0 µs
  * A timed-out request is counted as lost and the next one is sent; losing
- * the queue or the permission to use it stops at once.  Ctrl-C stops and
- * prints the summary.
+ * the queue or the permission to use it stops at once.  Ctrl-C (SIGINT) or
+ * SIGTERM stops and prints the summary (interrupt.h); a request it cuts
+ * short counts as lost.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "interrupt.h"
 #include "msgqctl.h"
 #include "output.h"
 #include "parse.h"
@@ -27,23 +27,9 @@ struct ping_run {
         unsigned long sent, replies, error_replies, lost;
         double min, max, sum, sum2; /* round trip times in µs */
         int fatal;                  /* the client's error that stopped the run, or 0 */
+        bool cut;                   /* the last request was cut short by a signal */
         struct msgq_reply error;    /* the last error reply */
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int signo) {
-        interrupted = 1;
-}
-
-static void catch_sigint(void) {
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigint; /* no SA_RESTART: waits end early */
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-}
 
 /* Newton's method; saves linking libm for one square root. */
 static double square_root(double x) {
@@ -59,16 +45,6 @@ static double square_root(double x) {
                 r = next;
         }
         return r;
-}
-
-static void sleep_until(uint64_t when_ns) {
-        struct timespec ts = {
-                .tv_sec = (time_t) (when_ns / 1000000000ull),
-                .tv_nsec = (long) (when_ns % 1000000000ull),
-        };
-
-        while (!interrupted && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-                ;
 }
 
 static void record_rtt(struct ping_run *run, double us) {
@@ -93,6 +69,13 @@ static bool ping_once(struct ctl *ctl, struct ping_run *run, unsigned long seq) 
         r = ctl_call(ctl, ctl->prio, MSGQ_OP_PING, 0, 0, NULL, &rep);
         p.rtt_us = (double) (msgq_now_ns() - t0) / 1000.0;
         run->sent++;
+        if (r == -ECANCELED) { /* by a signal: lost, but not printed as a timeout */
+                run->lost++;
+                run->cut = true;
+                interrupt_calm();
+                ctl_tidy(ctl);
+                return false;
+        }
         if (r < 0 && r != -ETIMEDOUT) {
                 run->lost++;
                 run->fatal = r;
@@ -138,9 +121,10 @@ static int ping_exit_code(const struct ctl *ctl, const struct ping_run *run) {
         if (run->error_replies)
                 return report_reply(&run->error);
         if (run->lost)
-                return report(EXIT_UNAVAILABLE, NULL, "%lu of %lu %s got no answer within %s", run->lost,
-                              run->sent, plural(run->sent, "request", "requests"),
-                              format_seconds(ctl->timeout_ms, secs, sizeof secs));
+                return report(EXIT_UNAVAILABLE, NULL, "%lu of %lu %s got no answer within %s%s",
+                              run->lost, run->sent, plural(run->sent, "request", "requests"),
+                              format_seconds(ctl->timeout_ms, secs, sizeof secs),
+                              run->cut ? " (the last one cut short by a signal)" : "");
         return EXIT_OK;
 }
 
@@ -181,17 +165,15 @@ int cmd_ping(struct ctl *ctl, const struct command *cmd, int argc, char **argv) 
         parse_ping_args(ctl, cmd, argc, argv, &count, &interval_ms);
 
         /* Permission denied is the first request's failure: ping reports what it gathered, nothing. */
-        r = ctl_open(ctl);
+        r = interrupt_catch(ctl);
         if (r < 0 && r != -EACCES && r != -EPERM)
                 return report_errno(ctl, r);
-        if (count > 1)
-                catch_sigint();
         output->ping_start();
-        for (unsigned long seq = 1; seq <= count && !interrupted; seq++) {
+        for (unsigned long seq = 1; seq <= count && !interrupted(); seq++) {
                 /* INTERVAL after the previous request was sent, or now if later. */
                 if (seq > 1 && interval_ms)
-                        sleep_until(last_sent + interval_ms * NS_PER_MS);
-                if (interrupted)
+                        interrupt_sleep_until(last_sent + interval_ms * NS_PER_MS);
+                if (interrupted())
                         break;
                 last_sent = msgq_now_ns();
                 if (!ping_once(ctl, &run, seq))

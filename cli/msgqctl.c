@@ -48,8 +48,9 @@ static const struct command commands[] = {
                          "\n"
                          "watch prints the state, then every change of it as msgqd makes it\n"
                          "(on, off, a blink and its end; no polling), COUNT lines in all\n"
-                         "(default: until interrupted).  With --json, one JSON object per\n"
-                         "line (JSON lines), each written as the change happens.",
+                         "(default: until Ctrl-C or SIGTERM, which end it with exit code 0).\n"
+                         "With --json, one JSON object per line (JSON lines), each written as\n"
+                         "the change happens.",
         },
         {
                 .name = "send",
@@ -84,8 +85,9 @@ static const struct command commands[] = {
                          "  -i, --interval=INTERVAL  seconds apart, or with a unit: 200ms\n"
                          "                           (default 1; 0: none)\n"
                          "\n"
-                         "Exits 0 only if every request was answered.  After ping, -c is\n"
-                         "the count: give the configuration file as --config=FILE.",
+                         "Ctrl-C or SIGTERM stops it and prints the summary.  Exits 0 only\n"
+                         "if every request was answered.  After ping, -c is the count: give\n"
+                         "the configuration file as --config=FILE.",
         },
         {
                 .name = "stats",

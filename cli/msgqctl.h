@@ -38,6 +38,8 @@ enum {
 };
 
 #define CTL_TIMEOUT_DEFAULT_MS 3000u
+/* The longest msgqctl waits to tidy up after a signal (interrupt.h). */
+#define CTL_TIDY_WAIT_MS 1000u
 
 /* The global options as given, checked once all options are read. */
 struct global_args {
@@ -134,6 +136,14 @@ int ctl_call_within(struct ctl *ctl, uint64_t timeout_ms, long prio, uint16_t op
 /* The same within the -t timeout. */
 int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
              const char *text, struct msgq_reply *rep);
+/*
+ * After a call a signal cut short: one ping within CTL_TIDY_WAIT_MS (or
+ * -t), so that msgqd's late answer to that call is taken off the queue
+ * (msgqd answers in order at one priority); errors are ignored.
+ */
+void ctl_tidy(struct ctl *ctl);
+/* Withdraw the watch msgqd keeps for us (msgq_led_unwatch()) within the same; errors ignored. */
+void ctl_led_unwatch(struct ctl *ctl);
 /* ctl_call that dies on a transport error or an error reply. */
 void ctl_call_or_die(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
                      const char *text, struct msgq_reply *rep);

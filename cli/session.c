@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "msgq-build.h"
 #include "msgqctl.h"
 #include "output.h"
@@ -58,6 +59,7 @@ int ctl_open(struct ctl *ctl) {
 }
 
 void ctl_close(struct ctl *ctl) {
+        interrupt_end();
         msgq_close(ctl->msgq);
         ctl->msgq = NULL;
 }
@@ -124,6 +126,23 @@ int ctl_call_within(struct ctl *ctl, uint64_t timeout_ms, long prio, uint16_t op
                 return 0;
         }
         return r;
+}
+
+/* Within -t, but not more than CTL_TIDY_WAIT_MS. */
+static unsigned tidy_ms(const struct ctl *ctl) {
+        return (unsigned) (ctl->timeout_ms < CTL_TIDY_WAIT_MS ? ctl->timeout_ms : CTL_TIDY_WAIT_MS);
+}
+
+void ctl_tidy(struct ctl *ctl) {
+        struct msgq_reply rep;
+
+        ctl_call_within(ctl, tidy_ms(ctl), ctl->prio, MSGQ_OP_PING, 0, 0, NULL, &rep);
+}
+
+void ctl_led_unwatch(struct ctl *ctl) {
+        if (ctl_open(ctl) == 0 && msgq_set_timeout(ctl->msgq, tidy_ms(ctl)) == 0 &&
+            msgq_set_priority(ctl->msgq, (int) ctl->prio) == 0)
+                msgq_led_unwatch(ctl->msgq);
 }
 
 int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,

@@ -1467,7 +1467,7 @@ START_TEST(test_output_write_error) {
 }
 END_TEST
 
-/* ---- a pipe closed: msgqctl in the background, as a shell runs it ---- */
+/* ---- a pipe closed, Ctrl-C: msgqctl in the background, as a shell runs it ---- */
 
 struct child {
         pid_t pid;
@@ -1541,6 +1541,29 @@ static void drain(int fd, char *buf, size_t size) {
         close(fd);
 }
 
+/* Whether the process is stopped (state T in /proc/PID/stat). */
+static bool is_stopped(pid_t pid) {
+        char stat[512] = "";
+        const char *p;
+        FILE *f = fopen(fmt("/proc/%d/stat", (int) pid), "re");
+
+        if (f) {
+                if (!fgets(stat, sizeof stat, f))
+                        stat[0] = '\0';
+                fclose(f);
+        }
+        p = strrchr(stat, ')');
+        return p && p[1] == ' ' && p[2] == 'T';
+}
+
+/* Who sent the queue's last message (msg_lspid; a stopped msgqd may have taken it already). */
+static pid_t last_sender(key_t key) {
+        struct msqid_ds ds;
+
+        ck_assert_int_eq(msgctl(msgget(key, 0), IPC_STAT, &ds), 0);
+        return ds.msg_lspid;
+}
+
 /* Its exit status (128 + the signal that killed it) once it has exited; fails the test after 10 s. */
 static int child_wait(struct child *c) {
         int st = 0;
@@ -1583,6 +1606,84 @@ START_TEST(test_closed_pipe_exits_5) {
         ck_assert_int_eq(child_wait(&c), 5);
         drain(c.err, run.err, sizeof run.err);
         ck_assert_str_eq(run.err, broken);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/*
+ * Ctrl-C (SIGINT) or SIGTERM ends led watch cleanly, exit 0 like gpiomon,
+ * and takes its watch back: after two watchers ended by SIGINT and one by
+ * SIGTERM, a change leaves no reply on the queue for them (the old
+ * watchers were killed, 130, and left one each for some 30 s).
+ */
+START_TEST(test_led_watch_interrupted) {
+        static const int signals[] = { SIGINT, SIGINT, SIGTERM };
+        struct child c[3];
+        char out[256];
+
+        start();
+        for (int i = 0; i < 3; i++) {
+                ctl_spawn(&c[i], dmn.key, (const char *const[]) { "led", "watch", NULL });
+                ck_assert(ends_with(child_line(&c[i]), "led: off"));
+        }
+        sleep_ms(300); /* each has asked for the next change */
+        for (int i = 0; i < 3; i++) {
+                ck_assert_int_eq(kill(c[i].pid, signals[i]), 0);
+                ck_assert_msg(child_wait(&c[i]) == 0, "watcher %d, signal %d", i, signals[i]);
+                drain(c[i].out, out, sizeof out);
+                ck_assert_str_eq(out, "");
+                drain(c[i].err, out, sizeof out);
+                ck_assert_str_eq(out, "");
+        }
+        CTL(dmn.key, "led", "on");
+        EXPECT_OK(&run, "led: on\n");
+        ck_assert_int_eq(queue_count(dmn.key), 0);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/*
+ * ping -c N ends at SIGINT or SIGTERM with its summary, exit 0 when every
+ * request sent was answered; a request a signal cuts short (msgqd stopped)
+ * is lost, and said so.
+ */
+START_TEST(test_ping_interrupted) {
+        static const int signals[] = { SIGINT, SIGTERM };
+        struct child c;
+
+        start();
+        for (int i = 0; i < 2; i++) {
+                ctl_spawn(&c, dmn.key, (const char *const[]) { "ping", "-c", "100", "-i", "0.2", NULL });
+                ck_assert(starts_with(child_line(&c), "reply from msgqd pid "));
+                ck_assert(starts_with(child_line(&c), "reply from msgqd pid "));
+                ck_assert_int_eq(kill(c.pid, signals[i]), 0);
+                ck_assert_msg(child_wait(&c) == 0, "signal %d", signals[i]);
+                drain(c.out, run.out, sizeof run.out);
+                ck_assert_msg(strstr(run.out, " replies, 0% loss; rtt min/avg/max/mdev = ") &&
+                                      count_lines(run.out) <= 2,
+                              "%s", run.out);
+                drain(c.err, run.err, sizeof run.err);
+                ck_assert_str_eq(run.err, "");
+        }
+
+        ck_assert_int_eq(kill(dmn.pid, SIGSTOP), 0);
+        for (int waited = 0; !is_stopped(dmn.pid); waited += 1) { /* then it answers nothing */
+                ck_assert_msg(waited < scaled(5000), "msgqd did not stop");
+                sleep_ms(1);
+        }
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "-t", "60", "ping", "-c", "3", NULL });
+        for (int waited = 0; last_sender(dmn.key) != c.pid; waited += 10) { /* its first request waits */
+                ck_assert_msg(waited < scaled(10000), "no request from ping");
+                sleep_ms(10);
+        }
+        ck_assert_int_eq(kill(c.pid, SIGINT), 0);
+        ck_assert_int_eq(child_wait(&c), 3);
+        kill(dmn.pid, SIGCONT);
+        drain(c.out, run.out, sizeof run.out);
+        ck_assert_str_eq(run.out, "1 request, 0 replies, 100% loss\n");
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, "msgqctl: 1 of 1 request got no answer within 60 s (the last "
+                                  "one cut short by a signal)\n");
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -2019,6 +2120,8 @@ int main(void) {
         harness_add(s, "permission-advice", test_permission_advice_is_true, 30);
         harness_add(s, "output-write-error", test_output_write_error, 30);
         harness_add(s, "closed-pipe", test_closed_pipe_exits_5, 60);
+        harness_add(s, "led-watch-interrupted", test_led_watch_interrupted, 60);
+        harness_add(s, "ping-interrupted", test_ping_interrupted, 60);
         harness_add(s, "options-anywhere", test_global_options_anywhere, 30);
         harness_add(s, "words-units-case-quiet", test_words_units_case_quiet, 30);
         harness_add(s, "send-stdin", test_send_from_stdin, 30);
