@@ -9,8 +9,8 @@
  * each request served and answered where it was taken).  What they share,
  * and what guards it:
  *
- *   ledctl.lock         the LED, its blink, change count, history, watchers
- *                       and state-file flag (ledctl.h).  Held while the
+ *   lines.lock          the lines (the LED), their blink, change count, history, watchers
+ *                       and state-file flag (lines.h).  Held while the
  *                       line is driven and while logging; never while
  *                       watchers are answered (they are taken out first).
  *   server.backlog_lock the reply backlog; its count is also read
@@ -22,24 +22,24 @@
  *   __atomic            the figures (stats), msqid, stopping, failed,
  *                       busy_since_ns, mode and gid, exit_requested.
  *
- * Order: ledctl.lock alone; reclaim.lock alone; backlog_lock, then
+ * Order: lines.lock alone; reclaim.lock alone; backlog_lock, then
  * log_lock.  The log's own stream lock is innermost of all.
  *
  * Set once before the serving thread starts and read without a lock: the
  * LED's description (led_describe()), pid, start_ns, the wiring.  main()
  * joins the serving thread (server_stop()) before it closes the LED
- * (ledctl_done()), so nothing reads the LED after it is gone.
+ * (lines_done()), so nothing reads the LED after it is gone.
  */
 #pragma once
 
 #include <stdint.h>
 
-#include "ledctl.h"
+#include "lines.h"
 #include "protocol.h"
 #include "wake.h"
 
 struct msgqd {
-        struct ledctl ledctl;
+        struct lines lines;
         struct msgq_stats stats; /* counters change with __atomic, relaxed */
         uint64_t start_ns;
         uint32_t pid;

@@ -2,7 +2,7 @@
 /*
  * One LED on one GPIO line.  Backends: libgpiod (v1 or v2 API, chosen at
  * configure time) and a simulated LED for machines without GPIO.
- * Not thread-safe: ledctl serialises access.
+ * Not thread-safe: lines (lines.h) serialises access.
  */
 #pragma once
 

@@ -173,7 +173,7 @@ static int take_u64(const char *buf, size_t n, size_t *pos, const char *name, ui
         return r < 0 ? r : parse_u64(v, len, max, ret);
 }
 
-/* What no ledctl would have written: a blink's fields without a blink, and so on. */
+/* What no line table (lines.c) would have written: a blink's fields without a blink, and so on. */
 static int check_state(const struct ledstate *s) {
         if (!s->blinking)
                 return s->period_ms || s->remaining || s->next_toggle_us ? -EBADMSG : 0;

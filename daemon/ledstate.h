@@ -16,7 +16,7 @@
  *   next_toggle_us 81234567
  *
  * every line in that order, ending in a newline: on is the level (during a
- * blink, its phase), remaining the toggles left as ledctl counts them (0:
+ * blink, its phase), remaining the toggles left as a line counts them (line.h) (0:
  * until cancelled), changes the change number of this state, boot_us when
  * the boot it was written in began (CLOCK_REALTIME less CLOCK_BOOTTIME, in
  * µs since the epoch), and next_toggle_us when the next toggle of a blink is

@@ -337,7 +337,7 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         int r;
 
         (void) wake_take(&m->d->wake);
-        ledctl_sync(&m->d->ledctl);
+        lines_sync(&m->d->lines);
         rearm_tick(m);
         if (__atomic_load_n(&m->d->exit_requested, __ATOMIC_ACQUIRE))
                 return sd_event_exit(m->event, EXIT_SUCCESS);
@@ -354,7 +354,7 @@ static void format_status(struct main_loop *m, char *buf, size_t size) {
         for (size_t i = 0; i < MSGQ_PRIO_MAX; i++)
                 served += stat_get(&m->d->stats.served[i]);
         snprintf(buf, size, "Serving key 0x%08x, LED %s: %" PRIu64 " %s served, %" PRIu64 " %s",
-                 (unsigned) m->server->key, led_describe(m->d->ledctl.led), served,
+                 (unsigned) m->server->key, led_describe(m->d->lines.line[0].led), served,
                  plural(served, "request", "requests"), errors, plural(errors, "error", "errors"));
 }
 
@@ -434,7 +434,7 @@ static void reload(struct main_loop *m) {
                                     cfg.active_low ? " (active low)" : "");
                 m->cfg.mode = cfg.mode;
                 memcpy(m->cfg.group, cfg.group, sizeof cfg.group);
-                m->d->ledctl.keep_at_stop = cfg.led_stop == MSGQ_LED_STOP_KEEP; /* read at the stop */
+                m->d->lines.keep_at_stop = cfg.led_stop == MSGQ_LED_STOP_KEEP; /* read at the stop */
                 log_info("configuration reloaded: queue mode %04o, group %s", cfg.mode,
                          cfg.group[0] ? cfg.group : "msgqd's own");
         }
@@ -468,7 +468,7 @@ static int loop_setup(struct main_loop *m, struct msgqd *d, struct server *serve
             (r = sd_event_add_time(m->event, &m->tick_source, CLOCK_MONOTONIC, UINT64_MAX, 1000,
                                    on_tick, m)) < 0 ||
             (r = sd_event_source_set_enabled(m->tick_source, SD_EVENT_OFF)) < 0 ||
-            (r = ledctl_attach(&d->ledctl, m->event)) < 0)
+            (r = lines_attach(&d->lines, m->event)) < 0)
                 return r;
         /* Pings WATCHDOG=1 when the unit sets WatchdogSec=; a no-op otherwise. */
         return watchdog_setup(m);
@@ -567,14 +567,14 @@ static int setup_led(struct msgqd *d, const struct options *o, const struct msgq
                 *ret = EXIT_NOTCONFIGURED;
         if (r < 0)
                 return r;
-        r = ledctl_init(&d->ledctl, led, &d->wake);
+        r = lines_init(&d->lines, led, &d->wake);
         if (r < 0) {
                 led_close(led);
                 return r;
         }
-        r = ledctl_restore(&d->ledctl, st, path, cfg->led_stop == MSGQ_LED_STOP_KEEP);
+        r = lines_restore(&d->lines, st, path, cfg->led_stop == MSGQ_LED_STOP_KEEP);
         if (r < 0)
-                ledctl_done(&d->ledctl);
+                lines_done(&d->lines);
         return r;
 }
 
@@ -599,7 +599,7 @@ static int setup_queue(struct server *s, struct msgqd *d, const struct msgq_conf
                 return r;
         }
         log_info("serving key 0x%08x (msqid %d, mode %04o%s), LED: %s", (unsigned) cfg->key,
-                 server_msqid(s), cfg->mode, adopted ? ", adopted" : "", led_describe(d->ledctl.led));
+                 server_msqid(s), cfg->mode, adopted ? ", adopted" : "", led_describe(d->lines.line[0].led));
         return 0;
 }
 
@@ -623,8 +623,8 @@ static void undo(struct msgqd *d, struct server *server, bool led_ready, struct 
                 server_done(server);
         }
         if (led_ready) {
-                ledctl_set_notify(&d->ledctl, NULL, NULL);
-                ledctl_done(&d->ledctl);
+                lines_set_notify(&d->lines, NULL, NULL);
+                lines_done(&d->lines);
         }
         loop_done(loop);
         wake_close(&d->wake);
@@ -665,7 +665,7 @@ int main(int argc, char **argv) {
             setup_led(&d, &opts, &cfg, &start, &ret) < 0)
                 goto finish;
         led_ready = true;
-        ledctl_set_notify(&d.ledctl, server_answer_watchers, &server);
+        lines_set_notify(&d.lines, server_answer_watchers, &server);
         r = loop_setup(&loop, &d, &server);
         loop.opts = &opts;
         loop.cfg = cfg;

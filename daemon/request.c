@@ -14,7 +14,7 @@ typedef int (*handler_fn)(struct msgqd *d, const struct msgq_request *req, struc
 static int led_error(struct msgqd *d, struct msgq_reply *rep, int r) {
         rep->status = MSGQ_ERR_LED;
         snprintf(rep->error, sizeof rep->error, "cannot drive %s: %s",
-                 led_describe(d->ledctl.led), strerror(-r));
+                 led_describe(d->lines.line[0].led), strerror(-r));
         log_error("%s", rep->error);
         return r;
 }
@@ -25,7 +25,7 @@ static int handle_ping(struct msgqd *d, const struct msgq_request *req, struct m
 
 static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         bool on = req->op == MSGQ_OP_LED_ON;
-        int r = ledctl_set(&d->ledctl, on, &rep->led);
+        int r = lines_set(&d->lines, req->line, on, &rep->led);
 
         if (r < 0)
                 return led_error(d, rep, r);
@@ -36,7 +36,7 @@ static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struc
 }
 
 static int handle_led_toggle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        int r = ledctl_toggle(&d->ledctl, &rep->led);
+        int r = lines_toggle(&d->lines, req->line, &rep->led);
 
         if (r < 0)
                 return led_error(d, rep, r);
@@ -46,26 +46,26 @@ static int handle_led_toggle(struct msgqd *d, const struct msgq_request *req, st
 }
 
 static int handle_led_state(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        ledctl_state(&d->ledctl, &rep->led);
+        lines_state(&d->lines, req->line, &rep->led);
         return 0;
 }
 
-/* 1: parked until the next change (ledctl answers it then); 0: answered now. */
+/* 1: parked until the next change (lines answers it then); 0: answered now. */
 static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        struct ledctl_watcher w = { .pid = req->pid, .token = req->token, .deadline_ns = req->deadline_ns,
-                                    .prio = req->prio, .flags = req->flags };
+        struct lines_watcher w = { .pid = req->pid, .token = req->token, .deadline_ns = req->deadline_ns,
+                                   .prio = req->prio, .flags = req->flags };
         uint64_t since = (uint64_t) req->arg0 | (uint64_t) req->arg1 << 32;
 
         if (req->flags & MSGQ_REQ_NO_REPLY) { /* nobody to tell: withdraw the PID's watch */
-                ledctl_unwatch(&d->ledctl, req->pid);
-                ledctl_state(&d->ledctl, &rep->led);
+                lines_unwatch(&d->lines, req->pid);
+                lines_state(&d->lines, req->line, &rep->led);
                 return 0;
         }
-        return ledctl_watch(&d->ledctl, since, &w, msgq_now_ns(), &rep->led);
+        return lines_watch(&d->lines, since, &w, msgq_now_ns(), &rep->led);
 }
 
 static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        int r = ledctl_blink(&d->ledctl, req->arg0, req->arg1, &rep->led);
+        int r = lines_blink(&d->lines, req->line, req->arg0, req->arg1, &rep->led);
 
         if (r < 0)
                 return led_error(d, rep, r);
@@ -91,7 +91,7 @@ static int handle_send(struct msgqd *d, const struct msgq_request *req, struct m
 static int handle_stats(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         struct msgq_stats *s = &rep->stats;
 
-        ledctl_state(&d->ledctl, &rep->led);
+        lines_state(&d->lines, req->line, &rep->led);
         s->uptime_ms = (msgq_now_ns() - d->start_ns) / 1000000u;
         for (int i = 0; i < MSGQ_PRIO_MAX; i++)
                 s->served[i] = stat_get(&d->stats.served[i]);
@@ -177,7 +177,7 @@ bool request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq
         if (r < 0 || rep->status != MSGQ_OK)
                 stat_inc(&d->stats.errors);
         else if (r == 0 && rep->led_time) /* answered now: when msgqd made the state it tells of */
-                ledctl_time_of(&d->ledctl, rep->led.changes, &rep->led_time_ns, &rep->led_monotonic_ns);
+                lines_time_of(&d->lines, rep->led.changes, &rep->led_time_ns, &rep->led_monotonic_ns);
         return r <= 0;
 }
 

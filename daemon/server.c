@@ -379,7 +379,7 @@ static void serve_at(struct server *s, long mtype, const unsigned char *body, si
 }
 
 /* In whichever thread made the change: send_reply() may run in both. */
-void server_answer_watchers(void *userdata, const struct ledctl_watcher *w, size_t n,
+void server_answer_watchers(void *userdata, const struct lines_watcher *w, size_t n,
                             const struct msgq_led_state *st) {
         struct server *s = userdata;
         uint64_t now = msgq_now_ns();
@@ -392,7 +392,7 @@ void server_answer_watchers(void *userdata, const struct ledctl_watcher *w, size
                                           .led_time = (w[i].flags & MSGQ_REQ_TIME) != 0 };
 
                 if (rep.led_time)
-                        ledctl_time_of(&s->d->ledctl, st->changes, &rep.led_time_ns, &rep.led_monotonic_ns);
+                        lines_time_of(&s->d->lines, st->changes, &rep.led_time_ns, &rep.led_monotonic_ns);
                 if (w[i].deadline_ns > now) /* else its client gave up waiting: not a late reply */
                         answer(s, &req, &rep, true, now);
         }

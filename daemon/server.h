@@ -102,11 +102,11 @@ uint64_t server_next_tick(struct server *s);
 void server_tick(struct server *s);
 
 /*
- * The LED changed (ledctl_notify_fn, userdata the server): answer the
+ * The LED changed (lines_notify_fn, userdata the server): answer the
  * led-watch requests that waited for it, in whichever thread made the
  * change (the serving thread, or the main loop when a blink ends).
  */
-void server_answer_watchers(void *userdata, const struct ledctl_watcher *w, size_t n,
+void server_answer_watchers(void *userdata, const struct lines_watcher *w, size_t n,
                             const struct msgq_led_state *st);
 
 /* Serve one message as received from the queue (also used by the tests). */

@@ -55,7 +55,7 @@ static void setup(void) {
         memset(&d, 0, sizeof d);
         memset(&s, 0, sizeof s);
         ck_assert_int_eq(led_open_sim(&led, false), 0);
-        ck_assert_int_eq(ledctl_init(&d.ledctl, led, NULL), 0);
+        ck_assert_int_eq(lines_init(&d.lines, led, NULL), 0);
         d.wake.fd = -1; /* nobody to wake */
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();
@@ -68,7 +68,7 @@ static void setup(void) {
 
 static void teardown(void) {
         server_done(&s);
-        ledctl_done(&d.ledctl);
+        lines_done(&d.lines);
 }
 
 static uint64_t in_ms(int ms) {
@@ -128,7 +128,7 @@ static void serve_expect(const void *body, size_t len, int status, uint64_t malf
         ck_assert_int_eq(queue_len(), 0);
         ck_assert_uint_eq(d.stats.errors, errors + 1);
         ck_assert_uint_eq(d.stats.malformed, bad + malformed);
-        ledctl_state(&d.ledctl, &led);
+        lines_state(&d.lines, 0, &led);
         ck_assert_uint_eq(led.on, 0); /* a refused request does nothing */
         ck_assert_int_eq(d.exit_requested, 0);
 }
@@ -273,7 +273,7 @@ START_TEST(binary_deadline_passed) {
         ck_assert_uint_eq(d.stats.replies_late, 1);
         ck_assert_uint_eq(d.stats.errors, 0);
         ck_assert_uint_eq(d.stats.served[2], 1);
-        ledctl_state(&d.ledctl, &led);
+        lines_state(&d.lines, 0, &led);
         ck_assert_uint_eq(led.on, 1);
 }
 END_TEST
@@ -323,7 +323,7 @@ START_TEST(text_malformed_classes) {
         memcpy(longest, "ON", 2);
         memcpy(longest + MSGQ_TEXT_MAX + 1 - 9, "pid=4242", 8);
         serve_text(longest, MSGQ_TEXT_MAX + 1, NULL, 15, 9); /* too long */
-        ledctl_state(&d.ledctl, &led);
+        lines_state(&d.lines, 0, &led);
         ck_assert_uint_eq(led.on, 0);
 
         /* What is left is still served: the longest line there may be. */

@@ -29,8 +29,8 @@
 
 static struct daemon dmn;
 
-/* msgqd's places for watchers (daemon/ledctl.h's LEDCTL_WATCHERS_MAX), as a client sees them. */
-#define LEDCTL_WATCHERS_MAX_SEEN 64
+/* msgqd's places for watchers (daemon/lines.h's LINES_WATCHERS_MAX), as a client sees them. */
+#define LINES_WATCHERS_MAX_SEEN 64
 
 /* Another local user: uid and gid 1 (Debian's "daemon"), not root, not nobody. */
 static const struct user squatter = { .uid = 1, .gid = 1 };
@@ -628,7 +628,7 @@ END_TEST
  */
 START_TEST(test_forged_watches) {
         const char *argv[] = { harness_program("msgqctl"), "-k", NULL, "led", "watch", "2", NULL };
-        uint32_t pids[LEDCTL_WATCHERS_MAX_SEEN];
+        uint32_t pids[LINES_WATCHERS_MAX_SEEN];
         char buf[256] = "";
         size_t got = 0;
         uint64_t since;
@@ -638,9 +638,9 @@ START_TEST(test_forged_watches) {
         daemon_start_checked(&dmn, test_key(), NULL);
         argv[2] = keystr(dmn.key);
         since = call(dmn.key, MSGQ_OP_LED_STATE, 0, 0, 5000).led.changes;
-        ck_assert_int_eq(live_pids(pids, LEDCTL_WATCHERS_MAX_SEEN), LEDCTL_WATCHERS_MAX_SEEN);
-        ck_assert_int_eq(forge_requests(dmn.key, MSGQ_OP_LED_WATCH, since, pids, LEDCTL_WATCHERS_MAX_SEEN),
-                         LEDCTL_WATCHERS_MAX_SEEN);
+        ck_assert_int_eq(live_pids(pids, LINES_WATCHERS_MAX_SEEN), LINES_WATCHERS_MAX_SEEN);
+        ck_assert_int_eq(forge_requests(dmn.key, MSGQ_OP_LED_WATCH, since, pids, LINES_WATCHERS_MAX_SEEN),
+                         LINES_WATCHERS_MAX_SEEN);
         call(dmn.key, MSGQ_OP_PING, 0, 0, 5000); /* after the forged ones: msgqd took them all */
 
         ck_assert_int_eq(pipe(out), 0);

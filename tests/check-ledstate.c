@@ -73,7 +73,7 @@ static uint64_t this_boot(void) {
         return b;
 }
 
-/* A counted blink, as ledctl writes it: on, 7 toggles left. */
+/* A counted blink, as lines.c writes it: on, 7 toggles left. */
 static struct ledstate blink_state(void) {
         return (struct ledstate) { .on = true, .blinking = true, .period_ms = 500, .remaining = 7,
                                    .changes = 42, .boot_us = this_boot(), .next_toggle_us = 123456 };

@@ -34,7 +34,7 @@ static void setup(void) {
         msgq_log_open("check-request", LOG_WARNING);
         memset(&d, 0, sizeof d);
         ck_assert_int_eq(led_open_sim(&l, false), 0);
-        ck_assert_int_eq(ledctl_init(&d.ledctl, l, NULL), 0);
+        ck_assert_int_eq(lines_init(&d.lines, l, NULL), 0);
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();
         ck_assert_int_eq(wake_open(&d.wake), 0);
@@ -42,7 +42,7 @@ static void setup(void) {
 }
 
 static void teardown(void) {
-        ledctl_done(&d.ledctl);
+        lines_done(&d.lines);
         wake_close(&d.wake);
 }
 
@@ -83,7 +83,7 @@ static uint64_t served_total(void) {
 static bool led_is_on(void) {
         struct msgq_led_state st;
 
-        ledctl_state(&d.ledctl, &st);
+        lines_state(&d.lines, 0, &st);
         return st.on;
 }
 
@@ -108,7 +108,7 @@ START_TEST(led_on_off) {
         ck_assert_uint_eq(rep.led.period_ms, 0);
         ck_assert_uint_eq(rep.led.remaining, 0);
         ck_assert(led_is_on());
-        ck_assert(led_get(d.ledctl.led));
+        ck_assert(led_get(d.lines.line[0].led));
 
         handle_ok(MSGQ_OP_LED_ON, &rep); /* again: stays on */
         ck_assert_uint_eq(rep.led.on, 1);
@@ -116,7 +116,7 @@ START_TEST(led_on_off) {
         handle_ok(MSGQ_OP_LED_OFF, &rep);
         ck_assert_uint_eq(rep.led.on, 0);
         ck_assert_uint_eq(rep.led.blinking, 0);
-        ck_assert(!led_get(d.ledctl.led));
+        ck_assert(!led_get(d.lines.line[0].led));
         ck_assert_uint_eq(d.stats.served[4], 3);
         ck_assert_uint_eq(d.stats.errors, 0);
 }
@@ -127,10 +127,10 @@ START_TEST(led_toggle) {
 
         handle_ok(MSGQ_OP_LED_TOGGLE, &rep);
         ck_assert_uint_eq(rep.led.on, 1);
-        ck_assert(led_get(d.ledctl.led));
+        ck_assert(led_get(d.lines.line[0].led));
         handle_ok(MSGQ_OP_LED_TOGGLE, &rep);
         ck_assert_uint_eq(rep.led.on, 0);
-        ck_assert(!led_get(d.ledctl.led));
+        ck_assert(!led_get(d.lines.line[0].led));
         handle_ok(MSGQ_OP_LED_TOGGLE, &rep);
         ck_assert_uint_eq(rep.led.on, 1);
         ck_assert_uint_eq(rep.led.blinking, 0);
@@ -142,13 +142,13 @@ START_TEST(led_state_changes_nothing) {
 
         handle_ok(MSGQ_OP_LED_STATE, &rep);
         ck_assert_uint_eq(rep.led.on, 0);
-        ck_assert(!led_get(d.ledctl.led));
-        ck_assert_int_eq(led_set(d.ledctl.led, true), 0);
+        ck_assert(!led_get(d.lines.line[0].led));
+        ck_assert_int_eq(led_set(d.lines.line[0].led, true), 0);
         handle_ok(MSGQ_OP_LED_STATE, &rep);
         ck_assert_uint_eq(rep.led.on, 1);
         ck_assert_uint_eq(rep.led.blinking, 0);
         handle_ok(MSGQ_OP_LED_STATE, &rep);
-        ck_assert(led_get(d.ledctl.led));
+        ck_assert(led_get(d.lines.line[0].led));
 }
 END_TEST
 
@@ -166,7 +166,7 @@ START_TEST(led_blink) {
         ck_assert_uint_eq(rep.led.on, 1); /* the first half period */
         ck_assert_uint_eq(rep.led.period_ms, 400);
         ck_assert_uint_eq(rep.led.remaining, 2 * 3 - 1);
-        ck_assert(led_get(d.ledctl.led));
+        ck_assert(led_get(d.lines.line[0].led));
 
         /* Forever, replacing the first. */
         req.arg0 = 20;
@@ -188,7 +188,7 @@ START_TEST(led_blink) {
         ck_assert_uint_eq(rep.led.remaining, 2 * MSGQ_BLINK_COUNT_MAX - 1);
         ck_assert_uint_eq(d.stats.served[1], 4);
         ck_assert_uint_eq(d.stats.errors, 0);
-        /* The daemon's wake is for exit; ledctl has its own (NULL here). */
+        /* The daemon's wake is for exit; the line table has its own (NULL here). */
         ck_assert_int_eq(count_wakes(), 0);
 }
 END_TEST
@@ -233,7 +233,7 @@ START_TEST(send_ok) {
         ck_assert_str_eq(rep.error, "");
         ck_assert_uint_eq(rep.led.on, 0);
         ck_assert_uint_eq(d.stats.served[8], 1);
-        ck_assert(!led_get(d.ledctl.led)); /* a message does not touch the LED */
+        ck_assert(!led_get(d.lines.line[0].led)); /* a message does not touch the LED */
 }
 END_TEST
 
@@ -344,7 +344,7 @@ START_TEST(unknown_op) {
                 ck_assert_uint_eq(d.stats.errors, i + 1);
         }
         ck_assert_int_eq(d.exit_requested, 0);
-        ck_assert(!led_get(d.ledctl.led));
+        ck_assert(!led_get(d.lines.line[0].led));
 }
 END_TEST
 
@@ -370,14 +370,14 @@ START_TEST(unknown_line) {
                 ck_assert_str_eq(rep.error, "no line 'pump'");
         }
         ck_assert_uint_eq(d.stats.errors, 2 * (sizeof ops / sizeof ops[0]));
-        ck_assert(!led_get(d.ledctl.led));
-        ck_assert_uint_eq(d.ledctl.changes, 0);
+        ck_assert(!led_get(d.lines.line[0].led));
+        ck_assert_uint_eq(d.lines.changes, 0);
         /* The default output by its name, in any case. */
         req = make_req(MSGQ_OP_LED_ON, 5);
         snprintf(req.line_name, sizeof req.line_name, "LED");
         request_handle(&d, &req, &rep);
         ck_assert_uint_eq(rep.status, MSGQ_OK);
-        ck_assert(led_get(d.ledctl.led));
+        ck_assert(led_get(d.lines.line[0].led));
         /* The line table's own operations wait for it. */
         req = make_req(MSGQ_OP_LINE_LIST, 5);
         request_handle(&d, &req, &rep);
@@ -403,7 +403,7 @@ START_TEST(reject_fills_and_does_not_count) {
         ck_assert_uint_eq(served_total(), 0);
         ck_assert_uint_eq(d.stats.errors, 0);
         ck_assert_uint_eq(d.stats.malformed, 0);
-        ck_assert(!led_get(d.ledctl.led)); /* nothing was done */
+        ck_assert(!led_get(d.lines.line[0].led)); /* nothing was done */
 
         /* A long reason is cut to fit, NUL-terminated. */
         {
@@ -482,8 +482,8 @@ START_TEST(led_failure_reported) {
         ck_assert_ptr_nonnull(l);
         l->ops = &failing_ops;
         snprintf(l->desc, sizeof l->desc, "broken test LED");
-        ledctl_done(&d.ledctl);
-        ck_assert_int_eq(ledctl_init(&d.ledctl, l, NULL), 0);
+        lines_done(&d.lines);
+        ck_assert_int_eq(lines_init(&d.lines, l, NULL), 0);
 
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
                 struct msgq_request req = make_req(ops[i], 3);

@@ -3,7 +3,7 @@
  * ledstate_parse() on any bytes: no crash, no read past them, one of its
  * documented errors, and every file it accepts is exactly the one
  * ledstate_format() writes for what it read (the format has one spelling),
- * with a state no ledctl would refuse to take up.
+ * with a state no line table would refuse to take up.
  */
 #include <errno.h>
 #include <string.h>

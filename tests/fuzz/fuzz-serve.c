@@ -23,7 +23,7 @@ static void setup(void) {
 
         msgq_log_open("fuzz-serve", LOG_EMERG); /* nothing but emergencies */
         FUZZ_CHECK(led_open_sim(&led, false) == 0);
-        FUZZ_CHECK(ledctl_init(&d.ledctl, led, NULL) == 0);
+        FUZZ_CHECK(lines_init(&d.lines, led, NULL) == 0);
         d.wake.fd = -1; /* nobody to wake */
         d.pid = (uint32_t) getpid();
         d.start_ns = msgq_now_ns();

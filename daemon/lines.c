@@ -7,30 +7,22 @@
 #include <time.h>
 
 #include "clock.h"
-#include "ledctl.h"
+#include "lines.h"
 #include "log.h"
 
-/* sd-event's timers count in µs of the same clock. */
-static uint64_t now_usec(void) {
-        return msgq_now_ns() / 1000u;
-}
-
-static void fill_state(const struct ledctl *c, struct msgq_led_state *st) {
+static void fill_state(const struct lines *c, size_t i, struct msgq_led_state *st) {
         if (!st)
                 return;
-        st->on = led_get(c->led);
-        st->blinking = c->blinking;
-        st->period_ms = c->blinking ? c->period_ms : 0;
-        st->remaining = c->blinking ? c->remaining : 0;
+        line_state(&c->line[i], st);
         st->changes = c->changes;
 }
 
 /* With the lock held: the state is made now, as change c->changes. */
-static void stamp_locked(struct ledctl *c) {
-        struct ledctl_stamp *t = &c->stamps[c->changes % LEDCTL_HISTORY];
+static void stamp_locked(struct lines *c) {
+        struct lines_stamp *t = &c->stamps[c->changes % LINES_HISTORY];
 
-        *t = (struct ledctl_stamp) { .changes = c->changes, .time_ns = msgq_wall_ns(),
-                                     .monotonic_ns = msgq_now_ns() };
+        *t = (struct lines_stamp) { .changes = c->changes, .time_ns = msgq_wall_ns(),
+                                    .monotonic_ns = msgq_now_ns() };
 }
 
 /*
@@ -38,43 +30,38 @@ static void stamp_locked(struct ledctl *c) {
  * take the watchers (and the new state) out, for notify_unlocked() once the
  * lock is released.
  */
-static size_t changed_locked(struct ledctl *c, struct ledctl_watcher *out, struct msgq_led_state *st) {
+static size_t changed_locked(struct lines *c, size_t i, struct lines_watcher *out,
+                             struct msgq_led_state *st) {
         size_t n = c->nwatchers;
 
         c->changes++;
         c->dirty = true;
         stamp_locked(c);
-        fill_state(c, st);
-        c->history[c->changes % LEDCTL_HISTORY] = *st;
+        fill_state(c, i, st);
+        c->history[c->changes % LINES_HISTORY] = *st;
         memcpy(out, c->watchers, n * sizeof *out);
         c->nwatchers = 0;
         return n;
 }
 
-static void notify_unlocked(struct ledctl *c, const struct ledctl_watcher *w, size_t n,
+static void notify_unlocked(struct lines *c, const struct lines_watcher *w, size_t n,
                             const struct msgq_led_state *st) {
         if (n > 0 && c->notify)
                 c->notify(c->notify_userdata, w, n, st);
 }
 
 /* With the lock held: the state as the file keeps it. */
-static void snapshot_locked(const struct ledctl *c, struct ledstate *s) {
-        *s = (struct ledstate) { .on = led_get(c->led), .changes = c->changes };
+static void snapshot_locked(const struct lines *c, struct ledstate *s) {
+        *s = (struct ledstate) { .changes = c->changes };
         s->boot_us = ledstate_boot_us();
-        if (!c->blinking)
-                return;
-        s->blinking = true;
-        s->period_ms = c->period_ms;
-        s->remaining = c->remaining;
-        /* The next toggle, moved from CLOCK_MONOTONIC to CLOCK_BOOTTIME. */
-        s->next_toggle_us = ledstate_now_us() + (uint64_t) ((int64_t) c->next_usec - (int64_t) now_usec());
+        line_snapshot(&c->line[0], s); /* the file keeps the one line */
 }
 
 /*
  * A write failed: what is left in the file for the next start (ledstate_forget),
  * said when it is not what was said last.  file_lock held.
  */
-static void tell_failed(struct ledctl *c, int r, uint64_t changes) {
+static void tell_failed(struct lines *c, int r, uint64_t changes) {
         int k = ledstate_forget(c->state_path, changes);
         int left = k > 0 ? SAVE_FAILED_KEPT : k == 0 ? SAVE_FAILED_NONE : SAVE_FAILED_STALE;
 
@@ -99,7 +86,7 @@ static void tell_failed(struct ledctl *c, int r, uint64_t changes) {
  * durable, flushed to the disk too.  1 when written, 0 when there was
  * nothing to write, or -errno.
  */
-static int save_locked(struct ledctl *c, bool force, bool durable) {
+static int save_locked(struct lines *c, bool force, bool durable) {
         struct ledstate s;
         bool dirty;
         int r;
@@ -130,7 +117,7 @@ static int save_locked(struct ledctl *c, bool force, bool durable) {
  * woken to flush it to the disk.  Whichever thread takes file_lock first
  * writes the latest state, for the other too.
  */
-static void save(struct ledctl *c, bool force, bool durable) {
+static void save(struct lines *c, bool force, bool durable) {
         int r;
 
         if (!c->state_path)
@@ -143,7 +130,7 @@ static void save(struct ledctl *c, bool force, bool durable) {
 }
 
 /* Main loop (or at the stop): flush what the changes wrote since it last looked. */
-static void flush(struct ledctl *c) {
+static void flush(struct lines *c) {
         bool unflushed;
         int r;
 
@@ -165,11 +152,12 @@ static void flush(struct ledctl *c) {
         c->flush_failed = r < 0 && r != -ENOENT;
 }
 
-int ledctl_init(struct ledctl *c, struct led *led, const struct wake *wake) {
+int lines_init(struct lines *c, struct led *led, const struct wake *wake) {
         int r;
 
         memset(c, 0, sizeof *c);
-        c->led = led;
+        line_init(&c->line[0], led);
+        c->n = 1;
         c->wake = wake;
         stamp_locked(c);
         r = -pthread_mutex_init(&c->lock, NULL);
@@ -179,29 +167,22 @@ int ledctl_init(struct ledctl *c, struct led *led, const struct wake *wake) {
 }
 
 static int on_blink_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        struct ledctl *c = userdata;
-        struct ledctl_watcher w[LEDCTL_WATCHERS_MAX];
+        struct lines *c = userdata;
+        struct lines_watcher w[LINES_WATCHERS_MAX];
         struct msgq_led_state st;
         size_t n = 0;
 
         pthread_mutex_lock(&c->lock);
-        if (c->blinking && usec >= c->next_usec) {
-                if (led_set(c->led, !led_get(c->led)) < 0)
-                        log_warning("blink: cannot drive the LED: %m");
-                if (c->remaining > 0 && --c->remaining == 0) {
-                        c->blinking = false; /* an even number of toggles: ends off */
-                        n = changed_locked(c, w, &st);
-                }
-                c->next_usec += (uint64_t) c->period_ms * 500u;
-        }
+        if (line_tick(&c->line[0], usec))
+                n = changed_locked(c, 0, w, &st);
         pthread_mutex_unlock(&c->lock);
         save(c, false, false); /* the end of a blink, before its watchers hear of it */
         notify_unlocked(c, w, n, &st);
-        ledctl_sync(c);
+        lines_sync(c);
         return 0;
 }
 
-int ledctl_attach(struct ledctl *c, sd_event *e) {
+int lines_attach(struct lines *c, sd_event *e) {
         int r = sd_event_add_time(e, &c->timer, CLOCK_MONOTONIC, UINT64_MAX, 1000,
                                   on_blink_timer, c);
         if (r < 0)
@@ -209,15 +190,15 @@ int ledctl_attach(struct ledctl *c, sd_event *e) {
         return sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
 }
 
-void ledctl_sync(struct ledctl *c) {
+void lines_sync(struct lines *c) {
         bool blinking;
         uint64_t next;
 
         if (!c->timer)
                 return;
         pthread_mutex_lock(&c->lock);
-        blinking = c->blinking;
-        next = c->next_usec;
+        blinking = c->line[0].blinking;
+        next = c->line[0].next_usec;
         pthread_mutex_unlock(&c->lock);
         if (blinking) {
                 sd_event_source_set_time(c->timer, next);
@@ -228,22 +209,11 @@ void ledctl_sync(struct ledctl *c) {
         flush(c);
 }
 
-int ledctl_restore(struct ledctl *c, const struct ledstate *s, const char *path, bool keep_at_stop) {
-        uint64_t now = ledstate_now_us();
-
-        c->blinking = s->blinking;
-        c->period_ms = s->period_ms;
-        c->remaining = s->remaining;
-        /*
-         * The next toggle, moved from CLOCK_BOOTTIME to CLOCK_MONOTONIC.  Past
-         * already (opening the line waited for udev): half a period from
-         * now, rather than the toggles missed meanwhile in a burst.
-         */
-        c->next_usec = now_usec() + (s->next_toggle_us > now ? s->next_toggle_us - now
-                                                              : (uint64_t) s->period_ms * 500u);
+int lines_restore(struct lines *c, const struct ledstate *s, const char *path, bool keep_at_stop) {
+        line_restore(&c->line[0], s);
         c->changes = c->first = s->changes;
         stamp_locked(c); /* the time of a state taken up from the file: when msgqd took it up */
-        fill_state(c, &c->history[c->changes % LEDCTL_HISTORY]);
+        fill_state(c, 0, &c->history[c->changes % LINES_HISTORY]);
         c->keep_at_stop = keep_at_stop;
         if (!path)
                 return 0;
@@ -254,24 +224,15 @@ int ledctl_restore(struct ledctl *c, const struct ledstate *s, const char *path,
         return 0;
 }
 
-void ledctl_done(struct ledctl *c) {
+void lines_done(struct lines *c) {
         /* What the changes wrote, and a blink's progress, for a start in another boot. */
         flush(c);
-        save(c, c->blinking, true);
+        save(c, c->line[0].blinking, true);
         free(c->state_path);
         c->state_path = NULL;
         pthread_mutex_lock(&c->lock);
-        c->blinking = false;
-        if (c->keep_at_stop) {
-                if (c->led)
-                        log_info("LED left %s (led_stop = keep)", led_get(c->led) ? "on" : "off");
-                led_release(c->led);
-        } else {
-                if (led_get(c->led) && led_set(c->led, false) < 0) /* off already: not driven again */
-                        log_warning("cannot turn the LED off: %m");
-                led_close(c->led);
-        }
-        c->led = NULL;
+        for (size_t i = 0; i < c->n; i++)
+                line_done(&c->line[i], c->keep_at_stop);
         pthread_mutex_unlock(&c->lock);
         c->timer = sd_event_source_disable_unref(c->timer);
         pthread_mutex_destroy(&c->lock);
@@ -282,22 +243,20 @@ void ledctl_done(struct ledctl *c) {
  * A direct command, which ends any blinking.  When the state is not what it
  * was, it is written to the file, and then the watchers hear of it: 1.
  */
-static int set_to(struct ledctl *c, bool toggle, bool on, struct msgq_led_state *st) {
-        struct ledctl_watcher w[LEDCTL_WATCHERS_MAX];
+static int set_to(struct lines *c, size_t i, bool toggle, bool on, struct msgq_led_state *st) {
+        struct lines_watcher w[LINES_WATCHERS_MAX];
         struct msgq_led_state now;
         size_t n = 0;
-        bool was_on, was_blinking, changed;
+        bool changed;
         int r;
 
+        if (i >= c->n)
+                return -ENOENT;
         pthread_mutex_lock(&c->lock);
-        was_on = led_get(c->led);
-        was_blinking = c->blinking;
-        c->blinking = false;
-        r = led_set(c->led, toggle ? !was_on : on);
-        changed = was_blinking || led_get(c->led) != was_on;
+        r = line_set(&c->line[i], toggle, on, &changed);
         if (changed)
-                n = changed_locked(c, w, &now);
-        fill_state(c, st);
+                n = changed_locked(c, i, w, &now);
+        fill_state(c, i, st);
         pthread_mutex_unlock(&c->lock);
         if (changed)
                 save(c, false, false);
@@ -305,35 +264,27 @@ static int set_to(struct ledctl *c, bool toggle, bool on, struct msgq_led_state 
         return r < 0 ? r : changed;
 }
 
-int ledctl_set(struct ledctl *c, bool on, struct msgq_led_state *st) {
-        return set_to(c, false, on, st);
+int lines_set(struct lines *c, size_t i, bool on, struct msgq_led_state *st) {
+        return set_to(c, i, false, on, st);
 }
 
-int ledctl_toggle(struct ledctl *c, struct msgq_led_state *st) {
-        return set_to(c, true, false, st);
+int lines_toggle(struct lines *c, size_t i, struct msgq_led_state *st) {
+        return set_to(c, i, true, false, st);
 }
 
-int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct msgq_led_state *st) {
-        struct ledctl_watcher w[LEDCTL_WATCHERS_MAX];
+int lines_blink(struct lines *c, size_t i, uint32_t period_ms, uint32_t count, struct msgq_led_state *st) {
+        struct lines_watcher w[LINES_WATCHERS_MAX];
         struct msgq_led_state now;
         size_t n = 0;
         int r;
 
-        if (period_ms < MSGQ_BLINK_PERIOD_MIN_MS || period_ms > MSGQ_BLINK_PERIOD_MAX_MS ||
-            count > MSGQ_BLINK_COUNT_MAX)
-                return -EINVAL;
+        if (i >= c->n)
+                return -ENOENT;
         pthread_mutex_lock(&c->lock);
-        r = led_set(c->led, true); /* the first toggle: on now */
-        if (r >= 0) {
-                c->blinking = true;
-                c->period_ms = period_ms;
-                c->remaining = count ? 2 * count - 1 : 0;
-                c->next_usec = now_usec() + (uint64_t) period_ms * 500u;
-                n = changed_locked(c, w, &now);
-        } else {
-                c->blinking = false;
-        }
-        fill_state(c, st);
+        r = line_blink(&c->line[i], period_ms, count);
+        if (r >= 0)
+                n = changed_locked(c, i, w, &now);
+        fill_state(c, i, st);
         pthread_mutex_unlock(&c->lock);
         if (r >= 0)
                 save(c, false, false);
@@ -343,23 +294,23 @@ int ledctl_blink(struct ledctl *c, uint32_t period_ms, uint32_t count, struct ms
         return r;
 }
 
-void ledctl_time_of(struct ledctl *c, uint64_t changes, uint64_t *time_ns, uint64_t *monotonic_ns) {
-        const struct ledctl_stamp *t;
+void lines_time_of(struct lines *c, uint64_t changes, uint64_t *time_ns, uint64_t *monotonic_ns) {
+        const struct lines_stamp *t;
 
         pthread_mutex_lock(&c->lock);
-        t = &c->stamps[changes % LEDCTL_HISTORY];
+        t = &c->stamps[changes % LINES_HISTORY];
         *time_ns = t->changes == changes ? t->time_ns : 0;
         *monotonic_ns = t->changes == changes ? t->monotonic_ns : 0;
         pthread_mutex_unlock(&c->lock);
 }
 
-void ledctl_state(struct ledctl *c, struct msgq_led_state *st) {
+void lines_state(struct lines *c, size_t i, struct msgq_led_state *st) {
         pthread_mutex_lock(&c->lock);
-        fill_state(c, st);
+        fill_state(c, i, st);
         pthread_mutex_unlock(&c->lock);
 }
 
-void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata) {
+void lines_set_notify(struct lines *c, lines_notify_fn notify, void *userdata) {
         pthread_mutex_lock(&c->lock);
         c->notify = notify;
         c->notify_userdata = userdata;
@@ -372,7 +323,7 @@ void ledctl_set_notify(struct ledctl *c, ledctl_notify_fn notify, void *userdata
  * deadlines pass.  A client msgqd cannot see (in another PID namespace)
  * counts as gone too: its watch ends at its deadline, and it watches again.
  */
-static void drop_gone_locked(struct ledctl *c) {
+static void drop_gone_locked(struct lines *c) {
         size_t kept = 0;
 
         for (size_t i = 0; i < c->nwatchers; i++)
@@ -388,27 +339,27 @@ static void drop_gone_locked(struct ledctl *c) {
  * are still taken, the oldest goes: a place is never refused, so watches
  * forged for live PIDs cannot lock real watchers out.
  */
-static void take_place_locked(struct ledctl *c, const struct ledctl_watcher *w, uint64_t now_ns) {
+static void take_place_locked(struct lines *c, const struct lines_watcher *w, uint64_t now_ns) {
         size_t i, kept = 0;
 
         for (i = 0; i < c->nwatchers; i++)
                 if (c->watchers[i].deadline_ns > now_ns && c->watchers[i].pid != w->pid)
                         c->watchers[kept++] = c->watchers[i];
         c->nwatchers = kept;
-        if (c->nwatchers == LEDCTL_WATCHERS_MAX)
+        if (c->nwatchers == LINES_WATCHERS_MAX)
                 drop_gone_locked(c);
-        if (c->nwatchers == LEDCTL_WATCHERS_MAX) {
-                memmove(c->watchers, c->watchers + 1, (LEDCTL_WATCHERS_MAX - 1) * sizeof *c->watchers);
+        if (c->nwatchers == LINES_WATCHERS_MAX) {
+                memmove(c->watchers, c->watchers + 1, (LINES_WATCHERS_MAX - 1) * sizeof *c->watchers);
                 c->nwatchers--;
         }
         c->watchers[c->nwatchers] = *w;
-        /* Held at most LEDCTL_WATCH_HOLD_NS, whatever deadline the request claims. */
-        if (c->watchers[c->nwatchers].deadline_ns > now_ns + LEDCTL_WATCH_HOLD_NS)
-                c->watchers[c->nwatchers].deadline_ns = now_ns + LEDCTL_WATCH_HOLD_NS;
+        /* Held at most LINES_WATCH_HOLD_NS, whatever deadline the request claims. */
+        if (c->watchers[c->nwatchers].deadline_ns > now_ns + LINES_WATCH_HOLD_NS)
+                c->watchers[c->nwatchers].deadline_ns = now_ns + LINES_WATCH_HOLD_NS;
         c->nwatchers++;
 }
 
-void ledctl_unwatch(struct ledctl *c, uint32_t pid) {
+void lines_unwatch(struct lines *c, uint32_t pid) {
         size_t kept = 0;
 
         pthread_mutex_lock(&c->lock);
@@ -419,15 +370,15 @@ void ledctl_unwatch(struct ledctl *c, uint32_t pid) {
         pthread_mutex_unlock(&c->lock);
 }
 
-int ledctl_watch(struct ledctl *c, uint64_t since, const struct ledctl_watcher *w, uint64_t now_ns,
+int lines_watch(struct lines *c, uint64_t since, const struct lines_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st) {
         pthread_mutex_lock(&c->lock);
         if (since != c->changes) {
                 /* The change after since, while it is kept (and made since msgqd started); else the current state. */
-                if (since >= c->first && since < c->changes && c->changes - since <= LEDCTL_HISTORY)
-                        *st = c->history[(since + 1) % LEDCTL_HISTORY];
+                if (since >= c->first && since < c->changes && c->changes - since <= LINES_HISTORY)
+                        *st = c->history[(since + 1) % LINES_HISTORY];
                 else
-                        fill_state(c, st);
+                        fill_state(c, 0, st); /* the one line: a watch names none yet */
                 pthread_mutex_unlock(&c->lock);
                 return 0;
         }

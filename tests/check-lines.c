@@ -19,11 +19,11 @@
 
 #include "clock.h"
 #include "led-private.h"
-#include "ledctl.h"
+#include "lines.h"
 #include "log.h"
 #include "unit.h"
 
-static struct ledctl c;
+static struct lines c;
 static bool c_done;
 static sd_event *e;
 static struct wake wake = { .fd = -1 };
@@ -66,23 +66,23 @@ static void init_with(struct led *l) {
         if (wake.fd < 0)
                 ck_assert_int_eq(wake_open(&wake), 0);
         (void) wake_take(&wake);
-        ck_assert_int_eq(ledctl_init(&c, l, &wake), 0);
+        ck_assert_int_eq(lines_init(&c, l, &wake), 0);
         c_done = false;
         ck_assert_int_eq(sd_event_new(&e), 0);
-        ck_assert_int_eq(ledctl_attach(&c, e), 0);
+        ck_assert_int_eq(lines_attach(&c, e), 0);
 }
 
 static void setup(void) {
         struct led *l;
 
-        msgq_log_open("check-ledctl", LOG_WARNING);
+        msgq_log_open("check-lines", LOG_WARNING);
         ck_assert_int_eq(led_open_sim(&l, false), 0);
         init_with(l);
 }
 
 static void done(void) {
         if (!c_done)
-                ledctl_done(&c);
+                lines_done(&c);
         c_done = true;
 }
 
@@ -95,7 +95,7 @@ static struct msgq_led_state state(void) {
         struct msgq_led_state st;
 
         memset(&st, 0x5a, sizeof st);
-        ledctl_state(&c, &st);
+        lines_state(&c, 0, &st);
         return st;
 }
 
@@ -165,27 +165,27 @@ START_TEST(set_toggle_state) {
         ck_assert_uint_eq(st.period_ms, 0);
         ck_assert_uint_eq(st.remaining, 0);
 
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
         ck_assert_uint_eq(st.on, 1);
         ck_assert_uint_eq(st.blinking, 0);
-        ck_assert(led_get(c.led));
-        ck_assert_int_eq(ledctl_set(&c, true, NULL), 0); /* no state wanted */
+        ck_assert(led_get(c.line[0].led));
+        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 0); /* no state wanted */
         ck_assert_uint_eq(state().on, 1);
 
-        ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
+        ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
         ck_assert_uint_eq(st.on, 0);
-        ck_assert(!led_get(c.led));
-        ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
+        ck_assert(!led_get(c.line[0].led));
+        ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
         ck_assert_uint_eq(st.on, 1);
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1);
         ck_assert_uint_eq(st.on, 0);
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_int_eq(lines_set(&c, 0, false, &st), 0);
         ck_assert_uint_eq(st.on, 0);
         ck_assert_uint_eq(state().on, 0);
 
         /* None of them starts the timer or wakes anybody. */
         ck_assert_int_eq(count_wakes(), 0);
-        ledctl_sync(&c);
+        lines_sync(&c);
         ck_assert_int_eq(timer_enabled(), SD_EVENT_OFF);
 }
 END_TEST
@@ -193,16 +193,16 @@ END_TEST
 START_TEST(blink_arguments_checked) {
         struct msgq_led_state st;
 
-        ck_assert_int_eq(ledctl_blink(&c, MSGQ_BLINK_PERIOD_MIN_MS - 1, 1, &st), -EINVAL);
-        ck_assert_int_eq(ledctl_blink(&c, 0, 0, &st), -EINVAL);
-        ck_assert_int_eq(ledctl_blink(&c, MSGQ_BLINK_PERIOD_MAX_MS + 1, 1, &st), -EINVAL);
-        ck_assert_int_eq(ledctl_blink(&c, 100, MSGQ_BLINK_COUNT_MAX + 1, &st), -EINVAL);
+        ck_assert_int_eq(lines_blink(&c, 0, MSGQ_BLINK_PERIOD_MIN_MS - 1, 1, &st), -EINVAL);
+        ck_assert_int_eq(lines_blink(&c, 0, 0, 0, &st), -EINVAL);
+        ck_assert_int_eq(lines_blink(&c, 0, MSGQ_BLINK_PERIOD_MAX_MS + 1, 1, &st), -EINVAL);
+        ck_assert_int_eq(lines_blink(&c, 0, 100, MSGQ_BLINK_COUNT_MAX + 1, &st), -EINVAL);
         st = state();
         ck_assert_uint_eq(st.on, 0);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_int_eq(count_wakes(), 0);
 
-        ck_assert_int_eq(ledctl_blink(&c, MSGQ_BLINK_PERIOD_MAX_MS, MSGQ_BLINK_COUNT_MAX, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, MSGQ_BLINK_PERIOD_MAX_MS, MSGQ_BLINK_COUNT_MAX, &st), 0);
         ck_assert_uint_eq(st.on, 1);
         ck_assert_uint_eq(st.blinking, 1);
         ck_assert_uint_eq(st.period_ms, MSGQ_BLINK_PERIOD_MAX_MS);
@@ -222,12 +222,12 @@ START_TEST(blink_count_ends_off) {
                 int transitions;
 
                 ck_assert_uint_eq(state().on, 0);
-                ck_assert_int_eq(ledctl_blink(&c, 20, n, &st), 0);
+                ck_assert_int_eq(lines_blink(&c, 0, 20, n, &st), 0);
                 ck_assert_uint_eq(st.on, 1);
                 ck_assert_uint_eq(st.blinking, 1);
                 ck_assert_uint_eq(st.period_ms, 20);
                 ck_assert_uint_eq(st.remaining, 2 * n - 1);
-                ledctl_sync(&c);
+                lines_sync(&c);
                 ck_assert_int_eq(timer_enabled(), SD_EVENT_ONESHOT);
 
                 /* Off to on at once, then 2N - 1 more, every 10 ms. */
@@ -250,10 +250,10 @@ END_TEST
 
 /* What the notify callback was handed. */
 static size_t notified_calls, notified_n;
-static struct ledctl_watcher notified_w[LEDCTL_WATCHERS_MAX];
+static struct lines_watcher notified_w[LINES_WATCHERS_MAX];
 static struct msgq_led_state notified_st;
 
-static void on_notify(void *userdata, const struct ledctl_watcher *w, size_t n, const struct msgq_led_state *st) {
+static void on_notify(void *userdata, const struct lines_watcher *w, size_t n, const struct msgq_led_state *st) {
         ck_assert_ptr_eq(userdata, &marker);
         notified_calls++;
         notified_n = n;
@@ -261,8 +261,8 @@ static void on_notify(void *userdata, const struct ledctl_watcher *w, size_t n, 
         notified_st = *st;
 }
 
-static struct ledctl_watcher watcher(uint32_t pid) {
-        return (struct ledctl_watcher) { .pid = pid, .token = 1000u + pid, .deadline_ns = UINT64_MAX, .prio = 5 };
+static struct lines_watcher watcher(uint32_t pid) {
+        return (struct lines_watcher) { .pid = pid, .token = 1000u + pid, .deadline_ns = UINT64_MAX, .prio = 5 };
 }
 
 /*
@@ -272,19 +272,19 @@ static struct ledctl_watcher watcher(uint32_t pid) {
  */
 START_TEST(watch_and_changes) {
         struct msgq_led_state st;
-        struct ledctl_watcher w1 = watcher(11), w2 = watcher(22);
+        struct lines_watcher w1 = watcher(11), w2 = watcher(22);
 
         notified_calls = 0;
-        ledctl_set_notify(&c, on_notify, &marker);
+        lines_set_notify(&c, on_notify, &marker);
         ck_assert_uint_eq(state().changes, 0);
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);
+        ck_assert_int_eq(lines_set(&c, 0, false, &st), 0);
         ck_assert_uint_eq(st.changes, 0);
 
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w1, 0, &st), 1);
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w1, 0, &st), 1); /* replaces its first */
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w2, 0, &st), 1);
+        ck_assert_int_eq(lines_watch(&c, 0, &w1, 0, &st), 1);
+        ck_assert_int_eq(lines_watch(&c, 0, &w1, 0, &st), 1); /* replaces its first */
+        ck_assert_int_eq(lines_watch(&c, 0, &w2, 0, &st), 1);
         ck_assert_uint_eq(notified_calls, 0);
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
         ck_assert_uint_eq(st.changes, 1);
         ck_assert_uint_eq(notified_calls, 1);
         ck_assert_uint_eq(notified_n, 2);
@@ -294,21 +294,21 @@ START_TEST(watch_and_changes) {
         ck_assert_uint_eq(notified_st.changes, 1);
 
         /* Nobody waits now; an old number is answered at once. */
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
         memset(&st, 0, sizeof st);
-        ck_assert_int_eq(ledctl_watch(&c, 1, &w1, 0, &st), 0);
+        ck_assert_int_eq(lines_watch(&c, 1, &w1, 0, &st), 0);
         ck_assert_uint_eq(st.changes, 2);
         ck_assert_uint_eq(st.on, 0);
 
         /* A blink is a change, and so is its end, made by the timer. */
-        ck_assert_int_eq(ledctl_watch(&c, 2, &w1, 0, &st), 1);
-        ck_assert_int_eq(ledctl_blink(&c, 20, 1, &st), 0);
+        ck_assert_int_eq(lines_watch(&c, 2, &w1, 0, &st), 1);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 1, &st), 0);
         ck_assert_uint_eq(notified_calls, 2);
         ck_assert_uint_eq(notified_st.blinking, 1);
         ck_assert_uint_eq(notified_st.changes, 3);
-        ck_assert_int_eq(ledctl_watch(&c, 3, &w1, 0, &st), 1);
-        ledctl_sync(&c);
+        ck_assert_int_eq(lines_watch(&c, 3, &w1, 0, &st), 1);
+        lines_sync(&c);
         run_loop(3000, true);
         ck_assert_uint_eq(notified_calls, 3);
         ck_assert_uint_eq(notified_st.blinking, 0);
@@ -320,22 +320,22 @@ END_TEST
 /* A withdrawn watch is not answered; the others are; a pid with none withdraws nothing. */
 START_TEST(watch_withdrawn) {
         struct msgq_led_state st;
-        struct ledctl_watcher w1 = watcher(11), w2 = watcher(22), w3 = watcher(33);
+        struct lines_watcher w1 = watcher(11), w2 = watcher(22), w3 = watcher(33);
 
         notified_calls = 0;
-        ledctl_set_notify(&c, on_notify, &marker);
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w1, 0, &st), 1);
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w2, 0, &st), 1);
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w3, 0, &st), 1);
-        ledctl_unwatch(&c, 22);
-        ledctl_unwatch(&c, 44);
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
+        lines_set_notify(&c, on_notify, &marker);
+        ck_assert_int_eq(lines_watch(&c, 0, &w1, 0, &st), 1);
+        ck_assert_int_eq(lines_watch(&c, 0, &w2, 0, &st), 1);
+        ck_assert_int_eq(lines_watch(&c, 0, &w3, 0, &st), 1);
+        lines_unwatch(&c, 22);
+        lines_unwatch(&c, 44);
+        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
         ck_assert_uint_eq(notified_n, 2);
         ck_assert_uint_eq(notified_w[0].token, w1.token);
         ck_assert_uint_eq(notified_w[1].token, w3.token);
-        ledctl_unwatch(&c, 11); /* answered already: nothing to withdraw */
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 1);
+        lines_unwatch(&c, 11); /* answered already: nothing to withdraw */
+        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
 }
 END_TEST
@@ -347,34 +347,34 @@ END_TEST
  */
 START_TEST(watch_history) {
         struct msgq_led_state st;
-        struct ledctl_watcher w = watcher(33);
+        struct lines_watcher w = watcher(33);
 
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);  /* change 1: on */
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 1); /* 2: off */
-        ck_assert_int_eq(ledctl_blink(&c, 40, 0, &st), 0); /* 3: blinking */
+        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);  /* change 1: on */
+        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1); /* 2: off */
+        ck_assert_int_eq(lines_blink(&c, 0, 40, 0, &st), 0); /* 3: blinking */
         ck_assert_uint_eq(st.changes, 3);
         for (uint64_t seen = 0; seen < 3; seen++) {
                 memset(&st, 0xff, sizeof st);
-                ck_assert_int_eq(ledctl_watch(&c, seen, &w, 0, &st), 0);
+                ck_assert_int_eq(lines_watch(&c, seen, &w, 0, &st), 0);
                 ck_assert_uint_eq(st.changes, seen + 1);
                 ck_assert_uint_eq(st.on, seen != 1);
                 ck_assert_uint_eq(st.blinking, seen == 2);
                 ck_assert_uint_eq(st.period_ms, seen == 2 ? 40 : 0);
         }
-        ck_assert_int_eq(ledctl_watch(&c, 3, &w, 0, &st), 1);
+        ck_assert_int_eq(lines_watch(&c, 3, &w, 0, &st), 1);
 
         /* Twenty more: 23 in all, of which 8 to 23 are kept. */
         for (int i = 0; i < 20; i++)
-                ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
+                ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
         ck_assert_uint_eq(st.changes, 23);
-        ck_assert_uint_eq(LEDCTL_HISTORY, 16);
-        ck_assert_int_eq(ledctl_watch(&c, 7, &w, 0, &st), 0);
+        ck_assert_uint_eq(LINES_HISTORY, 16);
+        ck_assert_int_eq(lines_watch(&c, 7, &w, 0, &st), 0);
         ck_assert_uint_eq(st.changes, 8);
-        ck_assert_int_eq(ledctl_watch(&c, 6, &w, 0, &st), 0);
+        ck_assert_int_eq(lines_watch(&c, 6, &w, 0, &st), 0);
         ck_assert_uint_eq(st.changes, 23); /* 7 is gone: the current state */
-        ck_assert_int_eq(ledctl_watch(&c, 22, &w, 0, &st), 0);
+        ck_assert_int_eq(lines_watch(&c, 22, &w, 0, &st), 0);
         ck_assert_uint_eq(st.changes, 23);
-        ck_assert_int_eq(ledctl_watch(&c, 100, &w, 0, &st), 0);
+        ck_assert_int_eq(lines_watch(&c, 100, &w, 0, &st), 0);
         ck_assert_uint_eq(st.changes, 23);
         ck_assert_uint_eq(st.on, 1); /* on from the blink, then 20 toggles */
 }
@@ -401,54 +401,54 @@ static void kill_all(const pid_t *pids, size_t n) {
 }
 
 /*
- * At most LEDCTL_WATCHERS_MAX live clients wait; those past their deadline
+ * At most LINES_WATCHERS_MAX live clients wait; those past their deadline
  * make room; when none has passed it, the oldest place goes to the newest
  * watch (never refused), and the one after takes the next oldest.
  */
 START_TEST(watchers_bounded) {
-        pid_t pids[LEDCTL_WATCHERS_MAX];
+        pid_t pids[LINES_WATCHERS_MAX];
         struct msgq_led_state st;
-        struct ledctl_watcher w, late;
+        struct lines_watcher w, late;
 
-        spawn_waiting(pids, LEDCTL_WATCHERS_MAX);
-        for (size_t i = 0; i < LEDCTL_WATCHERS_MAX; i++) {
+        spawn_waiting(pids, LINES_WATCHERS_MAX);
+        for (size_t i = 0; i < LINES_WATCHERS_MAX; i++) {
                 w = watcher((uint32_t) pids[i]);
                 w.deadline_ns = 1000;
-                ck_assert_int_eq(ledctl_watch(&c, 0, &w, 0, &st), 1);
+                ck_assert_int_eq(lines_watch(&c, 0, &w, 0, &st), 1);
         }
         w = watcher((uint32_t) getpid());
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w, 999, &st), 1);
-        ck_assert_uint_eq(c.nwatchers, LEDCTL_WATCHERS_MAX);
+        ck_assert_int_eq(lines_watch(&c, 0, &w, 999, &st), 1);
+        ck_assert_uint_eq(c.nwatchers, LINES_WATCHERS_MAX);
         ck_assert_uint_eq(c.watchers[0].pid, (uint32_t) pids[1]); /* the oldest went */
-        ck_assert_uint_eq(c.watchers[LEDCTL_WATCHERS_MAX - 1].pid, (uint32_t) getpid());
+        ck_assert_uint_eq(c.watchers[LINES_WATCHERS_MAX - 1].pid, (uint32_t) getpid());
         late = watcher(1); /* PID 1 is always there */
-        ck_assert_int_eq(ledctl_watch(&c, 0, &late, 999, &st), 1);
+        ck_assert_int_eq(lines_watch(&c, 0, &late, 999, &st), 1);
         ck_assert_uint_eq(c.watchers[0].pid, (uint32_t) pids[2]);
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w, 1000, &st), 1); /* the others' deadline passed */
+        ck_assert_int_eq(lines_watch(&c, 0, &w, 1000, &st), 1); /* the others' deadline passed */
         ck_assert_uint_eq(c.nwatchers, 2);
-        kill_all(pids, LEDCTL_WATCHERS_MAX);
+        kill_all(pids, LINES_WATCHERS_MAX);
 }
 END_TEST
 
 /*
- * A watch holds its place at most LEDCTL_WATCH_HOLD_NS, however far away
+ * A watch holds its place at most LINES_WATCH_HOLD_NS, however far away
  * the deadline it claims (a forged one, an hour away): then it makes room,
  * and a change after that is not handed to it.
  */
 START_TEST(watch_hold_bounded) {
         struct msgq_led_state st;
-        struct ledctl_watcher w = watcher(1), mine = watcher((uint32_t) getpid());
+        struct lines_watcher w = watcher(1), mine = watcher((uint32_t) getpid());
         const uint64_t t0 = 5000000000ull;
 
         notified_calls = 0;
-        ledctl_set_notify(&c, on_notify, &marker);
+        lines_set_notify(&c, on_notify, &marker);
         w.deadline_ns = t0 + 3600ull * 1000000000ull;
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w, t0, &st), 1);
-        ck_assert_uint_eq(c.watchers[0].deadline_ns, t0 + LEDCTL_WATCH_HOLD_NS);
-        ck_assert_int_eq(ledctl_watch(&c, 0, &mine, t0 + LEDCTL_WATCH_HOLD_NS, &st), 1);
+        ck_assert_int_eq(lines_watch(&c, 0, &w, t0, &st), 1);
+        ck_assert_uint_eq(c.watchers[0].deadline_ns, t0 + LINES_WATCH_HOLD_NS);
+        ck_assert_int_eq(lines_watch(&c, 0, &mine, t0 + LINES_WATCH_HOLD_NS, &st), 1);
         ck_assert_uint_eq(c.nwatchers, 1);
         ck_assert_uint_eq(c.watchers[0].pid, (uint32_t) getpid());
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
         ck_assert_uint_eq(notified_n, 1);
         ck_assert_uint_eq(notified_w[0].pid, (uint32_t) getpid());
@@ -457,20 +457,20 @@ END_TEST
 
 /* When all places are taken, those of clients that are gone are freed at once. */
 START_TEST(watchers_gone_make_room) {
-        pid_t pids[LEDCTL_WATCHERS_MAX];
+        pid_t pids[LINES_WATCHERS_MAX];
         struct msgq_led_state st;
-        struct ledctl_watcher w;
+        struct lines_watcher w;
 
-        spawn_waiting(pids, LEDCTL_WATCHERS_MAX);
-        for (size_t i = 0; i < LEDCTL_WATCHERS_MAX; i++) {
+        spawn_waiting(pids, LINES_WATCHERS_MAX);
+        for (size_t i = 0; i < LINES_WATCHERS_MAX; i++) {
                 w = watcher((uint32_t) pids[i]);
-                ck_assert_int_eq(ledctl_watch(&c, 0, &w, 0, &st), 1);
+                ck_assert_int_eq(lines_watch(&c, 0, &w, 0, &st), 1);
         }
         kill_all(pids, 2);
         w = watcher((uint32_t) getpid());
-        ck_assert_int_eq(ledctl_watch(&c, 0, &w, 0, &st), 1);
-        ck_assert_uint_eq(c.nwatchers, LEDCTL_WATCHERS_MAX - 1);
-        kill_all(pids + 2, LEDCTL_WATCHERS_MAX - 2);
+        ck_assert_int_eq(lines_watch(&c, 0, &w, 0, &st), 1);
+        ck_assert_uint_eq(c.nwatchers, LINES_WATCHERS_MAX - 1);
+        kill_all(pids + 2, LINES_WATCHERS_MAX - 2);
 }
 END_TEST
 
@@ -482,38 +482,38 @@ END_TEST
  */
 START_TEST(changes_have_their_time) {
         struct msgq_led_state st, first, second;
-        struct ledctl_watcher w = watcher(44);
+        struct lines_watcher w = watcher(44);
         uint64_t w0 = msgq_wall_ns(), m0 = msgq_now_ns(), w1, m1, t1, mono1, t2, mono2, t, mono;
 
         notified_calls = 0;
-        ledctl_set_notify(&c, on_notify, &marker);
-        ck_assert_int_eq(ledctl_set(&c, true, &first), 1);
+        lines_set_notify(&c, on_notify, &marker);
+        ck_assert_int_eq(lines_set(&c, 0, true, &first), 1);
         w1 = msgq_wall_ns();
         m1 = msgq_now_ns();
-        ledctl_time_of(&c, first.changes, &t1, &mono1);
+        lines_time_of(&c, first.changes, &t1, &mono1);
         ck_assert_uint_ge(t1, w0);
         ck_assert_uint_le(t1, w1);
         ck_assert_uint_ge(mono1, m0);
         ck_assert_uint_le(mono1, m1);
         nanosleep(&(struct timespec) { .tv_nsec = 2000000 }, NULL);
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 0); /* no change: the time of the state it finds */
+        ck_assert_int_eq(lines_set(&c, 0, true, &st), 0); /* no change: the time of the state it finds */
         ck_assert_uint_eq(st.changes, first.changes);
         w.flags = MSGQ_REQ_TIME;
-        ck_assert_int_eq(ledctl_watch(&c, first.changes, &w, 0, &st), 1);
-        ck_assert_int_eq(ledctl_set(&c, false, &second), 1);
-        ledctl_time_of(&c, second.changes, &t2, &mono2);
+        ck_assert_int_eq(lines_watch(&c, first.changes, &w, 0, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, &second), 1);
+        lines_time_of(&c, second.changes, &t2, &mono2);
         ck_assert_uint_ge(mono2, mono1 + 2000000);
         ck_assert_uint_ge(t2, t1);
         ck_assert_uint_eq(notified_calls, 1);
         ck_assert_uint_eq(notified_w[0].flags, MSGQ_REQ_TIME);
         ck_assert_uint_eq(notified_st.changes, second.changes);
         /* The first change's own time, while it is kept; none once it is not. */
-        ledctl_time_of(&c, first.changes, &t, &mono);
+        lines_time_of(&c, first.changes, &t, &mono);
         ck_assert_uint_eq(t, t1);
         ck_assert_uint_eq(mono, mono1);
-        for (int i = 0; i < LEDCTL_HISTORY; i++)
-                ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
-        ledctl_time_of(&c, first.changes, &t, &mono);
+        for (int i = 0; i < LINES_HISTORY; i++)
+                ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
+        lines_time_of(&c, first.changes, &t, &mono);
         ck_assert_uint_eq(t, 0);
         ck_assert_uint_eq(mono, 0);
 }
@@ -523,11 +523,11 @@ START_TEST(blink_from_on_ends_off) {
         struct msgq_led_state st;
         int transitions;
 
-        ck_assert_int_eq(ledctl_set(&c, true, NULL), 1);
-        ck_assert_int_eq(ledctl_blink(&c, 20, 2, &st), 0);
+        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 1);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 2, &st), 0);
         ck_assert_uint_eq(st.on, 1);
         ck_assert_uint_eq(st.remaining, 3);
-        ledctl_sync(&c);
+        lines_sync(&c);
         transitions = run_loop(3000, true);
         ck_assert_int_eq(transitions, 3); /* on already: off, on, off */
         ck_assert_uint_eq(state().on, 0);
@@ -540,9 +540,9 @@ START_TEST(blink_forever_keeps_going) {
         uint64_t start = now_ms(), elapsed;
         int transitions;
 
-        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
         ck_assert_uint_eq(st.remaining, 0);
-        ledctl_sync(&c);
+        lines_sync(&c);
         /* Twenty toggles (however long a busy machine takes), never more than one per 10 ms. */
         transitions = 20;
         run_transitions(transitions);
@@ -559,12 +559,12 @@ END_TEST
 START_TEST(set_during_blink_cancels) {
         struct msgq_led_state st;
 
-        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
-        ledctl_sync(&c);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
+        lines_sync(&c);
         run_transitions(3);
         ck_assert_uint_eq(state().blinking, 1);
 
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1);
         ck_assert_uint_eq(st.on, 0);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_uint_eq(st.period_ms, 0);
@@ -576,10 +576,10 @@ START_TEST(set_during_blink_cancels) {
         ck_assert_int_eq(timer_enabled(), SD_EVENT_OFF);
 
         /* The same with the LED left on. */
-        ck_assert_int_eq(ledctl_blink(&c, 20, 50, &st), 0);
-        ledctl_sync(&c);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 50, &st), 0);
+        lines_sync(&c);
         run_transitions(2);
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_int_eq(run_loop(100, false), 0);
         ck_assert_uint_eq(state().on, 1);
@@ -591,11 +591,11 @@ START_TEST(toggle_during_blink_cancels) {
         struct msgq_led_state st;
         bool before;
 
-        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
-        ledctl_sync(&c);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
+        lines_sync(&c);
         run_transitions(2);
         before = state().on;
-        ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
+        ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
         ck_assert_uint_eq(st.on, !before);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_int_eq(run_loop(100, false), 0);
@@ -607,13 +607,13 @@ START_TEST(blink_again_replaces) {
         struct msgq_led_state st;
         int transitions;
 
-        ck_assert_int_eq(ledctl_blink(&c, 2000, 100, &st), 0);
-        ledctl_sync(&c);
-        ck_assert_int_eq(ledctl_blink(&c, 20, 1, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 2000, 100, &st), 0);
+        lines_sync(&c);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 1, &st), 0);
         ck_assert_uint_eq(st.period_ms, 20);
         ck_assert_uint_eq(st.remaining, 1);
         ck_assert_int_eq(count_wakes(), 2);
-        ledctl_sync(&c);
+        lines_sync(&c);
         transitions = run_loop(3000, true);
         ck_assert_int_eq(transitions, 1); /* was on: one toggle, off */
         ck_assert_uint_eq(state().on, 0);
@@ -622,19 +622,19 @@ START_TEST(blink_again_replaces) {
 END_TEST
 
 START_TEST(sync_without_timer) {
-        struct ledctl bare;
+        struct lines bare;
         struct led *l;
         struct msgq_led_state st;
 
         ck_assert_int_eq(led_open_sim(&l, false), 0);
-        ck_assert_int_eq(ledctl_init(&bare, l, NULL), 0);
-        ck_assert_int_eq(ledctl_blink(&bare, 20, 2, &st), 0); /* no wake: fine */
-        ledctl_sync(&bare);                                     /* no timer: nothing to do */
-        ledctl_state(&bare, &st);
+        ck_assert_int_eq(lines_init(&bare, l, NULL), 0);
+        ck_assert_int_eq(lines_blink(&bare, 0, 20, 2, &st), 0); /* no wake: fine */
+        lines_sync(&bare);                                     /* no timer: nothing to do */
+        lines_state(&bare, 0, &st);
         ck_assert_uint_eq(st.blinking, 1);
         ck_assert_uint_eq(st.on, 1);
-        ledctl_done(&bare);
-        ck_assert_ptr_null(bare.led);
+        lines_done(&bare);
+        ck_assert_ptr_null(bare.line[0].led);
 }
 END_TEST
 
@@ -651,12 +651,12 @@ START_TEST(done_turns_off_and_releases) {
         rec_sets = rec_closes = 0;
         init_with(l);
 
-        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
         ck_assert(rec_last);
-        ledctl_sync(&c);
+        lines_sync(&c);
         run_transitions(3);
         ck_assert_uint_eq(state().on, 0); /* on, off, on, off */
-        ck_assert_int_eq(ledctl_set(&c, true, NULL), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 1);
         ck_assert(rec_last);
 
         sets = rec_sets;
@@ -664,9 +664,9 @@ START_TEST(done_turns_off_and_releases) {
         ck_assert_int_eq(rec_sets, sets + 1); /* the line was driven off, once */
         ck_assert(!rec_last);
         ck_assert_int_eq(rec_closes, 1);      /* and released */
-        ck_assert_ptr_null(c.led);
+        ck_assert_ptr_null(c.line[0].led);
         ck_assert_ptr_null(c.timer);
-        ck_assert(!c.blinking);
+        ck_assert(!c.line[0].blinking);
 
         /* No timer is left to toggle a LED that is gone. */
         sets = rec_sets;
@@ -686,8 +686,8 @@ START_TEST(done_off_drives_nothing) {
         l->ops = &rec_ops;
         rec_sets = rec_closes = 0;
         init_with(l);
-        ck_assert_int_eq(ledctl_set(&c, true, NULL), 1);
-        ck_assert_int_eq(ledctl_set(&c, false, NULL), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, NULL), 1);
         ck_assert_int_eq(rec_sets, 2);
         done();
         ck_assert_int_eq(rec_sets, 2);
@@ -707,8 +707,8 @@ START_TEST(done_while_blinking) {
         rec_sets = rec_closes = 0;
         init_with(l);
 
-        ck_assert_int_eq(ledctl_blink(&c, 20, 0, &st), 0);
-        ledctl_sync(&c);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
+        lines_sync(&c);
         run_transitions(1);
         ck_assert_uint_eq(state().on, 0);
         run_transitions(1);
@@ -735,12 +735,12 @@ static void restore_recorded(const struct ledstate *s, bool keep_at_stop) {
         rec_sets = rec_closes = 0;
         init_with(l);
         if (!state_dir[0]) { /* else the test's directory, once more */
-                snprintf(state_dir, sizeof state_dir, "%s/check-ledctl-XXXXXX",
+                snprintf(state_dir, sizeof state_dir, "%s/check-lines-XXXXXX",
                          getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
                 ck_assert_ptr_nonnull(mkdtemp(state_dir));
         }
         snprintf(state_file, sizeof state_file, "%s/led.0x00000001", state_dir);
-        ck_assert_int_eq(ledctl_restore(&c, s, state_file, keep_at_stop), 0);
+        ck_assert_int_eq(lines_restore(&c, s, state_file, keep_at_stop), 0);
 }
 
 /* After done(), which may write it once more. */
@@ -760,7 +760,7 @@ static struct ledstate file_state(void) {
 
 START_TEST(restore_takes_up_the_state) {
         struct ledstate s = { .on = true, .changes = 40 };
-        struct ledctl_watcher w = { .pid = 1, .deadline_ns = UINT64_MAX };
+        struct lines_watcher w = { .pid = 1, .deadline_ns = UINT64_MAX };
         struct msgq_led_state st;
 
         restore_recorded(&s, false);
@@ -772,13 +772,13 @@ START_TEST(restore_takes_up_the_state) {
         ck_assert(file_state().on);
         ck_assert_uint_eq(file_state().changes, 40);
         /* A watcher of the msgqd before, at 40: nothing new. */
-        ck_assert_int_eq(ledctl_watch(&c, 40, &w, 0, &st), 1);
-        ck_assert_int_eq(ledctl_set(&c, false, NULL), 1);
+        ck_assert_int_eq(lines_watch(&c, 40, &w, 0, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, NULL), 1);
         /* At 40: told of 41.  At 38: 39 is no change of this msgqd: the state now. */
-        ck_assert_int_eq(ledctl_watch(&c, 40, &w, 0, &st), 0);
+        ck_assert_int_eq(lines_watch(&c, 40, &w, 0, &st), 0);
         ck_assert(!st.on && st.changes == 41);
         memset(&st, 0x5a, sizeof st);
-        ck_assert_int_eq(ledctl_watch(&c, 38, &w, 0, &st), 0);
+        ck_assert_int_eq(lines_watch(&c, 38, &w, 0, &st), 0);
         ck_assert(!st.on && st.changes == 41);
         remove_state();
 }
@@ -792,7 +792,7 @@ START_TEST(restore_a_blink) {
         restore_recorded(&s, false);
         st = state();
         ck_assert(st.on && st.blinking && st.period_ms == 40 && st.remaining == 3);
-        ledctl_sync(&c);                        /* arms the timer */
+        lines_sync(&c);                        /* arms the timer */
         ck_assert_int_eq(run_loop(2000, true), 3); /* off, on, off: the blinks left */
         st = state();
         ck_assert(!st.on && !st.blinking && st.changes == 8);
@@ -815,7 +815,7 @@ START_TEST(restore_a_blink_late) {
         uint64_t before = now_ms() * 1000u, after, next;
 
         restore_recorded(&s, false);
-        ledctl_sync(&c);
+        lines_sync(&c);
         after = (now_ms() + 1) * 1000u;
         next = timer_time();
         ck_assert_uint_ge(next, before + 200000u);
@@ -840,26 +840,26 @@ START_TEST(saved_before_return_only_on_change) {
         ck_assert_int_eq(unlink(state_file), 0);
         count_wakes();
         wakes = 0;
-        ck_assert_int_eq(ledctl_set(&c, false, &st), 0);        /* no change */
-        ck_assert_int_eq(ledctl_watch(&c, 0, &(struct ledctl_watcher) { .pid = 2 }, 0, &st), 0);
-        ledctl_state(&c, &st);
+        ck_assert_int_eq(lines_set(&c, 0, false, &st), 0);        /* no change */
+        ck_assert_int_eq(lines_watch(&c, 0, &(struct lines_watcher) { .pid = 2 }, 0, &st), 0);
+        lines_state(&c, 0, &st);
         ck_assert_int_eq(count_wakes(), 0);
-        ledctl_sync(&c);
+        lines_sync(&c);
         ck_assert_int_eq(access(state_file, F_OK), -1);         /* nothing written */
 
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
         ck_assert(file_state().on);                             /* by the request, no loop run */
         ck_assert_uint_eq(file_state().changes, 4);
         ck_assert_int_eq(count_wakes(), 1);                     /* for the flush */
-        ck_assert_int_eq(ledctl_toggle(&c, &st), 1);
+        ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
         ck_assert(!file_state().on);
-        ck_assert_int_eq(ledctl_blink(&c, 1000, 2, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 1000, 2, &st), 0);
         ck_assert(file_state().on && file_state().blinking);
         ck_assert_uint_eq(file_state().remaining, 3);
         ck_assert_uint_eq(file_state().changes, 6);
-        ledctl_sync(&c);                                        /* flushes, writes nothing */
+        lines_sync(&c);                                        /* flushes, writes nothing */
         ck_assert_int_eq(unlink(state_file), 0);
-        ledctl_sync(&c);
+        lines_sync(&c);
         ck_assert_int_eq(access(state_file, F_OK), -1);
         remove_state();
 }
@@ -869,7 +869,7 @@ END_TEST
 static struct ledstate notified_file;
 static int notified;
 
-static void notify_reads_file(void *userdata, const struct ledctl_watcher *w, size_t n,
+static void notify_reads_file(void *userdata, const struct lines_watcher *w, size_t n,
                               const struct msgq_led_state *st) {
         (void) userdata;
         (void) w;
@@ -880,27 +880,27 @@ static void notify_reads_file(void *userdata, const struct ledctl_watcher *w, si
 
 START_TEST(saved_before_watchers_hear) {
         struct ledstate s = { .on = false, .changes = 9 };
-        struct ledctl_watcher w = { .pid = 1, .deadline_ns = UINT64_MAX };
+        struct lines_watcher w = { .pid = 1, .deadline_ns = UINT64_MAX };
         struct msgq_led_state st;
 
         restore_recorded(&s, false);
-        ledctl_set_notify(&c, notify_reads_file, NULL);
+        lines_set_notify(&c, notify_reads_file, NULL);
         notified = 0;
-        ck_assert_int_eq(ledctl_watch(&c, 9, &w, 0, &st), 1);
-        ck_assert_int_eq(ledctl_set(&c, true, &st), 1);
+        ck_assert_int_eq(lines_watch(&c, 9, &w, 0, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
         ck_assert_int_eq(notified, 1);
         ck_assert(notified_file.on);
         ck_assert_uint_eq(notified_file.changes, 10);
         /* The end of a blink, in the main loop. */
-        ck_assert_int_eq(ledctl_watch(&c, 10, &w, 0, &st), 1);
-        ck_assert_int_eq(ledctl_blink(&c, 40, 1, &st), 0);      /* change 11: its watcher heard */
-        ck_assert_int_eq(ledctl_watch(&c, 11, &w, 0, &st), 1);
-        ledctl_sync(&c);
+        ck_assert_int_eq(lines_watch(&c, 10, &w, 0, &st), 1);
+        ck_assert_int_eq(lines_blink(&c, 0, 40, 1, &st), 0);      /* change 11: its watcher heard */
+        ck_assert_int_eq(lines_watch(&c, 11, &w, 0, &st), 1);
+        lines_sync(&c);
         run_loop(2000, true);
         ck_assert_int_eq(notified, 3);
         ck_assert(!notified_file.on && !notified_file.blinking);
         ck_assert_uint_eq(notified_file.changes, 12);
-        ledctl_set_notify(&c, NULL, NULL);
+        lines_set_notify(&c, NULL, NULL);
         remove_state();
 }
 END_TEST
@@ -918,12 +918,12 @@ START_TEST(failed_write_forgets_the_earlier_state) {
         restore_recorded(&s, false);
         snprintf(tmp, sizeof tmp, "%s.tmp", state_file);
         ck_assert_int_eq(mkdir(tmp, 0755), 0);
-        ck_assert_int_eq(ledctl_set(&c, false, NULL), 1);       /* answered: the LED did change */
+        ck_assert_int_eq(lines_set(&c, 0, false, NULL), 1);       /* answered: the LED did change */
         ck_assert(!state().on);
         ck_assert_int_eq(access(state_file, F_OK), -1);         /* "on" is not left to restore */
         ck_assert_int_eq(c.save_failed, SAVE_FAILED_NONE);
         ck_assert_int_eq(rmdir(tmp), 0);
-        ck_assert_int_eq(ledctl_set(&c, true, NULL), 1);        /* kept again */
+        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 1);        /* kept again */
         ck_assert_int_eq(c.save_failed, 0);
         ck_assert(file_state().on);
         ck_assert_uint_eq(file_state().changes, 22);
@@ -957,7 +957,7 @@ START_TEST(done_off_keeps_the_state_in_the_file) {
         struct msgq_led_state st;
 
         restore_recorded(&s, false);
-        ck_assert_int_eq(ledctl_blink(&c, 1000, 5, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 1000, 5, &st), 0);
         done();
         ck_assert(!rec_last);
         ck_assert_int_eq(rec_closes, 1);
@@ -968,8 +968,8 @@ START_TEST(done_off_keeps_the_state_in_the_file) {
 }
 END_TEST
 
-static Suite *ledctl_suite(void) {
-        Suite *s = suite_create("ledctl");
+static Suite *lines_suite(void) {
+        Suite *s = suite_create("lines");
         TCase *direct = tcase_create("direct");
         TCase *blink = tcase_create("blink");
         TCase *life = tcase_create("lifetime");
@@ -1014,5 +1014,5 @@ static Suite *ledctl_suite(void) {
 }
 
 int main(void) {
-        return unit_run(ledctl_suite());
+        return unit_run(lines_suite());
 }

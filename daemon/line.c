@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+
+#include "clock.h"
+#include "line.h"
+#include "log.h"
+
+uint64_t line_now_usec(void) {
+        return msgq_now_ns() / 1000u;
+}
+
+void line_init(struct line *l, struct led *led) {
+        *l = (struct line) { .led = led };
+}
+
+void line_state(const struct line *l, struct msgq_led_state *st) {
+        st->on = led_get(l->led);
+        st->blinking = l->blinking;
+        st->period_ms = l->blinking ? l->period_ms : 0;
+        st->remaining = l->blinking ? l->remaining : 0;
+}
+
+void line_snapshot(const struct line *l, struct ledstate *s) {
+        s->on = led_get(l->led);
+        if (!l->blinking)
+                return;
+        s->blinking = true;
+        s->period_ms = l->period_ms;
+        s->remaining = l->remaining;
+        /* The next toggle, moved from CLOCK_MONOTONIC to CLOCK_BOOTTIME. */
+        s->next_toggle_us = ledstate_now_us() + (uint64_t) ((int64_t) l->next_usec - (int64_t) line_now_usec());
+}
+
+void line_restore(struct line *l, const struct ledstate *s) {
+        uint64_t now = ledstate_now_us();
+
+        l->blinking = s->blinking;
+        l->period_ms = s->period_ms;
+        l->remaining = s->remaining;
+        /*
+         * The next toggle, moved from CLOCK_BOOTTIME to CLOCK_MONOTONIC.  Past
+         * already (opening the line waited for udev): half a period from
+         * now, rather than the toggles missed meanwhile in a burst.
+         */
+        l->next_usec = line_now_usec() + (s->next_toggle_us > now ? s->next_toggle_us - now
+                                                                  : (uint64_t) s->period_ms * 500u);
+}
+
+int line_set(struct line *l, bool toggle, bool on, bool *changed) {
+        bool was_on = led_get(l->led), was_blinking = l->blinking;
+        int r;
+
+        l->blinking = false;
+        r = led_set(l->led, toggle ? !was_on : on);
+        *changed = was_blinking || led_get(l->led) != was_on;
+        return r;
+}
+
+int line_blink(struct line *l, uint32_t period_ms, uint32_t count) {
+        int r;
+
+        if (period_ms < MSGQ_BLINK_PERIOD_MIN_MS || period_ms > MSGQ_BLINK_PERIOD_MAX_MS ||
+            count > MSGQ_BLINK_COUNT_MAX)
+                return -EINVAL;
+        r = led_set(l->led, true); /* the first toggle: on now */
+        if (r < 0) {
+                l->blinking = false;
+                return r;
+        }
+        l->blinking = true;
+        l->period_ms = period_ms;
+        l->remaining = count ? 2 * count - 1 : 0;
+        l->next_usec = line_now_usec() + (uint64_t) period_ms * 500u;
+        return 0;
+}
+
+bool line_tick(struct line *l, uint64_t usec) {
+        bool ended = false;
+
+        if (!l->blinking || usec < l->next_usec)
+                return false;
+        if (led_set(l->led, !led_get(l->led)) < 0)
+                log_warning("blink: cannot drive the LED: %m");
+        if (l->remaining > 0 && --l->remaining == 0) {
+                l->blinking = false; /* an even number of toggles: ends off */
+                ended = true;
+        }
+        l->next_usec += (uint64_t) l->period_ms * 500u;
+        return ended;
+}
+
+void line_done(struct line *l, bool keep) {
+        l->blinking = false;
+        if (keep) {
+                if (l->led)
+                        log_info("LED left %s (led_stop = keep)", led_get(l->led) ? "on" : "off");
+                led_release(l->led);
+        } else {
+                if (led_get(l->led) && led_set(l->led, false) < 0) /* off already: not driven again */
+                        log_warning("cannot turn the LED off: %m");
+                led_close(l->led);
+        }
+        l->led = NULL;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One output line: its LED backend (led.h), its level and its blink.  A
+ * line knows nothing of locks, change numbers, watchers or the state file:
+ * each call that can change the line says whether it did (*changed, or the
+ * return of line_tick()), and the table (lines.h), which holds the lock,
+ * numbers the change and tells whoever waits for it.
+ *
+ * Blinking: the first toggle is made at line_blink() (on), the others by
+ * line_tick() when next_usec is due, every half period; remaining counts the
+ * toggles left (0 while blinking = forever), an odd number, so that a
+ * counted blink ends off.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "led.h"
+#include "ledstate.h"
+#include "protocol.h"
+
+struct line {
+        struct led *led;
+        bool blinking;
+        uint32_t period_ms;
+        uint32_t remaining;     /* toggles left; 0 while blinking = forever */
+        uint64_t next_usec;     /* when the next toggle is due (CLOCK_MONOTONIC, µs) */
+};
+
+/* CLOCK_MONOTONIC in µs, as sd-event's timers count. */
+uint64_t line_now_usec(void);
+/* Take up led (owned from now on), not blinking. */
+void line_init(struct line *l, struct led *led);
+/* The line's level and blink into st (st->changes is the table's; untouched). */
+void line_state(const struct line *l, struct msgq_led_state *st);
+/* The line as the state file keeps it, but for changes and boot_us. */
+void line_snapshot(const struct line *l, struct ledstate *s);
+/* Take up s's blink (the line was opened at s->on). */
+void line_restore(struct line *l, const struct ledstate *s);
+/* A direct command (set to on, or toggle), which ends any blinking; led_set()'s result. */
+int line_set(struct line *l, bool toggle, bool on, bool *changed);
+/* Start blinking (on now): count = blinks (on/off cycles), 0 = forever; 0 or -errno. */
+int line_blink(struct line *l, uint32_t period_ms, uint32_t count);
+/* The blink timer fired at usec: make the toggle due; true when that ended the blink. */
+bool line_tick(struct line *l, uint64_t usec);
+/* Stop blinking and let the line go: left as it is (keep), or turned off. */
+void line_done(struct line *l, bool keep);
