@@ -172,8 +172,10 @@ int msgq_shutdown(struct msgq *h);
 /*
  * From another thread: make the call in progress on h return -ECANCELED,
  * and return once it has returned.  Does nothing when no call is in
- * progress (a call that starts after it is not cancelled).  Safe to call
- * from any thread, not from a signal handler.
+ * progress (a call that starts after it is not cancelled): a thread that
+ * cannot know whether the call has begun (one that waits for signals, say)
+ * calls it again until the call has returned, as msgqctl does.  Safe to
+ * call from any thread, not from a signal handler.
  */
 void msgq_cancel(struct msgq *h);
 

@@ -55,6 +55,16 @@ static void daemon_pause(void) {
         ck_abort_msg("msgqd (PID %d) did not stop", (int) d.pid);
 }
 
+/* Wait until msgqd's queue holds n messages (with msgqd paused: until a request comes). */
+static void queue_wait_count(long n) {
+        for (int i = 0; i < scaled(5000); i++) {
+                if (queue_count(d.key) == n)
+                        return;
+                sleep_ms(1);
+        }
+        ck_abort_msg("msgqd's queue did not come to hold %ld messages", n);
+}
+
 static void finish(void) {
         if (d.pid > 0) {
                 kill(d.pid, SIGCONT);
@@ -306,12 +316,13 @@ static void *ping_long(void *arg) {
 START_TEST(test_cancel) {
         struct waiter w = { .h = open_daemon(), .r = 1 };
         struct msgq_led_state led;
+        long queued;
         pthread_t t;
 
         daemon_pause(); /* and a msgqd that never answers */
         ck_assert_int_eq(msgq_set_timeout(w.h, MSGQ_TIMEOUT_MAX_MS), 0);
         ck_assert_int_eq(pthread_create(&t, NULL, ping_long, &w), 0);
-        sleep_ms(100);
+        queue_wait_count(1); /* its request sent: the call is in progress */
         msgq_cancel(w.h);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
         ck_assert_int_eq(w.r, -ECANCELED);
@@ -320,12 +331,15 @@ START_TEST(test_cancel) {
 
         w.r = 1;
         ck_assert_int_eq(msgq_led_state(w.h, &led), 0);
-        w.since = led.changes; /* a watch waiting in msgqd */
+        w.since = led.changes; /* a watch of the LED as it is: msgqd will not answer it */
+        daemon_pause();
+        queued = queue_count(d.key); /* the reply to the cancelled ping may be there */
         ck_assert_int_eq(pthread_create(&t, NULL, watch_long, &w), 0);
-        sleep_ms(100);
+        queue_wait_count(queued + 1); /* its request sent: the call is in progress */
         msgq_cancel(w.h);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
         ck_assert_int_eq(w.r, -ECANCELED);
+        kill(d.pid, SIGCONT);
         /* A cancel with no call in progress changes nothing. */
         msgq_cancel(w.h);
         ck_assert_int_eq(msgq_set_timeout(w.h, scaled(5000)), 0);
