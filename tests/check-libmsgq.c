@@ -55,14 +55,15 @@ static void daemon_pause(void) {
         ck_abort_msg("msgqd (PID %d) did not stop", (int) d.pid);
 }
 
-/* Wait until msgqd's queue holds n messages (with msgqd paused: until a request comes). */
-static void queue_wait_count(long n) {
-        for (int i = 0; i < scaled(5000); i++) {
-                if (queue_count(d.key) == n)
-                        return;
+/* With msgqd paused: wait until its queue holds more than before (a request came). */
+static void queue_wait_more(long before) {
+        long now = before;
+
+        for (int i = 0; i < scaled(5000) && now <= before; i++) {
                 sleep_ms(1);
+                now = queue_count(d.key);
         }
-        ck_abort_msg("msgqd's queue did not come to hold %ld messages", n);
+        ck_assert_msg(now > before, "msgqd's queue still holds %ld messages, as before", now);
 }
 
 static void finish(void) {
@@ -320,9 +321,10 @@ START_TEST(test_cancel) {
         pthread_t t;
 
         daemon_pause(); /* and a msgqd that never answers */
+        queued = queue_count(d.key);
         ck_assert_int_eq(msgq_set_timeout(w.h, MSGQ_TIMEOUT_MAX_MS), 0);
         ck_assert_int_eq(pthread_create(&t, NULL, ping_long, &w), 0);
-        queue_wait_count(1); /* its request sent: the call is in progress */
+        queue_wait_more(queued); /* its request sent: the call is in progress */
         msgq_cancel(w.h);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
         ck_assert_int_eq(w.r, -ECANCELED);
@@ -335,7 +337,7 @@ START_TEST(test_cancel) {
         daemon_pause();
         queued = queue_count(d.key); /* the reply to the cancelled ping may be there */
         ck_assert_int_eq(pthread_create(&t, NULL, watch_long, &w), 0);
-        queue_wait_count(queued + 1); /* its request sent: the call is in progress */
+        queue_wait_more(queued); /* its request sent: the call is in progress */
         msgq_cancel(w.h);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
         ck_assert_int_eq(w.r, -ECANCELED);
