@@ -1838,9 +1838,9 @@ START_TEST(test_led_watch_json_lines) {
             "states = [l['state'] for l in leds]\n"
             "if states != ['off', 'on', 'blinking']: sys.exit(str(states))\n"
             "for l in leds:\n"
-            "    t = datetime.datetime.strptime(l['time'][:26], '%Y-%m-%dT%H:%M:%S.%f')\n"
-            "    t = t.replace(tzinfo=datetime.timezone.utc).timestamp()\n"
-            "    if not l['time'].endswith('Z') or len(l['time']) != 30 or abs(t - l['time_ns'] / 1e9) > 1e-6:\n"
+            "    s, ns = divmod(l['time_ns'], 10**9)\n"
+            "    utc = datetime.datetime.fromtimestamp(s, datetime.timezone.utc)\n"
+            "    if l['time'] != utc.strftime('%Y-%m-%dT%H:%M:%S') + '.%09dZ' % ns:\n"
             "        sys.exit('time %s, time_ns %d' % (l['time'], l['time_ns']))\n"
             "mono = [l['monotonic_ns'] for l in leds]\n"
             "if mono != sorted(mono) or min(mono) <= 0: sys.exit(str(mono))\n",
