@@ -505,6 +505,7 @@ START_TEST(test_two_handles) {
         /* One handle, two threads: calls take turns. */
         p[1].failed = 0;
         p[0].failed = 0;
+        msgq_close(p[1].h);
         p[1].h = p[0].h;
         for (int i = 0; i < 2; i++)
                 ck_assert_int_eq(pthread_create(&t[i], NULL, ping_many, &p[i]), 0);
