@@ -359,6 +359,47 @@ int led_set(struct led *l, bool on) {
         return 0;
 }
 
+/*
+ * Until the backends request the lines of one chip together, each line is
+ * requested, and driven, on its own: the calls' contract holds but for
+ * "one kernel call".
+ */
+int led_open_gpio_many(struct led **ret, const struct led_want *want, size_t n,
+                       const char *consumer, size_t *failed) {
+        int r = 0;
+        size_t i;
+
+        if (!ret || (!want && n > 0))
+                return -EINVAL;
+        for (i = 0; i < n; i++) {
+                r = led_open_gpio(&ret[i], want[i].spec, want[i].active_low, want[i].on, consumer);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0)
+                return 0;
+        if (failed)
+                *failed = i;
+        while (i-- > 0) {
+                led_release(ret[i]);
+                ret[i] = NULL;
+        }
+        return r;
+}
+
+int led_set_many(struct led *const *leds, const bool *on, size_t n) {
+        int r;
+
+        if (!leds || (!on && n > 0))
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                r = led_set(leds[i], on[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 bool led_get(const struct led *l) {
         return l && l->on;
 }

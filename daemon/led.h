@@ -7,8 +7,16 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct led;
+
+/* One line for led_open_gpio_many(): led_open_gpio()'s arguments. */
+struct led_want {
+        const char *spec;
+        bool active_low;
+        bool on;
+};
 
 /*
  * Request the line named by spec: a line name ("GPIO17", searched on every
@@ -23,6 +31,22 @@ int led_open_gpio(struct led **ret, const char *spec, bool active_low, bool on, 
 /* The simulated LED, on or off from the start. */
 int led_open_sim(struct led **ret, bool on);
 int led_set(struct led *l, bool on);
+/*
+ * Open n lines as led_open_gpio() opens one, ret[i] for want[i], the lines
+ * of one chip in one request, so that led_set_many() changes them in one
+ * kernel call.  On an error nothing stays open, *failed (when failed is
+ * not NULL) is the index of the want at fault and the error is
+ * led_open_gpio()'s for it, or -EADDRINUSE when it is the line of an
+ * earlier want (two specs that name one line differently).
+ */
+int led_open_gpio_many(struct led **ret, const struct led_want *want, size_t n,
+                       const char *consumer, size_t *failed);
+/*
+ * Drive leds[i] to on[i], for i < n (each LED at most once): the lines of
+ * one chip in one kernel call, so that they change together.  0, or -errno
+ * of the first call that failed; led_get() tells each LED's level then.
+ */
+int led_set_many(struct led *const *leds, const bool *on, size_t n);
 bool led_get(const struct led *l);
 /* "gpiochip0 line 17 (GPIO17)" or "simulated". */
 const char *led_describe(const struct led *l);

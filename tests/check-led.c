@@ -154,6 +154,47 @@ START_TEST(failed_set_keeps_state) {
 }
 END_TEST
 
+/* Several LEDs driven together: each to its own level; the first failure stops and says so. */
+START_TEST(set_many_each_level) {
+        struct led *l[3];
+        bool on[3] = { true, false, true };
+
+        for (size_t i = 0; i < 3; i++) {
+                l[i] = led_new(false, i == 1);
+                ck_assert_ptr_nonnull(l[i]);
+                l[i]->ops = &fake_ops;
+        }
+        fake_sets = fake_closes = fake_fail = 0;
+        ck_assert_int_eq(led_set_many(l, on, 3), 0);
+        ck_assert(led_get(l[0]) && !led_get(l[1]) && led_get(l[2]));
+        ck_assert_int_eq(fake_sets, 3);
+
+        on[0] = false;
+        fake_fail = EIO;
+        ck_assert_int_eq(led_set_many(l, on, 3), -EIO);
+        ck_assert(led_get(l[0]));       /* not driven: still on */
+        fake_fail = 0;
+        ck_assert_int_eq(led_set_many(NULL, on, 3), -EINVAL);
+        ck_assert_int_eq(led_set_many(l, NULL, 0), 0);
+        for (size_t i = 0; i < 3; i++)
+                led_release(l[i]);
+}
+END_TEST
+
+/* A bad spec among several: nothing stays open, and the one at fault is named. */
+START_TEST(open_many_names_the_bad_one) {
+        struct led *l[2] = { NULL, NULL };
+        struct led_want want[2] = { { .spec = "gpiochip0:1" }, { .spec = "gpiochip0:x" } };
+        size_t failed = 99;
+
+        ck_assert_int_lt(led_open_gpio_many(l, want, 2, "msgqd", &failed), 0);
+        ck_assert_ptr_null(l[0]);
+        ck_assert_ptr_null(l[1]);
+        ck_assert_uint_lt(failed, 2);
+        ck_assert_int_eq(led_open_gpio_many(NULL, want, 2, "msgqd", &failed), -EINVAL);
+}
+END_TEST
+
 /* An LED off is released without being driven again. */
 START_TEST(close_off_drives_nothing) {
         struct led *l = led_new(false, false);
@@ -473,6 +514,8 @@ static Suite *led_suite(void) {
         suite_add_tcase(s, sim);
 
         tcase_add_test(core, failed_set_keeps_state);
+        tcase_add_test(core, set_many_each_level);
+        tcase_add_test(core, open_many_names_the_bad_one);
         tcase_add_test(core, close_off_drives_nothing);
         tcase_add_test(core, new_on_and_release_keeps_level);
         tcase_add_test(core, describe_format);
