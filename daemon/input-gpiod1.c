@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "chip.h"
 #include "input-private.h"
 #include "led-private.h"
 
@@ -85,27 +86,22 @@ static int request_type(unsigned edges) {
         return GPIOD_LINE_REQUEST_EVENT_BOTH_EDGES;
 }
 
-static int find_line(struct gpiod_chip *chip, const char *name, unsigned offset,
-                     struct gpiod_line **ret) {
-        if (name)
-                *ret = gpiod_chip_find_line(chip, name);        /* ENOENT if absent */
-        else if (offset < gpiod_chip_num_lines(chip))
-                *ret = gpiod_chip_get_line(chip, offset);
-        else
-                return -ENOENT;
-        return *ret ? 0 : led_errno(errno);
-}
-
 int input_gpiod_request(struct input *in, const char *path, const char *name, unsigned offset,
                         const char *consumer) {
         struct gpiod1_input *g = calloc(1, sizeof *g);
         struct gpiod_line_request_config config = { .consumer = consumer };
+        struct chip_line line;
         int r;
 
         if (!g)
                 return -ENOMEM;
-        g->chip = gpiod_chip_open(path);
-        r = g->chip ? find_line(g->chip, name, offset, &g->line) : led_errno(errno);
+        r = chip_open(path, &g->chip);
+        if (r == 0)
+                r = chip_find_line(g->chip, name, offset, &line);
+        if (r == 0) {
+                g->line = gpiod_chip_get_line(g->chip, line.offset);
+                r = g->line ? 0 : led_errno(errno);
+        }
         if (r == 0) {
                 in->kernel_edges = input_kernel_edges(&in->settings, false);
                 config.request_type = request_type(in->kernel_edges);
@@ -122,7 +118,7 @@ int input_gpiod_request(struct input *in, const char *path, const char *name, un
         in->ops = &gpiod1_input_ops;
         in->priv = g;
         in->fd = gpiod_line_event_get_fd(g->line);
-        snprintf(in->desc, sizeof in->desc, "%s line %u, input%s", gpiod_chip_name(g->chip),
-                 gpiod_line_offset(g->line), in->settings.active_low ? ", active-low" : "");
+        snprintf(in->desc, sizeof in->desc, "%s line %u, input%s", line.chip, line.offset,
+                 in->settings.active_low ? ", active-low" : "");
         return 0;
 }

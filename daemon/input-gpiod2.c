@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "chip.h"
 #include "input-private.h"
 #include "led-private.h"
 
@@ -89,15 +90,22 @@ static enum gpiod_line_edge edge_of(unsigned edges) {
         return GPIOD_LINE_EDGE_BOTH;
 }
 
-static int configure_input(struct gpiod_line_config *config, unsigned offset, const struct input *in) {
+struct input_line {
+        const struct input *in;
+        unsigned offset;
+};
+
+static int configure_input(struct gpiod_line_config *config, void *ctx) {
         struct gpiod_line_settings *settings = gpiod_line_settings_new();
-        const struct input_settings *s = &in->settings;
+        const struct input_line *il = ctx;
+        const struct input_settings *s = &il->in->settings;
+        unsigned offset = il->offset;
         int r = 0;
 
         if (!settings)
                 return -ENOMEM;
         if (gpiod_line_settings_set_direction(settings, GPIOD_LINE_DIRECTION_INPUT) < 0 ||
-            gpiod_line_settings_set_edge_detection(settings, edge_of(in->kernel_edges)) < 0 ||
+            gpiod_line_settings_set_edge_detection(settings, edge_of(il->in->kernel_edges)) < 0 ||
             gpiod_line_settings_set_bias(settings, bias_of(s->bias)) < 0 ||
             gpiod_line_settings_set_event_clock(settings, GPIOD_LINE_CLOCK_MONOTONIC) < 0)
                 r = led_errno(errno);
@@ -109,68 +117,25 @@ static int configure_input(struct gpiod_line_config *config, unsigned offset, co
         return r;
 }
 
-static int request_input(struct gpiod_chip *chip, unsigned offset, struct input *in,
-                         const char *consumer, struct gpiod_line_request **ret) {
-        struct gpiod_line_config *line_config = gpiod_line_config_new();
-        struct gpiod_request_config *req_config = gpiod_request_config_new();
-        int r = -ENOMEM;
-
-        if (!line_config || !req_config)
-                goto out;
-        r = configure_input(line_config, offset, in);
-        if (r < 0)
-                goto out;
-        gpiod_request_config_set_consumer(req_config, consumer);
-        gpiod_request_config_set_event_buffer_size(req_config, KERNEL_BUFFER);
-        *ret = gpiod_chip_request_lines(chip, req_config, line_config);
-        r = *ret ? 0 : led_errno(errno);        /* EBUSY: another consumer */
-out:
-        if (req_config)
-                gpiod_request_config_free(req_config);
-        if (line_config)
-                gpiod_line_config_free(line_config);
-        return r;
-}
-
-/* The offset of the line called name, or offset checked against the chip. */
-static int find_offset(struct gpiod_chip *chip, const char *name, unsigned *offset, char *chip_name,
-                       size_t size) {
-        struct gpiod_chip_info *info = gpiod_chip_get_info(chip);
-        size_t num_lines;
-        int r;
-
-        if (!info)
-                return led_errno(errno);
-        snprintf(chip_name, size, "%s", gpiod_chip_info_get_name(info));
-        num_lines = gpiod_chip_info_get_num_lines(info);
-        gpiod_chip_info_free(info);
-        if (name) {
-                r = gpiod_chip_get_line_offset_from_name(chip, name);
-                if (r < 0)
-                        return led_errno(errno);
-                *offset = (unsigned) r;
-        }
-        return *offset < num_lines ? 0 : -ENOENT;
-}
-
 int input_gpiod_request(struct input *in, const char *path, const char *name, unsigned offset,
                         const char *consumer) {
         struct gpiod2_input *g = calloc(1, sizeof *g);
+        struct chip_line line;
         struct gpiod_chip *chip;
-        char chip_name[32] = "";
         int r;
 
         if (!g)
                 return -ENOMEM;
-        chip = gpiod_chip_open(path);
-        if (!chip) {
+        r = chip_open(path, &chip);
+        if (r < 0) {
                 free(g);
-                return led_errno(errno);
+                return r;
         }
         in->kernel_edges = input_kernel_edges(&in->settings, true);
-        r = find_offset(chip, name, &offset, chip_name, sizeof chip_name);
+        r = chip_find_line(chip, name, offset, &line);
         if (r == 0)
-                r = request_input(chip, offset, in, consumer, &g->request);
+                r = chip_request_lines(chip, consumer, KERNEL_BUFFER, configure_input,
+                                       &(struct input_line) { in, line.offset }, &g->request);
         gpiod_chip_close(chip);
         g->buffer = r == 0 ? gpiod_edge_event_buffer_new(INPUT_RAW_MAX) : NULL;
         if (r == 0 && !g->buffer)
@@ -181,11 +146,11 @@ int input_gpiod_request(struct input *in, const char *path, const char *name, un
                 free(g);
                 return r;
         }
-        g->offset = offset;
+        g->offset = line.offset;
         in->ops = &gpiod2_input_ops;
         in->priv = g;
         in->fd = gpiod_line_request_get_fd(g->request);
-        snprintf(in->desc, sizeof in->desc, "%s line %u, input%s", chip_name, offset,
+        snprintf(in->desc, sizeof in->desc, "%s line %u, input%s", line.chip, line.offset,
                  in->settings.active_low ? ", active-low" : "");
         return 0;
 }
