@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "chip.h"
 #include "led.h"
 
 #define LED_DESC_MAX     128
@@ -17,12 +18,22 @@
 /* The kernel's line names hold at most 31 characters (GPIO_MAX_NAME_SIZE). */
 #define LED_LINE_NAME_MAX 31
 #define LED_DEV_DIR      "/dev"
+/* Lines in one request, the kernel's limit (GPIO_V2_LINES_MAX), and in one led_open_gpio_many(). */
+#define LED_MANY_MAX     64
 
 struct led_ops {
         /* Drive the line to the logical value on (active-low is the
          * backend's business); 0 or -errno. */
         int (*set)(struct led *l, bool on);
-        /* Release whatever the backend holds, leaving the line's level. */
+        /*
+         * Drive leds[i] to on[i], all of one group (below), in one kernel
+         * call; 0 or -errno.  NULL: led.c drives them one by one.
+         */
+        int (*set_many)(struct led *const *leds, const bool *on, size_t n);
+        /*
+         * Release the backend's hold of this LED, leaving the line's level;
+         * the request itself goes with the last LED of its group.
+         */
         void (*close)(struct led *l);
 };
 
@@ -32,6 +43,8 @@ struct led {
         bool active_low;
         char desc[LED_DESC_MAX];
         void *priv;                     /* the backend's */
+        void *group;                    /* the backend's request, shared with the chip's other LEDs; NULL: none */
+        unsigned index;                 /* the line's place in group */
 };
 
 /* A parsed spec: either a line name to search for, or a chip and offset. */
@@ -56,8 +69,8 @@ void led_free_paths(char **paths);
  * Find the line of spec: try(ctx, path, name, offset) on every GPIO chip
  * in turn for a line name (name set, offset 0), or on spec's chip for
  * CHIP:OFFSET (name NULL), until it returns 0 or -EBUSY; try returns
- * -ENOENT when the chip has no such line.  led_open_gpio() and
- * input_open_gpio() request their lines through it.  -EOPNOTSUPP when
+ * -ENOENT when the chip has no such line.  led_open_gpio_many() finds
+ * its lines through it, input_open_gpio() requests its line.  -EOPNOTSUPP when
  * built without libgpiod.
  */
 typedef int (*led_try_fn)(void *ctx, const char *path, const char *name, unsigned offset);
@@ -71,13 +84,40 @@ void led_set_desc(struct led *l, const char *chip, unsigned offset, const char *
 /* led-sim.c */
 extern const struct led_ops led_sim_ops;
 
+/* A line found for a want, before it is requested. */
+struct led_line {
+        char path[LED_SPEC_MAX + 8];    /* the chip's device, as found */
+        struct chip_line id;            /* id.chip tells two chips apart, whatever the path */
+};
+
+/* The GPIO side of led_open_gpio_many(): a libgpiod backend, or the tests' fake. */
+struct led_backend {
+        /*
+         * Fill *id for the line called name on the chip at path, or the one
+         * at offset when name is NULL: 0, -ENOENT when the chip has no such
+         * line (or path is no GPIO chip), or -errno.  chip_locate().
+         */
+        int (*locate)(const char *path, const char *name, unsigned offset, struct chip_line *id);
+        /*
+         * Request the n lines (all of one chip, no offset twice) in one
+         * request, leds[i] on lines[i] as an output driven to leds[i]->on
+         * (logical, honouring its active_low) by the request itself, so that
+         * no line shows another level first.  On success fill each LED's ops,
+         * group (one for all n), index and desc; on error nothing is held.
+         */
+        int (*request)(struct led *const *leds, const struct led_line *const *lines, size_t n,
+                       const char *consumer);
+};
+
+/* led-gpiod1.c or led-gpiod2.c */
+extern const struct led_backend led_gpiod_backend;
+
 /*
- * led-gpiod1.c or led-gpiod2.c: open the chip at path and request one of its
- * lines as an output driven to l->on (logical) in the request itself, so
- * that the line shows no other level first, honouring l->active_low: the
- * line called name, or the one at offset when name is
- * NULL.  On success fill l->ops, l->priv and l->desc.  -ENOENT when the chip
- * has no such line or path is no GPIO chip; otherwise -errno.
+ * led_open_gpio_many() once every want's line is found (lines[i] for
+ * want[i]): -EADDRINUSE for a line an earlier want has, then one
+ * be->request per chip, in the order of each chip's first want.  On an
+ * error nothing stays open and *failed is the want at fault: for -EBUSY
+ * the first line be->locate finds in use, else the chip's first want.
  */
-int led_gpiod_request(struct led *l, const char *path, const char *name, unsigned offset,
-                      const char *consumer);
+int led_open_located(struct led **ret, const struct led_want *want, const struct led_line *lines,
+                     size_t n, const struct led_backend *be, const char *consumer, size_t *failed);

@@ -307,44 +307,170 @@ int led_find_line(const struct led_spec *s, led_try_fn try, void *ctx) {
 }
 #endif
 
-struct led_request {
-        struct led *l;
-        const char *consumer;
+#if MSGQ_GPIOD_API > 0
+static const struct led_backend *const gpio_backend = &led_gpiod_backend;
+#else
+static const struct led_backend *const gpio_backend = NULL;    /* led_find_line() refuses first */
+#endif
+
+struct locate_ctx {
+        const struct led_backend *be;
+        struct led_line *line;
 };
 
-static int try_request(void *ctx, const char *path, const char *name, unsigned offset) {
-        struct led_request *rq = ctx;
+static int try_locate(void *ctx, const char *path, const char *name, unsigned offset) {
+        struct locate_ctx *c = ctx;
+        int r = c->be->locate(path, name, offset, &c->line->id);
 
-        return led_gpiod_request(rq->l, path, name, offset, rq->consumer);
+        if (r == 0)
+                snprintf(c->line->path, sizeof c->line->path, "%s", path);
+        return r;
 }
 
-static int request_gpio(struct led *l, const struct led_spec *s, const char *consumer) {
-        return led_find_line(s, try_request, &(struct led_request) { l, consumer });
+/* The line of spec, found but not requested. */
+static int locate(const char *spec, struct led_line *line) {
+        struct led_spec s;
+        int r = led_parse_spec(spec, &s);
+
+        if (r < 0)
+                return r;
+        return led_find_line(&s, try_locate, &(struct locate_ctx) { gpio_backend, line });
+}
+
+int led_line_consumer(const char *spec, char *buf, size_t size) {
+        struct led_line line;
+        int r;
+
+        if (!buf || size == 0)
+                return -EINVAL;
+        buf[0] = '\0';
+        r = locate(spec, &line);
+        if (r == 0)
+                snprintf(buf, size, "%s", line.id.consumer);
+        return r;
+}
+
+static bool same_line(const struct led_line *a, const struct led_line *b) {
+        return a->id.offset == b->id.offset && strcmp(a->id.chip, b->id.chip) == 0;
+}
+
+/* The first want whose line an earlier want has: its index, or n. */
+static size_t first_duplicate(const struct led_line *lines, size_t n) {
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (same_line(&lines[i], &lines[j]))
+                                return i;
+        return n;
+}
+
+/* The want at fault when the request of wants idx[0..k) failed with r. */
+static size_t want_at_fault(const struct led_backend *be, const struct led_line *lines,
+                            const size_t *idx, size_t k, int r) {
+        struct chip_line now;
+
+        for (size_t j = 0; r == -EBUSY && j < k; j++) {
+                const struct led_line *l = &lines[idx[j]];
+
+                if (be->locate(l->path, NULL, l->id.offset, &now) == 0 && now.used)
+                        return idx[j];
+        }
+        return idx[0];
+}
+
+/* One request for the wants on want[first]'s chip, each marked done. */
+static int request_chip(struct led **ret, const struct led_line *lines, size_t n, size_t first,
+                        bool *done, const struct led_backend *be, const char *consumer,
+                        size_t *failed) {
+        const struct led_line *sub[LED_MANY_MAX] = { NULL };
+        struct led *leds[LED_MANY_MAX] = { NULL };
+        size_t idx[LED_MANY_MAX], k = 0;
+        int r;
+
+        for (size_t i = first; i < n; i++) {
+                if (done[i] || strcmp(lines[i].id.chip, lines[first].id.chip) != 0)
+                        continue;
+                done[i] = true;
+                idx[k] = i;
+                sub[k] = &lines[i];
+                leds[k++] = ret[i];
+        }
+        r = be->request(leds, sub, k, consumer);
+        if (r < 0)
+                *failed = want_at_fault(be, lines, idx, k, r);
+        return r;
+}
+
+int led_open_located(struct led **ret, const struct led_want *want, const struct led_line *lines,
+                     size_t n, const struct led_backend *be, const char *consumer, size_t *failed) {
+        bool done[LED_MANY_MAX] = { false };
+        size_t i, at = 0;
+        int r = 0;
+
+        if (!ret || (n > 0 && (!want || !lines)) || !be)
+                return -EINVAL;
+        if (n > LED_MANY_MAX)
+                return -E2BIG;
+        for (i = 0; i < n; i++) {
+                ret[i] = led_new(want[i].active_low, want[i].on);
+                if (!ret[i] && r == 0) {
+                        r = -ENOMEM;
+                        at = i;
+                }
+        }
+        if (r == 0 && (at = first_duplicate(lines, n)) < n)
+                r = -EADDRINUSE;
+        for (i = 0; r == 0 && i < n; i++)
+                if (!done[i])
+                        r = request_chip(ret, lines, n, i, done, be, consumer, &at);
+        if (r == 0)
+                return 0;
+        for (i = 0; i < n; i++) {
+                if (ret[i] && ret[i]->ops)
+                        led_release(ret[i]);    /* the request goes with its last LED */
+                else
+                        free(ret[i]);
+                ret[i] = NULL;
+        }
+        if (failed)
+                *failed = at;
+        return r;
+}
+
+int led_open_gpio_many(struct led **ret, const struct led_want *want, size_t n,
+                       const char *consumer, size_t *failed) {
+        struct led_line *lines;
+        size_t i;
+        int r = 0;
+
+        if (!ret || (!want && n > 0))
+                return -EINVAL;
+        if (n > LED_MANY_MAX)
+                return -E2BIG;
+        for (i = 0; i < n; i++)
+                ret[i] = NULL;
+        lines = n > 0 ? calloc(n, sizeof *lines) : NULL;
+        if (n > 0 && !lines)
+                return -ENOMEM;
+        for (i = 0; i < n; i++) {
+                r = locate(want[i].spec, &lines[i]);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0 && n > 0)
+                r = led_open_located(ret, want, lines, n, gpio_backend,
+                                     consumer && consumer[0] ? consumer : "msgqd", &i);
+        free(lines);
+        if (r < 0 && failed)
+                *failed = i;
+        return r;
 }
 
 int led_open_gpio(struct led **ret, const char *spec, bool active_low, bool on, const char *consumer) {
-        struct led_spec s;
-        struct led *l;
-        int r;
+        const struct led_want want = { .spec = spec, .active_low = active_low, .on = on };
 
         if (!ret)
                 return -EINVAL;
-        *ret = NULL;
-        r = led_parse_spec(spec, &s);
-        if (r < 0)
-                return r;
-        if (led_gpiod_api == 0)
-                return -EOPNOTSUPP;
-        l = led_new(active_low, on);
-        if (!l)
-                return -ENOMEM;
-        r = request_gpio(l, &s, consumer && consumer[0] ? consumer : "msgqd");
-        if (r < 0) {
-                free(l);
-                return r;
-        }
-        *ret = l;
-        return 0;
+        return led_open_gpio_many(ret, &want, 1, consumer, NULL);
 }
 
 int led_set(struct led *l, bool on) {
@@ -359,41 +485,48 @@ int led_set(struct led *l, bool on) {
         return 0;
 }
 
-/*
- * Until the backends request the lines of one chip together, each line is
- * requested, and driven, on its own: the calls' contract holds but for
- * "one kernel call".
- */
-int led_open_gpio_many(struct led **ret, const struct led_want *want, size_t n,
-                       const char *consumer, size_t *failed) {
-        int r = 0;
-        size_t i;
+/* Drive the LEDs of leds[first]'s group among leds[first..n) in one call, each marked done. */
+static int set_group(struct led *const *leds, const bool *on, size_t n, size_t first, bool *done) {
+        struct led *g[LED_MANY_MAX];
+        bool v[LED_MANY_MAX];
+        size_t k = 0;
+        int r;
 
-        if (!ret || (!want && n > 0))
-                return -EINVAL;
-        for (i = 0; i < n; i++) {
-                r = led_open_gpio(&ret[i], want[i].spec, want[i].active_low, want[i].on, consumer);
-                if (r < 0)
-                        break;
+        for (size_t i = first; i < n; i++) {
+                if (done[i] || leds[i]->group != leds[first]->group)
+                        continue;
+                done[i] = true;
+                g[k] = leds[i];
+                v[k++] = on[i];
         }
-        if (r == 0)
-                return 0;
-        if (failed)
-                *failed = i;
-        while (i-- > 0) {
-                led_release(ret[i]);
-                ret[i] = NULL;
-        }
-        return r;
+        r = leds[first]->ops->set_many(g, v, k);
+        if (r < 0)
+                return r;
+        for (size_t j = 0; j < k; j++)
+                g[j]->on = v[j];
+        return 0;
 }
 
 int led_set_many(struct led *const *leds, const bool *on, size_t n) {
+        bool done[LED_MANY_MAX] = { false };
         int r;
 
         if (!leds || (!on && n > 0))
                 return -EINVAL;
+        if (n > LED_MANY_MAX)
+                return -E2BIG;
+        for (size_t i = 0; i < n; i++)
+                if (!leds[i])
+                        return -EINVAL;
         for (size_t i = 0; i < n; i++) {
-                r = led_set(leds[i], on[i]);
+                if (done[i])
+                        continue;
+                if (leds[i]->group && leds[i]->ops->set_many) {
+                        r = set_group(leds, on, n, i, done);
+                } else {
+                        done[i] = true;
+                        r = led_set(leds[i], on[i]);
+                }
                 if (r < 0)
                         return r;
         }

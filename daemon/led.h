@@ -32,21 +32,39 @@ int led_open_gpio(struct led **ret, const char *spec, bool active_low, bool on, 
 int led_open_sim(struct led **ret, bool on);
 int led_set(struct led *l, bool on);
 /*
- * Open n lines as led_open_gpio() opens one, ret[i] for want[i], the lines
- * of one chip in one request, so that led_set_many() changes them in one
- * kernel call.  On an error nothing stays open, *failed (when failed is
- * not NULL) is the index of the want at fault and the error is
- * led_open_gpio()'s for it, or -EADDRINUSE when it is the line of an
- * earlier want (two specs that name one line differently).
+ * Open n lines (at most 64) as led_open_gpio() opens one, ret[i] for
+ * want[i]: every want's line is found first, then the lines of one chip
+ * are requested together in one request, each at its own start level and
+ * active_low, so that no line shows another level first and
+ * led_set_many() changes them in one kernel call.  On an error nothing
+ * stays open, *failed (when failed is not NULL) is the index of the want
+ * at fault and the error is led_open_gpio()'s for it (for -EBUSY, the
+ * first line of its chip held by another consumer), or -EADDRINUSE when
+ * it is the line of an earlier want (two specs that name one line
+ * differently), or -E2BIG for more than 64 wants.
+ * The LEDs of one request share it: closing or releasing one of them
+ * leaves its line requested, at the level it has then (led_close() drives
+ * it off first), until the last LED of the request closes and the request
+ * is released.
  */
 int led_open_gpio_many(struct led **ret, const struct led_want *want, size_t n,
                        const char *consumer, size_t *failed);
 /*
- * Drive leds[i] to on[i], for i < n (each LED at most once): the lines of
- * one chip in one kernel call, so that they change together.  0, or -errno
- * of the first call that failed; led_get() tells each LED's level then.
+ * Drive leds[i] to on[i], for i < n (each LED at most once, at most 64):
+ * the lines of one chip (of one led_open_gpio_many() request) in one
+ * kernel call, so that they change together; simulated LEDs and lines
+ * requested apart one by one.  0, or -errno of the first call that failed
+ * (the calls go in the order of each chip's first LED); led_get() tells
+ * each LED's level then.
  */
 int led_set_many(struct led *const *leds, const bool *on, size_t n);
+/*
+ * Who holds the line of spec, as the kernel tells it: 0 with the name
+ * another program gave its request (or a kernel driver's label) in buf,
+ * "" when the line is free or its holder gave no name; otherwise
+ * led_open_gpio()'s error for spec.  For a message after -EBUSY.
+ */
+int led_line_consumer(const char *spec, char *buf, size_t size);
 bool led_get(const struct led *l);
 /* "gpiochip0 line 17 (GPIO17)" or "simulated". */
 const char *led_describe(const struct led *l);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The LED: the simulated backend, the state kept over any backend, spec
- * parsing, chip discovery and the GPIO error paths that need no chip.
- * Requesting a real line is left to the QEMU test with a PL061 chip.
+ * parsing, chip discovery, the GPIO error paths that need no chip, and
+ * over a fake chip backend which wants go into which request and which
+ * LEDs are driven in one call.  Requesting a real line is left to the
+ * QEMU test with a PL061 chip.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -249,6 +251,259 @@ START_TEST(errno_mapping) {
         ck_assert_int_eq(led_errno(ENODEV), -ENOENT);
         ck_assert_int_eq(led_errno(ENOTTY), -ENOENT);
         ck_assert_int_eq(led_errno(0), -EIO);
+}
+END_TEST
+
+/* ---- led_open_located() and led_set_many() over a fake chip backend ---- */
+
+/* Each request the fake backend was asked for: its lines' chip and offsets. */
+struct fake_request {
+        char chip[CHIP_NAME_MAX + 1];
+        unsigned offset[LED_MANY_MAX];
+        bool on[LED_MANY_MAX], active_low[LED_MANY_MAX];
+        size_t n;
+        int refs;
+};
+
+static struct fake_request fake_req[8];
+static size_t fake_nreq;
+static const char *fake_fail_chip;      /* its request fails with -fake_req_err */
+static int fake_req_err;
+static unsigned fake_used_offset = ~0u; /* the line locate finds in use */
+static int fake_set_calls, fake_set_many_calls;
+static size_t fake_set_many_n[8];
+
+static int fake_group_set(struct led *l, bool on) {
+        (void) l;
+        (void) on;
+        fake_set_calls++;
+        return 0;
+}
+
+static int fake_group_set_many(struct led *const *leds, const bool *on, size_t n) {
+        (void) on;
+        for (size_t i = 1; i < n; i++)
+                ck_assert_ptr_eq(leds[i]->group, leds[0]->group);
+        fake_set_many_n[fake_set_many_calls++ % 8] = n;
+        return fake_fail ? -fake_fail : 0;
+}
+
+static void fake_group_close(struct led *l) {
+        struct fake_request *rq = l->group;
+
+        rq->refs--;
+        fake_closes++;
+}
+
+static const struct led_ops fake_group_ops = {
+        .set = fake_group_set, .set_many = fake_group_set_many, .close = fake_group_close,
+};
+
+static int fake_locate(const char *path, const char *name, unsigned offset, struct chip_line *id) {
+        ck_assert_ptr_null(name);
+        *id = (struct chip_line) { .offset = offset, .used = offset == fake_used_offset };
+        snprintf(id->chip, sizeof id->chip, "%s", path + strlen("/dev/"));
+        return 0;
+}
+
+static int fake_request(struct led *const *leds, const struct led_line *const *lines, size_t n,
+                        const char *consumer) {
+        struct fake_request *rq = &fake_req[fake_nreq];
+
+        ck_assert_str_eq(consumer, "msgqd");
+        ck_assert_uint_lt(fake_nreq, 8);
+        if (fake_fail_chip && strcmp(lines[0]->id.chip, fake_fail_chip) == 0)
+                return -fake_req_err;
+        *rq = (struct fake_request) { .n = n, .refs = (int) n };
+        snprintf(rq->chip, sizeof rq->chip, "%s", lines[0]->id.chip);
+        for (size_t i = 0; i < n; i++) {
+                ck_assert_str_eq(lines[i]->id.chip, rq->chip);
+                rq->offset[i] = lines[i]->id.offset;
+                rq->on[i] = leds[i]->on;
+                rq->active_low[i] = leds[i]->active_low;
+                leds[i]->ops = &fake_group_ops;
+                leds[i]->group = rq;
+                leds[i]->index = (unsigned) i;
+        }
+        fake_nreq++;
+        return 0;
+}
+
+static const struct led_backend fake_backend = { .locate = fake_locate, .request = fake_request };
+
+/* Lines as led_open_gpio_many() finds them: "CHIP:OFFSET" read as chip and offset. */
+static void fake_lines(struct led_line *lines, const char *const *specs, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                const char *colon = strchr(specs[i], ':');
+
+                memset(&lines[i], 0, sizeof lines[i]);
+                snprintf(lines[i].id.chip, sizeof lines[i].id.chip, "%.*s", (int) (colon - specs[i]), specs[i]);
+                snprintf(lines[i].path, sizeof lines[i].path, "/dev/%s", lines[i].id.chip);
+                lines[i].id.offset = (unsigned) atoi(colon + 1);
+        }
+}
+
+static void fake_reset(void) {
+        memset(fake_req, 0, sizeof fake_req);
+        fake_nreq = 0;
+        fake_fail_chip = NULL;
+        fake_req_err = 0;
+        fake_used_offset = ~0u;
+        fake_sets = fake_closes = fake_fail = 0;
+        fake_set_calls = fake_set_many_calls = 0;
+}
+
+static void open_fake(struct led **l, const char *const *specs, const struct led_want *want, size_t n,
+                      int expect, size_t expect_failed) {
+        struct led_line lines[8];
+        size_t failed = 99;
+
+        fake_lines(lines, specs, n);
+        for (size_t i = 0; i < n; i++)
+                l[i] = not_set;
+        ck_assert_int_eq(led_open_located(l, want, lines, n, &fake_backend, "msgqd", &failed), expect);
+        if (expect == 0)
+                return;
+        ck_assert_uint_eq(failed, expect_failed);
+        for (size_t i = 0; i < n; i++)
+                ck_assert_ptr_null(l[i]);
+}
+
+/* The lines of one chip go into one request, in the order of each chip's first want. */
+START_TEST(open_many_one_request_per_chip) {
+        static const char *const specs[] = { "chipB:4", "chipA:1", "chipB:2", "chipC:0", "chipA:3" };
+        const struct led_want want[5] = {
+                { .on = true }, { .active_low = true }, { .on = true, .active_low = true }, { 0 }, { .on = true },
+        };
+        struct led *l[5];
+
+        fake_reset();
+        open_fake(l, specs, want, 5, 0, 0);
+        ck_assert_uint_eq(fake_nreq, 3);
+        ck_assert_str_eq(fake_req[0].chip, "chipB");
+        ck_assert_uint_eq(fake_req[0].n, 2);
+        ck_assert_uint_eq(fake_req[0].offset[0], 4);
+        ck_assert_uint_eq(fake_req[0].offset[1], 2);
+        ck_assert(fake_req[0].on[0] && !fake_req[0].active_low[0]);
+        ck_assert(fake_req[0].on[1] && fake_req[0].active_low[1]);      /* each its own settings */
+        ck_assert_str_eq(fake_req[1].chip, "chipA");
+        ck_assert_uint_eq(fake_req[1].n, 2);
+        ck_assert_uint_eq(fake_req[1].offset[0], 1);
+        ck_assert_uint_eq(fake_req[1].offset[1], 3);
+        ck_assert(!fake_req[1].on[0] && fake_req[1].active_low[0]);
+        ck_assert(fake_req[1].on[1] && !fake_req[1].active_low[1]);
+        ck_assert_str_eq(fake_req[2].chip, "chipC");
+        ck_assert_uint_eq(fake_req[2].n, 1);
+        ck_assert_ptr_eq(l[0]->group, l[2]->group);
+        ck_assert_ptr_eq(l[1]->group, l[4]->group);
+        ck_assert_ptr_ne(l[0]->group, l[1]->group);
+        ck_assert(led_get(l[0]) && !led_get(l[1]) && led_get(l[2]) && !led_get(l[3]) && led_get(l[4]));
+        for (size_t i = 0; i < 5; i++)
+                led_release(l[i]);
+        ck_assert_int_eq(fake_req[0].refs + fake_req[1].refs + fake_req[2].refs, 0);
+}
+END_TEST
+
+/* Two wants naming one line: -EADDRINUSE for the later, and nothing requested. */
+START_TEST(open_many_same_line_twice) {
+        static const char *const specs[] = { "chipA:17", "chipB:17", "chipA:27", "chipA:17" };
+        const struct led_want want[4] = { { 0 } };
+        struct led *l[4];
+
+        fake_reset();
+        open_fake(l, specs, want, 4, -EADDRINUSE, 3);
+        ck_assert_uint_eq(fake_nreq, 0);
+}
+END_TEST
+
+/* A line another program holds: -EBUSY names that line's want; what was requested is released. */
+START_TEST(open_many_busy_names_the_held_line) {
+        static const char *const specs[] = { "chipB:0", "chipA:1", "chipA:3", "chipA:5" };
+        const struct led_want want[4] = { { .on = true }, { 0 }, { 0 }, { 0 } };
+        struct led *l[4];
+
+        fake_reset();
+        fake_fail_chip = "chipA";
+        fake_req_err = EBUSY;
+        fake_used_offset = 3;
+        open_fake(l, specs, want, 4, -EBUSY, 2);
+        ck_assert_uint_eq(fake_nreq, 1);                /* chipB's, released again */
+        ck_assert_int_eq(fake_req[0].refs, 0);
+        ck_assert_int_eq(fake_closes, 1);
+        ck_assert_int_eq(fake_sets + fake_set_calls, 0);        /* released as it was, not driven */
+
+        fake_reset();                                   /* no line found in use: the chip's first */
+        fake_fail_chip = "chipA";
+        fake_req_err = EBUSY;
+        open_fake(l, specs, want, 4, -EBUSY, 1);
+
+        fake_reset();                                   /* any other error: the chip's first */
+        fake_fail_chip = "chipA";
+        fake_req_err = EACCES;
+        fake_used_offset = 3;
+        open_fake(l, specs, want, 4, -EACCES, 1);
+}
+END_TEST
+
+START_TEST(open_many_limits) {
+        struct led_want want[LED_MANY_MAX + 1] = { { .spec = "chipA:0" } };
+        struct led_line lines[1];
+        struct led *l[LED_MANY_MAX + 1];
+        size_t failed = 99;
+
+        ck_assert_int_eq(led_open_gpio_many(l, want, LED_MANY_MAX + 1, "msgqd", &failed), -E2BIG);
+        ck_assert_int_eq(led_open_located(l, want, lines, LED_MANY_MAX + 1, &fake_backend, "msgqd", &failed),
+                         -E2BIG);
+        ck_assert_int_eq(led_open_located(l, want, NULL, 1, &fake_backend, "msgqd", &failed), -EINVAL);
+        ck_assert_int_eq(led_open_gpio_many(l, want, 0, "msgqd", &failed), 0);
+}
+END_TEST
+
+/* led_set_many(): one call per request, its LEDs in the caller's order; others one by one. */
+START_TEST(set_many_one_call_per_request) {
+        static const char *const specs[] = { "chipA:1", "chipB:2", "chipA:3", "chipB:4", "chipA:5" };
+        const struct led_want want[5] = { { 0 } };
+        struct led *l[5], *sim = NULL, *mixed[6];
+        bool on[6] = { true, true, false, true, true, true };
+
+        fake_reset();
+        open_fake(l, specs, want, 5, 0, 0);
+        ck_assert_int_eq(led_open_sim(&sim, false), 0);
+        mixed[0] = l[3];
+        mixed[1] = l[0];
+        mixed[2] = sim;
+        mixed[3] = l[4];
+        mixed[4] = l[1];
+        mixed[5] = l[2];
+        ck_assert_int_eq(led_set_many(mixed, on, 6), 0);
+        ck_assert_int_eq(fake_set_many_calls, 2);
+        ck_assert_uint_eq(fake_set_many_n[0], 2);       /* chipB: l[3], l[1] */
+        ck_assert_uint_eq(fake_set_many_n[1], 3);       /* chipA: l[0], l[4], l[2] */
+        ck_assert_int_eq(fake_set_calls, 0);
+        for (size_t i = 0; i < 6; i++)
+                ck_assert(led_get(mixed[i]) == on[i]);
+
+        fake_fail = EIO;                                /* the first request's call fails */
+        on[0] = on[4] = false;
+        ck_assert_int_eq(led_set_many(mixed, on, 6), -EIO);
+        ck_assert_int_eq(fake_set_many_calls, 3);
+        ck_assert(led_get(l[3]) && led_get(l[1]));      /* neither changed */
+        fake_fail = 0;
+        mixed[1] = NULL;
+        ck_assert_int_eq(led_set_many(mixed, on, 6), -EINVAL);
+        for (size_t i = 0; i < 5; i++)
+                led_release(l[i]);
+        led_release(sim);
+}
+END_TEST
+
+START_TEST(line_consumer_bad_arguments) {
+        char buf[32] = "x";
+
+        ck_assert_int_eq(led_line_consumer("gpiochip0:x", buf, sizeof buf), -EINVAL);
+        ck_assert_str_eq(buf, "");
+        ck_assert_int_eq(led_line_consumer(NULL, buf, sizeof buf), -EINVAL);
+        ck_assert_int_eq(led_line_consumer("GPIO17", NULL, 0), -EINVAL);
 }
 END_TEST
 
@@ -520,6 +775,12 @@ static Suite *led_suite(void) {
         tcase_add_test(core, new_on_and_release_keeps_level);
         tcase_add_test(core, describe_format);
         tcase_add_test(core, errno_mapping);
+        tcase_add_test(core, open_many_one_request_per_chip);
+        tcase_add_test(core, open_many_same_line_twice);
+        tcase_add_test(core, open_many_busy_names_the_held_line);
+        tcase_add_test(core, open_many_limits);
+        tcase_add_test(core, set_many_one_call_per_request);
+        tcase_add_test(core, line_consumer_bad_arguments);
         suite_add_tcase(s, core);
 
         tcase_add_test(spec, parse_valid_specs);
