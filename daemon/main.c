@@ -268,6 +268,17 @@ static size_t glob_count(const char *pattern) {
         return n;
 }
 
+/* A line held by another program, named by the kernel where it can. */
+static void log_busy(const char *spec) {
+        char who[64];
+
+        if (led_line_consumer(spec, who, sizeof who) == 0 && who[0])
+                log_error("GPIO line '%s' is already used by another program (consumer \"%s\", as gpioinfo "
+                          "shows it)", spec, who);
+        else
+                log_error("GPIO line '%s' is already used by another program", spec);
+}
+
 static int open_led(const struct options *o, const struct msgq_config *cfg, bool on, struct led **led) {
         int r;
 
@@ -296,7 +307,7 @@ static int open_led(const struct options *o, const struct msgq_config *cfg, bool
                                   "to choose one, or --sim)", cfg->gpio);
                 break;
         case -EBUSY:
-                log_error("GPIO line '%s' is already used by another program", cfg->gpio);
+                log_busy(cfg->gpio);
                 break;
         case -EACCES:
         case -EPERM:
