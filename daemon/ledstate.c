@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "ledstate.h"
+#include "line-config.h"
 #include "log.h"
 #include "protocol.h"
 
@@ -31,89 +29,6 @@ uint64_t ledstate_boot_us(void) {
         uint64_t boot = clock_us(CLOCK_BOOTTIME), real = clock_us(CLOCK_REALTIME);
 
         return real > boot ? real - boot : 0;
-}
-
-/*
- * path and each missing directory above it, made with exactly mode (not
- * the umask's), as mkdir -p -m would: 0 or -errno (-ENOTDIR: a file in
- * the way).
- */
-static int make_dirs(const char *path, mode_t mode) {
-        char buf[PATH_MAX];
-        size_t n = strlen(path);
-        struct stat st;
-
-        if (n == 0 || n >= sizeof buf)
-                return -ENAMETOOLONG;
-        memcpy(buf, path, n + 1);
-        for (size_t i = 1; i <= n; i++) {
-                if (buf[i] != '/' && buf[i] != '\0')
-                        continue;
-                buf[i] = '\0';
-                if (stat(buf, &st) == 0) {
-                        if (!S_ISDIR(st.st_mode))
-                                return -ENOTDIR;
-                } else if (errno != ENOENT) {
-                        return -errno;
-                } else if (mkdir(buf, mode) == 0) {
-                        if (chmod(buf, mode) < 0)
-                                return -errno;
-                } else if (errno != EEXIST) {
-                        return -errno;
-                }
-                buf[i] = path[i];
-        }
-        return 0;
-}
-
-static int copy_dir(char *buf, size_t size, const char *dir, size_t len) {
-        int n = snprintf(buf, size, "%.*s", (int) len, dir);
-
-        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
-}
-
-int ledstate_user_dir(char *buf, size_t size) {
-        const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-        int n;
-
-        if (xdg && xdg[0] == '/')
-                n = snprintf(buf, size, "%s/msgqd", xdg);
-        else if (home && home[0] == '/')
-                n = snprintf(buf, size, "%s/.local/state/msgqd", home);
-        else
-                return -ENOENT;
-        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
-}
-
-/* Whether msgqd may keep its files in dir (made when missing): 0 or -errno. */
-static int usable_dir(const char *dir, mode_t mode) {
-        int r = make_dirs(dir, mode);
-
-        if (r == 0 && access(dir, W_OK | X_OK) < 0)
-                r = -errno;
-        return r;
-}
-
-int ledstate_dir(char *buf, size_t size, const char *builtin, int *builtin_err) {
-        const char *env = getenv("STATE_DIRECTORY");
-        char user[PATH_MAX];
-        int r;
-
-        *builtin_err = 0;
-        if (env && env[0] && env[0] != ':')
-                return copy_dir(buf, size, env, strcspn(env, ":")) ?: LEDSTATE_DIR_ENV;
-        r = *builtin_err = usable_dir(builtin, 0755);
-        /* Out of reach for this user (not a directory that cannot be at all): the user's own. */
-        if ((r == -EACCES || r == -EPERM || r == -EROFS) && geteuid() != 0 &&
-            ledstate_user_dir(user, sizeof user) == 0 && usable_dir(user, 0700) == 0)
-                return copy_dir(buf, size, user, strlen(user)) ?: LEDSTATE_DIR_USER;
-        return copy_dir(buf, size, builtin, strlen(builtin)) ?: LEDSTATE_DIR_BUILTIN;
-}
-
-int ledstate_path(char *buf, size_t size, const char *dir, key_t key) {
-        int n = snprintf(buf, size, "%s/led.0x%08x", dir, (unsigned) key);
-
-        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
 }
 
 int ledstate_format(const struct ledstate *s, char *buf, size_t size) {
@@ -174,40 +89,62 @@ static int take_u64(const char *buf, size_t n, size_t *pos, const char *name, ui
 }
 
 /* What no line table (lines.c) would have written: a blink's fields without a blink, and so on. */
-static int check_state(const struct ledstate *s) {
-        if (!s->blinking)
-                return s->period_ms || s->remaining || s->next_toggle_us ? -EBADMSG : 0;
-        if (s->period_ms < MSGQ_BLINK_PERIOD_MIN_MS || s->period_ms > MSGQ_BLINK_PERIOD_MAX_MS)
+static int check_blink(bool on, bool blinking, uint32_t period_ms, uint32_t remaining, uint64_t next_toggle_us) {
+        if (!blinking)
+                return period_ms || remaining || next_toggle_us ? -EBADMSG : 0;
+        if (period_ms < MSGQ_BLINK_PERIOD_MIN_MS || period_ms > MSGQ_BLINK_PERIOD_MAX_MS ||
+            remaining > 2 * MSGQ_BLINK_COUNT_MAX)
                 return -EBADMSG;
         /* A counted blink starts on with an odd number of toggles left, and ends off. */
-        if (s->remaining > 0 && s->on != (s->remaining % 2 == 1))
+        if (remaining > 0 && on != (remaining % 2 == 1))
+                return -EBADMSG;
+        return 0;
+}
+
+static int check_state(const struct ledstate *s) {
+        return check_blink(s->on, s->blinking, s->period_ms, s->remaining, s->next_toggle_us);
+}
+
+/* A line of a version-2 file: a good name and gpio setting, a state no line table refuses. */
+static int check_line(const struct ledstate_line *l) {
+        if (msgq_line_name_check(l->name) < 0 || msgq_gpio_check(l->gpio) < 0)
+                return -EBADMSG;
+        return check_blink(l->on, l->blinking, l->period_ms, l->remaining, l->next_toggle_us);
+}
+
+/* What any file must be before its lines are read: 0, -ENODATA, -EFBIG or -EBADMSG (a NUL). */
+static int check_text(const char *buf, size_t n) {
+        if (n == 0)
+                return -ENODATA;
+        if (n > LEDSTATE_SIZE_MAX)
+                return -EFBIG;
+        return memchr(buf, '\0', n) ? -EBADMSG : 0;
+}
+
+static int take_version(const char *buf, size_t n, size_t *pos, uint64_t *version) {
+        const char *v;
+        size_t len;
+
+        if (take_line(buf, n, pos, MAGIC, &v, &len) < 0 || parse_u64(v, len, UINT32_MAX, version) < 0)
                 return -EBADMSG;
         return 0;
 }
 
 static int parse_version(const char *buf, size_t n, size_t *pos) {
         uint64_t version;
-        const char *v;
-        size_t len;
+        int r = take_version(buf, n, pos, &version);
 
-        if (take_line(buf, n, pos, MAGIC, &v, &len) < 0 || parse_u64(v, len, UINT32_MAX, &version) < 0)
-                return -EBADMSG;
-        return version == LEDSTATE_VERSION ? 0 : -EPROTONOSUPPORT;
+        return r < 0 ? r : version == LEDSTATE_VERSION ? 0 : -EPROTONOSUPPORT;
 }
 
 int ledstate_parse(const char *buf, size_t n, struct ledstate *s) {
         struct ledstate t = {};
         uint64_t on, blinking, period, remaining;
         size_t pos = 0;
-        int r;
+        int r = check_text(buf, n);
 
-        if (n == 0)
-                return -ENODATA;
-        if (n > LEDSTATE_SIZE_MAX)
-                return -EFBIG;
-        if (memchr(buf, '\0', n))
-                return -EBADMSG;
-        r = parse_version(buf, n, &pos);
+        if (r == 0)
+                r = parse_version(buf, n, &pos);
         if (r < 0)
                 return r;
         if ((r = take_u64(buf, n, &pos, "on", 1, &on)) < 0 ||
@@ -230,181 +167,144 @@ int ledstate_parse(const char *buf, size_t n, struct ledstate *s) {
         return r;
 }
 
-int ledstate_load(const char *path, struct ledstate *s) {
-        char buf[LEDSTATE_SIZE_MAX + 1];
-        struct stat st;
-        size_t n = 0;
-        ssize_t k;
-        int fd, r = 0;
+/* printf at *len in buf: -ENOBUFS when it does not fit. */
+static int append(char *buf, size_t size, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int append(char *buf, size_t size, size_t *len, const char *fmt, ...) {
+        va_list ap;
+        int n;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                r = -errno;
-        else if (!S_ISREG(st.st_mode))
-                r = -EBADMSG;
-        while (r == 0 && n < sizeof buf) {
-                k = read(fd, buf + n, sizeof buf - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        r = -errno;
-                else if (k == 0)
-                        break;
-                else
-                        n += (size_t) k;
-        }
-        close(fd);
-        return r < 0 ? r : ledstate_parse(buf, n, s);
-}
-
-static int write_all(int fd, const char *buf, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, buf, n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                buf += k;
-                n -= (size_t) k;
-        }
+        if (*len >= size)
+                return -ENOBUFS;
+        va_start(ap, fmt);
+        n = vsnprintf(buf + *len, size - *len, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t) n >= size - *len)
+                return -ENOBUFS;
+        *len += (size_t) n;
         return 0;
 }
 
-/*
- * The directory of path, opened to be fsync'ed.  Missing (a run by hand,
- * where no systemd made it, or removed since), it is made with its parents.
- */
-static int open_dir(const char *path) {
-        const char *slash = strrchr(path, '/');
-        char dir[PATH_MAX];
-        int fd;
-
-        if (!slash)
-                snprintf(dir, sizeof dir, ".");
-        else
-                snprintf(dir, sizeof dir, "%.*s", (int) (slash == path ? 1 : slash - path), path);
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && make_dirs(dir, 0755) == 0)
-                fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        return fd < 0 ? -errno : fd;
-}
-
-static int write_tmp(const char *tmp, const char *text, size_t n, bool durable) {
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+int ledstate_file_format(const struct ledstate_file *f, char *buf, size_t size) {
+        size_t len = 0;
         int r;
 
-        if (fd < 0)
-                return -errno;
-        r = write_all(fd, text, n);
-        if (r == 0 && durable && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        return r;
-}
+        if (f->n == 0 || f->n > LEDSTATE_LINES_MAX)
+                return -EINVAL;
+        r = append(buf, size, &len, MAGIC " %d\nchanges %" PRIu64 "\nboot_us %" PRIu64 "\nlines %zu\n",
+                   LEDSTATE_FILE_VERSION, f->changes, f->boot_us, f->n);
+        for (size_t i = 0; r == 0 && i < f->n; i++) {
+                const struct ledstate_line *l = &f->line[i];
 
-/*
- * tmp in path's place.  Over a file, an exchange of the two, and the old
- * one removed: a rename over a file makes ext4 (auto_da_alloc) start to
- * write the new one's data out at once, which costs the request that
- * changed the LED ten times the rest of the write (the flush that follows
- * writes it out anyway).  With nothing there yet, or on a filesystem that
- * cannot exchange: a rename.
- */
-static int replace(const char *tmp, const char *path) {
-        struct stat st;
-
-        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-            renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
-                (void) unlink(tmp); /* the earlier state */
-                return 0;
+                /* Only what can be read back: a file that cannot would be no state at all. */
+                if (check_line(l) < 0)
+                        return -EINVAL;
+                r = append(buf, size, &len,
+                           "line %s\ngpio %s\nactive_low %d\nseq %" PRIu32 "\non %d\nblinking %d\n"
+                           "period_ms %" PRIu32 "\nremaining %" PRIu32 "\nnext_toggle_us %" PRIu64 "\n",
+                           l->name, l->gpio, l->active_low, l->seq, l->on, l->blinking, l->period_ms,
+                           l->remaining, l->next_toggle_us);
         }
-        return rename(tmp, path) < 0 ? -errno : 0;
+        return r < 0 ? r : (int) len;
 }
 
-/* The new file in place of the old one; with durable, each flushed to the disk. */
-static int write_state(const char *path, const struct ledstate *s, bool durable) {
-        char text[LEDSTATE_SIZE_MAX], tmp[PATH_MAX];
-        int n, dfd, r;
+/* "name VALUE\n", VALUE 1 to size - 1 bytes, into out. */
+static int take_str(const char *buf, size_t n, size_t *pos, const char *name, char *out, size_t size) {
+        const char *v;
+        size_t len;
+        int r = take_line(buf, n, pos, name, &v, &len);
 
-        n = ledstate_format(s, text, sizeof text);
-        if (n < 0)
-                return n;
-        if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int) sizeof tmp)
-                return -ENAMETOOLONG;
-        dfd = open_dir(path);
-        if (dfd < 0)
-                return dfd;
-        r = write_tmp(tmp, text, (size_t) n, durable);
-        if (r == 0)
-                r = replace(tmp, path);
         if (r < 0)
-                (void) unlink(tmp);
-        else if (durable && fsync(dfd) < 0)
-                r = -errno;
-        close(dfd);
-        return r;
-}
-
-int ledstate_save(const char *path, const struct ledstate *s) {
-        return write_state(path, s, true);
-}
-
-int ledstate_write(const char *path, const struct ledstate *s) {
-        return write_state(path, s, false);
-}
-
-int ledstate_flush(const char *path) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), dfd, r = 0;
-
-        if (fd < 0)
-                return -errno;
-        if (fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        dfd = open_dir(path);
-        if (dfd < 0)
-                return r < 0 ? r : dfd;
-        if (fsync(dfd) < 0 && r == 0)
-                r = -errno;
-        close(dfd);
-        return r;
-}
-
-/* Emptied, when the directory forbids its removal but the file may be written. */
-static int empty_file(const char *path) {
-        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), r = 0;
-
-        if (fd < 0)
-                return -errno;
-        if (ftruncate(fd, 0) < 0)
-                r = -errno;
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        return r;
-}
-
-int ledstate_forget(const char *path, uint64_t changes) {
-        struct ledstate s;
-        int dfd, r;
-
-        if (ledstate_load(path, &s) == 0 && s.changes == changes)
-                return 1;
-        if (unlink(path) < 0 && errno != ENOENT) {
-                r = -errno;
-                return empty_file(path) == 0 ? 0 : r;
-        }
-        /* The removal too outlives a power cut, when the disk still takes a flush. */
-        dfd = open_dir(path);
-        if (dfd >= 0) {
-                (void) fsync(dfd);
-                close(dfd);
-        }
+                return r;
+        if (len == 0 || len >= size)
+                return -EBADMSG;
+        memcpy(out, v, len);
+        out[len] = '\0';
         return 0;
+}
+
+static int parse_line(const char *buf, size_t n, size_t *pos, struct ledstate_line *l) {
+        uint64_t active_low, seq, on, blinking, period, remaining;
+        int r;
+
+        *l = (struct ledstate_line) {};
+        if ((r = take_str(buf, n, pos, "line", l->name, sizeof l->name)) < 0 ||
+            (r = take_str(buf, n, pos, "gpio", l->gpio, sizeof l->gpio)) < 0 ||
+            (r = take_u64(buf, n, pos, "active_low", 1, &active_low)) < 0 ||
+            (r = take_u64(buf, n, pos, "seq", UINT32_MAX, &seq)) < 0 ||
+            (r = take_u64(buf, n, pos, "on", 1, &on)) < 0 ||
+            (r = take_u64(buf, n, pos, "blinking", 1, &blinking)) < 0 ||
+            (r = take_u64(buf, n, pos, "period_ms", UINT32_MAX, &period)) < 0 ||
+            (r = take_u64(buf, n, pos, "remaining", 2ull * MSGQ_BLINK_COUNT_MAX, &remaining)) < 0 ||
+            (r = take_u64(buf, n, pos, "next_toggle_us", UINT64_MAX, &l->next_toggle_us)) < 0)
+                return r;
+        l->active_low = active_low;
+        l->seq = (uint32_t) seq;
+        l->on = on;
+        l->blinking = blinking;
+        l->period_ms = (uint32_t) period;
+        l->remaining = (uint32_t) remaining;
+        return check_line(l);
+}
+
+/* Line i of f names a line or a gpio that one before it does too (no msgq.conf configures that). */
+static bool duplicate(const struct ledstate_file *f, size_t i) {
+        for (size_t j = 0; j < i; j++)
+                if (msgq_line_name_eq(f->line[j].name, f->line[i].name) ||
+                    msgq_gpio_same_line(f->line[j].gpio, f->line[i].gpio))
+                        return true;
+        return false;
+}
+
+/* The rest of a version-2 file, after its first line. */
+static int parse_v2(const char *buf, size_t n, size_t *pos, struct ledstate_file *f) {
+        uint64_t lines;
+        int r;
+
+        if ((r = take_u64(buf, n, pos, "changes", UINT64_MAX, &f->changes)) < 0 ||
+            (r = take_u64(buf, n, pos, "boot_us", UINT64_MAX, &f->boot_us)) < 0 ||
+            (r = take_u64(buf, n, pos, "lines", LEDSTATE_LINES_MAX, &lines)) < 0)
+                return r;
+        if (lines == 0)
+                return -EBADMSG;
+        for (f->n = 0; f->n < lines; f->n++) {
+                r = parse_line(buf, n, pos, &f->line[f->n]);
+                if (r < 0)
+                        return r;
+                if (duplicate(f, f->n))
+                        return -EBADMSG;
+        }
+        return *pos == n ? 0 : -EBADMSG;
+}
+
+/* A version-1 file: the line "led", its gpio and active_low not recorded, every change its own. */
+static void from_v1(const struct ledstate *s, struct ledstate_file *f) {
+        *f = (struct ledstate_file) { .version = 1, .changes = s->changes, .boot_us = s->boot_us, .n = 1 };
+        f->line[0] = (struct ledstate_line) { .name = MSGQ_LINE_DEFAULT, .seq = (uint32_t) s->changes,
+                                              .on = s->on, .blinking = s->blinking,
+                                              .period_ms = s->period_ms, .remaining = s->remaining,
+                                              .next_toggle_us = s->next_toggle_us };
+}
+
+int ledstate_file_parse(const char *buf, size_t n, struct ledstate_file *f) {
+        struct ledstate_file t = { .version = LEDSTATE_FILE_VERSION };
+        struct ledstate v1;
+        uint64_t version = 0;
+        size_t pos = 0;
+        int r = check_text(buf, n);
+
+        if (r == 0)
+                r = take_version(buf, n, &pos, &version);
+        if (r < 0)
+                return r;
+        if (version == 1 && (r = ledstate_parse(buf, n, &v1)) == 0)
+                from_v1(&v1, &t);
+        else if (version == LEDSTATE_FILE_VERSION)
+                r = parse_v2(buf, n, &pos, &t);
+        else if (version != 1)
+                r = -EPROTONOSUPPORT;
+        if (r == 0)
+                *f = t;
+        return r;
 }
 
 const char *ledstate_strerror(int r) {
@@ -426,39 +326,65 @@ static bool same_boot(uint64_t a, uint64_t b) {
         return (a > b ? a - b : b - a) <= LEDSTATE_SAME_BOOT_US;
 }
 
-void ledstate_advance(struct ledstate *s, uint64_t boot_us, uint64_t now_us) {
+bool ledstate_line_advance(struct ledstate_line *l, uint64_t file_boot_us, uint64_t boot_us,
+                           uint64_t now_us) {
         uint64_t half, k;
+
+        if (!l->blinking)
+                return false;
+        half = (uint64_t) l->period_ms * 500u;
+        if (!same_boot(file_boot_us, boot_us) || l->next_toggle_us > now_us + half) {
+                l->next_toggle_us = now_us + half;
+                return false;
+        }
+        if (l->next_toggle_us > now_us)
+                return false;
+        k = (now_us - l->next_toggle_us) / half + 1; /* the toggles due */
+        if (l->remaining > 0 && k >= l->remaining) {
+                l->on = l->blinking = false; /* ended, off */
+                l->period_ms = l->remaining = 0;
+                l->next_toggle_us = 0;
+                return true;
+        }
+        l->on ^= k % 2;
+        if (l->remaining > 0)
+                l->remaining -= (uint32_t) k;
+        l->next_toggle_us += k * half;
+        return false;
+}
+
+void ledstate_advance(struct ledstate *s, uint64_t boot_us, uint64_t now_us) {
+        struct ledstate_line l = { .on = s->on, .blinking = s->blinking, .period_ms = s->period_ms,
+                                   .remaining = s->remaining, .next_toggle_us = s->next_toggle_us };
 
         if (!s->blinking)
                 return;
-        half = (uint64_t) s->period_ms * 500u;
-        if (!same_boot(s->boot_us, boot_us) || s->next_toggle_us > now_us + half) {
-                s->boot_us = boot_us;
-                s->next_toggle_us = now_us + half;
-                return;
-        }
-        if (s->next_toggle_us > now_us)
-                return;
-        k = (now_us - s->next_toggle_us) / half + 1; /* the toggles due */
-        if (s->remaining > 0 && k >= s->remaining) {
-                *s = (struct ledstate) { .changes = s->changes + 1, .boot_us = boot_us }; /* ended, off */
-                return;
-        }
-        s->on ^= k % 2;
-        if (s->remaining > 0)
-                s->remaining -= (uint32_t) k;
-        s->next_toggle_us += k * half;
+        if (ledstate_line_advance(&l, s->boot_us, boot_us, now_us))
+                s->changes++;
+        s->on = l.on;
+        s->blinking = l.blinking;
+        s->period_ms = l.period_ms;
+        s->remaining = l.remaining;
+        s->next_toggle_us = l.next_toggle_us;
+        s->boot_us = boot_us; /* its times are this boot's now */
+}
+
+const char *ledstate_line_describe(const struct ledstate_line *l, char *buf, size_t size) {
+        if (!l->blinking)
+                snprintf(buf, size, "%s", l->on ? "on" : "off");
+        else if (l->remaining == 0)
+                snprintf(buf, size, "blinking, period %" PRIu32 " ms, until cancelled", l->period_ms);
+        else
+                snprintf(buf, size, "blinking, period %" PRIu32 " ms, %" PRIu32 " blink%s left",
+                         l->period_ms, (l->remaining + 1) / 2, l->remaining > 2 ? "s" : "");
+        return buf;
 }
 
 const char *ledstate_describe(const struct ledstate *s, char *buf, size_t size) {
-        if (!s->blinking)
-                snprintf(buf, size, "%s", s->on ? "on" : "off");
-        else if (s->remaining == 0)
-                snprintf(buf, size, "blinking, period %" PRIu32 " ms, until cancelled", s->period_ms);
-        else
-                snprintf(buf, size, "blinking, period %" PRIu32 " ms, %" PRIu32 " blink%s left",
-                         s->period_ms, (s->remaining + 1) / 2, s->remaining > 2 ? "s" : "");
-        return buf;
+        struct ledstate_line l = { .on = s->on, .blinking = s->blinking, .period_ms = s->period_ms,
+                                   .remaining = s->remaining };
+
+        return ledstate_line_describe(&l, buf, size);
 }
 
 /* The file's state, or off (change 0) when there is none to use. */
@@ -489,4 +415,116 @@ int ledstate_start(struct ledstate *s, enum msgq_led_start policy, const char *p
         if (s->on != on || s->blinking)
                 *s = (struct ledstate) { .on = on, .changes = s->changes + 1, .boot_us = boot_us };
         return 0;
+}
+
+/* The record of f called name: its index, or -ENOENT. */
+static int find_name(const struct ledstate_file *f, const char *name) {
+        for (size_t i = 0; i < f->n; i++)
+                if (msgq_line_name_eq(f->line[i].name, name))
+                        return (int) i;
+        return -ENOENT;
+}
+
+int ledstate_find(const struct ledstate_file *f, const struct msgq_output *o) {
+        int i = find_name(f, o->name);
+
+        if (i < 0 || f->version == 1) /* version 1 recorded neither gpio nor active_low */
+                return i;
+        if (!msgq_gpio_same_line(f->line[i].gpio, o->gpio))
+                return -EXDEV;
+        return f->line[i].active_low == o->active_low ? i : -EINVAL;
+}
+
+/* Why the line o does not take up its record (ledstate_find()'s r < 0), from path. */
+static void log_not_taken(const struct ledstate_file *f, const struct msgq_output *o, int r, const char *path) {
+        const struct ledstate_line *l = &f->line[find_name(f, o->name)];
+
+        if (r == -EXDEV)
+                log_notice("line '%s' is not restored from %s: moved from gpio %s to %s", o->name, path,
+                           l->gpio, o->gpio);
+        else
+                log_notice("line '%s' is not restored from %s: active_low was %s, is %s now", o->name, path,
+                           l->active_low ? "yes" : "no", o->active_low ? "yes" : "no");
+}
+
+/* The line of out called name, or whose gpio names the same line as gpio: NULL when none is. */
+static const struct msgq_output *configured(const struct msgq_output *out, size_t n, const char *name,
+                                            const char *gpio) {
+        for (size_t j = 0; j < n; j++)
+                if (name ? msgq_line_name_eq(out[j].name, name) : msgq_gpio_same_line(out[j].gpio, gpio))
+                        return &out[j];
+        return NULL;
+}
+
+/* The records of f that no line of out is called by: removed from msgq.conf, or renamed. */
+static void log_gone(const struct ledstate_file *f, const struct msgq_output *out, size_t n, const char *path) {
+        for (size_t i = 0; i < f->n; i++) {
+                const struct ledstate_line *l = &f->line[i];
+                const struct msgq_output *now;
+
+                if (configured(out, n, l->name, NULL))
+                        continue;
+                now = l->gpio[0] ? configured(out, n, NULL, l->gpio) : NULL;
+                if (now)
+                        log_notice("the state of line '%s' in %s is not restored: renamed: no line '%s' is "
+                                   "configured, and its gpio %s is line '%s' now", l->name, path, l->name,
+                                   l->gpio, now->name);
+                else
+                        log_notice("the state of line '%s' in %s is not restored: removed: no line '%s' is "
+                                   "configured", l->name, path, l->name);
+        }
+}
+
+/* Line l is changed: one more change of the table's and of the line's. */
+static void count_change(struct ledstate_file *f, struct ledstate_line *l) {
+        f->changes++;
+        l->seq++;
+}
+
+/* Line i's start from its record k of file (k < 0: none), then its policy: 1 when as the file had it. */
+static bool start_line(struct ledstate_file *f, size_t i, const struct msgq_output *o,
+                       const struct ledstate_file *file, int k, uint64_t now_us) {
+        struct ledstate_line *l = &f->line[i];
+        bool on = o->start == MSGQ_LED_START_ON;
+
+        *l = k >= 0 ? file->line[k] : (struct ledstate_line) {};
+        snprintf(l->name, sizeof l->name, "%s", o->name);
+        snprintf(l->gpio, sizeof l->gpio, "%s", o->gpio);
+        l->active_low = o->active_low;
+        if (k >= 0 && ledstate_line_advance(l, file->boot_us, f->boot_us, now_us))
+                count_change(f, l); /* the blink ended while msgqd was away */
+        if (o->start == MSGQ_LED_START_RESTORE)
+                return k >= 0;
+        if (l->on != on || l->blinking) {
+                l->on = on;
+                l->blinking = false;
+                l->period_ms = l->remaining = 0;
+                l->next_toggle_us = 0;
+                count_change(f, l);
+        }
+        return false;
+}
+
+void ledstate_start_lines(struct ledstate_file *f, const struct msgq_output *out, size_t n,
+                          const char *path, bool *restored) {
+        struct ledstate_file file = { .version = LEDSTATE_FILE_VERSION };
+        uint64_t now_us = ledstate_now_us();
+        int r = path ? ledstate_file_load(path, &file) : -ENOENT;
+
+        /* Missing is no news: the first start. */
+        if (r < 0 && r != -ENOENT)
+                log_warning("cannot restore the lines from %s: %s; no line is restored", path,
+                            ledstate_strerror(r));
+        if (r < 0)
+                file = (struct ledstate_file) { .version = LEDSTATE_FILE_VERSION };
+        *f = (struct ledstate_file) { .version = LEDSTATE_FILE_VERSION, .changes = file.changes,
+                                      .boot_us = ledstate_boot_us(), .n = n };
+        for (size_t i = 0; i < n; i++) {
+                int k = ledstate_find(&file, &out[i]);
+
+                if (k < 0 && k != -ENOENT)
+                        log_not_taken(&file, &out[i], k, path);
+                restored[i] = start_line(f, i, &out[i], &file, k, now_us);
+        }
+        log_gone(&file, out, n, path);
 }

@@ -1,10 +1,50 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The LED's state as msgqd keeps it across a restart, a crash and a
+ * The lines' state as msgqd keeps it across a restart, a crash and a
  * reboot: one small text file per queue key, "led.0xKEY", in msgqd's state
  * directory ($STATE_DIRECTORY, which systemd sets from StateDirectory=;
  * else the built-in one, MSGQ_STATE_DIR from meson's localstatedir, or the
- * user's own when that one cannot be written: ledstate_dir()).  Version 1:
+ * user's own when that one cannot be written: ledstate_dir()).  Version 2
+ * keeps every line of the table:
+ *
+ *   msgqd-led-state 2
+ *   changes 42
+ *   boot_us 1795950000123456
+ *   lines 2
+ *   line led
+ *   gpio GPIO17
+ *   active_low 0
+ *   seq 40
+ *   on 1
+ *   blinking 1
+ *   period_ms 500
+ *   remaining 7
+ *   next_toggle_us 81234567
+ *   line pump
+ *   gpio gpiochip0:27
+ *   active_low 1
+ *   seq 2
+ *   on 0
+ *   blinking 0
+ *   period_ms 0
+ *   remaining 0
+ *   next_toggle_us 0
+ *
+ * every line in that order, ending in a newline: changes the table's
+ * change number of this state, boot_us when the boot it was written in
+ * began (CLOCK_REALTIME less CLOCK_BOOTTIME, in µs since the epoch), lines
+ * how many lines follow (1 to 64), and for each line what identifies it
+ * (its name, its gpio setting as msgq.conf has it, active_low) and its
+ * state: seq its own count of changes (a line record's seq,
+ * doc/PROTOCOL.md), on the level (during a blink, its phase), remaining
+ * the toggles left as a line counts them (line.h) (0: until cancelled),
+ * next_toggle_us when the next toggle of a blink is due on that boot's
+ * CLOCK_BOOTTIME (0 when not blinking).  Not the kernel's boot ID: the
+ * unit's ProcSubset=pid hides /proc/sys.
+ *
+ * Version 1, which msgq 0.1 and 0.2 wrote for their one LED, is read as
+ * the line "led" (its gpio and active_low not recorded, its seq its change
+ * number: every change was the LED's):
  *
  *   msgqd-led-state 1
  *   on 1
@@ -15,27 +55,38 @@
  *   boot_us 1795950000123456
  *   next_toggle_us 81234567
  *
- * every line in that order, ending in a newline: on is the level (during a
- * blink, its phase), remaining the toggles left as a line counts them (line.h) (0:
- * until cancelled), changes the change number of this state, boot_us when
- * the boot it was written in began (CLOCK_REALTIME less CLOCK_BOOTTIME, in
- * µs since the epoch), and next_toggle_us when the next toggle of a blink is
- * due on that boot's CLOCK_BOOTTIME (0 when not blinking).  Not the
- * kernel's boot ID: the unit's ProcSubset=pid hides /proc/sys.  A file is written whole to
+ * The name stays "led.0xKEY", so that one file holds the state, whichever
+ * msgqd wrote it: an upgrade takes up the old one, and an older msgqd
+ * refuses version 2 as a version it does not know (the LED starts off,
+ * with a warning) rather than find a file that a newer msgqd left behind
+ * under the old name and restore it as the last state.
+ *
+ * A line takes up the record of its name (ledstate_find()) only when its
+ * gpio names the same line and its active_low is the same as the record's
+ * (a version-1 record: for the line "led", whatever they are): a line
+ * removed from msgq.conf, renamed in it or moved to another GPIO since the
+ * file was written is not driven from the old state, and
+ * ledstate_start_lines() logs which and why.
+ *
+ * A file is written whole to
  * "led.0xKEY.tmp" and put in the old one's place (exchanged with it, which
  * the old one does not outlive, where the filesystem can; else renamed over
  * it): a reader finds the old state or the new one, never half of one.
- * ledstate_save() flushes the file to the disk before it is put in place and
- * the directory after; ledstate_write() leaves
+ * ledstate_file_save() flushes the file to the disk before it is put in place and
+ * the directory after; ledstate_file_write() leaves
  * both to a later ledstate_flush(), so that what it wrote outlives any crash
  * of msgqd at once, and a power cut once it is flushed.  It is read
  * strictly: anything else (empty, truncated, a NUL, an unknown line, a value
- * out of range, more than LEDSTATE_SIZE_MAX bytes, another version) is
+ * out of range, a name or a gpio twice, another count of lines than
+ * "lines" says, more than LEDSTATE_SIZE_MAX bytes, another version) is
  * refused, never half-used.
  *
- * A file that holds another change number than the LED's is stale: after a
+ * A file that holds another change number than the table's is stale: after a
  * write that failed (a full disk, EIO), ledstate_forget() removes it, so that
  * no later start restores an earlier state as if it were the last.
+ *
+ * struct ledstate and the calls on it (ledstate_format() to ledstate_start())
+ * are the one LED's, written as version 1, until the table keeps every line.
  */
 #pragma once
 
@@ -46,8 +97,14 @@
 
 #include "config.h"
 
-#define LEDSTATE_VERSION  1
-#define LEDSTATE_SIZE_MAX 512   /* version 1 needs fewer than 200 bytes */
+#define LEDSTATE_VERSION  1    /* what ledstate_format() writes */
+#define LEDSTATE_FILE_VERSION 2 /* what ledstate_file_format() writes */
+#define LEDSTATE_LINES_MAX MSGQ_LINES_MAX
+/*
+ * The largest file read: 64 lines of the longest names, gpio settings and
+ * values take 14293 bytes (the header 85, a line 222).
+ */
+#define LEDSTATE_SIZE_MAX 16384
 /* Two boot_us this close are one boot (a leap second, a read between two clocks). */
 #define LEDSTATE_SAME_BOOT_US 2000000
 
@@ -59,6 +116,28 @@ struct ledstate {
         uint64_t changes;
         uint64_t boot_us;
         uint64_t next_toggle_us;        /* 0 when not blinking */
+};
+
+/* One line as the file keeps it. */
+struct ledstate_line {
+        char name[MSGQ_LINE_NAME_MAX + 1];
+        char gpio[MSGQ_GPIO_MAX];       /* "" from a version-1 file, which did not record it */
+        bool active_low;                /* false from a version-1 file */
+        uint32_t seq;                   /* the line's own count of changes */
+        bool on;
+        bool blinking;
+        uint32_t period_ms;             /* 0 when not blinking */
+        uint32_t remaining;             /* 0 when not blinking */
+        uint64_t next_toggle_us;        /* 0 when not blinking */
+};
+
+/* The whole file: the table's change number, the boot, every line. */
+struct ledstate_file {
+        unsigned version;               /* as read: 1 or 2 */
+        uint64_t changes;
+        uint64_t boot_us;
+        size_t n;                       /* lines: 1 to LEDSTATE_LINES_MAX */
+        struct ledstate_line line[LEDSTATE_LINES_MAX];
 };
 
 enum ledstate_where {
@@ -106,6 +185,54 @@ int ledstate_flush(const char *path);
  * earlier state is left there.
  */
 int ledstate_forget(const char *path, uint64_t changes);
+/* The file's text (version 2) for f in buf; its length, -EINVAL (no lines, or too many), -ENOBUFS. */
+int ledstate_file_format(const struct ledstate_file *f, char *buf, size_t size);
+/*
+ * Parse n bytes of a file of version 1 or 2.  0, -ENODATA (empty), -EFBIG
+ * (more than LEDSTATE_SIZE_MAX), -EPROTONOSUPPORT (another version),
+ * -EBADMSG (anything else that is not a whole file of its version).
+ */
+int ledstate_file_parse(const char *buf, size_t n, struct ledstate_file *f);
+/* Read and parse path: ledstate_file_parse()'s errors, -ENOENT, or -errno. */
+int ledstate_file_load(const char *path, struct ledstate_file *f);
+/* Write f to path atomically and durably (see above); 0 or -errno. */
+int ledstate_file_save(const char *path, const struct ledstate_file *f);
+/* Write f to path atomically, not yet durably (see above); 0 or -errno. */
+int ledstate_file_write(const char *path, const struct ledstate_file *f);
+
+/*
+ * The record of f that the line o (its name, gpio and active_low) takes
+ * up: its index; -ENOENT when f has none of o's name; -EXDEV when the
+ * record's gpio names another line (moved), -EINVAL when its active_low
+ * differs.  A version-1 record ("led", gpio and active_low not recorded)
+ * is taken up by the line of its name whatever its gpio and active_low.
+ */
+int ledstate_find(const struct ledstate_file *f, const struct msgq_output *o);
+/*
+ * A line's blink brought up to now_us (CLOCK_BOOTTIME of the boot that
+ * began at boot_us), from a file written in the boot that began at
+ * file_boot_us: as ledstate_advance().  true when the blink ended
+ * meanwhile (off now: one more change of the line).
+ */
+bool ledstate_line_advance(struct ledstate_line *l, uint64_t file_boot_us, uint64_t boot_us,
+                           uint64_t now_us);
+/*
+ * The state msgqd starts its n lines with (out: their settings, index 0
+ * first), in f (f->n = n, each line with out's name, gpio and active_low):
+ * the file at path (read with one warning when it is there but unusable;
+ * missing, every line off), each line's record (ledstate_find()) brought
+ * up to now, then the line's start policy.  A line without a record it may
+ * take up starts off, seq 0; each record no line takes up, and each line
+ * whose record it may not take up, is logged with the reason.  Each line
+ * that the blink's end or the policy changed is one more change (of the
+ * table's, and of its seq).  restored[i]: line i is as the file had it.
+ * path NULL: no file.
+ */
+void ledstate_start_lines(struct ledstate_file *f, const struct msgq_output *out, size_t n,
+                          const char *path, bool *restored);
+/* The line's state: "on", "off" or "blinking, period 500 ms, 7 blinks left" into buf. */
+const char *ledstate_line_describe(const struct ledstate_line *l, char *buf, size_t size);
+
 /* What a load error means, for the log ("corrupt: truncated or not msgqd's"). */
 const char *ledstate_strerror(int r);
 

@@ -595,6 +595,500 @@ START_TEST(test_forget) {
 }
 END_TEST
 
+/* ---- Version 2: every line of the table ---- */
+
+static void out_init(struct msgq_output *o, const char *name, const char *gpio, bool active_low,
+                     enum msgq_led_start start) {
+        msgq_output_init(o, name);
+        snprintf(o->gpio, sizeof o->gpio, "%s", gpio);
+        o->active_low = active_low;
+        o->start = (int) start;
+}
+
+static struct ledstate_line line_of(const char *name, const char *gpio, bool active_low, uint32_t seq,
+                                    bool on) {
+        struct ledstate_line l = { .active_low = active_low, .seq = seq, .on = on };
+
+        snprintf(l.name, sizeof l.name, "%s", name);
+        snprintf(l.gpio, sizeof l.gpio, "%s", gpio);
+        return l;
+}
+
+/* A counted blink, as line_blink() leaves it: on, 7 toggles left. */
+static struct ledstate_line blinking_line(const char *name, const char *gpio, uint64_t next_toggle_us) {
+        struct ledstate_line l = line_of(name, gpio, false, 5, true);
+
+        l.blinking = true;
+        l.period_ms = 500;
+        l.remaining = 7;
+        l.next_toggle_us = next_toggle_us;
+        return l;
+}
+
+/* led blinking, pump off (active low), fan on: three lines, each value unique in the text. */
+static struct ledstate_file three_lines(void) {
+        struct ledstate_file f = { .version = 2, .changes = 42, .boot_us = this_boot(), .n = 3 };
+
+        f.line[0] = blinking_line("led", "GPIO17", 81234567);
+        f.line[1] = line_of("pump", "gpiochip0:27", true, 2, false);
+        f.line[2] = line_of("fan", "GPIO22", false, 11, true);
+        return f;
+}
+
+static void assert_same_line(const struct ledstate_line *a, const struct ledstate_line *b, size_t i) {
+        ck_assert_msg(strcmp(a->name, b->name) == 0 && strcmp(a->gpio, b->gpio) == 0 &&
+                      a->active_low == b->active_low && a->seq == b->seq && a->on == b->on &&
+                      a->blinking == b->blinking && a->period_ms == b->period_ms &&
+                      a->remaining == b->remaining && a->next_toggle_us == b->next_toggle_us,
+                      "line %zu: '%s' %s read back as '%s' %s", i, a->name, a->gpio, b->name, b->gpio);
+}
+
+static void assert_same_file(const struct ledstate_file *a, const struct ledstate_file *b) {
+        ck_assert_uint_eq(b->version, 2);
+        ck_assert_uint_eq(a->changes, b->changes);
+        ck_assert_uint_eq(a->boot_us, b->boot_us);
+        ck_assert_uint_eq(a->n, b->n);
+        for (size_t i = 0; i < a->n; i++)
+                assert_same_line(&a->line[i], &b->line[i], i);
+}
+
+/* 64 lines, every one of the longest name and gpio setting and the largest values: the bound. */
+START_TEST(test_v2_round_trip_64_lines) {
+        static struct ledstate_file f, back;
+        static char text[LEDSTATE_SIZE_MAX + 1];
+        char tmp[400];
+
+        f = (struct ledstate_file) { .version = 2, .changes = UINT64_MAX, .boot_us = UINT64_MAX,
+                                     .n = LEDSTATE_LINES_MAX };
+        for (size_t i = 0; i < f.n; i++) {
+                struct ledstate_line *l = &f.line[i];
+
+                snprintf(l->name, sizeof l->name, "L%030zu", i);
+                snprintf(l->gpio, sizeof l->gpio, "chip-%052zu:%05zu", i, i);
+                ck_assert_uint_eq(strlen(l->name), MSGQ_LINE_NAME_MAX);
+                ck_assert_uint_eq(strlen(l->gpio), MSGQ_GPIO_MAX - 1);
+                l->active_low = i % 2;
+                l->seq = UINT32_MAX - (uint32_t) i;
+                l->on = true;
+                l->blinking = i % 3 != 0;
+                l->period_ms = l->blinking ? MSGQ_BLINK_PERIOD_MAX_MS : 0;
+                l->remaining = l->blinking ? 2 * MSGQ_BLINK_COUNT_MAX - 1 : 0;
+                l->next_toggle_us = l->blinking ? UINT64_MAX : 0;
+        }
+        /* All blinking, the longest values of all: what the bound in ledstate.h counts. */
+        for (size_t i = 0; i < f.n; i += 3) {
+                f.line[i].blinking = true;
+                f.line[i].period_ms = MSGQ_BLINK_PERIOD_MAX_MS;
+                f.line[i].remaining = 2 * MSGQ_BLINK_COUNT_MAX - 1;
+                f.line[i].next_toggle_us = UINT64_MAX;
+        }
+        ck_assert_int_eq(ledstate_file_format(&f, text, sizeof text), 14293);
+        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        memset(&back, 0xa5, sizeof back);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        assert_same_file(&f, &back);
+        f.changes = 0;
+        f.line[63].on = false;
+        f.line[63].remaining = 2 * MSGQ_BLINK_COUNT_MAX;
+        ck_assert_int_eq(ledstate_file_write(path, &f), 0);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        assert_same_file(&f, &back);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        ck_assert_int_eq(access(tmp, F_OK), -1);
+        /* The three lines, and one. */
+        f = three_lines();
+        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        assert_same_file(&f, &back);
+        f.n = 1;
+        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        assert_same_file(&f, &back);
+}
+END_TEST
+
+/* The text ledstate.h shows, byte for byte. */
+START_TEST(test_v2_format_is_documented) {
+        struct ledstate_file f = three_lines();
+        char buf[LEDSTATE_SIZE_MAX];
+
+        f.boot_us = 1795950000123456;
+        f.n = 2;
+        f.line[0].seq = 40;
+        f.line[1].active_low = true;
+        ck_assert_int_gt(ledstate_file_format(&f, buf, sizeof buf), 0);
+        ck_assert_str_eq(buf, "msgqd-led-state 2\nchanges 42\nboot_us 1795950000123456\nlines 2\n"
+                              "line led\ngpio GPIO17\nactive_low 0\nseq 40\non 1\nblinking 1\nperiod_ms 500\n"
+                              "remaining 7\nnext_toggle_us 81234567\n"
+                              "line pump\ngpio gpiochip0:27\nactive_low 1\nseq 2\non 0\nblinking 0\n"
+                              "period_ms 0\nremaining 0\nnext_toggle_us 0\n");
+        ck_assert_int_eq(ledstate_file_format(&f, buf, 100), -ENOBUFS);
+}
+END_TEST
+
+/* What no file may hold is not written either: it could not be read back. */
+START_TEST(test_v2_format_refuses) {
+        struct ledstate_file f = three_lines();
+        char buf[LEDSTATE_SIZE_MAX];
+
+        f.n = 0;
+        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), -EINVAL);
+        f.n = LEDSTATE_LINES_MAX + 1;
+        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), -EINVAL);
+        f = three_lines();
+        f.line[2].gpio[0] = '\0'; /* as a version-1 record has it */
+        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), -EINVAL);
+        f = three_lines();
+        snprintf(f.line[1].name, sizeof f.line[1].name, "two words");
+        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), -EINVAL);
+        f = three_lines();
+        f.line[0].remaining = 6; /* on, with an even number left */
+        ck_assert_int_eq(ledstate_file_save(path, &f), -EINVAL);
+        ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+static int format_three(char *buf, size_t size) {
+        struct ledstate_file f = three_lines();
+        int n = ledstate_file_format(&f, buf, size);
+
+        ck_assert_int_gt(n, 0);
+        return n;
+}
+
+/* A version-2 file refused with want, the struct untouched, and a start from it logs why, once. */
+static void assert_v2_refused(const char *text, size_t n, int want, const char *what);
+
+/* Every prefix of a good file: refused (a whole record cut off too: "lines" counts them). */
+START_TEST(test_v2_truncated) {
+        static struct ledstate_file f;
+        char buf[LEDSTATE_SIZE_MAX], what[64];
+        int n = format_three(buf, sizeof buf);
+
+        for (int len = 1; len < n; len++) {
+                memset(&f, 0xa5, sizeof f);
+                ck_assert_msg(ledstate_file_parse(buf, (size_t) len, &f) == -EBADMSG, "cut to %d of %d: %d", len,
+                              n, ledstate_file_parse(buf, (size_t) len, &f));
+                ck_assert_uint_eq(f.changes, 0xa5a5a5a5a5a5a5a5ull);
+        }
+        /* Cut at a record's end, through the start too. */
+        snprintf(what, sizeof what, "the third record cut off");
+        assert_v2_refused(buf, (size_t) (strstr(buf, "line fan\n") - buf), -EBADMSG, what);
+        ck_assert_int_eq(ledstate_file_parse("", 0, &f), -ENODATA);
+}
+END_TEST
+
+/* The good file with KEY's line in record NAME replaced by line (or cut out, ""). */
+static void assert_v2_line_refused(const char *name, const char *key, const char *line) {
+        char buf[LEDSTATE_SIZE_MAX], out[LEDSTATE_SIZE_MAX + 200], rec[64], at[64];
+        char *r, *k, *end;
+
+        format_three(buf, sizeof buf);
+        snprintf(rec, sizeof rec, "line %s\n", name);
+        snprintf(at, sizeof at, "%s ", key);
+        r = name[0] ? strstr(buf, rec) : buf;
+        ck_assert_ptr_nonnull(r);
+        k = strncmp(r, at, strlen(at)) == 0 ? r : strstr(r, fmt_path("\n%s", at)) + 1;
+        ck_assert_ptr_nonnull(k);
+        end = strchr(k, '\n') + 1;
+        snprintf(out, sizeof out, "%.*s%s%s%s", (int) (k - buf), buf, line, line[0] ? "\n" : "", end);
+        assert_v2_refused(out, strlen(out), -EBADMSG, fmt_path("%s: %s", name, line[0] ? line : key));
+}
+
+START_TEST(test_v2_bad_values) {
+        const char *none = "msgqd-led-state 2\nchanges 0\nboot_us 1\nlines 0\n";
+
+        assert_v2_line_refused("", "changes", "changes -1");
+        assert_v2_line_refused("", "boot_us", "boot_us 1e6");
+        assert_v2_line_refused("", "lines", "lines 0");
+        assert_v2_line_refused("", "lines", "lines 2");                 /* a record more than it says */
+        assert_v2_line_refused("", "lines", "lines 4");                 /* one fewer */
+        assert_v2_line_refused("", "lines", "lines 65");
+        assert_v2_line_refused("", "lines", "lines 03");
+        assert_v2_line_refused("", "lines", "");
+        assert_v2_line_refused("pump", "line", "line pump!");
+        assert_v2_line_refused("pump", "line", "line ");
+        assert_v2_line_refused("pump", "line", "line 9pump");
+        assert_v2_line_refused("pump", "line", "line pump pump");
+        assert_v2_line_refused("pump", "line", "line abcdefghijklmnopqrstuvwxyz123456"); /* 32 */
+        assert_v2_line_refused("pump", "line", "line LED");             /* the name twice, in another case */
+        assert_v2_line_refused("pump", "line", "");
+        assert_v2_line_refused("pump", "gpio", "gpio ");
+        assert_v2_line_refused("pump", "gpio", "gpio GPIO 27");
+        assert_v2_line_refused("pump", "gpio", "gpio gpiochip0:x");
+        assert_v2_line_refused("pump", "gpio", "gpio :27");
+        assert_v2_line_refused("pump", "gpio", fmt_path("gpio %064d", 1)); /* 64 characters */
+        assert_v2_line_refused("pump", "gpio", "gpio GPIO17");          /* led's line twice */
+        assert_v2_line_refused("fan", "gpio", "gpio 0:27");             /* pump's, written otherwise */
+        assert_v2_line_refused("pump", "gpio", "");
+        assert_v2_line_refused("pump", "active_low", "active_low 2");
+        assert_v2_line_refused("pump", "active_low", "active_low yes");
+        assert_v2_line_refused("pump", "seq", "seq 4294967296");
+        assert_v2_line_refused("pump", "seq", "seq -2");
+        assert_v2_line_refused("pump", "on", "on 2");
+        assert_v2_line_refused("pump", "on", "on 0 ");
+        assert_v2_line_refused("pump", "on", "on 0\r");
+        assert_v2_line_refused("pump", "blinking", "blinking 1");       /* a blink without a period */
+        assert_v2_line_refused("led", "blinking", "blinking 0");        /* a blink's fields without one */
+        assert_v2_line_refused("led", "period_ms", "period_ms 19");
+        assert_v2_line_refused("led", "period_ms", "period_ms 3600001");
+        assert_v2_line_refused("led", "remaining", "remaining 8");      /* even while on */
+        assert_v2_line_refused("led", "remaining", "remaining 2000001");
+        assert_v2_line_refused("led", "next_toggle_us", "next_toggle_us 18446744073709551616");
+        assert_v2_line_refused("fan", "next_toggle_us", "next_toggle_us 0\nextra 1");
+        assert_v2_line_refused("fan", "next_toggle_us", "next_toggle_us 0\n");
+        assert_v2_line_refused("pump", "seq", "on 0\nseq 2");           /* out of order */
+        assert_v2_line_refused("", "changes", "changes 42\nchanges 42");
+        /* No line at all, as "lines" says. */
+        assert_v2_refused(none, strlen(none), -EBADMSG, "no line");
+}
+END_TEST
+
+/* Version 1, msgq 0.1's and 0.2's: the line "led", gpio and active_low not recorded, seq its changes. */
+START_TEST(test_v1_read_as_led) {
+        struct ledstate s = blink_state();
+        struct ledstate_file f;
+        char buf[LEDSTATE_SIZE_MAX];
+        int n = format(&s, buf, sizeof buf);
+
+        ck_assert_int_eq(ledstate_file_parse(buf, (size_t) n, &f), 0);
+        ck_assert_uint_eq(f.version, 1);
+        ck_assert_uint_eq(f.n, 1);
+        ck_assert_str_eq(f.line[0].name, "led");
+        ck_assert_str_eq(f.line[0].gpio, "");
+        ck_assert(!f.line[0].active_low);
+        ck_assert_uint_eq(f.line[0].seq, 42);
+        ck_assert(f.line[0].on && f.line[0].blinking && f.line[0].period_ms == 500 && f.line[0].remaining == 7);
+        ck_assert_uint_eq(f.line[0].next_toggle_us, 123456);
+        ck_assert_uint_eq(f.changes, 42);
+        ck_assert_uint_eq(f.boot_us, s.boot_us);
+        /* A version-1 file is still as strict: every prefix refused. */
+        for (int len = 1; len < n; len++)
+                ck_assert_int_eq(ledstate_file_parse(buf, (size_t) len, &f), -EBADMSG);
+        /* Versions neither: refused as unknown. */
+        assert_v2_refused("msgqd-led-state 3\nchanges 1\n", 28, -EPROTONOSUPPORT, "version 3");
+        assert_v2_refused("msgqd-led-state 0\n", 18, -EPROTONOSUPPORT, "version 0");
+        assert_v2_refused("msgqd-led-state 02\n", 19, -EBADMSG, "version 02");
+}
+END_TEST
+
+/* Run ledstate_start_lines() on path with stderr captured into log. */
+static void start_lines_logged(struct ledstate_file *f, const struct msgq_output *out, size_t n, bool *restored,
+                               char *log, size_t size) {
+        char cap[400];
+        int saved = dup(STDERR_FILENO), fd;
+        ssize_t k;
+
+        snprintf(cap, sizeof cap, "%s/stderr", dir);
+        fd = open(cap, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        ck_assert_int_ge(fd, 0);
+        fflush(stderr);
+        dup2(fd, STDERR_FILENO);
+        ledstate_start_lines(f, out, n, path, restored);
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        k = pread(fd, log, size - 1, 0);
+        close(fd);
+        unlink(cap);
+        log[k > 0 ? k : 0] = '\0';
+}
+
+static void assert_v2_refused(const char *text, size_t n, int want, const char *what) {
+        static struct ledstate_file f, before;
+        struct msgq_output out[2];
+        bool restored[2];
+        char log[2048];
+        int r;
+
+        memset(&f, 0x5a, sizeof f);
+        before = f;
+        write_bytes(path, text, n);
+        r = ledstate_file_load(path, &f);
+        ck_assert_msg(r == want, "%s: %d, expected %d", what, r, want);
+        ck_assert_msg(memcmp(&f, &before, sizeof f) == 0, "%s: a refused file changed the state", what);
+        out_init(&out[0], "led", "GPIO17", false, MSGQ_LED_START_RESTORE);
+        out_init(&out[1], "pump", "gpiochip0:27", true, MSGQ_LED_START_RESTORE);
+        start_lines_logged(&f, out, 2, restored, log, sizeof log);
+        ck_assert_msg(!restored[0] && !restored[1] && f.n == 2 && f.changes == 0 && !f.line[0].on &&
+                      !f.line[0].blinking && f.line[0].seq == 0, "%s: did not start off", what);
+        ck_assert_msg(count_lines(log) == 1 && strstr(log, "cannot restore the lines from") &&
+                      strstr(log, ledstate_strerror(want)), "%s: logged '%s'", what, log);
+}
+
+/*
+ * Which record a line takes up: its name's (in any case, at any index),
+ * when its gpio names the same line and its active_low is the same.
+ */
+START_TEST(test_find) {
+        struct ledstate_file f = three_lines(), v1;
+        struct ledstate s = { .on = true, .changes = 3 };
+        char buf[LEDSTATE_SIZE_MAX];
+        struct msgq_output o;
+
+        out_init(&o, "led", "GPIO17", false, MSGQ_LED_START_RESTORE);
+        ck_assert_int_eq(ledstate_find(&f, &o), 0);
+        out_init(&o, "Pump", "0:27", true, MSGQ_LED_START_RESTORE);  /* the same line, written otherwise */
+        ck_assert_int_eq(ledstate_find(&f, &o), 1);
+        out_init(&o, "pump", "/dev/gpiochip0:27", true, MSGQ_LED_START_RESTORE);
+        ck_assert_int_eq(ledstate_find(&f, &o), 1);
+        out_init(&o, "pump", "gpiochip1:27", true, MSGQ_LED_START_RESTORE); /* moved */
+        ck_assert_int_eq(ledstate_find(&f, &o), -EXDEV);
+        out_init(&o, "pump", "GPIO27", true, MSGQ_LED_START_RESTORE);  /* a name msgqd alone could match */
+        ck_assert_int_eq(ledstate_find(&f, &o), -EXDEV);
+        out_init(&o, "pump", "gpiochip0:27", false, MSGQ_LED_START_RESTORE);
+        ck_assert_int_eq(ledstate_find(&f, &o), -EINVAL);
+        out_init(&o, "pump2", "gpiochip0:27", true, MSGQ_LED_START_RESTORE); /* renamed */
+        ck_assert_int_eq(ledstate_find(&f, &o), -ENOENT);
+        /* A version-1 record: "led", whatever its gpio and active_low now. */
+        ck_assert_int_eq(ledstate_file_parse(buf, (size_t) format(&s, buf, sizeof buf), &v1), 0);
+        out_init(&o, "led", "gpiochip3:4", true, MSGQ_LED_START_RESTORE);
+        ck_assert_int_eq(ledstate_find(&v1, &o), 0);
+        out_init(&o, "pump", "GPIO17", false, MSGQ_LED_START_RESTORE);
+        ck_assert_int_eq(ledstate_find(&v1, &o), -ENOENT);
+}
+END_TEST
+
+static int count_of(const char *hay, const char *needle) {
+        int n = 0;
+
+        for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+/*
+ * The matching rule at start: a line removed, renamed, moved or made
+ * active-low since is not driven from the old state, and the log says which
+ * and why, once each; the others are restored, in the new order.
+ */
+START_TEST(test_start_lines_match) {
+        static struct ledstate_file f, w;
+        struct msgq_output out[6];
+        bool restored[6];
+        char log[4096];
+
+        w = (struct ledstate_file) { .version = 2, .changes = 90, .boot_us = this_boot(), .n = 6 };
+        w.line[0] = line_of("led", "GPIO17", false, 30, true);
+        w.line[1] = line_of("pump", "gpiochip0:27", true, 4, true);
+        w.line[2] = line_of("buzzer", "GPIO22", false, 5, true);
+        w.line[3] = line_of("relay", "5:1", false, 6, true);
+        w.line[4] = line_of("fan", "GPIO5", false, 7, true);
+        w.line[5] = line_of("horn", "GPIO6", false, 8, true);
+        ck_assert_int_eq(ledstate_file_save(path, &w), 0);
+        out_init(&out[0], "led", "GPIO17", false, MSGQ_LED_START_RESTORE);
+        out_init(&out[1], "buzzer", "GPIO23", false, MSGQ_LED_START_RESTORE);  /* moved */
+        out_init(&out[2], "PUMP", "0:27", true, MSGQ_LED_START_RESTORE);       /* the same */
+        out_init(&out[3], "relay", "5:1", true, MSGQ_LED_START_RESTORE);       /* now active low */
+        out_init(&out[4], "cooler", "GPIO5", false, MSGQ_LED_START_RESTORE);   /* fan, renamed */
+        out_init(&out[5], "lamp", "GPIO9", false, MSGQ_LED_START_ON);          /* added */
+        start_lines_logged(&f, out, 6, restored, log, sizeof log);          /* horn: removed */
+
+        ck_assert_uint_eq(f.n, 6);
+        ck_assert(restored[0] && f.line[0].on && f.line[0].seq == 30);
+        ck_assert(!restored[1] && !f.line[1].on && f.line[1].seq == 0);
+        ck_assert(restored[2] && f.line[2].on && f.line[2].seq == 4);
+        ck_assert(!restored[3] && !f.line[3].on && f.line[3].seq == 0);
+        ck_assert(!restored[4] && !f.line[4].on && f.line[4].seq == 0);
+        ck_assert(!restored[5] && f.line[5].on && f.line[5].seq == 1);  /* its policy: one change */
+        ck_assert_uint_eq(f.changes, 91);
+        /* Each line as configured now, for the next write. */
+        ck_assert_str_eq(f.line[2].name, "PUMP");
+        ck_assert_str_eq(f.line[2].gpio, "0:27");
+        ck_assert(f.line[3].active_low);
+        ck_assert_msg(count_lines(log) == 4, "logged:\n%s", log);
+        ck_assert_msg(count_of(log, "line 'buzzer' is not restored from ") == 1 &&
+                      strstr(log, ": moved from gpio GPIO22 to GPIO23\n"), "%s", log);
+        ck_assert_msg(count_of(log, "line 'relay' is not restored from ") == 1 &&
+                      strstr(log, ": active_low was no, is yes now\n"), "%s", log);
+        ck_assert_msg(count_of(log, "the state of line 'fan' in ") == 1 &&
+                      strstr(log, " is not restored: renamed: no line 'fan' is configured, and its gpio GPIO5 "
+                                  "is line 'cooler' now\n"), "%s", log);
+        ck_assert_msg(count_of(log, "the state of line 'horn' in ") == 1 &&
+                      strstr(log, " is not restored: removed: no line 'horn' is configured\n"), "%s", log);
+        ck_assert_msg(!strstr(log, "'led'") && !strstr(log, "'lamp'") && !strstr(log, "'pump'"), "%s", log);
+}
+END_TEST
+
+/*
+ * Each line's policy, and each change counted once in the table's number
+ * and in the line's seq: a blink that ended while msgqd was away, a policy
+ * that turns a line off; none for a line that already is as the policy says.
+ */
+START_TEST(test_start_lines_policy) {
+        static struct ledstate_file f, w;
+        struct msgq_output out[4];
+        bool restored[4];
+        char log[1024];
+
+        w = (struct ledstate_file) { .version = 2, .changes = 50, .boot_us = this_boot(), .n = 4 };
+        w.line[0] = blinking_line("led", "GPIO17", ledstate_now_us() - 60000000); /* ended a minute ago */
+        w.line[1] = line_of("pump", "GPIO27", false, 9, true);
+        w.line[2] = line_of("fan", "GPIO22", false, 3, true);
+        w.line[3] = blinking_line("buzzer", "GPIO23", ledstate_now_us() + 60000000); /* due in a minute */
+        w.line[3].period_ms = MSGQ_BLINK_PERIOD_MAX_MS;
+        ck_assert_int_eq(ledstate_file_save(path, &w), 0);
+        out_init(&out[0], "led", "GPIO17", false, MSGQ_LED_START_RESTORE);
+        out_init(&out[1], "pump", "GPIO27", false, MSGQ_LED_START_OFF);
+        out_init(&out[2], "fan", "GPIO22", false, MSGQ_LED_START_ON);
+        out_init(&out[3], "buzzer", "GPIO23", false, MSGQ_LED_START_RESTORE);
+        start_lines_logged(&f, out, 4, restored, log, sizeof log);
+        ck_assert_str_eq(log, "");
+        ck_assert(restored[0] && !f.line[0].on && !f.line[0].blinking && f.line[0].seq == 6);
+        ck_assert(!restored[1] && !f.line[1].on && f.line[1].seq == 10);
+        ck_assert(!restored[2] && f.line[2].on && f.line[2].seq == 3);
+        ck_assert(restored[3] && f.line[3].on && f.line[3].blinking && f.line[3].remaining == 7 &&
+                  f.line[3].seq == 5);
+        ck_assert_uint_eq(f.changes, 52);
+        ck_assert(f.boot_us > 0);
+        /* What it starts with can be written as it is. */
+        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+}
+END_TEST
+
+/* A version-1 file from msgq 0.1 or 0.2: the LED's state goes to "led", the new lines start as new. */
+START_TEST(test_start_lines_from_v1) {
+        static struct ledstate_file f;
+        struct ledstate s = { .on = true, .changes = 17, .boot_us = this_boot() };
+        struct msgq_output out[2];
+        bool restored[2];
+        char log[1024];
+
+        ck_assert_int_eq(ledstate_save(path, &s), 0);
+        out_init(&out[0], "led", "gpiochip0:17", true, MSGQ_LED_START_RESTORE);
+        out_init(&out[1], "pump", "GPIO27", false, MSGQ_LED_START_RESTORE);
+        start_lines_logged(&f, out, 2, restored, log, sizeof log);
+        ck_assert_str_eq(log, "");
+        ck_assert(restored[0] && f.line[0].on && f.line[0].seq == 17);
+        ck_assert(!restored[1] && !f.line[1].on && f.line[1].seq == 0);
+        ck_assert_uint_eq(f.changes, 17);
+        /* Written back as version 2, with what identifies each line now. */
+        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        ck_assert_int_eq(ledstate_file_load(path, &f), 0);
+        ck_assert_uint_eq(f.version, 2);
+        ck_assert_str_eq(f.line[0].gpio, "gpiochip0:17");
+        ck_assert(f.line[0].active_low);
+        /* No file: every line off (or on, as its policy says), from change 0, nothing logged. */
+        ck_assert_int_eq(unlink(path), 0);
+        out[1].start = MSGQ_LED_START_ON;
+        start_lines_logged(&f, out, 2, restored, log, sizeof log);
+        ck_assert_str_eq(log, "");
+        ck_assert(!restored[0] && !f.line[0].on && f.line[1].on && f.line[1].seq == 1 && f.changes == 1);
+}
+END_TEST
+
+/* ledstate_forget() knows a version-2 file's change number too. */
+START_TEST(test_v2_forget) {
+        struct ledstate_file f = three_lines();
+
+        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        ck_assert_int_eq(ledstate_forget(path, 42), 1);
+        ck_assert_int_eq(access(path, F_OK), 0);
+        ck_assert_int_eq(ledstate_forget(path, 43), 0);
+        ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("ledstate");
         TCase *tc = tcase_create("file");
@@ -622,6 +1116,17 @@ int main(void) {
         tcase_add_test(tc, test_save_fails);
         tcase_add_test(tc, test_write_then_flush);
         tcase_add_test(tc, test_forget);
+        tcase_add_test(tc, test_v2_round_trip_64_lines);
+        tcase_add_test(tc, test_v2_format_is_documented);
+        tcase_add_test(tc, test_v2_format_refuses);
+        tcase_add_test(tc, test_v2_truncated);
+        tcase_add_test(tc, test_v2_bad_values);
+        tcase_add_test(tc, test_v1_read_as_led);
+        tcase_add_test(tc, test_find);
+        tcase_add_test(tc, test_start_lines_match);
+        tcase_add_test(tc, test_start_lines_policy);
+        tcase_add_test(tc, test_start_lines_from_v1);
+        tcase_add_test(tc, test_v2_forget);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The state file on the disk (ledstate.h): where it is, read, written in
+ * place of the old one, flushed, and forgotten after a failed write.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ledstate.h"
+
+/*
+ * path and each missing directory above it, made with exactly mode (not
+ * the umask's), as mkdir -p -m would: 0 or -errno (-ENOTDIR: a file in
+ * the way).
+ */
+static int make_dirs(const char *path, mode_t mode) {
+        char buf[PATH_MAX];
+        size_t n = strlen(path);
+        struct stat st;
+
+        if (n == 0 || n >= sizeof buf)
+                return -ENAMETOOLONG;
+        memcpy(buf, path, n + 1);
+        for (size_t i = 1; i <= n; i++) {
+                if (buf[i] != '/' && buf[i] != '\0')
+                        continue;
+                buf[i] = '\0';
+                if (stat(buf, &st) == 0) {
+                        if (!S_ISDIR(st.st_mode))
+                                return -ENOTDIR;
+                } else if (errno != ENOENT) {
+                        return -errno;
+                } else if (mkdir(buf, mode) == 0) {
+                        if (chmod(buf, mode) < 0)
+                                return -errno;
+                } else if (errno != EEXIST) {
+                        return -errno;
+                }
+                buf[i] = path[i];
+        }
+        return 0;
+}
+
+static int copy_dir(char *buf, size_t size, const char *dir, size_t len) {
+        int n = snprintf(buf, size, "%.*s", (int) len, dir);
+
+        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
+int ledstate_user_dir(char *buf, size_t size) {
+        const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        int n;
+
+        if (xdg && xdg[0] == '/')
+                n = snprintf(buf, size, "%s/msgqd", xdg);
+        else if (home && home[0] == '/')
+                n = snprintf(buf, size, "%s/.local/state/msgqd", home);
+        else
+                return -ENOENT;
+        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Whether msgqd may keep its files in dir (made when missing): 0 or -errno. */
+static int usable_dir(const char *dir, mode_t mode) {
+        int r = make_dirs(dir, mode);
+
+        if (r == 0 && access(dir, W_OK | X_OK) < 0)
+                r = -errno;
+        return r;
+}
+
+int ledstate_dir(char *buf, size_t size, const char *builtin, int *builtin_err) {
+        const char *env = getenv("STATE_DIRECTORY");
+        char user[PATH_MAX];
+        int r;
+
+        *builtin_err = 0;
+        if (env && env[0] && env[0] != ':')
+                return copy_dir(buf, size, env, strcspn(env, ":")) ?: LEDSTATE_DIR_ENV;
+        r = *builtin_err = usable_dir(builtin, 0755);
+        /* Out of reach for this user (not a directory that cannot be at all): the user's own. */
+        if ((r == -EACCES || r == -EPERM || r == -EROFS) && geteuid() != 0 &&
+            ledstate_user_dir(user, sizeof user) == 0 && usable_dir(user, 0700) == 0)
+                return copy_dir(buf, size, user, strlen(user)) ?: LEDSTATE_DIR_USER;
+        return copy_dir(buf, size, builtin, strlen(builtin)) ?: LEDSTATE_DIR_BUILTIN;
+}
+
+int ledstate_path(char *buf, size_t size, const char *dir, key_t key) {
+        int n = snprintf(buf, size, "%s/led.0x%08x", dir, (unsigned) key);
+
+        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Up to size bytes of the regular file at path into buf: its length, or -errno (-EBADMSG: not a regular file). */
+static ssize_t read_file(const char *path, char *buf, size_t size) {
+        struct stat st;
+        size_t n = 0;
+        ssize_t k;
+        int fd, r = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                r = -errno;
+        else if (!S_ISREG(st.st_mode))
+                r = -EBADMSG;
+        while (r == 0 && n < size) {
+                k = read(fd, buf + n, size - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        r = -errno;
+                else if (k == 0)
+                        break;
+                else
+                        n += (size_t) k;
+        }
+        close(fd);
+        return r < 0 ? r : (ssize_t) n;
+}
+
+int ledstate_load(const char *path, struct ledstate *s) {
+        char buf[LEDSTATE_SIZE_MAX + 1];
+        ssize_t n = read_file(path, buf, sizeof buf);
+
+        return n < 0 ? (int) n : ledstate_parse(buf, (size_t) n, s);
+}
+
+int ledstate_file_load(const char *path, struct ledstate_file *f) {
+        char buf[LEDSTATE_SIZE_MAX + 1];
+        ssize_t n = read_file(path, buf, sizeof buf);
+
+        return n < 0 ? (int) n : ledstate_file_parse(buf, (size_t) n, f);
+}
+
+
+static int write_all(int fd, const char *buf, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(fd, buf, n);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                buf += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+/*
+ * The directory of path, opened to be fsync'ed.  Missing (a run by hand,
+ * where no systemd made it, or removed since), it is made with its parents.
+ */
+static int open_dir(const char *path) {
+        const char *slash = strrchr(path, '/');
+        char dir[PATH_MAX];
+        int fd;
+
+        if (!slash)
+                snprintf(dir, sizeof dir, ".");
+        else
+                snprintf(dir, sizeof dir, "%.*s", (int) (slash == path ? 1 : slash - path), path);
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && make_dirs(dir, 0755) == 0)
+                fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+static int write_tmp(const char *tmp, const char *text, size_t n, bool durable) {
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, text, n);
+        if (r == 0 && durable && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        return r;
+}
+
+/*
+ * tmp in path's place.  Over a file, an exchange of the two, and the old
+ * one removed: a rename over a file makes ext4 (auto_da_alloc) start to
+ * write the new one's data out at once, which costs the request that
+ * changed the LED ten times the rest of the write (the flush that follows
+ * writes it out anyway).  With nothing there yet, or on a filesystem that
+ * cannot exchange: a rename.
+ */
+static int replace(const char *tmp, const char *path) {
+        struct stat st;
+
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+                (void) unlink(tmp); /* the earlier state */
+                return 0;
+        }
+        return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+/* The new file (text, n bytes) in place of the old one; with durable, each flushed to the disk. */
+static int write_text(const char *path, const char *text, size_t n, bool durable) {
+        char tmp[PATH_MAX];
+        int dfd, r;
+
+        if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int) sizeof tmp)
+                return -ENAMETOOLONG;
+        dfd = open_dir(path);
+        if (dfd < 0)
+                return dfd;
+        r = write_tmp(tmp, text, n, durable);
+        if (r == 0)
+                r = replace(tmp, path);
+        if (r < 0)
+                (void) unlink(tmp);
+        else if (durable && fsync(dfd) < 0)
+                r = -errno;
+        close(dfd);
+        return r;
+}
+
+static int write_state(const char *path, const struct ledstate *s, bool durable) {
+        char text[LEDSTATE_SIZE_MAX];
+        int n = ledstate_format(s, text, sizeof text);
+
+        return n < 0 ? n : write_text(path, text, (size_t) n, durable);
+}
+
+static int write_file(const char *path, const struct ledstate_file *f, bool durable) {
+        char text[LEDSTATE_SIZE_MAX];
+        int n = ledstate_file_format(f, text, sizeof text);
+
+        return n < 0 ? n : write_text(path, text, (size_t) n, durable);
+}
+
+int ledstate_save(const char *path, const struct ledstate *s) {
+        return write_state(path, s, true);
+}
+
+int ledstate_write(const char *path, const struct ledstate *s) {
+        return write_state(path, s, false);
+}
+
+int ledstate_file_save(const char *path, const struct ledstate_file *f) {
+        return write_file(path, f, true);
+}
+
+int ledstate_file_write(const char *path, const struct ledstate_file *f) {
+        return write_file(path, f, false);
+}
+
+int ledstate_flush(const char *path) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), dfd, r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                r = -errno;
+        close(fd);
+        dfd = open_dir(path);
+        if (dfd < 0)
+                return r < 0 ? r : dfd;
+        if (fsync(dfd) < 0 && r == 0)
+                r = -errno;
+        close(dfd);
+        return r;
+}
+
+/* Emptied, when the directory forbids its removal but the file may be written. */
+static int empty_file(const char *path) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (ftruncate(fd, 0) < 0)
+                r = -errno;
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
+int ledstate_forget(const char *path, uint64_t changes) {
+        struct ledstate_file f;
+        int dfd, r;
+
+        if (ledstate_file_load(path, &f) == 0 && f.changes == changes)
+                return 1;
+        if (unlink(path) < 0 && errno != ENOENT) {
+                r = -errno;
+                return empty_file(path) == 0 ? 0 : r;
+        }
+        /* The removal too outlives a power cut, when the disk still takes a flush. */
+        dfd = open_dir(path);
+        if (dfd >= 0) {
+                (void) fsync(dfd);
+                close(dfd);
+        }
+        return 0;
+}
+
