@@ -234,8 +234,53 @@ def ledstate(on=1, blinking=0, period=0, remaining=0, changes=42, boot=b"1795950
             b"\nnext_toggle_us %d\n" % next_us)
 
 
+def v2_line(name=b"led", gpio=b"GPIO17", active_low=0, seq=40, on=1, blinking=0, period=0,
+            remaining=0, next_us=0):
+    return (b"line " + name + b"\ngpio " + gpio + b"\nactive_low %d\nseq %d\non %d\nblinking %d\n"
+            b"period_ms %d\nremaining %d\nnext_toggle_us %d\n"
+            % (active_low, seq, on, blinking, period, remaining, next_us))
+
+
+def ledstate_v2(lines, count=None, changes=42, version=b"2"):
+    return (b"msgqd-led-state " + version + b"\nchanges %d\nboot_us 1795950000123456\nlines %d\n"
+            % (changes, len(lines) if count is None else count) + b"".join(lines))
+
+
+def ledstates_v2():
+    """Version 2 of the state file: every line of the table, good and each way bad."""
+    blink = v2_line(on=1, blinking=1, period=500, remaining=7, next_us=81234567)
+    pump = v2_line(name=b"pump", gpio=b"gpiochip0:27", active_low=1, seq=2, on=0)
+    fan = v2_line(name=b"fan", gpio=b"GPIO22", seq=11)
+    good = ledstate_v2([blink, pump, fan])
+    most = [v2_line(name=b"L%030d" % i, gpio=b"chip-%052d:%05d" % (i, i), active_low=i % 2,
+                    seq=4294967295 - i, on=1, blinking=1, period=3600000, remaining=1999999,
+                    next_us=18446744073709551615) for i in range(64)]
+    return {
+        "v2-one": ledstate_v2([v2_line()]),
+        "v2-three": good,
+        "v2-64-longest": ledstate_v2(most, changes=18446744073709551615),
+        "v2-65": ledstate_v2(most + [fan]),
+        "v2-lines-0": ledstate_v2([], count=0),
+        "v2-lines-short": ledstate_v2([blink, pump, fan], count=4),
+        "v2-lines-long": ledstate_v2([blink, pump, fan], count=2),
+        "v2-truncated-record": good[:good.index(b"line fan")],
+        "v2-name-twice": ledstate_v2([blink, v2_line(name=b"LED", gpio=b"GPIO18")]),
+        "v2-gpio-twice": ledstate_v2([pump, v2_line(name=b"fan", gpio=b"0:27")]),
+        "v2-bad-name": ledstate_v2([v2_line(name=b"pump!")]),
+        "v2-long-name": ledstate_v2([v2_line(name=b"a" * 32)]),
+        "v2-no-gpio": ledstate_v2([v2_line(gpio=b"")]),
+        "v2-gpio-space": ledstate_v2([v2_line(gpio=b"GPIO 17")]),
+        "v2-seq-33-bits": ledstate_v2([v2_line(seq=4294967296)]),
+        "v2-blink-even-on": ledstate_v2([v2_line(blinking=1, period=500, remaining=8, next_us=1)]),
+        "v2-out-of-order": good.replace(b"active_low 1\nseq 2\n", b"seq 2\nactive_low 1\n"),
+        "v2-crlf": good.replace(b"\n", b"\r\n"),
+        "v2-nul": good[:60] + b"\x00" + good[61:],
+        "version-3": ledstate_v2([v2_line()], version=b"3"),
+    }
+
+
 def ledstates():
-    """msgqd's LED state file (daemon/ledstate.h), good and each way bad."""
+    """msgqd's LED state file (daemon/ledstate.h), good and each way bad: version 1, then 2."""
     good = ledstate(on=1, blinking=1, period=500, remaining=7, next_us=81234567)
     return {
         "on": ledstate(),
@@ -253,7 +298,8 @@ def ledstates():
         "hex-boot": ledstate(boot=b"6f1c0a1e2b3d4c5e6f708192a3b4c5d6"),
         "extra-line": good + b"extra 1\n",
         "crlf": good.replace(b"\n", b"\r\n"),
-        "huge": good + b"\n" * 600,
+        "huge": good + b"\n" * 16400,
+        **ledstates_v2(),
     }
 
 
