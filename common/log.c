@@ -41,10 +41,10 @@ int msgq_log_level(void) {
         return log_max;
 }
 
-/* pid 0: not about a request. */
-static void log_write(int level, uint32_t pid, long prio, const char *fmt, va_list ap)
-        __attribute__((format(printf, 4, 0)));
-static void log_write(int level, uint32_t pid, long prio, const char *fmt, va_list ap) {
+/* pid 0: not about a request; line NULL: about no line. */
+static void log_write(int level, uint32_t pid, long prio, const char *line, const char *fmt, va_list ap)
+        __attribute__((format(printf, 5, 0)));
+static void log_write(int level, uint32_t pid, long prio, const char *line, const char *fmt, va_list ap) {
         int saved = errno;
 
         if (level > log_max)
@@ -52,7 +52,11 @@ static void log_write(int level, uint32_t pid, long prio, const char *fmt, va_li
         if (log_journal) {
                 char buf[1024];
                 vsnprintf(buf, sizeof buf, fmt, ap);
-                if (pid)
+                if (line)
+                        sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level,
+                                        "SYSLOG_IDENTIFIER=%s", log_ident, "MSGQ_LINE=%s", line,
+                                        "MSGQ_CLIENT_PID=%u", pid, "MSGQ_PRIORITY=%ld", prio, NULL);
+                else if (pid)
                         sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level,
                                         "SYSLOG_IDENTIFIER=%s", log_ident,
                                         "MSGQ_CLIENT_PID=%u", pid, "MSGQ_PRIORITY=%ld", prio, NULL);
@@ -70,14 +74,22 @@ static void log_write(int level, uint32_t pid, long prio, const char *fmt, va_li
 }
 
 void msgq_logv(int level, const char *fmt, va_list ap) {
-        log_write(level, 0, 0, fmt, ap);
+        log_write(level, 0, 0, NULL, fmt, ap);
 }
 
 void msgq_log_request(int level, uint32_t pid, long prio, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        log_write(level, pid, prio, fmt, ap);
+        log_write(level, pid, prio, NULL, fmt, ap);
+        va_end(ap);
+}
+
+void msgq_log_line(int level, uint32_t pid, long prio, const char *line, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        log_write(level, pid, prio, line, fmt, ap);
         va_end(ap);
 }
 

@@ -22,6 +22,14 @@ void msgq_logv(int level, const char *fmt, va_list ap) __attribute__((format(pri
  */
 void msgq_log_request(int level, uint32_t pid, long prio, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
+/*
+ * A change of a line, made by a client's request (pid) or by msgqd (pid 0):
+ * in the journal it carries the field MSGQ_LINE= (the line's name), so that
+ * `journalctl -u msgqd MSGQ_LINE=pump` shows one line's history, and
+ * msgq_log_request()'s fields.
+ */
+void msgq_log_line(int level, uint32_t pid, long prio, const char *line, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
 
 #define log_debug(...)   msgq_log(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)    msgq_log(LOG_INFO, __VA_ARGS__)

@@ -42,6 +42,8 @@ struct led {
         bool on;                        /* logical state, before active-low */
         bool active_low;
         char desc[LED_DESC_MAX];
+        char chip[32];                  /* the chip's name; "" = simulated */
+        unsigned offset;                /* the line's, on chip */
         void *priv;                     /* the backend's */
         void *group;                    /* the backend's request, shared with the chip's other LEDs; NULL: none */
         unsigned index;                 /* the line's place in group */

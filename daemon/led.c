@@ -219,6 +219,10 @@ int led_errno(int err) {
 
 void led_set_desc(struct led *l, const char *chip, unsigned offset, const char *line_name) {
         bool named = line_name && line_name[0];
+        const char *base = strrchr(chip, '/');
+
+        snprintf(l->chip, sizeof l->chip, "%s", base ? base + 1 : chip);
+        l->offset = offset;
 
         snprintf(l->desc, sizeof l->desc, "%s line %u%s%s%s%s", chip, offset,
                  named ? " (" : "", named ? line_name : "", named ? ")" : "",
@@ -535,6 +539,11 @@ int led_set_many(struct led *const *leds, const bool *on, size_t n) {
 
 bool led_get(const struct led *l) {
         return l && l->on;
+}
+
+const char *led_chip(const struct led *l, unsigned *offset) {
+        *offset = l && l->chip[0] ? l->offset : 0;
+        return l && l->chip[0] ? l->chip : "sim";
 }
 
 const char *led_describe(const struct led *l) {

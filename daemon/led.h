@@ -66,6 +66,8 @@ int led_set_many(struct led *const *leds, const bool *on, size_t n);
  */
 int led_line_consumer(const char *spec, char *buf, size_t size);
 bool led_get(const struct led *l);
+/* The chip's name ("gpiochip0"; "sim" when simulated) and the line's offset on it (0 when simulated). */
+const char *led_chip(const struct led *l, unsigned *offset);
 /* "gpiochip0 line 17 (GPIO17)" or "simulated". */
 const char *led_describe(const struct led *l);
 /* Turns the LED off (drives it only when on) and releases the line; NULL is fine. */

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
+
+#include <string.h>
 
 #include "clock.h"
 #include "line.h"
@@ -9,8 +12,13 @@ uint64_t line_now_usec(void) {
         return msgq_now_ns() / 1000u;
 }
 
-void line_init(struct line *l, struct led *led) {
+void line_init(struct line *l, struct led *led, const char *name) {
         *l = (struct line) { .led = led };
+        snprintf(l->name, sizeof l->name, "%s", name);
+}
+
+const char *line_label(const struct line *l) {
+        return strcmp(l->name, MSGQ_LINE_DEFAULT) == 0 ? "LED" : l->name;
 }
 
 void line_state(const struct line *l, struct msgq_led_state *st) {
@@ -56,6 +64,13 @@ int line_set(struct line *l, bool toggle, bool on, bool *changed) {
         return r;
 }
 
+bool line_stop_blink(struct line *l) {
+        bool was = l->blinking;
+
+        l->blinking = false;
+        return was;
+}
+
 int line_blink(struct line *l, uint32_t period_ms, uint32_t count) {
         int r;
 
@@ -80,7 +95,7 @@ bool line_tick(struct line *l, uint64_t usec) {
         if (!l->blinking || usec < l->next_usec)
                 return false;
         if (led_set(l->led, !led_get(l->led)) < 0)
-                log_warning("blink: cannot drive the LED: %m");
+                log_warning("blink: cannot drive the %s: %m", line_label(l));
         if (l->remaining > 0 && --l->remaining == 0) {
                 l->blinking = false; /* an even number of toggles: ends off */
                 ended = true;
@@ -93,11 +108,12 @@ void line_done(struct line *l, bool keep) {
         l->blinking = false;
         if (keep) {
                 if (l->led)
-                        log_info("LED left %s (led_stop = keep)", led_get(l->led) ? "on" : "off");
+                        log_info("%s left %s (%s = keep)", line_label(l), led_get(l->led) ? "on" : "off",
+                                 l->name[0] && strcmp(l->name, MSGQ_LINE_DEFAULT) ? "stop" : "led_stop");
                 led_release(l->led);
         } else {
                 if (led_get(l->led) && led_set(l->led, false) < 0) /* off already: not driven again */
-                        log_warning("cannot turn the LED off: %m");
+                        log_warning("cannot turn the %s off: %m", line_label(l));
                 led_close(l->led);
         }
         l->led = NULL;

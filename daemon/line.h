@@ -22,6 +22,7 @@
 
 struct line {
         struct led *led;
+        char name[MSGQ_LINE_NAME_MAX + 1]; /* "led": the default output */
         bool blinking;
         uint32_t period_ms;
         uint32_t remaining;     /* toggles left; 0 while blinking = forever */
@@ -30,8 +31,10 @@ struct line {
 
 /* CLOCK_MONOTONIC in µs, as sd-event's timers count. */
 uint64_t line_now_usec(void);
-/* Take up led (owned from now on), not blinking. */
-void line_init(struct line *l, struct led *led);
+/* Take up led (owned from now on) as the line called name, not blinking. */
+void line_init(struct line *l, struct led *led, const char *name);
+/* What the log calls the line: "LED" for the default output, else its name. */
+const char *line_label(const struct line *l);
 /* The line's level and blink into st (st->changes is the table's; untouched). */
 void line_state(const struct line *l, struct msgq_led_state *st);
 /* The line as the state file keeps it, but for changes and boot_us. */
@@ -40,6 +43,8 @@ void line_snapshot(const struct line *l, struct ledstate *s);
 void line_restore(struct line *l, const struct ledstate *s);
 /* A direct command (set to on, or toggle), which ends any blinking; led_set()'s result. */
 int line_set(struct line *l, bool toggle, bool on, bool *changed);
+/* End any blinking, leaving the level as it is: whether it was blinking. */
+bool line_stop_blink(struct line *l);
 /* Start blinking (on now): count = blinks (on/off cycles), 0 = forever; 0 or -errno. */
 int line_blink(struct line *l, uint32_t period_ms, uint32_t count);
 /* The blink timer fired at usec: make the toggle due; true when that ended the blink. */

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "clock.h"
+#include "line-config.h"
 #include "lines.h"
 #include "log.h"
 
@@ -14,40 +16,72 @@ static void fill_state(const struct lines *c, size_t i, struct msgq_led_state *s
         if (!st)
                 return;
         line_state(&c->line[i], st);
-        st->changes = c->changes;
+        st->changes = c->entry[i].last;
 }
 
-/* With the lock held: the state is made now, as change c->changes. */
-static void stamp_locked(struct lines *c) {
-        struct lines_stamp *t = &c->stamps[c->changes % LINES_HISTORY];
-
-        *t = (struct lines_stamp) { .changes = c->changes, .time_ns = msgq_wall_ns(),
-                                    .monotonic_ns = msgq_now_ns() };
+/* With the lock held: line i's state now into h, made now, as its last change. */
+static void record_locked(const struct lines *c, size_t i, struct lines_change *h) {
+        *h = (struct lines_change) { .by_pid = c->entry[i].by_pid, .time_ns = msgq_wall_ns(),
+                                     .monotonic_ns = msgq_now_ns() };
+        fill_state(c, i, &h->st.led);
+        h->st.line = (uint16_t) i;
+        h->st.seq = c->entry[i].seq;
 }
 
 /*
- * With the lock held, after a change: count it, keep it in the history, and
- * take the watchers (and the new state) out, for notify_unlocked() once the
- * lock is released.
+ * Watchers taken out under the lock, told once it is released: group g,
+ * w[from[g]] to w[from[g + 1]], hears of st[g] (its line's change).
  */
-static size_t changed_locked(struct lines *c, size_t i, struct lines_watcher *out,
-                             struct msgq_led_state *st) {
-        size_t n = c->nwatchers;
+struct told {
+        size_t n, ngroups;
+        size_t from[LINES_MAX + 1];
+        struct msgq_led_state st[LINES_MAX];
+        struct lines_watcher w[LINES_WATCHERS_MAX];
+};
+
+static void told_init(struct told *t) {
+        t->n = t->ngroups = 0;
+        t->from[0] = 0;
+}
+
+/* Whether w waits for a change of line i. */
+static bool watches(const struct lines_watcher *w, size_t i) {
+        return w->line == i || (w->op == MSGQ_OP_LINE_WATCH && w->line == MSGQ_LINE_ALL);
+}
+
+/*
+ * With the lock held, after line i changed, at the request of by_pid:
+ * number the change, keep it in the history, and take out the watchers it
+ * answers (with the new state) into t, for tell_unlocked() once the lock
+ * is released.
+ */
+static void changed_locked(struct lines *c, size_t i, uint32_t by_pid, struct told *t) {
+        struct lines_entry *e = &c->entry[i];
+        struct lines_change *h = &c->history[(c->changes + 1) % LINES_HISTORY];
+        size_t kept = 0;
 
         c->changes++;
         c->dirty = true;
-        stamp_locked(c);
-        fill_state(c, i, st);
-        c->history[c->changes % LINES_HISTORY] = *st;
-        memcpy(out, c->watchers, n * sizeof *out);
-        c->nwatchers = 0;
-        return n;
+        e->seq++;
+        e->last = c->changes;
+        e->by_pid = by_pid;
+        record_locked(c, i, h);
+        for (size_t k = 0; k < c->nwatchers; k++) {
+                if (watches(&c->watchers[k], i))
+                        t->w[t->n++] = c->watchers[k];
+                else
+                        c->watchers[kept++] = c->watchers[k];
+        }
+        c->nwatchers = kept;
+        t->st[t->ngroups++] = h->st.led;
+        t->from[t->ngroups] = t->n;
 }
 
-static void notify_unlocked(struct lines *c, const struct lines_watcher *w, size_t n,
-                            const struct msgq_led_state *st) {
-        if (n > 0 && c->notify)
-                c->notify(c->notify_userdata, w, n, st);
+static void tell_unlocked(struct lines *c, const struct told *t) {
+        for (size_t g = 0; g < t->ngroups; g++)
+                if (t->from[g + 1] > t->from[g] && c->notify)
+                        c->notify(c->notify_userdata, t->w + t->from[g], t->from[g + 1] - t->from[g],
+                                  &t->st[g]);
 }
 
 /* With the lock held: the state as the file keeps it. */
@@ -156,28 +190,56 @@ int lines_init(struct lines *c, struct led *led, const struct wake *wake) {
         int r;
 
         memset(c, 0, sizeof *c);
-        line_init(&c->line[0], led);
+        line_init(&c->line[0], led, MSGQ_LINE_DEFAULT);
         c->n = 1;
         c->wake = wake;
-        stamp_locked(c);
+        record_locked(c, 0, &c->history[0]);
         r = -pthread_mutex_init(&c->lock, NULL);
         if (r == 0 && (r = -pthread_mutex_init(&c->file_lock, NULL)) < 0)
                 pthread_mutex_destroy(&c->lock);
         return r;
 }
 
+int lines_find(const struct lines *c, const char *name) {
+        for (size_t i = 0; i < c->n; i++)
+                if (msgq_line_name_eq(c->line[i].name, name))
+                        return (int) i;
+        return -ENOENT;
+}
+
+int lines_add(struct lines *c, struct led *led, const char *name, uint8_t flags) {
+        if (c->n >= LINES_MAX)
+                return -ENOSPC;
+        if (lines_find(c, name) >= 0)
+                return -EEXIST;
+        line_init(&c->line[c->n], led, name);
+        c->entry[c->n] = (struct lines_entry) { .flags = flags, .last = c->changes };
+        c->n++;
+        return 0;
+}
+
+void lines_set_keep(struct lines *c, size_t i, bool keep) {
+        pthread_mutex_lock(&c->lock);
+        if (keep)
+                c->entry[i].flags |= MSGQ_LINE_F_STOP_KEEP;
+        else
+                c->entry[i].flags &= (uint8_t) ~MSGQ_LINE_F_STOP_KEEP;
+        pthread_mutex_unlock(&c->lock);
+}
+
 static int on_blink_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         struct lines *c = userdata;
-        struct lines_watcher w[LINES_WATCHERS_MAX];
-        struct msgq_led_state st;
-        size_t n = 0;
+        struct told t;
 
+        told_init(&t);
         pthread_mutex_lock(&c->lock);
-        if (line_tick(&c->line[0], usec))
-                n = changed_locked(c, 0, w, &st);
+        for (size_t i = 0; i < c->n; i++)
+                if (line_tick(&c->line[i], usec))
+                        changed_locked(c, i, 0, &t);
         pthread_mutex_unlock(&c->lock);
-        save(c, false, false); /* the end of a blink, before its watchers hear of it */
-        notify_unlocked(c, w, n, &st);
+        if (t.ngroups > 0)
+                save(c, false, false); /* the end of a blink, before its watchers hear of it */
+        tell_unlocked(c, &t);
         lines_sync(c);
         return 0;
 }
@@ -191,14 +253,19 @@ int lines_attach(struct lines *c, sd_event *e) {
 }
 
 void lines_sync(struct lines *c) {
-        bool blinking;
-        uint64_t next;
+        bool blinking = false;
+        uint64_t next = UINT64_MAX;
 
         if (!c->timer)
                 return;
         pthread_mutex_lock(&c->lock);
-        blinking = c->line[0].blinking;
-        next = c->line[0].next_usec;
+        for (size_t i = 0; i < c->n; i++) {
+                if (!c->line[i].blinking)
+                        continue;
+                blinking = true;
+                if (c->line[i].next_usec < next)
+                        next = c->line[i].next_usec;
+        }
         pthread_mutex_unlock(&c->lock);
         if (blinking) {
                 sd_event_source_set_time(c->timer, next);
@@ -212,9 +279,11 @@ void lines_sync(struct lines *c) {
 int lines_restore(struct lines *c, const struct ledstate *s, const char *path, bool keep_at_stop) {
         line_restore(&c->line[0], s);
         c->changes = c->first = s->changes;
-        stamp_locked(c); /* the time of a state taken up from the file: when msgqd took it up */
-        fill_state(c, 0, &c->history[c->changes % LINES_HISTORY]);
-        c->keep_at_stop = keep_at_stop;
+        for (size_t i = 0; i < c->n; i++)
+                c->entry[i].last = c->changes; /* taken up at the start */
+        /* The time of a state taken up from the file: when msgqd took it up. */
+        record_locked(c, 0, &c->history[c->changes % LINES_HISTORY]);
+        lines_set_keep(c, 0, keep_at_stop);
         if (!path)
                 return 0;
         c->state_path = strdup(path);
@@ -232,7 +301,7 @@ void lines_done(struct lines *c) {
         c->state_path = NULL;
         pthread_mutex_lock(&c->lock);
         for (size_t i = 0; i < c->n; i++)
-                line_done(&c->line[i], c->keep_at_stop);
+                line_done(&c->line[i], c->entry[i].flags & MSGQ_LINE_F_STOP_KEEP);
         pthread_mutex_unlock(&c->lock);
         c->timer = sd_event_source_disable_unref(c->timer);
         pthread_mutex_destroy(&c->lock);
@@ -243,70 +312,143 @@ void lines_done(struct lines *c) {
  * A direct command, which ends any blinking.  When the state is not what it
  * was, it is written to the file, and then the watchers hear of it: 1.
  */
-static int set_to(struct lines *c, size_t i, bool toggle, bool on, struct msgq_led_state *st) {
-        struct lines_watcher w[LINES_WATCHERS_MAX];
-        struct msgq_led_state now;
-        size_t n = 0;
+static int set_to(struct lines *c, size_t i, bool toggle, bool on, uint32_t by_pid,
+                  struct msgq_led_state *st) {
+        struct told t;
         bool changed;
         int r;
 
         if (i >= c->n)
                 return -ENOENT;
+        told_init(&t);
         pthread_mutex_lock(&c->lock);
         r = line_set(&c->line[i], toggle, on, &changed);
         if (changed)
-                n = changed_locked(c, i, w, &now);
+                changed_locked(c, i, by_pid, &t);
         fill_state(c, i, st);
         pthread_mutex_unlock(&c->lock);
         if (changed)
                 save(c, false, false);
-        notify_unlocked(c, w, n, &now);
+        tell_unlocked(c, &t);
         return r < 0 ? r : changed;
 }
 
-int lines_set(struct lines *c, size_t i, bool on, struct msgq_led_state *st) {
-        return set_to(c, i, false, on, st);
+int lines_set(struct lines *c, size_t i, bool on, uint32_t by_pid, struct msgq_led_state *st) {
+        return set_to(c, i, false, on, by_pid, st);
 }
 
-int lines_toggle(struct lines *c, size_t i, struct msgq_led_state *st) {
-        return set_to(c, i, true, false, st);
+int lines_toggle(struct lines *c, size_t i, uint32_t by_pid, struct msgq_led_state *st) {
+        return set_to(c, i, true, false, by_pid, st);
 }
 
-int lines_blink(struct lines *c, size_t i, uint32_t period_ms, uint32_t count, struct msgq_led_state *st) {
-        struct lines_watcher w[LINES_WATCHERS_MAX];
-        struct msgq_led_state now;
-        size_t n = 0;
+int lines_blink(struct lines *c, size_t i, uint32_t period_ms, uint32_t count, uint32_t by_pid,
+                struct msgq_led_state *st) {
+        struct told t;
         int r;
 
         if (i >= c->n)
                 return -ENOENT;
+        told_init(&t);
         pthread_mutex_lock(&c->lock);
         r = line_blink(&c->line[i], period_ms, count);
         if (r >= 0)
-                n = changed_locked(c, i, w, &now);
+                changed_locked(c, i, by_pid, &t);
         fill_state(c, i, st);
         pthread_mutex_unlock(&c->lock);
         if (r >= 0)
                 save(c, false, false);
-        notify_unlocked(c, w, n, &now);
+        tell_unlocked(c, &t);
         if (r >= 0 && c->wake)
                 wake_up(c->wake); /* arms the timer */
         return r;
 }
 
+/* line-set's entries: each a line of the table, each once; else -ENOENT or -EINVAL, *bad at fault. */
+static int check_many(const struct lines *c, const uint16_t *line, size_t n, size_t *bad) {
+        uint64_t seen = 0;
+
+        for (size_t k = 0; k < n; k++) {
+                *bad = k;
+                if (line[k] >= c->n)
+                        return -ENOENT;
+                if (seen & (1ull << line[k]))
+                        return -EINVAL;
+                seen |= 1ull << line[k];
+        }
+        return n > 0 ? 0 : -EINVAL;
+}
+
+int lines_set_many(struct lines *c, const uint16_t *line, const bool *on, size_t n, uint32_t by_pid,
+                   size_t *bad, uint64_t *changed, struct msgq_reply *rep) {
+        struct led *leds[LINES_MAX];
+        bool was_on[LINES_MAX], was_blinking[LINES_MAX];
+        struct told t;
+        int r = check_many(c, line, n, bad);
+
+        if (r < 0)
+                return r;
+        told_init(&t);
+        *changed = 0;
+        rep->set_lines = rep->set_on = rep->set_first = 0;
+        pthread_mutex_lock(&c->lock);
+        for (size_t k = 0; k < n; k++) {
+                leds[k] = c->line[line[k]].led;
+                was_on[k] = led_get(leds[k]);
+                was_blinking[k] = line_stop_blink(&c->line[line[k]]);
+        }
+        r = led_set_many(leds, on, n); /* the lines of one chip in one kernel call */
+        for (size_t k = 0; k < n; k++) {
+                rep->set_lines |= 1ull << line[k];
+                if (led_get(leds[k]))
+                        rep->set_on |= 1ull << line[k];
+                if (!was_blinking[k] && led_get(leds[k]) == was_on[k])
+                        continue;
+                changed_locked(c, line[k], by_pid, &t);
+                *changed |= 1ull << line[k];
+                if (!rep->set_first)
+                        rep->set_first = c->changes;
+        }
+        rep->led.changes = rep->set_first ? c->changes : c->entry[line[n - 1]].last;
+        pthread_mutex_unlock(&c->lock);
+        if (t.ngroups > 0)
+                save(c, false, false);
+        tell_unlocked(c, &t);
+        return r;
+}
+
 void lines_time_of(struct lines *c, uint64_t changes, uint64_t *time_ns, uint64_t *monotonic_ns) {
-        const struct lines_stamp *t;
+        const struct lines_change *h;
 
         pthread_mutex_lock(&c->lock);
-        t = &c->stamps[changes % LINES_HISTORY];
-        *time_ns = t->changes == changes ? t->time_ns : 0;
-        *monotonic_ns = t->changes == changes ? t->monotonic_ns : 0;
+        h = &c->history[changes % LINES_HISTORY];
+        *time_ns = h->st.led.changes == changes ? h->time_ns : 0;
+        *monotonic_ns = h->st.led.changes == changes ? h->monotonic_ns : 0;
         pthread_mutex_unlock(&c->lock);
 }
 
 void lines_state(struct lines *c, size_t i, struct msgq_led_state *st) {
         pthread_mutex_lock(&c->lock);
         fill_state(c, i, st);
+        pthread_mutex_unlock(&c->lock);
+}
+
+void lines_list(struct lines *c, size_t first, struct msgq_reply *rep) {
+        pthread_mutex_lock(&c->lock);
+        rep->list_total = (uint16_t) c->n;
+        rep->list_count = 0;
+        rep->led.changes = c->changes;
+        for (size_t i = first; i < c->n && rep->list_count < MSGQ_LIST_MAX; i++) {
+                struct msgq_line_info *e = &rep->list[rep->list_count++];
+                unsigned offset = 0;
+
+                *e = (struct msgq_line_info) { .by_pid = c->entry[i].by_pid, .flags = c->entry[i].flags };
+                fill_state(c, i, &e->st.led);
+                e->st.line = (uint16_t) i;
+                e->st.seq = c->entry[i].seq;
+                snprintf(e->chip, sizeof e->chip, "%s", led_chip(c->line[i].led, &offset));
+                e->offset = offset;
+                snprintf(e->name, sizeof e->name, "%s", c->line[i].name);
+        }
         pthread_mutex_unlock(&c->lock);
 }
 
@@ -370,15 +512,72 @@ void lines_unwatch(struct lines *c, uint32_t pid) {
         pthread_mutex_unlock(&c->lock);
 }
 
+/* With the lock held: the oldest change kept that this msgqd made. */
+static uint64_t oldest_kept_locked(const struct lines *c) {
+        uint64_t oldest = c->changes >= LINES_HISTORY ? c->changes - LINES_HISTORY + 1 : 1;
+
+        return oldest > c->first ? oldest : c->first + 1;
+}
+
 int lines_watch(struct lines *c, uint64_t since, const struct lines_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st) {
+        size_t i = w->line < c->n ? w->line : 0;
+
         pthread_mutex_lock(&c->lock);
         if (since != c->changes) {
-                /* The change after since, while it is kept (and made since msgqd started); else the current state. */
-                if (since >= c->first && since < c->changes && c->changes - since <= LINES_HISTORY)
-                        *st = c->history[(since + 1) % LINES_HISTORY];
-                else
-                        fill_state(c, 0, st); /* the one line: a watch names none yet */
+                /* The line's first change after since, while all after it are kept; else its state now. */
+                bool kept = since >= c->first && since < c->changes && since + 1 >= oldest_kept_locked(c);
+
+                for (uint64_t k = since + 1; kept && k <= c->changes; k++) {
+                        const struct lines_change *h = &c->history[k % LINES_HISTORY];
+
+                        if (h->st.line == i) {
+                                *st = h->st.led;
+                                pthread_mutex_unlock(&c->lock);
+                                return 0;
+                        }
+                }
+                if (!kept) {
+                        fill_state(c, i, st);
+                        pthread_mutex_unlock(&c->lock);
+                        return 0;
+                }
+        }
+        take_place_locked(c, w, now_ns);
+        pthread_mutex_unlock(&c->lock);
+        return 1;
+}
+
+/* With the lock held: the kept changes of line after since into rep; how many. */
+static size_t changes_locked(const struct lines *c, uint16_t line, uint64_t since, struct msgq_reply *rep) {
+        uint64_t from = since + 1, oldest = oldest_kept_locked(c), missed = 0;
+        size_t n = 0;
+
+        if (from < oldest) {
+                missed = oldest - from;
+                from = oldest;
+        }
+        for (uint64_t k = from; k <= c->changes && n < MSGQ_CHANGES_MAX; k++) {
+                const struct lines_change *h = &c->history[k % LINES_HISTORY];
+
+                if (line == MSGQ_LINE_ALL || h->st.line == line)
+                        rep->changes_after[n++] = (struct msgq_change) { .st = h->st, .time_ns = h->time_ns };
+        }
+        rep->missed = missed > UINT32_MAX ? UINT32_MAX : (uint32_t) missed;
+        rep->nchanges = (uint16_t) n;
+        rep->led.changes = n ? rep->changes_after[n - 1].st.led.changes : c->changes;
+        return n;
+}
+
+int lines_changes(struct lines *c, uint16_t line, uint64_t since, const struct lines_watcher *w,
+                  uint64_t now_ns, struct msgq_reply *rep) {
+        pthread_mutex_lock(&c->lock);
+        if (since > c->changes) {
+                rep->led.changes = c->changes;
+                pthread_mutex_unlock(&c->lock);
+                return -ERANGE;
+        }
+        if (changes_locked(c, line, since, rep) > 0 || rep->missed > 0 || !w) {
                 pthread_mutex_unlock(&c->lock);
                 return 0;
         }

@@ -5,16 +5,23 @@
  * the last LINES_HISTORY changes, the watchers, and the state file.
  * Blinking is driven by an sd-event timer in the main loop.  Requests
  * (receiver thread) change a line and, for blink, wake the main loop to
- * re-arm the timer.  Today the table holds one line, index 0: the LED
- * (msgq.conf's gpio under [msgq]).
+ * re-arm the timer (one timer for every line: the earliest toggle due).
+ * The table holds up to LINES_MAX lines: index 0 is the default output,
+ * "led" (msgq.conf's gpio under [msgq]), then one per [output NAME] in the
+ * order of the file (lines_add()).
  *
  * A line says when a call changed it; the table numbers the change.  Every
- * change of state (on, off, blinking, the end of a blink; not each blink
- * toggle) counts one in changes, and the last LINES_HISTORY states are kept,
- * so that a watcher a few changes behind is told of each in turn.  A watcher
- * (a led-watch request) whose change number is current waits here, and is
- * handed to the notify callback, in whichever thread made the next change,
- * with the new state.
+ * change of a line's state (on, off, blinking, the end of a blink; not each
+ * blink toggle) counts one in the table's changes, one sequence for every
+ * line, and one in that line's own seq (as the kernel's seqno and
+ * line_seqno); the last LINES_HISTORY changes are kept, each with its line,
+ * so that a watcher behind is told of each in turn, or of how many it
+ * missed.  A watcher whose change number is current (or, for one line, who
+ * has seen that line's last change) waits here, and is handed to the
+ * notify callback, in whichever thread made the next change of its line,
+ * with that line's new state: a led-watch (10) of one line, or a
+ * line-watch (13) of one line or all, which the callback answers from
+ * lines_changes().
  *
  * The state is kept across a restart (ledstate.h): msgqd starts from the
  * state and change number lines_restore() is given.  The thread that makes
@@ -47,10 +54,11 @@
 #include "protocol.h"
 #include "wake.h"
 
-/* The lines a table holds: the LED alone, until [output NAME] is driven. */
-#define LINES_MAX 1
+/* The lines a table holds: the default output and the [output NAME] sections. */
+#define LINES_MAX MSGQ_LINES_MAX
 #define LINES_WATCHERS_MAX 64
-#define LINES_HISTORY 16
+/* Changes kept: 16 for each of 64 busy lines (doc/PROTOCOL.md, Watching lines). */
+#define LINES_HISTORY 1024
 /* The longest a watch holds its place, whatever its deadline: clients renew sooner. */
 #define LINES_WATCH_HOLD_NS (60ull * 1000000000ull)
 
@@ -61,13 +69,31 @@ enum {
         SAVE_FAILED_STALE,      /* an earlier state left that could not be removed */
 };
 
-/* A led-watch request waiting for the next change: where its answer goes. */
+/* A led-watch or line-watch request waiting for the next change: where its answer goes. */
 struct lines_watcher {
         uint32_t pid;
         uint64_t token;
         uint64_t deadline_ns;
         long prio;
         uint16_t flags;         /* the request's: MSGQ_REQ_TIME */
+        uint16_t op;            /* MSGQ_OP_LINE_WATCH, else a led-watch (0 too) */
+        uint16_t line;          /* the line watched; line-watch: or MSGQ_LINE_ALL */
+        uint64_t since;         /* line-watch: the change number it named */
+};
+
+/* One change as the history keeps it: the line's state after it, who made it, and when. */
+struct lines_change {
+        struct msgq_line_state st; /* st.led.changes: its number */
+        uint32_t by_pid;        /* the client whose request made it; 0: msgqd */
+        uint64_t time_ns, monotonic_ns;
+};
+
+/* What the table knows of a line besides the line itself (under the lock). */
+struct lines_entry {
+        uint8_t flags;          /* MSGQ_LINE_F_*: as configured (set before threads, but STOP_KEEP) */
+        uint32_t seq;           /* the line's own count of changes */
+        uint64_t last;          /* the number of its last change */
+        uint32_t by_pid;        /* who made its last change; 0: msgqd */
 };
 
 typedef void (*lines_notify_fn)(void *userdata, const struct lines_watcher *w, size_t n,
@@ -75,24 +101,21 @@ typedef void (*lines_notify_fn)(void *userdata, const struct lines_watcher *w, s
 
 struct lines {
         pthread_mutex_t lock;
-        struct line line[LINES_MAX]; /* index 0: the LED */
+        struct line line[LINES_MAX]; /* index 0: the default output, "led" */
+        struct lines_entry entry[LINES_MAX];
         size_t n;               /* lines in the table (set before threads) */
         sd_event_source *timer; /* main loop only */
         const struct wake *wake; /* the main loop's: blinks to time, states to write */
         uint64_t changes;
         uint64_t first;         /* the change number msgqd started with */
-        struct msgq_led_state history[LINES_HISTORY]; /* change n at n % LINES_HISTORY */
-        /* When change n was made (or taken up at start), at n % LINES_HISTORY. */
-        struct lines_stamp {
-                uint64_t changes, time_ns, monotonic_ns;
-        } stamps[LINES_HISTORY];
+        /* Change n (or the state taken up at start) at n % LINES_HISTORY. */
+        struct lines_change history[LINES_HISTORY];
         char *state_path;       /* where the state is kept; NULL: nowhere (set before threads) */
         bool dirty;             /* changed since it was last written (under the lock) */
         pthread_mutex_t file_lock; /* the writers of the file, in order */
         int save_failed;        /* 0, or what the last write's failure left (file_lock) */
         bool unflushed;         /* written, not yet flushed to the disk (file_lock) */
         bool flush_failed;      /* the last flush failed (main loop only) */
-        bool keep_at_stop;      /* leave the LED as it is at lines_done() (set before threads) */
         struct lines_watcher watchers[LINES_WATCHERS_MAX]; /* oldest first */
         size_t nwatchers;
         lines_notify_fn notify;
@@ -100,34 +123,63 @@ struct lines {
 };
 
 /*
- * A table of one line, the LED, index 0: takes ownership of led.  wake (NULL: none) is woken when blinking starts
- * and when a change written to the file is to be flushed to the disk.
+ * A table of one line, the default output "led", index 0: takes ownership
+ * of led.  wake (NULL: none) is woken when blinking starts and when a
+ * change written to the file is to be flushed to the disk.
  */
 int lines_init(struct lines *c, struct led *led, const struct wake *wake);
+/*
+ * Before any thread is started: the next line, index c->n, called name,
+ * with its line-list flags (MSGQ_LINE_F_*: STOP_KEEP leaves it as it is at
+ * lines_done()); takes ownership of led.  Its last change is the table's
+ * number now.  -ENOSPC when the table is full, -EEXIST for a name taken.
+ */
+int lines_add(struct lines *c, struct led *led, const char *name, uint8_t flags);
+/* The index of the line called name (any case), or -ENOENT. */
+int lines_find(const struct lines *c, const char *name);
+/* Line i's flags, but STOP_KEEP, which keep sets (a reload; read at lines_done()). */
+void lines_set_keep(struct lines *c, size_t i, bool keep);
 /* Main loop: create the blink timer on e. */
 int lines_attach(struct lines *c, sd_event *e);
-/* Main loop: (re)arm or disarm the blink timer to match the state, and
- * flush the state written since it last looked to the disk. */
+/* Main loop: (re)arm or disarm the blink timer for the earliest toggle due
+ * of any line, and flush the state written since it last looked to the disk. */
 void lines_sync(struct lines *c);
 /*
- * Before any thread is started: take up s (the LED was opened at s->on),
- * and keep the state in path from now on (NULL: nowhere), written once
- * now.  keep_at_stop: leave the LED as it is at lines_done().  -ENOMEM.
+ * Before any thread is started: take up s for line 0 (the LED was opened
+ * at s->on), and keep the state in path from now on (NULL: nowhere),
+ * written once now.  keep_at_stop: leave line 0 as it is at lines_done().
+ * -ENOMEM.  (The state file keeps line 0 only.)
  */
 int lines_restore(struct lines *c, const struct ledstate *s, const char *path, bool keep_at_stop);
-/* Stop blinking, write the state, release the lines: turned off, or as they are. */
+/* Stop blinking, write the state, release the lines: each turned off, or as it is. */
 void lines_done(struct lines *c);
 
 /*
- * Line i (< c->n, else -ENOENT).  set and toggle: 1 when the line's state
- * changed, 0 when it was so already, or -errno.
+ * Line i (< c->n, else -ENOENT), at the request of by_pid (0: msgqd).  set
+ * and toggle: 1 when the line's state changed, 0 when it was so already,
+ * or -errno.
  */
-int lines_set(struct lines *c, size_t i, bool on, struct msgq_led_state *st);
-int lines_toggle(struct lines *c, size_t i, struct msgq_led_state *st);
-/* count = blinks (on/off cycles), 0 = until another LED command. */
-int lines_blink(struct lines *c, size_t i, uint32_t period_ms, uint32_t count, struct msgq_led_state *st);
-/* Line i's state, with the table's change number (i < c->n). */
+int lines_set(struct lines *c, size_t i, bool on, uint32_t by_pid, struct msgq_led_state *st);
+int lines_toggle(struct lines *c, size_t i, uint32_t by_pid, struct msgq_led_state *st);
+/* count = blinks (on/off cycles), 0 = until another command for the line. */
+int lines_blink(struct lines *c, size_t i, uint32_t period_ms, uint32_t count, uint32_t by_pid,
+                struct msgq_led_state *st);
+/*
+ * line-set: each line[k] (< c->n, each once) to on[k], for k < n, in one
+ * led_set_many() call: ends their blinks, and each line that changed is
+ * one change, numbered in the order given.  Checks every entry first and
+ * changes nothing when one is wrong (-ENOENT out of range, -EINVAL named
+ * twice; *bad its k).  *changed: bit i, line i changed.  rep gets
+ * set_lines, set_on, set_first and the last change's number in
+ * rep->led.changes (the last line's last when nothing changed).  0, or
+ * led_set_many()'s -errno (the changes it made are still numbered).
+ */
+int lines_set_many(struct lines *c, const uint16_t *line, const bool *on, size_t n, uint32_t by_pid,
+                   size_t *bad, uint64_t *changed, struct msgq_reply *rep);
+/* Line i's state, with the number of its last change (i < c->n). */
 void lines_state(struct lines *c, size_t i, struct msgq_led_state *st);
+/* line-list: the lines from index first on into rep (list_total, list_count, list[], led.changes). */
+void lines_list(struct lines *c, size_t first, struct msgq_reply *rep);
 /*
  * When msgqd made the state of change number changes (CLOCK_REALTIME and
  * CLOCK_MONOTONIC), while it is one of the last LINES_HISTORY; else 0.
@@ -136,17 +188,29 @@ void lines_time_of(struct lines *c, uint64_t changes, uint64_t *time_ns, uint64_
 /* Who answers the watchers (set before any request is served). */
 void lines_set_notify(struct lines *c, lines_notify_fn notify, void *userdata);
 /*
- * A led-watch: when the state has changed since change number since, fill
- * st with the state of change since + 1 (the current state when that one is
- * no longer kept, or since is not an earlier number) and return 0;
- * otherwise keep w (in place of an earlier watch of the same pid) for the
- * next change, until its deadline but at most LINES_WATCH_HOLD_NS, and
- * return 1.  When LINES_WATCHERS_MAX others wait (after the places of
- * clients that no longer exist were freed), the oldest watch loses its
- * place, unanswered: its client watches again at its deadline.  now_ns:
- * watchers past their deadline go.
+ * A led-watch of line w->line (< c->n): when that line has changed since
+ * change number since, fill st with the state of its first change after
+ * since (the line's current state when a change after since is no longer
+ * kept, or since is not a number of this msgqd's) and return 0; otherwise
+ * keep w (in place of an earlier watch of the same pid) for the line's next
+ * change, until its deadline but at most LINES_WATCH_HOLD_NS, and return 1.
+ * When LINES_WATCHERS_MAX others wait (after the places of clients that no
+ * longer exist were freed), the oldest watch loses its place, unanswered:
+ * its client watches again at its deadline.  now_ns: watchers past their
+ * deadline go.
  */
 int lines_watch(struct lines *c, uint64_t since, const struct lines_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st);
+/*
+ * A line-watch of line (< c->n, or MSGQ_LINE_ALL) after change number
+ * since: the kept changes of that line after since, in order, as many as
+ * a reply holds, into rep (missed, nchanges, changes_after[], led.changes
+ * the last one's number, or msgqd's last when none is given), and 0; when
+ * there are none and none was missed, w (not NULL) is kept as lines_watch()
+ * keeps it, and 1; -ERANGE when since is ahead of msgqd's last change
+ * (rep->led.changes: that one).
+ */
+int lines_changes(struct lines *c, uint16_t line, uint64_t since, const struct lines_watcher *w,
+                  uint64_t now_ns, struct msgq_reply *rep);
 /* Forget pid's waiting watch, unanswered (its client stopped watching). */
 void lines_unwatch(struct lines *c, uint32_t pid);

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "led.h"
+#include "line-config.h"
 #include "ledstate.h"
 #include "log.h"
 #include "msgq-build.h"
@@ -147,13 +148,6 @@ static int load_config(const struct options *o, struct msgq_config *cfg) {
                 log_error("%s", err);
                 return -EINVAL;
         }
-        if (cfg->noutputs > 0) {
-                /* msgq.conf has them for msgqctl and msgq-mqtt already; msgqd drives them with the line table. */
-                log_error("%s: [output %s]: this msgqd drives the default output '" MSGQ_LINE_DEFAULT
-                          "' only, not yet the outputs of [output NAME] sections", cfg->outputs[0].origin,
-                          cfg->outputs[0].name);
-                return -EINVAL;
-        }
         if (cfg->ninputs > 0) {
                 /* msgq.conf may describe them already (doc/PROTOCOL.md, Inputs); msgqd serves them with the line table. */
                 log_error("%s: [input %s]: this msgqd serves no inputs yet, only the outputs",
@@ -268,56 +262,96 @@ static size_t glob_count(const char *pattern) {
         return n;
 }
 
-/* A line held by another program, named by the kernel where it can. */
-static void log_busy(const char *spec) {
-        char who[64];
+/* A line held by another program (who: the output's words, or ""), named by the kernel where it can. */
+static void log_busy(const char *who, const char *spec) {
+        char consumer[64];
 
-        if (led_line_consumer(spec, who, sizeof who) == 0 && who[0])
-                log_error("GPIO line '%s' is already used by another program (consumer \"%s\", as gpioinfo "
-                          "shows it)", spec, who);
+        if (led_line_consumer(spec, consumer, sizeof consumer) == 0 && consumer[0])
+                log_error("%sGPIO line '%s' is already used by another program (consumer \"%s\", as gpioinfo "
+                          "shows it)", who, spec, consumer);
         else
-                log_error("GPIO line '%s' is already used by another program", spec);
+                log_error("%sGPIO line '%s' is already used by another program", who, spec);
 }
 
-static int open_led(const struct options *o, const struct msgq_config *cfg, bool on, struct led **led) {
-        int r;
+/*
+ * Why line want (the output called name, whose gpio setting is at origin;
+ * "" for the default output) could not be opened, in one line.
+ */
+static void log_open_error(int r, const char *gpio, const char *name, const char *origin) {
+        char who[MSGQ_LINE_NAME_MAX + MSGQ_ORIGIN_MAX + 64] = "";
+        const char *hint = "use --gpio to choose one, or --sim";
 
-        if (o->sim) {
-                r = led_open_sim(led, on);
-                if (r < 0)
-                        log_error("cannot simulate the LED: %s%s", strerror(-r),
-                                  r == -ERANGE || r == -EINVAL ? " (MSGQD_SIM_DELAY_MS: 0 .. 3600000)" : "");
-                return r;
+        if (name[0] && strcmp(name, MSGQ_LINE_DEFAULT) != 0) {
+                snprintf(who, sizeof who, "output '%s' (%s%sgpio = %s): ", name, origin, origin[0] ? ": " : "",
+                         gpio);
+                hint = "choose another in its section, or use --sim";
         }
-        /* At boot, udev may not have given the chips to group gpio yet. */
-        (void) udev_wait_chips(UDEV_WAIT_NS);
-        r = led_open_gpio(led, cfg->gpio, cfg->active_low, on, "msgqd");
-        if (r == 0)
-                return 0;
         switch (r) {
         case -ENOENT:
                 if (glob_count("/dev/gpiochip*") == 0)
-                        log_error("no GPIO line '%s': this machine has no GPIO chip at all "
-                                  "(no /dev/gpiochip*; use --sim)", cfg->gpio);
-                else if (strchr(cfg->gpio, ':'))
-                        log_error("no GPIO line '%s': no such chip, or no such line on it "
-                                  "(use --gpio to choose one, or --sim)", cfg->gpio);
+                        log_error("%sno GPIO line '%s': this machine has no GPIO chip at all "
+                                  "(no /dev/gpiochip*; use --sim)", who, gpio);
+                else if (strchr(gpio, ':'))
+                        log_error("%sno GPIO line '%s': no such chip, or no such line on it (%s)", who,
+                                  gpio, hint);
                 else
-                        log_error("no GPIO line '%s' on any chip (gpioinfo lists them; use --gpio "
-                                  "to choose one, or --sim)", cfg->gpio);
+                        log_error("%sno GPIO line '%s' on any chip (gpioinfo lists them; %s)", who, gpio,
+                                  hint);
                 break;
         case -EBUSY:
-                log_busy(cfg->gpio);
+                log_busy(who, gpio);
+                break;
+        case -EADDRINUSE:
+                log_error("%sGPIO line '%s' is the line of an earlier output", who, gpio);
                 break;
         case -EACCES:
         case -EPERM:
-                log_error("no permission to use GPIO line '%s': run as a member of the chip's group", cfg->gpio);
+                log_error("%sno permission to use GPIO line '%s': run as a member of the chip's group", who, gpio);
                 break;
         case -EOPNOTSUPP:
                 log_error("built without libgpiod: only --sim is available");
                 break;
         default:
-                log_error("cannot use GPIO line '%s': %s", cfg->gpio, strerror(-r));
+                log_error("%scannot use GPIO line '%s': %s", who, gpio, strerror(-r));
+        }
+}
+
+/* The level output i starts at: the default output's from its state (led_on); the others' from their start. */
+static bool start_on(const struct msgq_output *out, size_t i, bool led_on) {
+        return i == 0 ? led_on : out->start == MSGQ_LED_START_ON; /* restore: no state kept yet, off */
+}
+
+/*
+ * Every output's line, leds[i] for the line at index i (msgq_config_output()):
+ * simulated, or requested together (led_open_gpio_many()) at the level each starts at.
+ */
+static int open_lines(const struct options *o, const struct msgq_config *cfg, bool led_on, struct led **leds) {
+        struct msgq_output out[MSGQ_LINES_MAX];
+        struct led_want want[MSGQ_LINES_MAX];
+        size_t n = msgq_config_lines(cfg), failed = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                (void) msgq_config_output(cfg, i, &out[i]);
+                want[i] = (struct led_want) { .spec = out[i].gpio, .active_low = out[i].active_low,
+                                              .on = start_on(&out[i], i, led_on) };
+        }
+        if (!o->sim) {
+                /* At boot, udev may not have given the chips to group gpio yet. */
+                (void) udev_wait_chips(UDEV_WAIT_NS);
+                r = led_open_gpio_many(leds, want, n, "msgqd", &failed);
+                if (r < 0)
+                        log_open_error(r, want[failed].spec, out[failed].name, out[failed].gpio_origin);
+                return r;
+        }
+        for (size_t i = 0; i < n && r == 0; i++)
+                if ((r = led_open_sim(&leds[i], want[i].on)) < 0)
+                        failed = i;
+        if (r < 0) {
+                log_error("cannot simulate the LED: %s%s", strerror(-r),
+                          r == -ERANGE || r == -EINVAL ? " (MSGQD_SIM_DELAY_MS: 0 .. 3600000)" : "");
+                while (failed-- > 0)
+                        led_close(leds[failed]);
         }
         return r;
 }
@@ -445,7 +479,7 @@ static void reload(struct main_loop *m) {
                                     cfg.active_low ? " (active low)" : "");
                 m->cfg.mode = cfg.mode;
                 memcpy(m->cfg.group, cfg.group, sizeof cfg.group);
-                m->d->lines.keep_at_stop = cfg.led_stop == MSGQ_LED_STOP_KEEP; /* read at the stop */
+                lines_set_keep(&m->d->lines, 0, cfg.led_stop == MSGQ_LED_STOP_KEEP); /* read at the stop */
                 log_info("configuration reloaded: queue mode %04o, group %s", cfg.mode,
                          cfg.group[0] ? cfg.group : "msgqd's own");
         }
@@ -560,29 +594,60 @@ static void log_led_start(const struct led_start *ls) {
                  ledstate_describe(&ls->state, desc, sizeof desc));
 }
 
+/* What line-list shows of output out's settings (MSGQ_LINE_F_*). */
+static uint8_t line_flags(const struct msgq_output *out) {
+        return (uint8_t) ((out->active_low ? MSGQ_LINE_F_ACTIVE_LOW : 0) |
+                          (unsigned) out->start << MSGQ_LINE_F_START_SHIFT |
+                          (out->stop == MSGQ_LED_STOP_KEEP ? MSGQ_LINE_F_STOP_KEEP : 0) |
+                          (out->kind == MSGQ_LINE_KIND_RELAY ? MSGQ_LINE_F_RELAY : 0));
+}
+
+/* The table: line 0 the LED, then each [output NAME], taking leds[i] over (closed on failure). */
+static int setup_table(struct msgqd *d, const struct msgq_config *cfg, struct led **leds) {
+        size_t n = msgq_config_lines(cfg), i = 1;
+        struct msgq_output out;
+        int r = lines_init(&d->lines, leds[0], &d->wake);
+
+        if (r < 0) {
+                log_error("cannot set up the lines: %s", strerror(-r));
+                for (i = 0; i < n; i++)
+                        led_close(leds[i]);
+                return r;
+        }
+        (void) msgq_config_output(cfg, 0, &out);
+        d->lines.entry[0].flags = line_flags(&out); /* before any thread */
+        for (; i < n && r == 0; i++) {
+                (void) msgq_config_output(cfg, i, &out);
+                if ((r = lines_add(&d->lines, leds[i], out.name, line_flags(&out))) < 0)
+                        log_error("%s: [output %s]: %s", out.origin, out.name, strerror(-r));
+        }
+        if (r < 0) {
+                for (i--; i < n; i++) /* the one refused, and those after it */
+                        led_close(leds[i]);
+                lines_done(&d->lines);
+        }
+        return r;
+}
+
 /*
- * The LED as it was (or as led_start says), its line requested at that
- * level (ledstate.h), under the controller, in ls with where its state is
- * kept; on failure *ret is the exit status.
+ * The LED as it was (or as led_start says) and the outputs as their start
+ * says, their lines requested at those levels (ledstate.h), under the
+ * table, in ls with where the LED's state is kept; on failure *ret is the
+ * exit status.
  */
 static int setup_led(struct msgqd *d, const struct options *o, const struct msgq_config *cfg,
                      struct led_start *ls, int *ret) {
         const char *path = state_path(ls, cfg->key);
         struct ledstate *st = &ls->state;
-        struct led *led;
+        struct led *leds[MSGQ_LINES_MAX];
         int r;
 
         ls->restored = ledstate_start(st, cfg->led_start, path);
-        r = open_led(o, cfg, st->on, &led);
+        r = open_lines(o, cfg, st->on, leds);
         if (r == -ENOENT)
                 *ret = EXIT_NOTCONFIGURED;
-        if (r < 0)
+        if (r < 0 || (r = setup_table(d, cfg, leds)) < 0)
                 return r;
-        r = lines_init(&d->lines, led, &d->wake);
-        if (r < 0) {
-                led_close(led);
-                return r;
-        }
         r = lines_restore(&d->lines, st, path, cfg->led_stop == MSGQ_LED_STOP_KEEP);
         if (r < 0)
                 lines_done(&d->lines);

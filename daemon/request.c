@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,12 +12,26 @@
 
 typedef int (*handler_fn)(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep);
 
-static int led_error(struct msgqd *d, struct msgq_reply *rep, int r) {
+/* Line i could not be driven: status 6, naming it. */
+static int led_error(struct msgqd *d, size_t i, struct msgq_reply *rep, int r) {
         rep->status = MSGQ_ERR_LED;
-        snprintf(rep->error, sizeof rep->error, "cannot drive %s: %s",
-                 led_describe(d->lines.line[0].led), strerror(-r));
+        if (i == 0) /* msgq 0.1's words */
+                snprintf(rep->error, sizeof rep->error, "cannot drive %s: %s",
+                         led_describe(d->lines.line[0].led), strerror(-r));
+        else
+                snprintf(rep->error, sizeof rep->error, "cannot drive %s (%s): %s", d->lines.line[i].name,
+                         led_describe(d->lines.line[i].led), strerror(-r));
         log_error("%s", rep->error);
         return r;
+}
+
+/* What the log calls line i ("LED", or its name), and the line's name for MSGQ_LINE=. */
+static const char *label(const struct msgqd *d, size_t i) {
+        return line_label(&d->lines.line[i]);
+}
+
+static const char *name(const struct msgqd *d, size_t i) {
+        return d->lines.line[i].name;
 }
 
 static int handle_ping(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
@@ -25,59 +40,146 @@ static int handle_ping(struct msgqd *d, const struct msgq_request *req, struct m
 
 static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         bool on = req->op == MSGQ_OP_LED_ON;
-        int r = lines_set(&d->lines, req->line, on, &rep->led);
+        int r = lines_set(&d->lines, rep->line, on, req->pid, &rep->led);
 
         if (r < 0)
-                return led_error(d, rep, r);
+                return led_error(d, rep->line, rep, r);
         /* Only a change at info: a request that changes nothing is no news. */
-        msgq_log_request(r > 0 ? LOG_INFO : LOG_DEBUG, req->pid, req->prio, "LED %s (request from pid %u, priority %ld)",
-                         on ? "on" : "off", req->pid, req->prio);
+        msgq_log_line(r > 0 ? LOG_INFO : LOG_DEBUG, req->pid, req->prio, name(d, rep->line),
+                      "%s %s (request from pid %u, priority %ld)", label(d, rep->line), on ? "on" : "off",
+                      req->pid, req->prio);
         return 0;
 }
 
 static int handle_led_toggle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        int r = lines_toggle(&d->lines, req->line, &rep->led);
+        int r = lines_toggle(&d->lines, rep->line, req->pid, &rep->led);
 
         if (r < 0)
-                return led_error(d, rep, r);
-        msgq_log_request(LOG_INFO, req->pid, req->prio, "LED toggled %s (request from pid %u, priority %ld)",
-                         rep->led.on ? "on" : "off", req->pid, req->prio);
+                return led_error(d, rep->line, rep, r);
+        msgq_log_line(LOG_INFO, req->pid, req->prio, name(d, rep->line),
+                      "%s toggled %s (request from pid %u, priority %ld)", label(d, rep->line),
+                      rep->led.on ? "on" : "off", req->pid, req->prio);
         return 0;
 }
 
 static int handle_led_state(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        lines_state(&d->lines, req->line, &rep->led);
+        lines_state(&d->lines, rep->line, &rep->led);
         return 0;
 }
 
 /* 1: parked until the next change (lines answers it then); 0: answered now. */
 static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         struct lines_watcher w = { .pid = req->pid, .token = req->token, .deadline_ns = req->deadline_ns,
-                                   .prio = req->prio, .flags = req->flags };
+                                   .prio = req->prio, .flags = req->flags, .op = req->op, .line = rep->line };
         uint64_t since = (uint64_t) req->arg0 | (uint64_t) req->arg1 << 32;
 
         if (req->flags & MSGQ_REQ_NO_REPLY) { /* nobody to tell: withdraw the PID's watch */
                 lines_unwatch(&d->lines, req->pid);
-                lines_state(&d->lines, req->line, &rep->led);
+                lines_state(&d->lines, rep->line, &rep->led);
                 return 0;
         }
         return lines_watch(&d->lines, since, &w, msgq_now_ns(), &rep->led);
 }
 
+/* line-watch: as led-watch, with every kept change after the number named; one ahead is refused. */
+static int handle_line_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        struct lines_watcher w = { .pid = req->pid, .token = req->token, .deadline_ns = req->deadline_ns,
+                                   .prio = req->prio, .flags = req->flags, .op = req->op, .line = rep->line };
+        uint64_t since = (uint64_t) req->arg0 | (uint64_t) req->arg1 << 32;
+        int r;
+
+        if (req->flags & MSGQ_REQ_NO_REPLY) {
+                lines_unwatch(&d->lines, req->pid);
+                return 0;
+        }
+        w.since = since;
+        r = lines_changes(&d->lines, rep->line, since, &w, msgq_now_ns(), rep);
+        if (r == -ERANGE) {
+                rep->status = MSGQ_ERR_INVALID;
+                snprintf(rep->error, sizeof rep->error, "change %" PRIu64 " is ahead of msgqd's last, %" PRIu64
+                         ": list the lines and watch from there", since, rep->led.changes);
+        }
+        return r;
+}
+
+/* line-list: the lines from index arg0 on, as many as fit in one reply. */
+static int handle_line_list(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        lines_list(&d->lines, req->arg0, rep);
+        return 0;
+}
+
+/* "no line 7: msgqd has 3 lines (0 to 2)", or msgq 0.1's "(0, led)" for one. */
+static void no_such_index(const struct lines *c, unsigned i, struct msgq_reply *rep) {
+        rep->status = MSGQ_ERR_INVALID;
+        if (c->n == 1)
+                snprintf(rep->error, sizeof rep->error, "no line %u: msgqd has 1 line (0, %s)", i,
+                         c->line[0].name);
+        else
+                snprintf(rep->error, sizeof rep->error, "no line %u: msgqd has %zu lines (0 to %zu)", i, c->n,
+                         c->n - 1);
+}
+
+/* The index of line-set's entry k: by its name (text) or as given (binary); -ENOENT naming it. */
+static int set_entry(struct msgqd *d, const struct msgq_request *req, size_t k, struct msgq_reply *rep) {
+        const char *n = msgq_line_value_name(req, k);
+        int i = n[0] ? lines_find(&d->lines, n) : req->values[k].line;
+
+        if (i >= 0 && (size_t) i < d->lines.n)
+                return i;
+        rep->status = MSGQ_ERR_INVALID;
+        if (n[0])
+                snprintf(rep->error, sizeof rep->error, "no line '%s'", n);
+        else
+                no_such_index(&d->lines, req->values[k].line, rep);
+        return -ENOENT;
+}
+
+/* line-set: every entry checked first; then one call for them all, each change numbered in order. */
+static int handle_line_set(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        uint16_t line[MSGQ_LINES_MAX];
+        bool on[MSGQ_LINES_MAX];
+        uint64_t changed = 0;
+        size_t bad = 0;
+        int r;
+
+        for (size_t k = 0; k < req->nvalues; k++) {
+                r = set_entry(d, req, k, rep);
+                if (r < 0)
+                        return r;
+                line[k] = (uint16_t) r;
+                on[k] = req->values[k].on;
+        }
+        r = lines_set_many(&d->lines, line, on, req->nvalues, req->pid, &bad, &changed, rep);
+        if (r == -EINVAL) { /* one line twice, by two names of one case-blind name */
+                rep->status = MSGQ_ERR_INVALID;
+                snprintf(rep->error, sizeof rep->error, "line '%s' named twice", name(d, line[bad]));
+                return r;
+        }
+        if (r < 0)
+                return led_error(d, line[bad], rep, r);
+        for (size_t k = 0; k < req->nvalues; k++)
+                if (changed & (1ull << line[k]))
+                        msgq_log_line(LOG_INFO, req->pid, req->prio, name(d, line[k]),
+                                      "%s %s (set of %u %s, request from pid %u, priority %ld)",
+                                      label(d, line[k]), on[k] ? "on" : "off", req->nvalues,
+                                      plural(req->nvalues, "line", "lines"), req->pid, req->prio);
+        return 0;
+}
+
 static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
-        int r = lines_blink(&d->lines, req->line, req->arg0, req->arg1, &rep->led);
+        int r = lines_blink(&d->lines, rep->line, req->arg0, req->arg1, req->pid, &rep->led);
 
         if (r < 0)
-                return led_error(d, rep, r);
+                return led_error(d, rep->line, rep, r);
         if (req->arg1)
-                msgq_log_request(LOG_INFO, req->pid, req->prio,
-                                 "LED blinking, period %u ms, %u %s (request from pid %u, priority %ld)",
-                                 req->arg0, req->arg1, plural(req->arg1, "blink", "blinks"), req->pid,
-                                 req->prio);
+                msgq_log_line(LOG_INFO, req->pid, req->prio, name(d, rep->line),
+                              "%s blinking, period %u ms, %u %s (request from pid %u, priority %ld)",
+                              label(d, rep->line), req->arg0, req->arg1, plural(req->arg1, "blink", "blinks"),
+                              req->pid, req->prio);
         else
-                msgq_log_request(LOG_INFO, req->pid, req->prio,
-                                 "LED blinking, period %u ms (request from pid %u, priority %ld)",
-                                 req->arg0, req->pid, req->prio);
+                msgq_log_line(LOG_INFO, req->pid, req->prio, name(d, rep->line),
+                              "%s blinking, period %u ms (request from pid %u, priority %ld)",
+                              label(d, rep->line), req->arg0, req->pid, req->prio);
         return 0;
 }
 
@@ -91,7 +193,7 @@ static int handle_send(struct msgqd *d, const struct msgq_request *req, struct m
 static int handle_stats(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         struct msgq_stats *s = &rep->stats;
 
-        lines_state(&d->lines, req->line, &rep->led);
+        lines_state(&d->lines, 0, &rep->led); /* the default output's, as msgq 0.1's */
         s->uptime_ms = (msgq_now_ns() - d->start_ns) / 1000000u;
         for (int i = 0; i < MSGQ_PRIO_MAX; i++)
                 s->served[i] = stat_get(&d->stats.served[i]);
@@ -124,6 +226,9 @@ static const handler_fn handlers[_MSGQ_OP_MAX] = {
         [MSGQ_OP_STATS] = handle_stats,
         [MSGQ_OP_EXIT] = handle_exit,
         [MSGQ_OP_LED_WATCH] = handle_led_watch,
+        [MSGQ_OP_LINE_SET] = handle_line_set,
+        [MSGQ_OP_LINE_LIST] = handle_line_list,
+        [MSGQ_OP_LINE_WATCH] = handle_line_watch,
 };
 
 static void reply_init(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
@@ -135,24 +240,32 @@ static void reply_init(struct msgqd *d, const struct msgq_request *req, struct m
 }
 
 /*
- * The line a request names, by index or by name: msgqd's table has one
- * line so far, the default output (doc/PROTOCOL.md, Lines).  0, or status 4
- * in rep with the line named.
+ * The line a request names, by index or by name (doc/PROTOCOL.md, Lines):
+ * into rep->line (and its name into rep->line_name, for a text reply).
+ * 0, or status 4 in rep with the line named.
  */
-static int line_check(const struct msgq_request *req, struct msgq_reply *rep) {
+static int line_check(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        const struct lines *c = &d->lines;
+        int i = req->line;
+
         if (!msgq_op_has_line(req->op))
                 return 0;
+        if (req->op == MSGQ_OP_LINE_WATCH && req->line == MSGQ_LINE_ALL) {
+                rep->line = MSGQ_LINE_ALL;
+                return 0;
+        }
         rep->status = MSGQ_ERR_INVALID;
-        if (req->line_name[0] && !msgq_line_name_eq(req->line_name, MSGQ_LINE_DEFAULT)) {
+        if (req->line_name[0] && (i = lines_find(c, req->line_name)) < 0) {
                 snprintf(rep->error, sizeof rep->error, "no line '%s'", req->line_name);
                 return -ENOENT;
         }
-        if (req->line != 0) {
-                snprintf(rep->error, sizeof rep->error, "no line %u: msgqd has 1 line (0, "
-                         MSGQ_LINE_DEFAULT ")", req->line);
+        if ((size_t) i >= c->n) {
+                no_such_index(c, (unsigned) i, rep);
                 return -ERANGE;
         }
         rep->status = MSGQ_OK;
+        rep->line = (uint16_t) i;
+        snprintf(rep->line_name, sizeof rep->line_name, "%s", c->line[i].name);
         return 0;
 }
 
@@ -171,7 +284,7 @@ bool request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq
                 stat_inc(&d->stats.errors);
                 return true;
         }
-        r = line_check(req, rep);
+        r = line_check(d, req, rep);
         if (r == 0)
                 r = handlers[req->op](d, req, rep);
         if (r < 0 || rep->status != MSGQ_OK)

@@ -386,15 +386,23 @@ void server_answer_watchers(void *userdata, const struct lines_watcher *w, size_
 
         for (size_t i = 0; i < n; i++) {
                 struct msgq_request req = { .prio = w[i].prio, .pid = w[i].pid, .token = w[i].token,
-                                            .deadline_ns = w[i].deadline_ns, .op = MSGQ_OP_LED_WATCH };
-                struct msgq_reply rep = { .status = MSGQ_OK, .token = w[i].token, .op = MSGQ_OP_LED_WATCH,
-                                          .daemon_pid = s->d->pid, .led = *st,
-                                          .led_time = (w[i].flags & MSGQ_REQ_TIME) != 0 };
+                                            .deadline_ns = w[i].deadline_ns, .op = w[i].op };
+                struct msgq_reply rep;
 
-                if (rep.led_time)
-                        lines_time_of(&s->d->lines, st->changes, &rep.led_time_ns, &rep.led_monotonic_ns);
-                if (w[i].deadline_ns > now) /* else its client gave up waiting: not a late reply */
-                        answer(s, &req, &rep, true, now);
+                if (w[i].deadline_ns <= now) /* its client gave up waiting: not a late reply */
+                        continue;
+                rep = (struct msgq_reply) { .status = MSGQ_OK, .token = w[i].token, .op = w[i].op,
+                                            .daemon_pid = s->d->pid, .led = *st, .line = w[i].line,
+                                            .led_time = (w[i].flags & MSGQ_REQ_TIME) != 0 };
+                if (w[i].op == MSGQ_OP_LINE_WATCH) { /* every kept change after the number it named */
+                        (void) lines_changes(&s->d->lines, w[i].line, w[i].since, NULL, now, &rep);
+                } else {
+                        req.op = rep.op = MSGQ_OP_LED_WATCH;
+                        if (rep.led_time)
+                                lines_time_of(&s->d->lines, st->changes, &rep.led_time_ns,
+                                              &rep.led_monotonic_ns);
+                }
+                answer(s, &req, &rep, true, now);
         }
 }
 

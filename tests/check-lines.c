@@ -165,21 +165,21 @@ START_TEST(set_toggle_state) {
         ck_assert_uint_eq(st.period_ms, 0);
         ck_assert_uint_eq(st.remaining, 0);
 
-        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert_uint_eq(st.on, 1);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert(led_get(c.line[0].led));
-        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 0); /* no state wanted */
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, NULL), 0); /* no state wanted */
         ck_assert_uint_eq(state().on, 1);
 
-        ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
+        ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
         ck_assert_uint_eq(st.on, 0);
         ck_assert(!led_get(c.line[0].led));
-        ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
+        ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
         ck_assert_uint_eq(st.on, 1);
-        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, &st), 1);
         ck_assert_uint_eq(st.on, 0);
-        ck_assert_int_eq(lines_set(&c, 0, false, &st), 0);
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, &st), 0);
         ck_assert_uint_eq(st.on, 0);
         ck_assert_uint_eq(state().on, 0);
 
@@ -193,16 +193,16 @@ END_TEST
 START_TEST(blink_arguments_checked) {
         struct msgq_led_state st;
 
-        ck_assert_int_eq(lines_blink(&c, 0, MSGQ_BLINK_PERIOD_MIN_MS - 1, 1, &st), -EINVAL);
-        ck_assert_int_eq(lines_blink(&c, 0, 0, 0, &st), -EINVAL);
-        ck_assert_int_eq(lines_blink(&c, 0, MSGQ_BLINK_PERIOD_MAX_MS + 1, 1, &st), -EINVAL);
-        ck_assert_int_eq(lines_blink(&c, 0, 100, MSGQ_BLINK_COUNT_MAX + 1, &st), -EINVAL);
+        ck_assert_int_eq(lines_blink(&c, 0, MSGQ_BLINK_PERIOD_MIN_MS - 1, 1, 0, &st), -EINVAL);
+        ck_assert_int_eq(lines_blink(&c, 0, 0, 0, 0, &st), -EINVAL);
+        ck_assert_int_eq(lines_blink(&c, 0, MSGQ_BLINK_PERIOD_MAX_MS + 1, 1, 0, &st), -EINVAL);
+        ck_assert_int_eq(lines_blink(&c, 0, 100, MSGQ_BLINK_COUNT_MAX + 1, 0, &st), -EINVAL);
         st = state();
         ck_assert_uint_eq(st.on, 0);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_int_eq(count_wakes(), 0);
 
-        ck_assert_int_eq(lines_blink(&c, 0, MSGQ_BLINK_PERIOD_MAX_MS, MSGQ_BLINK_COUNT_MAX, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, MSGQ_BLINK_PERIOD_MAX_MS, MSGQ_BLINK_COUNT_MAX, 0, &st), 0);
         ck_assert_uint_eq(st.on, 1);
         ck_assert_uint_eq(st.blinking, 1);
         ck_assert_uint_eq(st.period_ms, MSGQ_BLINK_PERIOD_MAX_MS);
@@ -222,7 +222,7 @@ START_TEST(blink_count_ends_off) {
                 int transitions;
 
                 ck_assert_uint_eq(state().on, 0);
-                ck_assert_int_eq(lines_blink(&c, 0, 20, n, &st), 0);
+                ck_assert_int_eq(lines_blink(&c, 0, 20, n, 0, &st), 0);
                 ck_assert_uint_eq(st.on, 1);
                 ck_assert_uint_eq(st.blinking, 1);
                 ck_assert_uint_eq(st.period_ms, 20);
@@ -277,14 +277,14 @@ START_TEST(watch_and_changes) {
         notified_calls = 0;
         lines_set_notify(&c, on_notify, &marker);
         ck_assert_uint_eq(state().changes, 0);
-        ck_assert_int_eq(lines_set(&c, 0, false, &st), 0);
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, &st), 0);
         ck_assert_uint_eq(st.changes, 0);
 
         ck_assert_int_eq(lines_watch(&c, 0, &w1, 0, &st), 1);
         ck_assert_int_eq(lines_watch(&c, 0, &w1, 0, &st), 1); /* replaces its first */
         ck_assert_int_eq(lines_watch(&c, 0, &w2, 0, &st), 1);
         ck_assert_uint_eq(notified_calls, 0);
-        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert_uint_eq(st.changes, 1);
         ck_assert_uint_eq(notified_calls, 1);
         ck_assert_uint_eq(notified_n, 2);
@@ -294,7 +294,7 @@ START_TEST(watch_and_changes) {
         ck_assert_uint_eq(notified_st.changes, 1);
 
         /* Nobody waits now; an old number is answered at once. */
-        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
         memset(&st, 0, sizeof st);
         ck_assert_int_eq(lines_watch(&c, 1, &w1, 0, &st), 0);
@@ -303,7 +303,7 @@ START_TEST(watch_and_changes) {
 
         /* A blink is a change, and so is its end, made by the timer. */
         ck_assert_int_eq(lines_watch(&c, 2, &w1, 0, &st), 1);
-        ck_assert_int_eq(lines_blink(&c, 0, 20, 1, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 1, 0, &st), 0);
         ck_assert_uint_eq(notified_calls, 2);
         ck_assert_uint_eq(notified_st.blinking, 1);
         ck_assert_uint_eq(notified_st.changes, 3);
@@ -329,13 +329,13 @@ START_TEST(watch_withdrawn) {
         ck_assert_int_eq(lines_watch(&c, 0, &w3, 0, &st), 1);
         lines_unwatch(&c, 22);
         lines_unwatch(&c, 44);
-        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
         ck_assert_uint_eq(notified_n, 2);
         ck_assert_uint_eq(notified_w[0].token, w1.token);
         ck_assert_uint_eq(notified_w[1].token, w3.token);
         lines_unwatch(&c, 11); /* answered already: nothing to withdraw */
-        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
 }
 END_TEST
@@ -349,9 +349,9 @@ START_TEST(watch_history) {
         struct msgq_led_state st;
         struct lines_watcher w = watcher(33);
 
-        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);  /* change 1: on */
-        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1); /* 2: off */
-        ck_assert_int_eq(lines_blink(&c, 0, 40, 0, &st), 0); /* 3: blinking */
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);  /* change 1: on */
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, &st), 1); /* 2: off */
+        ck_assert_int_eq(lines_blink(&c, 0, 40, 0, 0, &st), 0); /* 3: blinking */
         ck_assert_uint_eq(st.changes, 3);
         for (uint64_t seen = 0; seen < 3; seen++) {
                 memset(&st, 0xff, sizeof st);
@@ -363,20 +363,20 @@ START_TEST(watch_history) {
         }
         ck_assert_int_eq(lines_watch(&c, 3, &w, 0, &st), 1);
 
-        /* Twenty more: 23 in all, of which 8 to 23 are kept. */
-        for (int i = 0; i < 20; i++)
-                ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
-        ck_assert_uint_eq(st.changes, 23);
-        ck_assert_uint_eq(LINES_HISTORY, 16);
+        /* LINES_HISTORY + 4 more: 3 + LINES_HISTORY + 4 in all, of which 8 to the last are kept. */
+        for (int i = 0; i < LINES_HISTORY + 4; i++)
+                ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
+        ck_assert_uint_eq(st.changes, LINES_HISTORY + 7);
+        ck_assert_uint_eq(LINES_HISTORY, 1024);
         ck_assert_int_eq(lines_watch(&c, 7, &w, 0, &st), 0);
         ck_assert_uint_eq(st.changes, 8);
         ck_assert_int_eq(lines_watch(&c, 6, &w, 0, &st), 0);
-        ck_assert_uint_eq(st.changes, 23); /* 7 is gone: the current state */
-        ck_assert_int_eq(lines_watch(&c, 22, &w, 0, &st), 0);
-        ck_assert_uint_eq(st.changes, 23);
-        ck_assert_int_eq(lines_watch(&c, 100, &w, 0, &st), 0);
-        ck_assert_uint_eq(st.changes, 23);
-        ck_assert_uint_eq(st.on, 1); /* on from the blink, then 20 toggles */
+        ck_assert_uint_eq(st.changes, LINES_HISTORY + 7); /* 7 is gone: the current state */
+        ck_assert_int_eq(lines_watch(&c, LINES_HISTORY + 6, &w, 0, &st), 0);
+        ck_assert_uint_eq(st.changes, LINES_HISTORY + 7);
+        ck_assert_int_eq(lines_watch(&c, 5000, &w, 0, &st), 0);
+        ck_assert_uint_eq(st.changes, LINES_HISTORY + 7);
+        ck_assert_uint_eq(st.on, 1); /* on from the blink, then an even number of toggles */
 }
 END_TEST
 
@@ -448,7 +448,7 @@ START_TEST(watch_hold_bounded) {
         ck_assert_int_eq(lines_watch(&c, 0, &mine, t0 + LINES_WATCH_HOLD_NS, &st), 1);
         ck_assert_uint_eq(c.nwatchers, 1);
         ck_assert_uint_eq(c.watchers[0].pid, (uint32_t) getpid());
-        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert_uint_eq(notified_calls, 1);
         ck_assert_uint_eq(notified_n, 1);
         ck_assert_uint_eq(notified_w[0].pid, (uint32_t) getpid());
@@ -487,7 +487,7 @@ START_TEST(changes_have_their_time) {
 
         notified_calls = 0;
         lines_set_notify(&c, on_notify, &marker);
-        ck_assert_int_eq(lines_set(&c, 0, true, &first), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &first), 1);
         w1 = msgq_wall_ns();
         m1 = msgq_now_ns();
         lines_time_of(&c, first.changes, &t1, &mono1);
@@ -496,11 +496,11 @@ START_TEST(changes_have_their_time) {
         ck_assert_uint_ge(mono1, m0);
         ck_assert_uint_le(mono1, m1);
         nanosleep(&(struct timespec) { .tv_nsec = 2000000 }, NULL);
-        ck_assert_int_eq(lines_set(&c, 0, true, &st), 0); /* no change: the time of the state it finds */
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 0); /* no change: the time of the state it finds */
         ck_assert_uint_eq(st.changes, first.changes);
         w.flags = MSGQ_REQ_TIME;
         ck_assert_int_eq(lines_watch(&c, first.changes, &w, 0, &st), 1);
-        ck_assert_int_eq(lines_set(&c, 0, false, &second), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, &second), 1);
         lines_time_of(&c, second.changes, &t2, &mono2);
         ck_assert_uint_ge(mono2, mono1 + 2000000);
         ck_assert_uint_ge(t2, t1);
@@ -512,7 +512,7 @@ START_TEST(changes_have_their_time) {
         ck_assert_uint_eq(t, t1);
         ck_assert_uint_eq(mono, mono1);
         for (int i = 0; i < LINES_HISTORY; i++)
-                ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
+                ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
         lines_time_of(&c, first.changes, &t, &mono);
         ck_assert_uint_eq(t, 0);
         ck_assert_uint_eq(mono, 0);
@@ -523,8 +523,8 @@ START_TEST(blink_from_on_ends_off) {
         struct msgq_led_state st;
         int transitions;
 
-        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 1);
-        ck_assert_int_eq(lines_blink(&c, 0, 20, 2, &st), 0);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, NULL), 1);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 2, 0, &st), 0);
         ck_assert_uint_eq(st.on, 1);
         ck_assert_uint_eq(st.remaining, 3);
         lines_sync(&c);
@@ -540,7 +540,7 @@ START_TEST(blink_forever_keeps_going) {
         uint64_t start = now_ms(), elapsed;
         int transitions;
 
-        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, 0, &st), 0);
         ck_assert_uint_eq(st.remaining, 0);
         lines_sync(&c);
         /* Twenty toggles (however long a busy machine takes), never more than one per 10 ms. */
@@ -559,12 +559,12 @@ END_TEST
 START_TEST(set_during_blink_cancels) {
         struct msgq_led_state st;
 
-        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, 0, &st), 0);
         lines_sync(&c);
         run_transitions(3);
         ck_assert_uint_eq(state().blinking, 1);
 
-        ck_assert_int_eq(lines_set(&c, 0, false, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, &st), 1);
         ck_assert_uint_eq(st.on, 0);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_uint_eq(st.period_ms, 0);
@@ -576,10 +576,10 @@ START_TEST(set_during_blink_cancels) {
         ck_assert_int_eq(timer_enabled(), SD_EVENT_OFF);
 
         /* The same with the LED left on. */
-        ck_assert_int_eq(lines_blink(&c, 0, 20, 50, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 50, 0, &st), 0);
         lines_sync(&c);
         run_transitions(2);
-        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_int_eq(run_loop(100, false), 0);
         ck_assert_uint_eq(state().on, 1);
@@ -591,11 +591,11 @@ START_TEST(toggle_during_blink_cancels) {
         struct msgq_led_state st;
         bool before;
 
-        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, 0, &st), 0);
         lines_sync(&c);
         run_transitions(2);
         before = state().on;
-        ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
+        ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
         ck_assert_uint_eq(st.on, !before);
         ck_assert_uint_eq(st.blinking, 0);
         ck_assert_int_eq(run_loop(100, false), 0);
@@ -607,9 +607,9 @@ START_TEST(blink_again_replaces) {
         struct msgq_led_state st;
         int transitions;
 
-        ck_assert_int_eq(lines_blink(&c, 0, 2000, 100, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 2000, 100, 0, &st), 0);
         lines_sync(&c);
-        ck_assert_int_eq(lines_blink(&c, 0, 20, 1, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 1, 0, &st), 0);
         ck_assert_uint_eq(st.period_ms, 20);
         ck_assert_uint_eq(st.remaining, 1);
         ck_assert_int_eq(count_wakes(), 2);
@@ -628,7 +628,7 @@ START_TEST(sync_without_timer) {
 
         ck_assert_int_eq(led_open_sim(&l, false), 0);
         ck_assert_int_eq(lines_init(&bare, l, NULL), 0);
-        ck_assert_int_eq(lines_blink(&bare, 0, 20, 2, &st), 0); /* no wake: fine */
+        ck_assert_int_eq(lines_blink(&bare, 0, 20, 2, 0, &st), 0); /* no wake: fine */
         lines_sync(&bare);                                     /* no timer: nothing to do */
         lines_state(&bare, 0, &st);
         ck_assert_uint_eq(st.blinking, 1);
@@ -651,12 +651,12 @@ START_TEST(done_turns_off_and_releases) {
         rec_sets = rec_closes = 0;
         init_with(l);
 
-        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, 0, &st), 0);
         ck_assert(rec_last);
         lines_sync(&c);
         run_transitions(3);
         ck_assert_uint_eq(state().on, 0); /* on, off, on, off */
-        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, NULL), 1);
         ck_assert(rec_last);
 
         sets = rec_sets;
@@ -686,8 +686,8 @@ START_TEST(done_off_drives_nothing) {
         l->ops = &rec_ops;
         rec_sets = rec_closes = 0;
         init_with(l);
-        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 1);
-        ck_assert_int_eq(lines_set(&c, 0, false, NULL), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, NULL), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, NULL), 1);
         ck_assert_int_eq(rec_sets, 2);
         done();
         ck_assert_int_eq(rec_sets, 2);
@@ -707,7 +707,7 @@ START_TEST(done_while_blinking) {
         rec_sets = rec_closes = 0;
         init_with(l);
 
-        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 20, 0, 0, &st), 0);
         lines_sync(&c);
         run_transitions(1);
         ck_assert_uint_eq(state().on, 0);
@@ -773,7 +773,7 @@ START_TEST(restore_takes_up_the_state) {
         ck_assert_uint_eq(file_state().changes, 40);
         /* A watcher of the msgqd before, at 40: nothing new. */
         ck_assert_int_eq(lines_watch(&c, 40, &w, 0, &st), 1);
-        ck_assert_int_eq(lines_set(&c, 0, false, NULL), 1);
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, NULL), 1);
         /* At 40: told of 41.  At 38: 39 is no change of this msgqd: the state now. */
         ck_assert_int_eq(lines_watch(&c, 40, &w, 0, &st), 0);
         ck_assert(!st.on && st.changes == 41);
@@ -840,20 +840,20 @@ START_TEST(saved_before_return_only_on_change) {
         ck_assert_int_eq(unlink(state_file), 0);
         count_wakes();
         wakes = 0;
-        ck_assert_int_eq(lines_set(&c, 0, false, &st), 0);        /* no change */
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, &st), 0);        /* no change */
         ck_assert_int_eq(lines_watch(&c, 0, &(struct lines_watcher) { .pid = 2 }, 0, &st), 0);
         lines_state(&c, 0, &st);
         ck_assert_int_eq(count_wakes(), 0);
         lines_sync(&c);
         ck_assert_int_eq(access(state_file, F_OK), -1);         /* nothing written */
 
-        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert(file_state().on);                             /* by the request, no loop run */
         ck_assert_uint_eq(file_state().changes, 4);
         ck_assert_int_eq(count_wakes(), 1);                     /* for the flush */
-        ck_assert_int_eq(lines_toggle(&c, 0, &st), 1);
+        ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
         ck_assert(!file_state().on);
-        ck_assert_int_eq(lines_blink(&c, 0, 1000, 2, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 1000, 2, 0, &st), 0);
         ck_assert(file_state().on && file_state().blinking);
         ck_assert_uint_eq(file_state().remaining, 3);
         ck_assert_uint_eq(file_state().changes, 6);
@@ -887,13 +887,13 @@ START_TEST(saved_before_watchers_hear) {
         lines_set_notify(&c, notify_reads_file, NULL);
         notified = 0;
         ck_assert_int_eq(lines_watch(&c, 9, &w, 0, &st), 1);
-        ck_assert_int_eq(lines_set(&c, 0, true, &st), 1);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert_int_eq(notified, 1);
         ck_assert(notified_file.on);
         ck_assert_uint_eq(notified_file.changes, 10);
         /* The end of a blink, in the main loop. */
         ck_assert_int_eq(lines_watch(&c, 10, &w, 0, &st), 1);
-        ck_assert_int_eq(lines_blink(&c, 0, 40, 1, &st), 0);      /* change 11: its watcher heard */
+        ck_assert_int_eq(lines_blink(&c, 0, 40, 1, 0, &st), 0);      /* change 11: its watcher heard */
         ck_assert_int_eq(lines_watch(&c, 11, &w, 0, &st), 1);
         lines_sync(&c);
         run_loop(2000, true);
@@ -918,12 +918,12 @@ START_TEST(failed_write_forgets_the_earlier_state) {
         restore_recorded(&s, false);
         snprintf(tmp, sizeof tmp, "%s.tmp", state_file);
         ck_assert_int_eq(mkdir(tmp, 0755), 0);
-        ck_assert_int_eq(lines_set(&c, 0, false, NULL), 1);       /* answered: the LED did change */
+        ck_assert_int_eq(lines_set(&c, 0, false, 0, NULL), 1);       /* answered: the LED did change */
         ck_assert(!state().on);
         ck_assert_int_eq(access(state_file, F_OK), -1);         /* "on" is not left to restore */
         ck_assert_int_eq(c.save_failed, SAVE_FAILED_NONE);
         ck_assert_int_eq(rmdir(tmp), 0);
-        ck_assert_int_eq(lines_set(&c, 0, true, NULL), 1);        /* kept again */
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, NULL), 1);        /* kept again */
         ck_assert_int_eq(c.save_failed, 0);
         ck_assert(file_state().on);
         ck_assert_uint_eq(file_state().changes, 22);
@@ -957,7 +957,7 @@ START_TEST(done_off_keeps_the_state_in_the_file) {
         struct msgq_led_state st;
 
         restore_recorded(&s, false);
-        ck_assert_int_eq(lines_blink(&c, 0, 1000, 5, &st), 0);
+        ck_assert_int_eq(lines_blink(&c, 0, 1000, 5, 0, &st), 0);
         done();
         ck_assert(!rec_last);
         ck_assert_int_eq(rec_closes, 1);
@@ -967,6 +967,154 @@ START_TEST(done_off_keeps_the_state_in_the_file) {
         remove_state();
 }
 END_TEST
+/* ---- a table of several lines: 0 the fixture's LED, 1 pump, 2 buzzer (simulated) ---- */
+
+static void add_two(void) {
+        struct led *pump, *buzzer;
+
+        ck_assert_int_eq(led_open_sim(&pump, false), 0);
+        ck_assert_int_eq(led_open_sim(&buzzer, false), 0);
+        ck_assert_int_eq(lines_add(&c, pump, "pump", MSGQ_LINE_F_RELAY), 0);
+        ck_assert_int_eq(lines_add(&c, buzzer, "buzzer", 0), 0);
+}
+
+START_TEST(lines_added_and_found) {
+        struct led *l;
+
+        add_two();
+        ck_assert_uint_eq(c.n, 3);
+        ck_assert_int_eq(lines_find(&c, "led"), 0);
+        ck_assert_int_eq(lines_find(&c, "PUMP"), 1);
+        ck_assert_int_eq(lines_find(&c, "buzzer"), 2);
+        ck_assert_int_eq(lines_find(&c, "pmup"), -ENOENT);
+        ck_assert_int_eq(led_open_sim(&l, false), 0);
+        ck_assert_int_eq(lines_add(&c, l, "Pump", 0), -EEXIST); /* one name, whatever its case */
+        led_close(l);
+}
+END_TEST
+
+/* line-set: checked first (nothing changes on a bad entry), then each change numbered in order. */
+START_TEST(set_many_in_order) {
+        static const uint16_t line[] = { 2, 0, 1 }, bad[] = { 1, 3 }, twice[] = { 1, 1 };
+        static const bool on[] = { true, true, false };
+        struct msgq_reply rep;
+        uint64_t changed;
+        size_t k = 99;
+
+        add_two();
+        ck_assert_int_eq(lines_set(&c, 1, true, 0, NULL), 1);            /* change 1 */
+        ck_assert_int_eq(lines_set_many(&c, bad, on, 2, 7, &k, &changed, &rep), -ENOENT);
+        ck_assert_uint_eq(k, 1);
+        ck_assert_int_eq(lines_set_many(&c, twice, on, 2, 7, &k, &changed, &rep), -EINVAL);
+        ck_assert_uint_eq(c.changes, 1);
+        ck_assert(led_get(c.line[1].led));
+
+        ck_assert_int_eq(lines_set_many(&c, line, on, 3, 42, &k, &changed, &rep), 0);
+        ck_assert_uint_eq(changed, 0x7);
+        ck_assert_uint_eq(rep.set_lines, 0x7);
+        ck_assert_uint_eq(rep.set_on, 0x5);
+        ck_assert_uint_eq(rep.set_first, 2);
+        ck_assert_uint_eq(rep.led.changes, 4);
+        for (size_t i = 0; i < 3; i++) {
+                ck_assert_uint_eq(c.history[(2 + i) % LINES_HISTORY].st.line, line[i]);
+                ck_assert_uint_eq(c.history[(2 + i) % LINES_HISTORY].st.led.changes, 2 + i);
+                ck_assert_uint_eq(c.history[(2 + i) % LINES_HISTORY].by_pid, 42);
+        }
+        ck_assert_uint_eq(c.entry[1].seq, 2);
+        /* A blink ended by a set is a change even at the same level. */
+        ck_assert_int_eq(lines_blink(&c, 2, 1000, 0, 0, NULL), 0);        /* 5 */
+        ck_assert_int_eq(lines_set_many(&c, line, on, 3, 42, &k, &changed, &rep), 0);
+        ck_assert_uint_eq(changed, 1u << 2);
+        ck_assert_uint_eq(rep.set_first, 6);
+        ck_assert(!c.line[2].blinking);
+        /* Nothing changed: the last line's last change. */
+        ck_assert_int_eq(lines_set_many(&c, line, on, 3, 42, &k, &changed, &rep), 0);
+        ck_assert_uint_eq(changed, 0);
+        ck_assert_uint_eq(rep.set_first, 0);
+        ck_assert_uint_eq(rep.led.changes, 4);                           /* the pump's, line[2] */
+}
+END_TEST
+
+/* A watcher of one line waits through the others' changes; one of every line hears each. */
+START_TEST(watchers_of_one_line) {
+        struct lines_watcher w2 = watcher(22), all = watcher(33);
+        struct msgq_led_state st;
+        struct msgq_reply rep;
+
+        add_two();
+        notified_calls = 0;
+        lines_set_notify(&c, on_notify, &marker);
+        w2.line = 2;
+        all.op = MSGQ_OP_LINE_WATCH;
+        all.line = MSGQ_LINE_ALL;
+        ck_assert_int_eq(lines_watch(&c, 0, &w2, 0, &st), 1);
+        ck_assert_int_eq(lines_changes(&c, MSGQ_LINE_ALL, 0, &all, 0, &rep), 1);
+        ck_assert_int_eq(lines_set(&c, 1, true, 0, &st), 1);          /* change 1, the pump */
+        ck_assert_uint_eq(notified_calls, 1);
+        ck_assert_uint_eq(notified_n, 1);
+        ck_assert_uint_eq(notified_w[0].pid, 33);                    /* the watcher of all */
+        ck_assert_int_eq(lines_set(&c, 2, true, 0, &st), 1);          /* change 2, the buzzer */
+        ck_assert_uint_eq(notified_calls, 2);
+        ck_assert_uint_eq(notified_w[0].pid, 22);
+        ck_assert_uint_eq(notified_st.changes, 2);
+        /* From 0 again: line 2's first change after 0 is 2, not the pump's 1. */
+        ck_assert_int_eq(lines_watch(&c, 0, &w2, 0, &st), 0);
+        ck_assert_uint_eq(st.changes, 2);
+        /* Its state's number is its own last change, not the table's. */
+        ck_assert_int_eq(lines_set(&c, 1, false, 0, &st), 1);         /* 3 */
+        lines_state(&c, 2, &st);
+        ck_assert_uint_eq(st.changes, 2);
+        /* At its last change with others after it: waits. */
+        ck_assert_int_eq(lines_watch(&c, 2, &w2, 0, &st), 1);
+        lines_set_notify(&c, NULL, NULL);
+}
+END_TEST
+
+/* line-watch: every kept change after N in order, as many as fit; missed; ahead refused. */
+START_TEST(changes_after_and_missed) {
+        struct msgq_reply rep;
+
+        add_two();
+        for (int i = 0; i < LINES_HISTORY + 6; i++)
+                ck_assert_int_eq(lines_toggle(&c, (size_t) i % 3, 0, NULL), 1);
+        ck_assert_int_eq(lines_changes(&c, MSGQ_LINE_ALL, 0, NULL, 0, &rep), 0);
+        ck_assert_uint_eq(rep.missed, 6);
+        ck_assert_uint_eq(rep.nchanges, MSGQ_CHANGES_MAX);
+        ck_assert_uint_eq(rep.changes_after[0].st.led.changes, 7);
+        ck_assert_uint_eq(rep.changes_after[0].st.line, 0);
+        ck_assert_uint_eq(rep.led.changes, 6 + MSGQ_CHANGES_MAX);
+        ck_assert_int_eq(lines_changes(&c, 2, LINES_HISTORY, NULL, 0, &rep), 0);
+        ck_assert_uint_eq(rep.missed, 0);
+        ck_assert_uint_eq(rep.nchanges, 2); /* of 1025 to 1030, line 2's: 1026 and 1029 */
+        ck_assert_uint_eq(rep.changes_after[0].st.led.changes, LINES_HISTORY + 2);
+        ck_assert_uint_eq(rep.changes_after[1].st.led.changes, LINES_HISTORY + 5);
+        ck_assert_int_eq(lines_changes(&c, 1, LINES_HISTORY + 6, NULL, 0, &rep), 0); /* none, no place */
+        ck_assert_uint_eq(rep.nchanges, 0);
+        ck_assert_int_eq(lines_changes(&c, 1, LINES_HISTORY + 7, NULL, 0, &rep), -ERANGE);
+        ck_assert_uint_eq(rep.led.changes, LINES_HISTORY + 6);
+}
+END_TEST
+
+/* One timer for every line: armed for the earliest toggle due, whichever line's. */
+START_TEST(timer_serves_the_earliest) {
+        struct msgq_led_state st;
+
+        add_two();
+        ck_assert_int_eq(lines_blink(&c, 2, 4000, 0, 0, &st), 0);
+        lines_sync(&c);
+        ck_assert_uint_eq(timer_time(), c.line[2].next_usec);
+        ck_assert_int_eq(lines_blink(&c, 1, 40, 1, 0, &st), 0);
+        lines_sync(&c);
+        ck_assert_uint_eq(timer_time(), c.line[1].next_usec);
+        ck_assert_uint_lt(c.line[1].next_usec, c.line[2].next_usec);
+        while (c.line[1].blinking)
+                ck_assert_int_ge(sd_event_run(e, 5000), 0);
+        lines_state(&c, 2, &st);
+        ck_assert(st.blinking && st.period_ms == 4000);
+        ck_assert_uint_eq(timer_time(), c.line[2].next_usec);
+}
+END_TEST
+
 
 static Suite *lines_suite(void) {
         Suite *s = suite_create("lines");
@@ -995,6 +1143,11 @@ static Suite *lines_suite(void) {
         tcase_add_test(blink, watch_hold_bounded);
         tcase_add_test(blink, changes_have_their_time);
         tcase_add_test(blink, watchers_gone_make_room);
+        tcase_add_test(blink, lines_added_and_found);
+        tcase_add_test(blink, set_many_in_order);
+        tcase_add_test(blink, watchers_of_one_line);
+        tcase_add_test(blink, changes_after_and_missed);
+        tcase_add_test(blink, timer_serves_the_earliest);
         suite_add_tcase(s, blink);
 
         tcase_add_checked_fixture(life, setup, teardown);

@@ -233,23 +233,6 @@ START_TEST(test_bad_config_refused) {
 }
 END_TEST
 
-/* Until msgqd drives the line table, an [output NAME] is refused, naming it, not ignored. */
-START_TEST(test_output_sections_refused) {
-        char path[] = "/tmp/msgq-test-conf-XXXXXX";
-        const char *extra[] = { "-c", path, NULL };
-        int fd = mkstemp(path);
-
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_gt(dprintf(fd, "[msgq]\nmode = 0600\n[output pump]\ngpio = GPIO27\n"), 0);
-        close(fd);
-        ck_assert_int_eq(daemon_start(&dmn, test_key(), extra), -ECHILD);
-        unlink(path);
-        ck_assert_msg(strstr(daemon_log(&dmn), ":3: [output pump]: this msgqd drives the default "
-                             "output 'led' only") != NULL, "%s", daemon_log(&dmn));
-        ck_assert(!queue_exists(dmn.key));
-}
-END_TEST
-
 /* Until msgqd serves inputs, an [input NAME] is refused, naming it, not ignored. */
 START_TEST(test_input_sections_refused) {
         char path[] = "/tmp/msgq-test-conf-XXXXXX";
@@ -842,7 +825,6 @@ int main(void) {
         harness_add(s, "recreate", test_queue_removed_under_daemon_is_recreated, 30);
         harness_add(s, "config-mode", test_config_file_sets_mode, 30);
         harness_add(s, "bad-config", test_bad_config_refused, 30);
-        harness_add(s, "output-sections-refused", test_output_sections_refused, 30);
         harness_add(s, "input-sections-refused", test_input_sections_refused, 30);
         harness_add(s, "missing-gpio", test_missing_gpio_line_is_a_clear_error, 30);
         harness_add(s, "ping", test_ping_replies_to_pid, 30);

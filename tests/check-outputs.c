@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration: the real msgqd --sim with [output NAME] sections, its line
+ * table served (doc/PROTOCOL.md, Lines): every operation on a line by
+ * index and by name, line-set, line-list and line-watch, through the
+ * project's client code and through raw text and binary requests.  The
+ * table: 0 led, 1 pump (start on, a relay), 2 buzzer (stop keep).
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "clock.h"
+#include "config.h"
+#include "harness.h"
+#include "protocol.h"
+#include "queue.h"
+
+static struct daemon dmn;
+static char conf[64];
+
+static const char outputs_conf[] =
+        "[msgq]\n"
+        "mode = 0600\n"
+        "[output pump]\n"
+        "gpio = GPIO27\n"
+        "start = on\n"
+        "kind = relay\n"
+        "[output buzzer]\n"
+        "gpio = gpiochip0:5\n"
+        "stop = keep\n"
+        "description = the buzzer by the door\n";
+
+static void start_with(const char *text) {
+        const char *extra[] = { "-c", conf, NULL };
+        int fd;
+
+        snprintf(conf, sizeof conf, "/tmp/msgq-test-outputs-XXXXXX");
+        fd = mkstemp(conf);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_gt(dprintf(fd, "%s", text), 0);
+        close(fd);
+        daemon_start_checked(&dmn, test_key(), extra);
+}
+
+static void start(void) {
+        start_with(outputs_conf);
+}
+
+static void stop(void) {
+        daemon_stop_checked(&dmn);
+        unlink(conf);
+}
+
+/* One request through the client code; the reply, whatever its status. */
+static struct msgq_reply call(struct msgq_request req) {
+        struct msgq_client c;
+        struct msgq_reply rep;
+        int r;
+
+        ck_assert_int_eq(msgq_client_open(&c, dmn.key), 0);
+        r = msgq_client_call(&c, MSGQ_PRIO_DEFAULT, &req, &rep, scaled(3000));
+        msgq_client_close(&c);
+        ck_assert_msg(r == 0, "call %s failed: %s", msgq_op_to_string(req.op), strerror(-r));
+        return rep;
+}
+
+static struct msgq_reply call_ok(struct msgq_request req) {
+        struct msgq_reply rep = call(req);
+
+        ck_assert_msg(rep.status == MSGQ_OK, "%s: status %u: %s", msgq_op_to_string(req.op), rep.status,
+                      rep.error);
+        return rep;
+}
+
+static struct msgq_reply line_op(uint16_t op, uint16_t line, uint32_t a0, uint32_t a1) {
+        return call((struct msgq_request) { .op = op, .line = line, .arg0 = a0, .arg1 = a1 });
+}
+
+/* msgqd's last change number (line-list's header). */
+static uint64_t last_change(void) {
+        return call_ok((struct msgq_request) { .op = MSGQ_OP_LINE_LIST }).led.changes;
+}
+
+static struct msgq_reply line_set(const uint16_t *line, const bool *on, size_t n) {
+        struct msgq_request req = { .op = MSGQ_OP_LINE_SET, .nvalues = (uint16_t) n };
+
+        for (size_t i = 0; i < n; i++)
+                req.values[i] = (struct msgq_line_value) { .line = line[i], .on = on[i] };
+        return call(req);
+}
+
+static struct msgq_reply line_watch(uint16_t line, uint64_t since) {
+        return line_op(MSGQ_OP_LINE_WATCH, line, (uint32_t) since, (uint32_t) (since >> 32));
+}
+
+/* A text request; with reply, its answer (else ""). */
+static const char *text(const char *cmd, bool reply) {
+        static char out[MSGQ_MSG_MAX + 1];
+        char body[300];
+        int id = msgq_queue_open(dmn.key), n;
+        long mtype;
+        ssize_t got = -1;
+
+        ck_assert_int_ge(id, 0);
+        if (reply)
+                n = snprintf(body, sizeof body, "%s pid=%d", cmd, (int) getpid());
+        else
+                n = snprintf(body, sizeof body, "%s", cmd);
+        ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) n, 0), 0);
+        out[0] = '\0';
+        for (int waited = 0; reply && waited < scaled(3000) && got < 0; waited += 5) {
+                got = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, out, sizeof out - 1,
+                                      IPC_NOWAIT | MSG_NOERROR);
+                if (got < 0)
+                        sleep_ms(5);
+        }
+        ck_assert_msg(!reply || got >= 0, "no reply to '%s'", cmd);
+        out[got > 0 ? got : 0] = '\0';
+        return out;
+}
+
+/* The table as configured: names, chips, flags and the start policies. */
+START_TEST(list_the_lines) {
+        struct msgq_reply rep;
+
+        start();
+        rep = call_ok((struct msgq_request) { .op = MSGQ_OP_LINE_LIST });
+        ck_assert_uint_eq(rep.list_total, 3);
+        ck_assert_uint_eq(rep.list_count, 3);
+        ck_assert_str_eq(rep.list[0].name, "led");
+        ck_assert_str_eq(rep.list[1].name, "pump");
+        ck_assert_str_eq(rep.list[2].name, "buzzer");
+        for (int i = 0; i < 3; i++) {
+                ck_assert_uint_eq(rep.list[i].st.line, i);
+                ck_assert_str_eq(rep.list[i].chip, "sim");
+                ck_assert_uint_eq(rep.list[i].by_pid, 0); /* as msgqd started them */
+        }
+        ck_assert_uint_eq(rep.list[0].flags, 0);
+        ck_assert_uint_eq(rep.list[1].flags, (MSGQ_LED_START_ON << MSGQ_LINE_F_START_SHIFT) | MSGQ_LINE_F_RELAY);
+        ck_assert_uint_eq(rep.list[2].flags, MSGQ_LINE_F_STOP_KEEP);
+        ck_assert(!rep.list[0].st.led.on);
+        ck_assert(rep.list[1].st.led.on); /* start = on */
+        ck_assert(!rep.list[2].st.led.on);
+        /* From an index on; past the last, none. */
+        rep = call_ok((struct msgq_request) { .op = MSGQ_OP_LINE_LIST, .arg0 = 2 });
+        ck_assert_uint_eq(rep.list_total, 3);
+        ck_assert_uint_eq(rep.list_count, 1);
+        ck_assert_str_eq(rep.list[0].name, "buzzer");
+        rep = call_ok((struct msgq_request) { .op = MSGQ_OP_LINE_LIST, .arg0 = 3 });
+        ck_assert_uint_eq(rep.list_count, 0);
+        stop();
+}
+END_TEST
+
+/* Text requests name their line; a name msgqd does not have is named in the error. */
+START_TEST(text_names_lines) {
+        start();
+        ck_assert_str_eq(text("OFF pump", true), "OK pump=off");
+        ck_assert_str_eq(text("STATE PUMP", true), "OK pump=off"); /* any case; named as configured */
+        ck_assert_str_eq(text("BLINK 500 3 buzzer", true), "OK buzzer=on blinking");
+        ck_assert_str_eq(text("TOGGLE led", true), "OK led=on");
+        ck_assert_str_eq(text("STATE", true), "OK led=on");
+        ck_assert_str_eq(text("SET pump=on led=off", true), "OK set=2");
+        ck_assert_str_eq(text("STATE pump", true), "OK pump=on");
+        ck_assert_str_eq(text("STATE led", true), "OK led=off");
+        ck_assert_str_eq(text("STATE buzzer", true), "OK buzzer=on blinking");
+        ck_assert_str_eq(text("ON pmup", true), "ERR invalid argument: no line 'pmup'");
+        ck_assert_str_eq(text("SET pump=off pmup=on", true), "ERR invalid argument: no line 'pmup'");
+        ck_assert_str_eq(text("STATE pump", true), "OK pump=on"); /* the bad SET changed nothing */
+        ck_assert_str_eq(text("SET pump=off PUMP=on", true), "ERR invalid argument");
+        ck_assert_str_eq(text("STATE pump", true), "OK pump=on");
+        stop();
+}
+END_TEST
+
+/* Ops 2 to 6 by index: the line's state, its index in the payload; an index out of range is status 4. */
+START_TEST(binary_ops_by_index) {
+        struct msgq_reply rep;
+        uint64_t before;
+
+        start();
+        rep = line_op(MSGQ_OP_LED_ON, 2, 0, 0);
+        ck_assert(rep.status == MSGQ_OK && rep.led.on && rep.line == 2);
+        before = rep.led.changes;
+        rep = line_op(MSGQ_OP_LED_TOGGLE, 2, 0, 0);
+        ck_assert(rep.status == MSGQ_OK && !rep.led.on && rep.line == 2);
+        ck_assert_uint_eq(rep.led.changes, before + 1);
+        rep = line_op(MSGQ_OP_LED_BLINK, 1, 200, 0);
+        ck_assert(rep.status == MSGQ_OK && rep.led.blinking && rep.led.period_ms == 200 && rep.line == 1);
+        rep = line_op(MSGQ_OP_LED_OFF, 1, 0, 0);
+        ck_assert(rep.status == MSGQ_OK && !rep.led.on && !rep.led.blinking && rep.line == 1);
+        rep = line_op(MSGQ_OP_LED_STATE, 0, 0, 0);
+        ck_assert(rep.status == MSGQ_OK && !rep.led.on && rep.line == 0);
+        ck_assert_uint_eq(rep.led.changes, 0); /* the default output's last change: none yet */
+        /* stats: the default output's state. */
+        rep = call_ok((struct msgq_request) { .op = MSGQ_OP_STATS });
+        ck_assert(!rep.led.on && rep.line == 0);
+        for (uint16_t op = MSGQ_OP_LED_ON; op <= MSGQ_OP_LED_BLINK; op++) {
+                rep = line_op(op, 3, op == MSGQ_OP_LED_BLINK ? 500 : 0, 0);
+                ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
+                ck_assert_str_eq(rep.error, "no line 3: msgqd has 3 lines (0 to 2)");
+        }
+        rep = line_op(MSGQ_OP_LED_WATCH, 7, 0, 0);
+        ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
+        rep = line_op(MSGQ_OP_LINE_WATCH, 3, 0, 0);
+        ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
+        stop();
+}
+END_TEST
+
+/*
+ * A line-set of several lines: each line that changed is one change,
+ * numbered in the order of the request; a bad entry changes nothing.
+ */
+START_TEST(line_set_in_order) {
+        static const uint16_t line[] = { 2, 0, 1 };
+        static const bool on[] = { true, true, false };
+        struct msgq_reply rep;
+        uint64_t n;
+
+        start();
+        n = last_change();
+        rep = line_set(line, on, 3); /* buzzer on, led on, pump off: three changes */
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        ck_assert_uint_eq(rep.set_lines, 0x7);
+        ck_assert_uint_eq(rep.set_on, 0x5);
+        ck_assert_uint_eq(rep.set_first, n + 1);
+        ck_assert_uint_eq(rep.led.changes, n + 3);
+        rep = line_watch(MSGQ_LINE_ALL, n);
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        ck_assert_uint_eq(rep.missed, 0);
+        ck_assert_uint_eq(rep.nchanges, 3);
+        for (int i = 0; i < 3; i++) {
+                ck_assert_uint_eq(rep.changes_after[i].st.line, line[i]);
+                ck_assert_uint_eq(rep.changes_after[i].st.led.changes, n + 1 + i);
+                ck_assert_uint_eq(rep.changes_after[i].st.led.on, on[i]);
+                ck_assert_uint_eq(rep.changes_after[i].st.seq, 1);
+                ck_assert_uint_gt(rep.changes_after[i].time_ns, 0);
+        }
+        ck_assert_uint_eq(rep.led.changes, n + 3);
+        rep = call_ok((struct msgq_request) { .op = MSGQ_OP_LINE_LIST });
+        for (int i = 0; i < 3; i++)
+                ck_assert_uint_eq(rep.list[i].by_pid, (uint32_t) getpid());
+        /* The same again: nothing changes, and the last change of the last line is told. */
+        rep = line_set(line, on, 3);
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        ck_assert_uint_eq(rep.set_first, 0);
+        ck_assert_uint_eq(rep.led.changes, n + 3);
+        /* An index out of range after a good entry: refused, nothing changed. */
+        {
+                static const uint16_t bad[] = { 1, 5 };
+                static const bool bad_on[] = { true, true };
+
+                rep = line_set(bad, bad_on, 2);
+                ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
+                ck_assert_str_eq(rep.error, "no line 5: msgqd has 3 lines (0 to 2)");
+        }
+        ck_assert_uint_eq(last_change(), n + 3);
+        ck_assert_str_eq(text("STATE pump", true), "OK pump=off");
+        stop();
+}
+END_TEST
+
+/*
+ * A watch more than 1024 changes behind is told how many it missed, then
+ * the oldest kept, in order; one ahead of msgqd is refused with msgqd's number.
+ */
+START_TEST(line_watch_missed) {
+        struct msgq_client c;
+        struct msgq_reply rep;
+        uint64_t n, last;
+
+        start();
+        n = last_change();
+        ck_assert_int_eq(msgq_client_open(&c, dmn.key), 0);
+        for (int i = 0; i < 1030; i++) {
+                struct msgq_request req = { .op = MSGQ_OP_LED_TOGGLE, .line = (uint16_t) (i % 3) };
+
+                ck_assert_int_eq(msgq_client_call(&c, MSGQ_PRIO_DEFAULT, &req, &rep, scaled(3000)), 0);
+                ck_assert_uint_eq(rep.status, MSGQ_OK);
+        }
+        msgq_client_close(&c);
+        last = n + 1030;
+        ck_assert_uint_eq(last_change(), last);
+        rep = line_watch(MSGQ_LINE_ALL, n);
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        ck_assert_uint_eq(rep.missed, 6);
+        ck_assert_uint_eq(rep.nchanges, MSGQ_CHANGES_MAX);
+        for (int i = 0; i < MSGQ_CHANGES_MAX; i++) {
+                ck_assert_uint_eq(rep.changes_after[i].st.led.changes, n + 7 + i);
+                ck_assert_uint_eq(rep.changes_after[i].st.line, (6 + i) % 3);
+        }
+        ck_assert_uint_eq(rep.led.changes, n + 6 + MSGQ_CHANGES_MAX);
+        /* One line only: its changes, and the missed ones of every line. */
+        rep = line_watch(1, n);
+        ck_assert_uint_eq(rep.missed, 6);
+        ck_assert_uint_eq(rep.changes_after[0].st.line, 1);
+        ck_assert_uint_eq(rep.changes_after[0].st.led.changes, n + 8);
+        ck_assert_uint_eq(rep.changes_after[1].st.led.changes, n + 11);
+        /* Close behind: nothing missed. */
+        rep = line_watch(MSGQ_LINE_ALL, last - 2);
+        ck_assert_uint_eq(rep.missed, 0);
+        ck_assert_uint_eq(rep.nchanges, 2);
+        /* Ahead: status 4, naming msgqd's last. */
+        rep = line_watch(MSGQ_LINE_ALL, last + 5);
+        ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
+        ck_assert_msg(strstr(rep.error, fmt("change %llu is ahead of msgqd's last, %llu",
+                                            (unsigned long long) last + 5, (unsigned long long) last)),
+                      "%s", rep.error);
+        stop();
+}
+END_TEST
+
+/* Send a watch by hand (op at line, since), for a reply to this process. */
+static void post_watch(int id, uint16_t op, uint16_t line, uint64_t since, uint64_t token) {
+        struct msgq_request req = { .pid = (uint32_t) getpid(), .token = token, .op = op, .line = line,
+                                    .arg0 = (uint32_t) since, .arg1 = (uint32_t) (since >> 32),
+                                    .deadline_ns = msgq_now_ns() + (uint64_t) scaled(5000) * 1000000u };
+        unsigned char body[MSGQ_MSG_MAX];
+        int len = msgq_request_encode(&req, body, sizeof body);
+
+        ck_assert_int_gt(len, 0);
+        ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) len, 0), 0);
+}
+
+static struct msgq_reply take_reply(int id) {
+        unsigned char body[MSGQ_MSG_MAX];
+        struct msgq_reply rep;
+        long mtype;
+        ssize_t n = -1;
+
+        for (int waited = 0; waited < scaled(5000) && n < 0; waited += 5) {
+                n = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, body, sizeof body,
+                                    IPC_NOWAIT | MSG_NOERROR);
+                if (n < 0)
+                        sleep_ms(5);
+        }
+        ck_assert_int_ge(n, 0);
+        ck_assert_int_eq(msgq_reply_decode(body, (size_t) n, &rep), 0);
+        return rep;
+}
+
+/*
+ * A led-watch of line 2 waits through a change of line 1 and is answered
+ * by line 2's; a line-watch of line 2 likewise.  The changes are text
+ * requests queued after the watches, served in order.
+ */
+START_TEST(watch_of_one_line) {
+        int id;
+        uint64_t n;
+        struct msgq_reply rep;
+
+        start();
+        id = msgq_queue_open(dmn.key);
+        ck_assert_int_ge(id, 0);
+        n = last_change();
+        post_watch(id, MSGQ_OP_LED_WATCH, 2, n, 77);
+        text("OFF pump", false);  /* change n + 1, of line 1 */
+        text("ON buzzer", false); /* n + 2, of line 2 */
+        rep = take_reply(id);
+        ck_assert_uint_eq(rep.token, 77);
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        ck_assert_uint_eq(rep.line, 2);
+        ck_assert(rep.led.on);
+        ck_assert_uint_eq(rep.led.changes, n + 2);
+        /* Asked again from n: line 2's first change after n, not line 1's. */
+        rep = line_op(MSGQ_OP_LED_WATCH, 2, (uint32_t) n, 0);
+        ck_assert_uint_eq(rep.led.changes, n + 2);
+
+        post_watch(id, MSGQ_OP_LINE_WATCH, 2, n + 2, 78);
+        text("ON pump", false);    /* n + 3, line 1 */
+        text("OFF buzzer", false); /* n + 4, line 2 */
+        rep = take_reply(id);
+        ck_assert_uint_eq(rep.token, 78);
+        ck_assert_uint_eq(rep.nchanges, 1);
+        ck_assert_uint_eq(rep.changes_after[0].st.line, 2);
+        ck_assert_uint_eq(rep.changes_after[0].st.led.changes, n + 4);
+        ck_assert_uint_eq(rep.changes_after[0].st.seq, 2);
+        ck_assert_uint_eq(rep.led.changes, n + 4);
+        ck_assert_int_eq(queue_count(dmn.key), 0);
+        stop();
+}
+END_TEST
+
+/* Two lines blink at their own periods: the short blink ends while the long one goes on. */
+START_TEST(blink_two_lines) {
+        struct msgq_reply rep;
+        uint64_t n;
+
+        start();
+        rep = line_op(MSGQ_OP_LED_BLINK, 2, 2000, 0); /* buzzer: forever, a toggle a second */
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        rep = line_op(MSGQ_OP_LED_BLINK, 1, 40, 2); /* pump: two blinks of 40 ms */
+        ck_assert_uint_eq(rep.status, MSGQ_OK);
+        n = rep.led.changes;
+        /* The pump's blink ends (msgqd's own change); the buzzer still blinks at its period. */
+        rep = line_watch(1, n); /* waits in msgqd for the end */
+        ck_assert_uint_eq(rep.nchanges, 1);
+        ck_assert(!rep.changes_after[0].st.led.blinking && !rep.changes_after[0].st.led.on);
+        ck_assert_uint_eq(rep.changes_after[0].st.line, 1);
+        rep = line_op(MSGQ_OP_LED_STATE, 2, 0, 0);
+        ck_assert(rep.led.blinking && rep.led.period_ms == 2000);
+        rep = call_ok((struct msgq_request) { .op = MSGQ_OP_LINE_LIST });
+        ck_assert_uint_eq(rep.list[1].by_pid, 0); /* the blink's end: msgqd's */
+        stop();
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("outputs");
+
+        harness_init();
+        harness_add(s, "list", list_the_lines, 30);
+        harness_add(s, "text-names", text_names_lines, 30);
+        harness_add(s, "binary-by-index", binary_ops_by_index, 30);
+        harness_add(s, "line-set-in-order", line_set_in_order, 30);
+        harness_add(s, "line-watch-missed", line_watch_missed, 120);
+        harness_add(s, "watch-of-one-line", watch_of_one_line, 30);
+        harness_add(s, "blink-two-lines", blink_two_lines, 30);
+        return harness_run(s);
+}
