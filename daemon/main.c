@@ -80,7 +80,7 @@ struct main_loop {
 static void usage(FILE *f) {
         fprintf(f,
                 "Usage: msgqd [OPTIONS]\n"
-                "Serve an LED on a System V message queue (see msgqd(8)).\n\n"
+                "Serve an LED and other outputs on a System V message queue (see msgqd(8)).\n\n"
                 "  -k, --key KEY        queue key, decimal or 0x hex (default 0x%08x, or MSGQ_KEY)\n"
                 "  -c, --config FILE    configuration file (default %s)\n"
                 "      --gpio SPEC      LED line: a name like GPIO17, or CHIP:OFFSET\n"
