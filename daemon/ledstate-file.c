@@ -126,13 +126,6 @@ static ssize_t read_file(const char *path, char *buf, size_t size) {
         return r < 0 ? r : (ssize_t) n;
 }
 
-int ledstate_load(const char *path, struct ledstate *s) {
-        char buf[LEDSTATE_SIZE_MAX + 1];
-        ssize_t n = read_file(path, buf, sizeof buf);
-
-        return n < 0 ? (int) n : ledstate_parse(buf, (size_t) n, s);
-}
-
 int ledstate_file_load(const char *path, struct ledstate_file *f) {
         char buf[LEDSTATE_SIZE_MAX + 1];
         ssize_t n = read_file(path, buf, sizeof buf);
@@ -228,26 +221,11 @@ static int write_text(const char *path, const char *text, size_t n, bool durable
         return r;
 }
 
-static int write_state(const char *path, const struct ledstate *s, bool durable) {
-        char text[LEDSTATE_SIZE_MAX];
-        int n = ledstate_format(s, text, sizeof text);
-
-        return n < 0 ? n : write_text(path, text, (size_t) n, durable);
-}
-
 static int write_file(const char *path, const struct ledstate_file *f, bool durable) {
         char text[LEDSTATE_SIZE_MAX];
         int n = ledstate_file_format(f, text, sizeof text);
 
         return n < 0 ? n : write_text(path, text, (size_t) n, durable);
-}
-
-int ledstate_save(const char *path, const struct ledstate *s) {
-        return write_state(path, s, true);
-}
-
-int ledstate_write(const char *path, const struct ledstate *s) {
-        return write_state(path, s, false);
 }
 
 int ledstate_file_save(const char *path, const struct ledstate_file *f) {

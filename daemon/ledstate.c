@@ -31,17 +31,6 @@ uint64_t ledstate_boot_us(void) {
         return real > boot ? real - boot : 0;
 }
 
-int ledstate_format(const struct ledstate *s, char *buf, size_t size) {
-        int n;
-
-        n = snprintf(buf, size,
-                     MAGIC " %d\non %d\nblinking %d\nperiod_ms %" PRIu32 "\nremaining %" PRIu32
-                     "\nchanges %" PRIu64 "\nboot_us %" PRIu64 "\nnext_toggle_us %" PRIu64 "\n",
-                     LEDSTATE_VERSION, s->on, s->blinking, s->period_ms, s->remaining, s->changes,
-                     s->boot_us, s->next_toggle_us);
-        return n < 0 || (size_t) n >= size ? -ENOBUFS : n;
-}
-
 /* Decimal digits only, no sign or leading zero (but "0"), at most max. */
 static int parse_u64(const char *s, size_t n, uint64_t max, uint64_t *ret) {
         uint64_t v = 0;
@@ -101,10 +90,6 @@ static int check_blink(bool on, bool blinking, uint32_t period_ms, uint32_t rema
         return 0;
 }
 
-static int check_state(const struct ledstate *s) {
-        return check_blink(s->on, s->blinking, s->period_ms, s->remaining, s->next_toggle_us);
-}
-
 /* A line of a version-2 file: a good name and gpio setting, a state no line table refuses. */
 static int check_line(const struct ledstate_line *l) {
         if (msgq_line_name_check(l->name) < 0 || msgq_gpio_check(l->gpio) < 0)
@@ -130,41 +115,34 @@ static int take_version(const char *buf, size_t n, size_t *pos, uint64_t *versio
         return 0;
 }
 
-static int parse_version(const char *buf, size_t n, size_t *pos) {
-        uint64_t version;
-        int r = take_version(buf, n, pos, &version);
-
-        return r < 0 ? r : version == LEDSTATE_VERSION ? 0 : -EPROTONOSUPPORT;
-}
-
-int ledstate_parse(const char *buf, size_t n, struct ledstate *s) {
-        struct ledstate t = {};
+/*
+ * The rest of a version-1 file, msgq 0.1's and 0.2's, after its first
+ * line: the line "led", its gpio and active_low not recorded, every change
+ * its own.
+ */
+static int parse_v1(const char *buf, size_t n, size_t *pos, struct ledstate_file *f) {
+        struct ledstate_line *l = &f->line[0];
         uint64_t on, blinking, period, remaining;
-        size_t pos = 0;
-        int r = check_text(buf, n);
+        int r;
 
-        if (r == 0)
-                r = parse_version(buf, n, &pos);
-        if (r < 0)
+        *f = (struct ledstate_file) { .version = 1, .n = 1 };
+        if ((r = take_u64(buf, n, pos, "on", 1, &on)) < 0 ||
+            (r = take_u64(buf, n, pos, "blinking", 1, &blinking)) < 0 ||
+            (r = take_u64(buf, n, pos, "period_ms", UINT32_MAX, &period)) < 0 ||
+            (r = take_u64(buf, n, pos, "remaining", 2ull * MSGQ_BLINK_COUNT_MAX, &remaining)) < 0 ||
+            (r = take_u64(buf, n, pos, "changes", UINT64_MAX, &f->changes)) < 0 ||
+            (r = take_u64(buf, n, pos, "boot_us", UINT64_MAX, &f->boot_us)) < 0 ||
+            (r = take_u64(buf, n, pos, "next_toggle_us", UINT64_MAX, &l->next_toggle_us)) < 0)
                 return r;
-        if ((r = take_u64(buf, n, &pos, "on", 1, &on)) < 0 ||
-            (r = take_u64(buf, n, &pos, "blinking", 1, &blinking)) < 0 ||
-            (r = take_u64(buf, n, &pos, "period_ms", UINT32_MAX, &period)) < 0 ||
-            (r = take_u64(buf, n, &pos, "remaining", 2ull * MSGQ_BLINK_COUNT_MAX, &remaining)) < 0 ||
-            (r = take_u64(buf, n, &pos, "changes", UINT64_MAX, &t.changes)) < 0 ||
-            (r = take_u64(buf, n, &pos, "boot_us", UINT64_MAX, &t.boot_us)) < 0 ||
-            (r = take_u64(buf, n, &pos, "next_toggle_us", UINT64_MAX, &t.next_toggle_us)) < 0)
-                return r;
-        if (pos != n)
+        if (*pos != n)
                 return -EBADMSG;
-        t.on = on;
-        t.blinking = blinking;
-        t.period_ms = (uint32_t) period;
-        t.remaining = (uint32_t) remaining;
-        r = check_state(&t);
-        if (r == 0)
-                *s = t;
-        return r;
+        snprintf(l->name, sizeof l->name, "%s", MSGQ_LINE_DEFAULT);
+        l->seq = (uint32_t) f->changes;
+        l->on = on;
+        l->blinking = blinking;
+        l->period_ms = (uint32_t) period;
+        l->remaining = (uint32_t) remaining;
+        return check_blink(l->on, l->blinking, l->period_ms, l->remaining, l->next_toggle_us);
 }
 
 /* printf at *len in buf: -ENOBUFS when it does not fit. */
@@ -276,18 +254,8 @@ static int parse_v2(const char *buf, size_t n, size_t *pos, struct ledstate_file
         return *pos == n ? 0 : -EBADMSG;
 }
 
-/* A version-1 file: the line "led", its gpio and active_low not recorded, every change its own. */
-static void from_v1(const struct ledstate *s, struct ledstate_file *f) {
-        *f = (struct ledstate_file) { .version = 1, .changes = s->changes, .boot_us = s->boot_us, .n = 1 };
-        f->line[0] = (struct ledstate_line) { .name = MSGQ_LINE_DEFAULT, .seq = (uint32_t) s->changes,
-                                              .on = s->on, .blinking = s->blinking,
-                                              .period_ms = s->period_ms, .remaining = s->remaining,
-                                              .next_toggle_us = s->next_toggle_us };
-}
-
 int ledstate_file_parse(const char *buf, size_t n, struct ledstate_file *f) {
         struct ledstate_file t = { .version = LEDSTATE_FILE_VERSION };
-        struct ledstate v1;
         uint64_t version = 0;
         size_t pos = 0;
         int r = check_text(buf, n);
@@ -296,11 +264,11 @@ int ledstate_file_parse(const char *buf, size_t n, struct ledstate_file *f) {
                 r = take_version(buf, n, &pos, &version);
         if (r < 0)
                 return r;
-        if (version == 1 && (r = ledstate_parse(buf, n, &v1)) == 0)
-                from_v1(&v1, &t);
+        if (version == 1)
+                r = parse_v1(buf, n, &pos, &t);
         else if (version == LEDSTATE_FILE_VERSION)
                 r = parse_v2(buf, n, &pos, &t);
-        else if (version != 1)
+        else
                 r = -EPROTONOSUPPORT;
         if (r == 0)
                 *f = t;
@@ -353,22 +321,6 @@ bool ledstate_line_advance(struct ledstate_line *l, uint64_t file_boot_us, uint6
         return false;
 }
 
-void ledstate_advance(struct ledstate *s, uint64_t boot_us, uint64_t now_us) {
-        struct ledstate_line l = { .on = s->on, .blinking = s->blinking, .period_ms = s->period_ms,
-                                   .remaining = s->remaining, .next_toggle_us = s->next_toggle_us };
-
-        if (!s->blinking)
-                return;
-        if (ledstate_line_advance(&l, s->boot_us, boot_us, now_us))
-                s->changes++;
-        s->on = l.on;
-        s->blinking = l.blinking;
-        s->period_ms = l.period_ms;
-        s->remaining = l.remaining;
-        s->next_toggle_us = l.next_toggle_us;
-        s->boot_us = boot_us; /* its times are this boot's now */
-}
-
 const char *ledstate_line_describe(const struct ledstate_line *l, char *buf, size_t size) {
         if (!l->blinking)
                 snprintf(buf, size, "%s", l->on ? "on" : "off");
@@ -378,43 +330,6 @@ const char *ledstate_line_describe(const struct ledstate_line *l, char *buf, siz
                 snprintf(buf, size, "blinking, period %" PRIu32 " ms, %" PRIu32 " blink%s left",
                          l->period_ms, (l->remaining + 1) / 2, l->remaining > 2 ? "s" : "");
         return buf;
-}
-
-const char *ledstate_describe(const struct ledstate *s, char *buf, size_t size) {
-        struct ledstate_line l = { .on = s->on, .blinking = s->blinking, .period_ms = s->period_ms,
-                                   .remaining = s->remaining };
-
-        return ledstate_line_describe(&l, buf, size);
-}
-
-/* The file's state, or off (change 0) when there is none to use. */
-static int load_or_off(struct ledstate *s, const char *path, uint64_t boot_us) {
-        int r = path ? ledstate_load(path, s) : -ENOENT;
-
-        if (r == 0) {
-                ledstate_advance(s, boot_us, ledstate_now_us());
-                return 1;
-        }
-        /* Missing is no news: the first start ("LED at start: off" follows). */
-        if (path && r != -ENOENT)
-                log_warning("cannot restore the LED from %s: %s; the LED starts off", path,
-                            ledstate_strerror(r));
-        *s = (struct ledstate) { .boot_us = boot_us };
-        return 0;
-}
-
-int ledstate_start(struct ledstate *s, enum msgq_led_start policy, const char *path) {
-        uint64_t boot_us = ledstate_boot_us();
-        bool on;
-        int restored;
-
-        restored = load_or_off(s, path, boot_us);
-        if (policy == MSGQ_LED_START_RESTORE)
-                return restored;
-        on = policy == MSGQ_LED_START_ON;
-        if (s->on != on || s->blinking)
-                *s = (struct ledstate) { .on = on, .changes = s->changes + 1, .boot_us = boot_us };
-        return 0;
 }
 
 /* The record of f called name: its index, or -ENOENT. */

@@ -84,9 +84,6 @@
  * A file that holds another change number than the table's is stale: after a
  * write that failed (a full disk, EIO), ledstate_forget() removes it, so that
  * no later start restores an earlier state as if it were the last.
- *
- * struct ledstate and the calls on it (ledstate_format() to ledstate_start())
- * are the one LED's, written as version 1, until the table keeps every line.
  */
 #pragma once
 
@@ -97,7 +94,6 @@
 
 #include "config.h"
 
-#define LEDSTATE_VERSION  1    /* what ledstate_format() writes */
 #define LEDSTATE_FILE_VERSION 2 /* what ledstate_file_format() writes */
 #define LEDSTATE_LINES_MAX MSGQ_LINES_MAX
 /*
@@ -107,16 +103,6 @@
 #define LEDSTATE_SIZE_MAX 16384
 /* Two boot_us this close are one boot (a leap second, a read between two clocks). */
 #define LEDSTATE_SAME_BOOT_US 2000000
-
-struct ledstate {
-        bool on;
-        bool blinking;
-        uint32_t period_ms;             /* 0 when not blinking */
-        uint32_t remaining;             /* 0 when not blinking */
-        uint64_t changes;
-        uint64_t boot_us;
-        uint64_t next_toggle_us;        /* 0 when not blinking */
-};
 
 /* One line as the file keeps it. */
 struct ledstate_line {
@@ -161,20 +147,6 @@ int ledstate_user_dir(char *buf, size_t size);
 /* The file for key in dir: 0, or -ENAMETOOLONG if it does not fit in size. */
 int ledstate_path(char *buf, size_t size, const char *dir, key_t key);
 
-/* The file's text for s in buf; its length, or -ENOBUFS. */
-int ledstate_format(const struct ledstate *s, char *buf, size_t size);
-/*
- * Parse n bytes of a file.  0, -ENODATA (empty), -EFBIG (more than
- * LEDSTATE_SIZE_MAX), -EPROTONOSUPPORT (another version), -EBADMSG
- * (anything else that is not a whole version-1 file).
- */
-int ledstate_parse(const char *buf, size_t n, struct ledstate *s);
-/* Read and parse path: ledstate_parse()'s errors, -ENOENT, or -errno. */
-int ledstate_load(const char *path, struct ledstate *s);
-/* Write s to path atomically and durably (see above); 0 or -errno. */
-int ledstate_save(const char *path, const struct ledstate *s);
-/* Write s to path atomically, not yet durably (see above); 0 or -errno. */
-int ledstate_write(const char *path, const struct ledstate *s);
 /* Flush the file at path and its directory to the disk; 0, -ENOENT or -errno. */
 int ledstate_flush(const char *path);
 /*
@@ -209,10 +181,13 @@ int ledstate_file_write(const char *path, const struct ledstate_file *f);
  */
 int ledstate_find(const struct ledstate_file *f, const struct msgq_output *o);
 /*
- * A line's blink brought up to now_us (CLOCK_BOOTTIME of the boot that
+ * A line's blink, brought up to now_us (CLOCK_BOOTTIME of the boot that
  * began at boot_us), from a file written in the boot that began at
- * file_boot_us: as ledstate_advance().  true when the blink ended
- * meanwhile (off now: one more change of the line).
+ * file_boot_us: the toggles due since, when it was written in this boot;
+ * a counted blink that ran out meanwhile has ended (off: true, one more
+ * change of the line).  From another boot (or one whose clock was set
+ * since, or a next toggle beyond now and half a period), the blink goes
+ * on from its next toggle, half a period from now.
  */
 bool ledstate_line_advance(struct ledstate_line *l, uint64_t file_boot_us, uint64_t boot_us,
                            uint64_t now_us);
@@ -236,25 +211,6 @@ const char *ledstate_line_describe(const struct ledstate_line *l, char *buf, siz
 /* What a load error means, for the log ("corrupt: truncated or not msgqd's"). */
 const char *ledstate_strerror(int r);
 
-/*
- * A blink, brought up to now_us (CLOCK_BOOTTIME of the boot that began at
- * boot_us): the toggles due since s was written, when it was written in
- * this boot; a counted blink that ran out meanwhile has ended (off, one
- * more change).  From another boot (or one whose clock was set since, or
- * a next toggle beyond now and half a period), the blink goes on from its
- * next toggle, half a period from now.
- */
-void ledstate_advance(struct ledstate *s, uint64_t boot_us, uint64_t now_us);
-/*
- * The state msgqd starts with under policy: the file at path (read with
- * one warning when it is there but unusable; missing, off) brought
- * up to now, then the policy's on or off, which is one more change when it
- * differs.  1 when the LED is restored as the file had it, else 0.  path
- * NULL: no file, off.
- */
-int ledstate_start(struct ledstate *s, enum msgq_led_start policy, const char *path);
-/* "on", "off" or "blinking, period 500 ms, 7 blinks left" into buf. */
-const char *ledstate_describe(const struct ledstate *s, char *buf, size_t size);
 /* Now on CLOCK_BOOTTIME, in µs. */
 uint64_t ledstate_now_us(void);
 /* When this boot began: CLOCK_REALTIME less CLOCK_BOOTTIME, in µs. */

@@ -28,18 +28,20 @@ void line_state(const struct line *l, struct msgq_led_state *st) {
         st->remaining = l->blinking ? l->remaining : 0;
 }
 
-void line_snapshot(const struct line *l, struct ledstate *s) {
+void line_snapshot(const struct line *l, struct ledstate_line *s) {
         s->on = led_get(l->led);
+        s->blinking = l->blinking;
+        s->period_ms = s->remaining = 0;
+        s->next_toggle_us = 0;
         if (!l->blinking)
                 return;
-        s->blinking = true;
         s->period_ms = l->period_ms;
         s->remaining = l->remaining;
         /* The next toggle, moved from CLOCK_MONOTONIC to CLOCK_BOOTTIME. */
         s->next_toggle_us = ledstate_now_us() + (uint64_t) ((int64_t) l->next_usec - (int64_t) line_now_usec());
 }
 
-void line_restore(struct line *l, const struct ledstate *s) {
+void line_restore(struct line *l, const struct ledstate_line *s) {
         uint64_t now = ledstate_now_us();
 
         l->blinking = s->blinking;

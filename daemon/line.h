@@ -37,10 +37,10 @@ void line_init(struct line *l, struct led *led, const char *name);
 const char *line_label(const struct line *l);
 /* The line's level and blink into st (st->changes is the table's; untouched). */
 void line_state(const struct line *l, struct msgq_led_state *st);
-/* The line as the state file keeps it, but for changes and boot_us. */
-void line_snapshot(const struct line *l, struct ledstate *s);
+/* The line's level and blink as the state file keeps them (not what identifies it, nor its seq). */
+void line_snapshot(const struct line *l, struct ledstate_line *s);
 /* Take up s's blink (the line was opened at s->on). */
-void line_restore(struct line *l, const struct ledstate *s);
+void line_restore(struct line *l, const struct ledstate_line *s);
 /* A direct command (set to on, or toggle), which ends any blinking; led_set()'s result. */
 int line_set(struct line *l, bool toggle, bool on, bool *changed);
 /* End any blinking, leaving the level as it is: whether it was blinking. */

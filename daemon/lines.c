@@ -84,11 +84,17 @@ static void tell_unlocked(struct lines *c, const struct told *t) {
                                   &t->st[g]);
 }
 
-/* With the lock held: the state as the file keeps it. */
-static void snapshot_locked(const struct lines *c, struct ledstate *s) {
-        *s = (struct ledstate) { .changes = c->changes };
-        s->boot_us = ledstate_boot_us();
-        line_snapshot(&c->line[0], s); /* the file keeps the one line */
+/* With the lock held: the state as the file keeps it, every line's. */
+static void snapshot_locked(const struct lines *c, struct ledstate_file *f) {
+        f->version = LEDSTATE_FILE_VERSION;
+        f->changes = c->changes;
+        f->boot_us = ledstate_boot_us();
+        f->n = c->n;
+        for (size_t i = 0; i < c->n; i++) {
+                f->line[i] = c->kept_as[i];
+                f->line[i].seq = c->entry[i].seq;
+                line_snapshot(&c->line[i], &f->line[i]);
+        }
 }
 
 /*
@@ -103,15 +109,15 @@ static void tell_failed(struct lines *c, int r, uint64_t changes) {
                 return;
         c->save_failed = left;
         if (left == SAVE_FAILED_KEPT)
-                log_warning("cannot keep the LED's state in %s: %s; the LED works, and a restart finds "
+                log_warning("cannot keep the lines' state in %s: %s; the lines work, and a restart finds "
                             "the state as it is (change %" PRIu64 ") in the file", c->state_path,
                             strerror(-r), changes);
         else if (left == SAVE_FAILED_NONE)
-                log_warning("cannot keep the LED's state in %s: %s; the LED works, but a restart will "
+                log_warning("cannot keep the lines' state in %s: %s; the lines work, but a restart will "
                             "find no state to restore", c->state_path, strerror(-r));
         else
-                log_warning("cannot keep the LED's state in %s: %s, nor remove the earlier state it "
-                            "holds (%s); the LED works, but a restart will restore that earlier state",
+                log_warning("cannot keep the lines' state in %s: %s, nor remove the earlier state it "
+                            "holds (%s); the lines work, but a restart will restore that earlier state",
                             c->state_path, strerror(-r), strerror(-k));
 }
 
@@ -121,7 +127,7 @@ static void tell_failed(struct lines *c, int r, uint64_t changes) {
  * nothing to write, or -errno.
  */
 static int save_locked(struct lines *c, bool force, bool durable) {
-        struct ledstate s;
+        struct ledstate_file s;
         bool dirty;
         int r;
 
@@ -133,13 +139,13 @@ static int save_locked(struct lines *c, bool force, bool durable) {
         pthread_mutex_unlock(&c->lock);
         if (!dirty)
                 return 0;
-        r = durable ? ledstate_save(c->state_path, &s) : ledstate_write(c->state_path, &s);
+        r = durable ? ledstate_file_save(c->state_path, &s) : ledstate_file_write(c->state_path, &s);
         if (r < 0) {
                 tell_failed(c, r, s.changes);
                 return r;
         }
         if (c->save_failed)
-                log_info("the LED's state is kept in %s again", c->state_path);
+                log_info("the lines' state is kept in %s again", c->state_path);
         c->save_failed = 0;
         c->unflushed = !durable;
         return 1;
@@ -178,11 +184,11 @@ static void flush(struct lines *c) {
                 return;
         r = ledstate_flush(c->state_path);
         if (r < 0 && r != -ENOENT && !c->flush_failed)
-                log_warning("cannot flush the LED's state in %s to the disk: %s; it outlives a crash "
+                log_warning("cannot flush the lines' state in %s to the disk: %s; it outlives a crash "
                             "of msgqd, but a power cut may bring back an earlier one", c->state_path,
                             strerror(-r));
         else if (r == 0 && c->flush_failed)
-                log_info("the LED's state in %s is flushed to the disk again", c->state_path);
+                log_info("the lines' state in %s is flushed to the disk again", c->state_path);
         c->flush_failed = r < 0 && r != -ENOENT;
 }
 
@@ -276,11 +282,16 @@ void lines_sync(struct lines *c) {
         flush(c);
 }
 
-int lines_restore(struct lines *c, const struct ledstate *s, const char *path, bool keep_at_stop) {
-        line_restore(&c->line[0], s);
-        c->changes = c->first = s->changes;
-        for (size_t i = 0; i < c->n; i++)
+int lines_restore(struct lines *c, const struct ledstate_file *f, const char *path, bool keep_at_stop) {
+        if (f->n != c->n)
+                return -EINVAL;
+        c->changes = c->first = f->changes;
+        for (size_t i = 0; i < c->n; i++) {
+                line_restore(&c->line[i], &f->line[i]);
+                c->kept_as[i] = f->line[i];
+                c->entry[i].seq = f->line[i].seq;
                 c->entry[i].last = c->changes; /* taken up at the start */
+        }
         /* The time of a state taken up from the file: when msgqd took it up. */
         record_locked(c, 0, &c->history[c->changes % LINES_HISTORY]);
         lines_set_keep(c, 0, keep_at_stop);
@@ -293,10 +304,21 @@ int lines_restore(struct lines *c, const struct ledstate *s, const char *path, b
         return 0;
 }
 
+/* Whether a line blinks: its progress is written at the stop, for a start in another boot. */
+static bool any_blinking(struct lines *c) {
+        bool blinking = false;
+
+        pthread_mutex_lock(&c->lock);
+        for (size_t i = 0; i < c->n && !blinking; i++)
+                blinking = c->line[i].blinking;
+        pthread_mutex_unlock(&c->lock);
+        return blinking;
+}
+
 void lines_done(struct lines *c) {
         /* What the changes wrote, and a blink's progress, for a start in another boot. */
         flush(c);
-        save(c, c->line[0].blinking, true);
+        save(c, any_blinking(c), true);
         free(c->state_path);
         c->state_path = NULL;
         pthread_mutex_lock(&c->lock);

@@ -23,8 +23,9 @@
  * line-watch (13) of one line or all, which the callback answers from
  * lines_changes().
  *
- * The state is kept across a restart (ledstate.h): msgqd starts from the
- * state and change number lines_restore() is given.  The thread that makes
+ * The state of every line is kept across a restart (ledstate.h): msgqd
+ * starts from the lines' states, their seq and the change number
+ * lines_restore() is given.  The thread that makes
  * a change (a request's, or the main loop's at the end of a blink) writes
  * the file and renames it into place before it returns, so before the
  * change's reply and its watchers' answers are sent: an acknowledged change
@@ -34,9 +35,9 @@
  * nothing.  A write that fails leaves no earlier state in the file for a
  * start to restore as the last (ledstate_forget()), and says so.
  * lines_done() flushes, writes a blink's progress once more, then leaves
- * each line as it is or turns it off, as msgq.conf's led_stop says; the
- * file keeps the state the line was last given, which led_start = restore
- * brings back.
+ * each line as it is or turns it off, as its stop (led_stop) says; the
+ * file keeps the state each line was last given, which its start
+ * (led_start) = restore brings back.
  *
  * Locks: lock guards the lines, the watchers and dirty; file_lock guards
  * the file and save_failed and unflushed.  file_lock is taken first, lock
@@ -111,6 +112,8 @@ struct lines {
         /* Change n (or the state taken up at start) at n % LINES_HISTORY. */
         struct lines_change history[LINES_HISTORY];
         char *state_path;       /* where the state is kept; NULL: nowhere (set before threads) */
+        /* What identifies line i in the file: its name, gpio and active_low (set before threads). */
+        struct ledstate_line kept_as[LINES_MAX];
         bool dirty;             /* changed since it was last written (under the lock) */
         pthread_mutex_t file_lock; /* the writers of the file, in order */
         int save_failed;        /* 0, or what the last write's failure left (file_lock) */
@@ -145,12 +148,14 @@ int lines_attach(struct lines *c, sd_event *e);
  * of any line, and flush the state written since it last looked to the disk. */
 void lines_sync(struct lines *c);
 /*
- * Before any thread is started: take up s for line 0 (the LED was opened
- * at s->on), and keep the state in path from now on (NULL: nowhere),
- * written once now.  keep_at_stop: leave line 0 as it is at lines_done().
- * -ENOMEM.  (The state file keeps line 0 only.)
+ * Before any thread is started: take up f (ledstate_start_lines(): line i
+ * of f is line i of the table, opened at its on), each line's blink and
+ * seq and the change number, and keep the state of every line in path from
+ * now on (NULL: nowhere), each as f names it, written once now.
+ * keep_at_stop: leave line 0 as it is at lines_done().  -EINVAL when f
+ * has another number of lines than the table, -ENOMEM.
  */
-int lines_restore(struct lines *c, const struct ledstate *s, const char *path, bool keep_at_stop);
+int lines_restore(struct lines *c, const struct ledstate_file *f, const char *path, bool keep_at_stop);
 /* Stop blinking, write the state, release the lines: each turned off, or as it is. */
 void lines_done(struct lines *c);
 

@@ -46,7 +46,7 @@
 #define EXIT_FOREIGN 4
 #define EXIT_NOTCONFIGURED 6 /* no such LED line here: RestartPreventExitStatus= in the unit */
 /*
- * Where the LED's state is kept without $STATE_DIRECTORY: lib/msgqd under
+ * Where the lines' state is kept without $STATE_DIRECTORY: lib/msgqd under
  * meson's localstatedir.  (The tests build a msgqd with another, -D.)
  */
 #ifndef MSGQD_STATE_DIR
@@ -316,16 +316,12 @@ static void log_open_error(int r, const char *gpio, const char *name, const char
         }
 }
 
-/* The level output i starts at: the default output's from its state (led_on); the others' from their start. */
-static bool start_on(const struct msgq_output *out, size_t i, bool led_on) {
-        return i == 0 ? led_on : out->start == MSGQ_LED_START_ON; /* restore: no state kept yet, off */
-}
-
 /*
  * Every output's line, leds[i] for the line at index i (msgq_config_output()):
  * simulated, or requested together (led_open_gpio_many()) at the level each starts at.
  */
-static int open_lines(const struct options *o, const struct msgq_config *cfg, bool led_on, struct led **leds) {
+static int open_lines(const struct options *o, const struct msgq_config *cfg, const struct ledstate_file *st,
+                      struct led **leds) {
         struct msgq_output out[MSGQ_LINES_MAX];
         struct led_want want[MSGQ_LINES_MAX];
         size_t n = msgq_config_lines(cfg), failed = 0;
@@ -334,7 +330,7 @@ static int open_lines(const struct options *o, const struct msgq_config *cfg, bo
         for (size_t i = 0; i < n; i++) {
                 (void) msgq_config_output(cfg, i, &out[i]);
                 want[i] = (struct led_want) { .spec = out[i].gpio, .active_low = out[i].active_low,
-                                              .on = start_on(&out[i], i, led_on) };
+                                              .on = st->line[i].on };
         }
         if (!o->sim) {
                 /* At boot, udev may not have given the chips to group gpio yet. */
@@ -558,21 +554,21 @@ static int take_lock(key_t key, int *ret) {
         return lock;
 }
 
-/* What msgqd starts the LED with, and where it keeps its state. */
+/* What msgqd starts the lines with, and where it keeps their state. */
 struct led_start {
-        struct ledstate state;
-        bool restored;          /* state came from the file */
+        struct ledstate_file state; /* line i: the line at index i */
+        bool restored[MSGQ_LINES_MAX]; /* line i's state came from the file */
         char path[PATH_MAX];    /* the file; "" when none */
         int where, err;         /* ledstate_dir()'s answer and the built-in directory's error */
 };
 
-/* The LED's state file: its directory as ledstate_dir() chooses it; NULL: none. */
+/* The lines' state file: its directory as ledstate_dir() chooses it; NULL: none. */
 static const char *state_path(struct led_start *ls, key_t key) {
         char dir[PATH_MAX];
 
         ls->where = ledstate_dir(dir, sizeof dir, MSGQD_STATE_DIR, &ls->err);
         if (ls->where < 0 || ledstate_path(ls->path, sizeof ls->path, dir, key) < 0) {
-                log_warning("the state directory's name is too long: the LED's state is not kept");
+                log_warning("the state directory's name is too long: the lines' state is not kept");
                 ls->path[0] = '\0';
                 return NULL;
         }
@@ -584,14 +580,16 @@ static void log_led_start(const struct led_start *ls) {
         char desc[96];
 
         if (ls->path[0] && ls->where == LEDSTATE_DIR_USER)
-                log_notice("LED state kept in %s, this user's own: %s cannot be made or written by "
+                log_notice("lines' state kept in %s, this user's own: %s cannot be made or written by "
                            "uid %u (%s)", ls->path, MSGQD_STATE_DIR, (unsigned) geteuid(),
                            strerror(-ls->err));
         else if (ls->path[0])
-                log_info("LED state kept in %s (%s)", ls->path,
+                log_info("lines' state kept in %s (%s)", ls->path,
                          ls->where == LEDSTATE_DIR_ENV ? "$STATE_DIRECTORY" : "the built-in directory");
-        log_info("LED %s: %s", ls->restored ? "restored" : "at start",
-                 ledstate_describe(&ls->state, desc, sizeof desc));
+        for (size_t i = 0; i < ls->state.n; i++)
+                log_info("%s %s: %s", i == 0 ? "LED" : ls->state.line[i].name,
+                         ls->restored[i] ? "restored" : "at start",
+                         ledstate_line_describe(&ls->state.line[i], desc, sizeof desc));
 }
 
 /* What line-list shows of output out's settings (MSGQ_LINE_F_*). */
@@ -630,20 +628,24 @@ static int setup_table(struct msgqd *d, const struct msgq_config *cfg, struct le
 }
 
 /*
- * The LED as it was (or as led_start says) and the outputs as their start
- * says, their lines requested at those levels (ledstate.h), under the
- * table, in ls with where the LED's state is kept; on failure *ret is the
+ * Every output as the state file had it, or as its start (led_start) says
+ * (ledstate_start_lines()), its line requested at that level, under the
+ * table, in ls with where their state is kept; on failure *ret is the
  * exit status.
  */
 static int setup_led(struct msgqd *d, const struct options *o, const struct msgq_config *cfg,
                      struct led_start *ls, int *ret) {
         const char *path = state_path(ls, cfg->key);
-        struct ledstate *st = &ls->state;
+        struct ledstate_file *st = &ls->state;
+        struct msgq_output out[MSGQ_LINES_MAX];
         struct led *leds[MSGQ_LINES_MAX];
+        size_t n = msgq_config_lines(cfg);
         int r;
 
-        ls->restored = ledstate_start(st, cfg->led_start, path);
-        r = open_lines(o, cfg, st->on, leds);
+        for (size_t i = 0; i < n; i++)
+                (void) msgq_config_output(cfg, i, &out[i]);
+        ledstate_start_lines(st, out, n, path, ls->restored);
+        r = open_lines(o, cfg, st, leds);
         if (r == -ENOENT)
                 *ret = EXIT_NOTCONFIGURED;
         if (r < 0 || (r = setup_table(d, cfg, leds)) < 0)

@@ -866,7 +866,7 @@ START_TEST(test_full_disk_no_stale_state) {
         }
         filler = fill(dir);
         ck_assert_str_eq(led_cmd(key, "off"), "led: off\n");
-        ck_assert_msg(daemon_log_wait(&dmn, "cannot keep the LED's state in", scaled(2000)), "log: %s",
+        ck_assert_msg(daemon_log_wait(&dmn, "cannot keep the lines' state in", scaled(2000)), "log: %s",
                       daemon_log(&dmn));
         snprintf(first_log, sizeof first_log, "%s", daemon_log(&dmn));
         daemon_kill(&dmn);
@@ -876,7 +876,7 @@ START_TEST(test_full_disk_no_stale_state) {
         ck_assert_msg(!strstr(daemon_log(&dmn), "LED restored: on"), "the state before the full disk "
                       "came back: %s", daemon_log(&dmn));
         ck_assert_str_eq(led_cmd(key, "state"), "led: off\n");
-        ck_assert_msg(strstr(first_log, "No space left on device; the LED works, but a restart will "
+        ck_assert_msg(strstr(first_log, "No space left on device; the lines work, but a restart will "
                                         "find no state to restore"), "log: %s", first_log);
         daemon_stop_checked(&dmn);
 }

@@ -724,9 +724,21 @@ END_TEST
 
 static char state_dir[256], state_file[320];
 
-/* The fixture's LED replaced by a recording one at on, restored from s, kept in state_file. */
-static void restore_recorded(const struct ledstate *s, bool keep_at_stop) {
-        struct led *l = led_new(false, s->on);
+/* A file of the fixture's one line, "led" on GPIO17, in state l, at change number changes. */
+static struct ledstate_file led_file(struct ledstate_line l, uint64_t changes) {
+        struct ledstate_file f = { .version = LEDSTATE_FILE_VERSION, .changes = changes, .n = 1, .line = { l } };
+
+        snprintf(f.line[0].name, sizeof f.line[0].name, "led");
+        snprintf(f.line[0].gpio, sizeof f.line[0].gpio, "GPIO17");
+        return f;
+}
+
+/*
+ * The fixture's LED replaced by a recording one at on, and s's other lines
+ * added (simulated, each at its on), restored from s, kept in state_file.
+ */
+static void restore_recorded(const struct ledstate_file *s, bool keep_at_stop) {
+        struct led *l = led_new(false, s->line[0].on), *sim;
 
         done();
         e = sd_event_unref(e);
@@ -734,6 +746,10 @@ static void restore_recorded(const struct ledstate *s, bool keep_at_stop) {
         l->ops = &rec_ops;
         rec_sets = rec_closes = 0;
         init_with(l);
+        for (size_t i = 1; i < s->n; i++) {
+                ck_assert_int_eq(led_open_sim(&sim, s->line[i].on), 0);
+                ck_assert_int_eq(lines_add(&c, sim, s->line[i].name, 0), 0);
+        }
         if (!state_dir[0]) { /* else the test's directory, once more */
                 snprintf(state_dir, sizeof state_dir, "%s/check-lines-XXXXXX",
                          getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -751,15 +767,24 @@ static void remove_state(void) {
         state_dir[0] = '\0';
 }
 
-static struct ledstate file_state(void) {
-        struct ledstate s;
+static struct ledstate_file whole_file(void) {
+        struct ledstate_file f;
 
-        ck_assert_int_eq(ledstate_load(state_file, &s), 0);
-        return s;
+        ck_assert_int_eq(ledstate_file_load(state_file, &f), 0);
+        return f;
+}
+
+/* Line 0 as the file keeps it. */
+static struct ledstate_line file_state(void) {
+        return whole_file().line[0];
+}
+
+static uint64_t file_changes(void) {
+        return whole_file().changes;
 }
 
 START_TEST(restore_takes_up_the_state) {
-        struct ledstate s = { .on = true, .changes = 40 };
+        struct ledstate_file s = led_file((struct ledstate_line) { .on = true }, 40);
         struct lines_watcher w = { .pid = 1, .deadline_ns = UINT64_MAX };
         struct msgq_led_state st;
 
@@ -770,7 +795,7 @@ START_TEST(restore_takes_up_the_state) {
         ck_assert_uint_eq(st.changes, 40);
         /* Written once at the start, as it is. */
         ck_assert(file_state().on);
-        ck_assert_uint_eq(file_state().changes, 40);
+        ck_assert_uint_eq(file_changes(), 40);
         /* A watcher of the msgqd before, at 40: nothing new. */
         ck_assert_int_eq(lines_watch(&c, 40, &w, 0, &st), 1);
         ck_assert_int_eq(lines_set(&c, 0, false, 0, NULL), 1);
@@ -785,8 +810,9 @@ START_TEST(restore_takes_up_the_state) {
 END_TEST
 
 START_TEST(restore_a_blink) {
-        struct ledstate s = { .on = true, .blinking = true, .period_ms = 40, .remaining = 3,
-                              .changes = 7, .next_toggle_us = ledstate_now_us() + 20000 };
+        struct ledstate_file s = led_file((struct ledstate_line) { .on = true, .blinking = true, .period_ms = 40,
+                                                                   .remaining = 3,
+                                                                   .next_toggle_us = ledstate_now_us() + 20000 }, 7);
         struct msgq_led_state st;
 
         restore_recorded(&s, false);
@@ -798,7 +824,7 @@ START_TEST(restore_a_blink) {
         ck_assert(!st.on && !st.blinking && st.changes == 8);
         /* The end of the blink is written by the loop, not later. */
         ck_assert(!file_state().on && !file_state().blinking);
-        ck_assert_uint_eq(file_state().changes, 8);
+        ck_assert_uint_eq(file_changes(), 8);
         remove_state();
 }
 END_TEST
@@ -810,8 +836,8 @@ END_TEST
  * delays the toggles, not the times they are due).
  */
 START_TEST(restore_a_blink_late) {
-        struct ledstate s = { .on = true, .blinking = true, .period_ms = 400, .remaining = 0,
-                              .changes = 7, .next_toggle_us = ledstate_now_us() - 5000000 };
+        struct ledstate_file s = led_file((struct ledstate_line) { .on = true, .blinking = true, .period_ms = 400,
+                                                                   .next_toggle_us = ledstate_now_us() - 5000000 }, 7);
         uint64_t before = now_ms() * 1000u, after, next;
 
         restore_recorded(&s, false);
@@ -833,7 +859,7 @@ END_TEST
  * changes nothing writes nothing and wakes nobody.
  */
 START_TEST(saved_before_return_only_on_change) {
-        struct ledstate s = { .on = false, .changes = 3 };
+        struct ledstate_file s = led_file((struct ledstate_line) { .on = false }, 3);
         struct msgq_led_state st;
 
         restore_recorded(&s, false);
@@ -849,14 +875,14 @@ START_TEST(saved_before_return_only_on_change) {
 
         ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert(file_state().on);                             /* by the request, no loop run */
-        ck_assert_uint_eq(file_state().changes, 4);
+        ck_assert_uint_eq(file_changes(), 4);
         ck_assert_int_eq(count_wakes(), 1);                     /* for the flush */
         ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
         ck_assert(!file_state().on);
         ck_assert_int_eq(lines_blink(&c, 0, 1000, 2, 0, &st), 0);
         ck_assert(file_state().on && file_state().blinking);
         ck_assert_uint_eq(file_state().remaining, 3);
-        ck_assert_uint_eq(file_state().changes, 6);
+        ck_assert_uint_eq(file_changes(), 6);
         lines_sync(&c);                                        /* flushes, writes nothing */
         ck_assert_int_eq(unlink(state_file), 0);
         lines_sync(&c);
@@ -866,7 +892,7 @@ START_TEST(saved_before_return_only_on_change) {
 END_TEST
 
 /* A watcher hears of a change only once the file holds it. */
-static struct ledstate notified_file;
+static struct ledstate_file notified_file;
 static int notified;
 
 static void notify_reads_file(void *userdata, const struct lines_watcher *w, size_t n,
@@ -875,11 +901,11 @@ static void notify_reads_file(void *userdata, const struct lines_watcher *w, siz
         (void) w;
         (void) st;
         notified += (int) n;
-        ck_assert_int_eq(ledstate_load(state_file, &notified_file), 0);
+        ck_assert_int_eq(ledstate_file_load(state_file, &notified_file), 0);
 }
 
 START_TEST(saved_before_watchers_hear) {
-        struct ledstate s = { .on = false, .changes = 9 };
+        struct ledstate_file s = led_file((struct ledstate_line) { .on = false }, 9);
         struct lines_watcher w = { .pid = 1, .deadline_ns = UINT64_MAX };
         struct msgq_led_state st;
 
@@ -889,7 +915,7 @@ START_TEST(saved_before_watchers_hear) {
         ck_assert_int_eq(lines_watch(&c, 9, &w, 0, &st), 1);
         ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert_int_eq(notified, 1);
-        ck_assert(notified_file.on);
+        ck_assert(notified_file.line[0].on);
         ck_assert_uint_eq(notified_file.changes, 10);
         /* The end of a blink, in the main loop. */
         ck_assert_int_eq(lines_watch(&c, 10, &w, 0, &st), 1);
@@ -898,7 +924,7 @@ START_TEST(saved_before_watchers_hear) {
         lines_sync(&c);
         run_loop(2000, true);
         ck_assert_int_eq(notified, 3);
-        ck_assert(!notified_file.on && !notified_file.blinking);
+        ck_assert(!notified_file.line[0].on && !notified_file.line[0].blinking);
         ck_assert_uint_eq(notified_file.changes, 12);
         lines_set_notify(&c, NULL, NULL);
         remove_state();
@@ -912,7 +938,7 @@ END_TEST
  * is (the write at the start) is kept.
  */
 START_TEST(failed_write_forgets_the_earlier_state) {
-        struct ledstate s = { .on = true, .changes = 20 };
+        struct ledstate_file s = led_file((struct ledstate_line) { .on = true }, 20);
         char tmp[340];
 
         restore_recorded(&s, false);
@@ -926,21 +952,61 @@ START_TEST(failed_write_forgets_the_earlier_state) {
         ck_assert_int_eq(lines_set(&c, 0, true, 0, NULL), 1);        /* kept again */
         ck_assert_int_eq(c.save_failed, 0);
         ck_assert(file_state().on);
-        ck_assert_uint_eq(file_state().changes, 22);
+        ck_assert_uint_eq(file_changes(), 22);
 
         /* At the start, the file as it is: kept, it is current. */
-        s = file_state();
+        s = whole_file();
         ck_assert_int_eq(mkdir(tmp, 0755), 0);
         restore_recorded(&s, true);
         ck_assert_int_eq(c.save_failed, SAVE_FAILED_KEPT);
-        ck_assert_uint_eq(file_state().changes, 22);
+        ck_assert_uint_eq(file_changes(), 22);
         ck_assert_int_eq(rmdir(tmp), 0);
         remove_state();
 }
 END_TEST
 
+/*
+ * Every line is kept: each line's state and seq is taken up at the start,
+ * and a change of any line is in the file, with its seq and the others as
+ * they are, before the call that made it returns.
+ */
+START_TEST(every_line_kept) {
+        struct ledstate_file s = led_file((struct ledstate_line) { .seq = 4 }, 30), f;
+        struct msgq_led_state st;
+
+        s.n = 3;
+        s.line[1] = (struct ledstate_line) { .name = "pump", .gpio = "GPIO27", .active_low = true, .seq = 7,
+                                             .on = true };
+        s.line[2] = (struct ledstate_line) { .name = "buzzer", .gpio = "gpiochip0:5", .seq = 2, .on = true,
+                                             .blinking = true, .period_ms = 2000, .remaining = 5,
+                                             .next_toggle_us = ledstate_now_us() + 1000000 };
+        restore_recorded(&s, false);
+        lines_state(&c, 2, &st);
+        ck_assert(st.on && st.blinking && st.period_ms == 2000 && st.remaining == 5);
+        f = whole_file();                                       /* written at the start */
+        ck_assert_uint_eq(f.n, 3);
+        ck_assert_str_eq(f.line[1].gpio, "GPIO27");
+        ck_assert(f.line[1].active_low && f.line[1].on && f.line[1].seq == 7);
+        ck_assert(f.line[2].blinking && f.line[2].remaining == 5 && f.line[2].seq == 2);
+
+        ck_assert_int_eq(lines_set(&c, 2, false, 0, &st), 1);       /* by the call, no loop run */
+        f = whole_file();
+        ck_assert_uint_eq(f.changes, 31);
+        ck_assert(!f.line[2].on && !f.line[2].blinking && f.line[2].seq == 3);
+        ck_assert(f.line[1].on && f.line[1].seq == 7 && !f.line[0].on && f.line[0].seq == 4);
+        ck_assert_int_eq(lines_toggle(&c, 1, 0, &st), 1);
+        f = whole_file();
+        ck_assert(!f.line[1].on && f.line[1].seq == 8 && f.changes == 32);
+        ck_assert_int_eq(lines_blink(&c, 1, 1000, 0, 0, &st), 0);
+        f = whole_file();
+        ck_assert(f.line[1].on && f.line[1].blinking && f.line[1].period_ms == 1000 && f.line[1].seq == 9);
+        ck_assert_str_eq(f.line[2].name, "buzzer");
+        remove_state();
+}
+END_TEST
+
 START_TEST(done_keeps_the_led_when_told) {
-        struct ledstate s = { .on = true, .changes = 1 };
+        struct ledstate_file s = led_file((struct ledstate_line) { .on = true }, 1);
 
         restore_recorded(&s, true);
         done();
@@ -953,7 +1019,7 @@ END_TEST
 
 /* Turned off at the stop, but the file keeps what the LED was given: the next start restores it. */
 START_TEST(done_off_keeps_the_state_in_the_file) {
-        struct ledstate s = { .on = false, .changes = 1 };
+        struct ledstate_file s = led_file((struct ledstate_line) { .on = false }, 1);
         struct msgq_led_state st;
 
         restore_recorded(&s, false);
@@ -963,7 +1029,7 @@ START_TEST(done_off_keeps_the_state_in_the_file) {
         ck_assert_int_eq(rec_closes, 1);
         ck_assert(file_state().on && file_state().blinking);
         ck_assert_uint_eq(file_state().remaining, 9);
-        ck_assert_uint_eq(file_state().changes, 2);
+        ck_assert_uint_eq(file_changes(), 2);
         remove_state();
 }
 END_TEST
@@ -1160,6 +1226,7 @@ static Suite *lines_suite(void) {
         tcase_add_test(life, saved_before_return_only_on_change);
         tcase_add_test(life, saved_before_watchers_hear);
         tcase_add_test(life, failed_write_forgets_the_earlier_state);
+        tcase_add_test(life, every_line_kept);
         tcase_add_test(life, done_keeps_the_led_when_told);
         tcase_add_test(life, done_off_keeps_the_state_in_the_file);
         suite_add_tcase(s, life);

@@ -63,35 +63,47 @@ static struct msgq_led_state state_of(key_t key) {
 
 /*
  * Wait (2 s at most, scaled) for the file to hold the state msgqd has now (its
- * change number), as the main loop writes it right after the change.
+ * change number), as the main loop writes it right after the change: its
+ * line 0 so.
  */
-static struct ledstate wait_file_at(const char *file, key_t key, bool on, bool blinking) {
+static void wait_file_at(const char *file, key_t key, bool on, bool blinking) {
         uint64_t changes = state_of(key).changes, end = monotonic_ms() + (uint64_t) scaled(2000);
-        struct ledstate s = {};
+        static struct ledstate_file f;
 
+        f = (struct ledstate_file) {};
         while (monotonic_ms() < end) {
-                if (ledstate_load(file, &s) == 0 && s.changes == changes)
+                if (ledstate_file_load(file, &f) == 0 && f.changes == changes)
                         break;
                 sleep_ms(5);
         }
-        ck_assert_msg(s.changes == changes && s.on == on && s.blinking == blinking,
+        ck_assert_msg(f.changes == changes && f.line[0].on == on && f.line[0].blinking == blinking,
                       "%s: change %llu on=%d blinking=%d, expected change %llu on=%d blinking=%d",
-                      file, (unsigned long long) s.changes, s.on, s.blinking,
+                      file, (unsigned long long) f.changes, f.line[0].on, f.line[0].blinking,
                       (unsigned long long) changes, on, blinking);
-        return s;
 }
 
 /* The same in this test's state directory. */
-static struct ledstate wait_file(key_t key, bool on, bool blinking) {
-        return wait_file_at(state_file(key), key, on, blinking);
+static void wait_file(key_t key, bool on, bool blinking) {
+        wait_file_at(state_file(key), key, on, blinking);
 }
 
-/* The file as it is (after a stop). */
-static struct ledstate file_now(key_t key) {
-        struct ledstate s;
+/* Line 0 in the file as it is (after a stop). */
+static struct ledstate_line file_now(key_t key) {
+        static struct ledstate_file f;
 
-        ck_assert_int_eq(ledstate_load(state_file(key), &s), 0);
-        return s;
+        ck_assert_int_eq(ledstate_file_load(state_file(key), &f), 0);
+        return f.line[0];
+}
+
+/* A file of version 1, as msgq 0.1 and 0.2 wrote it for their LED. */
+static void write_v1(key_t key, bool on, uint64_t changes) {
+        FILE *f = fopen(state_file(key), "w");
+
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "msgqd-led-state 1\non %d\nblinking 0\nperiod_ms 0\nremaining 0\nchanges %llu\n"
+                   "boot_us %llu\nnext_toggle_us 0\n", on, (unsigned long long) changes,
+                (unsigned long long) ledstate_boot_us());
+        ck_assert_int_eq(fclose(f), 0);
 }
 
 static int count(const char *hay, const char *needle) {
@@ -306,7 +318,7 @@ START_TEST(test_truncated_file) {
         daemon_start_checked(&d, key, NULL);
         ck_assert_str_eq(led_state(key), "led: off\n");
         log = daemon_log(&d);
-        ck_assert_msg(count(log, "cannot restore the LED from") == 1 && strstr(log, "corrupt"),
+        ck_assert_msg(count(log, "cannot restore the lines from") == 1 && strstr(log, "corrupt"),
                       "log: %s", log);
         ck_assert_msg(strstr(log, "LED at start: off\n"), "log: %s", log);
         /* Written anew at the start: the next start finds a good one. */
@@ -346,7 +358,7 @@ START_TEST(test_unwritable_directory) {
         led(key, "toggle", NULL, NULL);
         ck_assert_str_eq(led_state(key), "led: on\n");
         log = daemon_log(&d);
-        ck_assert_msg(count(log, "cannot keep the LED's state in") == 1 &&
+        ck_assert_msg(count(log, "cannot keep the lines' state in") == 1 &&
                       strstr(log, "Permission denied"), "log: %s", log);
         ck_assert_int_eq(access(state_file(key), F_OK), -1);
         ck_assert_int_eq(daemon_stop(&d), 0);
@@ -423,7 +435,7 @@ START_TEST(test_builtin_dir_made_with_parents) {
 
         remove_tree(top);
         ck_assert_msg(start_builtin(&d, key) == 0, "msgqd did not become ready: %s", daemon_log(&d));
-        ck_assert_msg(strstr(daemon_log(&d), fmt("LED state kept in %s (the built-in directory)\n", file)),
+        ck_assert_msg(strstr(daemon_log(&d), fmt("lines' state kept in %s (the built-in directory)\n", file)),
                       "log: %s", daemon_log(&d));
         keeps_on_across_kill_9(&d, key, file, start_builtin);
         daemon_stop_checked(&d);
@@ -472,7 +484,7 @@ START_TEST(test_user_dir_when_builtin_out_of_reach) {
 
         ck_assert_msg(start_as_fallback_user(&d, key) == 0, "msgqd did not become ready: %s", daemon_log(&d));
         ck_assert_msg(strstr(daemon_log(&d),
-                             fmt("LED state kept in %s, this user's own: %s cannot be made or written by "
+                             fmt("lines' state kept in %s, this user's own: %s cannot be made or written by "
                                  "uid %u (Permission denied)\n", file, builtin_dir(),
                                  fallback_user ? (unsigned) u.uid : (unsigned) geteuid())),
                       "log: %s", daemon_log(&d));
@@ -492,14 +504,13 @@ END_TEST
  * restored after a kill -9 (it cannot remove it).
  */
 START_TEST(test_unwritable_directory_stale_file) {
-        struct ledstate on = { .on = true, .changes = 4, .boot_us = ledstate_boot_us() };
         struct daemon d;
         key_t key = test_key();
         const char *dir = harness_state_dir(), *log;
         struct user u;
         bool root = geteuid() == 0;
 
-        ck_assert_int_eq(ledstate_save(state_file(key), &on), 0);
+        write_v1(key, true, 4); /* as msgq 0.2 left it: an upgrade takes it up */
         if (root) {
                 u = user_nobody();
                 ck_assert_int_eq(chown(state_file(key), u.uid, u.gid), 0);
@@ -512,7 +523,7 @@ START_TEST(test_unwritable_directory_stale_file) {
                       daemon_log(&d));
         led(key, "off", NULL, NULL);
         log = daemon_log(&d);
-        ck_assert_msg(strstr(log, "Permission denied; the LED works, but a restart will find no state to "
+        ck_assert_msg(strstr(log, "Permission denied; the lines work, but a restart will find no state to "
                                   "restore"), "log: %s", log);
         daemon_kill(&d);
         ck_assert_int_eq(root ? daemon_start_as(&d, key, NULL, &u) : daemon_start(&d, key, NULL), 0);
@@ -627,6 +638,216 @@ START_TEST(test_written_only_on_change) {
 }
 END_TEST
 
+/* ---- several outputs: every line kept ---- */
+
+/* led, then pump and buzzer: simulated, so their gpio settings only name them. */
+static const char outputs_conf[] =
+        "[output pump]\n"
+        "gpio = GPIO27\n"
+        "[output buzzer]\n"
+        "gpio = gpiochip0:5\n";
+
+/* msgq.conf for one test: text in conf (made here, named in /tmp). */
+static void write_conf(char *conf, size_t size, const char *text) {
+        int fd;
+
+        snprintf(conf, size, "/tmp/msgq-test-restore-XXXXXX");
+        fd = mkstemp(conf);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(dprintf(fd, "%s", text), (int) strlen(text));
+        close(fd);
+}
+
+static void start_conf(struct daemon *d, key_t key, const char *conf) {
+        const char *extra[] = { "-c", conf, NULL };
+
+        daemon_start_checked(d, key, extra);
+}
+
+/* op on line (its index), as a client of the line table sends it: the reply, status 0. */
+static struct msgq_reply line_op(key_t key, uint16_t op, uint16_t line, uint32_t arg0, uint32_t arg1) {
+        struct msgq_request req = { .op = op, .line = line, .arg0 = arg0, .arg1 = arg1 };
+        struct msgq_reply rep = {};
+        struct msgq_client c;
+
+        ck_assert_int_eq(msgq_client_open(&c, key), 0);
+        ck_assert_int_eq(msgq_client_call(&c, MSGQ_PRIO_DEFAULT, &req, &rep, scaled(3000)), 0);
+        msgq_client_close(&c);
+        ck_assert_msg(rep.status == 0, "%s of line %u: status %u: %s", msgq_op_to_string(op), line,
+                      rep.status, rep.error);
+        return rep;
+}
+
+static struct msgq_led_state line_state(key_t key, uint16_t line) {
+        return line_op(key, MSGQ_OP_LED_STATE, line, 0, 0).led;
+}
+
+/* The file (2 s at most, scaled) with line i so. */
+static struct ledstate_line wait_line_file(key_t key, size_t i, bool on, bool blinking) {
+        uint64_t end = monotonic_ms() + (uint64_t) scaled(2000);
+        static struct ledstate_file f;
+        bool so = false;
+
+        while (!so && monotonic_ms() < end) {
+                so = ledstate_file_load(state_file(key), &f) == 0 && f.n > i && f.line[i].on == on &&
+                     f.line[i].blinking == blinking;
+                if (!so)
+                        sleep_ms(5);
+        }
+        ck_assert_msg(so, "%s: line %zu is not on=%d blinking=%d", state_file(key), i, on, blinking);
+        return f.line[i];
+}
+
+/*
+ * An acknowledged change of any line outlives a crash at once: as
+ * kill-9-after-reply, for line 2 of three (buzzer), with the main loop held
+ * still; the next msgqd restores line 2 as the reply said, its change
+ * number and its seq go on, and the other lines are as they were.
+ */
+START_TEST(test_kill_9_right_after_reply_line_2) {
+        static const struct {
+                uint16_t op;
+                uint32_t arg0, arg1;
+                bool on, blinking;
+                const char *restored;
+        } steps[] = {
+                { MSGQ_OP_LED_OFF, 0, 0, false, false, "buzzer restored: off\n" },
+                { MSGQ_OP_LED_TOGGLE, 0, 0, true, false, "buzzer restored: on\n" },
+                { MSGQ_OP_LED_BLINK, 1000, 50, true, true, "buzzer restored: blinking, period 1000 ms" },
+                { MSGQ_OP_LED_ON, 0, 0, true, false, "buzzer restored: on\n" },
+        };
+        struct daemon d;
+        key_t key = test_key();
+        char conf[64];
+        uint32_t seq;
+
+        write_conf(conf, sizeof conf, outputs_conf);
+        start_conf(&d, key, conf);
+        line_op(key, MSGQ_OP_LED_ON, 1, 0, 0);
+        line_op(key, MSGQ_OP_LED_ON, 2, 0, 0);
+        seq = wait_line_file(key, 2, true, false).seq;
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+                struct msgq_led_state st;
+                struct msgq_reply rep;
+
+                freeze_main_loop(key, d.pid);
+                rep = line_op(key, steps[i].op, 2, steps[i].arg0, steps[i].arg1);
+                ck_assert(rep.led.on == steps[i].on && rep.led.blinking == steps[i].blinking);
+                daemon_kill(&d);
+                start_conf(&d, key, conf);
+                ck_assert_msg(strstr(daemon_log(&d), steps[i].restored), "after %s of line 2 and kill -9: %s",
+                              msgq_op_to_string(steps[i].op), daemon_log(&d));
+                st = line_state(key, 2);
+                ck_assert(st.on == steps[i].on && st.blinking == steps[i].blinking);
+                ck_assert_uint_eq(st.changes, rep.led.changes);
+                ck_assert_uint_eq(wait_line_file(key, 2, st.on, st.blinking).seq, seq + i + 1);
+                /* A blink restored goes on blinking: its toggles count down. */
+                for (uint64_t end = monotonic_ms() + 1000 + (uint64_t) scaled(2000);
+                     st.blinking && line_state(key, 2).remaining == st.remaining; sleep_ms(20))
+                        ck_assert_msg(monotonic_ms() < end, "line 2 restored blinking, but does not blink");
+                ck_assert(line_state(key, 1).on && !line_state(key, 0).on);
+                ck_assert_msg(strstr(daemon_log(&d), "pump restored: on\n") &&
+                              strstr(daemon_log(&d), "LED restored: off\n"), "%s", daemon_log(&d));
+        }
+        daemon_stop_checked(&d);
+        unlink(conf);
+}
+END_TEST
+
+/*
+ * msgq.conf changed between two runs: an output renamed (pump, now water
+ * on its gpio), moved (buzzer, to another offset), made active low (relay)
+ * or removed (fan) is not driven from the old state, and the log says
+ * which and why, once each; an output added (lamp, start = on) gets its
+ * policy; the others are restored by name, whatever their new index.
+ */
+START_TEST(test_outputs_changed_in_msgq_conf) {
+        static const char before[] =
+                "[output pump]\ngpio = GPIO27\n"
+                "[output buzzer]\ngpio = gpiochip0:5\n"
+                "[output fan]\ngpio = GPIO22\n"
+                "[output relay]\ngpio = GPIO23\n"
+                "[output horn]\ngpio = GPIO24\n";
+        static const char after[] =
+                "[output horn]\ngpio = GPIO24\n"
+                "[output water]\ngpio = GPIO27\n"
+                "[output buzzer]\ngpio = gpiochip0:6\n"
+                "[output relay]\ngpio = GPIO23\nactive_low = yes\n"
+                "[output lamp]\ngpio = GPIO25\nstart = on\n";
+        struct daemon d;
+        key_t key = test_key();
+        char conf[64];
+        const char *log;
+
+        write_conf(conf, sizeof conf, before);
+        start_conf(&d, key, conf);
+        for (uint16_t i = 0; i <= 5; i++)
+                line_op(key, MSGQ_OP_LED_ON, i, 0, 0);
+        wait_line_file(key, 5, true, false);
+        daemon_stop_checked(&d); /* each turned off, each kept as it was given: on */
+        unlink(conf);
+
+        write_conf(conf, sizeof conf, after);
+        start_conf(&d, key, conf);
+        log = daemon_log(&d);
+        ck_assert_msg(strstr(log, "LED restored: on\n") && strstr(log, "horn restored: on\n"), "%s", log);
+        ck_assert(line_state(key, 0).on && line_state(key, 1).on);
+        ck_assert(!line_state(key, 2).on && !line_state(key, 3).on && !line_state(key, 4).on);
+        ck_assert(line_state(key, 5).on);
+        ck_assert_msg(count(log, "the state of line 'pump' in ") == 1 &&
+                      strstr(log, " is not restored: renamed: no line 'pump' is configured, and its gpio "
+                                  "GPIO27 is line 'water' now\n"), "%s", log);
+        ck_assert_msg(count(log, "line 'buzzer' is not restored from ") == 1 &&
+                      strstr(log, ": moved from gpio gpiochip0:5 to gpiochip0:6\n"), "%s", log);
+        ck_assert_msg(count(log, "line 'relay' is not restored from ") == 1 &&
+                      strstr(log, ": active_low was no, is yes now\n"), "%s", log);
+        ck_assert_msg(count(log, "the state of line 'fan' in ") == 1 &&
+                      strstr(log, " is not restored: removed: no line 'fan' is configured\n"), "%s", log);
+        ck_assert_msg(strstr(log, "water at start: off\n") && strstr(log, "buzzer at start: off\n") &&
+                      strstr(log, "relay at start: off\n") && strstr(log, "lamp at start: on\n"), "%s", log);
+        ck_assert_int_eq(count(log, "not restored"), 4);
+        /* The file now names the lines as msgq.conf does: the next start restores them all. */
+        ck_assert_str_eq(wait_line_file(key, 3, false, false).gpio, "gpiochip0:6");
+        ck_assert(wait_line_file(key, 4, false, false).active_low);
+        line_op(key, MSGQ_OP_LED_ON, 4, 0, 0);
+        daemon_kill(&d);
+        start_conf(&d, key, conf);
+        log = daemon_log(&d);
+        ck_assert_msg(count(log, "not restored") == 0 && strstr(log, "relay restored: on\n"), "%s", log);
+        daemon_stop_checked(&d);
+        unlink(conf);
+}
+END_TEST
+
+/*
+ * An upgrade: the state file of msgq 0.1 and 0.2 (version 1, the LED
+ * alone) is taken up as the line led, the change numbers go on from it,
+ * the new outputs start as new, and the file is version 2 from then on.
+ */
+START_TEST(test_version_1_taken_up_as_led) {
+        static struct ledstate_file f;
+        struct daemon d;
+        key_t key = test_key();
+        char conf[64];
+
+        write_v1(key, true, 12);
+        write_conf(conf, sizeof conf, outputs_conf);
+        start_conf(&d, key, conf);
+        ck_assert_msg(strstr(daemon_log(&d), "LED restored: on\n") &&
+                      strstr(daemon_log(&d), "pump at start: off\n") &&
+                      !strstr(daemon_log(&d), "cannot restore"), "%s", daemon_log(&d));
+        ck_assert(line_state(key, 0).on && !line_state(key, 1).on);
+        ck_assert_uint_eq(line_state(key, 0).changes, 12);
+        wait_line_file(key, 0, true, false);
+        ck_assert_int_eq(ledstate_file_load(state_file(key), &f), 0);
+        ck_assert(f.version == 2 && f.n == 3 && f.changes == 12 && f.line[0].seq == 12);
+        ck_assert_str_eq(f.line[0].gpio, "GPIO17");
+        ck_assert_str_eq(f.line[2].name, "buzzer");
+        daemon_stop_checked(&d);
+        unlink(conf);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("restore");
 
@@ -644,5 +865,8 @@ int main(void) {
         harness_add(s, "written-on-change", test_written_only_on_change, 30);
         harness_add(s, "builtin-dir", test_builtin_dir_made_with_parents, 30);
         harness_add(s, "user-dir", test_user_dir_when_builtin_out_of_reach, 30);
+        harness_add(s, "kill-9-after-reply-line-2", test_kill_9_right_after_reply_line_2, 60);
+        harness_add(s, "outputs-changed", test_outputs_changed_in_msgq_conf, 30);
+        harness_add(s, "version-1", test_version_1_taken_up_as_led, 30);
         return harness_run(s);
 }

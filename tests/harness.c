@@ -50,7 +50,7 @@ void harness_init(void) {
                 exit(EXIT_FAILURE);
         }
         /*
-         * msgqd keeps the LED's state in $STATE_DIRECTORY: never the
+         * msgqd keeps the lines' state in $STATE_DIRECTORY: never the
          * machine's.  Each daemon_start() gives the test's own; a msgqd run
          * otherwise (run_prog, run_prog_as) gets this runner's, which any
          * user may reach and write, like /tmp.
