@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -882,6 +883,60 @@ START_TEST(test_full_disk_no_stale_state) {
 }
 END_TEST
 
+/* One line's op (its index) through the client code: the reply, status 0. */
+static struct msgq_reply line_call(key_t key, uint16_t op, uint16_t line) {
+        struct msgq_request req = { .op = op, .line = line };
+        struct msgq_client c;
+        struct msgq_reply rep;
+
+        ck_assert_int_eq(msgq_client_open(&c, key), 0);
+        ck_assert_int_eq(msgq_client_call(&c, MSGQ_PRIO_DEFAULT, &req, &rep, 10000), 0);
+        msgq_client_close(&c);
+        ck_assert_int_eq(rep.status, MSGQ_OK);
+        return rep;
+}
+
+/*
+ * The same for line 2 of three (buzzer): a change of any line that cannot
+ * be kept leaves none of the earlier state for a start to take as the last.
+ */
+START_TEST(test_full_disk_no_stale_state_line_2) {
+        const char *dir = harness_state_dir(), *filler;
+        key_t key = test_key();
+        char file[PATH_MAX], conf[PATH_MAX], text[2048] = "";
+        const char *extra[] = { "-c", conf, NULL };
+        FILE *f;
+
+        snprintf(file, sizeof file, "%s/led.0x%08x", dir, (unsigned) key);
+        snprintf(conf, sizeof conf, "%s/msgq.conf", dir);
+        private_tmpfs(dir, "64k");
+        write_text(conf, "[output pump]\ngpio = GPIO27\n[output buzzer]\ngpio = gpiochip0:5\n");
+        daemon_start_checked(&dmn, key, extra);
+        ck_assert(line_call(key, MSGQ_OP_LED_ON, 2).led.on);
+        for (uint64_t end = monotonic_ms() + (uint64_t) scaled(2000);
+             !strstr(text, "\nline buzzer\ngpio gpiochip0:5\nactive_low 0\nseq 1\non 1\n"); sleep_ms(5)) {
+                ck_assert_msg(monotonic_ms() < end, "%s: buzzer never on: %s", file, text);
+                f = fopen(file, "r");
+                if (f) {
+                        text[fread(text, 1, sizeof text - 1, f)] = '\0';
+                        fclose(f);
+                }
+        }
+        filler = fill(dir);
+        ck_assert(!line_call(key, MSGQ_OP_LED_OFF, 2).led.on);
+        ck_assert_msg(daemon_log_wait(&dmn, "a restart will find no state to restore", scaled(2000)), "log: %s",
+                      daemon_log(&dmn));
+        daemon_kill(&dmn);
+        ck_assert_int_eq(unlink(filler), 0);
+
+        daemon_start_checked(&dmn, key, extra);
+        ck_assert_msg(!strstr(daemon_log(&dmn), "buzzer restored: on"), "the state before the full disk "
+                      "came back: %s", daemon_log(&dmn));
+        ck_assert(!line_call(key, MSGQ_OP_LED_STATE, 2).led.on);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
 /* ---- runner ---- */
 
 /* Per test, in the parent: this suite's own state. */
@@ -909,5 +964,6 @@ int main(void) {
         harness_add(s, "random-command-lines", test_random_command_lines, 120);
         harness_add(s, "huge-arguments", test_huge_arguments, 120);
         harness_add(s, "full-disk", test_full_disk_no_stale_state, 120);
+        harness_add(s, "full-disk-line-2", test_full_disk_no_stale_state_line_2, 120);
         return harness_run(s);
 }
