@@ -38,13 +38,12 @@
 
 /*
  * Lines (doc/PROTOCOL.md, Lines): msgqd's outputs, by index; 0 is the
- * default output "led", the one line msgq 0.1 knew.  At most the kernel's
- * GPIO_V2_LINES_MAX; a name has at most the kernel's 31 characters.
+ * default output "led", the one line msgq 0.1 knew.  MSGQ_LINES_MAX,
+ * MSGQ_LINE_NAME_MAX and MSGQ_LINE_ALL are libmsgq's (msgq.h).
  */
-#define MSGQ_LINES_MAX      64
-#define MSGQ_LINE_NAME_MAX  31
 #define MSGQ_LINE_DEFAULT   "led"
-#define MSGQ_LINE_ALL       0xffffu /* line-watch: every line */
+/* Every flag a line-list entry may carry (MSGQ_LINE_F_*, msgq.h). */
+#define MSGQ_LINE_F_ALL     0x1fu
 /* Bytes of one line-set entry: u16 line, u8 value, u8 pad. */
 #define MSGQ_LINE_SET_ENTRY 4u
 /* At most this many line-list entries and line-watch changes fit in one reply. */
@@ -144,36 +143,10 @@ static inline const char *msgq_line_value_name(const struct msgq_request *req, s
 }
 
 /*
- * A line's state in the line records of line-set, line-list and line-watch
- * replies: msgq 0.1's LED state (msgq.h, libmsgq's), and which line it is
- * and the line's own count of changes, as the kernel's line_seqno.
+ * The line records of line-set, line-list and line-watch replies are
+ * libmsgq's types (msgq.h): struct msgq_line_state, struct msgq_line_info
+ * (its flags MSGQ_LINE_F_*) and struct msgq_change.
  */
-struct msgq_line_state {
-        struct msgq_led_state led;
-        uint16_t line;      /* the line's index */
-        uint32_t seq;       /* the line's own count of changes */
-};
-
-/* line-list: one line as msgqd has it. */
-#define MSGQ_LINE_F_ACTIVE_LOW  0x01u
-#define MSGQ_LINE_F_START_SHIFT 1      /* 2 bits: enum msgq_led_start */
-#define MSGQ_LINE_F_STOP_KEEP   0x08u
-#define MSGQ_LINE_F_RELAY       0x10u
-#define MSGQ_LINE_F_ALL         0x1fu
-struct msgq_line_info {
-        struct msgq_line_state st;
-        uint32_t offset;        /* on its chip */
-        uint32_t by_pid;        /* whose request made its last change; 0: msgqd's own */
-        uint8_t flags;          /* MSGQ_LINE_F_* */
-        char name[MSGQ_LINE_NAME_MAX + 1];
-        char chip[32];          /* "gpiochip0", or "sim" */
-};
-
-/* line-watch: a line's state after one change, and when msgqd made it. */
-struct msgq_change {
-        struct msgq_line_state st;
-        uint64_t time_ns;       /* CLOCK_REALTIME */
-};
 
 /*
  * Reply body on the wire, 40 bytes of header and a payload of payload_len:

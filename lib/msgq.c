@@ -13,7 +13,9 @@
  * busy and caller (all __atomic).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <strings.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +30,7 @@
 #include "client.h"
 #include "clock.h"
 #include "config.h"
+#include "line-config.h"
 #include "msgq-build.h"
 #include "msgq.h"
 #include "protocol.h"
@@ -274,16 +277,51 @@ static int call_failed(struct msgq *h, int r, unsigned timeout_ms) {
         return r;
 }
 
-/* The words of msgqd's error reply: "STATUS: ITS TEXT", or the status alone. */
-static int call_refused(struct msgq *h, const struct msgq_reply *rep) {
+/* Whether a request names a line other than msgq 0.1's one LED (its words name it). */
+static bool names_line(const struct msgq_request *req) {
+        return req->op >= MSGQ_OP_LINE_SET || (msgq_op_has_line(req->op) && req->line != 0);
+}
+
+/*
+ * The words of msgqd's error reply: "STATUS: ITS TEXT", or the status
+ * alone; "line N: " before them when the request named a line.  An msgqd
+ * older than the line table refuses a line as malformed, a line call as
+ * unknown: then they say so.
+ */
+static int call_refused(struct msgq *h, const struct msgq_request *req,
+                        const struct msgq_reply *rep) {
         const char *what = msgq_status_to_string(rep->status);
+        char line[32] = "";
 
         h->status = (int) rep->status;
+        if (names_line(req) && (rep->status == MSGQ_ERR_MALFORMED ||
+                                rep->status == MSGQ_ERR_UNKNOWN_OP)) {
+                snprintf(h->errmsg, sizeof h->errmsg,
+                         "%s: msgqd (PID %u) serves the LED only: it is older than its line "
+                         "table (msgq 0.2)", what, (unsigned) rep->daemon_pid);
+                return msgq_status_errno((int) rep->status);
+        }
+        if (msgq_op_has_line(req->op) && req->line != 0 && req->line != MSGQ_LINE_ALL)
+                snprintf(line, sizeof line, "line %u: ", (unsigned) req->line);
         if (rep->error[0] && strcmp(rep->error, what) != 0)
-                snprintf(h->errmsg, sizeof h->errmsg, "%s: %s", what, rep->error);
+                snprintf(h->errmsg, sizeof h->errmsg, "%s%s: %s", line, what, rep->error);
         else
-                snprintf(h->errmsg, sizeof h->errmsg, "%s", what);
+                snprintf(h->errmsg, sizeof h->errmsg, "%s%s", line, what);
         return msgq_status_errno((int) rep->status);
+}
+
+/* A call refused before it is sent (bad arguments): err, and the words for it. */
+__attribute__((format(printf, 3, 4)))
+static int refuse(struct msgq *h, int err, const char *f, ...) {
+        va_list ap;
+
+        pthread_mutex_lock(&h->lock);
+        h->status = 0;
+        va_start(ap, f);
+        vsnprintf(h->errmsg, sizeof h->errmsg, f, ap);
+        va_end(ap);
+        pthread_mutex_unlock(&h->lock);
+        return err;
 }
 
 /*
@@ -307,48 +345,89 @@ static int call_untimed(struct msgq *h, struct msgq_request *req, struct msgq_re
         return r;
 }
 
-/* One request and its reply within timeout_ms (0: the handle's timeout). */
-static int call(struct msgq *h, uint16_t op, uint32_t arg0, uint32_t arg1, const char *text,
-                unsigned timeout_ms, struct msgq_reply *rep) {
-        struct msgq_request req;
-        size_t len = text ? strlen(text) : 0;
-        uint64_t deadline;
+/*
+ * One request and its reply, by deadline, within a call (call_begin());
+ * timeout_ms is the call's, for its words.
+ */
+static int exchange(struct msgq *h, struct msgq_request *req, uint64_t deadline,
+                    unsigned timeout_ms, struct msgq_reply *rep) {
+        uint64_t now = msgq_now_ns();
         int r;
 
-        if (timeout_ms == 0)
-                timeout_ms = __atomic_load_n(&h->timeout_ms, __ATOMIC_RELAXED);
-        if (len > MSGQ_TEXT_MAX || timeout_ms > MSGQ_TIMEOUT_MAX_MS)
-                return len > MSGQ_TEXT_MAX ? -EMSGSIZE : -EINVAL;
-        deadline = msgq_now_ns() + timeout_ms * 1000000ull;
+        if (now >= deadline)
+                return call_failed(h, -ETIMEDOUT, timeout_ms);
+        if (msgq_op_has_led(req->op) && req->op != MSGQ_OP_STATS && !h->untimed)
+                req->flags |= MSGQ_REQ_TIME;
+        r = msgq_client_call(&h->client, __atomic_load_n(&h->prio, __ATOMIC_RELAXED), req, rep,
+                             (deadline - now + 999999) / 1000000);
+        if (r == 0 && rep->status == MSGQ_ERR_INVALID && (req->flags & MSGQ_REQ_TIME))
+                r = call_untimed(h, req, rep, deadline);
+        if (r < 0)
+                return call_failed(h, r, timeout_ms);
+        h->daemon_pid = rep->daemon_pid;
+        return rep->status != MSGQ_OK ? call_refused(h, req, rep) : 0;
+}
+
+/* The call's timeout (0: the handle's) and the deadline it makes, or -EINVAL. */
+static int call_deadline(struct msgq *h, unsigned *timeout_ms, uint64_t *deadline) {
+        if (*timeout_ms == 0)
+                *timeout_ms = __atomic_load_n(&h->timeout_ms, __ATOMIC_RELAXED);
+        if (*timeout_ms > MSGQ_TIMEOUT_MAX_MS)
+                return -EINVAL;
+        *deadline = msgq_now_ns() + *timeout_ms * 1000000ull;
+        return 0;
+}
+
+/* req and its reply within timeout_ms (0: the handle's timeout), as one call. */
+static int call_request(struct msgq *h, struct msgq_request *req, unsigned timeout_ms,
+                        struct msgq_reply *rep) {
+        uint64_t deadline;
+        int r = call_deadline(h, &timeout_ms, &deadline);
+
+        if (r < 0)
+                return r;
+        r = call_begin(h, deadline);
+        if (r < 0)
+                return call_failed(h, r, timeout_ms);
+        r = exchange(h, req, deadline, timeout_ms, rep);
+        call_end(h);
+        return r;
+}
+
+/* One request of op about line and its reply within timeout_ms (0: the handle's timeout). */
+static int call(struct msgq *h, uint16_t op, unsigned line, uint32_t arg0, uint32_t arg1,
+                const char *text, unsigned timeout_ms, struct msgq_reply *rep) {
+        struct msgq_request req;
+        size_t len = text ? strlen(text) : 0;
+
+        if (len > MSGQ_TEXT_MAX)
+                return -EMSGSIZE;
         msgq_request_clear(&req);
         req.op = op;
+        req.line = (uint16_t) line;
         req.arg0 = arg0;
         req.arg1 = arg1;
         req.text_len = (uint16_t) len;
         if (len)
                 memcpy(req.text, text, len);
-        r = call_begin(h, deadline);
-        if (r < 0)
-                return call_failed(h, r, timeout_ms);
-        if (msgq_op_has_led(op) && op != MSGQ_OP_STATS && !h->untimed)
-                req.flags = MSGQ_REQ_TIME;
-        r = msgq_client_call(&h->client, __atomic_load_n(&h->prio, __ATOMIC_RELAXED), &req, rep,
-                             timeout_ms);
-        if (r == 0 && rep->status == MSGQ_ERR_INVALID && (req.flags & MSGQ_REQ_TIME))
-                r = call_untimed(h, &req, rep, deadline);
-        if (r < 0)
-                r = call_failed(h, r, timeout_ms);
-        else if ((h->daemon_pid = rep->daemon_pid), rep->status != MSGQ_OK)
-                r = call_refused(h, rep);
-        call_end(h);
-        return r;
+        return call_request(h, &req, timeout_ms, rep);
 }
 
-static int led_call(struct msgq *h, uint16_t op, uint32_t arg0, uint32_t arg1, unsigned timeout_ms,
-                    struct msgq_led_state *led) {
-        struct msgq_reply rep;
-        int r = call(h, op, arg0, arg1, NULL, timeout_ms, &rep);
+/* A line's index, or -EINVAL with the words for it. */
+static int line_check(struct msgq *h, unsigned line) {
+        if (line < MSGQ_LINES_MAX)
+                return 0;
+        return refuse(h, -EINVAL, "line %u: out of range: a line's index is 0 to %u", line,
+                      MSGQ_LINES_MAX - 1);
+}
 
+static int led_call(struct msgq *h, uint16_t op, unsigned line, uint32_t arg0, uint32_t arg1,
+                    unsigned timeout_ms, struct msgq_led_state *led) {
+        struct msgq_reply rep;
+        int r = line_check(h, line);
+
+        if (r == 0)
+                r = call(h, op, line, arg0, arg1, NULL, timeout_ms, &rep);
         if (r == 0 && led)
                 *led = rep.led;
         h->led_time_ns = r == 0 ? rep.led_time_ns : 0; /* the caller's: one call at a time */
@@ -367,13 +446,13 @@ MSGQ_EXPORT int msgq_led_time(const struct msgq *h, uint64_t *time_ns, uint64_t 
 MSGQ_EXPORT int msgq_ping(struct msgq *h) {
         struct msgq_reply rep;
 
-        return call(h, MSGQ_OP_PING, 0, 0, NULL, 0, &rep);
+        return call(h, MSGQ_OP_PING, 0, 0, 0, NULL, 0, &rep);
 }
 
 MSGQ_EXPORT int msgq_get_stats(struct msgq *h, struct msgq_stats *stats,
                                struct msgq_led_state *led) {
         struct msgq_reply rep;
-        int r = call(h, MSGQ_OP_STATS, 0, 0, NULL, 0, &rep);
+        int r = call(h, MSGQ_OP_STATS, 0, 0, 0, NULL, 0, &rep);
 
         if (r == 0 && stats)
                 *stats = rep.stats;
@@ -382,33 +461,219 @@ MSGQ_EXPORT int msgq_get_stats(struct msgq *h, struct msgq_stats *stats,
         return r;
 }
 
+MSGQ_EXPORT int msgq_line_on(struct msgq *h, unsigned line, struct msgq_led_state *st) {
+        return led_call(h, MSGQ_OP_LED_ON, line, 0, 0, 0, st);
+}
+
+MSGQ_EXPORT int msgq_line_off(struct msgq *h, unsigned line, struct msgq_led_state *st) {
+        return led_call(h, MSGQ_OP_LED_OFF, line, 0, 0, 0, st);
+}
+
+MSGQ_EXPORT int msgq_line_toggle(struct msgq *h, unsigned line, struct msgq_led_state *st) {
+        return led_call(h, MSGQ_OP_LED_TOGGLE, line, 0, 0, 0, st);
+}
+
+MSGQ_EXPORT int msgq_line_state(struct msgq *h, unsigned line, struct msgq_led_state *st) {
+        return led_call(h, MSGQ_OP_LED_STATE, line, 0, 0, 0, st);
+}
+
+MSGQ_EXPORT int msgq_line_blink(struct msgq *h, unsigned line, uint32_t period_ms,
+                                uint32_t count, struct msgq_led_state *st) {
+        return led_call(h, MSGQ_OP_LED_BLINK, line, period_ms, count, 0, st);
+}
+
+MSGQ_EXPORT int msgq_line_wait(struct msgq *h, unsigned line, uint64_t since,
+                               unsigned timeout_ms, struct msgq_led_state *st) {
+        if (timeout_ms == 0)
+                return -EINVAL;
+        return led_call(h, MSGQ_OP_LED_WATCH, line, (uint32_t) since, (uint32_t) (since >> 32),
+                        timeout_ms, st);
+}
+
 MSGQ_EXPORT int msgq_led_on(struct msgq *h, struct msgq_led_state *led) {
-        return led_call(h, MSGQ_OP_LED_ON, 0, 0, 0, led);
+        return msgq_line_on(h, 0, led);
 }
 
 MSGQ_EXPORT int msgq_led_off(struct msgq *h, struct msgq_led_state *led) {
-        return led_call(h, MSGQ_OP_LED_OFF, 0, 0, 0, led);
+        return msgq_line_off(h, 0, led);
 }
 
 MSGQ_EXPORT int msgq_led_toggle(struct msgq *h, struct msgq_led_state *led) {
-        return led_call(h, MSGQ_OP_LED_TOGGLE, 0, 0, 0, led);
+        return msgq_line_toggle(h, 0, led);
 }
 
 MSGQ_EXPORT int msgq_led_state(struct msgq *h, struct msgq_led_state *led) {
-        return led_call(h, MSGQ_OP_LED_STATE, 0, 0, 0, led);
+        return msgq_line_state(h, 0, led);
 }
 
 MSGQ_EXPORT int msgq_led_blink(struct msgq *h, uint32_t period_ms, uint32_t count,
                                struct msgq_led_state *led) {
-        return led_call(h, MSGQ_OP_LED_BLINK, period_ms, count, 0, led);
+        return msgq_line_blink(h, 0, period_ms, count, led);
 }
 
 MSGQ_EXPORT int msgq_led_watch(struct msgq *h, uint64_t since, unsigned timeout_ms,
                                struct msgq_led_state *led) {
-        if (timeout_ms == 0)
+        return msgq_line_wait(h, 0, since, timeout_ms, led);
+}
+
+/* The line-list pages from index 0 on, within a call: see msgq_line_list(). */
+static int list_pages(struct msgq *h, struct msgq_line_info *lines, size_t max,
+                      uint64_t deadline, unsigned timeout_ms) {
+        struct msgq_request req;
+        struct msgq_reply rep;
+        unsigned next = 0, total = 0, restarts = 0;
+        uint32_t pid = 0;
+        int r;
+
+        do {
+                msgq_request_clear(&req);
+                req.op = MSGQ_OP_LINE_LIST;
+                req.arg0 = next;
+                r = exchange(h, &req, deadline, timeout_ms, &rep);
+                if (r < 0)
+                        return r;
+                if (next > 0 && rep.daemon_pid != pid) { /* another msgqd: its table may differ */
+                        if (++restarts > 1) {
+                                snprintf(h->errmsg, sizeof h->errmsg,
+                                         "msgqd restarted twice while its lines were listed");
+                                return -EAGAIN;
+                        }
+                        next = 0;
+                        continue;
+                }
+                pid = rep.daemon_pid;
+                total = rep.list_total;
+                if (next < total && (rep.list_count == 0 || rep.list[0].st.line != next)) {
+                        snprintf(h->errmsg, sizeof h->errmsg,
+                                 "msgqd (PID %u) listed no line %u of its %u", (unsigned) pid,
+                                 next, total);
+                        return -EBADMSG;
+                }
+                for (unsigned i = 0; i < rep.list_count; i++, next++)
+                        if (next < max)
+                                lines[next] = rep.list[i];
+        } while (next < total);
+        return (int) total;
+}
+
+MSGQ_EXPORT int msgq_line_list(struct msgq *h, struct msgq_line_info *lines, size_t max) {
+        unsigned timeout_ms = 0;
+        uint64_t deadline;
+        int r = call_deadline(h, &timeout_ms, &deadline);
+
+        if (r == 0 && max > 0 && !lines)
+                r = -EINVAL;
+        if (r < 0)
+                return r;
+        r = call_begin(h, deadline);
+        if (r < 0)
+                return call_failed(h, r, timeout_ms);
+        r = list_pages(h, lines, max, deadline, timeout_ms);
+        call_end(h);
+        return r;
+}
+
+/* "no line 'NAME'; msgqd has led, pump" (as many names as fit). */
+static void no_such_line(struct msgq *h, const char *name, const struct msgq_line_info *lines,
+                         size_t n) {
+        size_t at = (size_t) snprintf(h->errmsg, sizeof h->errmsg, "no line '%s'; msgqd has", name);
+
+        for (size_t i = 0; i < n && at < sizeof h->errmsg; i++)
+                at += (size_t) snprintf(h->errmsg + at, sizeof h->errmsg - at, "%s %s",
+                                        i ? "," : "", lines[i].name);
+        if (at >= sizeof h->errmsg)
+                memcpy(h->errmsg + sizeof h->errmsg - 5, "...", 4);
+}
+
+MSGQ_EXPORT int msgq_line_find(struct msgq *h, const char *name) {
+        struct msgq_line_info lines[MSGQ_LINES_MAX];
+        int n;
+
+        if (!name || msgq_line_name_check(name) < 0)
+                return refuse(h, -EINVAL, "'%s' is not a line's name: %s", name ? name : "(null)",
+                              msgq_line_name_rule);
+        n = msgq_line_list(h, lines, MSGQ_LINES_MAX);
+        if (n < 0)
+                return n;
+        for (int i = 0; i < n && i < MSGQ_LINES_MAX; i++)
+                if (msgq_line_name_eq(lines[i].name, name))
+                        return i;
+        pthread_mutex_lock(&h->lock);
+        no_such_line(h, name, lines, n < MSGQ_LINES_MAX ? (size_t) n : MSGQ_LINES_MAX);
+        pthread_mutex_unlock(&h->lock);
+        return -ENOENT;
+}
+
+/* line-set's request from levels, or -EINVAL with the words for what is wrong. */
+static int set_request(struct msgq *h, const struct msgq_line_level *levels, size_t n,
+                       struct msgq_request *req) {
+        uint64_t seen = 0;
+
+        if (n == 0 || n > MSGQ_LINES_MAX || !levels)
+                return refuse(h, -EINVAL, "a set takes 1 to %d lines, not %zu", MSGQ_LINES_MAX, n);
+        msgq_request_clear(req);
+        req->op = MSGQ_OP_LINE_SET;
+        for (size_t i = 0; i < n; i++) {
+                unsigned line = levels[i].line;
+
+                if (line >= MSGQ_LINES_MAX)
+                        return line_check(h, line);
+                if (levels[i].on > 1)
+                        return refuse(h, -EINVAL, "line %u: level %u: expected 0 (off) or 1 (on)",
+                                      line, (unsigned) levels[i].on);
+                if (seen & (1ull << line))
+                        return refuse(h, -EINVAL, "line %u: set twice in one request", line);
+                seen |= 1ull << line;
+                req->values[i] = (struct msgq_line_value) { .line = (uint16_t) line,
+                                                            .on = levels[i].on };
+        }
+        req->nvalues = (uint16_t) n;
+        return 0;
+}
+
+MSGQ_EXPORT int msgq_line_set(struct msgq *h, const struct msgq_line_level *levels, size_t n,
+                              struct msgq_line_set_result *res) {
+        struct msgq_request req;
+        struct msgq_reply rep;
+        int r = set_request(h, levels, n, &req);
+
+        if (r == 0)
+                r = call_request(h, &req, 0, &rep);
+        if (r == 0 && res)
+                *res = (struct msgq_line_set_result) { .lines = rep.set_lines, .on = rep.set_on,
+                                                       .first = rep.set_first,
+                                                       .last = rep.led.changes };
+        return r;
+}
+
+MSGQ_EXPORT int msgq_line_watch(struct msgq *h, unsigned line, uint64_t since,
+                                unsigned timeout_ms, struct msgq_change *changes, size_t max,
+                                struct msgq_watch_result *res) {
+        struct msgq_request req;
+        struct msgq_reply rep;
+        size_t n;
+        int r;
+
+        if (timeout_ms == 0 || max == 0 || !changes)
                 return -EINVAL;
-        return led_call(h, MSGQ_OP_LED_WATCH, (uint32_t) since, (uint32_t) (since >> 32),
-                        timeout_ms, led);
+        if (line != MSGQ_LINE_ALL && (r = line_check(h, line)) < 0)
+                return r;
+        msgq_request_clear(&req);
+        req.op = MSGQ_OP_LINE_WATCH;
+        req.line = (uint16_t) line;
+        req.arg0 = (uint32_t) since;
+        req.arg1 = (uint32_t) (since >> 32);
+        r = call_request(h, &req, timeout_ms, &rep);
+        if (r < 0)
+                return r;
+        n = rep.nchanges < max ? rep.nchanges : max;
+        memcpy(changes, rep.changes_after, n * sizeof *changes);
+        if (res)
+                *res = (struct msgq_watch_result) {
+                        .missed = rep.missed,
+                        .next = n ? changes[n - 1].st.led.changes : rep.led.changes,
+                };
+        return (int) n;
 }
 
 MSGQ_EXPORT int msgq_led_unwatch(struct msgq *h) {
@@ -431,13 +696,13 @@ MSGQ_EXPORT int msgq_send(struct msgq *h, const char *text) {
 
         if (!text)
                 return -EINVAL;
-        return call(h, MSGQ_OP_SEND, 0, 0, text, 0, &rep);
+        return call(h, MSGQ_OP_SEND, 0, 0, 0, text, 0, &rep);
 }
 
 MSGQ_EXPORT int msgq_shutdown(struct msgq *h) {
         struct msgq_reply rep;
 
-        return call(h, MSGQ_OP_EXIT, 0, 0, NULL, 0, &rep);
+        return call(h, MSGQ_OP_EXIT, 0, 0, 0, NULL, 0, &rep);
 }
 
 /*

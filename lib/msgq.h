@@ -77,6 +77,76 @@ struct msgq_led_state {
         uint64_t changes;   /* the change number (kept across restarts; blink toggles are none) */
 };
 
+/*
+ * Lines (msgq 0.2): msgqd's outputs, by index.  Index 0 is the default
+ * output "led", the LED of msgq 0.1: the msgq_led_* calls are the
+ * msgq_line_* calls of line 0.  Index i is the i-th line of msgqd's table
+ * (msgq.conf's order); a program that keeps indexes compares
+ * msgq_daemon_pid() and resolves names again when it changes.
+ */
+#define MSGQ_LINES_MAX     64      /* the kernel's GPIO_V2_LINES_MAX */
+#define MSGQ_LINE_NAME_MAX 31      /* characters of a line's name */
+#define MSGQ_LINE_ALL      0xffffu /* msgq_line_watch(): every line */
+
+/*
+ * A line's state in msgqd's change records: the LED state above (changes:
+ * the number of the line's last change, in msgqd's one change sequence of
+ * every line), which line, and the line's own count of its changes (a gap
+ * in seq is a change of that line the caller was not told of).
+ */
+struct msgq_line_state {
+        struct msgq_led_state led;
+        uint16_t line;      /* the line's index */
+        uint32_t seq;       /* the line's own count of changes */
+};
+
+/* struct msgq_line_info's flags. */
+#define MSGQ_LINE_F_ACTIVE_LOW  0x01u  /* on is the line's low level */
+#define MSGQ_LINE_F_START_SHIFT 1      /* 2 bits: MSGQ_LINE_START_* */
+#define MSGQ_LINE_F_START_MASK  0x06u
+#define MSGQ_LINE_F_STOP_KEEP   0x08u  /* stop = keep (else off) */
+#define MSGQ_LINE_F_RELAY       0x10u  /* kind = relay (else led) */
+/* A line's start policy: (flags & MSGQ_LINE_F_START_MASK) >> MSGQ_LINE_F_START_SHIFT. */
+#define MSGQ_LINE_START_RESTORE 0
+#define MSGQ_LINE_START_OFF     1
+#define MSGQ_LINE_START_ON      2
+
+/* One line of msgqd's table, as msgq_line_list() gives it. */
+struct msgq_line_info {
+        struct msgq_line_state st;
+        uint32_t offset;        /* on its chip */
+        uint32_t by_pid;        /* whose request made its last change; 0: msgqd's own */
+        uint8_t flags;          /* MSGQ_LINE_F_* */
+        char name[MSGQ_LINE_NAME_MAX + 1];
+        char chip[32];          /* "gpiochip0", or "sim" for msgqd --sim */
+};
+
+/* One change, as msgq_line_watch() gives it: the line's state after it, and when. */
+struct msgq_change {
+        struct msgq_line_state st;
+        uint64_t time_ns;       /* CLOCK_REALTIME, when msgqd made it */
+};
+
+/* What msgq_line_watch() says besides the changes. */
+struct msgq_watch_result {
+        uint32_t missed;        /* changes after since no longer kept: before the first given */
+        uint64_t next;          /* the number to watch from next */
+};
+
+/* One line and its level for msgq_line_set(). */
+struct msgq_line_level {
+        uint16_t line;          /* the line's index */
+        uint8_t on;             /* 1 on, 0 off */
+};
+
+/* What msgq_line_set() did. */
+struct msgq_line_set_result {
+        uint64_t lines;         /* bit i: line i was set */
+        uint64_t on;            /* bit i: line i is now on (of those set) */
+        uint64_t first;         /* the number of the first change it made; 0: none */
+        uint64_t last;          /* the number of the last (with none: the lines' last) */
+};
+
 /* msgqd's figures since it started. */
 struct msgq_stats {
         uint64_t uptime_ms;
@@ -94,7 +164,7 @@ struct msgq_stats {
 /* One connection to msgqd's queue (opaque). */
 struct msgq;
 
-/* The library's version, "0.1.0". */
+/* The library's version, "0.2.0". */
 const char *msgq_version(void);
 
 /*
@@ -149,7 +219,8 @@ int msgq_led_watch(struct msgq *h, uint64_t since, unsigned timeout_ms,
                    struct msgq_led_state *led);
 /*
  * When msgqd made the LED state the last LED call on h gave (msgq_led_on()
- * to msgq_led_watch(); not msgq_get_stats()): *time_ns on CLOCK_REALTIME
+ * to msgq_led_watch(), msgq_line_on() to msgq_line_wait(); not
+ * msgq_get_stats() nor msgq_line_watch(), whose changes carry their time): *time_ns on CLOCK_REALTIME
  * (ns since the epoch), *monotonic_ns the same moment on CLOCK_MONOTONIC;
  * either pointer may be NULL.  -ENODATA when that call failed, or msgqd
  * did not say (an msgqd older than this library).
@@ -162,8 +233,71 @@ int msgq_led_time(const struct msgq *h, uint64_t *time_ns, uint64_t *monotonic_n
  * watch before has come and been dropped (msgqd answers in order at one
  * priority).  From the thread that watched (its thread ID is the watch's
  * address); within the handle's timeout; 0 or an error as the calls above.
+ * msgqd keeps one watch per address, so this withdraws a cancelled
+ * msgq_line_wait() or msgq_line_watch() too.
  */
 int msgq_led_unwatch(struct msgq *h);
+/*
+ * The lines (msgq 0.2).  An msgqd older than its line table answers a
+ * line other than 0 or a line call with -EBADMSG or -EOPNOTSUPP, and
+ * msgq_errmsg() says that it serves the LED only.  Errors name the line.
+ *
+ * msgq_line_list(): every line of msgqd's table in index order, into
+ * lines (max entries; MSGQ_LINES_MAX hold any table): the number of lines
+ * msgqd has, of which the first max (at most) are in lines; or a negative
+ * errno.  Asks as often as msgqd's replies need (about ten lines each),
+ * all within the handle's timeout; -EAGAIN when msgqd restarted twice
+ * meanwhile (its table may differ).
+ */
+int msgq_line_list(struct msgq *h, struct msgq_line_info *lines, size_t max);
+/*
+ * The index of the line called name (compared without regard to case, as
+ * msgqd does), or a negative errno: -ENOENT when msgqd has no such line
+ * (msgq_errmsg(): "no line 'pmup'; msgqd has led, pump"), -EINVAL for a
+ * name no line can have.  One msgq_line_list(); within the handle's timeout.
+ */
+int msgq_line_find(struct msgq *h, const char *name);
+/*
+ * The LED calls above for line (an index); -EINVAL with msgq_errmsg()
+ * naming it when msgqd has no such line.  msgq_led_time() gives the time
+ * of the state they return too.  msgq_line_wait() is msgq_led_watch() of
+ * one line: answered by the next change of that line (not of another).
+ */
+int msgq_line_on(struct msgq *h, unsigned line, struct msgq_led_state *st);
+int msgq_line_off(struct msgq *h, unsigned line, struct msgq_led_state *st);
+int msgq_line_toggle(struct msgq *h, unsigned line, struct msgq_led_state *st);
+int msgq_line_state(struct msgq *h, unsigned line, struct msgq_led_state *st);
+int msgq_line_blink(struct msgq *h, unsigned line, uint32_t period_ms, uint32_t count,
+                    struct msgq_led_state *st);
+int msgq_line_wait(struct msgq *h, unsigned line, uint64_t since, unsigned timeout_ms,
+                   struct msgq_led_state *st);
+/*
+ * Set n lines (1 .. MSGQ_LINES_MAX, each once) in one request: msgqd
+ * checks them all first and changes nothing when one is wrong (-EINVAL,
+ * msgq_errmsg() naming it), then ends their blinks and sets them, the
+ * lines of one chip in one kernel call; each line that changed is one
+ * change, numbered in the order of levels.  res (may be NULL) says which.
+ */
+int msgq_line_set(struct msgq *h, const struct msgq_line_level *levels, size_t n,
+                  struct msgq_line_set_result *res);
+/*
+ * The changes of line (an index, or MSGQ_LINE_ALL for every line) after
+ * change number since, in order, into changes (max >= 1 entries): their
+ * number, or a negative errno.  msgqd answers at once with what it keeps
+ * after since (at most 14 a reply; more than max: the first max), else
+ * waits up to timeout_ms (1 .. MSGQ_TIMEOUT_MAX_MS; the handle's timeout
+ * does not apply) for the next: -ETIMEDOUT if none came.  res (may be
+ * NULL): res->missed, how many changes after since msgqd no longer keeps
+ * (of every line), which come before the first given (with missed, the
+ * number may be 0: none kept is of the line watched); res->next, the
+ * number to watch from next (the last change given, or msgqd's last when
+ * none).  since ahead of msgqd's last change (another msgqd, its state
+ * lost): -EINVAL, with msgqd's number in msgq_errmsg(); list the lines
+ * and watch from there.
+ */
+int msgq_line_watch(struct msgq *h, unsigned line, uint64_t since, unsigned timeout_ms,
+                    struct msgq_change *changes, size_t max, struct msgq_watch_result *res);
+
 /* Have msgqd log text (at most MSGQ_SEND_TEXT_MAX bytes, printable, no newline). */
 int msgq_send(struct msgq *h, const char *text);
 /* Ask msgqd to stop (it removes its queue). */

@@ -82,7 +82,7 @@ _proto("msgq_strerror", ctypes.c_char_p, ctypes.c_int)
 
 
 def version() -> str:
-    """libmsgq's version, "0.1.0"."""
+    """libmsgq's version, "0.2.0"."""
     return _lib.msgq_version().decode()
 
 

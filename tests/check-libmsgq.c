@@ -205,7 +205,7 @@ static _Noreturn void old_msgqd(int msqid) {
         for (;;) {
                 ssize_t n = msgrcv(msqid, &m, sizeof m.body, -10, 0);
                 uint32_t pid, status;
-                uint16_t flags, op, payload;
+                uint16_t flags, op, payload, line;
                 unsigned char rep[64] = { 'M', 'Q', 0, 1 };
 
                 if (n < 40)
@@ -213,8 +213,10 @@ static _Noreturn void old_msgqd(int msqid) {
                 memcpy(&pid, m.body + 4, 4);
                 memcpy(&op, m.body + 24, 2);
                 memcpy(&flags, m.body + 26, 2);
-                status = flags & ~1u ? 4 : 0; /* MSGQ_ERR_INVALID */
-                refused += status != 0;
+                memcpy(&line, m.body + 38, 2);
+                /* msgq 0.1: ops from 11 on unknown (3), offset 38 reserved (1), flag 2 invalid (4) */
+                status = op > 10 ? 3 : line != 0 ? 1 : flags & ~1u ? 4 : 0;
+                refused += status == 4;
                 payload = status ? 16 : 12;
                 memcpy(rep + 4, &status, 4);
                 memcpy(rep + 8, m.body + 8, 8); /* the token */
@@ -254,9 +256,57 @@ START_TEST(test_older_msgqd_without_time) {
                 ck_assert_uint_eq(led.period_ms, 1); /* the first was refused, then asked again without */
                 ck_assert_int_eq(msgq_led_time(h, NULL, NULL), -ENODATA);
         }
+        /* The line calls: said to be more than it serves. */
+        ck_assert_int_eq(msgq_line_list(h, NULL, 0), -EOPNOTSUPP);
+        ck_assert_msg(strstr(msgq_errmsg(h), "serves the LED only") != NULL, "%s", msgq_errmsg(h));
+        ck_assert_int_eq(msgq_line_on(h, 1, &led), -EBADMSG);
+        ck_assert_msg(strstr(msgq_errmsg(h), "serves the LED only") != NULL, "%s", msgq_errmsg(h));
+        ck_assert_int_eq(msgq_line_on(h, 0, &led), 0);
         msgq_close(h);
         msgctl(id, IPC_RMID, NULL);
         waitpid(old, NULL, 0);
+}
+END_TEST
+
+/*
+ * The line calls' arguments, checked before anything is sent, each
+ * refusal in words naming what is wrong; line 0 is the LED.
+ */
+START_TEST(test_line_arguments) {
+        struct msgq *h = open_daemon();
+        struct msgq_led_state st, led;
+        struct msgq_change ch[2];
+
+        ck_assert_int_eq(msgq_line_on(h, 0, &st), 0);
+        ck_assert_int_eq(msgq_led_state(h, &led), 0);
+        ck_assert_uint_eq(led.on, 1);
+        ck_assert_uint_eq(led.changes, st.changes);
+        ck_assert_int_eq(msgq_line_blink(h, MSGQ_LINES_MAX, 400, 0, &st), -EINVAL);
+        ck_assert_str_eq(msgq_errmsg(h), "line 64: out of range: a line's index is 0 to 63");
+        ck_assert_int_eq(msgq_daemon_status(h), 0);
+        ck_assert_int_eq(msgq_line_wait(h, 1, 0, 0, &st), -EINVAL);
+        ck_assert_int_eq(msgq_line_watch(h, 1, 0, 0, ch, 2, NULL), -EINVAL);
+        ck_assert_int_eq(msgq_line_watch(h, 1, 0, 200, ch, 0, NULL), -EINVAL);
+        ck_assert_int_eq(msgq_line_watch(h, 70, 0, 200, ch, 2, NULL), -EINVAL);
+        ck_assert_str_eq(msgq_errmsg(h), "line 70: out of range: a line's index is 0 to 63");
+        ck_assert_int_eq(msgq_line_set(h, (const struct msgq_line_level[]) {
+                                 { .line = 1, .on = 0 }, { .line = 1, .on = 1 } }, 2, NULL), -EINVAL);
+        ck_assert_str_eq(msgq_errmsg(h), "line 1: set twice in one request");
+        ck_assert_int_eq(msgq_line_set(h, (const struct msgq_line_level[]) { { .line = 1, .on = 2 } },
+                                       1, NULL), -EINVAL);
+        ck_assert_str_eq(msgq_errmsg(h), "line 1: level 2: expected 0 (off) or 1 (on)");
+        ck_assert_int_eq(msgq_line_set(h, (const struct msgq_line_level[]) { { .line = 99, .on = 1 } },
+                                       1, NULL), -EINVAL);
+        ck_assert_str_eq(msgq_errmsg(h), "line 99: out of range: a line's index is 0 to 63");
+        ck_assert_int_eq(msgq_line_set(h, NULL, 0, NULL), -EINVAL);
+        ck_assert_str_eq(msgq_errmsg(h), "a set takes 1 to 64 lines, not 0");
+        ck_assert_int_eq(msgq_line_find(h, "pump!"), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(msgq_errmsg(h), "'pump!' is not a line's name"));
+        ck_assert_int_eq(msgq_line_find(h, ""), -EINVAL);
+        ck_assert_int_eq(msgq_line_find(h, "a234567890123456789012345678901x"), -EINVAL);
+        ck_assert_int_eq(msgq_line_find(h, NULL), -EINVAL);
+        msgq_close(h);
+        daemon_stop_checked(&d);
 }
 END_TEST
 
@@ -591,7 +641,7 @@ START_TEST(test_default_key) {
         ck_assert_ptr_null(h);
         ck_assert_ptr_nonnull(strstr(err, "banana"));
         unsetenv("MSGQ_KEY");
-        ck_assert_str_eq(msgq_version(), "0.1.0");
+        ck_assert_str_eq(msgq_version(), "0.2.0");
         daemon_stop_checked(&d);
 }
 END_TEST
@@ -651,6 +701,7 @@ int main(void) {
         harness_add(s, "fork-after-open", test_fork_after_open, 60);
         harness_add(s, "other-thread-deadline", test_other_thread_deadline, 30);
         harness_add(s, "default-key", test_default_key, 30);
+        harness_add(s, "line-arguments", test_line_arguments, 30);
         harness_add(s, "python", test_python, 90);
         harness_add(s, "readme-snippets", test_readme_snippets, 90);
         return harness_run(s);

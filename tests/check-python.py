@@ -95,7 +95,7 @@ class Calls(unittest.TestCase):
             self.q.ping()
 
     def test_version(self) -> None:
-        self.assertEqual(msgq.version(), "0.1.0")
+        self.assertEqual(msgq.version(), "0.2.0")
 
 
 if __name__ == "__main__":
