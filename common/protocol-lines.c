@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <strings.h>
 
+#include "line-config.h"
 #include "protocol-private.h"
 
 /* ---- line-set's entries ---- */
@@ -145,11 +146,14 @@ static int list_entry_decode(const unsigned char *q, size_t left, struct msgq_li
             q[35] != 0 || (q[32] & ~MSGQ_LINE_F_ALL) || left < MSGQ_LIST_ENTRY + name_len + chip_len ||
             !word_is_clean(q + MSGQ_LIST_ENTRY, name_len + chip_len) || record_decode(q, &e->st) < 0)
                 return -EBADMSG;
+        memcpy(e->name, q + MSGQ_LIST_ENTRY, name_len);
+        e->name[name_len] = '\0';
+        /* Only what msgq.conf allows: a name goes into shells' completions and scripts. */
+        if (msgq_line_name_check(e->name) < 0)
+                return -EBADMSG;
         e->offset = get32(q + 24);
         e->by_pid = get32(q + 28);
         e->flags = q[32];
-        memcpy(e->name, q + MSGQ_LIST_ENTRY, name_len);
-        e->name[name_len] = '\0';
         memcpy(e->chip, q + MSGQ_LIST_ENTRY + name_len, chip_len);
         e->chip[chip_len] = '\0';
         return (int) (MSGQ_LIST_ENTRY + name_len + chip_len);

@@ -1171,6 +1171,19 @@ START_TEST(reply_line_list) {
         put16(buf + 44, 1);
         buf[44 + 36] = ' ';
         ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        /*
+         * A name msgq.conf does not allow, printable as it may be: refused,
+         * since names go into shells' completions ("$(reboot)" would run).
+         */
+        for (const char *bad = "$(x)\0pu;p\0`ls`\0-ump\0" "1ump\0p*mp\0"; *bad; bad += strlen(bad) + 1) {
+                rep.list[0] = make_info(1, bad);
+                n = encode_rep(&rep, buf);
+                ck_assert_int_gt(n, 0);
+                ck_assert_msg(msgq_reply_decode(buf, (size_t) n, &out) == -EBADMSG, "name %s", bad);
+        }
+        rep.list[0] = make_info(1, "Pump_2-b");
+        n = encode_rep(&rep, buf);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
 }
 END_TEST
 
