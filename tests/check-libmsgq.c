@@ -646,6 +646,325 @@ START_TEST(test_default_key) {
 }
 END_TEST
 
+/* ---- lines (msgq 0.2) ---- */
+
+/* msgqd's lines for the line tests: led at 0, then pump, buzzer (a relay) and fan. */
+#define LINES_CONF                                                                     \
+        "[output pump]\ngpio = GPIO22\n"                                                \
+        "[output buzzer]\ngpio = GPIO27\nkind = relay\nstop = keep\n"                  \
+        "[output fan]\ngpio = gpiochip0:5\nactive_low = true\nstart = on\n"
+
+static struct msgq *open_lines(const char *conf) {
+        struct msgq *h = NULL;
+
+        daemon_start_checked(&d, test_key(), (const char *const[]) { "-c", harness_config(conf), NULL });
+        ck_assert_int_eq(msgq_open(&h, d.key), 0);
+        return h;
+}
+
+/* Every line listed with its settings; names found regardless of case; bad names named. */
+START_TEST(test_line_list_find) {
+        struct msgq *h = open_lines(LINES_CONF);
+        struct msgq_line_info lines[MSGQ_LINES_MAX];
+        const char *names[] = { "led", "pump", "buzzer", "fan" };
+
+        ck_assert_int_eq(msgq_line_list(h, lines, MSGQ_LINES_MAX), 4);
+        for (unsigned i = 0; i < 4; i++) {
+                ck_assert_str_eq(lines[i].name, names[i]);
+                ck_assert_uint_eq(lines[i].st.line, i);
+                ck_assert_str_eq(lines[i].chip, "sim");
+        }
+        ck_assert_uint_eq(lines[2].flags & (MSGQ_LINE_F_RELAY | MSGQ_LINE_F_STOP_KEEP),
+                          MSGQ_LINE_F_RELAY | MSGQ_LINE_F_STOP_KEEP);
+        ck_assert_uint_eq(lines[1].flags & MSGQ_LINE_F_RELAY, 0);
+        ck_assert_uint_eq(lines[3].flags & MSGQ_LINE_F_ACTIVE_LOW, MSGQ_LINE_F_ACTIVE_LOW);
+        ck_assert_uint_eq((lines[3].flags & MSGQ_LINE_F_START_MASK) >> MSGQ_LINE_F_START_SHIFT,
+                          MSGQ_LINE_START_ON);
+        ck_assert_uint_eq(lines[3].st.led.on, 1); /* start = on */
+        /* Fewer entries than lines: the count of all, the first max filled. */
+        memset(lines, 0, sizeof lines);
+        ck_assert_int_eq(msgq_line_list(h, lines, 2), 4);
+        ck_assert_str_eq(lines[1].name, "pump");
+        ck_assert_str_eq(lines[2].name, "");
+        ck_assert_int_eq(msgq_line_list(h, NULL, 0), 4);
+
+        ck_assert_int_eq(msgq_line_find(h, "led"), 0);
+        ck_assert_int_eq(msgq_line_find(h, "PUMP"), 1);
+        ck_assert_int_eq(msgq_line_find(h, "fan"), 3);
+        ck_assert_int_eq(msgq_line_find(h, "pmup"), -ENOENT);
+        ck_assert_str_eq(msgq_errmsg(h), "no line 'pmup'; msgqd has led, pump, buzzer, fan");
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* More lines than one reply holds, with long names: every one, in order, in one call. */
+START_TEST(test_line_list_pages) {
+        struct msgq_line_info lines[MSGQ_LINES_MAX];
+        char conf[8192] = "", name[40];
+        size_t at = 0;
+        struct msgq *h;
+
+        for (int i = 1; i < MSGQ_LINES_MAX; i++)
+                at += (size_t) snprintf(conf + at, sizeof conf - at,
+                                        "[output out%02d_padded_to_thirty_one_c]\ngpio = gpiochip0:%d\n",
+                                        i, i);
+        h = open_lines(conf);
+        ck_assert_int_eq(msgq_line_list(h, lines, MSGQ_LINES_MAX), MSGQ_LINES_MAX);
+        for (int i = 1; i < MSGQ_LINES_MAX; i++) {
+                snprintf(name, sizeof name, "out%02d_padded_to_thirty_one_c", i);
+                ck_assert_str_eq(lines[i].name, name);
+                ck_assert_uint_eq(lines[i].st.line, (unsigned) i);
+        }
+        ck_assert_int_eq(msgq_line_find(h, "OUT63_padded_to_thirty_one_c"), 63);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* One line driven by index; the LED calls are line 0's; an unknown index is named. */
+START_TEST(test_line_calls) {
+        struct msgq *h = open_lines(LINES_CONF);
+        struct msgq_led_state st, led;
+        uint64_t t;
+
+        ck_assert_int_eq(msgq_led_state(h, &led), 0);
+        ck_assert_int_eq(msgq_line_on(h, 2, &st), 0);
+        ck_assert_uint_eq(st.on, 1);
+        ck_assert_int_eq(msgq_led_time(h, &t, NULL), 0);
+        ck_assert_int_eq(msgq_line_state(h, 1, &st), 0);
+        ck_assert_uint_eq(st.on, 0);
+        ck_assert_int_eq(msgq_line_toggle(h, 1, &st), 0);
+        ck_assert_uint_eq(st.on, 1);
+        ck_assert_int_eq(msgq_line_off(h, 2, &st), 0);
+        ck_assert_uint_eq(st.on, 0);
+        ck_assert_int_eq(msgq_line_blink(h, 3, 400, 0, &st), 0);
+        ck_assert_uint_eq(st.blinking, 1);
+        ck_assert_uint_eq(st.period_ms, 400);
+        ck_assert_int_eq(msgq_line_state(h, 0, &st), 0);
+        ck_assert_uint_eq(st.on, led.on);       /* the LED, untouched */
+        ck_assert_uint_eq(st.changes, led.changes);
+        ck_assert_int_eq(msgq_led_on(h, &led), 0);
+        ck_assert_int_eq(msgq_line_state(h, 0, &st), 0);
+        ck_assert_uint_eq(st.on, 1);
+        ck_assert_int_eq(msgq_line_state(h, 3, &st), 0);
+        ck_assert_uint_eq(st.blinking, 1);      /* the LED's call left the fan blinking */
+
+        ck_assert_int_eq(msgq_line_on(h, 4, &st), -EINVAL);
+        ck_assert_int_eq(msgq_daemon_status(h), MSGQ_ERR_INVALID);
+        ck_assert_msg(strncmp(msgq_errmsg(h), "line 4: invalid argument", 24) == 0, "%s",
+                      msgq_errmsg(h));
+        ck_assert_int_eq(msgq_led_time(h, NULL, NULL), -ENODATA);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* Several lines in one request: which were set, which are on, the changes it made, in order. */
+START_TEST(test_line_set) {
+        struct msgq *h = open_lines(LINES_CONF);
+        struct msgq_line_set_result res;
+        struct msgq_change ch[8];
+        struct msgq_led_state st;
+        uint64_t before;
+
+        ck_assert_int_eq(msgq_line_on(h, 2, &st), 0); /* buzzer on already */
+        before = st.changes;
+        ck_assert_int_eq(msgq_line_set(h, (const struct msgq_line_level[]) {
+                                 { .line = 2, .on = 1 }, { .line = 1, .on = 1 },
+                                 { .line = 0, .on = 1 } }, 3, &res), 0);
+        ck_assert_uint_eq(res.lines, 0x7);
+        ck_assert_uint_eq(res.on, 0x7);
+        ck_assert_uint_eq(res.first, before + 1); /* buzzer's changed nothing: pump's is first */
+        ck_assert_uint_eq(res.last, before + 2);
+        ck_assert_int_eq(msgq_line_watch(h, MSGQ_LINE_ALL, before, 1000, ch, 8, NULL), 2);
+        ck_assert_uint_eq(ch[0].st.line, 1);
+        ck_assert_uint_eq(ch[1].st.line, 0);
+        ck_assert_int_eq(msgq_line_set(h, (const struct msgq_line_level[]) {
+                                 { .line = 2, .on = 0 }, { .line = 0, .on = 1 } }, 2, &res), 0);
+        ck_assert_uint_eq(res.lines, 0x5);
+        ck_assert_uint_eq(res.on, 0x1);
+        ck_assert_uint_eq(res.first, before + 3);
+        ck_assert_uint_eq(res.last, before + 3);
+        ck_assert_int_eq(msgq_line_set(h, (const struct msgq_line_level[]) { { .line = 0, .on = 1 } },
+                                       1, &res), 0);
+        ck_assert_uint_eq(res.first, 0); /* nothing changed */
+
+        /* Refused whole, nothing changed, the line named. */
+        ck_assert_int_eq(msgq_line_set(h, (const struct msgq_line_level[]) {
+                                 { .line = 1, .on = 0 }, { .line = 7, .on = 1 } }, 2, &res), -EINVAL);
+        ck_assert_int_eq(msgq_daemon_status(h), MSGQ_ERR_INVALID);
+        ck_assert_ptr_nonnull(strstr(msgq_errmsg(h), "7"));
+        ck_assert_int_eq(msgq_line_state(h, 1, &st), 0);
+        ck_assert_uint_eq(st.on, 1);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/*
+ * A watch of every line or of one: the changes after since in order, the
+ * rest from the last one given; a wait for one line is not answered by
+ * another's change; one too far ahead is named.
+ */
+START_TEST(test_line_watch) {
+        struct msgq *h = open_lines(LINES_CONF);
+        struct msgq_change ch[16];
+        struct msgq_led_state st;
+        uint64_t since;
+        struct msgq_watch_result res = { .missed = 99 };
+
+        ck_assert_int_eq(msgq_line_state(h, 0, &st), 0);
+        ck_assert_int_eq(msgq_line_list(h, NULL, 0), 4);
+        since = st.changes > 0 ? st.changes : 0;
+        ck_assert_int_eq(msgq_line_watch(h, MSGQ_LINE_ALL, ~0ull >> 1, 1000, ch, 16, NULL), -EINVAL);
+        ck_assert_msg(strstr(msgq_errmsg(h), "invalid argument") != NULL, "%s", msgq_errmsg(h));
+        for (unsigned i = 0; i < 6; i++)
+                ck_assert_int_eq(msgq_line_toggle(h, 1 + i % 3, NULL), 0);
+        ck_assert_int_eq(msgq_line_state(h, 3, &st), 0);
+        since = st.changes - 6;
+        ck_assert_int_eq(msgq_line_watch(h, MSGQ_LINE_ALL, since, 1000, ch, 16, &res), 6);
+        ck_assert_uint_eq(res.missed, 0);
+        ck_assert_uint_eq(res.next, since + 6);
+        for (unsigned i = 0; i < 6; i++) {
+                ck_assert_uint_eq(ch[i].st.line, 1 + i % 3);
+                ck_assert_uint_eq(ch[i].st.led.changes, since + 1 + i);
+                ck_assert_uint_gt(ch[i].time_ns, 0);
+        }
+        ck_assert_uint_eq(ch[3].st.seq, ch[0].st.seq + 1); /* pump's own count */
+        /* Fewer entries than changes: the first, then the rest from there. */
+        ck_assert_int_eq(msgq_line_watch(h, MSGQ_LINE_ALL, since, 1000, ch, 4, &res), 4);
+        ck_assert_uint_eq(res.next, ch[3].st.led.changes);
+        ck_assert_int_eq(msgq_line_watch(h, MSGQ_LINE_ALL, res.next, 1000, ch, 4, NULL), 2);
+        ck_assert_uint_eq(ch[1].st.led.changes, since + 6);
+        /* One line's. */
+        ck_assert_int_eq(msgq_line_watch(h, 2, since, 1000, ch, 16, NULL), 2);
+        ck_assert_uint_eq(ch[0].st.line, 2);
+        ck_assert_uint_eq(ch[1].st.line, 2);
+        /* Nothing since: the deadline. */
+        ck_assert_int_eq(msgq_line_watch(h, 2, ch[1].st.led.changes, 200, ch, 16, NULL), -ETIMEDOUT);
+        ck_assert_int_eq(msgq_line_watch(h, 9, since, 200, ch, 16, NULL), -EINVAL);
+
+        /* msgq_line_wait(): line 2's next change, not line 1's. */
+        ck_assert_int_eq(msgq_line_state(h, 2, &st), 0);
+        ck_assert_int_eq(msgq_line_toggle(h, 1, NULL), 0);
+        ck_assert_int_eq(msgq_line_wait(h, 2, st.changes, 200, &st), -ETIMEDOUT);
+        ck_assert_int_eq(msgq_line_state(h, 2, &st), 0);
+        ck_assert_int_eq(msgq_line_toggle(h, 2, NULL), 0);
+        ck_assert_int_eq(msgq_line_wait(h, 2, st.changes, scaled(5000), &st), 0);
+        ck_assert_int_eq(msgq_line_state(h, 2, NULL), 0);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* More changes than msgqd keeps: the watch says how many it missed, then gives the oldest kept. */
+START_TEST(test_line_watch_missed) {
+        struct msgq *h = open_lines(LINES_CONF);
+        struct msgq_change ch[16];
+        struct msgq_led_state st;
+        struct msgq_watch_result res = {};
+        uint64_t since, last;
+        const unsigned n = 1100;
+
+        ck_assert_int_eq(msgq_line_state(h, 0, &st), 0);
+        ck_assert_int_eq(msgq_line_toggle(h, 1, &st), 0);
+        since = st.changes;
+        for (unsigned i = 0; i < n; i++)
+                ck_assert_int_eq(msgq_line_toggle(h, 1 + i % 2, &st), 0);
+        last = st.changes;
+        ck_assert_uint_eq(last, since + n);
+        ck_assert_int_gt(msgq_line_watch(h, MSGQ_LINE_ALL, since, 1000, ch, 16, &res), 0);
+        ck_assert_uint_gt(res.missed, 0);
+        ck_assert_uint_eq(ch[0].st.led.changes, since + res.missed + 1);
+        ck_assert_uint_le(last - ch[0].st.led.changes + 1, 1024); /* what msgqd keeps */
+        /* Of a line none of whose changes is kept: no change, what was missed, where to go on. */
+        memset(&res, 0xff, sizeof res);
+        ck_assert_int_eq(msgq_line_watch(h, 3, since, 1000, ch, 16, &res), 0);
+        ck_assert_uint_gt(res.missed, 0);
+        ck_assert_uint_eq(res.next, last);
+        ck_assert_int_eq(msgq_line_watch(h, 3, res.next, 200, ch, 16, &res), -ETIMEDOUT);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+static void *line_watch_long(void *arg) {
+        struct waiter *w = arg;
+        struct msgq_change ch[4];
+
+        w->r = msgq_line_watch(w->h, MSGQ_LINE_ALL, w->since, MSGQ_TIMEOUT_MAX_MS, ch, 4, NULL);
+        return NULL;
+}
+
+/* A line watch until cancelled, then (once told) its withdrawal, from the thread that watched. */
+static void *line_watch_then_unwatch(void *arg) {
+        struct unwatcher *u = arg;
+        struct msgq_change ch[4];
+
+        u->w.r = msgq_line_watch(u->w.h, 2, u->w.since, MSGQ_TIMEOUT_MAX_MS, ch, 4, NULL);
+        while (!__atomic_load_n(&u->go, __ATOMIC_ACQUIRE))
+                sleep_ms(1);
+        if (u->w.r == -ECANCELED)
+                u->w.r = msgq_led_unwatch(u->w.h);
+        return NULL;
+}
+
+/* msgq_led_unwatch() withdraws a cancelled line watch: the line's next change leaves no answer. */
+START_TEST(test_line_unwatch) {
+        struct unwatcher u = { .w = { .h = open_lines(LINES_CONF), .r = 1 } };
+        struct msgq *other = NULL;
+        struct msgq_led_state st;
+        pthread_t t;
+
+        ck_assert_int_eq(msgq_line_state(u.w.h, 2, &st), 0);
+        u.w.since = st.changes;
+        ck_assert_int_eq(pthread_create(&t, NULL, line_watch_then_unwatch, &u), 0);
+        sleep_ms(100); /* the watch waits in msgqd */
+        msgq_cancel(u.w.h);
+        __atomic_store_n(&u.go, 1, __ATOMIC_RELEASE);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_int_eq(u.w.r, 0);
+        ck_assert_int_eq(msgq_open(&other, d.key), 0);
+        ck_assert_int_eq(msgq_line_toggle(other, 2, &st), 0);
+        ck_assert_int_eq(queue_count(d.key), 0);
+        msgq_close(other);
+        msgq_close(u.w.h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
+/* A line-watch ends with msgq_cancel(); a line list keeps the handle's deadline. */
+START_TEST(test_line_cancel_deadline) {
+        struct waiter w = { .h = open_lines(LINES_CONF), .r = 1 };
+        struct msgq_led_state st;
+        pthread_t t;
+        long queued;
+        uint64_t t0;
+
+        ck_assert_int_eq(msgq_line_toggle(w.h, 2, &st), 0);
+        w.since = st.changes;
+        daemon_pause();
+        queued = queue_count(d.key);
+        ck_assert_int_eq(pthread_create(&t, NULL, line_watch_long, &w), 0);
+        queue_wait_more(queued);
+        msgq_cancel(w.h);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_int_eq(w.r, -ECANCELED);
+        ck_assert_int_eq(msgq_set_timeout(w.h, 300), 0);
+        t0 = monotonic_ms();
+        ck_assert_int_eq(msgq_line_list(w.h, NULL, 0), -ETIMEDOUT);
+        ck_assert_uint_ge(monotonic_ms() - t0, 300);
+        ck_assert_ptr_nonnull(strstr(msgq_errmsg(w.h), "within 300 ms"));
+        ck_assert_int_eq(msgq_line_find(w.h, "pump"), -ETIMEDOUT);
+        kill(d.pid, SIGCONT);
+        ck_assert_int_eq(msgq_set_timeout(w.h, scaled(5000)), 0);
+        ck_assert_int_eq(msgq_line_find(w.h, "fan"), 3);
+        msgq_close(w.h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
 /* The Python module (python/msgq.py, on this libmsgq): tests/check-python.py. */
 START_TEST(test_python) {
         struct run r;
@@ -702,6 +1021,14 @@ int main(void) {
         harness_add(s, "other-thread-deadline", test_other_thread_deadline, 30);
         harness_add(s, "default-key", test_default_key, 30);
         harness_add(s, "line-arguments", test_line_arguments, 30);
+        harness_add(s, "line-list-find", test_line_list_find, 30);
+        harness_add(s, "line-list-pages", test_line_list_pages, 30);
+        harness_add(s, "line-calls", test_line_calls, 30);
+        harness_add(s, "line-set", test_line_set, 30);
+        harness_add(s, "line-watch", test_line_watch, 30);
+        harness_add(s, "line-watch-missed", test_line_watch_missed, 120);
+        harness_add(s, "line-cancel-deadline", test_line_cancel_deadline, 30);
+        harness_add(s, "line-unwatch", test_line_unwatch, 30);
         harness_add(s, "python", test_python, 90);
         harness_add(s, "readme-snippets", test_readme_snippets, 90);
         return harness_run(s);

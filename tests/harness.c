@@ -80,6 +80,19 @@ const char *harness_state_dir(void) {
         return dir;
 }
 
+const char *harness_config(const char *content) {
+        static char path[340];
+        static int serial;
+        FILE *f;
+
+        snprintf(path, sizeof path, "%s/msgq.%d.%d.conf", tmpdir, state_serial, ++serial);
+        f = fopen(path, "w");
+        ck_assert_msg(f != NULL, "harness: %s: %s", path, strerror(errno));
+        ck_assert_int_ge(fputs(content, f), 0);
+        ck_assert_int_eq(fclose(f), 0);
+        return path;
+}
+
 key_t test_key(void) {
         return key_base + test_index * KEYS_PER_TEST + (key_next++ % KEYS_PER_TEST);
 }

@@ -67,6 +67,12 @@ int scaled(int ms);
  * one of the runner's own.)
  */
 const char *harness_state_dir(void);
+/*
+ * A configuration file holding content, in the runner's temporary
+ * directory (removed with it): for msgqd -c with [output NAME] sections.
+ * The path is a static buffer, valid until the next call.
+ */
+const char *harness_config(const char *content);
 /* Start msgqd --sim -k key [extra args...]; waits for READY=1 (5 s). */
 int daemon_start(struct daemon *d, key_t key, const char *const *extra);
 /* In a test: daemon_start, failing the test (with msgqd's log) unless it became ready. */
