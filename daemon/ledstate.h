@@ -64,9 +64,9 @@
  * A line takes up the record of its name (ledstate_find()) only when its
  * gpio names the same line and its active_low is the same as the record's
  * (a version-1 record: for the line "led", whatever they are): a line
- * removed from msgq.conf, renamed in it or moved to another GPIO since the
- * file was written is not driven from the old state, and
- * ledstate_start_lines() logs which and why.
+ * removed from msgq.conf, renamed in it, moved to another GPIO or made
+ * active low (or no longer) since the file was written is not driven from
+ * the old state, and ledstate_start_lines() logs which and why.
  *
  * A file is written whole to
  * "led.0xKEY.tmp" and put in the old one's place (exchanged with it, which
