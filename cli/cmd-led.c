@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* msgqctl led on|off|toggle|state|blink|watch. */
+/* msgqctl led on|off|toggle|state|blink|watch [NAME]: the default output, or the line NAME. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -60,8 +61,8 @@ static void parse_blink(const struct command *cmd, int argc, char **argv, uint32
 }
 
 /* One watched state, with its time: a line, or with --json a document of its own (JSON lines). */
-static int print_change(const struct msgq_reply *rep) {
-        output->led_change(&rep->led, rep->led_time_ns, rep->led_monotonic_ns);
+static int print_change(const struct line_ref *line, const struct msgq_reply *rep) {
+        output->led_change(line, &rep->led, rep->led_time_ns, rep->led_monotonic_ns);
         return output_flush();
 }
 
@@ -97,7 +98,7 @@ static int next_change(struct ctl *ctl, uint64_t seen, struct msgq_reply *rep) {
  * 0, the watch msgqd keeps for it withdrawn, so that no answer is left on
  * the queue.
  */
-static int led_watch(struct ctl *ctl, unsigned long count) {
+static int led_watch(struct ctl *ctl, const struct line_ref *line, unsigned long count) {
         struct msgq_reply rep;
         unsigned long printed = 0;
         int r = interrupt_catch(ctl);
@@ -107,7 +108,7 @@ static int led_watch(struct ctl *ctl, unsigned long count) {
         if (r != -ECANCELED)
                 ctl_check_or_die(ctl, r, &rep);
         while (r != -ECANCELED) {
-                if (print_change(&rep) < 0)
+                if (print_change(line, &rep) < 0)
                         return EXIT_OUTPUT;
                 if (++printed == count)
                         return EXIT_OK;
@@ -118,10 +119,40 @@ static int led_watch(struct ctl *ctl, unsigned long count) {
         return EXIT_OK;
 }
 
+/*
+ * A line's name last among the action's arguments (after blink's period;
+ * a name starts with a letter, a count does not), or NULL.
+ */
+static const char *led_line_name(const struct led_action *action, int *argc, char **argv) {
+        int first = action->op == MSGQ_OP_LED_BLINK ? 2 : 1;
+
+        if (*argc <= first || !isalpha((unsigned char) argv[*argc - 1][0]))
+                return NULL;
+        return argv[--*argc];
+}
+
+/* The line called name in msgqd's table: ctl->line and *line; name NULL: the default output. */
+static const struct line_ref *led_line(struct ctl *ctl, const char *name, struct line_ref *line,
+                                       struct ctl_lines *t) {
+        const struct msgq_line_info *l;
+
+        if (!name)
+                return NULL;
+        lines_load(ctl, t);
+        l = lines_find(t, name);
+        *line = (struct line_ref) { .name = l->name, .index = l->st.line };
+        ctl->line = l->st.line;
+        return line;
+}
+
 int cmd_led(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
         const struct led_action *action;
+        const struct line_ref *line;
+        const char *name;
         uint32_t period = 0, count = 0;
         struct msgq_reply rep;
+        struct line_ref named;
+        struct ctl_lines t;
 
         while (command_getopt(ctl, cmd, argc, argv, "", NULL) != -1)
                 ;
@@ -135,6 +166,7 @@ int cmd_led(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
                           "watch%s", argv[0],
                           msgq_did_you_mean(argv[0], "", led_actions, N_LED_ACTIONS,
                                             sizeof led_actions[0]));
+        name = led_line_name(action, &argc, argv);
         if (action->op == MSGQ_OP_LED_WATCH) {
                 unsigned long lines = 0;
 
@@ -143,14 +175,14 @@ int cmd_led(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
                 if (argc == 2 && msgq_parse_uint(argv[1], 1, ULONG_MAX, &lines) < 0)
                         die_usage(cmd, "invalid count '%s': expected a number of lines, 1 or more",
                                   argv[1]);
-                return led_watch(ctl, lines);
+                return led_watch(ctl, led_line(ctl, name, &named, &t), lines);
         }
         if (action->op == MSGQ_OP_LED_BLINK)
                 parse_blink(cmd, argc, argv, &period, &count);
         else if (argc > 1)
                 die_usage(cmd, "too many arguments for %s", action->name);
-
+        line = led_line(ctl, name, &named, &t);
         ctl_call_or_die(ctl, ctl->prio, action->op, period, count, NULL, &rep);
-        output->led(&rep.led);
+        output->led(line, &rep.led);
         return EXIT_OK;
 }

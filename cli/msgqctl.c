@@ -27,19 +27,78 @@
 
 static const struct command commands[] = {
         {
+                .name = "list",
+                .handler = cmd_list,
+                .summary = "list msgqd's lines (as gpioinfo)",
+                .usage = "list [--names]\n"
+                         "\n"
+                         "Print msgqd's lines, its outputs, one a line in index order: the index,\n"
+                         "the name, the chip and offset, the state, the settings (kind, active-low,\n"
+                         "start and stop policy) and the last change with who made it:\n"
+                         "  msgqd pid 1234 - 2 lines:\n"
+                         "  \tline  0:\t\"led\"\tgpiochip0:17\toff\tkind=led start=restore stop=off\t"
+                         "change 3 by msgqd\n"
+                         "  \tline  1:\t\"pump\"\tgpiochip0:22\ton\tkind=relay start=off stop=off\t"
+                         "change 5 by pid 4242\n"
+                         "\n"
+                         "  --names   only the names, one a line (for completion and scripts)",
+        },
+        {
+                .name = "get",
+                .handler = cmd_get,
+                .summary = "print the level of lines (as gpioget)",
+                .usage = "get [NAME...]\n"
+                         "\n"
+                         "Print each line's level as NAME=on or NAME=off on one line, in the\n"
+                         "order given (without NAME: every line), as set takes them:\n"
+                         "  pump=on fan=off\n"
+                         "Names may be in any case.  A name msgqd does not have is an error\n"
+                         "that names it (exit code 1).",
+        },
+        {
+                .name = "set",
+                .handler = cmd_set,
+                .summary = "set several lines at once (as gpioset)",
+                .usage = "set NAME=VALUE...\n"
+                         "\n"
+                         "Set each line NAME to VALUE (on, off, 1 or 0) in one request: msgqd\n"
+                         "checks them all first and changes none when one is wrong, ends their\n"
+                         "blinks, and sets the lines of one chip in one kernel call, so that they\n"
+                         "change together.  Print the levels as get does:\n"
+                         "  pump=on led=off",
+        },
+        {
+                .name = "watch",
+                .handler = cmd_watch,
+                .summary = "print each change of lines as it happens (as gpiomon)",
+                .usage = "watch [-n COUNT] [NAME...]\n"
+                         "\n"
+                         "Print every change of the lines named (without NAME: of every line)\n"
+                         "from now on, as msgqd makes it (no polling), one a line: the time\n"
+                         "msgqd made it (local, to the nanosecond), the line, what it became and\n"
+                         "the change's number in msgqd's one sequence of every line:\n"
+                         "  2026-12-07 05:01:02.123456789 pump: on (change 17)\n"
+                         "Changes msgqd no longer kept for it (more than 1024 behind) are a line\n"
+                         "of their own: \"missed 3 changes: ...\".  Ctrl-C or SIGTERM end it with\n"
+                         "exit code 0.  With --json, one JSON object per line (JSON lines).\n"
+                         "\n"
+                         "  -n, --count=COUNT  stop after COUNT changes",
+        },
+        {
                 .name = "led",
                 .handler = cmd_led,
-                .summary = "switch, blink, query or watch the LED",
-                .usage = "led on|off|toggle|state\n"
-                         "led blink PERIOD_MS [COUNT]\n"
-                         "led watch [COUNT]\n"
+                .summary = "switch, blink, query or watch the LED, or a line",
+                .usage = "led on|off|toggle|state [NAME]\n"
+                         "led blink PERIOD_MS [COUNT] [NAME]\n"
+                         "led watch [COUNT] [NAME]\n"
                          "\n"
                          "Print the LED's state as msgqd reports it after the request:\n"
                          "  led: on\n"
                          "  led: off\n"
                          "  led: blinking (period 500 ms, 3 blinks left)\n"
                          "  led: blinking (period 500 ms, until cancelled)\n"
-                         "The action may be in any case (ON, Off).\n"
+                         "The action may be in any case (ON, Off).  With NAME, the line of that\n"
+                         "name (see list) instead of the default output, led: \"pump: on\".\n"
                          "\n"
                          "blink switches the LED on at once, then toggles it every PERIOD_MS/2\n"
                          "ms (PERIOD_MS 20..3600000, or with a unit: 1s, 0.5s): COUNT blinks\n"
@@ -189,7 +248,7 @@ void program_print_help(void) {
                "\n"
                "Exit codes:\n"
                "  0  success\n"
-               "  1  msgqd answered with an error\n"
+               "  1  msgqd answered with an error, or has no line of a name given\n"
                "  2  usage error (command, argument, key, priority, configuration)\n"
                "  3  msgqd unavailable: no queue, no answer or stop in time, queue removed\n"
                "  4  permission denied on the queue\n"

@@ -4,7 +4,8 @@
  *
  * Exit codes (stable; also in --help and msgqctl(1)):
  *   0  success
- *   1  msgqd answered with an error (reply status other than MSGQ_OK)
+ *   1  msgqd answered with an error (reply status other than MSGQ_OK), or
+ *      has no line of a name given
  *   2  usage error: unknown command or option, bad argument, key, priority,
  *      timeout, configuration file or MSGQ_KEY
  *   3  msgqd unavailable: no queue for the key, no answer within the
@@ -61,6 +62,8 @@ struct ctl {
 
         /* The connection (libmsgq), opened on first use. */
         struct msgq *msgq;
+        /* The line the LED requests drive (led ACTION NAME); 0: the default output, led. */
+        unsigned line;
 };
 
 struct command {
@@ -144,6 +147,10 @@ int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t ar
 void ctl_tidy(struct ctl *ctl);
 /* Withdraw the watch msgqd keeps for us (msgq_led_unwatch()) within the same; errors ignored. */
 void ctl_led_unwatch(struct ctl *ctl);
+/* The connection with -t (or timeout_ms) and -p set, for a libmsgq call; dies if it cannot be opened. */
+struct msgq *ctl_msgq(struct ctl *ctl, uint64_t timeout_ms);
+/* After a libmsgq call on ctl_msgq() that returned r: dies as ctl_check_or_die() when r < 0. */
+void ctl_msgq_check_or_die(struct ctl *ctl, int r);
 /* ctl_call that dies on a transport error or an error reply. */
 void ctl_call_or_die(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
                      const char *text, struct msgq_reply *rep);
@@ -158,3 +165,20 @@ int cmd_ping(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 int cmd_stats(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 int cmd_status(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 int cmd_shutdown(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
+int cmd_list(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
+int cmd_get(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
+int cmd_set(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
+int cmd_watch(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
+
+/* lines.c: msgqd's lines as msgqctl names them. */
+struct ctl_lines {
+        struct msgq_line_info line[MSGQ_LINES_MAX];
+        size_t n;
+        uint32_t daemon_pid;
+};
+/* msgqd's lines, listed once (within -t); dies as any call does. */
+void lines_load(struct ctl *ctl, struct ctl_lines *t);
+/* The line called name (regardless of case), or dies naming it, with the names msgqd has (exit 1). */
+const struct msgq_line_info *lines_find(const struct ctl_lines *t, const char *name);
+/* msgqd's last change number: the latest of its lines' last changes. */
+uint64_t lines_last_change(const struct ctl_lines *t);

@@ -28,36 +28,130 @@ static double round_ns(double us) {
         return (double) (int64_t) (us * 1000.0 + 0.5) / 1000.0;
 }
 
-/*
- * {"state": "blinking", "on": true, "blinking": true, "period_ms": 500, ...},
- * and when msgqd made the state (time_ns 0: not said).
- */
-static void led_object(const char *key, const struct msgq_led_state *led, uint64_t time_ns,
-                       uint64_t monotonic_ns) {
-        msgq_json_begin_object(&j, key);
+/* A line's state: "state", "on", "blinking", "period_ms", "toggles_left", "blinks_left". */
+static void state_members(const struct msgq_led_state *led) {
         msgq_json_string(&j, "state", led->blinking ? "blinking" : led->on ? "on" : "off");
         msgq_json_bool(&j, "on", led->on);
         msgq_json_bool(&j, "blinking", led->blinking);
         msgq_json_uint(&j, "period_ms", led->blinking ? led->period_ms : 0);
         msgq_json_uint(&j, "toggles_left", led->blinking ? led->remaining : 0);
         msgq_json_uint(&j, "blinks_left", led_blinks_left(led));
-        if (time_ns) {
-                char when[64];
-                msgq_json_string(&j, "time", msgq_format_time(time_ns, true, when, sizeof when));
-                msgq_json_uint(&j, "time_ns", time_ns);
+}
+
+/* When msgqd made a state: "time" (UTC), "time_ns" and, when said, "monotonic_ns". */
+static void time_members(uint64_t time_ns, uint64_t monotonic_ns) {
+        char when[64];
+
+        msgq_json_string(&j, "time", msgq_format_time(time_ns, true, when, sizeof when));
+        msgq_json_uint(&j, "time_ns", time_ns);
+        if (monotonic_ns)
                 msgq_json_uint(&j, "monotonic_ns", monotonic_ns);
+}
+
+/*
+ * {"state": "blinking", "on": true, "blinking": true, "period_ms": 500, ...},
+ * and when msgqd made the state (time_ns 0: not said); a named line's
+ * under "line", with its "name" and "index" first.
+ */
+static void led_object(const struct line_ref *line, const struct msgq_led_state *led,
+                       uint64_t time_ns, uint64_t monotonic_ns) {
+        msgq_json_begin_object(&j, line ? "line" : "led");
+        if (line) {
+                msgq_json_string(&j, "name", line->name);
+                msgq_json_uint(&j, "index", line->index);
+        }
+        state_members(led);
+        if (time_ns)
+                time_members(time_ns, monotonic_ns);
+        msgq_json_end_object(&j);
+}
+
+static void json_led(const struct line_ref *line, const struct msgq_led_state *led) {
+        doc();
+        led_object(line, led, 0, 0);
+}
+
+static void json_led_change(const struct line_ref *line, const struct msgq_led_state *led,
+                            uint64_t time_ns, uint64_t monotonic_ns) {
+        doc();
+        led_object(line, led, time_ns, monotonic_ns);
+}
+
+/* One of msgqd's lines: its name, index and state; with all, its settings and last change too. */
+static void line_object(const struct msgq_line_info *l, bool all) {
+        msgq_json_begin_object(&j, NULL);
+        msgq_json_string(&j, "name", l->name);
+        msgq_json_uint(&j, "index", l->st.line);
+        state_members(&l->st.led);
+        if (all) {
+                msgq_json_string(&j, "chip", l->chip);
+                msgq_json_uint(&j, "offset", l->offset);
+                msgq_json_string(&j, "kind", l->flags & MSGQ_LINE_F_RELAY ? "relay" : "led");
+                msgq_json_bool(&j, "active_low", l->flags & MSGQ_LINE_F_ACTIVE_LOW);
+                msgq_json_string(&j, "start", line_start_name(l->flags));
+                msgq_json_string(&j, "stop", l->flags & MSGQ_LINE_F_STOP_KEEP ? "keep" : "off");
+                msgq_json_uint(&j, "change", l->st.led.changes);
+                msgq_json_uint(&j, "seq", l->st.seq);
+                msgq_json_uint(&j, "by_pid", l->by_pid);
         }
         msgq_json_end_object(&j);
 }
 
-static void json_led(const struct msgq_led_state *led) {
+static void json_lines(const struct msgq_line_info *lines, size_t n, uint32_t daemon_pid,
+                       bool names_only) {
         doc();
-        led_object("led", led, 0, 0);
+        if (!names_only)
+                msgq_json_uint(&j, "daemon_pid", daemon_pid);
+        msgq_json_begin_array(&j, names_only ? "names" : "lines");
+        for (size_t i = 0; i < n; i++) {
+                if (names_only)
+                        msgq_json_string(&j, NULL, lines[i].name);
+                else
+                        line_object(&lines[i], true);
+        }
+        msgq_json_end_array(&j);
 }
 
-static void json_led_change(const struct msgq_led_state *led, uint64_t time_ns, uint64_t monotonic_ns) {
+static void json_levels(const struct msgq_line_info *const *lines, size_t n) {
         doc();
-        led_object("led", led, time_ns, monotonic_ns);
+        msgq_json_begin_array(&j, "lines");
+        for (size_t i = 0; i < n; i++)
+                line_object(lines[i], false);
+        msgq_json_end_array(&j);
+}
+
+static void json_set(const struct set_result *r) {
+        doc();
+        msgq_json_begin_array(&j, "lines");
+        for (size_t i = 0; i < r->n; i++) {
+                msgq_json_begin_object(&j, NULL);
+                msgq_json_string(&j, "name", r->lines[i]->name);
+                msgq_json_uint(&j, "index", r->lines[i]->st.line);
+                msgq_json_bool(&j, "on", r->on[i]);
+                msgq_json_end_object(&j);
+        }
+        msgq_json_end_array(&j);
+        msgq_json_uint(&j, "changed", r->first ? r->last - r->first + 1 : 0);
+        msgq_json_uint(&j, "first_change", r->first);
+        msgq_json_uint(&j, "last_change", r->last);
+}
+
+/* One document per change (JSON lines). */
+static void json_change(const char *name, const struct msgq_change *c) {
+        doc();
+        msgq_json_begin_object(&j, "line");
+        msgq_json_string(&j, "name", name);
+        msgq_json_uint(&j, "index", c->st.line);
+        state_members(&c->st.led);
+        time_members(c->time_ns, 0);
+        msgq_json_end_object(&j);
+        msgq_json_uint(&j, "change", c->st.led.changes);
+        msgq_json_uint(&j, "seq", c->st.seq);
+}
+
+static void json_missed(uint32_t missed) {
+        doc();
+        msgq_json_uint(&j, "missed", missed);
 }
 
 static void json_sent(size_t bytes, long prio) {
@@ -91,7 +185,7 @@ static void stats_members(const struct msgq_reply *rep) {
         msgq_json_uint(&j, "replies_dropped", s->replies_dropped);
         msgq_json_uint(&j, "replies_reclaimed", s->replies_reclaimed);
         msgq_json_uint(&j, "queue_recreated", s->queue_recreated);
-        led_object("led", &rep->led, 0, 0);
+        led_object(NULL, &rep->led, 0, 0);
 }
 
 static void json_stats(const struct msgq_reply *rep) {
@@ -210,6 +304,11 @@ static void json_end(void) {
 const struct output json_output = {
         .led = json_led,
         .led_change = json_led_change,
+        .lines = json_lines,
+        .levels = json_levels,
+        .set = json_set,
+        .change = json_change,
+        .missed = json_missed,
         .sent = json_sent,
         .stopped = json_stopped,
         .stats = json_stats,

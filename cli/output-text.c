@@ -48,19 +48,83 @@ const char *led_describe(const struct msgq_led_state *led, char *buf, size_t siz
         return buf;
 }
 
-static void text_led(const struct msgq_led_state *led) {
+static void text_led(const struct line_ref *line, const struct msgq_led_state *led) {
         char state[96];
 
-        printf("led: %s\n", led_describe(led, state, sizeof state));
+        printf("%s: %s\n", line ? line->name : MSGQ_LINE_DEFAULT, led_describe(led, state, sizeof state));
 }
 
 /* The time msgqd made the state first, local, as gpiomon prints an event's. */
-static void text_led_change(const struct msgq_led_state *led, uint64_t time_ns, uint64_t monotonic_ns) {
+static void text_led_change(const struct line_ref *line, const struct msgq_led_state *led,
+                            uint64_t time_ns, uint64_t monotonic_ns) {
         char when[64];
 
         if (time_ns)
                 printf("%s ", msgq_format_time(time_ns, false, when, sizeof when));
-        text_led(led);
+        text_led(line, led);
+}
+
+const char *line_start_name(uint8_t flags) {
+        switch ((flags & MSGQ_LINE_F_START_MASK) >> MSGQ_LINE_F_START_SHIFT) {
+        case MSGQ_LINE_START_OFF: return "off";
+        case MSGQ_LINE_START_ON: return "on";
+        default: return "restore";
+        }
+}
+
+/* As gpioinfo: a header, then a line each, tab-separated: index, name, where, level, settings, last change. */
+static void text_lines(const struct msgq_line_info *lines, size_t n, uint32_t daemon_pid,
+                       bool names_only) {
+        char state[96], by[32];
+
+        if (!names_only)
+                printf("msgqd pid %u - %zu %s:\n", (unsigned) daemon_pid, n, plural(n, "line", "lines"));
+        for (size_t i = 0; i < n; i++) {
+                const struct msgq_line_info *l = &lines[i];
+
+                if (names_only) {
+                        printf("%s\n", l->name);
+                        continue;
+                }
+                if (l->by_pid)
+                        snprintf(by, sizeof by, "pid %u", (unsigned) l->by_pid);
+                else
+                        snprintf(by, sizeof by, "msgqd");
+                printf("\tline %2u:\t\"%s\"\t%s:%u\t%s\tkind=%s%s start=%s stop=%s\t"
+                       "change %llu by %s\n", (unsigned) l->st.line, l->name, l->chip,
+                       (unsigned) l->offset, led_describe(&l->st.led, state, sizeof state),
+                       l->flags & MSGQ_LINE_F_RELAY ? "relay" : "led",
+                       l->flags & MSGQ_LINE_F_ACTIVE_LOW ? " active-low" : "",
+                       line_start_name(l->flags), l->flags & MSGQ_LINE_F_STOP_KEEP ? "keep" : "off",
+                       (unsigned long long) l->st.led.changes, by);
+        }
+}
+
+/* As gpioget: NAME=on NAME=off on one line, which `set` takes back. */
+static void text_levels(const struct msgq_line_info *const *lines, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                printf("%s%s=%s", i ? " " : "", lines[i]->name, lines[i]->st.led.on ? "on" : "off");
+        putchar('\n');
+}
+
+static void text_set(const struct set_result *r) {
+        for (size_t i = 0; i < r->n; i++)
+                printf("%s%s=%s", i ? " " : "", r->lines[i]->name, r->on[i] ? "on" : "off");
+        putchar('\n');
+}
+
+/* As gpiomon: the time (local, to the ns), the line, what it became, and the change's number. */
+static void text_change(const char *name, const struct msgq_change *c) {
+        char when[64], state[96];
+
+        printf("%s %s: %s (change %llu)\n", msgq_format_time(c->time_ns, false, when, sizeof when),
+               name, led_describe(&c->st.led, state, sizeof state),
+               (unsigned long long) c->st.led.changes);
+}
+
+static void text_missed(uint32_t missed) {
+        printf("missed %u %s: msgqd no longer keeps %s\n", (unsigned) missed,
+               plural(missed, "change", "changes"), plural(missed, "it", "them"));
 }
 
 static void text_sent(size_t bytes, long prio) {
@@ -184,6 +248,11 @@ static void text_end(void) {
 const struct output text_output = {
         .led = text_led,
         .led_change = text_led_change,
+        .lines = text_lines,
+        .levels = text_levels,
+        .set = text_set,
+        .change = text_change,
+        .missed = text_missed,
         .sent = text_sent,
         .stopped = text_stopped,
         .stats = text_stats,
@@ -196,10 +265,27 @@ const struct output text_output = {
 };
 
 /* -q: nothing on stdout; errors still on stderr. */
-static void quiet_led(const struct msgq_led_state *led) {
+static void quiet_led(const struct line_ref *line, const struct msgq_led_state *led) {
 }
 
-static void quiet_led_change(const struct msgq_led_state *led, uint64_t time_ns, uint64_t monotonic_ns) {
+static void quiet_led_change(const struct line_ref *line, const struct msgq_led_state *led,
+                             uint64_t time_ns, uint64_t monotonic_ns) {
+}
+
+static void quiet_lines(const struct msgq_line_info *lines, size_t n, uint32_t daemon_pid,
+                        bool names_only) {
+}
+
+static void quiet_levels(const struct msgq_line_info *const *lines, size_t n) {
+}
+
+static void quiet_set(const struct set_result *r) {
+}
+
+static void quiet_change(const char *name, const struct msgq_change *c) {
+}
+
+static void quiet_missed(uint32_t missed) {
 }
 
 static void quiet_sent(size_t bytes, long prio) {
@@ -223,6 +309,11 @@ static void quiet_ping_end(const struct ping_totals *t) {
 const struct output quiet_output = {
         .led = quiet_led,
         .led_change = quiet_led_change,
+        .lines = quiet_lines,
+        .levels = quiet_levels,
+        .set = quiet_set,
+        .change = quiet_change,
+        .missed = quiet_missed,
         .sent = quiet_sent,
         .stopped = quiet_stopped,
         .stats = quiet_stats,

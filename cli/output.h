@@ -48,10 +48,34 @@ struct ping_totals {
         double min, avg, max, mdev; /* µs; only with replies */
 };
 
+/* A line named on the command line (led ACTION NAME): its name and index; NULL: the default, led. */
+struct line_ref {
+        const char *name;
+        unsigned index;
+};
+
+/* What `set` did: the lines as given, each now on or off, and the changes it made. */
+struct set_result {
+        const struct msgq_line_info *const *lines; /* n of them, in the order given */
+        const uint8_t *on;
+        size_t n;
+        uint64_t first, last; /* first 0: nothing changed */
+};
+
 struct output {
-        void (*led)(const struct msgq_led_state *led);
+        void (*led)(const struct line_ref *line, const struct msgq_led_state *led);
         /* A watched state (led watch): led, with the time msgqd made it (time_ns 0: not said). */
-        void (*led_change)(const struct msgq_led_state *led, uint64_t time_ns, uint64_t monotonic_ns);
+        void (*led_change)(const struct line_ref *line, const struct msgq_led_state *led,
+                           uint64_t time_ns, uint64_t monotonic_ns);
+        /* list: msgqd's lines (names_only: --names, one name a line). */
+        void (*lines)(const struct msgq_line_info *lines, size_t n, uint32_t daemon_pid,
+                      bool names_only);
+        /* get: the levels of the lines asked for, in that order. */
+        void (*levels)(const struct msgq_line_info *const *lines, size_t n);
+        void (*set)(const struct set_result *r);
+        /* watch: one change of a line called name; missed: changes msgqd no longer kept. */
+        void (*change)(const char *name, const struct msgq_change *c);
+        void (*missed)(uint32_t missed);
         void (*sent)(size_t bytes, long prio);
         void (*stopped)(uint32_t daemon_pid); /* shutdown: it has let go of the key */
         void (*stats)(const struct msgq_reply *rep);
@@ -73,6 +97,9 @@ struct output {
 extern const struct output text_output, json_output, quiet_output;
 /* The one in use: text_output unless --json. */
 extern const struct output *output;
+
+/* "restore", "off", "on": a line's start policy from its flags. */
+const char *line_start_name(uint8_t flags);
 
 /* "on", "off", "blinking (period 500 ms, 3 blinks left)". */
 const char *led_describe(const struct msgq_led_state *led, char *buf, size_t size);

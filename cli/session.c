@@ -64,18 +64,18 @@ void ctl_close(struct ctl *ctl) {
         ctl->msgq = NULL;
 }
 
-/* libmsgq's call for op, its figures where msgqd's reply would carry them. */
-static int call_op(struct msgq *m, uint64_t timeout_ms, uint16_t op, uint32_t arg0, uint32_t arg1,
-                   const char *text, struct msgq_reply *rep) {
+/* libmsgq's call for op (the LED's on line), its figures where msgqd's reply would carry them. */
+static int call_op(struct msgq *m, unsigned line, uint64_t timeout_ms, uint16_t op, uint32_t arg0,
+                   uint32_t arg1, const char *text, struct msgq_reply *rep) {
         switch (op) {
         case MSGQ_OP_PING: return msgq_ping(m);
-        case MSGQ_OP_LED_ON: return msgq_led_on(m, &rep->led);
-        case MSGQ_OP_LED_OFF: return msgq_led_off(m, &rep->led);
-        case MSGQ_OP_LED_TOGGLE: return msgq_led_toggle(m, &rep->led);
-        case MSGQ_OP_LED_STATE: return msgq_led_state(m, &rep->led);
-        case MSGQ_OP_LED_BLINK: return msgq_led_blink(m, arg0, arg1, &rep->led);
+        case MSGQ_OP_LED_ON: return msgq_line_on(m, line, &rep->led);
+        case MSGQ_OP_LED_OFF: return msgq_line_off(m, line, &rep->led);
+        case MSGQ_OP_LED_TOGGLE: return msgq_line_toggle(m, line, &rep->led);
+        case MSGQ_OP_LED_STATE: return msgq_line_state(m, line, &rep->led);
+        case MSGQ_OP_LED_BLINK: return msgq_line_blink(m, line, arg0, arg1, &rep->led);
         case MSGQ_OP_LED_WATCH:
-                return msgq_led_watch(m, arg0 | (uint64_t) arg1 << 32, (unsigned) timeout_ms,
+                return msgq_line_wait(m, line, arg0 | (uint64_t) arg1 << 32, (unsigned) timeout_ms,
                                       &rep->led);
         case MSGQ_OP_STATS: return msgq_get_stats(m, &rep->stats, &rep->led);
         case MSGQ_OP_SEND: return msgq_send(m, text ? text : "");
@@ -117,7 +117,7 @@ int ctl_call_within(struct ctl *ctl, uint64_t timeout_ms, long prio, uint16_t op
         if (r == 0)
                 r = msgq_set_priority(ctl->msgq, (int) prio);
         if (r == 0)
-                r = call_op(ctl->msgq, timeout_ms, op, arg0, arg1, text, rep);
+                r = call_op(ctl->msgq, ctl->line, timeout_ms, op, arg0, arg1, text, rep);
         if (r == 0 && msgq_op_has_led(op) && op != MSGQ_OP_STATS) /* when msgqd made the state */
                 rep->led_time = msgq_led_time(ctl->msgq, &rep->led_time_ns, &rep->led_monotonic_ns) == 0;
         rep->daemon_pid = msgq_daemon_pid(ctl->msgq);
@@ -148,6 +148,37 @@ void ctl_led_unwatch(struct ctl *ctl) {
 int ctl_call(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
              const char *text, struct msgq_reply *rep) {
         return ctl_call_within(ctl, ctl->timeout_ms, prio, op, arg0, arg1, text, rep);
+}
+
+struct msgq *ctl_msgq(struct ctl *ctl, uint64_t timeout_ms) {
+        int r = ctl_open(ctl);
+
+        if (r == 0)
+                r = msgq_set_timeout(ctl->msgq, (unsigned) timeout_ms);
+        if (r == 0)
+                r = msgq_set_priority(ctl->msgq, (int) ctl->prio);
+        if (r < 0)
+                exit(output_finish(report_errno(ctl, r)));
+        return ctl->msgq;
+}
+
+void ctl_msgq_check_or_die(struct ctl *ctl, int r) {
+        struct msgq_reply rep;
+
+        if (r >= 0)
+                return;
+        memset(&rep, 0, sizeof rep);
+        if (msgq_daemon_status(ctl->msgq) != MSGQ_OK) {
+                refused(ctl->msgq, &rep);
+                exit(output_finish(report_reply(&rep)));
+        }
+        switch (r) {
+        case -ETIMEDOUT: case -EIDRM: case -EACCES: case -EPERM: case -ENOENT:
+                ctl_check_or_die(ctl, r, &rep);
+                break;
+        default: /* the library's own words: msgqd's answer made no sense, it restarted ... */
+                exit(output_finish(report(EXIT_UNAVAILABLE, NULL, "%s", msgq_errmsg(ctl->msgq))));
+        }
 }
 
 void ctl_call_or_die(struct ctl *ctl, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,

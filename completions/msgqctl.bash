@@ -1,6 +1,21 @@
 # SPDX-License-Identifier: MIT
 # bash completion for msgqctl(1); loaded on demand by bash-completion.
 
+# The names of msgqd's lines, asked of the running msgqd with the key and
+# configuration typed so far (nothing when it does not answer in 0.5 s).
+_msgqctl_lines()
+{
+    local j opts=()
+    for ((j = 1; j < cword; j++)); do
+        case ${words[j]} in
+            -k | --key | --config) opts+=("${words[j]}" "${words[j + 1]}") ;;
+            -c) [[ $cmd != ping ]] && opts+=(-c "${words[j + 1]}") ;;
+            --key=* | --config=*) opts+=("${words[j]}") ;;
+        esac
+    done
+    "${words[0]}" "${opts[@]}" -t 0.5 list --names 2>/dev/null
+}
+
 _msgqctl()
 {
     local cur prev words cword split
@@ -8,17 +23,17 @@ _msgqctl()
 
     # Global options go before or after the command (after ping, -c is its count).
     local global_opts='-k --key -c --config -t --timeout -p --priority -j --json -q --quiet -h --help -V --version'
-    local commands='led send ping stats status shutdown help'
+    local commands='list get set watch led send ping stats status shutdown help'
     local priorities='1 2 3 4 5 6 7 8 9 10'
 
     # The command: the first word that is neither an option nor the argument
     # of an option that takes one; then the operands typed after it.
-    local i cmd= nargs=0 dashdash=
+    local i cmd= nargs=0 dashdash= action=
     for ((i = 1; i < cword; i++)); do
         if [[ -z $dashdash ]]; then
             case ${words[i]} in
                 --) [[ -n $cmd ]] && dashdash=1; continue ;;
-                -k | --key | -t | --timeout | -p | --priority | --config | -i | --interval | --count)
+                -k | --key | -t | --timeout | -p | --priority | --config | -i | --interval | --count | -n)
                     ((i++)); continue ;;
                 -c) ((i++)); continue ;;
                 -*) continue ;;
@@ -27,7 +42,7 @@ _msgqctl()
         if [[ -z $cmd ]]; then
             cmd=${words[i]}
         else
-            ((nargs++))
+            ((nargs++ == 0)) && action=${words[i]}
         fi
     done
 
@@ -44,7 +59,7 @@ _msgqctl()
             COMPREPLY=($(compgen -W "$priorities" -- "$cur"))
             return
             ;;
-        -k | --key | -t | --timeout | -i | --interval | --count)
+        -k | --key | -t | --timeout | -i | --interval | --count | -n)
             return
             ;;
     esac
@@ -56,6 +71,8 @@ _msgqctl()
     case $cmd in
         send) own='-p --priority --' ;;
         ping) own='-c --count -i --interval' ;;
+        list) own='--names' ;;
+        watch) own='-n --count' ;;
     esac
     for opt in $own; do
         [[ " $opts " == *" $opt "* ]] || opts+=" $opt"
@@ -69,9 +86,23 @@ _msgqctl()
         '')
             COMPREPLY=($(compgen -W "$commands" -- "$cur"))
             ;;
+        get | watch)
+            COMPREPLY=($(compgen -W "$(_msgqctl_lines)" -- "$cur"))
+            ;;
+        set)
+            if [[ $cur == *=* ]]; then
+                COMPREPLY=($(compgen -W "${cur%%=*}=on ${cur%%=*}=off" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -S = -W "$(_msgqctl_lines)" -- "$cur"))
+                compopt -o nospace 2>/dev/null
+            fi
+            ;;
         led)
+            # led ACTION [NAME]; blink's NAME after its period.
             if ((nargs == 0)); then
                 COMPREPLY=($(compgen -W 'on off toggle state blink watch' -- "$cur"))
+            elif [[ $action != blink ]] || ((nargs >= 2)); then
+                COMPREPLY=($(compgen -W "$(_msgqctl_lines)" -- "$cur"))
             fi
             ;;
         send)

@@ -52,6 +52,17 @@ static void start(void) {
         daemon_start_checked(&dmn, test_key(), NULL);
 }
 
+/* msgqd's lines for the line tests: led at 0, then pump, buzzer (a relay) and fan (starts on). */
+#define LINES_CONF                                                                     \
+        "[output pump]\ngpio = GPIO22\n"                                                \
+        "[output buzzer]\ngpio = GPIO27\nkind = relay\nstop = keep\n"                  \
+        "[output fan]\ngpio = gpiochip0:5\nactive_low = true\nstart = on\n"
+
+static void start_lines(void) {
+        daemon_start_checked(&dmn, test_key(),
+                             (const char *const[]) { "-c", harness_config(LINES_CONF), NULL });
+}
+
 /* A queue this test left on purpose (the teardown reports leftovers as failures). */
 static void remove_queue(key_t key) {
         int id = msgget(key, 0);
@@ -390,8 +401,8 @@ START_TEST(test_led_bad_arguments_are_usage_errors) {
         CTL(key, "led", "blink", "500", "1000001");
         EXPECT_USAGE(&run, "invalid blink count '1000001': expected 0..1000000 flashes "
                            "(0: until cancelled)");
-        CTL(key, "led", "blink", "500", "x");
-        EXPECT_USAGE(&run, "invalid blink count 'x': expected 0..1000000 flashes "
+        CTL(key, "led", "blink", "500", "1x"); /* a word that starts with a letter is a line's name */
+        EXPECT_USAGE(&run, "invalid blink count '1x': expected 0..1000000 flashes "
                            "(0: until cancelled)");
         CTL(key, "led", "blink");
         EXPECT_USAGE(&run, "blink needs PERIOD_MS");
@@ -407,7 +418,7 @@ START_TEST(test_led_bad_arguments_are_usage_errors) {
         CTL(key, "led", "blnik", "500");
         EXPECT_USAGE(&run, "unknown action 'blnik': expected on, off, toggle, state, blink or "
                            "watch; did you mean 'blink'?");
-        CTL(key, "led", "on", "now");
+        CTL(key, "led", "on", "pump", "now"); /* a word that starts with a letter is a line's name */
         EXPECT_USAGE(&run, "too many arguments for on");
         ck_assert(!queue_exists(key));
 }
@@ -1066,10 +1077,12 @@ START_TEST(test_usage_errors) {
 END_TEST
 
 START_TEST(test_help_lists_commands_and_exit_codes) {
-        static const char *const commands[] = { "led",    "send",     "ping", "stats",
-                                                "status", "shutdown", "help" };
+        static const char *const commands[] = { "list", "get",    "set",      "watch", "led",
+                                                "send", "ping",   "stats",    "status",
+                                                "shutdown", "help" };
         static const char *const codes[] = {
-                "\n  0  success\n",           "\n  1  msgqd answered with an error\n",
+                "\n  0  success\n",
+                "\n  1  msgqd answered with an error, or has no line of a name given\n",
                 "\n  2  usage error",          "\n  3  msgqd unavailable",
                 "\n  4  permission denied",
         };
@@ -1096,10 +1109,10 @@ START_TEST(test_help_lists_commands_and_exit_codes) {
 
         CTL(key, "led", "--help");
         EXPECT_EXIT(&run, 0, "");
-        ck_assert(starts_with(run.out, "Usage: msgqctl [OPTIONS] led on|off|toggle|state\n"
-                                       "       msgqctl [OPTIONS] led blink PERIOD_MS [COUNT]\n"
-                                       "       msgqctl [OPTIONS] led watch [COUNT]\n"
-                                       "\nSwitch, blink, query or watch the LED.\n"));
+        ck_assert(starts_with(run.out, "Usage: msgqctl [OPTIONS] led on|off|toggle|state [NAME]\n"
+                                       "       msgqctl [OPTIONS] led blink PERIOD_MS [COUNT] [NAME]\n"
+                                       "       msgqctl [OPTIONS] led watch [COUNT] [NAME]\n"
+                                       "\nSwitch, blink, query or watch the LED, or a line.\n"));
         ck_assert(ends_with(run.out, "\nGlobal options, before or after the command: -k KEY, "
                                      "-c FILE, -t TIME,\n-p PRIO, -j/--json, -q/--quiet; see "
                                      "msgqctl --help, with the exit codes.\n"));
@@ -1997,9 +2010,10 @@ static const char *complete(const char *line) {
 }
 
 START_TEST(test_bash_completion) {
-        ck_assert_str_eq(complete("msgqctl "), "led send ping stats status shutdown help");
+        ck_assert_str_eq(complete("msgqctl "),
+                         "list get set watch led send ping stats status shutdown help");
         ck_assert_str_eq(complete("msgqctl st"), "stats status");
-        ck_assert_str_eq(complete("msgqctl -k 0x10 --json l"), "led");
+        ck_assert_str_eq(complete("msgqctl -k 0x10 --json l"), "list led");
         ck_assert_str_eq(complete("msgqctl led "), "on off toggle state blink watch");
         ck_assert_str_eq(complete("msgqctl -c FILE led --json o"), "on off");
         ck_assert_str_eq(complete("msgqctl led on --q"), "--quiet");
@@ -2015,9 +2029,34 @@ START_TEST(test_bash_completion) {
                                                      "--count -i --interval");
         ck_assert_str_eq(complete("msgqctl send -"), "-k --key -c --config -t --timeout -p --priority "
                                                      "-j --json -q --quiet -h --help -V --version --");
-        ck_assert_str_eq(complete("msgqctl help s"), "send stats status shutdown");
+        ck_assert_str_eq(complete("msgqctl help s"), "set send stats status shutdown");
         ck_assert_str_eq(complete("msgqctl send "), "-");
         ck_assert_str_eq(complete("msgqctl led on "), "");
+}
+END_TEST
+
+/* Line names come from the running msgqd, with the key typed: get, set, watch, led ACTION NAME. */
+START_TEST(test_bash_completion_line_names) {
+        char path[4096], dir[1024];
+        const char *k;
+
+        snprintf(dir, sizeof dir, "%s", getenv("MSGQCTL"));
+        *strrchr(dir, '/') = '\0';
+        snprintf(path, sizeof path, "%s:%s", dir, getenv("PATH"));
+        setenv("PATH", path, 1); /* "msgqctl" as the user types it */
+        start_lines();
+        k = hex(dmn.key);
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s get ", k)), "led pump buzzer fan");
+        ck_assert_str_eq(complete(fmt("msgqctl get --key %s pump f", k)), "fan");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s watch -n 3 b", k)), "buzzer");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s set p", k)), "pump=");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s set pump=o", k)), "pump=on pump=off");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s led on ", k)), "led pump buzzer fan");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s led blink ", k)), "");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s led blink 500 f", k)), "fan");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s list --n", k)), "--names");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s get ", hex(test_key()))), ""); /* no msgqd */
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -2053,7 +2092,8 @@ static void expect_completed(const char *help, const char *file) {
 /* The completions offer every option the programs' --help lists. */
 START_TEST(test_completions_in_sync) {
         static const char *const ctl_helps[][3] = { { "--help" }, { "ping", "--help" },
-                                                    { "send", "--help" } };
+                                                    { "send", "--help" }, { "list", "--help" },
+                                                    { "watch", "--help" } };
         const char *mqtt = getenv("MSGQ_MQTT");
 
         for (size_t i = 0; i < sizeof ctl_helps / sizeof ctl_helps[0]; i++) {
@@ -2072,6 +2112,213 @@ START_TEST(test_completions_in_sync) {
                 expect_completed(run.out, "msgq-mqtt.bash");
                 expect_completed(run.out, "_msgq-mqtt");
         }
+}
+END_TEST
+
+/* ---- lines ---- */
+
+#define NO_PMUP "msgqctl: no line 'pmup'; msgqd has led, pump, buzzer, fan\n"
+
+/* list as gpioinfo: every line with where it is, its state, settings and last change. */
+START_TEST(test_lines_list) {
+        start_lines();
+        CTL(dmn.key, "list");
+        EXPECT_EXIT(&run, 0, "");
+        ck_assert_int_eq(count_lines(run.out), 5);
+        ck_assert_str_eq(line_of(run.out, 0), fmt("msgqd pid %d - 4 lines:", (int) dmn.pid));
+        ck_assert_msg(starts_with(line_of(run.out, 1), "\tline  0:\t\"led\"\tsim:") &&
+                              strstr(line_of(run.out, 1), "\toff\tkind=led start=restore stop=off\t"),
+                      "%s", run.out);
+        ck_assert_msg(strstr(line_of(run.out, 3), "\t\"buzzer\"\tsim:") &&
+                              strstr(line_of(run.out, 3), "\toff\tkind=relay start=restore stop=keep\t"),
+                      "%s", run.out);
+        ck_assert_msg(starts_with(line_of(run.out, 4), "\tline  3:\t\"fan\"\tsim:") &&
+                              strstr(line_of(run.out, 4), "\ton\tkind=led active-low start=on stop=off\tchange ") &&
+                              ends_with(line_of(run.out, 4), " by msgqd"),
+                      "%s", run.out);
+        CTL(dmn.key, "led", "toggle", "pump");
+        CTL(dmn.key, "list");
+        ck_assert_msg(strstr(line_of(run.out, 2), "\ton\t") && strstr(line_of(run.out, 2), " by pid "),
+                      "%s", run.out);
+        CTL(dmn.key, "list", "--names");
+        EXPECT_OK(&run, "led\npump\nbuzzer\nfan\n");
+        CTL(dmn.key, "--json", "list");
+        EXPECT_JSON(&run, "d['daemon_pid'] == %d and [l['name'] for l in d['lines']] == "
+                          "['led', 'pump', 'buzzer', 'fan'] and [l['index'] for l in d['lines']] == "
+                          "[0, 1, 2, 3] and d['lines'][2]['kind'] == 'relay' and "
+                          "d['lines'][2]['stop'] == 'keep' and d['lines'][3]['active_low'] and "
+                          "d['lines'][3]['start'] == 'on' and d['lines'][3]['on'] and "
+                          "d['lines'][1]['by_pid'] > 0 and "
+                          "d['lines'][0]['chip'] == 'sim'", (int) dmn.pid);
+        CTL(dmn.key, "--json", "list", "--names");
+        EXPECT_JSON(&run, "d == {'names': ['led', 'pump', 'buzzer', 'fan']}");
+        CTL(dmn.key, "list", "pump");
+        EXPECT_USAGE(&run, "unexpected argument 'pump'");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* get and set as gpioget and gpioset: NAME=VALUE, several in one request, unknown names named. */
+START_TEST(test_lines_get_set) {
+        start_lines();
+        CTL(dmn.key, "set", "pump=on", "Buzzer=1");
+        EXPECT_OK(&run, "pump=on buzzer=on\n");
+        CTL(dmn.key, "get");
+        EXPECT_OK(&run, "led=off pump=on buzzer=on fan=on\n");
+        CTL(dmn.key, "get", "FAN", "pump");
+        EXPECT_OK(&run, "fan=on pump=on\n");
+        CTL(dmn.key, "--json", "set", "pump=off", "led=ON", "buzzer=on");
+        EXPECT_JSON(&run, "[(l['name'], l['index'], l['on']) for l in d['lines']] == "
+                          "[('pump', 1, False), ('led', 0, True), ('buzzer', 2, True)] and "
+                          "d['changed'] == 2 and d['last_change'] == d['first_change'] + 1");
+        CTL(dmn.key, "--json", "get", "pump", "led");
+        EXPECT_JSON(&run, "[(l['name'], l['state']) for l in d['lines']] == "
+                          "[('pump', 'off'), ('led', 'on')]");
+
+        CTL(dmn.key, "set", "pump=on", "pmup=on");
+        EXPECT(&run, 1, "", NO_PMUP);
+        CTL(dmn.key, "get", "pmup");
+        EXPECT(&run, 1, "", NO_PMUP);
+        CTL(dmn.key, "--json", "get", "pmup");
+        EXPECT_JSON(&run, "d['exit_code'] == 1 and \"no line 'pmup'\" in d['error']");
+        CTL(dmn.key, "set", "pump=maybe");
+        EXPECT_USAGE(&run, "invalid value 'maybe' for line 'pump': expected on, off, 1 or 0");
+        CTL(dmn.key, "set", "pump");
+        EXPECT_USAGE(&run, "invalid 'pump': expected NAME=VALUE, e.g. pump=on");
+        CTL(dmn.key, "set", "=on");
+        EXPECT_USAGE(&run, "invalid '=on': expected NAME=VALUE, e.g. pump=on");
+        CTL(dmn.key, "set");
+        EXPECT_USAGE(&run, "missing NAME=VALUE: which lines to set, e.g. pump=on");
+        CTL(dmn.key, "set", "pump=on", "PUMP=off");
+        EXPECT_USAGE(&run, "line 'pump' named twice");
+        CTL(dmn.key, "get", "pump");
+        EXPECT_OK(&run, "pump=off\n"); /* none of the refused sets changed it */
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* led ACTION NAME drives that line; led ACTION alone is still the default output. */
+START_TEST(test_lines_led_named) {
+        struct child c;
+
+        start_lines();
+        CTL(dmn.key, "led", "on", "pump");
+        EXPECT_OK(&run, "pump: on\n");
+        CTL(dmn.key, "led", "state");
+        EXPECT_OK(&run, "led: off\n");
+        CTL(dmn.key, "led", "blink", "200", "2", "Buzzer");
+        EXPECT_OK(&run, "buzzer: blinking (period 200 ms, 2 blinks left)\n");
+        CTL(dmn.key, "led", "blink", "500", "fan");
+        EXPECT_OK(&run, "fan: blinking (period 500 ms, until cancelled)\n");
+        CTL(dmn.key, "--json", "led", "off", "pump");
+        EXPECT_JSON(&run, "d == {'line': {'name': 'pump', 'index': 1, 'state': 'off', 'on': False, "
+                          "'blinking': False, 'period_ms': 0, 'toggles_left': 0, 'blinks_left': 0}}");
+        CTL(dmn.key, "led", "on", "pmup");
+        EXPECT(&run, 1, "", NO_PMUP);
+        CTL(dmn.key, "led", "blink", "pump");
+        EXPECT_USAGE(&run, "invalid blink period 'pump': expected 20..3600000 ms (or 0.5s, 1min)");
+
+        /* led watch NAME: that line's changes, not another's. */
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "led", "watch", "2", "pump", NULL });
+        ck_assert_msg(ends_with(child_line(&c), " pump: off"), "first line");
+        sleep_ms(300);
+        CTL(dmn.key, "led", "on");
+        CTL(dmn.key, "led", "on", "fan");
+        CTL(dmn.key, "led", "toggle", "pump");
+        ck_assert_msg(ends_with(child_line(&c), " pump: on"), "second line");
+        ck_assert_int_eq(child_wait(&c), 0);
+        drain(c.out, run.out, sizeof run.out);
+        ck_assert_str_eq(run.out, "");
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, "");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* watch as gpiomon: each change of the lines named, with its time and number; -n; Ctrl-C. */
+START_TEST(test_lines_watch) {
+        struct child c;
+        const char *l;
+
+        start_lines();
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "watch", "-n", "3", "pump", "FAN", NULL });
+        sleep_ms(300);
+        CTL(dmn.key, "set", "pump=on", "led=on", "fan=off");
+        l = child_line(&c);
+        ck_assert_msg(strstr(l, " pump: on (change ") && ends_with(l, ")"), "%s", l);
+        l = child_line(&c);
+        ck_assert_msg(strstr(l, " fan: off (change "), "%s", l);
+        CTL(dmn.key, "led", "toggle", "buzzer");
+        CTL(dmn.key, "led", "off", "pump");
+        l = child_line(&c);
+        ck_assert_msg(strstr(l, " pump: off (change "), "%s", l);
+        ck_assert_int_eq(child_wait(&c), 0);
+        drain(c.out, run.out, sizeof run.out);
+        ck_assert_str_eq(run.out, "");
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, "");
+
+        /* --json: one object a change; every line without NAME. */
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "--json", "watch", "--count=2", NULL });
+        sleep_ms(300);
+        CTL(dmn.key, "set", "buzzer=off", "led=off");
+        strcpy(run.out, child_line(&c));
+        strcat(run.out, "\n");
+        EXPECT_JSON(&run, "d['line']['name'] == 'buzzer' and d['line']['index'] == 2 and "
+                          "d['line']['state'] == 'off' and d['change'] > 0 and d['line']['time_ns'] > 0");
+        strcpy(run.out, child_line(&c));
+        strcat(run.out, "\n");
+        EXPECT_JSON(&run, "d['line']['name'] == 'led'");
+        ck_assert_int_eq(child_wait(&c), 0);
+        close(c.out);
+        close(c.err);
+
+        /* Ctrl-C: exit 0, nothing printed, its watch withdrawn (no answer left on the queue). */
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "watch", "pump", NULL });
+        sleep_ms(300);
+        ck_assert_int_eq(kill(c.pid, SIGINT), 0);
+        ck_assert_int_eq(child_wait(&c), 0);
+        drain(c.out, run.out, sizeof run.out);
+        ck_assert_str_eq(run.out, "");
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, "");
+        CTL(dmn.key, "led", "on", "pump");
+        ck_assert_int_eq(queue_count(dmn.key), 0);
+
+        CTL(dmn.key, "watch", "pmup");
+        EXPECT(&run, 1, "", NO_PMUP);
+        CTL(dmn.key, "watch", "-n", "0");
+        EXPECT_USAGE(&run, "invalid count '0': expected a number of changes, 1 or more");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* A watcher more than msgqd keeps behind is told how many it missed, on a line of its own. */
+START_TEST(test_lines_watch_missed) {
+        struct child c;
+        const char *l;
+
+        start_lines();
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "watch", NULL });
+        sleep_ms(300); /* it waits in msgqd */
+        ck_assert_int_eq(kill(c.pid, SIGSTOP), 0);
+        for (int i = 0; i < 12; i++) { /* 1200 changes, 100 at a time: room on the queue */
+                daemon_led_burst(&dmn, 100);
+                for (int ms = 0; ms < scaled(5000) && queue_count(dmn.key) > 1; ms += 5)
+                        sleep_ms(5); /* served (the watcher's answer waits for it) */
+        }
+        CTL(dmn.key, "led", "state"); /* served after the bursts */
+        ck_assert_int_eq(kill(c.pid, SIGCONT), 0);
+        l = child_line(&c); /* the change that answered its watch */
+        ck_assert_msg(strstr(l, " led: on (change "), "%s", l);
+        l = child_line(&c);
+        ck_assert_msg(starts_with(l, "missed ") && strstr(l, " changes: msgqd no longer keeps them"),
+                      "%s", l);
+        ck_assert_int_eq(kill(c.pid, SIGTERM), 0);
+        ck_assert_int_eq(child_wait(&c), 0);
+        close(c.out);
+        close(c.err);
+        daemon_stop_checked(&dmn);
 }
 END_TEST
 
@@ -2128,7 +2375,13 @@ int main(void) {
         harness_add(s, "led-watch-json-lines", test_led_watch_json_lines, 30);
         harness_add(s, "config-errors", test_config_errors_in_all_programs, 60);
         harness_add(s, "msgqd-config", test_msgqd_configuration_words, 30);
+        harness_add(s, "lines-list", test_lines_list, 30);
+        harness_add(s, "lines-get-set", test_lines_get_set, 30);
+        harness_add(s, "lines-led-named", test_lines_led_named, 30);
+        harness_add(s, "lines-watch", test_lines_watch, 60);
+        harness_add(s, "lines-watch-missed", test_lines_watch_missed, 60);
         harness_add(s, "bash-completion", test_bash_completion, 30);
+        harness_add(s, "bash-completion-line-names", test_bash_completion_line_names, 30);
         harness_add(s, "completions-in-sync", test_completions_in_sync, 30);
         return harness_run(s);
 }

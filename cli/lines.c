@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msgqd's lines as msgqctl names them: the table listed once (libmsgq's
+ * msgq_line_list()), a name looked up in it regardless of case, as msgqd
+ * compares names, and an unknown one named with the names msgqd has.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "msgqctl.h"
+#include "output.h"
+
+void lines_load(struct ctl *ctl, struct ctl_lines *t) {
+        struct msgq *m = ctl_msgq(ctl, ctl->timeout_ms);
+        int r = msgq_line_list(m, t->line, MSGQ_LINES_MAX);
+
+        ctl_msgq_check_or_die(ctl, r);
+        t->n = (size_t) r < MSGQ_LINES_MAX ? (size_t) r : MSGQ_LINES_MAX;
+        t->daemon_pid = msgq_daemon_pid(m);
+}
+
+const struct msgq_line_info *lines_find(const struct ctl_lines *t, const char *name) {
+        char names[MSGQ_LINES_MAX * (MSGQ_LINE_NAME_MAX + 2)] = "";
+        size_t at = 0;
+
+        for (size_t i = 0; i < t->n; i++)
+                if (strcasecmp(t->line[i].name, name) == 0)
+                        return &t->line[i];
+        for (size_t i = 0; i < t->n; i++)
+                at += (size_t) snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "",
+                                        t->line[i].name);
+        die(EXIT_DAEMON_ERROR, "no line '%s'; msgqd has %s", name, names);
+}
+
+uint64_t lines_last_change(const struct ctl_lines *t) {
+        uint64_t last = 0;
+
+        for (size_t i = 0; i < t->n; i++)
+                if (t->line[i].st.led.changes > last)
+                        last = t->line[i].st.led.changes;
+        return last;
+}
