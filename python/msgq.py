@@ -20,10 +20,11 @@ from __future__ import annotations
 import ctypes
 import errno
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Iterable, List, Mapping, Optional, Tuple, Union
 
-__all__ = ["Msgq", "Error", "LedState", "Stats", "PRIO_MIN", "PRIO_MAX", "PRIO_DEFAULT",
-           "TIMEOUT_DEFAULT_MS", "TIMEOUT_MAX_MS", "SEND_TEXT_MAX", "version"]
+__all__ = ["Msgq", "Error", "LedState", "Stats", "LineInfo", "Change", "SetResult", "Watch",
+           "PRIO_MIN", "PRIO_MAX", "PRIO_DEFAULT", "TIMEOUT_DEFAULT_MS", "TIMEOUT_MAX_MS",
+           "SEND_TEXT_MAX", "LINES_MAX", "LINE_NAME_MAX", "LINE_ALL", "version"]
 
 PRIO_MIN = 1
 PRIO_MAX = 10
@@ -31,6 +32,12 @@ PRIO_DEFAULT = 5
 TIMEOUT_DEFAULT_MS = 3000
 TIMEOUT_MAX_MS = 3600000
 SEND_TEXT_MAX = 256
+LINES_MAX = 64
+LINE_NAME_MAX = 31
+LINE_ALL = 0xffff
+
+# A line: its index, or its name (looked up with line_find()).
+Line = Union[int, str]
 
 _lib = ctypes.CDLL("libmsgq.so.0")
 
@@ -49,8 +56,36 @@ class _Stats(ctypes.Structure):
                 ("daemon_pid", ctypes.c_uint32), ("queue_recreated", ctypes.c_uint32)]
 
 
+class _LineState(ctypes.Structure):
+    _fields_ = [("led", _Led), ("line", ctypes.c_uint16), ("seq", ctypes.c_uint32)]
+
+
+class _LineInfo(ctypes.Structure):
+    _fields_ = [("st", _LineState), ("offset", ctypes.c_uint32), ("by_pid", ctypes.c_uint32),
+                ("flags", ctypes.c_uint8), ("name", ctypes.c_char * (LINE_NAME_MAX + 1)),
+                ("chip", ctypes.c_char * 32)]
+
+
+class _Change(ctypes.Structure):
+    _fields_ = [("st", _LineState), ("time_ns", ctypes.c_uint64)]
+
+
+class _WatchResult(ctypes.Structure):
+    _fields_ = [("missed", ctypes.c_uint32), ("next", ctypes.c_uint64)]
+
+
+class _LineLevel(ctypes.Structure):
+    _fields_ = [("line", ctypes.c_uint16), ("on", ctypes.c_uint8)]
+
+
+class _SetResult(ctypes.Structure):
+    _fields_ = [("lines", ctypes.c_uint64), ("on", ctypes.c_uint64), ("first", ctypes.c_uint64),
+                ("last", ctypes.c_uint64)]
+
+
 _H = ctypes.c_void_p
 _LedP = ctypes.POINTER(_Led)
+_U64P = ctypes.POINTER(ctypes.c_uint64)
 
 
 def _proto(name: str, restype, *argtypes) -> None:
@@ -72,6 +107,18 @@ for _name in ("msgq_led_on", "msgq_led_off", "msgq_led_toggle", "msgq_led_state"
     _proto(_name, ctypes.c_int, _H, _LedP)
 _proto("msgq_led_blink", ctypes.c_int, _H, ctypes.c_uint32, ctypes.c_uint32, _LedP)
 _proto("msgq_led_watch", ctypes.c_int, _H, ctypes.c_uint64, ctypes.c_uint, _LedP)
+_proto("msgq_led_time", ctypes.c_int, _H, _U64P, _U64P)
+_proto("msgq_led_unwatch", ctypes.c_int, _H)
+_proto("msgq_line_list", ctypes.c_int, _H, ctypes.POINTER(_LineInfo), ctypes.c_size_t)
+_proto("msgq_line_find", ctypes.c_int, _H, ctypes.c_char_p)
+for _name in ("msgq_line_on", "msgq_line_off", "msgq_line_toggle", "msgq_line_state"):
+    _proto(_name, ctypes.c_int, _H, ctypes.c_uint, _LedP)
+_proto("msgq_line_blink", ctypes.c_int, _H, ctypes.c_uint, ctypes.c_uint32, ctypes.c_uint32, _LedP)
+_proto("msgq_line_wait", ctypes.c_int, _H, ctypes.c_uint, ctypes.c_uint64, ctypes.c_uint, _LedP)
+_proto("msgq_line_set", ctypes.c_int, _H, ctypes.POINTER(_LineLevel), ctypes.c_size_t,
+       ctypes.POINTER(_SetResult))
+_proto("msgq_line_watch", ctypes.c_int, _H, ctypes.c_uint, ctypes.c_uint64, ctypes.c_uint,
+       ctypes.POINTER(_Change), ctypes.c_size_t, ctypes.POINTER(_WatchResult))
 _proto("msgq_send", ctypes.c_int, _H, ctypes.c_char_p)
 _proto("msgq_shutdown", ctypes.c_int, _H)
 _proto("msgq_cancel", None, _H)
@@ -131,6 +178,78 @@ class Stats:
                    s.queue_recreated)
 
 
+@dataclass(frozen=True)
+class LineInfo:
+    """One of msgqd's lines (msgq_line_list(3)): index, name, where it is
+    (chip, offset), its state, its settings (kind "led" or "relay",
+    active_low, start "restore", "off" or "on", stop "off" or "keep"), its
+    own count of changes (seq) and who made its last change (by_pid; 0:
+    msgqd itself)."""
+    index: int
+    name: str
+    chip: str
+    offset: int
+    state: LedState
+    seq: int
+    by_pid: int
+    kind: str
+    active_low: bool
+    start: str
+    stop: str
+
+    @classmethod
+    def _of(cls, i: _LineInfo) -> "LineInfo":
+        start = ("restore", "off", "on", "restore")[(i.flags >> 1) & 3]
+        return cls(i.st.line, i.name.decode(), i.chip.decode(), i.offset, LedState._of(i.st.led),
+                   i.st.seq, i.by_pid, "relay" if i.flags & 0x10 else "led",
+                   bool(i.flags & 0x01), start, "keep" if i.flags & 0x08 else "off")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a line (msgq_line_watch(3)): the line's index, its
+    state after the change (state.changes is the change's number), the
+    line's own count of changes (seq) and when msgqd made it (time_ns,
+    CLOCK_REALTIME)."""
+    line: int
+    state: LedState
+    seq: int
+    time_ns: int
+
+    @classmethod
+    def _of(cls, c: _Change) -> "Change":
+        return cls(c.st.line, LedState._of(c.st.led), c.st.seq, c.time_ns)
+
+
+@dataclass(frozen=True)
+class SetResult:
+    """What line_set() did: the indexes set, those now on, and the numbers
+    of the first and last change it made (first 0: nothing changed)."""
+    lines: Tuple[int, ...]
+    on: Tuple[int, ...]
+    first: int
+    last: int
+
+    @property
+    def changed(self) -> int:
+        """How many of the lines changed."""
+        return self.last - self.first + 1 if self.first else 0
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What line_watch() got: the changes in order, how many changes msgqd
+    no longer kept before them (missed; with it, changes may be empty:
+    none kept is of the line watched), and the number to watch from next."""
+    changes: List[Change]
+    missed: int
+    next: int
+
+
+def _bits(mask: int) -> Tuple[int, ...]:
+    return tuple(i for i in range(LINES_MAX) if mask >> i & 1)
+
+
 class Msgq:
     """One connection to msgqd (msgq_open(3)).
 
@@ -155,7 +274,7 @@ class Msgq:
 
     def close(self) -> None:
         """Release the handle; no call may be in progress on it."""
-        if self._h:
+        if getattr(self, "_h", None):  # not set when __init__ failed
             _lib.msgq_close(self._h)
             self._h = None
 
@@ -242,6 +361,98 @@ class Msgq:
         if timeout_ms <= 0:
             raise ValueError("timeout_ms must be 1 or more")
         return self._led(_lib.msgq_led_watch, since, timeout_ms)
+
+    def led_time(self) -> Optional[Tuple[int, int]]:
+        """When msgqd made the state the last LED or line call returned:
+        (time_ns on CLOCK_REALTIME, monotonic_ns on CLOCK_MONOTONIC), or None
+        when that call failed or msgqd did not say (msgq_led_time(3))."""
+        t, m = ctypes.c_uint64(), ctypes.c_uint64()
+        if _lib.msgq_led_time(self._handle(), ctypes.byref(t), ctypes.byref(m)) < 0:
+            return None
+        return t.value, m.value
+
+    def led_unwatch(self) -> None:
+        """Withdraw the watch msgqd keeps for this object after a cancelled
+        led_watch(), so that msgqd does not answer it; from the thread that
+        watched (msgq_led_unwatch(3))."""
+        self._check(_lib.msgq_led_unwatch(self._handle()))
+
+    def lines(self) -> List[LineInfo]:
+        """Every one of msgqd's lines, in index order (msgq_line_list(3))."""
+        buf = (_LineInfo * LINES_MAX)()
+        n = _lib.msgq_line_list(self._handle(), buf, LINES_MAX)
+        self._check(n)
+        return [LineInfo._of(buf[i]) for i in range(min(n, LINES_MAX))]
+
+    def line_find(self, name: str) -> int:
+        """The index of the line called name (regardless of case); Error
+        ENOENT naming it and the lines msgqd has when there is none."""
+        r = _lib.msgq_line_find(self._handle(), name.encode())
+        self._check(r)
+        return r
+
+    def _index(self, line: Line) -> int:
+        if isinstance(line, str):
+            return self.line_find(line)
+        if not 0 <= line < LINES_MAX:
+            raise ValueError(f"line {line}: expected an index 0 .. {LINES_MAX - 1}, or a name")
+        return line
+
+    def line_on(self, line: Line) -> LedState:
+        """Switch a line (index or name) on; its state after it."""
+        return self._led(_lib.msgq_line_on, self._index(line))
+
+    def line_off(self, line: Line) -> LedState:
+        """Switch a line (index or name) off; its state after it."""
+        return self._led(_lib.msgq_line_off, self._index(line))
+
+    def line_toggle(self, line: Line) -> LedState:
+        """Toggle a line (index or name); its state after it."""
+        return self._led(_lib.msgq_line_toggle, self._index(line))
+
+    def line_state(self, line: Line) -> LedState:
+        """A line's (index or name) state, changing nothing."""
+        return self._led(_lib.msgq_line_state, self._index(line))
+
+    def line_blink(self, line: Line, period_ms: int, count: int = 0) -> LedState:
+        """Blink a line (index or name) as led_blink() blinks the LED."""
+        return self._led(_lib.msgq_line_blink, self._index(line), period_ms, count)
+
+    def line_wait(self, line: Line, since: int, timeout_ms: int) -> LedState:
+        """led_watch() of a line (index or name): its state once its change
+        number differs from since (another line's change does not answer)."""
+        if timeout_ms <= 0:
+            raise ValueError("timeout_ms must be 1 or more")
+        return self._led(_lib.msgq_line_wait, self._index(line), since, timeout_ms)
+
+    def line_set(self, levels: Union[Mapping[Line, bool], Iterable[Tuple[Line, bool]]]) -> SetResult:
+        """Set several lines in one request ({"pump": True, 0: False}, or
+        pairs): msgqd checks them all and changes none when one is wrong,
+        then sets them together, each that changed one change, in the order
+        given (msgq_line_set(3))."""
+        pairs = list(levels.items() if isinstance(levels, Mapping) else levels)
+        arr = (_LineLevel * max(len(pairs), 1))()
+        for i, (line, on) in enumerate(pairs):
+            arr[i] = _LineLevel(self._index(line), 1 if on else 0)
+        res = _SetResult()
+        self._check(_lib.msgq_line_set(self._handle(), arr, len(pairs), ctypes.byref(res)))
+        return SetResult(_bits(res.lines), _bits(res.on), res.first, res.last)
+
+    def line_watch(self, line: Union[Line, None], since: int, timeout_ms: int) -> Watch:
+        """The changes of a line (index or name; None: every line) after
+        change number since, in order, with how many msgqd no longer kept
+        (missed, before the first) and the number to watch from next.
+        Waits up to timeout_ms for one when there is none (Error ETIMEDOUT);
+        watch again from next to get the rest (msgq_line_watch(3))."""
+        if timeout_ms <= 0:
+            raise ValueError("timeout_ms must be 1 or more")
+        index = LINE_ALL if line is None else self._index(line)
+        buf = (_Change * 16)()
+        res = _WatchResult()
+        n = _lib.msgq_line_watch(self._handle(), index, since, timeout_ms, buf, 16,
+                                 ctypes.byref(res))
+        self._check(n)
+        return Watch([Change._of(buf[i]) for i in range(n)], res.missed, res.next)
 
     def send(self, text: str) -> None:
         """Have msgqd log text (at most SEND_TEXT_MAX bytes of printable text)."""

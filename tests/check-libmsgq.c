@@ -970,7 +970,7 @@ START_TEST(test_python) {
         struct run r;
         const char *argv[] = { "/usr/bin/python3", test_source("check-python.py"), NULL, NULL };
 
-        daemon_start_checked(&d, test_key(), NULL);
+        daemon_start_checked(&d, test_key(), (const char *const[]) { "-c", harness_config(LINES_CONF), NULL });
         argv[2] = fmt("0x%08x", (unsigned) d.key);
         setenv("PYTHONPATH", getenv("MSGQ_PYTHONPATH"), 1);
         setenv("LD_LIBRARY_PATH", getenv("MSGQ_LIBDIR"), 1);

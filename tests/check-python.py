@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """The Python module msgq (python/msgq.py, a binding to libmsgq) against the
-real msgqd --sim that check-libmsgq started on KEY (it removes the queue).
+real msgqd --sim that check-libmsgq started on KEY (it removes the queue),
+with the lines led, pump, buzzer (a relay, stop = keep) and fan (active
+low, start = on).
 
 Usage: check-python.py KEY
 """
@@ -93,6 +95,87 @@ class Calls(unittest.TestCase):
         self.q.close()
         with self.assertRaises(ValueError):
             self.q.ping()
+
+    def test_led_time_and_unwatch(self) -> None:
+        self.q.led_state()
+        t = self.q.led_time()
+        self.assertIsNotNone(t)
+        self.assertGreater(t[0], 0)
+        with self.assertRaises(msgq.Error):
+            self.q.led_blink(10)
+        self.assertIsNone(self.q.led_time())
+        since = self.q.led_state().changes
+        result: list = []
+
+        def watch_then_unwatch() -> None:
+            try:
+                self.q.led_watch(since, msgq.TIMEOUT_MAX_MS)
+            except msgq.Error as e:
+                result.append(e.errno)
+            self.q.led_unwatch()
+
+        t = threading.Thread(target=watch_then_unwatch)
+        t.start()
+        time.sleep(0.1)
+        self.q.cancel()
+        t.join(10)
+        self.assertEqual(result, [errno.ECANCELED])
+
+    def test_lines(self) -> None:
+        lines = self.q.lines()
+        self.assertEqual([l.name for l in lines], ["led", "pump", "buzzer", "fan"])
+        self.assertEqual([l.index for l in lines], [0, 1, 2, 3])
+        self.assertEqual((lines[2].kind, lines[2].stop), ("relay", "keep"))
+        self.assertEqual((lines[3].active_low, lines[3].start), (True, "on"))
+        self.assertEqual(lines[0].chip, "sim")
+        self.assertEqual(self.q.line_find("PUMP"), 1)
+        with self.assertRaises(msgq.Error) as cm:
+            self.q.line_find("pmup")
+        self.assertEqual(cm.exception.errno, errno.ENOENT)
+        self.assertIn("no line 'pmup'; msgqd has led, pump, buzzer, fan", cm.exception.strerror)
+        with self.assertRaises(ValueError):
+            self.q.line_on(64)
+
+    def test_line_calls(self) -> None:
+        self.assertTrue(self.q.line_on("pump").on)
+        self.assertTrue(self.q.line_state(1).on)
+        self.assertIsNotNone(self.q.led_time())
+        self.assertFalse(self.q.line_toggle(1).on)
+        self.assertTrue(self.q.line_blink("buzzer", 400).blinking)
+        self.assertFalse(self.q.line_off(2).blinking)
+        with self.assertRaises(msgq.Error) as cm:
+            self.q.line_on(9)
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        self.assertTrue(cm.exception.strerror.startswith("line 9: invalid argument"))
+        since = self.q.line_state("buzzer").changes
+        self.q.line_toggle("pump")
+        with self.assertRaises(msgq.Error) as cm:
+            self.q.line_wait("buzzer", since, 200)
+        self.assertEqual(cm.exception.errno, errno.ETIMEDOUT)
+        self.q.line_toggle("buzzer")
+        self.assertGreater(self.q.line_wait("buzzer", since, 5000).changes, since)
+
+    def test_line_set_and_watch(self) -> None:
+        self.q.line_set([("pump", False), (2, False)])
+        since = max(l.state.changes for l in self.q.lines())
+        res = self.q.line_set({"pump": True, "buzzer": True})
+        self.assertEqual(res.lines, (1, 2))
+        self.assertEqual(res.on, (1, 2))
+        self.assertEqual((res.changed, res.first, res.last), (2, since + 1, since + 2))
+        w = self.q.line_watch(None, since, 1000)
+        self.assertEqual(w.missed, 0)
+        self.assertEqual([c.line for c in w.changes], [1, 2])
+        self.assertEqual(w.changes[-1].state.changes, res.last)
+        self.assertEqual(w.next, res.last)
+        self.assertGreater(w.changes[0].time_ns, 0)
+        w = self.q.line_watch("buzzer", since, 1000)
+        self.assertEqual([c.line for c in w.changes], [2])
+        with self.assertRaises(msgq.Error) as cm:
+            self.q.line_watch("buzzer", w.next, 200)
+        self.assertEqual(cm.exception.errno, errno.ETIMEDOUT)
+        with self.assertRaises(msgq.Error) as cm:
+            self.q.line_set([(1, True), (1, False)])
+        self.assertEqual(cm.exception.strerror, "line 1: set twice in one request")
 
     def test_version(self) -> None:
         self.assertEqual(msgq.version(), "0.2.0")
