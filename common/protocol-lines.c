@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The line table's payloads (doc/PROTOCOL.md, Lines in binary): line-set's
- * entries in the request, and the replies to line-set, line-list and
- * line-watch.  protocol.c frames them; every field is checked here.
+ * The line table's payloads (doc/PROTOCOL.md, Lines in binary, and
+ * Inputs): line-set's entries in the request, and the replies to line-set,
+ * line-list, line-watch, line-events and input-list.  protocol.c frames them; every field is checked here.
  */
 #include <errno.h>
 #include <strings.h>
@@ -217,7 +217,112 @@ static int watch_decode(const unsigned char *q, size_t len, struct msgq_reply *r
         return 0;
 }
 
-/* ---- the three replies ---- */
+/* ---- line-events ---- */
+
+static int events_encode(const struct msgq_reply *rep, unsigned char *q, size_t room) {
+        size_t len = 8 + (size_t) rep->nchanges * MSGQ_EVENT_RECORD;
+
+        if (rep->nchanges > MSGQ_EVENTS_MAX || room < len)
+                return -EMSGSIZE;
+        put32(q, rep->missed);
+        put16(q + 4, rep->nchanges);
+        put16(q + 6, 0);
+        for (size_t i = 0; i < rep->nchanges; i++) {
+                const struct msgq_event *c = &rep->events[i];
+                unsigned char *p = q + 8 + i * MSGQ_EVENT_RECORD;
+
+                record_encode(&c->ch.st, p);
+                put64(p + MSGQ_LINE_RECORD, c->ch.time_ns);
+                put64(p + 32, c->kernel_ns);
+                put32(p + 40, c->kernel_seqno);
+                put32(p + 44, c->lost);
+                p[48] = c->edge;
+                p[49] = c->flags;
+                put16(p + 50, 0);
+                put32(p + 52, 0);
+        }
+        return (int) len;
+}
+
+/* One event record at p into c: 0, or -EBADMSG. */
+static int event_decode(const unsigned char *p, struct msgq_event *c) {
+        if (record_decode(p, &c->ch.st) < 0 || p[48] >= _MSGQ_EDGE_MAX || (p[49] & ~MSGQ_EVENT_F_ALL) ||
+            get16(p + 50) != 0 || get32(p + 52) != 0)
+                return -EBADMSG;
+        c->ch.time_ns = get64(p + MSGQ_LINE_RECORD);
+        c->kernel_ns = get64(p + 32);
+        c->kernel_seqno = get32(p + 40);
+        c->lost = get32(p + 44);
+        c->edge = p[48];
+        c->flags = p[49];
+        return 0;
+}
+
+static int events_decode(const unsigned char *q, size_t len, struct msgq_reply *rep) {
+        if (len < 8 || get16(q + 6) != 0)
+                return -EBADMSG;
+        rep->missed = get32(q);
+        rep->nchanges = get16(q + 4);
+        if (rep->nchanges > MSGQ_EVENTS_MAX || len != 8 + (size_t) rep->nchanges * MSGQ_EVENT_RECORD)
+                return -EBADMSG;
+        for (size_t i = 0; i < rep->nchanges; i++)
+                if (event_decode(q + 8 + i * MSGQ_EVENT_RECORD, &rep->events[i]) < 0 ||
+                    (i > 0 && rep->events[i].ch.st.led.changes <= rep->events[i - 1].ch.st.led.changes))
+                        return -EBADMSG;
+        return 0;
+}
+
+/* ---- input-list ---- */
+
+static int inputs_encode(const struct msgq_reply *rep, unsigned char *q, size_t room) {
+        size_t len = 4 + (size_t) rep->list_count * MSGQ_INPUT_ENTRY;
+
+        if (rep->list_count > MSGQ_INPUTS_MAX || room < len)
+                return -EMSGSIZE;
+        put16(q, rep->list_total);
+        put16(q + 2, rep->list_count);
+        for (size_t i = 0; i < rep->list_count; i++) {
+                const struct msgq_input_info *e = &rep->inputs[i];
+                unsigned char *p = q + 4 + i * MSGQ_INPUT_ENTRY;
+
+                memset(p, 0, MSGQ_INPUT_ENTRY);
+                put16(p, e->line);
+                p[2] = e->bias;
+                p[3] = e->edges;
+                p[4] = e->debounce_by;
+                put32(p + 8, e->debounce_us);
+                put64(p + 16, e->count);
+                put64(p + 24, e->lost);
+        }
+        return (int) len;
+}
+
+static int input_entry_decode(const unsigned char *p, struct msgq_input_info *e) {
+        if (get16(p) >= MSGQ_LINES_MAX || p[2] > 3 || p[3] < 1 || p[3] > 3 || p[4] > 2 || p[5] != 0 ||
+            get16(p + 6) != 0 || get32(p + 12) != 0 || get64(p + 24) > get64(p + 16))
+                return -EBADMSG;
+        *e = (struct msgq_input_info) { .line = get16(p), .bias = p[2], .edges = p[3], .debounce_by = p[4],
+                                        .debounce_us = get32(p + 8), .count = get64(p + 16),
+                                        .lost = get64(p + 24) };
+        return 0;
+}
+
+static int inputs_decode(const unsigned char *q, size_t len, struct msgq_reply *rep) {
+        if (len < 4)
+                return -EBADMSG;
+        rep->list_total = get16(q);
+        rep->list_count = get16(q + 2);
+        if (rep->list_total > MSGQ_LINES_MAX || rep->list_count > MSGQ_INPUTS_MAX ||
+            rep->list_count > rep->list_total || len != 4 + (size_t) rep->list_count * MSGQ_INPUT_ENTRY)
+                return -EBADMSG;
+        for (size_t i = 0; i < rep->list_count; i++)
+                if (input_entry_decode(q + 4 + i * MSGQ_INPUT_ENTRY, &rep->inputs[i]) < 0 ||
+                    (i > 0 && rep->inputs[i].line <= rep->inputs[i - 1].line))
+                        return -EBADMSG;
+        return 0;
+}
+
+/* ---- the replies ---- */
 
 int lines_reply_encode(const struct msgq_reply *rep, unsigned char *q, size_t room) {
         switch (rep->op) {
@@ -232,6 +337,10 @@ int lines_reply_encode(const struct msgq_reply *rep, unsigned char *q, size_t ro
                 return list_encode(rep, q, room);
         case MSGQ_OP_LINE_WATCH:
                 return watch_encode(rep, q, room);
+        case MSGQ_OP_LINE_EVENTS:
+                return events_encode(rep, q, room);
+        case MSGQ_OP_INPUT_LIST:
+                return inputs_encode(rep, q, room);
         default:
                 return -EINVAL;
         }
@@ -250,6 +359,10 @@ int lines_reply_decode(const unsigned char *q, size_t len, struct msgq_reply *re
                 return list_decode(q, len, rep);
         case MSGQ_OP_LINE_WATCH:
                 return watch_decode(q, len, rep);
+        case MSGQ_OP_LINE_EVENTS:
+                return events_decode(q, len, rep);
+        case MSGQ_OP_INPUT_LIST:
+                return inputs_decode(q, len, rep);
         default:
                 return -EBADMSG;
         }

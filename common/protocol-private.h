@@ -15,6 +15,10 @@
 #define MSGQ_CHANGE_RECORD (MSGQ_LINE_RECORD + 8u)
 /* A line-list entry: the line record, offset, by_pid, flags, name_len, chip_len, pad. */
 #define MSGQ_LIST_ENTRY    (MSGQ_LINE_RECORD + 12u)
+/* A line-events record: the change record, kernel_ns, kernel_seqno, lost, edge, flags, pad. */
+#define MSGQ_EVENT_RECORD  (MSGQ_CHANGE_RECORD + 24u)
+/* An input-list entry: line, bias, edges, debounce_by, pad, debounce_us, pad, count, lost. */
+#define MSGQ_INPUT_ENTRY   32u
 
 /* Unaligned little helpers: the body buffer has no alignment guarantee. */
 static inline void put16(unsigned char *p, uint16_t v) { memcpy(p, &v, sizeof v); }
@@ -30,7 +34,7 @@ int lines_set_encode(const struct msgq_request *req, unsigned char *q, size_t ro
 int lines_set_decode(const unsigned char *q, size_t len, struct msgq_request *req);
 /* Whether values[] names one line twice (by index, or by name regardless of case). */
 bool lines_set_has_twice(const struct msgq_request *req);
-/* The payload of a good reply to ops 11-13 into q: its length, or -EMSGSIZE. */
+/* The payload of a good reply to ops 11-15 into q: its length, or -EMSGSIZE. */
 int lines_reply_encode(const struct msgq_reply *rep, unsigned char *q, size_t room);
-/* The payload of a good reply to ops 11-13: 0 or -EBADMSG. */
+/* The payload of a good reply to ops 11-15: 0 or -EBADMSG. */
 int lines_reply_decode(const unsigned char *q, size_t len, struct msgq_reply *rep);

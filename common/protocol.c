@@ -27,6 +27,8 @@ static const char *const op_names[_MSGQ_OP_MAX] = {
         [MSGQ_OP_LINE_SET] = "line-set",
         [MSGQ_OP_LINE_LIST] = "line-list",
         [MSGQ_OP_LINE_WATCH] = "line-watch",
+        [MSGQ_OP_LINE_EVENTS] = "line-events",
+        [MSGQ_OP_INPUT_LIST] = "input-list",
 };
 
 static const char *const status_names[_MSGQ_ERR_MAX] = {
@@ -79,7 +81,7 @@ static bool text_is_clean(const char *s, size_t len) {
 static int lines_validate(const struct msgq_request *req) {
         if (!msgq_op_has_line(req->op) && (req->line != 0 || req->line_name[0]))
                 return -EINVAL;
-        if (req->line == MSGQ_LINE_ALL && req->op != MSGQ_OP_LINE_WATCH)
+        if (req->line == MSGQ_LINE_ALL && !msgq_op_is_watch(req->op))
                 return -EINVAL;
         if (req->op == MSGQ_OP_LINE_SET)
                 return req->nvalues > 0 && req->nvalues <= MSGQ_LINES_MAX && !lines_set_has_twice(req)
@@ -95,8 +97,10 @@ static int args_validate(const struct msgq_request *req) {
                 return req->arg1 > MSGQ_BLINK_COUNT_MAX ? -EINVAL : 0;
         case MSGQ_OP_LED_WATCH:
         case MSGQ_OP_LINE_WATCH:
+        case MSGQ_OP_LINE_EVENTS:
                 return 0; /* any change number */
         case MSGQ_OP_LINE_LIST:
+        case MSGQ_OP_INPUT_LIST:
                 return req->arg0 >= MSGQ_LINES_MAX || req->arg1 != 0 ? -EINVAL : 0;
         default:
                 return req->arg0 != 0 || req->arg1 != 0 ? -EINVAL : 0;

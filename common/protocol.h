@@ -43,12 +43,15 @@
  */
 #define MSGQ_LINE_DEFAULT   "led"
 /* Every flag a line-list entry may carry (MSGQ_LINE_F_*, msgq.h). */
-#define MSGQ_LINE_F_ALL     0x1fu
+#define MSGQ_LINE_F_ALL     0x3fu
 /* Bytes of one line-set entry: u16 line, u8 value, u8 pad. */
 #define MSGQ_LINE_SET_ENTRY 4u
 /* At most this many line-list entries and line-watch changes fit in one reply. */
 #define MSGQ_LIST_MAX       12
 #define MSGQ_CHANGES_MAX    14
+/* line-events records and input-list entries in one reply. */
+#define MSGQ_EVENTS_MAX     8
+#define MSGQ_INPUTS_MAX     14
 
 /* Blink limits: a half period shorter than 10 ms is not visible anyway. */
 #define MSGQ_BLINK_PERIOD_MIN_MS 20u
@@ -76,6 +79,8 @@ enum msgq_op {
         MSGQ_OP_LINE_SET,  /* several lines at once: values[] */
         MSGQ_OP_LINE_LIST, /* the lines from index arg0 on, as many as fit */
         MSGQ_OP_LINE_WATCH, /* the changes of line (or MSGQ_LINE_ALL) after number arg0 | arg1 << 32 */
+        MSGQ_OP_LINE_EVENTS, /* as line-watch, each change with its edge (doc/PROTOCOL.md, Inputs) */
+        MSGQ_OP_INPUT_LIST, /* the inputs from index arg0 on, as many as fit */
         _MSGQ_OP_MAX,
 };
 
@@ -95,7 +100,7 @@ enum msgq_op {
  *  28  arg0         u32 (blink: period in ms)
  *  32  arg1         u32 (blink: count, 0 = until cancelled)
  *  36  text_len     u16 (line-set: its entries, MSGQ_LINE_SET_ENTRY bytes each)
- *  38  line         u16: the line's index (ops 2-6, 10, 13), else 0
+ *  38  line         u16: the line's index (ops 2-6, 10, 13, 14), else 0
  */
 #define MSGQ_REQUEST_HEADER_SIZE 40u
 #define MSGQ_REQUEST_MAX_SIZE    (MSGQ_REQUEST_HEADER_SIZE + MSGQ_TEXT_MAX)
@@ -148,6 +153,39 @@ static inline const char *msgq_line_value_name(const struct msgq_request *req, s
  * (its flags MSGQ_LINE_F_*) and struct msgq_change.
  */
 
+/* line-events: what a change was (edge), and flags (doc/PROTOCOL.md, Inputs). */
+enum msgq_edge {
+        MSGQ_EDGE_OUTPUT,       /* a change of an output */
+        MSGQ_EDGE_RISING,
+        MSGQ_EDGE_FALLING,
+        MSGQ_EDGE_AWAY,         /* the level differs from the last recorded before msgqd's start */
+        _MSGQ_EDGE_MAX,
+};
+#define MSGQ_EVENT_F_LOST_AT_LEAST 0x01u /* lost is a lower bound (no kernel numbers) */
+#define MSGQ_EVENT_F_DEBOUNCED     0x02u /* debounced by msgqd */
+#define MSGQ_EVENT_F_ALL           0x03u
+
+/* line-events: a change record (line-watch's) and the edge as the kernel reported it. */
+struct msgq_event {
+        struct msgq_change ch;
+        uint64_t kernel_ns;     /* the kernel's CLOCK_MONOTONIC timestamp of the edge; 0: none */
+        uint32_t kernel_seqno;  /* the kernel's number of the edge on its line; 0: none */
+        uint32_t lost;          /* edges of its line the kernel dropped just before it */
+        uint8_t edge;           /* enum msgq_edge */
+        uint8_t flags;          /* MSGQ_EVENT_F_* */
+};
+
+/* input-list: one input's settings and counter. */
+struct msgq_input_info {
+        uint16_t line;          /* its index */
+        uint8_t bias;           /* 0 as-is, 1 pull-up, 2 pull-down, 3 disabled */
+        uint8_t edges;          /* 1 rising, 2 falling, 3 both */
+        uint8_t debounce_by;    /* 0 none, 1 the kernel, 2 msgqd */
+        uint32_t debounce_us;
+        uint64_t count;         /* edges counted (with those lost) */
+        uint64_t lost;          /* edges lost, of those counted */
+};
+
 /*
  * Reply body on the wire, 40 bytes of header and a payload of payload_len:
  *   0  magic[4]     'M' 'Q' 0 version
@@ -181,7 +219,7 @@ struct msgq_reply {
         char line_name[MSGQ_LINE_NAME_MAX + 1];
         /* line-set: bit i = line i was set, is now on; the first change made (0: none). */
         uint64_t set_lines, set_on, set_first;
-        /* line-list: lines in all, and the entries below (from the index asked for on). */
+        /* line-list, input-list: lines (inputs) in all, and the entries below (from the index asked for on). */
         uint16_t list_total, list_count;
         /* line-watch: changes no longer kept, and the changes below that follow. */
         uint32_t missed;
@@ -190,6 +228,8 @@ struct msgq_reply {
         union {
                 struct msgq_line_info list[MSGQ_LIST_MAX];
                 struct msgq_change changes_after[MSGQ_CHANGES_MAX];
+                struct msgq_event events[MSGQ_EVENTS_MAX];
+                struct msgq_input_info inputs[MSGQ_INPUTS_MAX];
         };
 };
 
@@ -227,13 +267,18 @@ static inline bool msgq_op_has_led(uint16_t op) {
  * last change's.
  */
 static inline bool msgq_op_has_changes(uint16_t op) {
-        return msgq_op_has_led(op) || (op >= MSGQ_OP_LINE_SET && op <= MSGQ_OP_LINE_WATCH);
+        return msgq_op_has_led(op) || (op >= MSGQ_OP_LINE_SET && op <= MSGQ_OP_INPUT_LIST);
 }
 
-/* Whether op names one line at offset 38 (line-watch: or every line). */
+/* Whether op names one line at offset 38 (line-watch, line-events: or every line). */
 static inline bool msgq_op_has_line(uint16_t op) {
         return (op >= MSGQ_OP_LED_ON && op <= MSGQ_OP_LED_BLINK) || op == MSGQ_OP_LED_WATCH ||
-               op == MSGQ_OP_LINE_WATCH;
+               op == MSGQ_OP_LINE_WATCH || op == MSGQ_OP_LINE_EVENTS;
+}
+
+/* Whether op is answered with change records: line-watch, line-events. */
+static inline bool msgq_op_is_watch(uint16_t op) {
+        return op == MSGQ_OP_LINE_WATCH || op == MSGQ_OP_LINE_EVENTS;
 }
 
 const char *msgq_op_to_string(uint16_t op);

@@ -106,6 +106,7 @@ struct msgq_line_state {
 #define MSGQ_LINE_F_START_MASK  0x06u
 #define MSGQ_LINE_F_STOP_KEEP   0x08u  /* stop = keep (else off) */
 #define MSGQ_LINE_F_RELAY       0x10u  /* kind = relay (else led) */
+#define MSGQ_LINE_F_INPUT       0x20u  /* an input ([input NAME]): its level, never driven */
 /* A line's start policy: (flags & MSGQ_LINE_F_START_MASK) >> MSGQ_LINE_F_START_SHIFT. */
 #define MSGQ_LINE_START_RESTORE 0
 #define MSGQ_LINE_START_OFF     1

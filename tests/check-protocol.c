@@ -314,6 +314,25 @@ START_TEST(request_line_field) {
         ck_assert_uint_eq(out.line, MSGQ_LINE_ALL);
         ck_assert_uint_eq(out.arg0, req.arg0);
         ck_assert_uint_eq(out.arg1, req.arg1);
+        /* line-events as line-watch: one line, or all, after any number. */
+        req.op = MSGQ_OP_LINE_EVENTS;
+        req.arg0 = 0xffffffffu;
+        req.arg1 = 7;
+        n = encode(&req, buf);
+        ck_assert_int_eq(decode(buf, (size_t) n, &out, &status), 0);
+        ck_assert_uint_eq(out.line, MSGQ_LINE_ALL);
+        ck_assert_uint_eq(out.arg1, 7);
+        /* input-list: no line; from an index below 64. */
+        req = make_req(MSGQ_OP_INPUT_LIST);
+        req.line = 1;
+        expect_req_reject(&req, -EINVAL, MSGQ_ERR_INVALID);
+        req.line = 0;
+        req.arg0 = MSGQ_LINES_MAX;
+        expect_req_reject(&req, -EINVAL, MSGQ_ERR_INVALID);
+        req.arg0 = 3;
+        n = encode(&req, buf);
+        ck_assert_int_eq(decode(buf, (size_t) n, &out, &status), 0);
+        ck_assert_uint_eq(out.arg0, 3);
 }
 END_TEST
 
@@ -1163,7 +1182,7 @@ START_TEST(reply_line_list) {
         ck_assert_uint_eq(out.list[1].flags, rep.list[1].flags);
         /* Broken: trailing bytes, unknown flags, lines out of order, a space in a name. */
         ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n - 1, &out), -EBADMSG);
-        buf[44 + 32] = 0x20;
+        buf[44 + 32] = 0x40;
         ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
         buf[44 + 32] = 0;
         put16(buf + 44, 2);
@@ -1244,6 +1263,98 @@ START_TEST(reply_line_watch) {
         put16(buf + 44, MSGQ_CHANGES_MAX - 1);
         ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
         rep.nchanges++;
+        ck_assert_int_eq(msgq_reply_encode(&rep, buf, sizeof buf), -EMSGSIZE);
+}
+END_TEST
+
+/* line-events: 56-byte records, the change record and then the edge; 8 a reply. */
+START_TEST(reply_line_events) {
+        struct msgq_reply rep = make_rep(MSGQ_OP_LINE_EVENTS), out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        int n;
+
+        rep.missed = 3;
+        rep.nchanges = MSGQ_EVENTS_MAX;
+        for (uint16_t i = 0; i < MSGQ_EVENTS_MAX; i++)
+                rep.events[i] = (struct msgq_event) {
+                        .ch = { .st = { .led = { .on = i % 2, .changes = 200u + i }, .line = 1, .seq = i },
+                                .time_ns = 1700000000000000000ull + i },
+                        .kernel_ns = 5000u + i, .kernel_seqno = 10u + i,
+                        .lost = i == 3 ? 2 : 0, .edge = i % 2 ? MSGQ_EDGE_RISING : MSGQ_EDGE_FALLING,
+                        .flags = i == 3 ? MSGQ_EVENT_F_LOST_AT_LEAST : 0 };
+        rep.led.changes = 200 + MSGQ_EVENTS_MAX - 1;
+        n = encode_rep(&rep, buf);
+        ck_assert_int_eq(n, (int) (MSGQ_REPLY_HEADER_SIZE + 8 + 56 * MSGQ_EVENTS_MAX));
+        ck_assert_int_le(n, (int) MSGQ_MSG_MAX);
+        /* Record 3 at 48 + 3 * 56: kernel_ns at 32, kernel_seqno 40, lost 44, edge 48, flags 49. */
+        ck_assert_uint_eq(get64(buf + 48 + 168 + 16), 203);
+        ck_assert_uint_eq(get64(buf + 48 + 168 + 32), 5003);
+        ck_assert_uint_eq(get32(buf + 48 + 168 + 40), 13);
+        ck_assert_uint_eq(get32(buf + 48 + 168 + 44), 2);
+        ck_assert_uint_eq(buf[48 + 168 + 48], MSGQ_EDGE_RISING);
+        ck_assert_uint_eq(buf[48 + 168 + 49], MSGQ_EVENT_F_LOST_AT_LEAST);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
+        ck_assert_uint_eq(out.missed, 3);
+        ck_assert_uint_eq(out.nchanges, MSGQ_EVENTS_MAX);
+        ck_assert_uint_eq(out.events[3].kernel_ns, 5003);
+        ck_assert_uint_eq(out.events[3].kernel_seqno, 13);
+        ck_assert_uint_eq(out.events[3].lost, 2);
+        ck_assert_uint_eq(out.events[3].edge, MSGQ_EDGE_RISING);
+        ck_assert_uint_eq(out.events[3].flags, MSGQ_EVENT_F_LOST_AT_LEAST);
+        ck_assert_uint_eq(out.events[7].ch.time_ns, 1700000000000000007ull);
+        /* Broken: an unknown edge, unknown flags, a pad not 0, one record too many. */
+        buf[48 + 168 + 48] = _MSGQ_EDGE_MAX;
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        buf[48 + 168 + 48] = MSGQ_EDGE_RISING;
+        buf[48 + 168 + 49] = 0x04;
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        buf[48 + 168 + 49] = 0;
+        buf[48 + 168 + 53] = 1;
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        rep.nchanges++;
+        ck_assert_int_eq(msgq_reply_encode(&rep, buf, sizeof buf), -EMSGSIZE);
+}
+END_TEST
+
+/* input-list: 32-byte entries of settings and counters. */
+START_TEST(reply_input_list) {
+        struct msgq_reply rep = make_rep(MSGQ_OP_INPUT_LIST), out;
+        unsigned char buf[MSGQ_MSG_MAX];
+        int n;
+
+        rep.list_total = 3;
+        rep.list_count = 2;
+        rep.inputs[0] = (struct msgq_input_info) { .line = 2, .bias = 1, .edges = 3, .debounce_by = 1,
+                                                   .debounce_us = 20000, .count = 12, .lost = 1 };
+        rep.inputs[1] = (struct msgq_input_info) { .line = 5, .edges = 1, .count = 1ull << 40 };
+        rep.led.changes = 77;
+        n = encode_rep(&rep, buf);
+        ck_assert_int_eq(n, (int) (MSGQ_REPLY_HEADER_SIZE + 4 + 2 * 32));
+        ck_assert_uint_eq(get16(buf + 40), 3);
+        ck_assert_uint_eq(get16(buf + 42), 2);
+        ck_assert_uint_eq(get16(buf + 44), 2);
+        ck_assert_uint_eq(buf[44 + 2], 1);
+        ck_assert_uint_eq(get32(buf + 44 + 8), 20000);
+        ck_assert_uint_eq(get64(buf + 44 + 16), 12);
+        ck_assert_uint_eq(get64(buf + 44 + 24), 1);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
+        ck_assert_uint_eq(out.led.changes, 77);
+        ck_assert_uint_eq(out.list_total, 3);
+        ck_assert_uint_eq(out.inputs[1].line, 5);
+        ck_assert_uint_eq(out.inputs[1].count, 1ull << 40);
+        ck_assert_uint_eq(out.inputs[0].debounce_by, 1);
+        /* Broken: more lost than counted, edges 0, out of order, a length that disagrees. */
+        put64(buf + 44 + 24, 13);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        put64(buf + 44 + 24, 1);
+        buf[44 + 3] = 0;
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        buf[44 + 3] = 3;
+        put16(buf + 44 + 32, 2);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), -EBADMSG);
+        put16(buf + 44 + 32, 5);
+        ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n - 1, &out), -EBADMSG);
+        rep.list_count = MSGQ_INPUTS_MAX + 1;
         ck_assert_int_eq(msgq_reply_encode(&rep, buf, sizeof buf), -EMSGSIZE);
 }
 END_TEST
@@ -1898,6 +2009,8 @@ static Suite *protocol_suite(void) {
         tcase_add_test(reply, reply_line_list);
         tcase_add_test(reply, reply_line_list_fills_one_message);
         tcase_add_test(reply, reply_line_watch);
+        tcase_add_test(reply, reply_line_events);
+        tcase_add_test(reply, reply_input_list);
         suite_add_tcase(s, reply);
 
         tcase_add_test(textform, text_every_command_any_case);
