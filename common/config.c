@@ -407,6 +407,7 @@ static void output_section(struct loader *l, const char *name) {
         msgq_output_init(o, name);
         snprintf(o->origin, sizeof o->origin, "%s:%d", l->path, l->lineno);
         l->output_line[l->cfg.noutputs] = l->lineno;
+        l->cfg.line_is_input[l->cfg.noutputs + l->cfg.ninputs] = false;
         l->section = (int) l->cfg.noutputs++;
 }
 
@@ -421,6 +422,7 @@ static void input_section(struct loader *l, const char *name) {
         msgq_input_init(in, name);
         snprintf(in->origin, sizeof in->origin, "%s:%d", l->path, l->lineno);
         l->input_line[l->cfg.ninputs] = l->lineno;
+        l->cfg.line_is_input[l->cfg.noutputs + l->cfg.ninputs] = true;
         l->input = (int) l->cfg.ninputs++;
         l->section = SECTION_INPUT;
 }

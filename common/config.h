@@ -43,6 +43,8 @@ struct msgq_config {
         /* [input NAME] sections, in the file's order; outputs and inputs are 64 lines at most. */
         size_t ninputs;
         struct msgq_input inputs[MSGQ_LINES_MAX - 1];
+        /* Each section in the file's order, the line at index k + 1: true an input, false an output. */
+        bool line_is_input[MSGQ_LINES_MAX - 1];
         unsigned history;               /* changes kept for the watches */
 };
 

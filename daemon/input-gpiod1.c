@@ -118,6 +118,8 @@ int input_gpiod_request(struct input *in, const char *path, const char *name, un
         in->ops = &gpiod1_input_ops;
         in->priv = g;
         in->fd = gpiod_line_event_get_fd(g->line);
+        snprintf(in->chip, sizeof in->chip, "%s", line.chip);
+        in->offset = line.offset;
         snprintf(in->desc, sizeof in->desc, "%s line %u, input%s", line.chip, line.offset,
                  in->settings.active_low ? ", active-low" : "");
         return 0;

@@ -150,6 +150,8 @@ int input_gpiod_request(struct input *in, const char *path, const char *name, un
         in->ops = &gpiod2_input_ops;
         in->priv = g;
         in->fd = gpiod_line_request_get_fd(g->request);
+        snprintf(in->chip, sizeof in->chip, "%s", line.chip);
+        in->offset = line.offset;
         snprintf(in->desc, sizeof in->desc, "%s line %u, input%s", line.chip, line.offset,
                  in->settings.active_low ? ", active-low" : "");
         return 0;

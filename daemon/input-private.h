@@ -46,6 +46,8 @@ struct input {
         bool pending_at_least;
         struct debounce debounce;       /* when msgqd debounces */
         char desc[INPUT_DESC_MAX];
+        char chip[32];                  /* the chip's name; "": simulated */
+        unsigned offset;                /* the line's on its chip */
         void *priv;                     /* the backend's */
 };
 

@@ -148,6 +148,11 @@ int input_settle(struct input *in, uint64_t now_ns, struct input_event *ev) {
         return 1;
 }
 
+const char *input_chip(const struct input *in, unsigned *offset) {
+        *offset = in && in->chip[0] ? in->offset : 0;
+        return in && in->chip[0] ? in->chip : "sim";
+}
+
 bool input_level(const struct input *in) {
         return in && in->level;
 }

@@ -105,6 +105,8 @@ bool input_level(const struct input *in);
 /* Read the line's level now: 0 or -errno. */
 int input_get(struct input *in, bool *level);
 enum input_debounce_by input_debounce_by(const struct input *in);
+/* The chip's name ("gpiochip0"; "sim" for a simulated input) and the line's offset on it. */
+const char *input_chip(const struct input *in, unsigned *offset);
 /* "gpiochip0 line 5, input" or "simulated input door". */
 const char *input_describe(const struct input *in);
 /* Release the line; NULL is fine. */

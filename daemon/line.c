@@ -17,19 +17,24 @@ void line_init(struct line *l, struct led *led, const char *name) {
         snprintf(l->name, sizeof l->name, "%s", name);
 }
 
+void line_init_input(struct line *l, struct input *in, const char *name) {
+        *l = (struct line) { .input = in, .level = input_level(in) };
+        snprintf(l->name, sizeof l->name, "%s", name);
+}
+
 const char *line_label(const struct line *l) {
         return strcmp(l->name, MSGQ_LINE_DEFAULT) == 0 ? "LED" : l->name;
 }
 
 void line_state(const struct line *l, struct msgq_led_state *st) {
-        st->on = led_get(l->led);
+        st->on = l->input ? l->level : led_get(l->led);
         st->blinking = l->blinking;
         st->period_ms = l->blinking ? l->period_ms : 0;
         st->remaining = l->blinking ? l->remaining : 0;
 }
 
 void line_snapshot(const struct line *l, struct ledstate_line *s) {
-        s->on = led_get(l->led);
+        s->on = l->input ? l->level : led_get(l->led);
         s->blinking = l->blinking;
         s->period_ms = s->remaining = 0;
         s->next_toggle_us = 0;
@@ -60,6 +65,9 @@ int line_set(struct line *l, bool toggle, bool on, bool *changed) {
         bool was_on = led_get(l->led), was_blinking = l->blinking;
         int r;
 
+        *changed = false;
+        if (l->input) /* never driven */
+                return -EPERM;
         l->blinking = false;
         r = led_set(l->led, toggle ? !was_on : on);
         *changed = was_blinking || led_get(l->led) != was_on;
@@ -76,6 +84,8 @@ bool line_stop_blink(struct line *l) {
 int line_blink(struct line *l, uint32_t period_ms, uint32_t count) {
         int r;
 
+        if (l->input)
+                return -EPERM;
         if (period_ms < MSGQ_BLINK_PERIOD_MIN_MS || period_ms > MSGQ_BLINK_PERIOD_MAX_MS ||
             count > MSGQ_BLINK_COUNT_MAX)
                 return -EINVAL;
@@ -108,6 +118,11 @@ bool line_tick(struct line *l, uint64_t usec) {
 
 void line_done(struct line *l, bool keep) {
         l->blinking = false;
+        if (l->input) {
+                input_close(l->input);
+                l->input = NULL;
+                return;
+        }
         if (keep) {
                 if (l->led)
                         log_info("%s left %s (%s = keep)", line_label(l), led_get(l->led) ? "on" : "off",

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 
 #include "clock.h"
@@ -46,7 +47,7 @@ static void told_init(struct told *t) {
 
 /* Whether w waits for a change of line i. */
 static bool watches(const struct lines_watcher *w, size_t i) {
-        return w->line == i || (w->op == MSGQ_OP_LINE_WATCH && w->line == MSGQ_LINE_ALL);
+        return w->line == i || (msgq_op_is_watch(w->op) && w->line == MSGQ_LINE_ALL);
 }
 
 /*
@@ -57,7 +58,7 @@ static bool watches(const struct lines_watcher *w, size_t i) {
  */
 static void changed_locked(struct lines *c, size_t i, uint32_t by_pid, struct told *t) {
         struct lines_entry *e = &c->entry[i];
-        struct lines_change *h = &c->history[(c->changes + 1) % LINES_HISTORY];
+        struct lines_change *h = &c->history[(c->changes + 1) % c->nhistory];
         size_t kept = 0;
 
         c->changes++;
@@ -199,11 +200,33 @@ int lines_init(struct lines *c, struct led *led, const struct wake *wake) {
         line_init(&c->line[0], led, MSGQ_LINE_DEFAULT);
         c->n = 1;
         c->wake = wake;
+        c->nhistory = LINES_HISTORY;
+        c->history = calloc(c->nhistory, sizeof *c->history);
+        if (!c->history)
+                return -ENOMEM;
         record_locked(c, 0, &c->history[0]);
         r = -pthread_mutex_init(&c->lock, NULL);
         if (r == 0 && (r = -pthread_mutex_init(&c->file_lock, NULL)) < 0)
                 pthread_mutex_destroy(&c->lock);
+        if (r < 0)
+                free(c->history);
         return r;
+}
+
+int lines_set_history(struct lines *c, size_t n) {
+        struct lines_change *h = calloc(n, sizeof *h);
+
+        if (!h)
+                return -ENOMEM;
+        free(c->history);
+        c->history = h;
+        c->nhistory = n;
+        record_locked(c, 0, &c->history[c->changes % n]);
+        return 0;
+}
+
+bool lines_is_input(const struct lines *c, size_t i) {
+        return i < c->n && c->line[i].input;
 }
 
 int lines_find(const struct lines *c, const char *name) {
@@ -220,6 +243,19 @@ int lines_add(struct lines *c, struct led *led, const char *name, uint8_t flags)
                 return -EEXIST;
         line_init(&c->line[c->n], led, name);
         c->entry[c->n] = (struct lines_entry) { .flags = flags, .last = c->changes };
+        c->n++;
+        return 0;
+}
+
+int lines_add_input(struct lines *c, struct input *in, const char *name, uint8_t flags,
+                    const struct input_settings *s) {
+        if (c->n >= LINES_MAX)
+                return -ENOSPC;
+        if (lines_find(c, name) >= 0)
+                return -EEXIST;
+        line_init_input(&c->line[c->n], in, name);
+        c->entry[c->n] = (struct lines_entry) { .flags = flags | MSGQ_LINE_F_INPUT, .last = c->changes,
+                                                .input = *s };
         c->n++;
         return 0;
 }
@@ -250,12 +286,132 @@ static int on_blink_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* ---- inputs (main loop only) ---- */
+
+/*
+ * With the lock held: input i's edge ev is the next change, made by msgqd,
+ * counted with what the kernel lost before it; its watchers into t.
+ */
+static void edge_locked(struct lines *c, size_t i, const struct input_event *ev, struct told *t) {
+        struct lines_entry *e = &c->entry[i];
+        struct lines_change *h;
+
+        c->line[i].level = ev->level;
+        e->count += 1u + ev->lost;
+        e->lost += ev->lost;
+        changed_locked(c, i, 0, t);
+        h = &c->history[c->changes % c->nhistory];
+        h->kernel_ns = ev->kernel_ns;
+        h->kernel_seqno = ev->kernel_seqno;
+        h->lost = ev->lost;
+        h->edge = ev->rising ? MSGQ_EDGE_RISING : MSGQ_EDGE_FALLING;
+        h->flags = (uint8_t) ((ev->lost_at_least ? MSGQ_EVENT_F_LOST_AT_LEAST : 0) |
+                              (ev->debounced ? MSGQ_EVENT_F_DEBOUNCED : 0));
+}
+
+/* Record n edges of input i, then tell their watchers. */
+static void record_edges(struct lines *c, size_t i, const struct input_event *ev, size_t n) {
+        struct told t;
+
+        told_init(&t);
+        pthread_mutex_lock(&c->lock);
+        for (size_t k = 0; k < n; k++) {
+                if (t.ngroups == LINES_MAX) { /* told's room: the rest after these are told */
+                        pthread_mutex_unlock(&c->lock);
+                        tell_unlocked(c, &t);
+                        told_init(&t);
+                        pthread_mutex_lock(&c->lock);
+                }
+                edge_locked(c, i, &ev[k], &t);
+        }
+        pthread_mutex_unlock(&c->lock);
+        tell_unlocked(c, &t);
+}
+
+/* Line i's level as its input has it now: also after an edge it does not record (edges). */
+static void sync_level(struct lines *c, size_t i) {
+        pthread_mutex_lock(&c->lock);
+        c->line[i].level = input_level(c->line[i].input);
+        pthread_mutex_unlock(&c->lock);
+}
+
+/* The debounce timer: due at the earliest deadline of any input msgqd debounces, else off. */
+static void arm_debounce(struct lines *c) {
+        uint64_t next = UINT64_MAX;
+
+        if (!c->debounce)
+                return;
+        for (size_t i = 0; i < c->n; i++) {
+                uint64_t d = c->line[i].input ? input_deadline(c->line[i].input) : 0;
+
+                if (d && d < next)
+                        next = d;
+        }
+        if (next == UINT64_MAX) {
+                sd_event_source_set_enabled(c->debounce, SD_EVENT_OFF);
+                return;
+        }
+        sd_event_source_set_time(c->debounce, (next + 999) / 1000);
+        sd_event_source_set_enabled(c->debounce, SD_EVENT_ONESHOT);
+}
+
+/* An input's descriptor is readable: every edge the kernel has, each one change. */
+static int on_input(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct lines *c = userdata;
+        struct input_event ev[16];
+        size_t i = 0;
+        int n;
+
+        while (i < c->n && c->input_io[i] != s)
+                i++;
+        if (i == c->n)
+                return 0;
+        do {
+                n = input_read(c->line[i].input, ev, 16);
+                if (n < 0) {
+                        log_error("cannot read the edges of input %s: %s", c->line[i].name, strerror(-n));
+                        return 0;
+                }
+                record_edges(c, i, ev, (size_t) n);
+        } while (n == 16);
+        sync_level(c, i);
+        arm_debounce(c);
+        return 0;
+}
+
+/* msgqd's debounce is due: the edges of the lines that kept their level long enough. */
+static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct lines *c = userdata;
+        uint64_t now = msgq_now_ns();
+
+        for (size_t i = 0; i < c->n; i++) {
+                struct input_event ev;
+
+                if (!c->line[i].input)
+                        continue;
+                if (input_settle(c->line[i].input, now, &ev) == 1)
+                        record_edges(c, i, &ev, 1);
+                sync_level(c, i);
+        }
+        arm_debounce(c);
+        return 0;
+}
+
 int lines_attach(struct lines *c, sd_event *e) {
         int r = sd_event_add_time(e, &c->timer, CLOCK_MONOTONIC, UINT64_MAX, 1000,
                                   on_blink_timer, c);
-        if (r < 0)
+        if (r < 0 || (r = sd_event_source_set_enabled(c->timer, SD_EVENT_OFF)) < 0)
                 return r;
-        return sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+        /* Accuracy 1 µs: sd-event's default (0) would let a debounce of 1 ms end up to 250 ms late. */
+        r = sd_event_add_time(e, &c->debounce, CLOCK_MONOTONIC, UINT64_MAX, 1, on_debounce, c);
+        if (r < 0 || (r = sd_event_source_set_enabled(c->debounce, SD_EVENT_OFF)) < 0)
+                return r;
+        for (size_t i = 0; i < c->n; i++)
+                if (c->line[i].input &&
+                    (r = sd_event_add_io(e, &c->input_io[i], input_fd(c->line[i].input), EPOLLIN,
+                                         on_input, c)) < 0)
+                        return r;
+        return 0;
 }
 
 void lines_sync(struct lines *c) {
@@ -293,7 +449,7 @@ int lines_restore(struct lines *c, const struct ledstate_file *f, const char *pa
                 c->entry[i].last = c->changes; /* taken up at the start */
         }
         /* The time of a state taken up from the file: when msgqd took it up. */
-        record_locked(c, 0, &c->history[c->changes % LINES_HISTORY]);
+        record_locked(c, 0, &c->history[c->changes % c->nhistory]);
         lines_set_keep(c, 0, keep_at_stop);
         if (!path)
                 return 0;
@@ -321,11 +477,16 @@ void lines_done(struct lines *c) {
         save(c, any_blinking(c), true);
         free(c->state_path);
         c->state_path = NULL;
+        c->debounce = sd_event_source_disable_unref(c->debounce);
+        for (size_t i = 0; i < c->n; i++) /* before line_done() closes their descriptors */
+                c->input_io[i] = sd_event_source_disable_unref(c->input_io[i]);
         pthread_mutex_lock(&c->lock);
         for (size_t i = 0; i < c->n; i++)
                 line_done(&c->line[i], c->entry[i].flags & MSGQ_LINE_F_STOP_KEEP);
         pthread_mutex_unlock(&c->lock);
         c->timer = sd_event_source_disable_unref(c->timer);
+        free(c->history);
+        c->history = NULL;
         pthread_mutex_destroy(&c->lock);
         pthread_mutex_destroy(&c->file_lock);
 }
@@ -393,6 +554,8 @@ static int check_many(const struct lines *c, const uint16_t *line, size_t n, siz
                 *bad = k;
                 if (line[k] >= c->n)
                         return -ENOENT;
+                if (c->line[line[k]].input)
+                        return -EPERM;
                 if (seen & (1ull << line[k]))
                         return -EINVAL;
                 seen |= 1ull << line[k];
@@ -442,7 +605,7 @@ void lines_time_of(struct lines *c, uint64_t changes, uint64_t *time_ns, uint64_
         const struct lines_change *h;
 
         pthread_mutex_lock(&c->lock);
-        h = &c->history[changes % LINES_HISTORY];
+        h = &c->history[changes % c->nhistory];
         *time_ns = h->st.led.changes == changes ? h->time_ns : 0;
         *monotonic_ns = h->st.led.changes == changes ? h->monotonic_ns : 0;
         pthread_mutex_unlock(&c->lock);
@@ -467,9 +630,32 @@ void lines_list(struct lines *c, size_t first, struct msgq_reply *rep) {
                 fill_state(c, i, &e->st.led);
                 e->st.line = (uint16_t) i;
                 e->st.seq = c->entry[i].seq;
-                snprintf(e->chip, sizeof e->chip, "%s", led_chip(c->line[i].led, &offset));
+                snprintf(e->chip, sizeof e->chip, "%s",
+                         c->line[i].input ? input_chip(c->line[i].input, &offset)
+                                          : led_chip(c->line[i].led, &offset));
                 e->offset = offset;
                 snprintf(e->name, sizeof e->name, "%s", c->line[i].name);
+        }
+        pthread_mutex_unlock(&c->lock);
+}
+
+void lines_inputs(struct lines *c, size_t first, struct msgq_reply *rep) {
+        pthread_mutex_lock(&c->lock);
+        rep->list_total = rep->list_count = 0;
+        rep->led.changes = c->changes;
+        for (size_t i = 0; i < c->n; i++) {
+                const struct lines_entry *e = &c->entry[i];
+
+                if (!c->line[i].input)
+                        continue;
+                rep->list_total++;
+                if (i < first || rep->list_count == MSGQ_INPUTS_MAX)
+                        continue;
+                rep->inputs[rep->list_count++] = (struct msgq_input_info) {
+                        .line = (uint16_t) i, .bias = (uint8_t) e->input.bias, .edges = (uint8_t) e->input.edges,
+                        .debounce_by = (uint8_t) input_debounce_by(c->line[i].input),
+                        .debounce_us = e->input.debounce_us, .count = e->count, .lost = e->lost,
+                };
         }
         pthread_mutex_unlock(&c->lock);
 }
@@ -536,7 +722,7 @@ void lines_unwatch(struct lines *c, uint32_t pid) {
 
 /* With the lock held: the oldest change kept that this msgqd made. */
 static uint64_t oldest_kept_locked(const struct lines *c) {
-        uint64_t oldest = c->changes >= LINES_HISTORY ? c->changes - LINES_HISTORY + 1 : 1;
+        uint64_t oldest = c->changes >= c->nhistory ? c->changes - c->nhistory + 1 : 1;
 
         return oldest > c->first ? oldest : c->first + 1;
 }
@@ -551,7 +737,7 @@ int lines_watch(struct lines *c, uint64_t since, const struct lines_watcher *w, 
                 bool kept = since >= c->first && since < c->changes && since + 1 >= oldest_kept_locked(c);
 
                 for (uint64_t k = since + 1; kept && k <= c->changes; k++) {
-                        const struct lines_change *h = &c->history[k % LINES_HISTORY];
+                        const struct lines_change *h = &c->history[k % c->nhistory];
 
                         if (h->st.line == i) {
                                 *st = h->st.led;
@@ -573,21 +759,31 @@ int lines_watch(struct lines *c, uint64_t since, const struct lines_watcher *w, 
 /* With the lock held: the kept changes of line after since into rep; how many. */
 static size_t changes_locked(const struct lines *c, uint16_t line, uint64_t since, struct msgq_reply *rep) {
         uint64_t from = since + 1, oldest = oldest_kept_locked(c), missed = 0;
-        size_t n = 0;
+        size_t n = 0, max = rep->op == MSGQ_OP_LINE_EVENTS ? MSGQ_EVENTS_MAX : MSGQ_CHANGES_MAX;
 
         if (from < oldest) {
                 missed = oldest - from;
                 from = oldest;
         }
-        for (uint64_t k = from; k <= c->changes && n < MSGQ_CHANGES_MAX; k++) {
-                const struct lines_change *h = &c->history[k % LINES_HISTORY];
+        for (uint64_t k = from; k <= c->changes && n < max; k++) {
+                const struct lines_change *h = &c->history[k % c->nhistory];
+                struct msgq_change ch = { .st = h->st, .time_ns = h->time_ns };
 
-                if (line == MSGQ_LINE_ALL || h->st.line == line)
-                        rep->changes_after[n++] = (struct msgq_change) { .st = h->st, .time_ns = h->time_ns };
+                if (line != MSGQ_LINE_ALL && h->st.line != line)
+                        continue;
+                if (rep->op == MSGQ_OP_LINE_EVENTS)
+                        rep->events[n] = (struct msgq_event) {
+                                .ch = ch, .kernel_ns = h->kernel_ns, .kernel_seqno = h->kernel_seqno,
+                                .lost = h->lost, .edge = h->edge, .flags = h->flags,
+                        };
+                else
+                        rep->changes_after[n] = ch;
+                n++;
         }
         rep->missed = missed > UINT32_MAX ? UINT32_MAX : (uint32_t) missed;
         rep->nchanges = (uint16_t) n;
-        rep->led.changes = n ? rep->changes_after[n - 1].st.led.changes : c->changes;
+        rep->led.changes = !n ? c->changes : rep->op == MSGQ_OP_LINE_EVENTS ? rep->events[n - 1].ch.st.led.changes
+                                                                             : rep->changes_after[n - 1].st.led.changes;
         return n;
 }
 

@@ -7,8 +7,17 @@
  * (receiver thread) change a line and, for blink, wake the main loop to
  * re-arm the timer (one timer for every line: the earliest toggle due).
  * The table holds up to LINES_MAX lines: index 0 is the default output,
- * "led" (msgq.conf's gpio under [msgq]), then one per [output NAME] in the
- * order of the file (lines_add()).
+ * "led" (msgq.conf's gpio under [msgq]), then one per [output NAME]
+ * (lines_add()) or [input NAME] (lines_add_input()) in the order of the
+ * file.
+ *
+ * Inputs (doc/PROTOCOL.md, Inputs): the main loop waits on each input's
+ * descriptor (and, while a line bounces under msgqd's debounce, on one
+ * timer for them all); each edge it reads is a change of the one sequence,
+ * kept with the kernel's timestamp, number and what the kernel lost, and
+ * counted in the input's counter.  Only the main loop touches the inputs
+ * themselves (input.h is not thread-safe); a line's level and counters are
+ * the table's, under the lock.
  *
  * A line says when a call changed it; the table numbers the change.  Every
  * change of a line's state (on, off, blinking, the end of a blink; not each
@@ -58,8 +67,8 @@
 /* The lines a table holds: the default output and the [output NAME] sections. */
 #define LINES_MAX MSGQ_LINES_MAX
 #define LINES_WATCHERS_MAX 64
-/* Changes kept: 16 for each of 64 busy lines (doc/PROTOCOL.md, Watching lines). */
-#define LINES_HISTORY 1024
+/* Changes kept unless lines_set_history() says otherwise: msgq.conf's history. */
+#define LINES_HISTORY 1024 /* config.h's MSGQ_DEFAULT_HISTORY */
 /* The longest a watch holds its place, whatever its deadline: clients renew sooner. */
 #define LINES_WATCH_HOLD_NS (60ull * 1000000000ull)
 
@@ -77,9 +86,9 @@ struct lines_watcher {
         uint64_t deadline_ns;
         long prio;
         uint16_t flags;         /* the request's: MSGQ_REQ_TIME */
-        uint16_t op;            /* MSGQ_OP_LINE_WATCH, else a led-watch (0 too) */
-        uint16_t line;          /* the line watched; line-watch: or MSGQ_LINE_ALL */
-        uint64_t since;         /* line-watch: the change number it named */
+        uint16_t op;            /* MSGQ_OP_LINE_WATCH or _LINE_EVENTS, else a led-watch (0 too) */
+        uint16_t line;          /* the line watched; line-watch, line-events: or MSGQ_LINE_ALL */
+        uint64_t since;         /* line-watch, line-events: the change number it named */
 };
 
 /* One change as the history keeps it: the line's state after it, who made it, and when. */
@@ -87,6 +96,10 @@ struct lines_change {
         struct msgq_line_state st; /* st.led.changes: its number */
         uint32_t by_pid;        /* the client whose request made it; 0: msgqd */
         uint64_t time_ns, monotonic_ns;
+        /* An input's edge (line-events): else 0, MSGQ_EDGE_OUTPUT. */
+        uint64_t kernel_ns;
+        uint32_t kernel_seqno, lost;
+        uint8_t edge, flags;    /* enum msgq_edge, MSGQ_EVENT_F_* */
 };
 
 /* What the table knows of a line besides the line itself (under the lock). */
@@ -95,6 +108,9 @@ struct lines_entry {
         uint32_t seq;           /* the line's own count of changes */
         uint64_t last;          /* the number of its last change */
         uint32_t by_pid;        /* who made its last change; 0: msgqd */
+        /* An input: its settings (set before threads), its edges counted and of those lost. */
+        struct input_settings input;
+        uint64_t count, lost;
 };
 
 typedef void (*lines_notify_fn)(void *userdata, const struct lines_watcher *w, size_t n,
@@ -106,11 +122,14 @@ struct lines {
         struct lines_entry entry[LINES_MAX];
         size_t n;               /* lines in the table (set before threads) */
         sd_event_source *timer; /* main loop only */
+        sd_event_source *input_io[LINES_MAX]; /* an input's descriptor (main loop only) */
+        sd_event_source *debounce; /* msgqd's debounce of the inputs (main loop only) */
         const struct wake *wake; /* the main loop's: blinks to time, states to write */
         uint64_t changes;
         uint64_t first;         /* the change number msgqd started with */
-        /* Change n (or the state taken up at start) at n % LINES_HISTORY. */
-        struct lines_change history[LINES_HISTORY];
+        /* Change n (or the state taken up at start) at n % nhistory. */
+        struct lines_change *history;
+        size_t nhistory;        /* (set before threads) */
         char *state_path;       /* where the state is kept; NULL: nowhere (set before threads) */
         /* What identifies line i in the file: its name, gpio and active_low (set before threads). */
         struct ledstate_line kept_as[LINES_MAX];
@@ -138,11 +157,22 @@ int lines_init(struct lines *c, struct led *led, const struct wake *wake);
  * number now.  -ENOSPC when the table is full, -EEXIST for a name taken.
  */
 int lines_add(struct lines *c, struct led *led, const char *name, uint8_t flags);
+/*
+ * Before any thread is started: the next line, index c->n, the input in
+ * (taken over) called name with its settings s, at in's level.  As
+ * lines_add(); -ENOMEM.
+ */
+int lines_add_input(struct lines *c, struct input *in, const char *name, uint8_t flags,
+                    const struct input_settings *s);
+/* Before any thread is started: keep the last n changes (64 to 65536); -ENOMEM. */
+int lines_set_history(struct lines *c, size_t n);
+/* Whether line i is an input (i < c->n; set before threads). */
+bool lines_is_input(const struct lines *c, size_t i);
 /* The index of the line called name (any case), or -ENOENT. */
 int lines_find(const struct lines *c, const char *name);
 /* Line i's flags, but STOP_KEEP, which keep sets (a reload; read at lines_done()). */
 void lines_set_keep(struct lines *c, size_t i, bool keep);
-/* Main loop: create the blink timer on e. */
+/* Main loop: create the blink timer on e, and wait on the inputs there. */
 int lines_attach(struct lines *c, sd_event *e);
 /* Main loop: (re)arm or disarm the blink timer for the earliest toggle due
  * of any line, and flush the state written since it last looked to the disk. */
@@ -174,7 +204,7 @@ int lines_blink(struct lines *c, size_t i, uint32_t period_ms, uint32_t count, u
  * led_set_many() call: ends their blinks, and each line that changed is
  * one change, numbered in the order given.  Checks every entry first and
  * changes nothing when one is wrong (-ENOENT out of range, -EINVAL named
- * twice; *bad its k).  *changed: bit i, line i changed.  rep gets
+ * twice, -EPERM an input; *bad its k).  *changed: bit i, line i changed.  rep gets
  * set_lines, set_on, set_first and the last change's number in
  * rep->led.changes (the last line's last when nothing changed).  0, or
  * led_set_many()'s -errno (the changes it made are still numbered).
@@ -185,9 +215,11 @@ int lines_set_many(struct lines *c, const uint16_t *line, const bool *on, size_t
 void lines_state(struct lines *c, size_t i, struct msgq_led_state *st);
 /* line-list: the lines from index first on into rep (list_total, list_count, list[], led.changes). */
 void lines_list(struct lines *c, size_t first, struct msgq_reply *rep);
+/* input-list: the inputs from index first on into rep (list_total, list_count, inputs[], led.changes). */
+void lines_inputs(struct lines *c, size_t first, struct msgq_reply *rep);
 /*
  * When msgqd made the state of change number changes (CLOCK_REALTIME and
- * CLOCK_MONOTONIC), while it is one of the last LINES_HISTORY; else 0.
+ * CLOCK_MONOTONIC), while it is one of the last kept; else 0.
  */
 void lines_time_of(struct lines *c, uint64_t changes, uint64_t *time_ns, uint64_t *monotonic_ns);
 /* Who answers the watchers (set before any request is served). */
@@ -207,9 +239,9 @@ void lines_set_notify(struct lines *c, lines_notify_fn notify, void *userdata);
 int lines_watch(struct lines *c, uint64_t since, const struct lines_watcher *w, uint64_t now_ns,
                  struct msgq_led_state *st);
 /*
- * A line-watch of line (< c->n, or MSGQ_LINE_ALL) after change number
- * since: the kept changes of that line after since, in order, as many as
- * a reply holds, into rep (missed, nchanges, changes_after[], led.changes
+ * A line-watch or line-events (rep->op) of line (< c->n, or MSGQ_LINE_ALL)
+ * after change number since: the kept changes of that line after since, in
+ * order, as many as a reply to rep->op holds, into rep (missed, nchanges, changes_after[], led.changes
  * the last one's number, or msgqd's last when none is given), and 0; when
  * there are none and none was missed, w (not NULL) is kept as lines_watch()
  * keeps it, and 1; -ERANGE when since is ahead of msgqd's last change

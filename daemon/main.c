@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "input.h"
 #include "led.h"
 #include "line-config.h"
 #include "ledstate.h"
@@ -146,12 +147,6 @@ static int load_config(const struct options *o, struct msgq_config *cfg) {
 
         if (msgq_config_resolve(cfg, o->config_file, o->key, err, sizeof err) < 0) {
                 log_error("%s", err);
-                return -EINVAL;
-        }
-        if (cfg->ninputs > 0) {
-                /* msgq.conf may describe them already (doc/PROTOCOL.md, Inputs); msgqd serves them with the line table. */
-                log_error("%s: [input %s]: this msgqd serves no inputs yet, only the outputs",
-                          cfg->inputs[0].origin, cfg->inputs[0].name);
                 return -EINVAL;
         }
         if (msgq_config_warning(cfg, err, sizeof err))
@@ -274,15 +269,16 @@ static void log_busy(const char *who, const char *spec) {
 }
 
 /*
- * Why line want (the output called name, whose gpio setting is at origin;
- * "" for the default output) could not be opened, in one line.
+ * Why line want (the output or input, as kind says, called name, whose
+ * gpio setting is at origin; "" for the default output) could not be
+ * opened, in one line.
  */
-static void log_open_error(int r, const char *gpio, const char *name, const char *origin) {
+static void log_open_error(int r, const char *gpio, const char *kind, const char *name, const char *origin) {
         char who[MSGQ_LINE_NAME_MAX + MSGQ_ORIGIN_MAX + 64] = "";
         const char *hint = "use --gpio to choose one, or --sim";
 
         if (name[0] && strcmp(name, MSGQ_LINE_DEFAULT) != 0) {
-                snprintf(who, sizeof who, "output '%s' (%s%sgpio = %s): ", name, origin, origin[0] ? ": " : "",
+                snprintf(who, sizeof who, "%s '%s' (%s%sgpio = %s): ", kind, name, origin, origin[0] ? ": " : "",
                          gpio);
                 hint = "choose another in its section, or use --sim";
         }
@@ -321,7 +317,7 @@ static void log_open_error(int r, const char *gpio, const char *name, const char
  * simulated, or requested together (led_open_gpio_many()) at the level each starts at.
  */
 static int open_lines(const struct options *o, const struct msgq_config *cfg, const struct ledstate_file *st,
-                      struct led **leds) {
+                      const size_t *out_at, struct led **leds) {
         struct msgq_output out[MSGQ_LINES_MAX];
         struct led_want want[MSGQ_LINES_MAX];
         size_t n = msgq_config_lines(cfg), failed = 0;
@@ -330,14 +326,14 @@ static int open_lines(const struct options *o, const struct msgq_config *cfg, co
         for (size_t i = 0; i < n; i++) {
                 (void) msgq_config_output(cfg, i, &out[i]);
                 want[i] = (struct led_want) { .spec = out[i].gpio, .active_low = out[i].active_low,
-                                              .on = st->line[i].on };
+                                              .on = st->line[out_at[i]].on };
         }
         if (!o->sim) {
                 /* At boot, udev may not have given the chips to group gpio yet. */
                 (void) udev_wait_chips(UDEV_WAIT_NS);
                 r = led_open_gpio_many(leds, want, n, "msgqd", &failed);
                 if (r < 0)
-                        log_open_error(r, want[failed].spec, out[failed].name, out[failed].gpio_origin);
+                        log_open_error(r, want[failed].spec, "output", out[failed].name, out[failed].gpio_origin);
                 return r;
         }
         for (size_t i = 0; i < n && r == 0; i++)
@@ -349,6 +345,34 @@ static int open_lines(const struct options *o, const struct msgq_config *cfg, co
                 while (failed-- > 0)
                         led_close(leds[failed]);
         }
+        return r;
+}
+
+/* msgq.conf's input in as input.h's settings (the enums' values are alike). */
+static struct input_settings input_settings_of(const struct msgq_input *in) {
+        return (struct input_settings) { .active_low = in->active_low, .bias = (enum input_bias) in->bias,
+                                         .edges = (unsigned) in->edges, .debounce_us = in->debounce_us };
+}
+
+/* Every input's line, ins[k] for [input NAME] k: simulated, or requested for its edges; all or none. */
+static int open_inputs(const struct options *o, const struct msgq_config *cfg, struct input **ins) {
+        size_t k;
+        int r = 0;
+
+        for (k = 0; k < cfg->ninputs && r == 0; k++) {
+                const struct msgq_input *in = &cfg->inputs[k];
+                struct input_settings s = input_settings_of(in);
+
+                r = o->sim ? input_open_sim(&ins[k], &s, in->name)
+                           : input_open_gpio(&ins[k], in->gpio, &s, "msgqd");
+                if (r < 0 && o->sim)
+                        log_error("%s: [input %s]: cannot simulate it: %s", in->origin, in->name, strerror(-r));
+                else if (r < 0)
+                        log_open_error(r, in->gpio, "input", in->name, in->gpio_origin);
+        }
+        if (r < 0)
+                for (k--; k-- > 0;)
+                        input_close(ins[k]);
         return r;
 }
 
@@ -600,31 +624,104 @@ static uint8_t line_flags(const struct msgq_output *out) {
                           (out->kind == MSGQ_LINE_KIND_RELAY ? MSGQ_LINE_F_RELAY : 0));
 }
 
-/* The table: line 0 the LED, then each [output NAME], taking leds[i] over (closed on failure). */
-static int setup_table(struct msgqd *d, const struct msgq_config *cfg, struct led **leds) {
-        size_t n = msgq_config_lines(cfg), i = 1;
+/* Close the outputs leds[from..] and the inputs ins[in_from..] that no table took over. */
+static void close_rest(const struct msgq_config *cfg, struct led **leds, size_t from, struct input **ins,
+                       size_t in_from) {
+        for (size_t i = from; i < msgq_config_lines(cfg); i++)
+                led_close(leds[i]);
+        for (size_t k = in_from; k < cfg->ninputs; k++)
+                input_close(ins[k]);
+}
+
+/* An input taken up: where, its level, and who debounces it. */
+static void log_input(const char *name, const struct input *in) {
+        static const char *const by[] = { [INPUT_DEBOUNCE_NONE] = "no debounce",
+                                          [INPUT_DEBOUNCE_KERNEL] = "debounced by the kernel",
+                                          [INPUT_DEBOUNCE_MSGQD] = "debounced by msgqd" };
+
+        log_info("input %s: %s, %s, %s", name, input_describe(in), input_level(in) ? "on" : "off",
+                 by[input_debounce_by(in)]);
+}
+
+/* The next line, section k of the file: output leds[*nout] or input ins[*nin], taken over. */
+static int add_section(struct msgqd *d, const struct msgq_config *cfg, size_t k, struct led **leds,
+                       size_t *nout, struct input **ins, size_t *nin) {
+        const struct msgq_input *in = &cfg->inputs[*nin];
+        struct input_settings s = input_settings_of(in);
+        struct msgq_output out;
+        int r;
+
+        if (cfg->line_is_input[k]) {
+                r = lines_add_input(&d->lines, ins[*nin], in->name, in->active_low ? MSGQ_LINE_F_ACTIVE_LOW : 0, &s);
+                if (r < 0)
+                        log_error("%s: [input %s]: %s", in->origin, in->name, strerror(-r));
+                else
+                        log_input(in->name, ins[(*nin)++]);
+                return r;
+        }
+        (void) msgq_config_output(cfg, *nout, &out);
+        r = lines_add(&d->lines, leds[*nout], out.name, line_flags(&out));
+        if (r < 0)
+                log_error("%s: [output %s]: %s", out.origin, out.name, strerror(-r));
+        else
+                (*nout)++;
+        return r;
+}
+
+/*
+ * The table: line 0 the LED, then each [output NAME] and [input NAME] in
+ * the file's order, taking leds[i] and ins[k] over (closed on failure),
+ * keeping msgq.conf's history of changes.
+ */
+static int setup_table(struct msgqd *d, const struct msgq_config *cfg, struct led **leds, struct input **ins) {
+        size_t nout = 1, nin = 0;
         struct msgq_output out;
         int r = lines_init(&d->lines, leds[0], &d->wake);
 
         if (r < 0) {
                 log_error("cannot set up the lines: %s", strerror(-r));
-                for (i = 0; i < n; i++)
-                        led_close(leds[i]);
+                close_rest(cfg, leds, 0, ins, 0);
                 return r;
         }
         (void) msgq_config_output(cfg, 0, &out);
         d->lines.entry[0].flags = line_flags(&out); /* before any thread */
-        for (; i < n && r == 0; i++) {
-                (void) msgq_config_output(cfg, i, &out);
-                if ((r = lines_add(&d->lines, leds[i], out.name, line_flags(&out))) < 0)
-                        log_error("%s: [output %s]: %s", out.origin, out.name, strerror(-r));
-        }
+        for (size_t k = 0; k < cfg->noutputs + cfg->ninputs && r == 0; k++)
+                r = add_section(d, cfg, k, leds, &nout, ins, &nin);
+        if (r == 0 && (r = lines_set_history(&d->lines, cfg->history)) < 0)
+                log_error("cannot keep %u changes: %s", cfg->history, strerror(-r));
         if (r < 0) {
-                for (i--; i < n; i++) /* the one refused, and those after it */
-                        led_close(leds[i]);
+                close_rest(cfg, leds, nout, ins, nin);
                 lines_done(&d->lines);
         }
         return r;
+}
+
+/*
+ * The table's lines in index order, as ledstate_start_lines() takes them:
+ * line 0, then each section in the file's order, an input as a line whose
+ * start is restore (the level it last recorded, which msgqd only reads);
+ * out_at[j]: the index of output j.  How many.
+ */
+static size_t table_lines(const struct msgq_config *cfg, struct msgq_output *tbl, size_t *out_at) {
+        size_t n = 1, nout = 1, nin = 0;
+
+        (void) msgq_config_output(cfg, 0, &tbl[0]);
+        out_at[0] = 0;
+        for (size_t k = 0; k < cfg->noutputs + cfg->ninputs; k++, n++) {
+                const struct msgq_input *in = &cfg->inputs[nin];
+
+                if (!cfg->line_is_input[k]) {
+                        out_at[nout] = n;
+                        (void) msgq_config_output(cfg, nout++, &tbl[n]);
+                        continue;
+                }
+                msgq_output_init(&tbl[n], in->name);
+                snprintf(tbl[n].gpio, sizeof tbl[n].gpio, "%s", in->gpio);
+                tbl[n].active_low = in->active_low;
+                tbl[n].start = MSGQ_LED_START_RESTORE;
+                nin++;
+        }
+        return n;
 }
 
 /*
@@ -637,18 +734,19 @@ static int setup_led(struct msgqd *d, const struct options *o, const struct msgq
                      struct led_start *ls, int *ret) {
         const char *path = state_path(ls, cfg->key);
         struct ledstate_file *st = &ls->state;
-        struct msgq_output out[MSGQ_LINES_MAX];
+        struct msgq_output tbl[MSGQ_LINES_MAX];
         struct led *leds[MSGQ_LINES_MAX];
-        size_t n = msgq_config_lines(cfg);
+        struct input *ins[MSGQ_LINES_MAX];
+        size_t out_at[MSGQ_LINES_MAX], n = table_lines(cfg, tbl, out_at);
         int r;
 
-        for (size_t i = 0; i < n; i++)
-                (void) msgq_config_output(cfg, i, &out[i]);
-        ledstate_start_lines(st, out, n, path, ls->restored);
-        r = open_lines(o, cfg, st, leds);
+        ledstate_start_lines(st, tbl, n, path, ls->restored);
+        r = open_lines(o, cfg, st, out_at, leds);
+        if (r == 0 && (r = open_inputs(o, cfg, ins)) < 0)
+                close_rest(cfg, leds, 0, ins, cfg->ninputs);
         if (r == -ENOENT)
                 *ret = EXIT_NOTCONFIGURED;
-        if (r < 0 || (r = setup_table(d, cfg, leds)) < 0)
+        if (r < 0 || (r = setup_table(d, cfg, leds, ins)) < 0)
                 return r;
         r = lines_restore(&d->lines, st, path, cfg->led_stop == MSGQ_LED_STOP_KEEP);
         if (r < 0)

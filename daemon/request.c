@@ -81,7 +81,7 @@ static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, str
         return lines_watch(&d->lines, since, &w, msgq_now_ns(), &rep->led);
 }
 
-/* line-watch: as led-watch, with every kept change after the number named; one ahead is refused. */
+/* line-watch, line-events: as led-watch, with every kept change after the number named; one ahead is refused. */
 static int handle_line_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         struct lines_watcher w = { .pid = req->pid, .token = req->token, .deadline_ns = req->deadline_ns,
                                    .prio = req->prio, .flags = req->flags, .op = req->op, .line = rep->line };
@@ -108,6 +108,22 @@ static int handle_line_list(struct msgqd *d, const struct msgq_request *req, str
         return 0;
 }
 
+/* input-list: the inputs from index arg0 on, as many as fit in one reply. */
+static int handle_input_list(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+        lines_inputs(&d->lines, req->arg0, rep);
+        return 0;
+}
+
+/* Line i is an input, which no request drives: status 4, naming it as the request did. */
+static int is_input(struct msgqd *d, bool by_name, size_t i, struct msgq_reply *rep) {
+        rep->status = MSGQ_ERR_INVALID;
+        if (by_name)
+                snprintf(rep->error, sizeof rep->error, "'%s' is an input", name(d, i));
+        else
+                snprintf(rep->error, sizeof rep->error, "line %zu is an input", i);
+        return -EPERM;
+}
+
 /* "no line 7: msgqd has 3 lines (0 to 2)", or msgq 0.1's "(0, led)" for one. */
 static void no_such_index(const struct lines *c, unsigned i, struct msgq_reply *rep) {
         rep->status = MSGQ_ERR_INVALID;
@@ -125,7 +141,7 @@ static int set_entry(struct msgqd *d, const struct msgq_request *req, size_t k, 
         int i = n[0] ? lines_find(&d->lines, n) : req->values[k].line;
 
         if (i >= 0 && (size_t) i < d->lines.n)
-                return i;
+                return lines_is_input(&d->lines, (size_t) i) ? is_input(d, n[0], (size_t) i, rep) : i;
         rep->status = MSGQ_ERR_INVALID;
         if (n[0])
                 snprintf(rep->error, sizeof rep->error, "no line '%s'", n);
@@ -229,6 +245,8 @@ static const handler_fn handlers[_MSGQ_OP_MAX] = {
         [MSGQ_OP_LINE_SET] = handle_line_set,
         [MSGQ_OP_LINE_LIST] = handle_line_list,
         [MSGQ_OP_LINE_WATCH] = handle_line_watch,
+        [MSGQ_OP_LINE_EVENTS] = handle_line_watch,
+        [MSGQ_OP_INPUT_LIST] = handle_input_list,
 };
 
 static void reply_init(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
@@ -237,6 +255,12 @@ static void reply_init(struct msgqd *d, const struct msgq_request *req, struct m
         rep->op = req->op;
         rep->daemon_pid = d->pid;
         rep->led_time = (req->flags & MSGQ_REQ_TIME) != 0;
+}
+
+/* Whether op drives its line: on, off, toggle, blink (an input's is refused). */
+static bool drives(uint16_t op) {
+        return op == MSGQ_OP_LED_ON || op == MSGQ_OP_LED_OFF || op == MSGQ_OP_LED_TOGGLE ||
+               op == MSGQ_OP_LED_BLINK;
 }
 
 /*
@@ -250,7 +274,7 @@ static int line_check(struct msgqd *d, const struct msgq_request *req, struct ms
 
         if (!msgq_op_has_line(req->op))
                 return 0;
-        if (req->op == MSGQ_OP_LINE_WATCH && req->line == MSGQ_LINE_ALL) {
+        if (msgq_op_is_watch(req->op) && req->line == MSGQ_LINE_ALL) {
                 rep->line = MSGQ_LINE_ALL;
                 return 0;
         }
@@ -263,6 +287,8 @@ static int line_check(struct msgqd *d, const struct msgq_request *req, struct ms
                 no_such_index(c, (unsigned) i, rep);
                 return -ERANGE;
         }
+        if (drives(req->op) && lines_is_input(c, (size_t) i))
+                return is_input(d, req->line_name[0], (size_t) i, rep);
         rep->status = MSGQ_OK;
         rep->line = (uint16_t) i;
         snprintf(rep->line_name, sizeof rep->line_name, "%s", c->line[i].name);

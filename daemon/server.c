@@ -394,7 +394,7 @@ void server_answer_watchers(void *userdata, const struct lines_watcher *w, size_
                 rep = (struct msgq_reply) { .status = MSGQ_OK, .token = w[i].token, .op = w[i].op,
                                             .daemon_pid = s->d->pid, .led = *st, .line = w[i].line,
                                             .led_time = (w[i].flags & MSGQ_REQ_TIME) != 0 };
-                if (w[i].op == MSGQ_OP_LINE_WATCH) { /* every kept change after the number it named */
+                if (msgq_op_is_watch(w[i].op)) { /* every kept change after the number it named */
                         (void) lines_changes(&s->d->lines, w[i].line, w[i].since, NULL, now, &rep);
                 } else {
                         req.op = rep.op = MSGQ_OP_LED_WATCH;

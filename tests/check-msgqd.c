@@ -233,18 +233,18 @@ START_TEST(test_bad_config_refused) {
 }
 END_TEST
 
-/* Until msgqd serves inputs, an [input NAME] is refused, naming it, not ignored. */
-START_TEST(test_input_sections_refused) {
+/* A bad setting of an [input NAME] is refused, naming the file's line, the setting and its value. */
+START_TEST(test_input_bad_setting_refused) {
         char path[] = "/tmp/msgq-test-conf-XXXXXX";
         const char *extra[] = { "-c", path, NULL };
         int fd = mkstemp(path);
 
         ck_assert_int_ge(fd, 0);
-        ck_assert_int_gt(dprintf(fd, "[msgq]\nmode = 0600\n[input door]\ngpio = GPIO22\n"), 0);
+        ck_assert_int_gt(dprintf(fd, "[msgq]\nmode = 0600\n[input door]\ngpio = GPIO22\ndebounce = 20\n"), 0);
         close(fd);
         ck_assert_int_eq(daemon_start(&dmn, test_key(), extra), -ECHILD);
         unlink(path);
-        ck_assert_msg(strstr(daemon_log(&dmn), ":3: [input door]: this msgqd serves no inputs yet")
+        ck_assert_msg(strstr(daemon_log(&dmn), ":5: [input door]: debounce = 20: expected 0, or a whole number")
                       != NULL, "%s", daemon_log(&dmn));
         ck_assert(!queue_exists(dmn.key));
 }
@@ -825,7 +825,7 @@ int main(void) {
         harness_add(s, "recreate", test_queue_removed_under_daemon_is_recreated, 30);
         harness_add(s, "config-mode", test_config_file_sets_mode, 30);
         harness_add(s, "bad-config", test_bad_config_refused, 30);
-        harness_add(s, "input-sections-refused", test_input_sections_refused, 30);
+        harness_add(s, "input-bad-setting-refused", test_input_bad_setting_refused, 30);
         harness_add(s, "missing-gpio", test_missing_gpio_line_is_a_clear_error, 30);
         harness_add(s, "ping", test_ping_replies_to_pid, 30);
         harness_add(s, "led", test_led_on_off_toggle_state, 30);
