@@ -475,6 +475,27 @@ static int watchdog_setup(struct main_loop *m) {
 }
 
 /*
+ * A reload: each line's stop policy (read at the stop), for the lines
+ * msgqd has under the same name at the same index; the table itself
+ * changes only with a restart.
+ */
+static void reload_lines(struct lines *c, const struct msgq_config *cfg) {
+        size_t n = msgq_config_lines(cfg);
+        bool same = n == c->n;
+        struct msgq_output out;
+
+        for (size_t i = 0; i < n; i++) {
+                (void) msgq_config_output(cfg, i, &out);
+                if (i < c->n && msgq_line_name_eq(out.name, c->line[i].name))
+                        lines_set_keep(c, i, out.stop == MSGQ_LED_STOP_KEEP);
+                else
+                        same = false;
+        }
+        if (!same)
+                log_warning("the outputs added, removed or moved take effect when msgqd restarts");
+}
+
+/*
  * SIGHUP (systemctl reload): read the configuration again.  The queue's
  * mode and group change at once.  The key and the LED line change only
  * with a restart: a new key is a new queue, and the requests waiting on
@@ -499,7 +520,7 @@ static void reload(struct main_loop *m) {
                                     cfg.active_low ? " (active low)" : "");
                 m->cfg.mode = cfg.mode;
                 memcpy(m->cfg.group, cfg.group, sizeof cfg.group);
-                lines_set_keep(&m->d->lines, 0, cfg.led_stop == MSGQ_LED_STOP_KEEP); /* read at the stop */
+                reload_lines(&m->d->lines, &cfg);
                 log_info("configuration reloaded: queue mode %04o, group %s", cfg.mode,
                          cfg.group[0] ? cfg.group : "msgqd's own");
         }
