@@ -8,10 +8,16 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/msg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -36,8 +42,7 @@ static const char outputs_conf[] =
         "stop = keep\n"
         "description = the buzzer by the door\n";
 
-static void start_with(const char *text) {
-        const char *extra[] = { "-c", conf, NULL };
+static void write_conf(const char *text) {
         int fd;
 
         snprintf(conf, sizeof conf, "/tmp/msgq-test-outputs-XXXXXX");
@@ -45,6 +50,12 @@ static void start_with(const char *text) {
         ck_assert_int_ge(fd, 0);
         ck_assert_int_gt(dprintf(fd, "%s", text), 0);
         close(fd);
+}
+
+static void start_with(const char *text) {
+        const char *extra[] = { "-c", conf, NULL };
+
+        write_conf(text);
         daemon_start_checked(&dmn, test_key(), extra);
 }
 
@@ -414,6 +425,109 @@ START_TEST(blink_two_lines) {
 }
 END_TEST
 
+/* A reload applies each output's stop: pump, on, is left on at the stop once its section says keep. */
+START_TEST(reload_applies_stop) {
+        FILE *f;
+
+        start();
+        ck_assert_str_eq(text("STATE pump", true), "OK pump=on");
+        f = fopen(conf, "w"); /* buzzer now stops off, as by default */
+        ck_assert_ptr_nonnull(f);
+        fputs("[msgq]\nmode = 0600\n[output pump]\ngpio = GPIO27\nstart = on\nstop = keep\n"
+              "[output buzzer]\ngpio = gpiochip0:5\n", f);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(kill(dmn.pid, SIGHUP), 0);
+        ck_assert_msg(daemon_log_wait(&dmn, "configuration reloaded", scaled(3000)), "%s", daemon_log(&dmn));
+        stop();
+        ck_assert_msg(strstr(daemon_log(&dmn), "pump left on (stop = keep)"), "%s", daemon_log(&dmn));
+        ck_assert_msg(strstr(daemon_log(&dmn), "buzzer left") == NULL, "%s", daemon_log(&dmn));
+}
+END_TEST
+
+/* Each change is logged with the line's name in its message. */
+START_TEST(log_names_the_line) {
+        start();
+        ck_assert_str_eq(text("OFF pump", true), "OK pump=off");
+        ck_assert_str_eq(text("BLINK 500 2 buzzer", true), "OK buzzer=on blinking");
+        ck_assert_str_eq(text("ON", true), "OK led=on");
+        ck_assert_msg(daemon_log_wait(&dmn, "pump off (request from pid", scaled(2000)), "%s", daemon_log(&dmn));
+        ck_assert_msg(daemon_log_wait(&dmn, "buzzer blinking, period 500 ms, 2 blinks (request from pid",
+                                      scaled(2000)), "%s", daemon_log(&dmn));
+        ck_assert_msg(daemon_log_wait(&dmn, "LED on (request from pid", scaled(2000)), "%s", daemon_log(&dmn));
+        stop();
+}
+END_TEST
+
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "w");
+
+        ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+/* This test's process in a mount namespace of its own (and, not root, a user namespace as itself). */
+static void private_namespace(void) {
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+
+        if (uid != 0) {
+                ck_assert_msg(unshare(CLONE_NEWUSER) == 0, "unshare(CLONE_NEWUSER): %s", strerror(errno));
+                write_text("/proc/self/setgroups", "deny");
+                write_text("/proc/self/uid_map", fmt("%u %u 1", (unsigned) uid, (unsigned) uid));
+                write_text("/proc/self/gid_map", fmt("%u %u 1", (unsigned) gid, (unsigned) gid));
+        }
+        ck_assert_msg(unshare(CLONE_NEWNS) == 0, "unshare(CLONE_NEWNS): %s", strerror(errno));
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+}
+
+/*
+ * In the journal, each change carries MSGQ_LINE=NAME: msgqd run as under
+ * systemd (JOURNAL_STREAM), in a mount namespace of this test's own whose
+ * /run holds the journal's socket, bound here; what msgqd sends is read
+ * from it.
+ */
+START_TEST(journal_line_field) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const char *env[] = { NULL, NULL };
+        char buf[8192];
+        bool pump = false, led = false;
+        int sock;
+
+        private_namespace();
+        ck_assert_msg(mount("msgq-test", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") == 0,
+                      "mount tmpfs on /run: %s", strerror(errno));
+        ck_assert_int_eq(mkdir("/run/systemd", 0755), 0);
+        ck_assert_int_eq(mkdir("/run/systemd/journal", 0755), 0);
+        snprintf(sa.sun_path, sizeof sa.sun_path, "/run/systemd/journal/socket");
+        sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(sock, 0);
+        ck_assert_int_eq(bind(sock, (struct sockaddr *) &sa, sizeof sa), 0);
+        write_conf(outputs_conf);
+        env[0] = fmt("MSGQ_TEST_CONF=%s", conf);
+        ck_assert_int_eq(daemon_start_env(&dmn, test_key(), test_source("msgqd-journal-stream.sh"), env, NULL), 0);
+        ck_assert_str_eq(text("OFF pump", true), "OK pump=off");
+        ck_assert_str_eq(text("ON led", true), "OK led=on");
+        for (int waited = 0; waited < scaled(3000) && !(pump && led);) {
+                ssize_t n = recv(sock, buf, sizeof buf - 1, MSG_DONTWAIT);
+
+                if (n < 0) {
+                        sleep_ms(5);
+                        waited += 5;
+                        continue;
+                }
+                buf[n] = '\0';
+                if (strstr(buf, "MESSAGE=pump off (request from pid") && strstr(buf, "\nMSGQ_LINE=pump\n"))
+                        pump = true;
+                if (strstr(buf, "MESSAGE=LED on (request from pid") && strstr(buf, "\nMSGQ_LINE=led\n"))
+                        led = true;
+        }
+        ck_assert_msg(pump && led, "no change with its MSGQ_LINE= in what msgqd sent the journal");
+        close(sock);
+        stop();
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("outputs");
 
@@ -425,5 +539,8 @@ int main(void) {
         harness_add(s, "line-watch-missed", line_watch_missed, 120);
         harness_add(s, "watch-of-one-line", watch_of_one_line, 30);
         harness_add(s, "blink-two-lines", blink_two_lines, 30);
+        harness_add(s, "log-names-the-line", log_names_the_line, 30);
+        harness_add(s, "reload-applies-stop", reload_applies_stop, 30);
+        harness_add(s, "journal-line-field", journal_line_field, 30);
         return harness_run(s);
 }
