@@ -9,7 +9,7 @@
  * each request served and answered where it was taken).  What they share,
  * and what guards it:
  *
- *   lines.lock          the lines (the LED), their blink, change count, history, watchers
+ *   lines.lock          the lines (the LED and the outputs), their blink, change count, history, watchers
  *                       and state-file flag (lines.h).  Held while the
  *                       line is driven and while logging; never while
  *                       watchers are answered (they are taken out first).

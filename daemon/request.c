@@ -268,6 +268,9 @@ static bool drives(uint16_t op) {
  * into rep->line (and its name into rep->line_name, for a text reply).
  * 0, or status 4 in rep with the line named.
  */
+_Static_assert(sizeof ((struct msgq_reply *) 0)->line_name == sizeof ((struct line *) 0)->name,
+               "a line's name is copied whole into a reply");
+
 static int line_check(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
         const struct lines *c = &d->lines;
         int i = req->line;
@@ -291,7 +294,7 @@ static int line_check(struct msgqd *d, const struct msgq_request *req, struct ms
                 return is_input(d, req->line_name[0], (size_t) i, rep);
         rep->status = MSGQ_OK;
         rep->line = (uint16_t) i;
-        snprintf(rep->line_name, sizeof rep->line_name, "%s", c->line[i].name);
+        memcpy(rep->line_name, c->line[i].name, sizeof rep->line_name); /* both NUL-terminated, one size */
         return 0;
 }
 
