@@ -27,7 +27,7 @@ int lines_set_encode(const struct msgq_request *req, unsigned char *q, size_t ro
         return (int) len;
 }
 
-bool lines_set_has_twice(const struct msgq_request *req) {
+int msgq_line_set_twice(const struct msgq_request *req) {
         for (size_t i = 0; i < req->nvalues; i++) {
                 const struct msgq_line_value *a = &req->values[i];
 
@@ -37,10 +37,14 @@ bool lines_set_has_twice(const struct msgq_request *req) {
                         if (a->name_len ? strcasecmp(msgq_line_value_name(req, i),
                                                      msgq_line_value_name(req, j)) == 0
                                         : a->line == b->line)
-                                return true;
+                                return (int) i;
                 }
         }
-        return false;
+        return -1;
+}
+
+bool lines_set_has_twice(const struct msgq_request *req) {
+        return msgq_line_set_twice(req) >= 0;
 }
 
 int lines_set_decode(const unsigned char *q, size_t len, struct msgq_request *req) {

@@ -148,6 +148,13 @@ static inline const char *msgq_line_value_name(const struct msgq_request *req, s
 }
 
 /*
+ * The entry of a line-set that names a line an earlier one named (by
+ * name regardless of case, or by index), or -1: the decoders refuse such a
+ * request, and msgqd names the line in its answer.
+ */
+int msgq_line_set_twice(const struct msgq_request *req);
+
+/*
  * The line records of line-set, line-list and line-watch replies are
  * libmsgq's types (msgq.h): struct msgq_line_state, struct msgq_line_info
  * (its flags MSGQ_LINE_F_*) and struct msgq_change.

@@ -340,10 +340,24 @@ static const char *decode_error(int r) {
         }
 }
 
+/* Why a request was refused, in words: decode_error()'s, or the line a line-set named twice. */
+static const char *reject_reason(const struct msgq_request *req, int r, char *buf, size_t size) {
+        int k = r == -EINVAL && req->op == MSGQ_OP_LINE_SET ? msgq_line_set_twice(req) : -1;
+
+        if (k < 0)
+                return decode_error(r);
+        if (req->values[k].name_len)
+                snprintf(buf, size, "line '%s' named twice", msgq_line_value_name(req, (size_t) k));
+        else
+                snprintf(buf, size, "line %u named twice", req->values[k].line);
+        return buf;
+}
+
 /* now: when the request was taken off the queue. */
 static void serve_at(struct server *s, long mtype, const unsigned char *body, size_t len, uint64_t now) {
         struct msgq_request req; /* the decoders clear it (but for entries nothing reads) */
         struct msgq_reply rep;
+        char why[64];
         bool binary = msgq_body_is_binary(body, len);
         uint32_t status;
         int r;
@@ -370,7 +384,7 @@ static void serve_at(struct server *s, long mtype, const unsigned char *body, si
                 /* A broken binary request carries no usable deadline: give it a short one. */
                 if (binary && req.deadline_ns == 0)
                         req.deadline_ns = msgq_now_ns() + MSGQ_REPLY_GRACE_NS;
-                request_reject(s->d, &req, status, decode_error(r), &rep);
+                request_reject(s->d, &req, status, reject_reason(&req, r, why, sizeof why), &rep);
                 answer(s, &req, &rep, binary, now);
                 return;
         }
