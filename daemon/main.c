@@ -475,24 +475,29 @@ static int watchdog_setup(struct main_loop *m) {
 }
 
 /*
- * A reload: each line's stop policy (read at the stop), for the lines
- * msgqd has under the same name at the same index; the table itself
+ * A reload: each output's stop policy (read at the stop), for the outputs
+ * msgqd has under the same name (inputs have none); the table itself
  * changes only with a restart.
  */
 static void reload_lines(struct lines *c, const struct msgq_config *cfg) {
-        size_t n = msgq_config_lines(cfg);
-        bool same = n == c->n;
+        size_t n = msgq_config_lines(cfg), outputs = 0;
+        bool same = true;
         struct msgq_output out;
 
-        for (size_t i = 0; i < n; i++) {
-                (void) msgq_config_output(cfg, i, &out);
-                if (i < c->n && msgq_line_name_eq(out.name, c->line[i].name))
-                        lines_set_keep(c, i, out.stop == MSGQ_LED_STOP_KEEP);
+        for (size_t i = 0; i < c->n; i++)
+                outputs += !lines_is_input(c, i);
+        for (size_t k = 0; k < n; k++) {
+                int i;
+
+                (void) msgq_config_output(cfg, k, &out);
+                i = lines_find(c, out.name);
+                if (i >= 0 && !lines_is_input(c, (size_t) i))
+                        lines_set_keep(c, (size_t) i, out.stop == MSGQ_LED_STOP_KEEP);
                 else
                         same = false;
         }
-        if (!same)
-                log_warning("the outputs added, removed or moved take effect when msgqd restarts");
+        if (!same || n != outputs)
+                log_warning("the outputs added or removed take effect when msgqd restarts");
 }
 
 /*
