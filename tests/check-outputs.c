@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@
 #include "queue.h"
 
 static struct daemon dmn;
-static char conf[64];
+static char conf[512];
 
 static const char outputs_conf[] =
         "[msgq]\n"
@@ -42,11 +43,12 @@ static const char outputs_conf[] =
         "stop = keep\n"
         "description = the buzzer by the door\n";
 
+/* msgq.conf in the test's own directory, which the harness removes (kept when a test failed). */
 static void write_conf(const char *text) {
         int fd;
 
-        snprintf(conf, sizeof conf, "/tmp/msgq-test-outputs-XXXXXX");
-        fd = mkstemp(conf);
+        snprintf(conf, sizeof conf, "%s/msgq.conf", harness_state_dir());
+        fd = open(conf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         ck_assert_int_ge(fd, 0);
         ck_assert_int_gt(dprintf(fd, "%s", text), 0);
         close(fd);
