@@ -151,7 +151,8 @@ static void wait_end(struct msgq_client *c) {
 
 /* Map what msgsnd/msgrcv said to what the caller is told. */
 static int call_error(const struct msgq_client *c, int r, uint64_t deadline_ns) {
-        if (r == -EINTR && c->cancel && __atomic_load_n(c->cancel, __ATOMIC_ACQUIRE))
+        if (r == -EINTR && c->cancel &&
+            (__atomic_load_n(c->cancel, __ATOMIC_ACQUIRE) & MSGQ_CLIENT_CANCELLED))
                 return -ECANCELED;
         if (r == -EINTR && msgq_now_ns() >= deadline_ns)
                 return -ETIMEDOUT;

@@ -37,6 +37,9 @@
 #include "clock.h"
 #include "protocol.h"
 
+/* The bit of *cancel that cancels the call in progress (see struct msgq_client). */
+#define MSGQ_CLIENT_CANCELLED 2u
+
 /* Replies for others a client holds at most while the queue is full. */
 #define MSGQ_CLIENT_HELD_MAX 4
 
@@ -66,13 +69,14 @@ struct msgq_client {
         long pause_ns;            /* while that one comes back, or replies are held: grows */
         uint64_t handbacks_lost;  /* held replies whose owner stopped waiting first */
         /*
-         * When set and nonzero (__atomic), a call that a signal interrupts
-         * returns -ECANCELED.  Another thread sets it, then signals this one
-         * with MSGQ_CLIENT_SIGNAL until the call has returned (a timer of
-         * its own that re-fires, as msgq-mqtt's watcher does): a signal
-         * that comes before the call blocks is taken before the wait.
+         * When set and *cancel has MSGQ_CLIENT_CANCELLED (__atomic), a call
+         * that a signal interrupts returns -ECANCELED.  Another thread sets
+         * that bit, then signals this one with MSGQ_CLIENT_SIGNAL until the
+         * call has returned: a signal that comes before the call blocks is
+         * taken before the wait.  The other bits are the owner's (libmsgq
+         * keeps its call number there, see lib/msgq.c).
          */
-        const int *cancel;
+        const unsigned *cancel;
 };
 
 /*

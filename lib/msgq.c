@@ -5,12 +5,19 @@
  * A handle is a client plus what the header promises around it: a lock
  * that lets one call in at a time (within the call's deadline), the
  * thread that makes the call (the client is rebound when that changes,
- * also in the child after fork()), a cancel flag with the caller's
- * thread ID for msgq_cancel(), and the last error in words.
+ * also in the child after fork()), the call word and the caller's thread
+ * for msgq_cancel(), and the last error in words.
  *
  * Locks: lock guards the client, timeout, prio, untimed and the last error and
- * reply figures; msgq_cancel() takes no lock and touches only cancel,
- * busy and caller (all __atomic).
+ * reply figures; msgq_cancel() takes no lock and touches only call and
+ * caller (both __atomic).
+ *
+ * The call word holds the number of the call in progress or last made
+ * (in steps of CALL_ONE), CALL_BUSY while it is in progress and
+ * CALL_CANCELLED once msgq_cancel() has marked it.  Only the caller, under
+ * lock, begins and ends a call; msgq_cancel() marks by compare-and-swap
+ * of the word it saw, which fails once that call has ended: a cancel
+ * never reaches a call begun after it was made.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -33,11 +40,18 @@
 #include "line-config.h"
 #include "msgq-build.h"
 #include "msgq.h"
+#include "msgq-test-hooks.h"
 #include "protocol.h"
 
 #define MSGQ_EXPORT __attribute__((visibility("default")))
 
 _Static_assert(MSGQ_SEND_TEXT_MAX == MSGQ_TEXT_MAX, "msgq.h and protocol.h agree on the text");
+
+/* The call word (see above); the client returns -ECANCELED when it has CALL_CANCELLED. */
+#define CALL_BUSY      1u
+#define CALL_CANCELLED MSGQ_CLIENT_CANCELLED
+#define CALL_ONE       4u
+_Static_assert(CALL_CANCELLED == 2u, "the call word's bits are apart");
 
 /* How often msgq_cancel() signals the waiting thread until its call returns. */
 #define CANCEL_RESEND_NS (1 * 1000000L)
@@ -49,16 +63,18 @@ struct msgq {
         int *bound;             /* 1 in a page the kernel wipes in a fork's child (NULL: none) */
         unsigned timeout_ms;
         long prio;
-        int cancel;             /* __atomic: set by msgq_cancel() */
-        int busy;               /* __atomic: a call is in progress */
-        unsigned calls;         /* __atomic: calls begun, for msgq_cancel() to see its call end */
-        pthread_t caller;       /* __atomic with busy: who makes it */
+        unsigned call;          /* __atomic: number, CALL_BUSY, CALL_CANCELLED (see above) */
+        pthread_t caller;       /* __atomic, stored before call: who makes the call */
         int status;             /* msgqd's status for the last call, 0: none or OK */
         bool untimed;           /* msgqd refused MSGQ_REQ_TIME (older than it): not asked again */
         uint64_t led_time_ns, led_monotonic_ns; /* of the last LED call's state; 0: none */
         uint32_t daemon_pid;
         char errmsg[MSGQ_ERROR_TEXT_MAX + 64];
 };
+
+#ifdef MSGQ_TEST_HOOKS
+MSGQ_EXPORT void (*msgq_test_hook_cancel)(struct msgq *h);
+#endif
 
 MSGQ_EXPORT const char *msgq_version(void) {
         return PACKAGE_VERSION;
@@ -139,7 +155,7 @@ MSGQ_EXPORT int msgq_open_config(struct msgq **ret, const char *config, key_t ke
         bound_page(h);
         h->timeout_ms = MSGQ_TIMEOUT_DEFAULT_MS;
         h->prio = MSGQ_PRIO_DEFAULT;
-        h->client.cancel = &h->cancel;
+        h->client.cancel = &h->call;
         *ret = h;
         return 0;
 }
@@ -242,15 +258,16 @@ static int call_begin(struct msgq *h, uint64_t deadline_ns) {
                         *h->bound = 1;
         }
         h->status = 0;
-        __atomic_store_n(&h->cancel, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&h->caller, pthread_self(), __ATOMIC_RELAXED);
-        __atomic_add_fetch(&h->calls, 1, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&h->busy, 1, __ATOMIC_SEQ_CST);
+        /* No call in progress: msgq_cancel() leaves the word alone, the store loses nothing. */
+        __atomic_store_n(&h->call, (h->call & ~(CALL_BUSY | CALL_CANCELLED)) + CALL_ONE + CALL_BUSY,
+                         __ATOMIC_SEQ_CST);
         return 0;
 }
 
 static void call_end(struct msgq *h) {
-        __atomic_store_n(&h->busy, 0, __ATOMIC_SEQ_CST);
+        /* A mark that lands before this store is wiped with the call it was for. */
+        __atomic_store_n(&h->call, h->call & ~(CALL_BUSY | CALL_CANCELLED), __ATOMIC_SEQ_CST);
         pthread_mutex_unlock(&h->lock);
 }
 
@@ -706,16 +723,25 @@ MSGQ_EXPORT int msgq_shutdown(struct msgq *h) {
 }
 
 /*
- * Set the flag, then signal the caller's thread until the call it made
- * has returned: a signal that comes before the call blocks is taken
- * before the wait, and the next one ends the wait.
+ * Mark the call in progress, if it is still the one seen (a call ended
+ * in between is not ours to cancel, nor one begun after it), then signal
+ * the caller's thread until that call has returned: a signal that comes
+ * before the call blocks is taken before the wait, and the next one ends
+ * the wait.  The word stays as marked while the call lasts (only its
+ * end changes it).
  */
 MSGQ_EXPORT void msgq_cancel(struct msgq *h) {
-        unsigned call_no = __atomic_load_n(&h->calls, __ATOMIC_SEQ_CST);
+        unsigned seen = __atomic_load_n(&h->call, __ATOMIC_SEQ_CST);
+        unsigned marked = seen | CALL_CANCELLED;
 
-        while (__atomic_load_n(&h->busy, __ATOMIC_SEQ_CST) &&
-               __atomic_load_n(&h->calls, __ATOMIC_SEQ_CST) == call_no) {
-                __atomic_store_n(&h->cancel, 1, __ATOMIC_SEQ_CST);
+        if (!(seen & CALL_BUSY))
+                return;
+        MSGQ_TEST_HOOK(cancel, h);
+        if (!__atomic_compare_exchange_n(&h->call, &seen, marked, false, __ATOMIC_SEQ_CST,
+                                         __ATOMIC_SEQ_CST) &&
+            seen != marked) /* not marked by another cancel either: that call has ended */
+                return;
+        while (__atomic_load_n(&h->call, __ATOMIC_SEQ_CST) == marked) {
                 pthread_kill(__atomic_load_n(&h->caller, __ATOMIC_RELAXED), h->client.signo);
                 nanosleep(&(struct timespec) { .tv_nsec = CANCEL_RESEND_NS }, NULL);
         }

@@ -306,8 +306,9 @@ int msgq_shutdown(struct msgq *h);
 
 /*
  * From another thread: make the call in progress on h return -ECANCELED,
- * and return once it has returned.  Does nothing when no call is in
- * progress (a call that starts after it is not cancelled): a thread that
+ * and return once it has returned.  Only the call in progress when it
+ * was made: does nothing when no call is in progress or that call has
+ * ended meanwhile (a call that starts after it is never cancelled): a thread that
  * cannot know whether the call has begun (one that waits for signals, say)
  * calls it again until the call has returned, as msgqctl does.  Safe to
  * call from any thread, not from a signal handler.

@@ -505,7 +505,7 @@ static void *worker(void *userdata) {
 static void watch_interrupt(struct board *b) {
         const struct itimerspec now = { .it_value = { .tv_nsec = 1 }, .it_interval = { .tv_nsec = 5 * MS } };
 
-        __atomic_store_n(&b->watch_cancel, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&b->watch_cancel, MSGQ_CLIENT_CANCELLED, __ATOMIC_RELEASE);
         pthread_cond_signal(&b->watch_cond);
         if (b->have_wake_timer)
                 timer_settime(b->wake_timer, 0, &now, NULL);

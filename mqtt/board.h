@@ -89,7 +89,7 @@ struct board {
         pthread_cond_t watch_cond;
         bool watch_renew;
         uint64_t watch_since;
-        int watch_cancel;
+        unsigned watch_cancel;   /* MSGQ_CLIENT_CANCELLED or 0 */
         timer_t wake_timer;
         bool have_wake_timer;
         /* The watcher thread's own. */

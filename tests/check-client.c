@@ -179,13 +179,13 @@ static timer_t signal_every_5ms(void) {
 }
 
 /*
- * Signals alone do not end a call; with cancel set they do, at once, also
- * when it was set and signalled before the call began to wait (msgq-mqtt's
- * LED watcher is stopped so).
+ * Signals alone do not end a call, nor do the other bits of the cancel
+ * word (libmsgq's call number); with MSGQ_CLIENT_CANCELLED they do, at
+ * once, also when it was set and signalled before the call began to wait.
  */
 START_TEST(test_cancel) {
         struct msgq_client c;
-        int cancel = 0;
+        unsigned cancel = ~MSGQ_CLIENT_CANCELLED;
         uint64_t t0;
         timer_t t;
 
@@ -195,7 +195,7 @@ START_TEST(test_cancel) {
         t0 = msgq_now_ns();
         ck_assert_int_eq(ping(&c, 200, 5000), 0);
         ck_assert_uint_ge(msgq_now_ns() - t0, 200 * MS);
-        __atomic_store_n(&cancel, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&cancel, MSGQ_CLIENT_CANCELLED, __ATOMIC_RELEASE);
         t0 = msgq_now_ns();
         ck_assert_int_eq(ping(&c, 3000, 10000), -ECANCELED);
         ck_assert_uint_lt(msgq_now_ns() - t0, 1000 * MS);

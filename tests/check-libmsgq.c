@@ -8,7 +8,9 @@
  * used from another thread and fork after open.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +24,9 @@
 
 #include "harness.h"
 #include "msgq.h"
+#ifdef MSGQ_TEST_HOOKS
+#include "msgq-test-hooks.h"
+#endif
 
 static struct daemon d;
 
@@ -34,21 +39,42 @@ static struct msgq *open_daemon(void) {
         return h;
 }
 
-/* SIGSTOP, and wait until msgqd is stopped: then it answers nothing. */
-static void daemon_pause(void) {
+/* Whether every thread of process pid is stopped (its serving thread stops after its main one). */
+static bool all_stopped(pid_t pid) {
         char path[64], stat[512];
+        struct dirent *e;
+        bool all = true;
+        int n = 0;
+        DIR *dir;
 
-        ck_assert_int_eq(kill(d.pid, SIGSTOP), 0);
-        snprintf(path, sizeof path, "/proc/%d/stat", (int) d.pid);
-        for (int i = 0; i < 5000; i++) {
-                FILE *f = fopen(path, "r");
+        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+        dir = opendir(path);
+        if (!dir)
+                return false;
+        while (all && (e = readdir(dir))) {
+                FILE *f;
                 char *p = NULL;
 
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof path, "/proc/%d/task/%.16s/stat", (int) pid, e->d_name);
+                f = fopen(path, "r");
                 if (f && fgets(stat, sizeof stat, f))
                         p = strrchr(stat, ')');
                 if (f)
                         fclose(f);
-                if (p && p[1] == ' ' && p[2] == 'T')
+                all = p && p[1] == ' ' && (p[2] == 'T' || p[2] == 't');
+                n++;
+        }
+        closedir(dir);
+        return all && n > 0;
+}
+
+/* SIGSTOP, and wait until all of msgqd is stopped: then it answers nothing. */
+static void daemon_pause(void) {
+        ck_assert_int_eq(kill(d.pid, SIGSTOP), 0);
+        for (int i = 0; i < 5000; i++) {
+                if (all_stopped(d.pid))
                         return;
                 sleep_ms(1);
         }
@@ -400,6 +426,122 @@ START_TEST(test_cancel) {
         daemon_stop_checked(&d);
 }
 END_TEST
+
+#ifdef MSGQ_TEST_HOOKS
+/*
+ * The test build of libmsgq (check-libmsgq-hooked) pauses msgq_cancel()
+ * where a thread can be preempted for as long as the scheduler likes:
+ * after it has seen the call in progress, before it marks it.
+ */
+static struct {
+        int seen;       /* __atomic: msgq_cancel() has seen a call in progress */
+        int go;         /* __atomic: let it go on */
+} gate;
+
+static void cancel_paused(struct msgq *h) {
+        (void) h;
+        __atomic_store_n(&gate.seen, 1, __ATOMIC_RELEASE);
+        while (!__atomic_load_n(&gate.go, __ATOMIC_ACQUIRE))
+                sleep_ms(1);
+}
+
+static void *cancel_now(void *arg) {
+        msgq_cancel(arg);
+        return NULL;
+}
+
+/* Whether thread tid of this process sleeps (blocked in msgrcv, here). */
+static bool thread_sleeps(pid_t tid) {
+        char stat[512], *p = NULL;
+        FILE *f = fopen(fmt("/proc/self/task/%d/stat", (int) tid), "r");
+
+        if (f && fgets(stat, sizeof stat, f))
+                p = strrchr(stat, ')');
+        if (f)
+                fclose(f);
+        return p && p[1] == ' ' && p[2] == 'S';
+}
+
+static void wait_until_sleeps(pid_t tid) {
+        for (int i = 0; i < scaled(5000) && !thread_sleeps(tid); i++)
+                sleep_ms(1);
+        ck_assert_msg(thread_sleeps(tid), "thread %d does not wait", (int) tid);
+}
+
+/* A watch (call 1) ended by msgqd, then a ping (call 2), each flagged when begun and done. */
+struct two_calls {
+        struct msgq *h;
+        uint64_t since;
+        pid_t tid;
+        int begun, done, second; /* __atomic: call 1 begun, call 1 done, call 2 may begin */
+        int r1, r2;
+};
+
+static void *watch_then_ping(void *arg) {
+        struct two_calls *c = arg;
+        struct msgq_led_state led;
+
+        __atomic_store_n(&c->tid, gettid(), __ATOMIC_RELEASE);
+        __atomic_store_n(&c->begun, 1, __ATOMIC_RELEASE);
+        c->r1 = msgq_led_watch(c->h, c->since, MSGQ_TIMEOUT_MAX_MS, &led);
+        __atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+        while (!__atomic_load_n(&c->second, __ATOMIC_ACQUIRE))
+                sleep_ms(1);
+        c->r2 = msgq_ping(c->h);
+        __atomic_store_n(&c->done, 2, __ATOMIC_RELEASE);
+        return NULL;
+}
+
+/*
+ * A cancel made while call 1 is in progress, held up until call 1 has
+ * ended and call 2 has begun, ends neither: call 1 was answered, call 2
+ * was not the call in progress when the cancel was made.
+ */
+START_TEST(test_cancel_late) {
+        struct two_calls c = { .h = open_daemon(), .r1 = 1, .r2 = 1 };
+        struct msgq_led_state led;
+        struct msgq *other = NULL;
+        pthread_t caller, canceller;
+        long queued;
+
+        ck_assert_int_eq(msgq_open(&other, d.key), 0);
+        ck_assert_int_eq(msgq_led_state(c.h, &led), 0);
+        c.since = led.changes; /* the LED as it is: msgqd answers at its next change */
+        ck_assert_int_eq(msgq_set_timeout(c.h, MSGQ_TIMEOUT_MAX_MS), 0);
+        msgq_test_hook_cancel = cancel_paused;
+        ck_assert_int_eq(pthread_create(&caller, NULL, watch_then_ping, &c), 0);
+        while (!__atomic_load_n(&c.begun, __ATOMIC_ACQUIRE))
+                sleep_ms(1);
+        wait_until_sleeps(__atomic_load_n(&c.tid, __ATOMIC_ACQUIRE)); /* call 1 waits */
+        ck_assert_int_eq(pthread_create(&canceller, NULL, cancel_now, c.h), 0);
+        while (!__atomic_load_n(&gate.seen, __ATOMIC_ACQUIRE))
+                sleep_ms(1);
+        /* The cancel has seen call 1; msgqd answers it before the cancel goes on. */
+        ck_assert_int_eq(msgq_led_toggle(other, NULL), 0);
+        while (__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) < 1)
+                sleep_ms(1);
+        ck_assert_int_eq(c.r1, 0);
+        daemon_pause(); /* call 2 waits for a msgqd that does not answer */
+        queued = queue_count(d.key);
+        __atomic_store_n(&c.second, 1, __ATOMIC_RELEASE);
+        queue_wait_more(queued);
+        wait_until_sleeps(c.tid);
+        __atomic_store_n(&gate.go, 1, __ATOMIC_RELEASE); /* the cancel goes on, too late */
+        ck_assert_int_eq(pthread_join(canceller, NULL), 0);
+        /* A cancelled call 2 would end now; give it a second to, then let msgqd answer it. */
+        for (int i = 0; i < scaled(1000) && __atomic_load_n(&c.done, __ATOMIC_ACQUIRE) < 2; i++)
+                sleep_ms(1);
+        kill(d.pid, SIGCONT);
+        ck_assert_int_eq(pthread_join(caller, NULL), 0);
+        ck_assert_msg(c.r2 == 0, "call 2 returned %d (%s): cancelled by a cancel made during call 1",
+                      c.r2, msgq_strerror(c.r2));
+        msgq_test_hook_cancel = NULL;
+        msgq_close(other);
+        msgq_close(c.h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+#endif
 
 struct unwatcher {
         struct waiter w;
@@ -1005,6 +1147,11 @@ int main(void) {
 
         harness_init();
         harness_set_hooks(NULL, finish);
+#ifdef MSGQ_TEST_HOOKS
+        /* The test build of the library: only what needs its hooks. */
+        harness_add(s, "cancel-late", test_cancel_late, 30);
+        return harness_run(s);
+#endif
         harness_add(s, "calls", test_calls, 30);
         harness_add(s, "watch", test_watch, 30);
         harness_add(s, "watch-time", test_watch_time, 30);
