@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The client side of the protocol: send a request, wait for the reply that
- * carries its token, never longer than the timeout.
+ * carries its token, never longer than the timeout.  This is libmsgq's
+ * implementation (lib/msgq.c wraps it in the handle of msgq.h): programs
+ * use the library; only tests that speak the protocol below it link this
+ * directly (common/meson.build's client_dep).
  *
  * Waiting is a blocking msgrcv on the client's own reply type, bounded by a
  * per-thread POSIX timer whose signal interrupts it (System V calls are

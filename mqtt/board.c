@@ -7,11 +7,14 @@
 #include <time.h>
 
 #include "board.h"
+#include "clock.h"
 #include "log.h"
 #include "plural.h"
 #include "queue.h"
 
 #define MS (1000000ull) /* nanoseconds */
+/* How often a thread with news cancels the watcher's call until it has taken them. */
+#define WATCH_NUDGE_NS (1 * 1000000L)
 
 /* ---- publishing (worker thread) ---- */
 
@@ -89,11 +92,10 @@ static void publish_error(struct board *b, const struct command *cmd, const char
 
 /* msgqd answered cmd with an error: said on the error topic, after lead. */
 static void publish_refused(struct board *b, const struct command *cmd, const char *lead,
-                         const struct msgq_reply *rep) {
-        char why[MSGQ_ERROR_TEXT_MAX + 64];
+                            const struct msgqd_answer *a) {
+        char why[MSGQD_ERROR_MAX + 64];
 
-        snprintf(why, sizeof why, "%smsgqd: %s%s%s", lead, msgq_status_to_string(rep->status),
-                 rep->error[0] ? ": " : "", rep->error);
+        snprintf(why, sizeof why, "%smsgqd: %s", lead, a->error);
         publish_error(b, cmd, why);
 }
 
@@ -120,42 +122,15 @@ static void count_result(struct board *b, bool ok) {
 
 /* ---- the daemon ---- */
 
-static int client_open(struct board *b) {
-        int r;
-
-        if (b->open)
-                return 0;
-        r = msgq_client_open(&b->client, b->key);
-        if (r < 0) {
-                msgq_client_close(&b->client);
-                return r;
-        }
-        b->open = true;
-        return 0;
-}
-
-static void client_close(struct board *b) {
-        if (b->open)
-                msgq_client_close(&b->client);
-        b->open = false;
-}
-
+/* One request to msgqd at prio (0: the bridge's own): 0 when it answered (a->status says how). */
 static int call(struct board *b, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
-                const char *text, struct msgq_reply *rep) {
-        struct msgq_request req = { .op = op, .arg0 = arg0, .arg1 = arg1 };
-        int r;
+                const char *text, struct msgqd_answer *a) {
+        struct msgqd_ask ask = { .op = op, .arg0 = arg0, .arg1 = arg1, .text = text,
+                                 .prio = (int) (prio ? prio : b->s->priority) };
+        int r = msgqd_call(&b->conn, &ask, a);
 
-        if (msgq_op_has_led(op) && op != MSGQ_OP_STATS)
-                req.flags = MSGQ_REQ_TIME; /* led/state says when msgqd made the state */
-        if (text) {
-                req.text_len = (uint16_t) strlen(text);
-                memcpy(req.text, text, req.text_len + 1u);
-        }
-        r = client_open(b);
-        if (r == 0)
-                r = msgq_client_call(&b->client, prio ? prio : b->s->priority, &req, rep, BOARD_CALL_MS);
-        if (r == -EIDRM || r == -ENOENT)
-                client_close(b); /* the next daemon makes a new queue */
+        if (msgqd_gone(r))
+                msgqd_close(&b->conn); /* the next daemon makes a new queue */
         return r;
 }
 
@@ -202,29 +177,29 @@ static void daemon_down(struct board *b, int r) {
 
 static void watch_renew(struct board *b, uint64_t since);
 
-/* msgqd answered op with rep. */
-static void daemon_back(struct board *b, uint16_t op, const struct msgq_reply *rep) {
+/* msgqd answered op with a. */
+static void daemon_back(struct board *b, uint16_t op, const struct msgqd_answer *a) {
         if (!b->daemon_up)
-                log_info("msgqd answers on key 0x%08x (pid %u)", (unsigned) b->key, rep->daemon_pid);
-        else if (rep->daemon_pid != b->daemon_pid)
-                log_info("msgqd restarted (pid %u)", rep->daemon_pid);
+                log_info("msgqd answers on key 0x%08x (pid %u)", (unsigned) b->key, a->daemon_pid);
+        else if (a->daemon_pid != b->daemon_pid)
+                log_info("msgqd restarted (pid %u)", a->daemon_pid);
         /*
          * Watch from the change this reply shows, so that none after it is
          * missed (without one, from msgqd's start).  A watch an old msgqd
          * held died with it: watch the new one at once.
          */
-        if (!b->watch_asked || rep->daemon_pid != b->daemon_pid)
-                watch_renew(b, rep->status == MSGQ_OK && msgq_op_has_led(op) ? rep->led.changes : 0);
+        if (!b->watch_asked || a->daemon_pid != b->daemon_pid)
+                watch_renew(b, a->status == MSGQ_OK && msgq_op_has_led(op) ? a->led.changes : 0);
         b->daemon_up = true;
-        b->daemon_pid = rep->daemon_pid;
+        b->daemon_pid = a->daemon_pid;
         b->retry_ms = 0;
         publish_availability(b, true, false);
 }
 
 /* Ask for the LED state (while msgqd is away, or after the broker came back). */
 static int poll_state(struct board *b, bool force) {
-        struct msgq_reply rep;
-        int r = call(b, 0, MSGQ_OP_LED_STATE, 0, 0, NULL, &rep);
+        struct msgqd_answer a;
+        int r = call(b, 0, MSGQ_OP_LED_STATE, 0, 0, NULL, &a);
 
         pthread_mutex_lock(&b->lock);
         b->fig.led_state_requests++;
@@ -233,9 +208,9 @@ static int poll_state(struct board *b, bool force) {
                 daemon_down(b, r);
                 return r;
         }
-        daemon_back(b, MSGQ_OP_LED_STATE, &rep);
-        if (rep.status == MSGQ_OK)
-                publish_state(b, &rep.led, rep.led_time_ns, rep.daemon_pid, force);
+        daemon_back(b, MSGQ_OP_LED_STATE, &a);
+        if (a.status == MSGQ_OK)
+                publish_state(b, &a.led, a.led_time_ns, a.daemon_pid, force);
         b->next_probe_ns = msgq_now_ns() + b->s->probe_ms * MS;
         return 0;
 }
@@ -252,36 +227,37 @@ static void probe(struct board *b) {
         b->next_probe_ns = msgq_now_ns() + b->s->probe_ms * MS;
         if (kill((pid_t) b->daemon_pid, 0) < 0 && errno == ESRCH)
                 r = -ESRCH;
-        else if (b->open && (r = msgq_queue_stat(b->client.msqid, &ds)) < 0)
-                client_close(b); /* removed: the next daemon makes a new one */
+        else if (b->conn.h && (r = msgq_queue_stat(b->conn.msqid, &ds)) < 0)
+                msgqd_close(&b->conn); /* removed: the next daemon makes a new one */
         if (r < 0)
                 daemon_down(b, r);
 }
 
-static void publish_stats(struct board *b, const struct msgq_reply *rep) {
+static void publish_stats(struct board *b, const struct msgqd_answer *a) {
         struct bridge_figures f;
         struct msqid_ds ds;
 
-        if (msgq_queue_stat(b->client.msqid, &ds) < 0)
+        if (msgq_queue_stat(b->conn.msqid, &ds) < 0)
                 memset(&ds, 0, sizeof ds);
         pthread_mutex_lock(&b->lock);
         f = b->fig;
         pthread_mutex_unlock(&b->lock);
-        publish(b, TOPIC_STATS, payload_stats(rep, b->key, b->client.msqid, &ds, &f), false);
+        publish(b, TOPIC_STATS, payload_stats(&a->stats, &a->led, b->key, b->conn.msqid, &ds, &f),
+                false);
 }
 
 static int poll_stats(struct board *b) {
-        struct msgq_reply rep;
-        int r = call(b, 0, MSGQ_OP_STATS, 0, 0, NULL, &rep);
+        struct msgqd_answer a;
+        int r = call(b, 0, MSGQ_OP_STATS, 0, 0, NULL, &a);
 
         b->next_stats_ns = msgq_now_ns() + b->s->stats_ms * MS;
         if (r < 0) {
                 daemon_down(b, r);
                 return r;
         }
-        daemon_back(b, MSGQ_OP_STATS, &rep);
-        if (rep.status == MSGQ_OK)
-                publish_stats(b, &rep);
+        daemon_back(b, MSGQ_OP_STATS, &a);
+        if (a.status == MSGQ_OK)
+                publish_stats(b, &a);
         return 0;
 }
 
@@ -292,14 +268,14 @@ static int poll_stats(struct board *b) {
  */
 static void execute(struct board *b, const struct command *head) {
         struct command cmd = *head; /* the FIFO may move while we wait */
-        struct msgq_reply rep;
-        char why[MSGQ_ERROR_TEXT_MAX + 64];
+        struct msgqd_answer a;
+        char why[MSGQD_ERROR_MAX + 64];
         int r;
 
         b->then_op = 0; /* a flash's end is not applied after a later command */
         b->then_due = false;
-        r = call(b, cmd.prio, cmd.op, cmd.arg0, cmd.arg1, cmd.op == MSGQ_OP_SEND ? cmd.text : NULL, &rep);
-        if (r == 0 && rep.status == MSGQ_ERR_SHUTDOWN)
+        r = call(b, cmd.prio, cmd.op, cmd.arg0, cmd.arg1, cmd.op == MSGQ_OP_SEND ? cmd.text : NULL, &a);
+        if (r == 0 && a.status == MSGQ_ERR_SHUTDOWN)
                 r = -ESHUTDOWN; /* not carried out: kept for the next msgqd */
         if (r == -ENOENT || r == -EIDRM || r == -ESHUTDOWN) {
                 daemon_down(b, r); /* not delivered, or lost with the queue: kept */
@@ -322,45 +298,45 @@ static void execute(struct board *b, const struct command *head) {
                 daemon_down(b, r);
                 return;
         }
-        daemon_back(b, cmd.op, &rep);
-        if (rep.status != MSGQ_OK) {
-                publish_refused(b, &cmd, "", &rep);
+        daemon_back(b, cmd.op, &a);
+        if (a.status != MSGQ_OK) {
+                publish_refused(b, &cmd, "", &a);
                 count_result(b, false);
                 return;
         }
         count_result(b, true);
         if (cmd.then_op && cmd.op == MSGQ_OP_LED_BLINK) { /* a flash: what comes after its blink */
                 b->then_op = cmd.then_op;
-                b->then_after = rep.led.changes;
-                b->then_pid = rep.daemon_pid;
+                b->then_after = a.led.changes;
+                b->then_pid = a.daemon_pid;
         }
         if (cmd.op == MSGQ_OP_STATS)
-                publish_stats(b, &rep);
+                publish_stats(b, &a);
         else if (cmd.op != MSGQ_OP_SEND)
-                publish_state(b, &rep.led, rep.led_time_ns, rep.daemon_pid, false);
+                publish_state(b, &a.led, a.led_time_ns, a.daemon_pid, false);
         log_debug("%s applied", msgq_op_to_string(cmd.op));
 }
 
 /* A flash is over: the state it asked for. */
 static void flash_end(struct board *b) {
         struct command cmd = { .op = b->then_op };
-        struct msgq_reply rep;
+        struct msgqd_answer a;
         int r;
 
         snprintf(cmd.topic, sizeof cmd.topic, "%s", TOPIC_LED_SET);
         b->then_op = 0;
         b->then_due = false;
-        r = call(b, 0, cmd.op, 0, 0, NULL, &rep);
+        r = call(b, 0, cmd.op, 0, 0, NULL, &a);
         if (r < 0) {
                 daemon_down(b, r);
                 return;
         }
-        daemon_back(b, cmd.op, &rep);
-        if (rep.status != MSGQ_OK) {
-                publish_refused(b, &cmd, "after the flash, ", &rep);
+        daemon_back(b, cmd.op, &a);
+        if (a.status != MSGQ_OK) {
+                publish_refused(b, &cmd, "after the flash, ", &a);
                 return;
         }
-        publish_state(b, &rep.led, rep.led_time_ns, rep.daemon_pid, false);
+        publish_state(b, &a.led, a.led_time_ns, a.daemon_pid, false);
 }
 
 /* Answer the commands that waited longer than the hold time (under lock: copies them out). */
@@ -485,7 +461,7 @@ static void *worker(void *userdata) {
 
         while (next_turn(b, &t))
                 run_turn(b, &t);
-        client_close(b);
+        msgqd_close(&b->conn);
         return NULL;
 }
 
@@ -501,64 +477,44 @@ static void *worker(void *userdata) {
  * the board.
  */
 
-/* Under lock: end the watcher's pause or call, to take watch_renew or stop. */
-static void watch_interrupt(struct board *b) {
-        const struct itimerspec now = { .it_value = { .tv_nsec = 1 }, .it_interval = { .tv_nsec = 5 * MS } };
-
-        __atomic_store_n(&b->watch_cancel, MSGQ_CLIENT_CANCELLED, __ATOMIC_RELEASE);
+/* Under lock: news for the watcher (watch anew, or stop); its number, for watch_nudge(). */
+static unsigned watch_news(struct board *b) {
         pthread_cond_signal(&b->watch_cond);
-        if (b->have_wake_timer)
-                timer_settime(b->wake_timer, 0, &now, NULL);
+        return ++b->watch_news;
 }
 
-/* Under lock, in the watcher: the interrupt, if any, is taken. */
-static void watch_interrupt_taken(struct board *b) {
-        const struct itimerspec off = {};
+/*
+ * Not under lock: cancel the watcher's call to msgqd until it has taken
+ * news n.  msgq_cancel() ends only the call in progress: a call the
+ * watcher begins before it looks is ended on the next round.
+ */
+static void watch_nudge(struct board *b, unsigned n) {
+        for (;;) {
+                bool taken;
 
-        if (!__atomic_load_n(&b->watch_cancel, __ATOMIC_ACQUIRE))
-                return;
-        __atomic_store_n(&b->watch_cancel, 0, __ATOMIC_RELEASE);
-        if (b->have_wake_timer)
-                timer_settime(b->wake_timer, 0, &off, NULL);
+                pthread_mutex_lock(&b->lock);
+                taken = !b->watch_running || b->watch_gone || (int) (b->watch_taken - n) >= 0;
+                pthread_mutex_unlock(&b->lock);
+                if (taken)
+                        return;
+                pthread_mutex_lock(&b->watch_handle_lock);
+                msgqd_cancel(&b->watch_conn);
+                pthread_mutex_unlock(&b->watch_handle_lock);
+                nanosleep(&(struct timespec) { .tv_nsec = WATCH_NUDGE_NS }, NULL);
+        }
 }
 
 /* From the worker: msgqd answered first, or anew: watch from change number since. */
 static void watch_renew(struct board *b, uint64_t since) {
+        unsigned n;
+
         pthread_mutex_lock(&b->lock);
         b->watch_renew = true;
         b->watch_since = since;
-        watch_interrupt(b);
+        n = watch_news(b);
         pthread_mutex_unlock(&b->lock);
+        watch_nudge(b, n);
         b->watch_asked = true;
-}
-
-/*
- * The timer that interrupts this thread's calls: the client's signal, kept
- * blocked here except while a call waits, as the client does.
- */
-static void wake_timer_create(struct board *b) {
-        struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = MSGQ_CLIENT_SIGNAL };
-        sigset_t set;
-
-        sigemptyset(&set);
-        sigaddset(&set, MSGQ_CLIENT_SIGNAL);
-        pthread_sigmask(SIG_BLOCK, &set, NULL);
-        sev._sigev_un._tid = gettid();
-        pthread_mutex_lock(&b->lock);
-        if (timer_create(CLOCK_MONOTONIC, &sev, &b->wake_timer) == 0)
-                b->have_wake_timer = true;
-        else
-                log_error("cannot make the LED watcher's timer (%m): a new msgqd is watched "
-                          "within %u s, and stopping may take as long", BOARD_WATCH_MS / 1000);
-        pthread_mutex_unlock(&b->lock);
-}
-
-static void wake_timer_delete(struct board *b) {
-        pthread_mutex_lock(&b->lock);
-        if (b->have_wake_timer)
-                timer_delete(b->wake_timer);
-        b->have_wake_timer = false;
-        pthread_mutex_unlock(&b->lock);
 }
 
 /*
@@ -577,66 +533,58 @@ static bool watch_wait(struct board *b, uint64_t due_ns, uint64_t *seen, bool *h
                 *have = true;
                 b->watch_renew = false;
         }
-        watch_interrupt_taken(b);
+        b->watch_taken = b->watch_news;
         go = !b->stop;
+        b->watch_gone = !go; /* news after this (a late watch_renew) finds none to take it */
         pthread_mutex_unlock(&b->lock);
         return go;
 }
 
 static void watch_close(struct board *b) {
-        if (b->watch_open)
-                msgq_client_close(&b->watch_client);
-        b->watch_open = false;
+        pthread_mutex_lock(&b->watch_handle_lock);
+        msgqd_close(&b->watch_conn);
+        pthread_mutex_unlock(&b->watch_handle_lock);
 }
 
-static int watch_call(struct board *b, bool have, uint64_t seen, struct msgq_reply *rep) {
-        struct msgq_request req = { .op = have ? MSGQ_OP_LED_WATCH : MSGQ_OP_LED_STATE, .flags = MSGQ_REQ_TIME,
-                                    .arg0 = have ? (uint32_t) seen : 0,
-                                    .arg1 = have ? (uint32_t) (seen >> 32) : 0 };
+static int watch_call(struct board *b, bool have, uint64_t seen, struct msgqd_answer *a) {
+        struct msgqd_ask ask = { .op = have ? MSGQ_OP_LED_WATCH : MSGQ_OP_LED_STATE, .since = seen,
+                                 .prio = b->s->priority, .watch_ms = BOARD_WATCH_MS };
         int r;
 
-        if (!b->watch_open) {
-                r = msgq_client_open(&b->watch_client, b->key);
-                if (r < 0) {
-                        msgq_client_close(&b->watch_client);
-                        return r;
-                }
-                msgq_client_use_thread_address(&b->watch_client);
-                b->watch_client.cancel = &b->watch_cancel;
-                b->watch_open = true;
-        }
-        r = msgq_client_call(&b->watch_client, b->s->priority, &req, rep,
-                             have ? BOARD_WATCH_MS : BOARD_CALL_MS);
-        if (r == -EIDRM || r == -ENOENT)
+        pthread_mutex_lock(&b->watch_handle_lock);
+        r = msgqd_open(&b->watch_conn);
+        pthread_mutex_unlock(&b->watch_handle_lock);
+        if (r == 0)
+                r = msgqd_call(&b->watch_conn, &ask, a);
+        if (msgqd_gone(r))
                 watch_close(b); /* the next msgqd makes a new queue */
         return r;
 }
 
 /* A change seen: for the worker to publish. */
-static void watch_hand_over(struct board *b, const struct msgq_reply *rep) {
+static void watch_hand_over(struct board *b, const struct msgqd_answer *a) {
         pthread_mutex_lock(&b->lock);
         if (b->nwatched < BOARD_WATCHED_MAX)
                 b->nwatched++;
-        b->watched[b->nwatched - 1] = (struct board_watched) { rep->led, rep->daemon_pid, rep->led_time_ns };
+        b->watched[b->nwatched - 1] = (struct board_watched) { a->led, a->daemon_pid, a->led_time_ns };
         pthread_cond_signal(&b->cond);
         pthread_mutex_unlock(&b->lock);
 }
 
 static void *watcher(void *userdata) {
         struct board *b = userdata;
-        struct msgq_reply rep;
+        struct msgqd_answer a;
         uint64_t seen = 0, due = UINT64_MAX; /* until the worker finds msgqd */
         bool have = false;
 
-        wake_timer_create(b);
         while (watch_wait(b, due, &seen, &have)) {
-                int r = watch_call(b, have, seen, &rep);
+                int r = watch_call(b, have, seen, &a);
 
                 due = 0;
-                if (r == 0 && rep.status == MSGQ_OK) {
-                        seen = rep.led.changes;
+                if (r == 0 && a.status == MSGQ_OK) {
+                        seen = a.led.changes;
                         have = true;
-                        watch_hand_over(b, &rep);
+                        watch_hand_over(b, &a);
                         continue;
                 }
                 if (r == -ECANCELED || (r == -ETIMEDOUT && have))
@@ -645,7 +593,6 @@ static void *watcher(void *userdata) {
                 due = msgq_now_ns() + BOARD_RETRY_NOQUEUE_MS * MS;
         }
         watch_close(b);
-        wake_timer_delete(b);
         return NULL;
 }
 
@@ -659,7 +606,10 @@ void board_init(struct board *b, key_t key, const struct settings *s, const stru
         b->s = s;
         b->out = *out;
         b->avail_published = -1;
+        msgqd_init(&b->conn, key, BOARD_CALL_MS);
+        msgqd_init(&b->watch_conn, key, BOARD_CALL_MS);
         pthread_mutex_init(&b->lock, NULL);
+        pthread_mutex_init(&b->watch_handle_lock, NULL);
         pthread_condattr_init(&attr);
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
         pthread_cond_init(&b->cond, &attr);
@@ -721,12 +671,14 @@ void board_broker(struct board *b, bool up) {
 
 void board_stop(struct board *b) {
         size_t left;
+        unsigned n;
 
         pthread_mutex_lock(&b->lock);
         b->stop = true;
         pthread_cond_signal(&b->cond);
-        watch_interrupt(b);
+        n = watch_news(b);
         pthread_mutex_unlock(&b->lock);
+        watch_nudge(b, n);
         if (b->running)
                 pthread_join(b->thread, NULL);
         if (b->watch_running)
@@ -742,5 +694,6 @@ void board_stop(struct board *b) {
 void board_done(struct board *b) {
         pthread_cond_destroy(&b->watch_cond);
         pthread_cond_destroy(&b->cond);
+        pthread_mutex_destroy(&b->watch_handle_lock);
         pthread_mutex_destroy(&b->lock);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The msgqd side of the bridge: one thread that owns the msgq client
- * (common/client.h, as msgqctl uses it) and does everything that talks to
- * the daemon, one request at a time, in the order the commands came.
+ * The msgqd side of the bridge: one thread that owns a libmsgq handle
+ * (msgqd.h on msgq.h, as msgqctl uses it) and does everything that talks
+ * to the daemon, one request at a time, in the order the commands came.
  *
  * - Commands wait in a FIFO until msgqd has answered them.  While msgqd is
  *   away (no queue, or no answer) they stay there, and are applied when it
@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "client.h"
+#include "msgqd.h"
 #include "payload.h"
 #include "settings.h"
 
@@ -78,27 +78,31 @@ struct board {
          * The watcher thread, started and stopped with the worker.  Under
          * lock: watch_renew (watch anew, from change watch_since: the
          * worker set it when msgqd answered first, or with a new PID) and
-         * stop.  Each comes with an interrupt (watch_interrupt): watch_cond
-         * for the thread's pause, watch_cancel (__atomic) and wake_timer
-         * for its call to msgqd; the timer re-fires the client's signal at
-         * the thread until the thread has taken the news, so an interrupt
-         * that comes just before its call waits is not lost.
+         * stop.  Each is news, numbered (watch_news); the watcher notes
+         * the last it took (watch_taken), and that it takes no more
+         * (watch_gone, once it has seen stop).  Whoever brought news wakes the
+         * thread's pause (watch_cond) and, after the lock, cancels its call
+         * to msgqd until it has taken the news (watch_nudge): a cancel ends
+         * only a call in progress, so one the thread begins just before it
+         * looks is ended on the next round.
          */
         pthread_t watch_thread;
         bool watch_running;
         pthread_cond_t watch_cond;
         bool watch_renew;
         uint64_t watch_since;
-        unsigned watch_cancel;   /* MSGQ_CLIENT_CANCELLED or 0 */
-        timer_t wake_timer;
-        bool have_wake_timer;
-        /* The watcher thread's own. */
-        struct msgq_client watch_client;
-        bool watch_open;
+        unsigned watch_news, watch_taken;
+        bool watch_gone;                /* the watcher has seen stop and takes no more news */
+        /*
+         * The watcher thread's handle.  watch_handle_lock is held by the
+         * watcher while it opens or closes it, and by a thread that cancels
+         * its call; never with lock held, nor by the watcher in a call.
+         */
+        pthread_mutex_t watch_handle_lock;
+        struct msgqd_conn watch_conn;
 
         /* The worker thread's own. */
-        struct msgq_client client;
-        bool open;
+        struct msgqd_conn conn;
         bool watch_asked;               /* watch_renew was set once */
         bool daemon_up;
         uint32_t daemon_pid;

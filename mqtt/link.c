@@ -12,6 +12,7 @@
 
 #include <mqtt_protocol.h>
 
+#include "clock.h"
 #include "link.h"
 #include "log.h"
 #include "plural.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * msgq-mqtt: an MQTT bridge for one msgqd.  It is an ordinary client of the
- * daemon (common/client.h, like msgqctl) and of a broker (libmosquitto).
+ * daemon (through libmsgq, msgq.h, like msgqctl) and of a broker (libmosquitto).
  * main() reads top to bottom: arguments, configuration, set-up, readiness,
  * waiting for a signal, stopping, clean-up through one exit path.
  *

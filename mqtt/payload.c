@@ -537,8 +537,8 @@ char *payload_discovery(const struct settings *s, const char *node_id, const cha
         return finish(o);
 }
 
-char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const struct msqid_ds *ds,
-                    const struct bridge_figures *f) {
+char *payload_stats(const struct msgq_stats *st, const struct msgq_led_state *led, key_t key, int msqid,
+                    const struct msqid_ds *ds, const struct bridge_figures *f) {
         json_object *o = json_object_new_object(), *d = json_object_new_object();
         json_object *q = json_object_new_object(), *b = json_object_new_object();
         json_object *served = json_object_new_array();
@@ -554,22 +554,22 @@ char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const st
                 json_object_put(served);
                 return NULL;
         }
-        led_view_from(&rep->led, 0, &v);
-        add_uint(d, "daemon_pid", rep->stats.daemon_pid);
-        add_uint(d, "uptime_ms", rep->stats.uptime_ms);
+        led_view_from(led, 0, &v);
+        add_uint(d, "daemon_pid", st->daemon_pid);
+        add_uint(d, "uptime_ms", st->uptime_ms);
         for (int i = 0; i < MSGQ_PRIO_MAX; i++) {
-                json_object_array_add(served, json_object_new_uint64(rep->stats.served[i]));
-                total += rep->stats.served[i];
+                json_object_array_add(served, json_object_new_uint64(st->served[i]));
+                total += st->served[i];
         }
         add_uint(d, "served", total);
         json_object_object_add(d, "served_by_priority", served);
-        add_uint(d, "errors", rep->stats.errors);
-        add_uint(d, "malformed", rep->stats.malformed);
-        add_uint(d, "replies_late", rep->stats.replies_late);
-        add_uint(d, "replies_deferred", rep->stats.replies_deferred);
-        add_uint(d, "replies_dropped", rep->stats.replies_dropped);
-        add_uint(d, "replies_reclaimed", rep->stats.replies_reclaimed);
-        add_uint(d, "queue_recreated", rep->stats.queue_recreated);
+        add_uint(d, "errors", st->errors);
+        add_uint(d, "malformed", st->malformed);
+        add_uint(d, "replies_late", st->replies_late);
+        add_uint(d, "replies_deferred", st->replies_deferred);
+        add_uint(d, "replies_dropped", st->replies_dropped);
+        add_uint(d, "replies_reclaimed", st->replies_reclaimed);
+        add_uint(d, "queue_recreated", st->queue_recreated);
         json_object_object_add(d, "led", led_object(&v));
         json_object_object_add(o, "daemon", d);
 

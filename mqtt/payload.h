@@ -93,5 +93,6 @@ char *payload_led_attributes(const struct led_view *v);
 char *payload_error(const char *topic, const char *error);
 /* Home Assistant's discovery config (doc/HOME-ASSISTANT.md says what each key is for). */
 char *payload_discovery(const struct settings *s, const char *node_id, const char *version);
-char *payload_stats(const struct msgq_reply *rep, key_t key, int msqid, const struct msqid_ds *ds,
-                    const struct bridge_figures *f);
+/* The figures: msgqd's (st, and led: line 0), the queue's and the bridge's. */
+char *payload_stats(const struct msgq_stats *st, const struct msgq_led_state *led, key_t key, int msqid,
+                    const struct msqid_ds *ds, const struct bridge_figures *f);

@@ -1297,6 +1297,29 @@ START_TEST(test_msgqd_restart) {
 }
 END_TEST
 
+/*
+ * Stopped while msgqd holds its first answer: the worker, answered after
+ * the watcher has stopped, asks it to watch that msgqd, and still stops.
+ */
+START_TEST(test_stop_while_msgqd_first_answers) {
+        int st;
+
+        broker_start();
+        daemon_start_checked(&dmn, test_key(), NULL);
+        ck_assert_int_eq(kill(dmn.pid, SIGSTOP), 0);
+        bridge_spawn(dmn.key, NULL);
+        for (int i = 0; i < scaled(10000) && queue_count(dmn.key) < 1; i++)
+                sleep_ms(1);
+        ck_assert_msg(queue_count(dmn.key) >= 1, "the bridge asked msgqd nothing");
+        kill(bridge.pid, SIGTERM);
+        sleep_ms(300); /* the board stops; then msgqd answers the worker's question */
+        ck_assert_int_eq(kill(dmn.pid, SIGCONT), 0);
+        st = proc_wait(&bridge, 10000);
+        ck_assert_msg(st == 0, "msgq-mqtt exited with %d: %s", st, tail(file_text(bridge.log)));
+        stop_all();
+}
+END_TEST
+
 START_TEST(test_msgqd_killed) {
         key_t key;
 
@@ -1566,6 +1589,7 @@ int main(void) {
         harness_add(s, "broker-later", test_broker_later_than_bridge, 90);
         harness_add(s, "broker-away-a-minute", test_broker_away_a_minute, 180);
         harness_add(s, "msgqd-restart", test_msgqd_restart, 60);
+        harness_add(s, "stop-while-answered", test_stop_while_msgqd_first_answers, 60);
         harness_add(s, "msgqd-killed", test_msgqd_killed, 60);
         harness_add(s, "msgqd-killed-led-on", test_msgqd_killed_led_stays_on, 60);
         harness_add(s, "new-msgqd-watched", test_new_msgqd_is_watched, 60);
