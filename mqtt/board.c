@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,38 +37,50 @@ static bool broker_up(struct board *b) {
         return up;
 }
 
+/* <line's topic>/<what>: led/state, pump/attributes, ... */
+static const char *line_topic(const struct board_line *l, const char *what, char *buf, size_t size) {
+        snprintf(buf, size, "%s/%s", l->topic, what);
+        return buf;
+}
+
 /*
- * Publish the LED state of msgqd pid if it changed, or if force; held back
- * while the broker is away.  A state older than the one published (a watch
- * answer that crossed a command's) is not published again.
+ * Publish the state of line (an index in msgqd pid's table) if it changed,
+ * or if force; held back while the broker is away.  A state older than
+ * the one published (a watch answer that crossed a command's) is not
+ * published again.  st, made by msgqd pid at time_ns (0: not said).
  */
-/* st, made by msgqd pid at time_ns (0: not said). */
-static void publish_state(struct board *b, const struct msgq_led_state *st, uint64_t time_ns, uint32_t pid,
-                          bool force) {
+static void publish_state(struct board *b, unsigned line, const struct msgq_led_state *st, uint64_t time_ns,
+                          uint32_t pid, bool force) {
+        struct board_line *l;
+        char topic[MSGQ_LINE_NAME_MAX + 16];
         struct led_view v;
 
-        if (b->have_view && pid == b->view_pid && st->changes < b->view_changes)
+        if (line >= b->nlines)
                 return;
-        if (b->then_op && pid == b->then_pid && st->changes > b->then_after && !st->blinking)
+        l = &b->lines[line];
+        if (l->have_view && pid == l->view_pid && st->changes < l->view_changes)
+                return;
+        if (b->then_op && line == b->then_line && pid == b->then_pid && st->changes > b->then_after &&
+            !st->blinking)
                 b->then_due = true; /* the flash is over */
-        b->view_changes = st->changes;
-        b->view_pid = pid;
+        l->view_changes = st->changes;
+        l->view_pid = pid;
         led_view_from(st, time_ns, &v);
-        if (b->have_view && led_view_equal(&v, &b->view) && b->view_published && !force)
+        if (l->have_view && led_view_equal(&v, &l->view) && l->view_published && !force)
                 return;
-        b->view = v;
-        b->have_view = true;
-        b->view_published = false;
+        l->view = v;
+        l->have_view = true;
+        l->view_published = false;
         if (!broker_up(b))
                 return; /* published again when the broker is back */
-        publish(b, TOPIC_LED_STATE, payload_led_state(&v), true);
-        b->view_published = true;
+        publish(b, line_topic(l, "state", topic, sizeof topic), payload_led_state(&v), true);
+        l->view_published = true;
         /* The attributes change with a blink only: not sent again with each ON and OFF. */
-        if (force || !b->attrs_published || v.blinking != b->attrs.blinking || v.period_ms != b->attrs.period_ms ||
-            v.blinks_left != b->attrs.blinks_left) {
-                publish(b, TOPIC_LED_ATTRIBUTES, payload_led_attributes(&v), true);
-                b->attrs = v;
-                b->attrs_published = true;
+        if (force || !l->attrs_published || v.blinking != l->attrs.blinking || v.period_ms != l->attrs.period_ms ||
+            v.blinks_left != l->attrs.blinks_left) {
+                publish(b, line_topic(l, "attributes", topic, sizeof topic), payload_led_attributes(&v), true);
+                l->attrs = v;
+                l->attrs_published = true;
         }
 }
 
@@ -83,7 +96,7 @@ static void publish_availability(struct board *b, bool online, bool force) {
 }
 
 static void publish_error(struct board *b, const struct command *cmd, const char *error) {
-        char topic[SETTINGS_PREFIX_MAX + 32];
+        char topic[SETTINGS_PREFIX_MAX + sizeof cmd->topic + 2];
 
         snprintf(topic, sizeof topic, "%s/%s", b->s->prefix, cmd->topic);
         log_warning("%s: %s", topic, error);
@@ -122,16 +135,25 @@ static void count_result(struct board *b, bool ok) {
 
 /* ---- the daemon ---- */
 
-/* One request to msgqd at prio (0: the bridge's own): 0 when it answered (a->status says how). */
-static int call(struct board *b, long prio, uint16_t op, uint32_t arg0, uint32_t arg1,
-                const char *text, struct msgqd_answer *a) {
-        struct msgqd_ask ask = { .op = op, .arg0 = arg0, .arg1 = arg1, .text = text,
-                                 .prio = (int) (prio ? prio : b->s->priority) };
-        int r = msgqd_call(&b->conn, &ask, a);
+/* ask to msgqd at its prio (0: the bridge's own): 0 when it answered (a->status says how). */
+static int ask_msgqd(struct board *b, struct msgqd_ask *ask, struct msgqd_answer *a) {
+        int r;
 
+        if (!ask->prio)
+                ask->prio = b->s->priority;
+        r = msgqd_call(&b->conn, ask, a);
         if (msgqd_gone(r))
                 msgqd_close(&b->conn); /* the next daemon makes a new queue */
         return r;
+}
+
+/* One request to msgqd about line at prio (0: the bridge's own). */
+static int call(struct board *b, long prio, uint16_t op, unsigned line, uint32_t arg0, uint32_t arg1,
+                const char *text, struct msgqd_answer *a) {
+        struct msgqd_ask ask = { .op = op, .line = (uint16_t) line, .arg0 = arg0, .arg1 = arg1, .text = text,
+                                 .prio = (int) prio };
+
+        return ask_msgqd(b, &ask, a);
 }
 
 static const char *why_down(int r) {
@@ -177,40 +199,203 @@ static void daemon_down(struct board *b, int r) {
 
 static void watch_renew(struct board *b, uint64_t since);
 
-/* msgqd answered op with a. */
-static void daemon_back(struct board *b, uint16_t op, const struct msgqd_answer *a) {
+/* For the worker's next turn: list msgqd's lines again (under lock, or from the worker). */
+static void relist_ask(struct board *b) {
+        b->relist = true;
+        pthread_cond_signal(&b->cond);
+}
+
+/*
+ * msgqd answered with a.  An msgqd whose lines the worker has not listed
+ * (the first, or a new one) is listed next (poll_lines), which watches
+ * it from the changes that list shows: none after it is missed.
+ */
+static void daemon_back(struct board *b, const struct msgqd_answer *a) {
         if (!b->daemon_up)
                 log_info("msgqd answers on key 0x%08x (pid %u)", (unsigned) b->key, a->daemon_pid);
         else if (a->daemon_pid != b->daemon_pid)
                 log_info("msgqd restarted (pid %u)", a->daemon_pid);
-        /*
-         * Watch from the change this reply shows, so that none after it is
-         * missed (without one, from msgqd's start).  A watch an old msgqd
-         * held died with it: watch the new one at once.
-         */
-        if (!b->watch_asked || a->daemon_pid != b->daemon_pid)
-                watch_renew(b, a->status == MSGQ_OK && msgq_op_has_led(op) ? a->led.changes : 0);
+        if (!b->watch_asked || a->daemon_pid != b->lines_pid) {
+                pthread_mutex_lock(&b->lock);
+                relist_ask(b);
+                pthread_mutex_unlock(&b->lock);
+        }
         b->daemon_up = true;
         b->daemon_pid = a->daemon_pid;
         b->retry_ms = 0;
         publish_availability(b, true, false);
 }
 
-/* Ask for the LED state (while msgqd is away, or after the broker came back). */
-static int poll_state(struct board *b, bool force) {
+/* ---- the lines ---- */
+
+/* Line 0 alone, the LED, until msgqd has listed its lines. */
+static void lines_init(struct board *b) {
+        memset(&b->lines[0], 0, sizeof b->lines[0]);
+        snprintf(b->lines[0].name, sizeof b->lines[0].name, "led");
+        snprintf(b->lines[0].topic, sizeof b->lines[0].topic, "led");
+        b->nlines = 1;
+}
+
+/* The index of the line whose topic is topic, or -1. */
+static int line_of(const struct board *b, const char *topic) {
+        for (size_t i = 0; i < b->nlines; i++)
+                if (strcmp(b->lines[i].topic, topic) == 0)
+                        return (int) i;
+        return -1;
+}
+
+/* "led, pump, buzzer": the lines' names, for an error. */
+static const char *line_names(const struct board *b, char *buf, size_t size) {
+        size_t n = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < b->nlines && n < size; i++)
+                n += (size_t) snprintf(buf + n, size - n, "%s%s", i ? ", " : "", b->lines[i].name);
+        return buf;
+}
+
+/* The table msgqd pid listed; a line keeps what the bridge showed of it while its topic stays. */
+static void lines_take(struct board *b, const struct msgq_line_info *info, size_t n, uint32_t pid) {
+        struct board_line old[MSGQ_LINES_MAX];
+        size_t nold = b->nlines;
+
+        memcpy(old, b->lines, nold * sizeof *old);
+        for (size_t i = 0; i < n; i++) {
+                struct board_line *l = &b->lines[i];
+                char topic[sizeof l->topic];
+
+                for (size_t k = 0; k < sizeof topic; k++)
+                        topic[k] = (char) tolower((unsigned char) info[i].name[k]);
+                topic[sizeof topic - 1] = '\0';
+                memset(l, 0, sizeof *l);
+                for (size_t j = 0; j < nold; j++)
+                        if (strcmp(old[j].topic, topic) == 0)
+                                *l = old[j];
+                snprintf(l->name, sizeof l->name, "%s", info[i].name);
+                snprintf(l->topic, sizeof l->topic, "%s", topic);
+                l->relay = info[i].flags & MSGQ_LINE_F_RELAY;
+        }
+        b->nlines = n;
+        b->lines_pid = pid;
+        if (n == 0)
+                lines_init(b);
+}
+
+/* <discovery prefix>/<light or switch>/<node id>/<topic>/config */
+static const char *entity_topic(const struct board *b, const char *topic, bool relay, char *buf, size_t size) {
+        snprintf(buf, size, "%s/%s/%s/%s/config", b->s->discovery_prefix, relay ? "switch" : "light", b->node_id,
+                 topic);
+        return buf;
+}
+
+/* Whether line topic is still a line of the kind relay, after 0. */
+static bool entity_kept(const struct board *b, const struct board_entity *e) {
+        int i = line_of(b, e->topic);
+
+        return i > 0 && b->lines[i].relay == e->relay;
+}
+
+/* Note the entity of line l as announced (once). */
+static void entity_note(struct board *b, const struct board_line *l) {
+        for (size_t k = 0; k < b->nannounced; k++)
+                if (strcmp(b->announced[k].topic, l->topic) == 0 && b->announced[k].relay == l->relay)
+                        return;
+        if (b->nannounced < MSGQ_LINES_MAX) {
+                snprintf(b->announced[b->nannounced].topic, sizeof b->announced[0].topic, "%s", l->topic);
+                b->announced[b->nannounced++].relay = l->relay;
+        }
+}
+
+/*
+ * Home Assistant's entities of the lines after 0 (line 0's, the LED's, is
+ * the link's): an empty retained config for each one announced whose line
+ * is gone (or is now of the other kind), so HA removes it; then each
+ * line's config, retained, or with discovery off an empty one (removing
+ * what a former run made).
+ */
+static void announce(struct board *b) {
+        char topic[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + MSGQ_LINE_NAME_MAX + 32];
+        size_t kept = 0;
+
+        if (!broker_up(b))
+                return; /* announced when the broker is back */
+        for (size_t k = 0; k < b->nannounced; k++) {
+                const struct board_entity *e = &b->announced[k];
+
+                if (entity_kept(b, e))
+                        b->announced[kept++] = *e;
+                else
+                        b->out.publish_to(b->out.userdata, entity_topic(b, e->topic, e->relay, topic, sizeof topic),
+                                          NULL, true);
+        }
+        b->nannounced = kept;
+        for (size_t i = 1; i < b->nlines; i++) {
+                const struct board_line *l = &b->lines[i];
+                char *config = NULL;
+
+                if (b->s->discovery &&
+                    !(config = payload_discovery_output(b->s, b->node_id, b->version, l->name, l->topic, l->relay))) {
+                        log_error("out of memory for the discovery config of %s", l->name);
+                        continue;
+                }
+                b->out.publish_to(b->out.userdata, entity_topic(b, l->topic, l->relay, topic, sizeof topic), config,
+                                  true);
+                free(config);
+                if (b->s->discovery)
+                        entity_note(b, l);
+        }
+}
+
+/* The highest change number of the lines listed: where a watch starts. */
+static uint64_t last_change(const struct msgq_line_info *info, size_t n) {
+        uint64_t last = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (info[i].st.led.changes > last)
+                        last = info[i].st.led.changes;
+        return last;
+}
+
+/*
+ * List msgqd's lines (msgqd answers first or anew, the watcher asks, the
+ * broker came back, or msgqd is away) and publish every line's state, the
+ * LED's with its time (asked apart, as msgq 0.1's bridge did); the watch
+ * goes on from the last change the list shows, so none after it is
+ * missed.  An msgqd without line-list (older) keeps the LED alone.
+ */
+static int poll_lines(struct board *b, bool force) {
+        struct msgq_line_info info[MSGQ_LINES_MAX];
+        struct msgqd_ask ask = { .op = MSGQ_OP_LINE_LIST, .lines = info, .max = MSGQ_LINES_MAX };
         struct msgqd_answer a;
-        int r = call(b, 0, MSGQ_OP_LED_STATE, 0, 0, NULL, &a);
+        size_t n;
+        int r = ask_msgqd(b, &ask, &a);
 
         pthread_mutex_lock(&b->lock);
         b->fig.led_state_requests++;
         pthread_mutex_unlock(&b->lock);
+        if (r == 0 && a.status != MSGQ_OK) {
+                log_error("msgqd (pid %u) does not list its lines (%s): only the LED is bridged, its changes "
+                          "by others not followed", a.daemon_pid, a.error);
+                b->lines_pid = a.daemon_pid; /* not asked again */
+                b->watch_asked = true;
+        }
+        if (r == 0 && a.status == MSGQ_OK) {
+                n = a.n < MSGQ_LINES_MAX ? a.n : MSGQ_LINES_MAX;
+                lines_take(b, info, n, a.daemon_pid);
+                watch_renew(b, last_change(info, n));
+                for (size_t i = 1; i < n; i++)
+                        publish_state(b, (unsigned) i, &info[i].st.led, 0, a.daemon_pid, force);
+                announce(b);
+        }
+        if (r == 0)
+                r = call(b, 0, MSGQ_OP_LED_STATE, 0, 0, 0, NULL, &a);
         if (r < 0) {
                 daemon_down(b, r);
                 return r;
         }
-        daemon_back(b, MSGQ_OP_LED_STATE, &a);
+        daemon_back(b, &a);
         if (a.status == MSGQ_OK)
-                publish_state(b, &a.led, a.led_time_ns, a.daemon_pid, force);
+                publish_state(b, 0, &a.led, a.led_time_ns, a.daemon_pid, force);
         b->next_probe_ns = msgq_now_ns() + b->s->probe_ms * MS;
         return 0;
 }
@@ -248,14 +433,14 @@ static void publish_stats(struct board *b, const struct msgqd_answer *a) {
 
 static int poll_stats(struct board *b) {
         struct msgqd_answer a;
-        int r = call(b, 0, MSGQ_OP_STATS, 0, 0, NULL, &a);
+        int r = call(b, 0, MSGQ_OP_STATS, 0, 0, 0, NULL, &a);
 
         b->next_stats_ns = msgq_now_ns() + b->s->stats_ms * MS;
         if (r < 0) {
                 daemon_down(b, r);
                 return r;
         }
-        daemon_back(b, MSGQ_OP_STATS, &a);
+        daemon_back(b, &a);
         if (a.status == MSGQ_OK)
                 publish_stats(b, &a);
         return 0;
@@ -268,13 +453,26 @@ static int poll_stats(struct board *b) {
  */
 static void execute(struct board *b, const struct command *head) {
         struct command cmd = *head; /* the FIFO may move while we wait */
+        int line = cmd.line[0] ? line_of(b, cmd.line) : 0;
         struct msgqd_answer a;
         char why[MSGQD_ERROR_MAX + 64];
         int r;
 
         b->then_op = 0; /* a flash's end is not applied after a later command */
         b->then_due = false;
-        r = call(b, cmd.prio, cmd.op, cmd.arg0, cmd.arg1, cmd.op == MSGQ_OP_SEND ? cmd.text : NULL, &a);
+        if (line < 0) {
+                pthread_mutex_lock(&b->lock);
+                fifo_pop(b);
+                pthread_mutex_unlock(&b->lock);
+                snprintf(why, sizeof why, "no output '%s' on this board; msgqd has %s", cmd.line,
+                         line_names(b, (char[MSGQ_LINES_MAX * (MSGQ_LINE_NAME_MAX + 2)]) { 0 },
+                                    MSGQ_LINES_MAX * (MSGQ_LINE_NAME_MAX + 2)));
+                publish_error(b, &cmd, why);
+                count_result(b, false);
+                return;
+        }
+        r = call(b, cmd.prio, cmd.op, (unsigned) line, cmd.arg0, cmd.arg1, cmd.op == MSGQ_OP_SEND ? cmd.text : NULL,
+                 &a);
         if (r == 0 && a.status == MSGQ_ERR_SHUTDOWN)
                 r = -ESHUTDOWN; /* not carried out: kept for the next msgqd */
         if (r == -ENOENT || r == -EIDRM || r == -ESHUTDOWN) {
@@ -298,7 +496,7 @@ static void execute(struct board *b, const struct command *head) {
                 daemon_down(b, r);
                 return;
         }
-        daemon_back(b, cmd.op, &a);
+        daemon_back(b, &a);
         if (a.status != MSGQ_OK) {
                 publish_refused(b, &cmd, "", &a);
                 count_result(b, false);
@@ -307,13 +505,14 @@ static void execute(struct board *b, const struct command *head) {
         count_result(b, true);
         if (cmd.then_op && cmd.op == MSGQ_OP_LED_BLINK) { /* a flash: what comes after its blink */
                 b->then_op = cmd.then_op;
+                b->then_line = (uint16_t) line;
                 b->then_after = a.led.changes;
                 b->then_pid = a.daemon_pid;
         }
         if (cmd.op == MSGQ_OP_STATS)
                 publish_stats(b, &a);
         else if (cmd.op != MSGQ_OP_SEND)
-                publish_state(b, &a.led, a.led_time_ns, a.daemon_pid, false);
+                publish_state(b, (unsigned) line, &a.led, a.led_time_ns, a.daemon_pid, false);
         log_debug("%s applied", msgq_op_to_string(cmd.op));
 }
 
@@ -323,20 +522,22 @@ static void flash_end(struct board *b) {
         struct msgqd_answer a;
         int r;
 
-        snprintf(cmd.topic, sizeof cmd.topic, "%s", TOPIC_LED_SET);
+        unsigned line = b->then_line;
+
+        snprintf(cmd.topic, sizeof cmd.topic, "%s/set", b->lines[line].topic);
         b->then_op = 0;
         b->then_due = false;
-        r = call(b, 0, cmd.op, 0, 0, NULL, &a);
+        r = call(b, 0, cmd.op, line, 0, 0, NULL, &a);
         if (r < 0) {
                 daemon_down(b, r);
                 return;
         }
-        daemon_back(b, cmd.op, &a);
+        daemon_back(b, &a);
         if (a.status != MSGQ_OK) {
                 publish_refused(b, &cmd, "after the flash, ", &a);
                 return;
         }
-        publish_state(b, &a.led, a.led_time_ns, a.daemon_pid, false);
+        publish_state(b, line, &a.led, a.led_time_ns, a.daemon_pid, false);
 }
 
 /* Answer the commands that waited longer than the hold time (under lock: copies them out). */
@@ -366,7 +567,7 @@ static uint64_t next_due(struct board *b) {
                 }
                 return due;
         }
-        if (b->count || b->republish || b->nwatched || b->then_due)
+        if (b->count || b->republish || b->nwatched || b->then_due || b->relist)
                 return 0;
         if (b->broker_up) {
                 due = b->next_probe_ns;
@@ -393,7 +594,7 @@ struct turn {
         struct board_watched watched[BOARD_WATCHED_MAX]; /* to publish */
         size_t n_watched;
         struct command cmd;             /* the FIFO's head, when have_cmd */
-        bool have_cmd, republish, probe_due, stats_due;
+        bool have_cmd, republish, relist, probe_due, stats_due;
         uint64_t now;
 };
 
@@ -416,6 +617,8 @@ static bool next_turn(struct board *b, struct turn *t) {
                 t->cmd = *fifo_head(b);
         t->republish = b->republish;
         b->republish = false;
+        t->relist = b->relist;
+        b->relist = false;
         t->n_watched = b->nwatched;
         memcpy(t->watched, b->watched, t->n_watched * sizeof *t->watched);
         b->nwatched = 0;
@@ -427,8 +630,16 @@ static bool next_turn(struct board *b, struct turn *t) {
 
 /* One thing at a time towards msgqd: a command first, then a flash's end, the figures, a probe. */
 static void run_turn(struct board *b, const struct turn *t) {
-        for (size_t i = 0; i < t->n_watched; i++)
-                publish_state(b, &t->watched[i].led, t->watched[i].time_ns, t->watched[i].pid, false);
+        bool relist = t->relist;
+
+        for (size_t i = 0; i < t->n_watched; i++) {
+                const struct board_watched *w = &t->watched[i];
+
+                if (w->pid == b->lines_pid && w->line < b->nlines)
+                        publish_state(b, w->line, &w->led, w->time_ns, w->pid, false);
+                else
+                        relist = true; /* a line of a table not listed yet */
+        }
         for (size_t i = 0; i < t->n_expired; i++)
                 publish_error(b, &t->expired[i], "msgqd did not come back in time; not applied");
         if (t->n_expired)
@@ -437,13 +648,15 @@ static void run_turn(struct board *b, const struct turn *t) {
                 if (t->republish)
                         publish_availability(b, false, true);
                 if (b->retry_ns <= t->now)
-                        poll_state(b, true); /* publishes online when it answers */
+                        poll_lines(b, true); /* publishes online when it answers */
                 return;
         }
         if (t->republish) {
                 publish_availability(b, true, true);
-                if (poll_state(b, true) < 0)
+                if (poll_lines(b, true) < 0)
                         return;
+        } else if (relist && poll_lines(b, false) < 0) {
+                return;
         }
         if (t->have_cmd)
                 execute(b, &t->cmd);
@@ -468,13 +681,17 @@ static void *worker(void *userdata) {
 /* ---- the watcher thread ---- */
 
 /*
- * Every change of the LED, made by anyone, with nothing polled: a led-watch
- * for the change number last seen is answered with the change after it
- * (msgqd keeps the last 16), or waits in msgqd until the next change.
- * Its replies go to this thread's own ID, apart from the worker's.  The
- * worker says whether msgqd is there, and which msgqd: this thread waits
- * for the first one, watches anew when told (watch_renew), and stops with
- * the board.
+ * Every change of every line, made by anyone, with nothing polled: one
+ * line-watch of all lines from the change number last seen is answered
+ * with the changes after it (msgqd keeps the last 1024), or waits in
+ * msgqd until the next change.  Its replies go to this thread's own ID,
+ * apart from the worker's.  The worker says which msgqd to watch, and
+ * from which change (after it listed the lines): this thread waits for
+ * that, watches anew when told (watch_renew), and stops with the board.
+ * Changes msgqd no longer kept (missed), more than the worker has taken,
+ * or a watch lost (msgqd gone, its number ahead) make the worker list the
+ * lines again: it publishes their states as they are now, and renews the
+ * watch from there.
  */
 
 /* Under lock: news for the watcher (watch anew, or stop); its number, for watch_nudge(). */
@@ -546,9 +763,9 @@ static void watch_close(struct board *b) {
         pthread_mutex_unlock(&b->watch_handle_lock);
 }
 
-static int watch_call(struct board *b, bool have, uint64_t seen, struct msgqd_answer *a) {
-        struct msgqd_ask ask = { .op = have ? MSGQ_OP_LED_WATCH : MSGQ_OP_LED_STATE, .since = seen,
-                                 .prio = b->s->priority, .watch_ms = BOARD_WATCH_MS };
+static int watch_call(struct board *b, uint64_t seen, struct msgq_change *changes, struct msgqd_answer *a) {
+        struct msgqd_ask ask = { .op = MSGQ_OP_LINE_WATCH, .since = seen, .changes = changes,
+                                 .max = BOARD_WATCH_CHANGES, .prio = b->s->priority, .watch_ms = BOARD_WATCH_MS };
         int r;
 
         pthread_mutex_lock(&b->watch_handle_lock);
@@ -561,36 +778,51 @@ static int watch_call(struct board *b, bool have, uint64_t seen, struct msgqd_an
         return r;
 }
 
-/* A change seen: for the worker to publish. */
-static void watch_hand_over(struct board *b, const struct msgqd_answer *a) {
+/* The changes seen: for the worker to publish (or, past what it holds or missed, to list anew). */
+static void watch_hand_over(struct board *b, const struct msgq_change *changes, const struct msgqd_answer *a) {
         pthread_mutex_lock(&b->lock);
-        if (b->nwatched < BOARD_WATCHED_MAX)
-                b->nwatched++;
-        b->watched[b->nwatched - 1] = (struct board_watched) { a->led, a->daemon_pid, a->led_time_ns };
+        for (size_t i = 0; i < a->n; i++) {
+                if (b->nwatched == BOARD_WATCHED_MAX) {
+                        relist_ask(b);
+                        break;
+                }
+                b->watched[b->nwatched++] = (struct board_watched) { changes[i].st.led, changes[i].st.line,
+                                                                     a->daemon_pid, changes[i].time_ns };
+        }
+        if (a->watched.missed)
+                relist_ask(b);
         pthread_cond_signal(&b->cond);
         pthread_mutex_unlock(&b->lock);
 }
 
 static void *watcher(void *userdata) {
         struct board *b = userdata;
+        struct msgq_change changes[BOARD_WATCH_CHANGES];
         struct msgqd_answer a;
-        uint64_t seen = 0, due = UINT64_MAX; /* until the worker finds msgqd */
+        uint64_t seen = 0, due = UINT64_MAX; /* until the worker says from where */
         bool have = false;
 
         while (watch_wait(b, due, &seen, &have)) {
-                int r = watch_call(b, have, seen, &a);
+                int r;
 
+                due = UINT64_MAX;
+                if (!have)
+                        continue; /* wait for the worker's word */
+                r = watch_call(b, seen, changes, &a);
                 due = 0;
                 if (r == 0 && a.status == MSGQ_OK) {
-                        seen = a.led.changes;
-                        have = true;
-                        watch_hand_over(b, &a);
+                        seen = a.watched.next;
+                        watch_hand_over(b, changes, &a);
                         continue;
                 }
-                if (r == -ECANCELED || (r == -ETIMEDOUT && have))
+                if (r == -ECANCELED || r == -ETIMEDOUT)
                         continue; /* told something, or no change in that time: watch again */
-                have = false; /* ask for the state once there is a queue again */
-                due = msgq_now_ns() + BOARD_RETRY_NOQUEUE_MS * MS;
+                log_debug("the line-watch ended: %s", r < 0 ? why_down(r) : a.error);
+                have = false; /* the worker lists the lines, and says from where */
+                due = UINT64_MAX;
+                pthread_mutex_lock(&b->lock);
+                relist_ask(b);
+                pthread_mutex_unlock(&b->lock);
         }
         watch_close(b);
         return NULL;
@@ -598,13 +830,17 @@ static void *watcher(void *userdata) {
 
 /* ---- the other threads' side ---- */
 
-void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out) {
+void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out,
+                const char *version) {
         pthread_condattr_t attr;
 
         memset(b, 0, sizeof *b);
         b->key = key;
         b->s = s;
         b->out = *out;
+        b->version = version;
+        settings_node_id(s, b->node_id, sizeof b->node_id);
+        lines_init(b);
         b->avail_published = -1;
         msgqd_init(&b->conn, key, BOARD_CALL_MS);
         msgqd_init(&b->watch_conn, key, BOARD_CALL_MS);

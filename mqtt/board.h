@@ -10,14 +10,19 @@
  *   error topic instead.  A command msgqd did not answer in time is not
  *   sent again: it is still on the queue and msgqd carries it out when it
  *   serves the queue (a TOGGLE must not be applied twice).
- * - The LED's changes come from a watcher thread that waits in msgqd on a
- *   led-watch (no polling): changes by msgqctl or any other client, a
- *   blink that ended.  It runs as long as the worker; the worker tells it
- *   which msgqd to watch (the first that answers, then each new PID), and
- *   from which change.  Every poll interval (1 s by default) the worker
+ * - msgqd's outputs (lines) are learned with line-list when msgqd answers
+ *   first, when a new msgqd answers, and when the broker comes back: each
+ *   has its topics (led/... for line 0, <name>/... for the others) and,
+ *   after line 0, its Home Assistant entity (announce()); a command names
+ *   its line by its topic, found in that table when it is carried out.
+ * - The lines' changes come from a watcher thread that waits in msgqd on
+ *   one line-watch of every line (no polling): changes by msgqctl or any
+ *   other client, a blink that ended.  It runs as long as the worker; the
+ *   worker tells it which msgqd to watch, and from which change (the last
+ *   its line-list showed).  Every poll interval (1 s by default) the worker
  *   only looks whether msgqd and its queue are still there, asking the
- *   kernel, not msgqd; it asks msgqd for the state when msgqd or the broker
- *   comes back.
+ *   kernel, not msgqd; it lists the lines when msgqd or the broker comes
+ *   back, or when the watcher missed changes.
  * - A flash (Home Assistant's) is a counted blink, followed by the state
  *   asked for (ON, or OFF where the blink ends anyway) when the watcher
  *   shows the blink over, unless another command came first.
@@ -36,18 +41,45 @@
 #include "settings.h"
 
 #define BOARD_FIFO_MAX    256u
-#define BOARD_WATCHED_MAX 16u /* LED states from the watcher not yet published */
+#define BOARD_WATCHED_MAX 64u /* line states from the watcher not yet published */
+#define BOARD_WATCH_CHANGES 16u /* changes one line-watch takes at most */
 #define BOARD_CALL_MS     2000u /* how long one request waits for its reply */
 #define BOARD_RETRY_MIN_MS 100u
 #define BOARD_RETRY_MAX_MS 5000u /* while msgqd does not answer */
 #define BOARD_RETRY_NOQUEUE_MS 1000u /* while there is no queue */
-#define BOARD_WATCH_MS    30000u /* how long one led-watch waits before it is made again */
+#define BOARD_WATCH_MS    30000u /* how long one line-watch waits before it is made again */
 
 /* How the board publishes (the MQTT link implements it). */
 struct board_out {
         /* QoS 1 on <prefix>/<subtopic>; payload is a NUL-terminated string. */
         void (*publish)(void *userdata, const char *subtopic, const char *payload, bool retain);
+        /* QoS 1 on topic (the discovery configs); NULL payload: an empty message. */
+        void (*publish_to)(void *userdata, const char *topic, const char *payload, bool retain);
         void *userdata;
+};
+
+/*
+ * One of msgqd's outputs as the bridge shows it: its topics under the
+ * prefix (<topic>/set, /state, /attributes; led/... for line 0) and, for
+ * the lines after 0, its own Home Assistant entity (line 0's is the
+ * link's, as in msgq 0.1).  The worker's own.
+ */
+struct board_line {
+        char name[MSGQ_LINE_NAME_MAX + 1];      /* as msgq.conf has it */
+        char topic[MSGQ_LINE_NAME_MAX + 1];     /* the name in lower case (names ignore case) */
+        bool relay;                             /* a switch in Home Assistant, else a light */
+        struct led_view view;                   /* what <topic>/state shows (or will, once published) */
+        bool have_view, view_published;
+        struct led_view attrs;                  /* the one <topic>/attributes last showed */
+        bool attrs_published;
+        uint64_t view_changes;                  /* msgqd's change number of the view */
+        uint32_t view_pid;                      /* and the msgqd it came from */
+};
+
+/* An entity the bridge announced (a retained config), to remove once its line is gone. */
+struct board_entity {
+        char topic[MSGQ_LINE_NAME_MAX + 1];
+        bool relay;
 };
 
 struct board {
@@ -65,14 +97,18 @@ struct board {
         bool running;
         /*
          * What the watcher thread saw and the worker has yet to publish (under
-         * lock), oldest first; when full, the newest replaces the last.
+         * lock), oldest first; when full, the newest are dropped and the
+         * worker lists the lines again (relist), as when msgqd says the
+         * watcher missed changes, or the watcher lost its watch.
          */
         struct board_watched {
                 struct msgq_led_state led;
+                uint16_t line;          /* its index in msgqd pid's table */
                 uint32_t pid;
                 uint64_t time_ns;       /* when msgqd made it */
         } watched[BOARD_WATCHED_MAX];
         size_t nwatched;
+        bool relist;
 
         /*
          * The watcher thread, started and stopped with the worker.  Under
@@ -103,17 +139,18 @@ struct board {
 
         /* The worker thread's own. */
         struct msgqd_conn conn;
+        char node_id[SETTINGS_NODE_ID_MAX + 1];
+        const char *version;
+        struct board_line lines[MSGQ_LINES_MAX]; /* msgqd's table, from line-list; led alone before */
+        size_t nlines;
+        uint32_t lines_pid;             /* the msgqd that listed them */
+        struct board_entity announced[MSGQ_LINES_MAX];
+        size_t nannounced;
         bool watch_asked;               /* watch_renew was set once */
         bool daemon_up;
         uint32_t daemon_pid;
         uint64_t retry_ns, retry_ms;
         uint64_t next_probe_ns, next_stats_ns;
-        struct led_view view;
-        bool have_view, view_published;
-        struct led_view attrs;          /* the one led/attributes last showed */
-        bool attrs_published;
-        uint64_t view_changes;          /* msgqd's change number of the view */
-        uint32_t view_pid;              /* and the msgqd it came from */
         int avail_published;            /* -1: nothing yet, 0 offline, 1 online */
         /*
          * A flash's end: then_op once msgqd shows the blink it started
@@ -121,12 +158,15 @@ struct board {
          * cancels that.
          */
         uint16_t then_op;
+        uint16_t then_line;
         bool then_due;
         uint64_t then_after;
         uint32_t then_pid;
 };
 
-void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out);
+/* version: the bridge's, for the discovery configs. */
+void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out,
+                const char *version);
 int board_start(struct board *b);
 /*
  * From the MQTT thread: queue a command; -ENOBUFS when BOARD_FIFO_MAX wait

@@ -22,7 +22,8 @@
 #define LOG_MAX      10u
 #define SYSTEM_CAPATH "/etc/ssl/certs"
 
-static const char *const command_topics[] = { TOPIC_LED_SET, TOPIC_SEND, TOPIC_STATS_GET };
+/* Every output's set (led/set, pump/set, ...), send and stats/get. */
+static const char *const command_topics[] = { TOPIC_LINE_SET, TOPIC_SEND, TOPIC_STATS_GET };
 
 /* mosquitto_strerror() without its final period, to fit in a sentence. */
 static const char *mosq_error(int rc, char *buf, size_t size) {
@@ -60,8 +61,19 @@ static void publish(void *userdata, const char *subtopic, const char *payload, b
                 log_debug("not published on %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
 }
 
+static void publish_to(void *userdata, const char *topic, const char *payload, bool retain) {
+        struct link *l = userdata;
+        int rc = mosquitto_publish_v5(l->mosq, NULL, topic, payload ? (int) strlen(payload) : 0, payload, 1, retain,
+                                      NULL);
+
+        if (rc == MOSQ_ERR_SUCCESS)
+                wake(l);
+        else
+                log_debug("not published on %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
+}
+
 struct board_out link_board_out(struct link *l) {
-        return (struct board_out) { .publish = publish, .userdata = l };
+        return (struct board_out) { .publish = publish, .publish_to = publish_to, .userdata = l };
 }
 
 /* ---- callbacks (in the link thread, inside mosquitto_loop_read/write/misc) ---- */

@@ -42,15 +42,28 @@ void msgqd_cancel(struct msgqd_conn *c) {
                 msgq_cancel(c->h);
 }
 
+/* A count or a negative errno: the count in a->n, 0 for the count. */
+static int counted(int r, struct msgqd_answer *a) {
+        if (r < 0)
+                return r;
+        a->n = (size_t) r;
+        return 0;
+}
+
 /* The library call for ask->op. */
 static int dispatch(struct msgq *h, const struct msgqd_ask *ask, struct msgqd_answer *a) {
+        unsigned line = ask->line;
+
         switch (ask->op) {
-        case MSGQ_OP_LED_ON: return msgq_led_on(h, &a->led);
-        case MSGQ_OP_LED_OFF: return msgq_led_off(h, &a->led);
-        case MSGQ_OP_LED_TOGGLE: return msgq_led_toggle(h, &a->led);
-        case MSGQ_OP_LED_STATE: return msgq_led_state(h, &a->led);
-        case MSGQ_OP_LED_BLINK: return msgq_led_blink(h, ask->arg0, ask->arg1, &a->led);
-        case MSGQ_OP_LED_WATCH: return msgq_led_watch(h, ask->since, ask->watch_ms, &a->led);
+        case MSGQ_OP_LED_ON: return msgq_line_on(h, line, &a->led);
+        case MSGQ_OP_LED_OFF: return msgq_line_off(h, line, &a->led);
+        case MSGQ_OP_LED_TOGGLE: return msgq_line_toggle(h, line, &a->led);
+        case MSGQ_OP_LED_STATE: return msgq_line_state(h, line, &a->led);
+        case MSGQ_OP_LED_BLINK: return msgq_line_blink(h, line, ask->arg0, ask->arg1, &a->led);
+        case MSGQ_OP_LINE_LIST: return counted(msgq_line_list(h, ask->lines, ask->max), a);
+        case MSGQ_OP_LINE_WATCH:
+                return counted(msgq_line_watch(h, MSGQ_LINE_ALL, ask->since, ask->watch_ms, ask->changes,
+                                               ask->max, &a->watched), a);
         case MSGQ_OP_SEND: return msgq_send(h, ask->text ? ask->text : "");
         case MSGQ_OP_STATS: return msgq_get_stats(h, &a->stats, &a->led);
         default: return -EOPNOTSUPP;

@@ -34,16 +34,26 @@ struct msgqd_answer {
         struct msgq_led_state led;
         uint64_t led_time_ns;   /* when msgqd made led (CLOCK_REALTIME), 0: not said */
         struct msgq_stats stats;
+        size_t n;               /* line-list: the lines msgqd has; line-watch: the changes given */
+        struct msgq_watch_result watched; /* line-watch: what was missed, where to go on */
 };
 
-/* What a call asks: the protocol's op (MSGQ_OP_LED_*, _SEND, _STATS, _LED_WATCH). */
+/*
+ * What a call asks: the protocol's op (MSGQ_OP_LED_ON .. _BLINK of line,
+ * _SEND, _STATS, _LINE_LIST into lines, _LINE_WATCH of every line into
+ * changes).
+ */
 struct msgqd_ask {
         uint16_t op;
+        uint16_t line;          /* the LED operations: the line's index (0: led) */
         uint32_t arg0, arg1;    /* blink: period, count */
-        uint64_t since;         /* led-watch: the change number seen */
+        uint64_t since;         /* line-watch: the change number seen */
+        struct msgq_line_info *lines;   /* line-list: max of them */
+        struct msgq_change *changes;    /* line-watch: max of them */
+        size_t max;
         const char *text;       /* send */
         int prio;               /* 1..10 */
-        unsigned watch_ms;      /* led-watch: how long it waits (the others: the connection's timeout) */
+        unsigned watch_ms;      /* line-watch: how long it waits (the others: the connection's timeout) */
 };
 
 void msgqd_init(struct msgqd_conn *c, key_t key, unsigned timeout_ms);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -314,6 +315,23 @@ static int parse_send(char *text, size_t len, struct command *cmd, char *why, si
         return r;
 }
 
+/* <line>/set: the line's name into cmd->line, in lower case (names ignore case); -EINVAL if not that. */
+static int set_line(const char *subtopic, struct command *cmd) {
+        size_t n = strcspn(subtopic, "/");
+
+        if (n == 0 || n > MSGQ_LINE_NAME_MAX || strcmp(subtopic + n, "/set") != 0)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) subtopic[i];
+
+                if (!isalnum(c) && c != '-' && c != '_')
+                        return -EINVAL;
+                cmd->line[i] = (char) tolower(c);
+        }
+        cmd->line[n] = '\0';
+        return 0;
+}
+
 int payload_parse_command(const char *subtopic, const void *payload, size_t len,
                           struct command *cmd, char *why, size_t why_size) {
         char text[PAYLOAD_MAX + 1];
@@ -325,7 +343,7 @@ int payload_parse_command(const char *subtopic, const void *payload, size_t len,
         if (len > 0 && memchr(payload, '\0', len))
                 return refuse(why, why_size, "payload contains a NUL byte");
         len = trimmed(payload, len, text);
-        if (strcmp(subtopic, TOPIC_LED_SET) == 0)
+        if (set_line(subtopic, cmd) == 0)
                 return parse_led(text, len, cmd, why, why_size);
         if (strcmp(subtopic, TOPIC_SEND) == 0)
                 return parse_send(text, len, cmd, why, why_size);
@@ -424,7 +442,7 @@ char *payload_error(const char *topic, const char *error) {
 }
 
 static void add_topic(json_object *o, const char *key, const struct settings *s, const char *subtopic) {
-        char buf[SETTINGS_PREFIX_MAX + 32];
+        char buf[SETTINGS_PREFIX_MAX + MSGQ_LINE_NAME_MAX + 32];
 
         snprintf(buf, sizeof buf, "%s/%s", s->prefix, subtopic);
         add_string(o, key, buf);
@@ -450,7 +468,7 @@ static json_object *discovery_device(const struct settings *s, const char *node_
         json_object_object_add(dev, "identifiers", ids);
         add_string(dev, "name", name);
         add_string(dev, "manufacturer", "msgq");
-        add_string(dev, "model", "msgqd LED");
+        add_string(dev, "model", "msgqd");
         add_string(dev, "sw_version", version);
         return dev;
 }
@@ -497,31 +515,63 @@ static json_object *string_array(const char *const *items) {
  * one effect and "off" for none, flash, the bridge's availability, the
  * blink's figures as attributes.  No YAML needed.
  */
-char *payload_discovery(const struct settings *s, const char *node_id, const char *version) {
+/* What an output's entity is called and where its topics are. */
+struct entity {
+        const char *name;       /* the entity's name */
+        const char *topic;      /* its topics' first level: led, pump, ... */
+};
+
+/* The keys every entity of the board has: ids, availability, device, origin. */
+static int add_common(json_object *o, const struct settings *s, const char *node_id, const char *version,
+                      const struct entity *e) {
+        json_object *dev = discovery_device(s, node_id, version), *origin = discovery_origin(version);
+        char buf[SETTINGS_NODE_ID_MAX + MSGQ_LINE_NAME_MAX + 8], sub[MSGQ_LINE_NAME_MAX + 16];
+
+        if (!dev || !origin) {
+                json_object_put(dev);
+                json_object_put(origin);
+                return -ENOMEM;
+        }
+        add_string(o, "name", e->name);
+        snprintf(buf, sizeof buf, "%s_%s", node_id, e->topic);
+        add_string(o, "unique_id", buf);
+        snprintf(sub, sizeof sub, "%s/set", e->topic);
+        add_topic(o, "command_topic", s, sub);
+        snprintf(sub, sizeof sub, "%s/state", e->topic);
+        add_topic(o, "state_topic", s, sub);
+        snprintf(sub, sizeof sub, "%s/attributes", e->topic);
+        add_topic(o, "json_attributes_topic", s, sub);
+        add_topic(o, "availability_topic", s, TOPIC_AVAILABILITY);
+        add_string(o, "payload_available", "online");
+        add_string(o, "payload_not_available", "offline");
+        json_object_object_add(o, "qos", json_object_new_int(1));
+        add_bool(o, "retain", false);
+        add_bool(o, "optimistic", false);
+        json_object_object_add(o, "device", dev);
+        json_object_object_add(o, "origin", origin);
+        return 0;
+}
+
+/*
+ * Home Assistant's MQTT discovery: a light with the template schema, which
+ * every HA from 2024.1 on takes as it is, with nothing in its log (the JSON
+ * schema has no such config: doc/HOME-ASSISTANT.md).  On/off, blink as its
+ * one effect and "off" for none, flash, the bridge's availability, the
+ * blink's figures as attributes.  No YAML needed.
+ */
+static char *discovery_light(const struct settings *s, const char *node_id, const char *version,
+                             const struct entity *e) {
         json_object *o = json_object_new_object();
         json_object *effects = string_array((const char *const[]) { "off", "blink", NULL });
         json_object *modes = string_array((const char *const[]) { "onoff", NULL });
-        json_object *dev = discovery_device(s, node_id, version), *origin = discovery_origin(version);
-        char buf[SETTINGS_PREFIX_MAX * 2 + 64];
 
-        if (!o || !dev || !origin || !effects || !modes) {
+        if (!o || !effects || !modes || add_common(o, s, node_id, version, e) < 0) {
                 json_object_put(o);
-                json_object_put(dev);
-                json_object_put(origin);
                 json_object_put(effects);
                 json_object_put(modes);
                 return NULL;
         }
-        add_string(o, "name", "LED");
-        snprintf(buf, sizeof buf, "%s_led", node_id);
-        add_string(o, "unique_id", buf);
         add_string(o, "schema", "template");
-        add_topic(o, "command_topic", s, TOPIC_LED_SET);
-        add_topic(o, "state_topic", s, TOPIC_LED_STATE);
-        add_topic(o, "json_attributes_topic", s, TOPIC_LED_ATTRIBUTES);
-        add_topic(o, "availability_topic", s, TOPIC_AVAILABILITY);
-        add_string(o, "payload_available", "online");
-        add_string(o, "payload_not_available", "offline");
         add_string(o, "command_on_template", tpl_command_on);
         add_string(o, "command_off_template", tpl_command_off);
         add_string(o, "state_template", tpl_state);
@@ -529,12 +579,40 @@ char *payload_discovery(const struct settings *s, const char *node_id, const cha
         json_object_object_add(o, "effect_list", effects);
         /* Dropped by the template schema; keeps a JSON-schema light of msgq 0.1.0 valid until HA restarts. */
         json_object_object_add(o, "supported_color_modes", modes);
-        json_object_object_add(o, "qos", json_object_new_int(1));
-        add_bool(o, "retain", false);
-        add_bool(o, "optimistic", false);
-        json_object_object_add(o, "device", dev);
-        json_object_object_add(o, "origin", origin);
         return finish(o);
+}
+
+/*
+ * A relay: a switch (doc/HOME-ASSISTANT.md, "switch"), which sends the
+ * light's JSON on set and reads the state the light reads; a blinking
+ * relay shows on.
+ */
+static char *discovery_switch(const struct settings *s, const char *node_id, const char *version,
+                              const struct entity *e) {
+        json_object *o = json_object_new_object();
+
+        if (!o || add_common(o, s, node_id, version, e) < 0) {
+                json_object_put(o);
+                return NULL;
+        }
+        add_string(o, "payload_on", "{\"state\":\"ON\"}");
+        add_string(o, "payload_off", "{\"state\":\"OFF\"}");
+        add_string(o, "value_template", "{{ value_json.state }}");
+        add_string(o, "state_on", "ON");
+        add_string(o, "state_off", "OFF");
+        add_string(o, "device_class", "switch");
+        return finish(o);
+}
+
+char *payload_discovery(const struct settings *s, const char *node_id, const char *version) {
+        return discovery_light(s, node_id, version, &(struct entity) { .name = "LED", .topic = "led" });
+}
+
+char *payload_discovery_output(const struct settings *s, const char *node_id, const char *version,
+                               const char *name, const char *topic, bool relay) {
+        const struct entity e = { .name = name, .topic = topic };
+
+        return relay ? discovery_switch(s, node_id, version, &e) : discovery_light(s, node_id, version, &e);
 }
 
 char *payload_stats(const struct msgq_stats *st, const struct msgq_led_state *led, key_t key, int msqid,

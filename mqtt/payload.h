@@ -6,7 +6,9 @@
  * strictjson.h), state, discovery, figures and errors out (JSON written
  * with json-c).  No I/O: tests/check-payload.c drives it directly.
  *
- * Topics, under the prefix (msgq/<hostname>-<board id> by default):
+ * Topics, under the prefix (msgq/<hostname>-<board id> by default), for
+ * the LED (line 0, led/...) and for each other output, named by its line's
+ * name in lower case (pump/set, pump/state, pump/attributes):
  *   led/set      in   ON, OFF, TOGGLE, or {"state":"ON","effect":"blink",
  *                     "period_ms":500,"count":3}, or what Home Assistant's
  *                     JSON light sends ({"state":"ON","flash":2}, ...)
@@ -32,6 +34,7 @@
 #include "settings.h"
 
 #define TOPIC_LED_SET      "led/set"
+#define TOPIC_LINE_SET     "+/set"      /* subscribed: every output's set, led/set among them */
 #define TOPIC_SEND         "send"
 #define TOPIC_STATS_GET    "stats/get"
 #define TOPIC_LED_STATE    "led/state"
@@ -53,7 +56,8 @@ struct command {
         uint16_t then_op;               /* a flash: MSGQ_OP_LED_ON or _OFF once the blink is over, or 0 */
         long prio;                      /* send: its priority; 0 = the bridge's own */
         char text[MSGQ_TEXT_MAX + 1];   /* send */
-        char topic[16];                 /* the subtopic it came on, for error reports */
+        char line[MSGQ_LINE_NAME_MAX + 1]; /* <line>/set: the line's name in lower case; "": led */
+        char topic[MSGQ_LINE_NAME_MAX + 16]; /* the subtopic it came on, for error reports */
         uint64_t received_ns;
 };
 
@@ -77,8 +81,9 @@ struct bridge_figures {
 };
 
 /*
- * A message on SUBTOPIC (led/set, send or stats/get) into *cmd.  Returns
+ * A message on SUBTOPIC (<line>/set, send or stats/get) into *cmd.  Returns
  * 0, or -EINVAL with why filled (a short reason for the error topic).
+ * Whether msgqd has that line is for the board to say.
  */
 int payload_parse_command(const char *subtopic, const void *payload, size_t len,
                           struct command *cmd, char *why, size_t why_size);
@@ -91,8 +96,14 @@ bool led_view_equal(const struct led_view *a, const struct led_view *b);
 char *payload_led_state(const struct led_view *v);
 char *payload_led_attributes(const struct led_view *v);
 char *payload_error(const char *topic, const char *error);
-/* Home Assistant's discovery config (doc/HOME-ASSISTANT.md says what each key is for). */
+/* Home Assistant's discovery config of the LED, line 0 (doc/HOME-ASSISTANT.md says what each key is for). */
 char *payload_discovery(const struct settings *s, const char *node_id, const char *version);
+/*
+ * The config of another output: a light named name, or a switch (relay),
+ * with its topics under <prefix>/<topic>/ and unique id <node id>_<topic>.
+ */
+char *payload_discovery_output(const struct settings *s, const char *node_id, const char *version,
+                               const char *name, const char *topic, bool relay);
 /* The figures: msgqd's (st, and led: line 0), the queue's and the bridge's. */
 char *payload_stats(const struct msgq_stats *st, const struct msgq_led_state *led, key_t key, int msqid,
                     const struct msqid_ds *ds, const struct bridge_figures *f);

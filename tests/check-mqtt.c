@@ -1094,6 +1094,188 @@ END_TEST
  * have their own discovery topics, unique_ids and client ids: the bridges
  * live side by side.
  */
+/* ---- several outputs: msgqd with [output NAME] sections (issue 21) ---- */
+
+static const char outputs_conf[] = "[msgq]\nmode = 0600\n"
+                                   "[output pump]\ngpio = GPIO27\nkind = relay\n"
+                                   "[output buzzer]\ngpio = gpiochip0:5\n";
+
+/* msgqd on key with the configuration text (in this test's directory). */
+static void daemon_start_conf(key_t key, const char *text) {
+        char conf[400];
+
+        snprintf(conf, sizeof conf, "%s/msgq.conf", dir);
+        write_file(conf, text, 0600);
+        daemon_start_checked(&dmn, key, (const char *const[]) { "-c", conf, NULL });
+}
+
+/* The retained config on <homeassistant>/<component>/<node>/<object>/config, within ms ("" if none). */
+static const char *entity_config(const char *component, const char *object, int ms) {
+        static char conf[4096];
+        char t[512];
+
+        snprintf(t, sizeof t, "homeassistant/%s/%s/%s/config", component, node_of(prefix), object);
+        conf[0] = '\0';
+        for (uint64_t end = monotonic_ms() + (uint64_t) ms; !conf[0] && monotonic_ms() < end;)
+                snprintf(conf, sizeof conf, "%s", retained(t));
+        return conf;
+}
+
+/* msgqd's lines as libmsgq lists them: "led=off pump=on buzzer=off". */
+static const char *lines_now(void) {
+        static char buf[1024];
+        struct msgq_line_info info[MSGQ_LINES_MAX];
+        struct msgq *h = NULL;
+        size_t n = 0;
+        int r;
+
+        ck_assert_int_eq(msgq_open(&h, dmn.key), 0);
+        r = msgq_line_list(h, info, MSGQ_LINES_MAX);
+        ck_assert_msg(r > 0, "line-list: %s", msgq_errmsg(h));
+        buf[0] = '\0';
+        for (int i = 0; i < r && i < (int) MSGQ_LINES_MAX; i++)
+                n += (size_t) snprintf(buf + n, sizeof buf - n, "%s%s=%s", i ? " " : "", info[i].name,
+                                       info[i].st.led.on ? "on" : "off");
+        msgq_close(h);
+        return buf;
+}
+
+#define EXPECT_LINES(text, ms) expect_lines_at(__LINE__, (text), (ms))
+static void expect_lines_at(int line, const char *text, int ms) {
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
+
+        while (strcmp(lines_now(), text) != 0) {
+                ck_assert_msg(monotonic_ms() < end, "line %d: msgqd's lines are '%s', expected '%s'\nbridge:\n%s",
+                              line, lines_now(), text, tail(file_text(bridge.log)));
+                sleep_ms(20);
+        }
+}
+
+/* Set line name on or off, as any client of msgqd does (libmsgq's line-set). */
+static void line_set(const char *name, bool on) {
+        struct msgq *h = NULL;
+        int i;
+
+        ck_assert_int_eq(msgq_open(&h, dmn.key), 0);
+        i = msgq_line_find(h, name);
+        ck_assert_msg(i >= 0, "%s: %s", name, msgq_errmsg(h));
+        ck_assert_int_eq(msgq_line_set(h, &(struct msgq_line_level) { .line = (uint16_t) i, .on = on }, 1, NULL), 0);
+        msgq_close(h);
+}
+
+/* tests/ha-discovery.py (the HA models) with these arguments; fails the test on what HA would log. */
+#define HA_DISCOVERY(...) ha_discovery_at(__LINE__, (const char *const[]) { __VA_ARGS__, NULL })
+static const char *ha_discovery_at(int line, const char *const *args) {
+        static struct run py;
+        const char *argv[600] = { "/usr/bin/python3", fmt("%s/ha-discovery.py", getenv("MSGQ_TEST_SRCDIR")) };
+        int n = 2;
+
+        for (; *args && n < 599; args++)
+                argv[n++] = *args;
+        argv[n] = NULL;
+        ck_assert(run_prog(&py, 15000, argv) == 0);
+        ck_assert_msg(py.status == 0, "line %d: ha-discovery.py %s: exit %d\n%s%s", line, argv[2], py.status, py.out,
+                      py.err);
+        return py.out;
+}
+
+/*
+ * One device, one entity per output: the LED's light as before, a switch
+ * for the relay, a light for the buzzer, each with its own unique id and
+ * topics, taken by HA 2024.1 and the newest read as one board.
+ */
+START_TEST(test_outputs_discovery) {
+        const char *node = fmt("%s", node_of(prefix));
+        char led[4096], pump[4096], buzzer[4096], t_led[512], t_pump[512], t_buzzer[512], on[64];
+
+        broker_start();
+        daemon_start_conf(test_key(), outputs_conf);
+        bridge_start();
+        snprintf(led, sizeof led, "%s", config_of("homeassistant", prefix, 10000));
+        snprintf(pump, sizeof pump, "%s", entity_config("switch", "pump", 10000));
+        snprintf(buzzer, sizeof buzzer, "%s", entity_config("light", "buzzer", 10000));
+        ck_assert_msg(pump[0] && buzzer[0], "no config for pump or buzzer: '%s' '%s'", pump, buzzer);
+        snprintf(t_led, sizeof t_led, "homeassistant/light/%s/config", node);
+        snprintf(t_pump, sizeof t_pump, "homeassistant/switch/%s/pump/config", node);
+        snprintf(t_buzzer, sizeof t_buzzer, "homeassistant/light/%s/buzzer/config", node);
+        HA_DISCOVERY("check", "all", t_led, led, t_pump, pump, t_buzzer, buzzer);
+        EXPECT_JSON(pump,
+                    "d['name'] == 'pump' and d['unique_id'] == '%s_pump' and d['command_topic'] == '%s' and "
+                    "d['state_topic'] == '%s' and d['json_attributes_topic'] == '%s' and "
+                    "d['device_class'] == 'switch' and d['payload_on'] == '{\"state\":\"ON\"}' and "
+                    "d['payload_off'] == '{\"state\":\"OFF\"}' and d['device']['identifiers'] == ['%s'] and "
+                    "d['device']['model'] == 'msgqd'",
+                    node, topic("pump/set"), topic("pump/state"), topic("pump/attributes"), node);
+        EXPECT_JSON(buzzer,
+                    "d['name'] == 'buzzer' and d['unique_id'] == '%s_buzzer' and d['schema'] == 'template' and "
+                    "d['command_topic'] == '%s' and d['state_topic'] == '%s' and d['device']['identifiers'] == ['%s']",
+                    node, topic("buzzer/set"), topic("buzzer/state"), node);
+        EXPECT_JSON(led, "d['unique_id'] == '%s_led' and d['command_topic'] == '%s'", node, topic("led/set"));
+        EXPECT_RETAINED(topic("pump/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
+        EXPECT_RETAINED(topic("buzzer/state"), "{\"state\":\"OFF\",\"effect\":null}", 10000);
+
+        /* What HA's switch publishes for turn_on drives the relay, and that line only. */
+        snprintf(on, sizeof on, "%s", HA_DISCOVERY("command", "newest", t_pump, pump, "on"));
+        on[strcspn(on, "\n")] = '\0';
+        ck_assert_str_eq(on, "HA newest: {\"state\":\"ON\"}"); /* its payload_on */
+        memmove(on, on + strlen("HA newest: "), strlen(on) - strlen("HA newest: ") + 1);
+        pub(topic("pump/set"), on);
+        EXPECT_LINES("led=off pump=on buzzer=off", 10000);
+        EXPECT_RETAINED(topic("pump/state"), "{\"state\":\"ON\",\"effect\":null}", 10000);
+        HA_DISCOVERY("states", "all", t_pump, pump, "-r", retained(topic("pump/state")));
+        pub(topic("buzzer/set"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":500}");
+        EXPECT_RETAINED(topic("buzzer/state"), "{\"state\":\"ON\",\"effect\":\"blink\",\"period_ms\":500}", 10000);
+        EXPECT_RETAINED(topic("led/state"), "{\"state\":\"OFF\",\"effect\":null}", 100);
+        /* A line msgqd does not have is said on the error topic, naming it. */
+        watch_start();
+        pub(topic("pmup/set"), "ON");
+        EXPECT_SEEN(topic("error"), fmt("{\"topic\":\"%s\",\"error\":\"no output 'pmup' on this board; msgqd has "
+                                        "led, pump, buzzer\"}", topic("pmup/set")), 1, 10000);
+        stop_all();
+}
+END_TEST
+
+/* A change of one line by anyone (msgqctl) is published on that line's state, no other. */
+START_TEST(test_outputs_one_change_one_state) {
+        int led, pump;
+
+        broker_start();
+        daemon_start_conf(test_key(), outputs_conf);
+        bridge_start();
+        watch_start();
+        EXPECT_SEEN(topic("buzzer/state"), "{\"state\":\"OFF\",\"effect\":null}", 1, 10000);
+        led = count_on(topic("led/state"));
+        pump = count_on(topic("pump/state"));
+        line_set("buzzer", true);
+        EXPECT_SEEN(topic("buzzer/state"), "{\"state\":\"ON\",\"effect\":null}", 1, 10000);
+        line_set("buzzer", false);
+        EXPECT_SEEN(topic("buzzer/state"), "{\"state\":\"OFF\",\"effect\":null}", 2, 10000);
+        line_set("pump", true);
+        EXPECT_SEEN(topic("pump/state"), "{\"state\":\"ON\",\"effect\":null}", 1, 10000);
+        ck_assert_int_eq(count_on(topic("led/state")), led);
+        ck_assert_int_eq(count_on(topic("pump/state")), pump + 1);
+        stop_all();
+}
+END_TEST
+
+/* An output removed from msgq.conf: once msgqd restarts without it, its entity goes (an empty config). */
+START_TEST(test_outputs_removed) {
+        key_t key = test_key();
+
+        broker_start();
+        daemon_start_conf(key, outputs_conf);
+        bridge_start();
+        ck_assert_msg(entity_config("light", "buzzer", 10000)[0], "no config for buzzer");
+        daemon_stop_checked(&dmn);
+        daemon_start_conf(key, "[msgq]\nmode = 0600\n[output pump]\ngpio = GPIO27\nkind = relay\n");
+        for (uint64_t end = monotonic_ms() + 10000; entity_config("light", "buzzer", 0)[0]; sleep_ms(50))
+                ck_assert_msg(monotonic_ms() < end, "buzzer's config stays: %s\nbridge:\n%s",
+                              entity_config("light", "buzzer", 0), tail(file_text(bridge.log)));
+        ck_assert_msg(entity_config("switch", "pump", 1000)[0], "pump's config went too");
+        stop_all();
+}
+END_TEST
+
 START_TEST(test_prefixes_that_differ_in_punctuation) {
         static const char *const seps[] = { "/", ".", "_" };
         struct proc more[3] = {};
@@ -1581,6 +1763,9 @@ int main(void) {
         harness_add(s, "figures-period", test_figures_on_a_period, 60);
         harness_add(s, "discovery", test_discovery_config, 60);
         harness_add(s, "node-ids", test_prefixes_that_differ_in_punctuation, 60);
+        harness_add(s, "outputs-discovery", test_outputs_discovery, 90);
+        harness_add(s, "outputs-one-change", test_outputs_one_change_one_state, 60);
+        harness_add(s, "outputs-removed", test_outputs_removed, 60);
         harness_add(s, "takeover", test_two_bridges_one_prefix, 60);
         harness_add(s, "takeover-mqtt5", test_two_bridges_one_prefix_mqtt5, 60);
         harness_add(s, "last-will", test_last_will_and_commands_while_away, 60);
