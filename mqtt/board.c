@@ -55,7 +55,7 @@ static void publish_state(struct board *b, unsigned line, const struct msgq_led_
         char topic[MSGQ_LINE_NAME_MAX + 16];
         struct led_view v;
 
-        if (line >= b->nlines)
+        if (line >= b->nlines || b->lines[line].input)
                 return;
         l = &b->lines[line];
         if (l->have_view && pid == l->view_pid && st->changes < l->view_changes)
@@ -236,21 +236,22 @@ static void lines_init(struct board *b) {
         b->nlines = 1;
 }
 
-/* The index of the line whose topic is topic, or -1. */
+/* The index of the output whose topic is topic, or -1 (none, or an input). */
 static int line_of(const struct board *b, const char *topic) {
         for (size_t i = 0; i < b->nlines; i++)
-                if (strcmp(b->lines[i].topic, topic) == 0)
+                if (!b->lines[i].input && strcmp(b->lines[i].topic, topic) == 0)
                         return (int) i;
         return -1;
 }
 
-/* "led, pump, buzzer": the lines' names, for an error. */
+/* "led, pump, buzzer": the outputs' names, for an error. */
 static const char *line_names(const struct board *b, char *buf, size_t size) {
         size_t n = 0;
 
         buf[0] = '\0';
         for (size_t i = 0; i < b->nlines && n < size; i++)
-                n += (size_t) snprintf(buf + n, size - n, "%s%s", i ? ", " : "", b->lines[i].name);
+                if (!b->lines[i].input)
+                        n += (size_t) snprintf(buf + n, size - n, "%s%s", n ? ", " : "", b->lines[i].name);
         return buf;
 }
 
@@ -274,6 +275,7 @@ static void lines_take(struct board *b, const struct msgq_line_info *info, size_
                 snprintf(l->name, sizeof l->name, "%s", info[i].name);
                 snprintf(l->topic, sizeof l->topic, "%s", topic);
                 l->relay = info[i].flags & MSGQ_LINE_F_RELAY;
+                l->input = info[i].flags & MSGQ_LINE_F_INPUT;
         }
         b->nlines = n;
         b->lines_pid = pid;
@@ -333,6 +335,8 @@ static void announce(struct board *b) {
                 const struct board_line *l = &b->lines[i];
                 char *config = NULL;
 
+                if (l->input)
+                        continue;
                 if (b->s->discovery &&
                     !(config = payload_discovery_output(b->s, b->node_id, b->version, l->name, l->topic, l->relay))) {
                         log_error("out of memory for the discovery config of %s", l->name);

@@ -59,15 +59,17 @@ struct board_out {
 };
 
 /*
- * One of msgqd's outputs as the bridge shows it: its topics under the
- * prefix (<topic>/set, /state, /attributes; led/... for line 0) and, for
- * the lines after 0, its own Home Assistant entity (line 0's is the
- * link's, as in msgq 0.1).  The worker's own.
+ * One of msgqd's lines as the bridge shows it: for an output, its topics
+ * under the prefix (<topic>/set, /state, /attributes; led/... for line 0)
+ * and, for the outputs after line 0, its own Home Assistant entity (line
+ * 0's is the link's, as in msgq 0.1).  An input ([input NAME], issue 22)
+ * keeps its index and nothing else yet.  The worker's own.
  */
 struct board_line {
         char name[MSGQ_LINE_NAME_MAX + 1];      /* as msgq.conf has it */
         char topic[MSGQ_LINE_NAME_MAX + 1];     /* the name in lower case (names ignore case) */
         bool relay;                             /* a switch in Home Assistant, else a light */
+        bool input;                             /* an input: not bridged yet (no topics, no entity) */
         struct led_view view;                   /* what <topic>/state shows (or will, once published) */
         bool have_view, view_published;
         struct led_view attrs;                  /* the one <topic>/attributes last showed */
