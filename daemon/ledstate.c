@@ -94,6 +94,10 @@ static int check_blink(bool on, bool blinking, uint32_t period_ms, uint32_t rema
 static int check_line(const struct ledstate_line *l) {
         if (msgq_line_name_check(l->name) < 0 || msgq_gpio_check(l->gpio) < 0)
                 return -EBADMSG;
+        if (!l->input && (l->count || l->lost))
+                return -EBADMSG;
+        if (l->input && (l->blinking || l->lost > l->count)) /* an input never blinks */
+                return -EBADMSG;
         return check_blink(l->on, l->blinking, l->period_ms, l->remaining, l->next_toggle_us);
 }
 
@@ -181,6 +185,8 @@ int ledstate_file_format(const struct ledstate_file *f, char *buf, size_t size) 
                            "period_ms %" PRIu32 "\nremaining %" PRIu32 "\nnext_toggle_us %" PRIu64 "\n",
                            l->name, l->gpio, l->active_low, l->seq, l->on, l->blinking, l->period_ms,
                            l->remaining, l->next_toggle_us);
+                if (r == 0 && l->input)
+                        r = append(buf, size, &len, "count %" PRIu64 "\nlost %" PRIu64 "\n", l->count, l->lost);
         }
         return r < 0 ? r : (int) len;
 }
@@ -214,6 +220,11 @@ static int parse_line(const char *buf, size_t n, size_t *pos, struct ledstate_li
             (r = take_u64(buf, n, pos, "period_ms", UINT32_MAX, &period)) < 0 ||
             (r = take_u64(buf, n, pos, "remaining", 2ull * MSGQ_BLINK_COUNT_MAX, &remaining)) < 0 ||
             (r = take_u64(buf, n, pos, "next_toggle_us", UINT64_MAX, &l->next_toggle_us)) < 0)
+                return r;
+        /* An input's record goes on with its counter. */
+        l->input = n - *pos >= 6 && memcmp(buf + *pos, "count ", 6) == 0;
+        if (l->input && ((r = take_u64(buf, n, pos, "count", UINT64_MAX, &l->count)) < 0 ||
+                         (r = take_u64(buf, n, pos, "lost", UINT64_MAX, &l->lost)) < 0))
                 return r;
         l->active_low = active_low;
         l->seq = (uint32_t) seq;

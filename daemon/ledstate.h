@@ -29,6 +29,17 @@
  *   period_ms 0
  *   remaining 0
  *   next_toggle_us 0
+ *   line door
+ *   gpio GPIO22
+ *   active_low 1
+ *   seq 17
+ *   on 1
+ *   blinking 0
+ *   period_ms 0
+ *   remaining 0
+ *   next_toggle_us 0
+ *   count 17
+ *   lost 0
  *
  * every line in that order, ending in a newline: changes the table's
  * change number of this state, boot_us when the boot it was written in
@@ -39,7 +50,9 @@
  * doc/PROTOCOL.md), on the level (during a blink, its phase), remaining
  * the toggles left as a line counts them (line.h) (0: until cancelled),
  * next_toggle_us when the next toggle of a blink is due on that boot's
- * CLOCK_BOOTTIME (0 when not blinking).  Not the kernel's boot ID: the
+ * CLOCK_BOOTTIME (0 when not blinking); an input's record (and only an
+ * input's) goes on with count, the edges it counted, and lost, those of
+ * them the kernel lost (doc/PROTOCOL.md, Inputs).  Not the kernel's boot ID: the
  * unit's ProcSubset=pid hides /proc/sys.
  *
  * Version 1, which msgq 0.1 and 0.2 wrote for their one LED, is read as
@@ -98,7 +111,8 @@
 #define LEDSTATE_LINES_MAX MSGQ_LINES_MAX
 /*
  * The largest file read: 64 lines of the longest names, gpio settings and
- * values take 14293 bytes (the header 85, a line 222).
+ * values take 14293 bytes (the header 85, a line 222); 64 inputs 15701 (a
+ * line 244: count and lost, and never a blink).
  */
 #define LEDSTATE_SIZE_MAX 16384
 /* Two boot_us this close are one boot (a leap second, a read between two clocks). */
@@ -115,6 +129,8 @@ struct ledstate_line {
         uint32_t period_ms;             /* 0 when not blinking */
         uint32_t remaining;             /* 0 when not blinking */
         uint64_t next_toggle_us;        /* 0 when not blinking */
+        bool input;                     /* an input's record: with count and lost */
+        uint64_t count, lost;           /* an input's edges counted, and of those lost */
 };
 
 /* The whole file: the table's change number, the boot, every line. */

@@ -49,6 +49,8 @@ void line_snapshot(const struct line *l, struct ledstate_line *s) {
 void line_restore(struct line *l, const struct ledstate_line *s) {
         uint64_t now = ledstate_now_us();
 
+        if (l->input) /* its level is the line's, read at the start */
+                return;
         l->blinking = s->blinking;
         l->period_ms = s->period_ms;
         l->remaining = s->remaining;

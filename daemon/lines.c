@@ -95,6 +95,9 @@ static void snapshot_locked(const struct lines *c, struct ledstate_file *f) {
                 f->line[i] = c->kept_as[i];
                 f->line[i].seq = c->entry[i].seq;
                 line_snapshot(&c->line[i], &f->line[i]);
+                f->line[i].input = c->line[i].input != NULL;
+                f->line[i].count = f->line[i].input ? c->entry[i].count : 0;
+                f->line[i].lost = f->line[i].input ? c->entry[i].lost : 0;
         }
 }
 
@@ -310,21 +313,20 @@ static void edge_locked(struct lines *c, size_t i, const struct input_event *ev,
 }
 
 /* Record n edges of input i, then tell their watchers. */
+/*
+ * Record n (at most LINES_MAX) edges of input i, write the file (the level
+ * and the counter), then tell their watchers.
+ */
 static void record_edges(struct lines *c, size_t i, const struct input_event *ev, size_t n) {
         struct told t;
 
         told_init(&t);
         pthread_mutex_lock(&c->lock);
-        for (size_t k = 0; k < n; k++) {
-                if (t.ngroups == LINES_MAX) { /* told's room: the rest after these are told */
-                        pthread_mutex_unlock(&c->lock);
-                        tell_unlocked(c, &t);
-                        told_init(&t);
-                        pthread_mutex_lock(&c->lock);
-                }
+        for (size_t k = 0; k < n; k++)
                 edge_locked(c, i, &ev[k], &t);
-        }
         pthread_mutex_unlock(&c->lock);
+        if (n > 0)
+                save(c, false, false);
         tell_unlocked(c, &t);
 }
 
@@ -438,6 +440,25 @@ void lines_sync(struct lines *c) {
         flush(c);
 }
 
+/*
+ * Before any thread: input i's level differs from the last it recorded
+ * (its record, an input's, in the file): one change "while msgqd was
+ * away", counting nothing (doc/PROTOCOL.md, Inputs).
+ */
+static void away(struct lines *c, size_t i, const struct ledstate_line *rec) {
+        struct lines_change *h;
+        struct told t;
+
+        if (!c->line[i].input || !rec->input || rec->on == c->line[i].level)
+                return;
+        told_init(&t);
+        changed_locked(c, i, 0, &t); /* no watcher yet */
+        h = &c->history[c->changes % c->nhistory];
+        h->edge = MSGQ_EDGE_AWAY;
+        log_info("input %s: %s, %s when msgqd stopped: changed while msgqd was away (change %" PRIu64 ")",
+                 c->line[i].name, c->line[i].level ? "on" : "off", rec->on ? "on" : "off", c->changes);
+}
+
 int lines_restore(struct lines *c, const struct ledstate_file *f, const char *path, bool keep_at_stop) {
         if (f->n != c->n)
                 return -EINVAL;
@@ -447,9 +468,13 @@ int lines_restore(struct lines *c, const struct ledstate_file *f, const char *pa
                 c->kept_as[i] = f->line[i];
                 c->entry[i].seq = f->line[i].seq;
                 c->entry[i].last = c->changes; /* taken up at the start */
+                c->entry[i].count = c->line[i].input && f->line[i].input ? f->line[i].count : 0;
+                c->entry[i].lost = c->line[i].input && f->line[i].input ? f->line[i].lost : 0;
         }
         /* The time of a state taken up from the file: when msgqd took it up. */
         record_locked(c, 0, &c->history[c->changes % c->nhistory]);
+        for (size_t i = 0; i < c->n; i++)
+                away(c, i, &f->line[i]);
         lines_set_keep(c, 0, keep_at_stop);
         if (!path)
                 return 0;

@@ -27,6 +27,7 @@
 static struct daemon dmn;
 static char conf[64];
 static char sim_dir[64];
+static key_t key; /* the test's: one for every start, which finds the state the last left */
 
 static const char inputs_conf[] =
         "[msgq]\n"
@@ -62,7 +63,9 @@ static int try_start_with(const char *text) {
                 ck_assert_ptr_nonnull(mkdtemp(sim_dir));
         }
         setenv("MSGQD_SIM_INPUTS", sim_dir, 1);
-        return daemon_start(&dmn, test_key(), extra);
+        if (!key)
+                key = test_key();
+        return daemon_start(&dmn, key, extra);
 }
 
 static void start_with(const char *text) {
@@ -99,6 +102,7 @@ static void stop(void) {
 
 /* On failure too: whatever a test left. */
 static void teardown(void) {
+        key = 0;
         if (conf[0])
                 unlink(conf);
         remove_sim_dir();
@@ -434,6 +438,61 @@ START_TEST(debounce_of_a_burst) {
 }
 END_TEST
 
+/* The line's level while no msgqd runs: the simulated input's level file. */
+static void level_while_away(const char *name, const char *level) {
+        char path[PATH_MAX];
+        int fd;
+
+        snprintf(path, sizeof path, "%s/%s.level", sim_dir, name);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, level, strlen(level)), (ssize_t) strlen(level));
+        close(fd);
+}
+
+/*
+ * A restart between edges: the counter and the numbers go on; a level
+ * that changed while msgqd was away is one change, edge away, counting
+ * nothing, which a client resuming from its last number is told of; a
+ * restart with the level unchanged is none.
+ */
+START_TEST(restart_between_edges) {
+        struct msgq_event ev[2];
+        struct msgq_reply rep;
+        uint64_t n, missed;
+
+        start();
+        n = last_change();
+        edges("door", "1");
+        collect(DOOR, n, ev, 1, &missed);
+        daemon_stop_checked(&dmn);
+        level_while_away("door", "0");
+        unlink(conf);
+        start();
+        rep = input_list();
+        ck_assert_uint_eq(rep.inputs[0].count, 1); /* kept in the state file */
+        ck_assert_str_eq(text("STATE door"), "OK door=off");
+        /* Resumed from the last number seen: the away change, then the next edge. */
+        edges("door", "1");
+        collect(DOOR, n + 1, ev, 2, &missed);
+        ck_assert_uint_eq(missed, 0);
+        ck_assert_uint_eq(ev[0].ch.st.led.changes, n + 2);
+        ck_assert_uint_eq(ev[0].edge, MSGQ_EDGE_AWAY);
+        ck_assert(!ev[0].ch.st.led.on);
+        ck_assert_uint_eq(ev[0].kernel_ns, 0);
+        ck_assert_uint_eq(ev[1].ch.st.led.changes, n + 3);
+        ck_assert_uint_eq(ev[1].edge, MSGQ_EDGE_RISING);
+        ck_assert_uint_eq(input_list().inputs[0].count, 2); /* the away change counts nothing */
+        /* Unchanged while away: no change at the start. */
+        daemon_stop_checked(&dmn);
+        unlink(conf);
+        start();
+        ck_assert_uint_eq(last_change(), n + 3);
+        ck_assert_uint_eq(input_list().inputs[0].count, 2);
+        stop();
+}
+END_TEST
+
 /* Driving an input is refused, by index and by name, and changes nothing. */
 START_TEST(driving_an_input_refused) {
         static const uint16_t ops[] = { MSGQ_OP_LED_ON, MSGQ_OP_LED_OFF, MSGQ_OP_LED_TOGGLE };
@@ -494,6 +553,7 @@ int main(void) {
         harness_add(s, "kernel-loss", kernel_loss_is_told, 30);
         harness_add(s, "burst-larger-than-history", burst_larger_than_history, 60);
         harness_add(s, "debounce-burst", debounce_of_a_burst, 30);
+        harness_add(s, "restart-between-edges", restart_between_edges, 60);
         harness_add(s, "driving-refused", driving_an_input_refused, 30);
         harness_add(s, "cannot-be-had", input_that_cannot_be_had, 30);
         return harness_run(s);

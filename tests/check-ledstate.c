@@ -694,7 +694,8 @@ static void assert_same_line(const struct ledstate_line *a, const struct ledstat
         ck_assert_msg(strcmp(a->name, b->name) == 0 && strcmp(a->gpio, b->gpio) == 0 &&
                       a->active_low == b->active_low && a->seq == b->seq && a->on == b->on &&
                       a->blinking == b->blinking && a->period_ms == b->period_ms &&
-                      a->remaining == b->remaining && a->next_toggle_us == b->next_toggle_us,
+                      a->remaining == b->remaining && a->next_toggle_us == b->next_toggle_us &&
+                      a->input == b->input && a->count == b->count && a->lost == b->lost,
                       "line %zu: '%s' %s read back as '%s' %s", i, a->name, a->gpio, b->name, b->gpio);
 }
 
@@ -778,6 +779,68 @@ START_TEST(test_v2_format_is_documented) {
                               "line pump\ngpio gpiochip0:27\nactive_low 1\nseq 2\non 0\nblinking 0\n"
                               "period_ms 0\nremaining 0\nnext_toggle_us 0\n");
         ck_assert_int_eq(ledstate_file_format(&f, buf, 100), -ENOBUFS);
+}
+END_TEST
+
+/*
+ * An input's record goes on with its counter (count, lost): read back as
+ * written, 64 inputs of the longest values within the bound; what no input
+ * has (a blink, more lost than counted, a counter of an output, half a
+ * counter) is refused.
+ */
+START_TEST(test_v2_input_records) {
+        static struct ledstate_file f, back;
+        static char text[LEDSTATE_SIZE_MAX + 1];
+        struct ledstate_file g = three_lines();
+        char buf[LEDSTATE_SIZE_MAX], out[LEDSTATE_SIZE_MAX];
+        int n;
+
+        g.n = 2;
+        g.line[1] = (struct ledstate_line) { .name = "door", .gpio = "GPIO22", .active_low = true, .seq = 17,
+                                             .on = true, .input = true, .count = 17, .lost = 2 };
+        n = ledstate_file_format(&g, buf, sizeof buf);
+        ck_assert_int_gt(n, 0);
+        ck_assert_ptr_nonnull(strstr(buf, "line door\ngpio GPIO22\nactive_low 1\nseq 17\non 1\nblinking 0\n"
+                                          "period_ms 0\nremaining 0\nnext_toggle_us 0\ncount 17\nlost 2\n"));
+        ck_assert_ptr_null(strstr(buf, "count 0")); /* led's record has none */
+        ck_assert_int_eq(ledstate_file_parse(buf, (size_t) n, &back), 0);
+        assert_same_file(&g, &back);
+        f = (struct ledstate_file) { .version = 2, .changes = UINT64_MAX, .boot_us = UINT64_MAX,
+                                     .n = LEDSTATE_LINES_MAX };
+        for (size_t i = 0; i < f.n; i++) {
+                struct ledstate_line *l = &f.line[i];
+
+                snprintf(l->name, sizeof l->name, "L%030zu", i);
+                snprintf(l->gpio, sizeof l->gpio, "chip-%052zu:%05zu", i, i);
+                *l = (struct ledstate_line) { .active_low = true, .seq = UINT32_MAX, .on = true, .input = true,
+                                              .count = UINT64_MAX, .lost = UINT64_MAX };
+                snprintf(l->name, sizeof l->name, "L%030zu", i);
+                snprintf(l->gpio, sizeof l->gpio, "chip-%052zu:%05zu", i, i);
+        }
+        ck_assert_int_eq(ledstate_file_format(&f, text, sizeof text), 15701);
+        ck_assert_int_eq(ledstate_file_parse(text, 15701, &back), 0);
+        assert_same_file(&f, &back);
+        /* Refused: what no input writes. */
+        g.line[1].lost = 18;
+        ck_assert_int_eq(ledstate_file_format(&g, buf, sizeof buf), -EINVAL);
+        g.line[1].lost = 2;
+        g.line[1].blinking = true;
+        g.line[1].period_ms = 500;
+        g.line[1].remaining = 1;
+        g.line[1].next_toggle_us = 5;
+        ck_assert_int_eq(ledstate_file_format(&g, buf, sizeof buf), -EINVAL);
+        g.line[1] = back.line[1] = (struct ledstate_line) {};
+        n = ledstate_file_format(&(struct ledstate_file) { .version = 2, .n = 2, .line = { three_lines().line[0],
+                                 { .name = "door", .gpio = "GPIO22", .input = true, .count = 3, .lost = 1 } } },
+                                 buf, sizeof buf);
+        ck_assert_int_gt(n, 0);
+        snprintf(out, sizeof out, "%.*s", n - (int) strlen("lost 1\n"), buf);
+        assert_refused(out, strlen(out), -EBADMSG, "count without lost");
+        snprintf(out, sizeof out, "%.*slost 4\n", n - (int) strlen("lost 1\n"), buf);
+        assert_refused(out, strlen(out), -EBADMSG, "more lost than counted");
+        snprintf(out, sizeof out, "%.*s", n - (int) strlen("count 3\nlost 1\n"), buf);
+        ck_assert_int_eq(ledstate_file_parse(out, strlen(out), &back), 0); /* an output's record */
+        ck_assert(!back.line[1].input);
 }
 END_TEST
 
@@ -1127,6 +1190,7 @@ int main(void) {
         tcase_add_test(tc, test_v2_format_refuses);
         tcase_add_test(tc, test_v2_truncated);
         tcase_add_test(tc, test_v2_bad_values);
+        tcase_add_test(tc, test_v2_input_records);
         tcase_add_test(tc, test_v1_read_as_led);
         tcase_add_test(tc, test_find);
         tcase_add_test(tc, test_start_lines_match);
