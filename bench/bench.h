@@ -7,7 +7,8 @@
  *   procs.c    CPUs, worker processes, msgqd, /proc figures, timed spawns
  *   floor.c    the raw ping-pong: an echo server as bare as System V allows
  *   target.c   one round trip, to the floor or to msgqd (common/client.c):
- *              a ping, or another request (an LED change)
+ *              a ping, or another request (an LED change, a set of lines)
+ *   set-lines.c (g): 8 lines set in one request against 8 requests
  */
 #pragma once
 
@@ -34,6 +35,8 @@ void samples_add(struct samples *s, uint64_t ns);
 double samples_pct_us(struct samples *s, double pct);
 /* Median of n values (reorders them). */
 double median(double *v, size_t n);
+/* The median, in µs, of the samples from index from on (one round's). */
+double samples_median_from_us(const struct samples *s, size_t from);
 
 /* ---- procs.c ---- */
 
@@ -55,6 +58,9 @@ struct daemon {
 
 /* Start msgqd --sim on an unused private key, pinned to cpu; wait for READY=1. */
 int daemon_start(struct daemon *d, const char *path, int cpu, const char *log_path);
+/* The same with -c config (NULL: none). */
+int daemon_start_config(struct daemon *d, const char *path, int cpu, const char *log_path,
+                        const char *config);
 /* SIGTERM and wait: msgqd removes its queue. */
 void daemon_stop(struct daemon *d);
 /* Kill every daemon still running (from a signal handler too). */
@@ -96,6 +102,9 @@ struct target {
         unsigned char request[MSGQ_REQUEST_HEADER_SIZE]; /* raw */
         struct msgq *msgq;          /* msgqd, through libmsgq */
         uint16_t op;                /* msgqd: the request each call makes (ping) */
+        unsigned nlines;            /* msgqd, line-set or led-toggle: lines 1 .. nlines */
+        uint8_t level;              /* line-set: the level the next call sets */
+        bool same;                  /* line-set: always on (after the first: no change) */
 };
 
 /* Open a target: the raw echo server's queue, or msgqd's key. */
@@ -105,6 +114,31 @@ int target_open_raw_per_cpu(struct target *t, const int *msqids, int n);
 int target_open_msgqd(struct target *t, key_t key);
 /* msgqd only: make each call this request instead of ping (MSGQ_OP_LED_TOGGLE). */
 void target_set_op(struct target *t, uint16_t op);
+/*
+ * msgqd only, with op MSGQ_OP_LINE_SET: each call sets lines 1 .. n in one
+ * request, all on, then all off (each a change), or with same all on each
+ * time (no change); with MSGQ_OP_LED_TOGGLE: each call toggles them one
+ * request after the other (n round trips).
+ */
+void target_set_lines(struct target *t, unsigned n, bool same);
+
+/* ---- set-lines.c: (g) ---- */
+
+#define SET_LINES_N 8
+/* floor, ping, one set of SET_LINES_N lines changing none, changing all, SET_LINES_N toggles */
+#define SET_LINES_KINDS 5
+struct set_lines_result {
+        struct samples s[SET_LINES_KINDS];
+        double round_p50[SET_LINES_KINDS][2]; /* min and max of the rounds' medians */
+        bool have;
+};
+/*
+ * Rounds of batch calls of each kind in turn, nothing pinned, on a msgqd
+ * of its own with SET_LINES_N outputs (its configuration and log in outdir).
+ */
+int set_lines_run(const char *msgqd, const char *outdir, size_t warmup, size_t batch,
+                  size_t rounds, struct set_lines_result *res);
+void set_lines_print(struct set_lines_result *res);
 void target_close(struct target *t);
 /* One request and its reply: 0 or -errno. */
 int target_call(struct target *t);

@@ -16,7 +16,10 @@
  *   (f) what an LED change costs: `led toggle` round trips (each a change,
  *       written to the state file before its reply) against ping and
  *       against `led on` while on (no change, nothing written), in
- *       alternating rounds.
+ *       alternating rounds;
+ *   (g) setting 8 lines in one request (msgq_line_set()) against the
+ *       floor, ping and 8 requests of one line each, on a msgqd of its own
+ *       with 8 outputs (set-lines.c).
  *
  * Prints a table with ratios; writes latency percentiles (p50 .. p99.9) to
  * bench-latency.dat and, with gnuplot, a chart to bench-latency.png.
@@ -54,7 +57,7 @@ struct options {
         size_t spawns;            /* (d): runs of each program */
         long long requests;       /* (e): requests before the second VmRSS */
         unsigned idle_s;          /* (e): idle window */
-        const char *only;         /* sections to run: letters of "acdef" */
+        const char *only;         /* sections to run: letters of "acdefg" */
 };
 
 enum variant { FLOOR_PAIRS, FLOOR_ONE_SERVER, FLOOR_CPU_SERVERS, FLOOR_CPU_QUEUES, MSGQD, NVARIANTS };
@@ -77,6 +80,7 @@ struct results {
         struct samples chg[3];          /* (f): ping, led on while on, led toggle */
         double chg_round_p50[3][2];     /* min and max of the rounds' medians */
         bool have_chg;
+        struct set_lines_result set_lines; /* (g) */
 };
 
 struct shared {
@@ -120,20 +124,6 @@ static double loadavg(void) {
 }
 
 /* ---- (a) and (b): round-trip latency ---- */
-
-static double batch_median_us(const struct samples *s, size_t from) {
-        struct samples b = { .ns = s->ns + from, .n = s->n - from, .cap = s->n - from };
-        struct samples copy;
-        double v;
-
-        if (samples_init(&copy, b.n) < 0)
-                return 0.0;
-        memcpy(copy.ns, b.ns, b.n * sizeof *b.ns);
-        copy.n = b.n;
-        v = samples_pct_us(&copy, 50.0);
-        samples_free(&copy);
-        return v;
-}
 
 static int latency(const struct options *o, struct results *res, int mode) {
         int client_cpu = res->cpus[0], server_cpu = res->cpus[mode];
@@ -182,7 +172,7 @@ static int latency(const struct options *o, struct results *res, int mode) {
                                         break;
                                 samples_add(s, now_ns() - t0);
                         }
-                        p50 = batch_median_us(s, from);
+                        p50 = samples_median_from_us(s, from);
                         if (p50 < res->round_p50[mode][k][0])
                                 res->round_p50[mode][k][0] = p50;
                         if (p50 > res->round_p50[mode][k][1])
@@ -389,7 +379,7 @@ static int change_round(struct target *t, size_t n, struct samples *s, double p5
                         return r;
                 samples_add(s, now_ns() - t0);
         }
-        m = batch_median_us(s, from);
+        m = samples_median_from_us(s, from);
         p50[0] = m < p50[0] ? m : p50[0];
         p50[1] = m > p50[1] ? m : p50[1];
         return 0;
@@ -687,7 +677,7 @@ static void usage(FILE *f) {
                 "      --chart-script PATH  gnuplot script for the chart (none: no chart)\n"
                 "  -o, --output DIR         where the data, chart and daemon log go (default .)\n"
                 "      --quick              a few seconds: checks the benchmark, not msgqd\n"
-                "      --only SECTIONS      run only these of a (with b), c, d, e, f: --only a\n"
+                "      --only SECTIONS      run only these of a (with b), c, d, e, f, g: --only a\n"
                 "  -h, --help               show this help\n");
 }
 
@@ -717,7 +707,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 .spawns = 500,
                 .requests = 1000000,
                 .idle_s = 10,
-                .only = "acdef",
+                .only = "acdefg",
         };
         while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) >= 0) {
                 switch (c) {
@@ -859,11 +849,18 @@ int main(int argc, char **argv) {
         res.load[0] = loadavg();
 
         r = run(&o, &res);
+        if (r == 0 && wanted(&o, 'g')) {
+                fprintf(stderr, "msgq-bench: (g) %d lines in one request\n", SET_LINES_N);
+                r = set_lines_run(o.msgqd, o.outdir, o.warmup, o.batch[1], o.rounds, &res.set_lines);
+                if (r < 0)
+                        fprintf(stderr, "msgq-bench: (g) failed: %s\n", strerror(-r));
+        }
         res.load[1] = loadavg();
         if (r < 0)
                 return 1;
         print_report(&o, &res);
         print_changes(&res);
+        set_lines_print(&res.set_lines);
         if (res.have_lat[0])
                 write_chart(&o, &res);
         return 0;

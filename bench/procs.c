@@ -133,7 +133,8 @@ static void remember(pid_t pid, pid_t old) {
         }
 }
 
-int daemon_start(struct daemon *d, const char *path, int cpu, const char *log_path) {
+int daemon_start_config(struct daemon *d, const char *path, int cpu, const char *log_path,
+                        const char *config) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char notify[64], keystr[16];
         socklen_t len;
@@ -173,7 +174,10 @@ int daemon_start(struct daemon *d, const char *path, int cpu, const char *log_pa
                 /* The LED's state beside the log, not in the machine's state directory. */
                 snprintf(dir, sizeof dir, "%.*s", slash ? (int) (slash - log_path) : 1, slash ? log_path : ".");
                 setenv("STATE_DIRECTORY", dir, 1);
-                execl(path, "msgqd", "--sim", "-k", keystr, (char *) NULL);
+                if (config)
+                        execl(path, "msgqd", "--sim", "-k", keystr, "-c", config, (char *) NULL);
+                else
+                        execl(path, "msgqd", "--sim", "-k", keystr, (char *) NULL);
                 fprintf(stderr, "msgq-bench: cannot run %s: %s\n", path, strerror(errno));
                 _exit(127);
         }
@@ -188,6 +192,10 @@ int daemon_start(struct daemon *d, const char *path, int cpu, const char *log_pa
         if (r < 0)
                 daemon_stop(d);
         return r;
+}
+
+int daemon_start(struct daemon *d, const char *path, int cpu, const char *log_path) {
+        return daemon_start_config(d, path, cpu, log_path, NULL);
 }
 
 void daemon_stop(struct daemon *d) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 
@@ -58,4 +59,17 @@ double median(double *v, size_t n) {
                 return 0.0;
         qsort(v, n, sizeof *v, cmp_double);
         return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+double samples_median_from_us(const struct samples *s, size_t from) {
+        struct samples copy;
+        double v;
+
+        if (samples_init(&copy, s->n - from) < 0)
+                return 0.0;
+        memcpy(copy.ns, s->ns + from, (s->n - from) * sizeof *s->ns);
+        copy.n = s->n - from;
+        v = samples_pct_us(&copy, 50.0);
+        samples_free(&copy);
+        return v;
 }

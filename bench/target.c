@@ -47,6 +47,31 @@ void target_set_op(struct target *t, uint16_t op) {
         t->op = op;
 }
 
+void target_set_lines(struct target *t, unsigned n, bool same) {
+        t->nlines = n < MSGQ_LINES_MAX ? n : MSGQ_LINES_MAX - 1;
+        t->level = 1;
+        t->same = same;
+}
+
+/* Lines 1 .. nlines in one request, all at the next level. */
+static int set_lines(struct target *t) {
+        struct msgq_line_level levels[MSGQ_LINES_MAX];
+
+        for (unsigned i = 0; i < t->nlines; i++)
+                levels[i] = (struct msgq_line_level) { .line = (uint16_t) (1 + i), .on = t->level };
+        t->level ^= !t->same;
+        return msgq_line_set(t->msgq, levels, t->nlines, NULL);
+}
+
+/* Lines 1 .. nlines toggled, one request each. */
+static int toggle_lines(struct target *t) {
+        int r = 0;
+
+        for (unsigned i = 1; i <= t->nlines && r == 0; i++)
+                r = msgq_line_toggle(t->msgq, i, NULL);
+        return r;
+}
+
 void target_close(struct target *t) {
         if (t->kind == TARGET_MSGQD)
                 msgq_close(t->msgq);
@@ -76,7 +101,8 @@ int target_call(struct target *t) {
         case MSGQ_OP_PING: return msgq_ping(t->msgq);
         case MSGQ_OP_LED_ON: return msgq_led_on(t->msgq, NULL);
         case MSGQ_OP_LED_OFF: return msgq_led_off(t->msgq, NULL);
-        case MSGQ_OP_LED_TOGGLE: return msgq_led_toggle(t->msgq, NULL);
+        case MSGQ_OP_LED_TOGGLE: return t->nlines ? toggle_lines(t) : msgq_led_toggle(t->msgq, NULL);
+        case MSGQ_OP_LINE_SET: return set_lines(t);
         case MSGQ_OP_LED_STATE: return msgq_led_state(t->msgq, NULL);
         default: return -EINVAL;
         }
