@@ -182,6 +182,8 @@ int cmd_led(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
         else if (argc > 1)
                 die_usage(cmd, "too many arguments for %s", action->name);
         line = led_line(ctl, name, &named, &t);
+        if (line && action->op != MSGQ_OP_LED_STATE)
+                lines_check_output(&t.line[line->index]);
         ctl_call_or_die(ctl, ctl->prio, action->op, period, count, NULL, &rep);
         output->led(line, &rep.led);
         return EXIT_OK;

@@ -120,8 +120,10 @@ int cmd_set(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
         parse_set(cmd, argc, argv, names, on);
         lines_load(ctl, &t);
         n = lines_named(cmd, &t, argc, names, sel);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                lines_check_output(sel[i]);
                 levels[i] = (struct msgq_line_level) { .line = sel[i]->st.line, .on = on[i] };
+        }
         ctl_msgq_check_or_die(ctl, msgq_line_set(ctl_msgq(ctl, ctl->timeout_ms), levels, n, &res));
         for (size_t i = 0; i < n; i++)
                 on[i] = (res.on >> sel[i]->st.line) & 1;

@@ -33,6 +33,11 @@ const struct msgq_line_info *lines_find(const struct ctl_lines *t, const char *n
         die(EXIT_DAEMON_ERROR, "no line '%s'; msgqd has %s", name, names);
 }
 
+void lines_check_output(const struct msgq_line_info *l) {
+        if (l->flags & MSGQ_LINE_F_INPUT)
+                die(EXIT_DAEMON_ERROR, "'%s' is an input: msgqd reads it and never drives it", l->name);
+}
+
 uint64_t lines_last_change(const struct ctl_lines *t) {
         uint64_t last = 0;
 

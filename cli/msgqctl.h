@@ -180,5 +180,7 @@ struct ctl_lines {
 void lines_load(struct ctl *ctl, struct ctl_lines *t);
 /* The line called name (regardless of case), or dies naming it, with the names msgqd has (exit 1). */
 const struct msgq_line_info *lines_find(const struct ctl_lines *t, const char *name);
+/* Dies (exit 1) naming l when it is an input, which no request drives. */
+void lines_check_output(const struct msgq_line_info *l);
 /* msgqd's last change number: the latest of its lines' last changes. */
 uint64_t lines_last_change(const struct ctl_lines *t);

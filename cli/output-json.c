@@ -86,7 +86,7 @@ static void line_object(const struct msgq_line_info *l, bool all) {
         if (all) {
                 msgq_json_string(&j, "chip", l->chip);
                 msgq_json_uint(&j, "offset", l->offset);
-                msgq_json_string(&j, "kind", l->flags & MSGQ_LINE_F_RELAY ? "relay" : "led");
+                msgq_json_string(&j, "kind", line_kind_name(l->flags));
                 msgq_json_bool(&j, "active_low", l->flags & MSGQ_LINE_F_ACTIVE_LOW);
                 msgq_json_string(&j, "start", line_start_name(l->flags));
                 msgq_json_string(&j, "stop", l->flags & MSGQ_LINE_F_STOP_KEEP ? "keep" : "off");

@@ -64,6 +64,10 @@ static void text_led_change(const struct line_ref *line, const struct msgq_led_s
         text_led(line, led);
 }
 
+const char *line_kind_name(uint8_t flags) {
+        return flags & MSGQ_LINE_F_INPUT ? "input" : flags & MSGQ_LINE_F_RELAY ? "relay" : "led";
+}
+
 const char *line_start_name(uint8_t flags) {
         switch ((flags & MSGQ_LINE_F_START_MASK) >> MSGQ_LINE_F_START_SHIFT) {
         case MSGQ_LINE_START_OFF: return "off";
@@ -90,13 +94,14 @@ static void text_lines(const struct msgq_line_info *lines, size_t n, uint32_t da
                         snprintf(by, sizeof by, "pid %u", (unsigned) l->by_pid);
                 else
                         snprintf(by, sizeof by, "msgqd");
-                printf("\tline %2u:\t\"%s\"\t%s:%u\t%s\tkind=%s%s start=%s stop=%s\t"
-                       "change %llu by %s\n", (unsigned) l->st.line, l->name, l->chip,
-                       (unsigned) l->offset, led_describe(&l->st.led, state, sizeof state),
-                       l->flags & MSGQ_LINE_F_RELAY ? "relay" : "led",
-                       l->flags & MSGQ_LINE_F_ACTIVE_LOW ? " active-low" : "",
-                       line_start_name(l->flags), l->flags & MSGQ_LINE_F_STOP_KEEP ? "keep" : "off",
-                       (unsigned long long) l->st.led.changes, by);
+                printf("\tline %2u:\t\"%s\"\t%s:%u\t%s\tkind=%s%s", (unsigned) l->st.line,
+                       l->name, l->chip, (unsigned) l->offset,
+                       led_describe(&l->st.led, state, sizeof state), line_kind_name(l->flags),
+                       l->flags & MSGQ_LINE_F_ACTIVE_LOW ? " active-low" : "");
+                if (!(l->flags & MSGQ_LINE_F_INPUT)) /* an input has no start or stop */
+                        printf(" start=%s stop=%s", line_start_name(l->flags),
+                               l->flags & MSGQ_LINE_F_STOP_KEEP ? "keep" : "off");
+                printf("\tchange %llu by %s\n", (unsigned long long) l->st.led.changes, by);
         }
 }
 

@@ -98,6 +98,8 @@ extern const struct output text_output, json_output, quiet_output;
 /* The one in use: text_output unless --json. */
 extern const struct output *output;
 
+/* "led", "relay", "input": a line's kind from its flags. */
+const char *line_kind_name(uint8_t flags);
 /* "restore", "off", "on": a line's start policy from its flags. */
 const char *line_start_name(uint8_t flags);
 

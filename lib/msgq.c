@@ -299,11 +299,22 @@ static bool names_line(const struct msgq_request *req) {
         return req->op >= MSGQ_OP_LINE_SET || (msgq_op_has_line(req->op) && req->line != 0);
 }
 
+/* Whether text names line N ("no line 7: ...", "line 2 is an input"). */
+static bool names_index(const char *text, unsigned line) {
+        char word[24];
+        int n = snprintf(word, sizeof word, "line %u", line);
+
+        for (const char *p = text; (p = strstr(p, word)); p += n)
+                if (p[n] < '0' || p[n] > '9')
+                        return true;
+        return false;
+}
+
 /*
  * The words of msgqd's error reply: "STATUS: ITS TEXT", or the status
- * alone; "line N: " before them when the request named a line.  An msgqd
- * older than the line table refuses a line as malformed, a line call as
- * unknown: then they say so.
+ * alone; when the request named a line its text does not, "STATUS: line
+ * N: ITS TEXT".  An msgqd older than the line table refuses a line as
+ * malformed, a line call as unknown: then they say so.
  */
 static int call_refused(struct msgq *h, const struct msgq_request *req,
                         const struct msgq_reply *rep) {
@@ -318,12 +329,14 @@ static int call_refused(struct msgq *h, const struct msgq_request *req,
                          "table (msgq 0.2)", what, (unsigned) rep->daemon_pid);
                 return msgq_status_errno((int) rep->status);
         }
-        if (msgq_op_has_line(req->op) && req->line != 0 && req->line != MSGQ_LINE_ALL)
-                snprintf(line, sizeof line, "line %u: ", (unsigned) req->line);
+        if (msgq_op_has_line(req->op) && req->line != 0 && req->line != MSGQ_LINE_ALL &&
+            !names_index(rep->error, req->line))
+                snprintf(line, sizeof line, "line %u", (unsigned) req->line);
         if (rep->error[0] && strcmp(rep->error, what) != 0)
-                snprintf(h->errmsg, sizeof h->errmsg, "%s%s: %s", line, what, rep->error);
+                snprintf(h->errmsg, sizeof h->errmsg, "%s: %s%s%s", what, line, line[0] ? ": " : "",
+                         rep->error);
         else
-                snprintf(h->errmsg, sizeof h->errmsg, "%s%s", line, what);
+                snprintf(h->errmsg, sizeof h->errmsg, "%s%s%s", what, line[0] ? ": " : "", line);
         return msgq_status_errno((int) rep->status);
 }
 

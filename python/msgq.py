@@ -181,7 +181,7 @@ class Stats:
 @dataclass(frozen=True)
 class LineInfo:
     """One of msgqd's lines (msgq_line_list(3)): index, name, where it is
-    (chip, offset), its state, its settings (kind "led" or "relay",
+    (chip, offset), its state, its settings (kind "led", "relay" or "input",
     active_low, start "restore", "off" or "on", stop "off" or "keep"), its
     own count of changes (seq) and who made its last change (by_pid; 0:
     msgqd itself)."""
@@ -201,7 +201,8 @@ class LineInfo:
     def _of(cls, i: _LineInfo) -> "LineInfo":
         start = ("restore", "off", "on", "restore")[(i.flags >> 1) & 3]
         return cls(i.st.line, i.name.decode(), i.chip.decode(), i.offset, LedState._of(i.st.led),
-                   i.st.seq, i.by_pid, "relay" if i.flags & 0x10 else "led",
+                   i.st.seq, i.by_pid,
+                   "input" if i.flags & 0x20 else "relay" if i.flags & 0x10 else "led",
                    bool(i.flags & 0x01), start, "keep" if i.flags & 0x08 else "off")
 
 

@@ -894,7 +894,9 @@ START_TEST(test_line_calls) {
 
         ck_assert_int_eq(msgq_line_on(h, 4, &st), -EINVAL);
         ck_assert_int_eq(msgq_daemon_status(h), MSGQ_ERR_INVALID);
-        ck_assert_msg(strncmp(msgq_errmsg(h), "line 4: invalid argument", 24) == 0, "%s",
+        ck_assert_str_eq(msgq_errmsg(h), "invalid argument: no line 4: msgqd has 4 lines (0 to 3)");
+        ck_assert_int_eq(msgq_line_blink(h, 2, 10, 0, &st), -EINVAL); /* msgqd's words name no line */
+        ck_assert_msg(strncmp(msgq_errmsg(h), "invalid argument: line 2", 24) == 0, "%s",
                       msgq_errmsg(h));
         ck_assert_int_eq(msgq_led_time(h, NULL, NULL), -ENODATA);
         msgq_close(h);

@@ -2293,6 +2293,30 @@ START_TEST(test_lines_watch) {
 }
 END_TEST
 
+/* An input is listed as one, read by get, and never driven: msgqctl says so, naming it. */
+START_TEST(test_lines_input) {
+        daemon_start_checked(&dmn, test_key(), (const char *const[]) {
+                "-c", harness_config("[output pump]\ngpio = GPIO22\n[input door]\ngpio = GPIO5\n"), NULL });
+        CTL(dmn.key, "list");
+        ck_assert_msg(starts_with(line_of(run.out, 3), "\tline  2:\t\"door\"\tsim:") &&
+                              strstr(line_of(run.out, 3), "\toff\tkind=input\tchange "),
+                      "%s", run.out);
+        CTL(dmn.key, "--json", "list");
+        EXPECT_JSON(&run, "[l['kind'] for l in d['lines']] == ['led', 'led', 'input']");
+        CTL(dmn.key, "get", "door");
+        EXPECT_OK(&run, "door=off\n");
+        CTL(dmn.key, "led", "state", "door");
+        EXPECT_OK(&run, "door: off\n");
+        CTL(dmn.key, "set", "pump=on", "door=on");
+        EXPECT(&run, 1, "", "msgqctl: 'door' is an input: msgqd reads it and never drives it\n");
+        CTL(dmn.key, "led", "toggle", "Door");
+        EXPECT(&run, 1, "", "msgqctl: 'door' is an input: msgqd reads it and never drives it\n");
+        CTL(dmn.key, "get", "pump");
+        EXPECT_OK(&run, "pump=off\n");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
 /* A watcher more than msgqd keeps behind is told how many it missed, on a line of its own. */
 START_TEST(test_lines_watch_missed) {
         struct child c;
@@ -2380,6 +2404,7 @@ int main(void) {
         harness_add(s, "lines-led-named", test_lines_led_named, 30);
         harness_add(s, "lines-watch", test_lines_watch, 60);
         harness_add(s, "lines-watch-missed", test_lines_watch_missed, 60);
+        harness_add(s, "lines-input", test_lines_input, 30);
         harness_add(s, "bash-completion", test_bash_completion, 30);
         harness_add(s, "bash-completion-line-names", test_bash_completion_line_names, 30);
         harness_add(s, "completions-in-sync", test_completions_in_sync, 30);
