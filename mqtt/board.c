@@ -297,15 +297,32 @@ static bool entity_kept(const struct board *b, const struct board_entity *e) {
         return i > 0 && b->lines[i].relay == e->relay;
 }
 
-/* Note the entity of line l as announced (once). */
-static void entity_note(struct board *b, const struct board_line *l) {
+/* Note the entity of topic and kind as announced (once). */
+static void entity_note(struct board *b, const char *topic, bool relay) {
         for (size_t k = 0; k < b->nannounced; k++)
-                if (strcmp(b->announced[k].topic, l->topic) == 0 && b->announced[k].relay == l->relay)
+                if (strcmp(b->announced[k].topic, topic) == 0 && b->announced[k].relay == relay)
                         return;
         if (b->nannounced < MSGQ_LINES_MAX) {
-                snprintf(b->announced[b->nannounced].topic, sizeof b->announced[0].topic, "%s", l->topic);
-                b->announced[b->nannounced++].relay = l->relay;
+                snprintf(b->announced[b->nannounced].topic, sizeof b->announced[0].topic, "%s", topic);
+                b->announced[b->nannounced++].relay = relay;
         }
+}
+
+/*
+ * The configs the broker has of this board's entities: one msgqd has no
+ * output for (a former run's) counts as announced, so that announce()
+ * removes it.  Whether there was one.
+ */
+static bool entities_seen(struct board *b, const struct board_entity *seen, size_t n) {
+        bool gone = false;
+
+        for (size_t i = 0; i < n; i++) {
+                if (entity_kept(b, &seen[i]))
+                        continue; /* this run's own, or one to announce anyway */
+                entity_note(b, seen[i].topic, seen[i].relay);
+                gone = true;
+        }
+        return gone;
 }
 
 /*
@@ -346,7 +363,7 @@ static void announce(struct board *b) {
                                   true);
                 free(config);
                 if (b->s->discovery)
-                        entity_note(b, l);
+                        entity_note(b, l->topic, l->relay);
         }
 }
 
@@ -571,7 +588,7 @@ static uint64_t next_due(struct board *b) {
                 }
                 return due;
         }
-        if (b->count || b->republish || b->nwatched || b->then_due || b->relist)
+        if (b->count || b->republish || b->nwatched || b->then_due || b->relist || b->nseen)
                 return 0;
         if (b->broker_up) {
                 due = b->next_probe_ns;
@@ -598,6 +615,8 @@ struct turn {
         struct board_watched watched[BOARD_WATCHED_MAX]; /* to publish */
         size_t n_watched;
         struct command cmd;             /* the FIFO's head, when have_cmd */
+        struct board_entity seen[MSGQ_LINES_MAX]; /* configs the broker has */
+        size_t n_seen;
         bool have_cmd, republish, relist, probe_due, stats_due;
         uint64_t now;
 };
@@ -623,6 +642,9 @@ static bool next_turn(struct board *b, struct turn *t) {
         b->republish = false;
         t->relist = b->relist;
         b->relist = false;
+        t->n_seen = b->nseen;
+        memcpy(t->seen, b->seen, t->n_seen * sizeof *t->seen);
+        b->nseen = 0;
         t->n_watched = b->nwatched;
         memcpy(t->watched, b->watched, t->n_watched * sizeof *t->watched);
         b->nwatched = 0;
@@ -636,6 +658,8 @@ static bool next_turn(struct board *b, struct turn *t) {
 static void run_turn(struct board *b, const struct turn *t) {
         bool relist = t->relist;
 
+        if (entities_seen(b, t->seen, t->n_seen) && b->daemon_up && b->lines_pid)
+                announce(b); /* without msgqd's table, its first listing does */
         for (size_t i = 0; i < t->n_watched; i++) {
                 const struct board_watched *w = &t->watched[i];
 
@@ -892,6 +916,17 @@ int board_submit(struct board *b, const struct command *cmd) {
         }
         pthread_mutex_unlock(&b->lock);
         return r;
+}
+
+void board_entity_seen(struct board *b, const char *object, size_t len, bool relay) {
+        pthread_mutex_lock(&b->lock);
+        if (b->nseen < MSGQ_LINES_MAX && len < sizeof b->seen[0].topic) {
+                memcpy(b->seen[b->nseen].topic, object, len);
+                b->seen[b->nseen].topic[len] = '\0';
+                b->seen[b->nseen++].relay = relay;
+                pthread_cond_signal(&b->cond);
+        }
+        pthread_mutex_unlock(&b->lock);
 }
 
 void board_refused(struct board *b) {

@@ -111,6 +111,9 @@ struct board {
         } watched[BOARD_WATCHED_MAX];
         size_t nwatched;
         bool relist;
+        /* Configs of this board's entities the broker has, from the MQTT thread (under lock). */
+        struct board_entity seen[MSGQ_LINES_MAX];
+        size_t nseen;
 
         /*
          * The watcher thread, started and stopped with the worker.  Under
@@ -176,6 +179,13 @@ int board_start(struct board *b);
  * then joins).
  */
 int board_submit(struct board *b, const struct command *cmd);
+/*
+ * From the MQTT thread: the broker has a config of this board's output
+ * whose object id is the len bytes at object, a switch (relay) or a light
+ * (a former run's, or this run's own): the board removes it when msgqd
+ * has no such output.
+ */
+void board_entity_seen(struct board *b, const char *object, size_t len, bool relay);
 /* From the MQTT thread: a message refused before it became a command (counted). */
 void board_refused(struct board *b);
 /* From the MQTT thread: the broker connection is up (publish everything again) or down. */

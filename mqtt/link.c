@@ -78,6 +78,24 @@ struct board_out link_board_out(struct link *l) {
 
 /* ---- callbacks (in the link thread, inside mosquitto_loop_read/write/misc) ---- */
 
+static const char *entities_topic(const struct link *l, const char *component, char *buf, size_t size);
+
+/* The retained configs of this board's outputs (entity_message() takes them). */
+static void subscribe_entities(struct link *l) {
+        static const char *const components[] = { "light", "switch" };
+        char topic[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + 32];
+        size_t n;
+        int rc;
+
+        for (size_t i = 0; i < sizeof components / sizeof components[0]; i++) {
+                n = strlen(entities_topic(l, components[i], topic, sizeof topic));
+                snprintf(topic + n, sizeof topic - n, "+/config");
+                rc = mosquitto_subscribe_v5(l->mosq, NULL, topic, 1, 0, NULL);
+                if (rc != MOSQ_ERR_SUCCESS)
+                        log_error("cannot subscribe to %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
+        }
+}
+
 static void on_connect(struct mosquitto *mosq, void *userdata, int rc, int flags,
                        const mosquitto_property *props) {
         struct link *l = userdata;
@@ -105,6 +123,7 @@ static void on_connect(struct mosquitto *mosq, void *userdata, int rc, int flags
                 if (rc != MOSQ_ERR_SUCCESS)
                         log_error("cannot subscribe to %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
         }
+        subscribe_entities(l);
         /* With discovery off, an empty retained config removes the entity a former run made. */
         mosquitto_publish_v5(mosq, NULL, l->discovery_topic, (int) strlen(l->discovery),
                              l->discovery[0] ? l->discovery : NULL, 1, true, NULL);
@@ -197,6 +216,36 @@ static void refuse(struct link *l, const char *topic, const char *why) {
         free(payload);
 }
 
+/* <discovery prefix>/<component>/<node id>/: where this board's entities' configs are. */
+static const char *entities_topic(const struct link *l, const char *component, char *buf, size_t size) {
+        snprintf(buf, size, "%s/%s/%s/", l->s->discovery_prefix, component, l->node_id);
+        return buf;
+}
+
+/*
+ * A retained config of one of this board's outputs (a former run's, or
+ * this one's own coming back): handed to the board, which removes it if
+ * msgqd no longer has that output.  Whether topic is one.
+ */
+static bool entity_message(struct link *l, const struct mosquitto_message *msg) {
+        static const char *const components[] = { "light", "switch" };
+        char start[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + 16];
+
+        for (size_t i = 0; i < sizeof components / sizeof components[0]; i++) {
+                size_t n = strlen(entities_topic(l, components[i], start, sizeof start));
+                const char *object = msg->topic + n;
+                size_t len = strcspn(object, "/");
+
+                if (strncmp(msg->topic, start, n) != 0 || len == 0 || len > MSGQ_LINE_NAME_MAX ||
+                    strcmp(object + len, "/config") != 0)
+                        continue;
+                if (msg->payloadlen > 0)
+                        board_entity_seen(l->board, object, len, i == 1);
+                return true;
+        }
+        return false;
+}
+
 static void on_message(struct mosquitto *mosq, void *userdata, const struct mosquitto_message *msg,
                        const mosquitto_property *props) {
         struct link *l = userdata;
@@ -205,6 +254,8 @@ static void on_message(struct mosquitto *mosq, void *userdata, const struct mosq
         struct command cmd;
         int r;
 
+        if (entity_message(l, msg))
+                return;
         if (strncmp(msg->topic, l->s->prefix, n) != 0 || msg->topic[n] != '/')
                 return; /* not ours (a broker would not send it) */
         if (msg->retain) {

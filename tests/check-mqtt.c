@@ -1114,10 +1114,12 @@ static const char *entity_config(const char *component, const char *object, int 
         static char conf[4096];
         char t[512];
 
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
+
         snprintf(t, sizeof t, "homeassistant/%s/%s/%s/config", component, node_of(prefix), object);
-        conf[0] = '\0';
-        for (uint64_t end = monotonic_ms() + (uint64_t) ms; !conf[0] && monotonic_ms() < end;)
+        do /* at least once: ms 0 asks what the broker holds now */
                 snprintf(conf, sizeof conf, "%s", retained(t));
+        while (!conf[0] && monotonic_ms() < end);
         return conf;
 }
 
@@ -1268,6 +1270,30 @@ START_TEST(test_outputs_removed) {
         ck_assert_msg(entity_config("light", "buzzer", 10000)[0], "no config for buzzer");
         daemon_stop_checked(&dmn);
         daemon_start_conf(key, "[msgq]\nmode = 0600\n[output pump]\ngpio = GPIO27\nkind = relay\n");
+        for (uint64_t end = monotonic_ms() + 10000; entity_config("light", "buzzer", 0)[0]; sleep_ms(50))
+                ck_assert_msg(monotonic_ms() < end, "buzzer's config stays: %s\nbridge:\n%s",
+                              entity_config("light", "buzzer", 0), tail(file_text(bridge.log)));
+        ck_assert_msg(entity_config("switch", "pump", 1000)[0], "pump's config went too");
+        stop_all();
+}
+END_TEST
+
+/*
+ * An output removed while the bridge was stopped too (a reboot with a new
+ * msgq.conf): the bridge finds its former config at the broker and
+ * removes it; the output that stays keeps its entity.
+ */
+START_TEST(test_outputs_removed_while_away) {
+        key_t key = test_key();
+
+        broker_start();
+        daemon_start_conf(key, outputs_conf);
+        bridge_start();
+        ck_assert_msg(entity_config("light", "buzzer", 10000)[0], "no config for buzzer");
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+        daemon_stop_checked(&dmn);
+        daemon_start_conf(key, "[msgq]\nmode = 0600\n[output pump]\ngpio = GPIO27\nkind = relay\n");
+        bridge_start();
         for (uint64_t end = monotonic_ms() + 10000; entity_config("light", "buzzer", 0)[0]; sleep_ms(50))
                 ck_assert_msg(monotonic_ms() < end, "buzzer's config stays: %s\nbridge:\n%s",
                               entity_config("light", "buzzer", 0), tail(file_text(bridge.log)));
@@ -1793,6 +1819,7 @@ int main(void) {
         harness_add(s, "outputs-discovery", test_outputs_discovery, 90);
         harness_add(s, "outputs-one-change", test_outputs_one_change_one_state, 60);
         harness_add(s, "outputs-removed", test_outputs_removed, 60);
+        harness_add(s, "outputs-removed-away", test_outputs_removed_while_away, 60);
         harness_add(s, "outputs-and-input", test_outputs_beside_an_input, 60);
         harness_add(s, "takeover", test_two_bridges_one_prefix, 60);
         harness_add(s, "takeover-mqtt5", test_two_bridges_one_prefix_mqtt5, 60);
