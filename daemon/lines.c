@@ -67,6 +67,8 @@ static void changed_locked(struct lines *c, size_t i, uint32_t by_pid, struct to
         e->last = c->changes;
         e->by_pid = by_pid;
         record_locked(c, i, h);
+        e->time_ns = h->time_ns;
+        e->monotonic_ns = h->monotonic_ns;
         for (size_t k = 0; k < c->nwatchers; k++) {
                 if (watches(&c->watchers[k], i))
                         t->w[t->n++] = c->watchers[k];
@@ -473,6 +475,10 @@ int lines_restore(struct lines *c, const struct ledstate_file *f, const char *pa
         }
         /* The time of a state taken up from the file: when msgqd took it up. */
         record_locked(c, 0, &c->history[c->changes % c->nhistory]);
+        for (size_t i = 0; i < c->n; i++) {
+                c->entry[i].time_ns = c->history[c->changes % c->nhistory].time_ns;
+                c->entry[i].monotonic_ns = c->history[c->changes % c->nhistory].monotonic_ns;
+        }
         for (size_t i = 0; i < c->n; i++)
                 away(c, i, &f->line[i]);
         lines_set_keep(c, 0, keep_at_stop);
@@ -633,6 +639,12 @@ void lines_time_of(struct lines *c, uint64_t changes, uint64_t *time_ns, uint64_
         h = &c->history[changes % c->nhistory];
         *time_ns = h->st.led.changes == changes ? h->time_ns : 0;
         *monotonic_ns = h->st.led.changes == changes ? h->monotonic_ns : 0;
+        /* A line's last change, which the other lines' pushed out of the history: its own record. */
+        for (size_t i = 0; i < c->n && !*time_ns; i++)
+                if (c->entry[i].last == changes && c->entry[i].time_ns) {
+                        *time_ns = c->entry[i].time_ns;
+                        *monotonic_ns = c->entry[i].monotonic_ns;
+                }
         pthread_mutex_unlock(&c->lock);
 }
 

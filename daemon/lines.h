@@ -108,6 +108,7 @@ struct lines_entry {
         uint32_t seq;           /* the line's own count of changes */
         uint64_t last;          /* the number of its last change */
         uint32_t by_pid;        /* who made its last change; 0: msgqd */
+        uint64_t time_ns, monotonic_ns; /* when msgqd made it: kept after the history has moved on */
         /* An input: its settings (set before threads), its edges counted and of those lost. */
         struct input_settings input;
         uint64_t count, lost;
@@ -219,7 +220,8 @@ void lines_list(struct lines *c, size_t first, struct msgq_reply *rep);
 void lines_inputs(struct lines *c, size_t first, struct msgq_reply *rep);
 /*
  * When msgqd made the state of change number changes (CLOCK_REALTIME and
- * CLOCK_MONOTONIC), while it is one of the last kept; else 0.
+ * CLOCK_MONOTONIC), while it is one of the last kept or a line's last
+ * change (or the state taken up at the start); else 0.
  */
 void lines_time_of(struct lines *c, uint64_t changes, uint64_t *time_ns, uint64_t *monotonic_ns);
 /* Who answers the watchers (set before any request is served). */

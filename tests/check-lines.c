@@ -966,6 +966,41 @@ START_TEST(failed_write_forgets_the_earlier_state) {
 END_TEST
 
 /*
+ * The time of a line's state outlives the history: the other lines' changes
+ * push its last change (and the start's record) out of it, and a state
+ * with flag 2 must still say when msgqd made it, not 0 (none).
+ */
+START_TEST(line_time_outlives_the_history) {
+        struct ledstate_file s = led_file((struct ledstate_line) { .seq = 1 }, 10);
+        struct msgq_led_state st, one;
+        uint64_t t_start, m_start, t1, m1, t, m;
+
+        s.n = 3;
+        s.line[1] = (struct ledstate_line) { .name = "pump", .gpio = "GPIO27" };
+        s.line[2] = (struct ledstate_line) { .name = "buzzer", .gpio = "gpiochip0:5" };
+        restore_recorded(&s, false);
+        lines_time_of(&c, 10, &t_start, &m_start);
+        ck_assert_uint_ne(t_start, 0);
+        ck_assert_int_eq(lines_set(&c, 1, true, 0, &one), 1);
+        lines_time_of(&c, one.changes, &t1, &m1);
+        ck_assert_uint_ne(t1, 0);
+        for (size_t i = 0; i < c.nhistory; i++)
+                ck_assert_int_eq(lines_toggle(&c, 2, 0, &st), 1);
+        lines_state(&c, 1, &st);
+        ck_assert_uint_eq(st.changes, one.changes);
+        lines_time_of(&c, st.changes, &t, &m);
+        ck_assert_uint_eq(t, t1);
+        ck_assert_uint_eq(m, m1);
+        lines_state(&c, 0, &st); /* as taken up at the start */
+        ck_assert_uint_eq(st.changes, 10);
+        lines_time_of(&c, st.changes, &t, &m);
+        ck_assert_uint_eq(t, t_start);
+        ck_assert_uint_eq(m, m_start);
+        remove_state();
+}
+END_TEST
+
+/*
  * Every line is kept: each line's state and seq is taken up at the start,
  * and a change of any line is in the file, with its seq and the others as
  * they are, before the call that made it returns.
@@ -1227,6 +1262,7 @@ static Suite *lines_suite(void) {
         tcase_add_test(life, saved_before_watchers_hear);
         tcase_add_test(life, failed_write_forgets_the_earlier_state);
         tcase_add_test(life, every_line_kept);
+        tcase_add_test(life, line_time_outlives_the_history);
         tcase_add_test(life, done_keeps_the_led_when_told);
         tcase_add_test(life, done_off_keeps_the_state_in_the_file);
         suite_add_tcase(s, life);
