@@ -546,11 +546,23 @@ static int text_command(const struct text_words *w, size_t nwords, struct msgq_r
         return -EOPNOTSUPP;
 }
 
+/* A last word pid=N names the reply address, however many words came before: 1, else 0 or -EBADMSG. */
+static int text_pid(const struct text_words *w, size_t nwords, struct msgq_request *req) {
+        uint32_t pid = 0;
+
+        if (nwords < 2 || w->last_len <= 4 || strncasecmp(w->last, "pid=", 4) != 0)
+                return 0;
+        if (text_number(w->last + 4, w->last_len - 4, &pid) < 0 || pid == 0 || pid > MSGQ_PID_MAX)
+                return -EBADMSG;
+        req->pid = pid;
+        req->flags = 0;
+        return 1;
+}
+
 int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_request *req,
                      uint32_t *status) {
         struct text_words w;
-        size_t nwords;
-        uint32_t pid = 0;
+        size_t nwords, received = len;
         int r;
 
         msgq_request_clear(req);
@@ -558,21 +570,17 @@ int msgq_text_decode(const void *body, size_t len, long prio, struct msgq_reques
         req->flags = MSGQ_REQ_NO_REPLY;
         *status = MSGQ_ERR_MALFORMED;
         r = text_trim(body, &len, status);
+        if (r == -EMSGSIZE && received < MSGQ_MSG_MAX) /* too long, surely not cut: answered as it says */
+                (void) text_pid(&w, text_split(body, len, &w), req);
         if (r < 0)
                 return r;
         nwords = text_split(body, len, &w);
         if (nwords == 0)
                 return -EBADMSG;
-
-        /* A last word pid=N names the reply address, however many words came before. */
-        if (nwords > 1 && w.last_len > 4 && strncasecmp(w.last, "pid=", 4) == 0) {
-                if (text_number(w.last + 4, w.last_len - 4, &pid) < 0 || pid == 0 || pid > MSGQ_PID_MAX)
-                        return -EBADMSG;
-                req->pid = pid;
-                req->flags = 0;
-                nwords--;
-        }
-        return text_command(&w, nwords, req, status);
+        r = text_pid(&w, nwords, req);
+        if (r < 0)
+                return r;
+        return text_command(&w, nwords - (size_t) r, req, status);
 }
 
 int msgq_text_reply_format(const struct msgq_reply *rep, char *buf, size_t size) {

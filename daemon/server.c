@@ -340,10 +340,18 @@ static const char *decode_error(int r) {
         }
 }
 
-/* Why a request was refused, in words: decode_error()'s, or the line a line-set named twice. */
-static const char *reject_reason(const struct msgq_request *req, int r, char *buf, size_t size) {
+/*
+ * Why a request was refused, in words: decode_error()'s, the longest text
+ * request, or the line a line-set named twice.
+ */
+static const char *reject_reason(const struct msgq_request *req, int r, bool binary, char *buf,
+                                 size_t size) {
         int k = r == -EINVAL && req->op == MSGQ_OP_LINE_SET ? msgq_line_set_twice(req) : -1;
 
+        if (r == -EMSGSIZE && !binary) {
+                snprintf(buf, size, "a text request is at most %u bytes", MSGQ_TEXT_MAX);
+                return buf;
+        }
         if (k < 0)
                 return decode_error(r);
         if (req->values[k].name_len)
@@ -384,7 +392,7 @@ static void serve_at(struct server *s, long mtype, const unsigned char *body, si
                 /* A broken binary request carries no usable deadline: give it a short one. */
                 if (binary && req.deadline_ns == 0)
                         req.deadline_ns = msgq_now_ns() + MSGQ_REPLY_GRACE_NS;
-                request_reject(s->d, &req, status, reject_reason(&req, r, why, sizeof why), &rep);
+                request_reject(s->d, &req, status, reject_reason(&req, r, binary, why, sizeof why), &rep);
                 answer(s, &req, &rep, binary, now);
                 return;
         }

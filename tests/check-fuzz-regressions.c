@@ -302,7 +302,7 @@ static void serve_text(const char *text, size_t len, const char *expect, uint64_
 #define TEXT(t, expect, errors, malformed) serve_text(t, sizeof t - 1, expect, errors, malformed)
 
 START_TEST(text_malformed_classes) {
-        char longest[MSGQ_TEXT_MAX + 16];
+        char longest[MSGQ_MSG_MAX + 1];
         struct msgq_led_state led;
 
         TEXT("FROB pid=4242", "ERR unknown operation", 1, 0);
@@ -322,15 +322,18 @@ START_TEST(text_malformed_classes) {
         memset(longest, ' ', sizeof longest);
         memcpy(longest, "ON", 2);
         memcpy(longest + MSGQ_TEXT_MAX + 1 - 9, "pid=4242", 8);
-        serve_text(longest, MSGQ_TEXT_MAX + 1, NULL, 15, 9); /* too long */
+        /* Too long, and answered where its pid= says (it was not cut): the limit named. */
+        serve_text(longest, MSGQ_TEXT_MAX + 1, "ERR request too large: a text request is at most 256 bytes", 15,
+                   9);
+        serve_text(longest, MSGQ_MSG_MAX + 1, NULL, 16, 10); /* cut by the kernel: its end unknown */
         lines_state(&d.lines, 0, &led);
         ck_assert_uint_eq(led.on, 0);
 
         /* What is left is still served: the longest line there may be. */
-        serve_text(longest, MSGQ_TEXT_MAX, "OK led=on", 15, 9);
-        TEXT("toggle pid=4242\n", "OK led=off", 15, 9);
-        TEXT("toggle\n", NULL, 15, 9); /* no pid=: no reply wanted */
-        TEXT("state pid=4242\n", "OK led=on", 15, 9);
+        serve_text(longest, MSGQ_TEXT_MAX, "OK led=on", 16, 10);
+        TEXT("toggle pid=4242\n", "OK led=off", 16, 10);
+        TEXT("toggle\n", NULL, 16, 10); /* no pid=: no reply wanted */
+        TEXT("state pid=4242\n", "OK led=on", 16, 10);
 }
 END_TEST
 

@@ -192,6 +192,40 @@ START_TEST(text_names_lines) {
 }
 END_TEST
 
+/*
+ * A text request longer than 256 bytes that ends with pid= (a SET of many
+ * lines) is answered, naming the limit, not left without a reply; it
+ * changes nothing.  One the kernel cut (over 512 bytes) has no pid= left.
+ */
+START_TEST(text_too_long_answered) {
+        char body[MSGQ_MSG_MAX], out[MSGQ_MSG_MAX + 1];
+        int id, n = snprintf(body, sizeof body, "SET");
+        long mtype;
+        ssize_t got = -1;
+
+        start();
+        ck_assert_str_eq(text("STATE pump", true), "OK pump=on");
+        while (n < 300)
+                n += snprintf(body + n, sizeof body - (size_t) n, " pump=off buzzer=on");
+        n += snprintf(body + n, sizeof body - (size_t) n, " pid=%d", (int) getpid());
+        id = msgq_queue_open(dmn.key);
+        ck_assert_int_ge(id, 0);
+        ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) n, 0), 0);
+        for (int waited = 0; waited < scaled(3000) && got < 0; waited += 5) {
+                got = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, out, sizeof out - 1,
+                                      IPC_NOWAIT | MSG_NOERROR);
+                if (got < 0)
+                        sleep_ms(5);
+        }
+        ck_assert_msg(got >= 0, "no reply to a text request of %d bytes", n);
+        out[got] = '\0';
+        ck_assert_str_eq(out, "ERR request too large: a text request is at most 256 bytes");
+        ck_assert_str_eq(text("STATE pump", true), "OK pump=on");
+        ck_assert_str_eq(text("STATE buzzer", true), "OK buzzer=off");
+        stop();
+}
+END_TEST
+
 /* Ops 2 to 6 by index: the line's state, its index in the payload; an index out of range is status 4. */
 START_TEST(binary_ops_by_index) {
         struct msgq_reply rep;
@@ -536,6 +570,7 @@ int main(void) {
         harness_init();
         harness_add(s, "list", list_the_lines, 30);
         harness_add(s, "text-names", text_names_lines, 30);
+        harness_add(s, "text-too-long", text_too_long_answered, 30);
         harness_add(s, "binary-by-index", binary_ops_by_index, 30);
         harness_add(s, "line-set-in-order", line_set_in_order, 30);
         harness_add(s, "line-watch-missed", line_watch_missed, 120);
