@@ -5,6 +5,7 @@
  * line-list, line-watch, line-events and input-list.  protocol.c frames them; every field is checked here.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <strings.h>
 
 #include "line-config.h"
@@ -47,19 +48,39 @@ bool lines_set_has_twice(const struct msgq_request *req) {
         return msgq_line_set_twice(req) >= 0;
 }
 
+int msgq_line_set_check(const unsigned char *q, size_t len, char *why, size_t size) {
+        size_t n = len / MSGQ_LINE_SET_ENTRY;
+
+        if (len % MSGQ_LINE_SET_ENTRY != 0 || n == 0 || n > MSGQ_LINES_MAX) {
+                if (why)
+                        snprintf(why, size, "line-set takes 1 to %u entries of %u bytes, not %zu bytes",
+                                 MSGQ_LINES_MAX, MSGQ_LINE_SET_ENTRY, len);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < n; i++, q += MSGQ_LINE_SET_ENTRY) {
+                const char *what = get16(q) >= MSGQ_LINES_MAX ? "no such line (at most 64)"
+                                   : q[2] > 1                ? "value not 0 (off) or 1 (on)"
+                                   : q[3] != 0               ? "pad byte not 0"
+                                                             : NULL;
+
+                if (!what)
+                        continue;
+                if (why)
+                        snprintf(why, size, "line-set entry %zu (line %u, value %u, pad %u): %s", i, get16(q),
+                                 q[2], q[3], what);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 int lines_set_decode(const unsigned char *q, size_t len, struct msgq_request *req) {
         size_t n = len / MSGQ_LINE_SET_ENTRY;
 
         req->nvalues = 0;
-        if (len % MSGQ_LINE_SET_ENTRY != 0 || n == 0 || n > MSGQ_LINES_MAX)
+        if (msgq_line_set_check(q, len, NULL, 0) < 0)
                 return -EINVAL;
-        for (size_t i = 0; i < n; i++, q += MSGQ_LINE_SET_ENTRY) {
-                struct msgq_line_value *v = &req->values[i];
-
-                if (get16(q) >= MSGQ_LINES_MAX || q[2] > 1 || q[3] != 0)
-                        return -EINVAL;
-                *v = (struct msgq_line_value) { .line = get16(q), .on = q[2] };
-        }
+        for (size_t i = 0; i < n; i++, q += MSGQ_LINE_SET_ENTRY)
+                req->values[i] = (struct msgq_line_value) { .line = get16(q), .on = q[2] };
         req->nvalues = (uint16_t) n;
         return lines_set_has_twice(req) ? -EINVAL : 0;
 }

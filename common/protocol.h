@@ -155,6 +155,12 @@ static inline const char *msgq_line_value_name(const struct msgq_request *req, s
 int msgq_line_set_twice(const struct msgq_request *req);
 
 /*
+ * line-set's entries, q (len bytes, as the request carries them): 0, or
+ * -EINVAL with what is wrong in why (when not NULL), naming the entry.
+ */
+int msgq_line_set_check(const unsigned char *q, size_t len, char *why, size_t size);
+
+/*
  * The line records of line-set, line-list and line-watch replies are
  * libmsgq's types (msgq.h): struct msgq_line_state, struct msgq_line_info
  * (its flags MSGQ_LINE_F_*) and struct msgq_change.

@@ -344,14 +344,17 @@ static const char *decode_error(int r) {
  * Why a request was refused, in words: decode_error()'s, the longest text
  * request, or the line a line-set named twice.
  */
-static const char *reject_reason(const struct msgq_request *req, int r, bool binary, char *buf,
-                                 size_t size) {
+static const char *reject_reason(const struct msgq_request *req, int r, const unsigned char *body, size_t len,
+                                 bool binary, char *buf, size_t size) {
         int k = r == -EINVAL && req->op == MSGQ_OP_LINE_SET ? msgq_line_set_twice(req) : -1;
 
         if (r == -EMSGSIZE && !binary) {
                 snprintf(buf, size, "a text request is at most %u bytes", MSGQ_TEXT_MAX);
                 return buf;
         }
+        if (r == -EINVAL && binary && req->op == MSGQ_OP_LINE_SET && len >= MSGQ_REQUEST_HEADER_SIZE &&
+            msgq_line_set_check(body + MSGQ_REQUEST_HEADER_SIZE, len - MSGQ_REQUEST_HEADER_SIZE, buf, size) < 0)
+                return buf; /* which entry, and what is wrong with it */
         if (k < 0)
                 return decode_error(r);
         if (req->values[k].name_len)
@@ -365,7 +368,7 @@ static const char *reject_reason(const struct msgq_request *req, int r, bool bin
 static void serve_at(struct server *s, long mtype, const unsigned char *body, size_t len, uint64_t now) {
         struct msgq_request req; /* the decoders clear it (but for entries nothing reads) */
         struct msgq_reply rep;
-        char why[64];
+        char why[MSGQ_ERROR_TEXT_MAX + 1];
         bool binary = msgq_body_is_binary(body, len);
         uint32_t status;
         int r;
@@ -392,7 +395,7 @@ static void serve_at(struct server *s, long mtype, const unsigned char *body, si
                 /* A broken binary request carries no usable deadline: give it a short one. */
                 if (binary && req.deadline_ns == 0)
                         req.deadline_ns = msgq_now_ns() + MSGQ_REPLY_GRACE_NS;
-                request_reject(s->d, &req, status, reject_reason(&req, r, binary, why, sizeof why), &rep);
+                request_reject(s->d, &req, status, reject_reason(&req, r, body, len, binary, why, sizeof why), &rep);
                 answer(s, &req, &rep, binary, now);
                 return;
         }

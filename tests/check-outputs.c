@@ -7,6 +7,7 @@
  * table: 0 led, 1 pump (start on, a relay), 2 buzzer (stop keep).
  */
 #include <check.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -112,13 +113,26 @@ static struct msgq_reply line_watch(uint16_t line, uint64_t since) {
         return line_op(MSGQ_OP_LINE_WATCH, line, (uint32_t) since, (uint32_t) (since >> 32));
 }
 
+/* The text reply to this process, within 3 s, into out (size bytes, NUL-terminated); its length or -1. */
+static ssize_t text_reply(int id, char *out, size_t size) {
+        long mtype;
+        ssize_t got = -1;
+
+        for (int waited = 0; waited < scaled(3000) && got < 0; waited += 5) {
+                got = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, out, size - 1,
+                                      IPC_NOWAIT | MSG_NOERROR);
+                if (got < 0)
+                        sleep_ms(5);
+        }
+        out[got > 0 ? got : 0] = '\0';
+        return got;
+}
+
 /* A text request; with reply, its answer (else ""). */
 static const char *text(const char *cmd, bool reply) {
         static char out[MSGQ_MSG_MAX + 1];
         char body[300];
         int id = msgq_queue_open(dmn.key), n;
-        long mtype;
-        ssize_t got = -1;
 
         ck_assert_int_ge(id, 0);
         if (reply)
@@ -127,18 +141,10 @@ static const char *text(const char *cmd, bool reply) {
                 n = snprintf(body, sizeof body, "%s", cmd);
         ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) n, 0), 0);
         out[0] = '\0';
-        for (int waited = 0; reply && waited < scaled(3000) && got < 0; waited += 5) {
-                got = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, out, sizeof out - 1,
-                                      IPC_NOWAIT | MSG_NOERROR);
-                if (got < 0)
-                        sleep_ms(5);
-        }
-        ck_assert_msg(!reply || got >= 0, "no reply to '%s'", cmd);
-        out[got > 0 ? got : 0] = '\0';
+        ck_assert_msg(!reply || text_reply(id, out, sizeof out) >= 0, "no reply to '%s'", cmd);
         return out;
 }
 
-/* The table as configured: names, chips, flags and the start policies. */
 START_TEST(list_the_lines) {
         struct msgq_reply rep;
 
@@ -200,8 +206,6 @@ END_TEST
 START_TEST(text_too_long_answered) {
         char body[MSGQ_MSG_MAX], out[MSGQ_MSG_MAX + 1];
         int id, n = snprintf(body, sizeof body, "SET");
-        long mtype;
-        ssize_t got = -1;
 
         start();
         ck_assert_str_eq(text("STATE pump", true), "OK pump=on");
@@ -211,14 +215,7 @@ START_TEST(text_too_long_answered) {
         id = msgq_queue_open(dmn.key);
         ck_assert_int_ge(id, 0);
         ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) n, 0), 0);
-        for (int waited = 0; waited < scaled(3000) && got < 0; waited += 5) {
-                got = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, out, sizeof out - 1,
-                                      IPC_NOWAIT | MSG_NOERROR);
-                if (got < 0)
-                        sleep_ms(5);
-        }
-        ck_assert_msg(got >= 0, "no reply to a text request of %d bytes", n);
-        out[got] = '\0';
+        ck_assert_msg(text_reply(id, out, sizeof out) >= 0, "no reply to a text request of %d bytes", n);
         ck_assert_str_eq(out, "ERR request too large: a text request is at most 256 bytes");
         ck_assert_str_eq(text("STATE pump", true), "OK pump=on");
         ck_assert_str_eq(text("STATE buzzer", true), "OK buzzer=off");
@@ -394,6 +391,54 @@ static struct msgq_reply take_reply(int id) {
         ck_assert_int_eq(msgq_reply_decode(body, (size_t) n, &rep), 0);
         return rep;
 }
+
+/*
+ * A binary line-set refused for an entry the decoder cannot take (an index
+ * past 64, a value 2, a pad byte set, a length not of whole entries) names
+ * the entry and what is wrong with it, as an index past the table does, and
+ * changes nothing.
+ */
+static const char *line_set_raw(int id, size_t entry, const unsigned char bytes[4], size_t len) {
+        static struct msgq_reply rep;
+        struct msgq_request req = { .pid = (uint32_t) getpid(), .token = 90 + entry, .op = MSGQ_OP_LINE_SET,
+                                    .nvalues = 2, .deadline_ns = msgq_now_ns() + 5000000000u };
+        unsigned char body[MSGQ_MSG_MAX];
+
+        req.values[0] = (struct msgq_line_value) { .line = 1, .on = 1 };
+        req.values[1] = (struct msgq_line_value) { .line = 2, .on = 1 };
+        ck_assert_int_eq(msgq_request_encode(&req, body, sizeof body), MSGQ_REQUEST_HEADER_SIZE + 8);
+        memcpy(body + MSGQ_REQUEST_HEADER_SIZE + entry * MSGQ_LINE_SET_ENTRY, bytes, 4);
+        body[36] = (unsigned char) (len - MSGQ_REQUEST_HEADER_SIZE); /* text_len, little-endian */
+        ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, len, 0), 0);
+        rep = take_reply(id);
+        ck_assert_uint_eq(rep.token, 90 + entry);
+        ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
+        return rep.error;
+}
+
+START_TEST(line_set_bad_entries) {
+        size_t whole = MSGQ_REQUEST_HEADER_SIZE + 8;
+        uint64_t n;
+        int id;
+
+        start();
+        ck_assert_uint_eq(htole16(1), 1); /* the offsets below are a little-endian host's */
+        id = msgq_queue_open(dmn.key);
+        ck_assert_int_ge(id, 0);
+        n = last_change();
+        ck_assert_str_eq(line_set_raw(id, 1, (const unsigned char[]) { 0xff, 0xff, 1, 0 }, whole),
+                         "line-set entry 1 (line 65535, value 1, pad 0): no such line (at most 64)");
+        ck_assert_str_eq(line_set_raw(id, 1, (const unsigned char[]) { 2, 0, 2, 0 }, whole),
+                         "line-set entry 1 (line 2, value 2, pad 0): value not 0 (off) or 1 (on)");
+        ck_assert_str_eq(line_set_raw(id, 0, (const unsigned char[]) { 1, 0, 1, 1 }, whole),
+                         "line-set entry 0 (line 1, value 1, pad 1): pad byte not 0");
+        ck_assert_str_eq(line_set_raw(id, 0, (const unsigned char[]) { 1, 0, 1, 0 }, whole - 2),
+                         "line-set takes 1 to 64 entries of 4 bytes, not 6 bytes");
+        ck_assert_uint_eq(last_change(), n);
+        ck_assert_int_eq(queue_count(dmn.key), 0);
+        stop();
+}
+END_TEST
 
 /*
  * A led-watch of line 2 waits through a change of line 1 and is answered
@@ -573,6 +618,7 @@ int main(void) {
         harness_add(s, "text-too-long", text_too_long_answered, 30);
         harness_add(s, "binary-by-index", binary_ops_by_index, 30);
         harness_add(s, "line-set-in-order", line_set_in_order, 30);
+        harness_add(s, "line-set-bad-entries", line_set_bad_entries, 30);
         harness_add(s, "line-watch-missed", line_watch_missed, 120);
         harness_add(s, "watch-of-one-line", watch_of_one_line, 30);
         harness_add(s, "blink-two-lines", blink_two_lines, 30);
