@@ -472,6 +472,15 @@ static int text_name(const char *s, size_t len, char *name) {
         return 0;
 }
 
+#define TEXT_NAME_RULE "a line's name is 1 to 31 letters, digits, '-' and '_', starting with a letter"
+
+/* The word (len bytes) refused, and why, into req->why for the answer: -EINVAL. */
+static int text_refused(struct msgq_request *req, const char *word, size_t len, const char *rule) {
+        snprintf(req->why, sizeof req->why, "'%.*s%s': %s", len > 32 ? 32 : (int) len, word,
+                 len > 32 ? "..." : "", rule);
+        return -EINVAL;
+}
+
 /*
  * SET's NAME=VALUE words into values[], VALUE on, off, 1 or 0 in any case;
  * the names one after the other in text[], each with its NUL (they are
@@ -486,8 +495,10 @@ static int text_set(const struct text_words *w, size_t nargs, struct msgq_reques
                 size_t vlen;
 
                 *v = (struct msgq_line_value) { .name_at = (uint16_t) at };
-                if (!eq || text_name(s, (size_t) (eq - s), req->text + at) < 0)
-                        return -EINVAL;
+                if (!eq)
+                        return text_refused(req, s, w->len[a + 1], "not NAME=VALUE");
+                if (text_name(s, (size_t) (eq - s), req->text + at) < 0)
+                        return text_refused(req, s, w->len[a + 1], TEXT_NAME_RULE);
                 v->name_len = (uint8_t) (eq - s);
                 at += (size_t) v->name_len + 1;
                 vlen = w->len[a + 1] - (size_t) (eq + 1 - s);
@@ -496,7 +507,7 @@ static int text_set(const struct text_words *w, size_t nargs, struct msgq_reques
                 else if ((vlen == 3 && strncasecmp(eq + 1, "off", 3) == 0) || (vlen == 1 && eq[1] == '0'))
                         v->on = 0;
                 else
-                        return -EINVAL;
+                        return text_refused(req, s, w->len[a + 1], "VALUE is on, off, 1 or 0");
         }
         req->nvalues = (uint16_t) nargs;
         return 0;
@@ -516,7 +527,7 @@ static int text_args(size_t c, const struct text_words *w, size_t nwords, struct
         if (text_commands[c].named && nargs > text_commands[c].nargs_min &&
             !(last[0] >= '0' && last[0] <= '9')) {
                 if (text_name(last, w->len[nwords - 1], req->line_name) < 0)
-                        return -EINVAL;
+                        return text_refused(req, last, w->len[nwords - 1], TEXT_NAME_RULE);
                 nargs--;
         }
         if (nargs < text_commands[c].nargs_min || nargs > text_commands[c].nargs_max)

@@ -133,6 +133,7 @@ struct msgq_request {
         uint16_t line;                /* binary: offset 38 */
         char line_name[MSGQ_LINE_NAME_MAX + 1]; /* text: the line named, "" = the default */
         uint16_t nvalues;             /* line-set */
+        char why[160];                /* text: what the decoder refused, naming the word; "" = nothing said */
         /* Last: only its first nvalues are ever read (msgq_request_clear() leaves it). */
         struct msgq_line_value values[MSGQ_LINES_MAX];
 };

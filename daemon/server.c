@@ -341,13 +341,15 @@ static const char *decode_error(int r) {
 }
 
 /*
- * Why a request was refused, in words: decode_error()'s, the longest text
- * request, or the line a line-set named twice.
+ * Why a request was refused, in words: a text word's, decode_error()'s,
+ * the longest text request, line-set's entry, or the line it named twice.
  */
 static const char *reject_reason(const struct msgq_request *req, int r, const unsigned char *body, size_t len,
                                  bool binary, char *buf, size_t size) {
         int k = r == -EINVAL && req->op == MSGQ_OP_LINE_SET ? msgq_line_set_twice(req) : -1;
 
+        if (req->why[0])
+                return req->why; /* a text request's word, and why */
         if (r == -EMSGSIZE && !binary) {
                 snprintf(buf, size, "a text request is at most %u bytes", MSGQ_TEXT_MAX);
                 return buf;

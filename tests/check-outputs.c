@@ -198,6 +198,24 @@ START_TEST(text_names_lines) {
 }
 END_TEST
 
+/* A text word refused is named in the answer, with the rule it broke; nothing changes. */
+START_TEST(text_words_named) {
+        start();
+        ck_assert_str_eq(text("ON abcdefghijabcdefghijabcdefghijab", true), /* 32 characters */
+                         "ERR invalid argument: 'abcdefghijabcdefghijabcdefghijab': a line's name is 1 to 31 "
+                         "letters, digits, '-' and '_', starting with a letter");
+        ck_assert_str_eq(text("SET buzzer=on pump=2", true),
+                         "ERR invalid argument: 'pump=2': VALUE is on, off, 1 or 0");
+        ck_assert_str_eq(text("SET buzzer=on pump", true), "ERR invalid argument: 'pump': not NAME=VALUE");
+        ck_assert_str_eq(text("SET 9pump=off", true),
+                         "ERR invalid argument: '9pump=off': a line's name is 1 to 31 letters, digits, '-' and "
+                         "'_', starting with a letter");
+        ck_assert_str_eq(text("STATE pump", true), "OK pump=on");
+        ck_assert_str_eq(text("STATE buzzer", true), "OK buzzer=off");
+        stop();
+}
+END_TEST
+
 /*
  * A text request longer than 256 bytes that ends with pid= (a SET of many
  * lines) is answered, naming the limit, not left without a reply; it
@@ -616,6 +634,7 @@ int main(void) {
         harness_add(s, "list", list_the_lines, 30);
         harness_add(s, "text-names", text_names_lines, 30);
         harness_add(s, "text-too-long", text_too_long_answered, 30);
+        harness_add(s, "text-words-named", text_words_named, 30);
         harness_add(s, "binary-by-index", binary_ops_by_index, 30);
         harness_add(s, "line-set-in-order", line_set_in_order, 30);
         harness_add(s, "line-set-bad-entries", line_set_bad_entries, 30);
