@@ -167,38 +167,7 @@ int msgq_line_set_check(const unsigned char *q, size_t len, char *why, size_t si
  * (its flags MSGQ_LINE_F_*) and struct msgq_change.
  */
 
-/* line-events: what a change was (edge), and flags (doc/PROTOCOL.md, Inputs). */
-enum msgq_edge {
-        MSGQ_EDGE_OUTPUT,       /* a change of an output */
-        MSGQ_EDGE_RISING,
-        MSGQ_EDGE_FALLING,
-        MSGQ_EDGE_AWAY,         /* the level differs from the last recorded before msgqd's start */
-        _MSGQ_EDGE_MAX,
-};
-#define MSGQ_EVENT_F_LOST_AT_LEAST 0x01u /* lost is a lower bound (no kernel numbers) */
-#define MSGQ_EVENT_F_DEBOUNCED     0x02u /* debounced by msgqd */
-#define MSGQ_EVENT_F_ALL           0x03u
-
-/* line-events: a change record (line-watch's) and the edge as the kernel reported it. */
-struct msgq_event {
-        struct msgq_change ch;
-        uint64_t kernel_ns;     /* the kernel's CLOCK_MONOTONIC timestamp of the edge; 0: none */
-        uint32_t kernel_seqno;  /* the kernel's number of the edge on its line; 0: none */
-        uint32_t lost;          /* edges of its line the kernel dropped just before it */
-        uint8_t edge;           /* enum msgq_edge */
-        uint8_t flags;          /* MSGQ_EVENT_F_* */
-};
-
-/* input-list: one input's settings and counter. */
-struct msgq_input_info {
-        uint16_t line;          /* its index */
-        uint8_t bias;           /* 0 as-is, 1 pull-up, 2 pull-down, 3 disabled */
-        uint8_t edges;          /* 1 rising, 2 falling, 3 both */
-        uint8_t debounce_by;    /* 0 none, 1 the kernel, 2 msgqd */
-        uint32_t debounce_us;
-        uint64_t count;         /* edges counted (with those lost) */
-        uint64_t lost;          /* edges lost, of those counted */
-};
+/* line-events' records and input-list's entries are libmsgq's types (msgq.h): struct msgq_event, struct msgq_input_info. */
 
 /*
  * Reply body on the wire, 40 bytes of header and a payload of payload_len:

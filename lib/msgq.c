@@ -706,6 +706,94 @@ MSGQ_EXPORT int msgq_line_watch(struct msgq *h, unsigned line, uint64_t since,
         return (int) n;
 }
 
+MSGQ_EXPORT int msgq_line_events(struct msgq *h, unsigned line, uint64_t since,
+                                 unsigned timeout_ms, struct msgq_event *events, size_t max,
+                                 struct msgq_watch_result *res) {
+        struct msgq_request req;
+        struct msgq_reply rep;
+        size_t n;
+        int r;
+
+        if (timeout_ms == 0 || max == 0 || !events)
+                return -EINVAL;
+        if (line != MSGQ_LINE_ALL && (r = line_check(h, line)) < 0)
+                return r;
+        msgq_request_clear(&req);
+        req.op = MSGQ_OP_LINE_EVENTS;
+        req.line = (uint16_t) line;
+        req.arg0 = (uint32_t) since;
+        req.arg1 = (uint32_t) (since >> 32);
+        r = call_request(h, &req, timeout_ms, &rep);
+        if (r < 0)
+                return r;
+        n = rep.nchanges < max ? rep.nchanges : max;
+        memcpy(events, rep.events, n * sizeof *events);
+        if (res)
+                *res = (struct msgq_watch_result) {
+                        .missed = rep.missed,
+                        .next = n ? events[n - 1].ch.st.led.changes : rep.led.changes,
+                };
+        return (int) n;
+}
+
+/* input-list, page by page from the index after the last input given, until msgqd's total. */
+static int input_pages(struct msgq *h, struct msgq_input_info *inputs, size_t max, uint64_t deadline,
+                       unsigned timeout_ms) {
+        struct msgq_request req;
+        struct msgq_reply rep;
+        unsigned from = 0, got = 0, total = 0, restarts = 0;
+        uint32_t pid = 0;
+        int r;
+
+        do {
+                msgq_request_clear(&req);
+                req.op = MSGQ_OP_INPUT_LIST;
+                req.arg0 = from;
+                r = exchange(h, &req, deadline, timeout_ms, &rep);
+                if (r < 0)
+                        return r;
+                if (from > 0 && rep.daemon_pid != pid) { /* another msgqd: its table may differ */
+                        if (++restarts > 1) {
+                                snprintf(h->errmsg, sizeof h->errmsg,
+                                         "msgqd restarted twice while its inputs were listed");
+                                return -EAGAIN;
+                        }
+                        from = got = 0;
+                        continue;
+                }
+                pid = rep.daemon_pid;
+                total = rep.list_total;
+                if (got < total && (rep.list_count == 0 || rep.inputs[0].line < from)) {
+                        snprintf(h->errmsg, sizeof h->errmsg, "msgqd (PID %u) listed %u of its %u inputs",
+                                 (unsigned) pid, got, total);
+                        return -EBADMSG;
+                }
+                for (unsigned i = 0; i < rep.list_count && got < total; i++, got++) {
+                        if (got < max)
+                                inputs[got] = rep.inputs[i];
+                        from = rep.inputs[i].line + 1u;
+                }
+        } while (got < total);
+        return (int) total;
+}
+
+MSGQ_EXPORT int msgq_input_list(struct msgq *h, struct msgq_input_info *inputs, size_t max) {
+        unsigned timeout_ms = 0;
+        uint64_t deadline;
+        int r = call_deadline(h, &timeout_ms, &deadline);
+
+        if (r == 0 && max > 0 && !inputs)
+                r = -EINVAL;
+        if (r < 0)
+                return r;
+        r = call_begin(h, deadline);
+        if (r < 0)
+                return call_failed(h, r, timeout_ms);
+        r = input_pages(h, inputs, max, deadline, timeout_ms);
+        call_end(h);
+        return r;
+}
+
 MSGQ_EXPORT int msgq_led_unwatch(struct msgq *h) {
         struct msgq_request req = { .op = MSGQ_OP_LED_WATCH };
         unsigned timeout_ms = __atomic_load_n(&h->timeout_ms, __ATOMIC_RELAXED);

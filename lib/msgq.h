@@ -128,6 +128,48 @@ struct msgq_change {
         uint64_t time_ns;       /* CLOCK_REALTIME, when msgqd made it */
 };
 
+/*
+ * Inputs (msgq 0.2): lines that msgqd reads ([input NAME]), flagged
+ * MSGQ_LINE_F_INPUT in msgq_line_list().  Each edge is a change of the one
+ * sequence, and msgq_line_events() gives it with what the kernel said.
+ */
+enum msgq_edge {
+        MSGQ_EDGE_OUTPUT,       /* a change of an output */
+        MSGQ_EDGE_RISING,       /* of an input's level (after active_low) */
+        MSGQ_EDGE_FALLING,
+        MSGQ_EDGE_AWAY,         /* the level differed from the last recorded at msgqd's start */
+        _MSGQ_EDGE_MAX,
+};
+#define MSGQ_EVENT_F_LOST_AT_LEAST 0x01u /* lost is a lower bound (libgpiod 1.6: no kernel numbers) */
+#define MSGQ_EVENT_F_DEBOUNCED     0x02u /* debounced by msgqd */
+#define MSGQ_EVENT_F_ALL           0x03u
+
+/* One change, as msgq_line_events() gives it: msgq_line_watch()'s, and the edge. */
+struct msgq_event {
+        struct msgq_change ch;
+        uint64_t kernel_ns;     /* the kernel's CLOCK_MONOTONIC timestamp of the edge; 0: none */
+        uint32_t kernel_seqno;  /* the kernel's number of the edge on its line; 0: none */
+        uint32_t lost;          /* edges of its line the kernel dropped just before it */
+        uint8_t edge;           /* enum msgq_edge */
+        uint8_t flags;          /* MSGQ_EVENT_F_* */
+};
+
+/* Who debounces an input. */
+#define MSGQ_DEBOUNCE_NONE   0
+#define MSGQ_DEBOUNCE_KERNEL 1
+#define MSGQ_DEBOUNCE_MSGQD  2
+
+/* One input, as msgq_input_list() gives it: its settings and counter. */
+struct msgq_input_info {
+        uint16_t line;          /* its index in msgqd's table */
+        uint8_t bias;           /* 0 as-is, 1 pull-up, 2 pull-down, 3 disabled */
+        uint8_t edges;          /* 1 rising, 2 falling, 3 both */
+        uint8_t debounce_by;    /* MSGQ_DEBOUNCE_* */
+        uint32_t debounce_us;
+        uint64_t count;         /* edges counted (with those the kernel lost) */
+        uint64_t lost;          /* edges the kernel lost, of those counted */
+};
+
 /* What msgq_line_watch() says besides the changes. */
 struct msgq_watch_result {
         uint32_t missed;        /* changes after since no longer kept: before the first given */
@@ -298,6 +340,21 @@ int msgq_line_set(struct msgq *h, const struct msgq_line_level *levels, size_t n
  */
 int msgq_line_watch(struct msgq *h, unsigned line, uint64_t since, unsigned timeout_ms,
                     struct msgq_change *changes, size_t max, struct msgq_watch_result *res);
+/*
+ * msgq_line_watch() with each change's edge (struct msgq_event: rising,
+ * falling or away for an input, 0 for an output's change), the kernel's
+ * timestamp and number, and how many edges the kernel lost just before it
+ * (at most 8 a reply).  The same arguments, results and errors.
+ */
+int msgq_line_events(struct msgq *h, unsigned line, uint64_t since, unsigned timeout_ms,
+                     struct msgq_event *events, size_t max, struct msgq_watch_result *res);
+/*
+ * Every input of msgqd's table in index order, into inputs (max entries;
+ * NULL with max 0 only counts): how many msgqd has (more than max: the
+ * first max are filled), or a negative errno.  Asks again while msgqd
+ * has more than one reply holds; within the handle's timeout.
+ */
+int msgq_input_list(struct msgq *h, struct msgq_input_info *inputs, size_t max);
 
 /* Have msgqd log text (at most MSGQ_SEND_TEXT_MAX bytes, printable, no newline). */
 int msgq_send(struct msgq *h, const char *text);

@@ -10,6 +10,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1109,6 +1110,85 @@ START_TEST(test_line_cancel_deadline) {
 }
 END_TEST
 
+/* Bytes into the simulated input name's FIFO (in the test's state directory, MSGQD_SIM_INPUTS). */
+static void sim_edges(const char *name, const char *bytes) {
+        int fd = open(fmt("%s/%s", harness_state_dir(), name), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, bytes, strlen(bytes)), (ssize_t) strlen(bytes));
+        close(fd);
+}
+
+/*
+ * Inputs through libmsgq: msgq_input_list() with each input's settings and
+ * counter, msgq_line_events() of one input and of all lines with the edges
+ * in order, what was missed past the history, and an input never driven.
+ */
+START_TEST(test_inputs) {
+        struct msgq_input_info in[4];
+        struct msgq_line_info lines[MSGQ_LINES_MAX];
+        struct msgq_event ev[8];
+        struct msgq_watch_result res;
+        struct msgq_led_state st;
+        struct msgq *h;
+        uint64_t since;
+        int n, got = 0;
+        char burst[81] = "";
+
+        setenv("MSGQD_SIM_INPUTS", harness_state_dir(), 1);
+        h = open_lines("[msgq]\nhistory = 64\n[input door]\ngpio = GPIO5\n[output pump]\ngpio = GPIO22\n"
+                       "[input meter]\ngpio = GPIO6\nedges = rising\ndebounce = 20ms\n");
+        unsetenv("MSGQD_SIM_INPUTS");
+        ck_assert_int_eq(msgq_line_list(h, lines, MSGQ_LINES_MAX), 4);
+        ck_assert(lines[1].flags & MSGQ_LINE_F_INPUT);
+        ck_assert(!(lines[2].flags & MSGQ_LINE_F_INPUT));
+        ck_assert_int_eq(msgq_input_list(h, NULL, 0), 2);
+        ck_assert_int_eq(msgq_input_list(h, in, 4), 2);
+        ck_assert_uint_eq(in[0].line, 1);
+        ck_assert_uint_eq(in[1].line, 3);
+        ck_assert_uint_eq(in[1].edges, 1);
+        ck_assert_uint_eq(in[1].debounce_by, MSGQ_DEBOUNCE_MSGQD);
+        ck_assert_uint_eq(in[1].debounce_us, 20000);
+        ck_assert_int_eq(msgq_input_list(h, in, 1), 2); /* the first only */
+        since = lines[0].st.led.changes;
+        for (unsigned i = 0; i < 80; i++)
+                burst[i] = i % 2 ? '0' : '1';
+        sim_edges("door", burst);
+        for (int waited = 0; msgq_input_list(h, in, 4) == 2 && in[0].count < 80 && waited < scaled(5000);
+             waited += 10)
+                sleep_ms(10);
+        ck_assert_uint_eq(in[0].count, 80);
+        /* The history keeps 64: 16 missed, then the 64 kept in order, 8 a reply. */
+        for (int k = 0; k < 8; k++) {
+                n = msgq_line_events(h, 1, since, 5000, ev, 8, &res);
+                ck_assert_int_eq(n, 8);
+                ck_assert_uint_eq(res.missed, k == 0 ? 16 : 0);
+                for (int i = 0; i < 8; i++) {
+                        uint64_t want = lines[0].st.led.changes + 17 + (uint64_t) (8 * k + i);
+
+                        ck_assert_uint_eq(ev[i].ch.st.led.changes, want);
+                        ck_assert_uint_eq(ev[i].edge, ev[i].ch.st.led.on ? MSGQ_EDGE_RISING : MSGQ_EDGE_FALLING);
+                        ck_assert_uint_eq(ev[i].ch.st.led.on, (want - lines[0].st.led.changes) % 2);
+                        ck_assert_uint_eq(ev[i].kernel_seqno, want - lines[0].st.led.changes);
+                }
+                since = res.next;
+                got += n;
+        }
+        ck_assert_int_eq(got, 64);
+        /* An output's change, to all lines: edge 0. */
+        ck_assert_int_eq(msgq_line_on(h, 2, &st), 0);
+        ck_assert_int_eq(msgq_line_events(h, MSGQ_LINE_ALL, st.changes - 1, 5000, ev, 8, &res), 1);
+        ck_assert_uint_eq(ev[0].edge, MSGQ_EDGE_OUTPUT);
+        ck_assert_uint_eq(ev[0].ch.st.line, 2);
+        /* An input is not driven. */
+        ck_assert_int_eq(msgq_line_on(h, 1, &st), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(msgq_errmsg(h), "line 1 is an input"));
+        ck_assert_int_eq(msgq_line_events(h, 7, 0, 100, ev, 8, &res), -EINVAL);
+        msgq_close(h);
+        daemon_stop_checked(&d);
+}
+END_TEST
+
 /* The Python module (python/msgq.py, on this libmsgq): tests/check-python.py. */
 START_TEST(test_python) {
         struct run r;
@@ -1178,6 +1258,7 @@ int main(void) {
         harness_add(s, "line-watch-missed", test_line_watch_missed, 120);
         harness_add(s, "line-cancel-deadline", test_line_cancel_deadline, 30);
         harness_add(s, "line-unwatch", test_line_unwatch, 30);
+        harness_add(s, "inputs", test_inputs, 60);
         harness_add(s, "python", test_python, 90);
         harness_add(s, "readme-snippets", test_readme_snippets, 90);
         return harness_run(s);
