@@ -93,6 +93,32 @@ static void queue_wait_more(long before) {
         ck_assert_msg(now > before, "msgqd's queue still holds %ld messages, as before", now);
 }
 
+/* Wait until msgqd's queue holds at most n messages (msgqd took what came after). */
+static void queue_wait_down_to(long n) {
+        long now = queue_count(d.key);
+
+        for (int i = 0; i < scaled(5000) && now > n; i++) {
+                sleep_ms(1);
+                now = queue_count(d.key);
+        }
+        ck_assert_msg(now <= n, "msgqd's queue still holds %ld messages, not %ld", now, n);
+}
+
+/*
+ * Start fn(arg) in *t with msgqd paused, and return once its watch is sent
+ * and msgqd has taken it: a cancel then ends that call, never one not begun.
+ */
+static void start_watch_taken(pthread_t *t, void *(*fn)(void *), void *arg) {
+        long queued;
+
+        daemon_pause();
+        queued = queue_count(d.key);
+        ck_assert_int_eq(pthread_create(t, NULL, fn, arg), 0);
+        queue_wait_more(queued);        /* the watch is sent */
+        ck_assert_int_eq(kill(d.pid, SIGCONT), 0);
+        queue_wait_down_to(queued);     /* and waits in msgqd */
+}
+
 static void finish(void) {
         if (d.pid > 0) {
                 kill(d.pid, SIGCONT);
@@ -571,8 +597,7 @@ START_TEST(test_unwatch) {
 
         ck_assert_int_eq(msgq_led_state(u.w.h, &led), 0);
         u.w.since = led.changes;
-        ck_assert_int_eq(pthread_create(&t, NULL, watch_then_unwatch, &u), 0);
-        sleep_ms(100); /* the watch waits in msgqd */
+        start_watch_taken(&t, watch_then_unwatch, &u);
         msgq_cancel(u.w.h);
         __atomic_store_n(&u.go, 1, __ATOMIC_RELEASE);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
@@ -1064,8 +1089,7 @@ START_TEST(test_line_unwatch) {
 
         ck_assert_int_eq(msgq_line_state(u.w.h, 2, &st), 0);
         u.w.since = st.changes;
-        ck_assert_int_eq(pthread_create(&t, NULL, line_watch_then_unwatch, &u), 0);
-        sleep_ms(100); /* the watch waits in msgqd */
+        start_watch_taken(&t, line_watch_then_unwatch, &u);
         msgq_cancel(u.w.h);
         __atomic_store_n(&u.go, 1, __ATOMIC_RELEASE);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
