@@ -9,12 +9,14 @@
  * no duplicate keys, no NaN/Infinity) and a Python expression over it.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2235,6 +2237,49 @@ START_TEST(test_lines_led_named) {
 }
 END_TEST
 
+
+/* Whether a thread of pid sleeps in msgrcv(), waiting for a message. */
+static bool in_msgrcv(pid_t pid) {
+        char path[64], wchan[64];
+        bool waiting = false;
+        struct dirent *e;
+        DIR *dir;
+
+        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+        dir = opendir(path);
+        if (!dir)
+                return false;
+        while (!waiting && (e = readdir(dir))) {
+                FILE *f;
+
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof path, "/proc/%d/task/%.16s/wchan", (int) pid, e->d_name);
+                f = fopen(path, "r");
+                if (f) {
+                        waiting = fgets(wchan, sizeof wchan, f) && strcmp(wchan, "do_msgrcv") == 0;
+                        fclose(f);
+                }
+        }
+        closedir(dir);
+        return waiting;
+}
+
+/*
+ * Wait until a spawned watch (pid) waits in msgqd: in msgrcv() for 50 ms
+ * on end, longer than msgqd takes to answer the calls before the watch.
+ * A change made sooner could come before the watch's number, and be missed.
+ */
+static void wait_watching(pid_t pid) {
+        int stable = 0;
+
+        for (int ms = 0; ms < scaled(10000) && stable < 50; ms++) {
+                sleep_ms(1);
+                stable = in_msgrcv(pid) ? stable + 1 : 0;
+        }
+        ck_assert_msg(stable >= 50, "msgqctl (PID %d) never waited in msgrcv()", (int) pid);
+}
+
 /* watch as gpiomon: each change of the lines named, with its time and number; -n; Ctrl-C. */
 START_TEST(test_lines_watch) {
         struct child c;
@@ -2242,7 +2287,7 @@ START_TEST(test_lines_watch) {
 
         start_lines();
         ctl_spawn(&c, dmn.key, (const char *const[]) { "watch", "-n", "3", "pump", "FAN", NULL });
-        sleep_ms(300);
+        wait_watching(c.pid);
         CTL(dmn.key, "set", "pump=on", "led=on", "fan=off");
         l = child_line(&c);
         ck_assert_msg(strstr(l, " pump: on (change ") && ends_with(l, ")"), "%s", l);
@@ -2260,7 +2305,7 @@ START_TEST(test_lines_watch) {
 
         /* --json: one object a change; every line without NAME. */
         ctl_spawn(&c, dmn.key, (const char *const[]) { "--json", "watch", "--count=2", NULL });
-        sleep_ms(300);
+        wait_watching(c.pid);
         CTL(dmn.key, "set", "buzzer=off", "led=off");
         strcpy(run.out, child_line(&c));
         strcat(run.out, "\n");
@@ -2275,7 +2320,7 @@ START_TEST(test_lines_watch) {
 
         /* Ctrl-C: exit 0, nothing printed, its watch withdrawn (no answer left on the queue). */
         ctl_spawn(&c, dmn.key, (const char *const[]) { "watch", "pump", NULL });
-        sleep_ms(300);
+        wait_watching(c.pid);
         ck_assert_int_eq(kill(c.pid, SIGINT), 0);
         ck_assert_int_eq(child_wait(&c), 0);
         drain(c.out, run.out, sizeof run.out);
@@ -2324,7 +2369,7 @@ START_TEST(test_lines_watch_missed) {
 
         start_lines();
         ctl_spawn(&c, dmn.key, (const char *const[]) { "watch", NULL });
-        sleep_ms(300); /* it waits in msgqd */
+        wait_watching(c.pid); /* it waits in msgqd */
         ck_assert_int_eq(kill(c.pid, SIGSTOP), 0);
         for (int i = 0; i < 12; i++) { /* 1200 changes, 100 at a time: room on the queue */
                 daemon_led_burst(&dmn, 100);
