@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,43 @@ static const char *line_topic(const struct board_line *l, const char *what, char
 }
 
 /*
+ * An input's change: with time_ns (a change the watch gave), first the
+ * event on <topic>/event (not retained: HA ignores a retained event),
+ * then <topic>/state (retained); a change listed (time_ns 0) is only the
+ * state.  A change published already is not published again.
+ */
+static void publish_input(struct board *b, struct board_line *l, const struct msgq_led_state *st, uint64_t time_ns,
+                          bool force) {
+        char topic[MSGQ_LINE_NAME_MAX + 16];
+
+        if (l->in_published && st->changes <= l->in_number && !force)
+                return;
+        if (!broker_up(b)) {
+                l->in_published = false;
+                return; /* published again when the broker is back */
+        }
+        if (time_ns && st->changes > l->in_number)
+                publish(b, line_topic(l, "event", topic, sizeof topic), payload_input_event(st->on, st->changes, time_ns),
+                        false);
+        l->in_on = st->on;
+        l->in_number = st->changes;
+        publish(b, line_topic(l, "state", topic, sizeof topic), payload_input_state(st->on, st->changes), true);
+        l->in_published = true;
+}
+
+/* The changes msgqd no longer kept, on each input's event topic: never missed silently. */
+static void publish_missed(struct board *b, uint64_t missed, uint64_t before) {
+        char topic[MSGQ_LINE_NAME_MAX + 16];
+
+        log_warning("msgqd no longer keeps %" PRIu64 " changes before change %" PRIu64 ": their events are lost",
+                    missed, before);
+        for (size_t i = 0; i < b->nlines && broker_up(b); i++)
+                if (b->lines[i].input)
+                        publish(b, line_topic(&b->lines[i], "event", topic, sizeof topic),
+                                payload_input_missed(before, missed, "history"), false);
+}
+
+/*
  * Publish the state of line (an index in msgqd pid's table) if it changed,
  * or if force; held back while the broker is away.  A state older than
  * the one published (a watch answer that crossed a command's) is not
@@ -55,9 +93,13 @@ static void publish_state(struct board *b, unsigned line, const struct msgq_led_
         char topic[MSGQ_LINE_NAME_MAX + 16];
         struct led_view v;
 
-        if (line >= b->nlines || b->lines[line].input)
+        if (line >= b->nlines)
                 return;
         l = &b->lines[line];
+        if (l->input) {
+                publish_input(b, l, st, time_ns, force);
+                return;
+        }
         if (l->have_view && pid == l->view_pid && st->changes < l->view_changes)
                 return;
         if (b->then_op && line == b->then_line && pid == b->then_pid && st->changes > b->then_after &&
@@ -244,6 +286,14 @@ static int line_of(const struct board *b, const char *topic) {
         return -1;
 }
 
+/* The index of the line (output or input) whose topic is topic, or -1. */
+static int any_line_of(const struct board *b, const char *topic) {
+        for (size_t i = 0; i < b->nlines; i++)
+                if (strcmp(b->lines[i].topic, topic) == 0)
+                        return (int) i;
+        return -1;
+}
+
 /* "led, pump, buzzer": the outputs' names, for an error. */
 static const char *line_names(const struct board *b, char *buf, size_t size) {
         size_t n = 0;
@@ -283,29 +333,34 @@ static void lines_take(struct board *b, const struct msgq_line_info *info, size_
                 lines_init(b);
 }
 
-/* <discovery prefix>/<light or switch>/<node id>/<topic>/config */
-static const char *entity_topic(const struct board *b, const char *topic, bool relay, char *buf, size_t size) {
-        snprintf(buf, size, "%s/%s/%s/%s/config", b->s->discovery_prefix, relay ? "switch" : "light", b->node_id,
-                 topic);
+/*
+ * <discovery prefix>/<component>/<node id>/<topic>/config: light or switch
+ * (relay) for an output; for an input (e->input) its binary_sensor, or
+ * with event its event entity.
+ */
+static const char *entity_topic(const struct board *b, const struct board_entity *e, bool event, char *buf,
+                                size_t size) {
+        const char *component = e->input ? (event ? "event" : "binary_sensor") : e->relay ? "switch" : "light";
+
+        snprintf(buf, size, "%s/%s/%s/%s/config", b->s->discovery_prefix, component, b->node_id, e->topic);
         return buf;
 }
 
-/* Whether line topic is still a line of the kind relay, after 0. */
+/* Whether line topic is still a line after 0 of e's kind (input, or relay or not). */
 static bool entity_kept(const struct board *b, const struct board_entity *e) {
-        int i = line_of(b, e->topic);
+        int i = any_line_of(b, e->topic);
 
-        return i > 0 && b->lines[i].relay == e->relay;
+        return i > 0 && b->lines[i].input == e->input && (e->input || b->lines[i].relay == e->relay);
 }
 
-/* Note the entity of topic and kind as announced (once). */
-static void entity_note(struct board *b, const char *topic, bool relay) {
+/* Note the entity e as announced (once). */
+static void entity_note(struct board *b, const struct board_entity *e) {
         for (size_t k = 0; k < b->nannounced; k++)
-                if (strcmp(b->announced[k].topic, topic) == 0 && b->announced[k].relay == relay)
+                if (strcmp(b->announced[k].topic, e->topic) == 0 && b->announced[k].relay == e->relay &&
+                    b->announced[k].input == e->input)
                         return;
-        if (b->nannounced < MSGQ_LINES_MAX) {
-                snprintf(b->announced[b->nannounced].topic, sizeof b->announced[0].topic, "%s", topic);
-                b->announced[b->nannounced++].relay = relay;
-        }
+        if (b->nannounced < MSGQ_LINES_MAX)
+                b->announced[b->nannounced++] = *e;
 }
 
 /*
@@ -319,7 +374,7 @@ static bool entities_seen(struct board *b, const struct board_entity *seen, size
         for (size_t i = 0; i < n; i++) {
                 if (entity_kept(b, &seen[i]))
                         continue; /* this run's own, or one to announce anyway */
-                entity_note(b, seen[i].topic, seen[i].relay);
+                entity_note(b, &seen[i]);
                 gone = true;
         }
         return gone;
@@ -332,6 +387,23 @@ static bool entities_seen(struct board *b, const struct board_entity *seen, size
  * line's config, retained, or with discovery off an empty one (removing
  * what a former run made).
  */
+/* One config of line l's entity e (retained), or with discovery off an empty one. */
+static void announce_one(struct board *b, const struct board_line *l, const struct board_entity *e, bool event) {
+        char topic[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + MSGQ_LINE_NAME_MAX + 32];
+        char *config = NULL;
+
+        if (b->s->discovery) {
+                config = l->input ? payload_discovery_input(b->s, b->node_id, b->version, l->name, l->topic, event)
+                                  : payload_discovery_output(b->s, b->node_id, b->version, l->name, l->topic, l->relay);
+                if (!config) {
+                        log_error("out of memory for the discovery config of %s", l->name);
+                        return;
+                }
+        }
+        b->out.publish_to(b->out.userdata, entity_topic(b, e, event, topic, sizeof topic), config, true);
+        free(config);
+}
+
 static void announce(struct board *b) {
         char topic[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + MSGQ_LINE_NAME_MAX + 32];
         size_t kept = 0;
@@ -341,29 +413,25 @@ static void announce(struct board *b) {
         for (size_t k = 0; k < b->nannounced; k++) {
                 const struct board_entity *e = &b->announced[k];
 
-                if (entity_kept(b, e))
+                if (entity_kept(b, e)) {
                         b->announced[kept++] = *e;
-                else
-                        b->out.publish_to(b->out.userdata, entity_topic(b, e->topic, e->relay, topic, sizeof topic),
-                                          NULL, true);
+                        continue;
+                }
+                b->out.publish_to(b->out.userdata, entity_topic(b, e, false, topic, sizeof topic), NULL, true);
+                if (e->input)
+                        b->out.publish_to(b->out.userdata, entity_topic(b, e, true, topic, sizeof topic), NULL, true);
         }
         b->nannounced = kept;
         for (size_t i = 1; i < b->nlines; i++) {
                 const struct board_line *l = &b->lines[i];
-                char *config = NULL;
+                struct board_entity e = { .relay = l->relay && !l->input, .input = l->input };
 
+                snprintf(e.topic, sizeof e.topic, "%s", l->topic);
+                announce_one(b, l, &e, false);
                 if (l->input)
-                        continue;
-                if (b->s->discovery &&
-                    !(config = payload_discovery_output(b->s, b->node_id, b->version, l->name, l->topic, l->relay))) {
-                        log_error("out of memory for the discovery config of %s", l->name);
-                        continue;
-                }
-                b->out.publish_to(b->out.userdata, entity_topic(b, l->topic, l->relay, topic, sizeof topic), config,
-                                  true);
-                free(config);
+                        announce_one(b, l, &e, true);
                 if (b->s->discovery)
-                        entity_note(b, l->topic, l->relay);
+                        entity_note(b, &e);
         }
 }
 
@@ -618,6 +686,7 @@ struct turn {
         struct board_entity seen[MSGQ_LINES_MAX]; /* configs the broker has */
         size_t n_seen;
         bool have_cmd, republish, relist, probe_due, stats_due;
+        uint64_t missed, missed_before; /* the watcher's: changes lost before change missed_before */
         uint64_t now;
 };
 
@@ -648,6 +717,9 @@ static bool next_turn(struct board *b, struct turn *t) {
         t->n_watched = b->nwatched;
         memcpy(t->watched, b->watched, t->n_watched * sizeof *t->watched);
         b->nwatched = 0;
+        t->missed = b->missed;
+        t->missed_before = b->missed_before;
+        b->missed = 0;
         t->probe_due = b->broker_up && t->now >= b->next_probe_ns;
         t->stats_due = b->broker_up && b->s->stats_ms && t->now >= b->next_stats_ns;
         pthread_mutex_unlock(&b->lock);
@@ -660,6 +732,8 @@ static void run_turn(struct board *b, const struct turn *t) {
 
         if (entities_seen(b, t->seen, t->n_seen) && b->daemon_up && b->lines_pid)
                 announce(b); /* without msgqd's table, its first listing does */
+        if (t->missed)
+                publish_missed(b, t->missed, t->missed_before);
         for (size_t i = 0; i < t->n_watched; i++) {
                 const struct board_watched *w = &t->watched[i];
 
@@ -817,8 +891,11 @@ static void watch_hand_over(struct board *b, const struct msgq_change *changes, 
                 b->watched[b->nwatched++] = (struct board_watched) { changes[i].st.led, changes[i].st.line,
                                                                      a->daemon_pid, changes[i].time_ns };
         }
-        if (a->watched.missed)
+        if (a->watched.missed) {
+                b->missed += a->watched.missed;
+                b->missed_before = a->n ? changes[0].st.led.changes : a->watched.next + 1;
                 relist_ask(b);
+        }
         pthread_cond_signal(&b->cond);
         pthread_mutex_unlock(&b->lock);
 }
@@ -923,6 +1000,7 @@ void board_entity_seen(struct board *b, const char *object, size_t len, bool rel
         if (b->nseen < MSGQ_LINES_MAX && len < sizeof b->seen[0].topic) {
                 memcpy(b->seen[b->nseen].topic, object, len);
                 b->seen[b->nseen].topic[len] = '\0';
+                b->seen[b->nseen].input = false;
                 b->seen[b->nseen++].relay = relay;
                 pthread_cond_signal(&b->cond);
         }

@@ -63,13 +63,16 @@ struct board_out {
  * under the prefix (<topic>/set, /state, /attributes; led/... for line 0)
  * and, for the outputs after line 0, its own Home Assistant entity (line
  * 0's is the link's, as in msgq 0.1).  An input ([input NAME], issue 22)
- * keeps its index and nothing else yet.  The worker's own.
+ * has a binary_sensor of its level (<topic>/state, retained) and an event
+ * entity of its edges (<topic>/event, not retained).  The worker's own.
  */
 struct board_line {
         char name[MSGQ_LINE_NAME_MAX + 1];      /* as msgq.conf has it */
         char topic[MSGQ_LINE_NAME_MAX + 1];     /* the name in lower case (names ignore case) */
         bool relay;                             /* a switch in Home Assistant, else a light */
-        bool input;                             /* an input: not bridged yet (no topics, no entity) */
+        bool input;                             /* an input: <topic>/state and /event, no command */
+        bool in_on, in_published;               /* an input's level, and whether <topic>/state shows it */
+        uint64_t in_number;                     /* msgqd's number of the input's last change published */
         struct led_view view;                   /* what <topic>/state shows (or will, once published) */
         bool have_view, view_published;
         struct led_view attrs;                  /* the one <topic>/attributes last showed */
@@ -82,6 +85,7 @@ struct board_line {
 struct board_entity {
         char topic[MSGQ_LINE_NAME_MAX + 1];
         bool relay;
+        bool input;             /* an input's binary_sensor and event (relay unused) */
 };
 
 struct board {
@@ -111,6 +115,7 @@ struct board {
         } watched[BOARD_WATCHED_MAX];
         size_t nwatched;
         bool relist;
+        uint64_t missed, missed_before; /* changes msgqd no longer kept, before change missed_before */
         /* Configs of this board's entities the broker has, from the MQTT thread (under lock). */
         struct board_entity seen[MSGQ_LINES_MAX];
         size_t nseen;

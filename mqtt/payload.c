@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -613,6 +614,105 @@ char *payload_discovery_output(const struct settings *s, const char *node_id, co
         const struct entity e = { .name = name, .topic = topic };
 
         return relay ? discovery_switch(s, node_id, version, &e) : discovery_light(s, node_id, version, &e);
+}
+
+/*
+ * An input's entities (doc/HOME-ASSISTANT.md, "Inputs"): the binary_sensor
+ * of its level and the event entity of its edges, both reading the input's
+ * own topics; no command topic, nothing HA can drive.
+ */
+static json_object *input_common(const struct settings *s, const char *node_id, const char *version, const char *name,
+                                 const char *uid, const char *state) {
+        json_object *o = json_object_new_object(), *dev = discovery_device(s, node_id, version);
+        json_object *origin = discovery_origin(version);
+        char buf[SETTINGS_NODE_ID_MAX + MSGQ_LINE_NAME_MAX + 16];
+
+        if (!o || !dev || !origin) {
+                json_object_put(o);
+                json_object_put(dev);
+                json_object_put(origin);
+                return NULL;
+        }
+        add_string(o, "name", name);
+        snprintf(buf, sizeof buf, "%s_%s", node_id, uid);
+        add_string(o, "unique_id", buf);
+        add_topic(o, "state_topic", s, state);
+        add_topic(o, "availability_topic", s, TOPIC_AVAILABILITY);
+        add_string(o, "payload_available", "online");
+        add_string(o, "payload_not_available", "offline");
+        json_object_object_add(o, "qos", json_object_new_int(1));
+        json_object_object_add(o, "device", dev);
+        json_object_object_add(o, "origin", origin);
+        return o;
+}
+
+char *payload_discovery_input(const struct settings *s, const char *node_id, const char *version, const char *name,
+                              const char *topic, bool event) {
+        char ename[MSGQ_LINE_NAME_MAX + 8], uid[MSGQ_LINE_NAME_MAX + 8], state[MSGQ_LINE_NAME_MAX + 16];
+        json_object *o, *types;
+
+        snprintf(ename, sizeof ename, "%s%s", name, event ? " edge" : "");
+        snprintf(uid, sizeof uid, "%s%s", topic, event ? ".edge" : "");
+        snprintf(state, sizeof state, "%s/%s", topic, event ? "event" : "state");
+        if (!(o = input_common(s, node_id, version, ename, uid, state)))
+                return NULL;
+        if (!event) {
+                add_string(o, "value_template", "{{ value_json.state }}");
+                add_string(o, "payload_on", "ON");
+                add_string(o, "payload_off", "OFF");
+                return finish(o);
+        }
+        types = string_array((const char *const[]) { "rising", "falling", "missed", NULL });
+        if (!types) {
+                json_object_put(o);
+                return NULL;
+        }
+        json_object_object_add(o, "event_types", types);
+        return finish(o);
+}
+
+char *payload_input_state(bool on, uint64_t number) {
+        json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        add_string(o, "state", on ? "ON" : "OFF");
+        add_uint(o, "number", number);
+        return finish(o);
+}
+
+char *payload_input_event(bool on, uint64_t number, uint64_t time_ns) {
+        json_object *o = json_object_new_object();
+        char t[64];
+
+        if (!o)
+                return NULL;
+        add_string(o, "event_type", on ? "rising" : "falling");
+        add_uint(o, "number", number);
+        add_uint(o, "level", on);
+        if (time_ns) {
+                time_t sec = (time_t) (time_ns / 1000000000u);
+                struct tm tm;
+                size_t n;
+
+                gmtime_r(&sec, &tm);
+                n = strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
+                snprintf(t + n, sizeof t - n, ".%09uZ", (unsigned) (time_ns % 1000000000u));
+                add_string(o, "time", t);
+        }
+        return finish(o);
+}
+
+char *payload_input_missed(uint64_t number, uint64_t missed, const char *reason) {
+        json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        add_string(o, "event_type", "missed");
+        add_uint(o, "number", number);
+        add_uint(o, "missed", missed);
+        add_string(o, "reason", reason);
+        return finish(o);
 }
 
 char *payload_stats(const struct msgq_stats *st, const struct msgq_led_state *led, key_t key, int msqid,

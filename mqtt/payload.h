@@ -104,6 +104,19 @@ char *payload_discovery(const struct settings *s, const char *node_id, const cha
  */
 char *payload_discovery_output(const struct settings *s, const char *node_id, const char *version,
                                const char *name, const char *topic, bool relay);
+/*
+ * An input's entity (doc/HOME-ASSISTANT.md, "Inputs"): its binary_sensor
+ * (unique id <node id>_<topic>, on <topic>/state) or, with event, its
+ * event entity (<node id>_<topic>.edge, on <topic>/event).
+ */
+char *payload_discovery_input(const struct settings *s, const char *node_id, const char *version, const char *name,
+                              const char *topic, bool event);
+/* <topic>/state of an input: {"state":"ON","number":N}, N msgqd's number of its last change. */
+char *payload_input_state(bool on, uint64_t number);
+/* <topic>/event: one edge, the level after it (on: rising), its number and time (CLOCK_REALTIME ns, 0: not said). */
+char *payload_input_event(bool on, uint64_t number, uint64_t time_ns);
+/* <topic>/event: missed changes before number (reason "history": msgqd no longer kept them). */
+char *payload_input_missed(uint64_t number, uint64_t missed, const char *reason);
 /* The figures: msgqd's (st, and led: line 0), the queue's and the bridge's. */
 char *payload_stats(const struct msgq_stats *st, const struct msgq_led_state *led, key_t key, int msqid,
                     const struct msqid_ds *ds, const struct bridge_figures *f);

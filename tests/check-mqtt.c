@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1303,9 +1304,9 @@ START_TEST(test_outputs_removed_while_away) {
 END_TEST
 
 /*
- * An input between the outputs ([input door], issue 22) is not bridged
- * yet: no entity, no state, a command for it refused; the output after it
- * is still driven by its own topic.
+ * An input between the outputs ([input door], issue 22) is no output: no
+ * light or switch, a command for it refused; the output after it is still
+ * driven by its own topic.
  */
 START_TEST(test_outputs_beside_an_input) {
         broker_start();
@@ -1324,7 +1325,243 @@ START_TEST(test_outputs_beside_an_input) {
         pub(topic("pump/set"), "{\"state\":\"ON\"}");
         EXPECT_LINES("led=off door=off pump=on", 10000);
         EXPECT_SEEN(topic("pump/state"), "{\"state\":\"ON\",\"effect\":null}", 1, 10000);
-        ck_assert_int_eq(count_on(topic("door/state")), 0);
+        stop_all();
+}
+END_TEST
+
+/* ---- inputs: a binary_sensor and an event entity each (issue 22) ---- */
+
+static const char inputs_conf[] = "[msgq]\nmode = 0600\n[input door]\ngpio = GPIO5\n"
+                                  "[output pump]\ngpio = GPIO27\nkind = relay\n";
+
+/* msgqd with the configuration text and its simulated inputs' FIFOs in this test's directory. */
+static void daemon_start_inputs(key_t key, const char *text) {
+        setenv("MSGQD_SIM_INPUTS", dir, 1);
+        daemon_start_conf(key, text);
+        unsetenv("MSGQD_SIM_INPUTS");
+}
+
+/* Write levels ("1", "0101...") to the simulated input name, as a line's edges. */
+static void input_edges(const char *name, const char *levels) {
+        int fd = open(fmt("%s/%s", dir, name), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+        ck_assert_msg(fd >= 0, "%s: %s", name, strerror(errno));
+        ck_assert_int_eq(write(fd, levels, strlen(levels)), (ssize_t) strlen(levels));
+        close(fd);
+}
+
+/*
+ * The payloads on <prefix>/door/event and /state in watch.log, in order,
+ * each "E payload" or "S payload", with their times.
+ */
+static const char *door_messages(void) {
+        static char buf[1 << 16];
+        const char *ev = topic("door/event"), *st = topic("door/state");
+        char e[256], t[256];
+        size_t n = 0;
+
+        snprintf(e, sizeof e, "%s ", ev);
+        snprintf(t, sizeof t, "%s ", st);
+        buf[0] = '\0';
+        for (const char *p = file_text_raw(watcher.log); *p && n < sizeof buf - 1;) {
+                const char *end = strchr(p, '\n');
+                size_t len = end ? (size_t) (end - p) : strlen(p);
+                bool is_e = strncmp(p, e, strlen(e)) == 0, is_s = strncmp(p, t, strlen(t)) == 0;
+
+                if (is_e || is_s)
+                        n += (size_t) snprintf(buf + n, sizeof buf - n, "%c %.*s\n", is_e ? 'E' : 'S',
+                                               (int) (len - strlen(is_e ? e : t)), p + strlen(is_e ? e : t));
+                p += len + (end != NULL);
+        }
+        return buf;
+}
+
+/*
+ * Each input: a binary_sensor (unique id <node>_door, door/state) and an
+ * event entity (<node>_door.edge, door/event), on the board's device,
+ * taken by HA 2024.1 and the newest read as one board with the outputs.
+ */
+START_TEST(test_inputs_discovery) {
+        const char *node = fmt("%s", node_of(prefix));
+        char led[4096], pump[4096], bs[4096], ev[4096], t_led[512], t_pump[512], t_bs[512], t_ev[512];
+
+        broker_start();
+        daemon_start_inputs(test_key(), inputs_conf);
+        bridge_start();
+        snprintf(led, sizeof led, "%s", config_of("homeassistant", prefix, 10000));
+        snprintf(pump, sizeof pump, "%s", entity_config("switch", "pump", 10000));
+        snprintf(bs, sizeof bs, "%s", entity_config("binary_sensor", "door", 10000));
+        snprintf(ev, sizeof ev, "%s", entity_config("event", "door", 10000));
+        ck_assert_msg(bs[0] && ev[0], "no config for door: '%s' '%s'", bs, ev);
+        snprintf(t_led, sizeof t_led, "homeassistant/light/%s/config", node);
+        snprintf(t_pump, sizeof t_pump, "homeassistant/switch/%s/pump/config", node);
+        snprintf(t_bs, sizeof t_bs, "homeassistant/binary_sensor/%s/door/config", node);
+        snprintf(t_ev, sizeof t_ev, "homeassistant/event/%s/door/config", node);
+        HA_DISCOVERY("check", "all", t_led, led, t_pump, pump, t_bs, bs, t_ev, ev);
+        EXPECT_JSON(bs,
+                    "d['name'] == 'door' and d['unique_id'] == '%s_door' and d['state_topic'] == '%s' and "
+                    "'command_topic' not in d and d['device']['identifiers'] == ['%s']",
+                    node, topic("door/state"), node);
+        EXPECT_JSON(ev,
+                    "d['name'] == 'door edge' and d['unique_id'] == '%s_door.edge' and d['state_topic'] == '%s' and "
+                    "d['event_types'] == ['rising', 'falling', 'missed'] and d['device']['identifiers'] == ['%s']",
+                    node, topic("door/event"), node);
+        ck_assert_str_eq(entity_config("light", "door", 0), "");
+        /* The level as listed, retained, which HA's binary_sensor takes as off. */
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(retained(topic("door/state")), "OFF"); sleep_ms(50))
+                ck_assert_msg(monotonic_ms() < end, "no door/state\nbridge:\n%s", tail(file_text(bridge.log)));
+        EXPECT_JSON(retained(topic("door/state")), "d['state'] == 'OFF' and isinstance(d['number'], int)");
+        ck_assert_str_eq(HA_DISCOVERY("states", "newest", t_bs, bs, "-r", retained(topic("door/state"))),
+                         "HA newest: off\n");
+        stop_all();
+}
+END_TEST
+
+/* Each edge: its event (not retained), then the input's state (retained), in msgqd's order. */
+START_TEST(test_inputs_edge_event_then_state) {
+        const char *msgs;
+        char first[256];
+
+        broker_start();
+        daemon_start_inputs(test_key(), inputs_conf);
+        bridge_start();
+        watch_start();
+        EXPECT_SEEN(topic("pump/state"), "{\"state\":\"OFF\",\"effect\":null}", 1, 10000);
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"OFF\""); sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "no door/state: %s", tail(file_text(watcher.log)));
+        input_edges("door", "1");
+        WAIT_ON(topic("door/event"), 1, 10000);
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"ON\""); sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "no door/state ON: %s", door_messages());
+        msgs = door_messages();
+        /* The listed state, the event, then the state it leads to. */
+        snprintf(first, sizeof first, "%s", strstr(msgs, "E "));
+        first[strcspn(first, "\n")] = '\0';
+        EXPECT_JSON(first + 2, "d['event_type'] == 'rising' and d['level'] == 1 and d['time'].endswith('Z') and "
+                               "len(d['time']) == len('2026-12-07T01:23:45.123456789Z')");
+        ck_assert_msg(strstr(msgs, "E ") < strstr(msgs, "S {\"state\":\"ON\""), "state before event:\n%s", msgs);
+        EXPECT_JSON(retained(topic("door/state")), "d['state'] == 'ON' and d['number'] == %" PRIu64,
+                    (uint64_t) strtoull(strstr(first, "\"number\":") + 9, NULL, 10));
+        stop_all();
+}
+END_TEST
+
+/* door/event's payloads in watch.log as one JSON list: {"events":[...]} */
+static const char *door_events(void) {
+        static char buf[1 << 16];
+        size_t n = (size_t) snprintf(buf, sizeof buf, "{\"events\":[");
+
+        for (const char *p = door_messages(); (p = strstr(p, "E ")) && n < sizeof buf - 4; p += 2) {
+                size_t len = strcspn(p + 2, "\n");
+
+                if (p != door_messages() && p[-1] != '\n')
+                        continue;
+                n += (size_t) snprintf(buf + n, sizeof buf - n, "%s%.*s", buf[n - 1] == '[' ? "" : ",", (int) len,
+                                       p + 2);
+        }
+        snprintf(buf + n, sizeof buf - n, "]}");
+        return buf;
+}
+
+/* A burst of edges: every one an event, in order, none twice, and the last state the last edge's. */
+START_TEST(test_inputs_burst_in_order) {
+        static char events[1 << 16];
+
+        broker_start();
+        daemon_start_inputs(test_key(), inputs_conf);
+        bridge_start();
+        watch_start();
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"OFF\""); sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "no door/state: %s", tail(file_text(watcher.log)));
+        input_edges("door", "1010101010101010101010101010101010101010"); /* 40 edges, more than one watch takes */
+        WAIT_ON(topic("door/event"), 40, 20000);
+        sleep_ms(200); /* none more */
+        snprintf(events, sizeof events, "%s", door_events()); /* door_events() uses fmt(), as EXPECT_JSON does */
+        EXPECT_JSON(events,
+                    "len(d['events']) == 40 and "
+                    "all(e['event_type'] == ('rising' if i %% 2 == 0 else 'falling') for i, e in enumerate(d['events'])) "
+                    "and all(b['number'] == a['number'] + 1 for a, b in zip(d['events'], d['events'][1:]))");
+        EXPECT_RETAINED(topic("door/state"), fmt("{\"state\":\"OFF\",\"number\":%" PRIu64 "}",
+                                                 (uint64_t) strtoull(strrchr(events, '{') + strlen("{\"event_type\":"
+                                                                                                  "\"falling\","
+                                                                                                  "\"number\":"),
+                                                                     NULL, 10)),
+                        10000);
+        stop_all();
+}
+END_TEST
+
+/* msgqd's number of its last change of line name (through libmsgq's line-list). */
+static uint64_t line_changes(const char *name) {
+        struct msgq_line_info info[MSGQ_LINES_MAX];
+        struct msgq *h = NULL;
+        uint64_t changes = 0;
+        int r;
+
+        ck_assert_int_eq(msgq_open(&h, dmn.key), 0);
+        r = msgq_line_list(h, info, MSGQ_LINES_MAX);
+        ck_assert_msg(r > 0, "line-list: %s", msgq_errmsg(h));
+        for (int i = 0; i < r && i < (int) MSGQ_LINES_MAX; i++)
+                if (strcmp(info[i].name, name) == 0)
+                        changes = info[i].st.led.changes;
+        msgq_close(h);
+        return changes;
+}
+
+/*
+ * The bridge more than msgqd's history behind (stopped while 100 edges
+ * come, history 64): what msgqd no longer keeps is told on door/event as
+ * one missed event, with how many, before the events it still has.
+ */
+START_TEST(test_inputs_missed_told) {
+        static char events[1 << 16];
+        char burst[101] = "";
+        uint64_t last;
+
+        broker_start();
+        daemon_start_inputs(test_key(), "[msgq]\nmode = 0600\nhistory = 64\n[input door]\ngpio = GPIO5\n");
+        bridge_start();
+        watch_start();
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"OFF\""); sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "no door/state: %s", tail(file_text(watcher.log)));
+        ck_assert_int_eq(kill(bridge.pid, SIGSTOP), 0);
+        for (int i = 0; i < 100; i++)
+                burst[i] = i % 2 ? '0' : '1';
+        input_edges("door", burst); /* 100 edges */
+        for (uint64_t end = monotonic_ms() + 10000; (last = line_changes("door")) < 100; sleep_ms(20))
+                if (monotonic_ms() >= end)
+                        break;
+        ck_assert_int_eq(kill(bridge.pid, SIGCONT), 0);
+        ck_assert_msg(last == 100, "msgqd numbered %" PRIu64 " changes of 100 edges: %s", last, tail(file_text(dmn.log_path)));
+        EXPECT_RETAINED(topic("door/state"), "{\"state\":\"OFF\",\"number\":100}", 10000);
+        snprintf(events, sizeof events, "%s", door_events());
+        EXPECT_JSON(events,
+                    "[e['event_type'] for e in d['events']].count('missed') == 1 and "
+                    "all(e['missed'] > 0 and e['reason'] == 'history' for e in d['events'] "
+                    "if e['event_type'] == 'missed') and "
+                    "all(b['number'] > a['number'] or a['event_type'] == 'missed' "
+                    "for a, b in zip(d['events'], d['events'][1:]))");
+        ck_assert_msg(strstr(file_text(bridge.log), "their events are lost"), "not logged: %s",
+                      tail(file_text(bridge.log)));
+        stop_all();
+}
+END_TEST
+
+/* An input removed from msgq.conf: once msgqd restarts without it, both its entities go. */
+START_TEST(test_inputs_removed) {
+        key_t key = test_key();
+
+        broker_start();
+        daemon_start_inputs(key, inputs_conf);
+        bridge_start();
+        ck_assert_msg(entity_config("binary_sensor", "door", 10000)[0], "no binary_sensor for door");
+        ck_assert_msg(entity_config("event", "door", 10000)[0], "no event for door");
+        daemon_stop_checked(&dmn);
+        daemon_start_conf(key, "[msgq]\nmode = 0600\n[output pump]\ngpio = GPIO27\nkind = relay\n");
+        for (uint64_t end = monotonic_ms() + 10000;
+             entity_config("binary_sensor", "door", 0)[0] || entity_config("event", "door", 0)[0]; sleep_ms(50))
+                ck_assert_msg(monotonic_ms() < end, "door's configs stay\nbridge:\n%s", tail(file_text(bridge.log)));
+        ck_assert_msg(entity_config("switch", "pump", 1000)[0], "pump's config went too");
         stop_all();
 }
 END_TEST
@@ -1821,6 +2058,11 @@ int main(void) {
         harness_add(s, "outputs-removed", test_outputs_removed, 60);
         harness_add(s, "outputs-removed-away", test_outputs_removed_while_away, 60);
         harness_add(s, "outputs-and-input", test_outputs_beside_an_input, 60);
+        harness_add(s, "inputs-discovery", test_inputs_discovery, 90);
+        harness_add(s, "inputs-edge", test_inputs_edge_event_then_state, 60);
+        harness_add(s, "inputs-burst", test_inputs_burst_in_order, 60);
+        harness_add(s, "inputs-removed", test_inputs_removed, 60);
+        harness_add(s, "inputs-missed", test_inputs_missed_told, 60);
         harness_add(s, "takeover", test_two_bridges_one_prefix, 60);
         harness_add(s, "takeover-mqtt5", test_two_bridges_one_prefix_mqtt5, 60);
         harness_add(s, "last-will", test_last_will_and_commands_while_away, 60);
