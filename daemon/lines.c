@@ -332,11 +332,21 @@ static void record_edges(struct lines *c, size_t i, const struct input_event *ev
         tell_unlocked(c, &t);
 }
 
-/* Line i's level as its input has it now: also after an edge it does not record (edges). */
+/*
+ * Line i's level as its input has it now: also after an edge it does not
+ * record (edges), which the file then keeps too, so that the next start
+ * finds no change while msgqd was away.
+ */
 static void sync_level(struct lines *c, size_t i) {
+        bool level = input_level(c->line[i].input), changed;
+
         pthread_mutex_lock(&c->lock);
-        c->line[i].level = input_level(c->line[i].input);
+        changed = c->line[i].level != level;
+        c->line[i].level = level;
+        c->dirty |= changed;
         pthread_mutex_unlock(&c->lock);
+        if (changed)
+                save(c, false, false);
 }
 
 /* The debounce timer: due at the earliest deadline of any input msgqd debounces, else off. */
