@@ -622,7 +622,7 @@ int lines_set_many(struct lines *c, const uint16_t *line, const bool *on, size_t
                 was_on[k] = led_get(leds[k]);
                 was_blinking[k] = line_stop_blink(&c->line[line[k]]);
         }
-        r = led_set_many(leds, on, n); /* the lines of one chip in one kernel call */
+        r = led_set_many(leds, on, n, bad); /* the lines of one chip in one kernel call */
         for (size_t k = 0; k < n; k++) {
                 rep->set_lines |= 1ull << line[k];
                 if (led_get(leds[k]))
