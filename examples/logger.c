@@ -392,8 +392,9 @@ static void log_event(struct logger *l, const struct msgq_event *e) {
         else
                 snprintf(edge, sizeof edge, "edge%u", e->edge);
         if (e->lost)
-                n += snprintf(text + n, sizeof text - (size_t) n, "%" PRIu64 " %s %s lost %" PRIu32 "%s overflow\n",
-                              number, when, name, e->lost, e->flags & MSGQ_EVENT_F_LOST_AT_LEAST ? "+" : "");
+                n += snprintf(text + n, sizeof text - (size_t) n,
+                              "%" PRIu64 " %s %s lost %" PRIu32 "%s overflow\n", number, when, name, e->lost,
+                              e->flags & MSGQ_EVENT_F_LOST_AT_LEAST ? "+" : "");
         if (e->edge == MSGQ_EDGE_AWAY)
                 n += snprintf(text + n, sizeof text - (size_t) n, "%" PRIu64 " %s %s lost unknown away\n",
                               number, when, name);

@@ -203,7 +203,8 @@ class Logger:
         return max((i.state.changes for i in self.q.lines()), default=0)
 
     def connect(self) -> bool:
-        """Open the queue, waiting for msgqd while it is not there; False when a signal came first."""
+        """Open the queue, waiting for msgqd while it is not there; False
+        when a signal came first."""
         while not self.stopper.stopping():
             try:
                 self.q = msgq.Msgq(self.key)
@@ -237,7 +238,8 @@ class Logger:
         when = time_text(e.time_ns)
         text = ""
         if e.lost:
-            text += f"{e.number} {when} {name} lost {e.lost}{'+' if e.lost_at_least else ''} overflow\n"
+            at_least = "+" if e.lost_at_least else ""
+            text += f"{e.number} {when} {name} lost {e.lost}{at_least} overflow\n"
         if e.edge == "away":
             text += f"{e.number} {when} {name} lost unknown away\n"
         edge = EDGES.get(e.edge, (e.edge or "").replace(" ", ""))
@@ -326,7 +328,8 @@ def key_arg(text: str) -> int:
     except ValueError:
         key = 0
     if not 0 < key <= 0xffffffff:
-        raise argparse.ArgumentTypeError(f"invalid key '{text}': expected a number such as 0x6d736771")
+        raise argparse.ArgumentTypeError(
+            f"invalid key '{text}': expected a number such as 0x6d736771")
     return key
 
 

@@ -139,8 +139,8 @@ static void wait_ready(const struct logger *l) {
                         return;
                 sleep_ms(10);
         }
-        ck_assert_msg(said >= l->runs, "%s logger: started %d times, ready %d:\n%s", kind_name[l->kind], l->runs,
-                      said, contents(l->err));
+        ck_assert_msg(said >= l->runs, "%s logger: started %d times, ready %d:\n%s", kind_name[l->kind],
+                      l->runs, said, contents(l->err));
 }
 
 /* Wait up to ms for the logger's exit: its status (exit code, 128 + signal), or -1. */
@@ -157,15 +157,19 @@ static int logger_wait(struct logger *l, int ms) {
         return -1;
 }
 
-/* SIGTERM: it must end by itself, with 0. */
-static void logger_stop(struct logger *l) {
+/* SIGTERM or SIGINT (Ctrl-C): it must end by itself, with 0. */
+static void logger_signal(struct logger *l, int signo) {
         int status;
 
         wait_ready(l);
-        ck_assert_int_eq(kill(l->pid, SIGTERM), 0);
+        ck_assert_int_eq(kill(l->pid, signo), 0);
         status = logger_wait(l, scaled(10000));
-        ck_assert_msg(status == 0, "%s logger ended with %d after SIGTERM:\n%s", kind_name[l->kind], status,
-                      contents(l->err));
+        ck_assert_msg(status == 0, "%s logger ended with %d after %s:\n%s", kind_name[l->kind], status,
+                      strsignal(signo), contents(l->err));
+}
+
+static void logger_stop(struct logger *l) {
+        logger_signal(l, SIGTERM);
 }
 
 /* SIGKILL, at whatever point it has reached: perhaps before it said it was ready. */
@@ -185,8 +189,10 @@ static bool has_line(const char *path, const char *text, bool change) {
 
                 if (!nl)
                         return false;
-                if (strncmp(p, text, n) == 0 &&
-                    (!change || ((size_t) (nl - p) > 4 && (!strncmp(nl - 3, " on", 3) || !strncmp(nl - 4, " off", 4)))))
+                if (strncmp(p, text, n) != 0)
+                        continue;
+                if (!change || ((size_t) (nl - p) > 4 &&
+                                (!strncmp(nl - 3, " on", 3) || !strncmp(nl - 4, " off", 4))))
                         return true;
         }
         return false;
@@ -195,8 +201,9 @@ static bool has_line(const char *path, const char *text, bool change) {
 static void wait_for(const struct logger *l, const char *text, bool change) {
         for (int waited = 0; waited < scaled(20000) && !has_line(l->file, text, change); waited += 10)
                 sleep_ms(10);
-        ck_assert_msg(has_line(l->file, text, change), "%s logger: no line '%s' in its file:\n%s\nits stderr:\n%s",
-                      kind_name[l->kind], text, contents(l->file), contents(l->err));
+        ck_assert_msg(has_line(l->file, text, change),
+                      "%s logger: no line '%s' in its file:\n%s\nits stderr:\n%s", kind_name[l->kind], text,
+                      contents(l->file), contents(l->err));
 }
 
 /* Wait for a line starting with text in the logger's file. */
@@ -282,15 +289,18 @@ static void check_file(const struct logger *l, uint64_t first, uint64_t last) {
                 ck_assert_msg(nl, "%s logger: a last line without its newline:\n%s", kind_name[l->kind], s);
                 if (sscanf(p, "%" SCNu64 " - * lost %" SCNu64 " history\n%n", &number, &missed, &used) == 2 &&
                     used == nl + 1 - p) {
-                        ck_assert_msg(number == next - 1 + missed, "%s logger: history line %.*s after %" PRIu64,
-                                      kind_name[l->kind], (int) (nl - p), p, next - 1);
+                        ck_assert_msg(number == next - 1 + missed,
+                                      "%s logger: history line %.*s after %" PRIu64, kind_name[l->kind],
+                                      (int) (nl - p), p, next - 1);
                         next = number + 1;
                         p = nl + 1;
                         continue;
                 }
-                ck_assert_msg(sscanf(p, "%" SCNu64 " %63s %31s %15s %7s\n%n", &number, when, name, edge, level,
-                                     &used) == 5 && used == nl + 1 - p,
-                              "%s logger: not a change: '%.*s' in\n%s", kind_name[l->kind], (int) (nl - p), p, s);
+                ck_assert_msg(sscanf(p, "%" SCNu64 " %63s %31s %15s %7s\n%n", &number, when, name, edge,
+                                     level, &used) == 5 &&
+                                      used == nl + 1 - p,
+                              "%s logger: not a change: '%.*s' in\n%s", kind_name[l->kind], (int) (nl - p), p,
+                              s);
                 ck_assert_msg(number == next, "%s logger: change %" PRIu64 " where %" PRIu64 " was due:\n%s",
                               kind_name[l->kind], number, next, s);
                 ck_assert_str_eq(name, "door");
@@ -400,8 +410,8 @@ static void msgqd_restarted(enum kind kind) {
         s = contents(l.file);
         /* The start, the edge, the away change told as a loss and as the change, the next edge. */
         {
-                static const char *const want[] = { "door rising on", "door lost unknown away", "door away off",
-                                                    "door rising on" };
+                static const char *const want[] = { "door rising on", "door lost unknown away",
+                                                    "door away off", "door rising on" };
                 const uint64_t numbers[] = { first, first + 1, first + 1, first + 2 };
                 const char *p = strchr(s, '\n');
 
@@ -413,9 +423,10 @@ static void msgqd_restarted(enum kind kind) {
                         ck_assert_msg(p && sscanf(p + 1, "%" SCNu64 " %63s %63[^\n]\n%n", &number, when, what,
                                                   &used) == 3 && used > 0,
                                       "%s logger: line %zu:\n%s", kind_name[l.kind], i + 2, s);
-                        ck_assert_msg(number == numbers[i] && strcmp(what, want[i]) == 0 && strlen(when) == 30,
-                                      "%s logger: line %zu not '%" PRIu64 " TIME %s':\n%s", kind_name[l.kind], i + 2,
-                                      numbers[i], want[i], s);
+                        ck_assert_msg(number == numbers[i] && strcmp(what, want[i]) == 0 &&
+                                              strlen(when) == 30,
+                                      "%s logger: line %zu not '%" PRIu64 " TIME %s':\n%s", kind_name[l.kind],
+                                      i + 2, numbers[i], want[i], s);
                         p += used;
                 }
                 ck_assert_str_eq(p + 1, "");
@@ -467,9 +478,10 @@ static void msgqd_behind(enum kind kind) {
         wait_line(&l, fmt("%" PRIu64 " - * behind %" PRIu64, last, last + 1000));
         edges(1, false);
         wait_number(&l, last + 1);
-        logger_stop(&l);
-        ck_assert_ptr_nonnull(strstr(contents(l.err), fmt("msgqd's number %" PRIu64 " is behind the file's %" PRIu64,
-                                                          last, last + 1000)));
+        logger_signal(&l, SIGINT);
+        ck_assert_ptr_nonnull(strstr(contents(l.err),
+                                     fmt("msgqd's number %" PRIu64 " is behind the file's %" PRIu64, last,
+                                         last + 1000)));
         daemon_stop_checked(&d);
 }
 BOTH(msgqd_behind)
