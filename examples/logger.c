@@ -461,8 +461,11 @@ static void run(struct logger *l) {
                 }
                 if (r < 0)
                         die("%s", msgq_errmsg(l->h));
-                if (msgq_daemon_pid(l->h) != l->daemon_pid && (r = load_table(l)) < 0)
-                        continue; /* it went again: the next call says how */
+                if (msgq_daemon_pid(l->h) != l->daemon_pid) {
+                        /* Another msgqd, perhaps another table: its indexes first, then ask again. */
+                        load_table(l); /* (if it went again, the next call says how) */
+                        continue;
+                }
                 if (res.missed) {
                         char text[RECORD_MAX];
                         int n = snprintf(text, sizeof text, "%" PRIu64 " - * lost %" PRIu32 " history\n",

@@ -288,10 +288,12 @@ class Logger:
                     continue
                 raise Fatal(e.strerror)
             if self.q.daemon_pid != self.daemon_pid:
+                # Another msgqd, perhaps another table: its indexes first, then ask again.
                 try:
                     self.load_table()
                 except msgq.Error:
-                    continue  # it went again: the next call says how
+                    pass  # it went again: the next call says how
+                continue
             if got.missed:
                 self.write_record(f"{self.since + got.missed} - * lost {got.missed} history\n")
             for e in got.events:
