@@ -41,6 +41,12 @@
 #define ASLEEP_TIMEOUT_NS (10ull * 1000000000ull)
 /* The client's watch: longer than any idle window, so that it never ends in one. */
 #define WATCH_TIMEOUT_MS 60000u
+/*
+ * The client's other calls: msgqd's reply sweep looks for their replies a
+ * second after this, which the idle window waits out (2.5 s).
+ */
+#define CALL_TIMEOUT_MS  500u
+#define IDLE_SETTLE_NS   2500000000ull
 
 static const char *const kind_names[EDGE_KINDS] = { "floor, 2 hops", "floor, 1 hop", "msgqd" };
 
@@ -91,6 +97,8 @@ static _Noreturn void msgqd_client(key_t key, int fd) {
         int line, r;
 
         r = msgq_open(&h, key);
+        if (r == 0)
+                r = msgq_set_timeout(h, CALL_TIMEOUT_MS);
         line = r < 0 ? r : msgq_line_find(h, INPUT_NAME);
         r = line < 0 ? line : msgq_line_state(h, (unsigned) line, &st);
         send_answer(fd, 0, r, r == 0 && st.on);
@@ -298,13 +306,16 @@ static pid_t start_reader(struct edge_run *e, int cpu) {
         return pid;
 }
 
-/* msgqd's wake-ups in idle_s seconds, its input idle and a client waiting on it. */
+/*
+ * msgqd's wake-ups in idle_s seconds, its input idle and a client waiting
+ * on it, once the reply sweep for the client's first calls has passed.
+ */
 static long idle_wakeups(const struct edge_run *e, unsigned idle_s) {
         long before, after;
 
         if (wait_asleep(e, EDGE_MSGQD) < 0)
                 return -1;
-        sleep_ns(500000000ull); /* let start-up settle */
+        sleep_ns(IDLE_SETTLE_NS);
         before = task_switches(e->msgqd);
         sleep_ns((uint64_t) idle_s * 1000000000ull);
         after = task_switches(e->msgqd);
