@@ -70,10 +70,11 @@ struct edge_run {
 /* The client's answer, within ANSWER_TIMEOUT_MS: 0, or -errno (its own error too). */
 static int take_answer(int fd, struct answer *a) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
+        int k = poll(&p, 1, ANSWER_TIMEOUT_MS);
         ssize_t n;
 
-        if (poll(&p, 1, ANSWER_TIMEOUT_MS) == 0)
-                return -ETIMEDOUT;
+        if (k <= 0)
+                return k == 0 ? -ETIMEDOUT : -errno;
         n = read(fd, a, sizeof *a);
         if (n != (ssize_t) sizeof *a)
                 return n < 0 ? -errno : -EPIPE;
