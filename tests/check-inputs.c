@@ -473,6 +473,10 @@ START_TEST(restart_between_edges) {
         start();
         rep = input_list();
         ck_assert_uint_eq(rep.inputs[0].count, 1); /* kept in the state file */
+        /* The log gives the counter it took up, not an output's "at start: off". */
+        ck_assert_msg(strstr(daemon_log(&dmn), "input door: counter 1, of which lost 0\n"), "%s",
+                      daemon_log(&dmn));
+        ck_assert_msg(!strstr(daemon_log(&dmn), "door at start"), "%s", daemon_log(&dmn));
         ck_assert_str_eq(text("STATE door"), "OK door=off");
         /* Resumed from the last number seen: the away change, then the next edge. */
         edges("door", "1");
