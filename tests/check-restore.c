@@ -627,13 +627,16 @@ START_TEST(test_written_only_on_change) {
         }
         sleep_ms(100);
         ck_assert_int_eq(stat(state_file(key), &b), 0);
-        /* Each write is a new file renamed into place: the same file, untouched, was not written. */
+        /* Untouched: not written. */
         ck_assert_uint_eq(a.st_ino, b.st_ino);
         ck_assert(a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec);
         led(key, "off", NULL, NULL);
         wait_file(key, false, false);
+        /* A change is written over a slot of the same file (format version 3): no new file. */
         ck_assert_int_eq(stat(state_file(key), &b), 0);
-        ck_assert_uint_ne(a.st_ino, b.st_ino);
+        ck_assert_uint_eq(a.st_ino, b.st_ino);
+        ck_assert_uint_eq(a.st_size, b.st_size);
+        ck_assert(a.st_mtim.tv_sec != b.st_mtim.tv_sec || a.st_mtim.tv_nsec != b.st_mtim.tv_nsec);
         daemon_stop_checked(&d);
 }
 END_TEST
@@ -822,7 +825,7 @@ END_TEST
 /*
  * An upgrade: the state file of msgq 0.1 and 0.2 (version 1, the LED
  * alone) is taken up as the line led, the change numbers go on from it,
- * the new outputs start as new, and the file is version 2 from then on.
+ * the new outputs start as new, and the file is version 3 from then on.
  */
 START_TEST(test_version_1_taken_up_as_led) {
         static struct ledstate_file f;
@@ -840,7 +843,7 @@ START_TEST(test_version_1_taken_up_as_led) {
         ck_assert_uint_eq(line_state(key, 0).changes, 12);
         wait_line_file(key, 0, true, false);
         ck_assert_int_eq(ledstate_file_load(state_file(key), &f), 0);
-        ck_assert(f.version == 2 && f.n == 3 && f.changes == 12 && f.line[0].seq == 12);
+        ck_assert(f.version == 3 && f.n == 3 && f.changes == 12 && f.line[0].seq == 12);
         ck_assert_str_eq(f.line[0].gpio, "GPIO17");
         ck_assert_str_eq(f.line[2].name, "buzzer");
         daemon_stop_checked(&d);
