@@ -225,6 +225,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "state-write: %s: %s\n", argv[optind], strerror(-e));
         if (r.raw_fd >= 0)
                 close(r.raw_fd);
+        ledstate_writer_close(&r.w);
         (void) unlink(r.raw_path);
         (void) unlink(r.place_path);
         (void) unlink(r.path);

@@ -223,18 +223,24 @@ static int write_text(const char *path, const char *text, size_t n, bool durable
         return r;
 }
 
-/* A new file for f in path's place; w set for writes over its slots. */
+void ledstate_writer_close(struct ledstate_writer *w) {
+        if (w->slot_size > 0)
+                close(w->fd);
+        *w = (struct ledstate_writer) {};
+}
+
+/* A new file for f in path's place; w set for writes over its slots (opened once it is in place). */
 static int write_file(const char *path, struct ledstate_writer *w, const struct ledstate_file *f, bool durable) {
         char text[LEDSTATE_SIZE_MAX];
-        int n = ledstate_file_format(f, text, sizeof text), r;
+        int n = ledstate_file_format(f, text, sizeof text), r, fd;
 
         if (w)
-                *w = (struct ledstate_writer) {};
+                ledstate_writer_close(w);
         if (n < 0)
                 return n;
         r = write_text(path, text, (size_t) n, durable);
-        if (r == 0 && w)
-                *w = (struct ledstate_writer) { .slot_size = (size_t) n / 2, .next = 1 };
+        if (r == 0 && w && (fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) >= 0)
+                *w = (struct ledstate_writer) { .slot_size = (size_t) n / 2, .next = 1, .fd = fd };
         return r;
 }
 
@@ -256,27 +262,20 @@ static int pwrite_all(int fd, const char *buf, size_t n, off_t at) {
 }
 
 /*
- * f over w's next slot of the file at path: 0, 1 when it cannot be written
- * there (no file, not this msgqd's size, f does not fit its slot: a new
- * one is due), or -errno from the write.
+ * f over w's next slot of w's file: 0, 1 when it cannot be written there
+ * (the file removed or replaced since, of another size, f does not fit its
+ * slot: a new one is due), or -errno from the write.
  */
-static int write_slot(const char *path, const struct ledstate_writer *w, const struct ledstate_file *f) {
+static int write_slot(const struct ledstate_writer *w, const struct ledstate_file *f) {
         char text[LEDSTATE_SLOT_MAX];
         struct stat st;
-        int fd, r;
 
         if (ledstate_slot_format(f, w->slot_size, text) < 0)
                 return 1;
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
+        if (fstat(w->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink == 0 ||
+            (uint64_t) st.st_size != 2 * (uint64_t) w->slot_size)
                 return 1;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != 2 * (uint64_t) w->slot_size)
-                r = 1;
-        else
-                r = pwrite_all(fd, text, w->slot_size, (off_t) (w->next * w->slot_size));
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        return r;
+        return pwrite_all(w->fd, text, w->slot_size, (off_t) (w->next * w->slot_size));
 }
 
 int ledstate_file_save(const char *path, struct ledstate_writer *w, const struct ledstate_file *f) {
@@ -288,11 +287,11 @@ int ledstate_file_write(const char *path, struct ledstate_writer *w, const struc
 
         if (!w || w->slot_size == 0)
                 return write_file(path, w, f, false);
-        r = write_slot(path, w, f);
+        r = write_slot(w, f);
         if (r > 0)
                 return write_file(path, w, f, false);
         if (r < 0)
-                *w = (struct ledstate_writer) {};
+                ledstate_writer_close(w);
         else
                 w->next ^= 1;
         return r;

@@ -106,11 +106,12 @@
  *
  * A change is written in place: ledstate_file_write() writes the table's
  * state over the slot that does not hold the last one, with one pwrite(),
- * in the file that this msgqd made (struct ledstate_writer): no new file,
- * no rename.  A new file is made only when there is none of this msgqd's
- * to write in (the first write after a start, a version-1 or 2 file, a
- * file removed or of another size since, a table whose state no longer
- * fits its slots, a write that failed): written whole, both slots the one
+ * in the file that this msgqd made and keeps open (struct ledstate_writer):
+ * no new file, no rename, no path looked up.  A new file is made only
+ * when there is none of this msgqd's to write in (the first write after a
+ * start, a version-1 or 2 file, a file removed, replaced or of another
+ * size since, a table whose state no longer fits its slots, a write that
+ * failed): written whole, both slots the one
  * state, to "led.0xKEY.tmp" and put in the old one's place (exchanged with
  * it, which the old one does not outlive, where the filesystem can; else
  * renamed over it): a reader finds the old state or the new one, never
@@ -181,13 +182,15 @@ struct ledstate_file {
 };
 
 /*
- * The file as this msgqd last wrote it, for the next write in place (with
- * the lock that guards the writes; all zero: none yet, the next write
- * makes a new file).
+ * The file as this msgqd last wrote it, kept open for the next write in
+ * place (with the lock that guards the writes; all zero: none yet, the
+ * next write makes a new file).  A write finds out when the file was
+ * removed or replaced since (no link left to it, another size).
  */
 struct ledstate_writer {
         size_t slot_size;               /* 0: no file of this msgqd's to write in */
         unsigned next;                  /* the slot the next write goes over */
+        int fd;                         /* the file, open while slot_size > 0 */
 };
 
 enum ledstate_where {
@@ -251,6 +254,8 @@ int ledstate_file_save(const char *path, struct ledstate_writer *w, const struct
  * file).  w NULL: always a new file.
  */
 int ledstate_file_write(const char *path, struct ledstate_writer *w, const struct ledstate_file *f);
+/* Close w's file (when open); w is all zero after. */
+void ledstate_writer_close(struct ledstate_writer *w);
 
 /*
  * The record of f that the line o (its name, gpio and active_low) takes

@@ -507,6 +507,7 @@ void lines_done(struct lines *c) {
         /* What the changes wrote, and a blink's progress, for a start in another boot. */
         flush(c);
         save(c, any_blinking(c), true);
+        ledstate_writer_close(&c->writer);
         free(c->state_path);
         c->state_path = NULL;
         c->debounce = sd_event_source_disable_unref(c->debounce);

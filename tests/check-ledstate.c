@@ -1265,6 +1265,7 @@ START_TEST(test_v3_written_in_place) {
         ck_assert_int_eq(ledstate_flush(path), 0);
         snprintf(buf, sizeof buf, "%s.tmp", path);
         ck_assert_int_eq(access(buf, F_OK), -1);
+        ledstate_writer_close(&w);
 }
 END_TEST
 
@@ -1323,6 +1324,7 @@ START_TEST(test_v3_new_file_when_due) {
         ck_assert_int_eq(ledstate_file_write(path, NULL, &f), 0);
         read_bytes(buf, sizeof buf, &ino);
         ck_assert_uint_ne(ino2, ino);
+        ledstate_writer_close(&w);
 }
 END_TEST
 
@@ -1392,6 +1394,7 @@ START_TEST(test_v3_torn_slot) {
         assert_refused(torn, n, -EBADMSG, "checksums bad");
         /* Cut within the first slot: nothing whole. */
         assert_refused(buf, 700, -EBADMSG, "cut in the first slot");
+        ledstate_writer_close(&w);
 }
 END_TEST
 
@@ -1409,6 +1412,7 @@ START_TEST(test_v3_forget) {
         f.changes = 45;
         ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);        /* a new file */
         ck_assert_int_eq(ledstate_forget(path, 45), 1);
+        ledstate_writer_close(&w);
 }
 END_TEST
 
