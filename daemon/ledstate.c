@@ -202,6 +202,12 @@ int ledstate_body_format(const struct ledstate_file *f, char *buf, size_t size) 
 /* The last line of a slot: "crc32 " and 8 lowercase hex digits. */
 #define CRC_LINE_LEN 15
 
+/*
+ * CRC-32 as IEEE 802.3 and zlib's crc32() have it
+ * (CRC-32/ISO-HDLC: the polynomial 0x04c11db7 reflected, 0xedb88320; the
+ * register starts at and is finally xor'ed with 0xffffffff; "123456789"
+ * gives 0xcbf43926), a byte at a time from a table made once.
+ */
 static uint32_t crc_table[256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
