@@ -93,8 +93,9 @@
  *
  * The name stays "led.0xKEY", so that one file holds the state, whichever
  * msgqd wrote it: an upgrade takes up the old one, and an older msgqd
- * refuses version 2 as a version it does not know (the LED starts off,
- * with a warning) rather than find a file that a newer msgqd left behind
+ * refuses a version it does not know (one of version 1 refuses 2 and 3,
+ * one of version 2 refuses 3; the LED starts off, with a warning) rather
+ * than find a file that a newer msgqd left behind
  * under the old name and restore it as the last state.
  *
  * A line takes up the record of its name (ledstate_find()) only when its
