@@ -262,6 +262,7 @@ int ledstate_slot_size(const struct ledstate_file *f) {
 }
 
 int ledstate_slot_format(const struct ledstate_file *f, size_t slot_size, char *buf) {
+        char crc[CRC_LINE_LEN + 1];
         size_t len = 0;
         int r;
 
@@ -273,8 +274,8 @@ int ledstate_slot_format(const struct ledstate_file *f, size_t slot_size, char *
         if (r < 0)
                 return r;
         memset(buf + len, '\n', slot_size - CRC_LINE_LEN - len);
-        snprintf(buf + slot_size - CRC_LINE_LEN, CRC_LINE_LEN + 1, "crc32 %08" PRIx32 "\n",
-                 ledstate_crc32(buf, slot_size - CRC_LINE_LEN));
+        snprintf(crc, sizeof crc, "crc32 %08" PRIx32 "\n", ledstate_crc32(buf, slot_size - CRC_LINE_LEN));
+        memcpy(buf + slot_size - CRC_LINE_LEN, crc, CRC_LINE_LEN); /* the slot's end, without snprintf's NUL */
         return 0;
 }
 

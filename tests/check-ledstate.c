@@ -1222,6 +1222,11 @@ START_TEST(test_v3_format_is_documented) {
         f.line[0].period_ms = MSGQ_BLINK_PERIOD_MAX_MS;
         f.line[0].remaining = 2 * MSGQ_BLINK_COUNT_MAX - 1;
         ck_assert_int_eq(ledstate_slot_format(&f, 512, buf), 0);
+        /* A slot is written to its last byte and not one past it. */
+        memset(buf, '#', sizeof buf);
+        ck_assert_int_eq(ledstate_slot_format(&f, LEDSTATE_SLOT_MAX, buf), 0);
+        ck_assert_int_eq(buf[LEDSTATE_SLOT_MAX - 1], '\n');
+        ck_assert_int_eq(buf[LEDSTATE_SLOT_MAX], '#');
 }
 END_TEST
 
