@@ -5,21 +5,25 @@
  * (f)).  In one process, in rounds in turn, each a write of one table's
  * state (the LED's line, as msgqd --sim has it) in DIR:
  *
- *   write        ledstate_file_write(): what a change does before its
- *                reply (a new file, exchanged with the old one, which is
- *                removed)
- *   write+flush  the same, then ledstate_flush(): the change and the main
+ *   new          ledstate_file_write() as a new file: what a change did
+ *                before its reply up to format version 2, and what the
+ *                first write after a start does (a new file, exchanged
+ *                with the old one, which is removed)
+ *   new+flush    the same, then ledstate_flush(): the change and the main
  *                loop's flush after it, one after the other
+ *   slot         ledstate_file_write() over a slot of the file it made
+ *                (format version 3): what a change does before its reply
+ *   slot+flush   the same, then ledstate_flush()
  *   pwrite       the same text written over a fixed place of a file that
  *                is there already (one pwrite(), every other change at the
- *                other half of it): what a write in place would cost, the
- *                file made once (not msgqd's format: a measurement only)
+ *                other half of it), without the formatting, checksum and
+ *                checks of "slot": the floor under it
  *
  *   state-write [-n ROUNDS] [-b BATCH] [-k KINDS] DIR
  *
- * KINDS: the letters of those to run (w, f, p; default all): "wp" leaves
- * out the flushes, and with them the disk's work that a write after one
- * may wait for.
+ * KINDS: the letters of those to run (w, f, s, d, p, in the order above;
+ * default all): "wsp" leaves out the flushes, and with them the disk's
+ * work that a write after one may wait for.
  *
  * Prints p50, p90, p99 in µs, and the medians of each round.  Its files
  * are removed at the end.
@@ -35,15 +39,16 @@
 #include "bench.h"
 #include "ledstate.h"
 
-enum { WRITE, WRITE_FLUSH, PWRITE, NKINDS };
+enum { WRITE, WRITE_FLUSH, SLOT, SLOT_FLUSH, PWRITE, NKINDS };
 
-static const char *const kind_names[NKINDS] = { "write", "write+flush", "pwrite" };
-static const char kind_letters[NKINDS + 1] = "wfp";
+static const char *const kind_names[NKINDS] = { "new", "new+flush", "slot", "slot+flush", "pwrite" };
+static const char kind_letters[NKINDS + 1] = "wfsdp";
 
 struct run {
-        char path[512], slot_path[512];
+        char path[512], place_path[512], raw_path[512];
         struct ledstate_file f;
-        int slot_fd;
+        struct ledstate_writer w;
+        int raw_fd;
         struct samples s[NKINDS];
         double round_p50[NKINDS][2];
 };
@@ -55,13 +60,13 @@ static void change(struct run *r) {
         r->f.line[0].on = !r->f.line[0].on;
 }
 
-static int pwrite_slot(struct run *r) {
-        char text[LEDSTATE_SIZE_MAX];
-        int n = ledstate_file_format(&r->f, text, sizeof text);
+static int pwrite_raw(struct run *r) {
+        char text[LEDSTATE_SLOT_MAX];
+        int n = ledstate_body_format(&r->f, text, sizeof text);
 
         if (n < 0)
                 return n;
-        if (pwrite(r->slot_fd, text, (size_t) n, (off_t) (r->f.changes % 2) * LEDSTATE_SIZE_MAX) != n)
+        if (pwrite(r->raw_fd, text, (size_t) n, (off_t) (r->f.changes % 2) * LEDSTATE_SLOT_MAX) != n)
                 return -errno ?: -EIO;
         return 0;
 }
@@ -72,12 +77,17 @@ static int one(struct run *r, int kind) {
         change(r);
         switch (kind) {
         case WRITE:
-                return ledstate_file_write(r->path, &r->f);
+                return ledstate_file_write(r->path, NULL, &r->f);
         case WRITE_FLUSH:
-                e = ledstate_file_write(r->path, &r->f);
+                e = ledstate_file_write(r->path, NULL, &r->f);
                 return e < 0 ? e : ledstate_flush(r->path);
+        case SLOT:
+                return ledstate_file_write(r->place_path, &r->w, &r->f);
+        case SLOT_FLUSH:
+                e = ledstate_file_write(r->place_path, &r->w, &r->f);
+                return e < 0 ? e : ledstate_flush(r->place_path);
         default:
-                return pwrite_slot(r);
+                return pwrite_raw(r);
         }
 }
 
@@ -107,51 +117,56 @@ static int round_of(struct run *r, int kind, size_t batch) {
 }
 
 static int setup(struct run *r, const char *dir, size_t cap) {
-        static const char zero[2 * LEDSTATE_SIZE_MAX];
+        static const char zero[LEDSTATE_SIZE_MAX];
+        int e;
 
         if (snprintf(r->path, sizeof r->path, "%s/led.state-write", dir) >= (int) sizeof r->path ||
-            snprintf(r->slot_path, sizeof r->slot_path, "%s/led.state-write.slots", dir) >=
-                    (int) sizeof r->slot_path)
+            snprintf(r->place_path, sizeof r->place_path, "%s/led.state-write.slot", dir) >=
+                    (int) sizeof r->place_path ||
+            snprintf(r->raw_path, sizeof r->raw_path, "%s/led.state-write.raw", dir) >= (int) sizeof r->raw_path)
                 return -ENAMETOOLONG;
         r->f = (struct ledstate_file) { .version = LEDSTATE_FILE_VERSION, .n = 1,
                                         .boot_us = ledstate_boot_us() };
         snprintf(r->f.line[0].name, sizeof r->f.line[0].name, "led");
         snprintf(r->f.line[0].gpio, sizeof r->f.line[0].gpio, "GPIO17");
-        r->slot_fd = open(r->slot_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (r->slot_fd < 0)
+        r->raw_fd = open(r->raw_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (r->raw_fd < 0)
                 return -errno;
-        if (write(r->slot_fd, zero, sizeof zero) != (ssize_t) sizeof zero || fsync(r->slot_fd) < 0)
+        if (write(r->raw_fd, zero, sizeof zero) != (ssize_t) sizeof zero || fsync(r->raw_fd) < 0)
                 return -errno ?: -EIO;
         for (int k = 0; k < NKINDS; k++) {
-                int e = samples_init(&r->s[k], cap);
-
+                e = samples_init(&r->s[k], cap);
                 if (e < 0)
                         return e;
                 r->round_p50[k][0] = 1e9;
         }
-        return ledstate_file_save(r->path, &r->f);
+        e = ledstate_file_save(r->path, NULL, &r->f);
+        return e < 0 ? e : ledstate_file_save(r->place_path, &r->w, &r->f); /* as msgqd's start does */
 }
 
 static void report(struct run *r, size_t rounds, size_t batch) {
         static const double pcts[3] = { 50.0, 90.0, 99.0 };
 
         printf("state-write: one change's write of the state file, µs\n");
-        printf("    %-20s %10s %12s %10s\n", "", kind_names[0], kind_names[1], kind_names[2]);
+        printf("    %-20s", "");
+        for (int k = 0; k < NKINDS; k++)
+                printf(" %12s", kind_names[k]);
+        printf("\n");
         for (int p = 0; p < 3; p++) {
                 printf("    p%-19.0f", pcts[p]);
                 for (int k = 0; k < NKINDS; k++)
                         if (r->s[k].n)
-                                printf(" %*.2f", k == 1 ? 12 : 10, samples_pct_us(&r->s[k], pcts[p]));
+                                printf(" %12.2f", samples_pct_us(&r->s[k], pcts[p]));
                         else
-                                printf(" %*s", k == 1 ? 12 : 10, "-");
+                                printf(" %12s", "-");
                 printf("\n");
         }
         printf("    %-20s", "p50 of each round");
         for (int k = 0; k < NKINDS; k++)
                 if (r->s[k].n)
-                        printf("  %5.1f-%-6.1f", r->round_p50[k][0], r->round_p50[k][1]);
+                        printf("  %5.1f-%-5.1f", r->round_p50[k][0], r->round_p50[k][1]);
                 else
-                        printf("  %-12s", "-");
+                        printf(" %12s", "-");
         printf("\n    (%zu rounds of %zu writes of each, in turn)\n", rounds, batch);
 }
 
@@ -178,7 +193,7 @@ static size_t arg(const char *s) {
 
 int main(int argc, char **argv) {
         size_t rounds = 20, batch = 200;
-        struct run r = { .slot_fd = -1 };
+        struct run r = { .raw_fd = -1 };
         const char *kinds = kind_letters;
         int c, e = 0;
 
@@ -190,7 +205,7 @@ int main(int argc, char **argv) {
                 else if (c == 'k' && optarg[strspn(optarg, kind_letters)] == '\0')
                         kinds = optarg;
                 else if (c == 'k')
-                        die_usage("KINDS '%s' is not letters of wfp", optarg);
+                        die_usage("KINDS '%s' is not letters of wfsdp", optarg);
                 else
                         die_usage("unknown option");
         }
@@ -208,9 +223,11 @@ int main(int argc, char **argv) {
                 report(&r, rounds, batch);
         else
                 fprintf(stderr, "state-write: %s: %s\n", argv[optind], strerror(-e));
-        if (r.slot_fd >= 0)
-                close(r.slot_fd);
-        (void) unlink(r.slot_path);
+        if (r.raw_fd >= 0)
+                close(r.raw_fd);
+        ledstate_writer_close(&r.w);
+        (void) unlink(r.raw_path);
+        (void) unlink(r.place_path);
         (void) unlink(r.path);
         return e == 0 ? 0 : 1;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The state file on the disk (ledstate.h): where it is, read, written in
- * place of the old one, flushed, and forgotten after a failed write.
+ * The state file on the disk (ledstate.h): where it is, read, written over
+ * a slot or as a new one in place of the old one, flushed, and forgotten
+ * after a failed write.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,19 +223,78 @@ static int write_text(const char *path, const char *text, size_t n, bool durable
         return r;
 }
 
-static int write_file(const char *path, const struct ledstate_file *f, bool durable) {
+void ledstate_writer_close(struct ledstate_writer *w) {
+        if (w->slot_size > 0)
+                close(w->fd);
+        *w = (struct ledstate_writer) {};
+}
+
+/* A new file for f in path's place; w set for writes over its slots (opened once it is in place). */
+static int write_file(const char *path, struct ledstate_writer *w, const struct ledstate_file *f, bool durable) {
         char text[LEDSTATE_SIZE_MAX];
-        int n = ledstate_file_format(f, text, sizeof text);
+        int n = ledstate_file_format(f, text, sizeof text), r, fd;
 
-        return n < 0 ? n : write_text(path, text, (size_t) n, durable);
+        if (w)
+                ledstate_writer_close(w);
+        if (n < 0)
+                return n;
+        r = write_text(path, text, (size_t) n, durable);
+        if (r == 0 && w && (fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) >= 0)
+                *w = (struct ledstate_writer) { .slot_size = (size_t) n / 2, .next = 1, .fd = fd };
+        return r;
 }
 
-int ledstate_file_save(const char *path, const struct ledstate_file *f) {
-        return write_file(path, f, true);
+static int pwrite_all(int fd, const char *buf, size_t n, off_t at) {
+        while (n > 0) {
+                ssize_t k = pwrite(fd, buf, n, at);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        return -EIO;
+                buf += k;
+                n -= (size_t) k;
+                at += k;
+        }
+        return 0;
 }
 
-int ledstate_file_write(const char *path, const struct ledstate_file *f) {
-        return write_file(path, f, false);
+/*
+ * f over w's next slot of w's file: 0, 1 when it cannot be written there
+ * (the file removed or replaced since, of another size, f does not fit its
+ * slot: a new one is due), or -errno from the write.
+ */
+static int write_slot(const struct ledstate_writer *w, const struct ledstate_file *f) {
+        char text[LEDSTATE_SLOT_MAX];
+        struct stat st;
+
+        if (ledstate_slot_format(f, w->slot_size, text) < 0)
+                return 1;
+        if (fstat(w->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink == 0 ||
+            (uint64_t) st.st_size != 2 * (uint64_t) w->slot_size)
+                return 1;
+        return pwrite_all(w->fd, text, w->slot_size, (off_t) (w->next * w->slot_size));
+}
+
+int ledstate_file_save(const char *path, struct ledstate_writer *w, const struct ledstate_file *f) {
+        return write_file(path, w, f, true);
+}
+
+int ledstate_file_write(const char *path, struct ledstate_writer *w, const struct ledstate_file *f) {
+        int r;
+
+        if (!w || w->slot_size == 0)
+                return write_file(path, w, f, false);
+        r = write_slot(w, f);
+        if (r > 0)
+                return write_file(path, w, f, false);
+        if (r < 0)
+                ledstate_writer_close(w);
+        else
+                w->next ^= 1;
+        return r;
 }
 
 int ledstate_flush(const char *path) {
@@ -241,7 +302,7 @@ int ledstate_flush(const char *path) {
 
         if (fd < 0)
                 return -errno;
-        if (fsync(fd) < 0)
+        if (fdatasync(fd) < 0)
                 r = -errno;
         close(fd);
         dfd = open_dir(path);

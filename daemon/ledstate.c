@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,29 +167,130 @@ static int append(char *buf, size_t size, size_t *len, const char *fmt, ...) {
         return 0;
 }
 
-int ledstate_file_format(const struct ledstate_file *f, char *buf, size_t size) {
-        size_t len = 0;
+/* f's records from "changes" on at *len in buf; with check, only what can be read back. */
+static int format_body(const struct ledstate_file *f, char *buf, size_t size, size_t *len, bool check) {
         int r;
 
         if (f->n == 0 || f->n > LEDSTATE_LINES_MAX)
                 return -EINVAL;
-        r = append(buf, size, &len, MAGIC " %d\nchanges %" PRIu64 "\nboot_us %" PRIu64 "\nlines %zu\n",
-                   LEDSTATE_FILE_VERSION, f->changes, f->boot_us, f->n);
+        r = append(buf, size, len, "changes %" PRIu64 "\nboot_us %" PRIu64 "\nlines %zu\n", f->changes,
+                   f->boot_us, f->n);
         for (size_t i = 0; r == 0 && i < f->n; i++) {
                 const struct ledstate_line *l = &f->line[i];
 
                 /* Only what can be read back: a file that cannot would be no state at all. */
-                if (check_line(l) < 0)
+                if (check && check_line(l) < 0)
                         return -EINVAL;
-                r = append(buf, size, &len,
+                r = append(buf, size, len,
                            "line %s\ngpio %s\nactive_low %d\nseq %" PRIu32 "\non %d\nblinking %d\n"
                            "period_ms %" PRIu32 "\nremaining %" PRIu32 "\nnext_toggle_us %" PRIu64 "\n",
                            l->name, l->gpio, l->active_low, l->seq, l->on, l->blinking, l->period_ms,
                            l->remaining, l->next_toggle_us);
                 if (r == 0 && l->input)
-                        r = append(buf, size, &len, "count %" PRIu64 "\nlost %" PRIu64 "\n", l->count, l->lost);
+                        r = append(buf, size, len, "count %" PRIu64 "\nlost %" PRIu64 "\n", l->count, l->lost);
         }
+        return r;
+}
+
+int ledstate_body_format(const struct ledstate_file *f, char *buf, size_t size) {
+        size_t len = 0;
+        int r = format_body(f, buf, size, &len, true);
+
         return r < 0 ? r : (int) len;
+}
+
+/* The last line of a slot: "crc32 " and 8 lowercase hex digits. */
+#define CRC_LINE_LEN 15
+
+/*
+ * CRC-32 as IEEE 802.3 and zlib's crc32() have it
+ * (CRC-32/ISO-HDLC: the polynomial 0x04c11db7 reflected, 0xedb88320; the
+ * register starts at and is finally xor'ed with 0xffffffff; "123456789"
+ * gives 0xcbf43926), a byte at a time from a table made once.
+ */
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void) {
+        for (uint32_t i = 0; i < 256; i++) {
+                uint32_t c = i;
+
+                for (int k = 0; k < 8; k++)
+                        c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+                crc_table[i] = c;
+        }
+}
+
+uint32_t ledstate_crc32(const void *buf, size_t n) {
+        const unsigned char *p = buf;
+        uint32_t c = 0xffffffffu;
+
+        pthread_once(&crc_once, crc_init);
+        for (size_t i = 0; i < n; i++)
+                c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+        return c ^ 0xffffffffu;
+}
+
+static size_t round_up(size_t n, size_t to) {
+        return (n + to - 1) / to * to;
+}
+
+int ledstate_slot_size(const struct ledstate_file *f) {
+        char buf[LEDSTATE_SLOT_MAX];
+        struct ledstate_file w;
+        size_t len = 0;
+        int r;
+
+        if (f->n == 0 || f->n > LEDSTATE_LINES_MAX)
+                return -EINVAL;
+        /* Every number at its most digits: no later state of this table takes more. */
+        w = *f;
+        w.changes = w.boot_us = UINT64_MAX;
+        for (size_t i = 0; i < w.n; i++) {
+                struct ledstate_line *l = &w.line[i];
+
+                l->seq = l->period_ms = l->remaining = UINT32_MAX;
+                l->on = l->blinking = l->active_low = true;
+                l->next_toggle_us = l->count = l->lost = UINT64_MAX;
+        }
+        r = append(buf, sizeof buf, &len, MAGIC " 3\nslot %d\n", LEDSTATE_SLOT_MAX);
+        if (r == 0)
+                r = format_body(&w, buf, sizeof buf, &len, false);
+        if (r < 0 || len + CRC_LINE_LEN > LEDSTATE_SLOT_MAX)
+                return -EINVAL;
+        return (int) round_up(len + CRC_LINE_LEN, LEDSTATE_SLOT_ALIGN);
+}
+
+int ledstate_slot_format(const struct ledstate_file *f, size_t slot_size, char *buf) {
+        char crc[CRC_LINE_LEN + 1];
+        size_t len = 0;
+        int r;
+
+        if (slot_size < LEDSTATE_SLOT_ALIGN || slot_size > LEDSTATE_SLOT_MAX || slot_size % LEDSTATE_SLOT_ALIGN)
+                return -EINVAL;
+        r = append(buf, slot_size, &len, MAGIC " %d\nslot %zu\n", LEDSTATE_FILE_VERSION, slot_size);
+        if (r == 0)
+                r = format_body(f, buf, slot_size - CRC_LINE_LEN, &len, true);
+        if (r < 0)
+                return r;
+        memset(buf + len, '\n', slot_size - CRC_LINE_LEN - len);
+        snprintf(crc, sizeof crc, "crc32 %08" PRIx32 "\n", ledstate_crc32(buf, slot_size - CRC_LINE_LEN));
+        memcpy(buf + slot_size - CRC_LINE_LEN, crc, CRC_LINE_LEN); /* the slot's end, without snprintf's NUL */
+        return 0;
+}
+
+int ledstate_file_format(const struct ledstate_file *f, char *buf, size_t size) {
+        int slot = ledstate_slot_size(f), r;
+
+        if (slot < 0)
+                return slot;
+        if ((size_t) slot * 2 > size)
+                return -ENOBUFS;
+        r = ledstate_slot_format(f, (size_t) slot, buf);
+        if (r < 0)
+                return r;
+        memcpy(buf + slot, buf, (size_t) slot); /* both slots: the one state */
+        return 2 * slot;
 }
 
 /* "name VALUE\n", VALUE 1 to size - 1 bytes, into out. */
@@ -244,7 +346,10 @@ static bool duplicate(const struct ledstate_file *f, size_t i) {
         return false;
 }
 
-/* The rest of a version-2 file, after its first line. */
+/*
+ * The records of a version-2 file after its first line, or of a version-3
+ * slot after its first two: *pos at their end, where the caller looks on.
+ */
 static int parse_v2(const char *buf, size_t n, size_t *pos, struct ledstate_file *f) {
         uint64_t lines;
         int r;
@@ -262,28 +367,102 @@ static int parse_v2(const char *buf, size_t n, size_t *pos, struct ledstate_file
                 if (duplicate(f, f->n))
                         return -EBADMSG;
         }
-        return *pos == n ? 0 : -EBADMSG;
+        return 0;
+}
+
+/* 8 lowercase hex digits. */
+static int parse_hex32(const char *s, uint32_t *ret) {
+        uint32_t v = 0;
+
+        for (int i = 0; i < 8; i++) {
+                unsigned d = s[i] >= '0' && s[i] <= '9' ? (unsigned) (s[i] - '0') :
+                             s[i] >= 'a' && s[i] <= 'f' ? (unsigned) (s[i] - 'a' + 10) : 16;
+
+                if (d > 15)
+                        return -EBADMSG;
+                v = v << 4 | d;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* One slot of a version-3 file, size bytes: whole, its checksum right, as ledstate_slot_format() writes it. */
+static int parse_slot(const char *buf, size_t size, struct ledstate_file *f) {
+        const char *crc = buf + size - CRC_LINE_LEN;
+        uint64_t version, slot;
+        uint32_t sum;
+        size_t pos = 0, end = size - CRC_LINE_LEN;
+
+        if (memcmp(crc, "crc32 ", 6) != 0 || crc[CRC_LINE_LEN - 1] != '\n' || parse_hex32(crc + 6, &sum) < 0 ||
+            sum != ledstate_crc32(buf, end))
+                return -EBADMSG;
+        *f = (struct ledstate_file) { .version = 3, .slot_size = size };
+        if (take_version(buf, end, &pos, &version) < 0 || version != 3 ||
+            take_u64(buf, end, &pos, "slot", LEDSTATE_SLOT_MAX, &slot) < 0 || slot != size ||
+            parse_v2(buf, end, &pos, f) < 0)
+                return -EBADMSG;
+        for (; pos < end; pos++) /* the rest of the slot: newlines */
+                if (buf[pos] != '\n')
+                        return -EBADMSG;
+        return 0;
+}
+
+/* The slot size the first slot's second line says, when it is one: else 0. */
+static size_t slot_size_said(const char *buf, size_t n) {
+        uint64_t version, slot;
+        size_t pos = 0;
+
+        if (take_version(buf, n, &pos, &version) < 0 || take_u64(buf, n, &pos, "slot", LEDSTATE_SLOT_MAX, &slot) < 0 ||
+            slot < LEDSTATE_SLOT_ALIGN || slot % LEDSTATE_SLOT_ALIGN)
+                return 0;
+        return (size_t) slot;
+}
+
+/*
+ * A version-3 file: two slots of the same size, a multiple of
+ * LEDSTATE_SLOT_ALIGN (the first one's "slot" line says which; when that
+ * line is torn, half the file); the good one of the highest change number.
+ * A slot cut short (the file truncated) is a bad one.
+ */
+static int parse_v3(const char *buf, size_t n, struct ledstate_file *f) {
+        struct ledstate_file t[2];
+        size_t size = slot_size_said(buf, n) ?: n / 2;
+        bool good[2];
+        int take;
+
+        if (size < LEDSTATE_SLOT_ALIGN || size > LEDSTATE_SLOT_MAX || size % LEDSTATE_SLOT_ALIGN || n > 2 * size)
+                return -EBADMSG;
+        for (int i = 0; i < 2; i++)
+                good[i] = n >= (size_t) (i + 1) * size && parse_slot(buf + (size_t) i * size, size, &t[i]) == 0;
+        take = good[1] && (!good[0] || t[1].changes > t[0].changes);
+        if (!good[take])
+                return -EBADMSG;
+        *f = t[take];
+        f->slot = (unsigned) take;
+        f->bad = (unsigned) !good[0] | (unsigned) !good[1] << 1;
+        return 0;
 }
 
 int ledstate_file_parse(const char *buf, size_t n, struct ledstate_file *f) {
-        struct ledstate_file t = { .version = LEDSTATE_FILE_VERSION };
+        struct ledstate_file t = { .version = 2 };
         uint64_t version = 0;
         size_t pos = 0;
         int r = check_text(buf, n);
 
+        /* Version 3's slots end in newlines; a NUL is in none of the versions. */
         if (r == 0)
                 r = take_version(buf, n, &pos, &version);
         if (r < 0)
                 return r;
         if (version == 1)
-                r = parse_v1(buf, n, &pos, &t);
-        else if (version == LEDSTATE_FILE_VERSION)
+                return parse_v1(buf, n, &pos, &t) ?: (*f = t, 0);
+        if (version == 2) {
                 r = parse_v2(buf, n, &pos, &t);
-        else
-                r = -EPROTONOSUPPORT;
-        if (r == 0)
-                *f = t;
-        return r;
+                return r < 0 ? r : pos != n ? -EBADMSG : (*f = t, 0);
+        }
+        if (version == 3)
+                return parse_v3(buf, n, f);
+        return -EPROTONOSUPPORT;
 }
 
 const char *ledstate_strerror(int r) {
@@ -443,6 +622,10 @@ void ledstate_start_lines(struct ledstate_file *f, const struct msgq_output *out
                             ledstate_strerror(r));
         if (r < 0)
                 file = (struct ledstate_file) { .version = LEDSTATE_FILE_VERSION };
+        else if (file.bad)
+                log_notice("%s: slot %u is torn or corrupt (a write cut short by a crash or a power cut), "
+                           "ignored: the state of change %" PRIu64 " in slot %u is taken", path,
+                           file.bad & 1 ? 1u : 2u, file.changes, file.slot + 1);
         *f = (struct ledstate_file) { .version = LEDSTATE_FILE_VERSION, .changes = file.changes,
                                       .boot_us = ledstate_boot_us(), .n = n };
         for (size_t i = 0; i < n; i++) {

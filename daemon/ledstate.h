@@ -4,10 +4,12 @@
  * reboot: one small text file per queue key, "led.0xKEY", in msgqd's state
  * directory ($STATE_DIRECTORY, which systemd sets from StateDirectory=;
  * else the built-in one, MSGQ_STATE_DIR from meson's localstatedir, or the
- * user's own when that one cannot be written: ledstate_dir()).  Version 2
- * keeps every line of the table:
+ * user's own when that one cannot be written: ledstate_dir()).  Version 3
+ * is two slots of one size, each the whole table's state; a change is
+ * written over one slot, the next one over the other:
  *
- *   msgqd-led-state 2
+ *   msgqd-led-state 3
+ *   slot 1024
  *   changes 42
  *   boot_us 1795950000123456
  *   lines 2
@@ -40,8 +42,29 @@
  *   next_toggle_us 0
  *   count 17
  *   lost 0
+ *   (newlines, up to the slot's last 15 bytes)
+ *   crc32 0fab6043
  *
- * every line in that order, ending in a newline: changes the table's
+ * then the other slot, the same lines (of the same change, or of the one
+ * before or after it).  slot is the size of each in bytes (a multiple of
+ * LEDSTATE_SLOT_ALIGN, ledstate_slot_size(): what the longest state of the
+ * table's lines takes, every number at its most digits), and crc32 the
+ * CRC-32 (IEEE 802.3, zlib's crc32()) of the slot before its last line, in
+ * 8 lowercase hex digits.  A slot is good when it is whole, its sum right
+ * and its lines as below; a reader takes the good slot of the highest
+ * change number, so that a write that a crash or a power cut cut short
+ * leaves the state before it (the slot it did not touch).  Both bad, the
+ * file is corrupt.
+ *
+ * Version 2, which msgqd wrote before (read, never written: the next write
+ * makes a version-3 file of it), is one slot's lines without "slot" and
+ * the newlines and "crc32" after them:
+ *
+ *   msgqd-led-state 2
+ *   changes 42
+ *   ...
+ *
+ * every line in the order above, ending in a newline: changes the table's
  * change number of this state, boot_us when the boot it was written in
  * began (CLOCK_REALTIME less CLOCK_BOOTTIME, in µs since the epoch), lines
  * how many lines follow (1 to 64), and for each line what identifies it
@@ -70,8 +93,9 @@
  *
  * The name stays "led.0xKEY", so that one file holds the state, whichever
  * msgqd wrote it: an upgrade takes up the old one, and an older msgqd
- * refuses version 2 as a version it does not know (the LED starts off,
- * with a warning) rather than find a file that a newer msgqd left behind
+ * refuses a version it does not know (one of version 1 refuses 2 and 3,
+ * one of version 2 refuses 3; the LED starts off, with a warning) rather
+ * than find a file that a newer msgqd left behind
  * under the old name and restore it as the last state.
  *
  * A line takes up the record of its name (ledstate_find()) only when its
@@ -81,14 +105,22 @@
  * active low (or no longer) since the file was written is not driven from
  * the old state, and ledstate_start_lines() logs which and why.
  *
- * A file is written whole to
- * "led.0xKEY.tmp" and put in the old one's place (exchanged with it, which
- * the old one does not outlive, where the filesystem can; else renamed over
- * it): a reader finds the old state or the new one, never half of one.
- * ledstate_file_save() flushes the file to the disk before it is put in place and
- * the directory after; ledstate_file_write() leaves
- * both to a later ledstate_flush(), so that what it wrote outlives any crash
- * of msgqd at once, and a power cut once it is flushed.  It is read
+ * A change is written in place: ledstate_file_write() writes the table's
+ * state over the slot that does not hold the last one, with one pwrite(),
+ * in the file that this msgqd made and keeps open (struct ledstate_writer):
+ * no new file, no rename, no path looked up.  A new file is made only
+ * when there is none of this msgqd's to write in (the first write after a
+ * start, a version-1 or 2 file, a file removed, replaced or of another
+ * size since, a table whose state no longer fits its slots, a write that
+ * failed): written whole, both slots the one
+ * state, to "led.0xKEY.tmp" and put in the old one's place (exchanged with
+ * it, which the old one does not outlive, where the filesystem can; else
+ * renamed over it): a reader finds the old state or the new one, never
+ * half of one.  ledstate_file_save() always makes a new file, and flushes
+ * it to the disk before it is put in place and the directory after;
+ * ledstate_file_write() leaves the flush to a later ledstate_flush(), so
+ * that what it wrote outlives any crash of msgqd at once, and a power cut
+ * once it is flushed.  It is read
  * strictly: anything else (empty, truncated, a NUL, an unknown line, a value
  * out of range, a name or a gpio twice, another count of lines than
  * "lines" says, more than LEDSTATE_SIZE_MAX bytes, another version) is
@@ -107,14 +139,18 @@
 
 #include "config.h"
 
-#define LEDSTATE_FILE_VERSION 2 /* what ledstate_file_format() writes */
+#define LEDSTATE_FILE_VERSION 3 /* what ledstate_file_format() writes */
 #define LEDSTATE_LINES_MAX MSGQ_LINES_MAX
 /*
- * The largest file read: 64 lines of the longest names, gpio settings and
- * values take 14293 bytes (the header 85, a line 222); 64 inputs 15701 (a
- * line 244: count and lost, and never a blink).
+ * The largest slot: 64 lines of the longest names, gpio settings and
+ * values take 14293 bytes in version 2 (the header 85, a line 222); 64
+ * inputs 15701 (a line 244: count and lost, and never a blink); a slot's
+ * own lines 44 more.
  */
-#define LEDSTATE_SIZE_MAX 16384
+#define LEDSTATE_SLOT_MAX 16384
+#define LEDSTATE_SLOT_ALIGN 512 /* a slot's size is a multiple of it: its own sectors */
+/* The largest file read: two slots. */
+#define LEDSTATE_SIZE_MAX (2 * LEDSTATE_SLOT_MAX)
 /* Two boot_us this close are one boot (a leap second, a read between two clocks). */
 #define LEDSTATE_SAME_BOOT_US 2000000
 
@@ -133,13 +169,29 @@ struct ledstate_line {
         uint64_t count, lost;           /* an input's edges counted, and of those lost */
 };
 
-/* The whole file: the table's change number, the boot, every line. */
+/* The whole file (of version 3: the slot taken): the table's change number, the boot, every line. */
 struct ledstate_file {
-        unsigned version;               /* as read: 1 or 2 */
+        unsigned version;               /* as read: 1, 2 or 3 */
         uint64_t changes;
         uint64_t boot_us;
         size_t n;                       /* lines: 1 to LEDSTATE_LINES_MAX */
         struct ledstate_line line[LEDSTATE_LINES_MAX];
+        /* As read from version 3: */
+        size_t slot_size;               /* each slot's size in bytes */
+        unsigned slot;                  /* the slot taken: 0 (the first) or 1 */
+        unsigned bad;                   /* the slots refused (torn or corrupt): bit 0 the first, bit 1 the other */
+};
+
+/*
+ * The file as this msgqd last wrote it, kept open for the next write in
+ * place (with the lock that guards the writes; all zero: none yet, the
+ * next write makes a new file).  A write finds out when the file was
+ * removed or replaced since (no link left to it, another size).
+ */
+struct ledstate_writer {
+        size_t slot_size;               /* 0: no file of this msgqd's to write in */
+        unsigned next;                  /* the slot the next write goes over */
+        int fd;                         /* the file, open while slot_size > 0 */
 };
 
 enum ledstate_where {
@@ -163,7 +215,7 @@ int ledstate_user_dir(char *buf, size_t size);
 /* The file for key in dir: 0, or -ENAMETOOLONG if it does not fit in size. */
 int ledstate_path(char *buf, size_t size, const char *dir, key_t key);
 
-/* Flush the file at path and its directory to the disk; 0, -ENOENT or -errno. */
+/* Flush the file at path (its data: fdatasync) and its directory to the disk; 0, -ENOENT or -errno. */
 int ledstate_flush(const char *path);
 /*
  * After a failed write of the state of change number changes: 1 when the
@@ -173,20 +225,38 @@ int ledstate_flush(const char *path);
  * earlier state is left there.
  */
 int ledstate_forget(const char *path, uint64_t changes);
-/* The file's text (version 2) for f in buf; its length, -EINVAL (no lines, or too many), -ENOBUFS. */
-int ledstate_file_format(const struct ledstate_file *f, char *buf, size_t size);
 /*
- * Parse n bytes of a file of version 1 or 2.  0, -ENODATA (empty), -EFBIG
- * (more than LEDSTATE_SIZE_MAX), -EPROTONOSUPPORT (another version),
- * -EBADMSG (anything else that is not a whole file of its version).
+ * A new file's text (version 3, both slots f) in buf: its length, -EINVAL
+ * (no lines, or too many; a line that could not be read back), -ENOBUFS.
+ */
+int ledstate_file_format(const struct ledstate_file *f, char *buf, size_t size);
+/* The size of each slot of f's table (its lines' names and gpio settings, which are inputs): bytes, or -EINVAL. */
+int ledstate_slot_size(const struct ledstate_file *f);
+/* One slot of slot_size bytes for f in buf (slot_size of them): 0, -EINVAL, -ENOBUFS (f no longer fits). */
+int ledstate_slot_format(const struct ledstate_file *f, size_t slot_size, char *buf);
+/* f's lines from "changes" on, as versions 2 and 3 have them: their length, -EINVAL, -ENOBUFS. */
+int ledstate_body_format(const struct ledstate_file *f, char *buf, size_t size);
+/* The CRC-32 of a slot (IEEE 802.3, reflected, as zlib's crc32(0, buf, n)). */
+uint32_t ledstate_crc32(const void *buf, size_t n);
+/*
+ * Parse n bytes of a file of version 1, 2 or 3.  0, -ENODATA (empty),
+ * -EFBIG (more than LEDSTATE_SIZE_MAX), -EPROTONOSUPPORT (another
+ * version), -EBADMSG (anything else that is not a whole file of its
+ * version; of version 3: no good slot).
  */
 int ledstate_file_parse(const char *buf, size_t n, struct ledstate_file *f);
 /* Read and parse path: ledstate_file_parse()'s errors, -ENOENT, or -errno. */
 int ledstate_file_load(const char *path, struct ledstate_file *f);
-/* Write f to path atomically and durably (see above); 0 or -errno. */
-int ledstate_file_save(const char *path, const struct ledstate_file *f);
-/* Write f to path atomically, not yet durably (see above); 0 or -errno. */
-int ledstate_file_write(const char *path, const struct ledstate_file *f);
+/* Write f to path as a new file, atomically and durably (see above); 0 or -errno.  w: NULL, or set for writes in place. */
+int ledstate_file_save(const char *path, struct ledstate_writer *w, const struct ledstate_file *f);
+/*
+ * Write f to path, not yet durably (see above): over w's next slot, else
+ * as a new file; 0 or -errno (w then reset: the next write makes a new
+ * file).  w NULL: always a new file.
+ */
+int ledstate_file_write(const char *path, struct ledstate_writer *w, const struct ledstate_file *f);
+/* Close w's file (when open); w is all zero after. */
+void ledstate_writer_close(struct ledstate_writer *w);
 
 /*
  * The record of f that the line o (its name, gpio and active_low) takes

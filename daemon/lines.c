@@ -145,7 +145,8 @@ static int save_locked(struct lines *c, bool force, bool durable) {
         pthread_mutex_unlock(&c->lock);
         if (!dirty)
                 return 0;
-        r = durable ? ledstate_file_save(c->state_path, &s) : ledstate_file_write(c->state_path, &s);
+        r = durable ? ledstate_file_save(c->state_path, &c->writer, &s) :
+                      ledstate_file_write(c->state_path, &c->writer, &s);
         if (r < 0) {
                 tell_failed(c, r, s.changes);
                 return r;
@@ -516,6 +517,7 @@ void lines_done(struct lines *c) {
         /* What the changes wrote, and a blink's progress, for a start in another boot. */
         flush(c);
         save(c, any_blinking(c), true);
+        ledstate_writer_close(&c->writer);
         free(c->state_path);
         c->state_path = NULL;
         c->debounce = sd_event_source_disable_unref(c->debounce);

@@ -36,7 +36,7 @@
  * starts from the lines' states, their seq and the change number
  * lines_restore() is given.  The thread that makes
  * a change (a request's, or the main loop's at the end of a blink) writes
- * the file and renames it into place before it returns, so before the
+ * it over a slot of the file (a new file, the first time) before it returns, so before the
  * change's reply and its watchers' answers are sent: an acknowledged change
  * outlives any crash of msgqd.  The flush to the disk follows in the main
  * loop (lines_sync()), which the writer wakes: the serving thread never
@@ -49,7 +49,7 @@
  * (led_start) = restore brings back.
  *
  * Locks: lock guards the lines, the watchers and dirty; file_lock guards
- * the file and save_failed and unflushed.  file_lock is taken first, lock
+ * the file, writer, save_failed and unflushed.  file_lock is taken first, lock
  * within it only to copy the state; neither is held while watchers are told.
  */
 #pragma once
@@ -137,6 +137,7 @@ struct lines {
         bool dirty;             /* changed since it was last written (under the lock) */
         pthread_mutex_t file_lock; /* the writers of the file, in order */
         int save_failed;        /* 0, or what the last write's failure left (file_lock) */
+        struct ledstate_writer writer; /* the file's slot the next change goes over (file_lock) */
         bool unflushed;         /* written, not yet flushed to the disk (file_lock) */
         bool flush_failed;      /* the last flush failed (main loop only) */
         struct lines_watcher watchers[LINES_WATCHERS_MAX]; /* oldest first */

@@ -26,6 +26,7 @@
 
 #include "client.h"
 #include "harness.h"
+#include "ledstate.h"
 #include "protocol.h"
 #include "queue.h"
 
@@ -839,46 +840,41 @@ static const char *led_cmd(key_t key, const char *what) {
         return r.out;
 }
 
+/* The state file at file once line i of it is on (waited for up to 2 s). */
+static const struct ledstate_file *wait_line_on(const char *file, size_t i) {
+        static struct ledstate_file f;
+
+        for (uint64_t end = monotonic_ms() + (uint64_t) scaled(2000);; sleep_ms(5)) {
+                if (ledstate_file_load(file, &f) == 0 && f.n > i && f.line[i].on)
+                        return &f;
+                ck_assert_msg(monotonic_ms() < end, "%s: line %zu never on", file, i);
+        }
+}
+
 /*
- * The state directory full: led on (kept), the disk full, led off (answered:
- * the LED did change, but its state cannot be kept), kill -9, restart.  The
- * "on" in the file must not come back as if it were the last state: msgqd
- * removed it, and said that a restart finds no state to restore.
+ * The state directory full: a change is still kept, written over a slot of
+ * the file the start made (its room taken before the disk was full): led
+ * on on the full disk, kill -9, restart: on, restored, and nothing was said
+ * of a state that cannot be kept.
  */
 START_TEST(test_full_disk_no_stale_state) {
         const char *dir = harness_state_dir(), *filler;
         key_t key = test_key();
         const char *file = fmt("%s/led.0x%08x", dir, (unsigned) key);
-        static char first_log[16384];
-        char text[512] = "";
-        FILE *f;
 
         private_tmpfs(dir, "64k");
         daemon_start_checked(&dmn, key, NULL);
-        ck_assert_str_eq(led_cmd(key, "on"), "led: on\n");
-        for (uint64_t end = monotonic_ms() + (uint64_t) scaled(2000); !strstr(text, "\non 1\n");
-             sleep_ms(5)) {
-                ck_assert_msg(monotonic_ms() < end, "%s: never on: %s", file, text);
-                f = fopen(file, "r");
-                if (f) {
-                        text[fread(text, 1, sizeof text - 1, f)] = '\0';
-                        fclose(f);
-                }
-        }
         filler = fill(dir);
-        ck_assert_str_eq(led_cmd(key, "off"), "led: off\n");
-        ck_assert_msg(daemon_log_wait(&dmn, "cannot keep the lines' state in", scaled(2000)), "log: %s",
-                      daemon_log(&dmn));
-        snprintf(first_log, sizeof first_log, "%s", daemon_log(&dmn));
+        ck_assert_str_eq(led_cmd(key, "on"), "led: on\n");
+        wait_line_on(file, 0);
+        ck_assert_str_eq(led_cmd(key, "state"), "led: on\n"); /* a round trip after the write's log line */
+        ck_assert_msg(!strstr(daemon_log(&dmn), "cannot keep"), "log: %s", daemon_log(&dmn));
         daemon_kill(&dmn);
-        ck_assert_int_eq(unlink(filler), 0);     /* room again for the next msgqd */
+        ck_assert_int_eq(unlink(filler), 0);
 
         daemon_start_checked(&dmn, key, NULL);
-        ck_assert_msg(!strstr(daemon_log(&dmn), "LED restored: on"), "the state before the full disk "
-                      "came back: %s", daemon_log(&dmn));
-        ck_assert_str_eq(led_cmd(key, "state"), "led: off\n");
-        ck_assert_msg(strstr(first_log, "No space left on device; the lines work, but a restart will "
-                                        "find no state to restore"), "log: %s", first_log);
+        ck_assert_msg(strstr(daemon_log(&dmn), "LED restored: on"), "log: %s", daemon_log(&dmn));
+        ck_assert_str_eq(led_cmd(key, "state"), "led: on\n");
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -897,42 +893,54 @@ static struct msgq_reply line_call(key_t key, uint16_t op, uint16_t line) {
 }
 
 /*
- * The same for line 2 of three (buzzer): a change of any line that cannot
- * be kept leaves none of the earlier state for a start to take as the last.
+ * A write over a slot that finds no room (a filesystem that must allocate
+ * to overwrite, as a copy-on-write one does; here: the slot's first page
+ * punched out of the file on a full tmpfs) fails with ENOSPC, is said, and
+ * leaves none of the earlier state for a start to take as the last: line
+ * 39 of 40 on (change 1, the second slot), the first slot's page punched,
+ * the disk full, line 39 off (answered: the line did change), kill -9,
+ * restart: not restored on.  40 lines make slots larger than a page.
  */
-START_TEST(test_full_disk_no_stale_state_line_2) {
+START_TEST(test_full_disk_in_place) {
         const char *dir = harness_state_dir(), *filler;
         key_t key = test_key();
-        char file[PATH_MAX], conf[PATH_MAX], text[2048] = "";
+        char file[PATH_MAX], conf[PATH_MAX], text[4096] = "";
         const char *extra[] = { "-c", conf, NULL };
-        FILE *f;
+        const struct ledstate_file *f;
+        FILE *cf;
+        int fd;
 
         snprintf(file, sizeof file, "%s/led.0x%08x", dir, (unsigned) key);
         snprintf(conf, sizeof conf, "%s/msgq.conf", dir);
-        private_tmpfs(dir, "64k");
-        write_text(conf, "[output pump]\ngpio = GPIO27\n[output buzzer]\ngpio = gpiochip0:5\n");
+        private_tmpfs(dir, "256k");
+        for (int i = 0; i < 40; i++)
+                snprintf(text + strlen(text), sizeof text - strlen(text), "[output line_%02d]\ngpio = gpiochip0:%d\n",
+                         i, i);
+        cf = fopen(conf, "w");
+        ck_assert_ptr_nonnull(cf);
+        fputs(text, cf);
+        ck_assert_int_eq(fclose(cf), 0);
         daemon_start_checked(&dmn, key, extra);
-        ck_assert(line_call(key, MSGQ_OP_LED_ON, 2).led.on);
-        for (uint64_t end = monotonic_ms() + (uint64_t) scaled(2000);
-             !strstr(text, "\nline buzzer\ngpio gpiochip0:5\nactive_low 0\nseq 1\non 1\n"); sleep_ms(5)) {
-                ck_assert_msg(monotonic_ms() < end, "%s: buzzer never on: %s", file, text);
-                f = fopen(file, "r");
-                if (f) {
-                        text[fread(text, 1, sizeof text - 1, f)] = '\0';
-                        fclose(f);
-                }
-        }
+        ck_assert(line_call(key, MSGQ_OP_LED_ON, 39).led.on);
+        f = wait_line_on(file, 39);
+        ck_assert_uint_eq(f->changes, 1);
+        ck_assert_uint_eq(f->slot, 1);
+        ck_assert_uint_gt(f->slot_size, 4096);
+        fd = open(file, O_RDWR | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), 0);
+        close(fd);
         filler = fill(dir);
-        ck_assert(!line_call(key, MSGQ_OP_LED_OFF, 2).led.on);
-        ck_assert_msg(daemon_log_wait(&dmn, "a restart will find no state to restore", scaled(2000)), "log: %s",
-                      daemon_log(&dmn));
+        ck_assert(!line_call(key, MSGQ_OP_LED_OFF, 39).led.on);
+        ck_assert_msg(daemon_log_wait(&dmn, "No space left on device; the lines work, but a restart will find "
+                                            "no state to restore", scaled(2000)), "log: %s", daemon_log(&dmn));
         daemon_kill(&dmn);
         ck_assert_int_eq(unlink(filler), 0);
 
         daemon_start_checked(&dmn, key, extra);
-        ck_assert_msg(!strstr(daemon_log(&dmn), "buzzer restored: on"), "the state before the full disk "
+        ck_assert_msg(!strstr(daemon_log(&dmn), "line_39 restored: on"), "the state before the full disk "
                       "came back: %s", daemon_log(&dmn));
-        ck_assert(!line_call(key, MSGQ_OP_LED_STATE, 2).led.on);
+        ck_assert(!line_call(key, MSGQ_OP_LED_STATE, 39).led.on);
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -964,6 +972,6 @@ int main(void) {
         harness_add(s, "random-command-lines", test_random_command_lines, 120);
         harness_add(s, "huge-arguments", test_huge_arguments, 120);
         harness_add(s, "full-disk", test_full_disk_no_stale_state, 120);
-        harness_add(s, "full-disk-line-2", test_full_disk_no_stale_state_line_2, 120);
+        harness_add(s, "full-disk-in-place", test_full_disk_in_place, 120);
         return harness_run(s);
 }

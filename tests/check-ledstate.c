@@ -86,6 +86,16 @@ static struct ledstate_file blink_state(void) {
         return f;
 }
 
+/* A version-2 file, as msgqd wrote it before version 3, for f: its lines after "msgqd-led-state 2". */
+static int format_v2(const struct ledstate_file *f, char *buf, size_t size) {
+        int n = snprintf(buf, size, "msgqd-led-state 2\n"), r;
+
+        if (n < 0 || (size_t) n >= size)
+                return -ENOBUFS;
+        r = ledstate_body_format(f, buf + n, size - (size_t) n);
+        return r < 0 ? r : n + r;
+}
+
 /* A version-1 file, as msgq 0.2 wrote it, for f's first line. */
 static int format_v1(const struct ledstate_file *f, char *buf, size_t size) {
         const struct ledstate_line *l = &f->line[0];
@@ -190,10 +200,12 @@ START_TEST(test_round_trip) {
         for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
                 f = (struct ledstate_file) { .version = 2, .changes = i ? UINT64_MAX : 0,
                                              .boot_us = i ? UINT64_MAX : 0, .n = 1, .line = { lines[i] } };
-                ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+                ck_assert_int_eq(ledstate_file_save(path, NULL, &f), 0);
                 memset(&back, 0xa5, sizeof back);
                 ck_assert_int_eq(ledstate_file_load(path, &back), 0);
-                ck_assert_uint_eq(back.version, 2);
+                ck_assert_uint_eq(back.version, 3);
+                ck_assert_uint_eq(back.slot_size, 512);
+                ck_assert_uint_eq(back.bad, 0);
                 ck_assert_uint_eq(back.changes, f.changes);
                 ck_assert_uint_eq(back.boot_us, f.boot_us);
                 ck_assert_uint_eq(back.n, 1);
@@ -311,9 +323,9 @@ START_TEST(test_bad_values) {
 }
 END_TEST
 
-/* Neither version 1 nor 2: what this msgqd cannot know, said as such (a version-1 body under each). */
+/* Neither version 1, 2 nor 3: what this msgqd cannot know, said as such (a version-1 body under each). */
 START_TEST(test_foreign_version) {
-        static const char *const versions[] = { "0", "3", "4294967295" };
+        static const char *const versions[] = { "0", "4", "4294967295" };
         struct ledstate_file s = blink_state();
         char buf[LEDSTATE_SIZE_MAX], text[LEDSTATE_SIZE_MAX + 16];
 
@@ -334,7 +346,7 @@ START_TEST(test_nul) {
         char buf[LEDSTATE_SIZE_MAX], what[32];
 
         for (int version = 1; version <= 2; version++) {
-                int n = version == 1 ? format_v1(&s, buf, sizeof buf) : ledstate_file_format(&s, buf, sizeof buf);
+                int n = version == 1 ? format_v1(&s, buf, sizeof buf) : format_v2(&s, buf, sizeof buf);
 
                 ck_assert_int_gt(n, 0);
                 for (int at = 0; at < n; at += 7) {
@@ -359,7 +371,7 @@ START_TEST(test_huge) {
         int n;
 
         ck_assert_ptr_nonnull(buf);
-        n = ledstate_file_format(&s, buf, LEDSTATE_SIZE_MAX);
+        n = format_v2(&s, buf, LEDSTATE_SIZE_MAX);
         ck_assert_int_gt(n, 0);
         memset(buf + n, '\n', big - (size_t) n); /* a good start, then a megabyte more */
         assert_refused(buf, big, -EFBIG, "1 MiB");
@@ -386,7 +398,7 @@ START_TEST(test_policy) {
 
         on.line[0] = (struct ledstate_line) { .name = "led", .gpio = "GPIO17", .seq = 9, .on = true };
         on.changes = 9;
-        ck_assert_int_eq(ledstate_file_save(path, &on), 0);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &on), 0);
         ck_assert(start_logged(&s, MSGQ_LED_START_RESTORE, log, sizeof log));
         ck_assert(s.line[0].on && !s.line[0].blinking && s.changes == 9);
         ck_assert_str_eq(log, "");                              /* restored: nothing to warn of */
@@ -399,7 +411,7 @@ START_TEST(test_policy) {
         s = blink_state();
         s.line[0].next_toggle_us = ledstate_now_us() + 60000000;
         s.line[0].period_ms = MSGQ_BLINK_PERIOD_MAX_MS;
-        ck_assert_int_eq(ledstate_file_save(path, &s), 0);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &s), 0);
         ck_assert(!start_logged(&s, MSGQ_LED_START_ON, log, sizeof log));
         ck_assert(s.line[0].on && !s.line[0].blinking && s.changes == 43);
         ck_assert(start_logged(&s, MSGQ_LED_START_RESTORE, log, sizeof log));
@@ -580,7 +592,7 @@ START_TEST(test_save_makes_the_directory) {
 
         snprintf(sub, sizeof sub, "%s/made", dir);
         snprintf(p, sizeof p, "%s/led.0x00000001", sub);
-        ck_assert_int_eq(ledstate_file_save(p, &s), 0);
+        ck_assert_int_eq(ledstate_file_save(p, NULL, &s), 0);
         ck_assert_int_eq(ledstate_file_load(p, &t), 0);
         ck_assert(t.line[0].on);
         ck_assert_int_eq(unlink(p), 0);
@@ -596,11 +608,11 @@ START_TEST(test_save_fails) {
         snprintf(file, sizeof file, "%s/file", dir);
         write_bytes(file, "x", 1);
         snprintf(p, sizeof p, "%s/sub/led.0x00000001", file);
-        ck_assert_int_eq(ledstate_file_save(p, &s), -ENOTDIR);
+        ck_assert_int_eq(ledstate_file_save(p, NULL, &s), -ENOTDIR);
         ck_assert_int_eq(unlink(file), 0);
         /* The file's own place taken by a directory: rename fails, the temporary goes. */
         ck_assert_int_eq(mkdir(path, 0755), 0);
-        ck_assert_int_ne(ledstate_file_save(path, &s), 0);
+        ck_assert_int_ne(ledstate_file_save(path, NULL, &s), 0);
         snprintf(file, sizeof file, "%s.tmp", path);
         ck_assert_int_eq(access(file, F_OK), -1);
         ck_assert_int_eq(rmdir(path), 0);
@@ -614,7 +626,7 @@ START_TEST(test_write_then_flush) {
 
         s.changes = 5;
         ck_assert_int_eq(ledstate_flush(path), -ENOENT);
-        ck_assert_int_eq(ledstate_file_write(path, &s), 0);
+        ck_assert_int_eq(ledstate_file_write(path, NULL, &s), 0);
         ck_assert_int_eq(ledstate_file_load(path, &t), 0);
         ck_assert(t.line[0].on);
         ck_assert_uint_eq(t.changes, 5);
@@ -623,7 +635,7 @@ START_TEST(test_write_then_flush) {
         /* Over the file now there (exchanged, where the filesystem can): the earlier one goes. */
         s.line[0] = (struct ledstate_line) { .name = "led", .gpio = "GPIO17" };
         s.changes = 6;
-        ck_assert_int_eq(ledstate_file_write(path, &s), 0);
+        ck_assert_int_eq(ledstate_file_write(path, NULL, &s), 0);
         ck_assert_int_eq(ledstate_file_load(path, &t), 0);
         ck_assert(!t.line[0].on);
         ck_assert_uint_eq(t.changes, 6);
@@ -638,7 +650,7 @@ START_TEST(test_forget) {
         char v1[LEDSTATE_SIZE_MAX];
 
         s.changes = 7;
-        ck_assert_int_eq(ledstate_file_save(path, &s), 0);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &s), 0);
         ck_assert_int_eq(ledstate_forget(path, 7), 1);          /* it holds change 7: current */
         ck_assert_int_eq(ledstate_file_load(path, &t), 0);
         ck_assert_int_eq(ledstate_forget(path, 8), 0);          /* change 8 was not written */
@@ -700,7 +712,7 @@ static void assert_same_line(const struct ledstate_line *a, const struct ledstat
 }
 
 static void assert_same_file(const struct ledstate_file *a, const struct ledstate_file *b) {
-        ck_assert_uint_eq(b->version, 2);
+        ck_assert(b->version == 2 || b->version == 3);
         ck_assert_uint_eq(a->changes, b->changes);
         ck_assert_uint_eq(a->boot_us, b->boot_us);
         ck_assert_uint_eq(a->n, b->n);
@@ -738,26 +750,26 @@ START_TEST(test_v2_round_trip_64_lines) {
                 f.line[i].remaining = 2 * MSGQ_BLINK_COUNT_MAX - 1;
                 f.line[i].next_toggle_us = UINT64_MAX;
         }
-        ck_assert_int_eq(ledstate_file_format(&f, text, sizeof text), 14293);
-        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        ck_assert_int_eq(format_v2(&f, text, sizeof text), 14293);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &f), 0);
         memset(&back, 0xa5, sizeof back);
         ck_assert_int_eq(ledstate_file_load(path, &back), 0);
         assert_same_file(&f, &back);
         f.changes = 0;
         f.line[63].on = false;
         f.line[63].remaining = 2 * MSGQ_BLINK_COUNT_MAX;
-        ck_assert_int_eq(ledstate_file_write(path, &f), 0);
+        ck_assert_int_eq(ledstate_file_write(path, NULL, &f), 0);
         ck_assert_int_eq(ledstate_file_load(path, &back), 0);
         assert_same_file(&f, &back);
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         ck_assert_int_eq(access(tmp, F_OK), -1);
         /* The three lines, and one. */
         f = three_lines();
-        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &f), 0);
         ck_assert_int_eq(ledstate_file_load(path, &back), 0);
         assert_same_file(&f, &back);
         f.n = 1;
-        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &f), 0);
         ck_assert_int_eq(ledstate_file_load(path, &back), 0);
         assert_same_file(&f, &back);
 }
@@ -772,13 +784,13 @@ START_TEST(test_v2_format_is_documented) {
         f.n = 2;
         f.line[0].seq = 40;
         f.line[1].active_low = true;
-        ck_assert_int_gt(ledstate_file_format(&f, buf, sizeof buf), 0);
+        ck_assert_int_gt(format_v2(&f, buf, sizeof buf), 0);
         ck_assert_str_eq(buf, "msgqd-led-state 2\nchanges 42\nboot_us 1795950000123456\nlines 2\n"
                               "line led\ngpio GPIO17\nactive_low 0\nseq 40\non 1\nblinking 1\nperiod_ms 500\n"
                               "remaining 7\nnext_toggle_us 81234567\n"
                               "line pump\ngpio gpiochip0:27\nactive_low 1\nseq 2\non 0\nblinking 0\n"
                               "period_ms 0\nremaining 0\nnext_toggle_us 0\n");
-        ck_assert_int_eq(ledstate_file_format(&f, buf, 100), -ENOBUFS);
+        ck_assert_int_eq(format_v2(&f, buf, 100), -ENOBUFS);
 }
 END_TEST
 
@@ -798,7 +810,7 @@ START_TEST(test_v2_input_records) {
         g.n = 2;
         g.line[1] = (struct ledstate_line) { .name = "door", .gpio = "GPIO22", .active_low = true, .seq = 17,
                                              .on = true, .input = true, .count = 17, .lost = 2 };
-        n = ledstate_file_format(&g, buf, sizeof buf);
+        n = format_v2(&g, buf, sizeof buf);
         ck_assert_int_gt(n, 0);
         ck_assert_ptr_nonnull(strstr(buf, "line door\ngpio GPIO22\nactive_low 1\nseq 17\non 1\nblinking 0\n"
                                           "period_ms 0\nremaining 0\nnext_toggle_us 0\ncount 17\nlost 2\n"));
@@ -817,20 +829,20 @@ START_TEST(test_v2_input_records) {
                 snprintf(l->name, sizeof l->name, "L%030zu", i);
                 snprintf(l->gpio, sizeof l->gpio, "chip-%052zu:%05zu", i, i);
         }
-        ck_assert_int_eq(ledstate_file_format(&f, text, sizeof text), 15701);
+        ck_assert_int_eq(format_v2(&f, text, sizeof text), 15701);
         ck_assert_int_eq(ledstate_file_parse(text, 15701, &back), 0);
         assert_same_file(&f, &back);
         /* Refused: what no input writes. */
         g.line[1].lost = 18;
-        ck_assert_int_eq(ledstate_file_format(&g, buf, sizeof buf), -EINVAL);
+        ck_assert_int_eq(format_v2(&g, buf, sizeof buf), -EINVAL);
         g.line[1].lost = 2;
         g.line[1].blinking = true;
         g.line[1].period_ms = 500;
         g.line[1].remaining = 1;
         g.line[1].next_toggle_us = 5;
-        ck_assert_int_eq(ledstate_file_format(&g, buf, sizeof buf), -EINVAL);
+        ck_assert_int_eq(format_v2(&g, buf, sizeof buf), -EINVAL);
         g.line[1] = back.line[1] = (struct ledstate_line) {};
-        n = ledstate_file_format(&(struct ledstate_file) { .version = 2, .n = 2, .line = { three_lines().line[0],
+        n = format_v2(&(struct ledstate_file) { .version = 2, .n = 2, .line = { three_lines().line[0],
                                  { .name = "door", .gpio = "GPIO22", .input = true, .count = 3, .lost = 1 } } },
                                  buf, sizeof buf);
         ck_assert_int_gt(n, 0);
@@ -850,25 +862,25 @@ START_TEST(test_v2_format_refuses) {
         char buf[LEDSTATE_SIZE_MAX];
 
         f.n = 0;
-        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), -EINVAL);
+        ck_assert_int_eq(format_v2(&f, buf, sizeof buf), -EINVAL);
         f.n = LEDSTATE_LINES_MAX + 1;
-        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), -EINVAL);
+        ck_assert_int_eq(format_v2(&f, buf, sizeof buf), -EINVAL);
         f = three_lines();
         f.line[2].gpio[0] = '\0'; /* as a version-1 record has it */
-        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), -EINVAL);
+        ck_assert_int_eq(format_v2(&f, buf, sizeof buf), -EINVAL);
         f = three_lines();
         snprintf(f.line[1].name, sizeof f.line[1].name, "two words");
-        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), -EINVAL);
+        ck_assert_int_eq(format_v2(&f, buf, sizeof buf), -EINVAL);
         f = three_lines();
         f.line[0].remaining = 6; /* on, with an even number left */
-        ck_assert_int_eq(ledstate_file_save(path, &f), -EINVAL);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &f), -EINVAL);
         ck_assert_int_eq(access(path, F_OK), -1);
 }
 END_TEST
 
 static int format_three(char *buf, size_t size) {
         struct ledstate_file f = three_lines();
-        int n = ledstate_file_format(&f, buf, size);
+        int n = format_v2(&f, buf, size);
 
         ck_assert_int_gt(n, 0);
         return n;
@@ -980,7 +992,7 @@ START_TEST(test_v1_read_as_led) {
         for (int len = 1; len < n; len++)
                 ck_assert_int_eq(ledstate_file_parse(buf, (size_t) len, &f), -EBADMSG);
         /* Versions neither: refused as unknown. */
-        assert_refused("msgqd-led-state 3\nchanges 1\n", 28, -EPROTONOSUPPORT, "version 3");
+        assert_refused("msgqd-led-state 4\nchanges 1\n", 28, -EPROTONOSUPPORT, "version 4");
         assert_refused("msgqd-led-state 0\n", 18, -EPROTONOSUPPORT, "version 0");
         assert_refused("msgqd-led-state 02\n", 19, -EBADMSG, "version 02");
 }
@@ -1044,7 +1056,7 @@ START_TEST(test_start_lines_match) {
         w.line[3] = line_of("relay", "5:1", false, 6, true);
         w.line[4] = line_of("fan", "GPIO5", false, 7, true);
         w.line[5] = line_of("horn", "GPIO6", false, 8, true);
-        ck_assert_int_eq(ledstate_file_save(path, &w), 0);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &w), 0);
         out_init(&out[0], "led", "GPIO17", false, MSGQ_LED_START_RESTORE);
         out_init(&out[1], "buzzer", "GPIO23", false, MSGQ_LED_START_RESTORE);  /* moved */
         out_init(&out[2], "PUMP", "0:27", true, MSGQ_LED_START_RESTORE);       /* the same */
@@ -1096,7 +1108,7 @@ START_TEST(test_start_lines_policy) {
         w.line[2] = line_of("fan", "GPIO22", false, 3, true);
         w.line[3] = blinking_line("buzzer", "GPIO23", ledstate_now_us() + 60000000); /* due in a minute */
         w.line[3].period_ms = MSGQ_BLINK_PERIOD_MAX_MS;
-        ck_assert_int_eq(ledstate_file_save(path, &w), 0);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &w), 0);
         out_init(&out[0], "led", "GPIO17", false, MSGQ_LED_START_RESTORE);
         out_init(&out[1], "pump", "GPIO27", false, MSGQ_LED_START_OFF);
         out_init(&out[2], "fan", "GPIO22", false, MSGQ_LED_START_ON);
@@ -1111,7 +1123,7 @@ START_TEST(test_start_lines_policy) {
         ck_assert_uint_eq(f.changes, 52);
         ck_assert(f.boot_us > 0);
         /* What it starts with can be written as it is. */
-        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &f), 0);
 }
 END_TEST
 
@@ -1132,10 +1144,10 @@ START_TEST(test_start_lines_from_v1) {
         ck_assert(restored[0] && f.line[0].on && f.line[0].seq == 17);
         ck_assert(!restored[1] && !f.line[1].on && f.line[1].seq == 0);
         ck_assert_uint_eq(f.changes, 17);
-        /* Written back as version 2, with what identifies each line now. */
-        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        /* Written back as version 3, with what identifies each line now. */
+        ck_assert_int_eq(ledstate_file_save(path, NULL, &f), 0);
         ck_assert_int_eq(ledstate_file_load(path, &f), 0);
-        ck_assert_uint_eq(f.version, 2);
+        ck_assert_uint_eq(f.version, 3);
         ck_assert_str_eq(f.line[0].gpio, "gpiochip0:17");
         ck_assert(f.line[0].active_low);
         /* No file: every line off (or on, as its policy says), from change 0, nothing logged. */
@@ -1150,12 +1162,262 @@ END_TEST
 /* ledstate_forget() knows a version-2 file's change number too. */
 START_TEST(test_v2_forget) {
         struct ledstate_file f = three_lines();
+        char buf[LEDSTATE_SIZE_MAX];
 
-        ck_assert_int_eq(ledstate_file_save(path, &f), 0);
+        write_bytes(path, buf, (size_t) format_v2(&f, buf, sizeof buf));
         ck_assert_int_eq(ledstate_forget(path, 42), 1);
         ck_assert_int_eq(access(path, F_OK), 0);
         ck_assert_int_eq(ledstate_forget(path, 43), 0);
         ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+/* The file's bytes, and its inode. */
+static size_t read_bytes(char *buf, size_t size, ino_t *ino) {
+        struct stat st;
+        FILE *f = fopen(path, "r");
+        size_t n;
+
+        ck_assert_ptr_nonnull(f);
+        n = fread(buf, 1, size, f);
+        ck_assert_int_eq(fstat(fileno(f), &st), 0);
+        fclose(f);
+        if (ino)
+                *ino = st.st_ino;
+        return n;
+}
+
+/* The slot's text ledstate.h shows, byte for byte; its checksum zlib's crc32(). */
+START_TEST(test_v3_format_is_documented) {
+        struct ledstate_file f = three_lines();
+        static char buf[LEDSTATE_SIZE_MAX];
+        char crc[16];
+        const char *lines = "msgqd-led-state 3\nslot 512\nchanges 42\nboot_us 1795950000123456\nlines 2\n"
+                            "line led\ngpio GPIO17\nactive_low 0\nseq 40\non 1\nblinking 1\nperiod_ms 500\n"
+                            "remaining 7\nnext_toggle_us 81234567\n"
+                            "line pump\ngpio gpiochip0:27\nactive_low 1\nseq 2\non 0\nblinking 0\n"
+                            "period_ms 0\nremaining 0\nnext_toggle_us 0\n";
+        size_t k = strlen(lines);
+
+        ck_assert_uint_eq(ledstate_crc32("123456789", 9), 0xcbf43926); /* the check value of CRC-32 */
+        f.boot_us = 1795950000123456;
+        f.n = 2;
+        f.line[0].seq = 40;
+        f.line[1].active_low = true;
+        ck_assert_int_eq(ledstate_slot_size(&f), 512);
+        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), 1024);
+        ck_assert_int_eq(memcmp(buf, lines, k), 0);
+        for (size_t i = k; i < 512 - 15; i++)
+                ck_assert_int_eq(buf[i], '\n');
+        snprintf(crc, sizeof crc, "crc32 %08" PRIx32 "\n", ledstate_crc32(buf, 512 - 15));
+        ck_assert_int_eq(memcmp(buf + 512 - 15, crc, 15), 0);
+        ck_assert_int_eq(memcmp(buf, buf + 512, 512), 0);             /* a new file: both slots the one state */
+        ck_assert_int_eq(ledstate_file_format(&f, buf, 1023), -ENOBUFS);
+        ck_assert_int_eq(ledstate_slot_format(&f, 512, buf), 0);
+        ck_assert_int_eq(ledstate_slot_format(&f, 1000, buf), -EINVAL);  /* not a multiple of 512 */
+        /* The slot holds the table's longest state, every number at its most digits. */
+        f.changes = f.boot_us = UINT64_MAX;
+        f.line[0].seq = f.line[1].seq = UINT32_MAX;
+        f.line[0].next_toggle_us = UINT64_MAX;
+        f.line[0].period_ms = MSGQ_BLINK_PERIOD_MAX_MS;
+        f.line[0].remaining = 2 * MSGQ_BLINK_COUNT_MAX - 1;
+        ck_assert_int_eq(ledstate_slot_format(&f, 512, buf), 0);
+        /* A slot is written to its last byte and not one past it. */
+        memset(buf, '#', sizeof buf);
+        ck_assert_int_eq(ledstate_slot_format(&f, LEDSTATE_SLOT_MAX, buf), 0);
+        ck_assert_int_eq(buf[LEDSTATE_SLOT_MAX - 1], '\n');
+        ck_assert_int_eq(buf[LEDSTATE_SLOT_MAX], '#');
+}
+END_TEST
+
+/*
+ * A change is written over a slot of the file the writer made, the other
+ * one of the last: the same file (no new one, no rename), each slot read as
+ * its change, and the newest taken.
+ */
+START_TEST(test_v3_written_in_place) {
+        struct ledstate_writer w = {};
+        static struct ledstate_file f, back;
+        static char buf[LEDSTATE_SIZE_MAX];
+        ino_t ino, ino2;
+        size_t n;
+
+        f = three_lines();
+        ck_assert_int_eq(ledstate_file_save(path, &w, &f), 0);
+        ck_assert_uint_eq(w.slot_size, 1024);
+        ck_assert_uint_eq(w.next, 1);
+        n = read_bytes(buf, sizeof buf, &ino);
+        ck_assert_uint_eq(n, 2048);
+        for (unsigned i = 0; i < 4; i++) {
+                f.changes++;
+                f.line[2].seq++;
+                f.line[2].on = !f.line[2].on;
+                ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);
+                ck_assert_uint_eq(w.next, i % 2 ? 1 : 0);
+                ck_assert_uint_eq(read_bytes(buf, sizeof buf, &ino2), 2048);
+                ck_assert_uint_eq(ino2, ino);
+                memset(&back, 0xa5, sizeof back);
+                ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+                assert_same_file(&f, &back);
+                ck_assert_uint_eq(back.slot, i % 2 ? 0 : 1);
+                ck_assert_uint_eq(back.bad, 0);
+                /* The other slot holds the change before. */
+                ck_assert_ptr_nonnull(strstr(buf + back.slot * 1024 , "changes"));
+                ck_assert_int_eq(strncmp(strstr(buf + (1 - back.slot) * 1024, "changes "), "changes ", 8), 0);
+                ck_assert_uint_eq(strtoull(strstr(buf + (1 - back.slot) * 1024, "changes ") + 8, NULL, 10),
+                                  f.changes - 1);
+        }
+        ck_assert_int_eq(ledstate_flush(path), 0);
+        snprintf(buf, sizeof buf, "%s.tmp", path);
+        ck_assert_int_eq(access(buf, F_OK), -1);
+        ledstate_writer_close(&w);
+}
+END_TEST
+
+/*
+ * A new file is made, once, where there is none of the writer's to write
+ * in: a version-2 file (the upgrade), a file removed or replaced since, a
+ * table whose state no longer fits the slots.
+ */
+START_TEST(test_v3_new_file_when_due) {
+        struct ledstate_writer w = {};
+        static struct ledstate_file f, back;
+        static char buf[LEDSTATE_SIZE_MAX];
+        ino_t ino, ino2;
+
+        f = three_lines();
+        write_bytes(path, buf, (size_t) format_v2(&f, buf, sizeof buf));
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        ck_assert_uint_eq(back.version, 2);
+        read_bytes(buf, sizeof buf, &ino);
+        f.changes++;
+        ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);        /* the upgrade: a new file */
+        ck_assert_uint_eq(read_bytes(buf, sizeof buf, &ino2), 2048);
+        ck_assert_uint_ne(ino2, ino);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        ck_assert_uint_eq(back.version, 3);
+        ck_assert_uint_eq(back.changes, 43);
+        /* Removed: made again. */
+        ck_assert_int_eq(unlink(path), 0);
+        f.changes++;
+        ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        ck_assert_uint_eq(back.changes, 44);
+        /* Replaced by another of another size: made again, not written into. */
+        write_bytes(path, "x", 1);
+        f.changes++;
+        ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        ck_assert_uint_eq(back.changes, 45);
+        /* A table of longer names than the slot holds: a new file of larger slots. */
+        read_bytes(buf, sizeof buf, &ino);
+        f.n = 12;
+        for (size_t i = 3; i < f.n; i++) {
+                f.line[i] = f.line[2];
+                snprintf(f.line[i].name, sizeof f.line[i].name, "fan_number_%zu_of_the_long_names", i);
+                snprintf(f.line[i].gpio, sizeof f.line[i].gpio, "GPIO%zu", i + 20);
+        }
+        f.changes++;
+        ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);
+        ck_assert_uint_gt(w.slot_size, 1024);
+        ck_assert_uint_eq(read_bytes(buf, sizeof buf, &ino2), 2 * w.slot_size);
+        ck_assert_uint_ne(ino2, ino);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        assert_same_file(&f, &back);
+        /* Without a writer: always a new file. */
+        f.changes++;
+        ck_assert_int_eq(ledstate_file_write(path, NULL, &f), 0);
+        read_bytes(buf, sizeof buf, &ino);
+        ck_assert_uint_ne(ino2, ino);
+        ledstate_writer_close(&w);
+}
+END_TEST
+
+/*
+ * A slot a crash or a power cut tore (a byte flipped, the file cut in it)
+ * is ignored with a log line, and the other one taken; both bad: refused as
+ * a corrupt file.
+ */
+START_TEST(test_v3_torn_slot) {
+        struct ledstate_writer w = {};
+        static struct ledstate_file f, back;
+        static char buf[LEDSTATE_SIZE_MAX], torn[LEDSTATE_SIZE_MAX];
+        struct msgq_output out[3];
+        bool restored[3];
+        char log[2048];
+        size_t n;
+
+        f = three_lines();
+        f.line[0] = line_of("led", "GPIO17", false, 40, true);
+        ck_assert_int_eq(ledstate_file_save(path, &w, &f), 0);
+        f.changes = 43;
+        f.line[2].seq = 12;
+        f.line[2].on = false;
+        ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);        /* change 43 in the second slot */
+        n = read_bytes(buf, sizeof buf, NULL);
+        out_init(&out[0], "led", "GPIO17", false, MSGQ_LED_START_RESTORE);
+        out_init(&out[1], "pump", "gpiochip0:27", true, MSGQ_LED_START_RESTORE);
+        out_init(&out[2], "fan", "GPIO22", false, MSGQ_LED_START_RESTORE);
+
+        /* The second slot torn: a byte of it flipped, anywhere; change 42 is taken. */
+        for (size_t at = 1024; at < n; at += 97) {
+                memcpy(torn, buf, n);
+                torn[at] ^= 0x20;
+                write_bytes(path, torn, n);
+                ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+                ck_assert_uint_eq(back.changes, 42);
+                ck_assert_uint_eq(back.slot, 0);
+                ck_assert_uint_eq(back.bad, 2);
+        }
+        start_lines_logged(&back, out, 3, restored, log, sizeof log);
+        ck_assert_msg(count_lines(log) == 1 && strstr(log, "slot 2 is torn or corrupt") &&
+                      strstr(log, "the state of change 42 in slot 1 is taken"), "logged '%s'", log);
+        ck_assert(restored[2] && back.line[2].on && back.line[2].seq == 11);
+        /* Cut in the second slot (a disk that lost its end): the first one. */
+        write_bytes(path, buf, 1500);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        ck_assert_uint_eq(back.changes, 42);
+        ck_assert_uint_eq(back.bad, 2);
+        /* The first slot torn: change 43 of the second, the newer one anyway. */
+        memcpy(torn, buf, n);
+        torn[300] = 'X';
+        write_bytes(path, torn, n);
+        ck_assert_int_eq(ledstate_file_load(path, &back), 0);
+        ck_assert_uint_eq(back.changes, 43);
+        ck_assert_uint_eq(back.slot, 1);
+        ck_assert_uint_eq(back.bad, 1);
+        start_lines_logged(&back, out, 3, restored, log, sizeof log);
+        ck_assert_msg(strstr(log, "slot 1 is torn or corrupt") && strstr(log, "change 43 in slot 2"),
+                      "logged '%s'", log);
+        /* Both torn: a corrupt file, nothing restored. */
+        torn[1100] = 'X';
+        assert_refused(torn, n, -EBADMSG, "both slots torn");
+        /* The first slot's checksum line torn, its text whole: refused too. */
+        memcpy(torn, buf, n);
+        torn[1024 - 2] ^= 1;
+        torn[2048 - 15] = 'C';
+        assert_refused(torn, n, -EBADMSG, "checksums bad");
+        /* Cut within the first slot: nothing whole. */
+        assert_refused(buf, 700, -EBADMSG, "cut in the first slot");
+        ledstate_writer_close(&w);
+}
+END_TEST
+
+/* A writer's in-place write that fails forgets nothing on its own: the next write makes a new file. */
+START_TEST(test_v3_forget) {
+        struct ledstate_writer w = {};
+        struct ledstate_file f = three_lines();
+
+        ck_assert_int_eq(ledstate_file_save(path, &w, &f), 0);
+        f.changes = 43;
+        ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);
+        ck_assert_int_eq(ledstate_forget(path, 43), 1);                 /* in the second slot: current */
+        ck_assert_int_eq(ledstate_forget(path, 44), 0);                 /* change 44 was not written */
+        ck_assert_int_eq(access(path, F_OK), -1);
+        f.changes = 45;
+        ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);        /* a new file */
+        ck_assert_int_eq(ledstate_forget(path, 45), 1);
+        ledstate_writer_close(&w);
 }
 END_TEST
 
@@ -1197,6 +1459,11 @@ int main(void) {
         tcase_add_test(tc, test_start_lines_policy);
         tcase_add_test(tc, test_start_lines_from_v1);
         tcase_add_test(tc, test_v2_forget);
+        tcase_add_test(tc, test_v3_format_is_documented);
+        tcase_add_test(tc, test_v3_written_in_place);
+        tcase_add_test(tc, test_v3_new_file_when_due);
+        tcase_add_test(tc, test_v3_torn_slot);
+        tcase_add_test(tc, test_v3_forget);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }

@@ -932,16 +932,26 @@ START_TEST(saved_before_watchers_hear) {
 END_TEST
 
 /*
- * A write that fails (here: the temporary's name taken by a directory)
- * leaves no earlier state for a start to restore: the file is removed, and
- * the warning says what a restart finds.  A file that holds the state as it
- * is (the write at the start) is kept.
+ * A write that fails (here: a new file is due, the one written at the start
+ * replaced by a version-2 file, and the temporary's name is taken by a
+ * directory) leaves no earlier state for a start to restore: the file is
+ * removed, and the warning says what a restart finds.  A file that holds
+ * the state as it is (the write at the start) is kept.  (A write over a
+ * slot that fails: check-faults, full-disk-in-place.)
  */
 START_TEST(failed_write_forgets_the_earlier_state) {
         struct ledstate_file s = led_file((struct ledstate_line) { .on = true }, 20);
-        char tmp[340];
+        char tmp[340], v2[LEDSTATE_SLOT_MAX] = "msgqd-led-state 2\n";
+        FILE *f;
+        int n;
 
         restore_recorded(&s, false);
+        n = ledstate_body_format(&s, v2 + strlen(v2), sizeof v2 - strlen(v2));
+        ck_assert_int_gt(n, 0);
+        f = fopen(state_file, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(v2, f);
+        ck_assert_int_eq(fclose(f), 0);
         snprintf(tmp, sizeof tmp, "%s.tmp", state_file);
         ck_assert_int_eq(mkdir(tmp, 0755), 0);
         ck_assert_int_eq(lines_set(&c, 0, false, 0, NULL), 1);       /* answered: the LED did change */

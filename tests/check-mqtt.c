@@ -27,6 +27,7 @@
 
 #include "client.h"
 #include "harness.h"
+#include "ledstate.h"
 
 #define HOST "127.0.0.1"
 /* The LED's states as the bridge publishes them: each says what the effect is. */
@@ -319,12 +320,16 @@ static void expect_seen_at(int line, const char *t, const char *payload, int cou
 
 /* ---- msgqd, msgqctl and the bridge ---- */
 
-/* Wait until msgqd's state file for key says the LED is on (written, so a kill -9 keeps it). */
+/*
+ * Wait until msgqd's state file for key says the LED is on (written, so a
+ * kill -9 keeps it): as msgqd reads it, the newest good slot.
+ */
 static void wait_state_on(key_t key) {
         const char *state = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) key);
         uint64_t end = monotonic_ms() + (uint64_t) scaled(5000);
+        static struct ledstate_file f;
 
-        while (!strstr(file_text(state), "\non 1\n")) {
+        while (ledstate_file_load(state, &f) < 0 || !f.line[0].on) {
                 ck_assert_msg(monotonic_ms() < end, "%s: %s", state, file_text(state));
                 sleep_ms(10);
         }

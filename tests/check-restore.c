@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -627,13 +628,16 @@ START_TEST(test_written_only_on_change) {
         }
         sleep_ms(100);
         ck_assert_int_eq(stat(state_file(key), &b), 0);
-        /* Each write is a new file renamed into place: the same file, untouched, was not written. */
+        /* Untouched: not written. */
         ck_assert_uint_eq(a.st_ino, b.st_ino);
         ck_assert(a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec);
         led(key, "off", NULL, NULL);
         wait_file(key, false, false);
+        /* A change is written over a slot of the same file (format version 3): no new file. */
         ck_assert_int_eq(stat(state_file(key), &b), 0);
-        ck_assert_uint_ne(a.st_ino, b.st_ino);
+        ck_assert_uint_eq(a.st_ino, b.st_ino);
+        ck_assert_uint_eq(a.st_size, b.st_size);
+        ck_assert(a.st_mtim.tv_sec != b.st_mtim.tv_sec || a.st_mtim.tv_nsec != b.st_mtim.tv_nsec);
         daemon_stop_checked(&d);
 }
 END_TEST
@@ -822,7 +826,7 @@ END_TEST
 /*
  * An upgrade: the state file of msgq 0.1 and 0.2 (version 1, the LED
  * alone) is taken up as the line led, the change numbers go on from it,
- * the new outputs start as new, and the file is version 2 from then on.
+ * the new outputs start as new, and the file is version 3 from then on.
  */
 START_TEST(test_version_1_taken_up_as_led) {
         static struct ledstate_file f;
@@ -840,9 +844,66 @@ START_TEST(test_version_1_taken_up_as_led) {
         ck_assert_uint_eq(line_state(key, 0).changes, 12);
         wait_line_file(key, 0, true, false);
         ck_assert_int_eq(ledstate_file_load(state_file(key), &f), 0);
-        ck_assert(f.version == 2 && f.n == 3 && f.changes == 12 && f.line[0].seq == 12);
+        ck_assert(f.version == 3 && f.n == 3 && f.changes == 12 && f.line[0].seq == 12);
         ck_assert_str_eq(f.line[0].gpio, "GPIO17");
         ck_assert_str_eq(f.line[2].name, "buzzer");
+        daemon_stop_checked(&d);
+        unlink(conf);
+}
+END_TEST
+
+/*
+ * A version-2 file (every line, as msgqd wrote it before version 3) is
+ * taken up and written as version 3 from the start on.  A change, kill -9,
+ * and the slot that holds it torn (a power cut in the middle of its
+ * write): the next start ignores that slot, says so, and restores the
+ * state before it, from the other one.
+ */
+START_TEST(test_version_2_then_torn_slot) {
+        static struct ledstate_file f, v2;
+        struct daemon d;
+        key_t key = test_key();
+        char conf[64], text[LEDSTATE_SLOT_MAX] = "msgqd-led-state 2\n";
+        const char *log;
+        FILE *fp;
+        int fd;
+
+        v2 = (struct ledstate_file) { .version = 2, .changes = 30, .boot_us = ledstate_boot_us(), .n = 3 };
+        v2.line[0] = (struct ledstate_line) { .name = "led", .gpio = "GPIO17", .seq = 20, .on = true };
+        v2.line[1] = (struct ledstate_line) { .name = "pump", .gpio = "GPIO27", .seq = 4 };
+        v2.line[2] = (struct ledstate_line) { .name = "buzzer", .gpio = "gpiochip0:5", .seq = 6, .on = true };
+        ck_assert_int_gt(ledstate_body_format(&v2, text + strlen(text), sizeof text - strlen(text)), 0);
+        fp = fopen(state_file(key), "w");
+        ck_assert_ptr_nonnull(fp);
+        fputs(text, fp);
+        ck_assert_int_eq(fclose(fp), 0);
+        write_conf(conf, sizeof conf, outputs_conf);
+        start_conf(&d, key, conf);
+        log = daemon_log(&d);
+        ck_assert_msg(strstr(log, "LED restored: on\n") && strstr(log, "buzzer restored: on\n") &&
+                      !strstr(log, "cannot restore"), "%s", log);
+        ck_assert_uint_eq(line_state(key, 2).changes, 30);
+        ck_assert_int_eq(ledstate_file_load(state_file(key), &f), 0);
+        ck_assert_uint_eq(f.version, 3);
+        ck_assert_uint_eq(f.changes, 30);
+
+        /* Change 31 (the LED off) in one slot, change 30 in the other; the first torn. */
+        ck_assert(!line_op(key, MSGQ_OP_LED_OFF, 0, 0, 0).led.on);
+        wait_line_file(key, 0, false, false);
+        daemon_kill(&d);
+        ck_assert_int_eq(ledstate_file_load(state_file(key), &f), 0);
+        ck_assert_uint_eq(f.changes, 31);
+        fd = open(state_file(key), O_WRONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(pwrite(fd, "torn", 4, (off_t) (f.slot * f.slot_size + f.slot_size / 2)), 4);
+        close(fd);
+        start_conf(&d, key, conf);
+        log = daemon_log(&d);
+        ck_assert_msg(strstr(log, fmt("slot %u is torn or corrupt", f.slot + 1)) &&
+                      strstr(log, "the state of change 30 in slot") && strstr(log, "LED restored: on\n") &&
+                      !strstr(log, "cannot restore"), "%s", log);
+        ck_assert(line_state(key, 0).on);
+        ck_assert_uint_eq(line_state(key, 0).changes, 30);
         daemon_stop_checked(&d);
         unlink(conf);
 }
@@ -868,5 +929,6 @@ int main(void) {
         harness_add(s, "kill-9-after-reply-line-2", test_kill_9_right_after_reply_line_2, 60);
         harness_add(s, "outputs-changed", test_outputs_changed_in_msgq_conf, 30);
         harness_add(s, "version-1", test_version_1_taken_up_as_led, 30);
+        harness_add(s, "version-2-torn-slot", test_version_2_then_torn_slot, 30);
         return harness_run(s);
 }

@@ -11,6 +11,7 @@ after a protocol change; inputs that once crashed are added by hand (see
 import os
 import struct
 import sys
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAGIC = b"MQ\x00\x01"
@@ -275,12 +276,52 @@ def ledstates_v2():
         "v2-out-of-order": good.replace(b"active_low 1\nseq 2\n", b"seq 2\nactive_low 1\n"),
         "v2-crlf": good.replace(b"\n", b"\r\n"),
         "v2-nul": good[:60] + b"\x00" + good[61:],
-        "version-3": ledstate_v2([v2_line()], version=b"3"),
+        "version-4": ledstate_v2([v2_line()], version=b"4"),
+    }
+
+
+def v3_slot(lines, changes=42, size=512, pad=b"\n", crc=None):
+    body = ledstate_v2(lines, changes=changes)[len(b"msgqd-led-state 2\n"):]
+    text = b"msgqd-led-state 3\nslot %d\n" % size + body
+    text += pad * (size - 15 - len(text))
+    return text + b"crc32 %08x\n" % (zlib.crc32(text) if crc is None else crc)
+
+
+def ledstates_v3():
+    """Version 3: two slots, each the whole table's state with its checksum; good and each way bad."""
+    blink = v2_line(on=1, blinking=1, period=500, remaining=7, next_us=81234567)
+    pump = v2_line(name=b"pump", gpio=b"gpiochip0:27", active_low=1, seq=2, on=0)
+    fan = v2_line(name=b"fan", gpio=b"GPIO22", seq=11)
+    door = v2_line(name=b"door", gpio=b"GPIO23", seq=17) + b"count 17\nlost 0\n"
+    most = [v2_line(name=b"L%030d" % i, gpio=b"chip-%052d:%05d" % (i, i), active_low=i % 2,
+                    seq=4294967295 - i, on=1, blinking=1, period=3600000, remaining=1999999,
+                    next_us=18446744073709551615) for i in range(64)]
+    a = v3_slot([blink, pump, fan, door], changes=42, size=1024)
+    b = v3_slot([blink, pump, fan.replace(b"seq 11", b"seq 12"), door], changes=43, size=1024)
+    one = v3_slot([v2_line()])
+    longest = v3_slot(most, changes=18446744073709551615, size=16384)
+    return {
+        "v3-one": one + one,
+        "v3-newer-second": a + b,
+        "v3-newer-first": b + a,
+        "v3-torn-second": a + b[:600] + a[600:],
+        "v3-torn-first": b[:300] + a[300:] + b,
+        "v3-both-torn": a[:700] + b[700:] + b[:700] + a[700:],
+        "v3-flipped-byte": a + b[:100] + b"X" + b[101:],
+        "v3-crc-upper": a + v3_slot([blink], changes=43, size=1024).replace(b"crc32 ", b"CRC32 "),
+        "v3-slot-mismatch": a + v3_slot([blink], changes=44, size=512) * 2,
+        "v3-short": (a + b)[:-1],
+        "v3-cut-in-second": (a + b)[:1500],
+        "v3-cut-in-first": (a + b)[:700],
+        "v3-pad-space": a + v3_slot([blink], changes=43, size=1024, pad=b" "),
+        "v3-bad-line": a + v3_slot([v2_line(name=b"pump!")], changes=43, size=1024),
+        "v3-64-longest": longest + longest,
+        "v3-no-slots": ledstate_v2([v2_line()], version=b"3"),
     }
 
 
 def ledstates():
-    """msgqd's LED state file (daemon/ledstate.h), good and each way bad: version 1, then 2."""
+    """msgqd's LED state file (daemon/ledstate.h), good and each way bad: version 1, then 2, then 3."""
     good = ledstate(on=1, blinking=1, period=500, remaining=7, next_us=81234567)
     return {
         "on": ledstate(),
@@ -298,8 +339,9 @@ def ledstates():
         "hex-boot": ledstate(boot=b"6f1c0a1e2b3d4c5e6f708192a3b4c5d6"),
         "extra-line": good + b"extra 1\n",
         "crlf": good.replace(b"\n", b"\r\n"),
-        "huge": good + b"\n" * 16400,
+        "huge": good + b"\n" * 32800,
         **ledstates_v2(),
+        **ledstates_v3(),
     }
 
 
