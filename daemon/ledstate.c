@@ -258,7 +258,7 @@ int ledstate_slot_size(const struct ledstate_file *f) {
                 r = format_body(&w, buf, sizeof buf, &len, false);
         if (r < 0 || len + CRC_LINE_LEN > LEDSTATE_SLOT_MAX)
                 return -EINVAL;
-        return (int) round_up(len + CRC_LINE_LEN, LEDSTATE_SLOT_ALIGN);
+        return (int) round_up(len + CRC_LINE_LEN, LEDSTATE_SLOT_PAGE);
 }
 
 int ledstate_slot_format(const struct ledstate_file *f, size_t slot_size, char *buf) {

@@ -47,8 +47,9 @@
  *
  * then the other slot, the same lines (of the same change, or of the one
  * before or after it).  slot is the size of each in bytes (a multiple of
- * LEDSTATE_SLOT_ALIGN, ledstate_slot_size(): what the longest state of the
- * table's lines takes, every number at its most digits), and crc32 the
+ * LEDSTATE_SLOT_ALIGN; msgqd writes ledstate_slot_size(): what the longest
+ * state of the table's lines takes, every number at its most digits, in
+ * whole pages of LEDSTATE_SLOT_PAGE), and crc32 the
  * CRC-32 (IEEE 802.3, zlib's crc32()) of the slot before its last line, in
  * 8 lowercase hex digits.  A slot is good when it is whole, its sum right
  * and its lines as below; a reader takes the good slot of the highest
@@ -149,6 +150,12 @@
  */
 #define LEDSTATE_SLOT_MAX 16384
 #define LEDSTATE_SLOT_ALIGN 512 /* a slot's size is a multiple of it: its own sectors */
+/*
+ * msgqd makes its slots a multiple of a page: a flash disk that loses the
+ * whole page it was writing at a power cut then loses one slot only, not
+ * the one it was not writing too.
+ */
+#define LEDSTATE_SLOT_PAGE 4096
 /* The largest file read: two slots. */
 #define LEDSTATE_SIZE_MAX (2 * LEDSTATE_SLOT_MAX)
 /* Two boot_us this close are one boot (a leap second, a read between two clocks). */

@@ -204,7 +204,7 @@ START_TEST(test_round_trip) {
                 memset(&back, 0xa5, sizeof back);
                 ck_assert_int_eq(ledstate_file_load(path, &back), 0);
                 ck_assert_uint_eq(back.version, 3);
-                ck_assert_uint_eq(back.slot_size, 512);
+                ck_assert_uint_eq(back.slot_size, 4096);
                 ck_assert_uint_eq(back.bad, 0);
                 ck_assert_uint_eq(back.changes, f.changes);
                 ck_assert_uint_eq(back.boot_us, f.boot_us);
@@ -1192,7 +1192,7 @@ START_TEST(test_v3_format_is_documented) {
         struct ledstate_file f = three_lines();
         static char buf[LEDSTATE_SIZE_MAX];
         char crc[16];
-        const char *lines = "msgqd-led-state 3\nslot 512\nchanges 42\nboot_us 1795950000123456\nlines 2\n"
+        const char *lines = "msgqd-led-state 3\nslot 4096\nchanges 42\nboot_us 1795950000123456\nlines 2\n"
                             "line led\ngpio GPIO17\nactive_low 0\nseq 40\non 1\nblinking 1\nperiod_ms 500\n"
                             "remaining 7\nnext_toggle_us 81234567\n"
                             "line pump\ngpio gpiochip0:27\nactive_low 1\nseq 2\non 0\nblinking 0\n"
@@ -1204,16 +1204,16 @@ START_TEST(test_v3_format_is_documented) {
         f.n = 2;
         f.line[0].seq = 40;
         f.line[1].active_low = true;
-        ck_assert_int_eq(ledstate_slot_size(&f), 512);
-        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), 1024);
+        ck_assert_int_eq(ledstate_slot_size(&f), 4096);                /* a page */
+        ck_assert_int_eq(ledstate_file_format(&f, buf, sizeof buf), 8192);
         ck_assert_int_eq(memcmp(buf, lines, k), 0);
-        for (size_t i = k; i < 512 - 15; i++)
+        for (size_t i = k; i < 4096 - 15; i++)
                 ck_assert_int_eq(buf[i], '\n');
-        snprintf(crc, sizeof crc, "crc32 %08" PRIx32 "\n", ledstate_crc32(buf, 512 - 15));
-        ck_assert_int_eq(memcmp(buf + 512 - 15, crc, 15), 0);
-        ck_assert_int_eq(memcmp(buf, buf + 512, 512), 0);             /* a new file: both slots the one state */
-        ck_assert_int_eq(ledstate_file_format(&f, buf, 1023), -ENOBUFS);
-        ck_assert_int_eq(ledstate_slot_format(&f, 512, buf), 0);
+        snprintf(crc, sizeof crc, "crc32 %08" PRIx32 "\n", ledstate_crc32(buf, 4096 - 15));
+        ck_assert_int_eq(memcmp(buf + 4096 - 15, crc, 15), 0);
+        ck_assert_int_eq(memcmp(buf, buf + 4096, 4096), 0);           /* a new file: both slots the one state */
+        ck_assert_int_eq(ledstate_file_format(&f, buf, 8191), -ENOBUFS);
+        ck_assert_int_eq(ledstate_slot_format(&f, 512, buf), 0);        /* read in 512-byte steps */
         ck_assert_int_eq(ledstate_slot_format(&f, 1000, buf), -EINVAL);  /* not a multiple of 512 */
         /* The slot holds the table's longest state, every number at its most digits. */
         f.changes = f.boot_us = UINT64_MAX;
@@ -1244,17 +1244,17 @@ START_TEST(test_v3_written_in_place) {
 
         f = three_lines();
         ck_assert_int_eq(ledstate_file_save(path, &w, &f), 0);
-        ck_assert_uint_eq(w.slot_size, 1024);
+        ck_assert_uint_eq(w.slot_size, 4096);
         ck_assert_uint_eq(w.next, 1);
         n = read_bytes(buf, sizeof buf, &ino);
-        ck_assert_uint_eq(n, 2048);
+        ck_assert_uint_eq(n, 8192);
         for (unsigned i = 0; i < 4; i++) {
                 f.changes++;
                 f.line[2].seq++;
                 f.line[2].on = !f.line[2].on;
                 ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);
                 ck_assert_uint_eq(w.next, i % 2 ? 1 : 0);
-                ck_assert_uint_eq(read_bytes(buf, sizeof buf, &ino2), 2048);
+                ck_assert_uint_eq(read_bytes(buf, sizeof buf, &ino2), 8192);
                 ck_assert_uint_eq(ino2, ino);
                 memset(&back, 0xa5, sizeof back);
                 ck_assert_int_eq(ledstate_file_load(path, &back), 0);
@@ -1262,9 +1262,9 @@ START_TEST(test_v3_written_in_place) {
                 ck_assert_uint_eq(back.slot, i % 2 ? 0 : 1);
                 ck_assert_uint_eq(back.bad, 0);
                 /* The other slot holds the change before. */
-                ck_assert_ptr_nonnull(strstr(buf + back.slot * 1024 , "changes"));
-                ck_assert_int_eq(strncmp(strstr(buf + (1 - back.slot) * 1024, "changes "), "changes ", 8), 0);
-                ck_assert_uint_eq(strtoull(strstr(buf + (1 - back.slot) * 1024, "changes ") + 8, NULL, 10),
+                ck_assert_ptr_nonnull(strstr(buf + back.slot * 4096 , "changes"));
+                ck_assert_int_eq(strncmp(strstr(buf + (1 - back.slot) * 4096, "changes "), "changes ", 8), 0);
+                ck_assert_uint_eq(strtoull(strstr(buf + (1 - back.slot) * 4096, "changes ") + 8, NULL, 10),
                                   f.changes - 1);
         }
         ck_assert_int_eq(ledstate_flush(path), 0);
@@ -1292,7 +1292,7 @@ START_TEST(test_v3_new_file_when_due) {
         read_bytes(buf, sizeof buf, &ino);
         f.changes++;
         ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);        /* the upgrade: a new file */
-        ck_assert_uint_eq(read_bytes(buf, sizeof buf, &ino2), 2048);
+        ck_assert_uint_eq(read_bytes(buf, sizeof buf, &ino2), 8192);
         ck_assert_uint_ne(ino2, ino);
         ck_assert_int_eq(ledstate_file_load(path, &back), 0);
         ck_assert_uint_eq(back.version, 3);
@@ -1311,7 +1311,7 @@ START_TEST(test_v3_new_file_when_due) {
         ck_assert_uint_eq(back.changes, 45);
         /* A table of longer names than the slot holds: a new file of larger slots. */
         read_bytes(buf, sizeof buf, &ino);
-        f.n = 12;
+        f.n = 40;
         for (size_t i = 3; i < f.n; i++) {
                 f.line[i] = f.line[2];
                 snprintf(f.line[i].name, sizeof f.line[i].name, "fan_number_%zu_of_the_long_names", i);
@@ -1319,7 +1319,7 @@ START_TEST(test_v3_new_file_when_due) {
         }
         f.changes++;
         ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);
-        ck_assert_uint_gt(w.slot_size, 1024);
+        ck_assert_uint_gt(w.slot_size, 4096);
         ck_assert_uint_eq(read_bytes(buf, sizeof buf, &ino2), 2 * w.slot_size);
         ck_assert_uint_ne(ino2, ino);
         ck_assert_int_eq(ledstate_file_load(path, &back), 0);
@@ -1360,7 +1360,7 @@ START_TEST(test_v3_torn_slot) {
         out_init(&out[2], "fan", "GPIO22", false, MSGQ_LED_START_RESTORE);
 
         /* The second slot torn: a byte of it flipped, anywhere; change 42 is taken. */
-        for (size_t at = 1024; at < n; at += 97) {
+        for (size_t at = 4096; at < n; at += 97) {
                 memcpy(torn, buf, n);
                 torn[at] ^= 0x20;
                 write_bytes(path, torn, n);
@@ -1374,7 +1374,7 @@ START_TEST(test_v3_torn_slot) {
                       strstr(log, "the state of change 42 in slot 1 is taken"), "logged '%s'", log);
         ck_assert(restored[2] && back.line[2].on && back.line[2].seq == 11);
         /* Cut in the second slot (a disk that lost its end): the first one. */
-        write_bytes(path, buf, 1500);
+        write_bytes(path, buf, 4572);
         ck_assert_int_eq(ledstate_file_load(path, &back), 0);
         ck_assert_uint_eq(back.changes, 42);
         ck_assert_uint_eq(back.bad, 2);
@@ -1390,12 +1390,12 @@ START_TEST(test_v3_torn_slot) {
         ck_assert_msg(strstr(log, "slot 1 is torn or corrupt") && strstr(log, "change 43 in slot 2"),
                       "logged '%s'", log);
         /* Both torn: a corrupt file, nothing restored. */
-        torn[1100] = 'X';
+        torn[4172] = 'X';
         assert_refused(torn, n, -EBADMSG, "both slots torn");
         /* The first slot's checksum line torn, its text whole: refused too. */
         memcpy(torn, buf, n);
-        torn[1024 - 2] ^= 1;
-        torn[2048 - 15] = 'C';
+        torn[4096 - 2] ^= 1;
+        torn[8192 - 15] = 'C';
         assert_refused(torn, n, -EBADMSG, "checksums bad");
         /* Cut within the first slot: nothing whole. */
         assert_refused(buf, 700, -EBADMSG, "cut in the first slot");
