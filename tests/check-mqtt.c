@@ -1724,6 +1724,87 @@ START_TEST(test_inputs_resume_after_restart) {
 END_TEST
 
 /*
+ * The bridge stopped while more edges came than msgqd keeps (history 64):
+ * started again, it tells the gap as one missed event (history) with the
+ * counter and level after it, then the 64 edges msgqd kept, their counters
+ * reckoned back from msgqd's.
+ */
+START_TEST(test_inputs_resume_past_history) {
+        key_t key = test_key();
+        static char events[1 << 16];
+        char burst[101] = "";
+
+        broker_start();
+        daemon_start_inputs(key, "[msgq]\nmode = 0600\nhistory = 64\n[input door]\ngpio = GPIO5\n");
+        bridge_start();
+        expect_changes_at(__LINE__, line_changes("door"));
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+        for (int i = 0; i < 100; i++)
+                burst[i] = i % 2 ? '0' : '1';
+        input_edges("door", burst);
+        for (uint64_t end = monotonic_ms() + 10000; line_changes("door") < 100; sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "msgqd numbered %" PRIu64 " changes", line_changes("door"));
+        watch_start();
+        bridge_start_with(key, NULL, "online");
+        WAIT_ON(topic("door/event"), 65, 20000);
+        EXPECT_RETAINED(topic("door/state"), "{\"state\":\"OFF\",\"count\":100,\"number\":100}", 10000);
+        sleep_ms(300); /* none more */
+        snprintf(events, sizeof events, "%s", door_events());
+        EXPECT_JSON(events,
+                    "len(d['events']) == 65 and d['events'][0] == {'event_type': 'missed', 'number': 37, "
+                    "'missed': 36, 'reason': 'history', 'level': 0, 'count': 36} and "
+                    "[(e['number'], e['count']) for e in d['events'][1:]] == [(n, n) for n in range(37, 101)]");
+        expect_changes_at(__LINE__, 100);
+        stop_all();
+}
+END_TEST
+
+/*
+ * Edges while the broker is away: the bridge takes no change until it is
+ * back, then publishes them, in order, with their counters (a subscriber
+ * with a persistent session gets them).
+ */
+START_TEST(test_inputs_while_broker_away) {
+        static char events[1 << 16];
+        char id[64];
+        uint64_t first;
+
+        snprintf(id, sizeof id, "watch-%d-%d", (int) getpid(), test_serial);
+        broker_start();
+        daemon_start_inputs(test_key(), inputs_conf);
+        bridge_start();
+        spawn(&watcher, "watch.log", (const char *const[]) { need_program("mosquitto_sub"), "-h", HOST, "-p",
+                                                            fmt("%d", port), "-q", "1", "-c", "-i", id, "-v", "-t",
+                                                            fmt("%s/#", prefix), NULL });
+        WAIT_ON(topic("availability"), 1, 10000);
+        input_edges("door", "1");
+        WAIT_ON(topic("door/event"), 1, 10000);
+        first = line_changes("door");
+        ck_assert_int_eq(proc_stop(&watcher, SIGTERM), 0);
+        ck_assert_int_eq(proc_stop(&broker, SIGTERM), 0);
+        input_edges("door", "010");
+        for (uint64_t end = monotonic_ms() + 10000; line_changes("door") < first + 3; sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "msgqd numbered %" PRIu64 " changes", line_changes("door"));
+        broker_start();
+        spawn(&watcher, "watch.log", (const char *const[]) { need_program("mosquitto_sub"), "-h", HOST, "-p",
+                                                            fmt("%d", port), "-q", "1", "-c", "-i", id, "-v", "-t",
+                                                            fmt("%s/#", prefix), NULL });
+        WAIT_ON(topic("door/event"), 4, 40000);
+        EXPECT_RETAINED(topic("door/state"), fmt("{\"state\":\"OFF\",\"count\":4,\"number\":%" PRIu64 "}",
+                                                 first + 3),
+                        10000);
+        sleep_ms(300); /* none more */
+        snprintf(events, sizeof events, "%s", door_events());
+        EXPECT_JSON(events,
+                    "[(e['event_type'], e['number'], e['count']) for e in d['events']] == "
+                    "[('rising', %" PRIu64 ", 1), ('falling', %" PRIu64 ", 2), ('rising', %" PRIu64 ", 3), "
+                    "('falling', %" PRIu64 ", 4)]",
+                    first, first + 1, first + 2, first + 3);
+        stop_all();
+}
+END_TEST
+
+/*
  * <prefix>/changes ahead of msgqd's last change (msgqd's state was lost):
  * the bridge goes on from msgqd's, publishes the input's state again, and
  * the next edge as usual.
@@ -2312,6 +2393,8 @@ int main(void) {
         harness_add(s, "inputs-overflow", test_inputs_overflow_told, 60);
         harness_add(s, "inputs-away", test_inputs_away_told, 60);
         harness_add(s, "inputs-resume", test_inputs_resume_after_restart, 90);
+        harness_add(s, "inputs-resume-history", test_inputs_resume_past_history, 60);
+        harness_add(s, "inputs-broker-away", test_inputs_while_broker_away, 90);
         harness_add(s, "inputs-resume-ahead", test_inputs_resume_ahead, 60);
         harness_add(s, "inputs-resume-garbage", test_inputs_resume_garbage, 60);
         harness_add(s, "inputs-removed-away", test_inputs_removed_while_away, 60);
