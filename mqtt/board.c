@@ -539,7 +539,7 @@ static bool hold(struct board *b, const struct board_watched *w) {
                 struct board_held *held = realloc(b->held, max * sizeof *held);
 
                 if (!held) {
-                        log_error("out of memory for %zu changes held: change %" PRIu64 " is told later",
+                        log_error("out of memory for %zu changes held: change %" PRIu64 " is read again later",
                                   b->nheld, w->ev.ch.st.led.changes);
                         return false;
                 }
@@ -551,7 +551,7 @@ static bool hold(struct board *b, const struct board_watched *w) {
                 struct board_gap *gaps = realloc(b->gaps, (b->ngaps + 1) * sizeof *gaps);
 
                 if (!gaps) {
-                        log_error("out of memory for a gap held: change %" PRIu64 " is told later",
+                        log_error("out of memory for a gap held: change %" PRIu64 " is read again later",
                                   w->ev.ch.st.led.changes);
                         return false;
                 }
@@ -667,8 +667,10 @@ static bool take_watched(struct board *b, const struct board_watched *w, size_t 
                         b->taken = number;
                         continue;
                 }
-                if (!hold(b, &w[i]))
+                if (!hold(b, &w[i])) {
+                        relist_later(b); /* read again from the last taken */
                         return false;
+                }
                 b->taken = number;
         }
         return true;
