@@ -1684,11 +1684,12 @@ START_TEST(test_inputs_resume_after_restart) {
         broker_start();
         daemon_start_inputs(key, inputs_conf);
         bridge_start();
+        first = line_changes("door") + 1;
         input_edges("door", "1");
-        EXPECT_RETAINED(topic("door/state"), fmt("{\"state\":\"ON\",\"count\":1,\"number\":%" PRIu64 "}",
-                                                 line_changes("door")),
+        for (uint64_t end = monotonic_ms() + 10000; line_changes("door") < first; sleep_ms(20)) /* msgqd read it */
+                ck_assert_msg(monotonic_ms() < end, "msgqd numbered %" PRIu64 " changes", line_changes("door"));
+        EXPECT_RETAINED(topic("door/state"), fmt("{\"state\":\"ON\",\"count\":1,\"number\":%" PRIu64 "}", first),
                         10000);
-        first = line_changes("door");
         expect_changes_at(__LINE__, first);
         ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
         input_edges("door", "010");
