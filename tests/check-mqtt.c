@@ -1606,7 +1606,10 @@ END_TEST
  * with the counter and level between them; the counter counts it.
  */
 START_TEST(test_inputs_overflow_told) {
-        static char events[1 << 16];
+        static char events[1 << 16], payload[3][512];
+        char ev[4096], cnt[4096], t_ev[512], t_cnt[512];
+        const char *all, *out;
+        int n;
 
         broker_start();
         daemon_start_inputs(test_key(), inputs_conf);
@@ -1627,6 +1630,20 @@ START_TEST(test_inputs_overflow_told) {
                     "d['events'][1]['missed'] == 1 and d['events'][1]['reason'] == 'overflow' and "
                     "d['events'][1]['number'] == d['events'][2]['number'] == d['events'][0]['number'] + 1 and "
                     "'time' in d['events'][2]");
+        /* HA's event entity takes each, the missed one among them, and the counter the last state. */
+        snprintf(ev, sizeof ev, "%s", entity_config("event", "door", 10000));
+        snprintf(cnt, sizeof cnt, "%s", entity_config("sensor", "door_count", 10000));
+        snprintf(t_ev, sizeof t_ev, "homeassistant/event/%s/door/config", node_of(prefix));
+        snprintf(t_cnt, sizeof t_cnt, "homeassistant/sensor/%s/door_count/config", node_of(prefix));
+        all = all_seen(topic("door/event"));
+        n = 0;
+        for (const char *p = all; *p && n < 3; p += strcspn(p, "\n") + 1)
+                snprintf(payload[n++], sizeof payload[0], "%.*s", (int) strcspn(p, "\n"), p);
+        ck_assert_int_eq(n, 3);
+        out = HA_DISCOVERY("states", "all", t_ev, ev, payload[0], payload[1], payload[2]);
+        ck_assert_msg(strstr(out, "missed {") && !strstr(out, "ignored"), "%s", out);
+        ck_assert_str_eq(HA_DISCOVERY("states", "newest", t_cnt, cnt, "-r", retained(topic("door/state"))),
+                         "HA newest: 3 sum 0\n");
         stop_all();
 }
 END_TEST
