@@ -44,41 +44,69 @@ static const char *line_topic(const struct board_line *l, const char *what, char
         return buf;
 }
 
-/*
- * An input's change: with time_ns (a change the watch gave), first the
- * event on <topic>/event (not retained: HA ignores a retained event),
- * then <topic>/state (retained); a change listed (time_ns 0) is only the
- * state.  A change published already is not published again.
- */
-static void publish_input(struct board *b, struct board_line *l, const struct msgq_led_state *st, uint64_t time_ns,
-                          bool force) {
+/* <topic>/state of input l, retained: its level, counter (count NULL: not known) and last change. */
+static void publish_input_state(struct board *b, struct board_line *l, bool on, const uint64_t *count,
+                                uint64_t number) {
         char topic[MSGQ_LINE_NAME_MAX + 16];
 
-        if (l->in_published && st->changes <= l->in_number && !force)
-                return;
-        if (!broker_up(b)) {
-                l->in_published = false;
-                return; /* published again when the broker is back */
-        }
-        if (time_ns && st->changes > l->in_number)
-                publish(b, line_topic(l, "event", topic, sizeof topic), payload_input_event(st->on, st->changes, time_ns),
-                        false);
-        l->in_on = st->on;
-        l->in_number = st->changes;
-        publish(b, line_topic(l, "state", topic, sizeof topic), payload_input_state(st->on, st->changes), true);
+        publish(b, line_topic(l, "state", topic, sizeof topic), payload_input_state(on, count, number), true);
+        l->in_on = on;
+        l->in_number = number;
+        l->in_count_known = count != NULL;
+        l->in_count = count ? *count : 0;
         l->in_published = true;
 }
 
-/* The changes msgqd no longer kept, on each input's event topic: never missed silently. */
-static void publish_missed(struct board *b, uint64_t missed, uint64_t before) {
+/* The kernel's CLOCK_MONOTONIC time of an edge as the wall-clock time it stands for (0: none). */
+static uint64_t wall_time(uint64_t kernel_ns) {
+        uint64_t now = msgq_now_ns(), wall = msgq_wall_ns();
+
+        if (!kernel_ns)
+                return 0;
+        return kernel_ns <= now ? wall - (now - kernel_ns) : wall + (kernel_ns - now);
+}
+
+/*
+ * An input's change h on <topic>/event (not retained: HA ignores a
+ * retained event), then <topic>/state (retained): an edge the kernel lost
+ * others just before is told as missed (overflow) first; a level msgqd
+ * found changed at its start is missed (away), how many not known.
+ */
+static void publish_input(struct board *b, struct board_line *l, const struct board_held *h) {
+        const struct msgq_event *ev = &h->w.ev;
+        const uint64_t *count = h->count_known ? &h->count : NULL;
+        uint64_t number = ev->ch.st.led.changes, lost = ev->lost, before;
+        bool on = ev->ch.st.led.on;
+        char topic[MSGQ_LINE_NAME_MAX + 16];
+
+        line_topic(l, "event", topic, sizeof topic);
+        if (ev->edge == MSGQ_EDGE_AWAY) {
+                publish(b, topic, payload_input_missed(number, NULL, "away", on, count), false);
+        } else {
+                if (lost) {
+                        before = count ? *count - 1 : 0;
+                        publish(b, topic, payload_input_missed(number, &lost, "overflow", !on, count ? &before : NULL),
+                                false);
+                }
+                publish(b, topic, payload_input_event(on, number, wall_time(ev->kernel_ns), count), false);
+        }
+        publish_input_state(b, l, on, count, number);
+}
+
+/* A gap: the changes msgqd no longer kept, on each input's event topic: never missed silently. */
+static void publish_gap(struct board *b, const struct board_held *h) {
+        const struct board_gap *g = h->gap < b->ngaps ? &b->gaps[h->gap] : NULL;
+        uint64_t before = h->w.ev.ch.st.led.changes;
         char topic[MSGQ_LINE_NAME_MAX + 16];
 
         log_warning("msgqd no longer keeps %" PRIu64 " changes before change %" PRIu64 ": their events are lost",
-                    missed, before);
-        for (size_t i = 0; i < b->nlines && broker_up(b); i++)
+                    h->w.missed, before);
+        for (size_t i = 0; i < b->nlines; i++)
                 if (b->lines[i].input)
                         publish(b, line_topic(&b->lines[i], "event", topic, sizeof topic),
-                                payload_input_missed(before, missed, "history"), false);
+                                payload_input_missed(before, &h->w.missed, "history", g ? g->level[i] : -1,
+                                                     g && g->known[i] ? &g->count[i] : NULL),
+                                false);
 }
 
 /*
@@ -96,10 +124,8 @@ static void publish_state(struct board *b, unsigned line, const struct msgq_led_
         if (line >= b->nlines)
                 return;
         l = &b->lines[line];
-        if (l->input) {
-                publish_input(b, l, st, time_ns, force);
-                return;
-        }
+        if (l->input)
+                return; /* its changes are events (take_watched()), its state with them */
         if (l->have_view && pid == l->view_pid && st->changes < l->view_changes)
                 return;
         if (b->then_op && line == b->then_line && pid == b->then_pid && st->changes > b->then_after &&
@@ -257,7 +283,7 @@ static void daemon_back(struct board *b, const struct msgqd_answer *a) {
                 log_info("msgqd answers on key 0x%08x (pid %u)", (unsigned) b->key, a->daemon_pid);
         else if (a->daemon_pid != b->daemon_pid)
                 log_info("msgqd restarted (pid %u)", a->daemon_pid);
-        if (!b->watch_asked || a->daemon_pid != b->lines_pid) {
+        if (a->daemon_pid != b->lines_pid) {
                 pthread_mutex_lock(&b->lock);
                 relist_ask(b);
                 pthread_mutex_unlock(&b->lock);
@@ -326,6 +352,10 @@ static void lines_take(struct board *b, const struct msgq_line_info *info, size_
                 snprintf(l->topic, sizeof l->topic, "%s", topic);
                 l->relay = info[i].flags & MSGQ_LINE_F_RELAY;
                 l->input = info[i].flags & MSGQ_LINE_F_INPUT;
+                l->list_on = info[i].st.led.on;
+                l->list_number = info[i].st.led.changes;
+                if (l->input && !l->edges)
+                        l->edges = INPUT_EDGES_RISING | INPUT_EDGES_FALLING; /* until input-list says */
         }
         b->nlines = n;
         b->lines_pid = pid;
@@ -334,15 +364,18 @@ static void lines_take(struct board *b, const struct msgq_line_info *info, size_
 }
 
 /*
- * <discovery prefix>/<component>/<node id>/<topic>/config: light or switch
- * (relay) for an output; for an input (e->input) its binary_sensor, or
- * with event its event entity.
+ * <discovery prefix>/<component>/<node id>/<object>/config: light or switch
+ * (relay) for an output; for an input (e->input) its entity which: the
+ * binary_sensor, the event entity, or the counter (object <topic>_count).
  */
-static const char *entity_topic(const struct board *b, const struct board_entity *e, bool event, char *buf,
-                                size_t size) {
-        const char *component = e->input ? (event ? "event" : "binary_sensor") : e->relay ? "switch" : "light";
+static const char *entity_topic(const struct board *b, const struct board_entity *e, enum input_entity which,
+                                char *buf, size_t size) {
+        static const char *const input_component[] = { [INPUT_BINARY_SENSOR] = "binary_sensor",
+                                                       [INPUT_EVENT] = "event", [INPUT_COUNT] = "sensor" };
+        const char *component = e->input ? input_component[which] : e->relay ? "switch" : "light";
 
-        snprintf(buf, size, "%s/%s/%s/%s/config", b->s->discovery_prefix, component, b->node_id, e->topic);
+        snprintf(buf, size, "%s/%s/%s/%s%s/config", b->s->discovery_prefix, component, b->node_id, e->topic,
+                 e->input && which == INPUT_COUNT ? "_count" : "");
         return buf;
 }
 
@@ -383,24 +416,26 @@ static bool entities_seen(struct board *b, const struct board_entity *seen, size
 /*
  * Home Assistant's entities of the lines after 0 (line 0's, the LED's, is
  * the link's): an empty retained config for each one announced whose line
- * is gone (or is now of the other kind), so HA removes it; then each
- * line's config, retained, or with discovery off an empty one (removing
- * what a former run made).
+ * is gone (or is now of the other kind), so HA removes it (an input's
+ * three); then each line's config, retained, or with discovery off an
+ * empty one (removing what a former run made).
  */
-/* One config of line l's entity e (retained), or with discovery off an empty one. */
-static void announce_one(struct board *b, const struct board_line *l, const struct board_entity *e, bool event) {
+/* One config of line l's entity e (an input's which), retained, or with discovery off an empty one. */
+static void announce_one(struct board *b, const struct board_line *l, const struct board_entity *e,
+                         enum input_entity which) {
         char topic[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + MSGQ_LINE_NAME_MAX + 32];
         char *config = NULL;
 
         if (b->s->discovery) {
-                config = l->input ? payload_discovery_input(b->s, b->node_id, b->version, l->name, l->topic, event)
+                config = l->input ? payload_discovery_input(b->s, b->node_id, b->version, l->name, l->topic, which,
+                                                            l->edges)
                                   : payload_discovery_output(b->s, b->node_id, b->version, l->name, l->topic, l->relay);
                 if (!config) {
                         log_error("out of memory for the discovery config of %s", l->name);
                         return;
                 }
         }
-        b->out.publish_to(b->out.userdata, entity_topic(b, e, event, topic, sizeof topic), config, true);
+        b->out.publish_to(b->out.userdata, entity_topic(b, e, which, topic, sizeof topic), config, true);
         free(config);
 }
 
@@ -417,9 +452,14 @@ static void announce(struct board *b) {
                         b->announced[kept++] = *e;
                         continue;
                 }
-                b->out.publish_to(b->out.userdata, entity_topic(b, e, false, topic, sizeof topic), NULL, true);
-                if (e->input)
-                        b->out.publish_to(b->out.userdata, entity_topic(b, e, true, topic, sizeof topic), NULL, true);
+                b->out.publish_to(b->out.userdata, entity_topic(b, e, INPUT_BINARY_SENSOR, topic, sizeof topic), NULL,
+                                  true);
+                if (e->input) {
+                        b->out.publish_to(b->out.userdata, entity_topic(b, e, INPUT_EVENT, topic, sizeof topic), NULL,
+                                          true);
+                        b->out.publish_to(b->out.userdata, entity_topic(b, e, INPUT_COUNT, topic, sizeof topic), NULL,
+                                          true);
+                }
         }
         b->nannounced = kept;
         for (size_t i = 1; i < b->nlines; i++) {
@@ -427,9 +467,11 @@ static void announce(struct board *b) {
                 struct board_entity e = { .relay = l->relay && !l->input, .input = l->input };
 
                 snprintf(e.topic, sizeof e.topic, "%s", l->topic);
-                announce_one(b, l, &e, false);
-                if (l->input)
-                        announce_one(b, l, &e, true);
+                announce_one(b, l, &e, INPUT_BINARY_SENSOR);
+                if (l->input) {
+                        announce_one(b, l, &e, INPUT_EVENT);
+                        announce_one(b, l, &e, INPUT_COUNT);
+                }
                 if (b->s->discovery)
                         entity_note(b, &e);
         }
@@ -445,19 +487,338 @@ static uint64_t last_change(const struct msgq_line_info *info, size_t n) {
         return last;
 }
 
+/* ---- the changes: published in order, inputs' with their counters ---- */
+
+/* From the worker: list the lines on its next turn. */
+static void relist_later(struct board *b) {
+        pthread_mutex_lock(&b->lock);
+        relist_ask(b);
+        pthread_mutex_unlock(&b->lock);
+}
+
+/* What change w adds to its input's counter: an edge and those the kernel lost before it. */
+static uint64_t counted(const struct board_watched *w) {
+        if (w->gap || (w->ev.edge != MSGQ_EDGE_RISING && w->ev.edge != MSGQ_EDGE_FALLING))
+                return 0; /* an output's change, or a level found changed at msgqd's start */
+        return 1u + w->ev.lost;
+}
+
+/* The number of change w; a gap's, the last it stands for. */
+static uint64_t number_of(const struct board_watched *w) {
+        return w->ev.ch.st.led.changes - (w->gap ? 1 : 0);
+}
+
+/* <prefix>/changes, retained: the last number published, for the next run to go on from. */
+static void publish_changes(struct board *b) {
+        if (!b->watching || (b->changes_said && b->changes_published == b->done) || !broker_up(b))
+                return;
+        publish(b, TOPIC_CHANGES, payload_changes(b->done), true);
+        b->changes_published = b->done;
+        b->changes_said = true;
+}
+
+/* Publish change h, its counter reckoned: every change up to it is published. */
+static void publish_held(struct board *b, const struct board_held *h) {
+        const struct board_watched *w = &h->w;
+        unsigned line = w->ev.ch.st.line;
+
+        if (w->gap)
+                publish_gap(b, h);
+        else if (line < b->nlines && b->lines[line].input)
+                publish_input(b, &b->lines[line], h);
+        else if (w->ev.ch.st.led.changes > b->list_number) /* the listing published those before */
+                publish_state(b, line, &w->ev.ch.st.led, w->ev.ch.time_ns, w->pid, false);
+        if (number_of(w) > b->done)
+                b->done = number_of(w);
+}
+
+/* Hold change w until the counters are known; false without memory (said). */
+static bool hold(struct board *b, const struct board_watched *w) {
+        if (b->nheld == b->held_max) {
+                size_t max = b->held_max ? b->held_max * 2 : 256;
+                struct board_held *held = realloc(b->held, max * sizeof *held);
+
+                if (!held) {
+                        log_error("out of memory for %zu changes held: change %" PRIu64 " is read again later",
+                                  b->nheld, w->ev.ch.st.led.changes);
+                        return false;
+                }
+                b->held = held;
+                b->held_max = max;
+        }
+        b->held[b->nheld] = (struct board_held) { .w = *w };
+        if (w->gap) {
+                struct board_gap *gaps = realloc(b->gaps, (b->ngaps + 1) * sizeof *gaps);
+
+                if (!gaps) {
+                        log_error("out of memory for a gap held: change %" PRIu64 " is read again later",
+                                  w->ev.ch.st.led.changes);
+                        return false;
+                }
+                b->gaps = gaps;
+                b->held[b->nheld].gap = b->ngaps++;
+        }
+        b->nheld++;
+        return true;
+}
+
+/*
+ * A change while the counters are known (anchored): published at once,
+ * with its input's counter after it.  A gap makes them unknown: false,
+ * and the worker lists the lines for new ones.
+ */
+static bool take_anchored(struct board *b, const struct board_watched *w) {
+        struct board_held h = { .w = *w };
+        unsigned line = w->ev.ch.st.line;
+
+        if (w->gap) {
+                b->anchored = false;
+                b->anchor_pending = false; /* the last listing's counters are from before the gap */
+                relist_later(b);
+                return false;
+        }
+        if (line < b->nlines && b->lines[line].input) {
+                h.count = b->lines[line].count + counted(w);
+                h.count_known = true;
+                b->lines[line].count = h.count;
+        }
+        publish_held(b, &h);
+        return true;
+}
+
+/*
+ * The changes held, once the watcher has read up to the listing's last
+ * change (list_number, at which input-list gave the counters): those up
+ * to it with their counters reckoned back from there (a gap: those before
+ * it without), those after it forward, as take_anchored() does.
+ */
+static void flush_held(struct board *b) {
+        uint64_t count[MSGQ_LINES_MAX];
+        int8_t level[MSGQ_LINES_MAX];
+        bool known[MSGQ_LINES_MAX];
+        size_t k = 0, j;
+
+        if (b->anchored || !b->anchor_pending || !b->watching || b->watched_to < b->list_number || !broker_up(b))
+                return;
+        for (size_t i = 0; i < b->nlines; i++) {
+                count[i] = b->lines[i].list_count;
+                level[i] = (int8_t) b->lines[i].list_on;
+                known[i] = b->lines[i].input;
+        }
+        while (k < b->nheld && number_of(&b->held[k].w) <= b->list_number)
+                k++;
+        for (j = k; j-- > 0;) {
+                struct board_held *h = &b->held[j];
+                unsigned line = h->w.ev.ch.st.line;
+
+                if (h->w.gap) {
+                        memcpy(b->gaps[h->gap].count, count, sizeof count);
+                        memcpy(b->gaps[h->gap].level, level, sizeof level);
+                        memcpy(b->gaps[h->gap].known, known, sizeof known);
+                        memset(known, 0, sizeof known);
+                        memset(level, -1, sizeof level);
+                        continue;
+                }
+                if (line >= b->nlines || !b->lines[line].input)
+                        continue;
+                h->count = count[line];
+                h->count_known = known[line];
+                if (count[line] < counted(&h->w))
+                        known[line] = false; /* not msgqd's counter of these changes (a table changed) */
+                else
+                        count[line] -= counted(&h->w);
+                level[line] = (int8_t) (h->w.ev.edge == MSGQ_EDGE_OUTPUT ? level[line] : !h->w.ev.ch.st.led.on);
+        }
+        for (j = 0; j < k; j++)
+                publish_held(b, &b->held[j]);
+        for (size_t i = 0; i < b->nlines; i++)
+                b->lines[i].count = b->lines[i].list_count;
+        if (b->done < b->list_number)
+                b->done = b->list_number;
+        b->anchored = true;
+        b->anchor_pending = false;
+        for (j = k; j < b->nheld && take_anchored(b, &b->held[j].w); j++)
+                ;
+        memmove(b->held, b->held + j, (b->nheld - j) * sizeof *b->held);
+        b->nheld -= j;
+        if (!b->nheld)
+                b->ngaps = 0;
+}
+
+/*
+ * The changes the watcher read, in order: those taken before (taken) are
+ * left out; while the broker is away none is taken (the watch goes on
+ * from taken when it is back); a change of a table not listed yet makes
+ * the worker list it, and read again from there.  Whether all were taken.
+ */
+static bool take_watched(struct board *b, const struct board_watched *w, size_t n) {
+        if (!b->watching || !broker_up(b))
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                uint64_t number = number_of(&w[i]);
+
+                if (number <= b->taken)
+                        continue;
+                if (!w[i].gap && (w[i].pid != b->lines_pid || w[i].ev.ch.st.line >= b->nlines)) {
+                        relist_later(b);
+                        return false;
+                }
+                if (b->anchored && take_anchored(b, &w[i])) {
+                        b->taken = number;
+                        continue;
+                }
+                if (!hold(b, &w[i])) {
+                        relist_later(b); /* read again from the last taken */
+                        return false;
+                }
+                b->taken = number;
+        }
+        return true;
+}
+
+/*
+ * Each input's state as listed, if the changes up to done include its
+ * last (the events of the others publish theirs); with force (the broker
+ * is back), what was published of the others again.
+ */
+static void publish_listed_inputs(struct board *b, bool force) {
+        if (!b->watching || !broker_up(b))
+                return;
+        for (size_t i = 0; i < b->nlines; i++) {
+                struct board_line *l = &b->lines[i];
+
+                if (!l->input)
+                        continue;
+                if (l->list_number <= b->done) {
+                        if (force || !l->in_published || l->in_number != l->list_number || l->in_on != l->list_on ||
+                            !l->in_count_known || l->in_count != l->list_count)
+                                publish_input_state(b, l, l->list_on, &l->list_count, l->list_number);
+                } else if (force && l->in_published) {
+                        publish_input_state(b, l, l->in_on, l->in_count_known ? &l->in_count : NULL, l->in_number);
+                }
+        }
+}
+
+/* Watch from change from on, everything before it published: the counters are those of the next listing. */
+static void watch_from(struct board *b, uint64_t from) {
+        b->done = b->taken = from;
+        b->nheld = b->ngaps = 0;
+        b->anchored = false;
+}
+
+/*
+ * The first watch, once the broker said where the last run stopped
+ * (resume 1: number; -1: nowhere, or it did not say in time) and the lines
+ * are listed: from there, so that the edges since are told; from msgqd's
+ * last change when there is nothing to go on from, or when number is
+ * ahead of msgqd's (its state was lost).
+ */
+static void start_watch(struct board *b, int resume, uint64_t number) {
+        uint64_t from = b->list_number;
+
+        if (resume > 0 && number > b->list_number)
+                log_warning("%s/%s says %" PRIu64 ", ahead of msgqd's last change %" PRIu64 " (its state lost?): "
+                            "going on from msgqd's", b->s->prefix, TOPIC_CHANGES, number, b->list_number);
+        else if (resume > 0)
+                from = number;
+        log_info("publishing msgqd's changes after change %" PRIu64 "%s", from,
+                 resume > 0 && from == number ? ", where the last run stopped" : "");
+        b->watching = true;
+        watch_from(b, from);
+        b->anchor_pending = true; /* the listing's counters */
+        publish_listed_inputs(b, true);
+        watch_renew(b, from);
+        flush_held(b);
+        publish_changes(b);
+}
+
+/* input-list's inputs n (at most MSGQ_LINES_MAX), or 0 when it failed (an msgqd without inputs). */
+static size_t inputs_given(const struct msgqd_answer *a) {
+        if (a->status != MSGQ_OK)
+                return 0;
+        return a->n < MSGQ_LINES_MAX ? a->n : MSGQ_LINES_MAX;
+}
+
+static bool counters_equal(const struct msgq_input_info *x, const struct msgq_input_info *y, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (x[i].line != y[i].line || x[i].count != y[i].count)
+                        return false;
+        return true;
+}
+
+/*
+ * input-list, line-list, input-list until both input-lists agree: no edge
+ * came in between, so the counters are those after the line-list's last
+ * change.  0 with the line-list's answer in a (in, *nin: the inputs), or
+ * as ask_msgqd().
+ */
+static int list_all(struct board *b, struct msgq_line_info *info, struct msgq_input_info *in, size_t *nin,
+                    struct msgqd_answer *a) {
+        struct msgq_input_info again[MSGQ_LINES_MAX];
+        struct msgqd_ask il = { .op = MSGQ_OP_INPUT_LIST, .inputs = in, .max = MSGQ_LINES_MAX };
+        struct msgqd_ask ll = { .op = MSGQ_OP_LINE_LIST, .lines = info, .max = MSGQ_LINES_MAX };
+        struct msgqd_answer ia;
+        size_t n, n2;
+        bool same;
+        int r;
+
+        *nin = 0;
+        r = ask_msgqd(b, &il, &ia);
+        if (r < 0)
+                return r;
+        n = inputs_given(&ia);
+        il.inputs = again;
+        for (unsigned tries = 1;; tries++) {
+                r = ask_msgqd(b, &ll, a);
+                if (r < 0 || a->status != MSGQ_OK || n == 0)
+                        break;
+                r = ask_msgqd(b, &il, &ia);
+                if (r < 0)
+                        return r;
+                n2 = inputs_given(&ia);
+                same = n2 == n && counters_equal(in, again, n);
+                memcpy(in, again, n2 * sizeof *in);
+                n = n2;
+                if (same)
+                        break;
+                if (tries == BOARD_LIST_TRIES) {
+                        log_warning("edges came between each of %u listings: the counters may be ahead of "
+                                    "the events by those", BOARD_LIST_TRIES);
+                        break;
+                }
+        }
+        *nin = n;
+        return r;
+}
+
+/* The inputs' settings and counters input-list gave. */
+static void inputs_take(struct board *b, const struct msgq_input_info *in, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                struct board_line *l = in[i].line < b->nlines ? &b->lines[in[i].line] : NULL;
+
+                if (!l || !l->input)
+                        continue;
+                l->edges = in[i].edges & (INPUT_EDGES_RISING | INPUT_EDGES_FALLING);
+                l->list_count = in[i].count;
+        }
+}
+
 /*
  * List msgqd's lines (msgqd answers first or anew, the watcher asks, the
- * broker came back, or msgqd is away) and publish every line's state, the
- * LED's with its time (asked apart, as msgq 0.1's bridge did); the watch
- * goes on from the last change the list shows, so none after it is
- * missed.  An msgqd without line-list (older) keeps the LED alone.
+ * broker came back, or msgqd is away) and publish every output's state,
+ * the LED's with its time (asked apart, as msgq 0.1's bridge did), and
+ * each input's whose last change is published; the watch goes on from
+ * the last change taken, so none is left out, and the listing's counters
+ * are where those of the changes held are reckoned from.  A change taken
+ * ahead of msgqd's last (its state was lost) goes on from msgqd's.  An
+ * msgqd without line-list (older) keeps the LED alone.
  */
 static int poll_lines(struct board *b, bool force) {
         struct msgq_line_info info[MSGQ_LINES_MAX];
-        struct msgqd_ask ask = { .op = MSGQ_OP_LINE_LIST, .lines = info, .max = MSGQ_LINES_MAX };
+        struct msgq_input_info in[MSGQ_LINES_MAX];
         struct msgqd_answer a;
-        size_t n;
-        int r = ask_msgqd(b, &ask, &a);
+        size_t n, nin;
+        int r = list_all(b, info, in, &nin, &a);
 
         pthread_mutex_lock(&b->lock);
         b->fig.led_state_requests++;
@@ -471,9 +832,20 @@ static int poll_lines(struct board *b, bool force) {
         if (r == 0 && a.status == MSGQ_OK) {
                 n = a.n < MSGQ_LINES_MAX ? a.n : MSGQ_LINES_MAX;
                 lines_take(b, info, n, a.daemon_pid);
-                watch_renew(b, last_change(info, n));
+                inputs_take(b, in, nin);
+                b->list_number = last_change(info, n);
+                b->anchor_pending = true;
+                if (b->watching && b->taken > b->list_number) {
+                        log_warning("msgqd's last change is %" PRIu64 ", before %" PRIu64 " this bridge read (its "
+                                    "state lost?): going on from msgqd's", b->list_number, b->taken);
+                        watch_from(b, b->list_number);
+                        force = true;
+                }
+                if (b->watching)
+                        watch_renew(b, b->taken);
                 for (size_t i = 1; i < n; i++)
                         publish_state(b, (unsigned) i, &info[i].st.led, 0, a.daemon_pid, force);
+                publish_listed_inputs(b, force);
                 announce(b);
         }
         if (r == 0)
@@ -656,13 +1028,15 @@ static uint64_t next_due(struct board *b) {
                 }
                 return due;
         }
-        if (b->count || b->republish || b->nwatched || b->then_due || b->relist || b->nseen)
+        if (b->count || b->republish || b->nwatched || b->then_due || b->relist || b->nseen || b->resume_new)
                 return 0;
         if (b->broker_up) {
                 due = b->next_probe_ns;
                 if (b->s->stats_ms && b->next_stats_ns < due)
                         due = b->next_stats_ns;
         }
+        if (!b->resume && b->resume_due_ns && b->resume_due_ns < due)
+                due = b->resume_due_ns;
         return due;
 }
 
@@ -682,11 +1056,13 @@ struct turn {
         size_t n_expired;
         struct board_watched watched[BOARD_WATCHED_MAX]; /* to publish */
         size_t n_watched;
+        uint64_t watched_to;            /* the watcher has read up to it */
+        int resume;                     /* board_resume()'s: 0 not yet, 1 resume_number, -1 none */
+        uint64_t resume_number;
         struct command cmd;             /* the FIFO's head, when have_cmd */
         struct board_entity seen[MSGQ_LINES_MAX]; /* configs the broker has */
         size_t n_seen;
         bool have_cmd, republish, relist, probe_due, stats_due;
-        uint64_t missed, missed_before; /* the watcher's: changes lost before change missed_before */
         uint64_t now;
 };
 
@@ -717,13 +1093,32 @@ static bool next_turn(struct board *b, struct turn *t) {
         t->n_watched = b->nwatched;
         memcpy(t->watched, b->watched, t->n_watched * sizeof *t->watched);
         b->nwatched = 0;
-        t->missed = b->missed;
-        t->missed_before = b->missed_before;
-        b->missed = 0;
+        t->watched_to = b->watch_next;
+        pthread_cond_signal(&b->watch_cond); /* room for the watcher's next reply */
+        t->resume = b->resume;
+        t->resume_number = b->resume_number;
+        b->resume_new = false;
+        if (!t->resume && b->resume_due_ns && t->now >= b->resume_due_ns) {
+                b->resume = t->resume = -1;
+                log_warning("the broker did not give %s/%s back within %u ms: publishing msgqd's changes "
+                            "from its last; edges before it, while the bridge was away, are not told",
+                            b->s->prefix, TOPIC_CHANGES, BOARD_RESUME_MS);
+        }
         t->probe_due = b->broker_up && t->now >= b->next_probe_ns;
         t->stats_due = b->broker_up && b->s->stats_ms && t->now >= b->next_stats_ns;
         pthread_mutex_unlock(&b->lock);
         return true;
+}
+
+/*
+ * After a listing: the first watch once the broker said where the last
+ * run stopped, and the changes held that its counters let go.
+ */
+static void changes_go_on(struct board *b, const struct turn *t) {
+        if (!b->watch_asked && b->lines_pid && b->daemon_up && t->resume)
+                start_watch(b, t->resume, t->resume_number);
+        flush_held(b);
+        publish_changes(b);
 }
 
 /* One thing at a time towards msgqd: a command first, then a flash's end, the figures, a probe. */
@@ -732,16 +1127,10 @@ static void run_turn(struct board *b, const struct turn *t) {
 
         if (entities_seen(b, t->seen, t->n_seen) && b->daemon_up && b->lines_pid)
                 announce(b); /* without msgqd's table, its first listing does */
-        if (t->missed)
-                publish_missed(b, t->missed, t->missed_before);
-        for (size_t i = 0; i < t->n_watched; i++) {
-                const struct board_watched *w = &t->watched[i];
-
-                if (w->pid == b->lines_pid && w->line < b->nlines)
-                        publish_state(b, w->line, &w->led, w->time_ns, w->pid, false);
-                else
-                        relist = true; /* a line of a table not listed yet */
-        }
+        if (take_watched(b, t->watched, t->n_watched) && t->n_watched)
+                b->watched_to = t->watched_to;
+        flush_held(b);
+        publish_changes(b);
         for (size_t i = 0; i < t->n_expired; i++)
                 publish_error(b, &t->expired[i], "msgqd did not come back in time; not applied");
         if (t->n_expired)
@@ -749,17 +1138,19 @@ static void run_turn(struct board *b, const struct turn *t) {
         if (!b->daemon_up) {
                 if (t->republish)
                         publish_availability(b, false, true);
-                if (b->retry_ns <= t->now)
-                        poll_lines(b, true); /* publishes online when it answers */
+                if (b->retry_ns <= t->now && poll_lines(b, true) == 0) /* publishes online when it answers */
+                        changes_go_on(b, t);
                 return;
         }
         if (t->republish) {
                 publish_availability(b, true, true);
+                b->changes_said = false; /* <prefix>/changes again too */
                 if (poll_lines(b, true) < 0)
                         return;
         } else if (relist && poll_lines(b, false) < 0) {
                 return;
         }
+        changes_go_on(b, t);
         if (t->have_cmd)
                 execute(b, &t->cmd);
         else if (b->then_due)
@@ -830,10 +1221,13 @@ static void watch_renew(struct board *b, uint64_t since) {
         pthread_mutex_lock(&b->lock);
         b->watch_renew = true;
         b->watch_since = since;
+        b->nwatched = 0; /* read again from since */
+        b->watch_next = since;
         n = watch_news(b);
         pthread_mutex_unlock(&b->lock);
         watch_nudge(b, n);
         b->watch_asked = true;
+        b->watched_to = since;
 }
 
 /*
@@ -845,8 +1239,13 @@ static bool watch_wait(struct board *b, uint64_t due_ns, uint64_t *seen, bool *h
         bool go;
 
         pthread_mutex_lock(&b->lock);
-        while (!b->stop && !b->watch_renew && due_ns > msgq_now_ns())
-                wait_on(&b->watch_cond, &b->lock, due_ns);
+        for (;;) {
+                bool room = b->nwatched + BOARD_WATCH_CHANGES + 1 <= BOARD_WATCHED_MAX; /* a gap and a reply */
+
+                if (b->stop || b->watch_renew || (room && due_ns <= msgq_now_ns()))
+                        break;
+                wait_on(&b->watch_cond, &b->lock, room ? due_ns : UINT64_MAX); /* the worker says when it took */
+        }
         if (b->watch_renew) {
                 *seen = b->watch_since;
                 *have = true;
@@ -865,8 +1264,8 @@ static void watch_close(struct board *b) {
         pthread_mutex_unlock(&b->watch_handle_lock);
 }
 
-static int watch_call(struct board *b, uint64_t seen, struct msgq_change *changes, struct msgqd_answer *a) {
-        struct msgqd_ask ask = { .op = MSGQ_OP_LINE_WATCH, .since = seen, .changes = changes,
+static int watch_call(struct board *b, uint64_t seen, struct msgq_event *events, struct msgqd_answer *a) {
+        struct msgqd_ask ask = { .op = MSGQ_OP_LINE_EVENTS, .since = seen, .events = events,
                                  .max = BOARD_WATCH_CHANGES, .prio = b->s->priority, .watch_ms = BOARD_WATCH_MS };
         int r;
 
@@ -880,29 +1279,39 @@ static int watch_call(struct board *b, uint64_t seen, struct msgq_change *change
         return r;
 }
 
-/* The changes seen: for the worker to publish (or, past what it holds or missed, to list anew). */
-static void watch_hand_over(struct board *b, const struct msgq_change *changes, const struct msgqd_answer *a) {
+/*
+ * The changes read, for the worker to take in order: a gap first when
+ * msgqd no longer kept some (and the worker lists the lines anew for the
+ * counters).  A reply to a watch the worker has renewed meanwhile is
+ * dropped: the new watch reads from where the worker says.
+ */
+static void watch_hand_over(struct board *b, const struct msgq_event *events, const struct msgqd_answer *a) {
         pthread_mutex_lock(&b->lock);
-        for (size_t i = 0; i < a->n; i++) {
-                if (b->nwatched == BOARD_WATCHED_MAX) {
-                        relist_ask(b);
-                        break;
-                }
-                b->watched[b->nwatched++] = (struct board_watched) { changes[i].st.led, changes[i].st.line,
-                                                                     a->daemon_pid, changes[i].time_ns };
+        if (b->watch_renew) {
+                pthread_mutex_unlock(&b->lock);
+                return;
         }
         if (a->watched.missed) {
-                b->missed += a->watched.missed;
-                b->missed_before = a->n ? changes[0].st.led.changes : a->watched.next + 1;
+                struct board_watched *w = &b->watched[b->nwatched++];
+
+                memset(w, 0, sizeof *w);
+                w->gap = true;
+                w->missed = a->watched.missed;
+                w->pid = a->daemon_pid;
+                w->ev.ch.st.line = MSGQ_LINE_ALL;
+                w->ev.ch.st.led.changes = a->n ? events[0].ch.st.led.changes : a->watched.next + 1;
                 relist_ask(b);
         }
+        for (size_t i = 0; i < a->n; i++)
+                b->watched[b->nwatched++] = (struct board_watched) { .ev = events[i], .pid = a->daemon_pid };
+        b->watch_next = a->watched.next;
         pthread_cond_signal(&b->cond);
         pthread_mutex_unlock(&b->lock);
 }
 
 static void *watcher(void *userdata) {
         struct board *b = userdata;
-        struct msgq_change changes[BOARD_WATCH_CHANGES];
+        struct msgq_event events[BOARD_WATCH_CHANGES];
         struct msgqd_answer a;
         uint64_t seen = 0, due = UINT64_MAX; /* until the worker says from where */
         bool have = false;
@@ -913,16 +1322,16 @@ static void *watcher(void *userdata) {
                 due = UINT64_MAX;
                 if (!have)
                         continue; /* wait for the worker's word */
-                r = watch_call(b, seen, changes, &a);
+                r = watch_call(b, seen, events, &a);
                 due = 0;
                 if (r == 0 && a.status == MSGQ_OK) {
                         seen = a.watched.next;
-                        watch_hand_over(b, changes, &a);
+                        watch_hand_over(b, events, &a);
                         continue;
                 }
                 if (r == -ECANCELED || r == -ETIMEDOUT)
                         continue; /* told something, or no change in that time: watch again */
-                log_debug("the line-watch ended: %s", r < 0 ? why_down(r) : a.error);
+                log_debug("the line-events watch ended: %s", r < 0 ? why_down(r) : a.error);
                 have = false; /* the worker lists the lines, and says from where */
                 due = UINT64_MAX;
                 pthread_mutex_lock(&b->lock);
@@ -995,13 +1404,24 @@ int board_submit(struct board *b, const struct command *cmd) {
         return r;
 }
 
-void board_entity_seen(struct board *b, const char *object, size_t len, bool relay) {
+void board_entity_seen(struct board *b, const char *object, size_t len, bool relay, bool input) {
         pthread_mutex_lock(&b->lock);
         if (b->nseen < MSGQ_LINES_MAX && len < sizeof b->seen[0].topic) {
                 memcpy(b->seen[b->nseen].topic, object, len);
                 b->seen[b->nseen].topic[len] = '\0';
-                b->seen[b->nseen].input = false;
+                b->seen[b->nseen].input = input;
                 b->seen[b->nseen++].relay = relay;
+                pthread_cond_signal(&b->cond);
+        }
+        pthread_mutex_unlock(&b->lock);
+}
+
+void board_resume(struct board *b, const uint64_t *number) {
+        pthread_mutex_lock(&b->lock);
+        if (!b->resume) {
+                b->resume = number ? 1 : -1;
+                b->resume_number = number ? *number : 0;
+                b->resume_new = true;
                 pthread_cond_signal(&b->cond);
         }
         pthread_mutex_unlock(&b->lock);
@@ -1018,6 +1438,8 @@ void board_broker(struct board *b, bool up) {
         pthread_mutex_lock(&b->lock);
         b->broker_up = up;
         b->republish = up;
+        if (up && !b->resume && !b->resume_due_ns)
+                b->resume_due_ns = msgq_now_ns() + BOARD_RESUME_MS * MS;
         pthread_cond_signal(&b->cond);
         pthread_mutex_unlock(&b->lock);
 }
@@ -1045,6 +1467,8 @@ void board_stop(struct board *b) {
 }
 
 void board_done(struct board *b) {
+        free(b->held);
+        free(b->gaps);
         pthread_cond_destroy(&b->watch_cond);
         pthread_cond_destroy(&b->cond);
         pthread_mutex_destroy(&b->watch_handle_lock);

@@ -16,13 +16,23 @@
  *   after line 0, its Home Assistant entity (announce()); a command names
  *   its line by its topic, found in that table when it is carried out.
  * - The lines' changes come from a watcher thread that waits in msgqd on
- *   one line-watch of every line (no polling): changes by msgqctl or any
- *   other client, a blink that ended.  It runs as long as the worker; the
- *   worker tells it which msgqd to watch, and from which change (the last
- *   its line-list showed).  Every poll interval (1 s by default) the worker
- *   only looks whether msgqd and its queue are still there, asking the
- *   kernel, not msgqd; it lists the lines when msgqd or the broker comes
- *   back, or when the watcher missed changes.
+ *   one line-events of every line (no polling): changes by msgqctl or any
+ *   other client, a blink that ended, an input's edges.  It runs as long
+ *   as the worker; the worker tells it which msgqd to watch, and from
+ *   which change: the last the bridge published (done), so that nothing
+ *   is left out while the broker or msgqd was away.  Every poll interval
+ *   (1 s by default) the worker only looks whether msgqd and its queue are
+ *   still there, asking the kernel, not msgqd; it lists the lines when
+ *   msgqd or the broker comes back, or when the watcher missed changes.
+ * - Inputs (doc/HOME-ASSISTANT.md, "Inputs"): each edge is published on
+ *   <topic>/event with the input's counter after it, then <topic>/state.
+ *   The counters come from input-list, as of msgqd's last change when it
+ *   answered (M: the line-list between two input-lists that agree); the
+ *   changes up to M are held until the watcher has read up to M, and
+ *   their counters are reckoned back from M, those after it forward.
+ *   After each batch the last number published goes retained on
+ *   <prefix>/changes; at start it is read back (board_resume()) and the
+ *   watch starts there, so edges while the bridge was stopped are told.
  * - A flash (Home Assistant's) is a counted blink, followed by the state
  *   asked for (ON, or OFF where the blink ends anyway) when the watcher
  *   shows the blink over, unless another command came first.
@@ -41,8 +51,10 @@
 #include "settings.h"
 
 #define BOARD_FIFO_MAX    256u
-#define BOARD_WATCHED_MAX 64u /* line states from the watcher not yet published */
-#define BOARD_WATCH_CHANGES 16u /* changes one line-watch takes at most */
+#define BOARD_WATCHED_MAX 64u /* changes from the watcher not yet taken by the worker */
+#define BOARD_WATCH_CHANGES 8u /* changes one line-events gives at most */
+#define BOARD_RESUME_MS   5000u /* how long the broker may take to give <prefix>/changes back */
+#define BOARD_LIST_TRIES  10u /* input-list, line-list, input-list until the counters agree */
 #define BOARD_CALL_MS     2000u /* how long one request waits for its reply */
 #define BOARD_RETRY_MIN_MS 100u
 #define BOARD_RETRY_MAX_MS 5000u /* while msgqd does not answer */
@@ -71,8 +83,14 @@ struct board_line {
         char topic[MSGQ_LINE_NAME_MAX + 1];     /* the name in lower case (names ignore case) */
         bool relay;                             /* a switch in Home Assistant, else a light */
         bool input;                             /* an input: <topic>/state and /event, no command */
+        unsigned edges;                         /* an input's edges (INPUT_EDGES_*), from input-list */
         bool in_on, in_published;               /* an input's level, and whether <topic>/state shows it */
         uint64_t in_number;                     /* msgqd's number of the input's last change published */
+        uint64_t in_count;                      /* its counter then */
+        bool in_count_known;
+        uint64_t count;                         /* an input's counter after change done (when anchored) */
+        bool list_on;                           /* the last listing's level, number and counter */
+        uint64_t list_number, list_count;
         struct led_view view;                   /* what <topic>/state shows (or will, once published) */
         bool have_view, view_published;
         struct led_view attrs;                  /* the one <topic>/attributes last showed */
@@ -85,7 +103,34 @@ struct board_line {
 struct board_entity {
         char topic[MSGQ_LINE_NAME_MAX + 1];
         bool relay;
-        bool input;             /* an input's binary_sensor and event (relay unused) */
+        bool input;             /* an input's binary_sensor, event and counter (relay unused) */
+};
+
+/*
+ * A change the watcher read: an event of line ev.ch.st.line of msgqd pid,
+ * or with gap, missed changes msgqd no longer kept before change
+ * ev.ch.st.led.changes.
+ */
+struct board_watched {
+        struct msgq_event ev;
+        uint32_t pid;
+        uint64_t missed;
+        bool gap;
+};
+
+/* A change the worker holds until it knows the counters (below), with what it reckoned. */
+struct board_held {
+        struct board_watched w;
+        uint64_t count;         /* an input's counter after it */
+        bool count_known;
+        size_t gap;             /* a gap: its index in gaps */
+};
+
+/* What each input was after a gap (the counters and levels), reckoned back. */
+struct board_gap {
+        uint64_t count[MSGQ_LINES_MAX];
+        int8_t level[MSGQ_LINES_MAX];   /* -1: not known */
+        bool known[MSGQ_LINES_MAX];
 };
 
 struct board {
@@ -102,20 +147,26 @@ struct board {
         pthread_t thread;
         bool running;
         /*
-         * What the watcher thread saw and the worker has yet to publish (under
-         * lock), oldest first; when full, the newest are dropped and the
-         * worker lists the lines again (relist), as when msgqd says the
-         * watcher missed changes, or the watcher lost its watch.
+         * What the watcher thread read and the worker has yet to take (under
+         * lock), oldest first; the watcher waits while there is no room
+         * for one more reply.  watch_next: where the watcher goes on (the
+         * last change it read, or msgqd's last).  relist: the worker lists
+         * the lines again (msgqd says the watcher missed changes, or the
+         * watcher lost its watch).
          */
-        struct board_watched {
-                struct msgq_led_state led;
-                uint16_t line;          /* its index in msgqd pid's table */
-                uint32_t pid;
-                uint64_t time_ns;       /* when msgqd made it */
-        } watched[BOARD_WATCHED_MAX];
+        struct board_watched watched[BOARD_WATCHED_MAX];
         size_t nwatched;
+        uint64_t watch_next;
         bool relist;
-        uint64_t missed, missed_before; /* changes msgqd no longer kept, before change missed_before */
+        /*
+         * <prefix>/changes read back (board_resume(), under lock): resume 0
+         * while waiting, 1 with resume_number, -1 none; resume_due_ns: when
+         * the worker stops waiting (BOARD_RESUME_MS after the broker came).
+         */
+        int resume;
+        uint64_t resume_number;
+        uint64_t resume_due_ns;
+        bool resume_new;                /* resume was set since the worker's last turn */
         /* Configs of this board's entities the broker has, from the MQTT thread (under lock). */
         struct board_entity seen[MSGQ_LINES_MAX];
         size_t nseen;
@@ -157,6 +208,25 @@ struct board {
         struct board_entity announced[MSGQ_LINES_MAX];
         size_t nannounced;
         bool watch_asked;               /* watch_renew was set once */
+        /*
+         * The changes: done, the last number published (every change up to
+         * it is); taken, the last taken (published or held); list_number,
+         * msgqd's last as the last listing showed (outputs' changes up to
+         * it were published with the listing); changes_published, what
+         * <prefix>/changes shows.  anchored: each input's count is its
+         * counter after done; else the changes after done are held until
+         * an anchor (anchor_pending: the listing's counters, at list_number)
+         * that the watcher has read up to.
+         */
+        bool watching;
+        uint64_t done, taken, list_number, changes_published;
+        uint64_t watched_to;            /* the watcher's watch_next, as of the changes taken */
+        bool changes_said;
+        bool anchored, anchor_pending;
+        struct board_held *held;
+        size_t nheld, held_max;
+        struct board_gap *gaps;
+        size_t ngaps;
         bool daemon_up;
         uint32_t daemon_pid;
         uint64_t retry_ns, retry_ms;
@@ -187,10 +257,17 @@ int board_submit(struct board *b, const struct command *cmd);
 /*
  * From the MQTT thread: the broker has a config of this board's output
  * whose object id is the len bytes at object, a switch (relay) or a light
- * (a former run's, or this run's own): the board removes it when msgqd
- * has no such output.
+ * (a former run's, or this run's own), or of its input (input; the
+ * counter's object id without its "_count"): the board removes it when
+ * msgqd has no such line.
  */
-void board_entity_seen(struct board *b, const char *object, size_t len, bool relay);
+void board_entity_seen(struct board *b, const char *object, size_t len, bool relay, bool input);
+/*
+ * From the MQTT thread: what <prefix>/changes held when the bridge
+ * connected (number), or that it held nothing (NULL): the watch starts
+ * there.  Taken once; later calls change nothing.
+ */
+void board_resume(struct board *b, const uint64_t *number);
 /* From the MQTT thread: a message refused before it became a command (counted). */
 void board_refused(struct board *b);
 /* From the MQTT thread: the broker connection is up (publish everything again) or down. */

@@ -80,9 +80,12 @@ struct board_out link_board_out(struct link *l) {
 
 static const char *entities_topic(const struct link *l, const char *component, char *buf, size_t size);
 
-/* The retained configs of this board's outputs (entity_message() takes them). */
+/* The components of this board's entities: an output's light or switch, an input's three. */
+static const char *const components[] = { "light", "switch", "binary_sensor", "event", "sensor" };
+enum { COMPONENT_SWITCH = 1, COMPONENT_INPUT = 2, COMPONENT_SENSOR = 4 };
+
+/* The retained configs of this board's lines' entities (entity_message() takes them). */
 static void subscribe_entities(struct link *l) {
-        static const char *const components[] = { "light", "switch" };
         char topic[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + 32];
         size_t n;
         int rc;
@@ -94,6 +97,21 @@ static void subscribe_entities(struct link *l) {
                 if (rc != MOSQ_ERR_SUCCESS)
                         log_error("cannot subscribe to %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
         }
+}
+
+/* Until the board knows where the last run stopped: ask the broker for <prefix>/changes, then the marker. */
+static void ask_changes(struct link *l) {
+        char topic[SETTINGS_PREFIX_MAX + 32];
+        int rc;
+
+        if (l->resumed)
+                return;
+        topic_of(l, TOPIC_CHANGES, topic, sizeof topic);
+        rc = mosquitto_subscribe_v5(l->mosq, NULL, topic, 1, 0, NULL);
+        if (rc == MOSQ_ERR_SUCCESS)
+                rc = mosquitto_publish_v5(l->mosq, NULL, topic, (int) strlen(l->marker), l->marker, 1, false, NULL);
+        if (rc != MOSQ_ERR_SUCCESS)
+                log_error("cannot ask for %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
 }
 
 static void on_connect(struct mosquitto *mosq, void *userdata, int rc, int flags,
@@ -124,6 +142,7 @@ static void on_connect(struct mosquitto *mosq, void *userdata, int rc, int flags
                         log_error("cannot subscribe to %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
         }
         subscribe_entities(l);
+        ask_changes(l);
         /* With discovery off, an empty retained config removes the entity a former run made. */
         mosquitto_publish_v5(mosq, NULL, l->discovery_topic, (int) strlen(l->discovery),
                              l->discovery[0] ? l->discovery : NULL, 1, true, NULL);
@@ -223,12 +242,13 @@ static const char *entities_topic(const struct link *l, const char *component, c
 }
 
 /*
- * A retained config of one of this board's outputs (a former run's, or
- * this one's own coming back): handed to the board, which removes it if
- * msgqd no longer has that output.  Whether topic is one.
+ * A retained config of one of this board's lines' entities (a former
+ * run's, or this one's own coming back): handed to the board, which
+ * removes it if msgqd no longer has that line (an input's counter,
+ * <name>_count, by its input's name).  Whether topic is one.
  */
 static bool entity_message(struct link *l, const struct mosquitto_message *msg) {
-        static const char *const components[] = { "light", "switch" };
+        static const char count[] = "_count";
         char start[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + 16];
 
         for (size_t i = 0; i < sizeof components / sizeof components[0]; i++) {
@@ -236,15 +256,56 @@ static bool entity_message(struct link *l, const struct mosquitto_message *msg) 
                 const char *object = msg->topic + n;
                 size_t len = strcspn(object, "/");
 
-                if (strncmp(msg->topic, start, n) != 0 || len == 0 || len > MSGQ_LINE_NAME_MAX ||
-                    strcmp(object + len, "/config") != 0)
+                if (strncmp(msg->topic, start, n) != 0 || len == 0 || strcmp(object + len, "/config") != 0)
                         continue;
-                if (msg->payloadlen > 0)
-                        board_entity_seen(l->board, object, len, i == 1);
+                if (i == COMPONENT_SENSOR) {
+                        if (len <= strlen(count) || memcmp(object + len - strlen(count), count, strlen(count)) != 0)
+                                return true; /* not an input's counter */
+                        len -= strlen(count);
+                }
+                if (msg->payloadlen > 0 && len <= MSGQ_LINE_NAME_MAX)
+                        board_entity_seen(l->board, object, len, i == COMPONENT_SWITCH, i >= COMPONENT_INPUT);
                 return true;
         }
         return false;
 }
+
+/*
+ * <prefix>/changes while the board waits to know where the last run
+ * stopped: the retained message is the broker's answer to the subscription;
+ * this connection's marker, published after subscribing, comes after it,
+ * so that the marker coming first means there is none.  Anything else
+ * (the bridge's own publishes coming back) is not the answer.  Whether
+ * topic is <prefix>/changes.
+ */
+static bool changes_message(struct link *l, const struct mosquitto_message *msg) {
+        char topic[SETTINGS_PREFIX_MAX + 32];
+        uint64_t number;
+
+        topic_of(l, TOPIC_CHANGES, topic, sizeof topic);
+        if (strcmp(msg->topic, topic) != 0)
+                return false;
+        if (l->resumed)
+                return true;
+        if (msg->retain) {
+                if (payload_parse_changes(msg->payload, (size_t) msg->payloadlen, &number) == 0) {
+                        board_resume(l->board, &number);
+                } else {
+                        log_warning("%s holds no {\"number\":N}: publishing msgqd's changes from its last", topic);
+                        board_resume(l->board, NULL);
+                }
+        } else if ((size_t) msg->payloadlen == strlen(l->marker) && memcmp(msg->payload, l->marker,
+                                                                             strlen(l->marker)) == 0) {
+                log_info("%s holds nothing: a first run", topic);
+                board_resume(l->board, NULL);
+        } else {
+                return true;
+        }
+        l->resumed = true;
+        mosquitto_unsubscribe_v5(l->mosq, NULL, topic, NULL);
+        return true;
+}
+
 
 static void on_message(struct mosquitto *mosq, void *userdata, const struct mosquitto_message *msg,
                        const mosquitto_property *props) {
@@ -254,7 +315,7 @@ static void on_message(struct mosquitto *mosq, void *userdata, const struct mosq
         struct command cmd;
         int r;
 
-        if (entity_message(l, msg))
+        if (entity_message(l, msg) || changes_message(l, msg))
                 return;
         if (strncmp(msg->topic, l->s->prefix, n) != 0 || msg->topic[n] != '/')
                 return; /* not ours (a broker would not send it) */
@@ -424,6 +485,7 @@ static int setup_tls(struct link *l) {
 int link_init(struct link *l, const struct settings *s, const char *password, const char *version) {
         char topic[SETTINGS_PREFIX_MAX + 32];
         pthread_condattr_t attr;
+        uint64_t marker;
         int rc;
 
         memset(l, 0, sizeof *l);
@@ -440,6 +502,9 @@ int link_init(struct link *l, const struct settings *s, const char *password, co
                 return -errno;
         settings_node_id(s, l->node_id, sizeof l->node_id);
         l->client_id = s->client_id[0] ? s->client_id : l->node_id;
+        if (getrandom(&marker, sizeof marker, GRND_NONBLOCK) != sizeof marker)
+                marker = msgq_now_ns() ^ (uint64_t) getpid() << 32;
+        snprintf(l->marker, sizeof l->marker, "{\"marker\":\"%016" PRIx64 "\"}", marker);
 
         l->mosq = mosquitto_new(l->client_id, false, l);
         if (!l->mosq)

@@ -61,6 +61,8 @@ struct link {
         uint64_t connected_ns;          /* when the CONNACK came */
         unsigned short_lived;           /* connections lost before LINK_STABLE_MS, in a row */
         bool takeover_said;
+        char marker[48];                /* {"marker":"<random>"}: on <prefix>/changes after subscribing */
+        bool resumed;                   /* the board was told what <prefix>/changes held (link thread's) */
         int offline_mid;
         bool offline_sent;
         pthread_t thread;

@@ -6,7 +6,8 @@
  * waiting for a signal, stopping, clean-up through one exit path.
  *
  * Threads: board.c's worker talks to msgqd, and its watcher waits there for
- * the LED's changes (both started and stopped with the board); link.c's
+ * every line's changes (line-events; both started and stopped with the
+ * board); link.c's
  * talks to the broker; this one waits for SIGTERM, SIGINT or SIGHUP.  The
  * link hands commands to the board under the board's lock; the board
  * publishes through libmosquitto (thread-safe) and wakes the link's poll()

@@ -61,9 +61,10 @@ static int dispatch(struct msgq *h, const struct msgqd_ask *ask, struct msgqd_an
         case MSGQ_OP_LED_STATE: return msgq_line_state(h, line, &a->led);
         case MSGQ_OP_LED_BLINK: return msgq_line_blink(h, line, ask->arg0, ask->arg1, &a->led);
         case MSGQ_OP_LINE_LIST: return counted(msgq_line_list(h, ask->lines, ask->max), a);
-        case MSGQ_OP_LINE_WATCH:
-                return counted(msgq_line_watch(h, MSGQ_LINE_ALL, ask->since, ask->watch_ms, ask->changes,
-                                               ask->max, &a->watched), a);
+        case MSGQ_OP_LINE_EVENTS:
+                return counted(msgq_line_events(h, MSGQ_LINE_ALL, ask->since, ask->watch_ms, ask->events,
+                                                ask->max, &a->watched), a);
+        case MSGQ_OP_INPUT_LIST: return counted(msgq_input_list(h, ask->inputs, ask->max), a);
         case MSGQ_OP_SEND: return msgq_send(h, ask->text ? ask->text : "");
         case MSGQ_OP_STATS: return msgq_get_stats(h, &a->stats, &a->led);
         default: return -EOPNOTSUPP;

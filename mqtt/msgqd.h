@@ -34,26 +34,27 @@ struct msgqd_answer {
         struct msgq_led_state led;
         uint64_t led_time_ns;   /* when msgqd made led (CLOCK_REALTIME), 0: not said */
         struct msgq_stats stats;
-        size_t n;               /* line-list: the lines msgqd has; line-watch: the changes given */
-        struct msgq_watch_result watched; /* line-watch: what was missed, where to go on */
+        size_t n;               /* line-list, input-list: how many msgqd has; line-events: the events given */
+        struct msgq_watch_result watched; /* line-events: what was missed, where to go on */
 };
 
 /*
  * What a call asks: the protocol's op (MSGQ_OP_LED_ON .. _BLINK of line,
- * _SEND, _STATS, _LINE_LIST into lines, _LINE_WATCH of every line into
- * changes).
+ * _SEND, _STATS, _LINE_LIST into lines, _LINE_EVENTS of every line into
+ * events, _INPUT_LIST into inputs).
  */
 struct msgqd_ask {
         uint16_t op;
         uint16_t line;          /* the LED operations: the line's index (0: led) */
         uint32_t arg0, arg1;    /* blink: period, count */
-        uint64_t since;         /* line-watch: the change number seen */
+        uint64_t since;         /* line-events: the change number seen */
         struct msgq_line_info *lines;   /* line-list: max of them */
-        struct msgq_change *changes;    /* line-watch: max of them */
+        struct msgq_event *events;      /* line-events: max of them */
+        struct msgq_input_info *inputs; /* input-list: max of them */
         size_t max;
         const char *text;       /* send */
         int prio;               /* 1..10 */
-        unsigned watch_ms;      /* line-watch: how long it waits (the others: the connection's timeout) */
+        unsigned watch_ms;      /* line-events: how long it waits (the others: the connection's timeout) */
 };
 
 void msgqd_init(struct msgqd_conn *c, key_t key, unsigned timeout_ms);

@@ -647,41 +647,67 @@ static json_object *input_common(const struct settings *s, const char *node_id, 
 }
 
 char *payload_discovery_input(const struct settings *s, const char *node_id, const char *version, const char *name,
-                              const char *topic, bool event) {
+                              const char *topic, enum input_entity e, unsigned edges) {
+        static const char *const suffix[] = { [INPUT_BINARY_SENSOR] = "", [INPUT_EVENT] = " edge",
+                                              [INPUT_COUNT] = " count" };
+        static const char *const uid_suffix[] = { [INPUT_BINARY_SENSOR] = "", [INPUT_EVENT] = ".edge",
+                                                  [INPUT_COUNT] = ".count" };
         char ename[MSGQ_LINE_NAME_MAX + 8], uid[MSGQ_LINE_NAME_MAX + 8], state[MSGQ_LINE_NAME_MAX + 16];
-        json_object *o, *types;
+        const char *types[4];
+        size_t n = 0;
+        json_object *o, *list;
 
-        snprintf(ename, sizeof ename, "%s%s", name, event ? " edge" : "");
-        snprintf(uid, sizeof uid, "%s%s", topic, event ? ".edge" : "");
-        snprintf(state, sizeof state, "%s/%s", topic, event ? "event" : "state");
+        snprintf(ename, sizeof ename, "%s%s", name, suffix[e]);
+        snprintf(uid, sizeof uid, "%s%s", topic, uid_suffix[e]);
+        snprintf(state, sizeof state, "%s/%s", topic, e == INPUT_EVENT ? "event" : "state");
         if (!(o = input_common(s, node_id, version, ename, uid, state)))
                 return NULL;
-        if (!event) {
+        switch (e) {
+        case INPUT_BINARY_SENSOR:
                 add_string(o, "value_template", "{{ value_json.state }}");
                 add_string(o, "payload_on", "ON");
                 add_string(o, "payload_off", "OFF");
                 return finish(o);
+        case INPUT_COUNT:
+                /* No unit, no last_reset: msgqd's counter only goes down when its state is lost (a new cycle). */
+                add_string(o, "value_template", "{{ value_json.count }}");
+                add_string(o, "state_class", "total_increasing");
+                return finish(o);
+        case INPUT_EVENT:
+                break;
         }
-        types = string_array((const char *const[]) { "rising", "falling", "missed", NULL });
-        if (!types) {
+        if (edges & INPUT_EDGES_RISING)
+                types[n++] = "rising";
+        if (edges & INPUT_EDGES_FALLING)
+                types[n++] = "falling";
+        types[n++] = "missed";
+        types[n] = NULL;
+        list = string_array(types);
+        if (!list) {
                 json_object_put(o);
                 return NULL;
         }
-        json_object_object_add(o, "event_types", types);
+        json_object_object_add(o, "event_types", list);
         return finish(o);
 }
 
-char *payload_input_state(bool on, uint64_t number) {
+static void add_count(json_object *o, const uint64_t *count) {
+        if (count)
+                add_uint(o, "count", *count);
+}
+
+char *payload_input_state(bool on, const uint64_t *count, uint64_t number) {
         json_object *o = json_object_new_object();
 
         if (!o)
                 return NULL;
         add_string(o, "state", on ? "ON" : "OFF");
+        add_count(o, count);
         add_uint(o, "number", number);
         return finish(o);
 }
 
-char *payload_input_event(bool on, uint64_t number, uint64_t time_ns) {
+char *payload_input_event(bool on, uint64_t number, uint64_t time_ns, const uint64_t *count) {
         json_object *o = json_object_new_object();
         char t[64];
 
@@ -700,19 +726,57 @@ char *payload_input_event(bool on, uint64_t number, uint64_t time_ns) {
                 snprintf(t + n, sizeof t - n, ".%09uZ", (unsigned) (time_ns % 1000000000u));
                 add_string(o, "time", t);
         }
+        add_count(o, count);
         return finish(o);
 }
 
-char *payload_input_missed(uint64_t number, uint64_t missed, const char *reason) {
+char *payload_input_missed(uint64_t number, const uint64_t *missed, const char *reason, int level,
+                           const uint64_t *count) {
         json_object *o = json_object_new_object();
 
         if (!o)
                 return NULL;
         add_string(o, "event_type", "missed");
         add_uint(o, "number", number);
-        add_uint(o, "missed", missed);
+        json_object_object_add(o, "missed", missed ? json_object_new_uint64(*missed) : NULL);
         add_string(o, "reason", reason);
+        if (level >= 0)
+                add_uint(o, "level", (uint64_t) level);
+        add_count(o, count);
         return finish(o);
+}
+
+char *payload_changes(uint64_t number) {
+        json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        add_uint(o, "number", number);
+        return finish(o);
+}
+
+int payload_parse_changes(const void *payload, size_t len, uint64_t *number) {
+        char text[PAYLOAD_MAX + 1], why[PAYLOAD_WHY_MAX];
+        struct strictjson j;
+        int r;
+
+        if (len == 0 || len > PAYLOAD_MAX || memchr(payload, '\0', len))
+                return -EINVAL;
+        len = trimmed(payload, len, text);
+        r = strictjson_parse(&j, text, len, why, sizeof why);
+        if (r == 0 && (j.count != 1 || strcmp(j.member[0].key, "number") != 0 ||
+                       !json_object_is_type(j.member[0].value, json_type_int) ||
+                       strspn(j.member[0].text, "0123456789") != j.member[0].text_len))
+                r = -EINVAL;
+        if (r == 0) {
+                /* As written: json-c would give UINT64_MAX for a number above it. */
+                errno = 0;
+                *number = strtoull(j.member[0].text, NULL, 10);
+                if (errno)
+                        r = -EINVAL;
+        }
+        strictjson_free(&j);
+        return r;
 }
 
 char *payload_stats(const struct msgq_stats *st, const struct msgq_led_state *led, key_t key, int msqid,

@@ -42,6 +42,7 @@
 #define TOPIC_AVAILABILITY "availability"
 #define TOPIC_STATS        "stats"
 #define TOPIC_ERROR        "error"
+#define TOPIC_CHANGES      "changes"
 
 #define PAYLOAD_MAX           1024u /* longest command payload taken */
 #define BLINK_DEFAULT_PERIOD  500u
@@ -104,19 +105,46 @@ char *payload_discovery(const struct settings *s, const char *node_id, const cha
  */
 char *payload_discovery_output(const struct settings *s, const char *node_id, const char *version,
                                const char *name, const char *topic, bool relay);
-/*
- * An input's entity (doc/HOME-ASSISTANT.md, "Inputs"): its binary_sensor
- * (unique id <node id>_<topic>, on <topic>/state) or, with event, its
- * event entity (<node id>_<topic>.edge, on <topic>/event).
- */
+/* An input's entities (doc/HOME-ASSISTANT.md, "Inputs"). */
+enum input_entity {
+        INPUT_BINARY_SENSOR,    /* its level: unique id <node id>_<topic>, on <topic>/state */
+        INPUT_EVENT,            /* its edges: <node id>_<topic>.edge, on <topic>/event */
+        INPUT_COUNT,            /* its counter: <node id>_<topic>.count, on <topic>/state */
+};
+/* An input's edges (msgq_input_info's edges): which event_types its event entity has. */
+#define INPUT_EDGES_RISING  1u
+#define INPUT_EDGES_FALLING 2u
+
+/* The config of input entity e; edges: the input's configured edges (INPUT_EDGES_*). */
 char *payload_discovery_input(const struct settings *s, const char *node_id, const char *version, const char *name,
-                              const char *topic, bool event);
-/* <topic>/state of an input: {"state":"ON","number":N}, N msgqd's number of its last change. */
-char *payload_input_state(bool on, uint64_t number);
-/* <topic>/event: one edge, the level after it (on: rising), its number and time (CLOCK_REALTIME ns, 0: not said). */
-char *payload_input_event(bool on, uint64_t number, uint64_t time_ns);
-/* <topic>/event: missed changes before number (reason "history": msgqd no longer kept them). */
-char *payload_input_missed(uint64_t number, uint64_t missed, const char *reason);
+                              const char *topic, enum input_entity e, unsigned edges);
+/*
+ * <topic>/state of an input: {"state":"ON","count":17,"number":1234}: its
+ * level, its edge counter (left out when not known: count NULL) and
+ * msgqd's number of its last change.
+ */
+char *payload_input_state(bool on, const uint64_t *count, uint64_t number);
+/*
+ * <topic>/event: one edge (on: rising), its number, the level after it,
+ * its time (CLOCK_REALTIME ns, 0: not known) and the counter after it
+ * (NULL: not known).
+ */
+char *payload_input_event(bool on, uint64_t number, uint64_t time_ns, const uint64_t *count);
+/*
+ * <topic>/event: changes not told, at number (the first change after
+ * them): missed of them (NULL: how many is not known), why (reason
+ * "history", "overflow" or "away"), the level after them (negative: not
+ * known) and the counter (NULL: not known).
+ */
+char *payload_input_missed(uint64_t number, const uint64_t *missed, const char *reason, int level,
+                           const uint64_t *count);
+/* <prefix>/changes: {"number":N}, the last change number the bridge published. */
+char *payload_changes(uint64_t number);
+/*
+ * Read <prefix>/changes back: 0 with *number, or -EINVAL for anything but
+ * {"number":N}.
+ */
+int payload_parse_changes(const void *payload, size_t len, uint64_t *number);
 /* The figures: msgqd's (st, and led: line 0), the queue's and the bridge's. */
 char *payload_stats(const struct msgq_stats *st, const struct msgq_led_state *led, key_t key, int msqid,
                     const struct msqid_ds *ds, const struct bridge_figures *f);

@@ -357,6 +357,56 @@ START_TEST(test_discovery_config) {
 }
 END_TEST
 
+/* An input's payloads (doc/HOME-ASSISTANT.md, "Inputs"), and a counter not known left out. */
+START_TEST(test_input_payloads) {
+        uint64_t count = 17, missed = 5;
+        char *p;
+
+        p = payload_input_state(true, &count, 1234);
+        ck_assert_str_eq(p, "{\"state\":\"ON\",\"count\":17,\"number\":1234}");
+        free(p);
+        p = payload_input_state(false, NULL, 1);
+        ck_assert_str_eq(p, "{\"state\":\"OFF\",\"number\":1}");
+        free(p);
+        p = payload_input_event(true, 1234, 1796606625123456789ull, &count);
+        ck_assert_str_eq(p, "{\"event_type\":\"rising\",\"number\":1234,\"level\":1,"
+                            "\"time\":\"2026-12-07T01:23:45.123456789Z\",\"count\":17}");
+        free(p);
+        p = payload_input_missed(1240, &missed, "overflow", 0, &count);
+        ck_assert_str_eq(p, "{\"event_type\":\"missed\",\"number\":1240,\"missed\":5,\"reason\":\"overflow\","
+                            "\"level\":0,\"count\":17}");
+        free(p);
+        p = payload_input_missed(7, NULL, "away", 1, &count);
+        ck_assert_str_eq(p, "{\"event_type\":\"missed\",\"number\":7,\"missed\":null,\"reason\":\"away\","
+                            "\"level\":1,\"count\":17}");
+        free(p);
+        p = payload_input_missed(7, &missed, "history", -1, NULL);
+        ck_assert_str_eq(p, "{\"event_type\":\"missed\",\"number\":7,\"missed\":5,\"reason\":\"history\"}");
+        free(p);
+        p = payload_changes(1240);
+        ck_assert_str_eq(p, "{\"number\":1240}");
+        free(p);
+}
+END_TEST
+
+/* <prefix>/changes read back: {"number":N} only. */
+START_TEST(test_changes_read_back) {
+        static const char *const bad[] = { "", "1240", "{}", "{\"number\":-1}", "{\"number\":1.5}",
+                                           "{\"number\":\"1\"}", "{\"number\":1,\"x\":2}", "{\"Number\":1}",
+                                           "{\"number\":18446744073709551616}", "{\"number\":1", NULL };
+        uint64_t n = 0;
+
+        ck_assert_int_eq(payload_parse_changes("{\"number\":1240}", 15, &n), 0);
+        ck_assert_uint_eq(n, 1240);
+        ck_assert_int_eq(payload_parse_changes(" {\"number\":18446744073709551615}\n", 33, &n), 0);
+        ck_assert_uint_eq(n, UINT64_MAX);
+        ck_assert_int_eq(payload_parse_changes("{\"number\":0}", 12, &n), 0);
+        ck_assert_uint_eq(n, 0);
+        for (size_t i = 0; bad[i]; i++)
+                ck_assert_msg(payload_parse_changes(bad[i], strlen(bad[i]), &n) == -EINVAL, "%s taken", bad[i]);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("payload");
         TCase *tc = tcase_create("payload");
@@ -370,6 +420,8 @@ int main(void) {
         tcase_add_test(tc, test_state_says_the_effect);
         tcase_add_test(tc, test_state_says_its_time);
         tcase_add_test(tc, test_discovery_config);
+        tcase_add_test(tc, test_input_payloads);
+        tcase_add_test(tc, test_changes_read_back);
         suite_add_tcase(s, tc);
         return unit_run(s);
 }
