@@ -171,6 +171,8 @@ int cmd_list(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 int cmd_get(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 int cmd_set(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 int cmd_watch(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
+int cmd_inputs(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
+int cmd_mon(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 
 /* lines.c: msgqd's lines as msgqctl names them. */
 struct ctl_lines {
