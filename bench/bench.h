@@ -9,6 +9,7 @@
  *   target.c   one round trip, to the floor or to msgqd (common/client.c):
  *              a ping, or another request (an LED change, a set of lines)
  *   set-lines.c (g): 8 lines set in one request against 8 requests
+ *   edge.c     (h): an input's edge to the client waiting for it
  */
 #pragma once
 
@@ -68,6 +69,10 @@ void daemons_kill_all(void);
 
 /* Context switches of every thread of pid so far, or -errno. */
 long task_switches(pid_t pid);
+/* Context switches of thread tid of pid so far, or -errno. */
+long thread_switches(pid_t pid, pid_t tid);
+/* 1 when every thread of pid sleeps (state S: waiting for an event), 0 if not, or -errno. */
+int task_asleep(pid_t pid);
 /* CPU time of every thread of pid so far (schedstat), in ns, or -errno. */
 long long task_cpu_ns(pid_t pid);
 /* CPU time of the children reaped so far, in ns, and their context switches. */
@@ -139,6 +144,34 @@ struct set_lines_result {
 int set_lines_run(const char *msgqd, const char *outdir, size_t warmup, size_t batch,
                   size_t rounds, struct set_lines_result *res);
 void set_lines_print(struct set_lines_result *res);
+
+/* ---- edge.c: (h) ---- */
+
+/* the floor of msgqd's shape (pipe, reader, msgsnd), msgsnd alone, msgqd */
+enum edge_kind { EDGE_FLOOR, EDGE_ONE_HOP, EDGE_MSGQD, EDGE_KINDS };
+
+struct edge_result {
+        int cpus[2];
+        struct samples s[2][EDGE_KINDS];        /* [1 CPU, 2 CPUs][kind] */
+        double round_p50[2][EDGE_KINDS][2];     /* min and max of the rounds' medians */
+        double msgqd_main_csw[2];               /* per edge: msgqd's main thread's switches */
+        double msgqd_other_csw[2];              /* its other threads' (the next watch) */
+        double reader_csw[2];                   /* the floor's reader's */
+        bool have[2];
+        unsigned idle_s;
+        long idle_wakeups;                      /* msgqd's, its input idle, a client waiting */
+        bool have_idle;
+        const char *outdir;                     /* where msgqd's state file was */
+};
+/*
+ * Rounds of batch edges of each kind in turn, pinned to cpus[0], then
+ * across cpus[0] and cpus[1] (< 0: not), on a msgqd of its own with one
+ * input (its configuration, FIFO and log in outdir); before the first
+ * mode's edges (idle_s > 0), msgqd's wake-ups in idle_s seconds idle.
+ */
+int edge_run(const char *msgqd, const char *outdir, const int cpus[2], size_t warmup, size_t batch,
+             size_t rounds, unsigned idle_s, struct edge_result *res);
+void edge_print(struct edge_result *res);
 void target_close(struct target *t);
 /* One request and its reply: 0 or -errno. */
 int target_call(struct target *t);

@@ -1,8 +1,10 @@
-# Round-trip percentiles from msgq-bench's bench-latency.dat:
+# Percentiles from msgq-bench's bench-latency.dat (round trips) or
+# bench-edge.dat (an edge to the waiting client), charttitle optional:
 #   gnuplot -e "datafile='bench-latency.dat'; outfile='bench-latency.png'" latency.gp
+if (!exists("charttitle")) charttitle = "Round trip: msgqd against the bare msgsnd/msgrcv floor"
 set terminal pngcairo size 900,540 font ",11"
 set output outfile
-set title "Round trip: msgqd against the bare msgsnd/msgrcv floor"
+set title charttitle
 set ylabel "µs (log scale)"
 set logscale y
 set grid ytics mytics

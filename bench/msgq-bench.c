@@ -19,10 +19,16 @@
  *       alternating rounds;
  *   (g) setting 8 lines in one request (msgq_line_set()) against the
  *       floor, ping and 8 requests of one line each, on a msgqd of its own
- *       with 8 outputs (set-lines.c).
+ *       with 8 outputs (set-lines.c);
+ *   (h) an input's edge to the client waiting for it in
+ *       msgq_line_events(), against the floor of that shape (a pipe
+ *       written, a reader process sending it on with msgsnd to a client
+ *       blocked in msgrcv), pinned as (a) is, on a msgqd of its own with
+ *       one input; its wake-ups per edge, and while idle (edge.c).
  *
- * Prints a table with ratios; writes latency percentiles (p50 .. p99.9) to
- * bench-latency.dat and, with gnuplot, a chart to bench-latency.png.
+ * Prints a table with ratios; writes latency percentiles (p50 .. p99.9) of
+ * (a, b) to bench-latency.dat and of (h) to bench-edge.dat, and with
+ * gnuplot their charts, bench-latency.png and bench-edge.png.
  */
 #include <errno.h>
 #include <sys/stat.h>
@@ -57,7 +63,8 @@ struct options {
         size_t spawns;            /* (d): runs of each program */
         long long requests;       /* (e): requests before the second VmRSS */
         unsigned idle_s;          /* (e): idle window */
-        const char *only;         /* sections to run: letters of "acdefg" */
+        size_t edges;             /* (h): edges of each kind per round */
+        const char *only;         /* sections to run: letters of "acdefgh" */
 };
 
 enum variant { FLOOR_PAIRS, FLOOR_ONE_SERVER, FLOOR_CPU_SERVERS, FLOOR_CPU_QUEUES, MSGQD, NVARIANTS };
@@ -81,6 +88,7 @@ struct results {
         double chg_round_p50[3][2];     /* min and max of the rounds' medians */
         bool have_chg;
         struct set_lines_result set_lines; /* (g) */
+        struct edge_result edge;           /* (h) */
 };
 
 struct shared {
@@ -632,38 +640,63 @@ static void print_report(const struct options *o, struct results *res) {
                res->rss_after - res->rss_mid, verdict(res->rss_after <= res->rss_mid));
 }
 
-static void write_chart(const struct options *o, struct results *res) {
+/*
+ * Percentiles into OUTDIR/name.dat (v[p]: floor and msgqd on one CPU, then
+ * on two; have[mode] false: zeros) and, with gnuplot, a chart name.png.
+ */
+static void write_chart(const struct options *o, const char *name, const char *title,
+                        const char *what, double v[NPCT][4]) {
         char dat[512], png[512], cmd[2048];
         FILE *f;
 
-        snprintf(dat, sizeof dat, "%s/bench-latency.dat", o->outdir);
-        snprintf(png, sizeof png, "%s/bench-latency.png", o->outdir);
+        snprintf(dat, sizeof dat, "%s/%s.dat", o->outdir, name);
+        snprintf(png, sizeof png, "%s/%s.png", o->outdir, name);
         f = fopen(dat, "we");
         if (!f) {
                 fprintf(stderr, "msgq-bench: cannot write %s: %m\n", dat);
                 return;
         }
-        fprintf(f, "# round trip in µs\n# pct floor-1cpu msgqd-1cpu floor-2cpus msgqd-2cpus\n");
-        for (int p = 0; p < NPCT; p++) {
-                fprintf(f, "%s", pct_names[p]);
-                for (int mode = 0; mode < 2; mode++)
-                        for (int k = 0; k < 2; k++)
-                                fprintf(f, " %.3f", res->have_lat[mode] ?
-                                        samples_pct_us(&res->lat[mode][k], pcts[p]) : 0.0);
-                fprintf(f, "\n");
-        }
+        fprintf(f, "# %s in µs\n# pct floor-1cpu msgqd-1cpu floor-2cpus msgqd-2cpus\n", what);
+        for (int p = 0; p < NPCT; p++)
+                fprintf(f, "%s %.3f %.3f %.3f %.3f\n", pct_names[p], v[p][0], v[p][1], v[p][2], v[p][3]);
         fclose(f);
-        printf("\nlatency percentiles: %s\n", dat);
+        printf("\n%s percentiles: %s\n", what, dat);
         if (!o->chart_script)
                 return;
-        snprintf(cmd, sizeof cmd, "gnuplot -e \"datafile='%s'; outfile='%s'\" '%s' 2>&1",
-                 dat, png, o->chart_script);
+        snprintf(cmd, sizeof cmd, "gnuplot -e \"datafile='%s'; outfile='%s'; charttitle='%s'\" '%s' 2>&1",
+                 dat, png, title, o->chart_script);
         if (system("command -v gnuplot >/dev/null 2>&1") != 0)
                 printf("chart: not drawn, gnuplot is not installed (apt-get install gnuplot-nox)\n");
         else if (system(cmd) == 0)
                 printf("chart: %s\n", png);
         else
                 printf("chart: gnuplot failed\n");
+}
+
+/* (a, b): bench-latency; (h): bench-edge, its floor the 2-hop one. */
+static void write_charts(const struct options *o, struct results *res) {
+        double v[NPCT][4];
+
+        if (res->have_lat[0]) {
+                for (int p = 0; p < NPCT; p++)
+                        for (int mode = 0; mode < 2; mode++)
+                                for (int k = 0; k < 2; k++)
+                                        v[p][mode * 2 + k] = res->have_lat[mode] ?
+                                                samples_pct_us(&res->lat[mode][k], pcts[p]) : 0.0;
+                write_chart(o, "bench-latency", "Round trip: msgqd against the bare msgsnd/msgrcv floor",
+                            "round trip", v);
+        }
+        if (res->edge.have[0]) {
+                static const int kinds[2] = { EDGE_FLOOR, EDGE_MSGQD };
+
+                for (int p = 0; p < NPCT; p++)
+                        for (int mode = 0; mode < 2; mode++)
+                                for (int k = 0; k < 2; k++)
+                                        v[p][mode * 2 + k] = res->edge.have[mode] ?
+                                                samples_pct_us(&res->edge.s[mode][kinds[k]], pcts[p]) : 0.0;
+                write_chart(o, "bench-edge", "An edge to the waiting client: msgqd against a pipe, a "
+                            "reader and msgsnd", "edge to client", v);
+        }
 }
 
 /* ---- main ---- */
@@ -677,7 +710,7 @@ static void usage(FILE *f) {
                 "      --chart-script PATH  gnuplot script for the chart (none: no chart)\n"
                 "  -o, --output DIR         where the data, chart and daemon log go (default .)\n"
                 "      --quick              a few seconds: checks the benchmark, not msgqd\n"
-                "      --only SECTIONS      run only these of a (with b), c, d, e, f, g: --only a\n"
+                "      --only SECTIONS      run only these of a (with b), c, d, e, f, g, h: --only a\n"
                 "  -h, --help               show this help\n");
 }
 
@@ -707,7 +740,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 .spawns = 500,
                 .requests = 1000000,
                 .idle_s = 10,
-                .only = "acdefg",
+                .edges = 1000,
+                .only = "acdefgh",
         };
         while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) >= 0) {
                 switch (c) {
@@ -725,6 +759,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                         o->spawns = 40;
                         o->requests = 20000;
                         o->idle_s = 1;
+                        o->edges = 100;
                         break;
                 case OPT_ONLY: o->only = optarg; break;
                 case 'h': usage(stdout); exit(EXIT_SUCCESS);
@@ -855,13 +890,19 @@ int main(int argc, char **argv) {
                 if (r < 0)
                         fprintf(stderr, "msgq-bench: (g) failed: %s\n", strerror(-r));
         }
+        if (r == 0 && wanted(&o, 'h')) {
+                r = edge_run(o.msgqd, o.outdir, res.cpus, o.warmup / 20, o.edges, o.rounds, o.idle_s,
+                             &res.edge);
+                if (r < 0)
+                        fprintf(stderr, "msgq-bench: (h) failed: %s\n", strerror(-r));
+        }
         res.load[1] = loadavg();
         if (r < 0)
                 return 1;
         print_report(&o, &res);
         print_changes(&res);
         set_lines_print(&res.set_lines);
-        if (res.have_lat[0])
-                write_chart(&o, &res);
+        edge_print(&res.edge);
+        write_charts(&o, &res);
         return 0;
 }

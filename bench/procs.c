@@ -271,6 +271,59 @@ long task_switches(pid_t pid) {
         return total;
 }
 
+long thread_switches(pid_t pid, pid_t tid) {
+        char path[64];
+        long v, nv;
+
+        snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int) pid, (int) tid);
+        v = status_field(path, "voluntary_ctxt_switches");
+        nv = status_field(path, "nonvoluntary_ctxt_switches");
+        return v < 0 ? v : nv < 0 ? nv : v + nv;
+}
+
+/* The state letter of /proc/PID/task/TID/stat ('S', 'R', 'D', ...), or -errno. */
+static int thread_state(const char *stat) {
+        char buf[512], *p;
+        ssize_t n;
+        int fd = open(stat, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0)
+                return n < 0 ? -errno : -EIO;
+        buf[n] = '\0';
+        p = strrchr(buf, ')'); /* the name may hold anything but ends there */
+        if (!p || p[1] != ' ' || !p[2])
+                return -EIO;
+        return p[2];
+}
+
+int task_asleep(pid_t pid) {
+        char path[64];
+        struct dirent *e;
+        int asleep = 1;
+        DIR *dir;
+
+        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+        dir = opendir(path);
+        if (!dir)
+                return -errno;
+        while (asleep == 1 && (e = readdir(dir))) {
+                char stat[352];
+                int st;
+
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(stat, sizeof stat, "%s/%s/stat", path, e->d_name);
+                st = thread_state(stat);
+                asleep = st < 0 ? st : st == 'S';
+        }
+        closedir(dir);
+        return asleep;
+}
+
 long long task_cpu_ns(pid_t pid) {
         char path[64];
         struct dirent *e;

@@ -56,6 +56,7 @@ struct input {
 struct input *input_new(const struct input_settings *s);
 /* The edges to ask the kernel for: both when msgqd debounces. */
 unsigned input_kernel_edges(const struct input_settings *s, bool kernel_debounce);
+uint32_t input_lost_of(unsigned edges, bool level, uint32_t lost);
 /*
  * Edges lost before raw: the gap in the kernel's numbers, or, without
  * numbers, at least 1 when raw goes the way the last one went (both edges

@@ -40,10 +40,14 @@ struct input *input_new(const struct input_settings *s) {
         return in;
 }
 
+/*
+ * Both edges, whatever edges the input records: with only the rising asked
+ * for, the kernel would not say when the line fell, and msgqd would answer
+ * on and keep on in its file until the next rise.  take_raw() records and
+ * counts only the configured ones; the others keep the level.
+ */
 unsigned input_kernel_edges(const struct input_settings *s, bool kernel_debounce) {
-        if (s->debounce_us > 0 && !kernel_debounce)
-                return INPUT_EDGE_BOTH;
-        return s->edges;
+        return INPUT_EDGE_BOTH;
 }
 
 uint32_t input_gap(struct input_gaps *g, const struct input_raw *raw, bool both, bool *at_least) {
@@ -82,18 +86,38 @@ static bool readable(int fd) {
         return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
 
-/* One raw edge: an event to record now (1), or one for the debounce (0). */
+/*
+ * Of lost edges after level (both kinds, as the kernel is asked for both),
+ * those of the kinds edges records: they go in turn, the first away from
+ * level.
+ */
+uint32_t input_lost_of(unsigned edges, bool level, uint32_t lost) {
+        uint32_t rising = level ? lost / 2 : (lost + 1) / 2;
+
+        switch (edges & INPUT_EDGE_BOTH) {
+        case INPUT_EDGE_RISING:
+                return rising;
+        case INPUT_EDGE_FALLING:
+                return lost - rising;
+        default:
+                return lost;
+        }
+}
+
+/* One raw edge: an event to record now (1), or one for the debounce or not recorded (0). */
 static int take_raw(struct input *in, const struct input_raw *raw, struct input_event *ev) {
-        bool at_least;
+        bool at_least, before = in->gaps.raw_level;
         uint32_t lost = input_gap(&in->gaps, raw, in->kernel_edges == INPUT_EDGE_BOTH, &at_least);
 
-        in->pending_lost += lost;
+        in->pending_lost += input_lost_of(in->settings.edges, before, lost);
         in->pending_at_least |= at_least;
         if (input_debounce_by(in) == INPUT_DEBOUNCE_MSGQD) {
                 debounce_edge(&in->debounce, raw->rising, raw->ts_ns);
                 return 0;
         }
         in->level = raw->rising;
+        if (!(in->settings.edges & (raw->rising ? INPUT_EDGE_RISING : INPUT_EDGE_FALLING)))
+                return 0;       /* its level only */
         *ev = (struct input_event) {
                 .rising = raw->rising, .level = raw->rising, .kernel_ns = raw->ts_ns,
                 .kernel_seqno = raw->seqno, .lost = in->pending_lost,

@@ -511,7 +511,7 @@ static int set_group(struct led *const *leds, const bool *on, size_t n, size_t f
         return 0;
 }
 
-int led_set_many(struct led *const *leds, const bool *on, size_t n) {
+int led_set_many(struct led *const *leds, const bool *on, size_t n, size_t *failed) {
         bool done[LED_MANY_MAX] = { false };
         int r;
 
@@ -531,8 +531,11 @@ int led_set_many(struct led *const *leds, const bool *on, size_t n) {
                         done[i] = true;
                         r = led_set(leds[i], on[i]);
                 }
-                if (r < 0)
+                if (r < 0) {
+                        if (failed)
+                                *failed = i;
                         return r;
+                }
         }
         return 0;
 }

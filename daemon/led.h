@@ -54,10 +54,11 @@ int led_open_gpio_many(struct led **ret, const struct led_want *want, size_t n,
  * the lines of one chip (of one led_open_gpio_many() request) in one
  * kernel call, so that they change together; simulated LEDs and lines
  * requested apart one by one.  0, or -errno of the first call that failed
- * (the calls go in the order of each chip's first LED); led_get() tells
- * each LED's level then.
+ * (the calls go in the order of each chip's first LED), *failed (when
+ * failed is not NULL) the index of the LED whose call it was (its chip's
+ * first); led_get() tells each LED's level then.
  */
-int led_set_many(struct led *const *leds, const bool *on, size_t n);
+int led_set_many(struct led *const *leds, const bool *on, size_t n, size_t *failed);
 /*
  * Who holds the line of spec, as the kernel tells it: 0 with the name
  * another program gave its request (or a kernel driver's label) in buf,

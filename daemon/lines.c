@@ -332,11 +332,21 @@ static void record_edges(struct lines *c, size_t i, const struct input_event *ev
         tell_unlocked(c, &t);
 }
 
-/* Line i's level as its input has it now: also after an edge it does not record (edges). */
+/*
+ * Line i's level as its input has it now: also after an edge it does not
+ * record (edges), which the file then keeps too, so that the next start
+ * finds no change while msgqd was away.
+ */
 static void sync_level(struct lines *c, size_t i) {
+        bool level = input_level(c->line[i].input), changed;
+
         pthread_mutex_lock(&c->lock);
-        c->line[i].level = input_level(c->line[i].input);
+        changed = c->line[i].level != level;
+        c->line[i].level = level;
+        c->dirty |= changed;
         pthread_mutex_unlock(&c->lock);
+        if (changed)
+                save(c, false, false);
 }
 
 /* The debounce timer: due at the earliest deadline of any input msgqd debounces, else off. */
@@ -612,7 +622,7 @@ int lines_set_many(struct lines *c, const uint16_t *line, const bool *on, size_t
                 was_on[k] = led_get(leds[k]);
                 was_blinking[k] = line_stop_blink(&c->line[line[k]]);
         }
-        r = led_set_many(leds, on, n); /* the lines of one chip in one kernel call */
+        r = led_set_many(leds, on, n, bad); /* the lines of one chip in one kernel call */
         for (size_t k = 0; k < n; k++) {
                 rep->set_lines |= 1ull << line[k];
                 if (led_get(leds[k]))

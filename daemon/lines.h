@@ -208,7 +208,8 @@ int lines_blink(struct lines *c, size_t i, uint32_t period_ms, uint32_t count, u
  * twice, -EPERM an input; *bad its k).  *changed: bit i, line i changed.  rep gets
  * set_lines, set_on, set_first and the last change's number in
  * rep->led.changes (the last line's last when nothing changed).  0, or
- * led_set_many()'s -errno (the changes it made are still numbered).
+ * led_set_many()'s -errno, *bad the k of the line whose call failed (the
+ * changes it made are still numbered).
  */
 int lines_set_many(struct lines *c, const uint16_t *line, const bool *on, size_t n, uint32_t by_pid,
                    size_t *bad, uint64_t *changed, struct msgq_reply *rep);

@@ -625,8 +625,8 @@ static const char *state_path(struct led_start *ls, key_t key) {
         return ls->path;
 }
 
-/* Once msgqd serves: the LED it started with, and where its state is kept. */
-static void log_led_start(const struct led_start *ls) {
+/* Once msgqd serves: the outputs it started with, its inputs' counters, and where their state is kept. */
+static void log_led_start(const struct led_start *ls, const struct lines *c) {
         char desc[96];
 
         if (ls->path[0] && ls->where == LEDSTATE_DIR_USER)
@@ -636,10 +636,16 @@ static void log_led_start(const struct led_start *ls) {
         else if (ls->path[0])
                 log_info("lines' state kept in %s (%s)", ls->path,
                          ls->where == LEDSTATE_DIR_ENV ? "$STATE_DIRECTORY" : "the built-in directory");
-        for (size_t i = 0; i < ls->state.n; i++)
+        for (size_t i = 0; i < ls->state.n; i++) {
+                if (i < c->n && lines_is_input(c, i)) { /* its level: log_input()'s */
+                        log_info("input %s: counter %" PRIu64 ", of which lost %" PRIu64, c->line[i].name,
+                                 c->entry[i].count, c->entry[i].lost);
+                        continue;
+                }
                 log_info("%s %s: %s", i == 0 ? "LED" : ls->state.line[i].name,
                          ls->restored[i] ? "restored" : "at start",
                          ledstate_line_describe(&ls->state.line[i], desc, sizeof desc));
+        }
 }
 
 /* What line-list shows of output out's settings (MSGQ_LINE_F_*). */
@@ -879,7 +885,7 @@ int main(int argc, char **argv) {
         if (setup_queue(&server, &d, &cfg, gid, &ret) < 0)
                 goto finish;
 
-        log_led_start(&start);
+        log_led_start(&start, &d.lines);
         ret = run(&loop);
 finish:
         undo(&d, server_ready ? &server : NULL, led_ready, &loop);

@@ -454,7 +454,7 @@ static void sweep_adopted(struct server *s) {
                 return;
         for (msgqnum_t i = 0; i < ds.msg_qnum; i++) {
                 struct msgq_reply rep;
-                ssize_t n = msgrcv(s->msqid, &m, MSGQ_MSG_MAX, 0, IPC_NOWAIT | MSG_NOERROR);
+                ssize_t n = msgrcv(s->msqid, &m, sizeof m.body, 0, IPC_NOWAIT | MSG_NOERROR);
                 uint64_t expires = now + MSGQ_TEXT_REPLY_TTL_NS;
 
                 if (n < 0)

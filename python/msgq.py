@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Mapping, Optional, Tuple, Union
 
 __all__ = ["Msgq", "Error", "LedState", "Stats", "LineInfo", "Change", "SetResult", "Watch",
+           "Event", "Events", "InputInfo", "EVENTS_MAX",
            "PRIO_MIN", "PRIO_MAX", "PRIO_DEFAULT", "TIMEOUT_DEFAULT_MS", "TIMEOUT_MAX_MS",
            "SEND_TEXT_MAX", "LINES_MAX", "LINE_NAME_MAX", "LINE_ALL", "version"]
 
@@ -35,6 +36,7 @@ SEND_TEXT_MAX = 256
 LINES_MAX = 64
 LINE_NAME_MAX = 31
 LINE_ALL = 0xffff
+EVENTS_MAX = 8  # events msgqd gives in one reply of line_events()
 
 # A line: its index, or its name (looked up with line_find()).
 Line = Union[int, str]
@@ -72,6 +74,17 @@ class _Change(ctypes.Structure):
 
 class _WatchResult(ctypes.Structure):
     _fields_ = [("missed", ctypes.c_uint32), ("next", ctypes.c_uint64)]
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [("ch", _Change), ("kernel_ns", ctypes.c_uint64), ("kernel_seqno", ctypes.c_uint32),
+                ("lost", ctypes.c_uint32), ("edge", ctypes.c_uint8), ("flags", ctypes.c_uint8)]
+
+
+class _InputInfo(ctypes.Structure):
+    _fields_ = [("line", ctypes.c_uint16), ("bias", ctypes.c_uint8), ("edges", ctypes.c_uint8),
+                ("debounce_by", ctypes.c_uint8), ("debounce_us", ctypes.c_uint32),
+                ("count", ctypes.c_uint64), ("lost", ctypes.c_uint64)]
 
 
 class _LineLevel(ctypes.Structure):
@@ -119,6 +132,9 @@ _proto("msgq_line_set", ctypes.c_int, _H, ctypes.POINTER(_LineLevel), ctypes.c_s
        ctypes.POINTER(_SetResult))
 _proto("msgq_line_watch", ctypes.c_int, _H, ctypes.c_uint, ctypes.c_uint64, ctypes.c_uint,
        ctypes.POINTER(_Change), ctypes.c_size_t, ctypes.POINTER(_WatchResult))
+_proto("msgq_line_events", ctypes.c_int, _H, ctypes.c_uint, ctypes.c_uint64, ctypes.c_uint,
+       ctypes.POINTER(_Event), ctypes.c_size_t, ctypes.POINTER(_WatchResult))
+_proto("msgq_input_list", ctypes.c_int, _H, ctypes.POINTER(_InputInfo), ctypes.c_size_t)
 _proto("msgq_send", ctypes.c_int, _H, ctypes.c_char_p)
 _proto("msgq_shutdown", ctypes.c_int, _H)
 _proto("msgq_cancel", None, _H)
@@ -245,6 +261,74 @@ class Watch:
     changes: List[Change]
     missed: int
     next: int
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change as line_events() gives it (msgq_line_events(3)): its
+    number in msgqd's one sequence, the line's index, the edge ("rising",
+    "falling", "away": the level differed when msgqd started from the last
+    it recorded, the edges between unknown; None: a change of an output),
+    the level after it (after active_low), time_ns (CLOCK_REALTIME: when
+    the kernel saw the edge, or when msgqd made an output's change),
+    kernel_ns (the kernel's CLOCK_MONOTONIC timestamp of the edge; 0:
+    none), kernel_seqno (the kernel's number of the edge on its line; 0:
+    none), lost (edges of its line the kernel dropped just before it;
+    lost_at_least: a lower bound), debounced (by msgqd) and the line's own
+    count of changes (seq)."""
+    number: int
+    line: int
+    edge: Optional[str]
+    level: bool
+    time_ns: int
+    kernel_ns: int
+    kernel_seqno: int
+    lost: int
+    lost_at_least: bool
+    debounced: bool
+    seq: int
+
+    @classmethod
+    def _of(cls, e: _Event) -> "Event":
+        edge = (None, "rising", "falling", "away")[e.edge] if e.edge < 4 else f"edge {e.edge}"
+        return cls(e.ch.st.led.changes, e.ch.st.line, edge, bool(e.ch.st.led.on), e.ch.time_ns,
+                   e.kernel_ns, e.kernel_seqno, e.lost, bool(e.flags & 0x01),
+                   bool(e.flags & 0x02), e.ch.st.seq)
+
+
+@dataclass(frozen=True)
+class Events:
+    """What line_events() got: the events in order, how many changes msgqd
+    no longer kept before them (missed; with it, events may be empty: none
+    kept is of the line watched), and the number to watch from next."""
+    events: List[Event]
+    missed: int
+    next: int
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    """One of msgqd's inputs (msgq_input_list(3)): its line's index (the
+    name, level and offset are lines()'s), bias ("as-is", "pull-up",
+    "pull-down", "disabled"), the edges it counts ("rising", "falling",
+    "both"), who debounces it (debounce_by: None, "kernel" or "msgqd") and
+    for how long (debounce_us), its counter (count: edges counted, with
+    those the kernel lost) and, of those, the edges the kernel lost."""
+    line: int
+    bias: str
+    edges: str
+    debounce_by: Optional[str]
+    debounce_us: int
+    count: int
+    lost: int
+
+    @classmethod
+    def _of(cls, i: _InputInfo) -> "InputInfo":
+        def name(names: Tuple[Optional[str], ...], v: int) -> Optional[str]:
+            return names[v] if v < len(names) else f"unknown {v}"
+        return cls(i.line, name(("as-is", "pull-up", "pull-down", "disabled"), i.bias),
+                   name(("none", "rising", "falling", "both"), i.edges),
+                   name((None, "kernel", "msgqd"), i.debounce_by), i.debounce_us, i.count, i.lost)
 
 
 def _bits(mask: int) -> Tuple[int, ...]:
@@ -454,6 +538,33 @@ class Msgq:
                                  ctypes.byref(res))
         self._check(n)
         return Watch([Change._of(buf[i]) for i in range(n)], res.missed, res.next)
+
+    def line_events(self, line: Union[Line, None], since: int, timeout_ms: int) -> Events:
+        """line_watch() with each change's edge, the kernel's time and
+        number, and how many edges the kernel lost just before it: the
+        events of a line (index or name; None: every line) after change
+        number since, in order (at most EVENTS_MAX), with how many msgqd no
+        longer kept (missed, before the first) and the number to watch from
+        next.  Waits up to timeout_ms for one when there is none (Error
+        ETIMEDOUT); since ahead of msgqd's last change: Error EINVAL with
+        msgqd's number in its message (msgq_line_events(3))."""
+        if timeout_ms <= 0:
+            raise ValueError("timeout_ms must be 1 or more")
+        index = LINE_ALL if line is None else self._index(line)
+        buf = (_Event * EVENTS_MAX)()
+        res = _WatchResult()
+        n = _lib.msgq_line_events(self._handle(), index, since, timeout_ms, buf, EVENTS_MAX,
+                                  ctypes.byref(res))
+        self._check(n)
+        return Events([Event._of(buf[i]) for i in range(n)], res.missed, res.next)
+
+    def inputs(self) -> List[InputInfo]:
+        """Every one of msgqd's inputs, in index order, with its settings and
+        counter (msgq_input_list(3))."""
+        buf = (_InputInfo * LINES_MAX)()
+        n = _lib.msgq_input_list(self._handle(), buf, LINES_MAX)
+        self._check(n)
+        return [InputInfo._of(buf[i]) for i in range(min(n, LINES_MAX))]
 
     def send(self, text: str) -> None:
         """Have msgqd log text (at most SEND_TEXT_MAX bytes of printable text)."""

@@ -93,11 +93,22 @@ START_TEST(sim_rising_only) {
         in = open_sim(&s);
         ck_assert_int_eq(input_sim_write(in, "101010"), 0);
         ck_assert_int_eq(input_read(in, ev, 8), 3);
+        /* The kernel is asked for both: the falls number and keep the level, unrecorded. */
         for (int i = 0; i < 3; i++) {
                 ck_assert(ev[i].rising);
-                ck_assert_uint_eq(ev[i].kernel_seqno, (unsigned) i + 1);
+                ck_assert_uint_eq(ev[i].kernel_seqno, 2 * (unsigned) i + 1);
                 ck_assert_uint_eq(ev[i].lost, 0);
         }
+        ck_assert(!input_level(in));
+        /* A fall lost before a rise is no rise lost; a rise lost is one. */
+        ck_assert_int_eq(input_sim_write(in, "1o01"), 0);
+        ck_assert_int_eq(input_read(in, ev, 8), 2);
+        ck_assert_uint_eq(ev[1].lost, 0);
+        ck_assert_int_eq(input_sim_write(in, "0o10"), 0);
+        ck_assert_int_eq(input_read(in, ev, 8), 0);
+        ck_assert_int_eq(input_sim_write(in, "1"), 0);
+        ck_assert_int_eq(input_read(in, ev, 8), 1);
+        ck_assert_uint_eq(ev[0].lost, 1);
         input_close(in);
 }
 END_TEST
@@ -238,6 +249,19 @@ START_TEST(gap_without_seqno) {
         /* One edge asked for: two alike say nothing. */
         ck_assert_uint_eq(input_gap(&g, &(struct input_raw) { .rising = false }, false, &at_least), 0);
         ck_assert(!at_least);
+}
+END_TEST
+
+/* Of lost edges, those of the configured kinds: they alternate from the level before. */
+START_TEST(lost_of_configured_edges) {
+        ck_assert_uint_eq(input_lost_of(INPUT_EDGE_BOTH, false, 5), 5);
+        ck_assert_uint_eq(input_lost_of(INPUT_EDGE_RISING, false, 1), 1);  /* R */
+        ck_assert_uint_eq(input_lost_of(INPUT_EDGE_RISING, true, 1), 0);   /* F */
+        ck_assert_uint_eq(input_lost_of(INPUT_EDGE_FALLING, true, 1), 1);  /* F */
+        ck_assert_uint_eq(input_lost_of(INPUT_EDGE_RISING, false, 3), 2);  /* R F R */
+        ck_assert_uint_eq(input_lost_of(INPUT_EDGE_FALLING, false, 3), 1);
+        ck_assert_uint_eq(input_lost_of(INPUT_EDGE_RISING, true, 4), 2);   /* F R F R */
+        ck_assert_uint_eq(input_lost_of(INPUT_EDGE_FALLING, true, 0), 0);
 }
 END_TEST
 
@@ -387,6 +411,7 @@ static Suite *input_suite(void) {
         tc = tcase_create("gaps");
         tcase_add_test(tc, gap_by_seqno);
         tcase_add_test(tc, gap_without_seqno);
+        tcase_add_test(tc, lost_of_configured_edges);
         suite_add_tcase(s, tc);
         tc = tcase_create("debounce");
         tcase_add_test(tc, debounce_burst_is_one_edge);

@@ -80,7 +80,8 @@ static void start(void) {
 
 /* The FIFOs and level files of the inputs, and the directory. */
 static void remove_sim_dir(void) {
-        static const char *const names[] = { "door", "door.level", "meter", "meter.level", "other" };
+        static const char *const names[] = { "door", "door.level", "meter", "meter.level", "bell", "bell.level",
+                                             "other" };
         char path[PATH_MAX];
 
         if (!sim_dir[0])
@@ -472,6 +473,10 @@ START_TEST(restart_between_edges) {
         start();
         rep = input_list();
         ck_assert_uint_eq(rep.inputs[0].count, 1); /* kept in the state file */
+        /* The log gives the counter it took up, not an output's "at start: off". */
+        ck_assert_msg(strstr(daemon_log(&dmn), "input door: counter 1, of which lost 0\n"), "%s",
+                      daemon_log(&dmn));
+        ck_assert_msg(!strstr(daemon_log(&dmn), "door at start"), "%s", daemon_log(&dmn));
         ck_assert_str_eq(text("STATE door"), "OK door=off");
         /* Resumed from the last number seen: the away change, then the next edge. */
         edges("door", "1");
@@ -489,6 +494,53 @@ START_TEST(restart_between_edges) {
         unlink(conf);
         start();
         ck_assert_uint_eq(last_change(), n + 3);
+        ck_assert_uint_eq(input_list().inputs[0].count, 2);
+        stop();
+}
+END_TEST
+
+/* STATE of line until it answers want, within the scaled 5 s; the answer. */
+static const char *state_becomes(const char *line, const char *want) {
+        char cmd[64];
+        const char *got;
+
+        snprintf(cmd, sizeof cmd, "STATE %s", line);
+        for (int ms = 0; strcmp(got = text(cmd), want) != 0 && ms < scaled(5000); ms += 10)
+                sleep_ms(10);
+        return got;
+}
+
+/*
+ * An input of one edge without debounce: the other edge is no change and
+ * counts nothing, but its level is the input's (STATE, the file), so a
+ * restart finds no change while msgqd was away.
+ */
+START_TEST(one_edge_keeps_the_level) {
+        static const char conf_text[] = "[msgq]\nmode = 0600\n[input bell]\ngpio = GPIO5\nedges = rising\n";
+        struct msgq_event ev[1];
+        uint64_t n, missed;
+
+        start_with(conf_text);
+        n = last_change();
+        edges("bell", "1");
+        collect(1, n, ev, 1, &missed);
+        ck_assert_uint_eq(ev[0].edge, MSGQ_EDGE_RISING);
+        ck_assert_str_eq(state_becomes("bell", "OK bell=on"), "OK bell=on");
+        edges("bell", "0");
+        ck_assert_str_eq(state_becomes("bell", "OK bell=off"), "OK bell=off");
+        ck_assert_uint_eq(last_change(), n + 1);
+        edges("bell", "1");
+        collect(1, n + 1, ev, 1, &missed);
+        ck_assert_uint_eq(ev[0].edge, MSGQ_EDGE_RISING);
+        ck_assert_uint_eq(ev[0].lost, 0); /* the fall between was seen, not lost */
+        ck_assert_uint_eq(input_list().inputs[0].count, 2);
+        edges("bell", "0");
+        ck_assert_str_eq(state_becomes("bell", "OK bell=off"), "OK bell=off");
+        daemon_stop_checked(&dmn);
+        unlink(conf);
+        start_with(conf_text);
+        ck_assert_uint_eq(last_change(), n + 2); /* off in the file as on the line: no away */
+        ck_assert_str_eq(text("STATE bell"), "OK bell=off");
         ck_assert_uint_eq(input_list().inputs[0].count, 2);
         stop();
 }
@@ -555,6 +607,7 @@ int main(void) {
         harness_add(s, "burst-larger-than-history", burst_larger_than_history, 60);
         harness_add(s, "debounce-burst", debounce_of_a_burst, 30);
         harness_add(s, "restart-between-edges", restart_between_edges, 60);
+        harness_add(s, "one-edge-keeps-the-level", one_edge_keeps_the_level, 30);
         harness_add(s, "driving-refused", driving_an_input_refused, 30);
         harness_add(s, "cannot-be-had", input_that_cannot_be_had, 30);
         return harness_run(s);

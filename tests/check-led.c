@@ -160,6 +160,7 @@ END_TEST
 START_TEST(set_many_each_level) {
         struct led *l[3];
         bool on[3] = { true, false, true };
+        size_t failed;
 
         for (size_t i = 0; i < 3; i++) {
                 l[i] = led_new(false, i == 1);
@@ -167,17 +168,19 @@ START_TEST(set_many_each_level) {
                 l[i]->ops = &fake_ops;
         }
         fake_sets = fake_closes = fake_fail = 0;
-        ck_assert_int_eq(led_set_many(l, on, 3), 0);
+        ck_assert_int_eq(led_set_many(l, on, 3, NULL), 0);
         ck_assert(led_get(l[0]) && !led_get(l[1]) && led_get(l[2]));
         ck_assert_int_eq(fake_sets, 3);
 
         on[0] = false;
         fake_fail = EIO;
-        ck_assert_int_eq(led_set_many(l, on, 3), -EIO);
+        failed = 99;
+        ck_assert_int_eq(led_set_many(l, on, 3, &failed), -EIO);
+        ck_assert_uint_eq(failed, 0);
         ck_assert(led_get(l[0]));       /* not driven: still on */
         fake_fail = 0;
-        ck_assert_int_eq(led_set_many(NULL, on, 3), -EINVAL);
-        ck_assert_int_eq(led_set_many(l, NULL, 0), 0);
+        ck_assert_int_eq(led_set_many(NULL, on, 3, NULL), -EINVAL);
+        ck_assert_int_eq(led_set_many(l, NULL, 0, NULL), 0);
         for (size_t i = 0; i < 3; i++)
                 led_release(l[i]);
 }
@@ -475,7 +478,7 @@ START_TEST(set_many_one_call_per_request) {
         mixed[3] = l[4];
         mixed[4] = l[1];
         mixed[5] = l[2];
-        ck_assert_int_eq(led_set_many(mixed, on, 6), 0);
+        ck_assert_int_eq(led_set_many(mixed, on, 6, NULL), 0);
         ck_assert_int_eq(fake_set_many_calls, 2);
         ck_assert_uint_eq(fake_set_many_n[0], 2);       /* chipB: l[3], l[1] */
         ck_assert_uint_eq(fake_set_many_n[1], 3);       /* chipA: l[0], l[4], l[2] */
@@ -485,12 +488,12 @@ START_TEST(set_many_one_call_per_request) {
 
         fake_fail = EIO;                                /* the first request's call fails */
         on[0] = on[4] = false;
-        ck_assert_int_eq(led_set_many(mixed, on, 6), -EIO);
+        ck_assert_int_eq(led_set_many(mixed, on, 6, NULL), -EIO);
         ck_assert_int_eq(fake_set_many_calls, 3);
         ck_assert(led_get(l[3]) && led_get(l[1]));      /* neither changed */
         fake_fail = 0;
         mixed[1] = NULL;
-        ck_assert_int_eq(led_set_many(mixed, on, 6), -EINVAL);
+        ck_assert_int_eq(led_set_many(mixed, on, 6, NULL), -EINVAL);
         for (size_t i = 0; i < 5; i++)
                 led_release(l[i]);
         led_release(sim);

@@ -1229,6 +1229,33 @@ START_TEST(test_python) {
 }
 END_TEST
 
+/* The Python module's inputs calls, on msgqd with inputs: tests/check-python.py KEY SIM_DIR. */
+START_TEST(test_python_inputs) {
+        struct run r;
+        const char *argv[] = { "/usr/bin/python3", test_source("check-python.py"), NULL, NULL, NULL };
+
+        setenv("MSGQD_SIM_INPUTS", harness_state_dir(), 1);
+        daemon_start_checked(&d, test_key(),
+                             (const char *const[]) { "-c",
+                                                     harness_config("[msgq]\nhistory = 64\n"
+                                                                    "[input door]\ngpio = GPIO5\n"
+                                                                    "[output pump]\ngpio = GPIO22\n"
+                                                                    "[input meter]\ngpio = GPIO6\n"
+                                                                    "edges = rising\ndebounce = 20ms\n"),
+                                                     NULL });
+        unsetenv("MSGQD_SIM_INPUTS");
+        argv[2] = fmt("0x%08x", (unsigned) d.key);
+        argv[3] = harness_state_dir();
+        setenv("PYTHONPATH", getenv("MSGQ_PYTHONPATH"), 1);
+        setenv("LD_LIBRARY_PATH", getenv("MSGQ_LIBDIR"), 1);
+        ck_assert_int_eq(run_prog(&r, scaled(60000), argv), 0);
+        ck_assert_msg(r.status == 0, "check-python.py exited %d:\n%s%s", r.status, r.out, r.err);
+        ck_assert_ptr_nonnull(strstr(r.err, "OK"));
+        ck_assert_ptr_nonnull(strstr(r.err, "test_missed_past_the_history"));
+        daemon_stop_checked(&d);
+}
+END_TEST
+
 /* The README's C and Python programs: tests/check-readme-snippets.sh. */
 START_TEST(test_readme_snippets) {
         const char *src = getenv("MSGQ_SOURCE_ROOT");
@@ -1284,6 +1311,7 @@ int main(void) {
         harness_add(s, "line-unwatch", test_line_unwatch, 30);
         harness_add(s, "inputs", test_inputs, 60);
         harness_add(s, "python", test_python, 90);
+        harness_add(s, "python-inputs", test_python_inputs, 90);
         harness_add(s, "readme-snippets", test_readme_snippets, 90);
         return harness_run(s);
 }

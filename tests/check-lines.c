@@ -1136,6 +1136,31 @@ START_TEST(set_many_in_order) {
 }
 END_TEST
 
+static int failing_set(struct led *l, bool on) {
+        return -EIO;
+}
+
+/* line-set whose driver fails: *bad is the line whose call failed, not the last; what changed is numbered. */
+START_TEST(set_many_failure_names_the_line) {
+        static const uint16_t line[] = { 2, 0, 1 };
+        static const bool on[] = { true, true, true };
+        struct led_ops ops = led_sim_ops;
+        struct msgq_reply rep;
+        uint64_t changed;
+        size_t k = 99;
+
+        add_two();
+        ops.set = failing_set;
+        c.line[0].led->ops = &ops;
+        ck_assert_int_eq(lines_set_many(&c, line, on, 3, 42, &k, &changed, &rep), -EIO);
+        ck_assert_uint_eq(k, 1);                 /* line[1], the LED */
+        ck_assert_uint_eq(changed, 1u << 2);     /* the buzzer went on before it */
+        ck_assert_uint_eq(c.changes, 1);
+        ck_assert(!led_get(c.line[0].led) && !led_get(c.line[1].led));
+        c.line[0].led->ops = &led_sim_ops;
+}
+END_TEST
+
 /* A watcher of one line waits through the others' changes; one of every line hears each. */
 START_TEST(watchers_of_one_line) {
         struct lines_watcher w2 = watcher(22), all = watcher(33);
@@ -1246,6 +1271,7 @@ static Suite *lines_suite(void) {
         tcase_add_test(blink, watchers_gone_make_room);
         tcase_add_test(blink, lines_added_and_found);
         tcase_add_test(blink, set_many_in_order);
+        tcase_add_test(blink, set_many_failure_names_the_line);
         tcase_add_test(blink, watchers_of_one_line);
         tcase_add_test(blink, changes_after_and_missed);
         tcase_add_test(blink, timer_serves_the_earliest);

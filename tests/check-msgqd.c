@@ -165,6 +165,34 @@ START_TEST(test_adopts_queue_and_serves_waiting_requests) {
 }
 END_TEST
 
+/*
+ * A request over 512 bytes waiting in an adopted queue is refused as too
+ * large, as one msgqd receives itself: the sweep put it back whole, not
+ * cut to 512 bytes.
+ */
+START_TEST(test_adopted_oversized_request) {
+        struct msgq_request req = { .pid = (uint32_t) getpid(), .token = 78, .op = MSGQ_OP_PING,
+                                    .deadline_ns = msgq_now_ns() + 5000000000u };
+        struct {
+                long mtype;
+                unsigned char body[600];
+        } m = { .mtype = 4 };
+        key_t key = test_key();
+        int id = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+        struct msgq_reply rep;
+
+        ck_assert_int_ge(id, 0);
+        ck_assert_int_gt(msgq_request_encode(&req, m.body, MSGQ_MSG_MAX), 0);
+        ck_assert_int_eq(msgsnd(id, &m, sizeof m.body, IPC_NOWAIT), 0);
+        ck_assert_int_eq(daemon_start(&dmn, key, NULL), 0);
+        ck_assert_int_eq(recv_reply(id, (uint32_t) getpid(), &rep, scaled(3000)), 0);
+        ck_assert_uint_eq(rep.token, 78);
+        ck_assert_uint_ne(rep.status, MSGQ_OK);
+        ck_assert_msg(strstr(rep.error, "too large"), "error: %s", rep.error);
+        stop_clean();
+}
+END_TEST
+
 /* A count of one reads in the singular: "1 waiting message", "1 blink". */
 START_TEST(test_log_singulars) {
         struct msgq_reply stale = { .status = MSGQ_OK, .token = 99, .op = MSGQ_OP_LED_ON, .expires_ns = 1 };
@@ -821,6 +849,7 @@ int main(void) {
         harness_add(s, "text-exit", test_text_exit_stops_cleanly, 30);
         harness_add(s, "second-daemon", test_second_daemon_refused, 30);
         harness_add(s, "adopt", test_adopts_queue_and_serves_waiting_requests, 30);
+        harness_add(s, "adopt-oversized", test_adopted_oversized_request, 30);
         harness_add(s, "log-singulars", test_log_singulars, 30);
         harness_add(s, "recreate", test_queue_removed_under_daemon_is_recreated, 30);
         harness_add(s, "config-mode", test_config_file_sets_mode, 30);

@@ -3,11 +3,15 @@
 """The Python module msgq (python/msgq.py, a binding to libmsgq) against the
 real msgqd --sim that check-libmsgq started on KEY (it removes the queue),
 with the lines led, pump, buzzer (a relay, stop = keep) and fan (active
-low, start = on).
+low, start = on); with SIM_DIR, its inputs instead: msgqd has the lines
+led, door (an input, both edges), pump and meter (an input, rising edges,
+msgqd's debounce of 20 ms) and a history of 64, and the FIFOs of its
+simulated inputs in SIM_DIR (MSGQD_SIM_INPUTS).
 
-Usage: check-python.py KEY
+Usage: check-python.py KEY [SIM_DIR]
 """
 import errno
+import os
 import sys
 import threading
 import time
@@ -16,6 +20,7 @@ import unittest
 import msgq
 
 KEY = 0
+SIM_DIR = ""
 
 
 class Calls(unittest.TestCase):
@@ -181,6 +186,139 @@ class Calls(unittest.TestCase):
         self.assertEqual(msgq.version(), "0.2.0")
 
 
+DOOR, PUMP, METER = 1, 2, 3
+
+
+class Inputs(unittest.TestCase):
+    def setUp(self) -> None:
+        self.q = msgq.Msgq(KEY)
+
+    def tearDown(self) -> None:
+        self.q.close()
+
+    def edges(self, name: str, levels: str) -> None:
+        """Bytes into an input's FIFO: '1' high, '0' low, 'o' drop the next edge."""
+        fd = os.open(os.path.join(SIM_DIR, name), os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            self.assertEqual(os.write(fd, levels.encode()), len(levels))
+        finally:
+            os.close(fd)
+
+    def last(self) -> int:
+        return max(line.state.changes for line in self.q.lines())
+
+    def collect(self, line, since: int, want: int) -> tuple:
+        """line_events() from since until want events came: (events, missed, next)."""
+        got: list = []
+        missed = 0
+        while len(got) < want:
+            ev = self.q.line_events(line, since, 5000)
+            self.assertLessEqual(len(ev.events), msgq.EVENTS_MAX)
+            got += ev.events
+            missed += ev.missed
+            since = ev.next
+        self.assertEqual(len(got), want)
+        return got, missed, since
+
+    def count(self, index: int) -> int:
+        return next(i.count for i in self.q.inputs() if i.line == index)
+
+    def test_inputs(self) -> None:
+        inputs = self.q.inputs()
+        self.assertEqual([i.line for i in inputs], [DOOR, METER])
+        door, meter = inputs
+        self.assertEqual((door.edges, door.bias, door.debounce_by, door.debounce_us),
+                         ("both", "as-is", None, 0))
+        self.assertEqual((meter.edges, meter.debounce_by, meter.debounce_us),
+                         ("rising", "msgqd", 20000))
+        self.assertEqual([l.kind for l in self.q.lines()], ["led", "input", "led", "input"])
+
+    def test_edges_in_order(self) -> None:
+        since = self.last()
+        counted = self.count(DOOR)
+        was = self.q.line_state("door").on
+        self.edges("door", "01" if was else "10")
+        self.edges("door", "0" if was else "1")
+        events, missed, nxt = self.collect("door", since, 3)
+        self.assertEqual(missed, 0)
+        self.assertEqual(nxt, since + 3)
+        self.assertEqual([e.number for e in events], [since + 1, since + 2, since + 3])
+        self.assertEqual([e.line for e in events], [DOOR] * 3)
+        levels = [not was, was, not was]
+        self.assertEqual([e.level for e in events], levels)
+        self.assertEqual([e.edge for e in events],
+                         ["rising" if level else "falling" for level in levels])
+        seqnos = [e.kernel_seqno for e in events]
+        self.assertEqual(seqnos, [seqnos[0], seqnos[0] + 1, seqnos[0] + 2])
+        self.assertGreater(seqnos[0], 0)
+        for e in events:
+            self.assertGreater(e.kernel_ns, 0)
+            self.assertGreater(e.time_ns, 0)
+            self.assertEqual((e.lost, e.lost_at_least, e.debounced), (0, False, False))
+        self.assertLessEqual(events[0].kernel_ns, events[2].kernel_ns)
+        self.assertEqual(events[1].seq, events[0].seq + 1)
+        self.assertEqual(self.count(DOOR), counted + 3)
+
+    def test_kernel_loss(self) -> None:
+        since = self.last()
+        was = self.q.line_state("door").on
+        a, b = ("0", "1") if was else ("1", "0")
+        self.edges("door", a + "o" + b + a)  # the edge back dropped
+        events, _, _ = self.collect(DOOR, since, 2)
+        self.assertEqual([e.lost for e in events], [0, 1])
+        self.assertEqual(events[0].edge, events[1].edge)
+        self.assertEqual(events[1].kernel_seqno, events[0].kernel_seqno + 2)
+        self.assertGreaterEqual(self.q.inputs()[0].lost, 1)
+
+    def test_output_change_and_debounce(self) -> None:
+        since = self.last()
+        self.q.line_toggle("pump")
+        ev = self.q.line_events(None, since, 5000)
+        self.assertEqual([(e.line, e.edge, e.kernel_ns) for e in ev.events], [(PUMP, None, 0)])
+        self.assertEqual(ev.next, since + 1)
+        was = self.q.line_state("meter").on
+        self.edges("meter", "0" if was else "1")
+        (e,), _, _ = self.collect("meter", since + 1, 1)
+        self.assertTrue(e.debounced)
+        self.assertEqual(e.level, not was)
+
+    def test_missed_past_the_history(self) -> None:
+        since = self.last()
+        was = self.q.line_state("door").on
+        burst = "".join(("0" if was else "1") if i % 2 == 0 else ("1" if was else "0")
+                        for i in range(80))
+        counted = self.count(DOOR)
+        self.edges("door", burst)
+        deadline = time.monotonic() + 10
+        while self.count(DOOR) < counted + 80 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(self.count(DOOR), counted + 80)
+        ev = self.q.line_events(None, since, 5000)
+        self.assertEqual(ev.missed, 80 - 64)
+        self.assertEqual(ev.events[0].number, since + 80 - 64 + 1)
+        events, missed, nxt = self.collect(None, since, 64)
+        self.assertEqual((missed, nxt), (16, since + 80))
+        self.assertEqual([e.number for e in events], list(range(since + 17, since + 81)))
+
+    def test_timeout_and_ahead(self) -> None:
+        since = self.last()
+        with self.assertRaises(msgq.Error) as cm:
+            self.q.line_events("door", since, 100)
+        self.assertEqual(cm.exception.errno, errno.ETIMEDOUT)
+        with self.assertRaises(msgq.Error) as cm:
+            self.q.line_events(None, since + 100, 100)
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        self.assertIn(str(since), cm.exception.strerror)
+        with self.assertRaises(ValueError):
+            self.q.line_events("door", since, 0)
+        with self.assertRaises(msgq.Error) as cm:
+            self.q.line_events("nodoor", since, 100)
+        self.assertEqual(cm.exception.errno, errno.ENOENT)
+
+
 if __name__ == "__main__":
     KEY = int(sys.argv.pop(1), 0)
-    unittest.main(verbosity=2)
+    if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+        SIM_DIR = sys.argv.pop(1)
+        unittest.main(defaultTest="Inputs", verbosity=2)
+    unittest.main(defaultTest="Calls", verbosity=2)
