@@ -14,9 +14,6 @@
 #include "output.h"
 #include "parse.h"
 
-/* How long one line-watch waits for a change before msgqctl checks msgqd is there. */
-#define WATCH_WAIT_MS 30000u
-
 int cmd_list(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
         static const struct option options[] = {
                 { "names", no_argument, NULL, 'N' },
@@ -34,30 +31,6 @@ int cmd_list(struct ctl *ctl, const struct command *cmd, int argc, char **argv) 
         lines_load(ctl, &t);
         output->lines(t.line, t.n, t.daemon_pid, names);
         return EXIT_OK;
-}
-
-/* The lines named in argv (argc of them; none: all), each once, as they were listed. */
-static size_t lines_named(const struct command *cmd, const struct ctl_lines *t, int argc,
-                          char **argv, const struct msgq_line_info **sel) {
-        uint64_t seen = 0;
-        size_t n = 0;
-
-        if (argc == 0) {
-                for (; n < t->n; n++)
-                        sel[n] = &t->line[n];
-                return n;
-        }
-        if (argc > MSGQ_LINES_MAX)
-                die_usage(cmd, "too many lines: at most %d", MSGQ_LINES_MAX);
-        for (int i = 0; i < argc; i++) {
-                const struct msgq_line_info *l = lines_find(t, argv[i]);
-
-                if (seen & (1ull << l->st.line))
-                        die_usage(cmd, "line '%s' named twice", l->name);
-                seen |= 1ull << l->st.line;
-                sel[n++] = l;
-        }
-        return n;
 }
 
 int cmd_get(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
@@ -132,16 +105,6 @@ int cmd_set(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
         return EXIT_OK;
 }
 
-/* A change's line by name, as listed ("line 7" for one msgqd added since). */
-static const char *change_name(const struct ctl_lines *t, const struct msgq_change *c) {
-        static char buf[32];
-
-        if (c->st.line < t->n)
-                return t->line[c->st.line].name;
-        snprintf(buf, sizeof buf, "line %u", (unsigned) c->st.line);
-        return buf;
-}
-
 /*
  * The changes after since of line (or MSGQ_LINE_ALL), those of the lines
  * in wanted printed, count in all (0: no end).  A watch that times out is
@@ -161,7 +124,7 @@ static int watch_changes(struct ctl *ctl, const struct ctl_lines *t, unsigned li
                 struct msgq *m = ctl_msgq(ctl, ctl->timeout_ms);
 
                 res.missed = 0;
-                r = msgq_line_watch(m, line, res.next, WATCH_WAIT_MS, ch, MSGQ_LINES_MAX, &res);
+                r = msgq_line_watch(m, line, res.next, CTL_WATCH_WAIT_MS, ch, MSGQ_LINES_MAX, &res);
                 if (r == -ETIMEDOUT)
                         r = msgq_ping(m);
                 if (r == -ECANCELED)
@@ -172,7 +135,7 @@ static int watch_changes(struct ctl *ctl, const struct ctl_lines *t, unsigned li
                 for (int i = 0; i < r; i++) {
                         if (!(wanted & (1ull << ch[i].st.line)))
                                 continue;
-                        output->change(change_name(t, &ch[i]), &ch[i]);
+                        output->change(lines_name(t, ch[i].st.line), &ch[i]);
                         if (output_flush() < 0)
                                 return EXIT_OUTPUT;
                         if (++printed == count)

@@ -33,6 +33,38 @@ const struct msgq_line_info *lines_find(const struct ctl_lines *t, const char *n
         die(EXIT_DAEMON_ERROR, "no line '%s'; msgqd has %s", name, names);
 }
 
+size_t lines_named(const struct command *cmd, const struct ctl_lines *t, int argc, char **argv,
+                   const struct msgq_line_info **sel) {
+        uint64_t seen = 0;
+        size_t n = 0;
+
+        if (argc == 0) {
+                for (; n < t->n; n++)
+                        sel[n] = &t->line[n];
+                return n;
+        }
+        if (argc > MSGQ_LINES_MAX)
+                die_usage(cmd, "too many lines: at most %d", MSGQ_LINES_MAX);
+        for (int i = 0; i < argc; i++) {
+                const struct msgq_line_info *l = lines_find(t, argv[i]);
+
+                if (seen & (1ull << l->st.line))
+                        die_usage(cmd, "line '%s' named twice", l->name);
+                seen |= 1ull << l->st.line;
+                sel[n++] = l;
+        }
+        return n;
+}
+
+const char *lines_name(const struct ctl_lines *t, unsigned line) {
+        static char buf[32];
+
+        if (line < t->n)
+                return t->line[line].name;
+        snprintf(buf, sizeof buf, "line %u", line);
+        return buf;
+}
+
 void lines_check_output(const struct msgq_line_info *l) {
         if (l->flags & MSGQ_LINE_F_INPUT)
                 die(EXIT_DAEMON_ERROR, "'%s' is an input: msgqd reads it and never drives it", l->name);

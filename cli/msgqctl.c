@@ -85,6 +85,50 @@ static const struct command commands[] = {
                          "  -n, --count=COUNT  stop after COUNT changes",
         },
         {
+                .name = "inputs",
+                .handler = cmd_inputs,
+                .summary = "list msgqd's inputs with their counters (as gpioinfo)",
+                .usage = "inputs [--names] [NAME...]\n"
+                         "\n"
+                         "Print msgqd's inputs (without NAME: every one), as list prints lines:\n"
+                         "the index, the name, the chip and offset, the level, the settings (the\n"
+                         "edges counted, the bias, active-low, the debounce period and who does\n"
+                         "it, the kernel or msgqd), the edges counted (with those the kernel\n"
+                         "lost) and the number of the last change:\n"
+                         "  msgqd pid 1234 - 2 inputs:\n"
+                         "  \tline  1:\t\"door\"\tgpiochip0:5\toff\tedges=both bias=pull-up "
+                         "debounce=0\tcount 12\tchange 40\n"
+                         "  \tline  3:\t\"meter\"\tgpiochip0:6\ton\tedges=rising bias=as-is "
+                         "debounce=20ms by=kernel\tcount 5077 (2 lost)\tchange 41\n"
+                         "A NAME that is an output is an error naming it (exit code 1).\n"
+                         "\n"
+                         "  --names   only the names, one a line (for completion and scripts)",
+        },
+        {
+                .name = "mon",
+                .handler = cmd_mon,
+                .summary = "print each edge of inputs as it happens (as gpiomon)",
+                .usage = "mon [--since N] [-n COUNT] [NAME...]\n"
+                         "\n"
+                         "Print every event of the lines named (without NAME: of every line) as\n"
+                         "msgqd numbers it (no polling), one a line: the time the kernel saw the\n"
+                         "edge (local, to the nanosecond), the line, the edge (rising, falling,\n"
+                         "or away: changed while msgqd was not running), the level after it and\n"
+                         "the number msgqd gave it:\n"
+                         "  2026-12-07T05:01:02.123456789+0100 door: rising, on (change 17)\n"
+                         "An output's change has no edge: what it became, as watch prints it.\n"
+                         "What was lost is a line of its own, with how many and why:\n"
+                         "  lost 3 changes (18 to 20): msgqd no longer keeps them\n"
+                         "  lost 2 edges of door: the kernel's buffer overflowed\n"
+                         "  lost edges of door: msgqd was not running (how many is unknown)\n"
+                         "Ctrl-C or SIGTERM end it with exit code 0.  With --json, one JSON\n"
+                         "object per line (JSON lines).\n"
+                         "\n"
+                         "  --since=N          first every event after change N (the last a\n"
+                         "                     logger wrote), then on; default: from now\n"
+                         "  -n, --count=COUNT  stop after COUNT events",
+        },
+        {
                 .name = "led",
                 .handler = cmd_led,
                 .summary = "switch, blink, query or watch the LED, or a line",
@@ -254,9 +298,9 @@ void program_print_help(void) {
                "  4  permission denied on the queue\n"
                "  5  the output could not be written\n"
                "\n"
-               "With --json, stdout carries one JSON object (led watch: one per line,\n"
-               "JSON lines), on errors {\"error\": MESSAGE, \"exit_code\": N}; messages\n"
-               "also go to stderr.\n"
+               "With --json, stdout carries one JSON object (watch, mon, led watch: one\n"
+               "per line, JSON lines), on errors {\"error\": MESSAGE, \"exit_code\": N};\n"
+               "messages also go to stderr.\n"
                "Run '%s COMMAND --help' for a command's usage; see msgqctl(1).\n",
                (unsigned) MSGQ_DEFAULT_KEY, PROGRAM_NAME);
 }

@@ -39,6 +39,8 @@ enum {
 };
 
 #define CTL_TIMEOUT_DEFAULT_MS 3000u
+/* How long one watch (watch, mon) waits in msgqd for a change before msgqctl checks msgqd is there. */
+#define CTL_WATCH_WAIT_MS 30000u
 /* The longest msgqctl waits to tidy up after a signal (interrupt.h). */
 #define CTL_TIDY_WAIT_MS 1000u
 
@@ -169,6 +171,8 @@ int cmd_list(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 int cmd_get(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 int cmd_set(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 int cmd_watch(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
+int cmd_inputs(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
+int cmd_mon(struct ctl *ctl, const struct command *cmd, int argc, char **argv);
 
 /* lines.c: msgqd's lines as msgqctl names them. */
 struct ctl_lines {
@@ -180,6 +184,15 @@ struct ctl_lines {
 void lines_load(struct ctl *ctl, struct ctl_lines *t);
 /* The line called name (regardless of case), or dies naming it, with the names msgqd has (exit 1). */
 const struct msgq_line_info *lines_find(const struct ctl_lines *t, const char *name);
+/*
+ * The lines named in argv (argc of them; none: every line), each once, into
+ * sel in the order given: how many.  An unknown name dies as lines_find();
+ * a line named twice, or more than MSGQ_LINES_MAX, is a usage error of cmd.
+ */
+size_t lines_named(const struct command *cmd, const struct ctl_lines *t, int argc, char **argv,
+                   const struct msgq_line_info **sel);
+/* A line's name by its index, as listed ("line 7" for one msgqd added since). */
+const char *lines_name(const struct ctl_lines *t, unsigned line);
 /* Dies (exit 1) naming l when it is an input, which no request drives. */
 void lines_check_output(const struct msgq_line_info *l);
 /* msgqd's last change number: the latest of its lines' last changes. */

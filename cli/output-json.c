@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "input-config.h"
 #include "json.h"
 #include "msgqctl.h"
 #include "output.h"
@@ -152,6 +153,93 @@ static void json_change(const char *name, const struct msgq_change *c) {
 static void json_missed(uint32_t missed) {
         doc();
         msgq_json_uint(&j, "missed", missed);
+}
+
+/* An input: its line's name, index, level and place, its settings, counter and last change. */
+static void input_object(const struct input_row *r) {
+        const struct msgq_line_info *l = r->line;
+        const struct msgq_input_info *in = r->input;
+
+        msgq_json_begin_object(&j, NULL);
+        msgq_json_string(&j, "name", l->name);
+        msgq_json_uint(&j, "index", l->st.line);
+        msgq_json_string(&j, "state", l->st.led.on ? "on" : "off");
+        msgq_json_bool(&j, "on", l->st.led.on);
+        msgq_json_string(&j, "chip", l->chip);
+        msgq_json_uint(&j, "offset", l->offset);
+        msgq_json_bool(&j, "active_low", l->flags & MSGQ_LINE_F_ACTIVE_LOW);
+        msgq_json_string(&j, "bias", msgq_input_bias_name(in->bias));
+        msgq_json_string(&j, "edges", msgq_input_edges_name(in->edges));
+        msgq_json_uint(&j, "debounce_us", in->debounce_us);
+        msgq_json_string(&j, "debounce_by", debounce_by_name(in->debounce_by));
+        msgq_json_uint(&j, "count", in->count);
+        msgq_json_uint(&j, "lost", in->lost);
+        msgq_json_uint(&j, "change", l->st.led.changes);
+        msgq_json_uint(&j, "seq", l->st.seq);
+        msgq_json_end_object(&j);
+}
+
+static void json_inputs(const struct input_row *rows, size_t n, uint32_t daemon_pid, bool names_only) {
+        doc();
+        if (!names_only)
+                msgq_json_uint(&j, "daemon_pid", daemon_pid);
+        msgq_json_begin_array(&j, names_only ? "names" : "inputs");
+        for (size_t i = 0; i < n; i++) {
+                if (names_only)
+                        msgq_json_string(&j, NULL, rows[i].line->name);
+                else
+                        input_object(&rows[i]);
+        }
+        msgq_json_end_array(&j);
+}
+
+/* A number, or null for 0: what the kernel did not say. */
+static void uint_or_null(const char *key, uint64_t value) {
+        if (value)
+                msgq_json_uint(&j, key, value);
+        else
+                msgq_json_string(&j, key, NULL);
+}
+
+/* One document per event (JSON lines); an output's change has edge null. */
+static void json_event(const char *name, const struct msgq_event *e) {
+        const struct msgq_led_state *st = &e->ch.st.led;
+        char when[64];
+
+        doc();
+        msgq_json_string(&j, "name", name);
+        msgq_json_uint(&j, "index", e->ch.st.line);
+        msgq_json_string(&j, "edge", edge_name(e->edge));
+        msgq_json_string(&j, "state", st->blinking ? "blinking" : st->on ? "on" : "off");
+        msgq_json_bool(&j, "on", st->on);
+        msgq_json_uint(&j, "change", st->changes);
+        msgq_json_uint(&j, "seq", e->ch.st.seq);
+        msgq_json_string(&j, "time", msgq_format_time(e->ch.time_ns, true, when, sizeof when));
+        msgq_json_uint(&j, "time_ns", e->ch.time_ns);
+        uint_or_null("kernel_ns", e->kernel_ns);
+        uint_or_null("kernel_seqno", e->kernel_seqno);
+        msgq_json_bool(&j, "debounced", e->flags & MSGQ_EVENT_F_DEBOUNCED);
+}
+
+static void json_lost(const struct lost *l) {
+        static const char *const reasons[] = { [LOST_HISTORY] = "history", [LOST_OVERFLOW] = "overflow",
+                                               [LOST_AWAY] = "away" };
+
+        doc();
+        if (l->reason == LOST_AWAY)
+                msgq_json_string(&j, "lost", NULL);
+        else
+                msgq_json_uint(&j, "lost", l->count);
+        msgq_json_string(&j, "reason", reasons[l->reason]);
+        if (l->reason == LOST_HISTORY) {
+                msgq_json_uint(&j, "first_change", l->first);
+                msgq_json_uint(&j, "last_change", l->last);
+                return;
+        }
+        msgq_json_bool(&j, "at_least", l->at_least);
+        msgq_json_string(&j, "name", l->name);
+        msgq_json_uint(&j, "index", l->index);
+        msgq_json_uint(&j, "before_change", l->before);
 }
 
 static void json_sent(size_t bytes, long prio) {
@@ -309,6 +397,9 @@ const struct output json_output = {
         .set = json_set,
         .change = json_change,
         .missed = json_missed,
+        .inputs = json_inputs,
+        .event = json_event,
+        .lost = json_lost,
         .sent = json_sent,
         .stopped = json_stopped,
         .stats = json_stats,

@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <stdio.h>
 
+#include "input-config.h"
 #include "msgqctl.h"
 #include "output.h"
 #include "plural.h"
@@ -105,6 +106,54 @@ static void text_lines(const struct msgq_line_info *lines, size_t n, uint32_t da
         }
 }
 
+const char *edge_name(uint8_t edge) {
+        switch (edge) {
+        case MSGQ_EDGE_RISING: return "rising";
+        case MSGQ_EDGE_FALLING: return "falling";
+        case MSGQ_EDGE_AWAY: return "away";
+        default: return NULL;
+        }
+}
+
+const char *debounce_by_name(uint8_t by) {
+        switch (by) {
+        case MSGQ_DEBOUNCE_KERNEL: return "kernel";
+        case MSGQ_DEBOUNCE_MSGQD: return "msgqd";
+        default: return "none";
+        }
+}
+
+/* As list, the inputs: index, name, where, level, settings, counter (and lost), last change. */
+static void text_inputs(const struct input_row *rows, size_t n, uint32_t daemon_pid, bool names_only) {
+        char period[16];
+        const char *bias, *edges;
+
+        if (!names_only)
+                printf("msgqd pid %u - %zu %s:\n", (unsigned) daemon_pid, n, plural(n, "input", "inputs"));
+        for (size_t i = 0; i < n; i++) {
+                const struct msgq_line_info *l = rows[i].line;
+                const struct msgq_input_info *in = rows[i].input;
+
+                if (names_only) {
+                        printf("%s\n", l->name);
+                        continue;
+                }
+                bias = msgq_input_bias_name(in->bias);
+                edges = msgq_input_edges_name(in->edges);
+                printf("\tline %2u:\t\"%s\"\t%s:%u\t%s\tedges=%s bias=%s%s debounce=%s",
+                       (unsigned) l->st.line, l->name, l->chip, (unsigned) l->offset,
+                       l->st.led.on ? "on" : "off", edges ? edges : "?", bias ? bias : "?",
+                       l->flags & MSGQ_LINE_F_ACTIVE_LOW ? " active-low" : "",
+                       msgq_format_debounce(in->debounce_us, period, sizeof period));
+                if (in->debounce_by != MSGQ_DEBOUNCE_NONE)
+                        printf(" by=%s", debounce_by_name(in->debounce_by));
+                printf("\tcount %llu", (unsigned long long) in->count);
+                if (in->lost)
+                        printf(" (%llu lost)", (unsigned long long) in->lost);
+                printf("\tchange %llu\n", (unsigned long long) l->st.led.changes);
+        }
+}
+
 /* As gpioget: NAME=on NAME=off on one line, which `set` takes back. */
 static void text_levels(const struct msgq_line_info *const *lines, size_t n) {
         for (size_t i = 0; i < n; i++)
@@ -130,6 +179,41 @@ static void text_change(const char *name, const struct msgq_change *c) {
 static void text_missed(uint32_t missed) {
         printf("missed %u %s: msgqd no longer keeps %s\n", (unsigned) missed,
                plural(missed, "change", "changes"), plural(missed, "it", "them"));
+}
+
+/* As gpiomon: the time the edge stands for (local, to the ns), the line, the edge, the level, the number. */
+static void text_event(const char *name, const struct msgq_event *e) {
+        char when[64], state[96];
+        const char *edge = edge_name(e->edge);
+
+        printf("%s %s: ", msgq_format_time(e->ch.time_ns, false, when, sizeof when), name);
+        if (edge) /* an input's */
+                printf("%s, %s", edge, e->ch.st.led.on ? "on" : "off");
+        else /* an output's change: what it became, as watch prints it */
+                printf("%s", led_describe(&e->ch.st.led, state, sizeof state));
+        printf(" (change %llu)\n", (unsigned long long) e->ch.st.led.changes);
+}
+
+static void text_lost(const struct lost *l) {
+        switch (l->reason) {
+        case LOST_HISTORY:
+                printf("lost %llu %s (", (unsigned long long) l->count,
+                       plural(l->count, "change", "changes"));
+                if (l->first == l->last)
+                        printf("%llu", (unsigned long long) l->first);
+                else
+                        printf("%llu to %llu", (unsigned long long) l->first, (unsigned long long) l->last);
+                printf("): msgqd no longer keeps %s\n", plural(l->count, "it", "them"));
+                break;
+        case LOST_OVERFLOW:
+                printf("lost %s%llu %s of %s: the kernel's buffer overflowed\n",
+                       l->at_least ? "at least " : "", (unsigned long long) l->count,
+                       plural(l->count, "edge", "edges"), l->name);
+                break;
+        case LOST_AWAY:
+                printf("lost edges of %s: msgqd was not running (how many is unknown)\n", l->name);
+                break;
+        }
 }
 
 static void text_sent(size_t bytes, long prio) {
@@ -258,6 +342,9 @@ const struct output text_output = {
         .set = text_set,
         .change = text_change,
         .missed = text_missed,
+        .inputs = text_inputs,
+        .event = text_event,
+        .lost = text_lost,
         .sent = text_sent,
         .stopped = text_stopped,
         .stats = text_stats,
@@ -293,6 +380,15 @@ static void quiet_change(const char *name, const struct msgq_change *c) {
 static void quiet_missed(uint32_t missed) {
 }
 
+static void quiet_inputs(const struct input_row *rows, size_t n, uint32_t daemon_pid, bool names_only) {
+}
+
+static void quiet_event(const char *name, const struct msgq_event *e) {
+}
+
+static void quiet_lost(const struct lost *l) {
+}
+
 static void quiet_sent(size_t bytes, long prio) {
 }
 
@@ -319,6 +415,9 @@ const struct output quiet_output = {
         .set = quiet_set,
         .change = quiet_change,
         .missed = quiet_missed,
+        .inputs = quiet_inputs,
+        .event = quiet_event,
+        .lost = quiet_lost,
         .sent = quiet_sent,
         .stopped = quiet_stopped,
         .stats = quiet_stats,

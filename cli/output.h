@@ -62,6 +62,29 @@ struct set_result {
         uint64_t first, last; /* first 0: nothing changed */
 };
 
+/* An input as `inputs` lists it: its line (name, level, last change), its settings and counter. */
+struct input_row {
+        const struct msgq_line_info *line;
+        const struct msgq_input_info *input;
+};
+
+/* Why mon did not see events: each loss is a line of its own. */
+enum lost_reason {
+        LOST_HISTORY,   /* changes msgqd no longer keeps: more than its history behind */
+        LOST_OVERFLOW,  /* edges the kernel dropped, its buffer full (a gap in its numbers) */
+        LOST_AWAY,      /* edges while msgqd was not running: how many is unknown */
+};
+
+struct lost {
+        enum lost_reason reason;
+        uint64_t count;         /* LOST_AWAY: 0, unknown */
+        bool at_least;          /* count is a lower bound (libgpiod 1.6) */
+        uint64_t first, last;   /* LOST_HISTORY: the numbers of the changes lost */
+        const char *name;       /* the line (not LOST_HISTORY) */
+        unsigned index;
+        uint64_t before;        /* the change they came before (not LOST_HISTORY) */
+};
+
 struct output {
         void (*led)(const struct line_ref *line, const struct msgq_led_state *led);
         /* A watched state (led watch): led, with the time msgqd made it (time_ns 0: not said). */
@@ -76,6 +99,11 @@ struct output {
         /* watch: one change of a line called name; missed: changes msgqd no longer kept. */
         void (*change)(const char *name, const struct msgq_change *c);
         void (*missed)(uint32_t missed);
+        /* inputs: msgqd's inputs (names_only: --names, one name a line). */
+        void (*inputs)(const struct input_row *rows, size_t n, uint32_t daemon_pid, bool names_only);
+        /* mon: one event of a line called name, and what was lost, each a document (JSON lines). */
+        void (*event)(const char *name, const struct msgq_event *e);
+        void (*lost)(const struct lost *l);
         void (*sent)(size_t bytes, long prio);
         void (*stopped)(uint32_t daemon_pid); /* shutdown: it has let go of the key */
         void (*stats)(const struct msgq_reply *rep);
@@ -102,6 +130,11 @@ extern const struct output *output;
 const char *line_kind_name(uint8_t flags);
 /* "restore", "off", "on": a line's start policy from its flags. */
 const char *line_start_name(uint8_t flags);
+
+/* "rising", "falling", "away"; NULL for an output's change (edge 0). */
+const char *edge_name(uint8_t edge);
+/* "none", "kernel", "msgqd": who debounces an input. */
+const char *debounce_by_name(uint8_t by);
 
 /* "on", "off", "blinking (period 500 ms, 3 blinks left)". */
 const char *led_describe(const struct msgq_led_state *led, char *buf, size_t size);

@@ -62,6 +62,29 @@ int msgq_parse_debounce(const char *s, uint32_t *ret_us) {
         return -EINVAL;
 }
 
+static const char *const bias_names[] = { "as-is", "pull-up", "pull-down", "disabled", NULL };
+static const char *const edges_names[] = { "", "rising", "falling", "both", NULL };
+
+const char *msgq_input_bias_name(unsigned bias) {
+        return bias <= MSGQ_INPUT_BIAS_DISABLED ? bias_names[bias] : NULL;
+}
+
+const char *msgq_input_edges_name(unsigned edges) {
+        return edges >= MSGQ_INPUT_EDGES_RISING && edges <= MSGQ_INPUT_EDGES_BOTH ? edges_names[edges] : NULL;
+}
+
+const char *msgq_format_debounce(uint32_t us, char *buf, size_t size) {
+        if (us == 0)
+                snprintf(buf, size, "0");
+        else if (us % 1000000 == 0)
+                snprintf(buf, size, "%us", (unsigned) (us / 1000000));
+        else if (us % 1000 == 0)
+                snprintf(buf, size, "%ums", (unsigned) (us / 1000));
+        else
+                snprintf(buf, size, "%uus", (unsigned) us);
+        return buf;
+}
+
 static int word_index(const char *value, const char *const *words) {
         for (int i = 0; words[i]; i++)
                 if (strcmp(value, words[i]) == 0)
@@ -78,8 +101,6 @@ static bool printable(const char *s) {
 
 /* One value into in: 0 or -EINVAL. */
 static int set_value(struct msgq_input *in, const char *name, const char *value) {
-        static const char *const bias[] = { "as-is", "pull-up", "pull-down", "disabled", NULL };
-        static const char *const edges[] = { "", "rising", "falling", "both", NULL };
         int i;
 
         if (strcmp(name, "gpio") == 0) {
@@ -98,7 +119,7 @@ static int set_value(struct msgq_input *in, const char *name, const char *value)
                 snprintf(in->description, sizeof in->description, "%s", value);
                 return 0;
         }
-        i = word_index(value, strcmp(name, "bias") == 0 ? bias : edges);
+        i = word_index(value, strcmp(name, "bias") == 0 ? bias_names : edges_names);
         if (i <= 0 && strcmp(name, "edges") == 0)
                 return -EINVAL;         /* "" is no edge */
         if (i < 0)

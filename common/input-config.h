@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "line-config.h"
@@ -55,3 +56,8 @@ int msgq_input_set(struct msgq_input *in, const char *name, const char *value,
  * from 1 us to 1 s ("20ms", "500us", "1s"); in microseconds.  -EINVAL.
  */
 int msgq_parse_debounce(const char *s, uint32_t *ret_us);
+/* As msgq.conf writes them: "as-is", "pull-up" ...; "rising", "falling", "both"; NULL for none. */
+const char *msgq_input_bias_name(unsigned bias);
+const char *msgq_input_edges_name(unsigned edges);
+/* A debounce period as msgq.conf takes it: "0", "20ms", "500us", "1s". */
+const char *msgq_format_debounce(uint32_t us, char *buf, size_t size);

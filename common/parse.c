@@ -116,6 +116,19 @@ int msgq_parse_uint(const char *s, unsigned long min, unsigned long max, unsigne
         return 0;
 }
 
+int msgq_parse_u64(const char *s, uint64_t *ret) {
+        uint64_t v;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        r = parse_digits(s, 10, UINT64_MAX, &v);
+        if (r < 0)
+                return r;
+        *ret = v;
+        return 0;
+}
+
 /* Octal digits, with or without a leading 0: "0660", "660", "0". */
 int msgq_parse_mode(const char *s, unsigned *ret) {
         uint64_t v;

@@ -23,6 +23,8 @@ int msgq_parse_key(const char *s, key_t *ret);
 #define MSGQ_KEY_EXPECTED "0x1 to 0xffffffff in hex, or 1 to 2147483647 in decimal"
 /* An unsigned decimal number within [min, max] (leading zeros allowed). */
 int msgq_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret);
+/* An unsigned decimal number of 64 bits, 0 .. UINT64_MAX (a change number), on every machine. */
+int msgq_parse_u64(const char *s, uint64_t *ret);
 /* An octal permission mode such as 0660 or 660 (at most 0777). */
 int msgq_parse_mode(const char *s, unsigned *ret);
 /* A boolean: 1/0, yes/no, true/false, on/off, in any case. */

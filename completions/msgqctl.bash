@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # bash completion for msgqctl(1); loaded on demand by bash-completion.
 
-# The names of msgqd's lines, asked of the running msgqd with the key and
-# configuration typed so far (nothing when it does not answer in 0.5 s).
+# The names of msgqd's lines (with "inputs": of its inputs), asked of the
+# running msgqd with the key and configuration typed so far (nothing when
+# it does not answer in 0.5 s).
 _msgqctl_lines()
 {
     local j opts=()
@@ -13,7 +14,7 @@ _msgqctl_lines()
             --key=* | --config=*) opts+=("${words[j]}") ;;
         esac
     done
-    "${words[0]}" "${opts[@]}" -t 0.5 list --names 2>/dev/null
+    "${words[0]}" "${opts[@]}" -t 0.5 "${1:-list}" --names 2>/dev/null
 }
 
 _msgqctl()
@@ -23,7 +24,7 @@ _msgqctl()
 
     # Global options go before or after the command (after ping, -c is its count).
     local global_opts='-k --key -c --config -t --timeout -p --priority -j --json -q --quiet -h --help -V --version'
-    local commands='list get set watch led send ping stats status shutdown help'
+    local commands='list get set watch inputs mon led send ping stats status shutdown help'
     local priorities='1 2 3 4 5 6 7 8 9 10'
 
     # The command: the first word that is neither an option nor the argument
@@ -33,7 +34,7 @@ _msgqctl()
         if [[ -z $dashdash ]]; then
             case ${words[i]} in
                 --) [[ -n $cmd ]] && dashdash=1; continue ;;
-                -k | --key | -t | --timeout | -p | --priority | --config | -i | --interval | --count | -n)
+                -k | --key | -t | --timeout | -p | --priority | --config | -i | --interval | --count | -n | --since)
                     ((i++)); continue ;;
                 -c) ((i++)); continue ;;
                 -*) continue ;;
@@ -59,7 +60,7 @@ _msgqctl()
             COMPREPLY=($(compgen -W "$priorities" -- "$cur"))
             return
             ;;
-        -k | --key | -t | --timeout | -i | --interval | --count | -n)
+        -k | --key | -t | --timeout | -i | --interval | --count | -n | --since)
             return
             ;;
     esac
@@ -73,6 +74,8 @@ _msgqctl()
         ping) own='-c --count -i --interval' ;;
         list) own='--names' ;;
         watch) own='-n --count' ;;
+        inputs) own='--names' ;;
+        mon) own='--since -n --count' ;;
     esac
     for opt in $own; do
         [[ " $opts " == *" $opt "* ]] || opts+=" $opt"
@@ -86,8 +89,11 @@ _msgqctl()
         '')
             COMPREPLY=($(compgen -W "$commands" -- "$cur"))
             ;;
-        get | watch)
+        get | watch | mon)
             COMPREPLY=($(compgen -W "$(_msgqctl_lines)" -- "$cur"))
+            ;;
+        inputs)
+            COMPREPLY=($(compgen -W "$(_msgqctl_lines inputs)" -- "$cur"))
             ;;
         set)
             if [[ $cur == *=* ]]; then

@@ -1021,6 +1021,32 @@ START_TEST(test_debounce_values) {
 }
 END_TEST
 
+/* msgqctl inputs writes settings as msgq.conf takes them: the largest unit that is exact. */
+START_TEST(test_input_setting_names) {
+        static const struct {
+                uint32_t us;
+                const char *text;
+        } periods[] = { { 0, "0" }, { 1, "1us" }, { 1500, "1500us" }, { 20000, "20ms" },
+                        { 999000, "999ms" }, { 1000000, "1s" } };
+        char buf[16];
+        uint32_t us;
+
+        for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
+                ck_assert_str_eq(msgq_format_debounce(periods[i].us, buf, sizeof buf), periods[i].text);
+                ck_assert_int_eq(msgq_parse_debounce(buf, &us), 0);
+                ck_assert_uint_eq(us, periods[i].us);
+        }
+        ck_assert_str_eq(msgq_input_bias_name(MSGQ_INPUT_BIAS_AS_IS), "as-is");
+        ck_assert_str_eq(msgq_input_bias_name(MSGQ_INPUT_BIAS_PULL_DOWN), "pull-down");
+        ck_assert_str_eq(msgq_input_bias_name(MSGQ_INPUT_BIAS_DISABLED), "disabled");
+        ck_assert_ptr_null(msgq_input_bias_name(4));
+        ck_assert_str_eq(msgq_input_edges_name(MSGQ_INPUT_EDGES_RISING), "rising");
+        ck_assert_str_eq(msgq_input_edges_name(MSGQ_INPUT_EDGES_BOTH), "both");
+        ck_assert_ptr_null(msgq_input_edges_name(0));
+        ck_assert_ptr_null(msgq_input_edges_name(4));
+}
+END_TEST
+
 /* Inputs and outputs share the names, the lines and the 64 places. */
 START_TEST(test_input_errors) {
         char *text = NULL, want[1200];
@@ -1277,6 +1303,7 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_output_errors);
         tcase_add_test(tc, test_inputs);
         tcase_add_test(tc, test_debounce_values);
+        tcase_add_test(tc, test_input_setting_names);
         tcase_add_test(tc, test_input_errors);
         tcase_add_test(tc, test_not_text);
         tcase_add_test(tc, test_warning);

@@ -1079,9 +1079,9 @@ START_TEST(test_usage_errors) {
 END_TEST
 
 START_TEST(test_help_lists_commands_and_exit_codes) {
-        static const char *const commands[] = { "list", "get",    "set",      "watch", "led",
-                                                "send", "ping",   "stats",    "status",
-                                                "shutdown", "help" };
+        static const char *const commands[] = { "list", "get",    "set",      "watch", "inputs",
+                                                "mon",  "led",    "send",     "ping",  "stats",
+                                                "status", "shutdown", "help" };
         static const char *const codes[] = {
                 "\n  0  success\n",
                 "\n  1  msgqd answered with an error, or has no line of a name given\n",
@@ -2013,7 +2013,7 @@ static const char *complete(const char *line) {
 
 START_TEST(test_bash_completion) {
         ck_assert_str_eq(complete("msgqctl "),
-                         "list get set watch led send ping stats status shutdown help");
+                         "list get set watch inputs mon led send ping stats status shutdown help");
         ck_assert_str_eq(complete("msgqctl st"), "stats status");
         ck_assert_str_eq(complete("msgqctl -k 0x10 --json l"), "list led");
         ck_assert_str_eq(complete("msgqctl led "), "on off toggle state blink watch");
@@ -2034,6 +2034,10 @@ START_TEST(test_bash_completion) {
         ck_assert_str_eq(complete("msgqctl help s"), "set send stats status shutdown");
         ck_assert_str_eq(complete("msgqctl send "), "-");
         ck_assert_str_eq(complete("msgqctl led on "), "");
+        ck_assert_str_eq(complete("msgqctl mon --"), "--key --config --timeout --priority --json --quiet "
+                                                     "--help --version --since --count");
+        ck_assert_str_eq(complete("msgqctl mon --since "), ""); /* a change number */
+        ck_assert_str_eq(complete("msgqctl inputs --n"), "--names");
 }
 END_TEST
 
@@ -2057,6 +2061,7 @@ START_TEST(test_bash_completion_line_names) {
         ck_assert_str_eq(complete(fmt("msgqctl -k %s led blink ", k)), "");
         ck_assert_str_eq(complete(fmt("msgqctl -k %s led blink 500 f", k)), "fan");
         ck_assert_str_eq(complete(fmt("msgqctl -k %s list --n", k)), "--names");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s mon --since 4 p", k)), "pump");
         ck_assert_str_eq(complete(fmt("msgqctl -k %s get ", hex(test_key()))), ""); /* no msgqd */
         daemon_stop_checked(&dmn);
 }
@@ -2095,7 +2100,8 @@ static void expect_completed(const char *help, const char *file) {
 START_TEST(test_completions_in_sync) {
         static const char *const ctl_helps[][3] = { { "--help" }, { "ping", "--help" },
                                                     { "send", "--help" }, { "list", "--help" },
-                                                    { "watch", "--help" } };
+                                                    { "watch", "--help" }, { "inputs", "--help" },
+                                                    { "mon", "--help" } };
         const char *mqtt = getenv("MSGQ_MQTT");
 
         for (size_t i = 0; i < sizeof ctl_helps / sizeof ctl_helps[0]; i++) {
@@ -2391,6 +2397,301 @@ START_TEST(test_lines_watch_missed) {
 }
 END_TEST
 
+/* ---- inputs and mon: msgqd --sim's inputs, each edge written to a FIFO (MSGQD_SIM_INPUTS) ---- */
+
+/* The lines: led, door (an input), pump, meter (an input: rising edges, msgqd's debounce). */
+#define INPUTS_CONF                                                                     \
+        "[msgq]\nhistory = 64\n"                                                        \
+        "[input door]\ngpio = GPIO5\n"                                                  \
+        "[output pump]\ngpio = GPIO27\n"                                                \
+        "[input meter]\ngpio = GPIO6\nedges = rising\nbias = pull-down\ndebounce = 20ms\n"
+
+/* The simulated inputs' FIFOs and levels: in this test's state directory, removed with it. */
+static const char *sim_dir(void) {
+        static char dir[400];
+
+        snprintf(dir, sizeof dir, "%s/sim", harness_state_dir());
+        ck_assert_msg(mkdir(dir, 0700) == 0 || errno == EEXIST, "%s: %s", dir, strerror(errno));
+        return dir;
+}
+
+/* msgqd --sim with INPUTS_CONF on key (again on the same key: it finds the state it left). */
+static void start_inputs(key_t key) {
+        ck_assert_int_eq(setenv("MSGQD_SIM_INPUTS", sim_dir(), 1), 0);
+        daemon_start_checked(&dmn, key, (const char *const[]) { "-c", harness_config(INPUTS_CONF), NULL });
+}
+
+/* Bytes into input name's FIFO: '1' the line goes high, '0' low, 'o' the kernel drops the next edge. */
+static void sim_edges(const char *name, const char *bytes) {
+        const char *path = fmt("%s/%s", sim_dir(), name);
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+        ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+        ck_assert_int_eq(write(fd, bytes, strlen(bytes)), (ssize_t) strlen(bytes));
+        close(fd);
+}
+
+/* Line n of run.out, alone, as a JSON document into run2 (for EXPECT_JSON of JSON lines). */
+static struct run *json_line(int n) {
+        const char *l = line_of(run.out, n);
+
+        ck_assert_msg(l != NULL, "no line %d in:\n%s", n, run.out);
+        snprintf(run2.out, sizeof run2.out, "%s\n", l);
+        return &run2;
+}
+
+/* Wait until door's last change is number n or later, as inputs lists it (every 10 ms, 5 s at most). */
+static void wait_door_change(uint64_t n) {
+        unsigned long long last = 0;
+
+        for (int ms = 0; last < n && ms < scaled(5000); ms += 10) {
+                const char *at;
+
+                CTL(dmn.key, "inputs", "door");
+                ck_assert_msg(run.status == 0, "%s", run.err);
+                at = strstr(run.out, "\tchange ");
+                ck_assert_msg(at && sscanf(at, "\tchange %llu", &last) == 1, "%s", run.out);
+                if (last < n)
+                        sleep_ms(10);
+        }
+        ck_assert_msg(last >= n, "door's last change is %llu, not %llu", last, (unsigned long long) n);
+}
+
+/* As gpioinfo for the inputs: the settings, the level, the counter; an output named is refused. */
+START_TEST(test_inputs_list) {
+        char path[4096], dir[1024];
+
+        start_inputs(test_key());
+        sim_edges("door", "101");
+        wait_door_change(3);
+        CTL(dmn.key, "inputs");
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_str_eq(line_of(run.out, 0), fmt("msgqd pid %d - 2 inputs:", (int) dmn.pid));
+        ck_assert_msg(starts_with(line_of(run.out, 1), "\tline  1:\t\"door\"\tsim:") &&
+                              ends_with(line_of(run.out, 1),
+                                        "\ton\tedges=both bias=as-is debounce=0\tcount 3\tchange 3"),
+                      "%s", run.out);
+        ck_assert_msg(starts_with(line_of(run.out, 2), "\tline  3:\t\"meter\"\tsim:") &&
+                              ends_with(line_of(run.out, 2), "\tedges=rising bias=pull-down debounce=20ms "
+                                                             "by=msgqd\tcount 0\tchange 0"),
+                      "%s", run.out);
+        ck_assert_int_eq(count_lines(run.out), 3);
+        CTL(dmn.key, "--json", "inputs");
+        EXPECT_JSON(&run, "d['daemon_pid'] == %d and [(i['name'], i['index'], i['state'], i['count'], "
+                          "i['lost'], i['change'], i['seq']) for i in d['inputs']] == "
+                          "[('door', 1, 'on', 3, 0, 3, 3), "
+                          "('meter', 3, d['inputs'][1]['state'], 0, 0, 0, 0)] and "
+                          "d['inputs'][0]['edges'] == 'both' and d['inputs'][0]['debounce_by'] == 'none' and "
+                          "d['inputs'][1]['edges'] == 'rising' and d['inputs'][1]['bias'] == 'pull-down' and "
+                          "d['inputs'][1]['debounce_us'] == 20000 and "
+                          "d['inputs'][1]['debounce_by'] == 'msgqd' and d['inputs'][0]['chip'] == 'sim' "
+                          "and not d['inputs'][0]['active_low']",
+                    (int) dmn.pid);
+        /* An overflow: counted, and said so. */
+        sim_edges("door", "o01");
+        wait_door_change(4);
+        CTL(dmn.key, "inputs", "Door");
+        ck_assert_msg(ends_with(line_of(run.out, 1), "\tcount 5 (1 lost)\tchange 4"), "%s", run.out);
+        CTL(dmn.key, "inputs", "meter", "door");
+        ck_assert_msg(strstr(line_of(run.out, 1), "\"meter\"") && strstr(line_of(run.out, 2), "\"door\""),
+                      "%s", run.out);
+        CTL(dmn.key, "inputs", "--names");
+        EXPECT_OK(&run, "door\nmeter\n");
+        CTL(dmn.key, "--json", "inputs", "--names");
+        EXPECT_JSON(&run, "d == {'names': ['door', 'meter']}");
+        CTL(dmn.key, "get", "door");
+        EXPECT_OK(&run, "door=on\n");
+        CTL(dmn.key, "inputs", "pump");
+        EXPECT(&run, 1, "", "msgqctl: 'pump' is an output, not an input; msgqd's inputs: door, meter\n");
+        CTL(dmn.key, "inputs", "nope");
+        EXPECT(&run, 1, "", "msgqctl: no line 'nope'; msgqd has led, door, pump, meter\n");
+        CTL(dmn.key, "inputs", "door", "DOOR");
+        EXPECT_USAGE(&run, "line 'door' named twice");
+
+        /* Completion: inputs offers the inputs, mon every line. */
+        snprintf(dir, sizeof dir, "%s", getenv("MSGQCTL"));
+        *strrchr(dir, '/') = '\0';
+        snprintf(path, sizeof path, "%s:%s", dir, getenv("PATH"));
+        setenv("PATH", path, 1);
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s inputs ", hex(dmn.key))), "door meter");
+        ck_assert_str_eq(complete(fmt("msgqctl -k %s mon -n 2 ", hex(dmn.key))), "led door pump meter");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/*
+ * mon as gpiomon: each edge written to the FIFO, in order, with its time,
+ * edge, level and number; -n ends it; an output's change says what it
+ * became; a kernel's overflow is a line of its own; --json lines.
+ */
+START_TEST(test_mon_edges) {
+        struct child c;
+        const char *l;
+
+        start_inputs(test_key());
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "mon", "-n", "3", "door", NULL });
+        wait_watching(c.pid);
+        sim_edges("door", "101");
+        l = child_line(&c);
+        ck_assert_msg(strlen(l) > 36 && l[4] == '-' && l[10] == 'T' && l[19] == '.' &&
+                              ends_with(l, " door: rising, on (change 1)"), "%s", l);
+        l = child_line(&c);
+        ck_assert_msg(ends_with(l, " door: falling, off (change 2)"), "%s", l);
+        l = child_line(&c);
+        ck_assert_msg(ends_with(l, " door: rising, on (change 3)"), "%s", l);
+        ck_assert_int_eq(child_wait(&c), 0); /* after 3 */
+        drain(c.out, run.out, sizeof run.out);
+        ck_assert_str_eq(run.out, "");
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, "");
+
+        /* An output's change (every line watched): what it became. */
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "mon", "--count=1", NULL });
+        wait_watching(c.pid);
+        CTL(dmn.key, "set", "pump=on");
+        l = child_line(&c);
+        ck_assert_msg(ends_with(l, " pump: on (change 4)"), "%s", l);
+        ck_assert_int_eq(child_wait(&c), 0);
+        close(c.out);
+        close(c.err);
+
+        /* The kernel dropped the rising edge between: a line that says so, before the next. */
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "--json", "mon", "-n", "2", "door", "pump", NULL });
+        wait_watching(c.pid);
+        sim_edges("door", "0o10");
+        drain(c.out, run.out, sizeof run.out);
+        ck_assert_int_eq(child_wait(&c), 0);
+        close(c.err);
+        ck_assert_int_eq(count_lines(run.out), 3);
+        EXPECT_JSON(json_line(0), "d['name'] == 'door' and d['index'] == 1 and d['edge'] == 'falling' and "
+                                  "d['state'] == 'off' and not d['on'] and d['change'] == 5 and "
+                                  "d['seq'] == 4 "
+                                  "and d['kernel_seqno'] == 4 and d['kernel_ns'] > 0 and d['time_ns'] > 0 "
+                                  "and d['time'].endswith('Z') and not d['debounced']");
+        EXPECT_JSON(json_line(1), "d == {'lost': 1, 'reason': 'overflow', 'at_least': False, "
+                                  "'name': 'door', 'index': 1, 'before_change': 6}");
+        EXPECT_JSON(json_line(2), "d['edge'] == 'falling' and d['change'] == 6 and d['kernel_seqno'] == 6");
+        CTL(dmn.key, "mon", "--since", "3", "-n", "3"); /* the loss is no event */
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_msg(ends_with(line_of(run.out, 0), " pump: on (change 4)") &&
+                              ends_with(line_of(run.out, 1), " door: falling, off (change 5)") &&
+                              strcmp(line_of(run.out, 2), "lost 1 edge of door: the kernel's buffer "
+                                                          "overflowed") == 0 &&
+                              ends_with(line_of(run.out, 3), " door: falling, off (change 6)") &&
+                              count_lines(run.out) == 4,
+                      "%s", run.out);
+        CTL(dmn.key, "--json", "mon", "--since", "3", "-n", "1", "pump");
+        EXPECT_JSON(&run, "d['name'] == 'pump' and d['edge'] is None and d['state'] == 'on' and "
+                          "d['change'] == 4 and d['kernel_ns'] is None");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* mon --since N after msgqd restarted between edges: the edge before, then the away change. */
+START_TEST(test_mon_since_restart) {
+        key_t key = test_key();
+        int fd;
+
+        start_inputs(key);
+        sim_edges("door", "1");
+        wait_door_change(1);
+        daemon_stop_checked(&dmn);
+        fd = open(fmt("%s/door.level", sim_dir()), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, "0", 1), 1); /* the door closed while msgqd was away */
+        close(fd);
+        start_inputs(key);
+        /* Resumed from the last number seen: the away change, after what it means. */
+        CTL(dmn.key, "mon", "--since", "1", "-n", "1");
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_msg(strcmp(line_of(run.out, 0), "lost edges of door: msgqd was not running "
+                                                  "(how many is unknown)") == 0 &&
+                              ends_with(line_of(run.out, 1), " door: away, off (change 2)") &&
+                              count_lines(run.out) == 2,
+                      "%s", run.out);
+        /* From before: the first msgqd's changes are gone with it, and said so. */
+        CTL(dmn.key, "mon", "--since", "0", "-n", "1");
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_msg(strcmp(line_of(run.out, 0), "lost 1 change (1): msgqd no longer keeps it") == 0 &&
+                              ends_with(line_of(run.out, 2), " door: away, off (change 2)") &&
+                              count_lines(run.out) == 3,
+                      "%s", run.out);
+        CTL(dmn.key, "--json", "mon", "--since", "1", "-n", "1", "door");
+        ck_assert_int_eq(count_lines(run.out), 2);
+        EXPECT_JSON(json_line(0), "d == {'lost': None, 'reason': 'away', 'at_least': False, "
+                                  "'name': 'door', 'index': 1, 'before_change': 2}");
+        EXPECT_JSON(json_line(1), "d['edge'] == 'away' and d['state'] == 'off' and d['change'] == 2 and "
+                                  "d['kernel_ns'] is None");
+        CTL(dmn.key, "inputs", "door");
+        /* The away change counts nothing. */
+        ck_assert_msg(ends_with(line_of(run.out, 1), "\toff\tedges=both bias=as-is debounce=0\tcount 1\tchange 2"),
+                      "%s", run.out);
+        CTL(dmn.key, "mon", "--since", "5");
+        EXPECT(&run, 1, "", "msgqctl: msgqd: invalid argument: change 5 is ahead of msgqd's last, 2: "
+                            "list the lines and watch from there\n");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* A burst longer than msgqd's history: what it no longer keeps is counted on a line, then the rest. */
+START_TEST(test_mon_burst_missed) {
+        char burst[201];
+
+        start_inputs(test_key());
+        for (int i = 0; i < 200; i++)
+                burst[i] = i % 2 ? '0' : '1';
+        burst[200] = '\0';
+        sim_edges("door", burst);
+        wait_door_change(200);
+        CTL(dmn.key, "mon", "--since", "0", "-n", "64", "door");
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_int_eq(count_lines(run.out), 65);
+        ck_assert_str_eq(line_of(run.out, 0), "lost 136 changes (1 to 136): msgqd no longer keeps them");
+        ck_assert_msg(ends_with(line_of(run.out, 1), " door: rising, on (change 137)"), "%s", run.out);
+        ck_assert_msg(ends_with(line_of(run.out, 64), " door: falling, off (change 200)"), "%s", run.out);
+        CTL(dmn.key, "--json", "mon", "--since", "0", "-n", "1");
+        ck_assert_int_eq(count_lines(run.out), 2);
+        EXPECT_JSON(json_line(0), "d == {'lost': 136, 'reason': 'history', 'first_change': 1, "
+                                  "'last_change': 136}");
+        EXPECT_JSON(json_line(1), "d['change'] == 137");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* Ctrl-C and SIGTERM end mon with 0, its watch withdrawn; mistakes are named. */
+START_TEST(test_mon_interrupted_and_errors) {
+        static const int signals[] = { SIGINT, SIGTERM };
+        struct child c;
+
+        start_inputs(test_key());
+        for (int i = 0; i < 2; i++) {
+                ctl_spawn(&c, dmn.key, (const char *const[]) { "mon", "door", NULL });
+                wait_watching(c.pid);
+                ck_assert_int_eq(kill(c.pid, signals[i]), 0);
+                ck_assert_msg(child_wait(&c) == 0, "signal %d", signals[i]);
+                drain(c.out, run.out, sizeof run.out);
+                ck_assert_str_eq(run.out, "");
+                drain(c.err, run.err, sizeof run.err);
+                ck_assert_str_eq(run.err, "");
+        }
+        sim_edges("door", "1");
+        wait_door_change(1);
+        ck_assert_int_eq(queue_count(dmn.key), 0); /* no answer left for them */
+
+        CTL(dmn.key, "mon", "nope");
+        EXPECT(&run, 1, "", "msgqctl: no line 'nope'; msgqd has led, door, pump, meter\n");
+        CTL(dmn.key, "--json", "mon", "Door", "nope");
+        EXPECT_JSON(&run, "d['exit_code'] == 1 and \"no line 'nope'\" in d['error']");
+        CTL(dmn.key, "mon", "-n", "0");
+        EXPECT_USAGE(&run, "invalid count '0': expected a number of events, 1 or more");
+        CTL(dmn.key, "mon", "--since", "-1");
+        EXPECT_USAGE(&run, "invalid change number '-1' after --since: expected 0 or more, as mon printed it");
+        CTL(dmn.key, "mon", "--since");
+        ck_assert_int_eq(run.status, 2);
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
 /* ---- runner ---- */
 
 /* Per test, in the parent: this suite's own state. */
@@ -2450,6 +2751,11 @@ int main(void) {
         harness_add(s, "lines-watch", test_lines_watch, 60);
         harness_add(s, "lines-watch-missed", test_lines_watch_missed, 60);
         harness_add(s, "lines-input", test_lines_input, 30);
+        harness_add(s, "inputs-list", test_inputs_list, 30);
+        harness_add(s, "mon-edges", test_mon_edges, 60);
+        harness_add(s, "mon-since-restart", test_mon_since_restart, 60);
+        harness_add(s, "mon-burst-missed", test_mon_burst_missed, 60);
+        harness_add(s, "mon-interrupted-errors", test_mon_interrupted_and_errors, 60);
         harness_add(s, "bash-completion", test_bash_completion, 30);
         harness_add(s, "bash-completion-line-names", test_bash_completion_line_names, 30);
         harness_add(s, "completions-in-sync", test_completions_in_sync, 30);

@@ -127,6 +127,26 @@ START_TEST(test_uint_ok) {
 }
 END_TEST
 
+/* 64 bits also where unsigned long has 32 (armhf): change numbers. */
+START_TEST(test_u64) {
+        uint64_t v = 3;
+
+        ck_assert_int_eq(msgq_parse_u64("0", &v), 0);
+        ck_assert_uint_eq(v, 0);
+        ck_assert_int_eq(msgq_parse_u64("18446744073709551615", &v), 0);
+        ck_assert_uint_eq(v, UINT64_MAX);
+        ck_assert_int_eq(msgq_parse_u64("4294967296", &v), 0);
+        ck_assert_uint_eq(v, 4294967296ull);
+        v = 3;
+        ck_assert_int_eq(msgq_parse_u64("18446744073709551616", &v), -ERANGE);
+        ck_assert_int_eq(msgq_parse_u64("", &v), -EINVAL);
+        ck_assert_int_eq(msgq_parse_u64("-1", &v), -EINVAL);
+        ck_assert_int_eq(msgq_parse_u64(" 1", &v), -EINVAL);
+        ck_assert_int_eq(msgq_parse_u64("12x", &v), -EINVAL);
+        ck_assert_uint_eq(v, 3);
+}
+END_TEST
+
 START_TEST(test_uint_ulong_max) {
         char buf[32], over[34];
         unsigned long v = 0;
@@ -365,6 +385,7 @@ static Suite *parse_suite(void) {
         tc = tcase_create("uint");
         tcase_add_test(tc, test_uint_ok);
         tcase_add_test(tc, test_uint_ulong_max);
+        tcase_add_test(tc, test_u64);
         tcase_add_test(tc, test_uint_range);
         tcase_add_test(tc, test_uint_syntax);
         suite_add_tcase(s, tc);
