@@ -44,8 +44,10 @@ void harness_set_hooks(void (*setup)(void), void (*teardown)(void));
 /*
  * Add a test in a TCase of its own, so that it gets a block of keys of its
  * own and its queues are removed after it.  Returns the TCase for more
- * fixtures.
+ * fixtures.  The tests are tagged part0 .. part(HARNESS_PARTS - 1) in turn:
+ * CK_INCLUDE_TAGS=part1 runs a quarter of a suite.
  */
+#define HARNESS_PARTS 4
 TCase *harness_add(Suite *s, const char *name, const TTest *t, int timeout_s);
 /* Run the suite: its exit status (the temporary files go when all passed). */
 int harness_run(Suite *s);
