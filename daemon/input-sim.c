@@ -25,19 +25,13 @@ struct sim {
         bool high;                      /* the line's physical level */
         bool drop_next;                 /* 'o' seen: the next edge is lost */
         uint32_t seqno;                 /* the last edge's number */
-        char level_path[PATH_MAX];      /* "" without MSGQD_SIM_INPUTS */
+        int level_fd;                   /* DIR/NAME.level; -1 without MSGQD_SIM_INPUTS */
 };
 
+/* In place, one byte: no new file and no truncation, which on ext4 waited for its journal each edge. */
 static void save_level(struct sim *s) {
-        FILE *f;
-
-        if (!s->level_path[0])
-                return;
-        f = fopen(s->level_path, "we");
-        if (!f)
-                return;
-        fputc(s->high ? '1' : '0', f);
-        fclose(f);
+        if (s->level_fd >= 0)
+                (void) !pwrite(s->level_fd, s->high ? "1" : "0", 1, 0);
 }
 
 /* One byte: 1 and *raw when it makes an edge the kernel reports. */
@@ -97,6 +91,8 @@ static void sim_close(struct input *in) {
 
         if (s->wfd >= 0 && s->wfd != in->fd)
                 close(s->wfd);
+        if (s->level_fd >= 0)
+                close(s->level_fd);
         if (in->fd >= 0)
                 close(in->fd);
         free(s);
@@ -112,13 +108,13 @@ static const struct input_ops sim_ops = {
 
 /* The FIFO DIR/NAME, made if absent, and the level DIR/NAME.level. */
 static int open_fifo(struct input *in, struct sim *s, const char *dir, const char *name) {
-        char path[PATH_MAX];
+        char path[PATH_MAX], level_path[PATH_MAX];
         struct stat st;
         int k;
 
         k = snprintf(path, sizeof path, "%s/%s", dir, name);
         if (k < 0 || (size_t) k >= sizeof path ||
-            snprintf(s->level_path, sizeof s->level_path, "%s.level", path) >= (int) sizeof s->level_path)
+            snprintf(level_path, sizeof level_path, "%s.level", path) >= (int) sizeof level_path)
                 return -ENAMETOOLONG;
         if (mkfifo(path, 0600) < 0 && errno != EEXIST)
                 return -errno;
@@ -131,15 +127,15 @@ static int open_fifo(struct input *in, struct sim *s, const char *dir, const cha
         if (in->fd < 0)
                 return -errno;
         s->wfd = in->fd;
-        return 0;
+        s->level_fd = open(level_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        return s->level_fd < 0 ? -errno : 0;
 }
 
 static void load_level(struct input *in, struct sim *s) {
-        FILE *f = s->level_path[0] ? fopen(s->level_path, "re") : NULL;
-        int c = f ? fgetc(f) : EOF;
+        char c = 0;
 
-        if (f)
-                fclose(f);
+        if (s->level_fd < 0 || pread(s->level_fd, &c, 1, 0) != 1)
+                c = 0;
         if (c == '0' || c == '1')
                 s->high = c == '1';
         else
@@ -163,7 +159,7 @@ int input_sim_request(struct input *in, const char *name) {
 
         if (!s)
                 return -ENOMEM;
-        s->wfd = -1;
+        s->wfd = s->level_fd = -1;
         in->priv = s;
         in->ops = &sim_ops;
         in->kernel_edges = input_kernel_edges(&in->settings, false);
