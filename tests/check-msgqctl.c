@@ -2273,15 +2273,18 @@ static bool in_msgrcv(pid_t pid) {
 
 /*
  * Wait until a spawned watch (pid) waits in msgqd: in msgrcv() for 50 ms
- * on end, longer than msgqd takes to answer the calls before the watch.
- * A change made sooner could come before the watch's number, and be missed.
+ * on end, longer than msgqd takes to answer the calls before the watch,
+ * with dmn's queue empty: msgqd has taken the watch (a request of its own
+ * still in the queue would be served after changes of a more urgent
+ * priority, and then start after them).  A change made sooner could come
+ * before the watch's number, and be missed.
  */
 static void wait_watching(pid_t pid) {
         int stable = 0;
 
         for (int ms = 0; ms < scaled(10000) && stable < 50; ms++) {
                 sleep_ms(1);
-                stable = in_msgrcv(pid) ? stable + 1 : 0;
+                stable = in_msgrcv(pid) && queue_count(dmn.key) == 0 ? stable + 1 : 0;
         }
         ck_assert_msg(stable >= 50, "msgqctl (PID %d) never waited in msgrcv()", (int) pid);
 }
