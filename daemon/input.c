@@ -67,6 +67,7 @@ void input_start(struct input *in, bool level) {
 
         in->level = level;
         in->gaps.raw_level = level;
+        in->fresh = true;
         debounce_init(&in->debounce, ns, level);
 }
 
@@ -82,10 +83,35 @@ static bool readable(int fd) {
         return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
 
-/* One raw edge: an event to record now (1), or one for the debounce (0). */
+/*
+ * Whether raw is an edge from before the line was requested: the first one
+ * read, going the way of the level read at the start when both edges are
+ * asked for.  A chip may latch an edge while no one has the line's
+ * interrupt (the PL061 detects edges while it is masked), and the kernel
+ * reports it once the line is requested again: an edge while msgqd was
+ * away, which the level read at the start already holds (and an away
+ * change tells), not a change after it.  With one edge asked for, such an
+ * edge may be a new one.
+ */
+static bool stale(struct input *in, const struct input_raw *raw) {
+        bool first = in->fresh;
+
+        in->fresh = false;
+        if (!first || in->kernel_edges != INPUT_EDGE_BOTH || raw->rising != in->gaps.raw_level)
+                return false;
+        if (raw->seqno != 0)
+                in->gaps.last_seqno = raw->seqno;
+        return true;
+}
+
+/* One raw edge: an event to record now (1), or one for the debounce or dropped (0). */
 static int take_raw(struct input *in, const struct input_raw *raw, struct input_event *ev) {
         bool at_least;
-        uint32_t lost = input_gap(&in->gaps, raw, in->kernel_edges == INPUT_EDGE_BOTH, &at_least);
+        uint32_t lost;
+
+        if (stale(in, raw))
+                return 0;
+        lost = input_gap(&in->gaps, raw, in->kernel_edges == INPUT_EDGE_BOTH, &at_least);
 
         in->pending_lost += lost;
         in->pending_at_least |= at_least;
