@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * inputs-msgq: msgqd's inputs seen by a client of libmsgq, for the system
- * test (tests/system/guest-inputs):
+ * test (tests/system/guest-inputs) and the pin benchmark
+ * (tests/system/guest-pins):
  *
  *   inputs-msgq state NAME
  *           the input NAME as msgqd has it, one line: "line=I last=N
@@ -16,9 +17,15 @@
  *           (E: rising, falling, away or output), "missed M" where msgqd
  *           no longer kept some; ends after MAX events, or when none came
  *           within TIMEOUT_MS ("timeout"), with "next N"
+ *   inputs-msgq reflex INPUT OUTPUT SINCE COUNT TIMEOUT_MS
+ *           the reflex client: waits in msgq_line_events() on INPUT for
+ *           its changes after change SINCE, and sets OUTPUT to each one's level
+ *           (msgq_line_on() or msgq_line_off(), each waiting for msgqd's
+ *           reply); ends after COUNT events, or status 1 when none came
+ *           within TIMEOUT_MS
  *
  * The key as msgqctl takes it (msgq.conf).  Exit status: 0 done, 1 an
- * error (named on stderr), 2 bad arguments.
+ * error or the reflex's timeout (named on stderr), 2 bad arguments.
  * Built for the guest against the libmsgq of the package under test
  * (tests/system/run cross-builds it).
  */
@@ -45,7 +52,8 @@ static const char *const debounce_names[] = {
 static int usage(void)
 {
         fprintf(stderr, "usage: inputs-msgq state NAME\n"
-                        "       inputs-msgq events NAME SINCE MAX TIMEOUT_MS\n");
+                        "       inputs-msgq events NAME SINCE MAX TIMEOUT_MS\n"
+                        "       inputs-msgq reflex INPUT OUTPUT SINCE COUNT TIMEOUT_MS\n");
         return 2;
 }
 
@@ -173,6 +181,50 @@ static int cmd_events(struct msgq *h, char **argv)
         return 0;
 }
 
+static int cmd_reflex(struct msgq *h, char **argv)
+{
+        struct msgq_event ev[8];
+        struct msgq_watch_result res;
+        struct msgq_line_info in, out;
+        int64_t start, count, timeout;
+        uint64_t since;
+        int line, output, n, i, r, done = 0;
+
+        start = number(argv[2], "SINCE", INT64_MAX);
+        count = number(argv[3], "COUNT", 1000000);
+        timeout = number(argv[4], "TIMEOUT_MS", MSGQ_TIMEOUT_MAX_MS);
+        if (start < 0 || count < 1 || timeout < 1)
+                return 2;
+        line = find_line(h, argv[0], &in, NULL);
+        if (line < 0)
+                return fail(h, argv[0], line);
+        output = find_line(h, argv[1], &out, NULL);
+        if (output < 0)
+                return fail(h, argv[1], output);
+        since = (uint64_t) start;
+        while (done < count) {
+                n = msgq_line_events(h, (unsigned) line, since, (unsigned) timeout, ev, 8, &res);
+                if (n == -ETIMEDOUT) {
+                        fprintf(stderr, "inputs-msgq: no event of %s within %" PRId64 " ms after %d of %" PRId64 "\n",
+                                argv[0], timeout, done, count);
+                        return 1;
+                }
+                if (n < 0)
+                        return fail(h, "line-events", n);
+                if (res.missed)
+                        fprintf(stderr, "inputs-msgq: missed %" PRIu32 " changes after %" PRIu64 "\n", res.missed,
+                                since);
+                for (i = 0; i < n && done < count; i++, done++) {
+                        r = ev[i].ch.st.led.on ? msgq_line_on(h, (unsigned) output, NULL)
+                                               : msgq_line_off(h, (unsigned) output, NULL);
+                        if (r < 0)
+                                return fail(h, argv[1], r);
+                }
+                since = res.next;
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static const struct {
@@ -182,6 +234,7 @@ int main(int argc, char **argv)
         } cmds[] = {
                 { "state", 1, cmd_state },
                 { "events", 4, cmd_events },
+                { "reflex", 5, cmd_reflex },
         };
         struct msgq *h;
         char err[256] = "";
