@@ -42,6 +42,7 @@ struct input {
         int fd;
         bool level;                     /* after the last edge recorded */
         struct input_gaps gaps;
+        bool fresh;                     /* no raw edge read since input_start() */
         uint32_t pending_lost;          /* lost before the next edge recorded */
         bool pending_at_least;
         struct debounce debounce;       /* when msgqd debounces */

@@ -71,6 +71,7 @@ void input_start(struct input *in, bool level) {
 
         in->level = level;
         in->gaps.raw_level = level;
+        in->fresh = true;
         debounce_init(&in->debounce, ns, level);
 }
 
@@ -104,10 +105,34 @@ uint32_t input_lost_of(unsigned edges, bool level, uint32_t lost) {
         }
 }
 
-/* One raw edge: an event to record now (1), or one for the debounce or not recorded (0). */
+/*
+ * Whether raw is an edge from before the line was requested: the first one
+ * read, going the way of the level read at the start (both edges are asked
+ * for).  A chip may latch an edge while no one has the line's interrupt
+ * (the PL061 detects edges while it is masked), and the kernel reports it
+ * once the line is requested again: an edge while msgqd was away, which
+ * the level read at the start already holds (and an away change tells),
+ * not a change after it.
+ */
+static bool stale(struct input *in, const struct input_raw *raw) {
+        bool first = in->fresh;
+
+        in->fresh = false;
+        if (!first || in->kernel_edges != INPUT_EDGE_BOTH || raw->rising != in->gaps.raw_level)
+                return false;
+        if (raw->seqno != 0)
+                in->gaps.last_seqno = raw->seqno;
+        return true;
+}
+
+/* One raw edge: an event to record now (1), or one for the debounce, not recorded or dropped (0). */
 static int take_raw(struct input *in, const struct input_raw *raw, struct input_event *ev) {
         bool at_least, before = in->gaps.raw_level;
-        uint32_t lost = input_gap(&in->gaps, raw, in->kernel_edges == INPUT_EDGE_BOTH, &at_least);
+        uint32_t lost;
+
+        if (stale(in, raw))
+                return 0;
+        lost = input_gap(&in->gaps, raw, in->kernel_edges == INPUT_EDGE_BOTH, &at_least);
 
         in->pending_lost += input_lost_of(in->settings.edges, before, lost);
         in->pending_at_least |= at_least;

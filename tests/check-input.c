@@ -265,6 +265,107 @@ START_TEST(lost_of_configured_edges) {
 }
 END_TEST
 
+/* ---- an edge the chip latched before the request ---- */
+
+/* A backend that reads the edges of script, its fd a pipe kept readable. */
+struct scripted {
+        const struct input_raw *raw;
+        size_t n, at;
+        int pipe[2];
+};
+
+static int scripted_read(struct input *in, struct input_raw *raw, size_t max) {
+        struct scripted *sc = in->priv;
+        size_t k = 0;
+
+        while (k < max && sc->at < sc->n)
+                raw[k++] = sc->raw[sc->at++];
+        return (int) k;
+}
+
+static int scripted_get(struct input *in, bool *level) {
+        *level = in->level;
+        return 0;
+}
+
+static void scripted_close(struct input *in) {
+        struct scripted *sc = in->priv;
+
+        close(sc->pipe[0]);
+        close(sc->pipe[1]);
+}
+
+static const struct input_ops scripted_ops = {
+        .read = scripted_read, .get = scripted_get, .close = scripted_close,
+};
+
+static struct input *open_scripted(struct scripted *sc, unsigned edges, bool level) {
+        struct input_settings s = { .edges = edges };
+        struct input *in = input_new(&s);
+
+        ck_assert_ptr_nonnull(in);
+        ck_assert_int_eq(pipe(sc->pipe), 0);
+        ck_assert_int_eq(write(sc->pipe[1], "x", 1), 1);
+        in->ops = &scripted_ops;
+        in->priv = sc;
+        in->fd = sc->pipe[0];
+        in->kernel_edges = input_kernel_edges(&s, false);
+        input_start(in, level);
+        return in;
+}
+
+/* Low at the start, and the first edge read falling: the chip's latch of an
+ * edge before the request (the level read holds it), not a change, and no
+ * sign of a lost edge; the edges after it are. */
+START_TEST(latched_edge_before_request_dropped) {
+        static const struct input_raw v1[] = { { .rising = false }, { .rising = true }, { .rising = false } };
+        static const struct input_raw v2[] = {
+                { .rising = false, .seqno = 1 }, { .rising = true, .seqno = 2 }, { .rising = false, .seqno = 3 },
+        };
+        struct scripted a = { .raw = v1, .n = 3 }, b = { .raw = v2, .n = 3 };
+        struct input_event ev[8];
+        struct input *in;
+
+        in = open_scripted(&a, INPUT_EDGE_BOTH, false);
+        ck_assert_int_eq(input_read(in, ev, 8), 2);
+        ck_assert(ev[0].rising);
+        ck_assert_uint_eq(ev[0].lost, 0);
+        ck_assert(!ev[0].lost_at_least);
+        ck_assert(!ev[1].rising);
+        ck_assert_uint_eq(ev[1].lost, 0);
+        input_close(in);
+
+        in = open_scripted(&b, INPUT_EDGE_BOTH, false);
+        ck_assert_int_eq(input_read(in, ev, 8), 2);
+        ck_assert(ev[0].rising);
+        ck_assert_uint_eq(ev[0].kernel_seqno, 2);
+        ck_assert_uint_eq(ev[0].lost, 0);
+        input_close(in);
+}
+END_TEST
+
+/* Only later an edge the way of the level is what it always was: a lost
+ * edge told.  An input of one edge is asked for both too: its first edge
+ * the way of the level is the latch's as well. */
+START_TEST(same_way_edge_kept_unless_first) {
+        static const struct input_raw later[] = { { .rising = true }, { .rising = true } };
+        static const struct input_raw rising[] = { { .rising = true } };
+        struct scripted a = { .raw = later, .n = 2 }, b = { .raw = rising, .n = 1 };
+        struct input_event ev[8];
+        struct input *in;
+
+        in = open_scripted(&a, INPUT_EDGE_BOTH, false);
+        ck_assert_int_eq(input_read(in, ev, 8), 2);
+        ck_assert_uint_eq(ev[1].lost, 1);
+        ck_assert(ev[1].lost_at_least);
+        input_close(in);
+
+        in = open_scripted(&b, INPUT_EDGE_RISING, true);
+        ck_assert_int_eq(input_read(in, ev, 8), 0);
+        input_close(in);
+}
+END_TEST
+
 /* ---- msgqd's debounce ---- */
 
 START_TEST(debounce_burst_is_one_edge) {
@@ -404,6 +505,8 @@ static Suite *input_suite(void) {
         tcase_add_test(tc, sim_rising_only);
         tcase_add_test(tc, sim_active_low_and_pull_up);
         tcase_add_test(tc, sim_dropped_edge_is_told);
+        tcase_add_test(tc, latched_edge_before_request_dropped);
+        tcase_add_test(tc, same_way_edge_kept_unless_first);
         tcase_add_test(tc, sim_fifo_and_level_kept);
         tcase_add_test(tc, sim_fifo_name_taken);
         tcase_add_test(tc, sim_debounced_by_msgqd);
