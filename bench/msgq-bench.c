@@ -858,6 +858,21 @@ out:
         return r;
 }
 
+/* Every sample kept (free of a part not run: of NULL). */
+static void results_free(struct results *res) {
+        struct samples *all[] = { &res->lat[0][0], &res->lat[0][1], &res->lat[1][0], &res->lat[1][1],
+                                  &res->wall[0], &res->wall[1], &res->wall[2], &res->cpu[0], &res->cpu[1],
+                                  &res->cpu[2], &res->chg[0], &res->chg[1], &res->chg[2] };
+
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+                samples_free(all[i]);
+        for (size_t k = 0; k < SET_LINES_KINDS; k++)
+                samples_free(&res->set_lines.s[k]);
+        for (size_t m = 0; m < 2; m++)
+                for (size_t k = 0; k < EDGE_KINDS; k++)
+                        samples_free(&res->edge.s[m][k]);
+}
+
 int main(int argc, char **argv) {
         struct options o;
         struct results res = { .wakeups_after = -1 };
@@ -897,12 +912,13 @@ int main(int argc, char **argv) {
                         fprintf(stderr, "msgq-bench: (h) failed: %s\n", strerror(-r));
         }
         res.load[1] = loadavg();
-        if (r < 0)
-                return 1;
-        print_report(&o, &res);
-        print_changes(&res);
-        set_lines_print(&res.set_lines);
-        edge_print(&res.edge);
-        write_charts(&o, &res);
-        return 0;
+        if (r == 0) {
+                print_report(&o, &res);
+                print_changes(&res);
+                set_lines_print(&res.set_lines);
+                edge_print(&res.edge);
+                write_charts(&o, &res);
+        }
+        results_free(&res);
+        return r < 0 ? 1 : 0;
 }

@@ -639,7 +639,8 @@ static void flush_held(struct board *b) {
         b->anchor_pending = false;
         for (j = k; j < b->nheld && take_anchored(b, &b->held[j].w); j++)
                 ;
-        memmove(b->held, b->held + j, (b->nheld - j) * sizeof *b->held);
+        if (j < b->nheld) /* none held: b->held may be NULL, which memmove() may not take */
+                memmove(b->held, b->held + j, (b->nheld - j) * sizeof *b->held);
         b->nheld -= j;
         if (!b->nheld)
                 b->ngaps = 0;

@@ -252,11 +252,14 @@ static bool entity_message(struct link *l, const struct mosquitto_message *msg) 
         char start[SETTINGS_PREFIX_MAX + SETTINGS_NODE_ID_MAX + 16];
 
         for (size_t i = 0; i < sizeof components / sizeof components[0]; i++) {
-                size_t n = strlen(entities_topic(l, components[i], start, sizeof start));
-                const char *object = msg->topic + n;
-                size_t len = strcspn(object, "/");
+                size_t n = strlen(entities_topic(l, components[i], start, sizeof start)), len;
+                const char *object;
 
-                if (strncmp(msg->topic, start, n) != 0 || len == 0 || strcmp(object + len, "/config") != 0)
+                if (strncmp(msg->topic, start, n) != 0)
+                        continue;       /* (shorter than start too: object would be past its end) */
+                object = msg->topic + n;
+                len = strcspn(object, "/");
+                if (len == 0 || strcmp(object + len, "/config") != 0)
                         continue;
                 if (i == COMPONENT_SENSOR) {
                         if (len <= strlen(count) || memcmp(object + len - strlen(count), count, strlen(count)) != 0)
