@@ -83,27 +83,29 @@ struct logger {
         bool waiting_said;
 };
 
-static void die(const char *f, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *f, ...) {
-        va_list ap;
-
+static void vsay(const char *f, va_list ap) {
         fprintf(stderr, "%s: ", prog);
-        va_start(ap, f);
         vfprintf(stderr, f, ap);
-        va_end(ap);
         fputc('\n', stderr);
-        exit(EXIT_FAILURE);
 }
 
 static void say(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *f, ...) {
         va_list ap;
 
-        fprintf(stderr, "%s: ", prog);
         va_start(ap, f);
-        vfprintf(stderr, f, ap);
+        vsay(f, ap);
         va_end(ap);
-        fputc('\n', stderr);
+}
+
+static void die(const char *f, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *f, ...) {
+        va_list ap;
+
+        va_start(ap, f);
+        vsay(f, ap);
+        va_end(ap);
+        exit(EXIT_FAILURE);
 }
 
 static bool stopping(void) {
