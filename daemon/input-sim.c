@@ -3,10 +3,13 @@
  * The simulated input, for machines without GPIO and for the tests: a pipe
  * (or, with MSGQD_SIM_INPUTS=DIR, the FIFO DIR/NAME) takes the line's
  * level, byte by byte: '1' high, '0' low, 'o' the kernel drops the next
- * edge.  It behaves as the kernel does: an edge only when the level
- * changes, only the edges asked for, numbered per line from 1 (a dropped
- * edge takes its number), active-low applied, no debounce (msgqd's own
- * does it).  DIR/NAME.level keeps the level between two msgqd.
+ * edge, 'u' the edges from then on come unnumbered, as libgpiod 1.6 gives
+ * them (msgqd then tells a dropped edge only by two alike in a row, and
+ * how many only as a lower bound).  It behaves as the kernel does: an edge
+ * only when the level changes, only the edges asked for, numbered per line
+ * from 1 (a dropped edge takes its number), active-low applied, no
+ * debounce (msgqd's own does it).  DIR/NAME.level keeps the level between
+ * two msgqd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@ struct sim {
         int wfd;                        /* the write end (the FIFO itself: rfd) */
         bool high;                      /* the line's physical level */
         bool drop_next;                 /* 'o' seen: the next edge is lost */
+        bool unnumbered;                /* 'u' seen: no kernel numbers (libgpiod 1.6) */
         uint32_t seqno;                 /* the last edge's number */
         int level_fd;                   /* DIR/NAME.level; -1 without MSGQD_SIM_INPUTS */
 };
@@ -42,6 +46,10 @@ static int sim_byte(struct input *in, struct sim *s, char c, struct input_raw *r
                 s->drop_next = true;
                 return 0;
         }
+        if (c == 'u') {
+                s->unnumbered = true;
+                return 0;
+        }
         if (c != '0' && c != '1')
                 return 0;               /* newlines and the like */
         high = c == '1';
@@ -57,7 +65,8 @@ static int sim_byte(struct input *in, struct sim *s, char c, struct input_raw *r
                 s->drop_next = false;
                 return 0;
         }
-        *raw = (struct input_raw) { .rising = rising, .ts_ns = msgq_now_ns(), .seqno = s->seqno };
+        *raw = (struct input_raw) { .rising = rising, .ts_ns = msgq_now_ns(),
+                                    .seqno = s->unnumbered ? 0 : s->seqno };
         return 1;
 }
 

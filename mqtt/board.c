@@ -81,11 +81,13 @@ static void publish_input(struct board *b, struct board_line *l, const struct bo
 
         line_topic(l, "event", topic, sizeof topic);
         if (ev->edge == MSGQ_EDGE_AWAY) {
-                publish(b, topic, payload_input_missed(number, NULL, "away", on, count), false);
+                publish(b, topic, payload_input_missed(number, NULL, -1, "away", on, count), false);
         } else {
                 if (lost) {
                         before = count ? *count - 1 : 0;
-                        publish(b, topic, payload_input_missed(number, &lost, "overflow", !on, count ? &before : NULL),
+                        publish(b, topic,
+                                payload_input_missed(number, &lost, !!(ev->flags & MSGQ_EVENT_F_LOST_AT_LEAST),
+                                                     "overflow", !on, count ? &before : NULL),
                                 false);
                 }
                 publish(b, topic, payload_input_event(on, number, wall_time(ev->kernel_ns), count), false);
@@ -104,7 +106,7 @@ static void publish_gap(struct board *b, const struct board_held *h) {
         for (size_t i = 0; i < b->nlines; i++)
                 if (b->lines[i].input)
                         publish(b, line_topic(&b->lines[i], "event", topic, sizeof topic),
-                                payload_input_missed(before, &h->w.missed, "history", g ? g->level[i] : -1,
+                                payload_input_missed(before, &h->w.missed, -1, "history", g ? g->level[i] : -1,
                                                      g && g->known[i] ? &g->count[i] : NULL),
                                 false);
 }

@@ -730,7 +730,7 @@ char *payload_input_event(bool on, uint64_t number, uint64_t time_ns, const uint
         return finish(o);
 }
 
-char *payload_input_missed(uint64_t number, const uint64_t *missed, const char *reason, int level,
+char *payload_input_missed(uint64_t number, const uint64_t *missed, int at_least, const char *reason, int level,
                            const uint64_t *count) {
         json_object *o = json_object_new_object();
 
@@ -739,6 +739,8 @@ char *payload_input_missed(uint64_t number, const uint64_t *missed, const char *
         add_string(o, "event_type", "missed");
         add_uint(o, "number", number);
         json_object_object_add(o, "missed", missed ? json_object_new_uint64(*missed) : NULL);
+        if (at_least >= 0)
+                json_object_object_add(o, "at_least", json_object_new_boolean(at_least));
         add_string(o, "reason", reason);
         if (level >= 0)
                 add_uint(o, "level", (uint64_t) level);

@@ -132,11 +132,12 @@ char *payload_input_state(bool on, const uint64_t *count, uint64_t number);
 char *payload_input_event(bool on, uint64_t number, uint64_t time_ns, const uint64_t *count);
 /*
  * <topic>/event: changes not told, at number (the first change after
- * them): missed of them (NULL: how many is not known), why (reason
- * "history", "overflow" or "away"), the level after them (negative: not
- * known) and the counter (NULL: not known).
+ * them): missed of them (NULL: how many is not known), whether that is a
+ * lower bound (at_least 1, "at_least":true; 0 exact; negative: not said),
+ * why (reason "history", "overflow" or "away"), the level after them
+ * (negative: not known) and the counter (NULL: not known).
  */
-char *payload_input_missed(uint64_t number, const uint64_t *missed, const char *reason, int level,
+char *payload_input_missed(uint64_t number, const uint64_t *missed, int at_least, const char *reason, int level,
                            const uint64_t *count);
 /* <prefix>/changes: {"number":N}, the last change number the bridge published. */
 char *payload_changes(uint64_t number);

@@ -372,15 +372,19 @@ START_TEST(test_input_payloads) {
         ck_assert_str_eq(p, "{\"event_type\":\"rising\",\"number\":1234,\"level\":1,"
                             "\"time\":\"2026-12-07T01:23:45.123456789Z\",\"count\":17}");
         free(p);
-        p = payload_input_missed(1240, &missed, "overflow", 0, &count);
-        ck_assert_str_eq(p, "{\"event_type\":\"missed\",\"number\":1240,\"missed\":5,\"reason\":\"overflow\","
-                            "\"level\":0,\"count\":17}");
+        p = payload_input_missed(1240, &missed, 0, "overflow", 0, &count);
+        ck_assert_str_eq(p, "{\"event_type\":\"missed\",\"number\":1240,\"missed\":5,\"at_least\":false,"
+                            "\"reason\":\"overflow\",\"level\":0,\"count\":17}");
         free(p);
-        p = payload_input_missed(7, NULL, "away", 1, &count);
+        p = payload_input_missed(1240, &missed, 1, "overflow", 0, &count);
+        ck_assert_str_eq(p, "{\"event_type\":\"missed\",\"number\":1240,\"missed\":5,\"at_least\":true,"
+                            "\"reason\":\"overflow\",\"level\":0,\"count\":17}");
+        free(p);
+        p = payload_input_missed(7, NULL, -1, "away", 1, &count);
         ck_assert_str_eq(p, "{\"event_type\":\"missed\",\"number\":7,\"missed\":null,\"reason\":\"away\","
                             "\"level\":1,\"count\":17}");
         free(p);
-        p = payload_input_missed(7, &missed, "history", -1, NULL);
+        p = payload_input_missed(7, &missed, -1, "history", -1, NULL);
         ck_assert_str_eq(p, "{\"event_type\":\"missed\",\"number\":7,\"missed\":5,\"reason\":\"history\"}");
         free(p);
         p = payload_changes(1240);
