@@ -41,7 +41,7 @@ for _ in $(seq 100); do
         ipcs -q | awk '{print $1}' | grep -qix "$key" && (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
         sleep 0.05
 done
-"$build/mqtt/msgq-mqtt" -c /dev/null -m /dev/null -k "$key" -b "mqtt://127.0.0.1:$port" -p msgq/bench \
+STATE_DIRECTORY="$tmp" "$build/mqtt/msgq-mqtt" -c /dev/null -m /dev/null -k "$key" -b "mqtt://127.0.0.1:$port" -p msgq/bench \
         > "$tmp/bridge.log" 2>&1 & pids+=($!)
 
 echo "bench: msgq-mqtt $("$build/mqtt/msgq-mqtt" --version | cut -d' ' -f2), $(nproc) cores, $(uname -m)," \

@@ -514,7 +514,14 @@ static uint64_t number_of(const struct board_watched *w) {
 static void publish_changes(struct board *b) {
         if (!b->watching || (b->changes_said && b->changes_published == b->done) || !broker_up(b))
                 return;
-        publish(b, TOPIC_CHANGES, payload_changes(b->done), true);
+        char *payload = payload_changes(b->done);
+
+        if (!payload) {
+                log_error("out of memory for a message on %s", TOPIC_CHANGES);
+                return;
+        }
+        b->out.publish_changes(b->out.userdata, payload, b->done);
+        free(payload);
         b->changes_published = b->done;
         b->changes_said = true;
 }
@@ -718,6 +725,16 @@ static void watch_from(struct board *b, uint64_t from) {
  */
 static void start_watch(struct board *b, int resume, uint64_t number) {
         uint64_t from = b->list_number;
+
+        if (b->local_have) {
+                if (resume > 0 && number != b->local_number)
+                        log_warning("%s/%s says %" PRIu64 ", this bridge's own copy (%s) %" PRIu64 ": going on "
+                                    "from its own (a number published there by another client, or a copy "
+                                    "older than the broker's)",
+                                    b->s->prefix, TOPIC_CHANGES, number, b->local.path, b->local_number);
+                resume = 1;
+                number = b->local_number;
+        }
 
         if (resume > 0 && number > b->list_number)
                 log_warning("%s/%s says %" PRIu64 ", ahead of msgqd's last change %" PRIu64 " (its state lost?): "
@@ -1103,9 +1120,13 @@ static bool next_turn(struct board *b, struct turn *t) {
         b->resume_new = false;
         if (!t->resume && b->resume_due_ns && t->now >= b->resume_due_ns) {
                 b->resume = t->resume = -1;
-                log_warning("the broker did not give %s/%s back within %u ms: publishing msgqd's changes "
-                            "from its last; edges before it, while the bridge was away, are not told",
-                            b->s->prefix, TOPIC_CHANGES, BOARD_RESUME_MS);
+                if (b->local_have)
+                        log_warning("the broker did not give %s/%s back within %u ms: going on from this "
+                                    "bridge's own copy", b->s->prefix, TOPIC_CHANGES, BOARD_RESUME_MS);
+                else
+                        log_warning("the broker did not give %s/%s back within %u ms: publishing msgqd's changes "
+                                    "from its last; edges before it, while the bridge was away, are not told",
+                                    b->s->prefix, TOPIC_CHANGES, BOARD_RESUME_MS);
         }
         t->probe_due = b->broker_up && t->now >= b->next_probe_ns;
         t->stats_due = b->broker_up && b->s->stats_ms && t->now >= b->next_stats_ns;
@@ -1348,8 +1369,9 @@ static void *watcher(void *userdata) {
 /* ---- the other threads' side ---- */
 
 void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out,
-                const char *version) {
+                const char *version, const char *state_dir) {
         pthread_condattr_t attr;
+        int r;
 
         memset(b, 0, sizeof *b);
         b->key = key;
@@ -1357,6 +1379,20 @@ void board_init(struct board *b, key_t key, const struct settings *s, const stru
         b->out = *out;
         b->version = version;
         settings_node_id(s, b->node_id, sizeof b->node_id);
+        r = resume_file_open(&b->local, state_dir, b->node_id);
+        if (r == 0)
+                r = resume_file_read(&b->local, &b->local_number);
+        b->local_have = r == 0;
+        if (r == -ENOENT && b->local.fd >= 0)
+                log_info("no copy of %s/%s in %s yet (a first run, or a new disk): going on from the broker's",
+                         s->prefix, TOPIC_CHANGES, b->local.path);
+        else if (r == -EBADMSG)
+                log_warning("%s holds no change number: going on from the broker's %s/%s", b->local.path,
+                            s->prefix, TOPIC_CHANGES);
+        else if (r < 0)
+                log_warning("no copy of %s/%s kept here (%s: %s): going on from the broker's alone, which any "
+                            "client that may publish there can change", s->prefix, TOPIC_CHANGES, b->local.path,
+                            strerror(-r));
         lines_init(b);
         b->avail_published = -1;
         msgqd_init(&b->conn, key, BOARD_CALL_MS);
@@ -1430,6 +1466,24 @@ void board_resume(struct board *b, const uint64_t *number) {
         pthread_mutex_unlock(&b->lock);
 }
 
+void board_changes_acked(struct board *b, uint64_t number) {
+        int r;
+
+        pthread_mutex_lock(&b->lock);
+        if (b->local.fd >= 0 && (number != b->local_written || !b->local_wrote)) {
+                r = resume_file_write(&b->local, number);
+                if (r == 0) {
+                        b->local_written = number;
+                        b->local_wrote = true;
+                        b->local_failed = false;
+                } else if (!b->local_failed) {
+                        log_warning("cannot keep the change number in %s: %s", b->local.path, strerror(-r));
+                        b->local_failed = true;
+                }
+        }
+        pthread_mutex_unlock(&b->lock);
+}
+
 void board_refused(struct board *b) {
         pthread_mutex_lock(&b->lock);
         b->fig.commands++;
@@ -1470,6 +1524,7 @@ void board_stop(struct board *b) {
 }
 
 void board_done(struct board *b) {
+        resume_file_close(&b->local);
         free(b->held);
         free(b->gaps);
         pthread_cond_destroy(&b->watch_cond);

@@ -48,6 +48,7 @@
 
 #include "msgqd.h"
 #include "payload.h"
+#include "resume.h"
 #include "settings.h"
 
 #define BOARD_FIFO_MAX    256u
@@ -67,6 +68,11 @@ struct board_out {
         void (*publish)(void *userdata, const char *subtopic, const char *payload, bool retain);
         /* QoS 1 on topic (the discovery configs); NULL payload: an empty message. */
         void (*publish_to)(void *userdata, const char *topic, const char *payload, bool retain);
+        /*
+         * <prefix>/changes, retained, QoS 1: payload says number; once the
+         * broker acknowledges it, board_changes_acked(number).
+         */
+        void (*publish_changes)(void *userdata, const char *payload, uint64_t number);
         void *userdata;
 };
 
@@ -167,6 +173,17 @@ struct board {
         uint64_t resume_number;
         uint64_t resume_due_ns;
         bool resume_new;                /* resume was set since the worker's last turn */
+        /*
+         * The bridge's own copy of the number (resume.h), read at
+         * board_init() (local_have, local_number) and trusted over the
+         * broker's; written when the broker acknowledged a number (under
+         * lock: local_written, once local_wrote; local_failed: said once).
+         */
+        struct resume_file local;
+        bool local_have;
+        uint64_t local_number;
+        uint64_t local_written;
+        bool local_wrote, local_failed;
         /* Configs of this board's entities the broker has, from the MQTT thread (under lock). */
         struct board_entity seen[MSGQ_LINES_MAX];
         size_t nseen;
@@ -244,9 +261,12 @@ struct board {
         uint32_t then_pid;
 };
 
-/* version: the bridge's, for the discovery configs. */
+/*
+ * version: the bridge's, for the discovery configs; state_dir: where the
+ * local copy of <prefix>/changes is kept without $STATE_DIRECTORY.
+ */
 void board_init(struct board *b, key_t key, const struct settings *s, const struct board_out *out,
-                const char *version);
+                const char *version, const char *state_dir);
 int board_start(struct board *b);
 /*
  * From the MQTT thread: queue a command; -ENOBUFS when BOARD_FIFO_MAX wait
@@ -265,9 +285,12 @@ void board_entity_seen(struct board *b, const char *object, size_t len, bool rel
 /*
  * From the MQTT thread: what <prefix>/changes held when the bridge
  * connected (number), or that it held nothing (NULL): the watch starts
- * there.  Taken once; later calls change nothing.
+ * there, or where the bridge's own copy says when it has one (the two
+ * differing is logged).  Taken once; later calls change nothing.
  */
 void board_resume(struct board *b, const uint64_t *number);
+/* From the MQTT thread: the broker took <prefix>/changes saying number: kept in the local copy. */
+void board_changes_acked(struct board *b, uint64_t number);
 /* From the MQTT thread: a message refused before it became a command (counted). */
 void board_refused(struct board *b);
 /* From the MQTT thread: the broker connection is up (publish everything again) or down. */

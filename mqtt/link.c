@@ -72,8 +72,34 @@ static void publish_to(void *userdata, const char *topic, const char *payload, b
                 log_debug("not published on %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
 }
 
+/* <prefix>/changes, retained: its mid noted, for on_publish() to hand its number to the board. */
+static void publish_changes(void *userdata, const char *payload, uint64_t number) {
+        struct link *l = userdata;
+        char topic[SETTINGS_PREFIX_MAX + 32];
+        int rc, mid = -1;
+
+        topic_of(l, TOPIC_CHANGES, topic, sizeof topic);
+        pthread_mutex_lock(&l->lock);
+        rc = mosquitto_publish_v5(l->mosq, &mid, topic, (int) strlen(payload), payload, 1, true, NULL);
+        if (rc == MOSQ_ERR_SUCCESS) {
+                if (l->n_changes_out == LINK_CHANGES_OUT) { /* the oldest is no longer waited for */
+                        memmove(l->changes_out, l->changes_out + 1, (LINK_CHANGES_OUT - 1) * sizeof l->changes_out[0]);
+                        l->n_changes_out--;
+                }
+                l->changes_out[l->n_changes_out].mid = mid;
+                l->changes_out[l->n_changes_out].number = number;
+                l->n_changes_out++;
+        }
+        pthread_mutex_unlock(&l->lock);
+        if (rc == MOSQ_ERR_SUCCESS)
+                wake(l);
+        else
+                log_debug("not published on %s: %s", topic, mosq_error(rc, (char[128]) { 0 }, 128));
+}
+
 struct board_out link_board_out(struct link *l) {
-        return (struct board_out) { .publish = publish, .publish_to = publish_to, .userdata = l };
+        return (struct board_out) { .publish = publish, .publish_to = publish_to, .publish_changes = publish_changes,
+                                    .userdata = l };
 }
 
 /* ---- callbacks (in the link thread, inside mosquitto_loop_read/write/misc) ---- */
@@ -211,13 +237,27 @@ static void on_disconnect(struct mosquitto *mosq, void *userdata, int rc,
 static void on_publish(struct mosquitto *mosq, void *userdata, int mid, int reason,
                        const mosquitto_property *props) {
         struct link *l = userdata;
+        uint64_t number = 0;
+        bool changes = false;
 
         pthread_mutex_lock(&l->lock);
         if (mid == l->offline_mid) {
                 l->offline_sent = true;
                 pthread_cond_broadcast(&l->cond);
         }
+        for (size_t i = 0; i < l->n_changes_out; i++) {
+                if (l->changes_out[i].mid != mid)
+                        continue;
+                /* The broker has it, and (one connection, in order) the events before it. */
+                number = l->changes_out[i].number;
+                changes = true;
+                l->n_changes_out -= i + 1; /* the older ones are behind it */
+                memmove(l->changes_out, l->changes_out + i + 1, l->n_changes_out * sizeof l->changes_out[0]);
+                break;
+        }
         pthread_mutex_unlock(&l->lock);
+        if (changes && reason == 0)
+                board_changes_acked(l->board, number);
 }
 
 static void refuse(struct link *l, const char *topic, const char *why) {

@@ -39,6 +39,7 @@
 #define LINK_SESSION_EXPIRY_S 3600u
 #define LINK_STABLE_MS        60000u /* longer than the longest retry delay, jitter included */
 #define LINK_SHORT_MAX        3u
+#define LINK_CHANGES_OUT      16u /* <prefix>/changes awaiting their PUBACK, noted */
 
 struct link {
         struct mosquitto *mosq;
@@ -63,6 +64,17 @@ struct link {
         bool takeover_said;
         char marker[48];                /* {"marker":"<random>"}: on <prefix>/changes after subscribing */
         bool resumed;                   /* the board was told what <prefix>/changes held (link thread's) */
+        /*
+         * <prefix>/changes published and not yet acknowledged, oldest
+         * first (under lock, which is held from the publish to noting its
+         * mid, so that its PUBACK finds it): an acknowledged one is kept
+         * in the board's local copy, unless a later one was already.
+         */
+        struct {
+                int mid;
+                uint64_t number;
+        } changes_out[LINK_CHANGES_OUT];
+        size_t n_changes_out;
         int offline_mid;
         bool offline_sent;
         pthread_t thread;

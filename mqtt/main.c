@@ -355,7 +355,7 @@ int main(int argc, char **argv) {
         link_ready = true;
         if (r < 0)
                 goto finish;
-        board_init(&board, key, &settings, &(struct board_out) { 0 }, PACKAGE_VERSION);
+        board_init(&board, key, &settings, &(struct board_out) { 0 }, PACKAGE_VERSION, MSGQ_MQTT_STATE_DIR);
         board.out = link_board_out(&link);
         board_ready = true;
         if ((r = board_start(&board)) < 0 || (r = link_start(&link, &board)) < 0) {

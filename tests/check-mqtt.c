@@ -145,6 +145,7 @@ static void spawn(struct proc *p, const char *log, const char *const *argv) {
                 dup2(fd, STDOUT_FILENO);
                 dup2(fd, STDERR_FILENO);
                 unsetenv("MSGQ_KEY");
+                setenv("STATE_DIRECTORY", dir, 1); /* the bridge's copy of <prefix>/changes: the test's own */
                 execv(argv[0], (char *const *) argv);
                 fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
                 _exit(127);
@@ -1892,6 +1893,62 @@ START_TEST(test_inputs_resume_ahead) {
 }
 END_TEST
 
+/*
+ * A client that may publish under the prefix sets <prefix>/changes ahead
+ * of the bridge, but behind msgqd, while the bridge is stopped: started
+ * again, the bridge goes on from its own copy, so the edges in between
+ * are all published, and logs both numbers.  Without its copy (a new
+ * disk) it goes on from the broker's, and says so.
+ */
+START_TEST(test_inputs_resume_forged) {
+        key_t key = test_key();
+        static char events[1 << 16];
+        uint64_t first;
+
+        broker_start();
+        daemon_start_inputs(key, inputs_conf);
+        bridge_start();
+        first = line_changes("door");
+        expect_changes_at(__LINE__, first);
+        /* The copy is written once the broker acknowledged the number. */
+        for (uint64_t end = monotonic_ms() + 10000;
+             strcmp(file_text(fmt("%s/changes.%s", dir, node_of(prefix))), fmt("%020" PRIu64 "\n", first)) != 0;
+             sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "changes.%s: '%s'", node_of(prefix),
+                              file_text(fmt("%s/changes.%s", dir, node_of(prefix))));
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+        input_edges("door", "101");
+        for (uint64_t end = monotonic_ms() + 10000; line_changes("door") < first + 3; sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "msgqd numbered %" PRIu64 " changes", line_changes("door"));
+        pub_with("-r", topic("changes"), fmt("{\"number\":%" PRIu64 "}", first + 2)); /* forged */
+        watch_start();
+        bridge_start_with(key, NULL, "online");
+        WAIT_ON(topic("door/event"), 3, 10000);
+        expect_changes_at(__LINE__, first + 3);
+        sleep_ms(300); /* none more */
+        snprintf(events, sizeof events, "%s", door_events());
+        EXPECT_JSON(events,
+                    "[(e['event_type'], e['number'], e['count']) for e in d['events']] == "
+                    "[('rising', %" PRIu64 ", 1), ('falling', %" PRIu64 ", 2), ('rising', %" PRIu64 ", 3)]",
+                    first + 1, first + 2, first + 3);
+        ck_assert_msg(strstr(file_text(bridge.log), fmt("changes says %" PRIu64 ", this bridge's own copy", first + 2)),
+                      "%s", tail(file_text(bridge.log)));
+        /* Its copy lost: the broker's number, said. */
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+        ck_assert_int_eq(unlink(fmt("%s/changes.%s", dir, node_of(prefix))), 0);
+        input_edges("door", "0");
+        pub_with("-r", topic("changes"), fmt("{\"number\":%" PRIu64 "}", first + 3));
+        bridge_start_with(key, NULL, "online");
+        WAIT_ON(topic("door/event"), 4, 10000);
+        EXPECT_JSON(last_seen(topic("door/event")), "d['number'] == %" PRIu64 " and d['count'] == 4", first + 4);
+        /* Said at the first start of this test, and at this one. */
+        ck_assert_msg(strstr(strstr(file_text(bridge.log), "yet (a first run, or a new disk)") + 1,
+                             "yet (a first run, or a new disk)"),
+                      "%s", tail(file_text(bridge.log)));
+        stop_all();
+}
+END_TEST
+
 /* What <prefix>/changes holds that is not {"number":N} is said, and the bridge goes on from msgqd's last. */
 START_TEST(test_inputs_resume_garbage) {
         broker_start();
@@ -2462,6 +2519,7 @@ int main(void) {
         harness_add(s, "inputs-broker-away", test_inputs_while_broker_away, 90);
         harness_add(s, "inputs-resume-ahead", test_inputs_resume_ahead, 60);
         harness_add(s, "inputs-resume-garbage", test_inputs_resume_garbage, 60);
+        harness_add(s, "inputs-resume-forged", test_inputs_resume_forged, 90);
         harness_add(s, "inputs-removed-away", test_inputs_removed_while_away, 60);
         harness_add(s, "takeover", test_two_bridges_one_prefix, 60);
         harness_add(s, "takeover-mqtt5", test_two_bridges_one_prefix_mqtt5, 60);
