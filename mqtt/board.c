@@ -10,6 +10,7 @@
 
 #include "board.h"
 #include "clock.h"
+#include "line-config.h"
 #include "log.h"
 #include "plural.h"
 #include "queue.h"
@@ -333,6 +334,23 @@ static const char *line_names(const struct board *b, char *buf, size_t size) {
         return buf;
 }
 
+/*
+ * The [input NAME] sections of mqtt.conf for which msgqd pid (its table
+ * just listed) has no input: said, not fatal (msgq.conf may change).
+ */
+static void inputs_unknown(struct board *b, uint32_t pid) {
+        for (size_t k = 0; k < b->s->ninputs; k++) {
+                const struct settings_input *in = &b->s->inputs[k];
+                bool found = false;
+
+                for (size_t i = 0; i < b->nlines && !found; i++)
+                        found = b->lines[i].input && msgq_line_name_eq(b->lines[i].name, in->name);
+                if (!found)
+                        log_warning("%s:%d: [input %s]: msgqd (pid %u) has no input %s: its settings are not used",
+                                    b->s->file, in->line, in->name, pid, in->name);
+        }
+}
+
 /* The table msgqd pid listed; a line keeps what the bridge showed of it while its topic stays. */
 static void lines_take(struct board *b, const struct msgq_line_info *info, size_t n, uint32_t pid) {
         struct board_line old[MSGQ_LINES_MAX];
@@ -360,6 +378,8 @@ static void lines_take(struct board *b, const struct msgq_line_info *info, size_
                         l->edges = INPUT_EDGES_RISING | INPUT_EDGES_FALLING; /* until input-list says */
         }
         b->nlines = n;
+        if (pid != b->lines_pid)
+                inputs_unknown(b, pid);
         b->lines_pid = pid;
         if (n == 0)
                 lines_init(b);
@@ -429,8 +449,10 @@ static void announce_one(struct board *b, const struct board_line *l, const stru
         char *config = NULL;
 
         if (b->s->discovery) {
+                const struct settings_input *in = settings_input(b->s, l->name);
+
                 config = l->input ? payload_discovery_input(b->s, b->node_id, b->version, l->name, l->topic, which,
-                                                            l->edges)
+                                                            l->edges, in ? in->device_class : NULL)
                                   : payload_discovery_output(b->s, b->node_id, b->version, l->name, l->topic, l->relay);
                 if (!config) {
                         log_error("out of memory for the discovery config of %s", l->name);

@@ -199,14 +199,15 @@ static int set_interval(uint64_t *dst, const char *value, uint64_t min_ms, bool 
 /* Defaults < mqtt.conf < the command line. */
 static int load_settings(const struct options *o, struct settings *s) {
         const char *path = o->mqtt_config_file ? o->mqtt_config_file : settings_default_path();
+        char why[SETTINGS_WHY_MAX];
         int line = 0, r;
 
         settings_defaults(s);
-        r = settings_load(s, path, &line);
+        r = settings_load(s, path, &line, why, sizeof why);
         if (r == -ENOENT && !o->mqtt_config_file)
                 r = 0;
         if (r == -EINVAL && line > 0)
-                log_error("%s:%d: invalid setting", path, line);
+                log_error("%s:%d: %s", path, line, why);
         else if (r < 0)
                 log_error("cannot read %s: %s", path, strerror(-r));
         if (r < 0)

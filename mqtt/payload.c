@@ -647,7 +647,7 @@ static json_object *input_common(const struct settings *s, const char *node_id, 
 }
 
 char *payload_discovery_input(const struct settings *s, const char *node_id, const char *version, const char *name,
-                              const char *topic, enum input_entity e, unsigned edges) {
+                              const char *topic, enum input_entity e, unsigned edges, const char *device_class) {
         static const char *const suffix[] = { [INPUT_BINARY_SENSOR] = "", [INPUT_EVENT] = " edge",
                                               [INPUT_COUNT] = " count" };
         static const char *const uid_suffix[] = { [INPUT_BINARY_SENSOR] = "", [INPUT_EVENT] = ".edge",
@@ -667,6 +667,8 @@ char *payload_discovery_input(const struct settings *s, const char *node_id, con
                 add_string(o, "value_template", "{{ value_json.state }}");
                 add_string(o, "payload_on", "ON");
                 add_string(o, "payload_off", "OFF");
+                if (device_class && device_class[0])
+                        add_string(o, "device_class", device_class);
                 return finish(o);
         case INPUT_COUNT:
                 /* No unit, no last_reset: msgqd's counter only goes down when its state is lost (a new cycle). */

@@ -115,9 +115,12 @@ enum input_entity {
 #define INPUT_EDGES_RISING  1u
 #define INPUT_EDGES_FALLING 2u
 
-/* The config of input entity e; edges: the input's configured edges (INPUT_EDGES_*). */
+/*
+ * The config of input entity e; edges: the input's configured edges
+ * (INPUT_EDGES_*); device_class: the binary_sensor's (NULL or "": none).
+ */
 char *payload_discovery_input(const struct settings *s, const char *node_id, const char *version, const char *name,
-                              const char *topic, enum input_entity e, unsigned edges);
+                              const char *topic, enum input_entity e, unsigned edges, const char *device_class);
 /*
  * <topic>/state of an input: {"state":"ON","count":17,"number":1234}: its
  * level, its edge counter (left out when not known: count NULL) and

@@ -8,19 +8,38 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
 #include <mosquitto.h>
 
+#include "line-config.h"
 #include "parse.h"
 #include "protocol.h"
 #include "settings.h"
+
+_Static_assert(SETTINGS_INPUTS_MAX == MSGQ_LINES_MAX, "an [input NAME] for each of msgqd's lines");
+_Static_assert(SETTINGS_INPUT_NAME_MAX == MSGQ_LINE_NAME_MAX, "a line's name");
+
+/*
+ * HA's BinarySensorDeviceClass (binary_sensor/__init__.py), the same in
+ * 2024.1 and late 2024 (doc/HOME-ASSISTANT.md, Inputs); HA lowers the value before it looks
+ * (DEVICE_CLASSES_SCHEMA = vol.All(vol.Lower, vol.Coerce(...))), and
+ * refuses the whole config for anything else.
+ */
+const char *const settings_binary_sensor_classes[] = {
+        "battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door", "garage_door", "gas",
+        "heat", "light", "lock", "moisture", "motion", "moving", "occupancy", "opening", "plug", "power",
+        "presence", "problem", "running", "safety", "smoke", "sound", "tamper", "update", "vibration", "window",
+        NULL
+};
 
 #ifndef MSGQ_MQTT_CONFIG_FILE
 #error "MSGQ_MQTT_CONFIG_FILE must come from meson"
@@ -313,14 +332,79 @@ struct loader {
         int bad_line;
         int lineno;
         FILE *f;
+        char why[SETTINGS_WHY_MAX];     /* the first bad line's that reached the handler */
+        int why_line;
+        int section_line;               /* of the last section header read */
 };
+
+const struct settings_input *settings_input(const struct settings *s, const char *name) {
+        for (size_t i = 0; i < s->ninputs; i++)
+                if (msgq_line_name_eq(s->inputs[i].name, name))
+                        return &s->inputs[i];
+        return NULL;
+}
+
+/* Why l's line is bad, once (the first bad line is the one reported). */
+static int refuse(struct loader *l, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(struct loader *l, const char *format, ...) {
+        va_list ap;
+
+        if (!l->why[0]) {
+                l->why_line = l->lineno;
+                va_start(ap, format);
+                vsnprintf(l->why, sizeof l->why, format, ap);
+                va_end(ap);
+        }
+        return 0;
+}
+
+static int set_device_class(struct loader *l, struct settings_input *in, const char *value) {
+        char allowed[SETTINGS_WHY_MAX];
+        size_t n = 0;
+
+        for (size_t i = 0; settings_binary_sensor_classes[i]; i++)
+                if (strcasecmp(value, settings_binary_sensor_classes[i]) == 0) {
+                        snprintf(in->device_class, sizeof in->device_class, "%s", settings_binary_sensor_classes[i]);
+                        return 1;
+                }
+        allowed[0] = '\0';
+        for (size_t i = 0; settings_binary_sensor_classes[i] && n < sizeof allowed; i++)
+                n += (size_t) snprintf(allowed + n, sizeof allowed - n, "%s%s", i ? ", " : "",
+                                       settings_binary_sensor_classes[i]);
+        return refuse(l, "device_class = %s: not a device class of Home Assistant's binary_sensor (%s)", value,
+                      allowed);
+}
+
+/* A name = value of section [input NAME]. */
+static int input_value(struct loader *l, const char *iname, const char *name, const char *value) {
+        struct settings_input *in = (struct settings_input *) settings_input(&l->s, iname);
+
+        if (msgq_line_name_check(iname) < 0)
+                return refuse(l, "[input %s]: not a line's name (%s)", iname, msgq_line_name_rule);
+        if (!in) {
+                if (l->s.ninputs == SETTINGS_INPUTS_MAX)
+                        return refuse(l, "[input %s]: more than %u inputs", iname, SETTINGS_INPUTS_MAX);
+                in = &l->s.inputs[l->s.ninputs++];
+                memset(in, 0, sizeof *in);
+                snprintf(in->name, sizeof in->name, "%s", iname);
+                in->line = l->section_line;
+        }
+        if (strcmp(name, "device_class") == 0)
+                return set_device_class(l, in, value);
+        return refuse(l, "%s = %s: [input %s] here takes device_class only (gpio, edges and the rest are "
+                      "msgq.conf's)", name, value, iname);
+}
 
 static int handler(void *user, const char *section, const char *name, const char *value) {
         struct loader *l = user;
 
+        if (strncmp(section, "input ", 6) == 0)
+                return input_value(l, section + 6, name, value);
         if (section[0] && strcmp(section, SECTION) != 0)
-                return 0;
-        return set_value(&l->s, name, value) == 0;
+                return refuse(l, "[%s]: not a section of this file ([mqtt], [input NAME])", section);
+        if (set_value(&l->s, name, value) == 0)
+                return 1;
+        return refuse(l, "invalid setting");
 }
 
 /* inih's line reader: counts lines and refuses lines inih would cut. */
@@ -344,14 +428,18 @@ static char *reader(char *str, int num, void *stream) {
         }
         indent = strspn(str, " \t\r");
         memmove(str, str + indent, len - indent + 1);
+        if (str[0] == '[')
+                l->section_line = l->lineno;
         return str;
 }
 
-int settings_load(struct settings *s, const char *path, int *line) {
+int settings_load(struct settings *s, const char *path, int *line, char *why, size_t why_size) {
         struct loader l = { .s = *s };
         int r;
 
         *line = 0;
+        if (why_size)
+                why[0] = '\0';
         l.f = fopen(path, "re");
         if (!l.f)
                 return -errno;
@@ -365,9 +453,12 @@ int settings_load(struct settings *s, const char *path, int *line) {
                 r = l.bad_line;
         if (r > 0) {
                 *line = r;
+                /* A line inih could not read (no '=', too long) has no why of its own. */
+                snprintf(why, why_size, "%s", r == l.why_line ? l.why : "invalid setting");
                 return -EINVAL;
         }
         *s = l.s;
+        snprintf(s->file, sizeof s->file, "%s", path);
         return 0;
 }
 

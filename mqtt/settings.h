@@ -16,6 +16,20 @@
 #define SETTINGS_NAME_MAX   256 /* host names, client ids, user names */
 #define SETTINGS_NODE_ID_MAX (3 * SETTINGS_PREFIX_MAX) /* the prefix, escaped */
 #define SETTINGS_BOARD_ID_LEN 6 /* hex digits */
+#define SETTINGS_CLASS_MAX  24  /* a device class, with its NUL */
+#define SETTINGS_INPUTS_MAX 64  /* [input NAME] sections: msgqd's lines at most (MSGQ_LINES_MAX) */
+#define SETTINGS_INPUT_NAME_MAX 31 /* MSGQ_LINE_NAME_MAX */
+#define SETTINGS_WHY_MAX    512 /* what was wrong with a line of the file */
+
+/*
+ * An [input NAME] section: what Home Assistant is told of msgqd's input
+ * NAME (its vocabulary, so the bridge's file, not msgq.conf).
+ */
+struct settings_input {
+        char name[SETTINGS_INPUT_NAME_MAX + 1];
+        char device_class[SETTINGS_CLASS_MAX];  /* the binary_sensor's; "" none */
+        int line;                               /* of the section, for messages */
+};
 
 struct settings {
         char host[SETTINGS_NAME_MAX];
@@ -38,6 +52,9 @@ struct settings {
         uint64_t stats_ms;                      /* 0: figures on request only */
         uint64_t hold_ms;                       /* how long a command waits for msgqd */
         long priority;                          /* of the bridge's requests */
+        struct settings_input inputs[SETTINGS_INPUTS_MAX];
+        size_t ninputs;
+        char file[PATH_MAX];                    /* the file they came from, for messages */
 };
 
 /*
@@ -54,11 +71,20 @@ void settings_defaults(struct settings *s);
  */
 int settings_board_id(const char *root, char *buf, size_t size);
 /*
- * Read FILE ("name = value" before any section or in [mqtt]).  An unknown
- * name, another section or a bad value is -EINVAL with *line set; a
- * missing file is -ENOENT.  *s changes only when the whole file is good.
+ * Read FILE ("name = value" before any section or in [mqtt], and
+ * device_class in [input NAME] sections).  An unknown name, another
+ * section or a bad value is -EINVAL with *line set and why saying what
+ * was wrong (what is allowed, where the bridge knows); a missing file is
+ * -ENOENT.  *s changes only when the whole file is good.
  */
-int settings_load(struct settings *s, const char *path, int *line);
+int settings_load(struct settings *s, const char *path, int *line, char *why, size_t why_size);
+/* The [input NAME] section of input name (names ignore case), or NULL. */
+const struct settings_input *settings_input(const struct settings *s, const char *name);
+/*
+ * Home Assistant's device classes of a binary_sensor, NULL-terminated
+ * (homeassistant/components/binary_sensor/__init__.py, BinarySensorDeviceClass).
+ */
+extern const char *const settings_binary_sensor_classes[];
 /* The default file, from meson's sysconfdir. */
 const char *settings_default_path(void);
 

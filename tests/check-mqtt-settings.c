@@ -230,6 +230,7 @@ START_TEST(test_prefixes_and_node_id) {
 END_TEST
 
 START_TEST(test_config_file) {
+        char why[SETTINGS_WHY_MAX];
         struct settings s;
         int line = -1;
 
@@ -239,7 +240,7 @@ START_TEST(test_config_file) {
                   "stats_interval = 30\nhold = 5\npriority = 3\nclient_id = b7\nhomeassistant_version = 2024.2\n",
                   0600);
         settings_defaults(&s);
-        ck_assert_int_eq(settings_load(&s, path, &line), 0);
+        ck_assert_int_eq(settings_load(&s, path, &line, why, sizeof why), 0);
         ck_assert_str_eq(s.host, "broker.lan");
         ck_assert_int_eq(s.port, 8884);
         ck_assert(s.tls);
@@ -262,12 +263,13 @@ END_TEST
 
 /* probe_interval's earlier name, poll_interval, is taken too. */
 START_TEST(test_config_poll_interval) {
+        char why[SETTINGS_WHY_MAX];
         struct settings s;
         int line = -1;
 
         temp_file("[mqtt]\npoll_interval = 2.5\n", 0600);
         settings_defaults(&s);
-        ck_assert_int_eq(settings_load(&s, path, &line), 0);
+        ck_assert_int_eq(settings_load(&s, path, &line, why, sizeof why), 0);
         ck_assert_uint_eq(s.probe_ms, 2500);
 }
 END_TEST
@@ -291,7 +293,11 @@ START_TEST(test_config_file_errors) {
                 { "[mqtt]\nhomeassistant_version = 2023.12\n", 2 },
                 { "\n\nprefix = a/#\n", 3 },
                 { "no equals sign\n", 1 },
+                { "[input door]\ndevice_class = contact\n", 2 },
+                { "[input door]\ngpio = GPIO5\n", 2 },
+                { "[input 9door]\ndevice_class = door\n", 2 },
         };
+        char why[SETTINGS_WHY_MAX];
         struct settings s, before;
         int line;
 
@@ -300,12 +306,63 @@ START_TEST(test_config_file_errors) {
                 settings_defaults(&s);
                 before = s;
                 line = 0;
-                ck_assert_msg(settings_load(&s, path, &line) == -EINVAL && line == cases[i].line,
+                ck_assert_msg(settings_load(&s, path, &line, why, sizeof why) == -EINVAL && line == cases[i].line,
                               "%s: line %d", cases[i].text, line);
                 ck_assert(memcmp(&s, &before, sizeof s) == 0); /* untouched */
                 teardown();
         }
-        ck_assert_int_eq(settings_load(&s, "/nonexistent/mqtt.conf", &line), -ENOENT);
+        ck_assert_int_eq(settings_load(&s, "/nonexistent/mqtt.conf", &line, why, sizeof why), -ENOENT);
+}
+END_TEST
+
+/* [input NAME]: Home Assistant's device class of the input's binary_sensor, checked against HA's list. */
+START_TEST(test_config_input_sections) {
+        char why[SETTINGS_WHY_MAX];
+        struct settings s;
+        int line = -1;
+
+        temp_file("[mqtt]\nprefix = b/1\n[input door]\ndevice_class = Door\n[input pir]\ndevice_class = motion\n"
+                  "[input Door]\ndevice_class = window\n",
+                  0600);
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, path, &line, why, sizeof why), 0);
+        ck_assert_uint_eq(s.ninputs, 2);
+        ck_assert_str_eq(settings_input(&s, "door")->device_class, "window"); /* one input: names ignore case */
+        ck_assert_int_eq(settings_input(&s, "DOOR")->line, 3);
+        ck_assert_str_eq(settings_input(&s, "pir")->device_class, "motion");
+        ck_assert_ptr_null(settings_input(&s, "meter"));
+        teardown();
+
+        temp_file("[mqtt]\n[input door]\n\ndevice_class = contact\n", 0600);
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, path, &line, why, sizeof why), -EINVAL);
+        ck_assert_int_eq(line, 4);
+        ck_assert_msg(strstr(why, "device_class = contact: not a device class of Home Assistant's binary_sensor "
+                                  "(battery, battery_charging, carbon_monoxide,") &&
+                              strstr(why, ", vibration, window)"),
+                      "%s", why);
+        teardown();
+
+        temp_file("[input door]\nedges = rising\n", 0600);
+        ck_assert_int_eq(settings_load(&s, path, &line, why, sizeof why), -EINVAL);
+        ck_assert_str_eq(why, "edges = rising: [input door] here takes device_class only (gpio, edges and the rest "
+                              "are msgq.conf's)");
+        teardown();
+
+        temp_file("[input 9door]\ndevice_class = door\n", 0600);
+        ck_assert_int_eq(settings_load(&s, path, &line, why, sizeof why), -EINVAL);
+        ck_assert_msg(strstr(why, "[input 9door]: not a line's name (1 to 31 letters"), "%s", why);
+        teardown();
+
+        temp_file("no equals\n[output pump]\nkind = relay\n", 0600);
+        ck_assert_int_eq(settings_load(&s, path, &line, why, sizeof why), -EINVAL);
+        ck_assert_int_eq(line, 1);
+        ck_assert_str_eq(why, "invalid setting"); /* the first bad line's, not the section's after it */
+        teardown();
+
+        temp_file("[output pump]\nkind = relay\n", 0600);
+        ck_assert_int_eq(settings_load(&s, path, &line, why, sizeof why), -EINVAL);
+        ck_assert_str_eq(why, "[output pump]: not a section of this file ([mqtt], [input NAME])");
 }
 END_TEST
 
@@ -360,6 +417,7 @@ int main(void) {
         tcase_add_test(tc, test_config_file);
         tcase_add_test(tc, test_config_poll_interval);
         tcase_add_test(tc, test_config_file_errors);
+        tcase_add_test(tc, test_config_input_sections);
         tcase_add_test(tc, test_password_file);
         suite_add_tcase(s, tc);
         return unit_run(s);

@@ -1447,6 +1447,38 @@ START_TEST(test_inputs_discovery) {
 }
 END_TEST
 
+/*
+ * mqtt.conf's [input NAME] device_class: in the input's binary_sensor
+ * config (HA takes it), none for an input without one; a section for an
+ * input msgqd does not have is said at start, and changes nothing.
+ */
+START_TEST(test_inputs_device_class) {
+        char bs[4096], mbs[4096], t_bs[512], t_mbs[512];
+        const char *conf = fmt("%s/mqtt.conf", dir);
+
+        write_file(conf, "[mqtt]\n[input door]\ndevice_class = door\n\n[input pir]\ndevice_class = motion\n", 0600);
+        broker_start();
+        daemon_start_inputs(test_key(), "[msgq]\nmode = 0600\n[input door]\ngpio = GPIO5\n"
+                                        "[input meter]\ngpio = GPIO6\nedges = rising\n");
+        bridge_start_with(dmn.key, (const char *const[]) { "-m", fmt("%s/mqtt.conf", dir), NULL }, "online");
+        snprintf(bs, sizeof bs, "%s", entity_config("binary_sensor", "door", 10000));
+        snprintf(mbs, sizeof mbs, "%s", entity_config("binary_sensor", "meter", 10000));
+        ck_assert_msg(bs[0] && mbs[0], "no binary_sensor configs: '%s' '%s'", bs, mbs);
+        EXPECT_JSON(bs, "d['device_class'] == 'door' and d['name'] == 'door'");
+        EXPECT_JSON(mbs, "'device_class' not in d");
+        snprintf(t_bs, sizeof t_bs, "homeassistant/binary_sensor/%s/door/config", node_of(prefix));
+        snprintf(t_mbs, sizeof t_mbs, "homeassistant/binary_sensor/%s/meter/config", node_of(prefix));
+        HA_DISCOVERY("check", "all", t_bs, bs, t_mbs, mbs);
+        for (uint64_t end = monotonic_ms() + 10000;
+             !strstr(file_text(bridge.log), fmt("%s:5: [input pir]: msgqd (pid ", conf)) ||
+             !strstr(file_text(bridge.log), ") has no input pir: its settings are not used");
+             sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "not said:\n%s", tail(file_text(bridge.log)));
+        ck_assert_ptr_null(strstr(file_text(bridge.log), "[input door]: msgqd"));
+        stop_all();
+}
+END_TEST
+
 /* The wall-clock time ns as the bridge writes an event's time: "2026-12-07T01:23:45.123456789Z". */
 static const char *utc(uint64_t ns) {
         static char buf[2][64];
@@ -2451,6 +2483,15 @@ START_TEST(test_usage_errors) {
                                                                fmt("%s/mqtt.conf", dir), NULL }) == 0);
         ck_assert_int_eq(run.status, 2);
         ck_assert_str_eq(run.err, fmt("msgq-mqtt: %s/mqtt.conf:3: invalid setting\n", dir));
+        /* A device class HA does not have: the file's line, the setting, the value and what HA takes. */
+        write_file(fmt("%s/mqtt.conf", dir), "[input door]\ndevice_class = contact\n", 0600);
+        ck_assert(run_prog(&run, 5000, (const char *const[]) { getenv("MSGQ_MQTT"), "-c", "/dev/null", "-m",
+                                                               fmt("%s/mqtt.conf", dir), NULL }) == 0);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_msg(strstr(run.err, fmt("msgq-mqtt: %s/mqtt.conf:2: device_class = contact: not a device class of "
+                                          "Home Assistant's binary_sensor (battery, ", dir)) &&
+                              strstr(run.err, "door, garage_door,") && strstr(run.err, "window)\n"),
+                      "%s", run.err);
         ck_assert(run_prog(&run, 5000, (const char *const[]) { getenv("MSGQ_MQTT"), "--help", NULL }) == 0);
         ck_assert_int_eq(run.status, 0);
         ck_assert_msg(strstr(run.out, "--broker URL") && strstr(run.out, "--prefix PREFIX"), "%s", run.out);
@@ -2508,6 +2549,7 @@ int main(void) {
         harness_add(s, "outputs-and-input", test_outputs_beside_an_input, 60);
         harness_add(s, "inputs-discovery", test_inputs_discovery, 90);
         harness_add(s, "inputs-edge", test_inputs_edge_event_then_state, 60);
+        harness_add(s, "inputs-device-class", test_inputs_device_class, 60);
         harness_add(s, "inputs-burst", test_inputs_burst_in_order, 60);
         harness_add(s, "inputs-removed", test_inputs_removed, 60);
         harness_add(s, "inputs-missed", test_inputs_missed_told, 60);

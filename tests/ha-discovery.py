@@ -56,7 +56,9 @@ DEVICE_KEYS = {"2024.1": DEVICE_KEYS_2024_1,
                "newest": DEVICE_KEYS_2024_1 | {"serial_number", "model_id"}}
 ORIGIN_KEYS = {"name", "sw_version", "support_url"}  # MQTT_ORIGIN_INFO_SCHEMA, 2024.1 and newest
 # Device classes: switch/__init__.py SwitchDeviceClass, binary_sensor/__init__.py
-# BinarySensorDeviceClass, event/__init__.py EventDeviceClass (2024.1).
+# BinarySensorDeviceClass, event/__init__.py EventDeviceClass (2024.1; the binary_sensor's
+# the same late in 2024, commit 027590d9; mqtt/settings.c checks mqtt.conf's device_class
+# against it).
 SWITCH_CLASSES = {"outlet", "switch"}
 BINARY_SENSOR_CLASSES = {
     "battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door", "garage_door",
