@@ -741,26 +741,28 @@ static void watch_from(struct board *b, uint64_t from) {
 /*
  * The first watch, once the broker said where the last run stopped
  * (resume 1: number; -1: nowhere, or it did not say in time) and the lines
- * are listed: from there, so that the edges since are told; from msgqd's
- * last change when there is nothing to go on from, or when number is
- * ahead of msgqd's (its state was lost).
+ * are listed: from there, or from the bridge's own copy where it has one,
+ * so that the edges since are told; from msgqd's last change when there
+ * is nothing to go on from, or when the number is ahead of msgqd's (its
+ * state was lost).
  */
 static void start_watch(struct board *b, int resume, uint64_t number) {
+        char source[SETTINGS_PREFIX_MAX + PATH_MAX + 16];
         uint64_t from = b->list_number;
 
+        snprintf(source, sizeof source, "%s/%s", b->s->prefix, TOPIC_CHANGES);
         if (b->local_have) {
                 if (resume > 0 && number != b->local_number)
-                        log_warning("%s/%s says %" PRIu64 ", this bridge's own copy (%s) %" PRIu64 ": going on "
+                        log_warning("%s says %" PRIu64 ", this bridge's own copy (%s) %" PRIu64 ": going on "
                                     "from its own (a number published there by another client, or a copy "
-                                    "older than the broker's)",
-                                    b->s->prefix, TOPIC_CHANGES, number, b->local.path, b->local_number);
+                                    "older than the broker's)", source, number, b->local.path, b->local_number);
                 resume = 1;
                 number = b->local_number;
+                snprintf(source, sizeof source, "%s", b->local.path);
         }
-
         if (resume > 0 && number > b->list_number)
-                log_warning("%s/%s says %" PRIu64 ", ahead of msgqd's last change %" PRIu64 " (its state lost?): "
-                            "going on from msgqd's", b->s->prefix, TOPIC_CHANGES, number, b->list_number);
+                log_warning("%s says %" PRIu64 ", ahead of msgqd's last change %" PRIu64 " (its state lost?): "
+                            "going on from msgqd's", source, number, b->list_number);
         else if (resume > 0)
                 from = number;
         log_info("publishing msgqd's changes after change %" PRIu64 "%s", from,
@@ -1409,8 +1411,9 @@ void board_init(struct board *b, key_t key, const struct settings *s, const stru
                 log_info("no copy of %s/%s in %s yet (a first run, or a new disk): going on from the broker's",
                          s->prefix, TOPIC_CHANGES, b->local.path);
         else if (r == -EBADMSG)
-                log_warning("%s holds no change number: going on from the broker's %s/%s", b->local.path,
-                            s->prefix, TOPIC_CHANGES);
+                log_warning("%s holds no change number%s: going on from the broker's %s/%s", b->local.path,
+                            resume_file_clear(&b->local) < 0 ? " (and cannot be emptied)" : "", s->prefix,
+                            TOPIC_CHANGES);
         else if (r < 0)
                 log_warning("no copy of %s/%s kept here (%s: %s): going on from the broker's alone, which any "
                             "client that may publish there can change", s->prefix, TOPIC_CHANGES, b->local.path,

@@ -52,6 +52,10 @@ int resume_file_read(const struct resume_file *f, uint64_t *number) {
         return errno ? -EBADMSG : 0;
 }
 
+int resume_file_clear(const struct resume_file *f) {
+        return ftruncate(f->fd, 0) < 0 ? -errno : 0;
+}
+
 int resume_file_write(const struct resume_file *f, uint64_t number) {
         char buf[RESUME_FILE_LEN + 1];
 

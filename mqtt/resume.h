@@ -30,6 +30,8 @@ struct resume_file {
 int resume_file_open(struct resume_file *f, const char *builtin, const char *node_id);
 /* The number kept: 0; -ENOENT when the file is empty (a new one); -EBADMSG when it holds anything else. */
 int resume_file_read(const struct resume_file *f, uint64_t *number);
+/* Empty the file (one that held anything else), so that the next write leaves nothing after it. */
+int resume_file_clear(const struct resume_file *f);
 /* Keep number, in place: 0 or -errno. */
 int resume_file_write(const struct resume_file *f, uint64_t number);
 void resume_file_close(struct resume_file *f);

@@ -1930,11 +1930,13 @@ END_TEST
  * of the bridge, but behind msgqd, while the bridge is stopped: started
  * again, the bridge goes on from its own copy, so the edges in between
  * are all published, and logs both numbers.  Without its copy (a new
- * disk) it goes on from the broker's, and says so.
+ * disk), or with one that holds no number, it goes on from the broker's,
+ * and says so.
  */
 START_TEST(test_inputs_resume_forged) {
         key_t key = test_key();
         static char events[1 << 16];
+        const char *said;
         uint64_t first;
 
         broker_start();
@@ -1974,9 +1976,24 @@ START_TEST(test_inputs_resume_forged) {
         WAIT_ON(topic("door/event"), 4, 10000);
         EXPECT_JSON(last_seen(topic("door/event")), "d['number'] == %" PRIu64 " and d['count'] == 4", first + 4);
         /* Said at the first start of this test, and at this one. */
-        ck_assert_msg(strstr(strstr(file_text(bridge.log), "yet (a first run, or a new disk)") + 1,
-                             "yet (a first run, or a new disk)"),
-                      "%s", tail(file_text(bridge.log)));
+        said = strstr(file_text(bridge.log), "yet (a first run, or a new disk)");
+        ck_assert_msg(said && strstr(said + 1, "yet (a first run, or a new disk)"), "%s", tail(file_text(bridge.log)));
+        /* A copy that holds no number: said, and the broker's. */
+        expect_changes_at(__LINE__, first + 4);
+        ck_assert_int_eq(proc_stop(&bridge, SIGTERM), 0);
+        write_file(fmt("%s/changes.%s", dir, node_of(prefix)), "junk, longer than a number and its newline\n", 0600);
+        input_edges("door", "1");
+        bridge_start_with(key, NULL, "online");
+        WAIT_ON(topic("door/event"), 5, 10000);
+        EXPECT_JSON(last_seen(topic("door/event")), "d['number'] == %" PRIu64 " and d['count'] == 5", first + 5);
+        ck_assert_msg(strstr(file_text(bridge.log), "holds no change number: going on from the broker's"), "%s",
+                      tail(file_text(bridge.log)));
+        expect_changes_at(__LINE__, first + 5);
+        for (uint64_t end = monotonic_ms() + 10000; /* emptied, then written: nothing of the junk left */
+             strcmp(file_text(fmt("%s/changes.%s", dir, node_of(prefix))), fmt("%020" PRIu64 "\n", first + 5)) != 0;
+             sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "changes.%s: '%s'", node_of(prefix),
+                              file_text(fmt("%s/changes.%s", dir, node_of(prefix))));
         stop_all();
 }
 END_TEST
