@@ -532,12 +532,16 @@ static uint64_t number_of(const struct board_watched *w) {
         return w->ev.ch.st.led.changes - (w->gap ? 1 : 0);
 }
 
-/* <prefix>/changes, retained: the last number published, for the next run to go on from. */
+/*
+ * <prefix>/changes, retained: the last number published, for the next run
+ * to go on from; kept in the local copy too once the broker has it.
+ */
 static void publish_changes(struct board *b) {
+        char *payload;
+
         if (!b->watching || (b->changes_said && b->changes_published == b->done) || !broker_up(b))
                 return;
-        char *payload = payload_changes(b->done);
-
+        payload = payload_changes(b->done);
         if (!payload) {
                 log_error("out of memory for a message on %s", TOPIC_CHANGES);
                 return;

@@ -31,8 +31,11 @@
  *   changes up to M are held until the watcher has read up to M, and
  *   their counters are reckoned back from M, those after it forward.
  *   After each batch the last number published goes retained on
- *   <prefix>/changes; at start it is read back (board_resume()) and the
- *   watch starts there, so edges while the bridge was stopped are told.
+ *   <prefix>/changes, and once the broker has it into the bridge's own
+ *   copy (resume.h); at start the watch starts from that copy, or where
+ *   <prefix>/changes says without one (board_resume()), so edges while
+ *   the bridge was stopped are told, and a number another client
+ *   published there makes none be skipped.
  * - A flash (Home Assistant's) is a counted blink, followed by the state
  *   asked for (ON, or OFF where the blink ends anyway) when the watcher
  *   shows the blink over, unless another command came first.
