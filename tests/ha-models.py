@@ -267,6 +267,18 @@ class BinarySensor(Base):
         self.assertTaken(changed(DOOR, device_class="motion"))
         self.assertTaken(changed(DOOR, device_class="opening"))
 
+    def test_bridge_checks_the_same_classes(self):
+        # mqtt/settings.c refuses a device_class in mqtt.conf that HA would refuse; its list
+        # must be this model's, neither more (HA drops the config) nor less (a class refused).
+        import re
+        with open(os.path.join(HERE, "..", "mqtt", "settings.c"), encoding="utf-8") as f:
+            src = f.read()
+        m = re.search(r"settings_binary_sensor_classes\[\] = \{(.*?)NULL", src, re.S)
+        self.assertIsNotNone(m, "no settings_binary_sensor_classes[] in mqtt/settings.c")
+        listed = re.findall(r'"([a-z_]+)"', m.group(1))
+        self.assertEqual(len(listed), len(set(listed)), "a class twice in mqtt/settings.c")
+        self.assertEqual(set(listed), ha.BINARY_SENSOR_CLASSES)
+
     def test_expire_after(self):
         self.assertHaLogs("contract: expire_after", changed(DOOR, expire_after=60))
         self.assertHaLogs("expected a positive int", changed(DOOR, expire_after=-1), created=0)
