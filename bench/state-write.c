@@ -9,8 +9,8 @@
  *                before its reply up to format version 2, and what the
  *                first write after a start does (a new file, exchanged
  *                with the old one, which is removed)
- *   new+flush    the same, then ledstate_flush(): the change and the main
- *                loop's flush after it, one after the other
+ *   new+flush    the same, then ledstate_flush(): the change and the
+ *                flush after it (the flush thread's), one after the other
  *   slot         ledstate_file_write() over a slot of the file it made
  *                (format version 3): what a change does before its reply
  *   slot+flush   the same, then ledstate_flush()
