@@ -181,7 +181,10 @@ static void save(struct lines *c, bool force, bool durable) {
         pthread_mutex_unlock(&c->file_lock);
 }
 
-/* The flush thread, or lines_done() once it is gone: flush the file, without file_lock; logged when it fails or recovers. */
+/*
+ * The flush thread, or lines_done() once it is gone: flush the file,
+ * without file_lock; said when it fails, and when it succeeds again.
+ */
 static void flush_file(struct lines *c) {
         int r = ledstate_flush(c->state_path);
 

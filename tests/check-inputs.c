@@ -637,8 +637,9 @@ static void remove_flush_dir(void) {
 /* The change number the state file holds. */
 static uint64_t file_changes(void) {
         static struct ledstate_file f;
+        const char *path = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) dmn.key);
 
-        ck_assert_int_eq(ledstate_file_load(fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) dmn.key), &f), 0);
+        ck_assert_int_eq(ledstate_file_load(path, &f), 0);
         return f.changes;
 }
 
@@ -692,7 +693,8 @@ START_TEST(stop_flushes_what_is_left) {
         wait_flushes("enter", 1);
         line_op(MSGQ_OP_LED_OFF, PUMP, 0);
         ck_assert_int_eq(kill(dmn.pid, SIGTERM), 0);
-        ck_assert_msg(daemon_log_wait(&dmn, "received SIGTERM, stopping", scaled(5000)), "%s", daemon_log(&dmn));
+        ck_assert_msg(daemon_log_wait(&dmn, "received SIGTERM, stopping", scaled(5000)), "%s",
+                      daemon_log(&dmn));
         unlink(fmt("%s/hold", flush_dir));
         stop();
         ck_assert_int_eq(flushes("enter"), 2);
@@ -721,8 +723,9 @@ START_TEST(flush_failure_said_once) {
                 line_op(MSGQ_OP_LED_TOGGLE, PUMP, 0);
                 wait_flushes("leave", i);
         }
-        ck_assert_msg(daemon_log_wait(&dmn, "Input/output error; it outlives a crash of msgqd, but a power cut "
-                                            "may bring back an earlier one", scaled(2000)), "%s", daemon_log(&dmn));
+        ck_assert_msg(daemon_log_wait(&dmn, "Input/output error; it outlives a crash of msgqd, but a power "
+                                            "cut may bring back an earlier one", scaled(2000)),
+                      "%s", daemon_log(&dmn));
         unlink(fmt("%s/fail", flush_dir));
         line_op(MSGQ_OP_LED_TOGGLE, PUMP, 0);
         wait_flushes("leave", 4);

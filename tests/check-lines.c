@@ -914,13 +914,13 @@ START_TEST(flushed_by_the_flush_thread) {
         begun = now_ms();
         for (int i = 0; i < n; i++)
                 ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
-        done();                                                 /* the flush thread ends after its last flush */
+        done();                                                 /* the flush thread ends after its flush */
         took_ms = now_ms() - begun;
         ck_assert(!c.unflushed && !c.flusher_running);
         ck_assert_uint_ge(c.flushes, 2);                        /* the burst's, once at least */
         /* Flushes begin LINES_FLUSH_INTERVAL_MS apart at least: the first change's, and the burst's. */
-        ck_assert_msg(c.flushes <= 2 + took_ms / LINES_FLUSH_INTERVAL_MS, "%d changes in %" PRIu64 " ms: %" PRIu64
-                      " flushes", n, took_ms, c.flushes);
+        ck_assert_msg(c.flushes <= 2 + took_ms / LINES_FLUSH_INTERVAL_MS,
+                      "%d changes in %" PRIu64 " ms: %" PRIu64 " flushes", n, took_ms, c.flushes);
         ck_assert_uint_eq(file_changes(), 4 + (uint64_t) n);
         remove_state();
 
