@@ -148,6 +148,8 @@ static int save_locked(struct lines *c, bool force, bool durable) {
         r = durable ? ledstate_file_save(c->state_path, &c->writer, &s) :
                       ledstate_file_write(c->state_path, &c->writer, &s);
         if (r < 0) {
+                c->dir_unflushed |= c->writer.made; /* a new file of before, its directory not flushed */
+                c->writer.made = false;
                 tell_failed(c, r, s.changes);
                 return r;
         }
@@ -156,13 +158,15 @@ static int save_locked(struct lines *c, bool force, bool durable) {
         c->save_failed = 0;
         if (!durable) {
                 c->unflushed = true;
+                c->dir_unflushed |= c->writer.made;
+                c->writer.made = false;
                 /* Busy, or waiting for the interval to pass, the flush thread looks again by itself. */
                 if (c->flush_idle) {
                         c->flush_idle = false;
                         pthread_cond_signal(&c->flush_cond);
                 }
         } else {
-                c->unflushed = false;
+                c->unflushed = c->dir_unflushed = false;
         }
         return 1;
 }
@@ -182,11 +186,12 @@ static void save(struct lines *c, bool force, bool durable) {
 }
 
 /*
- * The flush thread, or lines_done() once it is gone: flush the file,
- * without file_lock; said when it fails, and when it succeeds again.
+ * The flush thread, or lines_done() once it is gone: flush the file (and
+ * with dir its directory), without file_lock; said when it fails, and when
+ * it succeeds again.
  */
-static void flush_file(struct lines *c) {
-        int r = ledstate_flush(c->state_path);
+static void flush_file(struct lines *c, bool dir) {
+        int r = ledstate_flush(c->state_path, dir);
 
         if (r < 0 && r != -ENOENT && !c->flush_failed)
                 log_warning("cannot flush the lines' state in %s to the disk: %s; it outlives a crash "
@@ -199,11 +204,11 @@ static void flush_file(struct lines *c) {
 
 /*
  * file_lock held: whether what was written is to be flushed now (taken:
- * unflushed cleared, the flush counted); else, when the last flush began
- * less than LINES_FLUSH_INTERVAL_MS ago, *wait_until_ns says when it may
- * (at the stop: at once).
+ * unflushed and dir_unflushed cleared into *dir, the flush counted); else,
+ * when the last flush began less than LINES_FLUSH_INTERVAL_MS ago,
+ * *wait_until_ns says when it may (at the stop: at once).
  */
-static bool flush_due_locked(struct lines *c, uint64_t *wait_until_ns) {
+static bool flush_due_locked(struct lines *c, uint64_t *wait_until_ns, bool *dir) {
         uint64_t now = msgq_now_ns(), next = c->last_flush_ns + LINES_FLUSH_INTERVAL_MS * 1000000ull;
 
         *wait_until_ns = 0;
@@ -213,7 +218,8 @@ static bool flush_due_locked(struct lines *c, uint64_t *wait_until_ns) {
                 *wait_until_ns = next;
                 return false;
         }
-        c->unflushed = false;
+        *dir = c->dir_unflushed;
+        c->unflushed = c->dir_unflushed = false;
         c->flushes++;
         c->last_flush_ns = now;
         return true;
@@ -223,12 +229,13 @@ static bool flush_due_locked(struct lines *c, uint64_t *wait_until_ns) {
 static void *flush_thread(void *userdata) {
         struct lines *c = userdata;
         uint64_t until;
+        bool dir;
 
         pthread_mutex_lock(&c->file_lock);
         for (;;) {
-                if (flush_due_locked(c, &until)) {
+                if (flush_due_locked(c, &until, &dir)) {
                         pthread_mutex_unlock(&c->file_lock);
-                        flush_file(c);
+                        flush_file(c, dir);
                         pthread_mutex_lock(&c->file_lock);
                 } else if (c->flush_stop && !c->unflushed) {
                         break;
@@ -272,7 +279,7 @@ uint64_t lines_flushes(struct lines *c) {
 /* At the stop: the flush thread ended after flushing what was written; without one, flushed here. */
 static void flush_stop(struct lines *c) {
         uint64_t until;
-        bool due;
+        bool due, dir;
 
         if (!c->state_path)
                 return;
@@ -286,10 +293,10 @@ static void flush_stop(struct lines *c) {
                 return;
         }
         pthread_mutex_lock(&c->file_lock);
-        due = flush_due_locked(c, &until);
+        due = flush_due_locked(c, &until, &dir);
         pthread_mutex_unlock(&c->file_lock);
         if (due)
-                flush_file(c);
+                flush_file(c, dir);
 }
 
 /* The flush thread's condition, its timed waits on CLOCK_MONOTONIC (msgq_now_ns()): 0 or -errno. */

@@ -57,9 +57,9 @@
  * start (led_start) = restore brings back.
  *
  * Locks: lock guards the lines, the watchers and dirty; file_lock guards
- * the file, writer, save_failed, unflushed, flush_idle, flush_stop,
- * flushes and last_flush_ns, and flush_cond is signalled and waited on
- * under it (a writer signals only a flush thread that is idle: one wake-up
+ * the file, writer, save_failed, unflushed, dir_unflushed, flush_idle,
+ * flush_stop, flushes and last_flush_ns, and flush_cond is signalled and
+ * waited on under it (a writer signals only a flush thread that is idle: one wake-up
  * of it for a burst, not one a change).
  * file_lock is taken first, lock within it only to copy the state; neither
  * is held while watchers are told, nor while the flush thread flushes.
@@ -153,6 +153,7 @@ struct lines {
         int save_failed;        /* 0, or what the last write's failure left (file_lock) */
         struct ledstate_writer writer; /* the file's slot the next change goes over (file_lock) */
         bool unflushed;         /* written, not yet flushed to the disk (file_lock) */
+        bool dir_unflushed;     /* and a new file put in place: its directory too (file_lock) */
         pthread_cond_t flush_cond; /* unflushed (while flush_idle) or flush_stop set (file_lock) */
         bool flush_idle;        /* the flush thread waits for work, not for the interval (file_lock) */
         bool flush_stop;        /* lines_done(): flush what is left, and end (file_lock) */

@@ -648,14 +648,17 @@ static uint64_t file_changes(void) {
  * holds a flush of the state file, requests that change lines are
  * answered (each in the file first), and an edge reaches the client
  * waiting for it; the changes written meanwhile are flushed together, once
- * the disk lets the first flush go: one flush more, not one each.
+ * the disk lets the first flush go: one flush more, not one each.  Writes
+ * over a slot change no directory, and their flushes fsync none; a new
+ * file (the old one removed) is flushed with its directory.
  */
 START_TEST(flush_held_waits_for_nobody) {
         struct msgq_reply rep;
         uint64_t n;
-        int id;
+        int id, fsyncs;
 
         start_slow_flush(inputs_conf, true);
+        fsyncs = flushes("fsync"); /* the start's new file, written durably */
         line_op(MSGQ_OP_LED_ON, PUMP, 0);
         wait_flushes("enter", 1);
         for (int i = 0; i < 20; i++)
@@ -677,8 +680,13 @@ START_TEST(flush_held_waits_for_nobody) {
         ck_assert_int_eq(flushes("leave"), 0);
         unlink(fmt("%s/hold", flush_dir));
         wait_flushes("leave", 2);
+        ck_assert_int_eq(flushes("fsync"), fsyncs);
+        ck_assert_int_eq(unlink(fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) dmn.key)), 0);
+        line_op(MSGQ_OP_LED_TOGGLE, PUMP, 0);
+        wait_flushes("leave", 3);
+        ck_assert_int_eq(flushes("fsync"), fsyncs + 1);
         stop();
-        ck_assert_int_eq(flushes("enter"), 2); /* nothing left for the stop */
+        ck_assert_int_eq(flushes("enter"), 3); /* nothing left for the stop */
         remove_flush_dir();
 }
 END_TEST

@@ -5,8 +5,9 @@
  * (msgqd's flush of its state file, ledstate_flush(); nothing else of
  * msgqd's calls it) appends "enter" to DIR/flushes, waits while DIR/hold
  * exists (60 s at most: nothing hangs forever), fails with EIO while
- * DIR/fail exists and else is the real one, then appends "leave".
- * Without MSGQ_TEST_FLUSH_DIR it is the real fdatasync().
+ * DIR/fail exists and else is the real one, then appends "leave"; each
+ * fsync() (a directory's, or a new file's at a durable write) appends
+ * "fsync".  Without MSGQ_TEST_FLUSH_DIR they are the real ones.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 int fdatasync(int fd);
+int fsync(int fd);
 
 static void note(const char *dir, const char *what) {
         char path[PATH_MAX];
@@ -64,4 +66,17 @@ int fdatasync(int fd) {
         note(dir, "leave\n");
         errno = err;
         return r;
+}
+
+int fsync(int fd) {
+        int (*real)(int) = (int (*)(int)) dlsym(RTLD_NEXT, "fsync");
+        const char *dir = getenv("MSGQ_TEST_FLUSH_DIR");
+
+        if (!real) {
+                errno = ENOSYS;
+                return -1;
+        }
+        if (dir && *dir)
+                note(dir, "fsync\n");
+        return real(fd);
 }
