@@ -31,7 +31,12 @@
  * An overflow or away line is written with its change in one write(); one
  * found alone at the end of FILE is dropped, as a torn last line is.
  * Ctrl-C and SIGTERM end it; a stopped msgqd is waited for.
+ *
+ * Built on its own: cc -o logger logger.c $(pkg-config --cflags --libs msgq) -pthread
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memrchr(), pthread_cond_clockwait() */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
