@@ -41,9 +41,10 @@
  * (seq: each change carries the line's count after it, so the changes
  * lost between two of the line's are the difference less one); none when
  * no named line lost any.  Where that count is not known (the logger
- * started again after the line had changed, or msgqd lost its state), the
- * line of every line ("*") is written instead, and its COUNT is of all
- * lines, not only those named.
+ * started again after the line had changed past the file's last number,
+ * or msgqd lost its state), the line of every line ("*") is written
+ * instead, and its COUNT is of all lines, not only those named.
+ *
  * Ctrl-C and SIGTERM end it; a stopped msgqd is waited for.
  *
  * Built on its own: cc -o logger logger.c $(pkg-config --cflags --libs msgq) -pthread
