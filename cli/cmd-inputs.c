@@ -134,20 +134,112 @@ static int print_event(const struct ctl_lines *t, const struct msgq_event *e) {
 }
 
 /*
+ * mon of lines named: each one's own count of changes (seq) as of the
+ * number shown up to, where known, so that the changes msgqd no longer
+ * kept are counted per line: a line's changes lost between two of its
+ * changes are the difference of their counts less one.
+ */
+struct mon_seqs {
+        uint32_t seq[MSGQ_LINES_MAX];
+        uint64_t known;         /* bit i: seq[i] is known */
+};
+
+/*
+ * How many of the changes after from up to upto msgqd no longer kept were
+ * line's, from its own count before them (s) and after them: that of its
+ * next change less one (in ev, the changes kept after them, or asked for),
+ * or its count now when its last change is not after upto (*lines:
+ * msgqd's table, asked once); -1 when not known.
+ */
+static int64_t mon_lost_of_line(struct msgq *m, const struct mon_seqs *s, unsigned line, uint64_t upto,
+                                const struct msgq_event *ev, int n, struct msgq_line_info *lines, int *nlines) {
+        struct msgq_watch_result next = { 0 };
+        uint32_t seq = s->seq[line];
+        struct msgq_event e;
+
+        if (!(s->known & (1ull << line)))
+                return -1;
+        for (int i = 0; i < n; i++)
+                if (ev[i].ch.st.line == line)
+                        return ev[i].ch.st.seq > seq ? (int64_t) (ev[i].ch.st.seq - 1 - seq) : -1;
+        if (*nlines < 0)
+                *nlines = msgq_line_list(m, lines, MSGQ_LINES_MAX);
+        for (int i = 0; i < *nlines && i < MSGQ_LINES_MAX; i++)
+                if (lines[i].st.line == line && lines[i].st.led.changes <= upto)
+                        return lines[i].st.seq >= seq ? (int64_t) (lines[i].st.seq - seq) : -1;
+        /* It changed after upto: its next change, if msgqd still keeps it. */
+        if (msgq_line_events(m, line, upto, CTL_PEEK_MS, &e, 1, &next) == 1 && next.missed == 0 && e.ch.st.seq > seq)
+                return (int64_t) (e.ch.st.seq - 1 - seq);
+        return -1;
+}
+
+/*
+ * The changes after from msgqd no longer kept (res->missed, before ev):
+ * without names (s NULL) one line of every line's; with names, one for
+ * each named line that lost some, and one of every line, said so, when a
+ * named line's own count is not known.
+ */
+static int mon_history(struct msgq *m, const struct ctl_lines *t, struct mon_seqs *s, uint64_t wanted,
+                       uint64_t from, const struct msgq_watch_result *res, const struct msgq_event *ev, int n) {
+        struct lost l = { .reason = LOST_HISTORY, .first = from + 1, .last = from + res->missed };
+        struct msgq_line_info lines[MSGQ_LINES_MAX];
+        bool all = !s;
+        int nlines = -1;
+
+        for (unsigned i = 0; s && i < MSGQ_LINES_MAX; i++) {
+                int64_t lost;
+
+                if (!(wanted & (1ull << i)))
+                        continue;
+                lost = mon_lost_of_line(m, s, i, l.last, ev, n, lines, &nlines);
+                if (lost < 0) {
+                        all = true;
+                        s->known &= ~(1ull << i); /* known again from its next change */
+                        continue;
+                }
+                s->seq[i] += (uint32_t) lost;
+                if (lost == 0)
+                        continue;
+                l.count = (uint64_t) lost;
+                l.name = lines_name(t, i);
+                l.index = i;
+                output->lost(&l);
+        }
+        if (all) {
+                l.count = res->missed;
+                l.name = NULL;
+                l.of_all = s != NULL;
+                output->lost(&l);
+        }
+        return output_flush();
+}
+
+/*
  * The events after since of line (or MSGQ_LINE_ALL), those of the lines in
  * wanted printed, count in all (0: no end), as watch_changes() does it: a
  * wait that times out is followed by a ping, which ends msgqctl when msgqd
  * is gone; a signal ends it with 0, the watch msgqd keeps withdrawn.
+ * named: the lines were named (and what msgqd no longer kept is counted
+ * per line where it can be).
  */
-static int mon_events(struct ctl *ctl, const struct ctl_lines *t, unsigned line, uint64_t wanted,
+static int mon_events(struct ctl *ctl, const struct ctl_lines *t, unsigned line, uint64_t wanted, bool named,
                       uint64_t since, unsigned long count) {
         struct msgq_event ev[MSGQ_EVENTS_MAX];
         struct msgq_watch_result res = { .next = since };
+        struct mon_seqs seqs = { .known = 0 };
         unsigned long printed = 0;
         int r = interrupt_catch(ctl);
 
         if (r < 0)
                 return report_errno(ctl, r);
+        for (size_t i = 0; i < t->n; i++) { /* a line whose last change is not after since */
+                unsigned l = t->line[i].st.line;
+
+                if (l < MSGQ_LINES_MAX && (wanted & (1ull << l)) && t->line[i].st.led.changes <= since) {
+                        seqs.seq[l] = t->line[i].st.seq;
+                        seqs.known |= 1ull << l;
+                }
+        }
         for (;;) {
                 struct msgq *m = ctl_msgq(ctl, ctl->timeout_ms);
                 uint64_t from = res.next;
@@ -159,15 +251,15 @@ static int mon_events(struct ctl *ctl, const struct ctl_lines *t, unsigned line,
                 if (r == -ECANCELED)
                         break;
                 ctl_msgq_check_or_die(ctl, r);
-                if (res.missed) {
-                        output->lost(&(struct lost) { .reason = LOST_HISTORY, .count = res.missed,
-                                                      .first = from + 1, .last = from + res.missed });
-                        if (output_flush() < 0)
-                                return EXIT_OUTPUT;
-                }
+                if (res.missed && mon_history(m, t, named ? &seqs : NULL, wanted, from, &res, ev, r) < 0)
+                        return EXIT_OUTPUT;
                 for (int i = 0; i < r; i++) {
-                        if (!(wanted & (1ull << ev[i].ch.st.line)))
+                        unsigned l = ev[i].ch.st.line;
+
+                        if (!(wanted & (1ull << l)))
                                 continue;
+                        seqs.seq[l] = ev[i].ch.st.seq;
+                        seqs.known |= 1ull << l;
                         if (print_event(t, &ev[i]) < 0)
                                 return EXIT_OUTPUT;
                         if (++printed == count)
@@ -212,6 +304,6 @@ int cmd_mon(struct ctl *ctl, const struct command *cmd, int argc, char **argv) {
                 wanted = ~0ull; /* also lines added since */
         if (!since_arg)
                 since = lines_last_change(&t);
-        return mon_events(ctl, &t, argc - optind == 1 ? sel[0]->st.line : MSGQ_LINE_ALL, wanted, since,
-                          count);
+        return mon_events(ctl, &t, argc - optind == 1 ? sel[0]->st.line : MSGQ_LINE_ALL, wanted,
+                          argc - optind > 0, since, count);
 }

@@ -41,6 +41,8 @@ enum {
 #define CTL_TIMEOUT_DEFAULT_MS 3000u
 /* How long one watch (watch, mon) waits in msgqd for a change before msgqctl checks msgqd is there. */
 #define CTL_WATCH_WAIT_MS 30000u
+/* How long mon waits for a change msgqd has (a line's next, after what msgqd no longer kept). */
+#define CTL_PEEK_MS 1000u
 /* The longest msgqctl waits to tidy up after a signal (interrupt.h). */
 #define CTL_TIDY_WAIT_MS 1000u
 

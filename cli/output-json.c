@@ -234,6 +234,10 @@ static void json_lost(const struct lost *l) {
         if (l->reason == LOST_HISTORY) {
                 msgq_json_uint(&j, "first_change", l->first);
                 msgq_json_uint(&j, "last_change", l->last);
+                if (l->name) { /* of that line, else of every line */
+                        msgq_json_string(&j, "name", l->name);
+                        msgq_json_uint(&j, "index", l->index);
+                }
                 return;
         }
         msgq_json_bool(&j, "at_least", l->at_least);

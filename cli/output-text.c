@@ -197,8 +197,13 @@ static void text_event(const char *name, const struct msgq_event *e) {
 static void text_lost(const struct lost *l) {
         switch (l->reason) {
         case LOST_HISTORY:
-                printf("lost %llu %s (", (unsigned long long) l->count,
-                       plural(l->count, "change", "changes"));
+                printf("lost %llu %s ", (unsigned long long) l->count, plural(l->count, "change", "changes"));
+                if (l->name)
+                        printf("of %s (among ", l->name);
+                else if (l->of_all)
+                        printf("of all lines (");
+                else
+                        printf("(");
                 if (l->first == l->last)
                         printf("%llu", (unsigned long long) l->first);
                 else

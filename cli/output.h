@@ -80,7 +80,12 @@ struct lost {
         uint64_t count;         /* LOST_AWAY: 0, unknown */
         bool at_least;          /* count is a lower bound (libgpiod 1.6) */
         uint64_t first, last;   /* LOST_HISTORY: the numbers of the changes lost */
-        const char *name;       /* the line (not LOST_HISTORY) */
+        /*
+         * The line; LOST_HISTORY: the named line count is of (from its own
+         * count), or NULL: of every line (of_all: though lines were named).
+         */
+        const char *name;
+        bool of_all;
         unsigned index;
         uint64_t before;        /* the change they came before (not LOST_HISTORY) */
 };

@@ -19,7 +19,11 @@
  *                                     away (of an input), output (of an
  *                                     output); LEVEL on or off
  *   N - * lost COUNT history          changes up to N msgqd no longer
- *                                     kept (of every line)
+ *                                     kept, of every line (COUNT is
+ *                                     every line's, also of lines not
+ *                                     named: see below)
+ *   N - LINE lost COUNT history       of those, COUNT were LINE's (a
+ *                                     line named)
  *   N TIME LINE lost COUNT overflow   before change N, edges the kernel
  *                                     dropped (COUNT+: at least COUNT)
  *   N TIME LINE lost unknown away     before change N, the line changed
@@ -30,8 +34,24 @@
  *
  * An overflow or away line is written with its change in one write(); one
  * found alone at the end of FILE is dropped, as a torn last line is.
+ *
+ * Without NAMEs a history line counts the changes of every line, all of
+ * which the file logs.  With NAMEs it says how many were each named line's,
+ * one line for each that lost any, from the line's own count of changes
+ * (seq: each change carries the line's count after it, so the changes
+ * lost between two of the line's are the difference less one); none when
+ * no named line lost any.  Where that count is not known (the logger
+ * started again after the line had changed past the file's last number,
+ * or msgqd lost its state), the line of every line ("*") is written
+ * instead, and its COUNT is of all lines, not only those named.
+ *
  * Ctrl-C and SIGTERM end it; a stopped msgqd is waited for.
+ *
+ * Built on its own: cc -o logger logger.c $(pkg-config --cflags --libs msgq) -pthread
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memrchr(), pthread_cond_clockwait() */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -50,6 +70,7 @@
 
 #define WAIT_MS        10000u  /* one wait in msgqd; then again */
 #define RECONNECT_MS   200     /* how often to look for a stopped msgqd */
+#define PEEK_MS        1000u   /* to ask for a change msgqd has */
 #define RECANCEL_NS    5000000 /* cancel again until the main thread has stopped */
 #define TAIL_MAX       4096    /* of FILE read at start: its last lines */
 #define RECORD_MAX     256
@@ -80,6 +101,9 @@ struct logger {
         unsigned line;                  /* the one watched, or MSGQ_LINE_ALL */
         uint64_t wanted;                /* bit i: line i is logged */
         uint64_t since;                 /* the file's last number */
+        uint32_t seq[MSGQ_LINES_MAX];   /* a named line's own count as of since */
+        uint64_t seq_known;             /* bit i: seq[i] is known */
+        bool learn;                     /* ask msgqd's table for seq[] before the next call */
         bool waiting_said;
 };
 
@@ -297,6 +321,8 @@ static int load_table(struct logger *l) {
                 snprintf(l->names[lines[i].st.line % MSGQ_LINES_MAX], sizeof l->names[0], "%s",
                          lines[i].name);
         l->daemon_pid = msgq_daemon_pid(l->h);
+        l->seq_known = 0; /* another msgqd: its table may be another */
+        l->learn = true;
         l->wanted = l->nwant ? 0 : ~0ull;
         l->line = MSGQ_LINE_ALL;
         for (int i = 0; i < l->nwant; i++) {
@@ -311,6 +337,29 @@ static int load_table(struct logger *l) {
                         l->line = (unsigned) r;
         }
         return 0;
+}
+
+/*
+ * The named lines' own counts as of the file's last number, where msgqd's
+ * table tells them: of a line whose last change is not after that number.
+ */
+static void learn_seqs(struct logger *l) {
+        struct msgq_line_info lines[MSGQ_LINES_MAX];
+        int n;
+
+        l->learn = false;
+        if (!l->nwant)
+                return;
+        n = msgq_line_list(l->h, lines, MSGQ_LINES_MAX);
+        for (int i = 0; i < n && i < MSGQ_LINES_MAX; i++) {
+                unsigned line = lines[i].st.line;
+
+                if (line < MSGQ_LINES_MAX && (l->wanted & (1ull << line)) && !(l->seq_known & (1ull << line)) &&
+                    lines[i].st.led.changes <= l->since) {
+                        l->seq[line] = lines[i].st.seq;
+                        l->seq_known |= 1ull << line;
+                }
+        }
 }
 
 /* msgqd's last change number. */
@@ -405,6 +454,74 @@ static void log_event(struct logger *l, const struct msgq_event *e) {
         write_record(l, text, (size_t) n);
 }
 
+/*
+ * How many of the changes after since up to upto msgqd no longer kept were
+ * the named line's, from its own count: before them (seq[line]), and after
+ * them, that of its next change less one (in ev, the changes kept after
+ * them, or asked for), or its count now when its last change is not after
+ * upto (*lines: msgqd's table, asked once); -1 when not known.
+ */
+static int64_t lost_of_line(struct logger *l, unsigned line, uint64_t upto, const struct msgq_event *ev, int n,
+                            struct msgq_line_info *lines, int *nlines) {
+        struct msgq_watch_result next = { 0 };
+        struct msgq_event e;
+        uint32_t seq = l->seq[line];
+        int r;
+
+        if (!(l->seq_known & (1ull << line)))
+                return -1;
+        for (int i = 0; i < n; i++)
+                if (ev[i].ch.st.line == line)
+                        return ev[i].ch.st.seq > seq ? (int64_t) (ev[i].ch.st.seq - 1 - seq) : -1;
+        if (*nlines < 0)
+                *nlines = msgq_line_list(l->h, lines, MSGQ_LINES_MAX);
+        for (int i = 0; i < *nlines && i < MSGQ_LINES_MAX; i++)
+                if (lines[i].st.line == line && lines[i].st.led.changes <= upto)
+                        return lines[i].st.seq >= seq ? (int64_t) (lines[i].st.seq - seq) : -1;
+        /* It changed after upto: its next change, if msgqd still keeps it. */
+        r = msgq_line_events(l->h, line, upto, PEEK_MS, &e, 1, &next);
+        if (r == 1 && next.missed == 0 && e.ch.st.seq > seq)
+                return (int64_t) (e.ch.st.seq - 1 - seq);
+        return -1;
+}
+
+/*
+ * The changes after since msgqd no longer kept (res->missed, before ev):
+ * without names, one line of every line's; with names, a line for each
+ * named line that lost some, and the line of every line when a named
+ * line's own count is not known.
+ */
+static void log_history(struct logger *l, const struct msgq_watch_result *res, const struct msgq_event *ev,
+                        int n) {
+        struct msgq_line_info lines[MSGQ_LINES_MAX];
+        char text[(MSGQ_LINES_MAX + 1) * 80], lname[16];
+        uint64_t upto = l->since + res->missed;
+        bool all = l->nwant == 0;
+        int nlines = -1, len = 0;
+
+        for (unsigned i = 0; i < MSGQ_LINES_MAX && l->nwant; i++) {
+                int64_t lost;
+
+                if (!(l->wanted & (1ull << i)))
+                        continue;
+                lost = lost_of_line(l, i, upto, ev, n, lines, &nlines);
+                if (lost < 0) {
+                        all = true;
+                        l->seq_known &= ~(1ull << i); /* known again from its next change */
+                        continue;
+                }
+                l->seq[i] += (uint32_t) lost;
+                if (lost > 0)
+                        len += snprintf(text + len, sizeof text - (size_t) len,
+                                        "%" PRIu64 " - %s lost %" PRId64 " history\n", upto,
+                                        line_name(l, i, lname, sizeof lname), lost);
+        }
+        if (all)
+                len += snprintf(text + len, sizeof text - (size_t) len, "%" PRIu64 " - * lost %" PRIu32 " history\n",
+                                upto, res->missed);
+        write_record(l, text, (size_t) len);
+}
+
 static void log_marker(struct logger *l, const char *f, ...) __attribute__((format(printf, 2, 3)));
 static void log_marker(struct logger *l, const char *f, ...) {
         char text[RECORD_MAX];
@@ -433,6 +550,8 @@ static void refused(struct logger *l) {
             "going on from %" PRIu64, last, l->since, last);
         log_marker(l, "%" PRIu64 " - * behind %" PRIu64 "\n", last, l->since);
         l->since = last;
+        l->seq_known = 0; /* the lines' counts started again too */
+        l->learn = true;
 }
 
 static void run(struct logger *l) {
@@ -443,6 +562,8 @@ static void run(struct logger *l) {
         while (!stopping()) {
                 if (!l->h && !connect_msgq(l))
                         break;
+                if (l->learn)
+                        learn_seqs(l);
                 res = (struct msgq_watch_result) { 0 };
                 r = msgq_line_events(l->h, l->line, l->since, WAIT_MS, ev, MSGQ_LINES_MAX, &res);
                 if (r == -ETIMEDOUT || r == -ECANCELED)
@@ -468,18 +589,16 @@ static void run(struct logger *l) {
                         load_table(l); /* (if it went again, the next call says how) */
                         continue;
                 }
-                if (res.missed) {
-                        char text[RECORD_MAX];
-                        int n = snprintf(text, sizeof text, "%" PRIu64 " - * lost %" PRIu32 " history\n",
-                                         l->since + res.missed, res.missed);
-
-                        write_record(l, text, (size_t) n);
-                }
+                if (res.missed)
+                        log_history(l, &res, ev, r);
                 for (int i = 0; i < r; i++) {
                         unsigned line = ev[i].ch.st.line;
 
-                        if (line < MSGQ_LINES_MAX && (l->wanted & (1ull << line)))
+                        if (line < MSGQ_LINES_MAX && (l->wanted & (1ull << line))) {
                                 log_event(l, &ev[i]);
+                                l->seq[line] = ev[i].ch.st.seq;
+                                l->seq_known |= 1ull << line;
+                        }
                 }
                 sync_file(l);
                 l->since = res.next;

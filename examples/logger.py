@@ -10,7 +10,9 @@ Every change of the lines named (of every line without a name) is appended
 to FILE as it comes, each line written at once, the file synced after each
 batch.  At start it reads FILE's last line and asks msgqd for the changes
 after its number: killed and started again, it loses nothing msgqd kept and
-writes nothing twice; what msgqd could not keep is a line of its own.
+writes nothing twice; what msgqd could not keep is a line of its own
+(with NAMEs, how many were each named line's where its own count tells,
+else of every line: see logger.c).
 Ctrl-C and SIGTERM end it; a stopped msgqd is waited for.
 """
 from __future__ import annotations
@@ -28,6 +30,7 @@ import msgq
 
 WAIT_MS = 10000         # one wait in msgqd; then again
 RECONNECT_S = 0.2       # how often to look for a stopped msgqd
+PEEK_MS = 1000          # to ask for a change msgqd has
 RECANCEL_S = 0.005      # cancel again until the main thread has stopped
 TAIL_MAX = 4096         # of FILE read at start: its last lines
 EDGES = {None: "output", "rising": "rising", "falling": "falling", "away": "away"}
@@ -114,6 +117,8 @@ class Logger:
         self.line: Optional[int] = None     # the one watched, or None: all
         self.wanted: Optional[set] = None   # the lines logged, None: all
         self.since = 0
+        self.seq: dict = {}                 # a named line's own count as of since, where known
+        self.learn = False                  # ask msgqd's table for seq before the next call
         self.waiting_said = False
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
@@ -190,6 +195,8 @@ class Logger:
         assert self.q is not None
         self.names = {i.index: i.name for i in self.q.lines()}
         self.daemon_pid = self.q.daemon_pid
+        self.seq = {}  # another msgqd: its table may be another
+        self.learn = True
         try:
             self.wanted = {self.q.line_find(name) for name in self.want} if self.want else None
         except msgq.Error as e:
@@ -197,6 +204,22 @@ class Logger:
                 raise Fatal(e.strerror)
             raise
         self.line = next(iter(self.wanted)) if self.wanted and len(self.want) == 1 else None
+
+    def learn_seqs(self) -> None:
+        """The named lines' own counts as of the file's last number, where
+        msgqd's table tells them: of a line whose last change is not after
+        that number."""
+        assert self.q is not None
+        self.learn = False
+        if self.wanted is None:
+            return
+        try:
+            lines = self.q.lines()
+        except msgq.Error:
+            return  # the next call says how
+        for i in lines:
+            if i.index in self.wanted and i.index not in self.seq and i.state.changes <= self.since:
+                self.seq[i.index] = i.seq
 
     def last_change(self) -> int:
         assert self.q is not None
@@ -246,6 +269,59 @@ class Logger:
         text += f"{e.number} {when} {name} {edge} {'on' if e.level else 'off'}\n"
         self.write_record(text)
 
+    def lost_of_line(self, line: int, upto: int, got: msgq.Events, table: list) -> Optional[int]:
+        """How many of the changes after since up to upto msgqd no longer
+        kept were the named line's, from its own count: before them (seq),
+        and after them, that of its next change less one (in got's events,
+        the changes kept after them, or asked for), or its count now when
+        its last change is not after upto (table: msgqd's lines, asked
+        once); None when not known."""
+        assert self.q is not None
+        seq = self.seq.get(line)
+        if seq is None:
+            return None
+        for e in got.events:
+            if e.line == line:
+                return e.seq - 1 - seq if e.seq > seq else None
+        if not table:
+            try:
+                table.append(self.q.lines())
+            except msgq.Error:
+                table.append([])
+        for i in table[0]:
+            if i.index == line and i.state.changes <= upto:
+                return i.seq - seq if i.seq >= seq else None
+        # It changed after upto: its next change, if msgqd still keeps it.
+        try:
+            after = self.q.line_events(line, upto, PEEK_MS)
+        except msgq.Error:
+            return None
+        if after.events and after.missed == 0 and after.events[0].seq > seq:
+            return after.events[0].seq - 1 - seq
+        return None
+
+    def log_history(self, got: msgq.Events) -> None:
+        """The changes after since msgqd no longer kept (got.missed, before
+        got's events): without names, one line of every line's; with names,
+        a line for each named line that lost some, and the line of every
+        line when a named line's own count is not known."""
+        upto = self.since + got.missed
+        text = ""
+        every = self.wanted is None
+        table: list = []
+        for line in sorted(self.wanted or ()):
+            lost = self.lost_of_line(line, upto, got, table)
+            if lost is None:
+                every = True
+                self.seq.pop(line, None)  # known again from its next change
+                continue
+            self.seq[line] += lost
+            if lost > 0:
+                text += f"{upto} - {self.names.get(line, f'#{line}')} lost {lost} history\n"
+        if every:
+            text += f"{upto} - * lost {got.missed} history\n"
+        self.write_record(text)
+
     def log_marker(self, text: str) -> None:
         self.write_record(text)
         self.sync()
@@ -261,12 +337,16 @@ class Logger:
             f"going on from {last}")
         self.log_marker(f"{last} - * behind {self.since}\n")
         self.since = last
+        self.seq = {}  # the lines' counts started again too
+        self.learn = True
 
     def run(self) -> None:
         while not self.stopper.stopping():
             if self.q is None and not self.connect():
                 break
             assert self.q is not None
+            if self.learn:
+                self.learn_seqs()
             try:
                 got = self.q.line_events(self.line, self.since, WAIT_MS)
             except msgq.Error as e:
@@ -295,10 +375,11 @@ class Logger:
                     pass  # it went again: the next call says how
                 continue
             if got.missed:
-                self.write_record(f"{self.since + got.missed} - * lost {got.missed} history\n")
+                self.log_history(got)
             for e in got.events:
                 if self.wanted is None or e.line in self.wanted:
                     self.log_event(e)
+                    self.seq[e.line] = e.seq
             self.sync()
             self.since = got.next
         if self.q is not None:

@@ -6,8 +6,9 @@
  * between and during edges and started again, every change is in the
  * file once, in order; a torn last line is cut off; a restart of msgqd
  * shows as the away change; a burst larger than msgqd's history while
- * the logger was down is a line saying how many were missed; msgqd
- * behind the file is said; an unknown name is refused.  Both loggers
+ * the logger was down is a line saying how many were missed (with names,
+ * how many were each named line's where its own count tells, else of all
+ * lines); msgqd behind the file is said; an unknown name is refused.  Both loggers
  * write the same file for the same events.  msgqd's table: 0 led, 1 door
  * (an input), 2 pump (an output); history 64.
  */
@@ -461,6 +462,119 @@ static void burst_while_down(enum kind kind) {
 }
 BOTH(burst_while_down)
 
+/* n changes of the pump (toggles), each numbered. */
+static void pump_toggles(int n) {
+        struct msgq *h;
+
+        ck_assert_int_eq(msgq_open(&h, d.key), 0);
+        for (int i = 0; i < n; i++)
+                ck_assert_int_eq(msgq_line_toggle(h, PUMP, NULL), 0);
+        msgq_close(h);
+}
+
+/* The logger's file with each line's time left out ("N LINE ...", "N - * ..." as they are). */
+static const char *without_times(const struct logger *l) {
+        static char out[65536];
+        const char *s = contents(l->file);
+        size_t at = 0;
+
+        for (const char *p = s; *p;) {
+                const char *nl = strchr(p, '\n'), *sp = strchr(p, ' '), *rest;
+
+                ck_assert_ptr_nonnull(nl);
+                ck_assert_msg(sp && sp < nl, "a line without fields: %s", s);
+                rest = sp[1] == '-' && sp[2] == ' ' ? sp : strchr(sp + 1, ' ');
+                ck_assert_msg(rest && rest < nl, "a line with a time and nothing else: %s", s);
+                at += (size_t) snprintf(out + at, sizeof out - at, "%.*s%.*s\n", (int) (sp - p), p,
+                                        (int) (nl - rest), rest);
+                p = nl + 1;
+        }
+        out[at] = '\0';
+        return out;
+}
+
+/*
+ * A logger of door alone, and changes msgqd no longer keeps: the pump's
+ * while the logger was down, of which it says nothing (door lost none: its
+ * own count, as msgqd's table tells it, is what the file has); then door's
+ * and the pump's, door having changed after the file's last number: door's
+ * own count is not known, and the line of every line says so ("*").
+ */
+static void named_history(enum kind kind) {
+        struct logger l;
+        uint64_t s, count;
+        char want[1024];
+
+        start_msgqd();
+        logger_init(&l, kind, "named");
+        logger_start(&l, (const char *const[]) { "door", NULL });
+        s = last_change(&count);
+        wait_line(&l, fmt("%" PRIu64 " - * start", s));
+        edges(1, false);
+        wait_number(&l, s + 1);
+        logger_kill(&l);
+        pump_toggles(100);              /* s + 2 .. s + 101, past the history of 64 */
+        logger_start(&l, (const char *const[]) { "door", NULL });
+        wait_ready(&l);
+        edges(1, false);                /* s + 102 */
+        wait_number(&l, s + 102);
+        logger_kill(&l);
+        edges(3, false);                /* s + 103 .. s + 105 */
+        pump_toggles(100);              /* s + 106 .. s + 205: kept s + 142 .. */
+        wait_counted(count + 5);
+        logger_start(&l, (const char *const[]) { "door", NULL });
+        wait_line(&l, fmt("%" PRIu64 " - * lost 39 history", s + 141));
+        edges(1, false);                /* s + 206 */
+        wait_number(&l, s + 206);
+        logger_stop(&l);
+        snprintf(want, sizeof want,
+                 "%" PRIu64 " - * start\n%" PRIu64 " door rising on\n%" PRIu64 " door falling off\n"
+                 "%" PRIu64 " - * lost 39 history\n%" PRIu64 " door falling off\n",
+                 s, s + 1, s + 102, s + 141, s + 206);
+        ck_assert_msg(strcmp(without_times(&l), want) == 0, "%s logger: its file, without times:\n%s\nexpected:\n%s",
+                      kind_name[l.kind], without_times(&l), want);
+        daemon_stop_checked(&d);
+}
+BOTH(named_history)
+
+/*
+ * A logger of door and led that falls behind while it runs (stopped with
+ * SIGSTOP): of the changes msgqd no longer kept, door's are counted from
+ * its own count, a line of their own; led lost none and the pump is not
+ * logged, so nothing is said of them.
+ */
+static void named_gap_running(enum kind kind) {
+        struct logger l;
+        uint64_t s, count;
+        char want[1024];
+
+        start_msgqd();
+        logger_init(&l, kind, "stopped");
+        logger_start(&l, (const char *const[]) { "door", "led", NULL });
+        s = last_change(&count);
+        wait_line(&l, fmt("%" PRIu64 " - * start", s));
+        edges(1, false);
+        wait_number(&l, s + 1);
+        ck_assert_int_eq(kill(l.pid, SIGSTOP), 0);
+        pump_toggles(100);              /* s + 2 .. s + 101; s + 2 answers the watch it waits in */
+        edges(3, false);                /* s + 102 .. s + 104 */
+        wait_counted(count + 4);
+        pump_toggles(100);              /* s + 105 .. s + 204 */
+        edges(2, false);                /* s + 205, s + 206: kept s + 143 .. s + 206 */
+        wait_counted(count + 6);
+        ck_assert_int_eq(kill(l.pid, SIGCONT), 0);
+        wait_number(&l, s + 206);
+        logger_stop(&l);
+        snprintf(want, sizeof want,
+                 "%" PRIu64 " - * start\n%" PRIu64 " door rising on\n%" PRIu64 " - door lost 3 history\n"
+                 "%" PRIu64 " door rising on\n%" PRIu64 " door falling off\n",
+                 s, s + 1, s + 142, s + 205, s + 206);
+        ck_assert_msg(strcmp(without_times(&l), want) == 0, "%s logger: its file, without times:\n%s\nexpected:\n%s",
+                      kind_name[l.kind], without_times(&l), want);
+        daemon_stop_checked(&d);
+}
+BOTH(named_gap_running)
+
 /* msgqd's number behind the file's (its state lost): said, written down, and logged on from msgqd's. */
 static void msgqd_behind(enum kind kind) {
         struct logger l;
@@ -607,6 +721,10 @@ int main(void) {
         harness_add(s, "msgqd-restarted-py", msgqd_restarted_py, 120);
         harness_add(s, "burst-while-down-c", burst_while_down_c, 120);
         harness_add(s, "burst-while-down-py", burst_while_down_py, 120);
+        harness_add(s, "named-history-c", named_history_c, 120);
+        harness_add(s, "named-history-py", named_history_py, 120);
+        harness_add(s, "named-gap-running-c", named_gap_running_c, 120);
+        harness_add(s, "named-gap-running-py", named_gap_running_py, 120);
         harness_add(s, "msgqd-behind-c", msgqd_behind_c, 120);
         harness_add(s, "msgqd-behind-py", msgqd_behind_py, 120);
         harness_add(s, "unknown-name-c", unknown_name_c, 120);

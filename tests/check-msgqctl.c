@@ -2649,7 +2649,8 @@ START_TEST(test_mon_burst_missed) {
         CTL(dmn.key, "mon", "--since", "0", "-n", "64", "door");
         ck_assert_int_eq(run.status, 0);
         ck_assert_int_eq(count_lines(run.out), 65);
-        ck_assert_str_eq(line_of(run.out, 0), "lost 136 changes (1 to 136): msgqd no longer keeps them");
+        /* door changed after 0: its own count then is not known, and the count is said to be of all lines. */
+        ck_assert_str_eq(line_of(run.out, 0), "lost 136 changes of all lines (1 to 136): msgqd no longer keeps them");
         ck_assert_msg(ends_with(line_of(run.out, 1), " door: rising, on (change 137)"), "%s", run.out);
         ck_assert_msg(ends_with(line_of(run.out, 64), " door: falling, off (change 200)"), "%s", run.out);
         CTL(dmn.key, "--json", "mon", "--since", "0", "-n", "1");
@@ -2657,6 +2658,91 @@ START_TEST(test_mon_burst_missed) {
         EXPECT_JSON(json_line(0), "d == {'lost': 136, 'reason': 'history', 'first_change': 1, "
                                   "'last_change': 136}");
         EXPECT_JSON(json_line(1), "d['change'] == 137");
+        daemon_stop_checked(&dmn);
+}
+END_TEST
+
+/* n changes of the pump (toggles), each numbered. */
+static void pump_toggles(int n) {
+        for (int i = 0; i < n; i++) {
+                CTL(dmn.key, "led", "toggle", "pump");
+                ck_assert_msg(run.status == 0, "%s", run.err);
+        }
+}
+
+/*
+ * mon of lines named, more than msgqd's history behind: what msgqd no
+ * longer keeps is counted per named line from the line's own count (none
+ * of door: nothing said; of a mon that fell behind while it ran, stopped
+ * with SIGSTOP, three of door), and said to be of all lines where door's
+ * own count is not known (door changed after --since).
+ */
+START_TEST(test_mon_named_missed) {
+        struct child c;
+        char out[8192];
+
+        start_inputs(test_key());
+        sim_edges("door", "1");
+        wait_door_change(1);
+        pump_toggles(100);              /* 2 .. 101: kept 38 .. 101 */
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "mon", "--since", "1", "-n", "1", "door", NULL });
+        wait_watching(c.pid);
+        sim_edges("door", "0");         /* 102 */
+        ck_assert_int_eq(child_wait(&c), 0);
+        drain(c.out, out, sizeof out);
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, "");
+        ck_assert_msg(count_lines(out) == 1 && ends_with(line_of(out, 0), " door: falling, off (change 102)"),
+                      "%s", out);
+
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "mon", "-n", "2", "door", "led", NULL });
+        wait_watching(c.pid);
+        ck_assert_int_eq(kill(c.pid, SIGSTOP), 0);
+        pump_toggles(100);              /* 103 .. 202; 103 answers the watch mon waits in */
+        sim_edges("door", "101");       /* 203 .. 205 */
+        wait_door_change(205);
+        pump_toggles(100);              /* 206 .. 305 */
+        sim_edges("door", "01");        /* 306, 307: kept 244 .. 307 */
+        wait_door_change(307);
+        ck_assert_int_eq(kill(c.pid, SIGCONT), 0);
+        ck_assert_int_eq(child_wait(&c), 0);
+        drain(c.out, out, sizeof out);
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, "");
+        ck_assert_msg(count_lines(out) == 3 &&
+                              strcmp(line_of(out, 0), "lost 3 changes of door (among 104 to 243): "
+                                                      "msgqd no longer keeps them") == 0 &&
+                              ends_with(line_of(out, 1), " door: falling, off (change 306)") &&
+                              ends_with(line_of(out, 2), " door: rising, on (change 307)"),
+                      "%s", out);
+
+        ctl_spawn(&c, dmn.key, (const char *const[]) { "--json", "mon", "-n", "1", "door", "led", NULL });
+        wait_watching(c.pid);
+        ck_assert_int_eq(kill(c.pid, SIGSTOP), 0);
+        pump_toggles(100);              /* 308 .. 407; 308 answers the watch */
+        sim_edges("door", "0");         /* 408 */
+        wait_door_change(408);
+        pump_toggles(100);              /* 409 .. 508 */
+        sim_edges("door", "1");         /* 509: kept 446 .. 509 */
+        wait_door_change(509);
+        ck_assert_int_eq(kill(c.pid, SIGCONT), 0);
+        ck_assert_int_eq(child_wait(&c), 0);
+        drain(c.out, run.out, sizeof run.out);
+        drain(c.err, run.err, sizeof run.err);
+        ck_assert_str_eq(run.err, "");
+        ck_assert_int_eq(count_lines(run.out), 2);
+        EXPECT_JSON(json_line(0), "d == {'lost': 1, 'reason': 'history', 'first_change': 309, "
+                                  "'last_change': 445, 'name': 'door', 'index': 1}");
+        EXPECT_JSON(json_line(1), "d['change'] == 509 and d['name'] == 'door'");
+
+        /* From 102, door having changed since: its own count then is not known. */
+        CTL(dmn.key, "mon", "--since", "102", "-n", "1", "door");
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_msg(count_lines(run.out) == 2 &&
+                              strcmp(line_of(run.out, 0), "lost 343 changes of all lines (103 to 445): "
+                                                          "msgqd no longer keeps them") == 0 &&
+                              ends_with(line_of(run.out, 1), " door: rising, on (change 509)"),
+                      "%s", run.out);
         daemon_stop_checked(&dmn);
 }
 END_TEST
@@ -2758,6 +2844,7 @@ int main(void) {
         harness_add(s, "mon-edges", test_mon_edges, 60);
         harness_add(s, "mon-since-restart", test_mon_since_restart, 60);
         harness_add(s, "mon-burst-missed", test_mon_burst_missed, 60);
+        harness_add(s, "mon-named-missed", test_mon_named_missed, 120);
         harness_add(s, "mon-interrupted-errors", test_mon_interrupted_and_errors, 60);
         harness_add(s, "bash-completion", test_bash_completion, 30);
         harness_add(s, "bash-completion-line-names", test_bash_completion_line_names, 30);
