@@ -71,6 +71,8 @@ void daemons_kill_all(void);
 long task_switches(pid_t pid);
 /* Context switches of thread tid of pid so far, or -errno. */
 long thread_switches(pid_t pid, pid_t tid);
+/* The thread of pid called name (its comm), or -errno (-ENOENT: none). */
+pid_t thread_named(pid_t pid, const char *name);
 /* 1 when every thread of pid sleeps (state S: waiting for an event), 0 if not, or -errno. */
 int task_asleep(pid_t pid);
 /* CPU time of every thread of pid so far (schedstat), in ns, or -errno. */
@@ -155,6 +157,7 @@ struct edge_result {
         struct samples s[2][EDGE_KINDS];        /* [1 CPU, 2 CPUs][kind] */
         double round_p50[2][EDGE_KINDS][2];     /* min and max of the rounds' medians */
         double msgqd_main_csw[2];               /* per edge: msgqd's main thread's switches */
+        double msgqd_flush_csw[2];              /* its flush thread's (the state file to the disk) */
         double msgqd_other_csw[2];              /* its other threads' (the next watch) */
         double reader_csw[2];                   /* the floor's reader's */
         bool have[2];

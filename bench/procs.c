@@ -281,6 +281,36 @@ long thread_switches(pid_t pid, pid_t tid) {
         return v < 0 ? v : nv < 0 ? nv : v + nv;
 }
 
+pid_t thread_named(pid_t pid, const char *name) {
+        char path[64];
+        struct dirent *e;
+        pid_t tid = -ENOENT;
+        DIR *dir;
+
+        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+        dir = opendir(path);
+        if (!dir)
+                return -errno;
+        while (tid < 0 && (e = readdir(dir))) {
+                char comm_path[352], comm[32] = "";
+                FILE *f;
+
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(comm_path, sizeof comm_path, "%s/%s/comm", path, e->d_name);
+                f = fopen(comm_path, "r");
+                if (!f)
+                        continue;
+                if (fgets(comm, sizeof comm, f))
+                        comm[strcspn(comm, "\n")] = '\0';
+                fclose(f);
+                if (strcmp(comm, name) == 0)
+                        tid = (pid_t) atoi(e->d_name);
+        }
+        closedir(dir);
+        return tid;
+}
+
 /* The state letter of /proc/PID/task/TID/stat ('S', 'R', 'D', ...), or -errno. */
 static int thread_state(const char *stat) {
         char buf[512], *p;

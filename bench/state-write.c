@@ -9,11 +9,13 @@
  *                before its reply up to format version 2, and what the
  *                first write after a start does (a new file, exchanged
  *                with the old one, which is removed)
- *   new+flush    the same, then ledstate_flush(): the change and the main
- *                loop's flush after it, one after the other
+ *   new+flush    the same, then ledstate_flush() of the file and its
+ *                directory: the change and the flush after it (the flush
+ *                thread's), one after the other
  *   slot         ledstate_file_write() over a slot of the file it made
  *                (format version 3): what a change does before its reply
- *   slot+flush   the same, then ledstate_flush()
+ *   slot+flush   the same, then ledstate_flush() of the file alone (a
+ *                write over a slot changes no directory)
  *   pwrite       the same text written over a fixed place of a file that
  *                is there already (one pwrite(), every other change at the
  *                other half of it), without the formatting, checksum and
@@ -80,12 +82,12 @@ static int one(struct run *r, int kind) {
                 return ledstate_file_write(r->path, NULL, &r->f);
         case WRITE_FLUSH:
                 e = ledstate_file_write(r->path, NULL, &r->f);
-                return e < 0 ? e : ledstate_flush(r->path);
+                return e < 0 ? e : ledstate_flush(r->path, true);
         case SLOT:
                 return ledstate_file_write(r->place_path, &r->w, &r->f);
         case SLOT_FLUSH:
                 e = ledstate_file_write(r->place_path, &r->w, &r->f);
-                return e < 0 ? e : ledstate_flush(r->place_path);
+                return e < 0 ? e : ledstate_flush(r->place_path, false);
         default:
                 return pwrite_raw(r);
         }

@@ -4,15 +4,20 @@
  * the way to wake the main loop.  main.c owns one struct msgqd and wires
  * every callback in one place (its main()).
  *
- * Two threads: the main loop (main.c: signals, blink timer, watchdog,
- * reply sweeps, the state file) and the serving thread (server.c: msgrcv,
- * each request served and answered where it was taken).  What they share,
- * and what guards it:
+ * Three threads: the main loop (main.c: signals, blink timer, inputs,
+ * watchdog, reply sweeps), the serving thread (server.c: msgrcv, each
+ * request served and answered where it was taken) and the flush thread
+ * (lines.c: the state file flushed to the disk, which no other thread
+ * waits for).  What they share, and what guards it:
  *
  *   lines.lock          the lines (the LED and the outputs), their blink, change count, history, watchers
  *                       and state-file flag (lines.h).  Held while the
  *                       line is driven and while logging; never while
  *                       watchers are answered (they are taken out first).
+ *   lines.file_lock     the state file's writes and what is left to
+ *                       flush (lines.h); lines.lock may be taken inside
+ *                       it, never the other way.  Never held while the
+ *                       file is flushed.
  *   server.backlog_lock the reply backlog; its count is also read
  *                       without it (__atomic) on the serving fast path.
  *   server.log_lock     the bad-request rate limit; taken inside
@@ -22,8 +27,8 @@
  *   __atomic            the figures (stats), msqid, stopping, failed,
  *                       busy_since_ns, mode and gid, exit_requested.
  *
- * Order: lines.lock alone; reclaim.lock alone; backlog_lock, then
- * log_lock.  The log's own stream lock is innermost of all.
+ * Order: lines.file_lock, then lines.lock; reclaim.lock alone;
+ * backlog_lock, then log_lock.  The log's own stream lock is innermost of all.
  *
  * Set once before the serving thread starts and read without a lock: the
  * LED's description (led_describe()), pid, start_ns, the wiring.  main()

@@ -229,18 +229,23 @@ void ledstate_writer_close(struct ledstate_writer *w) {
         *w = (struct ledstate_writer) {};
 }
 
-/* A new file for f in path's place; w set for writes over its slots (opened once it is in place). */
+/*
+ * A new file for f in path's place; w set for writes over its slots
+ * (opened once it is in place), and made when its directory is still to
+ * be flushed (not durable; or an earlier new file's, when this one failed).
+ */
 static int write_file(const char *path, struct ledstate_writer *w, const struct ledstate_file *f, bool durable) {
         char text[LEDSTATE_SIZE_MAX];
         int n = ledstate_file_format(f, text, sizeof text), r, fd;
+        bool made = w && w->made;
 
         if (w)
                 ledstate_writer_close(w);
-        if (n < 0)
-                return n;
-        r = write_text(path, text, (size_t) n, durable);
+        r = n < 0 ? n : write_text(path, text, (size_t) n, durable);
         if (r == 0 && w && (fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) >= 0)
                 *w = (struct ledstate_writer) { .slot_size = (size_t) n / 2, .next = 1, .fd = fd };
+        if (w)
+                w->made = r == 0 ? !durable : made;
         return r;
 }
 
@@ -283,6 +288,7 @@ int ledstate_file_save(const char *path, struct ledstate_writer *w, const struct
 }
 
 int ledstate_file_write(const char *path, struct ledstate_writer *w, const struct ledstate_file *f) {
+        bool made;
         int r;
 
         if (!w || w->slot_size == 0)
@@ -290,14 +296,17 @@ int ledstate_file_write(const char *path, struct ledstate_writer *w, const struc
         r = write_slot(w, f);
         if (r > 0)
                 return write_file(path, w, f, false);
-        if (r < 0)
+        if (r < 0) {
+                made = w->made; /* an earlier new file's directory is still to be flushed */
                 ledstate_writer_close(w);
-        else
+                w->made = made;
+        } else {
                 w->next ^= 1;
+        }
         return r;
 }
 
-int ledstate_flush(const char *path) {
+int ledstate_flush(const char *path, bool dir) {
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), dfd, r = 0;
 
         if (fd < 0)
@@ -305,6 +314,8 @@ int ledstate_flush(const char *path) {
         if (fdatasync(fd) < 0)
                 r = -errno;
         close(fd);
+        if (!dir)
+                return r;
         dfd = open_dir(path);
         if (dfd < 0)
                 return r < 0 ? r : dfd;

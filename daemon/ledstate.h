@@ -121,7 +121,8 @@
  * it to the disk before it is put in place and the directory after;
  * ledstate_file_write() leaves the flush to a later ledstate_flush(), so
  * that what it wrote outlives any crash of msgqd at once, and a power cut
- * once it is flushed.  It is read
+ * once it is flushed (with its directory when it made a new file:
+ * writer.made; a write over a slot changes no directory).  It is read
  * strictly: anything else (empty, truncated, a NUL, an unknown line, a value
  * out of range, a name or a gpio twice, another count of lines than
  * "lines" says, more than LEDSTATE_SIZE_MAX bytes, another version) is
@@ -199,6 +200,8 @@ struct ledstate_writer {
         size_t slot_size;               /* 0: no file of this msgqd's to write in */
         unsigned next;                  /* the slot the next write goes over */
         int fd;                         /* the file, open while slot_size > 0 */
+        bool made;                      /* a new file put in place since made was cleared, its directory */
+                                        /* not flushed (kept by a write that fails): for ledstate_flush() */
 };
 
 enum ledstate_where {
@@ -222,8 +225,12 @@ int ledstate_user_dir(char *buf, size_t size);
 /* The file for key in dir: 0, or -ENAMETOOLONG if it does not fit in size. */
 int ledstate_path(char *buf, size_t size, const char *dir, key_t key);
 
-/* Flush the file at path (its data: fdatasync) and its directory to the disk; 0, -ENOENT or -errno. */
-int ledstate_flush(const char *path);
+/*
+ * Flush the file at path (its data: fdatasync) to the disk, and with dir
+ * its directory too (fsync: a new file put in place since the last
+ * flush); 0, -ENOENT or -errno.
+ */
+int ledstate_flush(const char *path, bool dir);
 /*
  * After a failed write of the state of change number changes: 1 when the
  * file at path holds that change already (it is current, and kept); else
@@ -258,8 +265,8 @@ int ledstate_file_load(const char *path, struct ledstate_file *f);
 int ledstate_file_save(const char *path, struct ledstate_writer *w, const struct ledstate_file *f);
 /*
  * Write f to path, not yet durably (see above): over w's next slot, else
- * as a new file; 0 or -errno (w then reset: the next write makes a new
- * file).  w NULL: always a new file.
+ * as a new file (w->made set); 0 or -errno (w then reset, but for made:
+ * the next write makes a new file).  w NULL: always a new file.
  */
 int ledstate_file_write(const char *path, struct ledstate_writer *w, const struct ledstate_file *f);
 /* Close w's file (when open); w is all zero after. */

@@ -148,48 +148,51 @@ static int save_locked(struct lines *c, bool force, bool durable) {
         r = durable ? ledstate_file_save(c->state_path, &c->writer, &s) :
                       ledstate_file_write(c->state_path, &c->writer, &s);
         if (r < 0) {
+                c->dir_unflushed |= c->writer.made; /* a new file of before, its directory not flushed */
+                c->writer.made = false;
                 tell_failed(c, r, s.changes);
                 return r;
         }
         if (c->save_failed)
                 log_info("the lines' state is kept in %s again", c->state_path);
         c->save_failed = 0;
-        c->unflushed = !durable;
+        if (!durable) {
+                c->unflushed = true;
+                c->dir_unflushed |= c->writer.made;
+                c->writer.made = false;
+                /* Busy, or waiting for the interval to pass, the flush thread looks again by itself. */
+                if (c->flush_idle) {
+                        c->flush_idle = false;
+                        pthread_cond_signal(&c->flush_cond);
+                }
+        } else {
+                c->unflushed = c->dir_unflushed = false;
+        }
         return 1;
 }
 
 /*
  * In the thread that changed the state, before anyone is told of the
- * change: the file holds it (written and in place), and the main loop is
- * woken to flush it to the disk.  Whichever thread takes file_lock first
+ * change: the file holds it (written and in place), and the flush thread
+ * is told to flush it to the disk.  Whichever thread takes file_lock first
  * writes the latest state, for the other too.
  */
 static void save(struct lines *c, bool force, bool durable) {
-        int r;
-
         if (!c->state_path)
                 return;
         pthread_mutex_lock(&c->file_lock);
-        r = save_locked(c, force, durable);
+        (void) save_locked(c, force, durable);
         pthread_mutex_unlock(&c->file_lock);
-        if (r > 0 && !durable && c->wake)
-                wake_up(c->wake);
 }
 
-/* Main loop (or at the stop): flush what the changes wrote since it last looked. */
-static void flush(struct lines *c) {
-        bool unflushed;
-        int r;
+/*
+ * The flush thread, or lines_done() once it is gone: flush the file (and
+ * with dir its directory), without file_lock; said when it fails, and when
+ * it succeeds again.
+ */
+static void flush_file(struct lines *c, bool dir) {
+        int r = ledstate_flush(c->state_path, dir);
 
-        if (!c->state_path)
-                return;
-        pthread_mutex_lock(&c->file_lock);
-        unflushed = c->unflushed;
-        c->unflushed = false;
-        pthread_mutex_unlock(&c->file_lock);
-        if (!unflushed)
-                return;
-        r = ledstate_flush(c->state_path);
         if (r < 0 && r != -ENOENT && !c->flush_failed)
                 log_warning("cannot flush the lines' state in %s to the disk: %s; it outlives a crash "
                             "of msgqd, but a power cut may bring back an earlier one", c->state_path,
@@ -197,6 +200,117 @@ static void flush(struct lines *c) {
         else if (r == 0 && c->flush_failed)
                 log_info("the lines' state in %s is flushed to the disk again", c->state_path);
         c->flush_failed = r < 0 && r != -ENOENT;
+}
+
+/*
+ * file_lock held: whether what was written is to be flushed now (taken:
+ * unflushed and dir_unflushed cleared into *dir, the flush counted); else,
+ * when the last flush began less than LINES_FLUSH_INTERVAL_MS ago,
+ * *wait_until_ns says when it may (at the stop: at once).
+ */
+static bool flush_due_locked(struct lines *c, uint64_t *wait_until_ns, bool *dir) {
+        uint64_t now = msgq_now_ns(), next = c->last_flush_ns + LINES_FLUSH_INTERVAL_MS * 1000000ull;
+
+        *wait_until_ns = 0;
+        if (!c->unflushed)
+                return false;
+        if (c->flushes > 0 && now < next && !c->flush_stop) {
+                *wait_until_ns = next;
+                return false;
+        }
+        *dir = c->dir_unflushed;
+        c->unflushed = c->dir_unflushed = false;
+        c->flushes++;
+        c->last_flush_ns = now;
+        return true;
+}
+
+/* The flush thread: what the writers marked unflushed, flushed, until lines_done() and what it left. */
+static void *flush_thread(void *userdata) {
+        struct lines *c = userdata;
+        uint64_t until;
+        bool dir;
+
+        pthread_mutex_lock(&c->file_lock);
+        for (;;) {
+                if (flush_due_locked(c, &until, &dir)) {
+                        pthread_mutex_unlock(&c->file_lock);
+                        flush_file(c, dir);
+                        pthread_mutex_lock(&c->file_lock);
+                } else if (c->flush_stop && !c->unflushed) {
+                        break;
+                } else if (until) {
+                        struct timespec ts = { .tv_sec = (time_t) (until / 1000000000ull),
+                                               .tv_nsec = (long) (until % 1000000000ull) };
+
+                        (void) pthread_cond_timedwait(&c->flush_cond, &c->file_lock, &ts);
+                } else {
+                        c->flush_idle = true;
+                        pthread_cond_wait(&c->flush_cond, &c->file_lock);
+                        c->flush_idle = false;
+                }
+        }
+        pthread_mutex_unlock(&c->file_lock);
+        return NULL;
+}
+
+int lines_flush_start(struct lines *c) {
+        int r;
+
+        if (!c->state_path || c->flusher_running)
+                return 0;
+        r = -pthread_create(&c->flusher, NULL, flush_thread, c);
+        if (r < 0)
+                return r;
+        (void) pthread_setname_np(c->flusher, "msgqd-flush");
+        c->flusher_running = true;
+        return 0;
+}
+
+uint64_t lines_flushes(struct lines *c) {
+        uint64_t n;
+
+        pthread_mutex_lock(&c->file_lock);
+        n = c->flushes;
+        pthread_mutex_unlock(&c->file_lock);
+        return n;
+}
+
+/* At the stop: the flush thread ended after flushing what was written; without one, flushed here. */
+static void flush_stop(struct lines *c) {
+        uint64_t until;
+        bool due, dir;
+
+        if (!c->state_path)
+                return;
+        pthread_mutex_lock(&c->file_lock);
+        c->flush_stop = true;
+        pthread_cond_signal(&c->flush_cond);
+        pthread_mutex_unlock(&c->file_lock);
+        if (c->flusher_running) {
+                pthread_join(c->flusher, NULL);
+                c->flusher_running = false;
+                return;
+        }
+        pthread_mutex_lock(&c->file_lock);
+        due = flush_due_locked(c, &until, &dir);
+        pthread_mutex_unlock(&c->file_lock);
+        if (due)
+                flush_file(c, dir);
+}
+
+/* The flush thread's condition, its timed waits on CLOCK_MONOTONIC (msgq_now_ns()): 0 or -errno. */
+static int flush_cond_init(pthread_cond_t *cond) {
+        pthread_condattr_t a;
+        int r = -pthread_condattr_init(&a);
+
+        if (r < 0)
+                return r;
+        r = -pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+        if (r == 0)
+                r = -pthread_cond_init(cond, &a);
+        pthread_condattr_destroy(&a);
+        return r;
 }
 
 int lines_init(struct lines *c, struct led *led, const struct wake *wake) {
@@ -214,6 +328,10 @@ int lines_init(struct lines *c, struct led *led, const struct wake *wake) {
         r = -pthread_mutex_init(&c->lock, NULL);
         if (r == 0 && (r = -pthread_mutex_init(&c->file_lock, NULL)) < 0)
                 pthread_mutex_destroy(&c->lock);
+        if (r == 0 && (r = flush_cond_init(&c->flush_cond)) < 0) {
+                pthread_mutex_destroy(&c->file_lock);
+                pthread_mutex_destroy(&c->lock);
+        }
         if (r < 0)
                 free(c->history);
         return r;
@@ -450,7 +568,6 @@ void lines_sync(struct lines *c) {
         } else {
                 sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
         }
-        flush(c);
 }
 
 /*
@@ -515,7 +632,7 @@ static bool any_blinking(struct lines *c) {
 
 void lines_done(struct lines *c) {
         /* What the changes wrote, and a blink's progress, for a start in another boot. */
-        flush(c);
+        flush_stop(c);
         save(c, any_blinking(c), true);
         ledstate_writer_close(&c->writer);
         free(c->state_path);
@@ -532,6 +649,7 @@ void lines_done(struct lines *c) {
         c->history = NULL;
         pthread_mutex_destroy(&c->lock);
         pthread_mutex_destroy(&c->file_lock);
+        pthread_cond_destroy(&c->flush_cond);
 }
 
 /*

@@ -35,22 +35,34 @@
  * The state of every line is kept across a restart (ledstate.h): msgqd
  * starts from the lines' states, their seq and the change number
  * lines_restore() is given.  The thread that makes
- * a change (a request's, or the main loop's at the end of a blink) writes
- * it over a slot of the file (a new file, the first time) before it returns, so before the
- * change's reply and its watchers' answers are sent: an acknowledged change
- * outlives any crash of msgqd.  The flush to the disk follows in the main
- * loop (lines_sync()), which the writer wakes: the serving thread never
- * waits for the disk itself.  A request that changes nothing writes
- * nothing.  A write that fails leaves no earlier state in the file for a
- * start to restore as the last (ledstate_forget()), and says so.
- * lines_done() flushes, writes a blink's progress once more, then leaves
- * each line as it is or turns it off, as its stop (led_stop) says; the
- * file keeps the state each line was last given, which its start
- * (led_start) = restore brings back.
+ * a change (a request's, or the main loop's for an edge or the end of a
+ * blink) writes it over a slot of the file (a new file, the first time)
+ * before it returns, so before the change's reply and its watchers'
+ * answers are sent: an acknowledged change outlives any crash of msgqd.
+ * The flush to the disk (fdatasync) is the flush thread's alone
+ * (lines_flush_start()): the writer marks the file unflushed and signals
+ * it, and neither the serving thread nor the main loop ever waits for the
+ * disk.  The flush thread flushes what was written at once, but begins at
+ * most one flush every LINES_FLUSH_INTERVAL_MS: a change is flushed by a
+ * flush that begins within LINES_FLUSH_INTERVAL_MS of its write, or when
+ * the flush in progress ends if that is later, and a burst of changes
+ * costs one flush for all written since the last one began.  A flush that
+ * fails is logged once, and so is the first that succeeds after it.
+ * A request that changes nothing writes nothing.  A write that fails
+ * leaves no earlier state in the file for a start to restore as the last
+ * (ledstate_forget()), and says so.  lines_done() stops the flush thread,
+ * which flushes what is left first, writes a blink's progress once more,
+ * then leaves each line as it is or turns it off, as its stop (led_stop)
+ * says; the file keeps the state each line was last given, which its
+ * start (led_start) = restore brings back.
  *
  * Locks: lock guards the lines, the watchers and dirty; file_lock guards
- * the file, writer, save_failed and unflushed.  file_lock is taken first, lock
- * within it only to copy the state; neither is held while watchers are told.
+ * the file, writer, save_failed, unflushed, dir_unflushed, flush_idle,
+ * flush_stop, flushes and last_flush_ns, and flush_cond is signalled and
+ * waited on under it (a writer signals only a flush thread that is idle: one wake-up
+ * of it for a burst, not one a change).
+ * file_lock is taken first, lock within it only to copy the state; neither
+ * is held while watchers are told, nor while the flush thread flushes.
  */
 #pragma once
 
@@ -69,6 +81,8 @@
 #define LINES_WATCHERS_MAX 64
 /* Changes kept unless lines_set_history() says otherwise: msgq.conf's history. */
 #define LINES_HISTORY 1024 /* config.h's MSGQ_DEFAULT_HISTORY */
+/* The least time between the starts of two flushes of the state file to the disk. */
+#define LINES_FLUSH_INTERVAL_MS 10
 /* The longest a watch holds its place, whatever its deadline: clients renew sooner. */
 #define LINES_WATCH_HOLD_NS (60ull * 1000000000ull)
 
@@ -139,7 +153,15 @@ struct lines {
         int save_failed;        /* 0, or what the last write's failure left (file_lock) */
         struct ledstate_writer writer; /* the file's slot the next change goes over (file_lock) */
         bool unflushed;         /* written, not yet flushed to the disk (file_lock) */
-        bool flush_failed;      /* the last flush failed (main loop only) */
+        bool dir_unflushed;     /* and a new file put in place: its directory too (file_lock) */
+        pthread_cond_t flush_cond; /* unflushed (while flush_idle) or flush_stop set (file_lock) */
+        bool flush_idle;        /* the flush thread waits for work, not for the interval (file_lock) */
+        bool flush_stop;        /* lines_done(): flush what is left, and end (file_lock) */
+        uint64_t flushes;       /* flushes begun since the start (file_lock) */
+        uint64_t last_flush_ns; /* when the last one began, CLOCK_MONOTONIC (file_lock) */
+        bool flush_failed;      /* the last flush failed (the flush thread's, else lines_done()'s) */
+        pthread_t flusher;      /* the flush thread, while flusher_running */
+        bool flusher_running;   /* (set before and after the other threads) */
         struct lines_watcher watchers[LINES_WATCHERS_MAX]; /* oldest first */
         size_t nwatchers;
         lines_notify_fn notify;
@@ -148,8 +170,7 @@ struct lines {
 
 /*
  * A table of one line, the default output "led", index 0: takes ownership
- * of led.  wake (NULL: none) is woken when blinking starts and when a
- * change written to the file is to be flushed to the disk.
+ * of led.  wake (NULL: none) is woken when blinking starts.
  */
 int lines_init(struct lines *c, struct led *led, const struct wake *wake);
 /*
@@ -176,9 +197,17 @@ int lines_find(const struct lines *c, const char *name);
 void lines_set_keep(struct lines *c, size_t i, bool keep);
 /* Main loop: create the blink timer on e, and wait on the inputs there. */
 int lines_attach(struct lines *c, sd_event *e);
-/* Main loop: (re)arm or disarm the blink timer for the earliest toggle due
- * of any line, and flush the state written since it last looked to the disk. */
+/* Main loop: (re)arm or disarm the blink timer for the earliest toggle due of any line. */
 void lines_sync(struct lines *c);
+/*
+ * After lines_restore(), before the other threads: start the flush thread,
+ * which flushes what the changes write to the disk from then on (nothing
+ * to do when the state is kept nowhere); 0 or -errno.  Without it, what
+ * the changes write is flushed at lines_done() only.
+ */
+int lines_flush_start(struct lines *c);
+/* The flushes begun since the start (the flush thread's and lines_done()'s). */
+uint64_t lines_flushes(struct lines *c);
 /*
  * Before any thread is started: take up f (ledstate_start_lines(): line i
  * of f is line i of the table, opened at its on), each line's blink and
@@ -188,7 +217,10 @@ void lines_sync(struct lines *c);
  * has another number of lines than the table, -ENOMEM.
  */
 int lines_restore(struct lines *c, const struct ledstate_file *f, const char *path, bool keep_at_stop);
-/* Stop blinking, write the state, release the lines: each turned off, or as it is. */
+/*
+ * Stop the flush thread (after it flushed what was written), stop
+ * blinking, write the state, release the lines: each turned off, or as it is.
+ */
 void lines_done(struct lines *c);
 
 /*

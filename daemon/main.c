@@ -865,14 +865,19 @@ int main(int argc, char **argv) {
          * d.wake: the controller to time a blink or write the state, the
          * server to retry replies or say it failed, a request to exit.  An
          * LED change, in whichever thread makes it, answers the waiting
-         * watchers through the server.  The loop's own sources (signals, the
-         * wake, the sweeps, the watchdog) are set up in loop_setup().
+         * watchers through the server, and has the table's flush thread
+         * flush the state file it wrote.  The loop's own sources (signals,
+         * the wake, the sweeps, the watchdog) are set up in loop_setup().
          */
         lock = take_lock(cfg.key, &ret);
         if (lock < 0 || (r = wake_open(&d.wake)) < 0 ||
             setup_led(&d, &opts, &cfg, &start, &ret) < 0)
                 goto finish;
         led_ready = true;
+        if ((r = lines_flush_start(&d.lines)) < 0) {
+                log_error("cannot start flushing the lines' state: %s", strerror(-r));
+                goto finish;
+        }
         lines_set_notify(&d.lines, server_answer_watchers, &server);
         r = loop_setup(&loop, &d, &server);
         loop.opts = &opts;

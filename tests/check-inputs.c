@@ -12,15 +12,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "clock.h"
 #include "harness.h"
+#include "ledstate.h"
 #include "protocol.h"
 #include "queue.h"
 
@@ -101,9 +105,12 @@ static void stop(void) {
         unsetenv("MSGQD_SIM_INPUTS");
 }
 
+static void remove_flush_dir(void);
+
 /* On failure too: whatever a test left. */
 static void teardown(void) {
         key = 0;
+        remove_flush_dir();
         if (conf[0])
                 unlink(conf);
         remove_sim_dir();
@@ -576,6 +583,170 @@ START_TEST(driving_an_input_refused) {
 }
 END_TEST
 
+/* ---- the disk's flush, held or failing (tests/slow-flush.c) ---- */
+
+static char flush_dir[PATH_MAX];
+
+/* msgqd (start_with(text)) on a disk whose flushes this test holds or fails, through flush_dir. */
+static void start_slow_flush(const char *text, bool hold) {
+        const char *shim = getenv("MSGQ_TEST_SLOW_FLUSH");
+
+        ck_assert_msg(shim && *shim, "MSGQ_TEST_SLOW_FLUSH: not set (meson test sets it)");
+        /* Beside msgqd's state, in the harness's directory: kept for a look when a test failed. */
+        snprintf(flush_dir, sizeof flush_dir, "%s/flush", harness_state_dir());
+        ck_assert_msg(mkdir(flush_dir, 0700) == 0, "%s: %s", flush_dir, strerror(errno));
+        if (hold)
+                close(open(fmt("%s/hold", flush_dir), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+        setenv("LD_PRELOAD", shim, 1);
+        setenv("MSGQ_TEST_FLUSH_DIR", flush_dir, 1);
+        start_with(text);
+        unsetenv("LD_PRELOAD");
+        unsetenv("MSGQ_TEST_FLUSH_DIR");
+}
+
+/* How many flushes began ("enter") or ended ("leave") so far. */
+static int flushes(const char *what) {
+        char line[16];
+        FILE *f = fopen(fmt("%s/flushes", flush_dir), "r");
+        int n = 0;
+
+        if (!f)
+                return 0;
+        while (fgets(line, sizeof line, f))
+                n += strncmp(line, what, strlen(what)) == 0;
+        fclose(f);
+        return n;
+}
+
+/* Until n flushes began (ended), within the scaled 5 s. */
+static void wait_flushes(const char *what, int n) {
+        for (uint64_t end = monotonic_ms() + (uint64_t) scaled(5000); flushes(what) < n; sleep_ms(5))
+                ck_assert_msg(monotonic_ms() < end, "%d flushes %s, not %d", flushes(what), what, n);
+}
+
+static void remove_flush_dir(void) {
+        if (!flush_dir[0])
+                return;
+        unlink(fmt("%s/hold", flush_dir));
+        unlink(fmt("%s/fail", flush_dir));
+        unlink(fmt("%s/flushes", flush_dir));
+        rmdir(flush_dir);
+        flush_dir[0] = '\0';
+}
+
+/* The change number the state file holds. */
+static uint64_t file_changes(void) {
+        static struct ledstate_file f;
+        const char *path = fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) dmn.key);
+
+        ck_assert_int_eq(ledstate_file_load(path, &f), 0);
+        return f.changes;
+}
+
+/*
+ * Nothing waits for the disk's flush but the flush thread: while the disk
+ * holds a flush of the state file, requests that change lines are
+ * answered (each in the file first), and an edge reaches the client
+ * waiting for it; the changes written meanwhile are flushed together, once
+ * the disk lets the first flush go: one flush more, not one each.  Writes
+ * over a slot change no directory, and their flushes fsync none; a new
+ * file (the old one removed) is flushed with its directory.
+ */
+START_TEST(flush_held_waits_for_nobody) {
+        struct msgq_reply rep;
+        uint64_t n;
+        int id, fsyncs;
+
+        start_slow_flush(inputs_conf, true);
+        fsyncs = flushes("fsync"); /* the start's new file, written durably */
+        line_op(MSGQ_OP_LED_ON, PUMP, 0);
+        wait_flushes("enter", 1);
+        for (int i = 0; i < 20; i++)
+                ck_assert_uint_eq(line_op(MSGQ_OP_LED_TOGGLE, PUMP, 0).led.on, i % 2);
+        ck_assert_uint_eq(file_changes(), last_change());
+        id = msgq_queue_open(dmn.key);
+        ck_assert_int_ge(id, 0);
+        n = last_change();
+        post_watch(id, MSGQ_OP_LINE_EVENTS, DOOR, n, 61);
+        edges("door", "1");
+        rep = take_reply(id);
+        ck_assert_uint_eq(rep.token, 61);
+        ck_assert_uint_eq(rep.nchanges, 1);
+        ck_assert_uint_eq(rep.events[0].edge, MSGQ_EDGE_RISING);
+        ck_assert_uint_eq(rep.led.changes, n + 1);
+        ck_assert_uint_eq(file_changes(), n + 1);
+        /* All that while, the first flush was held, and no other began. */
+        ck_assert_int_eq(flushes("enter"), 1);
+        ck_assert_int_eq(flushes("leave"), 0);
+        unlink(fmt("%s/hold", flush_dir));
+        wait_flushes("leave", 2);
+        ck_assert_int_eq(flushes("fsync"), fsyncs);
+        ck_assert_int_eq(unlink(fmt("%s/led.0x%08x", harness_state_dir(), (unsigned) dmn.key)), 0);
+        line_op(MSGQ_OP_LED_TOGGLE, PUMP, 0);
+        wait_flushes("leave", 3);
+        ck_assert_int_eq(flushes("fsync"), fsyncs + 1);
+        stop();
+        ck_assert_int_eq(flushes("enter"), 3); /* nothing left for the stop */
+        remove_flush_dir();
+}
+END_TEST
+
+/*
+ * The stop flushes what is left: a change written while the disk holds
+ * the flush before it is flushed before msgqd exits.
+ */
+START_TEST(stop_flushes_what_is_left) {
+        start_slow_flush(inputs_conf, true);
+        line_op(MSGQ_OP_LED_ON, PUMP, 0);
+        wait_flushes("enter", 1);
+        line_op(MSGQ_OP_LED_OFF, PUMP, 0);
+        ck_assert_int_eq(kill(dmn.pid, SIGTERM), 0);
+        ck_assert_msg(daemon_log_wait(&dmn, "received SIGTERM, stopping", scaled(5000)), "%s",
+                      daemon_log(&dmn));
+        unlink(fmt("%s/hold", flush_dir));
+        stop();
+        ck_assert_int_eq(flushes("enter"), 2);
+        ck_assert_int_eq(flushes("leave"), 2);
+        remove_flush_dir();
+}
+END_TEST
+
+/* How often text is in msgqd's log. */
+static int log_count(const char *text) {
+        int n = 0;
+
+        for (const char *p = daemon_log(&dmn); (p = strstr(p, text)); p += strlen(text))
+                n++;
+        return n;
+}
+
+/* A flush that fails is said once, however many fail after it; the first that succeeds again, once. */
+START_TEST(flush_failure_said_once) {
+        static const char failed[] = "cannot flush the lines' state in ";
+        static const char again[] = "is flushed to the disk again";
+
+        start_slow_flush(inputs_conf, false);
+        close(open(fmt("%s/fail", flush_dir), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+        for (int i = 1; i <= 3; i++) {
+                line_op(MSGQ_OP_LED_TOGGLE, PUMP, 0);
+                wait_flushes("leave", i);
+        }
+        ck_assert_msg(daemon_log_wait(&dmn, "Input/output error; it outlives a crash of msgqd, but a power "
+                                            "cut may bring back an earlier one", scaled(2000)),
+                      "%s", daemon_log(&dmn));
+        unlink(fmt("%s/fail", flush_dir));
+        line_op(MSGQ_OP_LED_TOGGLE, PUMP, 0);
+        wait_flushes("leave", 4);
+        ck_assert_msg(daemon_log_wait(&dmn, again, scaled(2000)), "%s", daemon_log(&dmn));
+        line_op(MSGQ_OP_LED_TOGGLE, PUMP, 0);
+        wait_flushes("leave", 5);
+        ck_assert_int_eq(log_count(failed), 1);
+        ck_assert_int_eq(log_count(again), 1);
+        stop();
+        remove_flush_dir();
+}
+END_TEST
+
 /* An input whose simulated line cannot be made is refused at the start, naming it. */
 START_TEST(input_that_cannot_be_had) {
         char path[PATH_MAX];
@@ -610,5 +781,8 @@ int main(void) {
         harness_add(s, "one-edge-keeps-the-level", one_edge_keeps_the_level, 30);
         harness_add(s, "driving-refused", driving_an_input_refused, 30);
         harness_add(s, "cannot-be-had", input_that_cannot_be_had, 30);
+        harness_add(s, "flush-held", flush_held_waits_for_nobody, 60);
+        harness_add(s, "stop-flushes", stop_flushes_what_is_left, 60);
+        harness_add(s, "flush-failure-once", flush_failure_said_once, 60);
         return harness_run(s);
 }

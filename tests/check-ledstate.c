@@ -625,7 +625,7 @@ START_TEST(test_write_then_flush) {
         char tmp[340];
 
         s.changes = 5;
-        ck_assert_int_eq(ledstate_flush(path), -ENOENT);
+        ck_assert_int_eq(ledstate_flush(path, true), -ENOENT);
         ck_assert_int_eq(ledstate_file_write(path, NULL, &s), 0);
         ck_assert_int_eq(ledstate_file_load(path, &t), 0);
         ck_assert(t.line[0].on);
@@ -640,7 +640,7 @@ START_TEST(test_write_then_flush) {
         ck_assert(!t.line[0].on);
         ck_assert_uint_eq(t.changes, 6);
         ck_assert_int_eq(access(tmp, F_OK), -1);
-        ck_assert_int_eq(ledstate_flush(path), 0);
+        ck_assert_int_eq(ledstate_flush(path, true), 0);
 }
 END_TEST
 
@@ -1246,6 +1246,7 @@ START_TEST(test_v3_written_in_place) {
         ck_assert_int_eq(ledstate_file_save(path, &w, &f), 0);
         ck_assert_uint_eq(w.slot_size, 4096);
         ck_assert_uint_eq(w.next, 1);
+        ck_assert(!w.made);                     /* saved durably: its directory flushed already */
         n = read_bytes(buf, sizeof buf, &ino);
         ck_assert_uint_eq(n, 8192);
         for (unsigned i = 0; i < 4; i++) {
@@ -1254,6 +1255,7 @@ START_TEST(test_v3_written_in_place) {
                 f.line[2].on = !f.line[2].on;
                 ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);
                 ck_assert_uint_eq(w.next, i % 2 ? 1 : 0);
+                ck_assert(!w.made);             /* over a slot: no directory to flush */
                 ck_assert_uint_eq(read_bytes(buf, sizeof buf, &ino2), 8192);
                 ck_assert_uint_eq(ino2, ino);
                 memset(&back, 0xa5, sizeof back);
@@ -1267,9 +1269,16 @@ START_TEST(test_v3_written_in_place) {
                 ck_assert_uint_eq(strtoull(strstr(buf + (1 - back.slot) * 4096, "changes ") + 8, NULL, 10),
                                   f.changes - 1);
         }
-        ck_assert_int_eq(ledstate_flush(path), 0);
+        ck_assert_int_eq(ledstate_flush(path, false), 0);
         snprintf(buf, sizeof buf, "%s.tmp", path);
         ck_assert_int_eq(access(buf, F_OK), -1);
+        /* The file removed: the next write makes a new one, whose directory is to be flushed. */
+        ck_assert_int_eq(unlink(path), 0);
+        f.changes++;
+        ck_assert_int_eq(ledstate_file_write(path, &w, &f), 0);
+        ck_assert(w.made);
+        ck_assert_uint_eq(w.next, 1);
+        ck_assert_int_eq(ledstate_flush(path, true), 0);
         ledstate_writer_close(&w);
 }
 END_TEST

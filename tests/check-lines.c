@@ -6,6 +6,7 @@
  * dispatches at most one timer callback, hence at most one toggle.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -855,8 +856,8 @@ END_TEST
 
 /*
  * The thread that changes the state writes it before it returns (so before
- * any reply), and wakes the main loop only to flush it; a request that
- * changes nothing writes nothing and wakes nobody.
+ * any reply), and wakes nobody: the flush is the flush thread's, not the
+ * main loop's; a request that changes nothing writes nothing either.
  */
 START_TEST(saved_before_return_only_on_change) {
         struct ledstate_file s = led_file((struct ledstate_line) { .on = false }, 3);
@@ -876,17 +877,58 @@ START_TEST(saved_before_return_only_on_change) {
         ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
         ck_assert(file_state().on);                             /* by the request, no loop run */
         ck_assert_uint_eq(file_changes(), 4);
-        ck_assert_int_eq(count_wakes(), 1);                     /* for the flush */
+        ck_assert_int_eq(count_wakes(), 0);                     /* not the main loop's to flush */
         ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
         ck_assert(!file_state().on);
         ck_assert_int_eq(lines_blink(&c, 0, 1000, 2, 0, &st), 0);
         ck_assert(file_state().on && file_state().blinking);
         ck_assert_uint_eq(file_state().remaining, 3);
         ck_assert_uint_eq(file_changes(), 6);
-        lines_sync(&c);                                        /* flushes, writes nothing */
+        lines_sync(&c);                                        /* writes nothing */
         ck_assert_int_eq(unlink(state_file), 0);
         lines_sync(&c);
         ck_assert_int_eq(access(state_file, F_OK), -1);
+        remove_state();
+}
+END_TEST
+
+/*
+ * The flush thread flushes what a burst of changes wrote, one flush for
+ * all written since the last began, at most one every
+ * LINES_FLUSH_INTERVAL_MS; lines_done() ends it once what was written is
+ * flushed.  Without it, lines_done() flushes.
+ */
+START_TEST(flushed_by_the_flush_thread) {
+        struct ledstate_file s = led_file((struct ledstate_line) { .on = false }, 3);
+        struct msgq_led_state st;
+        uint64_t begun, took_ms;
+        const int n = 2000;
+
+        restore_recorded(&s, false);
+        ck_assert_uint_eq(lines_flushes(&c), 0);                /* the start's write is flushed already */
+        ck_assert_int_eq(lines_flush_start(&c), 0);
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
+        for (uint64_t end = now_ms() + 5000; lines_flushes(&c) == 0; usleep(1000))
+                ck_assert_msg(now_ms() < end, "a change never flushed");
+        ck_assert_int_eq(count_wakes(), 0);
+        begun = now_ms();
+        for (int i = 0; i < n; i++)
+                ck_assert_int_eq(lines_toggle(&c, 0, 0, &st), 1);
+        done();                                                 /* the flush thread ends after its flush */
+        took_ms = now_ms() - begun;
+        ck_assert(!c.unflushed && !c.flusher_running);
+        ck_assert_uint_ge(c.flushes, 2);                        /* the burst's, once at least */
+        /* Flushes begin LINES_FLUSH_INTERVAL_MS apart at least: the first change's, and the burst's. */
+        ck_assert_msg(c.flushes <= 2 + took_ms / LINES_FLUSH_INTERVAL_MS,
+                      "%d changes in %" PRIu64 " ms: %" PRIu64 " flushes", n, took_ms, c.flushes);
+        ck_assert_uint_eq(file_changes(), 4 + (uint64_t) n);
+        remove_state();
+
+        restore_recorded(&s, false);                            /* no flush thread */
+        ck_assert_int_eq(lines_set(&c, 0, true, 0, &st), 1);
+        ck_assert_uint_eq(lines_flushes(&c), 0);
+        done();
+        ck_assert_uint_eq(c.flushes, 1);
         remove_state();
 }
 END_TEST
@@ -1295,6 +1337,7 @@ static Suite *lines_suite(void) {
         tcase_add_test(life, restore_a_blink);
         tcase_add_test(life, restore_a_blink_late);
         tcase_add_test(life, saved_before_return_only_on_change);
+        tcase_add_test(life, flushed_by_the_flush_thread);
         tcase_add_test(life, saved_before_watchers_hear);
         tcase_add_test(life, failed_write_forgets_the_earlier_state);
         tcase_add_test(life, every_line_kept);
