@@ -9,6 +9,9 @@
  *                                         after 60 s without one (status 1)
  *   pins-floor toggle CHIP OUT COUNT      drive OUT to 1, 0, 1, ... COUNT
  *                                         times, as fast as it can
+ *   pins-floor set CHIP COUNT OUT...      drive every OUT to 1, then 0, ...
+ *                                         COUNT times, all lines in one
+ *                                         libgpiod call each time
  *
  * CHIP is a name (gpiochip0) or a path (/dev/gpiochip0).  Built for the
  * guest against its release's libgpiod: 1.6 (bookworm), or 2.x with
@@ -23,6 +26,7 @@
 
 #define CONSUMER "pins-floor"
 #define IDLE_S 60
+#define BANK_MAX 8 /* the PL061's lines */
 
 static const char *prog = "pins-floor";
 
@@ -108,6 +112,50 @@ static void pins_set(struct pins *p, int level)
                 die("%s", "gpiod_line_request_set_value");
 }
 
+/* The lines of a set: outputs at 0, requested together. */
+struct bank {
+        struct gpiod_line_request *req;
+        size_t n;
+};
+
+static void bank_open(struct bank *b, const char *chipname, const unsigned *out, size_t n)
+{
+        char path[256];
+        struct gpiod_chip *chip;
+        struct gpiod_line_config *lc = gpiod_line_config_new();
+        struct gpiod_request_config *rc = gpiod_request_config_new();
+        size_t i;
+
+        snprintf(path, sizeof(path), "%s%s", strchr(chipname, '/') ? "" : "/dev/", chipname);
+        chip = gpiod_chip_open(path);
+        if (!chip)
+                die("cannot open %s", path);
+        if (!lc || !rc)
+                die("%s", "gpiod_line_config_new");
+        for (i = 0; i < n; i++)
+                add_line(lc, out[i], 1);
+        gpiod_request_config_set_consumer(rc, CONSUMER);
+        b->req = gpiod_chip_request_lines(chip, rc, lc);
+        if (!b->req)
+                die("cannot request the lines of %s", path);
+        b->n = n;
+        gpiod_request_config_free(rc);
+        gpiod_line_config_free(lc);
+        gpiod_chip_close(chip);
+}
+
+/* Every line of the bank to level, in one call. */
+static void bank_set(struct bank *b, int level)
+{
+        enum gpiod_line_value v[BANK_MAX];
+        size_t i;
+
+        for (i = 0; i < b->n; i++)
+                v[i] = level ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE;
+        if (gpiod_line_request_set_values(b->req, v))
+                die("%s", "gpiod_line_request_set_values");
+}
+
 /* Follow COUNT edges of IN on OUT; 0, or -ETIMEDOUT after IDLE_S idle. */
 static int pins_reflex(struct pins *p, unsigned count)
 {
@@ -164,6 +212,38 @@ static void pins_set(struct pins *p, int level)
                 die("%s", "gpiod_line_set_value");
 }
 
+struct bank {
+        struct gpiod_line_bulk bulk;
+        size_t n;
+};
+
+static void bank_open(struct bank *b, const char *chipname, const unsigned *out, size_t n)
+{
+        struct gpiod_chip *chip = gpiod_chip_open_lookup(chipname);
+        unsigned offsets[BANK_MAX];
+        int zeros[BANK_MAX] = { 0 };
+
+        if (!chip)
+                die("cannot open %s", chipname);
+        memcpy(offsets, out, n * sizeof(*out));
+        if (gpiod_chip_get_lines(chip, offsets, (unsigned)n, &b->bulk))
+                die("no such line on %s", chipname);
+        if (gpiod_line_request_bulk_output(&b->bulk, CONSUMER, zeros))
+                die("cannot request the output lines of %s", chipname);
+        b->n = n;
+}
+
+static void bank_set(struct bank *b, int level)
+{
+        int v[BANK_MAX];
+        size_t i;
+
+        for (i = 0; i < b->n; i++)
+                v[i] = level;
+        if (gpiod_line_set_value_bulk(&b->bulk, v))
+                die("%s", "gpiod_line_set_value_bulk");
+}
+
 static int pins_reflex(struct pins *p, unsigned count)
 {
         struct timespec idle = { IDLE_S, 0 };
@@ -189,14 +269,16 @@ static int pins_reflex(struct pins *p, unsigned count)
 static void usage(void)
 {
         fprintf(stderr, "usage: %s reflex CHIP IN OUT COUNT\n"
-                        "       %s toggle CHIP OUT COUNT\n", prog, prog);
+                        "       %s toggle CHIP OUT COUNT\n"
+                        "       %s set CHIP COUNT OUT... (1 to %d lines)\n", prog, prog, prog, BANK_MAX);
         exit(2);
 }
 
 int main(int argc, char **argv)
 {
         struct pins p;
-        unsigned i, count;
+        struct bank b;
+        unsigned i, count, out[BANK_MAX];
 
         if (argc == 6 && !strcmp(argv[1], "reflex")) {
                 count = number(argv[5], "COUNT");
@@ -211,6 +293,15 @@ int main(int argc, char **argv)
                 pins_open(&p, argv[2], -1, number(argv[3], "OUT"));
                 for (i = 1; i <= count; i++)
                         pins_set(&p, i & 1);
+                return 0;
+        }
+        if (argc >= 5 && argc - 4 <= BANK_MAX && !strcmp(argv[1], "set")) {
+                count = number(argv[3], "COUNT");
+                for (i = 0; i < (unsigned)argc - 4; i++)
+                        out[i] = number(argv[4 + i], "OUT");
+                bank_open(&b, argv[2], out, (size_t)argc - 4);
+                for (i = 1; i <= count; i++)
+                        bank_set(&b, i & 1);
                 return 0;
         }
         usage();
