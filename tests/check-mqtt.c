@@ -1385,6 +1385,16 @@ static const char *door_messages(void) {
         return buf;
 }
 
+/* The broker, msgqd with the inputs of conf, the bridge and the watcher, up until door's first state is seen. */
+static void inputs_board_up(const char *conf) {
+        broker_start();
+        daemon_start_inputs(test_key(), conf);
+        bridge_start();
+        watch_start();
+        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"OFF\""); sleep_ms(20))
+                ck_assert_msg(monotonic_ms() < end, "no door/state: %s", tail(file_text(watcher.log)));
+}
+
 /*
  * Each input: a binary_sensor (unique id <node>_door, door/state), an
  * event entity (<node>_door.edge, door/event) with the input's edges as
@@ -1497,13 +1507,8 @@ START_TEST(test_inputs_edge_event_then_state) {
         char first[256];
         uint64_t before, after;
 
-        broker_start();
-        daemon_start_inputs(test_key(), inputs_conf);
-        bridge_start();
-        watch_start();
+        inputs_board_up(inputs_conf);
         EXPECT_SEEN(topic("pump/state"), "{\"state\":\"OFF\",\"effect\":null}", 1, 10000);
-        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"OFF\""); sleep_ms(20))
-                ck_assert_msg(monotonic_ms() < end, "no door/state: %s", tail(file_text(watcher.log)));
         before = msgq_wall_ns();
         input_edges("door", "1");
         WAIT_ON(topic("door/event"), 1, 10000);
@@ -1546,12 +1551,7 @@ static const char *door_events(void) {
 START_TEST(test_inputs_burst_in_order) {
         static char events[1 << 16];
 
-        broker_start();
-        daemon_start_inputs(test_key(), inputs_conf);
-        bridge_start();
-        watch_start();
-        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"OFF\""); sleep_ms(20))
-                ck_assert_msg(monotonic_ms() < end, "no door/state: %s", tail(file_text(watcher.log)));
+        inputs_board_up(inputs_conf);
         input_edges("door", "1010101010101010101010101010101010101010"); /* 40 edges, more than one watch takes */
         WAIT_ON(topic("door/event"), 40, 20000);
         sleep_ms(200); /* none more */
@@ -1598,12 +1598,7 @@ START_TEST(test_inputs_missed_told) {
         char burst[101] = "";
         uint64_t last;
 
-        broker_start();
-        daemon_start_inputs(test_key(), "[msgq]\nmode = 0600\nhistory = 64\n[input door]\ngpio = GPIO5\n");
-        bridge_start();
-        watch_start();
-        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"OFF\""); sleep_ms(20))
-                ck_assert_msg(monotonic_ms() < end, "no door/state: %s", tail(file_text(watcher.log)));
+        inputs_board_up("[msgq]\nmode = 0600\nhistory = 64\n[input door]\ngpio = GPIO5\n");
         ck_assert_int_eq(kill(bridge.pid, SIGSTOP), 0);
         for (int i = 0; i < 100; i++)
                 burst[i] = i % 2 ? '0' : '1';
@@ -1649,12 +1644,7 @@ START_TEST(test_inputs_overflow_told) {
         const char *all, *out;
         int n;
 
-        broker_start();
-        daemon_start_inputs(test_key(), inputs_conf);
-        bridge_start();
-        watch_start();
-        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"OFF\""); sleep_ms(20))
-                ck_assert_msg(monotonic_ms() < end, "no door/state: %s", tail(file_text(watcher.log)));
+        inputs_board_up(inputs_conf);
         input_edges("door", "1o01"); /* rising, a falling edge dropped, rising */
         WAIT_ON(topic("door/event"), 3, 10000);
         EXPECT_RETAINED(topic("door/state"), fmt("{\"state\":\"ON\",\"count\":3,\"number\":%" PRIu64 "}",
@@ -1698,12 +1688,7 @@ START_TEST(test_inputs_overflow_at_least) {
         char ev[4096], t_ev[512], last[512];
         const char *out;
 
-        broker_start();
-        daemon_start_inputs(test_key(), inputs_conf);
-        bridge_start();
-        watch_start();
-        for (uint64_t end = monotonic_ms() + 10000; !strstr(door_messages(), "S {\"state\":\"OFF\""); sleep_ms(20))
-                ck_assert_msg(monotonic_ms() < end, "no door/state: %s", tail(file_text(watcher.log)));
+        inputs_board_up(inputs_conf);
         input_edges("door", "1uo01"); /* rising; unnumbered from here: a falling edge dropped, rising */
         WAIT_ON(topic("door/event"), 3, 10000);
         EXPECT_RETAINED(topic("door/state"), fmt("{\"state\":\"ON\",\"count\":3,\"number\":%" PRIu64 "}",
