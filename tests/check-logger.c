@@ -493,6 +493,14 @@ static const char *without_times(const struct logger *l) {
         return out;
 }
 
+/* The logger's file, without its times, is want. */
+static void expect_file(const struct logger *l, const char *want) {
+        const char *got = without_times(l);
+
+        ck_assert_msg(strcmp(got, want) == 0, "%s logger: its file, without times:\n%s\nexpected:\n%s",
+                      kind_name[l->kind], got, want);
+}
+
 /*
  * A logger of door alone, and changes msgqd no longer keeps: the pump's
  * while the logger was down, of which it says nothing (door lost none: its
@@ -531,8 +539,7 @@ static void named_history(enum kind kind) {
                  "%" PRIu64 " - * start\n%" PRIu64 " door rising on\n%" PRIu64 " door falling off\n"
                  "%" PRIu64 " - * lost 39 history\n%" PRIu64 " door falling off\n",
                  s, s + 1, s + 102, s + 141, s + 206);
-        ck_assert_msg(strcmp(without_times(&l), want) == 0, "%s logger: its file, without times:\n%s\nexpected:\n%s",
-                      kind_name[l.kind], without_times(&l), want);
+        expect_file(&l, want);
         daemon_stop_checked(&d);
 }
 BOTH(named_history)
@@ -569,8 +576,7 @@ static void named_gap_running(enum kind kind) {
                  "%" PRIu64 " - * start\n%" PRIu64 " door rising on\n%" PRIu64 " - door lost 3 history\n"
                  "%" PRIu64 " door rising on\n%" PRIu64 " door falling off\n",
                  s, s + 1, s + 142, s + 205, s + 206);
-        ck_assert_msg(strcmp(without_times(&l), want) == 0, "%s logger: its file, without times:\n%s\nexpected:\n%s",
-                      kind_name[l.kind], without_times(&l), want);
+        expect_file(&l, want);
         daemon_stop_checked(&d);
 }
 BOTH(named_gap_running)
