@@ -78,31 +78,49 @@ static void add_line(struct gpiod_line_config *lc, unsigned offset, int output)
 }
 
 /* Request OUT as an output at 0 and, unless IN is -1, IN for both edges. */
-static void pins_open(struct pins *p, const char *chipname, int in, unsigned out)
+/* The lines of lc (freed here) on chipname, requested as CONSUMER. */
+static struct gpiod_line_request *request_lines(const char *chipname, struct gpiod_line_config *lc)
 {
         char path[256];
         struct gpiod_chip *chip;
-        struct gpiod_line_config *lc = gpiod_line_config_new();
         struct gpiod_request_config *rc = gpiod_request_config_new();
+        struct gpiod_line_request *req;
 
         snprintf(path, sizeof(path), "%s%s", strchr(chipname, '/') ? "" : "/dev/", chipname);
         chip = gpiod_chip_open(path);
         if (!chip)
                 die("cannot open %s", path);
-        if (!lc || !rc)
-                die("%s", "gpiod_line_config_new");
-        if (in >= 0)
-                add_line(lc, (unsigned)in, 0);
-        add_line(lc, out, 1);
+        if (!rc)
+                die("%s", "gpiod_request_config_new");
         gpiod_request_config_set_consumer(rc, CONSUMER);
-        p->req = gpiod_chip_request_lines(chip, rc, lc);
-        if (!p->req)
+        req = gpiod_chip_request_lines(chip, rc, lc);
+        if (!req)
                 die("cannot request the lines of %s", path);
-        p->in = (unsigned)in;
-        p->out = out;
         gpiod_request_config_free(rc);
         gpiod_line_config_free(lc);
         gpiod_chip_close(chip);
+        return req;
+}
+
+static struct gpiod_line_config *line_config_new(void)
+{
+        struct gpiod_line_config *lc = gpiod_line_config_new();
+
+        if (!lc)
+                die("%s", "gpiod_line_config_new");
+        return lc;
+}
+
+static void pins_open(struct pins *p, const char *chipname, int in, unsigned out)
+{
+        struct gpiod_line_config *lc = line_config_new();
+
+        if (in >= 0)
+                add_line(lc, (unsigned)in, 0);
+        add_line(lc, out, 1);
+        p->req = request_lines(chipname, lc);
+        p->in = (unsigned)in;
+        p->out = out;
 }
 
 static void pins_set(struct pins *p, int level)
@@ -120,28 +138,13 @@ struct bank {
 
 static void bank_open(struct bank *b, const char *chipname, const unsigned *out, size_t n)
 {
-        char path[256];
-        struct gpiod_chip *chip;
-        struct gpiod_line_config *lc = gpiod_line_config_new();
-        struct gpiod_request_config *rc = gpiod_request_config_new();
+        struct gpiod_line_config *lc = line_config_new();
         size_t i;
 
-        snprintf(path, sizeof(path), "%s%s", strchr(chipname, '/') ? "" : "/dev/", chipname);
-        chip = gpiod_chip_open(path);
-        if (!chip)
-                die("cannot open %s", path);
-        if (!lc || !rc)
-                die("%s", "gpiod_line_config_new");
         for (i = 0; i < n; i++)
                 add_line(lc, out[i], 1);
-        gpiod_request_config_set_consumer(rc, CONSUMER);
-        b->req = gpiod_chip_request_lines(chip, rc, lc);
-        if (!b->req)
-                die("cannot request the lines of %s", path);
+        b->req = request_lines(chipname, lc);
         b->n = n;
-        gpiod_request_config_free(rc);
-        gpiod_line_config_free(lc);
-        gpiod_chip_close(chip);
 }
 
 /* Every line of the bank to level, in one call. */
