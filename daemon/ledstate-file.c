@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ledstate.h"
+#include "statedir.h"
 
 /*
  * path and each missing directory above it, made with exactly mode (not
@@ -78,13 +79,14 @@ static int usable_dir(const char *dir, mode_t mode) {
 }
 
 int ledstate_dir(char *buf, size_t size, const char *builtin, int *builtin_err) {
-        const char *env = getenv("STATE_DIRECTORY");
+        size_t len;
+        const char *env = msgq_state_directory(&len);
         char user[PATH_MAX];
         int r;
 
         *builtin_err = 0;
-        if (env && env[0] && env[0] != ':')
-                return copy_dir(buf, size, env, strcspn(env, ":")) ?: LEDSTATE_DIR_ENV;
+        if (env)
+                return copy_dir(buf, size, env, len) ?: LEDSTATE_DIR_ENV;
         r = *builtin_err = usable_dir(builtin, 0755);
         /* Out of reach for this user (not a directory that cannot be at all): the user's own. */
         if ((r == -EACCES || r == -EPERM || r == -EROFS) && geteuid() != 0 &&

@@ -9,15 +9,17 @@
 #include <unistd.h>
 
 #include "resume.h"
+#include "statedir.h"
 
 int resume_file_open(struct resume_file *f, const char *builtin, const char *node_id) {
-        const char *env = getenv("STATE_DIRECTORY");
+        size_t len;
+        const char *env = msgq_state_directory(&len);
         char dir[PATH_MAX];
         int n;
 
         f->fd = -1;
-        if (env && env[0] && env[0] != ':')
-                n = snprintf(dir, sizeof dir, "%.*s", (int) strcspn(env, ":"), env);
+        if (env)
+                n = snprintf(dir, sizeof dir, "%.*s", (int) len, env);
         else
                 n = snprintf(dir, sizeof dir, "%s", builtin);
         if (n < 0 || (size_t) n >= sizeof dir ||
