@@ -245,30 +245,47 @@ static long status_field(const char *path, const char *field) {
         return v;
 }
 
-long task_switches(pid_t pid) {
-        char path[64];
+/*
+ * Call fn with the path of file in each of PID's threads (/proc/PID/task/TID/file) and the
+ * thread's ID, until fn returns non-zero; that value, 0 when it never did, or -errno.
+ */
+static int each_task(pid_t pid, const char *file, int (*fn)(const char *path, const char *tid, void *arg),
+                     void *arg) {
+        char dir_path[64];
         struct dirent *e;
-        long total = 0;
+        int r = 0;
         DIR *dir;
 
-        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-        dir = opendir(path);
+        snprintf(dir_path, sizeof dir_path, "/proc/%d/task", (int) pid);
+        dir = opendir(dir_path);
         if (!dir)
                 return -errno;
-        while ((e = readdir(dir))) {
-                char status[352];
-                long v, nv;
+        while (r == 0 && (e = readdir(dir))) {
+                char path[352];
 
                 if (e->d_name[0] == '.')
                         continue;
-                snprintf(status, sizeof status, "%s/%s/status", path, e->d_name);
-                v = status_field(status, "voluntary_ctxt_switches");
-                nv = status_field(status, "nonvoluntary_ctxt_switches");
-                if (v >= 0 && nv >= 0)
-                        total += v + nv;
+                snprintf(path, sizeof path, "%s/%s/%s", dir_path, e->d_name, file);
+                r = fn(path, e->d_name, arg);
         }
         closedir(dir);
-        return total;
+        return r;
+}
+
+static int add_switches(const char *status, const char *tid, void *arg) {
+        long v = status_field(status, "voluntary_ctxt_switches");
+        long nv = status_field(status, "nonvoluntary_ctxt_switches");
+
+        if (v >= 0 && nv >= 0)
+                *(long *) arg += v + nv;
+        return 0;
+}
+
+long task_switches(pid_t pid) {
+        long total = 0;
+        int r = each_task(pid, "status", add_switches, &total);
+
+        return r < 0 ? r : total;
 }
 
 long thread_switches(pid_t pid, pid_t tid) {
@@ -281,34 +298,23 @@ long thread_switches(pid_t pid, pid_t tid) {
         return v < 0 ? v : nv < 0 ? nv : v + nv;
 }
 
+/* Stops the walk with the thread's ID when its comm is the name wanted. */
+static int named(const char *comm_path, const char *tid, void *arg) {
+        char comm[32] = "";
+        FILE *f = fopen(comm_path, "r");
+
+        if (!f)
+                return 0;
+        if (fgets(comm, sizeof comm, f))
+                comm[strcspn(comm, "\n")] = '\0';
+        fclose(f);
+        return strcmp(comm, arg) == 0 ? atoi(tid) : 0;
+}
+
 pid_t thread_named(pid_t pid, const char *name) {
-        char path[64];
-        struct dirent *e;
-        pid_t tid = -ENOENT;
-        DIR *dir;
+        int tid = each_task(pid, "comm", named, (void *) name);
 
-        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-        dir = opendir(path);
-        if (!dir)
-                return -errno;
-        while (tid < 0 && (e = readdir(dir))) {
-                char comm_path[352], comm[32] = "";
-                FILE *f;
-
-                if (e->d_name[0] == '.')
-                        continue;
-                snprintf(comm_path, sizeof comm_path, "%s/%s/comm", path, e->d_name);
-                f = fopen(comm_path, "r");
-                if (!f)
-                        continue;
-                if (fgets(comm, sizeof comm, f))
-                        comm[strcspn(comm, "\n")] = '\0';
-                fclose(f);
-                if (strcmp(comm, name) == 0)
-                        tid = (pid_t) atoi(e->d_name);
-        }
-        closedir(dir);
-        return tid;
+        return tid == 0 ? -ENOENT : (pid_t) tid;
 }
 
 /* The state letter of /proc/PID/task/TID/stat ('S', 'R', 'D', ...), or -errno. */
@@ -330,57 +336,36 @@ static int thread_state(const char *stat) {
         return p[2];
 }
 
+/* Stops the walk at the first thread not asleep: 1, or its -errno. */
+static int awake(const char *stat, const char *tid, void *arg) {
+        int st = thread_state(stat);
+
+        return st < 0 ? st : st != 'S';
+}
+
 int task_asleep(pid_t pid) {
-        char path[64];
-        struct dirent *e;
-        int asleep = 1;
-        DIR *dir;
+        int r = each_task(pid, "stat", awake, NULL);
 
-        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-        dir = opendir(path);
-        if (!dir)
-                return -errno;
-        while (asleep == 1 && (e = readdir(dir))) {
-                char stat[352];
-                int st;
+        return r < 0 ? r : r == 0;
+}
 
-                if (e->d_name[0] == '.')
-                        continue;
-                snprintf(stat, sizeof stat, "%s/%s/stat", path, e->d_name);
-                st = thread_state(stat);
-                asleep = st < 0 ? st : st == 'S';
-        }
-        closedir(dir);
-        return asleep;
+static int add_cpu(const char *schedstat, const char *tid, void *arg) {
+        long long ns;
+        FILE *f = fopen(schedstat, "re");
+
+        if (!f)
+                return 0;
+        if (fscanf(f, "%lld", &ns) == 1)
+                *(long long *) arg += ns;
+        fclose(f);
+        return 0;
 }
 
 long long task_cpu_ns(pid_t pid) {
-        char path[64];
-        struct dirent *e;
         long long total = 0;
-        DIR *dir;
+        int r = each_task(pid, "schedstat", add_cpu, &total);
 
-        snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-        dir = opendir(path);
-        if (!dir)
-                return -errno;
-        while ((e = readdir(dir))) {
-                char stat[352];
-                long long ns;
-                FILE *f;
-
-                if (e->d_name[0] == '.')
-                        continue;
-                snprintf(stat, sizeof stat, "%s/%s/schedstat", path, e->d_name);
-                f = fopen(stat, "re");
-                if (!f)
-                        continue;
-                if (fscanf(f, "%lld", &ns) == 1)
-                        total += ns;
-                fclose(f);
-        }
-        closedir(dir);
-        return total;
+        return r < 0 ? r : total;
 }
 
 uint64_t children_cpu_ns(long *switches) {
