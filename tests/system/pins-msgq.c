@@ -9,6 +9,16 @@
  *   pins-msgq text COUNT   the same as a text client (doc/PROTOCOL.md, "Text
  *                          requests"): "TOGGLE pid=PID" sent with msgsnd(),
  *                          the reply "OK led=..." read with msgrcv()
+ *   pins-msgq noreply COUNT
+ *                          COUNT toggles without waiting for each reply:
+ *                          COUNT - 1 binary led-toggle requests with flag 1
+ *                          (no reply wanted, doc/PROTOCOL.md "Binary
+ *                          requests"), made by hand (libmsgq has no call
+ *                          that sends without waiting) and sent with
+ *                          msgsnd() as fast as the queue takes them, then
+ *                          one without the flag whose reply is awaited:
+ *                          msgqd serves one priority in order, so that
+ *                          reply comes after every toggle is made
  *   pins-msgq on COUNT     the LED on, then COUNT msgq_led_on() while it is
  *                          on: msgqd changes nothing and writes nothing, and
  *                          still answers each
@@ -52,7 +62,9 @@
 
 /* doc/PROTOCOL.md, "Binary requests": the header of a request and of a reply. */
 #define WIRE_HEADER 40
+#define OP_LED_TOGGLE 4
 #define OP_LINE_EVENTS 14
+#define FLAG_NO_REPLY 1
 /* line-events' reply payload: missed u32, count u16, pad u16, then records of 56 bytes. */
 #define EVENTS_HEAD 8
 #define EVENT_SIZE 56
@@ -148,14 +160,14 @@ static int text_toggles(key_t key, unsigned long count)
         return 0;
 }
 
-/* A line-events request for line after change since, its deadline timeout_ms from now. */
-static size_t events_request(struct wire_msg *m, unsigned line, uint64_t since, uint64_t token,
-                             unsigned timeout_ms)
+/* A binary request's header (no text) in m: op with flags, arg0, arg1 and line, its deadline
+ * timeout_ms from now. */
+static size_t wire_request(struct wire_msg *m, uint16_t op, uint16_t flags, uint32_t arg0, uint32_t arg1,
+                           uint16_t line, uint64_t token, unsigned timeout_ms)
 {
         struct timespec ts;
         uint64_t deadline;
-        uint32_t pid = (uint32_t) getpid(), lo = (uint32_t) since, hi = (uint32_t) (since >> 32);
-        uint16_t op = OP_LINE_EVENTS, line16 = (uint16_t) line;
+        uint32_t pid = (uint32_t) getpid();
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         deadline = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec + (uint64_t) timeout_ms * 1000000u;
@@ -166,10 +178,70 @@ static size_t events_request(struct wire_msg *m, unsigned line, uint64_t since, 
         memcpy(m->body + 8, &token, 8);
         memcpy(m->body + 16, &deadline, 8);
         memcpy(m->body + 24, &op, 2);
-        memcpy(m->body + 28, &lo, 4);
-        memcpy(m->body + 32, &hi, 4);
-        memcpy(m->body + 38, &line16, 2);
+        memcpy(m->body + 26, &flags, 2);
+        memcpy(m->body + 28, &arg0, 4);
+        memcpy(m->body + 32, &arg1, 4);
+        memcpy(m->body + 38, &line, 2);
         return WIRE_HEADER;
+}
+
+/* A line-events request for line after change since, its deadline timeout_ms from now. */
+static size_t events_request(struct wire_msg *m, unsigned line, uint64_t since, uint64_t token,
+                             unsigned timeout_ms)
+{
+        return wire_request(m, OP_LINE_EVENTS, 0, (uint32_t) since, (uint32_t) (since >> 32), (uint16_t) line,
+                            token, timeout_ms);
+}
+
+/* COUNT toggles on the queue of key, only the last one's reply awaited (its token is COUNT). */
+static int noreply_toggles(key_t key, unsigned long count)
+{
+        struct wire_msg m;
+        uint64_t token;
+        uint32_t status;
+        ssize_t len;
+        double t0;
+        int id;
+
+        id = queue(key);
+        if (id < 0)
+                return 1;
+        t0 = now_s();
+        for (token = 1; token <= count; token++) {
+                size_t n = wire_request(&m, OP_LED_TOGGLE, token < count ? FLAG_NO_REPLY : 0, 0, 0, 0, token,
+                                        REPLY_WAIT_MS);
+
+                if (msgsnd(id, &m, n, 0) < 0) {
+                        fprintf(stderr, "%s: toggle %" PRIu64 " of %lu: msgsnd: %s\n", prog, token, count,
+                                strerror(errno));
+                        return 1;
+                }
+        }
+        /* msgqd replies by the deadline or not at all: the alarm ends the wait a second later. */
+        alarm(REPLY_WAIT_MS / 1000 + 1);
+        for (;;) {
+                len = msgrcv(id, &m, sizeof m.body, REPLY_BASE + (long) getpid(), MSG_NOERROR);
+                if (len < WIRE_HEADER)
+                        break;
+                memcpy(&token, m.body + 8, 8);
+                if (token == count)
+                        break;
+        }
+        alarm(0);
+        if (len < 0) {
+                fprintf(stderr, "%s: toggle %lu of %lu: msgrcv: %s\n", prog, count, count,
+                        errno == EINTR ? "no reply within the deadline" : strerror(errno));
+                return 1;
+        }
+        memcpy(&status, m.body + 4, 4);
+        if (len < WIRE_HEADER || memcmp(m.body, "MQ\0\1", 4) || status != 0) {
+                fprintf(stderr, "%s: toggle %lu of %lu: reply of %zd bytes, status %" PRIu32 ": %.*s\n", prog,
+                        count, count, len, status, len > WIRE_HEADER ? (int) (len - WIRE_HEADER) : 0,
+                        (const char *) m.body + WIRE_HEADER);
+                return 1;
+        }
+        report(count, t0);
+        return 0;
 }
 
 static int plain_reflex(key_t key, unsigned line, uint64_t since, unsigned long count, unsigned timeout_ms)
@@ -297,7 +369,7 @@ static int lib_requests(struct msgq *h, const char *mode, unsigned long count, c
 
 static int usage(void)
 {
-        fprintf(stderr, "usage: %s [text|on] COUNT\n"
+        fprintf(stderr, "usage: %s [text|noreply|on] COUNT\n"
                         "       %s set COUNT NAME...\n"
                         "       %s plain-reflex INPUT SINCE COUNT TIMEOUT_MS\n"
                         "(COUNT 1 to 1000000; set: 1 to %d lines)\n", prog, prog, prog, MSGQ_LINES_MAX);
@@ -325,6 +397,7 @@ int main(int argc, char **argv)
         struct msgq *h;
         char err[256] = "";
         const char *mode = argc >= 2 && !strcmp(argv[1], "text")           ? "text"
+                           : argc >= 2 && !strcmp(argv[1], "noreply")      ? "noreply"
                            : argc >= 2 && !strcmp(argv[1], "on")           ? "on"
                            : argc >= 2 && !strcmp(argv[1], "set")          ? "set"
                            : argc >= 2 && !strcmp(argv[1], "plain-reflex") ? "plain-reflex"
@@ -353,6 +426,11 @@ int main(int argc, char **argv)
         }
         if (!strcmp(mode, "text")) {
                 r = text_toggles(msgq_key(h), (unsigned long) count);
+        } else if (!strcmp(mode, "noreply")) {
+                struct sigaction sa = { .sa_handler = on_alarm };
+
+                sigaction(SIGALRM, &sa, NULL);
+                r = noreply_toggles(msgq_key(h), (unsigned long) count);
         } else if (!strcmp(mode, "plain-reflex")) {
                 line = msgq_line_find(h, argv[2]);
                 if (line < 0) {
