@@ -10,7 +10,14 @@
 #include "plural.h"
 #include "request.h"
 
-typedef int (*handler_fn)(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep);
+typedef int (*handler_fn)(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                          struct change_log *log);
+
+static void log_change(struct change_log *log, int level, enum change_kind kind, size_t line, bool on) {
+        if (log->n < MSGQ_LINES_MAX)
+                log->entry[log->n++] = (struct change_entry) { .line = (uint16_t) line, .kind = (uint8_t) kind,
+                                                               .on = on, .level = level };
+}
 
 /* Line i could not be driven: status 6, naming it. */
 static int led_error(struct msgqd *d, size_t i, struct msgq_reply *rep, int r) {
@@ -34,41 +41,42 @@ static const char *name(const struct msgqd *d, size_t i) {
         return d->lines.line[i].name;
 }
 
-static int handle_ping(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_ping(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                       struct change_log *log) {
         return 0;
 }
 
-static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_led_set(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                          struct change_log *log) {
         bool on = req->op == MSGQ_OP_LED_ON;
         int r = lines_set(&d->lines, rep->line, on, req->pid, &rep->led);
 
         if (r < 0)
                 return led_error(d, rep->line, rep, r);
         /* Only a change at info: a request that changes nothing is no news. */
-        msgq_log_line(r > 0 ? LOG_INFO : LOG_DEBUG, req->pid, req->prio, name(d, rep->line),
-                      "%s %s (request from pid %u, priority %ld)", label(d, rep->line), on ? "on" : "off",
-                      req->pid, req->prio);
+        log_change(log, r > 0 ? LOG_INFO : LOG_DEBUG, CHANGE_SET, rep->line, on);
         return 0;
 }
 
-static int handle_led_toggle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_led_toggle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                             struct change_log *log) {
         int r = lines_toggle(&d->lines, rep->line, req->pid, &rep->led);
 
         if (r < 0)
                 return led_error(d, rep->line, rep, r);
-        msgq_log_line(LOG_INFO, req->pid, req->prio, name(d, rep->line),
-                      "%s toggled %s (request from pid %u, priority %ld)", label(d, rep->line),
-                      rep->led.on ? "on" : "off", req->pid, req->prio);
+        log_change(log, LOG_INFO, CHANGE_TOGGLE, rep->line, rep->led.on);
         return 0;
 }
 
-static int handle_led_state(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_led_state(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                            struct change_log *log) {
         lines_state(&d->lines, rep->line, &rep->led);
         return 0;
 }
 
 /* 1: parked until the next change (lines answers it then); 0: answered now. */
-static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                            struct change_log *log) {
         struct lines_watcher w = { .pid = req->pid, .token = req->token, .deadline_ns = req->deadline_ns,
                                    .prio = req->prio, .flags = req->flags, .op = req->op, .line = rep->line };
         uint64_t since = (uint64_t) req->arg0 | (uint64_t) req->arg1 << 32;
@@ -82,7 +90,8 @@ static int handle_led_watch(struct msgqd *d, const struct msgq_request *req, str
 }
 
 /* line-watch, line-events: as led-watch, with every kept change after the number named; one ahead is refused. */
-static int handle_line_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_line_watch(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                             struct change_log *log) {
         struct lines_watcher w = { .pid = req->pid, .token = req->token, .deadline_ns = req->deadline_ns,
                                    .prio = req->prio, .flags = req->flags, .op = req->op, .line = rep->line };
         uint64_t since = (uint64_t) req->arg0 | (uint64_t) req->arg1 << 32;
@@ -103,13 +112,15 @@ static int handle_line_watch(struct msgqd *d, const struct msgq_request *req, st
 }
 
 /* line-list: the lines from index arg0 on, as many as fit in one reply. */
-static int handle_line_list(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_line_list(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                            struct change_log *log) {
         lines_list(&d->lines, req->arg0, rep);
         return 0;
 }
 
 /* input-list: the inputs from index arg0 on, as many as fit in one reply. */
-static int handle_input_list(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_input_list(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                             struct change_log *log) {
         lines_inputs(&d->lines, req->arg0, rep);
         return 0;
 }
@@ -151,7 +162,8 @@ static int set_entry(struct msgqd *d, const struct msgq_request *req, size_t k, 
 }
 
 /* line-set: every entry checked first; then one call for them all, each change numbered in order. */
-static int handle_line_set(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_line_set(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                           struct change_log *log) {
         uint16_t line[MSGQ_LINES_MAX];
         bool on[MSGQ_LINES_MAX];
         uint64_t changed = 0;
@@ -175,38 +187,30 @@ static int handle_line_set(struct msgqd *d, const struct msgq_request *req, stru
                 return led_error(d, line[bad], rep, r);
         for (size_t k = 0; k < req->nvalues; k++)
                 if (changed & (1ull << line[k]))
-                        msgq_log_line(LOG_INFO, req->pid, req->prio, name(d, line[k]),
-                                      "%s %s (set of %u %s, request from pid %u, priority %ld)",
-                                      label(d, line[k]), on[k] ? "on" : "off", req->nvalues,
-                                      plural(req->nvalues, "line", "lines"), req->pid, req->prio);
+                        log_change(log, LOG_INFO, CHANGE_LINE_SET, line[k], on[k]);
         return 0;
 }
 
-static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_led_blink(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                            struct change_log *log) {
         int r = lines_blink(&d->lines, rep->line, req->arg0, req->arg1, req->pid, &rep->led);
 
         if (r < 0)
                 return led_error(d, rep->line, rep, r);
-        if (req->arg1)
-                msgq_log_line(LOG_INFO, req->pid, req->prio, name(d, rep->line),
-                              "%s blinking, period %u ms, %u %s (request from pid %u, priority %ld)",
-                              label(d, rep->line), req->arg0, req->arg1, plural(req->arg1, "blink", "blinks"),
-                              req->pid, req->prio);
-        else
-                msgq_log_line(LOG_INFO, req->pid, req->prio, name(d, rep->line),
-                              "%s blinking, period %u ms (request from pid %u, priority %ld)",
-                              label(d, rep->line), req->arg0, req->pid, req->prio);
+        log_change(log, LOG_INFO, CHANGE_BLINK, rep->line, true);
         return 0;
 }
 
-static int handle_send(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_send(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                       struct change_log *log) {
         /* The text was checked for control characters when it was decoded. */
         msgq_log_request(LOG_NOTICE, req->pid, req->prio, "message from pid %u, priority %ld: %s",
                          req->pid, req->prio, req->text);
         return 0;
 }
 
-static int handle_stats(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_stats(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                        struct change_log *log) {
         struct msgq_stats *s = &rep->stats;
 
         lines_state(&d->lines, 0, &rep->led); /* the default output's, as msgq 0.1's */
@@ -224,7 +228,8 @@ static int handle_stats(struct msgqd *d, const struct msgq_request *req, struct 
         return 0;
 }
 
-static int handle_exit(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+static int handle_exit(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                       struct change_log *log) {
         msgq_log_request(LOG_NOTICE, req->pid, req->prio, "exit requested by pid %u", req->pid);
         __atomic_store_n(&d->exit_requested, 1, __ATOMIC_RELEASE);
         wake_up(&d->wake);
@@ -303,9 +308,11 @@ static void count_served(struct msgqd *d, long prio) {
                 stat_inc(&d->stats.served[prio - 1]);
 }
 
-bool request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep) {
+bool request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq_reply *rep,
+                    struct change_log *log) {
         int r;
 
+        log->n = 0;
         reply_init(d, req, rep);
         count_served(d, req->prio);
         if (req->op == 0 || req->op >= _MSGQ_OP_MAX || !handlers[req->op]) {
@@ -315,12 +322,49 @@ bool request_handle(struct msgqd *d, const struct msgq_request *req, struct msgq
         }
         r = line_check(d, req, rep);
         if (r == 0)
-                r = handlers[req->op](d, req, rep);
+                r = handlers[req->op](d, req, rep, log);
         if (r < 0 || rep->status != MSGQ_OK)
                 stat_inc(&d->stats.errors);
         else if (r == 0 && rep->led_time) /* answered now: when msgqd made the state it tells of */
                 lines_time_of(&d->lines, rep->led.changes, &rep->led_time_ns, &rep->led_monotonic_ns);
         return r <= 0;
+}
+
+void request_log_changes(struct msgqd *d, const struct msgq_request *req, const struct change_log *log) {
+        for (size_t k = 0; k < log->n; k++) {
+                const struct change_entry *e = &log->entry[k];
+                const char *what = e->on ? "on" : "off";
+
+                switch (e->kind) {
+                case CHANGE_SET:
+                        msgq_log_line(e->level, req->pid, req->prio, name(d, e->line),
+                                      "%s %s (request from pid %u, priority %ld)", label(d, e->line), what,
+                                      req->pid, req->prio);
+                        break;
+                case CHANGE_TOGGLE:
+                        msgq_log_line(e->level, req->pid, req->prio, name(d, e->line),
+                                      "%s toggled %s (request from pid %u, priority %ld)", label(d, e->line), what,
+                                      req->pid, req->prio);
+                        break;
+                case CHANGE_LINE_SET:
+                        msgq_log_line(e->level, req->pid, req->prio, name(d, e->line),
+                                      "%s %s (set of %u %s, request from pid %u, priority %ld)",
+                                      label(d, e->line), what, req->nvalues,
+                                      plural(req->nvalues, "line", "lines"), req->pid, req->prio);
+                        break;
+                case CHANGE_BLINK:
+                        if (req->arg1)
+                                msgq_log_line(e->level, req->pid, req->prio, name(d, e->line),
+                                              "%s blinking, period %u ms, %u %s (request from pid %u, priority %ld)",
+                                              label(d, e->line), req->arg0, req->arg1,
+                                              plural(req->arg1, "blink", "blinks"), req->pid, req->prio);
+                        else
+                                msgq_log_line(e->level, req->pid, req->prio, name(d, e->line),
+                                              "%s blinking, period %u ms (request from pid %u, priority %ld)",
+                                              label(d, e->line), req->arg0, req->pid, req->prio);
+                        break;
+                }
+        }
 }
 
 void request_reject(struct msgqd *d, const struct msgq_request *req, uint32_t status,

@@ -370,6 +370,7 @@ static const char *reject_reason(const struct msgq_request *req, int r, const un
 static void serve_at(struct server *s, long mtype, const unsigned char *body, size_t len, uint64_t now) {
         struct msgq_request req; /* the decoders clear it (but for entries nothing reads) */
         struct msgq_reply rep;
+        struct change_log changes;
         char why[MSGQ_ERROR_TEXT_MAX + 1];
         bool binary = msgq_body_is_binary(body, len);
         uint32_t status;
@@ -401,8 +402,10 @@ static void serve_at(struct server *s, long mtype, const unsigned char *body, si
                 answer(s, &req, &rep, binary, now);
                 return;
         }
-        if (request_handle(s->d, &req, &rep) && !(req.flags & MSGQ_REQ_NO_REPLY))
+        if (request_handle(s->d, &req, &rep, &changes) && !(req.flags & MSGQ_REQ_NO_REPLY))
                 answer(s, &req, &rep, binary, now);
+        /* After the reply: a send to a journal that is behind waits, and must not hold it back. */
+        request_log_changes(s->d, &req, &changes);
 }
 
 /* In whichever thread made the change: send_reply() may run in both. */

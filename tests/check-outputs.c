@@ -586,11 +586,9 @@ static void private_namespace(void) {
  * /run holds the journal's socket, bound here; what msgqd sends is read
  * from it.
  */
-START_TEST(journal_line_field) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+/* The journal's socket in a /run of this test's own, bound here, and msgqd started logging to it. */
+static int journal_start(struct sockaddr_un *sa) {
         const char *env[] = { NULL, NULL };
-        char buf[8192];
-        bool pump = false, led = false;
         int sock;
 
         private_namespace();
@@ -598,13 +596,43 @@ START_TEST(journal_line_field) {
                       "mount tmpfs on /run: %s", strerror(errno));
         ck_assert_int_eq(mkdir("/run/systemd", 0755), 0);
         ck_assert_int_eq(mkdir("/run/systemd/journal", 0755), 0);
-        snprintf(sa.sun_path, sizeof sa.sun_path, "/run/systemd/journal/socket");
+        *sa = (struct sockaddr_un) { .sun_family = AF_UNIX };
+        snprintf(sa->sun_path, sizeof sa->sun_path, "/run/systemd/journal/socket");
         sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         ck_assert_int_ge(sock, 0);
-        ck_assert_int_eq(bind(sock, (struct sockaddr *) &sa, sizeof sa), 0);
+        ck_assert_int_eq(bind(sock, (struct sockaddr *) sa, sizeof *sa), 0);
         write_conf(outputs_conf);
         env[0] = fmt("MSGQ_TEST_CONF=%s", conf);
         ck_assert_int_eq(daemon_start_env(&dmn, test_key(), test_source("msgqd-journal-stream.sh"), env, NULL), 0);
+        return sock;
+}
+
+/* Whether what msgqd sent the journal holds an entry with both strings, waiting up to 3 s for it. */
+static bool journal_has(int sock, const char *a, const char *b) {
+        char buf[8192];
+
+        for (int waited = 0; waited < scaled(3000);) {
+                ssize_t n = recv(sock, buf, sizeof buf - 1, MSG_DONTWAIT);
+
+                if (n < 0) {
+                        sleep_ms(5);
+                        waited += 5;
+                        continue;
+                }
+                buf[n] = '\0';
+                if (strstr(buf, a) && strstr(buf, b))
+                        return true;
+        }
+        return false;
+}
+
+START_TEST(journal_line_field) {
+        struct sockaddr_un sa;
+        char buf[8192];
+        bool pump = false, led = false;
+        int sock;
+
+        sock = journal_start(&sa);
         ck_assert_str_eq(text("OFF pump", true), "OK pump=off");
         ck_assert_str_eq(text("ON led", true), "OK led=on");
         for (int waited = 0; waited < scaled(3000) && !(pump && led);) {
@@ -627,6 +655,35 @@ START_TEST(journal_line_field) {
 }
 END_TEST
 
+/*
+ * A journal that is behind does not hold back a reply: with the journal's
+ * socket full (nothing reads it, as journald when it falls behind), a
+ * change is answered at once, and its entry follows once the journal
+ * reads again.
+ */
+START_TEST(journal_full_reply_first) {
+        struct sockaddr_un sa;
+        const char filler[] = "MESSAGE=filler\n";
+        int sock, fill, n = 0;
+
+        sock = journal_start(&sa);
+        ck_assert_str_eq(text("PING", true), fmt("OK pong pid=%d", (int) dmn.pid));
+        fill = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fill, 0);
+        while (sendto(fill, filler, sizeof filler - 1, MSG_DONTWAIT, (struct sockaddr *) &sa, sizeof sa) >= 0)
+                ck_assert_int_lt(++n, 1000000);
+        ck_assert_msg(errno == EAGAIN, "filling the journal's socket: %s", strerror(errno));
+        ck_assert_str_eq(text("OFF pump", true), "OK pump=off");
+        ck_assert_msg(journal_has(sock, "MESSAGE=pump off (request from pid", "\nMSGQ_LINE=pump\n"),
+                      "the change answered while the journal was full never reached it");
+        ck_assert_str_eq(text("ON pump", true), "OK pump=on");
+        ck_assert(journal_has(sock, "MESSAGE=pump on (request from pid", "\nMSGQ_LINE=pump\n"));
+        close(fill);
+        close(sock);
+        stop();
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("outputs");
 
@@ -644,5 +701,6 @@ int main(void) {
         harness_add(s, "log-names-the-line", log_names_the_line, 30);
         harness_add(s, "reload-applies-stop", reload_applies_stop, 30);
         harness_add(s, "journal-line-field", journal_line_field, 30);
+        harness_add(s, "journal-full-reply-first", journal_full_reply_first, 30);
         return harness_run(s);
 }

@@ -20,6 +20,7 @@
 #define TOKEN 0xfeedface12345678ull
 
 static struct msgqd d;
+static struct change_log changes; /* what the last request changed, for the log */
 static int wakes;
 
 /* How often the requests woke the main loop: d.wake's counter, taken. */
@@ -63,7 +64,7 @@ static void handle_ok(uint16_t op, struct msgq_reply *rep) {
         struct msgq_request req = make_req(op, 5);
 
         memset(rep, 0x5a, sizeof *rep);
-        request_handle(&d, &req, rep);
+        request_handle(&d, &req, rep, &changes);
         ck_assert_msg(rep->status == MSGQ_OK, "%s: status %u (%s)", msgq_op_to_string(op),
                       rep->status, rep->error);
         ck_assert_str_eq(rep->error, "");
@@ -137,6 +138,30 @@ START_TEST(led_toggle) {
 }
 END_TEST
 
+/* A change is kept for the log after the reply, at info; a request that changes nothing, at debug. */
+START_TEST(changes_kept_for_the_log) {
+        struct msgq_reply rep;
+
+        handle_ok(MSGQ_OP_LED_TOGGLE, &rep);
+        ck_assert_uint_eq(changes.n, 1);
+        ck_assert_uint_eq(changes.entry[0].kind, CHANGE_TOGGLE);
+        ck_assert_uint_eq(changes.entry[0].line, 0);
+        ck_assert(changes.entry[0].on);
+        ck_assert_int_eq(changes.entry[0].level, LOG_INFO);
+        handle_ok(MSGQ_OP_LED_ON, &rep);
+        ck_assert_uint_eq(changes.n, 1);
+        ck_assert_uint_eq(changes.entry[0].kind, CHANGE_SET);
+        ck_assert_int_eq(changes.entry[0].level, LOG_DEBUG);
+        handle_ok(MSGQ_OP_LED_OFF, &rep);
+        ck_assert_uint_eq(changes.n, 1);
+        ck_assert(!changes.entry[0].on);
+        ck_assert_int_eq(changes.entry[0].level, LOG_INFO);
+        handle_ok(MSGQ_OP_LED_STATE, &rep);
+        ck_assert_uint_eq(changes.n, 0);
+        request_log_changes(&d, &(struct msgq_request) { .pid = 1 }, &changes);
+}
+END_TEST
+
 START_TEST(led_state_changes_nothing) {
         struct msgq_reply rep;
 
@@ -158,7 +183,7 @@ START_TEST(led_blink) {
 
         req.arg0 = 400;
         req.arg1 = 3;
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.status, MSGQ_OK);
         ck_assert_uint_eq(rep.op, MSGQ_OP_LED_BLINK);
         ck_assert_uint_eq(rep.token, TOKEN + MSGQ_OP_LED_BLINK);
@@ -171,7 +196,7 @@ START_TEST(led_blink) {
         /* Forever, replacing the first. */
         req.arg0 = 20;
         req.arg1 = 0;
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.status, MSGQ_OK);
         ck_assert_uint_eq(rep.led.blinking, 1);
         ck_assert_uint_eq(rep.led.period_ms, 20);
@@ -180,11 +205,11 @@ START_TEST(led_blink) {
         /* One blink: on, then one toggle off. */
         req.arg0 = 1000;
         req.arg1 = 1;
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.led.remaining, 1);
 
         req.arg1 = MSGQ_BLINK_COUNT_MAX;
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.led.remaining, 2 * MSGQ_BLINK_COUNT_MAX - 1);
         ck_assert_uint_eq(d.stats.served[1], 4);
         ck_assert_uint_eq(d.stats.errors, 0);
@@ -199,7 +224,7 @@ START_TEST(blink_then_off_cancels) {
 
         req.arg0 = 500;
         req.arg1 = 10;
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.led.blinking, 1);
 
         handle_ok(MSGQ_OP_LED_OFF, &rep);
@@ -211,7 +236,7 @@ START_TEST(blink_then_off_cancels) {
         ck_assert_uint_eq(rep.led.blinking, 0);
 
         /* A toggle cancels it too. */
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.led.blinking, 1);
         handle_ok(MSGQ_OP_LED_TOGGLE, &rep);
         ck_assert_uint_eq(rep.led.blinking, 0);
@@ -226,7 +251,7 @@ START_TEST(send_ok) {
         strcpy(req.text, "hello from the test");
         req.text_len = (uint16_t) strlen(req.text);
         memset(&rep, 0x5a, sizeof rep);
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.status, MSGQ_OK);
         ck_assert_uint_eq(rep.op, MSGQ_OP_SEND);
         ck_assert_uint_eq(rep.token, TOKEN + MSGQ_OP_SEND);
@@ -244,16 +269,16 @@ START_TEST(stats_figures) {
 
         for (int i = 0; i < 3; i++) {
                 req = make_req(MSGQ_OP_PING, 1);
-                request_handle(&d, &req, &rep);
+                request_handle(&d, &req, &rep, &changes);
         }
         for (int i = 0; i < 2; i++) {
                 req = make_req(MSGQ_OP_LED_STATE, 7);
-                request_handle(&d, &req, &rep);
+                request_handle(&d, &req, &rep, &changes);
         }
         req = make_req(MSGQ_OP_LED_ON, MSGQ_PRIO_MAX);
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         req = make_req(0, 4); /* an error */
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         /* What the server counts itself. */
         d.stats.malformed = 21;
         d.stats.replies_late = 22;
@@ -265,7 +290,7 @@ START_TEST(stats_figures) {
 
         req = make_req(MSGQ_OP_STATS, 6);
         memset(&rep, 0x5a, sizeof rep);
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.status, MSGQ_OK);
         ck_assert_uint_eq(rep.op, MSGQ_OP_STATS);
         ck_assert_uint_eq(rep.token, TOKEN + MSGQ_OP_STATS);
@@ -296,7 +321,7 @@ START_TEST(stats_reply_encodes) {
         unsigned char buf[MSGQ_MSG_MAX];
         int n;
 
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         n = msgq_reply_encode(&rep, buf, sizeof buf);
         ck_assert_int_gt(n, 0);
         ck_assert_int_eq(msgq_reply_decode(buf, (size_t) n, &out), 0);
@@ -335,7 +360,7 @@ START_TEST(unknown_op) {
                 struct msgq_reply rep;
 
                 memset(&rep, 0x5a, sizeof rep);
-                request_handle(&d, &req, &rep);
+                request_handle(&d, &req, &rep, &changes);
                 ck_assert_uint_eq(rep.status, MSGQ_ERR_UNKNOWN_OP);
                 ck_assert_uint_eq(rep.op, ops[i]);
                 ck_assert_uint_eq(rep.token, req.token);
@@ -360,12 +385,12 @@ START_TEST(unknown_line) {
                 req.arg0 = ops[i] == MSGQ_OP_LED_BLINK ? 500 : 0;
                 req.line = 1;
                 memset(&rep, 0x5a, sizeof rep);
-                ck_assert(request_handle(&d, &req, &rep));
+                ck_assert(request_handle(&d, &req, &rep, &changes));
                 ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
                 ck_assert_str_eq(rep.error, "no line 1: msgqd has 1 line (0, led)");
                 req.line = 0;
                 snprintf(req.line_name, sizeof req.line_name, "pump");
-                ck_assert(request_handle(&d, &req, &rep));
+                ck_assert(request_handle(&d, &req, &rep, &changes));
                 ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
                 ck_assert_str_eq(rep.error, "no line 'pump'");
         }
@@ -375,12 +400,12 @@ START_TEST(unknown_line) {
         /* The default output by its name, in any case. */
         req = make_req(MSGQ_OP_LED_ON, 5);
         snprintf(req.line_name, sizeof req.line_name, "LED");
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.status, MSGQ_OK);
         ck_assert(led_get(d.lines.line[0].led));
         /* The table of one line lists it. */
         req = make_req(MSGQ_OP_LINE_LIST, 5);
-        request_handle(&d, &req, &rep);
+        request_handle(&d, &req, &rep, &changes);
         ck_assert_uint_eq(rep.status, MSGQ_OK);
         ck_assert_uint_eq(rep.list_total, 1);
         ck_assert_uint_eq(rep.list_count, 1);
@@ -438,7 +463,7 @@ START_TEST(replies_carry_token_and_op) {
                         req.text_len = 1;
                 }
                 memset(&rep, 0x5a, sizeof rep);
-                request_handle(&d, &req, &rep);
+                request_handle(&d, &req, &rep, &changes);
                 ck_assert_uint_eq(rep.status, MSGQ_OK);
                 ck_assert_uint_eq(rep.token, req.token);
                 ck_assert_uint_eq(rep.op, ops[i]);
@@ -457,7 +482,7 @@ START_TEST(priority_out_of_range_not_counted) {
                 struct msgq_request req = make_req(MSGQ_OP_PING, prios[i]);
                 struct msgq_reply rep;
 
-                request_handle(&d, &req, &rep);
+                request_handle(&d, &req, &rep, &changes);
                 ck_assert_uint_eq(rep.status, MSGQ_OK);
         }
         ck_assert_uint_eq(served_total(), 0);
@@ -494,7 +519,7 @@ START_TEST(led_failure_reported) {
 
                 if (ops[i] == MSGQ_OP_LED_BLINK)
                         req.arg0 = 100;
-                request_handle(&d, &req, &rep);
+                request_handle(&d, &req, &rep, &changes);
                 ck_assert_uint_eq(rep.status, MSGQ_ERR_LED);
                 ck_assert_uint_eq(rep.token, req.token);
                 ck_assert_uint_eq(rep.op, ops[i]);
@@ -509,7 +534,7 @@ START_TEST(led_failure_reported) {
                 struct msgq_request req = make_req(MSGQ_OP_LED_STATE, 3);
                 struct msgq_reply rep;
 
-                request_handle(&d, &req, &rep);
+                request_handle(&d, &req, &rep, &changes);
                 ck_assert_uint_eq(rep.status, MSGQ_OK);
                 ck_assert_uint_eq(rep.led.on, 0);
                 ck_assert_uint_eq(d.stats.errors, 4);
@@ -525,6 +550,7 @@ static Suite *request_suite(void) {
         tcase_add_test(tc, ping_ok);
         tcase_add_test(tc, led_on_off);
         tcase_add_test(tc, led_toggle);
+        tcase_add_test(tc, changes_kept_for_the_log);
         tcase_add_test(tc, led_state_changes_nothing);
         tcase_add_test(tc, led_blink);
         tcase_add_test(tc, blink_then_off_cancels);
