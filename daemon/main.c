@@ -474,6 +474,16 @@ static int watchdog_setup(struct main_loop *m) {
         return sd_event_source_set_enabled(m->watchdog_source, SD_EVENT_ON);
 }
 
+/* Whether output i follows what out says (its follow is set before threads, read only since). */
+static bool same_follow(const struct lines *c, size_t i, const struct msgq_output *out) {
+        const struct lines_entry *e = &c->entry[i];
+
+        if (!e->follows)
+                return !out->follow[0];
+        return out->follow[0] && msgq_line_name_eq(c->line[e->follow].name, out->follow) &&
+               e->follow_invert == out->follow_invert;
+}
+
 /*
  * A reload: each output's stop policy (read at the stop), for the outputs
  * msgqd has under the same name (inputs have none); the table itself
@@ -495,6 +505,9 @@ static void reload_lines(struct lines *c, const struct msgq_config *cfg) {
                         lines_set_keep(c, (size_t) i, out.stop == MSGQ_LED_STOP_KEEP);
                 else
                         same = false;
+                if (i >= 0 && !lines_is_input(c, (size_t) i) && !same_follow(c, (size_t) i, &out))
+                        log_warning("%s: follow = %s%s takes effect when msgqd restarts", out.name,
+                                    out.follow_invert ? "!" : "", out.follow[0] ? out.follow : "(none)");
         }
         if (!same || n != outputs)
                 log_warning("the outputs added or removed take effect when msgqd restarts");
@@ -728,6 +741,28 @@ static int setup_table(struct msgqd *d, const struct msgq_config *cfg, struct le
         return r;
 }
 
+/* Each output that follows an input (msgq.conf's follow), output j at out_at[j] in the table. */
+static int setup_follows(struct msgqd *d, const struct msgq_config *cfg, const size_t *out_at) {
+        struct msgq_output o;
+
+        for (size_t j = 0; j < msgq_config_lines(cfg); j++) {
+                int in, r;
+
+                (void) msgq_config_output(cfg, j, &o);
+                if (!o.follow[0])
+                        continue;
+                in = lines_find(&d->lines, o.follow);
+                r = in < 0 ? in : lines_follow(&d->lines, out_at[j], (size_t) in, o.follow_invert);
+                if (r < 0) {
+                        log_error("%s: follow = %s: %s", o.follow_origin, o.follow, strerror(-r));
+                        return r;
+                }
+                log_info("%s follows input %s%s", j == 0 ? "LED" : o.name, o.follow,
+                         o.follow_invert ? ", at its opposite level" : "");
+        }
+        return 0;
+}
+
 /*
  * The table's lines in index order, as ledstate_start_lines() takes them:
  * line 0, then each section in the file's order, an input as a line whose
@@ -780,7 +815,9 @@ static int setup_led(struct msgqd *d, const struct options *o, const struct msgq
                 *ret = EXIT_NOTCONFIGURED;
         if (r < 0 || (r = setup_table(d, cfg, leds, ins)) < 0)
                 return r;
-        r = lines_restore(&d->lines, st, path, cfg->led_stop == MSGQ_LED_STOP_KEEP);
+        r = setup_follows(d, cfg, out_at);
+        if (r == 0)
+                r = lines_restore(&d->lines, st, path, cfg->led_stop == MSGQ_LED_STOP_KEEP);
         if (r < 0)
                 lines_done(&d->lines);
         return r;
