@@ -662,9 +662,11 @@ static void away(struct lines *c, size_t i, const struct ledstate_line *rec) {
 /*
  * Before any thread, after the away changes: each follower takes its
  * input's level as read at the start (not the one in the file), a change
- * of msgqd's when that is not its level already.
+ * of msgqd's when that is not the level f started it at (msgqd requests a
+ * follower at its input's level already, so that its pin never shows the
+ * other one; line_restore() then took up f's blink, which this ends).
  */
-static void follow_at_start(struct lines *c) {
+static void follow_at_start(struct lines *c, const struct ledstate_file *f) {
         for (size_t i = 0; i < c->n; i++) {
                 uint64_t changed;
                 struct told t;
@@ -673,6 +675,9 @@ static void follow_at_start(struct lines *c) {
                         continue;
                 told_init(&t);
                 changed = drive_locked(c, i, followers(c, i), c->line[i].level);
+                for (size_t k = 0; k < c->n; k++)
+                        if ((followers(c, i) & (1ull << k)) && led_get(c->line[k].led) != f->line[k].on)
+                                changed |= 1ull << k;
                 followed_locked(c, changed, &t); /* no watcher yet */
                 for (size_t k = 0; k < c->n; k++)
                         if (changed & (1ull << k))
@@ -711,7 +716,7 @@ int lines_restore(struct lines *c, const struct ledstate_file *f, const char *pa
         }
         for (size_t i = 0; i < c->n; i++)
                 away(c, i, &f->line[i]);
-        follow_at_start(c);
+        follow_at_start(c, f);
         lines_set_keep(c, 0, keep_at_stop);
         if (!path)
                 return 0;

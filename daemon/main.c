@@ -312,12 +312,23 @@ static void log_open_error(int r, const char *gpio, const char *kind, const char
         }
 }
 
+/* The level output out starts at: its input's (opened already) when it follows one, else its start's. */
+static bool start_level(const struct msgq_config *cfg, const struct msgq_output *out, struct input **ins,
+                        bool level) {
+        for (size_t k = 0; out->follow[0] && k < cfg->ninputs; k++)
+                if (msgq_line_name_eq(cfg->inputs[k].name, out->follow))
+                        return input_level(ins[k]) != out->follow_invert;
+        return level;
+}
+
 /*
  * Every output's line, leds[i] for the line at index i (msgq_config_output()):
- * simulated, or requested together (led_open_gpio_many()) at the level each starts at.
+ * simulated, or requested together (led_open_gpio_many()) at the level each
+ * starts at, a follower at its input's (ins, opened already), with no
+ * glitch to the level it was kept at.
  */
 static int open_lines(const struct options *o, const struct msgq_config *cfg, const struct ledstate_file *st,
-                      const size_t *out_at, struct led **leds) {
+                      const size_t *out_at, struct input **ins, struct led **leds) {
         struct msgq_output out[MSGQ_LINES_MAX];
         struct led_want want[MSGQ_LINES_MAX];
         size_t n = msgq_config_lines(cfg), failed = 0;
@@ -326,7 +337,7 @@ static int open_lines(const struct options *o, const struct msgq_config *cfg, co
         for (size_t i = 0; i < n; i++) {
                 (void) msgq_config_output(cfg, i, &out[i]);
                 want[i] = (struct led_want) { .spec = out[i].gpio, .active_low = out[i].active_low,
-                                              .on = st->line[out_at[i]].on };
+                                              .on = start_level(cfg, &out[i], ins, st->line[out_at[i]].on) };
         }
         if (!o->sim) {
                 /* At boot, udev may not have given the chips to group gpio yet. */
@@ -808,9 +819,10 @@ static int setup_led(struct msgqd *d, const struct options *o, const struct msgq
         int r;
 
         ledstate_start_lines(st, tbl, n, path, ls->restored);
-        r = open_lines(o, cfg, st, out_at, leds);
-        if (r == 0 && (r = open_inputs(o, cfg, ins)) < 0)
-                close_rest(cfg, leds, 0, ins, cfg->ninputs);
+        /* The inputs first: a follower is requested at its input's level. */
+        r = open_inputs(o, cfg, ins);
+        if (r == 0 && (r = open_lines(o, cfg, st, out_at, ins, leds)) < 0)
+                close_rest(cfg, leds, msgq_config_lines(cfg), ins, 0);
         if (r == -ENOENT)
                 *ret = EXIT_NOTCONFIGURED;
         if (r < 0 || (r = setup_table(d, cfg, leds, ins)) < 0)
