@@ -5,7 +5,8 @@
  * the simulated input's FIFO (MSGQD_SIM_INPUTS) the follower takes the
  * input's level, or its opposite with follow = !INPUT, with no client at
  * all; the edge and the follower's change are numbered in that order, the
- * follower's made by msgqd (pid 0), and watchers hear of both.  The table:
+ * follower's made by msgqd (pid 0), and watchers hear of both; a reload
+ * changes none of it.  The table:
  * 0 led (follow = !button), 1 button (an input, both edges), 2 lamp
  * (follow = button), 3 fan (no follow).
  */
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,6 +431,32 @@ START_TEST(start_takes_the_input_level) {
 }
 END_TEST
 
+/* A reload leaves who follows whom as it was, and says that a change takes a restart. */
+START_TEST(reload_keeps_the_follows) {
+        FILE *f;
+
+        start();
+        f = fopen(conf, "w"); /* the lamp the opposite now, the fan following too, the LED no more */
+        ck_assert_ptr_nonnull(f);
+        fputs("[msgq]\nmode = 0600\n[input button]\ngpio = GPIO5\n[output lamp]\ngpio = GPIO27\n"
+              "follow = !button\n[output fan]\ngpio = GPIO22\nfollow = button\n", f);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(kill(dmn.pid, SIGHUP), 0);
+        ck_assert_msg(daemon_log_wait(&dmn, "configuration reloaded", scaled(3000)), "%s", daemon_log(&dmn));
+        ck_assert_msg(strstr(daemon_log(&dmn), "lamp: follow = !button takes effect when msgqd restarts"), "%s",
+                      daemon_log(&dmn));
+        ck_assert_msg(strstr(daemon_log(&dmn), "fan: follow = button takes effect when msgqd restarts"), "%s",
+                      daemon_log(&dmn));
+        ck_assert_msg(strstr(daemon_log(&dmn), "led: follow = (none) takes effect when msgqd restarts"), "%s",
+                      daemon_log(&dmn));
+        edges("1"); /* as before the reload */
+        ck_assert(becomes(LAMP, true));
+        ck_assert(becomes(LED, false));
+        ck_assert(!is_on(FAN));
+        stop();
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("follow");
 
@@ -440,5 +468,6 @@ int main(void) {
         harness_add(s, "lost-edge", lost_edge_leaves_no_stale_level, 30);
         harness_add(s, "debounced-and-one-edge", debounced_and_one_edge, 30);
         harness_add(s, "start-level", start_takes_the_input_level, 60);
+        harness_add(s, "reload-keeps-follows", reload_keeps_the_follows, 30);
         return harness_run(s);
 }
