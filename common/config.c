@@ -4,7 +4,7 @@
  *
  * Format: "name = value" lines, either before any section or in [msgq].
  * Names are case-sensitive: key, mode, group, gpio, active_low, led_start,
- * led_stop, history.  [output NAME] sections configure more outputs
+ * led_stop, history, follow.  [output NAME] sections configure more outputs
  * (line-config.h) and [input NAME] sections inputs (input-config.h), one
  * name space and one line each for both: their headers are read here, line by line, so that a name is checked
  * whole (inih cuts a long section name short) and an empty section is
@@ -70,6 +70,7 @@ struct loader {
         int output_line[MSGQ_LINES_MAX], gpio_line[MSGQ_LINES_MAX]; /* of each output */
         int input;        /* with SECTION_INPUT: the input's index */
         int input_line[MSGQ_LINES_MAX], input_gpio_line[MSGQ_LINES_MAX]; /* of each input */
+        int follow_line[MSGQ_LINES_MAX]; /* where output i (0: the default) set follow, 0 = not */
 };
 
 #define SECTION_MSGQ  (-1) /* before any section, or [msgq] */
@@ -101,6 +102,9 @@ int msgq_config_output(const struct msgq_config *c, size_t i, struct msgq_output
         ret->active_low = c->active_low;
         ret->start = (int) c->led_start;
         ret->stop = (int) c->led_stop;
+        snprintf(ret->follow, sizeof ret->follow, "%s", c->follow);
+        ret->follow_invert = c->follow_invert;
+        snprintf(ret->follow_origin, sizeof ret->follow_origin, "%s", c->follow_origin);
         return 0;
 }
 
@@ -144,6 +148,7 @@ static const struct setting {
         { "led_start", "restore, off or on" },
         { "led_stop", "off or keep" },
         { "history", "a number of changes, 64 to 65536" },
+        { "follow", msgq_follow_rule },
 };
 
 static const struct setting *setting_find(const char *name) {
@@ -224,6 +229,8 @@ static int set_value(struct msgq_config *c, const char *name, const char *value)
                         snprintf(c->gpio, sizeof c->gpio, "%s", value);
                 return r;
         }
+        if (strcmp(name, "follow") == 0)
+                return msgq_follow_parse(value, c->follow, &c->follow_invert);
         return -EINVAL;
 }
 
@@ -268,8 +275,14 @@ static void refuse(struct loader *l, const char *fmt, ...) {
 static int output_handler(struct loader *l, const char *name, const char *value) {
         struct msgq_output *o = &l->cfg.outputs[l->section];
         const char *expected = NULL;
-        int r = msgq_output_set(o, name, value, &expected);
+        int r;
 
+        if (strcmp(name, "follow") == 0 && l->follow_line[l->section + 1]) {
+                refuse(l, "[output %s]: follow = %s: a second follow (the first at %s): an output "
+                       "follows one input", o->name, value, o->follow_origin);
+                return 0;
+        }
+        r = msgq_output_set(o, name, value, &expected);
         if (r == -ENOENT) {
                 refuse(l, "[output %s]: unknown setting '%s' (known: %s)", o->name, name,
                        msgq_output_setting_names());
@@ -282,6 +295,10 @@ static int output_handler(struct loader *l, const char *name, const char *value)
         if (strcmp(name, "gpio") == 0) {
                 l->gpio_line[l->section] = l->lineno;
                 snprintf(o->gpio_origin, sizeof o->gpio_origin, "%s:%d", l->path, l->lineno);
+        }
+        if (strcmp(name, "follow") == 0) {
+                l->follow_line[l->section + 1] = l->lineno;
+                snprintf(o->follow_origin, sizeof o->follow_origin, "%s:%d", l->path, l->lineno);
         }
         return 1;
 }
@@ -328,6 +345,11 @@ static int handler(void *user, const char *section, const char *name, const char
                 refuse(l, "unknown setting '%s' (known: %s)", name, setting_names());
                 return 0;
         }
+        if (strcmp(name, "follow") == 0 && l->follow_line[0]) {
+                refuse(l, "follow = %s: a second follow (the first at %s): the LED follows one input",
+                       value, l->cfg.follow_origin);
+                return 0;
+        }
         r = set_value(&l->cfg, name, value);
         if (r < 0) {
                 refuse(l, "%s = %s: %s", name, value,
@@ -337,6 +359,11 @@ static int handler(void *user, const char *section, const char *name, const char
         if (strcmp(name, "group") == 0)
                 snprintf(l->cfg.group_origin, sizeof l->cfg.group_origin, "%s:%d", l->path,
                          l->lineno);
+        if (strcmp(name, "follow") == 0) {
+                l->follow_line[0] = l->lineno;
+                snprintf(l->cfg.follow_origin, sizeof l->cfg.follow_origin, "%s:%d", l->path,
+                         l->lineno);
+        }
         if (strcmp(name, "gpio") == 0) {
                 l->led_gpio_line = l->lineno;
                 snprintf(l->cfg.gpio_origin, sizeof l->cfg.gpio_origin, "%s:%d", l->path,
@@ -662,6 +689,36 @@ static void check_inputs(struct loader *l) {
         }
 }
 
+/*
+ * Once the whole file is read: an output follows an input of the file,
+ * not an output, not itself.
+ */
+static void check_follows(struct loader *l) {
+        const struct msgq_config *c = &l->cfg;
+
+        for (size_t i = 0; i <= c->noutputs && !l->bad_line; i++) {
+                struct msgq_output o;
+                char section[48];
+
+                (void) msgq_config_output(c, i, &o);
+                if (!o.follow[0])
+                        continue;
+                snprintf(section, sizeof section, i == 0 ? "" : "[output %s]: ", o.name);
+                l->lineno = l->follow_line[i];
+                if (msgq_line_name_eq(o.follow, o.name))
+                        refuse(l, "%sfollow = %s%s: an output cannot follow itself: expected %s", section,
+                               o.follow_invert ? "!" : "", o.follow, msgq_follow_rule);
+                else if (input_find(l, o.follow) >= 0)
+                        continue;
+                else if (output_find(l, o.follow) >= 0 || msgq_line_name_eq(o.follow, MSGQ_LINE_DEFAULT))
+                        refuse(l, "%sfollow = %s%s: '%s' is an output: expected %s", section,
+                               o.follow_invert ? "!" : "", o.follow, o.follow, msgq_follow_rule);
+                else
+                        refuse(l, "%sfollow = %s%s: no [input %s] in the file: expected %s", section,
+                               o.follow_invert ? "!" : "", o.follow, o.follow, msgq_follow_rule);
+        }
+}
+
 static int parse_file(struct loader *l, int *line) {
         int r;
 
@@ -682,6 +739,7 @@ static int parse_file(struct loader *l, int *line) {
         }
         check_outputs(l);
         check_inputs(l);
+        check_follows(l);
         if (l->bad_line) {
                 *line = l->bad_line;
                 return -EINVAL;

@@ -37,6 +37,10 @@ struct msgq_config {
         enum msgq_led_start led_start;  /* default: restore */
         enum msgq_led_stop led_stop;    /* default: off */
         char gpio_origin[320];          /* "FILE:LINE" that set gpio, "" = default */
+        /* follow = [!]INPUT: the input the default output follows; "" none. */
+        char follow[MSGQ_LINE_NAME_MAX + 1];
+        bool follow_invert;
+        char follow_origin[320];        /* "FILE:LINE" that set follow */
         /* [output NAME] sections, in the file's order: the lines at index 1, 2, ... */
         size_t noutputs;
         struct msgq_output outputs[MSGQ_LINES_MAX - 1];

@@ -28,6 +28,18 @@ int msgq_line_name_check(const char *s) {
         return n > MSGQ_LINE_NAME_MAX ? -ENAMETOOLONG : 0;
 }
 
+const char msgq_follow_rule[] = "the name of an [input NAME] section, or !NAME for its opposite level";
+
+int msgq_follow_parse(const char *value, char *name, bool *invert) {
+        bool not = value[0] == '!';
+
+        if (msgq_line_name_check(value + not) < 0)
+                return -EINVAL;
+        snprintf(name, MSGQ_LINE_NAME_MAX + 1, "%s", value + not);
+        *invert = not;
+        return 0;
+}
+
 int msgq_gpio_check(const char *s) {
         const char *colon = strrchr(s, ':');
         size_t n = strlen(s);
@@ -95,12 +107,13 @@ static const struct output_setting {
         { "stop", "off or keep" },
         { "kind", "led or relay" },
         { "description", "at most 63 printable characters" },
+        { "follow", msgq_follow_rule },
 };
 
 #define N_OUTPUT_SETTINGS (sizeof output_settings / sizeof output_settings[0])
 
 const char *msgq_output_setting_names(void) {
-        return "gpio, active_low, start, stop, kind, description";
+        return "gpio, active_low, start, stop, kind, description, follow";
 }
 
 /* The index of value in words (NULL-terminated), or -EINVAL. */
@@ -133,6 +146,8 @@ static int set_value(struct msgq_output *o, const char *name, const char *value)
         }
         if (strcmp(name, "active_low") == 0)
                 return msgq_parse_bool(value, &o->active_low);
+        if (strcmp(name, "follow") == 0)
+                return msgq_follow_parse(value, o->follow, &o->follow_invert);
         if (strcmp(name, "description") == 0) {
                 if (strlen(value) > MSGQ_LINE_DESC_MAX || !printable(value))
                         return -EINVAL;

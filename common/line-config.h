@@ -34,7 +34,20 @@ struct msgq_output {
         char description[MSGQ_LINE_DESC_MAX + 1];
         char origin[MSGQ_ORIGIN_MAX];   /* its section: "FILE:LINE" */
         char gpio_origin[MSGQ_ORIGIN_MAX]; /* its gpio setting: "FILE:LINE" */
+        /* follow = [!]INPUT: the input whose level it takes at each edge; "" none. */
+        char follow[MSGQ_LINE_NAME_MAX + 1];
+        bool follow_invert;             /* "!INPUT": the opposite level */
+        char follow_origin[MSGQ_ORIGIN_MAX]; /* its follow setting: "FILE:LINE" */
 };
+
+/* What follow expects, for errors. */
+extern const char msgq_follow_rule[];
+/*
+ * A follow setting, "INPUT" or "!INPUT" (the opposite level), INPUT a good
+ * line name: the name into name (MSGQ_LINE_NAME_MAX + 1 bytes) and *invert;
+ * 0 or -EINVAL.  Whether INPUT is an input is the whole file's to say.
+ */
+int msgq_follow_parse(const char *value, char *name, bool *invert);
 
 /* What a name must be, for errors: "1 to 31 letters, digits, ...". */
 extern const char msgq_line_name_rule[];
@@ -59,7 +72,7 @@ bool msgq_gpio_same_line(const char *a, const char *b);
 
 /* A new output called name, with the defaults (start restore, stop off, kind led). */
 void msgq_output_init(struct msgq_output *o, const char *name);
-/* The settings of a section: "gpio, active_low, start, stop, kind, description". */
+/* The settings of a section: "gpio, active_low, start, stop, kind, description, follow". */
 const char *msgq_output_setting_names(void);
 /*
  * One setting: 0; -ENOENT for a name that is no setting of an output;

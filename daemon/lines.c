@@ -433,22 +433,83 @@ static void edge_locked(struct lines *c, size_t i, const struct input_event *ev,
                               (ev->debounced ? MSGQ_EVENT_F_DEBOUNCED : 0));
 }
 
-/* Record n edges of input i, then tell their watchers. */
+/* The outputs that follow input i: a bit each. */
+static uint64_t followers(const struct lines *c, size_t i) {
+        uint64_t f = 0;
+
+        for (size_t k = 0; k < c->n; k++)
+                if (c->entry[k].follows && c->entry[k].follow == i)
+                        f |= 1ull << k;
+        return f;
+}
+
 /*
- * Record n (at most LINES_MAX) edges of input i, write the file (the level
- * and the counter), then tell their watchers.
+ * With the lock held: the followers f of input i driven to its level (or
+ * the opposite): those whose state changed, a bit each.  A line that
+ * cannot be driven is said each time: its level is not the input's.
+ */
+static uint64_t drive_locked(struct lines *c, size_t i, uint64_t f, bool level) {
+        uint64_t changed = 0;
+
+        for (size_t k = 0; f; k++, f >>= 1) {
+                bool ch;
+                int r;
+
+                if (!(f & 1))
+                        continue;
+                r = line_set(&c->line[k], false, level != c->entry[k].follow_invert, &ch);
+                if (r < 0)
+                        log_error("output %s cannot follow input %s: %s", c->line[k].name, c->line[i].name,
+                                  strerror(-r));
+                if (ch)
+                        changed |= 1ull << k;
+        }
+        return changed;
+}
+
+/* With the lock held: each change of a follower (bits of changed), made by msgqd; its watchers into t. */
+static void followed_locked(struct lines *c, uint64_t changed, struct told *t) {
+        for (size_t k = 0; changed; k++, changed >>= 1)
+                if (changed & 1)
+                        changed_locked(c, k, 0, t);
+}
+
+/* Said as a request's change is, once the file has it and the watchers were told. */
+static void log_followed(struct lines *c, size_t i, uint64_t changed) {
+        for (size_t k = 0; changed; k++, changed >>= 1)
+                if (changed & 1)
+                        msgq_log_line(LOG_INFO, 0, 0, c->line[k].name, "%s %s (follows input %s)",
+                                      line_label(&c->line[k]), led_get(c->line[k].led) ? "on" : "off",
+                                      c->line[i].name);
+}
+
+/*
+ * Record n edges of input i, write the file (the level and the counter),
+ * then tell their watchers.  Its followers are driven at each edge before
+ * it is recorded (the pin first), and their changes numbered after the
+ * edge's; as many edges a round as leave room for each change's watchers.
  */
 static void record_edges(struct lines *c, size_t i, const struct input_event *ev, size_t n) {
+        uint64_t f = followers(c, i), all;
+        size_t per_edge = 1 + (size_t) __builtin_popcountll(f), k = 0;
         struct told t;
 
-        told_init(&t);
-        pthread_mutex_lock(&c->lock);
-        for (size_t k = 0; k < n; k++)
-                edge_locked(c, i, &ev[k], &t);
-        pthread_mutex_unlock(&c->lock);
-        if (n > 0)
+        while (k < n) {
+                told_init(&t);
+                all = 0;
+                pthread_mutex_lock(&c->lock);
+                for (; k < n && t.ngroups + per_edge <= LINES_MAX; k++) {
+                        uint64_t changed = f ? drive_locked(c, i, f, ev[k].level) : 0;
+
+                        edge_locked(c, i, &ev[k], &t);
+                        followed_locked(c, changed, &t);
+                        all |= changed;
+                }
+                pthread_mutex_unlock(&c->lock);
                 save(c, false, false);
-        tell_unlocked(c, &t);
+                tell_unlocked(c, &t);
+                log_followed(c, i, all);
+        }
 }
 
 /*
@@ -458,14 +519,23 @@ static void record_edges(struct lines *c, size_t i, const struct input_event *ev
  */
 static void sync_level(struct lines *c, size_t i) {
         bool level = input_level(c->line[i].input), changed;
+        uint64_t f = followers(c, i), driven = 0;
+        struct told t;
 
+        told_init(&t);
         pthread_mutex_lock(&c->lock);
         changed = c->line[i].level != level;
         c->line[i].level = level;
         c->dirty |= changed;
+        if (changed && f) { /* an edge not recorded: the followers take the level all the same */
+                driven = drive_locked(c, i, f, level);
+                followed_locked(c, driven, &t);
+        }
         pthread_mutex_unlock(&c->lock);
         if (changed)
                 save(c, false, false);
+        tell_unlocked(c, &t);
+        log_followed(c, i, driven);
 }
 
 /* The debounce timer: due at the earliest deadline of any input msgqd debounces, else off. */
@@ -589,6 +659,43 @@ static void away(struct lines *c, size_t i, const struct ledstate_line *rec) {
                  c->line[i].name, c->line[i].level ? "on" : "off", rec->on ? "on" : "off", c->changes);
 }
 
+/*
+ * Before any thread, after the away changes: each follower takes its
+ * input's level as read at the start (not the one in the file), a change
+ * of msgqd's when that is not the level f started it at (msgqd requests a
+ * follower at its input's level already, so that its pin never shows the
+ * other one; line_restore() then took up f's blink, which this ends).
+ */
+static void follow_at_start(struct lines *c, const struct ledstate_file *f) {
+        for (size_t i = 0; i < c->n; i++) {
+                uint64_t changed;
+                struct told t;
+
+                if (!c->line[i].input || !followers(c, i))
+                        continue;
+                told_init(&t);
+                changed = drive_locked(c, i, followers(c, i), c->line[i].level);
+                for (size_t k = 0; k < c->n; k++)
+                        if ((followers(c, i) & (1ull << k)) && led_get(c->line[k].led) != f->line[k].on)
+                                changed |= 1ull << k;
+                followed_locked(c, changed, &t); /* no watcher yet */
+                for (size_t k = 0; k < c->n; k++)
+                        if (changed & (1ull << k))
+                                log_info("%s %s at start: follows input %s, %s (change %" PRIu64 ")",
+                                         line_label(&c->line[k]), led_get(c->line[k].led) ? "on" : "off",
+                                         c->line[i].name, c->line[i].level ? "on" : "off", c->entry[k].last);
+        }
+}
+
+int lines_follow(struct lines *c, size_t out, size_t in, bool invert) {
+        if (out >= c->n || in >= c->n || c->line[out].input || !c->line[in].input)
+                return -EINVAL;
+        c->entry[out].follows = true;
+        c->entry[out].follow = (uint16_t) in;
+        c->entry[out].follow_invert = invert;
+        return 0;
+}
+
 int lines_restore(struct lines *c, const struct ledstate_file *f, const char *path, bool keep_at_stop) {
         if (f->n != c->n)
                 return -EINVAL;
@@ -609,6 +716,7 @@ int lines_restore(struct lines *c, const struct ledstate_file *f, const char *pa
         }
         for (size_t i = 0; i < c->n; i++)
                 away(c, i, &f->line[i]);
+        follow_at_start(c, f);
         lines_set_keep(c, 0, keep_at_stop);
         if (!path)
                 return 0;

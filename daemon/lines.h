@@ -126,6 +126,10 @@ struct lines_entry {
         /* An input: its settings (set before threads), its edges counted and of those lost. */
         struct input_settings input;
         uint64_t count, lost;
+        /* An output that follows an input (lines_follow(), set before threads): its index. */
+        bool follows;
+        bool follow_invert;     /* the input's opposite level */
+        uint16_t follow;
 };
 
 typedef void (*lines_notify_fn)(void *userdata, const struct lines_watcher *w, size_t n,
@@ -187,6 +191,17 @@ int lines_add(struct lines *c, struct led *led, const char *name, uint8_t flags)
  */
 int lines_add_input(struct lines *c, struct input *in, const char *name, uint8_t flags,
                     const struct input_settings *s);
+/*
+ * Before any thread is started: output out follows input in (msgq.conf's
+ * follow): at each edge of in that msgqd records (after the debounce), and
+ * whenever in's level changes without one, out is driven to in's level
+ * (invert: the opposite) first, then the edge and out's change are
+ * numbered, in that order, out's made by msgqd (pid 0); then the file is
+ * written, then the watchers are told.  lines_restore() drives out to in's
+ * level as read at the start.  A request may still set out: it holds until
+ * in's next edge.  -EINVAL when out is not an output or in not an input.
+ */
+int lines_follow(struct lines *c, size_t out, size_t in, bool invert);
 /* Before any thread is started: keep the last n changes (64 to 65536); -ENOMEM. */
 int lines_set_history(struct lines *c, size_t n);
 /* Whether line i is an input (i < c->n; set before threads). */

@@ -312,12 +312,23 @@ static void log_open_error(int r, const char *gpio, const char *kind, const char
         }
 }
 
+/* The level output out starts at: its input's (opened already) when it follows one, else its start's. */
+static bool start_level(const struct msgq_config *cfg, const struct msgq_output *out, struct input **ins,
+                        bool level) {
+        for (size_t k = 0; out->follow[0] && k < cfg->ninputs; k++)
+                if (msgq_line_name_eq(cfg->inputs[k].name, out->follow))
+                        return input_level(ins[k]) != out->follow_invert;
+        return level;
+}
+
 /*
  * Every output's line, leds[i] for the line at index i (msgq_config_output()):
- * simulated, or requested together (led_open_gpio_many()) at the level each starts at.
+ * simulated, or requested together (led_open_gpio_many()) at the level each
+ * starts at, a follower at its input's (ins, opened already), with no
+ * glitch to the level it was kept at.
  */
 static int open_lines(const struct options *o, const struct msgq_config *cfg, const struct ledstate_file *st,
-                      const size_t *out_at, struct led **leds) {
+                      const size_t *out_at, struct input **ins, struct led **leds) {
         struct msgq_output out[MSGQ_LINES_MAX];
         struct led_want want[MSGQ_LINES_MAX];
         size_t n = msgq_config_lines(cfg), failed = 0;
@@ -326,7 +337,7 @@ static int open_lines(const struct options *o, const struct msgq_config *cfg, co
         for (size_t i = 0; i < n; i++) {
                 (void) msgq_config_output(cfg, i, &out[i]);
                 want[i] = (struct led_want) { .spec = out[i].gpio, .active_low = out[i].active_low,
-                                              .on = st->line[out_at[i]].on };
+                                              .on = start_level(cfg, &out[i], ins, st->line[out_at[i]].on) };
         }
         if (!o->sim) {
                 /* At boot, udev may not have given the chips to group gpio yet. */
@@ -474,6 +485,16 @@ static int watchdog_setup(struct main_loop *m) {
         return sd_event_source_set_enabled(m->watchdog_source, SD_EVENT_ON);
 }
 
+/* Whether output i follows what out says (its follow is set before threads, read only since). */
+static bool same_follow(const struct lines *c, size_t i, const struct msgq_output *out) {
+        const struct lines_entry *e = &c->entry[i];
+
+        if (!e->follows)
+                return !out->follow[0];
+        return out->follow[0] && msgq_line_name_eq(c->line[e->follow].name, out->follow) &&
+               e->follow_invert == out->follow_invert;
+}
+
 /*
  * A reload: each output's stop policy (read at the stop), for the outputs
  * msgqd has under the same name (inputs have none); the table itself
@@ -495,6 +516,9 @@ static void reload_lines(struct lines *c, const struct msgq_config *cfg) {
                         lines_set_keep(c, (size_t) i, out.stop == MSGQ_LED_STOP_KEEP);
                 else
                         same = false;
+                if (i >= 0 && !lines_is_input(c, (size_t) i) && !same_follow(c, (size_t) i, &out))
+                        log_warning("%s: follow = %s%s takes effect when msgqd restarts", out.name,
+                                    out.follow_invert ? "!" : "", out.follow[0] ? out.follow : "(none)");
         }
         if (!same || n != outputs)
                 log_warning("the outputs added or removed take effect when msgqd restarts");
@@ -728,6 +752,28 @@ static int setup_table(struct msgqd *d, const struct msgq_config *cfg, struct le
         return r;
 }
 
+/* Each output that follows an input (msgq.conf's follow), output j at out_at[j] in the table. */
+static int setup_follows(struct msgqd *d, const struct msgq_config *cfg, const size_t *out_at) {
+        struct msgq_output o;
+
+        for (size_t j = 0; j < msgq_config_lines(cfg); j++) {
+                int in, r;
+
+                (void) msgq_config_output(cfg, j, &o);
+                if (!o.follow[0])
+                        continue;
+                in = lines_find(&d->lines, o.follow);
+                r = in < 0 ? in : lines_follow(&d->lines, out_at[j], (size_t) in, o.follow_invert);
+                if (r < 0) {
+                        log_error("%s: follow = %s: %s", o.follow_origin, o.follow, strerror(-r));
+                        return r;
+                }
+                log_info("%s follows input %s%s", j == 0 ? "LED" : o.name, o.follow,
+                         o.follow_invert ? ", at its opposite level" : "");
+        }
+        return 0;
+}
+
 /*
  * The table's lines in index order, as ledstate_start_lines() takes them:
  * line 0, then each section in the file's order, an input as a line whose
@@ -773,14 +819,17 @@ static int setup_led(struct msgqd *d, const struct options *o, const struct msgq
         int r;
 
         ledstate_start_lines(st, tbl, n, path, ls->restored);
-        r = open_lines(o, cfg, st, out_at, leds);
-        if (r == 0 && (r = open_inputs(o, cfg, ins)) < 0)
-                close_rest(cfg, leds, 0, ins, cfg->ninputs);
+        /* The inputs first: a follower is requested at its input's level. */
+        r = open_inputs(o, cfg, ins);
+        if (r == 0 && (r = open_lines(o, cfg, st, out_at, ins, leds)) < 0)
+                close_rest(cfg, leds, msgq_config_lines(cfg), ins, 0);
         if (r == -ENOENT)
                 *ret = EXIT_NOTCONFIGURED;
         if (r < 0 || (r = setup_table(d, cfg, leds, ins)) < 0)
                 return r;
-        r = lines_restore(&d->lines, st, path, cfg->led_stop == MSGQ_LED_STOP_KEEP);
+        r = setup_follows(d, cfg, out_at);
+        if (r == 0)
+                r = lines_restore(&d->lines, st, path, cfg->led_stop == MSGQ_LED_STOP_KEEP);
         if (r < 0)
                 lines_done(&d->lines);
         return r;

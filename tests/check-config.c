@@ -571,13 +571,14 @@ END_TEST
 /*
  * Uncommenting every "#name = value" line of the example must load and give
  * the defaults the comments claim (group has no default; its example is
- * "msgq"), and the example output section after them the output it shows.
+ * "msgq"), and the example output sections after them the outputs they show
+ * (the porch light following the switch).
  */
 START_TEST(test_example_uncommented) {
         static const char *const names[] = { "key", "mode", "group", "gpio", "active_low",
                                              "led_start", "led_stop", "[output pump]", "kind",
                                              "start", "description", "history", "[input door]",
-                                             "bias", "debounce" };
+                                             "bias", "debounce", "[output porch]", "follow", "[input switch]" };
         char path[4096], lin[512];
         char *text = NULL;
         size_t size = 0;
@@ -606,7 +607,7 @@ START_TEST(test_example_uncommented) {
         }
         fclose(in);
         ck_assert_int_eq(fclose(out), 0);
-        ck_assert_int_eq(seen, (1 << 15) - 1);
+        ck_assert_int_eq(seen, (1 << 18) - 1);
 
         msgq_config_defaults(&c);
         ck_assert_int_eq(msgq_config_load(&c, write_conf(text), &line), 0);
@@ -618,7 +619,11 @@ START_TEST(test_example_uncommented) {
         ck_assert(!c.active_low);
         ck_assert_int_eq(c.led_start, MSGQ_LED_START_RESTORE);
         ck_assert_int_eq(c.led_stop, MSGQ_LED_STOP_OFF);
-        ck_assert_uint_eq(c.noutputs, 1);
+        ck_assert_uint_eq(c.noutputs, 2);
+        ck_assert_str_eq(c.outputs[1].name, "porch");
+        ck_assert_str_eq(c.outputs[1].gpio, "GPIO24");
+        ck_assert_str_eq(c.outputs[1].follow, "switch");
+        ck_assert(!c.outputs[1].follow_invert);
         ck_assert_str_eq(c.outputs[0].name, "pump");
         ck_assert_str_eq(c.outputs[0].gpio, "GPIO27");
         ck_assert_int_eq(c.outputs[0].kind, MSGQ_LINE_KIND_RELAY);
@@ -626,7 +631,9 @@ START_TEST(test_example_uncommented) {
         ck_assert_int_eq(c.outputs[0].stop, MSGQ_LED_STOP_OFF);
         ck_assert_str_eq(c.outputs[0].description, "well pump, relay K1");
         ck_assert_uint_eq(c.history, MSGQ_DEFAULT_HISTORY);
-        ck_assert_uint_eq(c.ninputs, 1);
+        ck_assert_uint_eq(c.ninputs, 2);
+        ck_assert_str_eq(c.inputs[1].name, "switch");
+        ck_assert_str_eq(c.inputs[1].gpio, "GPIO23");
         ck_assert_str_eq(c.inputs[0].name, "door");
         ck_assert_str_eq(c.inputs[0].gpio, "GPIO22");
         ck_assert_int_eq(c.inputs[0].bias, MSGQ_INPUT_BIAS_PULL_UP);
@@ -906,12 +913,12 @@ START_TEST(test_output_errors) {
 
         assert_error("[output pump]\ncolour = red\n",
                      "2: [output pump]: unknown setting 'colour' (known: gpio, active_low, start, "
-                     "stop, kind, description)");
+                     "stop, kind, description, follow)");
         assert_error("[output pump]\nled_start = on\n",
                      "2: [output pump]: unknown setting 'led_start' (known: gpio, active_low, start, "
-                     "stop, kind, description)");
+                     "stop, kind, description, follow)");
         assert_error("start = off\n", "1: unknown setting 'start' (known: key, mode, group, gpio, "
-                                      "active_low, led_start, led_stop, history)");
+                                      "active_low, led_start, led_stop, history, follow)");
         assert_error("[output pump]\ngpio = GPIO4\nstart = keep\n",
                      "3: [output pump]: start = keep: expected restore, off or on");
         assert_error("[output pump]\ngpio = GPIO4\nstop = on\n",
@@ -1047,6 +1054,76 @@ START_TEST(test_input_setting_names) {
 }
 END_TEST
 
+/* follow = [!]INPUT: on an output section and under [msgq] (the LED), an input of the file. */
+START_TEST(test_follow) {
+        static const char text[] = "follow = !Button\n"
+                                   "[output lamp]\ngpio = GPIO27\nfollow = button\n"
+                                   "[output fan]\ngpio = GPIO22\n"
+                                   "[input button]\ngpio = GPIO5\n";
+        const char *path = write_conf(text);
+        char err[600];
+        struct msgq_config c;
+        struct msgq_output o;
+
+        msgq_config_defaults(&c);
+        ck_assert_int_eq(msgq_config_read(&c, path, err, sizeof err), 0);
+        ck_assert_int_eq(msgq_config_output(&c, 0, &o), 0);
+        ck_assert_str_eq(o.follow, "Button");
+        ck_assert(o.follow_invert);
+        snprintf(err, sizeof err, "%s:1", path);
+        ck_assert_str_eq(o.follow_origin, err);
+        ck_assert_int_eq(msgq_config_output(&c, 1, &o), 0);
+        ck_assert_str_eq(o.follow, "button");
+        ck_assert(!o.follow_invert);
+        ck_assert_int_eq(msgq_config_output(&c, 2, &o), 0);
+        ck_assert_str_eq(o.follow, "");
+}
+END_TEST
+
+/* As assert_error(), for "LINE: HEAD (the first at FILE:FIRST): TAIL". */
+static void assert_error_at(const char *text, int line, const char *head, int first, const char *tail) {
+        const char *path = write_conf(text);
+        char err[600], expect[1200];
+        struct msgq_config c;
+
+        msgq_config_defaults(&c);
+        ck_assert_int_lt(msgq_config_read(&c, path, err, sizeof err), 0);
+        snprintf(expect, sizeof expect, "%s:%d: %s (the first at %s:%d): %s", path, line, head, path, first, tail);
+        ck_assert_str_eq(err, expect);
+}
+
+/* Each follow error names the line and what was wrong. */
+START_TEST(test_follow_errors) {
+        assert_error("[output lamp]\ngpio = GPIO27\nfollow = bell\n[input button]\ngpio = GPIO5\n",
+                     "3: [output lamp]: follow = bell: no [input bell] in the file: expected the name of "
+                     "an [input NAME] section, or !NAME for its opposite level");
+        assert_error("[output lamp]\ngpio = GPIO27\nfollow = !fan\n[output fan]\ngpio = GPIO22\n",
+                     "3: [output lamp]: follow = !fan: 'fan' is an output: expected the name of an "
+                     "[input NAME] section, or !NAME for its opposite level");
+        assert_error("[output lamp]\ngpio = GPIO27\nfollow = LED\n",
+                     "3: [output lamp]: follow = LED: 'LED' is an output: expected the name of an "
+                     "[input NAME] section, or !NAME for its opposite level");
+        assert_error("[output lamp]\ngpio = GPIO27\nfollow = Lamp\n",
+                     "3: [output lamp]: follow = Lamp: an output cannot follow itself: expected the name "
+                     "of an [input NAME] section, or !NAME for its opposite level");
+        assert_error("gpio = GPIO4\nfollow = led\n",
+                     "2: follow = led: an output cannot follow itself: expected the name of an "
+                     "[input NAME] section, or !NAME for its opposite level");
+        assert_error("follow = door\n", "1: follow = door: no [input door] in the file: expected the name "
+                                        "of an [input NAME] section, or !NAME for its opposite level");
+        assert_error_at("[input a]\ngpio = GPIO5\n[input b]\ngpio = GPIO6\n[output lamp]\ngpio = GPIO27\n"
+                        "follow = a\nfollow = !b\n",
+                        8, "[output lamp]: follow = !b: a second follow", 7, "an output follows one input");
+        assert_error_at("follow = a\nfollow = a\n[input a]\ngpio = GPIO5\n",
+                        2, "follow = a: a second follow", 1, "the LED follows one input");
+        assert_error("[output lamp]\ngpio = GPIO27\nfollow = !!a\n",
+                     "3: [output lamp]: follow = !!a: expected the name of an [input NAME] section, or "
+                     "!NAME for its opposite level");
+        assert_error("follow = 1a\n", "1: follow = 1a: expected the name of an [input NAME] section, or "
+                                      "!NAME for its opposite level");
+}
+END_TEST
+
 /* Inputs and outputs share the names, the lines and the 64 places. */
 START_TEST(test_input_errors) {
         char *text = NULL, want[1200];
@@ -1123,7 +1200,7 @@ START_TEST(test_errors_name_setting) {
 
         assert_error("# colours\ncolour = red\n",
                      "2: unknown setting 'colour' (known: key, mode, group, gpio, active_low, "
-                     "led_start, led_stop, history)");
+                     "led_start, led_stop, history, follow)");
         assert_error("[msgq]\nkey = banana\n",
                      "2: key = banana: expected 0x1 to 0xffffffff in hex, or 1 to 2147483647 in "
                      "decimal");
@@ -1151,7 +1228,7 @@ START_TEST(test_errors_name_setting) {
         assert_error("mode = 9\nbogus = 1\n", "1: mode = 9: expected an octal mode, 0000 .. 0777");
         assert_error("bogus = 1\nx\n",
                      "1: unknown setting 'bogus' (known: key, mode, group, gpio, active_low, "
-                     "led_start, led_stop, history)");
+                     "led_start, led_stop, history, follow)");
 }
 END_TEST
 
@@ -1305,6 +1382,8 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_debounce_values);
         tcase_add_test(tc, test_input_setting_names);
         tcase_add_test(tc, test_input_errors);
+        tcase_add_test(tc, test_follow);
+        tcase_add_test(tc, test_follow_errors);
         tcase_add_test(tc, test_not_text);
         tcase_add_test(tc, test_warning);
         tcase_add_test(tc, test_set);

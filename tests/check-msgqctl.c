@@ -1892,7 +1892,7 @@ START_TEST(test_config_errors_in_all_programs) {
         unsetenv("MSGQ_KEY");
         write_config(path, sizeof path, "# the LED\n[msgq]\ncolour = red\n");
         expect_config_error(path, fmt("%s:3: unknown setting 'colour' (known: key, mode, group, "
-                                      "gpio, active_low, led_start, led_stop, history)", path));
+                                      "gpio, active_low, led_start, led_stop, history, follow)", path));
         unlink(path);
         write_config(path, sizeof path, "key = banana\n");
         expect_config_error(path, fmt("%s:1: key = banana: expected 0x1 to 0xffffffff in hex, "
