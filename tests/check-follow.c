@@ -228,35 +228,6 @@ START_TEST(follows_both_polarities) {
 }
 END_TEST
 
-/* Send a watch by hand, for a reply to this process. */
-static void post_watch(int id, uint16_t op, uint16_t line, uint64_t since) {
-        struct msgq_request req = { .pid = (uint32_t) getpid(), .token = 7, .op = op, .line = line,
-                                    .arg0 = (uint32_t) since, .arg1 = (uint32_t) (since >> 32),
-                                    .deadline_ns = msgq_now_ns() + (uint64_t) scaled(5000) * 1000000u };
-        unsigned char body[MSGQ_MSG_MAX];
-        int len = msgq_request_encode(&req, body, sizeof body);
-
-        ck_assert_int_gt(len, 0);
-        ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) len, 0), 0);
-}
-
-static struct msgq_reply take_reply(int id) {
-        unsigned char body[MSGQ_MSG_MAX];
-        struct msgq_reply rep;
-        long mtype;
-        ssize_t n = -1;
-
-        for (int waited = 0; waited < scaled(5000) && n < 0; waited += 5) {
-                n = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, body, sizeof body,
-                                    IPC_NOWAIT | MSG_NOERROR);
-                if (n < 0)
-                        sleep_ms(5);
-        }
-        ck_assert_int_ge(n, 0);
-        ck_assert_int_eq(msgq_reply_decode(body, (size_t) n, &rep), 0);
-        return rep;
-}
-
 /*
  * Watchers waiting in msgqd hear of both changes: a line-events of every
  * line gets the edge and the followers' changes in one reply (all are
@@ -271,21 +242,21 @@ START_TEST(watchers_hear_both) {
         id = msgq_queue_open(dmn.key);
         ck_assert_int_ge(id, 0);
         n = line_list().led.changes;
-        post_watch(id, MSGQ_OP_LINE_EVENTS, MSGQ_LINE_ALL, n);
+        watch_by_hand(id, MSGQ_OP_LINE_EVENTS, MSGQ_LINE_ALL, n, 7);
         for (int ms = 0; ms < scaled(5000) && queue_count(dmn.key) > 0; ms += 5)
                 sleep_ms(5); /* taken: it waits in msgqd */
         edges("1");
-        rep = take_reply(id);
+        reply_by_hand(id, &rep);
         ck_assert_uint_eq(rep.nchanges, 3);
         ck_assert_uint_eq(rep.events[0].ch.st.line, BUTTON);
         ck_assert_uint_eq(rep.events[1].ch.st.line, LED);
         ck_assert_uint_eq(rep.events[2].ch.st.line, LAMP);
         ck_assert_uint_eq(rep.events[2].ch.st.led.changes, n + 3);
-        post_watch(id, MSGQ_OP_LINE_WATCH, LAMP, n + 3);
+        watch_by_hand(id, MSGQ_OP_LINE_WATCH, LAMP, n + 3, 7);
         for (int ms = 0; ms < scaled(5000) && queue_count(dmn.key) > 0; ms += 5)
                 sleep_ms(5);
         edges("0");
-        rep = take_reply(id);
+        reply_by_hand(id, &rep);
         ck_assert_uint_eq(rep.nchanges, 1);
         ck_assert_uint_eq(rep.changes_after[0].st.line, LAMP);
         ck_assert_uint_eq(rep.changes_after[0].st.led.changes, n + 6);

@@ -217,35 +217,6 @@ static const char *text(const char *cmd) {
         return out;
 }
 
-/* Send a watch by hand (op at line, since), for a reply to this process. */
-static void post_watch(int id, uint16_t op, uint16_t line, uint64_t since, uint64_t token) {
-        struct msgq_request req = { .pid = (uint32_t) getpid(), .token = token, .op = op, .line = line,
-                                    .arg0 = (uint32_t) since, .arg1 = (uint32_t) (since >> 32),
-                                    .deadline_ns = msgq_now_ns() + (uint64_t) scaled(5000) * 1000000u };
-        unsigned char body[MSGQ_MSG_MAX];
-        int len = msgq_request_encode(&req, body, sizeof body);
-
-        ck_assert_int_gt(len, 0);
-        ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) len, 0), 0);
-}
-
-static struct msgq_reply take_reply(int id) {
-        unsigned char body[MSGQ_MSG_MAX];
-        struct msgq_reply rep;
-        long mtype;
-        ssize_t n = -1;
-
-        for (int waited = 0; waited < scaled(5000) && n < 0; waited += 5) {
-                n = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, body, sizeof body,
-                                    IPC_NOWAIT | MSG_NOERROR);
-                if (n < 0)
-                        sleep_ms(5);
-        }
-        ck_assert_int_ge(n, 0);
-        ck_assert_int_eq(msgq_reply_decode(body, (size_t) n, &rep), 0);
-        return rep;
-}
-
 /* The inputs take their places in the file's order; line-list marks them, input-list has their settings. */
 START_TEST(inputs_in_the_table) {
         struct msgq_reply rep;
@@ -330,28 +301,28 @@ START_TEST(watches_wait_for_edges) {
         id = msgq_queue_open(dmn.key);
         ck_assert_int_ge(id, 0);
         n = last_change();
-        post_watch(id, MSGQ_OP_LINE_EVENTS, DOOR, n, 41);
+        watch_by_hand(id, MSGQ_OP_LINE_EVENTS, DOOR, n, 41);
         sleep_ms(50); /* served, and waiting: an edge is what answers it */
         edges("door", "1");
-        rep = take_reply(id);
+        reply_by_hand(id, &rep);
         ck_assert_uint_eq(rep.token, 41);
         ck_assert_uint_eq(rep.nchanges, 1);
         ck_assert_uint_eq(rep.events[0].edge, MSGQ_EDGE_RISING);
         ck_assert_uint_eq(rep.led.changes, n + 1);
 
-        post_watch(id, MSGQ_OP_LED_WATCH, DOOR, n + 1, 42);
+        watch_by_hand(id, MSGQ_OP_LED_WATCH, DOOR, n + 1, 42);
         sleep_ms(50);
         edges("door", "0");
-        rep = take_reply(id);
+        reply_by_hand(id, &rep);
         ck_assert_uint_eq(rep.token, 42);
         ck_assert_uint_eq(rep.line, DOOR);
         ck_assert(!rep.led.on);
         ck_assert_uint_eq(rep.led.changes, n + 2);
 
         /* An output's change, to a line-events of all lines: edge 0. */
-        post_watch(id, MSGQ_OP_LINE_EVENTS, MSGQ_LINE_ALL, n + 2, 43);
+        watch_by_hand(id, MSGQ_OP_LINE_EVENTS, MSGQ_LINE_ALL, n + 2, 43);
         text_only("ON pump");
-        rep = take_reply(id);
+        reply_by_hand(id, &rep);
         ck_assert_uint_eq(rep.token, 43);
         ck_assert_uint_eq(rep.nchanges, 1);
         ck_assert_uint_eq(rep.events[0].ch.st.line, PUMP);
@@ -667,9 +638,9 @@ START_TEST(flush_held_waits_for_nobody) {
         id = msgq_queue_open(dmn.key);
         ck_assert_int_ge(id, 0);
         n = last_change();
-        post_watch(id, MSGQ_OP_LINE_EVENTS, DOOR, n, 61);
+        watch_by_hand(id, MSGQ_OP_LINE_EVENTS, DOOR, n, 61);
         edges("door", "1");
-        rep = take_reply(id);
+        reply_by_hand(id, &rep);
         ck_assert_uint_eq(rep.token, 61);
         ck_assert_uint_eq(rep.nchanges, 1);
         ck_assert_uint_eq(rep.events[0].edge, MSGQ_EDGE_RISING);

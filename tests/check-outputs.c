@@ -381,35 +381,6 @@ START_TEST(line_watch_missed) {
 }
 END_TEST
 
-/* Send a watch by hand (op at line, since), for a reply to this process. */
-static void post_watch(int id, uint16_t op, uint16_t line, uint64_t since, uint64_t token) {
-        struct msgq_request req = { .pid = (uint32_t) getpid(), .token = token, .op = op, .line = line,
-                                    .arg0 = (uint32_t) since, .arg1 = (uint32_t) (since >> 32),
-                                    .deadline_ns = msgq_now_ns() + (uint64_t) scaled(5000) * 1000000u };
-        unsigned char body[MSGQ_MSG_MAX];
-        int len = msgq_request_encode(&req, body, sizeof body);
-
-        ck_assert_int_gt(len, 0);
-        ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) len, 0), 0);
-}
-
-static struct msgq_reply take_reply(int id) {
-        unsigned char body[MSGQ_MSG_MAX];
-        struct msgq_reply rep;
-        long mtype;
-        ssize_t n = -1;
-
-        for (int waited = 0; waited < scaled(5000) && n < 0; waited += 5) {
-                n = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, body, sizeof body,
-                                    IPC_NOWAIT | MSG_NOERROR);
-                if (n < 0)
-                        sleep_ms(5);
-        }
-        ck_assert_int_ge(n, 0);
-        ck_assert_int_eq(msgq_reply_decode(body, (size_t) n, &rep), 0);
-        return rep;
-}
-
 /*
  * A binary line-set refused for an entry the decoder cannot take (an index
  * past 64, a value 2, a pad byte set, a length not of whole entries) names
@@ -428,7 +399,7 @@ static const char *line_set_raw(int id, size_t entry, const unsigned char bytes[
         memcpy(body + MSGQ_REQUEST_HEADER_SIZE + entry * MSGQ_LINE_SET_ENTRY, bytes, 4);
         body[36] = (unsigned char) (len - MSGQ_REQUEST_HEADER_SIZE); /* text_len, little-endian */
         ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, len, 0), 0);
-        rep = take_reply(id);
+        reply_by_hand(id, &rep);
         ck_assert_uint_eq(rep.token, 90 + entry);
         ck_assert_uint_eq(rep.status, MSGQ_ERR_INVALID);
         return rep.error;
@@ -472,10 +443,10 @@ START_TEST(watch_of_one_line) {
         id = msgq_queue_open(dmn.key);
         ck_assert_int_ge(id, 0);
         n = last_change();
-        post_watch(id, MSGQ_OP_LED_WATCH, 2, n, 77);
+        watch_by_hand(id, MSGQ_OP_LED_WATCH, 2, n, 77);
         text("OFF pump", false);  /* change n + 1, of line 1 */
         text("ON buzzer", false); /* n + 2, of line 2 */
-        rep = take_reply(id);
+        reply_by_hand(id, &rep);
         ck_assert_uint_eq(rep.token, 77);
         ck_assert_uint_eq(rep.status, MSGQ_OK);
         ck_assert_uint_eq(rep.line, 2);
@@ -485,10 +456,10 @@ START_TEST(watch_of_one_line) {
         rep = line_op(MSGQ_OP_LED_WATCH, 2, (uint32_t) n, 0);
         ck_assert_uint_eq(rep.led.changes, n + 2);
 
-        post_watch(id, MSGQ_OP_LINE_WATCH, 2, n + 2, 78);
+        watch_by_hand(id, MSGQ_OP_LINE_WATCH, 2, n + 2, 78);
         text("ON pump", false);    /* n + 3, line 1 */
         text("OFF buzzer", false); /* n + 4, line 2 */
-        rep = take_reply(id);
+        reply_by_hand(id, &rep);
         ck_assert_uint_eq(rep.token, 78);
         ck_assert_uint_eq(rep.nchanges, 1);
         ck_assert_uint_eq(rep.changes_after[0].st.line, 2);

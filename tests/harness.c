@@ -27,7 +27,10 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
 #include "harness.h"
+#include "protocol.h"
+#include "queue.h"
 #include "unit.h"
 
 #define KEYS_PER_TEST 16
@@ -760,4 +763,30 @@ int harness_run(Suite *s) {
         if (ret == EXIT_SUCCESS)
                 harness_finish();
         return ret;
+}
+
+void watch_by_hand(int id, uint16_t op, uint16_t line, uint64_t since, uint64_t token) {
+        struct msgq_request req = { .pid = (uint32_t) getpid(), .token = token, .op = op, .line = line,
+                                    .arg0 = (uint32_t) since, .arg1 = (uint32_t) (since >> 32),
+                                    .deadline_ns = msgq_now_ns() + (uint64_t) scaled(5000) * 1000000u };
+        unsigned char body[MSGQ_MSG_MAX];
+        int len = msgq_request_encode(&req, body, sizeof body);
+
+        ck_assert_int_gt(len, 0);
+        ck_assert_int_eq(msgq_queue_send(id, MSGQ_PRIO_DEFAULT, body, (size_t) len, 0), 0);
+}
+
+void reply_by_hand(int id, struct msgq_reply *rep) {
+        unsigned char body[MSGQ_MSG_MAX];
+        long mtype;
+        ssize_t n = -1;
+
+        for (int waited = 0; waited < scaled(5000) && n < 0; waited += 5) {
+                n = msgq_queue_recv(id, msgq_reply_type((uint32_t) getpid()), &mtype, body, sizeof body,
+                                    IPC_NOWAIT | MSG_NOERROR);
+                if (n < 0)
+                        sleep_ms(5);
+        }
+        ck_assert_int_ge(n, 0);
+        ck_assert_int_eq(msgq_reply_decode(body, (size_t) n, rep), 0);
 }

@@ -60,6 +60,12 @@ void harness_finish(void);
 /* A fresh key in this test's block. */
 key_t test_key(void);
 
+struct msgq_reply;
+/* Send a watch (op at line, after change since) by hand, for a reply to this process with token. */
+void watch_by_hand(int id, uint16_t op, uint16_t line, uint64_t since, uint64_t token);
+/* This process's next reply on queue id, decoded into rep: the test fails after 5 s (scaled). */
+void reply_by_hand(int id, struct msgq_reply *rep);
+
 /* ms stretched by MSGQ_TEST_TIMEOUT_SCALE, for waits on a msgqd that valgrind slows down. */
 int scaled(int ms);
 /*
