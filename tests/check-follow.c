@@ -115,14 +115,7 @@ static void teardown(void) {
 
 /* Bytes into the button's FIFO: '1' high, '0' low, 'o' the next edge dropped. */
 static void edges(const char *bytes) {
-        char path[PATH_MAX];
-        int fd;
-
-        snprintf(path, sizeof path, "%s/button", sim_dir);
-        fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
-        ck_assert_int_eq(write(fd, bytes, strlen(bytes)), (ssize_t) strlen(bytes));
-        close(fd);
+        sim_input_write(sim_dir, "button", bytes);
 }
 
 /* The button's level while no msgqd runs. */

@@ -119,14 +119,7 @@ static void teardown(void) {
 
 /* Bytes into input name's FIFO, as a line going high ('1') and low ('0'), or 'o'. */
 static void edges(const char *name, const char *bytes) {
-        char path[PATH_MAX];
-        int fd;
-
-        snprintf(path, sizeof path, "%s/%s", sim_dir, name);
-        fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
-        ck_assert_int_eq(write(fd, bytes, strlen(bytes)), (ssize_t) strlen(bytes));
-        close(fd);
+        sim_input_write(sim_dir, name, bytes);
 }
 
 /* One request through the client code; the reply, whatever its status. */

@@ -1136,11 +1136,7 @@ END_TEST
 
 /* Bytes into the simulated input name's FIFO (in the test's state directory, MSGQD_SIM_INPUTS). */
 static void sim_edges(const char *name, const char *bytes) {
-        int fd = open(fmt("%s/%s", harness_state_dir(), name), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(write(fd, bytes, strlen(bytes)), (ssize_t) strlen(bytes));
-        close(fd);
+        sim_input_write(harness_state_dir(), name, bytes);
 }
 
 /*

@@ -242,17 +242,15 @@ static uint64_t last_change(uint64_t *count) {
 /* n edges of the door into its FIFO, each the other level; 'o' drops the next. */
 static void edges(int n, bool drop_first) {
         char bytes[512];
-        int fd, k = 0;
+        int k = 0;
 
         ck_assert_int_lt(n, 500);
         if (drop_first)
                 bytes[k++] = 'o';
         for (int i = 0; i < n; i++)
                 bytes[k++] = door = door == '1' ? '0' : '1';
-        fd = open(fmt("%s/door", harness_state_dir()), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(write(fd, bytes, (size_t) k), k);
-        close(fd);
+        bytes[k] = '\0';
+        sim_input_write(harness_state_dir(), "door", bytes);
 }
 
 /* Wait until msgqd has counted the door's edges up to count. */

@@ -1352,11 +1352,7 @@ static void daemon_start_inputs(key_t key, const char *text) {
 
 /* Write levels ("1", "0101...") to the simulated input name, as a line's edges. */
 static void input_edges(const char *name, const char *levels) {
-        int fd = open(fmt("%s/%s", dir, name), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-
-        ck_assert_msg(fd >= 0, "%s: %s", name, strerror(errno));
-        ck_assert_int_eq(write(fd, levels, strlen(levels)), (ssize_t) strlen(levels));
-        close(fd);
+        sim_input_write(dir, name, levels);
 }
 
 /*

@@ -2426,12 +2426,7 @@ static void start_inputs(key_t key) {
 
 /* Bytes into input name's FIFO: '1' the line goes high, '0' low, 'o' the kernel drops the next edge. */
 static void sim_edges(const char *name, const char *bytes) {
-        const char *path = fmt("%s/%s", sim_dir(), name);
-        int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-
-        ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
-        ck_assert_int_eq(write(fd, bytes, strlen(bytes)), (ssize_t) strlen(bytes));
-        close(fd);
+        sim_input_write(sim_dir(), name, bytes);
 }
 
 /* Line n of run.out, alone, as a JSON document into run2 (for EXPECT_JSON of JSON lines). */

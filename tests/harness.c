@@ -790,3 +790,12 @@ void reply_by_hand(int id, struct msgq_reply *rep) {
         ck_assert_int_ge(n, 0);
         ck_assert_int_eq(msgq_reply_decode(body, (size_t) n, rep), 0);
 }
+
+void sim_input_write(const char *dir, const char *name, const char *bytes) {
+        const char *path = fmt("%s/%s", dir, name);
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+        ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+        ck_assert_int_eq(write(fd, bytes, strlen(bytes)), (ssize_t) strlen(bytes));
+        close(fd);
+}

@@ -60,6 +60,12 @@ void harness_finish(void);
 /* A fresh key in this test's block. */
 key_t test_key(void);
 
+/*
+ * Bytes into the simulated input name's FIFO in dir (msgqd --sim,
+ * MSGQD_SIM_INPUTS; daemon/input-sim.c): '1' the line goes high, '0' low,
+ * 'o' the kernel drops the next edge, 'u' the edges come unnumbered.
+ */
+void sim_input_write(const char *dir, const char *name, const char *bytes);
 struct msgq_reply;
 /* Send a watch (op at line, after change since) by hand, for a reply to this process with token. */
 void watch_by_hand(int id, uint16_t op, uint16_t line, uint64_t since, uint64_t token);
